@@ -1,0 +1,1 @@
+//! registre-domain

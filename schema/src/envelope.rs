@@ -1,0 +1,273 @@
+//! The event envelope: what every event carries besides its payload.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Global position of an event in the log: 1 for the first event, then
+/// consecutive integers with no gap. 0 means "before the first event".
+pub type Position = u64;
+
+/// Revision of an event within its stream: 0 for the stream's first event.
+pub type Revision = u64;
+
+/// Longest stream id accepted, in bytes.
+pub const MAX_STREAM_ID_LEN: usize = 200;
+
+/// Identifier of a stream: `category-rest`, for example
+/// `commune-0192…` or `territory-ocha-pcode-2015`.
+///
+/// The category (the part before the first `-`) groups streams of one
+/// aggregate kind; it is what subscriptions filter on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct StreamId(String);
+
+/// Why a string is not a valid [`StreamId`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid stream id {value:?}: {reason}")]
+pub struct InvalidStreamId {
+    pub value: String,
+    pub reason: &'static str,
+}
+
+impl StreamId {
+    /// Validates and wraps a stream id. Only ASCII letters, digits and
+    /// `-_.:` are allowed, so ids are safe in URLs, file names and every
+    /// store backend's naming rules.
+    pub fn new(value: impl Into<String>) -> Result<Self, InvalidStreamId> {
+        let value = value.into();
+        let fail = |reason| {
+            Err(InvalidStreamId {
+                value: value.chars().take(MAX_STREAM_ID_LEN).collect(),
+                reason,
+            })
+        };
+        if value.is_empty() {
+            return fail("empty");
+        }
+        if value.len() > MAX_STREAM_ID_LEN {
+            return fail("longer than 200 bytes");
+        }
+        if !value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        {
+            return fail("only ASCII letters, digits and - _ . : are allowed");
+        }
+        if value.starts_with('$') || value.starts_with('-') {
+            return fail("must start with a letter or digit");
+        }
+        Ok(StreamId(value))
+    }
+
+    /// Builds `category-id` from a category and a UUID.
+    pub fn for_entity(category: &str, id: Uuid) -> Result<Self, InvalidStreamId> {
+        Self::new(format!("{category}-{id}"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The aggregate kind: the part before the first `-`.
+    pub fn category(&self) -> &str {
+        self.0.split('-').next().unwrap_or(&self.0)
+    }
+}
+
+impl fmt::Display for StreamId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for StreamId {
+    type Err = InvalidStreamId;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        StreamId::new(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for StreamId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        StreamId::new(s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The role under which an actor acted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The Secrétariat permanent: issues every command.
+    Secretariat,
+    /// Reads everything, replays history; never writes.
+    Auditor,
+    /// Reads the read models only.
+    Dashboard,
+    /// registre itself (initialisation, imports run from the command line
+    /// by the operator).
+    System,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Secretariat => "secretariat",
+            Role::Auditor => "auditor",
+            Role::Dashboard => "dashboard",
+            Role::System => "system",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "secretariat" => Ok(Role::Secretariat),
+            "auditor" => Ok(Role::Auditor),
+            "dashboard" => Ok(Role::Dashboard),
+            "system" => Ok(Role::System),
+            other => Err(format!(
+                "unknown role {other:?} (expected secretariat, auditor, dashboard or system)"
+            )),
+        }
+    }
+}
+
+/// Who issued a command: a token's name (or an operator's name) and role.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Actor {
+    pub id: String,
+    pub role: Role,
+}
+
+impl Actor {
+    pub fn system() -> Self {
+        Actor {
+            id: "registre".into(),
+            role: Role::System,
+        }
+    }
+}
+
+/// What one command shares with every event it appends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandMeta {
+    /// Identifies the command; appending again with the same id is a no-op
+    /// that returns the first result (safe retries).
+    pub command_id: Uuid,
+    pub actor: Actor,
+    /// The request or workflow this command belongs to.
+    pub correlation_id: Uuid,
+    /// The event or command that caused this one, when there is one.
+    pub causation_id: Option<Uuid>,
+}
+
+impl CommandMeta {
+    /// A command with a fresh id, its own correlation and no cause.
+    pub fn new(actor: Actor) -> Self {
+        let command_id = Uuid::now_v7();
+        CommandMeta {
+            command_id,
+            actor,
+            correlation_id: command_id,
+            causation_id: None,
+        }
+    }
+}
+
+/// An event as a command asks to append it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventData {
+    /// UUID v7, chosen by the writer so that a retried append carries the
+    /// same ids.
+    pub id: Uuid,
+    pub event_type: String,
+    /// Version of this event type's payload schema.
+    pub schema_version: u16,
+    /// When it happened in the world (the date of the session, of the
+    /// payment), as opposed to when it was recorded.
+    pub occurred_at: DateTime<Utc>,
+    pub payload: serde_json::Value,
+}
+
+impl EventData {
+    pub fn new(
+        event_type: impl Into<String>,
+        schema_version: u16,
+        occurred_at: DateTime<Utc>,
+        payload: serde_json::Value,
+    ) -> Self {
+        EventData {
+            id: Uuid::now_v7(),
+            event_type: event_type.into(),
+            schema_version,
+            occurred_at,
+            payload,
+        }
+    }
+}
+
+/// An event as it stands in the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedEvent {
+    pub position: Position,
+    pub id: Uuid,
+    pub stream_id: StreamId,
+    pub revision: Revision,
+    pub event_type: String,
+    pub schema_version: u16,
+    pub occurred_at: DateTime<Utc>,
+    /// When the store appended it. Never decreases along the global order.
+    pub recorded_at: DateTime<Utc>,
+    pub actor: Actor,
+    pub command_id: Uuid,
+    pub correlation_id: Uuid,
+    pub causation_id: Option<Uuid>,
+    pub payload: serde_json::Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_ids_are_validated() {
+        assert_eq!(StreamId::new("commune-12").unwrap().category(), "commune");
+        assert_eq!(StreamId::new("statutes").unwrap().category(), "statutes");
+        assert!(StreamId::new("").is_err());
+        assert!(StreamId::new("a b").is_err());
+        assert!(StreamId::new("$all").is_err());
+        assert!(StreamId::new("é").is_err());
+        assert!(StreamId::new("x".repeat(201)).is_err());
+        assert!(StreamId::new("x".repeat(200)).is_ok());
+        let err = serde_json::from_str::<StreamId>("\"no/slash\"").unwrap_err();
+        assert!(err.to_string().contains("invalid stream id"));
+    }
+
+    #[test]
+    fn roles_round_trip() {
+        for r in [
+            Role::Secretariat,
+            Role::Auditor,
+            Role::Dashboard,
+            Role::System,
+        ] {
+            assert_eq!(r.as_str().parse::<Role>().unwrap(), r);
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
+        assert!("admin".parse::<Role>().is_err());
+    }
+}

@@ -1,0 +1,22 @@
+//! # registre-schema: the contract
+//!
+//! Everything that is written to the log, and so must stay readable forever,
+//! is defined here and nowhere else.
+//!
+//! ## Layout
+//! - [`envelope`]: the envelope every event travels in (ids, stream, revision,
+//!   global position, times, actor, command, correlation) and the ids it uses.
+//! - [`upcast`]: the step between an event's stored form (type + schema version
+//!   + JSON payload) and its current form, so old events stay readable.
+//!
+//! The crate does no I/O: stores, the domain and projections all depend on it,
+//! and it depends on none of them.
+
+pub mod envelope;
+pub mod upcast;
+
+pub use envelope::{
+    Actor, CommandMeta, EventData, InvalidStreamId, Position, RecordedEvent, Revision, Role,
+    StreamId,
+};
+pub use upcast::{UpcastError, Upcaster};

@@ -1,0 +1,5 @@
+//! One module per subcommand.
+
+pub mod log;
+pub mod serve;
+pub mod stress;

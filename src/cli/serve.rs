@@ -1,0 +1,54 @@
+//! `registre serve`: the HTTP service.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Args;
+use registre::config::{self, FileSettings};
+use registre::server::{self, AppState};
+use registre::store::EventStore;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "REGISTRE_LISTEN")]
+    pub listen: Option<SocketAddr>,
+}
+
+pub async fn run(
+    store: Arc<dyn EventStore>,
+    args: ServeArgs,
+    file: &FileSettings,
+) -> anyhow::Result<()> {
+    let default: SocketAddr = config::DEFAULT_LISTEN
+        .parse()
+        .expect("valid default address");
+    let listen = config::pick(args.listen, file.listen, default);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    tracing::info!(
+        address = %listener.local_addr()?,
+        store = %store.describe(),
+        "registre is serving"
+    );
+    server::serve(AppState { store }, listener, shutdown_signal()).await?;
+    tracing::info!("registre stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing the SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,20 @@
+//! # registre
+//!
+//! Event-sourced governance records for an association of municipalities:
+//! the secretariat's commands are checked against the statutes and, if
+//! valid, append events to an append-only log; read models are folds of
+//! that log; auditors replay it.
+//!
+//! ## Layout
+//! - [`store`]: the event log behind one interface; SQLite is the embedded
+//!   default. Its `conformance` module is the behaviour every backend owes.
+//! - [`config`]: settings from flags, `REGISTRE_*` variables and a TOML file.
+//! - [`server`]: the HTTP service (health now; GraphQL on top of it).
+//! - `main.rs`: the `registre` command line.
+//!
+//! The contract (event envelope, event types, versions) lives in the
+//! `registre-schema` crate; see ARCHITECTURE.md for the whole map.
+
+pub mod config;
+pub mod server;
+pub mod store;

@@ -1,0 +1,71 @@
+//! The `registre` command line: parses settings, opens the store and hands
+//! over to one module of [`cli`] per subcommand.
+
+mod cli;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use registre::config::{self, FileSettings};
+use registre::store;
+
+#[derive(Parser)]
+#[command(name = "registre", version, about = "Event-sourced governance records")]
+struct Cli {
+    /// TOML settings file (keys: store, listen, log).
+    #[arg(long, global = true, env = "REGISTRE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Event store URL [default: sqlite:./registre.db]
+    #[arg(long, global = true, env = "REGISTRE_STORE")]
+    store: Option<String>,
+    /// Log filter, e.g. `info` or `registre=debug` [default: info]
+    #[arg(long, global = true, env = "REGISTRE_LOG")]
+    log: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service.
+    Serve(cli::serve::ServeArgs),
+    /// Print the log as JSON lines, for auditors.
+    Log(cli::log::LogArgs),
+    /// Append generated events from many writers and print each
+    /// acknowledgement as it arrives (used by the crash tests).
+    #[command(hide = true)]
+    StressAppend(cli::stress::StressArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let file = FileSettings::load(cli.config.as_deref())?;
+    let filter = config::pick(cli.log.clone(), file.log.clone(), "info".into());
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&filter)
+                .with_context(|| format!("invalid log filter {filter:?}"))?,
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let store_url = config::pick(
+        cli.store.clone(),
+        file.store.clone(),
+        config::DEFAULT_STORE.into(),
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let store = store::open(&store_url)
+            .await
+            .with_context(|| format!("opening the store {}", store::redact_url(&store_url)))?;
+        match cli.command {
+            Command::Serve(args) => cli::serve::run(store, args, &file).await,
+            Command::Log(args) => cli::log::run(store, args).await,
+            Command::StressAppend(args) => cli::stress::run(store, args).await,
+        }
+    })
+}

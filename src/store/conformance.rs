@@ -1,0 +1,541 @@
+//! The behaviour every store backend must show.
+//!
+//! Test support, written once: each function takes a fresh, empty store and
+//! panics on the first deviation. A backend's test file runs them all with
+//! [`conformance_tests!`](crate::conformance_tests).
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use futures::StreamExt;
+use registre_schema::{Actor, CommandMeta, EventData, Position, RecordedEvent, Role, StreamId};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    AppendOutcome, AppendRequest, EventStore, ExpectedState, Feed, InvalidAppend,
+    MAX_EVENTS_PER_APPEND, MAX_PAYLOAD_BYTES, StoreError, subscribe,
+};
+
+/// Generates one `#[tokio::test]` per conformance check, each on a fresh
+/// store made by `$new_store` (an async expression giving
+/// `Option<Arc<dyn EventStore>>`; `None` skips, for backends whose server
+/// is absent).
+#[macro_export]
+macro_rules! conformance_tests {
+    ($new_store:expr) => {
+        $crate::conformance_tests!(@each $new_store;
+            append_and_read_back, expected_state_is_enforced, retries_are_idempotent,
+            appends_are_atomic, invalid_appends_write_nothing, reads_are_paged,
+            concurrent_writers_keep_a_gapless_order, racing_writers_on_one_stream,
+            subscription_hands_over_from_catch_up_to_live);
+    };
+    (@each $new_store:expr; $($name:ident),*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                if let Some(store) = $new_store.await {
+                    $crate::store::conformance::$name(store).await;
+                }
+            }
+        )*
+    };
+}
+
+fn stream(name: &str) -> StreamId {
+    StreamId::new(name).expect("valid stream id")
+}
+
+fn actor() -> Actor {
+    Actor {
+        id: "conformance".into(),
+        role: Role::Secretariat,
+    }
+}
+
+/// A time with microsecond precision, which every backend keeps exactly.
+fn at(seconds: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_700_000_000 + seconds, 123_456_000)
+        .single()
+        .expect("valid time")
+}
+
+fn event(n: usize) -> EventData {
+    EventData::new(
+        "TestHappened",
+        1,
+        at(n as i64),
+        json!({"n": n, "text": "Ségou, Tombouctou — accentués"}),
+    )
+}
+
+fn request(stream_id: &StreamId, expected: ExpectedState, count: usize) -> AppendRequest {
+    AppendRequest {
+        stream_id: stream_id.clone(),
+        expected,
+        meta: CommandMeta {
+            command_id: Uuid::now_v7(),
+            actor: actor(),
+            correlation_id: Uuid::now_v7(),
+            causation_id: Some(Uuid::now_v7()),
+        },
+        events: (0..count).map(event).collect(),
+    }
+}
+
+async fn all_events(store: &dyn EventStore) -> Vec<RecordedEvent> {
+    let mut out = Vec::new();
+    loop {
+        let batch = store
+            .read_all(out.len() as Position + 1, 1000)
+            .await
+            .expect("read_all");
+        if batch.is_empty() {
+            return out;
+        }
+        out.extend(batch);
+    }
+}
+
+fn assert_gapless(events: &[RecordedEvent]) {
+    for (i, e) in events.iter().enumerate() {
+        assert_eq!(
+            e.position,
+            i as Position + 1,
+            "global order has a gap or repeat"
+        );
+    }
+}
+
+pub async fn append_and_read_back(store: Arc<dyn EventStore>) {
+    assert_eq!(store.head().await.unwrap(), 0);
+    let s = stream("conformance-a");
+    let req = request(&s, ExpectedState::NoStream, 3);
+    let out = store.append(req.clone()).await.expect("append");
+    assert_eq!(
+        (
+            out.first_position,
+            out.last_position,
+            out.last_revision,
+            out.deduplicated
+        ),
+        (1, 3, 2, false)
+    );
+    assert_eq!(store.head().await.unwrap(), 3);
+
+    let read = store.read_stream(&s, 0, 100).await.unwrap();
+    assert_eq!(read, store.read_all(1, 100).await.unwrap());
+    assert_eq!(read.len(), 3);
+    for (i, (got, sent)) in read.iter().zip(&req.events).enumerate() {
+        assert_eq!(got.position, i as Position + 1);
+        assert_eq!(got.revision, i as u64);
+        assert_eq!(got.id, sent.id);
+        assert_eq!(got.stream_id, s);
+        assert_eq!(got.event_type, sent.event_type);
+        assert_eq!(got.schema_version, sent.schema_version);
+        assert_eq!(got.occurred_at, sent.occurred_at);
+        assert_eq!(got.payload, sent.payload);
+        assert_eq!(got.actor, req.meta.actor);
+        assert_eq!(got.command_id, req.meta.command_id);
+        assert_eq!(got.correlation_id, req.meta.correlation_id);
+        assert_eq!(got.causation_id, req.meta.causation_id);
+        assert_eq!(got.recorded_at, out.recorded_at);
+    }
+
+    let later = store
+        .append(request(&stream("conformance-b"), ExpectedState::Any, 1))
+        .await
+        .unwrap();
+    assert_eq!((later.first_position, later.last_revision), (4, 0));
+    assert!(
+        later.recorded_at >= out.recorded_at,
+        "recorded_at went back"
+    );
+    assert!(
+        store
+            .read_stream(&stream("conformance-none"), 0, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.read_all(5, 10).await.unwrap().is_empty());
+}
+
+fn assert_conflict(
+    r: Result<AppendOutcome, StoreError>,
+    expected: ExpectedState,
+    actual: Option<u64>,
+) {
+    match r {
+        Err(StoreError::WrongExpectedVersion {
+            expected: e,
+            actual: a,
+            ..
+        }) => assert_eq!((e, a), (expected, actual)),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+pub async fn expected_state_is_enforced(store: Arc<dyn EventStore>) {
+    let s = stream("conformance-expect");
+    use ExpectedState::*;
+    assert_conflict(
+        store.append(request(&s, StreamExists, 1)).await,
+        StreamExists,
+        None,
+    );
+    assert_conflict(store.append(request(&s, Exact(0), 1)).await, Exact(0), None);
+    assert_eq!(store.head().await.unwrap(), 0, "a refused append wrote");
+
+    store.append(request(&s, NoStream, 2)).await.unwrap();
+    assert_conflict(
+        store.append(request(&s, NoStream, 1)).await,
+        NoStream,
+        Some(1),
+    );
+    assert_conflict(
+        store.append(request(&s, Exact(0), 1)).await,
+        Exact(0),
+        Some(1),
+    );
+    assert_conflict(
+        store.append(request(&s, Exact(2), 1)).await,
+        Exact(2),
+        Some(1),
+    );
+    assert_eq!(store.head().await.unwrap(), 2, "a refused append wrote");
+
+    assert_eq!(
+        store
+            .append(request(&s, Exact(1), 1))
+            .await
+            .unwrap()
+            .last_revision,
+        2
+    );
+    assert_eq!(
+        store
+            .append(request(&s, StreamExists, 1))
+            .await
+            .unwrap()
+            .last_revision,
+        3
+    );
+    assert_eq!(
+        store
+            .append(request(&s, Any, 1))
+            .await
+            .unwrap()
+            .last_revision,
+        4
+    );
+    let revisions: Vec<u64> = store
+        .read_stream(&s, 0, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.revision)
+        .collect();
+    assert_eq!(revisions, vec![0, 1, 2, 3, 4]);
+}
+
+pub async fn retries_are_idempotent(store: Arc<dyn EventStore>) {
+    let s = stream("conformance-retry");
+    let req = request(&s, ExpectedState::NoStream, 2);
+    let first = store.append(req.clone()).await.unwrap();
+    // A retry after a lost answer: same command id. Even its expected state,
+    // now stale, must not turn it into a conflict.
+    let again = store.append(req.clone()).await.unwrap();
+    assert!(again.deduplicated);
+    assert_eq!(
+        AppendOutcome {
+            deduplicated: false,
+            ..again.clone()
+        },
+        first
+    );
+    // Same command id with fresh event ids: still the first result.
+    let mut changed = req.clone();
+    changed.events = vec![event(9)];
+    assert_eq!(store.append(changed).await.unwrap(), again);
+    assert_eq!(store.head().await.unwrap(), 2);
+    assert_eq!(store.read_stream(&s, 0, 10).await.unwrap().len(), 2);
+}
+
+pub async fn appends_are_atomic(store: Arc<dyn EventStore>) {
+    let s = stream("conformance-atomic");
+    let first = request(&s, ExpectedState::NoStream, 1);
+    let taken = first.events[0].id;
+    store.append(first).await.unwrap();
+    // Three events, the last of which reuses an id already in the log.
+    let mut req = request(&s, ExpectedState::Exact(0), 3);
+    req.events[2].id = taken;
+    match store.append(req).await {
+        Err(StoreError::Invalid(InvalidAppend::EventIdExists { id })) => assert_eq!(id, taken),
+        other => panic!("expected EventIdExists, got {other:?}"),
+    }
+    assert_eq!(
+        store.head().await.unwrap(),
+        1,
+        "part of a refused append was written"
+    );
+    assert_eq!(store.read_stream(&s, 0, 10).await.unwrap().len(), 1);
+    // The stream is untouched: the next append still expects revision 0.
+    let ok = store
+        .append(request(&s, ExpectedState::Exact(0), 3))
+        .await
+        .unwrap();
+    assert_eq!((ok.first_position, ok.last_position), (2, 4));
+}
+
+pub async fn invalid_appends_write_nothing(store: Arc<dyn EventStore>) {
+    let s = stream("conformance-invalid");
+    let check = |req: AppendRequest| {
+        let store = store.clone();
+        async move {
+            match store.append(req).await {
+                Err(StoreError::Invalid(e)) => e,
+                other => panic!("expected an invalid-append error, got {other:?}"),
+            }
+        }
+    };
+    assert_eq!(
+        check(request(&s, ExpectedState::Any, 0)).await,
+        InvalidAppend::Empty
+    );
+    let mut big = request(&s, ExpectedState::Any, 1);
+    big.events[0].payload = json!({"text": "x".repeat(MAX_PAYLOAD_BYTES)});
+    assert!(matches!(
+        check(big).await,
+        InvalidAppend::PayloadTooLarge { index: 0, .. }
+    ));
+    let many = request(&s, ExpectedState::Any, MAX_EVENTS_PER_APPEND + 1);
+    assert!(matches!(
+        check(many).await,
+        InvalidAppend::TooManyEvents { .. }
+    ));
+    let mut bad_type = request(&s, ExpectedState::Any, 2);
+    bad_type.events[1].event_type = "Drop Table;".into();
+    assert!(matches!(
+        check(bad_type).await,
+        InvalidAppend::BadEventType { index: 1, .. }
+    ));
+    let mut twice = request(&s, ExpectedState::Any, 2);
+    twice.events[1].id = twice.events[0].id;
+    assert!(matches!(
+        check(twice).await,
+        InvalidAppend::DuplicateEventIdInAppend { .. }
+    ));
+    let mut nobody = request(&s, ExpectedState::Any, 1);
+    nobody.meta.actor.id = " ".into();
+    assert_eq!(check(nobody).await, InvalidAppend::BadActor);
+    assert_eq!(store.head().await.unwrap(), 0);
+    assert!(all_events(&*store).await.is_empty());
+}
+
+pub async fn reads_are_paged(store: Arc<dyn EventStore>) {
+    let a = stream("conformance-pa");
+    let b = stream("conformance-pb");
+    for _ in 0..5 {
+        store
+            .append(request(&a, ExpectedState::Any, 2))
+            .await
+            .unwrap();
+        store
+            .append(request(&b, ExpectedState::Any, 1))
+            .await
+            .unwrap();
+    }
+    let page = store.read_all(4, 5).await.unwrap();
+    assert_eq!(
+        page.iter().map(|e| e.position).collect::<Vec<_>>(),
+        vec![4, 5, 6, 7, 8]
+    );
+    let page = store.read_stream(&a, 3, 4).await.unwrap();
+    assert_eq!(
+        page.iter().map(|e| e.revision).collect::<Vec<_>>(),
+        vec![3, 4, 5, 6]
+    );
+    assert!(page.iter().all(|e| e.stream_id == a));
+    assert_eq!(store.read_stream(&b, 0, 100).await.unwrap().len(), 5);
+    assert_eq!(
+        store.read_all(0, 1).await.unwrap()[0].position,
+        1,
+        "from 0 reads from the start"
+    );
+}
+
+/// Many writers at once, a reader tailing the log all along: the reader
+/// sees every acknowledged event exactly once, in position order, and the
+/// positions have no gap.
+pub async fn concurrent_writers_keep_a_gapless_order(store: Arc<dyn EventStore>) {
+    const WRITERS: usize = 64;
+    const APPENDS: usize = 20;
+    let total = (WRITERS * APPENDS * 2) as Position;
+
+    let tail = {
+        let feed = subscribe(store.clone(), 1);
+        tokio::spawn(async move {
+            let mut seen = Vec::new();
+            let mut feed = feed;
+            while (seen.len() as Position) < total {
+                match tokio::time::timeout(Duration::from_secs(30), feed.next()).await {
+                    Ok(Some(Ok(Feed::Event(e)))) => seen.push(e),
+                    Ok(Some(Ok(Feed::CaughtUp(_)))) => {}
+                    other => panic!("tail ended early: {other:?}"),
+                }
+            }
+            seen
+        })
+    };
+
+    let mut writers = Vec::new();
+    for w in 0..WRITERS {
+        let store = store.clone();
+        writers.push(tokio::spawn(async move {
+            let s = stream(&format!("conformance-w{w}"));
+            let mut acks = Vec::new();
+            for i in 0..APPENDS {
+                let expected = if i == 0 {
+                    ExpectedState::NoStream
+                } else {
+                    ExpectedState::Exact(2 * i as u64 - 1)
+                };
+                let req = request(&s, expected, 2);
+                let ids: Vec<Uuid> = req.events.iter().map(|e| e.id).collect();
+                let out = store.append(req).await.expect("append");
+                acks.push((out, ids));
+            }
+            acks
+        }));
+    }
+    let mut acked: BTreeMap<Position, Uuid> = BTreeMap::new();
+    for w in writers {
+        for (out, ids) in w.await.unwrap() {
+            assert_eq!(
+                out.last_position - out.first_position + 1,
+                ids.len() as Position
+            );
+            for (p, id) in (out.first_position..=out.last_position).zip(ids) {
+                assert!(
+                    acked.insert(p, id).is_none(),
+                    "position {p} acknowledged twice"
+                );
+            }
+        }
+    }
+    let seen = tail.await.unwrap();
+    assert_gapless(&seen);
+    assert_eq!(seen.len() as Position, total);
+    for e in &seen {
+        assert_eq!(
+            acked.get(&e.position),
+            Some(&e.id),
+            "reader and writer disagree at {}",
+            e.position
+        );
+    }
+    let stored = all_events(&*store).await;
+    assert_eq!(stored, seen);
+    let recorded: Vec<_> = stored.iter().map(|e| e.recorded_at).collect();
+    assert!(
+        recorded.windows(2).all(|w| w[0] <= w[1]),
+        "recorded_at decreased"
+    );
+}
+
+/// Writers race on one stream with exact expectations: every acknowledged
+/// append got a revision no one else got, and the stream has no hole.
+pub async fn racing_writers_on_one_stream(store: Arc<dyn EventStore>) {
+    const WRITERS: usize = 16;
+    const WINS: usize = 10;
+    let s = stream("conformance-race");
+    let mut tasks = Vec::new();
+    for _ in 0..WRITERS {
+        let store = store.clone();
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let (mut wins, mut conflicts) = (Vec::new(), 0);
+            while wins.len() < WINS {
+                let last = store
+                    .read_stream(&s, 0, 10_000)
+                    .await
+                    .unwrap()
+                    .last()
+                    .map(|e| e.revision);
+                match store.append(request(&s, ExpectedState::of(last), 1)).await {
+                    Ok(out) => wins.push(out.last_revision),
+                    Err(StoreError::WrongExpectedVersion { .. }) => conflicts += 1,
+                    Err(e) => panic!("unexpected error: {e}"),
+                }
+            }
+            (wins, conflicts)
+        }));
+    }
+    let mut revisions = HashSet::new();
+    for t in tasks {
+        let (wins, _) = t.await.unwrap();
+        for r in wins {
+            assert!(revisions.insert(r), "revision {r} granted twice");
+        }
+    }
+    let events = store.read_stream(&s, 0, 10_000).await.unwrap();
+    assert_eq!(events.len(), WRITERS * WINS);
+    assert!(
+        events
+            .iter()
+            .enumerate()
+            .all(|(i, e)| e.revision == i as u64)
+    );
+}
+
+/// A subscriber that starts while events exist and others keep arriving
+/// gets the backlog, a caught-up mark, then the live events: each once.
+pub async fn subscription_hands_over_from_catch_up_to_live(store: Arc<dyn EventStore>) {
+    let s = stream("conformance-sub");
+    for _ in 0..10 {
+        store
+            .append(request(&s, ExpectedState::Any, 5))
+            .await
+            .unwrap();
+    }
+    let mut feed = subscribe(store.clone(), 21);
+    let writer = {
+        let store = store.clone();
+        let s = s.clone();
+        tokio::spawn(async move {
+            for _ in 0..30 {
+                store
+                    .append(request(&s, ExpectedState::Any, 3))
+                    .await
+                    .unwrap();
+                tokio::task::yield_now().await;
+            }
+        })
+    };
+    let mut positions = Vec::new();
+    let mut caught_up = None;
+    while positions.len() < 30 + 90 {
+        match tokio::time::timeout(Duration::from_secs(30), feed.next()).await {
+            Ok(Some(Ok(Feed::Event(e)))) => positions.push(e.position),
+            Ok(Some(Ok(Feed::CaughtUp(p)))) => {
+                assert!(caught_up.is_none(), "caught up twice");
+                assert_eq!(Some(&p), positions.last(), "caught-up mark out of place");
+                caught_up = Some(p);
+            }
+            other => panic!("subscription ended early: {other:?}"),
+        }
+    }
+    writer.await.unwrap();
+    assert!(caught_up.is_some(), "no caught-up mark");
+    assert_eq!(positions, (21..=140).collect::<Vec<Position>>());
+    // Nothing more arrives: the feed waits.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(100), feed.next())
+            .await
+            .is_err(),
+        "an event was delivered twice"
+    );
+}

@@ -1,0 +1,610 @@
+//! The embedded default store: one SQLite file in WAL mode.
+//!
+//! One writer thread owns the only write connection and commits appends in
+//! groups: every append that arrives while the previous group is being
+//! written waits in the queue, and the next transaction takes them all, so
+//! 64 concurrent writers share one fsync instead of queueing for 64. Each
+//! append keeps its own atomicity and concurrency check through a savepoint:
+//! a refused append rolls back alone and the rest of its group commits.
+//!
+//! An append is acknowledged after its group's COMMIT returned with
+//! `synchronous = FULL`, which in WAL mode fsyncs the log file: an
+//! acknowledged event survives `kill -9` and power loss.
+//!
+//! Readers use their own read-only connections; in WAL mode they read a
+//! snapshot and never block the writer, nor does the writer block them.
+//! Positions are assigned inside the one write transaction and become
+//! visible all at once at commit, so no reader can see a gap.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use registre_schema::{Actor, Position, RecordedEvent, Revision, Role, StreamId};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use tokio::sync::{mpsc, oneshot, watch};
+use uuid::Uuid;
+
+use super::{
+    AppendOutcome, AppendRequest, EventStore, InvalidAppend, MAX_READ_BATCH, StoreError, validate,
+};
+
+/// `PRAGMA application_id` of a registre store ("REG1").
+const APPLICATION_ID: i64 = 0x5245_4731;
+/// `PRAGMA user_version`: the store format this build writes and reads.
+pub const STORE_FORMAT: i64 = 1;
+/// Most appends committed in one transaction.
+const MAX_GROUP: usize = 1024;
+/// Most events committed in one transaction (an append is never split).
+const MAX_GROUP_EVENTS: usize = 20_000;
+/// Appends waiting for the writer before senders wait too.
+const QUEUE_DEPTH: usize = 4096;
+/// Idle read connections kept open.
+const READER_POOL: usize = 8;
+
+const SCHEMA: &str = "
+CREATE TABLE events (
+    position       INTEGER PRIMARY KEY,
+    id             BLOB    NOT NULL UNIQUE,
+    stream_id      TEXT    NOT NULL,
+    revision       INTEGER NOT NULL,
+    event_type     TEXT    NOT NULL,
+    schema_version INTEGER NOT NULL,
+    occurred_at    INTEGER NOT NULL, -- microseconds since 1970, UTC
+    recorded_at    INTEGER NOT NULL, -- microseconds since 1970, UTC
+    actor_id       TEXT    NOT NULL,
+    actor_role     TEXT    NOT NULL,
+    command_id     BLOB    NOT NULL,
+    correlation_id BLOB    NOT NULL,
+    causation_id   BLOB,
+    payload        TEXT    NOT NULL, -- JSON
+    UNIQUE (stream_id, revision)
+) STRICT;
+CREATE TABLE streams (
+    stream_id     TEXT    PRIMARY KEY,
+    last_revision INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE TABLE commands (
+    command_id     BLOB    PRIMARY KEY,
+    stream_id      TEXT    NOT NULL,
+    first_position INTEGER NOT NULL,
+    last_position  INTEGER NOT NULL,
+    last_revision  INTEGER NOT NULL,
+    recorded_at    INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+-- The log is append-only; these refuse edits made through SQL by mistake.
+-- (Deliberate tampering is what the audit tree detects.)
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'registre events are append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'registre events are append-only'); END;
+";
+
+const SELECT_EVENT: &str = "SELECT position, id, stream_id, revision, event_type, schema_version,
+    occurred_at, recorded_at, actor_id, actor_role, command_id, correlation_id, causation_id,
+    payload FROM events";
+
+/// The embedded store.
+pub struct SqliteStore {
+    path: PathBuf,
+    queue: mpsc::Sender<WriteJob>,
+    readers: Arc<ReaderPool>,
+    head: watch::Receiver<Position>,
+}
+
+struct WriteJob {
+    req: AppendRequest,
+    reply: oneshot::Sender<Result<AppendOutcome, StoreError>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store at `path`.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let p = path.clone();
+        let (conn, last_position, last_recorded) =
+            tokio::task::spawn_blocking(move || open_writer(&p))
+                .await
+                .map_err(|e| StoreError::Backend(format!("opening the store: {e}")))??;
+        let (head_tx, head_rx) = watch::channel(last_position);
+        let (queue, rx) = mpsc::channel(QUEUE_DEPTH);
+        std::thread::Builder::new()
+            .name("registre-sqlite-writer".into())
+            .spawn(move || {
+                Writer {
+                    conn,
+                    last_position,
+                    last_recorded,
+                    head: head_tx,
+                }
+                .run(rx)
+            })
+            .map_err(|e| StoreError::Backend(format!("starting the writer thread: {e}")))?;
+        Ok(SqliteStore {
+            readers: Arc::new(ReaderPool {
+                path: path.clone(),
+                idle: Mutex::new(Vec::new()),
+            }),
+            path,
+            queue,
+            head: head_rx,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let pool = self.readers.clone();
+        tokio::task::spawn_blocking(move || pool.with(f))
+            .await
+            .map_err(|e| StoreError::Backend(format!("reader task: {e}")))?
+    }
+}
+
+fn backend(e: rusqlite::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+/// Opens the write connection, creating or checking the store format.
+fn open_writer(path: &Path) -> Result<(Connection, Position, i64), StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| StoreError::Format(format!("cannot open {}: {e}", path.display())))?;
+    let not_a_store = |detail: String| {
+        StoreError::Format(format!(
+            "{} is not a registre store ({detail})",
+            path.display()
+        ))
+    };
+    // Read the header before changing anything: a file that is not ours
+    // must be left exactly as it was.
+    let header = conn.query_row(
+        "SELECT (SELECT application_id FROM pragma_application_id),
+                (SELECT user_version FROM pragma_user_version),
+                (SELECT count(*) FROM sqlite_schema)",
+        [],
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        },
+    );
+    let (app_id, format, objects) = header.map_err(|e| not_a_store(e.to_string()))?;
+    let fresh = app_id == 0 && format == 0 && objects == 0;
+    if !fresh {
+        if app_id != APPLICATION_ID {
+            return Err(not_a_store(format!("SQLite application id {app_id:#x}")));
+        }
+        if format > STORE_FORMAT {
+            return Err(StoreError::Format(format!(
+                "{} was written by a newer registre (store format {format}); this build reads format {STORE_FORMAT} at most",
+                path.display()
+            )));
+        }
+    }
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(backend)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(backend)?;
+    // FULL: in WAL mode, every COMMIT fsyncs the WAL before it returns.
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(backend)?;
+    conn.set_prepared_statement_cache_capacity(32);
+    if fresh {
+        let sql = format!(
+            "BEGIN IMMEDIATE; {SCHEMA} PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {STORE_FORMAT}; COMMIT;"
+        );
+        conn.execute_batch(&sql).map_err(backend)?;
+    }
+    let (last_position, last_recorded) = conn
+        .query_row(
+            "SELECT coalesce(max(position), 0), coalesce(max(recorded_at), 0) FROM events",
+            [],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+        )
+        .map_err(backend)?;
+    Ok((conn, last_position as Position, last_recorded))
+}
+
+/// The one thread that writes.
+struct Writer {
+    conn: Connection,
+    last_position: Position,
+    last_recorded: i64,
+    head: watch::Sender<Position>,
+}
+
+impl Writer {
+    fn run(mut self, mut queue: mpsc::Receiver<WriteJob>) {
+        let mut group: Vec<WriteJob> = Vec::with_capacity(MAX_GROUP);
+        while let Some(first) = queue.blocking_recv() {
+            let mut events = first.req.events.len();
+            group.push(first);
+            // Take what queued up while the previous group was committing.
+            while group.len() < MAX_GROUP && events < MAX_GROUP_EVENTS {
+                match queue.try_recv() {
+                    Ok(job) => {
+                        events += job.req.events.len();
+                        group.push(job);
+                    }
+                    Err(_) => break,
+                }
+            }
+            let results = self.commit_group(&group);
+            self.head.send_replace(self.last_position);
+            for (job, result) in group.drain(..).zip(results) {
+                // The caller may have gone (timeout, cancelled request); the
+                // append stands either way.
+                let _ = job.reply.send(result);
+            }
+        }
+    }
+
+    fn commit_group(&mut self, group: &[WriteJob]) -> Vec<Result<AppendOutcome, StoreError>> {
+        let now = Utc::now().timestamp_micros().max(self.last_recorded);
+        let mut position = self.last_position;
+        let mut results = Vec::with_capacity(group.len());
+        let mut tx = match self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+        {
+            Ok(tx) => tx,
+            Err(e) => {
+                let msg = e.to_string();
+                return group
+                    .iter()
+                    .map(|_| Err(StoreError::Backend(msg.clone())))
+                    .collect();
+            }
+        };
+        for job in group {
+            let before = position;
+            let result = tx.savepoint().map_err(backend).and_then(|sp| {
+                let outcome = append_one(&sp, &job.req, &mut position, now)?;
+                sp.commit().map_err(backend)?;
+                Ok(outcome)
+            });
+            if result.is_err() {
+                position = before;
+            }
+            results.push(result);
+        }
+        match tx.commit() {
+            Ok(()) => {
+                self.last_position = position;
+                self.last_recorded = now;
+                results
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "commit of an append group failed");
+                results
+                    .into_iter()
+                    .map(|_| Err(StoreError::Backend(format!("commit failed: {e}"))))
+                    .collect()
+            }
+        }
+    }
+}
+
+fn append_one(
+    conn: &Connection,
+    req: &AppendRequest,
+    position: &mut Position,
+    now: i64,
+) -> Result<AppendOutcome, StoreError> {
+    let command_id = req.meta.command_id.as_bytes().as_slice();
+    let earlier = conn
+        .prepare_cached(
+            "SELECT stream_id, first_position, last_position, last_revision, recorded_at
+             FROM commands WHERE command_id = ?1",
+        )
+        .map_err(backend)?
+        .query_row([command_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })
+        .optional()
+        .map_err(backend)?;
+    if let Some((stream, first, last, revision, recorded)) = earlier {
+        return Ok(AppendOutcome {
+            stream_id: StreamId::new(stream).map_err(|e| StoreError::Backend(e.to_string()))?,
+            first_position: first as Position,
+            last_position: last as Position,
+            last_revision: revision as Revision,
+            recorded_at: micros_to_time(recorded).ok_or_else(|| {
+                StoreError::Backend("command record with an impossible time".into())
+            })?,
+            deduplicated: true,
+        });
+    }
+
+    let stream = req.stream_id.as_str();
+    let actual: Option<i64> = conn
+        .prepare_cached("SELECT last_revision FROM streams WHERE stream_id = ?1")
+        .map_err(backend)?
+        .query_row([stream], |r| r.get(0))
+        .optional()
+        .map_err(backend)?;
+    let actual = actual.map(|r| r as Revision);
+    if !req.expected.accepts(actual) {
+        return Err(StoreError::WrongExpectedVersion {
+            stream_id: req.stream_id.clone(),
+            expected: req.expected,
+            actual,
+        });
+    }
+
+    let first_position = *position + 1;
+    let mut revision = actual.map_or(0, |r| r + 1);
+    let mut insert = conn
+        .prepare_cached(
+            "INSERT INTO events (position, id, stream_id, revision, event_type, schema_version,
+                occurred_at, recorded_at, actor_id, actor_role, command_id, correlation_id,
+                causation_id, payload)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        )
+        .map_err(backend)?;
+    let meta = &req.meta;
+    let causation = meta.causation_id.as_ref().map(|c| c.as_bytes().as_slice());
+    for e in &req.events {
+        *position += 1;
+        let payload = serde_json::to_string(&e.payload)
+            .map_err(|err| StoreError::Backend(format!("encoding a payload: {err}")))?;
+        insert
+            .execute(params![
+                *position as i64,
+                e.id.as_bytes().as_slice(),
+                stream,
+                revision as i64,
+                e.event_type,
+                e.schema_version,
+                e.occurred_at.timestamp_micros(),
+                now,
+                meta.actor.id,
+                meta.actor.role.as_str(),
+                command_id,
+                meta.correlation_id.as_bytes().as_slice(),
+                causation,
+                payload,
+            ])
+            .map_err(|err| match err.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::ConstraintViolation) => {
+                    StoreError::Invalid(InvalidAppend::EventIdExists { id: e.id })
+                }
+                _ => backend(err),
+            })?;
+        revision += 1;
+    }
+    let last_revision = revision - 1;
+    conn.prepare_cached(
+        "INSERT INTO streams (stream_id, last_revision) VALUES (?1, ?2)
+         ON CONFLICT (stream_id) DO UPDATE SET last_revision = excluded.last_revision",
+    )
+    .map_err(backend)?
+    .execute(params![stream, last_revision as i64])
+    .map_err(backend)?;
+    conn.prepare_cached(
+        "INSERT INTO commands (command_id, stream_id, first_position, last_position,
+            last_revision, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .map_err(backend)?
+    .execute(params![
+        command_id,
+        stream,
+        first_position as i64,
+        *position as i64,
+        last_revision as i64,
+        now
+    ])
+    .map_err(backend)?;
+    Ok(AppendOutcome {
+        stream_id: req.stream_id.clone(),
+        first_position,
+        last_position: *position,
+        last_revision,
+        recorded_at: micros_to_time(now).unwrap_or_default(),
+        deduplicated: false,
+    })
+}
+
+fn micros_to_time(micros: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(micros)
+}
+
+/// Idle read-only connections, opened on demand.
+struct ReaderPool {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl ReaderPool {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let conn = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match conn {
+            Some(c) => c,
+            None => {
+                let c = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .map_err(backend)?;
+                c.busy_timeout(std::time::Duration::from_secs(10))
+                    .map_err(backend)?;
+                c.set_prepared_statement_cache_capacity(16);
+                c
+            }
+        };
+        let result = f(&conn);
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < READER_POOL {
+            idle.push(conn);
+        }
+        result
+    }
+}
+
+/// Decodes one row of `SELECT_EVENT`; anything malformed is reported with
+/// the event's position and type.
+fn decode_row(row: &rusqlite::Row<'_>) -> Result<RecordedEvent, StoreError> {
+    let position: i64 = row.get(0).map_err(backend)?;
+    let event_type: String = row.get(4).unwrap_or_else(|_| "?".into());
+    let corrupt = |reason: String| StoreError::Corrupt {
+        position: position as Position,
+        event_type: event_type.clone(),
+        reason,
+    };
+    let get_uuid = |i: usize, what: &str| -> Result<Uuid, StoreError> {
+        let blob: Vec<u8> = row.get(i).map_err(|e| corrupt(format!("{what}: {e}")))?;
+        Uuid::from_slice(&blob).map_err(|e| corrupt(format!("{what}: {e}")))
+    };
+    let get_time = |i: usize, what: &str| -> Result<DateTime<Utc>, StoreError> {
+        let micros: i64 = row.get(i).map_err(|e| corrupt(format!("{what}: {e}")))?;
+        micros_to_time(micros).ok_or_else(|| corrupt(format!("{what} out of range")))
+    };
+    let stream: String = row.get(2).map_err(|e| corrupt(format!("stream id: {e}")))?;
+    let revision: i64 = row.get(3).map_err(|e| corrupt(format!("revision: {e}")))?;
+    let schema_version: i64 = row
+        .get(5)
+        .map_err(|e| corrupt(format!("schema version: {e}")))?;
+    let actor_id: String = row.get(8).map_err(|e| corrupt(format!("actor: {e}")))?;
+    let role: String = row
+        .get(9)
+        .map_err(|e| corrupt(format!("actor role: {e}")))?;
+    let causation: Option<Vec<u8>> = row
+        .get(12)
+        .map_err(|e| corrupt(format!("causation id: {e}")))?;
+    let payload = row
+        .get_ref(13)
+        .map_err(|e| corrupt(format!("payload: {e}")))?
+        .as_str()
+        .map_err(|e| corrupt(format!("payload: {e}")))?;
+    Ok(RecordedEvent {
+        position: position as Position,
+        id: get_uuid(1, "event id")?,
+        stream_id: StreamId::new(stream).map_err(|e| corrupt(e.to_string()))?,
+        revision: u64::try_from(revision).map_err(|_| corrupt("negative revision".into()))?,
+        schema_version: u16::try_from(schema_version)
+            .map_err(|_| corrupt("schema version out of range".into()))?,
+        occurred_at: get_time(6, "occurred_at")?,
+        recorded_at: get_time(7, "recorded_at")?,
+        actor: Actor {
+            id: actor_id,
+            role: role.parse::<Role>().map_err(corrupt)?,
+        },
+        command_id: get_uuid(10, "command id")?,
+        correlation_id: get_uuid(11, "correlation id")?,
+        causation_id: causation
+            .map(|b| Uuid::from_slice(&b))
+            .transpose()
+            .map_err(|e| corrupt(format!("causation id: {e}")))?,
+        payload: serde_json::from_str(payload)
+            .map_err(|e| corrupt(format!("payload is not valid JSON: {e}")))?,
+        event_type,
+    })
+}
+
+fn query_events(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
+    let mut rows = stmt.query(params).map_err(backend)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(backend)? {
+        out.push(decode_row(row)?);
+    }
+    Ok(out)
+}
+
+#[async_trait]
+impl EventStore for SqliteStore {
+    async fn append(&self, req: AppendRequest) -> Result<AppendOutcome, StoreError> {
+        validate(&req)?;
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(WriteJob { req, reply })
+            .await
+            .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Unavailable("the writer stopped before answering".into()))?
+    }
+
+    async fn read_stream(
+        &self,
+        stream_id: &StreamId,
+        from: Revision,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let stream = stream_id.as_str().to_owned();
+        let limit = limit.min(MAX_READ_BATCH) as i64;
+        let from = i64::try_from(from).unwrap_or(i64::MAX);
+        self.read(move |c| {
+            query_events(
+                c,
+                &format!(
+                    "{SELECT_EVENT} WHERE stream_id = ?1 AND revision >= ?2 ORDER BY revision LIMIT ?3"
+                ),
+                params![stream, from, limit],
+            )
+        })
+        .await
+    }
+
+    async fn read_all(
+        &self,
+        from: Position,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let limit = limit.min(MAX_READ_BATCH) as i64;
+        let from = i64::try_from(from).unwrap_or(i64::MAX);
+        self.read(move |c| {
+            query_events(
+                c,
+                &format!("{SELECT_EVENT} WHERE position >= ?1 ORDER BY position LIMIT ?2"),
+                params![from, limit],
+            )
+        })
+        .await
+    }
+
+    async fn head(&self) -> Result<Position, StoreError> {
+        self.read(|c| {
+            c.query_row("SELECT coalesce(max(position), 0) FROM events", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|p| p as Position)
+            .map_err(backend)
+        })
+        .await
+    }
+
+    fn watch_head(&self) -> watch::Receiver<Position> {
+        self.head.clone()
+    }
+
+    fn describe(&self) -> String {
+        format!("sqlite:{}", self.path.display())
+    }
+}

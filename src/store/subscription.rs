@@ -1,0 +1,103 @@
+//! Catch-up-then-live reading, the same for every backend.
+//!
+//! A subscription never takes events from a side channel: it always reads
+//! the log itself, by position, and uses the store's head watch only to
+//! know when to read again. So the hand-over from catching up to following
+//! live cannot lose or repeat an event: there is only one source.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use futures::stream::{BoxStream, StreamExt};
+use registre_schema::{Position, RecordedEvent};
+
+use super::{EventStore, StoreError};
+
+/// Events read per round trip while catching up.
+const BATCH: usize = 1000;
+
+/// What a subscription yields.
+// Nearly every item is an event; boxing them to shrink the rare CaughtUp
+// would cost an allocation per event.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Feed {
+    Event(RecordedEvent),
+    /// Sent once, the first time the subscriber has read everything that
+    /// was committed: the position it has read up to.
+    CaughtUp(Position),
+}
+
+struct State {
+    store: Arc<dyn EventStore>,
+    next: Position,
+    buffer: VecDeque<RecordedEvent>,
+    head: tokio::sync::watch::Receiver<Position>,
+    caught_up: bool,
+    done: bool,
+}
+
+/// Every event from position `from` on (1 is the first), then every new
+/// event as it is committed. Ends after the first error.
+pub fn subscribe(
+    store: Arc<dyn EventStore>,
+    from: Position,
+) -> BoxStream<'static, Result<Feed, StoreError>> {
+    let state = State {
+        head: store.watch_head(),
+        store,
+        next: from.max(1),
+        buffer: VecDeque::new(),
+        caught_up: false,
+        done: false,
+    };
+    futures::stream::unfold(state, |mut s| async move {
+        if s.done {
+            return None;
+        }
+        let item = s.next_item().await;
+        if item.is_err() {
+            s.done = true;
+        }
+        Some((item, s))
+    })
+    .boxed()
+}
+
+impl State {
+    async fn next_item(&mut self) -> Result<Feed, StoreError> {
+        loop {
+            if let Some(event) = self.buffer.pop_front() {
+                if event.position != self.next {
+                    // The global order must have no gaps; a hole here means
+                    // the log was damaged, and going on would hide it.
+                    return Err(StoreError::Corrupt {
+                        position: self.next,
+                        event_type: String::new(),
+                        reason: format!(
+                            "gap in the global order: expected position {}, found {}",
+                            self.next, event.position
+                        ),
+                    });
+                }
+                self.next += 1;
+                return Ok(Feed::Event(event));
+            }
+            // Mark the current head as seen before reading, so a commit that
+            // lands after the read still wakes us.
+            self.head.borrow_and_update();
+            let events = self.store.read_all(self.next, BATCH).await?;
+            if !events.is_empty() {
+                self.buffer.extend(events);
+                continue;
+            }
+            if !self.caught_up {
+                self.caught_up = true;
+                return Ok(Feed::CaughtUp(self.next - 1));
+            }
+            if self.head.changed().await.is_err() {
+                return Err(StoreError::Unavailable("the store was closed".into()));
+            }
+        }
+    }
+}

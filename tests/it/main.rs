@@ -1,0 +1,8 @@
+//! registre's one integration-test binary: the store conformance suite on
+//! every available backend, crash tests against the real binary, and the
+//! HTTP server started on a random port.
+
+mod crash;
+mod server;
+mod store_sqlite;
+mod support;
