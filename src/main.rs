@@ -32,6 +32,8 @@ enum Command {
     Serve(cli::serve::ServeArgs),
     /// Print the log as JSON lines, for auditors.
     Log(cli::log::LogArgs),
+    /// Measure append rates and this disk's fsync floor.
+    Bench(cli::bench::BenchArgs),
     /// Append generated events from many writers and print each
     /// acknowledgement as it arrives (used by the crash tests).
     #[command(hide = true)]
@@ -59,13 +61,17 @@ fn main() -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
-        let store = store::open(&store_url)
-            .await
-            .with_context(|| format!("opening the store {}", store::redact_url(&store_url)))?;
+        let open = || async {
+            store::open(&store_url)
+                .await
+                .with_context(|| format!("opening the store {}", store::redact_url(&store_url)))
+        };
         match cli.command {
-            Command::Serve(args) => cli::serve::run(store, args, &file).await,
-            Command::Log(args) => cli::log::run(store, args).await,
-            Command::StressAppend(args) => cli::stress::run(store, args).await,
+            Command::Serve(args) => cli::serve::run(open().await?, args, &file).await,
+            Command::Log(args) => cli::log::run(open().await?, args).await,
+            Command::StressAppend(args) => cli::stress::run(open().await?, args).await,
+            // The benchmarks make their own stores.
+            Command::Bench(args) => cli::bench::run(args).await,
         }
     })
 }

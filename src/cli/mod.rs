@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod bench;
 pub mod log;
 pub mod serve;
 pub mod stress;

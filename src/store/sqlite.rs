@@ -109,6 +109,12 @@ impl SqliteStore {
                 .map_err(|e| StoreError::Backend(format!("opening the store: {e}")))??;
         let (head_tx, head_rx) = watch::channel(last_position);
         let (queue, rx) = mpsc::channel(QUEUE_DEPTH);
+        let (committed, checkpoint_rx) = std::sync::mpsc::sync_channel(1);
+        let checkpoint_conn = open_reader(&path, false)?;
+        std::thread::Builder::new()
+            .name("registre-sqlite-checkpointer".into())
+            .spawn(move || checkpointer(checkpoint_conn, checkpoint_rx))
+            .map_err(|e| StoreError::Backend(format!("starting the checkpointer thread: {e}")))?;
         std::thread::Builder::new()
             .name("registre-sqlite-writer".into())
             .spawn(move || {
@@ -117,6 +123,7 @@ impl SqliteStore {
                     last_position,
                     last_recorded,
                     head: head_tx,
+                    committed,
                 }
                 .run(rx)
             })
@@ -201,6 +208,10 @@ fn open_writer(path: &Path) -> Result<(Connection, Position, i64), StoreError> {
     // FULL: in WAL mode, every COMMIT fsyncs the WAL before it returns.
     conn.pragma_update(None, "synchronous", "FULL")
         .map_err(backend)?;
+    // Checkpoints run on their own thread (see `checkpointer`), so that a
+    // commit never waits for the WAL to be copied into the database file.
+    conn.pragma_update(None, "wal_autocheckpoint", 0)
+        .map_err(backend)?;
     conn.set_prepared_statement_cache_capacity(32);
     if fresh {
         let sql = format!(
@@ -224,6 +235,8 @@ struct Writer {
     last_position: Position,
     last_recorded: i64,
     head: watch::Sender<Position>,
+    /// Tells the checkpointer that the WAL grew; full means it already knows.
+    committed: std::sync::mpsc::SyncSender<()>,
 }
 
 impl Writer {
@@ -244,6 +257,7 @@ impl Writer {
             }
             let results = self.commit_group(&group);
             self.head.send_replace(self.last_position);
+            let _ = self.committed.try_send(());
             for (job, result) in group.drain(..).zip(results) {
                 // The caller may have gone (timeout, cancelled request); the
                 // append stands either way.
@@ -428,6 +442,34 @@ fn micros_to_time(micros: i64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_micros(micros)
 }
 
+/// Copies the WAL back into the database file after commits, off the
+/// writer's path. PASSIVE checkpoints never block the writer or readers;
+/// the thread ends with the writer (its sender is dropped).
+fn checkpointer(conn: Connection, committed: std::sync::mpsc::Receiver<()>) {
+    while committed.recv().is_ok() {
+        // Let commits accumulate: one checkpoint for many groups.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "WAL checkpoint failed; it will be retried");
+        }
+    }
+    let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+}
+
+fn open_reader(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+    };
+    let c = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(backend)?;
+    c.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(backend)?;
+    c.set_prepared_statement_cache_capacity(16);
+    Ok(c)
+}
+
 /// Idle read-only connections, opened on demand.
 struct ReaderPool {
     path: PathBuf,
@@ -442,17 +484,7 @@ impl ReaderPool {
         let conn = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let conn = match conn {
             Some(c) => c,
-            None => {
-                let c = Connection::open_with_flags(
-                    &self.path,
-                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )
-                .map_err(backend)?;
-                c.busy_timeout(std::time::Duration::from_secs(10))
-                    .map_err(backend)?;
-                c.set_prepared_statement_cache_capacity(16);
-                c
-            }
+            None => open_reader(&self.path, true)?,
         };
         let result = f(&conn);
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
