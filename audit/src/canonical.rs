@@ -63,7 +63,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use registre_schema::{Position, RecordedEvent};
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
 
 /// The value of the envelope's `format` member.
 pub const EVENT_FORMAT: &str = "registre-event-v1";
@@ -88,23 +88,60 @@ pub enum CanonicalError {
 
 /// The canonical bytes of an event (format above).
 pub fn canonical_bytes(event: &RecordedEvent) -> Result<Vec<u8>, CanonicalError> {
-    let mut out = Vec::with_capacity(512);
-    write_value(&mut out, &envelope_value(event)?, 0)?;
-    Ok(out)
+    canonical_bytes_at(event, event.position)
 }
 
 /// The canonical bytes of `event` as if it stood at `position`: used to
 /// tell a moved event from an altered one.
 pub(crate) fn canonical_bytes_at(
-    event: &RecordedEvent,
+    e: &RecordedEvent,
     position: Position,
 ) -> Result<Vec<u8>, CanonicalError> {
-    let mut value = envelope_value(event)?;
-    if let Value::Object(map) = &mut value {
-        map.insert("position".into(), Value::from(position));
-    }
+    // Written member by member in the sorted order of rule 3, so the
+    // payload is never copied.
     let mut out = Vec::with_capacity(512);
-    write_value(&mut out, &value, 0)?;
+    let uuid = |out: &mut Vec<u8>, u: &uuid::Uuid| {
+        write_string(
+            out,
+            u.hyphenated()
+                .encode_lower(&mut uuid::Uuid::encode_buffer()),
+        )
+    };
+    out.extend_from_slice(b"{\"actor\":{\"id\":");
+    write_string(&mut out, &e.actor.id);
+    out.extend_from_slice(b",\"role\":");
+    write_string(&mut out, e.actor.role.as_str());
+    out.extend_from_slice(b"},\"causation_id\":");
+    match &e.causation_id {
+        Some(c) => uuid(&mut out, c),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"command_id\":");
+    uuid(&mut out, &e.command_id);
+    out.extend_from_slice(b",\"correlation_id\":");
+    uuid(&mut out, &e.correlation_id);
+    out.extend_from_slice(b",\"event_type\":");
+    write_string(&mut out, &e.event_type);
+    out.extend_from_slice(b",\"format\":");
+    write_string(&mut out, EVENT_FORMAT);
+    out.extend_from_slice(b",\"id\":");
+    uuid(&mut out, &e.id);
+    out.extend_from_slice(b",\"occurred_at\":");
+    write_string(&mut out, &timestamp(&e.occurred_at)?);
+    out.extend_from_slice(b",\"payload\":");
+    // The envelope is the first level.
+    write_value(&mut out, &e.payload, 1)?;
+    out.extend_from_slice(format!(",\"position\":{position},\"recorded_at\":").as_bytes());
+    write_string(&mut out, &timestamp(&e.recorded_at)?);
+    out.extend_from_slice(
+        format!(
+            ",\"revision\":{},\"schema_version\":{},\"stream_id\":",
+            e.revision, e.schema_version
+        )
+        .as_bytes(),
+    );
+    write_string(&mut out, e.stream_id.as_str());
+    out.push(b'}');
     Ok(out)
 }
 
@@ -128,41 +165,6 @@ pub fn event_from_canonical_value(value: &Value) -> Result<RecordedEvent, Canoni
         ));
     }
     Ok(event)
-}
-
-fn envelope_value(e: &RecordedEvent) -> Result<Value, CanonicalError> {
-    let mut actor = Map::new();
-    actor.insert("id".into(), Value::String(e.actor.id.clone()));
-    actor.insert("role".into(), Value::String(e.actor.role.as_str().into()));
-    let uuid = |u: &uuid::Uuid| Value::String(u.hyphenated().to_string());
-    let mut m = Map::new();
-    m.insert("actor".into(), Value::Object(actor));
-    m.insert(
-        "causation_id".into(),
-        e.causation_id.as_ref().map_or(Value::Null, uuid),
-    );
-    m.insert("command_id".into(), uuid(&e.command_id));
-    m.insert("correlation_id".into(), uuid(&e.correlation_id));
-    m.insert("event_type".into(), Value::String(e.event_type.clone()));
-    m.insert("format".into(), Value::String(EVENT_FORMAT.into()));
-    m.insert("id".into(), uuid(&e.id));
-    m.insert(
-        "occurred_at".into(),
-        Value::String(timestamp(&e.occurred_at)?),
-    );
-    m.insert("payload".into(), e.payload.clone());
-    m.insert("position".into(), Value::from(e.position));
-    m.insert(
-        "recorded_at".into(),
-        Value::String(timestamp(&e.recorded_at)?),
-    );
-    m.insert("revision".into(), Value::from(e.revision));
-    m.insert("schema_version".into(), Value::from(e.schema_version));
-    m.insert(
-        "stream_id".into(),
-        Value::String(e.stream_id.as_str().into()),
-    );
-    Ok(Value::Object(m))
 }
 
 /// Rule 6: `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
@@ -256,7 +258,7 @@ fn write_string(out: &mut Vec<u8>, s: &str) {
 mod tests {
     use super::*;
     use registre_schema::{Actor, Role, StreamId};
-    use serde_json::json;
+    use serde_json::{Map, json};
     use uuid::Uuid;
 
     fn event() -> RecordedEvent {

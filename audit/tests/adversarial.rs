@@ -915,3 +915,34 @@ fn malformed_export_lines_are_refused_with_their_line_number() {
         })
     );
 }
+
+// ---------------------------------------------------------------------------
+// Scale: run with `cargo test -p registre-audit --test adversarial -- --ignored --nocapture`.
+
+#[test]
+#[ignore = "timing: a million leaves and a 100k-event log"]
+fn timing_at_scale() {
+    use std::time::Instant;
+    let t0 = Instant::now();
+    let big = tree(1_000_000);
+    let built = t0.elapsed();
+    let t1 = Instant::now();
+    for s in [999_999u64, 1_000_000] {
+        let root = big.root_at(s).unwrap();
+        let proof = big.inclusion_proof(123_457, s).unwrap();
+        verify_inclusion(123_457, s, &big.leaf(123_457).unwrap(), &proof, &root).unwrap();
+        let c = big.consistency_proof(654_321, s).unwrap();
+        verify_consistency(654_321, s, &big.root_at(654_321).unwrap(), &root, &c).unwrap();
+    }
+    println!(
+        "1M leaves: build {built:?}; 2 roots + 2 inclusion + 2 consistency proofs {:?}",
+        t1.elapsed()
+    );
+    let events = log(100_000);
+    let rec = record(&events);
+    let hs = heads(&events, &[50_000, 100_000], &key());
+    let t2 = Instant::now();
+    let v = verify_log(events, Some(rec), hs, &key().public()).unwrap();
+    println!("verify_log of 100k events: {:?}", t2.elapsed());
+    assert_eq!(v.size, 100_000);
+}
