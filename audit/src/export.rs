@@ -1,0 +1,176 @@
+//! The archival export: JSON Lines that an auditor checks with nothing but
+//! the file and the public key.
+//!
+//! ## Format (`registre-log-export-v1`)
+//!
+//! UTF-8, one JSON object per line, lines separated by `\n` (a final `\n`
+//! and empty lines are ignored). Two kinds of line, told apart by `type`:
+//!
+//! - an event, in position order, starting at position 1 with no gap:
+//!   `{"event":<canonical bytes of the event>,"leaf_hash":"<64 hex>","position":N,"type":"event"}`
+//!   where `event` is the event's canonical JSON object (see
+//!   [`crate::canonical`]) written verbatim and `leaf_hash` is
+//!   `SHA-256(0x00 || those bytes)`;
+//! - a signed tree head:
+//!   `{"tree_head":{"key_id":…,"root_hash":…,"signature":…,"timestamp":…,"tree_size":N},"type":"tree_head"}`
+//!   (see [`crate::sth`]), placed after the last event it covers.
+//!
+//! The file must **end with a signed head covering every event in it**:
+//! an export whose last head was cut off, or with events appended after its
+//! last head, is refused as not sealed.
+//!
+//! The verifier rebuilds the tree from the events, uses the `leaf_hash`
+//! members as the leaf record (so it can name the first altered, missing,
+//! inserted or moved event) and checks every head in the file. An event
+//! line is read strictly: its `event` object must be exactly the canonical
+//! form of an event (no extra member, same field forms), so nothing in the
+//! file escapes the hashes.
+//!
+//! Every line and every event is held in memory while verifying (about
+//! the size of the file): fine for registre's logs, not for unbounded
+//! ones.
+
+use serde_json::Value;
+
+use crate::canonical::{canonical_bytes, event_from_canonical_value};
+use crate::merkle::{Hash, leaf_hash};
+use crate::sth::{AuditPublicKey, SignedTreeHead};
+use crate::verify::{Finding, VerifiedLog, verify_log};
+use registre_schema::RecordedEvent;
+
+/// Longest line accepted (an event's payload is at most 64 KiB; its
+/// escaped form and envelope fit well within this).
+pub const MAX_LINE_BYTES: usize = 1024 * 1024;
+
+/// Why an export was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExportError {
+    #[error("line {line}: longer than {MAX_LINE_BYTES} bytes")]
+    LineTooLong { line: usize },
+    #[error("line {line}: {reason}")]
+    Malformed { line: usize, reason: String },
+    #[error(
+        "the export is not sealed: it holds {events} events but its last line is not a \
+         signed tree head covering all of them (last head: {last_head_size:?})"
+    )]
+    NotSealed {
+        events: u64,
+        last_head_size: Option<u64>,
+    },
+    #[error(transparent)]
+    Tampered(#[from] Finding),
+}
+
+/// The export line of an event.
+pub fn event_line(event: &RecordedEvent) -> Result<String, crate::CanonicalError> {
+    let bytes = canonical_bytes(event)?;
+    let hash = leaf_hash(&bytes);
+    // The canonical bytes are valid UTF-8 JSON by construction.
+    let event_json = String::from_utf8_lossy(&bytes);
+    Ok(format!(
+        r#"{{"event":{event_json},"leaf_hash":"{}","position":{},"type":"event"}}"#,
+        hex::encode(hash),
+        event.position
+    ))
+}
+
+/// The export line of a signed tree head.
+pub fn head_line(head: &SignedTreeHead) -> String {
+    let head = serde_json::to_value(head).unwrap_or(Value::Null);
+    let line = serde_json::json!({"type": "tree_head", "tree_head": head});
+    // Only strings and integers: always canonical.
+    crate::canonical::canonical_json(&line)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
+}
+
+/// Checks an export with nothing but its lines and the public key.
+pub fn verify_export<S: AsRef<str>>(
+    lines: impl IntoIterator<Item = S>,
+    key: &AuditPublicKey,
+) -> Result<VerifiedLog, ExportError> {
+    let mut events: Vec<RecordedEvent> = Vec::new();
+    let mut record: Vec<Hash> = Vec::new();
+    let mut heads: Vec<SignedTreeHead> = Vec::new();
+    let mut last_is_head = false;
+    for (i, line) in lines.into_iter().enumerate() {
+        let line_no = i + 1;
+        let line = line.as_ref();
+        if line.len() > MAX_LINE_BYTES {
+            return Err(ExportError::LineTooLong { line: line_no });
+        }
+        if line.trim().is_empty() {
+            continue;
+        }
+        let malformed = |reason: &str| ExportError::Malformed {
+            line: line_no,
+            reason: reason.to_string(),
+        };
+        let value: Value =
+            serde_json::from_str(line).map_err(|_| malformed("not a JSON object"))?;
+        let obj = value
+            .as_object()
+            .ok_or_else(|| malformed("not a JSON object"))?;
+        match obj.get("type").and_then(Value::as_str) {
+            Some("event") => {
+                if obj.len() != 4 {
+                    return Err(malformed(
+                        "an event line has exactly event, leaf_hash, position and type",
+                    ));
+                }
+                let position = obj
+                    .get("position")
+                    .and_then(Value::as_u64)
+                    .ok_or_else(|| malformed("position must be an integer"))?;
+                let hash: Hash = obj
+                    .get("leaf_hash")
+                    .and_then(Value::as_str)
+                    .and_then(|s| hex::decode(s).ok())
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or_else(|| malformed("leaf_hash must be 64 hex digits"))?;
+                let event = obj
+                    .get("event")
+                    .ok_or_else(|| malformed("no event"))
+                    .and_then(|e| {
+                        event_from_canonical_value(e).map_err(|e| malformed(&e.to_string()))
+                    })?;
+                if event.position != position {
+                    return Err(malformed("the line's position differs from its event's"));
+                }
+                events.push(event);
+                record.push(hash);
+                last_is_head = false;
+            }
+            Some("tree_head") => {
+                if obj.len() != 2 {
+                    return Err(malformed("a tree head line has exactly tree_head and type"));
+                }
+                let head: SignedTreeHead = obj
+                    .get("tree_head")
+                    .cloned()
+                    .ok_or_else(|| malformed("no tree_head"))
+                    .and_then(|h| {
+                        serde_json::from_value(h).map_err(|e| malformed(&e.to_string()))
+                    })?;
+                heads.push(head);
+                last_is_head = true;
+            }
+            _ => return Err(malformed("type must be \"event\" or \"tree_head\"")),
+        }
+    }
+    let count = events.len() as u64;
+    let last_head_size = if last_is_head {
+        heads.last().map(|h| h.tree_size)
+    } else {
+        None
+    };
+    // A last head larger than the events is a truncation, which the log
+    // verification names; one smaller, or none last, leaves events unsealed.
+    if last_head_size.is_none_or(|size| size < count) {
+        return Err(ExportError::NotSealed {
+            events: count,
+            last_head_size: heads.last().map(|h| h.tree_size),
+        });
+    }
+    Ok(verify_log(events, Some(record), heads, key)?)
+}
