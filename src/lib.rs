@@ -8,7 +8,7 @@
 //! ## Layout
 //! - [`store`]: the event log behind one interface; SQLite is the embedded
 //!   default. Its `conformance` module is the behaviour every backend owes.
-//! //! - [`projection`]: the runner that keeps read models up to date and saves
+//! - [`projection`]: the runner that keeps read models up to date and saves
 //!   them with the position they describe.
 //! - [`config`]: settings from flags, `REGISTRE_*` variables and a TOML file.
 //! - [`server`]: the HTTP service (health now; GraphQL on top of it).

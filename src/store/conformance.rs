@@ -328,6 +328,12 @@ pub async fn invalid_appends_write_nothing(store: Arc<dyn EventStore>) {
         check(twice).await,
         InvalidAppend::DuplicateEventIdInAppend { .. }
     ));
+    let mut fraction = request(&s, ExpectedState::Any, 2);
+    fraction.events[1].payload = json!({"nested": [{"rate": 0.5}]});
+    assert_eq!(
+        check(fraction).await,
+        InvalidAppend::FractionalNumber { index: 1 }
+    );
     let mut nobody = request(&s, ExpectedState::Any, 1);
     nobody.meta.actor.id = " ".into();
     assert_eq!(check(nobody).await, InvalidAppend::BadActor);

@@ -130,6 +130,10 @@ pub enum InvalidAppend {
     BadActor,
     #[error("event id {id} appears twice in the append")]
     DuplicateEventIdInAppend { id: uuid::Uuid },
+    #[error(
+        "event {index} has a fractional number in its payload; amounts and counts are integers"
+    )]
+    FractionalNumber { index: usize },
     #[error("event id {id} is already in the log")]
     EventIdExists { id: uuid::Uuid },
 }
@@ -197,6 +201,12 @@ pub fn validate(req: &AppendRequest) -> Result<(), InvalidAppend> {
         if bytes > MAX_PAYLOAD_BYTES {
             return Err(InvalidAppend::PayloadTooLarge { index, bytes });
         }
+        // Payloads are hashed into the audit tree in a canonical form that
+        // has no float formatting to disagree on; registre's events carry
+        // integers only (amounts in francs CFA, quorum as a fraction).
+        if has_fraction(&e.payload) {
+            return Err(InvalidAppend::FractionalNumber { index });
+        }
         total += bytes;
         if !ids.insert(e.id) {
             return Err(InvalidAppend::DuplicateEventIdInAppend { id: e.id });
@@ -219,6 +229,15 @@ fn check_event_type(t: &str) -> Result<(), &'static str> {
         return Err("only ASCII letters, digits, _ and . are allowed");
     }
     Ok(())
+}
+
+fn has_fraction(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Number(n) => !(n.is_i64() || n.is_u64()),
+        serde_json::Value::Array(a) => a.iter().any(has_fraction),
+        serde_json::Value::Object(o) => o.values().any(has_fraction),
+        _ => false,
+    }
 }
 
 /// Serialized length of a payload, counted without allocating it.
