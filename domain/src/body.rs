@@ -32,7 +32,7 @@ pub struct Holding {
 impl Holding {
     /// The last day the holder holds the seat (exclusive end).
     pub fn until(&self) -> NaiveDate {
-        self.ended_on.unwrap_or(self.ends_on)
+        self.ended_on.map_or(self.ends_on, |e| e.min(self.ends_on))
     }
 }
 
@@ -270,7 +270,8 @@ impl Aggregate for Body {
                     .mandates
                     .get(mandate_id)
                     .ok_or(DomainError::UnknownMandate)?;
-                if holding.ended_on.is_some() {
+                // A mandate past its term has already ended (by its term).
+                if holding.ended_on.is_some() || *ended_on > holding.ends_on {
                     return Err(DomainError::MandateAlreadyEnded);
                 }
                 if *ended_on < holding.starts_on {
@@ -355,5 +356,257 @@ impl Aggregate for Body {
             _ => {}
         }
         state
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::BodyFact;
+    use crate::testing::*;
+
+    fn established() -> DomainEvent {
+        BodyEstablished {
+            body_id: id(1),
+            name: "Bureau Exécutif National".into(),
+            kind: BodyKind::Organ,
+            level: BodyLevel::National,
+            territorial_unit: None,
+            convened_by_body_id: None,
+            parent_body_id: None,
+        }
+        .into()
+    }
+
+    fn post(seats: u32) -> DomainEvent {
+        PostDefined {
+            body_id: id(1),
+            post_id: id(2),
+            title: "Vice-président".into(),
+            seats,
+        }
+        .into()
+    }
+
+    fn establish() -> BodyCommand {
+        BodyCommand::Establish {
+            body_id: id(1),
+            name: "Bureau Exécutif National".into(),
+            kind: BodyKind::Organ,
+            level: BodyLevel::National,
+            territorial_unit: None,
+            convened_by_body_id: None,
+            parent_body_id: None,
+        }
+    }
+
+    #[test]
+    fn a_body_is_established_once() {
+        given::<Body>(vec![])
+            .when(establish())
+            .then_events(vec![established()]);
+        given::<Body>(vec![established()])
+            .when(establish())
+            .then_error("BODY_ALREADY_EXISTS");
+        let with_unknown_convener = BodyCommand::Establish {
+            body_id: id(1),
+            name: "Congrès".into(),
+            kind: BodyKind::Instance,
+            level: BodyLevel::National,
+            territorial_unit: None,
+            convened_by_body_id: Some(id(9)),
+            parent_body_id: None,
+        };
+        given::<Body>(vec![])
+            .when(with_unknown_convener.clone())
+            .then_error("UNKNOWN_BODY");
+        given::<Body>(vec![])
+            .with_facts(|f| {
+                f.bodies.insert(
+                    id(9),
+                    BodyFact {
+                        body_id: id(9),
+                        convened_by_body_id: None,
+                    },
+                );
+            })
+            .when(with_unknown_convener)
+            .then_events(vec![
+                BodyEstablished {
+                    body_id: id(1),
+                    name: "Congrès".into(),
+                    kind: BodyKind::Instance,
+                    level: BodyLevel::National,
+                    territorial_unit: None,
+                    convened_by_body_id: Some(id(9)),
+                    parent_body_id: None,
+                }
+                .into(),
+            ]);
+        let regional = BodyCommand::Establish {
+            body_id: id(1),
+            name: "Conférence Régionale de Kayes".into(),
+            kind: BodyKind::Instance,
+            level: BodyLevel::Regional,
+            territorial_unit: Some(key("ML01")),
+            convened_by_body_id: None,
+            parent_body_id: None,
+        };
+        given::<Body>(vec![])
+            .when(regional)
+            .then_error("UNKNOWN_TERRITORIAL_UNIT");
+    }
+
+    #[test]
+    fn posts_are_defined_with_seats() {
+        let define = |title: &str, seats| BodyCommand::DefinePost {
+            body_id: id(1),
+            post_id: id(2),
+            title: title.into(),
+            seats,
+        };
+        given::<Body>(vec![established()])
+            .when(define("Vice-président", 2))
+            .then_events(vec![post(2)]);
+        given::<Body>(vec![])
+            .when(define("Vice-président", 2))
+            .then_error("UNKNOWN_BODY");
+        given::<Body>(vec![established()])
+            .when(define("Vice-président", 0))
+            .then_error("INVALID_SEATS");
+        given::<Body>(vec![established(), post(2)])
+            .when(BodyCommand::DefinePost {
+                body_id: id(1),
+                post_id: id(3),
+                title: "Vice-président".into(),
+                seats: 1,
+            })
+            .then_error("POST_ALREADY_DEFINED");
+    }
+
+    fn elect(mandate: u128, member: u128, starts_on: NaiveDate) -> BodyCommand {
+        BodyCommand::ElectOfficer {
+            body_id: id(1),
+            post_id: id(2),
+            mandate_id: id(mandate),
+            member_id: id(member),
+            holder_name: format!("Maire {member}"),
+            session_id: Some(id(50)),
+            starts_on,
+        }
+    }
+
+    fn elected(mandate: u128, member: u128, starts_on: NaiveDate) -> Vec<DomainEvent> {
+        vec![
+            OfficerElected {
+                body_id: id(1),
+                post_id: id(2),
+                mandate_id: id(mandate),
+                member_id: id(member),
+                holder_name: format!("Maire {member}"),
+                session_id: Some(id(50)),
+                statutes_version: 1,
+            }
+            .into(),
+            MandateStarted {
+                body_id: id(1),
+                post_id: id(2),
+                mandate_id: id(mandate),
+                starts_on,
+                ends_on: add_years(starts_on, 5),
+            }
+            .into(),
+        ]
+    }
+
+    fn eligible(f: &mut crate::Facts) {
+        f.eligible_members.extend([id(100), id(101), id(102)]);
+    }
+
+    #[test]
+    fn an_eligible_member_is_elected_for_the_statutory_term() {
+        given::<Body>(vec![established(), post(1)])
+            .with_facts(eligible)
+            .when(elect(10, 100, d(2024, 3, 1)))
+            .then_events(elected(10, 100, d(2024, 3, 1)));
+        given::<Body>(vec![established(), post(1)])
+            .when(elect(10, 100, d(2024, 3, 1)))
+            .then_error("NOT_ELIGIBLE_TO_STAND");
+        given::<Body>(vec![established()])
+            .with_facts(eligible)
+            .when(elect(10, 100, d(2024, 3, 1)))
+            .then_error("UNKNOWN_POST");
+    }
+
+    #[test]
+    fn a_post_never_has_more_holders_than_seats() {
+        let mut history = vec![established(), post(1)];
+        history.extend(elected(10, 100, d(2024, 3, 1)));
+        given::<Body>(history.clone())
+            .with_facts(eligible)
+            .when(elect(11, 101, d(2025, 1, 1)))
+            .then_error("POST_FULL");
+        // A mandate starting before the current one and overlapping it.
+        given::<Body>(history.clone())
+            .with_facts(eligible)
+            .when(elect(11, 101, d(2023, 1, 1)))
+            .then_error("POST_FULL");
+        // After the term, the seat is free again.
+        given::<Body>(history.clone())
+            .with_facts(eligible)
+            .when(elect(11, 101, d(2029, 3, 1)))
+            .then_events(elected(11, 101, d(2029, 3, 1)));
+        // Or once the mandate ended early.
+        history.push(
+            MandateEnded {
+                body_id: id(1),
+                post_id: id(2),
+                mandate_id: id(10),
+                ended_on: d(2025, 1, 1),
+                reason: MandateEndReason::Resignation,
+            }
+            .into(),
+        );
+        given::<Body>(history)
+            .with_facts(eligible)
+            .when(elect(11, 101, d(2025, 1, 1)))
+            .then_events(elected(11, 101, d(2025, 1, 1)));
+    }
+
+    #[test]
+    fn mandates_end_once() {
+        let mut history = vec![established(), post(1)];
+        history.extend(elected(10, 100, d(2024, 3, 1)));
+        let end = |mandate, on| BodyCommand::EndMandate {
+            body_id: id(1),
+            post_id: id(2),
+            mandate_id: id(mandate),
+            ended_on: on,
+            reason: MandateEndReason::Death,
+        };
+        let ended: DomainEvent = MandateEnded {
+            body_id: id(1),
+            post_id: id(2),
+            mandate_id: id(10),
+            ended_on: d(2025, 1, 1),
+            reason: MandateEndReason::Death,
+        }
+        .into();
+        given::<Body>(history.clone())
+            .when(end(10, d(2025, 1, 1)))
+            .then_events(vec![ended.clone()]);
+        given::<Body>(history.clone())
+            .when(end(11, d(2025, 1, 1)))
+            .then_error("UNKNOWN_MANDATE");
+        given::<Body>(history.clone())
+            .when(end(10, d(2020, 1, 1)))
+            .then_error("INVALID_DATE");
+        given::<Body>(history.clone())
+            .when(end(10, d(2029, 3, 2)))
+            .then_error("MANDATE_ALREADY_ENDED");
+        history.push(ended);
+        given::<Body>(history)
+            .when(end(10, d(2025, 1, 1)))
+            .then_error("MANDATE_ALREADY_ENDED");
     }
 }

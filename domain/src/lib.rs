@@ -35,6 +35,8 @@ pub mod territory;
 mod text;
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod testing;
 
 pub use aggregate::Aggregate;

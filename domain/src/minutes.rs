@@ -204,3 +204,169 @@ impl Aggregate for Minutes {
         state
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::SessionFact;
+    use crate::testing::*;
+
+    const HASH: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    const HASH2: &str = "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752";
+
+    fn sessions(f: &mut crate::Facts) {
+        for (n, open, closed) in [(1, false, true), (2, true, false), (3, false, false)] {
+            f.sessions.insert(
+                id(n),
+                SessionFact {
+                    session_id: id(n),
+                    body_id: id(9),
+                    session_date: d(2024, 3, 1),
+                    quorum_failed: false,
+                    open,
+                    closed,
+                },
+            );
+        }
+    }
+
+    fn draft(session: u128, hash: &str) -> MinutesCommand {
+        MinutesCommand::Draft {
+            minutes_id: id(10),
+            session_id: id(session),
+            sha256: hash.into(),
+            document_ref: "PV".into(),
+            drafted_on: d(2024, 3, 5),
+        }
+    }
+
+    fn drafted(hash: &str) -> DomainEvent {
+        MinutesDrafted {
+            minutes_id: id(10),
+            session_id: id(1),
+            sha256: hash.into(),
+            document_ref: "PV".into(),
+            drafted_on: d(2024, 3, 5),
+        }
+        .into()
+    }
+
+    fn adopt(session: u128, hash: &str) -> MinutesCommand {
+        MinutesCommand::Adopt {
+            minutes_id: id(10),
+            adopted_in_session_id: id(session),
+            adopted_on: d(2025, 3, 1),
+            sha256: hash.into(),
+        }
+    }
+
+    fn adopted() -> DomainEvent {
+        MinutesAdopted {
+            minutes_id: id(10),
+            adopted_in_session_id: id(2),
+            adopted_on: d(2025, 3, 1),
+            sha256: HASH.into(),
+            statutes_version: 1,
+        }
+        .into()
+    }
+
+    #[test]
+    fn minutes_of_a_closed_session_are_drafted_with_their_hash() {
+        given::<Minutes>(vec![])
+            .with_facts(sessions)
+            .when(draft(1, HASH))
+            .then_events(vec![drafted(HASH)]);
+        given::<Minutes>(vec![])
+            .with_facts(sessions)
+            .when(draft(3, HASH))
+            .then_error("SESSION_NOT_CLOSED");
+        given::<Minutes>(vec![])
+            .with_facts(sessions)
+            .when(draft(1, &HASH.to_uppercase()))
+            .then_error("INVALID_HASH");
+        given::<Minutes>(vec![])
+            .when(draft(1, HASH))
+            .then_error("UNKNOWN_SESSION");
+    }
+
+    #[test]
+    fn a_draft_may_be_replaced_until_adoption_only() {
+        given::<Minutes>(vec![drafted(HASH)])
+            .with_facts(sessions)
+            .when(draft(1, HASH2))
+            .then_events(vec![drafted(HASH2)]);
+        given::<Minutes>(vec![drafted(HASH)])
+            .with_facts(sessions)
+            .when(draft(3, HASH2))
+            .then_error("MINUTES_OF_ANOTHER_SESSION");
+        given::<Minutes>(vec![drafted(HASH), adopted()])
+            .with_facts(sessions)
+            .when(draft(1, HASH2))
+            .then_error("MINUTES_ALREADY_ADOPTED");
+    }
+
+    #[test]
+    fn minutes_are_adopted_once_at_a_later_open_session() {
+        given::<Minutes>(vec![drafted(HASH)])
+            .with_facts(sessions)
+            .when(adopt(2, HASH))
+            .then_events(vec![adopted()]);
+        given::<Minutes>(vec![drafted(HASH)])
+            .with_facts(sessions)
+            .when(adopt(2, HASH2))
+            .then_error("HASH_MISMATCH");
+        given::<Minutes>(vec![drafted(HASH)])
+            .with_facts(sessions)
+            .when(adopt(1, HASH))
+            .then_error("ADOPTED_IN_OWN_SESSION");
+        given::<Minutes>(vec![drafted(HASH)])
+            .with_facts(sessions)
+            .when(adopt(3, HASH))
+            .then_error("SESSION_NOT_OPEN");
+        given::<Minutes>(vec![drafted(HASH), adopted()])
+            .with_facts(sessions)
+            .when(adopt(2, HASH))
+            .then_error("MINUTES_ALREADY_ADOPTED");
+        given::<Minutes>(vec![])
+            .when(adopt(2, HASH))
+            .then_error("MINUTES_NOT_DRAFTED");
+    }
+
+    #[test]
+    fn the_president_and_the_secretary_sign_once_each() {
+        let sign = |who| MinutesCommand::Sign {
+            minutes_id: id(10),
+            signatory: who,
+            signatory_name: "A. Traoré".into(),
+            signed_on: d(2024, 3, 6),
+        };
+        let signed: DomainEvent = MinutesSigned {
+            minutes_id: id(10),
+            signatory: Signatory::President,
+            signatory_name: "A. Traoré".into(),
+            signed_on: d(2024, 3, 6),
+        }
+        .into();
+        given::<Minutes>(vec![drafted(HASH)])
+            .when(sign(Signatory::President))
+            .then_events(vec![signed.clone()]);
+        given::<Minutes>(vec![drafted(HASH), signed.clone()])
+            .when(sign(Signatory::President))
+            .then_error("ALREADY_SIGNED");
+        given::<Minutes>(vec![drafted(HASH), signed])
+            .when(sign(Signatory::Secretary))
+            .then_events(vec![
+                MinutesSigned {
+                    minutes_id: id(10),
+                    signatory: Signatory::Secretary,
+                    signatory_name: "A. Traoré".into(),
+                    signed_on: d(2024, 3, 6),
+                }
+                .into(),
+            ]);
+        given::<Minutes>(vec![])
+            .when(sign(Signatory::President))
+            .then_error("MINUTES_NOT_DRAFTED");
+    }
+}
