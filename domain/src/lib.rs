@@ -1,1 +1,46 @@
-//! registre-domain
+//! # registre-domain: the pure governance core
+//!
+//! For each aggregate: a state, `decide(state, command, context)` that checks
+//! a command against the state and the statutes and returns the events to
+//! append (or a [`DomainError`]), and `evolve(state, event)` that folds one
+//! event into the state.
+//!
+//! Architecture invariant: nothing here does I/O, reads a clock or draws a
+//! random number. Time, the actor, new entities' ids and the facts that
+//! span aggregates (is this unit known, who was eligible on that date, which
+//! statutes were in force) come in through the command and the [`Context`].
+//!
+//! ## Layout
+//! - [`aggregate`]: the [`Aggregate`] trait every aggregate implements.
+//! - [`context`]: what a decision is given besides state and command.
+//! - [`error`]: [`DomainError`], with stable codes and French messages.
+//! - one file per aggregate: [`territory`], [`member`], [`dues`],
+//!   [`statutes`], [`body`] (posts and mandates), [`session`], [`minutes`],
+//!   [`correction`].
+//! - [`streams`]: which stream each aggregate lives in (the stream design is
+//!   what makes invariants race-safe: one stream per consistency boundary).
+
+pub mod aggregate;
+pub mod body;
+pub mod context;
+pub mod correction;
+pub mod dues;
+pub mod error;
+pub mod member;
+pub mod minutes;
+pub mod session;
+pub mod statutes;
+pub mod streams;
+pub mod territory;
+mod text;
+
+#[cfg(test)]
+mod proptests;
+#[cfg(test)]
+mod testing;
+
+pub use aggregate::Aggregate;
+pub use context::{Context, Facts};
+pub use error::DomainError;
+pub use registre_schema::DomainEvent;
+pub use registre_schema::events;

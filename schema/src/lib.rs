@@ -6,6 +6,7 @@
 //! ## Layout
 //! - [`envelope`]: the envelope every event travels in (ids, stream, revision,
 //!   global position, times, actor, command, correlation) and the ids it uses.
+//! - [`events`]: every domain event type, gathered in [`DomainEvent`].
 //! - [`upcast`]: the step between an event's stored form (type + schema version
 //!   + JSON payload) and its current form, so old events stay readable.
 //!
@@ -13,10 +14,12 @@
 //! and it depends on none of them.
 
 pub mod envelope;
+pub mod events;
 pub mod upcast;
 
 pub use envelope::{
     Actor, CommandMeta, EventData, InvalidStreamId, Position, RecordedEvent, Revision, Role,
     StreamId,
 };
+pub use events::{DecodeError, DomainEvent};
 pub use upcast::{UpcastError, Upcaster};

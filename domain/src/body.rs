@@ -1,0 +1,612 @@
+//! A body, its posts and their holders (stream `body-<body_id>`).
+//!
+//! Posts and mandates share the body's stream so that "a post never has
+//! more holders than seats" is checked and written under one expected
+//! revision: two racing elections cannot both take the last seat.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use registre_schema::DomainEvent;
+use registre_schema::events::{
+    BodyEstablished, BodyKind, BodyLevel, MandateEndReason, MandateEnded, MandateStarted,
+    OfficerElected, PostDefined, TerritorialUnitKey,
+};
+use uuid::Uuid;
+
+use crate::text::{MAX_NAME, required};
+use crate::{Aggregate, Context, DomainError};
+
+/// Most seats one post may have.
+pub const MAX_SEATS: u32 = 100;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holding {
+    pub member_id: Uuid,
+    pub holder_name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub ended_on: Option<NaiveDate>,
+}
+
+impl Holding {
+    /// The last day the holder holds the seat (exclusive end).
+    pub fn until(&self) -> NaiveDate {
+        self.ended_on.map_or(self.ends_on, |e| e.min(self.ends_on))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Post {
+    pub title: String,
+    pub seats: u32,
+    pub mandates: BTreeMap<Uuid, Holding>,
+}
+
+impl Post {
+    /// Mandates that hold a seat on `date`.
+    pub fn holders_on(&self, date: NaiveDate) -> usize {
+        self.mandates
+            .values()
+            .filter(|h| h.starts_on <= date && date < h.until())
+            .count()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Body {
+    pub body_id: Uuid,
+    pub name: String,
+    pub kind: BodyKind,
+    pub level: BodyLevel,
+    pub territorial_unit: Option<TerritorialUnitKey>,
+    pub convened_by_body_id: Option<Uuid>,
+    pub posts: BTreeMap<Uuid, Post>,
+}
+
+#[derive(Debug, Clone)]
+pub enum BodyCommand {
+    Establish {
+        body_id: Uuid,
+        name: String,
+        kind: BodyKind,
+        level: BodyLevel,
+        territorial_unit: Option<TerritorialUnitKey>,
+        convened_by_body_id: Option<Uuid>,
+        parent_body_id: Option<Uuid>,
+    },
+    DefinePost {
+        body_id: Uuid,
+        post_id: Uuid,
+        title: String,
+        seats: u32,
+    },
+    /// The candidate's eligibility (a member in good standing) comes from
+    /// `ctx.facts.eligible_members`.
+    ElectOfficer {
+        body_id: Uuid,
+        post_id: Uuid,
+        mandate_id: Uuid,
+        member_id: Uuid,
+        holder_name: String,
+        session_id: Option<Uuid>,
+        starts_on: NaiveDate,
+    },
+    EndMandate {
+        body_id: Uuid,
+        post_id: Uuid,
+        mandate_id: Uuid,
+        ended_on: NaiveDate,
+        reason: MandateEndReason,
+    },
+}
+
+impl BodyCommand {
+    pub fn body_id(&self) -> Uuid {
+        match self {
+            BodyCommand::Establish { body_id, .. }
+            | BodyCommand::DefinePost { body_id, .. }
+            | BodyCommand::ElectOfficer { body_id, .. }
+            | BodyCommand::EndMandate { body_id, .. } => *body_id,
+        }
+    }
+}
+
+/// `date` plus whole years, clamped to the month's end (29 February).
+fn add_years(date: NaiveDate, years: u32) -> NaiveDate {
+    let y = date.year() + years as i32;
+    date.with_year(y)
+        .or_else(|| NaiveDate::from_ymd_opt(y, date.month(), 28))
+        .unwrap_or(date)
+}
+
+impl Aggregate for Body {
+    type State = Option<Body>;
+    type Command = BodyCommand;
+
+    fn decide(
+        state: &Option<Body>,
+        command: &BodyCommand,
+        ctx: &Context,
+    ) -> Result<Vec<DomainEvent>, DomainError> {
+        use BodyCommand as C;
+        if let C::Establish {
+            body_id,
+            name,
+            kind,
+            level,
+            territorial_unit,
+            convened_by_body_id,
+            parent_body_id,
+        } = command
+        {
+            if state.is_some() {
+                return Err(DomainError::BodyAlreadyExists);
+            }
+            required("name", name, MAX_NAME)?;
+            if let Some(unit) = territorial_unit
+                && !ctx.facts.known_units.contains_key(unit)
+            {
+                return Err(DomainError::UnknownTerritorialUnit {
+                    code: unit.code.chars().take(64).collect(),
+                });
+            }
+            for other in [convened_by_body_id, parent_body_id].into_iter().flatten() {
+                if !ctx.facts.bodies.contains_key(other) {
+                    return Err(DomainError::UnknownBody);
+                }
+            }
+            return Ok(vec![
+                BodyEstablished {
+                    body_id: *body_id,
+                    name: name.clone(),
+                    kind: *kind,
+                    level: *level,
+                    territorial_unit: territorial_unit.clone(),
+                    convened_by_body_id: *convened_by_body_id,
+                    parent_body_id: *parent_body_id,
+                }
+                .into(),
+            ]);
+        }
+        let body = state.as_ref().ok_or(DomainError::UnknownBody)?;
+        match command {
+            C::Establish { .. } => unreachable!("handled above"),
+            C::DefinePost {
+                body_id,
+                post_id,
+                title,
+                seats,
+            } => {
+                required("title", title, MAX_NAME)?;
+                if body.posts.contains_key(post_id) {
+                    return Err(DomainError::IdAlreadyUsed);
+                }
+                if body.posts.values().any(|p| p.title == *title) {
+                    return Err(DomainError::PostAlreadyDefined);
+                }
+                if *seats == 0 || *seats > MAX_SEATS {
+                    return Err(DomainError::InvalidSeats { max: MAX_SEATS });
+                }
+                Ok(vec![
+                    PostDefined {
+                        body_id: *body_id,
+                        post_id: *post_id,
+                        title: title.clone(),
+                        seats: *seats,
+                    }
+                    .into(),
+                ])
+            }
+            C::ElectOfficer {
+                body_id,
+                post_id,
+                mandate_id,
+                member_id,
+                holder_name,
+                session_id,
+                starts_on,
+            } => {
+                let post = body.posts.get(post_id).ok_or(DomainError::UnknownPost)?;
+                if body
+                    .posts
+                    .values()
+                    .any(|p| p.mandates.contains_key(mandate_id))
+                {
+                    return Err(DomainError::IdAlreadyUsed);
+                }
+                required("holder_name", holder_name, MAX_NAME)?;
+                if !ctx.facts.eligible_members.contains(member_id) {
+                    return Err(DomainError::NotEligibleToStand);
+                }
+                let statutes = ctx.statutes()?;
+                let ends_on = add_years(*starts_on, statutes.mandate_years);
+                // Mandates of one post may not overlap beyond its seats: the
+                // most seats held on any day of the new mandate is reached
+                // on its first day or on a later mandate's first day.
+                let busiest = std::iter::once(*starts_on)
+                    .chain(
+                        post.mandates
+                            .values()
+                            .map(|h| h.starts_on)
+                            .filter(|s| starts_on < s && *s < ends_on),
+                    )
+                    .map(|day| post.holders_on(day))
+                    .max()
+                    .unwrap_or(0);
+                if busiest >= post.seats as usize {
+                    return Err(DomainError::PostFull { seats: post.seats });
+                }
+                Ok(vec![
+                    OfficerElected {
+                        body_id: *body_id,
+                        post_id: *post_id,
+                        mandate_id: *mandate_id,
+                        member_id: *member_id,
+                        holder_name: holder_name.clone(),
+                        session_id: *session_id,
+                        statutes_version: statutes.version,
+                    }
+                    .into(),
+                    MandateStarted {
+                        body_id: *body_id,
+                        post_id: *post_id,
+                        mandate_id: *mandate_id,
+                        starts_on: *starts_on,
+                        ends_on,
+                    }
+                    .into(),
+                ])
+            }
+            C::EndMandate {
+                body_id,
+                post_id,
+                mandate_id,
+                ended_on,
+                reason,
+            } => {
+                let post = body.posts.get(post_id).ok_or(DomainError::UnknownPost)?;
+                let holding = post
+                    .mandates
+                    .get(mandate_id)
+                    .ok_or(DomainError::UnknownMandate)?;
+                // A mandate past its term has already ended (by its term).
+                if holding.ended_on.is_some() || *ended_on > holding.ends_on {
+                    return Err(DomainError::MandateAlreadyEnded);
+                }
+                if *ended_on < holding.starts_on {
+                    return Err(DomainError::InvalidDate {
+                        detail: "a mandate cannot end before it starts",
+                    });
+                }
+                Ok(vec![
+                    MandateEnded {
+                        body_id: *body_id,
+                        post_id: *post_id,
+                        mandate_id: *mandate_id,
+                        ended_on: *ended_on,
+                        reason: *reason,
+                    }
+                    .into(),
+                ])
+            }
+        }
+    }
+
+    fn evolve(mut state: Option<Body>, event: &DomainEvent) -> Option<Body> {
+        use DomainEvent as E;
+        match event {
+            E::BodyEstablished(e) => {
+                state = Some(Body {
+                    body_id: e.body_id,
+                    name: e.name.clone(),
+                    kind: e.kind,
+                    level: e.level,
+                    territorial_unit: e.territorial_unit.clone(),
+                    convened_by_body_id: e.convened_by_body_id,
+                    posts: BTreeMap::new(),
+                });
+            }
+            E::PostDefined(e) => {
+                if let Some(b) = state.as_mut() {
+                    b.posts.insert(
+                        e.post_id,
+                        Post {
+                            title: e.title.clone(),
+                            seats: e.seats,
+                            mandates: BTreeMap::new(),
+                        },
+                    );
+                }
+            }
+            E::OfficerElected(e) => {
+                if let Some(p) = state.as_mut().and_then(|b| b.posts.get_mut(&e.post_id)) {
+                    // Dates arrive with MandateStarted, the next event.
+                    p.mandates.insert(
+                        e.mandate_id,
+                        Holding {
+                            member_id: e.member_id,
+                            holder_name: e.holder_name.clone(),
+                            starts_on: NaiveDate::MAX,
+                            ends_on: NaiveDate::MAX,
+                            ended_on: None,
+                        },
+                    );
+                }
+            }
+            E::MandateStarted(e) => {
+                if let Some(h) = state
+                    .as_mut()
+                    .and_then(|b| b.posts.get_mut(&e.post_id))
+                    .and_then(|p| p.mandates.get_mut(&e.mandate_id))
+                {
+                    h.starts_on = e.starts_on;
+                    h.ends_on = e.ends_on;
+                }
+            }
+            E::MandateEnded(e) => {
+                if let Some(h) = state
+                    .as_mut()
+                    .and_then(|b| b.posts.get_mut(&e.post_id))
+                    .and_then(|p| p.mandates.get_mut(&e.mandate_id))
+                {
+                    h.ended_on = Some(e.ended_on);
+                }
+            }
+            _ => {}
+        }
+        state
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::BodyFact;
+    use crate::testing::*;
+
+    fn established() -> DomainEvent {
+        BodyEstablished {
+            body_id: id(1),
+            name: "Bureau Exécutif National".into(),
+            kind: BodyKind::Organ,
+            level: BodyLevel::National,
+            territorial_unit: None,
+            convened_by_body_id: None,
+            parent_body_id: None,
+        }
+        .into()
+    }
+
+    fn post(seats: u32) -> DomainEvent {
+        PostDefined {
+            body_id: id(1),
+            post_id: id(2),
+            title: "Vice-président".into(),
+            seats,
+        }
+        .into()
+    }
+
+    fn establish() -> BodyCommand {
+        BodyCommand::Establish {
+            body_id: id(1),
+            name: "Bureau Exécutif National".into(),
+            kind: BodyKind::Organ,
+            level: BodyLevel::National,
+            territorial_unit: None,
+            convened_by_body_id: None,
+            parent_body_id: None,
+        }
+    }
+
+    #[test]
+    fn a_body_is_established_once() {
+        given::<Body>(vec![])
+            .when(establish())
+            .then_events(vec![established()]);
+        given::<Body>(vec![established()])
+            .when(establish())
+            .then_error("BODY_ALREADY_EXISTS");
+        let with_unknown_convener = BodyCommand::Establish {
+            body_id: id(1),
+            name: "Congrès".into(),
+            kind: BodyKind::Instance,
+            level: BodyLevel::National,
+            territorial_unit: None,
+            convened_by_body_id: Some(id(9)),
+            parent_body_id: None,
+        };
+        given::<Body>(vec![])
+            .when(with_unknown_convener.clone())
+            .then_error("UNKNOWN_BODY");
+        given::<Body>(vec![])
+            .with_facts(|f| {
+                f.bodies.insert(
+                    id(9),
+                    BodyFact {
+                        body_id: id(9),
+                        convened_by_body_id: None,
+                    },
+                );
+            })
+            .when(with_unknown_convener)
+            .then_events(vec![
+                BodyEstablished {
+                    body_id: id(1),
+                    name: "Congrès".into(),
+                    kind: BodyKind::Instance,
+                    level: BodyLevel::National,
+                    territorial_unit: None,
+                    convened_by_body_id: Some(id(9)),
+                    parent_body_id: None,
+                }
+                .into(),
+            ]);
+        let regional = BodyCommand::Establish {
+            body_id: id(1),
+            name: "Conférence Régionale de Kayes".into(),
+            kind: BodyKind::Instance,
+            level: BodyLevel::Regional,
+            territorial_unit: Some(key("ML01")),
+            convened_by_body_id: None,
+            parent_body_id: None,
+        };
+        given::<Body>(vec![])
+            .when(regional)
+            .then_error("UNKNOWN_TERRITORIAL_UNIT");
+    }
+
+    #[test]
+    fn posts_are_defined_with_seats() {
+        let define = |title: &str, seats| BodyCommand::DefinePost {
+            body_id: id(1),
+            post_id: id(2),
+            title: title.into(),
+            seats,
+        };
+        given::<Body>(vec![established()])
+            .when(define("Vice-président", 2))
+            .then_events(vec![post(2)]);
+        given::<Body>(vec![])
+            .when(define("Vice-président", 2))
+            .then_error("UNKNOWN_BODY");
+        given::<Body>(vec![established()])
+            .when(define("Vice-président", 0))
+            .then_error("INVALID_SEATS");
+        given::<Body>(vec![established(), post(2)])
+            .when(BodyCommand::DefinePost {
+                body_id: id(1),
+                post_id: id(3),
+                title: "Vice-président".into(),
+                seats: 1,
+            })
+            .then_error("POST_ALREADY_DEFINED");
+    }
+
+    fn elect(mandate: u128, member: u128, starts_on: NaiveDate) -> BodyCommand {
+        BodyCommand::ElectOfficer {
+            body_id: id(1),
+            post_id: id(2),
+            mandate_id: id(mandate),
+            member_id: id(member),
+            holder_name: format!("Maire {member}"),
+            session_id: Some(id(50)),
+            starts_on,
+        }
+    }
+
+    fn elected(mandate: u128, member: u128, starts_on: NaiveDate) -> Vec<DomainEvent> {
+        vec![
+            OfficerElected {
+                body_id: id(1),
+                post_id: id(2),
+                mandate_id: id(mandate),
+                member_id: id(member),
+                holder_name: format!("Maire {member}"),
+                session_id: Some(id(50)),
+                statutes_version: 1,
+            }
+            .into(),
+            MandateStarted {
+                body_id: id(1),
+                post_id: id(2),
+                mandate_id: id(mandate),
+                starts_on,
+                ends_on: add_years(starts_on, 5),
+            }
+            .into(),
+        ]
+    }
+
+    fn eligible(f: &mut crate::Facts) {
+        f.eligible_members.extend([id(100), id(101), id(102)]);
+    }
+
+    #[test]
+    fn an_eligible_member_is_elected_for_the_statutory_term() {
+        given::<Body>(vec![established(), post(1)])
+            .with_facts(eligible)
+            .when(elect(10, 100, d(2024, 3, 1)))
+            .then_events(elected(10, 100, d(2024, 3, 1)));
+        given::<Body>(vec![established(), post(1)])
+            .when(elect(10, 100, d(2024, 3, 1)))
+            .then_error("NOT_ELIGIBLE_TO_STAND");
+        given::<Body>(vec![established()])
+            .with_facts(eligible)
+            .when(elect(10, 100, d(2024, 3, 1)))
+            .then_error("UNKNOWN_POST");
+    }
+
+    #[test]
+    fn a_post_never_has_more_holders_than_seats() {
+        let mut history = vec![established(), post(1)];
+        history.extend(elected(10, 100, d(2024, 3, 1)));
+        given::<Body>(history.clone())
+            .with_facts(eligible)
+            .when(elect(11, 101, d(2025, 1, 1)))
+            .then_error("POST_FULL");
+        // A mandate starting before the current one and overlapping it.
+        given::<Body>(history.clone())
+            .with_facts(eligible)
+            .when(elect(11, 101, d(2023, 1, 1)))
+            .then_error("POST_FULL");
+        // After the term, the seat is free again.
+        given::<Body>(history.clone())
+            .with_facts(eligible)
+            .when(elect(11, 101, d(2029, 3, 1)))
+            .then_events(elected(11, 101, d(2029, 3, 1)));
+        // Or once the mandate ended early.
+        history.push(
+            MandateEnded {
+                body_id: id(1),
+                post_id: id(2),
+                mandate_id: id(10),
+                ended_on: d(2025, 1, 1),
+                reason: MandateEndReason::Resignation,
+            }
+            .into(),
+        );
+        given::<Body>(history)
+            .with_facts(eligible)
+            .when(elect(11, 101, d(2025, 1, 1)))
+            .then_events(elected(11, 101, d(2025, 1, 1)));
+    }
+
+    #[test]
+    fn mandates_end_once() {
+        let mut history = vec![established(), post(1)];
+        history.extend(elected(10, 100, d(2024, 3, 1)));
+        let end = |mandate, on| BodyCommand::EndMandate {
+            body_id: id(1),
+            post_id: id(2),
+            mandate_id: id(mandate),
+            ended_on: on,
+            reason: MandateEndReason::Death,
+        };
+        let ended: DomainEvent = MandateEnded {
+            body_id: id(1),
+            post_id: id(2),
+            mandate_id: id(10),
+            ended_on: d(2025, 1, 1),
+            reason: MandateEndReason::Death,
+        }
+        .into();
+        given::<Body>(history.clone())
+            .when(end(10, d(2025, 1, 1)))
+            .then_events(vec![ended.clone()]);
+        given::<Body>(history.clone())
+            .when(end(11, d(2025, 1, 1)))
+            .then_error("UNKNOWN_MANDATE");
+        given::<Body>(history.clone())
+            .when(end(10, d(2020, 1, 1)))
+            .then_error("INVALID_DATE");
+        given::<Body>(history.clone())
+            .when(end(10, d(2029, 3, 2)))
+            .then_error("MANDATE_ALREADY_ENDED");
+        history.push(ended);
+        given::<Body>(history)
+            .when(end(10, d(2025, 1, 1)))
+            .then_error("MANDATE_ALREADY_ENDED");
+    }
+}

@@ -1,0 +1,215 @@
+//! Dues schedules (stream `dues-schedule`) and the derived arrears.
+//! Payments live in the member streams ([`crate::member`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Datelike, NaiveDate};
+use registre_schema::DomainEvent;
+use registre_schema::events::{DuesScheduleSet, DuesTier, Statutes};
+
+use crate::member::{Member, MemberStatus};
+use crate::text::{MAX_NAME, required};
+use crate::{Aggregate, Context, DomainError};
+
+/// Most tiers one schedule may have.
+pub const MAX_TIERS: usize = 50;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule {
+    pub tiers: BTreeMap<String, i64>,
+    pub due_on: NaiveDate,
+}
+
+/// Every year's schedule.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DuesSchedules {
+    pub years: BTreeMap<i32, Schedule>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SetDuesSchedule {
+    pub year: i32,
+    pub tiers: Vec<DuesTier>,
+    pub due_on: NaiveDate,
+}
+
+impl Aggregate for DuesSchedules {
+    type State = DuesSchedules;
+    type Command = SetDuesSchedule;
+
+    fn decide(
+        state: &DuesSchedules,
+        c: &SetDuesSchedule,
+        ctx: &Context,
+    ) -> Result<Vec<DomainEvent>, DomainError> {
+        if state.years.contains_key(&c.year) {
+            return Err(DomainError::DuesScheduleAlreadySet { year: c.year });
+        }
+        let bad = |reason| Err(DomainError::InvalidDuesSchedule { reason });
+        if !(1900..=2200).contains(&c.year) {
+            return bad("the year is out of range");
+        }
+        if c.tiers.is_empty() || c.tiers.len() > MAX_TIERS {
+            return bad("a schedule has between 1 and 50 tiers");
+        }
+        let mut seen = BTreeSet::new();
+        for t in &c.tiers {
+            required("category", &t.category, MAX_NAME)?;
+            if !seen.insert(&t.category) {
+                return bad("a category is listed twice");
+            }
+            if t.amount_xof <= 0 || t.amount_xof > crate::member::MAX_PAYMENT_XOF {
+                return bad("amounts must be positive");
+            }
+        }
+        Ok(vec![
+            DuesScheduleSet {
+                year: c.year,
+                tiers: c.tiers.clone(),
+                due_on: c.due_on,
+                statutes_version: ctx.statutes()?.version,
+            }
+            .into(),
+        ])
+    }
+
+    fn evolve(mut state: DuesSchedules, event: &DomainEvent) -> DuesSchedules {
+        if let DomainEvent::DuesScheduleSet(e) = event {
+            state.years.insert(
+                e.year,
+                Schedule {
+                    tiers: e
+                        .tiers
+                        .iter()
+                        .map(|t| (t.category.clone(), t.amount_xof))
+                        .collect(),
+                    due_on: e.due_on,
+                },
+            );
+        }
+        state
+    }
+}
+
+/// Years of membership whose dues were due before `as_of` and are not
+/// fully paid.
+pub fn unpaid_years(member: &Member, schedules: &DuesSchedules, as_of: NaiveDate) -> u32 {
+    schedules
+        .years
+        .iter()
+        .filter(|(year, s)| **year >= member.member_since.year() && s.due_on < as_of)
+        .filter(|(year, s)| {
+            let owed = s.tiers.get(&member.dues_category).copied().unwrap_or(0);
+            member.paid.get(year).copied().unwrap_or(0) < owed
+        })
+        .count() as u32
+}
+
+/// Active and in good standing on `as_of`: may vote and stand.
+pub fn in_good_standing(
+    member: &Member,
+    schedules: &DuesSchedules,
+    statutes: &Statutes,
+    as_of: NaiveDate,
+) -> bool {
+    member.status == MemberStatus::Active
+        && member.member_since <= as_of
+        && unpaid_years(member, schedules, as_of) < statutes.arrears.unpaid_years_lose_vote
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    fn tiers() -> Vec<DuesTier> {
+        vec![
+            DuesTier {
+                category: "urbaine".into(),
+                amount_xof: 150_000,
+            },
+            DuesTier {
+                category: "rurale".into(),
+                amount_xof: 50_000,
+            },
+        ]
+    }
+
+    fn set(year: i32) -> DomainEvent {
+        DuesScheduleSet {
+            year,
+            tiers: tiers(),
+            due_on: d(year, 3, 31),
+            statutes_version: 1,
+        }
+        .into()
+    }
+
+    fn command(year: i32, tiers: Vec<DuesTier>) -> SetDuesSchedule {
+        SetDuesSchedule {
+            year,
+            tiers,
+            due_on: d(year, 3, 31),
+        }
+    }
+
+    #[test]
+    fn a_year_gets_one_schedule() {
+        given::<DuesSchedules>(vec![])
+            .when(command(2024, tiers()))
+            .then_events(vec![set(2024)]);
+        given::<DuesSchedules>(vec![set(2024)])
+            .when(command(2024, tiers()))
+            .then_error("DUES_SCHEDULE_ALREADY_SET");
+    }
+
+    #[test]
+    fn malformed_schedules_are_refused() {
+        given::<DuesSchedules>(vec![])
+            .when(command(2024, vec![]))
+            .then_error("INVALID_DUES_SCHEDULE");
+        let mut dup = tiers();
+        dup[1].category = "urbaine".into();
+        given::<DuesSchedules>(vec![])
+            .when(command(2024, dup))
+            .then_error("INVALID_DUES_SCHEDULE");
+        let mut neg = tiers();
+        neg[0].amount_xof = -1;
+        given::<DuesSchedules>(vec![])
+            .when(command(2024, neg))
+            .then_error("INVALID_DUES_SCHEDULE");
+    }
+
+    #[test]
+    fn arrears_are_derived_from_schedules_and_payments() {
+        let schedules = DuesSchedules::fold(&[set(2022), set(2023), set(2024)]);
+        let mut m = Member {
+            member_id: id(1),
+            unit: key("ML010101"),
+            name: "x".into(),
+            dues_category: "rurale".into(),
+            status: MemberStatus::Active,
+            member_since: d(2023, 1, 1),
+            paid: BTreeMap::new(),
+            predecessor: None,
+        };
+        // 2022 predates the membership; 2024 is not yet due on 2024-03-01.
+        assert_eq!(unpaid_years(&m, &schedules, d(2024, 3, 1)), 1);
+        assert!(!in_good_standing(
+            &m,
+            &schedules,
+            &statutes(),
+            d(2024, 3, 1)
+        ));
+        m.paid.insert(2023, 50_000);
+        assert!(in_good_standing(&m, &schedules, &statutes(), d(2024, 3, 1)));
+        assert_eq!(unpaid_years(&m, &schedules, d(2024, 4, 1)), 1);
+        m.status = MemberStatus::Suspended;
+        assert!(!in_good_standing(
+            &m,
+            &schedules,
+            &statutes(),
+            d(2024, 3, 1)
+        ));
+    }
+}

@@ -1,0 +1,352 @@
+//! Why a command is refused: a stable code for programs, a French message
+//! for the secretariat (French is the users' working language), English in
+//! `Display` for logs and developers.
+
+use chrono::NaiveDate;
+
+/// A command refused by the domain. Nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    // Any command.
+    #[error("no statutes are in force at this date")]
+    NoStatutesInForce,
+    #[error("field {field} is required")]
+    Required { field: &'static str },
+    #[error("field {field} is longer than {max} characters")]
+    TooLong { field: &'static str, max: usize },
+    #[error("invalid date: {detail}")]
+    InvalidDate { detail: &'static str },
+    #[error("this identifier is already used")]
+    IdAlreadyUsed,
+
+    // Territory.
+    #[error("unknown territorial unit {code}")]
+    UnknownTerritorialUnit { code: String },
+    #[error("territorial unit {code} is already registered with other data")]
+    TerritorialUnitConflict { code: String },
+    #[error("invalid territorial unit {code}: {reason}")]
+    InvalidTerritorialUnit { code: String, reason: &'static str },
+
+    // Members and dues.
+    #[error("this commune is already a member")]
+    CommuneAlreadyMember,
+    #[error("unknown member")]
+    UnknownMember,
+    #[error("the member is not active")]
+    MemberNotActive,
+    #[error("the member is not suspended")]
+    MemberNotSuspended,
+    #[error("the member has already left the association")]
+    MemberAlreadyLeft,
+    #[error("the hearing notice is shorter than the {required_days} days the statutes require")]
+    HearingNoticeTooShort { required_days: u32 },
+    #[error("the amount must be a positive number of francs CFA")]
+    InvalidAmount,
+    #[error("no dues schedule is set for {year}")]
+    NoDuesSchedule { year: i32 },
+    #[error("the dues schedule of {year} is already set")]
+    DuesScheduleAlreadySet { year: i32 },
+    #[error("invalid dues schedule: {reason}")]
+    InvalidDuesSchedule { reason: &'static str },
+
+    // Statutes.
+    #[error("statutes are already adopted; amend them instead")]
+    StatutesAlreadyAdopted,
+    #[error("no statutes have been adopted yet")]
+    StatutesNotAdopted,
+    #[error("invalid statutes: {reason}")]
+    InvalidStatutes { reason: &'static str },
+    #[error("an amendment cannot take effect before {current}, the current version's date")]
+    AmendmentBeforeCurrent { current: NaiveDate },
+
+    // Bodies, posts and mandates.
+    #[error("this body already exists")]
+    BodyAlreadyExists,
+    #[error("unknown body")]
+    UnknownBody,
+    #[error("a post with this title already exists in the body")]
+    PostAlreadyDefined,
+    #[error("unknown post")]
+    UnknownPost,
+    #[error("a post has between 1 and {max} seats")]
+    InvalidSeats { max: u32 },
+    #[error("the post's {seats} seat(s) are all held")]
+    PostFull { seats: u32 },
+    #[error("the candidate's commune is not a member in good standing")]
+    NotEligibleToStand,
+    #[error("unknown mandate")]
+    UnknownMandate,
+    #[error("the mandate has already ended")]
+    MandateAlreadyEnded,
+
+    // Sessions.
+    #[error("this session is already convened")]
+    SessionAlreadyConvened,
+    #[error("unknown session")]
+    UnknownSession,
+    #[error("this body is not entitled to convene that body")]
+    NotEntitledToConvene,
+    #[error("notice of {given_days} days is shorter than the {required_days} days required")]
+    NoticeTooShort { required_days: u32, given_days: i64 },
+    #[error("the agenda is empty")]
+    EmptyAgenda,
+    #[error("the first session did not fail for lack of quorum")]
+    NotAFailedSession,
+    #[error("a second convocation must be at least {min_days} days after the first session")]
+    SecondConvocationTooEarly { min_days: u32 },
+    #[error("the statutes do not allow a second convocation to deliberate without quorum")]
+    SecondConvocationNotAllowed,
+    #[error("the member is not on the session's list of eligible members")]
+    NotEligibleToVote,
+    #[error("the member's attendance is already recorded")]
+    AlreadyPresent,
+    #[error("the member has already given a proxy")]
+    ProxyAlreadyRegistered,
+    #[error("the proxy holder already holds {cap} proxy(ies), the statutory cap")]
+    ProxyCapReached { cap: u32 },
+    #[error("invalid proxy: {reason}")]
+    InvalidProxy { reason: &'static str },
+    #[error("the session is already open")]
+    SessionAlreadyOpen,
+    #[error("the session is not open")]
+    SessionNotOpen,
+    #[error("quorum was not reached: the session cannot deliberate")]
+    QuorumNotReached,
+    #[error("the session is closed or adjourned")]
+    SessionEnded,
+    #[error("the session is not closed")]
+    SessionNotClosed,
+    #[error("this motion is already tabled")]
+    MotionAlreadyTabled,
+    #[error("there is no agenda item {item}")]
+    NotOnAgenda { item: u32 },
+    #[error("unknown motion")]
+    UnknownMotion,
+    #[error("the vote on this motion is closed")]
+    VoteClosed,
+    #[error("the member has already voted on this motion")]
+    AlreadyVoted,
+    #[error("the member's delegate is not present")]
+    NotPresent,
+    #[error("the member gave no proxy to this holder")]
+    NoSuchProxy,
+    #[error("votes are still open on some motions")]
+    MotionsStillOpen,
+
+    // Minutes.
+    #[error("the minutes are already adopted and can no longer change")]
+    MinutesAlreadyAdopted,
+    #[error("no minutes have been drafted")]
+    MinutesNotDrafted,
+    #[error("these minutes belong to another session")]
+    MinutesOfAnotherSession,
+    #[error("the document hash must be 64 lowercase hexadecimal digits (SHA-256)")]
+    InvalidHash,
+    #[error("the hash does not match the current draft")]
+    HashMismatch,
+    #[error("minutes are adopted at a later session, not their own")]
+    AdoptedInOwnSession,
+    #[error("this signatory has already signed")]
+    AlreadySigned,
+
+    // Corrections.
+    #[error("the corrected event is not in the log")]
+    UnknownEvent,
+}
+
+impl DomainError {
+    /// A stable code, never changed once published.
+    pub fn code(&self) -> &'static str {
+        use DomainError as E;
+        match self {
+            E::NoStatutesInForce => "NO_STATUTES_IN_FORCE",
+            E::Required { .. } => "FIELD_REQUIRED",
+            E::TooLong { .. } => "FIELD_TOO_LONG",
+            E::InvalidDate { .. } => "INVALID_DATE",
+            E::IdAlreadyUsed => "ID_ALREADY_USED",
+            E::UnknownTerritorialUnit { .. } => "UNKNOWN_TERRITORIAL_UNIT",
+            E::TerritorialUnitConflict { .. } => "TERRITORIAL_UNIT_CONFLICT",
+            E::InvalidTerritorialUnit { .. } => "INVALID_TERRITORIAL_UNIT",
+            E::CommuneAlreadyMember => "COMMUNE_ALREADY_MEMBER",
+            E::UnknownMember => "UNKNOWN_MEMBER",
+            E::MemberNotActive => "MEMBER_NOT_ACTIVE",
+            E::MemberNotSuspended => "MEMBER_NOT_SUSPENDED",
+            E::MemberAlreadyLeft => "MEMBER_ALREADY_LEFT",
+            E::HearingNoticeTooShort { .. } => "HEARING_NOTICE_TOO_SHORT",
+            E::InvalidAmount => "INVALID_AMOUNT",
+            E::NoDuesSchedule { .. } => "NO_DUES_SCHEDULE",
+            E::DuesScheduleAlreadySet { .. } => "DUES_SCHEDULE_ALREADY_SET",
+            E::InvalidDuesSchedule { .. } => "INVALID_DUES_SCHEDULE",
+            E::StatutesAlreadyAdopted => "STATUTES_ALREADY_ADOPTED",
+            E::StatutesNotAdopted => "STATUTES_NOT_ADOPTED",
+            E::InvalidStatutes { .. } => "INVALID_STATUTES",
+            E::AmendmentBeforeCurrent { .. } => "AMENDMENT_BEFORE_CURRENT",
+            E::BodyAlreadyExists => "BODY_ALREADY_EXISTS",
+            E::UnknownBody => "UNKNOWN_BODY",
+            E::PostAlreadyDefined => "POST_ALREADY_DEFINED",
+            E::UnknownPost => "UNKNOWN_POST",
+            E::InvalidSeats { .. } => "INVALID_SEATS",
+            E::PostFull { .. } => "POST_FULL",
+            E::NotEligibleToStand => "NOT_ELIGIBLE_TO_STAND",
+            E::UnknownMandate => "UNKNOWN_MANDATE",
+            E::MandateAlreadyEnded => "MANDATE_ALREADY_ENDED",
+            E::SessionAlreadyConvened => "SESSION_ALREADY_CONVENED",
+            E::UnknownSession => "UNKNOWN_SESSION",
+            E::NotEntitledToConvene => "NOT_ENTITLED_TO_CONVENE",
+            E::NoticeTooShort { .. } => "NOTICE_TOO_SHORT",
+            E::EmptyAgenda => "EMPTY_AGENDA",
+            E::NotAFailedSession => "NOT_A_FAILED_SESSION",
+            E::SecondConvocationTooEarly { .. } => "SECOND_CONVOCATION_TOO_EARLY",
+            E::SecondConvocationNotAllowed => "SECOND_CONVOCATION_NOT_ALLOWED",
+            E::NotEligibleToVote => "NOT_ELIGIBLE_TO_VOTE",
+            E::AlreadyPresent => "ALREADY_PRESENT",
+            E::ProxyAlreadyRegistered => "PROXY_ALREADY_REGISTERED",
+            E::ProxyCapReached { .. } => "PROXY_CAP_REACHED",
+            E::InvalidProxy { .. } => "INVALID_PROXY",
+            E::SessionAlreadyOpen => "SESSION_ALREADY_OPEN",
+            E::SessionNotOpen => "SESSION_NOT_OPEN",
+            E::QuorumNotReached => "QUORUM_NOT_REACHED",
+            E::SessionEnded => "SESSION_ENDED",
+            E::SessionNotClosed => "SESSION_NOT_CLOSED",
+            E::MotionAlreadyTabled => "MOTION_ALREADY_TABLED",
+            E::NotOnAgenda { .. } => "NOT_ON_AGENDA",
+            E::UnknownMotion => "UNKNOWN_MOTION",
+            E::VoteClosed => "VOTE_CLOSED",
+            E::AlreadyVoted => "ALREADY_VOTED",
+            E::NotPresent => "NOT_PRESENT",
+            E::NoSuchProxy => "NO_SUCH_PROXY",
+            E::MotionsStillOpen => "MOTIONS_STILL_OPEN",
+            E::MinutesAlreadyAdopted => "MINUTES_ALREADY_ADOPTED",
+            E::MinutesNotDrafted => "MINUTES_NOT_DRAFTED",
+            E::MinutesOfAnotherSession => "MINUTES_OF_ANOTHER_SESSION",
+            E::InvalidHash => "INVALID_HASH",
+            E::HashMismatch => "HASH_MISMATCH",
+            E::AdoptedInOwnSession => "ADOPTED_IN_OWN_SESSION",
+            E::AlreadySigned => "ALREADY_SIGNED",
+            E::UnknownEvent => "UNKNOWN_EVENT",
+        }
+    }
+
+    /// The message shown to the secretariat.
+    pub fn message_fr(&self) -> String {
+        use DomainError as E;
+        match self {
+            E::NoStatutesInForce => "Aucun statut n'est en vigueur à cette date.".into(),
+            E::Required { field } => format!("Le champ « {field} » est obligatoire."),
+            E::TooLong { field, max } => {
+                format!("Le champ « {field} » dépasse {max} caractères.")
+            }
+            E::InvalidDate { detail } => format!("Date invalide : {detail}."),
+            E::IdAlreadyUsed => "Cet identifiant est déjà utilisé.".into(),
+            E::UnknownTerritorialUnit { code } => {
+                format!("La collectivité {code} est inconnue du découpage territorial.")
+            }
+            E::TerritorialUnitConflict { code } => format!(
+                "La collectivité {code} est déjà enregistrée avec d'autres données pour cette édition."
+            ),
+            E::InvalidTerritorialUnit { code, reason } => {
+                format!("La collectivité {code} est invalide : {reason}.")
+            }
+            E::CommuneAlreadyMember => "Cette commune est déjà membre de l'association.".into(),
+            E::UnknownMember => "Cette commune n'est pas membre de l'association.".into(),
+            E::MemberNotActive => "La commune n'est pas un membre actif.".into(),
+            E::MemberNotSuspended => "La commune n'est pas suspendue.".into(),
+            E::MemberAlreadyLeft => "La commune a déjà quitté l'association.".into(),
+            E::HearingNoticeTooShort { required_days } => format!(
+                "La commune doit être convoquée à son audition au moins {required_days} jours avant l'exclusion."
+            ),
+            E::InvalidAmount => "Le montant doit être un nombre positif de francs CFA.".into(),
+            E::NoDuesSchedule { year } => {
+                format!("Aucun barème des cotisations n'est fixé pour {year}.")
+            }
+            E::DuesScheduleAlreadySet { year } => {
+                format!("Le barème des cotisations de {year} est déjà fixé.")
+            }
+            E::InvalidDuesSchedule { reason } => format!("Barème invalide : {reason}."),
+            E::StatutesAlreadyAdopted => {
+                "Les statuts sont déjà adoptés ; il faut les modifier.".into()
+            }
+            E::StatutesNotAdopted => "Aucun statut n'a encore été adopté.".into(),
+            E::InvalidStatutes { reason } => format!("Statuts invalides : {reason}."),
+            E::AmendmentBeforeCurrent { current } => format!(
+                "Une modification des statuts ne peut pas entrer en vigueur avant le {current}."
+            ),
+            E::BodyAlreadyExists => "Cette instance ou cet organe existe déjà.".into(),
+            E::UnknownBody => "Instance ou organe inconnu.".into(),
+            E::PostAlreadyDefined => "Ce poste existe déjà dans l'instance.".into(),
+            E::UnknownPost => "Poste inconnu.".into(),
+            E::InvalidSeats { max } => {
+                format!("Un poste compte entre 1 et {max} sièges.")
+            }
+            E::PostFull { seats } => {
+                format!("Le poste est déjà pourvu ({seats} siège(s) occupé(s)).")
+            }
+            E::NotEligibleToStand => {
+                "La commune du candidat n'est pas membre à jour de ses cotisations.".into()
+            }
+            E::UnknownMandate => "Mandat inconnu.".into(),
+            E::MandateAlreadyEnded => "Ce mandat a déjà pris fin.".into(),
+            E::SessionAlreadyConvened => "Cette session est déjà convoquée.".into(),
+            E::UnknownSession => "Session inconnue.".into(),
+            E::NotEntitledToConvene => {
+                "Cet organe n'a pas qualité pour convoquer cette instance.".into()
+            }
+            E::NoticeTooShort {
+                required_days,
+                given_days,
+            } => format!(
+                "Délai de convocation insuffisant : {given_days} jours au lieu de {required_days} jours au moins."
+            ),
+            E::EmptyAgenda => "L'ordre du jour est vide.".into(),
+            E::NotAFailedSession => "La première session n'a pas échoué faute de quorum.".into(),
+            E::SecondConvocationTooEarly { min_days } => format!(
+                "La seconde convocation doit avoir lieu au moins {min_days} jours après la première session."
+            ),
+            E::SecondConvocationNotAllowed => {
+                "Les statuts ne permettent pas de délibérer sans quorum en seconde convocation."
+                    .into()
+            }
+            E::NotEligibleToVote => {
+                "La commune ne figure pas sur la liste des membres à jour arrêtée à la convocation."
+                    .into()
+            }
+            E::AlreadyPresent => "La présence de la commune est déjà enregistrée.".into(),
+            E::ProxyAlreadyRegistered => "La commune a déjà donné procuration.".into(),
+            E::ProxyCapReached { cap } => {
+                format!("Le mandataire détient déjà {cap} procuration(s), le maximum statutaire.")
+            }
+            E::InvalidProxy { reason } => format!("Procuration invalide : {reason}."),
+            E::SessionAlreadyOpen => "La séance est déjà ouverte.".into(),
+            E::SessionNotOpen => "La séance n'est pas ouverte.".into(),
+            E::QuorumNotReached => {
+                "Le quorum n'est pas atteint : la session ne peut pas délibérer.".into()
+            }
+            E::SessionEnded => "La séance est levée ou ajournée.".into(),
+            E::SessionNotClosed => "La séance n'est pas encore levée.".into(),
+            E::MotionAlreadyTabled => "Cette motion est déjà inscrite.".into(),
+            E::NotOnAgenda { item } => format!("Le point {item} n'est pas à l'ordre du jour."),
+            E::UnknownMotion => "Motion inconnue.".into(),
+            E::VoteClosed => "Le vote sur cette motion est clos.".into(),
+            E::AlreadyVoted => "La commune a déjà voté sur cette motion.".into(),
+            E::NotPresent => "Le délégué de la commune n'est pas présent.".into(),
+            E::NoSuchProxy => "La commune n'a pas donné procuration à ce mandataire.".into(),
+            E::MotionsStillOpen => "Des votes sont encore ouverts.".into(),
+            E::MinutesAlreadyAdopted => {
+                "Le procès-verbal est déjà adopté et ne peut plus être modifié.".into()
+            }
+            E::MinutesNotDrafted => "Aucun procès-verbal n'a été rédigé.".into(),
+            E::MinutesOfAnotherSession => "Ce procès-verbal concerne une autre session.".into(),
+            E::InvalidHash => {
+                "L'empreinte du document doit être un SHA-256 (64 chiffres hexadécimaux).".into()
+            }
+            E::HashMismatch => {
+                "L'empreinte ne correspond pas à la version rédigée du procès-verbal.".into()
+            }
+            E::AdoptedInOwnSession => {
+                "Un procès-verbal est adopté lors d'une session suivante, pas la sienne.".into()
+            }
+            E::AlreadySigned => "Ce signataire a déjà signé.".into(),
+            E::UnknownEvent => "L'événement à corriger n'existe pas dans le journal.".into(),
+        }
+    }
+}

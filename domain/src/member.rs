@@ -1,0 +1,654 @@
+//! A member commune (stream `member-<member_id>`): admission, suspension,
+//! reinstatement, exclusion, withdrawal, succession and dues payments.
+//!
+//! The member id derives from the commune's territorial key
+//! ([`crate::streams::member_id_for`]), so two racing admissions of one
+//! commune write to the same stream and one of them conflicts.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use registre_schema::DomainEvent;
+use registre_schema::events::{
+    CommuneAdmitted, DuesPaid, MemberExcluded, MemberReinstated, MemberSuspended, MemberWithdrew,
+    MembershipSucceeded, TerritorialLevel, TerritorialUnitKey,
+};
+use uuid::Uuid;
+
+use crate::streams::member_id_for;
+use crate::text::{MAX_NAME, MAX_TEXT, required};
+use crate::{Aggregate, Context, DomainError};
+
+/// Largest single payment accepted (a typo guard: a billion francs CFA).
+pub const MAX_PAYMENT_XOF: i64 = 1_000_000_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberStatus {
+    Active,
+    Suspended,
+    Excluded,
+    Withdrawn,
+    /// Replaced by a successor commune after a reorganisation.
+    Succeeded,
+}
+
+impl MemberStatus {
+    /// Still part of the association (active or suspended).
+    pub fn is_member(self) -> bool {
+        matches!(self, MemberStatus::Active | MemberStatus::Suspended)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    pub member_id: Uuid,
+    pub unit: TerritorialUnitKey,
+    pub name: String,
+    pub dues_category: String,
+    pub status: MemberStatus,
+    /// Start of the current membership (admission or succession).
+    pub member_since: NaiveDate,
+    /// Total paid per dues year, in francs CFA.
+    pub paid: BTreeMap<i32, i64>,
+    pub predecessor: Option<Uuid>,
+}
+
+#[derive(Debug, Clone)]
+pub enum MemberCommand {
+    Admit {
+        unit: TerritorialUnitKey,
+        name: String,
+        dues_category: String,
+        admitted_on: NaiveDate,
+        deliberation_ref: String,
+        decision_ref: String,
+    },
+    Suspend {
+        member_id: Uuid,
+        effective_on: NaiveDate,
+        reason: String,
+    },
+    Reinstate {
+        member_id: Uuid,
+        effective_on: NaiveDate,
+        reason: String,
+    },
+    Exclude {
+        member_id: Uuid,
+        effective_on: NaiveDate,
+        reason: String,
+        decided_by_body_id: Uuid,
+        hearing_notified_on: NaiveDate,
+    },
+    Withdraw {
+        member_id: Uuid,
+        effective_on: NaiveDate,
+        reason: String,
+    },
+    /// Decided on the predecessor's stream; the handler also appends the
+    /// event to the successor's stream after [`check_successor`].
+    Succeed {
+        member_id: Uuid,
+        successor_unit: TerritorialUnitKey,
+        successor_name: String,
+        dues_category: String,
+        effective_on: NaiveDate,
+        inherits_dues: bool,
+        reorganisation_id: Option<Uuid>,
+    },
+    RecordPayment {
+        member_id: Uuid,
+        year: i32,
+        amount_xof: i64,
+        paid_on: NaiveDate,
+        receipt_ref: String,
+    },
+}
+
+impl MemberCommand {
+    /// The stream's member id.
+    pub fn member_id(&self) -> Uuid {
+        use MemberCommand as C;
+        match self {
+            C::Admit { unit, .. } => member_id_for(unit),
+            C::Suspend { member_id, .. }
+            | C::Reinstate { member_id, .. }
+            | C::Exclude { member_id, .. }
+            | C::Withdraw { member_id, .. }
+            | C::Succeed { member_id, .. }
+            | C::RecordPayment { member_id, .. } => *member_id,
+        }
+    }
+}
+
+/// Checks the successor's own stream before a succession is appended to it.
+pub fn check_successor(successor: &Option<Member>) -> Result<(), DomainError> {
+    match successor {
+        Some(m) if m.status.is_member() => Err(DomainError::CommuneAlreadyMember),
+        _ => Ok(()),
+    }
+}
+
+fn known_commune(ctx: &Context, unit: &TerritorialUnitKey) -> Result<(), DomainError> {
+    match ctx.facts.known_units.get(unit) {
+        Some(u) if u.level == TerritorialLevel::Commune => Ok(()),
+        _ => Err(DomainError::UnknownTerritorialUnit {
+            code: unit.code.chars().take(64).collect(),
+        }),
+    }
+}
+
+fn member(state: &Option<Member>) -> Result<&Member, DomainError> {
+    state.as_ref().ok_or(DomainError::UnknownMember)
+}
+
+fn still_member(state: &Option<Member>) -> Result<&Member, DomainError> {
+    let m = member(state)?;
+    if !m.status.is_member() {
+        return Err(DomainError::MemberAlreadyLeft);
+    }
+    Ok(m)
+}
+
+impl Aggregate for Member {
+    type State = Option<Member>;
+    type Command = MemberCommand;
+
+    fn decide(
+        state: &Option<Member>,
+        command: &MemberCommand,
+        ctx: &Context,
+    ) -> Result<Vec<DomainEvent>, DomainError> {
+        use MemberCommand as C;
+        let event: DomainEvent = match command {
+            C::Admit {
+                unit,
+                name,
+                dues_category,
+                admitted_on,
+                deliberation_ref,
+                decision_ref,
+            } => {
+                if state.as_ref().is_some_and(|m| m.status.is_member()) {
+                    return Err(DomainError::CommuneAlreadyMember);
+                }
+                required("name", name, MAX_NAME)?;
+                required("dues_category", dues_category, MAX_NAME)?;
+                required("deliberation_ref", deliberation_ref, MAX_TEXT)?;
+                required("decision_ref", decision_ref, MAX_TEXT)?;
+                known_commune(ctx, unit)?;
+                CommuneAdmitted {
+                    member_id: member_id_for(unit),
+                    unit: unit.clone(),
+                    name: name.clone(),
+                    dues_category: dues_category.clone(),
+                    admitted_on: *admitted_on,
+                    deliberation_ref: deliberation_ref.clone(),
+                    decision_ref: decision_ref.clone(),
+                    statutes_version: ctx.statutes()?.version,
+                }
+                .into()
+            }
+            C::Suspend {
+                member_id,
+                effective_on,
+                reason,
+            } => {
+                if still_member(state)?.status != MemberStatus::Active {
+                    return Err(DomainError::MemberNotActive);
+                }
+                required("reason", reason, MAX_TEXT)?;
+                MemberSuspended {
+                    member_id: *member_id,
+                    effective_on: *effective_on,
+                    reason: reason.clone(),
+                    statutes_version: ctx.statutes()?.version,
+                }
+                .into()
+            }
+            C::Reinstate {
+                member_id,
+                effective_on,
+                reason,
+            } => {
+                if still_member(state)?.status != MemberStatus::Suspended {
+                    return Err(DomainError::MemberNotSuspended);
+                }
+                required("reason", reason, MAX_TEXT)?;
+                MemberReinstated {
+                    member_id: *member_id,
+                    effective_on: *effective_on,
+                    reason: reason.clone(),
+                    statutes_version: ctx.statutes()?.version,
+                }
+                .into()
+            }
+            C::Exclude {
+                member_id,
+                effective_on,
+                reason,
+                decided_by_body_id,
+                hearing_notified_on,
+            } => {
+                still_member(state)?;
+                required("reason", reason, MAX_TEXT)?;
+                let statutes = ctx.statutes()?;
+                let days = (*effective_on - *hearing_notified_on).num_days();
+                if days < i64::from(statutes.exclusion_hearing_notice_days) {
+                    return Err(DomainError::HearingNoticeTooShort {
+                        required_days: statutes.exclusion_hearing_notice_days,
+                    });
+                }
+                MemberExcluded {
+                    member_id: *member_id,
+                    effective_on: *effective_on,
+                    reason: reason.clone(),
+                    decided_by_body_id: *decided_by_body_id,
+                    hearing_notified_on: *hearing_notified_on,
+                    statutes_version: statutes.version,
+                }
+                .into()
+            }
+            C::Withdraw {
+                member_id,
+                effective_on,
+                reason,
+            } => {
+                still_member(state)?;
+                required("reason", reason, MAX_TEXT)?;
+                MemberWithdrew {
+                    member_id: *member_id,
+                    effective_on: *effective_on,
+                    reason: reason.clone(),
+                }
+                .into()
+            }
+            C::Succeed {
+                member_id,
+                successor_unit,
+                successor_name,
+                dues_category,
+                effective_on,
+                inherits_dues,
+                reorganisation_id,
+            } => {
+                let m = still_member(state)?;
+                required("successor_name", successor_name, MAX_NAME)?;
+                required("dues_category", dues_category, MAX_NAME)?;
+                known_commune(ctx, successor_unit)?;
+                let successor_member_id = member_id_for(successor_unit);
+                if successor_member_id == m.member_id {
+                    return Err(DomainError::CommuneAlreadyMember);
+                }
+                MembershipSucceeded {
+                    predecessor_member_id: *member_id,
+                    successor_member_id,
+                    successor_unit: successor_unit.clone(),
+                    successor_name: successor_name.clone(),
+                    dues_category: dues_category.clone(),
+                    effective_on: *effective_on,
+                    inherits_dues: *inherits_dues,
+                    reorganisation_id: *reorganisation_id,
+                    statutes_version: ctx.statutes()?.version,
+                }
+                .into()
+            }
+            C::RecordPayment {
+                member_id,
+                year,
+                amount_xof,
+                paid_on,
+                receipt_ref,
+            } => {
+                still_member(state)?;
+                if *amount_xof <= 0 || *amount_xof > MAX_PAYMENT_XOF {
+                    return Err(DomainError::InvalidAmount);
+                }
+                required("receipt_ref", receipt_ref, MAX_TEXT)?;
+                if !ctx.facts.dues_years.contains(year) {
+                    return Err(DomainError::NoDuesSchedule { year: *year });
+                }
+                DuesPaid {
+                    member_id: *member_id,
+                    year: *year,
+                    amount_xof: *amount_xof,
+                    paid_on: *paid_on,
+                    receipt_ref: receipt_ref.clone(),
+                }
+                .into()
+            }
+        };
+        Ok(vec![event])
+    }
+
+    fn evolve(mut state: Option<Member>, event: &DomainEvent) -> Option<Member> {
+        use DomainEvent as E;
+        let set_status = |state: &mut Option<Member>, status| {
+            if let Some(m) = state.as_mut() {
+                m.status = status;
+            }
+        };
+        match event {
+            E::CommuneAdmitted(e) => {
+                state = Some(Member {
+                    member_id: e.member_id,
+                    unit: e.unit.clone(),
+                    name: e.name.clone(),
+                    dues_category: e.dues_category.clone(),
+                    status: MemberStatus::Active,
+                    member_since: e.admitted_on,
+                    paid: BTreeMap::new(),
+                    predecessor: None,
+                });
+            }
+            E::MemberSuspended(_) => set_status(&mut state, MemberStatus::Suspended),
+            E::MemberReinstated(_) => set_status(&mut state, MemberStatus::Active),
+            E::MemberExcluded(_) => set_status(&mut state, MemberStatus::Excluded),
+            E::MemberWithdrew(_) => set_status(&mut state, MemberStatus::Withdrawn),
+            E::MembershipSucceeded(e) => match state.as_mut() {
+                Some(m) if m.member_id == e.predecessor_member_id => {
+                    m.status = MemberStatus::Succeeded;
+                }
+                _ => {
+                    state = Some(Member {
+                        member_id: e.successor_member_id,
+                        unit: e.successor_unit.clone(),
+                        name: e.successor_name.clone(),
+                        dues_category: e.dues_category.clone(),
+                        status: MemberStatus::Active,
+                        member_since: e.effective_on,
+                        paid: BTreeMap::new(),
+                        predecessor: Some(e.predecessor_member_id),
+                    });
+                }
+            },
+            E::DuesPaid(e) => {
+                if let Some(m) = state.as_mut() {
+                    *m.paid.entry(e.year).or_default() += e.amount_xof;
+                }
+            }
+            _ => {}
+        }
+        state
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::UnitFact;
+    use crate::testing::*;
+
+    fn admit() -> MemberCommand {
+        MemberCommand::Admit {
+            unit: key("ML010101"),
+            name: "Bangassi".into(),
+            dues_category: "rurale".into(),
+            admitted_on: d(2024, 3, 1),
+            deliberation_ref: "Délib. 2024-01".into(),
+            decision_ref: "BEN 2024-07".into(),
+        }
+    }
+
+    pub(crate) fn admitted(code: &str) -> DomainEvent {
+        CommuneAdmitted {
+            member_id: member_id_for(&key(code)),
+            unit: key(code),
+            name: "Bangassi".into(),
+            dues_category: "rurale".into(),
+            admitted_on: d(2024, 3, 1),
+            deliberation_ref: "Délib. 2024-01".into(),
+            decision_ref: "BEN 2024-07".into(),
+            statutes_version: 1,
+        }
+        .into()
+    }
+
+    fn knows(code: &str, level: TerritorialLevel) -> impl FnOnce(&mut crate::Facts) {
+        let code = code.to_owned();
+        move |f| {
+            f.known_units.insert(
+                key(&code),
+                UnitFact {
+                    level,
+                    name: "x".into(),
+                },
+            );
+        }
+    }
+
+    fn mid() -> Uuid {
+        member_id_for(&key("ML010101"))
+    }
+
+    #[test]
+    fn a_known_commune_is_admitted_with_the_statutes_version() {
+        given::<Member>(vec![])
+            .with_facts(knows("ML010101", TerritorialLevel::Commune))
+            .when(admit())
+            .then_events(vec![admitted("ML010101")]);
+    }
+
+    #[test]
+    fn admission_needs_a_known_commune() {
+        given::<Member>(vec![])
+            .when(admit())
+            .then_error("UNKNOWN_TERRITORIAL_UNIT");
+        given::<Member>(vec![])
+            .with_facts(knows("ML010101", TerritorialLevel::Cercle))
+            .when(admit())
+            .then_error("UNKNOWN_TERRITORIAL_UNIT");
+    }
+
+    #[test]
+    fn a_commune_is_admitted_once_but_may_return_after_leaving() {
+        given::<Member>(vec![admitted("ML010101")])
+            .with_facts(knows("ML010101", TerritorialLevel::Commune))
+            .when(admit())
+            .then_error("COMMUNE_ALREADY_MEMBER");
+        let left = MemberWithdrew {
+            member_id: mid(),
+            effective_on: d(2024, 1, 1),
+            reason: "délibération".into(),
+        };
+        given::<Member>(vec![admitted("ML010101"), left.into()])
+            .with_facts(knows("ML010101", TerritorialLevel::Commune))
+            .when(admit())
+            .then_events(vec![admitted("ML010101")]);
+    }
+
+    #[test]
+    fn admission_needs_statutes_in_force() {
+        given::<Member>(vec![])
+            .with_facts(knows("ML010101", TerritorialLevel::Commune))
+            .with_ctx(|c| c.statutes = None)
+            .when(admit())
+            .then_error("NO_STATUTES_IN_FORCE");
+    }
+
+    fn suspended() -> DomainEvent {
+        MemberSuspended {
+            member_id: mid(),
+            effective_on: d(2024, 3, 1),
+            reason: "arriérés".into(),
+            statutes_version: 1,
+        }
+        .into()
+    }
+
+    #[test]
+    fn suspension_and_reinstatement() {
+        let suspend = MemberCommand::Suspend {
+            member_id: mid(),
+            effective_on: d(2024, 3, 1),
+            reason: "arriérés".into(),
+        };
+        given::<Member>(vec![admitted("ML010101")])
+            .when(suspend.clone())
+            .then_events(vec![suspended()]);
+        given::<Member>(vec![admitted("ML010101"), suspended()])
+            .when(suspend.clone())
+            .then_error("MEMBER_NOT_ACTIVE");
+        given::<Member>(vec![])
+            .when(suspend)
+            .then_error("UNKNOWN_MEMBER");
+        let reinstate = MemberCommand::Reinstate {
+            member_id: mid(),
+            effective_on: d(2024, 3, 1),
+            reason: "régularisation".into(),
+        };
+        given::<Member>(vec![admitted("ML010101"), suspended()])
+            .when(reinstate.clone())
+            .then_events(vec![
+                MemberReinstated {
+                    member_id: mid(),
+                    effective_on: d(2024, 3, 1),
+                    reason: "régularisation".into(),
+                    statutes_version: 1,
+                }
+                .into(),
+            ]);
+        given::<Member>(vec![admitted("ML010101")])
+            .when(reinstate)
+            .then_error("MEMBER_NOT_SUSPENDED");
+    }
+
+    #[test]
+    fn exclusion_needs_the_hearing_notice() {
+        let exclude = |notified| MemberCommand::Exclude {
+            member_id: mid(),
+            effective_on: d(2024, 3, 20),
+            reason: "arriérés".into(),
+            decided_by_body_id: id(1),
+            hearing_notified_on: notified,
+        };
+        given::<Member>(vec![admitted("ML010101"), suspended()])
+            .when(exclude(d(2024, 3, 5)))
+            .then_events(vec![
+                MemberExcluded {
+                    member_id: mid(),
+                    effective_on: d(2024, 3, 20),
+                    reason: "arriérés".into(),
+                    decided_by_body_id: id(1),
+                    hearing_notified_on: d(2024, 3, 5),
+                    statutes_version: 1,
+                }
+                .into(),
+            ]);
+        given::<Member>(vec![admitted("ML010101")])
+            .when(exclude(d(2024, 3, 6)))
+            .then_error("HEARING_NOTICE_TOO_SHORT");
+        let excluded = MemberExcluded {
+            member_id: mid(),
+            effective_on: d(2024, 3, 20),
+            reason: "x".into(),
+            decided_by_body_id: id(1),
+            hearing_notified_on: d(2024, 3, 5),
+            statutes_version: 1,
+        };
+        given::<Member>(vec![admitted("ML010101"), excluded.into()])
+            .when(exclude(d(2024, 3, 5)))
+            .then_error("MEMBER_ALREADY_LEFT");
+    }
+
+    #[test]
+    fn withdrawal() {
+        let withdraw = MemberCommand::Withdraw {
+            member_id: mid(),
+            effective_on: d(2024, 3, 1),
+            reason: "délibération du conseil communal".into(),
+        };
+        let withdrew: DomainEvent = MemberWithdrew {
+            member_id: mid(),
+            effective_on: d(2024, 3, 1),
+            reason: "délibération du conseil communal".into(),
+        }
+        .into();
+        given::<Member>(vec![admitted("ML010101")])
+            .when(withdraw.clone())
+            .then_events(vec![withdrew.clone()]);
+        given::<Member>(vec![admitted("ML010101"), withdrew])
+            .when(withdraw)
+            .then_error("MEMBER_ALREADY_LEFT");
+    }
+
+    #[test]
+    fn succession_ends_the_predecessor_and_starts_the_successor() {
+        let succeed = MemberCommand::Succeed {
+            member_id: mid(),
+            successor_unit: key("ML010199"),
+            successor_name: "Nouvelle".into(),
+            dues_category: "rurale".into(),
+            effective_on: d(2024, 3, 1),
+            inherits_dues: true,
+            reorganisation_id: Some(id(9)),
+        };
+        let event: DomainEvent = MembershipSucceeded {
+            predecessor_member_id: mid(),
+            successor_member_id: member_id_for(&key("ML010199")),
+            successor_unit: key("ML010199"),
+            successor_name: "Nouvelle".into(),
+            dues_category: "rurale".into(),
+            effective_on: d(2024, 3, 1),
+            inherits_dues: true,
+            reorganisation_id: Some(id(9)),
+            statutes_version: 1,
+        }
+        .into();
+        given::<Member>(vec![admitted("ML010101")])
+            .with_facts(knows("ML010199", TerritorialLevel::Commune))
+            .when(succeed.clone())
+            .then_events(vec![event.clone()]);
+        given::<Member>(vec![admitted("ML010101")])
+            .when(succeed)
+            .then_error("UNKNOWN_TERRITORIAL_UNIT");
+        let pred = Member::fold([&admitted("ML010101"), &event]).unwrap();
+        assert_eq!(pred.status, MemberStatus::Succeeded);
+        let succ = Member::fold([&event]).unwrap();
+        assert_eq!(succ.member_id, member_id_for(&key("ML010199")));
+        assert_eq!(succ.status, MemberStatus::Active);
+        assert_eq!(succ.predecessor, Some(mid()));
+        assert!(check_successor(&Some(succ)).is_err());
+        assert!(check_successor(&None).is_ok());
+    }
+
+    #[test]
+    fn payments_need_a_schedule_and_a_positive_amount() {
+        let pay = |amount| MemberCommand::RecordPayment {
+            member_id: mid(),
+            year: 2024,
+            amount_xof: amount,
+            paid_on: d(2024, 3, 1),
+            receipt_ref: "R-1".into(),
+        };
+        let events = given::<Member>(vec![admitted("ML010101")])
+            .with_facts(|f| {
+                f.dues_years.insert(2024);
+            })
+            .when(pay(50_000))
+            .then_events(vec![
+                DuesPaid {
+                    member_id: mid(),
+                    year: 2024,
+                    amount_xof: 50_000,
+                    paid_on: d(2024, 3, 1),
+                    receipt_ref: "R-1".into(),
+                }
+                .into(),
+            ]);
+        let m = Member::fold(std::iter::once(&admitted("ML010101")).chain(&events)).unwrap();
+        assert_eq!(m.paid[&2024], 50_000);
+        given::<Member>(vec![admitted("ML010101")])
+            .when(pay(50_000))
+            .then_error("NO_DUES_SCHEDULE");
+        given::<Member>(vec![admitted("ML010101")])
+            .with_facts(|f| {
+                f.dues_years.insert(2024);
+            })
+            .when(pay(0))
+            .then_error("INVALID_AMOUNT");
+        given::<Member>(vec![])
+            .when(pay(1))
+            .then_error("UNKNOWN_MEMBER");
+    }
+}

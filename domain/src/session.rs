@@ -1,0 +1,1219 @@
+//! A session of a body (stream `session-<session_id>`): convocation with
+//! the eligible list frozen, attendance, proxies, opening with quorum (or a
+//! second convocation without), motions, votes, results, adjournment and
+//! closing.
+//!
+//! Everything a vote depends on lives in this one stream, so "each eligible
+//! member votes once" is checked and written under one expected revision.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use registre_schema::DomainEvent;
+use registre_schema::events::{
+    AttendanceRecorded, Majority, MotionAdopted, MotionKind, MotionRejected, MotionTabled,
+    ProxyRegistered, QuorumCount, QuorumFailed, QuorumReached, SessionAdjourned, SessionClosed,
+    SessionConvened, SessionKind, SessionOpened, Statutes, Tally, VoteChoice, VoteRecorded,
+};
+use uuid::Uuid;
+
+use crate::text::{MAX_NAME, MAX_TEXT, required};
+use crate::{Aggregate, Context, DomainError};
+
+/// Most agenda items.
+pub const MAX_AGENDA: usize = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStatus {
+    Convened,
+    Open,
+    /// Quorum failed and the session could not deliberate.
+    QuorumFailed,
+    Closed,
+    Adjourned,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Motion {
+    pub kind: MotionKind,
+    pub agenda_item: u32,
+    pub votes: BTreeMap<Uuid, VoteChoice>,
+    /// None while the vote is open; Some(adopted) once closed.
+    pub result: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub session_id: Uuid,
+    pub body_id: Uuid,
+    pub kind: SessionKind,
+    pub session_date: NaiveDate,
+    pub agenda_len: u32,
+    pub eligible: BTreeSet<Uuid>,
+    pub second_convocation_of: Option<Uuid>,
+    pub status: SessionStatus,
+    pub present: BTreeSet<Uuid>,
+    /// Grantor → holder.
+    pub proxies: BTreeMap<Uuid, Uuid>,
+    pub motions: BTreeMap<Uuid, Motion>,
+}
+
+#[derive(Debug, Clone)]
+pub enum SessionCommand {
+    /// The eligible list comes from `ctx.facts.eligible_members` (members
+    /// of the body's scope active and in good standing on `convened_on`),
+    /// the convened body from `ctx.facts.bodies`, and for a second
+    /// convocation the first session from `ctx.facts.sessions`.
+    Convene {
+        session_id: Uuid,
+        body_id: Uuid,
+        convened_by_body_id: Uuid,
+        kind: SessionKind,
+        convened_on: NaiveDate,
+        session_date: NaiveDate,
+        place: String,
+        agenda: Vec<String>,
+        second_convocation_of: Option<Uuid>,
+    },
+    RecordAttendance {
+        session_id: Uuid,
+        member_id: Uuid,
+        delegate_name: String,
+    },
+    RegisterProxy {
+        session_id: Uuid,
+        grantor_member_id: Uuid,
+        holder_member_id: Uuid,
+    },
+    Open {
+        session_id: Uuid,
+        opened_at: DateTime<Utc>,
+    },
+    TableMotion {
+        session_id: Uuid,
+        motion_id: Uuid,
+        agenda_item: u32,
+        kind: MotionKind,
+        title: String,
+        text: String,
+    },
+    RecordVote {
+        session_id: Uuid,
+        motion_id: Uuid,
+        member_id: Uuid,
+        choice: VoteChoice,
+        proxy_holder_member_id: Option<Uuid>,
+    },
+    CloseVote {
+        session_id: Uuid,
+        motion_id: Uuid,
+    },
+    Close {
+        session_id: Uuid,
+        closed_at: DateTime<Utc>,
+    },
+    Adjourn {
+        session_id: Uuid,
+        reason: String,
+    },
+}
+
+impl SessionCommand {
+    pub fn session_id(&self) -> Uuid {
+        use SessionCommand as C;
+        match self {
+            C::Convene { session_id, .. }
+            | C::RecordAttendance { session_id, .. }
+            | C::RegisterProxy { session_id, .. }
+            | C::Open { session_id, .. }
+            | C::TableMotion { session_id, .. }
+            | C::RecordVote { session_id, .. }
+            | C::CloseVote { session_id, .. }
+            | C::Close { session_id, .. }
+            | C::Adjourn { session_id, .. } => *session_id,
+        }
+    }
+}
+
+/// Whether a tally meets a majority.
+pub fn meets(majority: Majority, t: &Tally) -> bool {
+    let (yes, no, abst) = (
+        u64::from(t.votes_for),
+        u64::from(t.votes_against),
+        u64::from(t.abstentions),
+    );
+    match majority {
+        Majority::Simple => yes > no,
+        Majority::Absolute => 2 * yes > yes + no + abst,
+        Majority::TwoThirds => yes > 0 && 3 * yes >= 2 * (yes + no),
+    }
+}
+
+/// The majority the statutes require for a kind of motion.
+pub fn majority_for(statutes: &Statutes, kind: MotionKind) -> Majority {
+    let m = &statutes.majorities;
+    match kind {
+        MotionKind::Ordinary => m.ordinary,
+        MotionKind::Election => m.election,
+        MotionKind::Exclusion => m.exclusion,
+        MotionKind::StatuteAmendment => m.statute_amendment,
+        MotionKind::Dissolution => m.dissolution,
+    }
+}
+
+/// Members needed for quorum: strictly more than the fraction of eligible.
+pub fn quorum_required(statutes: &Statutes, eligible: u32) -> u32 {
+    let q = statutes.quorum;
+    let share = u64::from(eligible) * u64::from(q.numerator) / u64::from(q.denominator.max(1));
+    (share + 1) as u32
+}
+
+fn session(state: &Option<Session>) -> Result<&Session, DomainError> {
+    state.as_ref().ok_or(DomainError::UnknownSession)
+}
+
+/// The session may still take attendance and proxies.
+fn before_or_during(s: &Session) -> Result<(), DomainError> {
+    match s.status {
+        SessionStatus::Convened | SessionStatus::Open => Ok(()),
+        SessionStatus::QuorumFailed => Err(DomainError::QuorumNotReached),
+        SessionStatus::Closed | SessionStatus::Adjourned => Err(DomainError::SessionEnded),
+    }
+}
+
+fn open(s: &Session) -> Result<(), DomainError> {
+    match s.status {
+        SessionStatus::Open => Ok(()),
+        SessionStatus::Convened => Err(DomainError::SessionNotOpen),
+        SessionStatus::QuorumFailed => Err(DomainError::QuorumNotReached),
+        SessionStatus::Closed | SessionStatus::Adjourned => Err(DomainError::SessionEnded),
+    }
+}
+
+impl Aggregate for Session {
+    type State = Option<Session>;
+    type Command = SessionCommand;
+
+    fn decide(
+        state: &Option<Session>,
+        command: &SessionCommand,
+        ctx: &Context,
+    ) -> Result<Vec<DomainEvent>, DomainError> {
+        use SessionCommand as C;
+        match command {
+            C::Convene {
+                session_id,
+                body_id,
+                convened_by_body_id,
+                kind,
+                convened_on,
+                session_date,
+                place,
+                agenda,
+                second_convocation_of,
+            } => {
+                if state.is_some() {
+                    return Err(DomainError::SessionAlreadyConvened);
+                }
+                required("place", place, MAX_NAME)?;
+                if agenda.is_empty() {
+                    return Err(DomainError::EmptyAgenda);
+                }
+                if agenda.len() > MAX_AGENDA {
+                    return Err(DomainError::TooLong {
+                        field: "agenda",
+                        max: MAX_AGENDA,
+                    });
+                }
+                for item in agenda {
+                    required("agenda", item, MAX_TEXT)?;
+                }
+                let body = ctx
+                    .facts
+                    .bodies
+                    .get(body_id)
+                    .ok_or(DomainError::UnknownBody)?;
+                if body.convened_by_body_id.unwrap_or(body.body_id) != *convened_by_body_id {
+                    return Err(DomainError::NotEntitledToConvene);
+                }
+                let statutes = ctx.statutes()?;
+                let required_days = match kind {
+                    SessionKind::Ordinary => statutes.notice_days_ordinary,
+                    SessionKind::Extraordinary => statutes.notice_days_extraordinary,
+                };
+                let given_days = (*session_date - *convened_on).num_days();
+                if given_days < i64::from(required_days) {
+                    return Err(DomainError::NoticeTooShort {
+                        required_days,
+                        given_days,
+                    });
+                }
+                if let Some(first) = second_convocation_of {
+                    let first = ctx
+                        .facts
+                        .sessions
+                        .get(first)
+                        .ok_or(DomainError::UnknownSession)?;
+                    if !first.quorum_failed || first.body_id != *body_id {
+                        return Err(DomainError::NotAFailedSession);
+                    }
+                    let min_days = statutes.second_convocation.min_delay_days;
+                    if (*session_date - first.session_date).num_days() < i64::from(min_days) {
+                        return Err(DomainError::SecondConvocationTooEarly { min_days });
+                    }
+                }
+                Ok(vec![
+                    SessionConvened {
+                        session_id: *session_id,
+                        body_id: *body_id,
+                        convened_by_body_id: *convened_by_body_id,
+                        kind: *kind,
+                        convened_on: *convened_on,
+                        session_date: *session_date,
+                        place: place.clone(),
+                        agenda: agenda.clone(),
+                        eligible_member_ids: ctx.facts.eligible_members.iter().copied().collect(),
+                        second_convocation_of: *second_convocation_of,
+                        statutes_version: statutes.version,
+                    }
+                    .into(),
+                ])
+            }
+            C::RecordAttendance {
+                session_id,
+                member_id,
+                delegate_name,
+            } => {
+                let s = session(state)?;
+                before_or_during(s)?;
+                if !s.eligible.contains(member_id) {
+                    return Err(DomainError::NotEligibleToVote);
+                }
+                if s.present.contains(member_id) {
+                    return Err(DomainError::AlreadyPresent);
+                }
+                if s.proxies.contains_key(member_id) {
+                    return Err(DomainError::ProxyAlreadyRegistered);
+                }
+                required("delegate_name", delegate_name, MAX_NAME)?;
+                Ok(vec![
+                    AttendanceRecorded {
+                        session_id: *session_id,
+                        member_id: *member_id,
+                        delegate_name: delegate_name.clone(),
+                    }
+                    .into(),
+                ])
+            }
+            C::RegisterProxy {
+                session_id,
+                grantor_member_id,
+                holder_member_id,
+            } => {
+                let s = session(state)?;
+                before_or_during(s)?;
+                if !s.eligible.contains(grantor_member_id) || !s.eligible.contains(holder_member_id)
+                {
+                    return Err(DomainError::NotEligibleToVote);
+                }
+                if grantor_member_id == holder_member_id {
+                    return Err(DomainError::InvalidProxy {
+                        reason: "a member cannot hold its own proxy",
+                    });
+                }
+                if s.proxies.contains_key(grantor_member_id) {
+                    return Err(DomainError::ProxyAlreadyRegistered);
+                }
+                if s.present.contains(grantor_member_id) {
+                    return Err(DomainError::AlreadyPresent);
+                }
+                if s.proxies.contains_key(holder_member_id)
+                    || s.proxies.values().any(|h| h == grantor_member_id)
+                {
+                    return Err(DomainError::InvalidProxy {
+                        reason: "a proxy cannot be passed on",
+                    });
+                }
+                let statutes = ctx.statutes()?;
+                let cap = statutes.proxy_cap_per_delegate;
+                let held = s
+                    .proxies
+                    .values()
+                    .filter(|h| *h == holder_member_id)
+                    .count();
+                if held >= cap as usize {
+                    return Err(DomainError::ProxyCapReached { cap });
+                }
+                Ok(vec![
+                    ProxyRegistered {
+                        session_id: *session_id,
+                        grantor_member_id: *grantor_member_id,
+                        holder_member_id: *holder_member_id,
+                        statutes_version: statutes.version,
+                    }
+                    .into(),
+                ])
+            }
+            C::Open {
+                session_id,
+                opened_at,
+            } => {
+                let s = session(state)?;
+                match s.status {
+                    SessionStatus::Convened => {}
+                    SessionStatus::Open => return Err(DomainError::SessionAlreadyOpen),
+                    SessionStatus::QuorumFailed => return Err(DomainError::QuorumNotReached),
+                    _ => return Err(DomainError::SessionEnded),
+                }
+                let statutes = ctx.statutes()?;
+                let eligible = s.eligible.len() as u32;
+                let present = s.present.len() as u32;
+                let represented =
+                    s.proxies.values().filter(|h| s.present.contains(h)).count() as u32;
+                let count = QuorumCount {
+                    eligible,
+                    present,
+                    represented,
+                    required: quorum_required(statutes, eligible),
+                };
+                let version = statutes.version;
+                if present + represented >= count.required {
+                    return Ok(vec![
+                        QuorumReached {
+                            session_id: *session_id,
+                            count,
+                            statutes_version: version,
+                        }
+                        .into(),
+                        SessionOpened {
+                            session_id: *session_id,
+                            opened_at: *opened_at,
+                            without_quorum: false,
+                            statutes_version: version,
+                        }
+                        .into(),
+                    ]);
+                }
+                let failed: DomainEvent = QuorumFailed {
+                    session_id: *session_id,
+                    count,
+                    statutes_version: version,
+                }
+                .into();
+                if s.second_convocation_of.is_some()
+                    && statutes.second_convocation.allowed_without_quorum
+                {
+                    return Ok(vec![
+                        failed,
+                        SessionOpened {
+                            session_id: *session_id,
+                            opened_at: *opened_at,
+                            without_quorum: true,
+                            statutes_version: version,
+                        }
+                        .into(),
+                    ]);
+                }
+                // A failed quorum is a fact to record, not a refusal.
+                Ok(vec![failed])
+            }
+            C::TableMotion {
+                session_id,
+                motion_id,
+                agenda_item,
+                kind,
+                title,
+                text,
+            } => {
+                let s = session(state)?;
+                open(s)?;
+                if s.motions.contains_key(motion_id) {
+                    return Err(DomainError::MotionAlreadyTabled);
+                }
+                if *agenda_item >= s.agenda_len {
+                    return Err(DomainError::NotOnAgenda { item: *agenda_item });
+                }
+                required("title", title, MAX_TEXT)?;
+                crate::text::optional("text", text, 20 * MAX_TEXT)?;
+                Ok(vec![
+                    MotionTabled {
+                        session_id: *session_id,
+                        motion_id: *motion_id,
+                        agenda_item: *agenda_item,
+                        kind: *kind,
+                        title: title.clone(),
+                        text: text.clone(),
+                    }
+                    .into(),
+                ])
+            }
+            C::RecordVote {
+                session_id,
+                motion_id,
+                member_id,
+                choice,
+                proxy_holder_member_id,
+            } => {
+                let s = session(state)?;
+                open(s)?;
+                let motion = s.motions.get(motion_id).ok_or(DomainError::UnknownMotion)?;
+                if motion.result.is_some() {
+                    return Err(DomainError::VoteClosed);
+                }
+                if !s.eligible.contains(member_id) {
+                    return Err(DomainError::NotEligibleToVote);
+                }
+                if motion.votes.contains_key(member_id) {
+                    return Err(DomainError::AlreadyVoted);
+                }
+                match proxy_holder_member_id {
+                    None if !s.present.contains(member_id) => {
+                        return Err(DomainError::NotPresent);
+                    }
+                    None => {}
+                    Some(holder) => {
+                        if s.proxies.get(member_id) != Some(holder) {
+                            return Err(DomainError::NoSuchProxy);
+                        }
+                        if !s.present.contains(holder) {
+                            return Err(DomainError::NotPresent);
+                        }
+                    }
+                }
+                Ok(vec![
+                    VoteRecorded {
+                        session_id: *session_id,
+                        motion_id: *motion_id,
+                        member_id: *member_id,
+                        choice: *choice,
+                        proxy_holder_member_id: *proxy_holder_member_id,
+                    }
+                    .into(),
+                ])
+            }
+            C::CloseVote {
+                session_id,
+                motion_id,
+            } => {
+                let s = session(state)?;
+                open(s)?;
+                let motion = s.motions.get(motion_id).ok_or(DomainError::UnknownMotion)?;
+                if motion.result.is_some() {
+                    return Err(DomainError::VoteClosed);
+                }
+                let count = |c| motion.votes.values().filter(|v| **v == c).count() as u32;
+                let tally = Tally {
+                    votes_for: count(VoteChoice::For),
+                    votes_against: count(VoteChoice::Against),
+                    abstentions: count(VoteChoice::Abstain),
+                    absent: (s.eligible.len() - motion.votes.len()) as u32,
+                };
+                let statutes = ctx.statutes()?;
+                let majority = majority_for(statutes, motion.kind);
+                let event = if meets(majority, &tally) {
+                    MotionAdopted {
+                        session_id: *session_id,
+                        motion_id: *motion_id,
+                        tally,
+                        majority,
+                        statutes_version: statutes.version,
+                    }
+                    .into()
+                } else {
+                    MotionRejected {
+                        session_id: *session_id,
+                        motion_id: *motion_id,
+                        tally,
+                        majority,
+                        statutes_version: statutes.version,
+                    }
+                    .into()
+                };
+                Ok(vec![event])
+            }
+            C::Close {
+                session_id,
+                closed_at,
+            } => {
+                let s = session(state)?;
+                open(s)?;
+                if s.motions.values().any(|m| m.result.is_none()) {
+                    return Err(DomainError::MotionsStillOpen);
+                }
+                Ok(vec![
+                    SessionClosed {
+                        session_id: *session_id,
+                        closed_at: *closed_at,
+                    }
+                    .into(),
+                ])
+            }
+            C::Adjourn { session_id, reason } => {
+                let s = session(state)?;
+                match s.status {
+                    SessionStatus::Closed | SessionStatus::Adjourned => {
+                        return Err(DomainError::SessionEnded);
+                    }
+                    _ => {}
+                }
+                required("reason", reason, MAX_TEXT)?;
+                Ok(vec![
+                    SessionAdjourned {
+                        session_id: *session_id,
+                        reason: reason.clone(),
+                        statutes_version: ctx.statutes()?.version,
+                    }
+                    .into(),
+                ])
+            }
+        }
+    }
+
+    fn evolve(mut state: Option<Session>, event: &DomainEvent) -> Option<Session> {
+        use DomainEvent as E;
+        if let E::SessionConvened(e) = event {
+            return Some(Session {
+                session_id: e.session_id,
+                body_id: e.body_id,
+                kind: e.kind,
+                session_date: e.session_date,
+                agenda_len: e.agenda.len() as u32,
+                eligible: e.eligible_member_ids.iter().copied().collect(),
+                second_convocation_of: e.second_convocation_of,
+                status: SessionStatus::Convened,
+                present: BTreeSet::new(),
+                proxies: BTreeMap::new(),
+                motions: BTreeMap::new(),
+            });
+        }
+        let Some(s) = state.as_mut() else {
+            return state;
+        };
+        match event {
+            E::AttendanceRecorded(e) => {
+                s.present.insert(e.member_id);
+            }
+            E::ProxyRegistered(e) => {
+                s.proxies.insert(e.grantor_member_id, e.holder_member_id);
+            }
+            E::QuorumFailed(_) => s.status = SessionStatus::QuorumFailed,
+            E::SessionOpened(_) => s.status = SessionStatus::Open,
+            E::MotionTabled(e) => {
+                s.motions.insert(
+                    e.motion_id,
+                    Motion {
+                        kind: e.kind,
+                        agenda_item: e.agenda_item,
+                        votes: BTreeMap::new(),
+                        result: None,
+                    },
+                );
+            }
+            E::VoteRecorded(e) => {
+                if let Some(m) = s.motions.get_mut(&e.motion_id) {
+                    m.votes.insert(e.member_id, e.choice);
+                }
+            }
+            E::MotionAdopted(e) => {
+                if let Some(m) = s.motions.get_mut(&e.motion_id) {
+                    m.result = Some(true);
+                }
+            }
+            E::MotionRejected(e) => {
+                if let Some(m) = s.motions.get_mut(&e.motion_id) {
+                    m.result = Some(false);
+                }
+            }
+            E::SessionClosed(_) => s.status = SessionStatus::Closed,
+            E::SessionAdjourned(_) => s.status = SessionStatus::Adjourned,
+            _ => {}
+        }
+        state
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::{BodyFact, SessionFact};
+    use crate::testing::*;
+
+    const SESSION: u128 = 1;
+    const CONGRESS: u128 = 2;
+    const BEN: u128 = 3;
+    const MOTION: u128 = 4;
+
+    fn members() -> Vec<Uuid> {
+        (100..105).map(id).collect()
+    }
+
+    fn facts(f: &mut crate::Facts) {
+        f.bodies.insert(
+            id(CONGRESS),
+            BodyFact {
+                body_id: id(CONGRESS),
+                convened_by_body_id: Some(id(BEN)),
+            },
+        );
+        f.eligible_members.extend(members());
+    }
+
+    fn convene(convened_on: NaiveDate) -> SessionCommand {
+        SessionCommand::Convene {
+            session_id: id(SESSION),
+            body_id: id(CONGRESS),
+            convened_by_body_id: id(BEN),
+            kind: SessionKind::Ordinary,
+            convened_on,
+            session_date: d(2024, 3, 1),
+            place: "Bamako".into(),
+            agenda: vec!["Rapport".into(), "Statuts".into()],
+            second_convocation_of: None,
+        }
+    }
+
+    fn convened_with(second: Option<Uuid>, date: NaiveDate) -> DomainEvent {
+        SessionConvened {
+            session_id: id(SESSION),
+            body_id: id(CONGRESS),
+            convened_by_body_id: id(BEN),
+            kind: SessionKind::Ordinary,
+            convened_on: d(2024, 2, 1),
+            session_date: date,
+            place: "Bamako".into(),
+            agenda: vec!["Rapport".into(), "Statuts".into()],
+            eligible_member_ids: members(),
+            second_convocation_of: second,
+            statutes_version: 1,
+        }
+        .into()
+    }
+
+    fn convened() -> DomainEvent {
+        convened_with(None, d(2024, 3, 1))
+    }
+
+    #[test]
+    fn convocation_freezes_the_eligible_list() {
+        given::<Session>(vec![])
+            .with_facts(facts)
+            .when(convene(d(2024, 2, 1)))
+            .then_events(vec![convened()]);
+    }
+
+    #[test]
+    fn convocation_needs_notice_an_entitled_body_and_an_agenda() {
+        given::<Session>(vec![])
+            .with_facts(facts)
+            .when(convene(d(2024, 2, 20)))
+            .then_error("NOTICE_TOO_SHORT");
+        let mut by_itself = convene(d(2024, 2, 1));
+        if let SessionCommand::Convene {
+            convened_by_body_id,
+            ..
+        } = &mut by_itself
+        {
+            *convened_by_body_id = id(CONGRESS);
+        }
+        given::<Session>(vec![])
+            .with_facts(facts)
+            .when(by_itself)
+            .then_error("NOT_ENTITLED_TO_CONVENE");
+        given::<Session>(vec![])
+            .when(convene(d(2024, 2, 1)))
+            .then_error("UNKNOWN_BODY");
+        let mut empty = convene(d(2024, 2, 1));
+        if let SessionCommand::Convene { agenda, .. } = &mut empty {
+            agenda.clear();
+        }
+        given::<Session>(vec![])
+            .with_facts(facts)
+            .when(empty)
+            .then_error("EMPTY_AGENDA");
+        given::<Session>(vec![convened()])
+            .with_facts(facts)
+            .when(convene(d(2024, 2, 1)))
+            .then_error("SESSION_ALREADY_CONVENED");
+    }
+
+    fn second(date: NaiveDate) -> SessionCommand {
+        SessionCommand::Convene {
+            session_id: id(SESSION),
+            body_id: id(CONGRESS),
+            convened_by_body_id: id(BEN),
+            kind: SessionKind::Ordinary,
+            convened_on: d(2024, 2, 1),
+            session_date: date,
+            place: "Bamako".into(),
+            agenda: vec!["Rapport".into(), "Statuts".into()],
+            second_convocation_of: Some(id(90)),
+        }
+    }
+
+    fn first_session(failed: bool) -> impl FnOnce(&mut crate::Facts) {
+        move |f| {
+            facts(f);
+            f.sessions.insert(
+                id(90),
+                SessionFact {
+                    session_id: id(90),
+                    body_id: id(CONGRESS),
+                    session_date: d(2024, 2, 20),
+                    quorum_failed: failed,
+                    open: false,
+                    closed: false,
+                },
+            );
+        }
+    }
+
+    #[test]
+    fn a_second_convocation_follows_a_failed_quorum_after_the_delay() {
+        given::<Session>(vec![])
+            .with_facts(first_session(true))
+            .when(second(d(2024, 3, 6)))
+            .then_events(vec![convened_with(Some(id(90)), d(2024, 3, 6))]);
+        given::<Session>(vec![])
+            .with_facts(first_session(true))
+            .when(second(d(2024, 3, 1)))
+            .then_error("SECOND_CONVOCATION_TOO_EARLY");
+        given::<Session>(vec![])
+            .with_facts(first_session(false))
+            .when(second(d(2024, 3, 6)))
+            .then_error("NOT_A_FAILED_SESSION");
+    }
+
+    fn present(n: u128) -> DomainEvent {
+        AttendanceRecorded {
+            session_id: id(SESSION),
+            member_id: id(n),
+            delegate_name: format!("Maire {n}"),
+        }
+        .into()
+    }
+
+    fn proxy(grantor: u128, holder: u128) -> DomainEvent {
+        ProxyRegistered {
+            session_id: id(SESSION),
+            grantor_member_id: id(grantor),
+            holder_member_id: id(holder),
+            statutes_version: 1,
+        }
+        .into()
+    }
+
+    #[test]
+    fn attendance_of_eligible_members_once() {
+        let attend = |n: u128| SessionCommand::RecordAttendance {
+            session_id: id(SESSION),
+            member_id: id(n),
+            delegate_name: format!("Maire {n}"),
+        };
+        given::<Session>(vec![convened()])
+            .when(attend(100))
+            .then_events(vec![present(100)]);
+        given::<Session>(vec![convened(), present(100)])
+            .when(attend(100))
+            .then_error("ALREADY_PRESENT");
+        given::<Session>(vec![convened()])
+            .when(attend(999))
+            .then_error("NOT_ELIGIBLE_TO_VOTE");
+        given::<Session>(vec![])
+            .when(attend(100))
+            .then_error("UNKNOWN_SESSION");
+    }
+
+    #[test]
+    fn proxies_are_capped_and_not_passed_on() {
+        let register = |g: u128, h: u128| SessionCommand::RegisterProxy {
+            session_id: id(SESSION),
+            grantor_member_id: id(g),
+            holder_member_id: id(h),
+        };
+        given::<Session>(vec![convened()])
+            .when(register(101, 100))
+            .then_events(vec![proxy(101, 100)]);
+        given::<Session>(vec![convened(), proxy(101, 100)])
+            .when(register(102, 100))
+            .then_error("PROXY_CAP_REACHED");
+        given::<Session>(vec![convened(), proxy(101, 100)])
+            .when(register(101, 102))
+            .then_error("PROXY_ALREADY_REGISTERED");
+        given::<Session>(vec![convened(), proxy(101, 100)])
+            .when(register(100, 102))
+            .then_error("INVALID_PROXY");
+        given::<Session>(vec![convened()])
+            .when(register(100, 100))
+            .then_error("INVALID_PROXY");
+        given::<Session>(vec![convened(), present(101)])
+            .when(register(101, 100))
+            .then_error("ALREADY_PRESENT");
+        given::<Session>(vec![convened()])
+            .when(register(999, 100))
+            .then_error("NOT_ELIGIBLE_TO_VOTE");
+    }
+
+    fn open_cmd() -> SessionCommand {
+        SessionCommand::Open {
+            session_id: id(SESSION),
+            opened_at: at(2024, 3, 1),
+        }
+    }
+
+    fn count(present: u32, represented: u32) -> QuorumCount {
+        QuorumCount {
+            eligible: 5,
+            present,
+            represented,
+            required: 3,
+        }
+    }
+
+    fn opened(without_quorum: bool) -> DomainEvent {
+        SessionOpened {
+            session_id: id(SESSION),
+            opened_at: at(2024, 3, 1),
+            without_quorum,
+            statutes_version: 1,
+        }
+        .into()
+    }
+
+    #[test]
+    fn a_session_opens_with_quorum_counting_proxies() {
+        given::<Session>(vec![
+            convened(),
+            present(100),
+            present(101),
+            proxy(102, 100),
+        ])
+        .when(open_cmd())
+        .then_events(vec![
+            QuorumReached {
+                session_id: id(SESSION),
+                count: count(2, 1),
+                statutes_version: 1,
+            }
+            .into(),
+            opened(false),
+        ]);
+    }
+
+    #[test]
+    fn without_quorum_a_first_convocation_fails_and_cannot_deliberate() {
+        let history = vec![convened(), present(100), present(101)];
+        let failed: DomainEvent = QuorumFailed {
+            session_id: id(SESSION),
+            count: count(2, 0),
+            statutes_version: 1,
+        }
+        .into();
+        given::<Session>(history.clone())
+            .when(open_cmd())
+            .then_events(vec![failed.clone()]);
+        let mut after = history;
+        after.push(failed);
+        given::<Session>(after.clone())
+            .when(open_cmd())
+            .then_error("QUORUM_NOT_REACHED");
+        given::<Session>(after)
+            .when(SessionCommand::TableMotion {
+                session_id: id(SESSION),
+                motion_id: id(MOTION),
+                agenda_item: 0,
+                kind: MotionKind::Ordinary,
+                title: "x".into(),
+                text: "".into(),
+            })
+            .then_error("QUORUM_NOT_REACHED");
+    }
+
+    #[test]
+    fn a_second_convocation_deliberates_without_quorum_if_the_statutes_allow() {
+        let history = vec![convened_with(Some(id(90)), d(2024, 3, 1)), present(100)];
+        let failed: DomainEvent = QuorumFailed {
+            session_id: id(SESSION),
+            count: count(1, 0),
+            statutes_version: 1,
+        }
+        .into();
+        given::<Session>(history.clone())
+            .when(open_cmd())
+            .then_events(vec![failed.clone(), opened(true)]);
+        given::<Session>(history)
+            .with_ctx(|c| {
+                c.statutes
+                    .as_mut()
+                    .unwrap()
+                    .second_convocation
+                    .allowed_without_quorum = false
+            })
+            .when(open_cmd())
+            .then_events(vec![failed]);
+    }
+
+    fn tabled(kind: MotionKind) -> DomainEvent {
+        MotionTabled {
+            session_id: id(SESSION),
+            motion_id: id(MOTION),
+            agenda_item: 1,
+            kind,
+            title: "Modification des statuts".into(),
+            text: "…".into(),
+        }
+        .into()
+    }
+
+    fn open_session() -> Vec<DomainEvent> {
+        vec![
+            convened(),
+            present(100),
+            present(101),
+            present(102),
+            proxy(103, 100),
+            QuorumReached {
+                session_id: id(SESSION),
+                count: count(3, 1),
+                statutes_version: 1,
+            }
+            .into(),
+            opened(false),
+        ]
+    }
+
+    #[test]
+    fn motions_are_tabled_on_the_agenda_of_an_open_session() {
+        let table = |item| SessionCommand::TableMotion {
+            session_id: id(SESSION),
+            motion_id: id(MOTION),
+            agenda_item: item,
+            kind: MotionKind::StatuteAmendment,
+            title: "Modification des statuts".into(),
+            text: "…".into(),
+        };
+        given::<Session>(open_session())
+            .when(table(1))
+            .then_events(vec![tabled(MotionKind::StatuteAmendment)]);
+        given::<Session>(open_session())
+            .when(table(2))
+            .then_error("NOT_ON_AGENDA");
+        given::<Session>(vec![convened()])
+            .when(table(1))
+            .then_error("SESSION_NOT_OPEN");
+        let mut with_motion = open_session();
+        with_motion.push(tabled(MotionKind::StatuteAmendment));
+        given::<Session>(with_motion)
+            .when(table(1))
+            .then_error("MOTION_ALREADY_TABLED");
+    }
+
+    fn vote(member: u128, choice: VoteChoice, holder: Option<u128>) -> SessionCommand {
+        SessionCommand::RecordVote {
+            session_id: id(SESSION),
+            motion_id: id(MOTION),
+            member_id: id(member),
+            choice,
+            proxy_holder_member_id: holder.map(id),
+        }
+    }
+
+    fn voted(member: u128, choice: VoteChoice, holder: Option<u128>) -> DomainEvent {
+        VoteRecorded {
+            session_id: id(SESSION),
+            motion_id: id(MOTION),
+            member_id: id(member),
+            choice,
+            proxy_holder_member_id: holder.map(id),
+        }
+        .into()
+    }
+
+    #[test]
+    fn each_eligible_member_votes_once_directly_or_by_proxy() {
+        let mut h = open_session();
+        h.push(tabled(MotionKind::Ordinary));
+        given::<Session>(h.clone())
+            .when(vote(100, VoteChoice::For, None))
+            .then_events(vec![voted(100, VoteChoice::For, None)]);
+        given::<Session>(h.clone())
+            .when(vote(103, VoteChoice::For, Some(100)))
+            .then_events(vec![voted(103, VoteChoice::For, Some(100))]);
+        given::<Session>(h.clone())
+            .when(vote(103, VoteChoice::For, Some(101)))
+            .then_error("NO_SUCH_PROXY");
+        given::<Session>(h.clone())
+            .when(vote(104, VoteChoice::For, None))
+            .then_error("NOT_PRESENT");
+        given::<Session>(h.clone())
+            .when(vote(999, VoteChoice::For, None))
+            .then_error("NOT_ELIGIBLE_TO_VOTE");
+        let mut voted_once = h.clone();
+        voted_once.push(voted(100, VoteChoice::For, None));
+        given::<Session>(voted_once)
+            .when(vote(100, VoteChoice::Against, None))
+            .then_error("ALREADY_VOTED");
+        given::<Session>(open_session())
+            .when(vote(100, VoteChoice::For, None))
+            .then_error("UNKNOWN_MOTION");
+    }
+
+    fn result(adopted: bool, tally: Tally, majority: Majority) -> DomainEvent {
+        if adopted {
+            MotionAdopted {
+                session_id: id(SESSION),
+                motion_id: id(MOTION),
+                tally,
+                majority,
+                statutes_version: 1,
+            }
+            .into()
+        } else {
+            MotionRejected {
+                session_id: id(SESSION),
+                motion_id: id(MOTION),
+                tally,
+                majority,
+                statutes_version: 1,
+            }
+            .into()
+        }
+    }
+
+    fn close_vote() -> SessionCommand {
+        SessionCommand::CloseVote {
+            session_id: id(SESSION),
+            motion_id: id(MOTION),
+        }
+    }
+
+    #[test]
+    fn the_statutes_set_the_majority_per_motion_kind() {
+        // 2 for, 1 against: a simple majority, not two thirds.
+        let votes = [
+            voted(100, VoteChoice::For, None),
+            voted(101, VoteChoice::For, None),
+            voted(102, VoteChoice::Against, None),
+        ];
+        let tally = Tally {
+            votes_for: 2,
+            votes_against: 1,
+            abstentions: 0,
+            absent: 2,
+        };
+        let mut ordinary = open_session();
+        ordinary.push(tabled(MotionKind::Ordinary));
+        ordinary.extend(votes.clone());
+        given::<Session>(ordinary)
+            .when(close_vote())
+            .then_events(vec![result(true, tally, Majority::Simple)]);
+        let mut amendment = open_session();
+        amendment.push(tabled(MotionKind::StatuteAmendment));
+        amendment.extend(votes[..2].iter().cloned());
+        amendment.push(voted(102, VoteChoice::Against, None));
+        amendment.push(voted(103, VoteChoice::Against, Some(100)));
+        given::<Session>(amendment)
+            .when(close_vote())
+            .then_events(vec![result(
+                false,
+                Tally {
+                    votes_against: 2,
+                    absent: 1,
+                    ..tally
+                },
+                Majority::TwoThirds,
+            )]);
+    }
+
+    #[test]
+    fn majorities() {
+        let t = |f, a, ab| Tally {
+            votes_for: f,
+            votes_against: a,
+            abstentions: ab,
+            absent: 0,
+        };
+        assert!(meets(Majority::Simple, &t(2, 1, 5)));
+        assert!(!meets(Majority::Simple, &t(1, 1, 0)));
+        assert!(!meets(Majority::Absolute, &t(2, 1, 5)));
+        assert!(meets(Majority::Absolute, &t(5, 1, 3)));
+        assert!(meets(Majority::TwoThirds, &t(2, 1, 0)));
+        assert!(!meets(Majority::TwoThirds, &t(3, 2, 0)));
+        assert!(!meets(Majority::TwoThirds, &t(0, 0, 3)));
+        assert_eq!(quorum_required(&statutes(), 5), 3);
+        assert_eq!(quorum_required(&statutes(), 4), 3);
+        assert_eq!(quorum_required(&statutes(), 0), 1);
+    }
+
+    #[test]
+    fn closed_votes_and_sessions_take_nothing_more() {
+        let mut h = open_session();
+        h.push(tabled(MotionKind::Ordinary));
+        given::<Session>(h.clone())
+            .when(SessionCommand::Close {
+                session_id: id(SESSION),
+                closed_at: at(2024, 3, 1),
+            })
+            .then_error("MOTIONS_STILL_OPEN");
+        let tally = Tally {
+            votes_for: 0,
+            votes_against: 0,
+            abstentions: 0,
+            absent: 5,
+        };
+        h.push(result(false, tally, Majority::Simple));
+        given::<Session>(h.clone())
+            .when(vote(100, VoteChoice::For, None))
+            .then_error("VOTE_CLOSED");
+        given::<Session>(h.clone())
+            .when(close_vote())
+            .then_error("VOTE_CLOSED");
+        let closed: DomainEvent = SessionClosed {
+            session_id: id(SESSION),
+            closed_at: at(2024, 3, 1),
+        }
+        .into();
+        given::<Session>(h.clone())
+            .when(SessionCommand::Close {
+                session_id: id(SESSION),
+                closed_at: at(2024, 3, 1),
+            })
+            .then_events(vec![closed.clone()]);
+        h.push(closed);
+        given::<Session>(h.clone())
+            .when(SessionCommand::RecordAttendance {
+                session_id: id(SESSION),
+                member_id: id(104),
+                delegate_name: "x".into(),
+            })
+            .then_error("SESSION_ENDED");
+        given::<Session>(h)
+            .when(SessionCommand::Adjourn {
+                session_id: id(SESSION),
+                reason: "x".into(),
+            })
+            .then_error("SESSION_ENDED");
+    }
+
+    #[test]
+    fn adjournment() {
+        given::<Session>(vec![convened()])
+            .when(SessionCommand::Adjourn {
+                session_id: id(SESSION),
+                reason: "intempéries".into(),
+            })
+            .then_events(vec![
+                SessionAdjourned {
+                    session_id: id(SESSION),
+                    reason: "intempéries".into(),
+                    statutes_version: 1,
+                }
+                .into(),
+            ]);
+        given::<Session>(vec![convened()])
+            .when(SessionCommand::Adjourn {
+                session_id: id(SESSION),
+                reason: " ".into(),
+            })
+            .then_error("FIELD_REQUIRED");
+    }
+}

@@ -1,0 +1,380 @@
+//! Territorial units of one scheme and edition (stream
+//! `territory-<scheme>-<edition>`): an import registers a reference list;
+//! reorganisations record lineage between units.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use registre_schema::DomainEvent;
+use registre_schema::events::{
+    ReorganisationKind, TerritorialLevel, TerritorialUnitKey, TerritorialUnitRegistered,
+    TerritorialUnitsReorganised,
+};
+use uuid::Uuid;
+
+use crate::text::{MAX_NAME, MAX_TEXT, required};
+use crate::{Aggregate, Context, DomainError};
+
+/// Longest code accepted.
+pub const MAX_CODE: usize = 32;
+
+/// A unit of the edition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    pub level: TerritorialLevel,
+    pub name: String,
+    pub parent_code: Option<String>,
+}
+
+/// The units of one edition, by code.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Territory {
+    pub units: BTreeMap<String, Unit>,
+    pub reorganisations: BTreeSet<Uuid>,
+}
+
+/// One row of a reference list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitRow {
+    pub code: String,
+    pub level: TerritorialLevel,
+    pub name: String,
+    pub parent_code: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum TerritoryCommand {
+    /// Registers the units not yet known; units already known with the
+    /// same data are skipped, so re-importing an edition is a no-op.
+    Import {
+        scheme: String,
+        edition: String,
+        units: Vec<UnitRow>,
+    },
+    /// Predecessors belong to this edition; successors may belong to any
+    /// edition and must be known to the territory view.
+    RecordReorganisation {
+        reorganisation_id: Uuid,
+        kind: ReorganisationKind,
+        effective_from: NaiveDate,
+        predecessors: Vec<TerritorialUnitKey>,
+        successors: Vec<TerritorialUnitKey>,
+        legal_reference: String,
+    },
+}
+
+fn parent_level(level: TerritorialLevel) -> Option<TerritorialLevel> {
+    match level {
+        TerritorialLevel::Region => None,
+        TerritorialLevel::Cercle => Some(TerritorialLevel::Region),
+        TerritorialLevel::Commune => Some(TerritorialLevel::Cercle),
+    }
+}
+
+fn check_code(field: &'static str, code: &str) -> Result<(), DomainError> {
+    required(field, code, MAX_CODE)?;
+    if !code
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    {
+        return Err(DomainError::InvalidTerritorialUnit {
+            code: code.chars().take(MAX_CODE).collect(),
+            reason: "only ASCII letters, digits and - _ . are allowed in codes",
+        });
+    }
+    Ok(())
+}
+
+impl Aggregate for Territory {
+    type State = Territory;
+    type Command = TerritoryCommand;
+
+    fn decide(
+        state: &Territory,
+        command: &TerritoryCommand,
+        ctx: &Context,
+    ) -> Result<Vec<DomainEvent>, DomainError> {
+        match command {
+            TerritoryCommand::Import {
+                scheme,
+                edition,
+                units,
+            } => {
+                check_code("scheme", scheme)?;
+                check_code("edition", edition)?;
+                let mut batch: BTreeMap<&str, &UnitRow> = BTreeMap::new();
+                for row in units {
+                    check_code("code", &row.code)?;
+                    required("name", &row.name, MAX_NAME)?;
+                    if batch.insert(&row.code, row).is_some() {
+                        return Err(DomainError::InvalidTerritorialUnit {
+                            code: row.code.clone(),
+                            reason: "listed twice",
+                        });
+                    }
+                }
+                let level_of = |code: &str| {
+                    batch
+                        .get(code)
+                        .map(|r| r.level)
+                        .or_else(|| state.units.get(code).map(|u| u.level))
+                };
+                let mut events = Vec::new();
+                for row in units {
+                    let parent_ok = match (parent_level(row.level), &row.parent_code) {
+                        (None, None) => true,
+                        (Some(want), Some(p)) => level_of(p) == Some(want),
+                        _ => false,
+                    };
+                    if !parent_ok {
+                        return Err(DomainError::InvalidTerritorialUnit {
+                            code: row.code.clone(),
+                            reason: "its parent is missing or of the wrong level",
+                        });
+                    }
+                    let unit = Unit {
+                        level: row.level,
+                        name: row.name.clone(),
+                        parent_code: row.parent_code.clone(),
+                    };
+                    match state.units.get(&row.code) {
+                        Some(known) if *known == unit => continue,
+                        Some(_) => {
+                            return Err(DomainError::TerritorialUnitConflict {
+                                code: row.code.clone(),
+                            });
+                        }
+                        None => events.push(
+                            TerritorialUnitRegistered {
+                                unit: TerritorialUnitKey {
+                                    scheme: scheme.clone(),
+                                    edition: edition.clone(),
+                                    code: row.code.clone(),
+                                },
+                                level: row.level,
+                                name: row.name.clone(),
+                                parent_code: row.parent_code.clone(),
+                            }
+                            .into(),
+                        ),
+                    }
+                }
+                Ok(events)
+            }
+            TerritoryCommand::RecordReorganisation {
+                reorganisation_id,
+                kind,
+                effective_from,
+                predecessors,
+                successors,
+                legal_reference,
+            } => {
+                if state.reorganisations.contains(reorganisation_id) {
+                    return Err(DomainError::IdAlreadyUsed);
+                }
+                required("legal_reference", legal_reference, MAX_TEXT)?;
+                if predecessors.is_empty() {
+                    return Err(DomainError::Required {
+                        field: "predecessors",
+                    });
+                }
+                if successors.is_empty() {
+                    return Err(DomainError::Required {
+                        field: "successors",
+                    });
+                }
+                for p in predecessors {
+                    if !state.units.contains_key(&p.code) {
+                        return Err(DomainError::UnknownTerritorialUnit {
+                            code: p.code.clone(),
+                        });
+                    }
+                }
+                for s in successors {
+                    if !ctx.facts.known_units.contains_key(s) {
+                        return Err(DomainError::UnknownTerritorialUnit {
+                            code: s.code.clone(),
+                        });
+                    }
+                }
+                Ok(vec![
+                    TerritorialUnitsReorganised {
+                        reorganisation_id: *reorganisation_id,
+                        kind: *kind,
+                        effective_from: *effective_from,
+                        predecessors: predecessors.clone(),
+                        successors: successors.clone(),
+                        legal_reference: legal_reference.clone(),
+                    }
+                    .into(),
+                ])
+            }
+        }
+    }
+
+    fn evolve(mut state: Territory, event: &DomainEvent) -> Territory {
+        match event {
+            DomainEvent::TerritorialUnitRegistered(e) => {
+                state.units.insert(
+                    e.unit.code.clone(),
+                    Unit {
+                        level: e.level,
+                        name: e.name.clone(),
+                        parent_code: e.parent_code.clone(),
+                    },
+                );
+            }
+            DomainEvent::TerritorialUnitsReorganised(e) => {
+                state.reorganisations.insert(e.reorganisation_id);
+            }
+            _ => {}
+        }
+        state
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::UnitFact;
+    use crate::testing::*;
+
+    fn row(code: &str, level: TerritorialLevel, parent: Option<&str>) -> UnitRow {
+        UnitRow {
+            code: code.into(),
+            level,
+            name: format!("n{code}"),
+            parent_code: parent.map(Into::into),
+        }
+    }
+
+    fn import(units: Vec<UnitRow>) -> TerritoryCommand {
+        TerritoryCommand::Import {
+            scheme: "ocha-pcode".into(),
+            edition: "2015".into(),
+            units,
+        }
+    }
+
+    fn registered(r: &UnitRow) -> DomainEvent {
+        TerritorialUnitRegistered {
+            unit: key(&r.code),
+            level: r.level,
+            name: r.name.clone(),
+            parent_code: r.parent_code.clone(),
+        }
+        .into()
+    }
+
+    fn sample() -> Vec<UnitRow> {
+        use TerritorialLevel::*;
+        vec![
+            row("ML01", Region, None),
+            row("ML0101", Cercle, Some("ML01")),
+            row("ML010101", Commune, Some("ML0101")),
+        ]
+    }
+
+    #[test]
+    fn import_registers_each_unit() {
+        let rows = sample();
+        given::<Territory>(vec![])
+            .when(import(rows.clone()))
+            .then_events(rows.iter().map(registered).collect());
+    }
+
+    #[test]
+    fn reimporting_an_edition_is_a_no_op_and_new_units_are_added() {
+        let rows = sample();
+        let history: Vec<_> = rows.iter().map(registered).collect();
+        given::<Territory>(history.clone())
+            .when(import(rows.clone()))
+            .then_events(vec![]);
+        let extra = row("ML010102", TerritorialLevel::Commune, Some("ML0101"));
+        let mut more = rows;
+        more.push(extra.clone());
+        given::<Territory>(history)
+            .when(import(more))
+            .then_events(vec![registered(&extra)]);
+    }
+
+    #[test]
+    fn a_known_code_with_other_data_conflicts() {
+        let rows = sample();
+        let history: Vec<_> = rows.iter().map(registered).collect();
+        let mut changed = rows;
+        changed[2].name = "Autre".into();
+        given::<Territory>(history)
+            .when(import(changed))
+            .then_error("TERRITORIAL_UNIT_CONFLICT");
+    }
+
+    #[test]
+    fn malformed_lists_are_refused_whole() {
+        use TerritorialLevel::*;
+        given::<Territory>(vec![])
+            .when(import(vec![row("ML0101", Cercle, Some("ML01"))]))
+            .then_error("INVALID_TERRITORIAL_UNIT");
+        given::<Territory>(vec![])
+            .when(import(vec![
+                row("ML01", Region, None),
+                row("ML01", Region, None),
+            ]))
+            .then_error("INVALID_TERRITORIAL_UNIT");
+        given::<Territory>(vec![])
+            .when(import(vec![row("ML 01", Region, None)]))
+            .then_error("INVALID_TERRITORIAL_UNIT");
+        let mut blank = row("ML01", Region, None);
+        blank.name = "".into();
+        given::<Territory>(vec![])
+            .when(import(vec![blank]))
+            .then_error("FIELD_REQUIRED");
+    }
+
+    fn reorganise(successor: TerritorialUnitKey) -> TerritoryCommand {
+        TerritoryCommand::RecordReorganisation {
+            reorganisation_id: id(7),
+            kind: ReorganisationKind::Split,
+            effective_from: d(2024, 1, 1),
+            predecessors: vec![key("ML010101")],
+            successors: vec![successor],
+            legal_reference: "Loi 2023-006".into(),
+        }
+    }
+
+    #[test]
+    fn reorganisation_records_lineage_between_known_units() {
+        let history: Vec<_> = sample().iter().map(registered).collect();
+        let mut succ = key("ML1101");
+        succ.edition = "2024".into();
+        let s2 = succ.clone();
+        given::<Territory>(history.clone())
+            .with_facts(|f| {
+                f.known_units.insert(
+                    s2,
+                    UnitFact {
+                        level: TerritorialLevel::Commune,
+                        name: "x".into(),
+                    },
+                );
+            })
+            .when(reorganise(succ.clone()))
+            .then_events(vec![
+                TerritorialUnitsReorganised {
+                    reorganisation_id: id(7),
+                    kind: ReorganisationKind::Split,
+                    effective_from: d(2024, 1, 1),
+                    predecessors: vec![key("ML010101")],
+                    successors: vec![succ.clone()],
+                    legal_reference: "Loi 2023-006".into(),
+                }
+                .into(),
+            ]);
+        given::<Territory>(history)
+            .when(reorganise(succ))
+            .then_error("UNKNOWN_TERRITORIAL_UNIT");
+        given::<Territory>(vec![])
+            .when(reorganise(key("ML01")))
+            .then_error("UNKNOWN_TERRITORIAL_UNIT");
+    }
+}

@@ -1,0 +1,226 @@
+//! The domain's event types: every payload registre writes to the log.
+//!
+//! Payloads are plain data (integers, strings, dates, ids; no floats) because
+//! the log hashes them for tamper evidence. Every type is at schema version 1;
+//! a change adds version 2 and an upcast step in [`DomainEvent::upcaster`],
+//! and a golden file of the old form stays in `tests/golden/` forever.
+//!
+//! ## Layout
+//! One file per aggregate: [`territory`], [`member`], [`dues`], [`statutes`],
+//! [`body`], [`session`], [`mandate`], [`minutes`], [`correction`]; this file
+//! gathers them in [`DomainEvent`].
+
+pub mod body;
+pub mod correction;
+pub mod dues;
+pub mod mandate;
+pub mod member;
+pub mod minutes;
+pub mod session;
+pub mod statutes;
+pub mod territory;
+
+use std::sync::LazyLock;
+
+pub use body::*;
+pub use correction::*;
+pub use dues::*;
+pub use mandate::*;
+pub use member::*;
+pub use minutes::*;
+pub use session::*;
+pub use statutes::*;
+pub use territory::*;
+
+use crate::upcast::{UpcastError, Upcaster};
+
+/// Why a stored event cannot be read as a [`DomainEvent`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error(transparent)]
+    Upcast(#[from] UpcastError),
+    #[error("payload of {event_type:?} does not match its schema: {reason}")]
+    Payload { event_type: String, reason: String },
+}
+
+macro_rules! domain_events {
+    ($($name:ident => $version:literal),* $(,)?) => {
+        /// Every event of the domain, in its current form.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum DomainEvent {
+            $($name($name),)*
+        }
+
+        impl DomainEvent {
+            /// Every event type name with its current schema version.
+            pub const TYPES: &'static [(&'static str, u16)] = &[$((stringify!($name), $version),)*];
+
+            /// The type name stored in the log: the variant's name.
+            pub fn event_type(&self) -> &'static str {
+                match self {
+                    $(DomainEvent::$name(_) => stringify!($name),)*
+                }
+            }
+
+            /// The current schema version of this event's payload.
+            pub fn schema_version(&self) -> u16 {
+                match self {
+                    $(DomainEvent::$name(_) => $version,)*
+                }
+            }
+
+            /// The payload as stored.
+            pub fn to_payload(&self) -> serde_json::Value {
+                let value = match self {
+                    $(DomainEvent::$name(p) => serde_json::to_value(p),)*
+                };
+                // Payloads are structs of strings, integers, dates and ids
+                // with string keys: serialising them cannot fail.
+                value.expect("event payloads always serialise")
+            }
+
+            fn from_current(event_type: &str, payload: serde_json::Value) -> Result<Self, DecodeError> {
+                let fail = |e: serde_json::Error| DecodeError::Payload {
+                    event_type: event_type.to_owned(),
+                    reason: e.to_string(),
+                };
+                match event_type {
+                    $(stringify!($name) => serde_json::from_value(payload).map(DomainEvent::$name).map_err(fail),)*
+                    other => Err(DecodeError::Upcast(UpcastError::UnknownType { event_type: other.to_owned() })),
+                }
+            }
+
+            /// JSON Schema of every event type's current payload.
+            pub fn json_schemas() -> Vec<(&'static str, serde_json::Value)> {
+                vec![$((stringify!($name), serde_json::to_value(schemars::schema_for!($name)).expect("schemas serialise")),)*]
+            }
+        }
+
+        $(impl From<$name> for DomainEvent {
+            fn from(e: $name) -> Self {
+                DomainEvent::$name(e)
+            }
+        })*
+    };
+}
+
+domain_events! {
+    TerritorialUnitRegistered => 1,
+    TerritorialUnitsReorganised => 1,
+    CommuneAdmitted => 1,
+    MemberSuspended => 1,
+    MemberReinstated => 1,
+    MemberExcluded => 1,
+    MemberWithdrew => 1,
+    MembershipSucceeded => 1,
+    DuesScheduleSet => 1,
+    DuesPaid => 1,
+    StatutesAdopted => 1,
+    StatutesAmended => 1,
+    BodyEstablished => 1,
+    PostDefined => 1,
+    SessionConvened => 1,
+    AttendanceRecorded => 1,
+    ProxyRegistered => 1,
+    QuorumReached => 1,
+    QuorumFailed => 1,
+    SessionOpened => 1,
+    MotionTabled => 1,
+    VoteRecorded => 1,
+    MotionAdopted => 1,
+    MotionRejected => 1,
+    SessionClosed => 1,
+    SessionAdjourned => 1,
+    OfficerElected => 1,
+    MandateStarted => 1,
+    MandateEnded => 1,
+    MinutesDrafted => 1,
+    MinutesAdopted => 1,
+    MinutesSigned => 1,
+    RecordCorrected => 1,
+}
+
+static UPCASTER: LazyLock<Upcaster> = LazyLock::new(|| {
+    // Register upcast steps here when a type's version is bumped.
+    DomainEvent::TYPES
+        .iter()
+        .fold(Upcaster::new(), |u, (t, v)| u.current(t, *v))
+});
+
+impl DomainEvent {
+    /// The registry of current versions and upcast steps of every type.
+    pub fn upcaster() -> &'static Upcaster {
+        &UPCASTER
+    }
+
+    /// Reads a stored event: upcasts its payload to the current version,
+    /// then parses it.
+    pub fn decode(
+        event_type: &str,
+        schema_version: u16,
+        payload: serde_json::Value,
+    ) -> Result<DomainEvent, DecodeError> {
+        let (_, payload) = UPCASTER.upcast(event_type, schema_version, payload)?;
+        Self::from_current(event_type, payload)
+    }
+
+    /// The statutes version a decision event was judged under, if it is a
+    /// decision.
+    pub fn statutes_version(&self) -> Option<u32> {
+        use DomainEvent as E;
+        Some(match self {
+            E::CommuneAdmitted(e) => e.statutes_version,
+            E::MemberSuspended(e) => e.statutes_version,
+            E::MemberReinstated(e) => e.statutes_version,
+            E::MemberExcluded(e) => e.statutes_version,
+            E::MembershipSucceeded(e) => e.statutes_version,
+            E::DuesScheduleSet(e) => e.statutes_version,
+            E::StatutesAdopted(e) => e.statutes.version,
+            E::StatutesAmended(e) => e.statutes.version,
+            E::SessionConvened(e) => e.statutes_version,
+            E::ProxyRegistered(e) => e.statutes_version,
+            E::QuorumReached(e) => e.statutes_version,
+            E::QuorumFailed(e) => e.statutes_version,
+            E::SessionOpened(e) => e.statutes_version,
+            E::MotionAdopted(e) => e.statutes_version,
+            E::MotionRejected(e) => e.statutes_version,
+            E::SessionAdjourned(e) => e.statutes_version,
+            E::OfficerElected(e) => e.statutes_version,
+            E::MinutesAdopted(e) => e.statutes_version,
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_and_malformed_events_are_typed_errors() {
+        assert!(matches!(
+            DomainEvent::decode("Nope", 1, serde_json::json!({})),
+            Err(DecodeError::Upcast(UpcastError::UnknownType { .. }))
+        ));
+        assert!(matches!(
+            DomainEvent::decode("DuesPaid", 2, serde_json::json!({})),
+            Err(DecodeError::Upcast(UpcastError::FutureVersion { .. }))
+        ));
+        assert!(matches!(
+            DomainEvent::decode("DuesPaid", 1, serde_json::json!({"year": "x"})),
+            Err(DecodeError::Payload { .. })
+        ));
+    }
+
+    #[test]
+    fn every_type_has_a_schema_and_its_version() {
+        assert_eq!(DomainEvent::TYPES.len(), 33);
+        let schemas = DomainEvent::json_schemas();
+        assert_eq!(schemas.len(), 33);
+        for (t, v) in DomainEvent::TYPES {
+            assert_eq!(DomainEvent::upcaster().current_version(t), Some(*v));
+        }
+        let (_, s) = schemas.iter().find(|(t, _)| *t == "DuesPaid").unwrap();
+        assert!(s["properties"]["amount_xof"].is_object());
+    }
+}
