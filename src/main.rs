@@ -32,6 +32,8 @@ enum Command {
     Serve(cli::serve::ServeArgs),
     /// Print the log as JSON lines, for auditors.
     Log(cli::log::LogArgs),
+    /// Ask a running server whether it is ready (exit 0 when it is).
+    Probe(cli::probe::ProbeArgs),
     /// Measure append rates and this disk's fsync floor.
     Bench(cli::bench::BenchArgs),
     /// Append generated events from many writers and print each
@@ -70,6 +72,7 @@ fn main() -> anyhow::Result<()> {
             Command::Serve(args) => cli::serve::run(open().await?, args, &file).await,
             Command::Log(args) => cli::log::run(open().await?, args).await,
             Command::StressAppend(args) => cli::stress::run(open().await?, args).await,
+            Command::Probe(args) => cli::probe::run(args),
             // The benchmarks make their own stores.
             Command::Bench(args) => cli::bench::run(args).await,
         }

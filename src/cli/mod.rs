@@ -2,5 +2,6 @@
 
 pub mod bench;
 pub mod log;
+pub mod probe;
 pub mod serve;
 pub mod stress;

@@ -3,6 +3,7 @@
 //! HTTP server started on a random port.
 
 mod crash;
+mod deploy;
 mod projection;
 mod server;
 mod store_sqlite;

@@ -32,11 +32,17 @@ pub struct Server {
 
 impl Server {
     pub fn start(db: &Path) -> Server {
+        Self::start_with(db, &[])
+    }
+
+    /// Starts with extra global arguments (before `serve`).
+    pub fn start_with(db: &Path, global_args: &[&str]) -> Server {
         // Bind port 0 to let the system choose, then hand the port over.
         let addr = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("free port");
         let child = registre()
+            .args(global_args)
             .args([
                 "serve",
                 "--listen",

@@ -1,0 +1,53 @@
+//! What deploy/ passes to the binary: the example settings file parses and
+//! the server starts with it, and the container health check command tells
+//! a ready server from an absent one.
+
+use std::path::Path;
+
+use crate::support::{Server, registre, scratch, sqlite_url};
+
+#[test]
+fn the_example_settings_file_starts_the_server_and_the_probe_sees_it() {
+    let dir = scratch();
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/registre.toml");
+    let server = Server::start_with(
+        &dir.path().join("registre.db"),
+        &["--config", config.to_str().unwrap()],
+    );
+    let probe = registre()
+        .args(["probe", "--addr", &server.addr.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        probe.status.success(),
+        "{}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
+
+    drop(server);
+    let absent = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let probe = registre()
+        .args(["probe", "--addr", &absent.to_string()])
+        .output()
+        .unwrap();
+    assert!(!probe.status.success(), "the probe passed with no server");
+}
+
+#[test]
+fn a_settings_file_with_an_unknown_key_is_refused() {
+    let dir = scratch();
+    let config = dir.path().join("registre.toml");
+    std::fs::write(&config, "listen = \"127.0.0.1:0\"\nstorage = \"x\"\n").unwrap();
+    let out = registre()
+        .args(["--config", config.to_str().unwrap(), "--store"])
+        .arg(sqlite_url(&dir.path().join("r.db")))
+        .args(["log"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown field `storage`"), "{err}");
+}
