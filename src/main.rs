@@ -32,6 +32,10 @@ enum Command {
     Serve(cli::serve::ServeArgs),
     /// Print the log as JSON lines, for auditors.
     Log(cli::log::LogArgs),
+    /// Manage territorial reference lists.
+    Territory(cli::territory::TerritoryArgs),
+    /// Seed an empty store with a realistic demo history.
+    Demo(cli::demo::DemoArgs),
     /// Append generated events from many writers and print each
     /// acknowledgement as it arrives (used by the crash tests).
     #[command(hide = true)]
@@ -65,6 +69,8 @@ fn main() -> anyhow::Result<()> {
         match cli.command {
             Command::Serve(args) => cli::serve::run(store, args, &file).await,
             Command::Log(args) => cli::log::run(store, args).await,
+            Command::Territory(args) => cli::territory::run(store, args).await,
+            Command::Demo(args) => cli::demo::run(store, args).await,
             Command::StressAppend(args) => cli::stress::run(store, args).await,
         }
     })
