@@ -44,10 +44,21 @@ fn fail<T>(line: u64, message: impl Into<String>) -> Result<T, CsvError> {
 /// Parses and checks a whole file; returns regions, then cercles, then
 /// communes, each in file order.
 pub fn parse(reader: impl Read) -> Result<Vec<UnitRow>, CsvError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| CsvError {
+            line: 0,
+            message: e.to_string(),
+        })?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return fail(0, format!("the file is larger than {MAX_FILE_BYTES} bytes"));
+    }
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
-        .from_reader(reader.take(MAX_FILE_BYTES + 1));
+        .from_reader(bytes.as_slice());
     let header = csv.headers().map_err(|e| CsvError {
         line: 1,
         message: e.to_string(),

@@ -171,3 +171,152 @@ impl View {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use registre_domain::statutes::defaults;
+    use registre_domain::streams::member_id_for;
+    use registre_schema::events::*;
+    use registre_schema::{Actor, StreamId};
+
+    fn key(code: &str) -> TerritorialUnitKey {
+        TerritorialUnitKey {
+            scheme: "ocha-pcode".into(),
+            edition: "2015".into(),
+            code: code.into(),
+        }
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn apply(view: &mut View, stream: &str, event: impl Into<DomainEvent>) {
+        let event = event.into();
+        let stored = RecordedEvent {
+            position: view.position + 1,
+            id: Uuid::now_v7(),
+            stream_id: StreamId::new(stream).unwrap(),
+            revision: 0,
+            event_type: event.event_type().into(),
+            schema_version: 1,
+            occurred_at: Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap(),
+            recorded_at: Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap(),
+            actor: Actor::system(),
+            command_id: Uuid::now_v7(),
+            correlation_id: Uuid::now_v7(),
+            causation_id: None,
+            payload: event.to_payload(),
+        };
+        view.apply(&stored, &event);
+    }
+
+    #[test]
+    fn eligibility_follows_scope_status_and_dues_at_the_date() {
+        let mut v = View::default();
+        apply(
+            &mut v,
+            "statutes",
+            StatutesAdopted {
+                statutes: defaults(day(2001, 1, 1)),
+                reference: "AG".into(),
+            },
+        );
+        for (code, level, parent) in [
+            ("ML01", TerritorialLevel::Region, None),
+            ("ML0101", TerritorialLevel::Cercle, Some("ML01")),
+            ("ML010101", TerritorialLevel::Commune, Some("ML0101")),
+            ("ML02", TerritorialLevel::Region, None),
+            ("ML0201", TerritorialLevel::Cercle, Some("ML02")),
+            ("ML020101", TerritorialLevel::Commune, Some("ML0201")),
+        ] {
+            apply(
+                &mut v,
+                "territory-ocha-pcode-2015",
+                TerritorialUnitRegistered {
+                    unit: key(code),
+                    level,
+                    name: code.into(),
+                    parent_code: parent.map(Into::into),
+                },
+            );
+        }
+        let regional = Uuid::now_v7();
+        apply(
+            &mut v,
+            &format!("body-{regional}"),
+            BodyEstablished {
+                body_id: regional,
+                name: "Conférence Régionale de Kayes".into(),
+                kind: BodyKind::Instance,
+                level: BodyLevel::Regional,
+                territorial_unit: Some(key("ML01")),
+                convened_by_body_id: None,
+                parent_body_id: None,
+            },
+        );
+        let (a, b) = (
+            member_id_for(&key("ML010101")),
+            member_id_for(&key("ML020101")),
+        );
+        for (id, code) in [(a, "ML010101"), (b, "ML020101")] {
+            apply(
+                &mut v,
+                &format!("member-{id}"),
+                CommuneAdmitted {
+                    member_id: id,
+                    unit: key(code),
+                    name: code.into(),
+                    dues_category: "rurale".into(),
+                    admitted_on: day(2019, 1, 1),
+                    deliberation_ref: "d".into(),
+                    decision_ref: "b".into(),
+                    statutes_version: 1,
+                },
+            );
+        }
+        apply(
+            &mut v,
+            "dues-schedule",
+            DuesScheduleSet {
+                year: 2020,
+                tiers: vec![DuesTier {
+                    category: "rurale".into(),
+                    amount_xof: 50_000,
+                }],
+                due_on: day(2020, 3, 31),
+                statutes_version: 1,
+            },
+        );
+        apply(
+            &mut v,
+            &format!("member-{a}"),
+            DuesPaid {
+                member_id: a,
+                year: 2020,
+                amount_xof: 50_000,
+                paid_on: day(2020, 2, 1),
+                receipt_ref: "R".into(),
+            },
+        );
+        // Before the due date both are in good standing; after it only `a`.
+        assert_eq!(v.eligible(None, day(2020, 3, 1)), [a, b].into());
+        assert_eq!(v.eligible(None, day(2020, 4, 1)), [a].into());
+        assert_eq!(v.eligible(Some(regional), day(2020, 3, 1)), [a].into());
+        // Not yet a member, or no statutes in force: nobody.
+        assert!(v.eligible(None, day(2018, 1, 1)).is_empty());
+        apply(
+            &mut v,
+            &format!("member-{a}"),
+            MemberSuspended {
+                member_id: a,
+                effective_on: day(2020, 5, 1),
+                reason: "x".into(),
+                statutes_version: 1,
+            },
+        );
+        assert!(v.eligible(None, day(2020, 6, 1)).is_empty());
+    }
+}
