@@ -70,6 +70,7 @@ async fn setup() -> (tempfile::TempDir, Arc<CommandHandler>) {
                 row("ML01", TerritorialLevel::Region, None),
                 row("ML0101", TerritorialLevel::Cercle, Some("ML01")),
                 row("ML010101", TerritorialLevel::Commune, Some("ML0101")),
+                row("ML010102", TerritorialLevel::Commune, Some("ML0101")),
             ],
         },
     )
@@ -204,4 +205,50 @@ async fn racing_elections_never_exceed_a_posts_seats() {
         }
     }
     assert_eq!(elected, 2);
+}
+
+#[tokio::test]
+async fn a_succession_ends_the_predecessor_and_admits_the_successor_once() {
+    let (_dir, h) = setup().await;
+    h.handle(meta(), when(), admit("ML010101")).await.unwrap();
+    let predecessor = registre_domain::streams::member_id_for(&key("ML010101"));
+    let successor = registre_domain::streams::member_id_for(&key("ML010102"));
+    let succeed = |unit: &str| MemberCommand::Succeed {
+        member_id: predecessor,
+        successor_unit: key(unit),
+        successor_name: "Nouvelle commune".into(),
+        dues_category: "rurale".into(),
+        effective_on: day(2017, 1, 1),
+        inherits_dues: true,
+        reorganisation_id: None,
+    };
+    let m = meta();
+    let outcome = h
+        .handle(m.clone(), when(), succeed("ML010102"))
+        .await
+        .unwrap();
+    assert_eq!(outcome.appended, 1);
+    for id in [predecessor, successor] {
+        let stream = registre_schema::StreamId::new(format!("member-{id}")).unwrap();
+        let events = h.store().read_stream(&stream, 0, 10).await.unwrap();
+        assert_eq!(events.last().unwrap().event_type, "MembershipSucceeded");
+    }
+    assert!(
+        h.handle(m, when(), succeed("ML010102"))
+            .await
+            .unwrap()
+            .already_applied
+    );
+    // The predecessor has left: a second succession is refused.
+    let err = h
+        .handle(meta(), when(), succeed("ML010102"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CommandError::Rejected(ref e) if e.code() == "MEMBER_ALREADY_LEFT"));
+    // The successor is a member: admitting it again is refused.
+    let err = h
+        .handle(meta(), when(), admit("ML010102"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CommandError::Rejected(ref e) if e.code() == "COMMUNE_ALREADY_MEMBER"));
 }
