@@ -10,14 +10,21 @@
 //!   default. Its `conformance` module is the behaviour every backend owes.
 //! - [`projection`]: the runner that keeps read models up to date and saves
 //!   them with the position they describe.
+//! - [`commands`]: command handling: load, decide (registre-domain), append,
+//!   retry on conflicts.
+//! - [`demo`]: the deterministic demo history generator (sized).
 //! - [`config`]: settings from flags, `REGISTRE_*` variables and a TOML file.
 //! - [`server`]: the HTTP service (health now; GraphQL on top of it).
+//! - [`territory_csv`]: reading a territorial reference list.
 //! - `main.rs`: the `registre` command line.
 //!
 //! The contract (event envelope, event types, versions) lives in the
 //! `registre-schema` crate; see ARCHITECTURE.md for the whole map.
 
+pub mod commands;
 pub mod config;
+pub mod demo;
 pub mod projection;
 pub mod server;
 pub mod store;
+pub mod territory_csv;

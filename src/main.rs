@@ -36,6 +36,10 @@ enum Command {
     Probe(cli::probe::ProbeArgs),
     /// Measure append rates and this disk's fsync floor.
     Bench(cli::bench::BenchArgs),
+    /// Manage territorial reference lists.
+    Territory(cli::territory::TerritoryArgs),
+    /// Seed an empty store with a realistic demo history.
+    Demo(cli::demo::DemoArgs),
     /// Append generated events from many writers and print each
     /// acknowledgement as it arrives (used by the crash tests).
     #[command(hide = true)]
@@ -75,6 +79,8 @@ fn main() -> anyhow::Result<()> {
             Command::Probe(args) => cli::probe::run(args),
             // The benchmarks make their own stores.
             Command::Bench(args) => cli::bench::run(args).await,
+            Command::Territory(args) => cli::territory::run(open().await?, args).await,
+            Command::Demo(args) => cli::demo::run(open().await?, args).await,
         }
     })
 }

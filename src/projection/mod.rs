@@ -128,6 +128,19 @@ impl<M: ReadModel> Projector<M> {
     }
 }
 
+impl<M: ReadModel> Projector<M> {
+    /// Waits until the runner has once read everything committed.
+    pub async fn wait_caught_up(&self, timeout: Duration) -> Result<(), WaitError> {
+        let mut rx = self.progress.clone();
+        let wait = rx.wait_for(|p| p.caught_up || p.failed);
+        match tokio::time::timeout(timeout, wait).await {
+            Ok(Ok(p)) if !p.failed => Ok(()),
+            Ok(_) => Err(WaitError::Stopped),
+            Err(_) => Err(WaitError::TimedOut),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum WaitError {
     #[error("the read model stopped")]

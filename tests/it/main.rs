@@ -2,7 +2,9 @@
 //! every available backend, crash tests against the real binary, and the
 //! HTTP server started on a random port.
 
+mod commands;
 mod crash;
+mod demo;
 mod deploy;
 mod projection;
 mod server;

@@ -50,12 +50,12 @@ async fn catches_up_follows_live_and_resumes_from_its_save() {
     let projector = Projector::<LogSummary>::start(store.clone(), Some(saves.clone()))
         .await
         .unwrap();
-    projector.wait_for(100, WAIT).await.unwrap();
+    projector.wait_caught_up(WAIT).await.unwrap();
+    assert_eq!(projector.read(|m, p| (m.events, p)), (100, 100));
     // Live: a write is visible once wait_for returns (read your writes).
     let last = append(&*store, "session-1", 3).await;
     projector.wait_for(last, WAIT).await.unwrap();
     assert_eq!(projector.read(|m, p| (m.events, p)), (103, 103));
-    assert!(projector.progress().caught_up);
     save_now(&projector, &saves).await.unwrap();
     drop(projector);
 

@@ -1,0 +1,99 @@
+//! Command handling: load the aggregate, decide, append with the expected
+//! revision; on a concurrency conflict reload and decide again.
+//!
+//! Architecture invariant: a rejected command writes nothing, and a
+//! command id is applied at most once (a retried command that is already in
+//! the log returns [`Outcome::already_applied`] without deciding again).
+//!
+//! ## Layout
+//! - this file: [`Command`], [`Outcome`], [`CommandError`].
+//! - [`handler`]: [`CommandHandler`]: stream loading with a state cache,
+//!   bounded retries, appends.
+//! - [`routes`]: for each command family, its stream and the facts its
+//!   decision needs.
+//! - [`view`]: the in-memory view of cross-aggregate facts.
+
+mod handler;
+mod routes;
+pub mod view;
+
+use registre_domain::DomainError;
+use registre_domain::body::BodyCommand;
+use registre_domain::correction::CorrectRecord;
+use registre_domain::dues::SetDuesSchedule;
+use registre_domain::member::MemberCommand;
+use registre_domain::minutes::MinutesCommand;
+use registre_domain::session::SessionCommand;
+use registre_domain::statutes::StatutesCommand;
+use registre_domain::territory::TerritoryCommand;
+use registre_schema::{Position, StreamId};
+
+use crate::store::StoreError;
+
+pub use handler::CommandHandler;
+
+/// Concurrency conflicts tolerated before giving up.
+pub const MAX_ATTEMPTS: usize = 5;
+
+/// Every command the secretariat (or the system) can issue.
+#[derive(Debug, Clone)]
+pub enum Command {
+    Territory(TerritoryCommand),
+    Member(MemberCommand),
+    Dues(SetDuesSchedule),
+    Statutes(StatutesCommand),
+    Body(BodyCommand),
+    Session(SessionCommand),
+    Minutes(MinutesCommand),
+    Correction(CorrectRecord),
+}
+
+macro_rules! from_command {
+    ($($variant:ident($ty:ty)),*) => {
+        $(impl From<$ty> for Command {
+            fn from(c: $ty) -> Self {
+                Command::$variant(c)
+            }
+        })*
+    };
+}
+from_command!(
+    Territory(TerritoryCommand),
+    Member(MemberCommand),
+    Dues(SetDuesSchedule),
+    Statutes(StatutesCommand),
+    Body(BodyCommand),
+    Session(SessionCommand),
+    Minutes(MinutesCommand),
+    Correction(CorrectRecord)
+);
+
+/// What a handled command did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub stream_id: StreamId,
+    /// Events appended by this call (0: the decision changed nothing, or
+    /// the command id was already applied).
+    pub appended: usize,
+    /// Global position of the last event appended, if any.
+    pub last_position: Option<Position>,
+    /// The command id was already in the log: nothing was decided again.
+    pub already_applied: bool,
+}
+
+/// Why a command failed. Three kinds that callers treat differently.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// The user's mistake: the domain refused the command.
+    #[error(transparent)]
+    Rejected(#[from] DomainError),
+    /// Other writers kept changing the stream; trying later may succeed.
+    #[error("the stream {stream_id} kept changing: gave up after {attempts} attempts")]
+    Conflict {
+        stream_id: StreamId,
+        attempts: usize,
+    },
+    /// A technical fault (storage, a stored event that cannot be read).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

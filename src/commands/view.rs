@@ -1,0 +1,322 @@
+//! The handler's small in-memory view of the whole log: the facts that
+//! span aggregates (territory, members and their dues, statutes, bodies,
+//! sessions, event and command ids). It is a fold of `read_all`, caught up
+//! before each decision; it is not a read model for clients.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use chrono::NaiveDate;
+use registre_domain::Aggregate;
+use registre_domain::context::{BodyFact, SessionFact, UnitFact};
+use registre_domain::dues::{DuesSchedules, in_good_standing};
+use registre_domain::member::Member;
+use registre_domain::statutes::StatutesBook;
+use registre_schema::events::{BodyLevel, Statutes, TerritorialUnitKey};
+use registre_schema::{DomainEvent, Position, RecordedEvent};
+use uuid::Uuid;
+
+/// A body with what eligibility needs: its scope.
+#[derive(Debug, Clone)]
+pub struct BodyInfo {
+    pub fact: BodyFact,
+    pub level: BodyLevel,
+    pub territorial_unit: Option<TerritorialUnitKey>,
+}
+
+#[derive(Debug, Default)]
+pub struct View {
+    /// Last position folded.
+    pub position: Position,
+    pub units: BTreeMap<TerritorialUnitKey, (UnitFact, Option<String>)>,
+    /// Member state by member stream id's uuid.
+    pub members: HashMap<Uuid, Member>,
+    pub schedules: DuesSchedules,
+    pub statutes: StatutesBook,
+    pub bodies: HashMap<Uuid, BodyInfo>,
+    pub sessions: HashMap<Uuid, SessionFact>,
+    pub event_ids: HashSet<Uuid>,
+    pub command_ids: HashSet<Uuid>,
+}
+
+impl View {
+    /// Folds one stored event (already decoded).
+    pub fn apply(&mut self, stored: &RecordedEvent, event: &DomainEvent) {
+        use DomainEvent as E;
+        self.position = stored.position;
+        self.event_ids.insert(stored.id);
+        self.command_ids.insert(stored.command_id);
+        if let Some(id) = stored
+            .stream_id
+            .as_str()
+            .strip_prefix("member-")
+            .and_then(|s| Uuid::parse_str(s).ok())
+        {
+            let state = self.members.remove(&id);
+            if let Some(m) = Member::evolve(state, event) {
+                self.members.insert(id, m);
+            }
+            return;
+        }
+        match event {
+            E::TerritorialUnitRegistered(e) => {
+                self.units.insert(
+                    e.unit.clone(),
+                    (
+                        UnitFact {
+                            level: e.level,
+                            name: e.name.clone(),
+                        },
+                        e.parent_code.clone(),
+                    ),
+                );
+            }
+            E::DuesScheduleSet(_) => {
+                self.schedules = DuesSchedules::evolve(std::mem::take(&mut self.schedules), event)
+            }
+            E::StatutesAdopted(_) | E::StatutesAmended(_) => {
+                self.statutes = StatutesBook::evolve(std::mem::take(&mut self.statutes), event)
+            }
+            E::BodyEstablished(e) => {
+                self.bodies.insert(
+                    e.body_id,
+                    BodyInfo {
+                        fact: BodyFact {
+                            body_id: e.body_id,
+                            convened_by_body_id: e.convened_by_body_id,
+                        },
+                        level: e.level,
+                        territorial_unit: e.territorial_unit.clone(),
+                    },
+                );
+            }
+            E::SessionConvened(e) => {
+                self.sessions.insert(
+                    e.session_id,
+                    SessionFact {
+                        session_id: e.session_id,
+                        body_id: e.body_id,
+                        session_date: e.session_date,
+                        quorum_failed: false,
+                        open: false,
+                        closed: false,
+                    },
+                );
+            }
+            E::QuorumFailed(e) => {
+                if let Some(s) = self.sessions.get_mut(&e.session_id) {
+                    s.quorum_failed = true;
+                }
+            }
+            E::SessionOpened(e) => {
+                if let Some(s) = self.sessions.get_mut(&e.session_id) {
+                    s.open = true;
+                }
+            }
+            E::SessionClosed(e) => {
+                if let Some(s) = self.sessions.get_mut(&e.session_id) {
+                    s.open = false;
+                    s.closed = true;
+                }
+            }
+            E::SessionAdjourned(e) => {
+                if let Some(s) = self.sessions.get_mut(&e.session_id) {
+                    s.open = false;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub fn statutes_at(&self, date: NaiveDate) -> Option<Statutes> {
+        self.statutes.in_force(date).cloned()
+    }
+
+    pub fn unit_fact(&self, key: &TerritorialUnitKey) -> Option<(TerritorialUnitKey, UnitFact)> {
+        self.units.get(key).map(|(f, _)| (key.clone(), f.clone()))
+    }
+
+    /// Whether `unit` lies within `scope` (itself or an ancestor).
+    fn within(&self, unit: &TerritorialUnitKey, scope: &TerritorialUnitKey) -> bool {
+        let mut current = unit.clone();
+        // Three levels at most; the bound guards against a cyclic list.
+        for _ in 0..8 {
+            if current == *scope {
+                return true;
+            }
+            match self.units.get(&current).and_then(|(_, p)| p.clone()) {
+                Some(parent) => current.code = parent,
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// Members of a body's scope active and in good standing on `date`
+    /// (all members for a national body, or when no body is given).
+    pub fn eligible(&self, body_id: Option<Uuid>, date: NaiveDate) -> BTreeSet<Uuid> {
+        let Some(statutes) = self.statutes.in_force(date) else {
+            return BTreeSet::new();
+        };
+        let scope = body_id
+            .and_then(|b| self.bodies.get(&b))
+            .and_then(|b| match b.level {
+                BodyLevel::National => None,
+                _ => b.territorial_unit.clone(),
+            });
+        self.members
+            .iter()
+            .filter(|(_, m)| in_good_standing(m, &self.schedules, statutes, date))
+            .filter(|(_, m)| scope.as_ref().is_none_or(|s| self.within(&m.unit, s)))
+            .map(|(id, _)| *id)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use registre_domain::statutes::defaults;
+    use registre_domain::streams::member_id_for;
+    use registre_schema::events::*;
+    use registre_schema::{Actor, StreamId};
+
+    fn key(code: &str) -> TerritorialUnitKey {
+        TerritorialUnitKey {
+            scheme: "ocha-pcode".into(),
+            edition: "2015".into(),
+            code: code.into(),
+        }
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn apply(view: &mut View, stream: &str, event: impl Into<DomainEvent>) {
+        let event = event.into();
+        let stored = RecordedEvent {
+            position: view.position + 1,
+            id: Uuid::now_v7(),
+            stream_id: StreamId::new(stream).unwrap(),
+            revision: 0,
+            event_type: event.event_type().into(),
+            schema_version: 1,
+            occurred_at: Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap(),
+            recorded_at: Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap(),
+            actor: Actor::system(),
+            command_id: Uuid::now_v7(),
+            correlation_id: Uuid::now_v7(),
+            causation_id: None,
+            payload: event.to_payload(),
+        };
+        view.apply(&stored, &event);
+    }
+
+    #[test]
+    fn eligibility_follows_scope_status_and_dues_at_the_date() {
+        let mut v = View::default();
+        apply(
+            &mut v,
+            "statutes",
+            StatutesAdopted {
+                statutes: defaults(day(2001, 1, 1)),
+                reference: "AG".into(),
+            },
+        );
+        for (code, level, parent) in [
+            ("ML01", TerritorialLevel::Region, None),
+            ("ML0101", TerritorialLevel::Cercle, Some("ML01")),
+            ("ML010101", TerritorialLevel::Commune, Some("ML0101")),
+            ("ML02", TerritorialLevel::Region, None),
+            ("ML0201", TerritorialLevel::Cercle, Some("ML02")),
+            ("ML020101", TerritorialLevel::Commune, Some("ML0201")),
+        ] {
+            apply(
+                &mut v,
+                "territory-ocha-pcode-2015",
+                TerritorialUnitRegistered {
+                    unit: key(code),
+                    level,
+                    name: code.into(),
+                    parent_code: parent.map(Into::into),
+                },
+            );
+        }
+        let regional = Uuid::now_v7();
+        apply(
+            &mut v,
+            &format!("body-{regional}"),
+            BodyEstablished {
+                body_id: regional,
+                name: "Conférence Régionale de Kayes".into(),
+                kind: BodyKind::Instance,
+                level: BodyLevel::Regional,
+                territorial_unit: Some(key("ML01")),
+                convened_by_body_id: None,
+                parent_body_id: None,
+            },
+        );
+        let (a, b) = (
+            member_id_for(&key("ML010101")),
+            member_id_for(&key("ML020101")),
+        );
+        for (id, code) in [(a, "ML010101"), (b, "ML020101")] {
+            apply(
+                &mut v,
+                &format!("member-{id}"),
+                CommuneAdmitted {
+                    member_id: id,
+                    unit: key(code),
+                    name: code.into(),
+                    dues_category: "rurale".into(),
+                    admitted_on: day(2019, 1, 1),
+                    deliberation_ref: "d".into(),
+                    decision_ref: "b".into(),
+                    statutes_version: 1,
+                },
+            );
+        }
+        apply(
+            &mut v,
+            "dues-schedule",
+            DuesScheduleSet {
+                year: 2020,
+                tiers: vec![DuesTier {
+                    category: "rurale".into(),
+                    amount_xof: 50_000,
+                }],
+                due_on: day(2020, 3, 31),
+                statutes_version: 1,
+            },
+        );
+        apply(
+            &mut v,
+            &format!("member-{a}"),
+            DuesPaid {
+                member_id: a,
+                year: 2020,
+                amount_xof: 50_000,
+                paid_on: day(2020, 2, 1),
+                receipt_ref: "R".into(),
+            },
+        );
+        // Before the due date both are in good standing; after it only `a`.
+        assert_eq!(v.eligible(None, day(2020, 3, 1)), [a, b].into());
+        assert_eq!(v.eligible(None, day(2020, 4, 1)), [a].into());
+        assert_eq!(v.eligible(Some(regional), day(2020, 3, 1)), [a].into());
+        // Not yet a member, or no statutes in force: nobody.
+        assert!(v.eligible(None, day(2018, 1, 1)).is_empty());
+        apply(
+            &mut v,
+            &format!("member-{a}"),
+            MemberSuspended {
+                member_id: a,
+                effective_on: day(2020, 5, 1),
+                reason: "x".into(),
+                statutes_version: 1,
+            },
+        );
+        assert!(v.eligible(None, day(2020, 6, 1)).is_empty());
+    }
+}

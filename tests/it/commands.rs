@@ -1,0 +1,254 @@
+//! The command handler against the real SQLite store: rejected commands
+//! write nothing, command ids are idempotent, and racing commands on one
+//! stream never both break an invariant.
+
+use std::sync::Arc;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use registre::commands::{CommandError, CommandHandler};
+use registre::store::EventStore;
+use registre::store::sqlite::SqliteStore;
+use registre_domain::body::BodyCommand;
+use registre_domain::member::MemberCommand;
+use registre_domain::statutes::{StatutesCommand, defaults};
+use registre_domain::territory::{TerritoryCommand, UnitRow};
+use registre_schema::events::{BodyKind, BodyLevel, TerritorialLevel, TerritorialUnitKey};
+use registre_schema::{Actor, CommandMeta, Role};
+use uuid::Uuid;
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn meta() -> CommandMeta {
+    CommandMeta::new(Actor {
+        id: "sp".into(),
+        role: Role::Secretariat,
+    })
+}
+
+fn key(code: &str) -> TerritorialUnitKey {
+    TerritorialUnitKey {
+        scheme: "ocha-pcode".into(),
+        edition: "2015".into(),
+        code: code.into(),
+    }
+}
+
+async fn setup() -> (tempfile::TempDir, Arc<CommandHandler>) {
+    let dir = crate::support::scratch();
+    let store: Arc<dyn EventStore> = Arc::new(
+        SqliteStore::open(dir.path().join("c.db"))
+            .await
+            .expect("store"),
+    );
+    let h = Arc::new(CommandHandler::new(store));
+    let t = Utc.with_ymd_and_hms(2016, 1, 1, 9, 0, 0).unwrap();
+    h.handle(
+        meta(),
+        t,
+        StatutesCommand::Adopt {
+            statutes: defaults(day(2001, 2, 1)),
+            reference: "AG".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let row = |code: &str, level, parent: Option<&str>| UnitRow {
+        code: code.into(),
+        level,
+        name: code.into(),
+        parent_code: parent.map(Into::into),
+    };
+    h.handle(
+        meta(),
+        t,
+        TerritoryCommand::Import {
+            scheme: "ocha-pcode".into(),
+            edition: "2015".into(),
+            units: vec![
+                row("ML01", TerritorialLevel::Region, None),
+                row("ML0101", TerritorialLevel::Cercle, Some("ML01")),
+                row("ML010101", TerritorialLevel::Commune, Some("ML0101")),
+                row("ML010102", TerritorialLevel::Commune, Some("ML0101")),
+            ],
+        },
+    )
+    .await
+    .unwrap();
+    (dir, h)
+}
+
+fn admit(code: &str) -> MemberCommand {
+    MemberCommand::Admit {
+        unit: key(code),
+        name: "Bangassi".into(),
+        dues_category: "rurale".into(),
+        admitted_on: day(2016, 2, 1),
+        deliberation_ref: "D-1".into(),
+        decision_ref: "BEN-1".into(),
+    }
+}
+
+fn when() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2016, 2, 1, 9, 0, 0).unwrap()
+}
+
+#[tokio::test]
+async fn racing_admissions_of_one_commune_admit_it_once() {
+    let (_dir, h) = setup().await;
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let h = h.clone();
+            tokio::spawn(async move { h.handle(meta(), when(), admit("ML010101")).await })
+        })
+        .collect();
+    let mut admitted = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(o) => {
+                assert_eq!(o.appended, 1);
+                admitted += 1;
+            }
+            Err(CommandError::Rejected(e)) => assert_eq!(e.code(), "COMMUNE_ALREADY_MEMBER"),
+            Err(e) => panic!("unexpected {e}"),
+        }
+    }
+    assert_eq!(admitted, 1);
+}
+
+#[tokio::test]
+async fn a_rejected_command_writes_nothing_and_command_ids_apply_once() {
+    let (_dir, h) = setup().await;
+    let head = h.store().head().await.unwrap();
+    let err = h
+        .handle(meta(), when(), admit("ML999999"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CommandError::Rejected(ref e) if e.code() == "UNKNOWN_TERRITORIAL_UNIT"));
+    assert_eq!(h.store().head().await.unwrap(), head);
+
+    let m = meta();
+    let first = h
+        .handle(m.clone(), when(), admit("ML010101"))
+        .await
+        .unwrap();
+    assert_eq!(first.appended, 1);
+    let again = h.handle(m, when(), admit("ML010101")).await.unwrap();
+    assert!(again.already_applied);
+    assert_eq!(again.appended, 0);
+    assert_eq!(h.store().head().await.unwrap(), head + 1);
+}
+
+#[tokio::test]
+async fn racing_elections_never_exceed_a_posts_seats() {
+    let (_dir, h) = setup().await;
+    h.handle(meta(), when(), admit("ML010101")).await.unwrap();
+    let member = registre_domain::streams::member_id_for(&key("ML010101"));
+    let body_id = Uuid::now_v7();
+    let post_id = Uuid::now_v7();
+    h.handle(
+        meta(),
+        when(),
+        BodyCommand::Establish {
+            body_id,
+            name: "BEN".into(),
+            kind: BodyKind::Organ,
+            level: BodyLevel::National,
+            territorial_unit: None,
+            convened_by_body_id: None,
+            parent_body_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    h.handle(
+        meta(),
+        when(),
+        BodyCommand::DefinePost {
+            body_id,
+            post_id,
+            title: "Vice-président".into(),
+            seats: 2,
+        },
+    )
+    .await
+    .unwrap();
+    let tasks: Vec<_> = (0..6)
+        .map(|_| {
+            let h = h.clone();
+            tokio::spawn(async move {
+                h.handle(
+                    meta(),
+                    when(),
+                    BodyCommand::ElectOfficer {
+                        body_id,
+                        post_id,
+                        mandate_id: Uuid::now_v7(),
+                        member_id: member,
+                        holder_name: "Maire".into(),
+                        session_id: None,
+                        starts_on: day(2016, 3, 1),
+                    },
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut elected = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => elected += 1,
+            Err(CommandError::Rejected(e)) => assert_eq!(e.code(), "POST_FULL"),
+            Err(CommandError::Conflict { .. }) => {}
+            Err(e) => panic!("unexpected {e}"),
+        }
+    }
+    assert_eq!(elected, 2);
+}
+
+#[tokio::test]
+async fn a_succession_ends_the_predecessor_and_admits_the_successor_once() {
+    let (_dir, h) = setup().await;
+    h.handle(meta(), when(), admit("ML010101")).await.unwrap();
+    let predecessor = registre_domain::streams::member_id_for(&key("ML010101"));
+    let successor = registre_domain::streams::member_id_for(&key("ML010102"));
+    let succeed = |unit: &str| MemberCommand::Succeed {
+        member_id: predecessor,
+        successor_unit: key(unit),
+        successor_name: "Nouvelle commune".into(),
+        dues_category: "rurale".into(),
+        effective_on: day(2017, 1, 1),
+        inherits_dues: true,
+        reorganisation_id: None,
+    };
+    let m = meta();
+    let outcome = h
+        .handle(m.clone(), when(), succeed("ML010102"))
+        .await
+        .unwrap();
+    assert_eq!(outcome.appended, 1);
+    for id in [predecessor, successor] {
+        let stream = registre_schema::StreamId::new(format!("member-{id}")).unwrap();
+        let events = h.store().read_stream(&stream, 0, 10).await.unwrap();
+        assert_eq!(events.last().unwrap().event_type, "MembershipSucceeded");
+    }
+    assert!(
+        h.handle(m, when(), succeed("ML010102"))
+            .await
+            .unwrap()
+            .already_applied
+    );
+    // The predecessor has left: a second succession is refused.
+    let err = h
+        .handle(meta(), when(), succeed("ML010102"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CommandError::Rejected(ref e) if e.code() == "MEMBER_ALREADY_LEFT"));
+    // The successor is a member: admitting it again is refused.
+    let err = h
+        .handle(meta(), when(), admit("ML010102"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CommandError::Rejected(ref e) if e.code() == "COMMUNE_ALREADY_MEMBER"));
+}

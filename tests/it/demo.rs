@@ -1,0 +1,150 @@
+//! `registre demo` then `registre log`: a coherent history whose every
+//! event carries actor, command id, occurred_at, recorded_at, and whose
+//! decisions carry the statutes version. Also the territory import's
+//! command-line behaviour.
+
+use std::collections::BTreeMap;
+use std::process::Output;
+
+use registre_schema::{DomainEvent, RecordedEvent};
+
+use crate::support::{registre, scratch, sqlite_url};
+
+fn run(args: &[&str]) -> Output {
+    registre().args(args).output().expect("run registre")
+}
+
+fn log(url: &str) -> Vec<RecordedEvent> {
+    let out = run(&["log", "--store", url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a RecordedEvent per line"))
+        .collect()
+}
+
+#[test]
+fn the_demo_history_is_complete_and_every_decision_names_its_statutes() {
+    let dir = scratch();
+    let url = sqlite_url(&dir.path().join("demo.db"));
+    let out = run(&["demo", "--store", &url, "--communes", "120", "--years", "4"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events = log(&url);
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for e in &events {
+        *counts.entry(e.event_type.clone()).or_default() += 1;
+        assert!(!e.actor.id.is_empty());
+        assert!(!e.command_id.is_nil());
+        assert!(e.recorded_at >= e.occurred_at, "{e:?}");
+        let event = DomainEvent::decode(&e.event_type, e.schema_version, e.payload.clone())
+            .expect("every event decodes");
+        let decision = matches!(
+            event,
+            DomainEvent::CommuneAdmitted(_)
+                | DomainEvent::MemberSuspended(_)
+                | DomainEvent::SessionConvened(_)
+                | DomainEvent::QuorumReached(_)
+                | DomainEvent::QuorumFailed(_)
+                | DomainEvent::MotionAdopted(_)
+                | DomainEvent::MotionRejected(_)
+                | DomainEvent::OfficerElected(_)
+                | DomainEvent::MinutesAdopted(_)
+        );
+        if decision {
+            assert_eq!(event.statutes_version(), Some(1), "{e:?}");
+            assert_eq!(e.payload["statutes_version"], 1);
+        }
+    }
+    for t in [
+        "StatutesAdopted",
+        "TerritorialUnitRegistered",
+        "BodyEstablished",
+        "PostDefined",
+        "CommuneAdmitted",
+        "DuesScheduleSet",
+        "DuesPaid",
+        "SessionConvened",
+        "AttendanceRecorded",
+        "ProxyRegistered",
+        "QuorumReached",
+        "QuorumFailed",
+        "SessionOpened",
+        "MotionTabled",
+        "VoteRecorded",
+        "MotionAdopted",
+        "MotionRejected",
+        "OfficerElected",
+        "MandateStarted",
+        "MandateEnded",
+        "SessionClosed",
+        "MinutesDrafted",
+        "MinutesSigned",
+        "MinutesAdopted",
+        "RecordCorrected",
+    ] {
+        assert!(counts.contains_key(t), "no {t} in the demo: {counts:?}");
+    }
+    assert_eq!(counts["CommuneAdmitted"], 120);
+    assert_eq!(counts["TerritorialUnitRegistered"], 9 + 50 + 701);
+    // A second run refuses: the store is not empty.
+    let again = run(&["demo", "--store", &url]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
+    assert_eq!(log(&url).len(), events.len());
+}
+
+#[test]
+fn territory_import_is_idempotent_and_refuses_malformed_files_whole() {
+    let dir = scratch();
+    let url = sqlite_url(&dir.path().join("t.db"));
+    let csv = dir.path().join("units.csv");
+    std::fs::write(
+        &csv,
+        "region_pcode,region_name,cercle_pcode,cercle_name,commune_pcode,commune_name\n\
+         ML01,Kayes,ML0101,Kayes,ML010101,Bangassi\n\
+         ML01,Kayes,ML0101,Kayes,ML010102,Colimbine\n\
+         ML01,Kayes,ML0201,Kita,ML020101,Badia\n",
+    )
+    .unwrap();
+    let import = |path: &std::path::Path| {
+        run(&[
+            "territory",
+            "import",
+            path.to_str().unwrap(),
+            "--scheme",
+            "ocha-pcode",
+            "--edition",
+            "2015",
+            "--store",
+            &url,
+        ])
+    };
+    let bad = import(&csv);
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("line 4"), "{stderr}");
+    assert!(log(&url).is_empty(), "nothing is imported");
+
+    let text = std::fs::read_to_string(&csv).unwrap();
+    std::fs::write(&csv, text.lines().take(3).collect::<Vec<_>>().join("\n")).unwrap();
+    let ok = import(&csv);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert_eq!(log(&url).len(), 4);
+    let again = import(&csv);
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stdout).starts_with("0 unit"));
+    assert_eq!(log(&url).len(), 4);
+}
