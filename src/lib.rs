@@ -8,6 +8,10 @@
 //! ## Layout
 //! - [`store`]: the event log behind one interface; SQLite is the embedded
 //!   default. Its `conformance` module is the behaviour every backend owes.
+//! - [`auth`]: bearer tokens (recorded as events) and the roles they carry.
+//! - [`graphql`]: the GraphQL API: schema, role guards, HTTP and websocket
+//!   transports, error masking.
+//! - [`metrics`]: Prometheus counters and histograms.
 //! - [`config`]: settings from flags, `REGISTRE_*` variables and a TOML file.
 //! - [`server`]: the HTTP service (health now; GraphQL on top of it).
 //! - `main.rs`: the `registre` command line.
@@ -15,6 +19,9 @@
 //! The contract (event envelope, event types, versions) lives in the
 //! `registre-schema` crate; see ARCHITECTURE.md for the whole map.
 
+pub mod auth;
 pub mod config;
+pub mod graphql;
+pub mod metrics;
 pub mod server;
 pub mod store;

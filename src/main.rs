@@ -32,6 +32,8 @@ enum Command {
     Serve(cli::serve::ServeArgs),
     /// Print the log as JSON lines, for auditors.
     Log(cli::log::LogArgs),
+    /// Issue, list and revoke API tokens.
+    Token(cli::token::TokenArgs),
     /// Append generated events from many writers and print each
     /// acknowledgement as it arrives (used by the crash tests).
     #[command(hide = true)]
@@ -65,6 +67,7 @@ fn main() -> anyhow::Result<()> {
         match cli.command {
             Command::Serve(args) => cli::serve::run(store, args, &file).await,
             Command::Log(args) => cli::log::run(store, args).await,
+            Command::Token(args) => cli::token::run(store, args).await,
             Command::StressAppend(args) => cli::stress::run(store, args).await,
         }
     })

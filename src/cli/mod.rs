@@ -3,3 +3,4 @@
 pub mod log;
 pub mod serve;
 pub mod stress;
+pub mod token;
