@@ -49,8 +49,34 @@ impl TokenRegistry {
     /// Folds the next batch of events; returns how many were read.
     async fn catch_up(&self, store: &dyn EventStore) -> Result<usize, StoreError> {
         let from = self.position() + 1;
-        let events = store.read_all(from, MAX_READ_BATCH).await?;
+        let (events, skip) = match store.read_all(from, MAX_READ_BATCH).await {
+            Ok(events) => (events, None),
+            // An unreadable event must not lock every caller out: fold what
+            // precedes it, report it, and go past it. (Auditors find it
+            // with `registre log`; its own token, if it was one, stays
+            // unusable since it is never folded.)
+            Err(StoreError::Corrupt {
+                position, reason, ..
+            }) if position >= from => {
+                let before = match position - from {
+                    0 => Vec::new(),
+                    n => store.read_all(from, n as usize).await?,
+                };
+                tracing::error!(position, %reason, "skipping an unreadable event while loading tokens");
+                (before, Some(position))
+            }
+            Err(e) => return Err(e),
+        };
         let mut book = self.book.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(position) = skip {
+            for e in &events {
+                if let Err(err) = book.apply(e) {
+                    tracing::error!(%err, "skipping an unreadable token event");
+                }
+            }
+            book.position = position;
+            return Ok(events.len() + 1);
+        }
         for e in &events {
             if let Err(err) = book.apply(e) {
                 tracing::error!(%err, "skipping an unreadable token event");

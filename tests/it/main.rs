@@ -3,6 +3,9 @@
 //! HTTP server started on a random port.
 
 mod crash;
+mod graphql_http;
+mod graphql_roles;
+mod graphql_ws;
 mod server;
 mod store_sqlite;
 mod support;
