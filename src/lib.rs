@@ -13,6 +13,10 @@
 //! - [`commands`]: command handling: load, decide (registre-domain), append,
 //!   retry on conflicts.
 //! - [`demo`]: the deterministic demo history generator (sized).
+//! - [`auth`]: bearer tokens (recorded as events) and the roles they carry.
+//! - [`graphql`]: the GraphQL API: schema, role guards, HTTP and websocket
+//!   transports, error masking.
+//! - [`metrics`]: Prometheus counters and histograms.
 //! - [`config`]: settings from flags, `REGISTRE_*` variables and a TOML file.
 //! - [`server`]: the HTTP service (health now; GraphQL on top of it).
 //! - [`territory_csv`]: reading a territorial reference list.
@@ -21,9 +25,12 @@
 //! The contract (event envelope, event types, versions) lives in the
 //! `registre-schema` crate; see ARCHITECTURE.md for the whole map.
 
+pub mod auth;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod graphql;
+pub mod metrics;
 pub mod projection;
 pub mod server;
 pub mod store;

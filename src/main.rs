@@ -40,6 +40,8 @@ enum Command {
     Territory(cli::territory::TerritoryArgs),
     /// Seed an empty store with a realistic demo history.
     Demo(cli::demo::DemoArgs),
+    /// Issue, list and revoke API tokens.
+    Token(cli::token::TokenArgs),
     /// Append generated events from many writers and print each
     /// acknowledgement as it arrives (used by the crash tests).
     #[command(hide = true)]
@@ -81,6 +83,7 @@ fn main() -> anyhow::Result<()> {
             Command::Bench(args) => cli::bench::run(args).await,
             Command::Territory(args) => cli::territory::run(open().await?, args).await,
             Command::Demo(args) => cli::demo::run(open().await?, args).await,
+            Command::Token(args) => cli::token::run(open().await?, args).await,
         }
     })
 }

@@ -2,30 +2,100 @@
 //!
 //! API boundary: nothing here decides anything. Requests become reads of
 //! the store and of read models, or commands handed to the domain.
+//!
+//! Routes: `/graphql` (see [`crate::graphql::http`]), `/healthz`,
+//! `/readyz`, `/metrics` (Prometheus text format, unauthenticated: it holds
+//! counts and latencies only).
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 
-use crate::store::EventStore;
+use crate::auth::TokenRegistry;
+use crate::graphql::{self, GraphqlState};
+use crate::metrics::{InstrumentedStore, Metrics};
+use crate::store::{EventStore, StoreError};
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
+    /// The store, wrapped so that appends are counted.
     pub store: Arc<dyn EventStore>,
+    pub metrics: Arc<Metrics>,
+    pub registry: Arc<TokenRegistry>,
+    pub schema: graphql::RegistreSchema,
+}
+
+impl AppState {
+    /// Loads the tokens from the log and builds the schema. The returned
+    /// task follows the log for new and revoked tokens.
+    pub async fn start(
+        store: Arc<dyn EventStore>,
+    ) -> Result<(AppState, JoinHandle<()>), StoreError> {
+        let metrics = Metrics::new();
+        let store = InstrumentedStore::wrap(store, metrics.clone());
+        let (registry, follower) = TokenRegistry::start(store.clone()).await?;
+        let schema = graphql::build_schema(store.clone(), registry.clone());
+        Ok((
+            AppState {
+                store,
+                metrics,
+                registry,
+                schema,
+            },
+            follower,
+        ))
+    }
 }
 
 pub fn router(state: AppState) -> Router {
+    let gql = GraphqlState {
+        schema: state.schema.clone(),
+        registry: state.registry.clone(),
+        metrics: state.metrics.clone(),
+    };
+    let graphql = Router::new()
+        .route(
+            "/graphql",
+            get(graphql::http::get)
+                .post(graphql::http::post)
+                .fallback(graphql::http::other_method),
+        )
+        .with_state(gql);
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .with_state(state)
+        .route("/metrics", get(metrics))
+        .with_state(state.clone())
+        .merge(graphql)
+        .layer(middleware::from_fn_with_state(state, time_requests))
+}
+
+/// Times every request under a fixed route name.
+async fn time_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let route = match req.uri().path() {
+        "/graphql" => "graphql",
+        "/healthz" => "healthz",
+        "/readyz" => "readyz",
+        "/metrics" => "metrics",
+        _ => "other",
+    };
+    let started = Instant::now();
+    let response = next.run(req).await;
+    state
+        .metrics
+        .observe_http(route, response.status().as_u16(), started.elapsed());
+    response
 }
 
 /// Alive: the process answers.
@@ -48,6 +118,20 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::
             )
         }
     }
+}
+
+/// Prometheus text exposition.
+async fn metrics(State(state): State<AppState>) -> Response {
+    // Reading the head refreshes the `registre_log_head` gauge.
+    if let Err(e) = state.store.head().await {
+        tracing::warn!(error = %e, "reading the head for /metrics failed");
+    }
+    let mut r = state.metrics.encode().into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    r
 }
 
 /// Serves until `shutdown` resolves.

@@ -7,12 +7,15 @@
 //! - [`envelope`]: the envelope every event travels in (ids, stream, revision,
 //!   global position, times, actor, command, correlation) and the ids it uses.
 //! - [`events`]: every domain event type, gathered in [`DomainEvent`].
+//! - [`access`]: access tokens (issued, revoked), recorded in their own
+//!   streams, outside the governance domain.
 //! - [`upcast`]: the step between an event's stored form (type + schema version
 //!   + JSON payload) and its current form, so old events stay readable.
 //!
 //! The crate does no I/O: stores, the domain and projections all depend on it,
 //! and it depends on none of them.
 
+pub mod access;
 pub mod envelope;
 pub mod events;
 pub mod upcast;

@@ -7,3 +7,4 @@ pub mod probe;
 pub mod serve;
 pub mod stress;
 pub mod territory;
+pub mod token;

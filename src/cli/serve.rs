@@ -33,7 +33,11 @@ pub async fn run(
         store = %store.describe(),
         "registre is serving"
     );
-    server::serve(AppState { store }, listener, shutdown_signal()).await?;
+    let (state, follower) = AppState::start(store)
+        .await
+        .context("loading the access tokens")?;
+    server::serve(state, listener, shutdown_signal()).await?;
+    follower.abort();
     tracing::info!("registre stopped");
     Ok(())
 }

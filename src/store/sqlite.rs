@@ -267,22 +267,42 @@ impl Writer {
     }
 
     fn commit_group(&mut self, group: &[WriteJob]) -> Vec<Result<AppendOutcome, StoreError>> {
-        let now = Utc::now().timestamp_micros().max(self.last_recorded);
-        let mut position = self.last_position;
         let mut results = Vec::with_capacity(group.len());
+        let fail_all = |msg: String| {
+            group
+                .iter()
+                .map(|_| Err(StoreError::Backend(msg.clone())))
+                .collect()
+        };
         let mut tx = match self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
         {
             Ok(tx) => tx,
-            Err(e) => {
-                let msg = e.to_string();
-                return group
-                    .iter()
-                    .map(|_| Err(StoreError::Backend(msg.clone())))
-                    .collect();
-            }
+            Err(e) => return fail_all(e.to_string()),
         };
+        // Another process (the command line, a second instance) may have
+        // appended since our last commit: read the tail again under the
+        // write lock instead of trusting what this thread last wrote. The
+        // last row by primary key is one index probe, and recorded_at never
+        // decreases along positions.
+        match tx
+            .query_row(
+                "SELECT position, recorded_at FROM events ORDER BY position DESC LIMIT 1",
+                [],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+            )
+            .optional()
+        {
+            Ok(None) => {}
+            Ok(Some((p, r))) => {
+                self.last_position = self.last_position.max(p as Position);
+                self.last_recorded = self.last_recorded.max(r);
+            }
+            Err(e) => return fail_all(e.to_string()),
+        }
+        let now = Utc::now().timestamp_micros().max(self.last_recorded);
+        let mut position = self.last_position;
         for job in group {
             let before = position;
             let result = tx.savepoint().map_err(backend).and_then(|sp| {

@@ -15,6 +15,8 @@ use super::{EventStore, StoreError};
 
 /// Events read per round trip while catching up.
 const BATCH: usize = 1000;
+/// How often a caught-up subscriber reads the log even if not woken.
+const POLL: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// What a subscription yields.
 // Nearly every item is an event; boxing them to shrink the rare CaughtUp
@@ -95,8 +97,16 @@ impl State {
                 self.caught_up = true;
                 return Ok(Feed::CaughtUp(self.next - 1));
             }
-            if self.head.changed().await.is_err() {
-                return Err(StoreError::Unavailable("the store was closed".into()));
+            // The head watch only sees this process's appends; the poll
+            // also picks up other processes writing the same store (the
+            // `registre` command line, a second instance).
+            tokio::select! {
+                changed = self.head.changed() => {
+                    if changed.is_err() {
+                        return Err(StoreError::Unavailable("the store was closed".into()));
+                    }
+                }
+                _ = tokio::time::sleep(POLL) => {}
             }
         }
     }

@@ -132,3 +132,44 @@ async fn a_corrupt_payload_is_reported_with_its_position_and_type() {
         other => panic!("expected a corrupt-event error, got {other:?}"),
     }
 }
+
+/// Two processes (here: two store handles) appending to one file, as the
+/// `registre token` command does while a server runs: positions stay
+/// consecutive and a subscriber of one handle sees the other's events.
+#[tokio::test]
+async fn two_writers_on_one_file_keep_the_order_and_wake_subscribers() {
+    use futures::StreamExt;
+    use registre::store::{AppendRequest, ExpectedState, Feed};
+    use registre_schema::{Actor, CommandMeta, EventData, StreamId};
+
+    let dir = crate::support::scratch();
+    let path = dir.path().join("registre.db");
+    let a: Arc<dyn EventStore> = Arc::new(SqliteStore::open(&path).await.unwrap());
+    let b: Arc<dyn EventStore> = Arc::new(SqliteStore::open(&path).await.unwrap());
+    let req = |stream: &str| AppendRequest {
+        stream_id: StreamId::new(stream).unwrap(),
+        expected: ExpectedState::Any,
+        meta: CommandMeta::new(Actor::system()),
+        events: vec![EventData::new(
+            "Tested",
+            1,
+            chrono::Utc::now(),
+            serde_json::json!({}),
+        )],
+    };
+    assert_eq!(a.append(req("x-1")).await.unwrap().first_position, 1);
+    let mut feed = registre::store::subscribe(a.clone(), 2);
+    assert_eq!(feed.next().await.unwrap().unwrap(), Feed::CaughtUp(1));
+    assert_eq!(b.append(req("x-2")).await.unwrap().first_position, 2);
+    // `a` appended nothing since: it must not reuse position 2.
+    assert_eq!(a.append(req("x-3")).await.unwrap().first_position, 3);
+    let got = tokio::time::timeout(std::time::Duration::from_secs(5), feed.next())
+        .await
+        .expect("the subscriber of `a` sees `b`'s event")
+        .unwrap()
+        .unwrap();
+    let Feed::Event(e) = got else {
+        panic!("{got:?}")
+    };
+    assert_eq!((e.position, e.stream_id.as_str()), (2, "x-2"));
+}

@@ -1,0 +1,153 @@
+//! The server's copy of the token book, kept current by following the log.
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use registre_schema::Position;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+use super::book::{Principal, TokenBook};
+use super::secret::{self, MAX_SECRET_LEN};
+use crate::store::{EventStore, MAX_READ_BATCH, StoreError};
+
+/// How often the log is read even when this process appended nothing: the
+/// store's head watch only sees this process's own appends, and tokens are
+/// issued and revoked by `registre token` from another process (or by
+/// another instance sharing the store).
+const POLL: Duration = Duration::from_millis(500);
+
+/// Authenticates bearer secrets against the tokens recorded in the log.
+pub struct TokenRegistry {
+    book: RwLock<TokenBook>,
+}
+
+impl TokenRegistry {
+    /// Reads every token event up to the current head, then keeps following
+    /// the log in a background task (returned so the caller may stop it).
+    pub async fn start(
+        store: Arc<dyn EventStore>,
+    ) -> Result<(Arc<TokenRegistry>, JoinHandle<()>), StoreError> {
+        let registry = Arc::new(TokenRegistry {
+            book: RwLock::new(TokenBook::default()),
+        });
+        while registry.catch_up(store.as_ref()).await? > 0 {}
+        let follower = {
+            let registry = registry.clone();
+            tokio::spawn(async move { registry.follow(store).await })
+        };
+        Ok((registry, follower))
+    }
+
+    /// A registry over a fixed book (tests, tools).
+    pub fn from_book(book: TokenBook) -> Arc<TokenRegistry> {
+        Arc::new(TokenRegistry {
+            book: RwLock::new(book),
+        })
+    }
+
+    /// Folds the next batch of events; returns how many were read.
+    async fn catch_up(&self, store: &dyn EventStore) -> Result<usize, StoreError> {
+        let from = self.position() + 1;
+        let (events, skip) = match store.read_all(from, MAX_READ_BATCH).await {
+            Ok(events) => (events, None),
+            // An unreadable event must not lock every caller out: fold what
+            // precedes it, report it, and go past it. (Auditors find it
+            // with `registre log`; its own token, if it was one, stays
+            // unusable since it is never folded.)
+            Err(StoreError::Corrupt {
+                position, reason, ..
+            }) if position >= from => {
+                let before = match position - from {
+                    0 => Vec::new(),
+                    n => store.read_all(from, n as usize).await?,
+                };
+                tracing::error!(position, %reason, "skipping an unreadable event while loading tokens");
+                (before, Some(position))
+            }
+            Err(e) => return Err(e),
+        };
+        let mut book = self.book.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(position) = skip {
+            for e in &events {
+                if let Err(err) = book.apply(e) {
+                    tracing::error!(%err, "skipping an unreadable token event");
+                }
+            }
+            book.position = position;
+            return Ok(events.len() + 1);
+        }
+        for e in &events {
+            if let Err(err) = book.apply(e) {
+                tracing::error!(%err, "skipping an unreadable token event");
+            }
+        }
+        Ok(events.len())
+    }
+
+    async fn follow(&self, store: Arc<dyn EventStore>) {
+        let mut head = store.watch_head();
+        loop {
+            head.borrow_and_update();
+            match self.catch_up(store.as_ref()).await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "reading token events failed; retrying"),
+            }
+            tokio::select! {
+                changed = head.changed() => {
+                    if changed.is_err() {
+                        // The store is closed; polling still notices other writers.
+                        tokio::time::sleep(POLL).await;
+                    }
+                }
+                _ = tokio::time::sleep(POLL) => {}
+            }
+        }
+    }
+
+    /// Last log position folded.
+    pub fn position(&self) -> Position {
+        self.book.read().unwrap_or_else(|p| p.into_inner()).position
+    }
+
+    /// The caller a bearer secret stands for, if it is a valid, active token.
+    pub fn authenticate(&self, secret: &str) -> Option<Principal> {
+        if secret.is_empty() || secret.len() > MAX_SECRET_LEN {
+            return None;
+        }
+        let hash = secret::sha256(secret);
+        self.book
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .authenticate(&hash)
+    }
+
+    /// Whether the token is still active (checked again by long-lived
+    /// subscriptions, so a revocation ends them).
+    pub fn is_active(&self, token_id: Uuid) -> bool {
+        self.book
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_active(token_id)
+    }
+}
+
+/// The secret of an `Authorization: Bearer <secret>` value.
+pub fn bearer(header: &str) -> Option<&str> {
+    let (scheme, rest) = header.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_values_are_parsed() {
+        assert_eq!(bearer("Bearer reg_x"), Some("reg_x"));
+        assert_eq!(bearer("bearer  reg_x "), Some("reg_x"));
+        assert_eq!(bearer("Basic abc"), None);
+        assert_eq!(bearer("reg_x"), None);
+    }
+}

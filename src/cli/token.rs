@@ -1,0 +1,75 @@
+//! `registre token`: issue, list and revoke API bearer tokens.
+//!
+//! Tokens are events of the log (see `registre_schema::access`): issuing
+//! one from here while a server runs on the same store takes effect there
+//! within a second, and so does a revocation.
+
+use std::sync::Arc;
+
+use clap::{Args, Subcommand};
+use registre::auth;
+use registre::store::EventStore;
+use registre_schema::Role;
+
+#[derive(Args)]
+pub struct TokenArgs {
+    #[command(subcommand)]
+    pub command: TokenCommand,
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Issue a token and print its secret (shown this once only).
+    Create {
+        /// secretariat, auditor or dashboard.
+        #[arg(long)]
+        role: Role,
+        /// Unique name; recorded as the actor of every request made with it.
+        #[arg(long)]
+        name: String,
+    },
+    /// List every token issued: name, role, when, and whether revoked.
+    List,
+    /// Revoke the active token of this name.
+    Revoke {
+        name: String,
+        /// Why (recorded in the log).
+        #[arg(long, default_value = "revoked by the operator")]
+        reason: String,
+    },
+}
+
+pub async fn run(store: Arc<dyn EventStore>, args: TokenArgs) -> anyhow::Result<()> {
+    let store = store.as_ref();
+    match args.command {
+        TokenCommand::Create { role, name } => {
+            let (secret, record) = auth::issue_token(store, &name, role, auth::operator()).await?;
+            eprintln!(
+                "token {:?} ({}) issued; its secret is shown this once, keep it safe:",
+                record.name, record.role
+            );
+            println!("{}", secret.expose());
+        }
+        TokenCommand::List => {
+            let book = auth::list_tokens(store).await?;
+            println!("{:<32} {:<12} {:<26} revoked", "name", "role", "issued");
+            for t in book.all() {
+                let revoked = match &t.revoked {
+                    None => "-".to_owned(),
+                    Some((at, reason)) => format!("{} ({reason})", at.to_rfc3339()),
+                };
+                println!(
+                    "{:<32} {:<12} {:<26} {revoked}",
+                    t.name,
+                    t.role.as_str(),
+                    t.issued_at.to_rfc3339()
+                );
+            }
+        }
+        TokenCommand::Revoke { name, reason } => {
+            let t = auth::revoke_token(store, &name, &reason, auth::operator()).await?;
+            eprintln!("token {:?} ({}) revoked", t.name, t.role);
+        }
+    }
+    Ok(())
+}

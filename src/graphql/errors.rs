@@ -1,0 +1,200 @@
+//! Errors the API shows, and the masking of everything else.
+//!
+//! Architecture invariant: an error reaches a client with its own text
+//! only if it carries a stable code in `extensions.code` (every
+//! [`ApiError`] but `Internal` does). Any other error raised while
+//! executing an operation (a store error, a `?` on a foreign error, a
+//! panic-free bug) is replaced by [`MaskErrors`] with a generic message,
+//! `extensions.code = "INTERNAL"` and the request id, and its text is
+//! logged with that id for the operator.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextSubscribe,
+};
+use async_graphql::{ErrorExtensions, Response, ServerError};
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use registre_schema::Role;
+use uuid::Uuid;
+
+use crate::store::StoreError;
+
+/// Identifies one HTTP request or one websocket connection in the logs and
+/// in masked errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestId(pub Uuid);
+
+impl RequestId {
+    pub fn new() -> Self {
+        RequestId(Uuid::now_v7())
+    }
+}
+
+impl Default for RequestId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What a resolver returns when it fails.
+///
+/// Domain errors (the extension point for commands) carry the domain's
+/// stable code and its French message: `ApiError::Domain { code, message }`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// A rule of the domain refused the command.
+    #[error("{message}")]
+    Domain { code: &'static str, message: String },
+    /// The caller's role does not allow this operation.
+    #[error("Le rôle « {role} » ne permet pas cette opération.")]
+    Forbidden { role: Role },
+    /// No valid caller (should not happen behind the transports, which
+    /// refuse unauthenticated requests first).
+    #[error("Authentification requise.")]
+    Unauthenticated,
+    /// An argument is out of range or malformed.
+    #[error("{0}")]
+    BadInput(String),
+    /// Another writer changed the record first; the client may retry.
+    #[error("L'enregistrement a été modifié entre-temps ; rechargez et réessayez.")]
+    Conflict,
+    /// Anything else. Its text is logged, never shown.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The stable code in `extensions.code`; `None` for internal errors.
+    pub fn code(&self) -> Option<&'static str> {
+        Some(match self {
+            ApiError::Domain { code, .. } => code,
+            ApiError::Forbidden { .. } => "FORBIDDEN",
+            ApiError::Unauthenticated => "UNAUTHENTICATED",
+            ApiError::BadInput(_) => "BAD_USER_INPUT",
+            ApiError::Conflict => "CONFLICT",
+            ApiError::Internal(_) => return None,
+        })
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::WrongExpectedVersion { .. } => ApiError::Conflict,
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(e: ApiError) -> Self {
+        let message = e.to_string();
+        match e.code() {
+            Some(code) => {
+                async_graphql::Error::new(message).extend_with(|_, x| x.set("code", code))
+            }
+            // No code: MaskErrors replaces it before it leaves the server.
+            None => async_graphql::Error::new(message),
+        }
+    }
+}
+
+/// The generic message of a masked error.
+pub fn internal_message(id: RequestId) -> String {
+    format!(
+        "Erreur interne. Communiquez l'identifiant de requête {} à l'administrateur.",
+        id.0
+    )
+}
+
+fn has_code(e: &ServerError) -> bool {
+    e.extensions
+        .as_ref()
+        .is_some_and(|x| x.get("code").is_some())
+}
+
+fn mask(mut response: Response, id: RequestId) -> Response {
+    for e in response.errors.iter_mut().filter(|e| !has_code(e)) {
+        tracing::error!(request_id = %id.0, path = ?e.path, error = %e.message, "internal error");
+        let mut masked = ServerError::new(internal_message(id), None);
+        masked.path = std::mem::take(&mut e.path);
+        masked.locations = std::mem::take(&mut e.locations);
+        let mut ext = async_graphql::ErrorExtensionValues::default();
+        ext.set("code", "INTERNAL");
+        ext.set("requestId", id.0.to_string());
+        masked.extensions = Some(ext);
+        *e = masked;
+    }
+    response
+}
+
+/// The schema extension that masks errors without a code.
+pub struct MaskErrors;
+
+impl ExtensionFactory for MaskErrors {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(MaskErrorsExtension)
+    }
+}
+
+struct MaskErrorsExtension;
+
+#[async_trait::async_trait]
+impl Extension for MaskErrorsExtension {
+    // Only execution is wrapped: parse and validation errors describe the
+    // client's own query and are safe (and useful) to show as they are.
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let id = ctx.data_opt::<RequestId>().copied().unwrap_or_default();
+        mask(next.run(ctx, operation_name).await, id)
+    }
+
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        let id = ctx.data_opt::<RequestId>().copied().unwrap_or_default();
+        next.run(ctx, stream).map(move |r| mask(r, id)).boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_with_a_code_pass_and_others_are_masked() {
+        let id = RequestId::new();
+        let mut r = Response::new(async_graphql::Value::Null);
+        let domain: async_graphql::Error = ApiError::Domain {
+            code: "COMMUNE_DEJA_MEMBRE",
+            message: "La commune est déjà membre.".into(),
+        }
+        .into();
+        r.errors.push(domain.into_server_error(Default::default()));
+        let internal: async_graphql::Error =
+            ApiError::from(StoreError::Backend("disk I/O error at /var/x".into())).into();
+        r.errors
+            .push(internal.into_server_error(Default::default()));
+        let r = mask(r, id);
+        assert_eq!(r.errors[0].message, "La commune est déjà membre.");
+        assert!(!r.errors[1].message.contains("disk"));
+        let ext = r.errors[1].extensions.as_ref().unwrap();
+        assert_eq!(
+            ext.get("code"),
+            Some(&async_graphql::Value::from("INTERNAL"))
+        );
+        assert_eq!(
+            ext.get("requestId"),
+            Some(&async_graphql::Value::from(id.0.to_string()))
+        );
+    }
+}

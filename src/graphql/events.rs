@@ -1,0 +1,309 @@
+//! Raw access to the log: the head, pages of events, one event, one
+//! stream, and the live feed. For the secretariat and auditors only.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, Json, Object, SimpleObject, Subscription};
+use chrono::{DateTime, Utc};
+use futures::stream::{Stream, StreamExt};
+use registre_schema::{RecordedEvent, Role, StreamId};
+
+use super::errors::ApiError;
+use super::guard::{Caller, Permission, RoleGuard};
+use crate::auth::TokenRegistry;
+use crate::store::{self, EventStore, Feed};
+
+/// Most events one page returns.
+pub const MAX_FIRST: u64 = 1000;
+/// Events returned when `first` is not given.
+pub const DEFAULT_FIRST: u64 = 100;
+/// Most events a filtered page reads before it returns what it found.
+pub const MAX_SCAN: usize = 10_000;
+/// Longest list of event types in a filter.
+pub const MAX_EVENT_TYPES: usize = 50;
+
+/// The role an actor acted under.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "Role")]
+pub enum GqlRole {
+    Secretariat,
+    Auditor,
+    Dashboard,
+    System,
+}
+
+impl From<Role> for GqlRole {
+    fn from(r: Role) -> Self {
+        match r {
+            Role::Secretariat => GqlRole::Secretariat,
+            Role::Auditor => GqlRole::Auditor,
+            Role::Dashboard => GqlRole::Dashboard,
+            Role::System => GqlRole::System,
+        }
+    }
+}
+
+/// Who issued the command that appended an event.
+#[derive(SimpleObject)]
+pub struct Actor {
+    /// Token name or operator name.
+    pub id: String,
+    pub role: GqlRole,
+}
+
+/// An event as it stands in the log.
+pub struct Event(pub RecordedEvent);
+
+#[Object]
+impl Event {
+    /// Global position: 1 for the first event, no gaps.
+    async fn position(&self) -> u64 {
+        self.0.position
+    }
+    async fn id(&self) -> String {
+        self.0.id.to_string()
+    }
+    async fn stream_id(&self) -> &str {
+        self.0.stream_id.as_str()
+    }
+    /// Revision within the stream, from 0.
+    async fn revision(&self) -> u64 {
+        self.0.revision
+    }
+    async fn event_type(&self) -> &str {
+        &self.0.event_type
+    }
+    async fn schema_version(&self) -> u16 {
+        self.0.schema_version
+    }
+    /// When it happened in the world.
+    async fn occurred_at(&self) -> DateTime<Utc> {
+        self.0.occurred_at
+    }
+    /// When it was appended.
+    async fn recorded_at(&self) -> DateTime<Utc> {
+        self.0.recorded_at
+    }
+    async fn actor(&self) -> Actor {
+        Actor {
+            id: self.0.actor.id.clone(),
+            role: self.0.actor.role.into(),
+        }
+    }
+    async fn command_id(&self) -> String {
+        self.0.command_id.to_string()
+    }
+    async fn correlation_id(&self) -> String {
+        self.0.correlation_id.to_string()
+    }
+    async fn causation_id(&self) -> Option<String> {
+        self.0.causation_id.map(|c| c.to_string())
+    }
+    /// The payload as stored, in its recorded schema version.
+    async fn payload(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.payload)
+    }
+}
+
+/// A page of the log.
+#[derive(SimpleObject)]
+pub struct EventPage {
+    pub events: Vec<Event>,
+    /// Where the next page starts: pass it as `from`.
+    pub next_from: u64,
+    /// Whether events were committed past this page when it was read.
+    pub has_more: bool,
+}
+
+/// Which events a page or feed keeps.
+#[derive(Clone, Default)]
+struct Filter {
+    category: Option<String>,
+    types: Option<Vec<String>>,
+}
+
+impl Filter {
+    fn new(category: Option<String>, types: Option<Vec<String>>) -> Result<Filter, ApiError> {
+        if category.as_ref().is_some_and(|c| c.len() > 200) {
+            return Err(ApiError::BadInput(
+                "streamCategory : 200 caractères au plus.".into(),
+            ));
+        }
+        if types.as_ref().is_some_and(|t| {
+            t.len() > MAX_EVENT_TYPES || t.iter().any(|x| x.len() > store::MAX_EVENT_TYPE_LEN)
+        }) {
+            return Err(ApiError::BadInput(format!(
+                "eventTypes : {MAX_EVENT_TYPES} types au plus, de {} caractères au plus.",
+                store::MAX_EVENT_TYPE_LEN
+            )));
+        }
+        Ok(Filter { category, types })
+    }
+
+    fn keeps(&self, e: &RecordedEvent) -> bool {
+        self.category
+            .as_deref()
+            .is_none_or(|c| e.stream_id.category() == c)
+            && self
+                .types
+                .as_ref()
+                .is_none_or(|t| t.contains(&e.event_type))
+    }
+}
+
+fn check_first(first: Option<u64>) -> Result<usize, ApiError> {
+    let first = first.unwrap_or(DEFAULT_FIRST);
+    if first == 0 || first > MAX_FIRST {
+        return Err(ApiError::BadInput(format!(
+            "first doit être compris entre 1 et {MAX_FIRST}."
+        )));
+    }
+    Ok(first as usize)
+}
+
+fn store<'a>(ctx: &Context<'a>) -> &'a Arc<dyn EventStore> {
+    // Put in the schema's data by `build_schema`; a schema without it is a
+    // programming error caught by every test.
+    ctx.data_unchecked::<Arc<dyn EventStore>>()
+}
+
+/// Queries on the raw log.
+#[derive(Default)]
+pub struct EventQuery;
+
+#[Object]
+impl EventQuery {
+    /// Global position of the last event (0 for an empty log).
+    #[graphql(guard = "RoleGuard(Permission::ReadEvents)")]
+    async fn head(&self, ctx: &Context<'_>) -> Result<u64, ApiError> {
+        Ok(store(ctx).head().await?)
+    }
+
+    /// Events in log order from position `from` (default 1), at most
+    /// `first` (default 100, at most 1000), optionally only of one stream
+    /// category and of some event types.
+    #[graphql(
+        guard = "RoleGuard(Permission::ReadEvents)",
+        complexity = "child_complexity * (1 + first.unwrap_or(DEFAULT_FIRST).min(MAX_FIRST) as usize / 100)"
+    )]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<u64>,
+        first: Option<u64>,
+        stream_category: Option<String>,
+        event_types: Option<Vec<String>>,
+    ) -> Result<EventPage, ApiError> {
+        let first = check_first(first)?;
+        let filter = Filter::new(stream_category, event_types)?;
+        let store = store(ctx);
+        let mut next = from.unwrap_or(1).max(1);
+        let mut events = Vec::new();
+        let mut scanned = 0usize;
+        let mut has_more = false;
+        'scan: while scanned < MAX_SCAN {
+            let batch = store.read_all(next, first.max(100)).await?;
+            if batch.is_empty() {
+                break;
+            }
+            for e in batch {
+                if events.len() == first || scanned == MAX_SCAN {
+                    has_more = true;
+                    break 'scan;
+                }
+                scanned += 1;
+                next = e.position + 1;
+                if filter.keeps(&e) {
+                    events.push(Event(e));
+                }
+            }
+        }
+        if !has_more {
+            has_more = store.head().await? >= next;
+        }
+        Ok(EventPage {
+            events,
+            next_from: next,
+            has_more,
+        })
+    }
+
+    /// The event at a global position, if there is one.
+    #[graphql(guard = "RoleGuard(Permission::ReadEvents)")]
+    async fn event(&self, ctx: &Context<'_>, position: u64) -> Result<Option<Event>, ApiError> {
+        if position == 0 {
+            return Ok(None);
+        }
+        let mut found = store(ctx).read_all(position, 1).await?;
+        Ok(found.pop().filter(|e| e.position == position).map(Event))
+    }
+
+    /// Events of one stream from revision `from` (default 0), at most
+    /// `first` (default 100, at most 1000).
+    #[graphql(
+        guard = "RoleGuard(Permission::ReadEvents)",
+        complexity = "child_complexity * (1 + first.unwrap_or(DEFAULT_FIRST).min(MAX_FIRST) as usize / 100)"
+    )]
+    async fn stream(
+        &self,
+        ctx: &Context<'_>,
+        id: String,
+        from: Option<u64>,
+        first: Option<u64>,
+    ) -> Result<Vec<Event>, ApiError> {
+        let first = check_first(first)?;
+        let id = StreamId::new(id).map_err(|e| {
+            ApiError::BadInput(format!("Identifiant de flux invalide : {}.", e.reason))
+        })?;
+        let events = store(ctx)
+            .read_stream(&id, from.unwrap_or(0), first)
+            .await?;
+        Ok(events.into_iter().map(Event).collect())
+    }
+}
+
+/// The live feed of the raw log.
+#[derive(Default)]
+pub struct EventSubscription;
+
+#[Subscription]
+impl EventSubscription {
+    /// Every event from position `from` on (the backlog), then each new
+    /// event as it is committed, with no gap and no repeat. Without `from`,
+    /// only events committed after the subscription started. Ends when the
+    /// caller's token is revoked.
+    #[graphql(guard = "RoleGuard(Permission::ReadEvents)")]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<u64>,
+        stream_category: Option<String>,
+        event_types: Option<Vec<String>>,
+    ) -> Result<impl Stream<Item = Result<Event, ApiError>> + use<>, ApiError> {
+        let filter = Filter::new(stream_category, event_types)?;
+        let store = store(ctx).clone();
+        let from = match from {
+            Some(p) => p,
+            None => store.head().await? + 1,
+        };
+        let registry = ctx.data_opt::<Arc<TokenRegistry>>().cloned();
+        let token = ctx.data_opt::<Caller>().map(|c| c.0.token_id);
+        let feed = store::subscribe(store, from)
+            .take_while(move |_| {
+                // A revoked token's subscription stops at the next event.
+                let active = match (&registry, token) {
+                    (Some(r), Some(t)) => r.is_active(t),
+                    _ => true,
+                };
+                futures::future::ready(active)
+            })
+            .filter_map(move |item| {
+                futures::future::ready(match item {
+                    Ok(Feed::Event(e)) if filter.keeps(&e) => Some(Ok(Event(e))),
+                    Ok(_) => None,
+                    Err(e) => Some(Err(ApiError::from(e))),
+                })
+            });
+        Ok(feed)
+    }
+}

@@ -1,0 +1,107 @@
+//! Roles: what each may do, and the guard every root field carries.
+//!
+//! Architecture invariant: every root field (query, mutation, subscription)
+//! is listed in [`POLICY`] with the permission it needs, and carries
+//! `#[graphql(guard = "RoleGuard(Permission::…)")]` with that permission. A
+//! test fails when a field of the schema is missing from the table, and the
+//! integration tests walk the table for every role.
+//!
+//! Mutations also need the caller's [`Actor`] to record in their events; the
+//! only way to get it is [`authorize`], which checks a permission first, so
+//! a mutation cannot append anything without declaring what it needs.
+
+use async_graphql::{Context, Guard};
+use registre_schema::{Actor, Role};
+
+use super::errors::ApiError;
+use crate::auth::Principal;
+
+/// What an operation needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Raw events, streams and history: the secretariat and auditors.
+    ReadEvents,
+    /// Read models: every role.
+    ReadModels,
+    /// Commands: the secretariat only.
+    Mutate,
+}
+
+impl Permission {
+    pub fn allows(self, role: Role) -> bool {
+        match self {
+            Permission::ReadEvents => matches!(role, Role::Secretariat | Role::Auditor),
+            Permission::ReadModels => {
+                matches!(role, Role::Secretariat | Role::Auditor | Role::Dashboard)
+            }
+            Permission::Mutate => matches!(role, Role::Secretariat),
+        }
+    }
+}
+
+/// Kind of root operation a field belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RootKind {
+    Query,
+    Mutation,
+    Subscription,
+}
+
+/// The permission of every root field. Add a line with each new field.
+pub const POLICY: &[(RootKind, &str, Permission)] = &[
+    (RootKind::Query, "head", Permission::ReadEvents),
+    (RootKind::Query, "events", Permission::ReadEvents),
+    (RootKind::Query, "event", Permission::ReadEvents),
+    (RootKind::Query, "stream", Permission::ReadEvents),
+    (RootKind::Subscription, "events", Permission::ReadEvents),
+];
+
+/// The authenticated caller of a request or websocket connection, put in
+/// the request's data by the transports.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Principal);
+
+/// Checks that the caller may do what `permission` covers, and returns the
+/// actor to record.
+pub fn authorize(ctx: &Context<'_>, permission: Permission) -> Result<Actor, ApiError> {
+    let Some(Caller(principal)) = ctx.data_opt::<Caller>() else {
+        return Err(ApiError::Unauthenticated);
+    };
+    if !permission.allows(principal.role) {
+        return Err(ApiError::Forbidden {
+            role: principal.role,
+        });
+    }
+    Ok(principal.actor())
+}
+
+/// `#[graphql(guard = "RoleGuard(Permission::ReadEvents)")]`.
+pub struct RoleGuard(pub Permission);
+
+impl Guard for RoleGuard {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        authorize(ctx, self.0).map(|_| ()).map_err(Into::into)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_get_what_the_brief_says() {
+        use Permission::*;
+        use Role::*;
+        let table = [
+            (Secretariat, [true, true, true]),
+            (Auditor, [true, true, false]),
+            (Dashboard, [false, true, false]),
+            // No token carries the system role; it may do nothing over HTTP.
+            (System, [false, false, false]),
+        ];
+        for (role, expected) in table {
+            let got = [ReadEvents, ReadModels, Mutate].map(|p| p.allows(role));
+            assert_eq!(got, expected, "{role}");
+        }
+    }
+}
