@@ -1,8 +1,10 @@
 //! registre's one integration-test binary: the store conformance suite on
-//! every available backend, crash tests against the real binary, and the
-//! HTTP server started on a random port.
+//! every available backend (SQLite always, PostgreSQL when a server
+//! answers), crash tests against the real binary, and the HTTP server
+//! started on a random port.
 
 mod crash;
 mod server;
+mod store_postgres;
 mod store_sqlite;
 mod support;
