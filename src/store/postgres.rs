@@ -29,9 +29,14 @@
 //! communes the lock is the simpler and safer choice. Its cost is paid back
 //! by group commit: within one process, one writer task owns the write
 //! connection and commits every append that queued up while the previous
-//! group was committing in one transaction (one lock, one WAL flush), each
-//! append inside its own savepoint so a refused one rolls back alone, as
-//! the SQLite store does.
+//! group was committing in one transaction (one lock, one WAL flush). The
+//! transaction takes two round trips whatever the group's size: BEGIN, the
+//! lock and the reads of what the log holds of the group's command ids,
+//! streams and event ids go together; each append is then decided in memory
+//! in order, as if alone (`plan`); the accepted ones are written by one
+//! statement sent together with COMMIT. Should PostgreSQL refuse that
+//! statement, the group is retried one append per transaction, so only the
+//! faulty append fails.
 //!
 //! ## Waking readers
 //!
@@ -45,6 +50,7 @@
 //! ## Layout
 //! - [`PostgresStore`]: the store, its URL settings and its schema check.
 //! - `Writer`: the task that commits groups of appends.
+//! - `plan`: deciding a group of appends, without I/O.
 //! - `Readers`: a small pool of read connections with prepared statements.
 //! - `listen`: the LISTEN/poll task behind [`EventStore::watch_head`].
 //!
@@ -65,9 +71,10 @@ use tokio_postgres::{AsyncMessage, Client, Config, NoTls, Row, Statement};
 use uuid::Uuid;
 
 use super::{
-    AppendOutcome, AppendRequest, EventStore, InvalidAppend, MAX_READ_BATCH, StoreError,
-    redact_url, validate,
+    AppendOutcome, AppendRequest, EventStore, MAX_READ_BATCH, StoreError, redact_url, validate,
 };
+
+mod plan;
 
 /// The store format this build writes and reads.
 pub const STORE_FORMAT: i32 = 1;
@@ -115,9 +122,10 @@ struct Target {
 /// SQL of one schema, with its name quoted in.
 struct Sql {
     lock_head: String,
-    check: String,
+    known_commands: String,
+    known_streams: String,
+    known_ids: String,
     write: String,
-    move_head: String,
     read_all: String,
     read_stream: String,
     head: String,
@@ -134,39 +142,43 @@ impl Sql {
         );
         Sql {
             lock_head: format!("SELECT position, recorded_at FROM {s}.log_head FOR UPDATE"),
-            // One row whatever exists: the earlier outcome of this command
-            // if any, the stream's last revision, one of the event ids
-            // already in the log.
-            check: format!(
-                "SELECT c.stream_id, c.first_position, c.last_position, c.last_revision,
-                    c.recorded_at,
-                    (SELECT last_revision FROM {s}.streams WHERE stream_id = $2),
-                    (SELECT id FROM {s}.events WHERE id = ANY($3::uuid[]) LIMIT 1)
-                 FROM (SELECT 1) AS one
-                 LEFT JOIN {s}.commands c ON c.command_id = $1"
+            known_commands: format!(
+                "SELECT command_id, stream_id, first_position, last_position, last_revision,
+                    recorded_at FROM {s}.commands WHERE command_id = ANY($1::uuid[])"
             ),
-            // One round trip for the whole append, whatever its size.
+            known_streams: format!(
+                "SELECT stream_id, last_revision FROM {s}.streams WHERE stream_id = ANY($1::text[])"
+            ),
+            known_ids: format!("SELECT id FROM {s}.events WHERE id = ANY($1::uuid[])"),
+            // The whole group in one statement: events, streams, commands,
+            // the head, and the wake-up sent at commit.
             write: format!(
                 "WITH ev AS (
                     INSERT INTO {s}.events (position, id, stream_id, revision, event_type,
                         schema_version, occurred_at, recorded_at, actor_id, actor_role,
                         command_id, correlation_id, causation_id, payload)
-                    SELECT $1::bigint + e.n - 1, e.id, $3, $2::bigint + e.n - 1, e.event_type,
-                        e.schema_version, e.occurred_at, $4, $5, $6, $7, $8, $9, e.payload
-                    FROM unnest($10::uuid[], $11::text[], $12::int[], $13::timestamptz[],
-                        $14::text[]) WITH ORDINALITY
-                        AS e(id, event_type, schema_version, occurred_at, payload, n)
+                    SELECT e.position, e.id, e.stream_id, e.revision, e.event_type,
+                        e.schema_version, e.occurred_at, $14, e.actor_id, e.actor_role,
+                        e.command_id, e.correlation_id, e.causation_id, e.payload
+                    FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[],
+                        $6::int[], $7::timestamptz[], $8::text[], $9::text[], $10::uuid[],
+                        $11::uuid[], $12::uuid[], $13::text[])
+                        AS e(position, id, stream_id, revision, event_type, schema_version,
+                            occurred_at, actor_id, actor_role, command_id, correlation_id,
+                            causation_id, payload)
                  ), st AS (
-                    INSERT INTO {s}.streams (stream_id, last_revision) VALUES ($3, $15)
+                    INSERT INTO {s}.streams (stream_id, last_revision)
+                    SELECT * FROM unnest($15::text[], $16::bigint[])
                     ON CONFLICT (stream_id) DO UPDATE SET last_revision = excluded.last_revision
+                 ), cm AS (
+                    INSERT INTO {s}.commands (command_id, stream_id, first_position,
+                        last_position, last_revision, recorded_at)
+                    SELECT c.*, $14 FROM unnest($17::uuid[], $18::text[], $19::bigint[],
+                        $20::bigint[], $21::bigint[]) AS c
+                 ), h AS (
+                    UPDATE {s}.log_head SET position = $22, recorded_at = $14
                  )
-                 INSERT INTO {s}.commands (command_id, stream_id, first_position, last_position,
-                    last_revision, recorded_at)
-                 VALUES ($7, $3, $1, $16, $15, $4)"
-            ),
-            move_head: format!(
-                "WITH h AS (UPDATE {s}.log_head SET position = $1, recorded_at = $2)
-                 SELECT pg_notify($3, $1::text)"
+                 SELECT pg_notify($23, $22::text)"
             ),
             read_all: format!("{select_event} WHERE position >= $1 ORDER BY position LIMIT $2"),
             read_stream: format!(
@@ -479,26 +491,29 @@ async fn create_or_check(
 struct WriteConn {
     client: Client,
     lock_head: Statement,
-    check: Statement,
+    known_commands: Statement,
+    known_streams: Statement,
+    known_ids: Statement,
     write: Statement,
-    move_head: Statement,
 }
 
 impl WriteConn {
     async fn prepare(client: Client, sql: &Sql) -> Result<WriteConn, StoreError> {
-        let (lock_head, check, write, move_head) = futures::try_join!(
+        let (lock_head, known_commands, known_streams, known_ids, write) = futures::try_join!(
             client.prepare(&sql.lock_head),
-            client.prepare(&sql.check),
+            client.prepare(&sql.known_commands),
+            client.prepare(&sql.known_streams),
+            client.prepare(&sql.known_ids),
             client.prepare(&sql.write),
-            client.prepare(&sql.move_head),
         )
         .map_err(backend)?;
         Ok(WriteConn {
             client,
             lock_head,
-            check,
+            known_commands,
+            known_streams,
+            known_ids,
             write,
-            move_head,
         })
     }
 }
@@ -527,20 +542,7 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            let sql = self.sql.clone();
-            let results = match self.connection().await {
-                Ok(conn) => match commit_group(conn, &sql, &group).await {
-                    Ok((results, head)) => {
-                        advance(&self.head, head);
-                        results
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "commit of an append group failed");
-                        group.iter().map(|_| Err(e.clone())).collect()
-                    }
-                },
-                Err(e) => group.iter().map(|_| Err(e.clone())).collect(),
-            };
+            let results = self.commit(&group).await;
             for (job, result) in group.drain(..).zip(results) {
                 // The caller may have gone (timeout, cancelled request); the
                 // append stands either way.
@@ -560,7 +562,62 @@ impl Writer {
         }
         Ok(self.conn.as_mut().expect("connection just made"))
     }
+
+    /// Commits a group; if PostgreSQL refuses its one write (say, a time it
+    /// cannot represent), commits each append alone so only the faulty one
+    /// fails.
+    async fn commit(&mut self, group: &[WriteJob]) -> Vec<Result<AppendOutcome, StoreError>> {
+        let reqs: Vec<&AppendRequest> = group.iter().map(|j| &j.req).collect();
+        match self.commit_reqs(&reqs).await {
+            Err(Refused(e)) if reqs.len() > 1 => {
+                tracing::warn!(error = %e, "an append group was refused; committing one by one");
+                let mut results = Vec::with_capacity(reqs.len());
+                for req in reqs {
+                    results.push(match self.commit_reqs(&[req]).await {
+                        Ok(mut r) => r.pop().expect("one result per append"),
+                        Err(Refused(e)) => Err(e),
+                        Err(Failed(e)) => Err(e),
+                    });
+                }
+                results
+            }
+            Ok(results) => results,
+            Err(Refused(e) | Failed(e)) => reqs.iter().map(|_| Err(e.clone())).collect(),
+        }
+    }
+
+    async fn commit_reqs(
+        &mut self,
+        reqs: &[&AppendRequest],
+    ) -> Result<Vec<Result<AppendOutcome, StoreError>>, GroupError> {
+        let channel = self.sql.channel.clone();
+        let conn = self.connection().await.map_err(Failed)?;
+        match commit_group(conn, &channel, reqs).await {
+            Ok((results, head)) => {
+                advance(&self.head, head);
+                Ok(results)
+            }
+            Err(Failed(e)) => {
+                // The connection may be inside a transaction or broken:
+                // start afresh (closing it rolls back whatever was open).
+                tracing::error!(error = %e, "commit of an append group failed");
+                self.conn = None;
+                Err(Failed(e))
+            }
+            Err(refused) => Err(refused),
+        }
+    }
 }
+
+/// Why a group was not committed.
+enum GroupError {
+    /// PostgreSQL refused the group's write and rolled it back; the
+    /// connection is clean.
+    Refused(StoreError),
+    /// Anything else; the outcome may be unknown.
+    Failed(StoreError),
+}
+use GroupError::{Failed, Refused};
 
 /// Moves the head watch forward, never back (a poll may read an older head
 /// than a commit just reported).
@@ -575,159 +632,128 @@ fn advance(head: &watch::Sender<Position>, to: Position) {
     });
 }
 
-/// One transaction for the whole group, each append in its own savepoint.
+/// One transaction for the whole group: lock the head, read what the log
+/// holds of the group's ids, decide every append, write them all in one
+/// statement, commit. Two round trips, whatever the group's size.
 /// Returns each append's result and the head after commit.
 async fn commit_group(
-    conn: &mut WriteConn,
-    sql: &Sql,
-    group: &[WriteJob],
-) -> Result<(Vec<Result<AppendOutcome, StoreError>>, Position), StoreError> {
-    let WriteConn {
-        client,
-        lock_head,
-        check,
-        write,
-        move_head,
-    } = conn;
-    let tx = client.transaction().await.map_err(backend)?;
-    // The lock that orders every writer of this log, in this process or
-    // another, until COMMIT.
-    let row = tx.query_one(&*lock_head, &[]).await.map_err(backend)?;
-    let start: i64 = row.try_get(0).map_err(backend)?;
-    let last_recorded: Option<DateTime<Utc>> = row.try_get(1).map_err(backend)?;
+    conn: &WriteConn,
+    channel: &str,
+    reqs: &[&AppendRequest],
+) -> Result<(Vec<Result<AppendOutcome, StoreError>>, Position), GroupError> {
+    let failed = |e| Failed(backend(e));
+    let c = &conn.client;
+    let mut command_ids: Vec<Uuid> = reqs.iter().map(|r| r.meta.command_id).collect();
+    command_ids.sort_unstable();
+    command_ids.dedup();
+    let mut streams: Vec<&str> = reqs.iter().map(|r| r.stream_id.as_str()).collect();
+    streams.sort_unstable();
+    streams.dedup();
+    let event_ids: Vec<Uuid> = reqs
+        .iter()
+        .flat_map(|r| r.events.iter().map(|e| e.id))
+        .collect();
+    // Sent together, run in order: the reads come after the lock is
+    // granted, so they see every commit that came before ours.
+    let by_command: [&(dyn ToSql + Sync); 1] = [&command_ids];
+    let by_stream: [&(dyn ToSql + Sync); 1] = [&streams];
+    let by_id: [&(dyn ToSql + Sync); 1] = [&event_ids];
+    let (begun, head, commands, known_streams, ids) = futures::join!(
+        c.batch_execute("BEGIN"),
+        c.query_one(&conn.lock_head, &[]),
+        c.query(&conn.known_commands, &by_command),
+        c.query(&conn.known_streams, &by_stream),
+        c.query(&conn.known_ids, &by_id),
+    );
+    begun.map_err(failed)?;
+    let head = head.map_err(failed)?;
+    let start: i64 = head.try_get(0).map_err(failed)?;
+    let last_recorded: Option<DateTime<Utc>> = head.try_get(1).map_err(failed)?;
+    let mut known = plan::Known::default();
+    for row in commands.map_err(failed)? {
+        let outcome = earlier_outcome(&row).map_err(Failed)?;
+        known
+            .commands
+            .insert(row.try_get(0).map_err(failed)?, outcome);
+    }
+    for row in known_streams.map_err(failed)? {
+        let revision: i64 = row.try_get(1).map_err(failed)?;
+        known
+            .streams
+            .insert(row.try_get(0).map_err(failed)?, revision as Revision);
+    }
+    for row in ids.map_err(failed)? {
+        known.ids.insert(row.try_get(0).map_err(failed)?);
+    }
     // recorded_at never goes back along the log, even if this machine's
     // clock is behind another instance's.
     let now = to_micros(Utc::now()).max(last_recorded.unwrap_or_default());
-    let mut position = start;
-    let mut results = Vec::with_capacity(group.len());
-    for job in group {
-        results.push(append_one(&tx, check, write, &job.req, &mut position, now).await?);
+    let (results, rows, end) = plan::plan(reqs, known, start as Position, now);
+    if rows.is_empty() {
+        // Nothing to write (retries, conflicts): just release the lock.
+        c.batch_execute("ROLLBACK").await.map_err(failed)?;
+        return Ok((results, start as Position));
     }
-    if position != start {
-        tx.execute(&*move_head, &[&position, &now, &sql.channel])
-            .await
-            .map_err(backend)?;
+    let (stream_ids, stream_revisions): (Vec<&str>, Vec<i64>) =
+        rows.streams.iter().map(|(s, r)| (s.as_str(), *r)).unzip();
+    let end = end as i64;
+    let params: [&(dyn ToSql + Sync); 23] = [
+        &rows.position,
+        &rows.id,
+        &rows.stream_id,
+        &rows.revision,
+        &rows.event_type,
+        &rows.schema_version,
+        &rows.occurred_at,
+        &rows.actor_id,
+        &rows.actor_role,
+        &rows.command_id,
+        &rows.correlation_id,
+        &rows.causation_id,
+        &rows.payload,
+        &now,
+        &stream_ids,
+        &stream_revisions,
+        &rows.cmd_id,
+        &rows.cmd_stream,
+        &rows.cmd_first,
+        &rows.cmd_last,
+        &rows.cmd_revision,
+        &end,
+        &channel,
+    ];
+    let (written, committed) =
+        futures::join!(c.execute(&conn.write, &params), c.batch_execute("COMMIT"),);
+    match written {
+        Ok(_) => {}
+        // The statement failed inside the server: the transaction was
+        // aborted, and the COMMIT that followed rolled it back.
+        Err(e) if e.as_db_error().is_some() && committed.is_ok() => {
+            return Err(Refused(backend(e)));
+        }
+        Err(e) => return Err(failed(e)),
     }
-    tx.commit().await.map_err(|e| {
-        StoreError::Backend(format!(
+    committed.map_err(|e| {
+        Failed(StoreError::Backend(format!(
             "commit failed, its outcome is unknown (retry with the same command id): {}",
             backend(e)
-        ))
+        )))
     })?;
-    Ok((results, position as Position))
+    Ok((results, end as Position))
 }
 
-/// Checks and writes one append. The outer error aborts the whole group
-/// (the connection or transaction failed); the inner one is this append's.
-async fn append_one(
-    tx: &tokio_postgres::Transaction<'_>,
-    check: &Statement,
-    write: &Statement,
-    req: &AppendRequest,
-    position: &mut i64,
-    now: DateTime<Utc>,
-) -> Result<Result<AppendOutcome, StoreError>, StoreError> {
-    let ids: Vec<Uuid> = req.events.iter().map(|e| e.id).collect();
-    let stream = req.stream_id.as_str();
-    let row = tx
-        .query_one(check, &[&req.meta.command_id, &stream, &ids])
-        .await
-        .map_err(backend)?;
-    if let Some(earlier) = earlier_outcome(&row)? {
-        return Ok(Ok(earlier));
-    }
-    let actual: Option<i64> = row.try_get(5).map_err(backend)?;
-    let actual = actual.map(|r| r as Revision);
-    if !req.expected.accepts(actual) {
-        return Ok(Err(StoreError::WrongExpectedVersion {
-            stream_id: req.stream_id.clone(),
-            expected: req.expected,
-            actual,
-        }));
-    }
-    if let Some(id) = row.try_get::<_, Option<Uuid>>(6).map_err(backend)? {
-        return Ok(Err(InvalidAppend::EventIdExists { id }.into()));
-    }
-
-    let mut types = Vec::with_capacity(ids.len());
-    let mut versions = Vec::with_capacity(ids.len());
-    let mut occurred = Vec::with_capacity(ids.len());
-    let mut payloads = Vec::with_capacity(ids.len());
-    for e in &req.events {
-        types.push(e.event_type.as_str());
-        versions.push(i32::from(e.schema_version));
-        occurred.push(to_micros(e.occurred_at));
-        payloads.push(
-            serde_json::to_string(&e.payload)
-                .map_err(|err| StoreError::Backend(format!("encoding a payload: {err}")))?,
-        );
-    }
-    let first_position = *position + 1;
-    let last_position = *position + ids.len() as i64;
-    let first_revision = actual.map_or(0, |r| r as i64 + 1);
-    let last_revision = first_revision + ids.len() as i64 - 1;
-    let meta = &req.meta;
-    let role = meta.actor.role.as_str();
-    let params: [&(dyn ToSql + Sync); 16] = [
-        &first_position,
-        &first_revision,
-        &stream,
-        &now,
-        &meta.actor.id,
-        &role,
-        &meta.command_id,
-        &meta.correlation_id,
-        &meta.causation_id,
-        &ids,
-        &types,
-        &versions,
-        &occurred,
-        &payloads,
-        &last_revision,
-        &last_position,
-    ];
-    // Sent together, answered in order: one round trip. If the write fails
-    // (say, a time PostgreSQL cannot represent), only this append is rolled
-    // back and the rest of the group goes on.
-    let (saved, written, released) = futures::join!(
-        tx.batch_execute("SAVEPOINT registre_append"),
-        tx.execute(write, &params),
-        tx.batch_execute("RELEASE SAVEPOINT registre_append"),
-    );
-    saved.map_err(backend)?;
-    if let Err(e) = written {
-        tx.batch_execute(
-            "ROLLBACK TO SAVEPOINT registre_append; RELEASE SAVEPOINT registre_append",
-        )
-        .await
-        .map_err(backend)?;
-        return Ok(Err(backend(e)));
-    }
-    released.map_err(backend)?;
-    *position = last_position;
-    Ok(Ok(AppendOutcome {
-        stream_id: req.stream_id.clone(),
-        first_position: first_position as Position,
-        last_position: last_position as Position,
-        last_revision: last_revision as Revision,
-        recorded_at: now,
-        deduplicated: false,
-    }))
-}
-
-fn earlier_outcome(row: &Row) -> Result<Option<AppendOutcome>, StoreError> {
-    let Some(stream) = row.try_get::<_, Option<String>>(0).map_err(backend)? else {
-        return Ok(None);
-    };
+/// The outcome a recorded command had, as a retry receives it.
+fn earlier_outcome(row: &Row) -> Result<AppendOutcome, StoreError> {
+    let stream: String = row.try_get(1).map_err(backend)?;
     let get = |i: usize| row.try_get::<_, i64>(i).map_err(backend);
-    Ok(Some(AppendOutcome {
+    Ok(AppendOutcome {
         stream_id: StreamId::new(stream).map_err(|e| StoreError::Backend(e.to_string()))?,
-        first_position: get(1)? as Position,
-        last_position: get(2)? as Position,
-        last_revision: get(3)? as Revision,
-        recorded_at: row.try_get(4).map_err(backend)?,
+        first_position: get(2)? as Position,
+        last_position: get(3)? as Position,
+        last_revision: get(4)? as Revision,
+        recorded_at: row.try_get(5).map_err(backend)?,
         deduplicated: true,
-    }))
+    })
 }
 
 /// Read connections, opened on demand and kept while idle.

@@ -9,6 +9,7 @@
 //! unless `CI=true`, where a missing server fails the test.
 
 use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -50,7 +51,9 @@ async fn admin() -> Option<tokio_postgres::Client> {
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("CI=true but PostgreSQL at {redacted} is unavailable: {error}");
     }
-    println!(
+    // Straight to stderr: the test harness captures print! of passing tests.
+    let _ = writeln!(
+        std::io::stderr(),
         "skipped: no PostgreSQL at {redacted} ({error}); set REGISTRE_TEST_POSTGRES to run these tests"
     );
     None
@@ -528,6 +531,39 @@ async fn instances_share_concurrency_checks_and_retries() {
     assert_eq!(a.first_position, b.first_position);
     let s = StreamId::new("test-retry").unwrap();
     assert_eq!(stores[2].read_stream(&s, 0, 10).await.unwrap().len(), 3);
+}
+
+/// An append PostgreSQL refuses (a time before 4713 BC, which it cannot
+/// store) fails alone: the appends committed in the same group stand.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_append_the_database_refuses_fails_alone() {
+    let Some((_admin, schema)) = fresh_schema().await else {
+        return;
+    };
+    let store = Arc::new(PostgresStore::open(&schema.url()).await.unwrap());
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut req = request(&format!("test-{i}"), ExpectedState::NoStream, 2);
+            if i == 7 {
+                req.events[1].occurred_at = chrono::NaiveDate::from_ymd_opt(-5000, 1, 1)
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .unwrap()
+                    .and_utc();
+            }
+            (i, store.append(req).await)
+        }));
+    }
+    for t in tasks {
+        match t.await.unwrap() {
+            (7, r) => assert!(matches!(r, Err(StoreError::Backend(_))), "{r:?}"),
+            (_, r) => assert!(r.is_ok(), "{r:?}"),
+        }
+    }
+    assert_eq!(store.head().await.unwrap(), 39 * 2);
+    let s = StreamId::new("test-7").unwrap();
+    assert!(store.read_stream(&s, 0, 10).await.unwrap().is_empty());
 }
 
 /// Throughput of appends (one event each), with 1 and 64 concurrent
