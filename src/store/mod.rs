@@ -10,11 +10,14 @@
 //! ## Layout
 //! - this file: the [`EventStore`] trait, requests, outcomes, errors, limits.
 //! - [`sqlite`]: the embedded default (one file, WAL, group commit).
+//! - [`postgres`]: a PostgreSQL schema that several processes can share
+//!   (positions assigned in commit order under a row lock, group commit).
 //! - [`subscription`]: catch-up-then-live reading built on any store.
 //! - [`conformance`]: the behaviour every backend must show, as test
 //!   functions that backends' test suites call.
 
 pub mod conformance;
+pub mod postgres;
 pub mod sqlite;
 pub mod subscription;
 
@@ -295,14 +298,18 @@ pub trait EventStore: Send + Sync + 'static {
     fn describe(&self) -> String;
 }
 
-/// Opens the store a URL names: `sqlite:PATH` (the default backend).
+/// Opens the store a URL names: `sqlite:PATH` (the default backend) or
+/// `postgres://USER@HOST:PORT/DATABASE[?schema=NAME]` (also `postgresql://`).
 pub async fn open(url: &str) -> Result<Arc<dyn EventStore>, StoreError> {
     if let Some(path) = url.strip_prefix("sqlite:") {
         let path = path.strip_prefix("//").unwrap_or(path);
         return Ok(Arc::new(sqlite::SqliteStore::open(path).await?));
     }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Arc::new(postgres::PostgresStore::open(url).await?));
+    }
     Err(StoreError::Format(format!(
-        "unsupported store URL {:?}: expected sqlite:PATH",
+        "unsupported store URL {:?}: expected sqlite:PATH or postgres://...",
         redact_url(url)
     )))
 }

@@ -1,6 +1,7 @@
 //! registre's one integration-test binary: the store conformance suite on
-//! every available backend, crash tests against the real binary, and the
-//! HTTP server started on a random port.
+//! every available backend (SQLite always, PostgreSQL when a server
+//! answers), crash tests against the real binary, and the HTTP server
+//! started on a random port.
 
 mod commands;
 mod crash;
@@ -11,5 +12,6 @@ mod graphql_roles;
 mod graphql_ws;
 mod projection;
 mod server;
+mod store_postgres;
 mod store_sqlite;
 mod support;
