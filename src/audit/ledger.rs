@@ -76,6 +76,7 @@ pub struct Ledger {
     record: LeafRecord,
     heads: HeadLog,
     state: Arc<RwLock<TreeState>>,
+    created_key: bool,
 }
 
 impl Ledger {
@@ -112,6 +113,7 @@ impl Ledger {
             record,
             heads,
             state: Arc::new(RwLock::new(state)),
+            created_key: created,
         })
     }
 
@@ -121,6 +123,11 @@ impl Ledger {
 
     pub fn public_key(&self) -> AuditPublicKey {
         self.key.public()
+    }
+
+    /// Whether the key was created by this open (a new audit directory).
+    pub fn created_key(&self) -> bool {
+        self.created_key
     }
 
     /// The shared view for readers.

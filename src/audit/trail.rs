@@ -98,6 +98,15 @@ impl AuditTrail {
                 log: head,
             });
         }
+        if ledger.created_key() && head > 0 {
+            // Evidence starts now: events older than the audit directory
+            // are recorded as the log holds them today.
+            tracing::warn!(
+                events = head,
+                "new audit directory on a log that already holds events; \
+                 they are recorded as they stand now"
+            );
+        }
         tracing::info!(
             leaves = ledger.size(),
             signed = ledger.signed_size(),
@@ -262,6 +271,10 @@ impl Runner {
                     let _ = reply.send(head.as_ref().map(Clone::clone).map_err(|e| e.to_string()));
                     head?;
                 }
+                // Timers before the feed: under a steady stream of events
+                // the feed is always ready and would starve them.
+                _ = sign_tick.tick() => self.sign_if_grown().await?,
+                _ = sync_tick.tick() => self.blocking(Ledger::sync).await?,
                 items = feed.next() => {
                     let Some(items) = items else { return Err(AuditError::Stopped) };
                     let mut events: Vec<RecordedEvent> = Vec::with_capacity(items.len());
@@ -279,8 +292,6 @@ impl Runner {
                         self.sign_if_grown().await?;
                     }
                 }
-                _ = sign_tick.tick() => self.sign_if_grown().await?,
-                _ = sync_tick.tick() => self.blocking(Ledger::sync).await?,
             }
         }
         // Shutdown: record what was committed, then seal it.

@@ -426,3 +426,35 @@ fn a_million_leaf_record_loads_without_hashing_events() {
     drop(ledger);
     assert!(registre::audit::Ledger::open(&audit).is_ok());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_trail_signs_at_intervals_while_events_keep_coming() {
+    let dir = scratch();
+    let store: Arc<dyn EventStore> = Arc::new(
+        SqliteStore::open(dir.path().join("registre.db"))
+            .await
+            .unwrap(),
+    );
+    let settings = TrailSettings {
+        sign_every: Duration::from_millis(100),
+        sync_every: Duration::from_millis(20),
+    };
+    let (trail, task) = AuditTrail::start(
+        store.clone(),
+        AuditDir::new(dir.path().join("audit")),
+        settings,
+    )
+    .await
+    .unwrap();
+    // A steady stream: heads keep being signed without being asked.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut sizes = std::collections::BTreeSet::new();
+    while sizes.len() < 3 {
+        assert!(Instant::now() < deadline, "heads signed: {sizes:?}");
+        append(&*store, 5).await;
+        if let Some(h) = trail.latest_head() {
+            sizes.insert(h.tree_size);
+        }
+    }
+    task.stop().await;
+}
