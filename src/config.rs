@@ -3,7 +3,7 @@
 //! over the defaults.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -20,6 +20,8 @@ pub struct FileSettings {
     pub listen: Option<SocketAddr>,
     /// Log filter, e.g. `info` or `registre=debug`.
     pub log: Option<String>,
+    /// Audit directory (signing key, leaf record, signed tree heads).
+    pub audit_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,12 +67,13 @@ mod tests {
         let p = dir.path().join("registre.toml");
         std::fs::write(
             &p,
-            "store = \"sqlite:/tmp/x.db\"\nlisten = \"0.0.0.0:9000\"\n",
+            "store = \"sqlite:/tmp/x.db\"\nlisten = \"0.0.0.0:9000\"\naudit_dir = \"/srv/a\"\n",
         )
         .unwrap();
         let s = FileSettings::load(Some(&p)).unwrap();
         assert_eq!(s.store.as_deref(), Some("sqlite:/tmp/x.db"));
         assert_eq!(s.listen, Some("0.0.0.0:9000".parse().unwrap()));
+        assert_eq!(s.audit_dir, Some(PathBuf::from("/srv/a")));
         std::fs::write(&p, "stor = 1\n").unwrap();
         let err = FileSettings::load(Some(&p)).unwrap_err().to_string();
         assert!(err.contains("unknown field"), "{err}");

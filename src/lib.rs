@@ -6,6 +6,8 @@
 //! that log; auditors replay it.
 //!
 //! ## Layout
+//! - [`audit`]: tamper evidence at work: the leaf record, signed tree
+//!   heads, the trail follower, verification, proofs and the export.
 //! - [`store`]: the event log behind one interface; SQLite is the embedded
 //!   default. Its `conformance` module is the behaviour every backend owes.
 //! - [`projection`]: the runner that keeps read models up to date and saves
@@ -25,6 +27,7 @@
 //! The contract (event envelope, event types, versions) lives in the
 //! `registre-schema` crate; see ARCHITECTURE.md for the whole map.
 
+pub mod audit;
 pub mod auth;
 pub mod commands;
 pub mod config;

@@ -4,16 +4,18 @@
 mod cli;
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use registre::audit::{self, AuditDir};
 use registre::config::{self, FileSettings};
 use registre::store;
 
 #[derive(Parser)]
 #[command(name = "registre", version, about = "Event-sourced governance records")]
 struct Cli {
-    /// TOML settings file (keys: store, listen, log).
+    /// TOML settings file (keys: store, listen, log, audit_dir).
     #[arg(long, global = true, env = "REGISTRE_CONFIG")]
     config: Option<PathBuf>,
     /// Event store URL [default: sqlite:./registre.db]
@@ -22,6 +24,10 @@ struct Cli {
     /// Log filter, e.g. `info` or `registre=debug` [default: info]
     #[arg(long, global = true, env = "REGISTRE_LOG")]
     log: Option<String>,
+    /// Audit directory: signing key, leaf record, signed tree heads
+    /// [default: STORE_FILE.audit beside an SQLite store, else ./registre-audit]
+    #[arg(long, global = true, env = "REGISTRE_AUDIT_DIR")]
+    audit_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -34,6 +40,16 @@ enum Command {
     Log(cli::log::LogArgs),
     /// Ask a running server whether it is ready (exit 0 when it is).
     Probe(cli::probe::ProbeArgs),
+    /// Check that the log is unaltered: recompute the audit tree and check
+    /// it against the leaf record and every signed tree head (exit status 3
+    /// on tampering), or check an export file with only the public key.
+    Verify(cli::verify::VerifyArgs),
+    /// Print an inclusion or consistency proof as JSON.
+    Proof(cli::proof::ProofArgs),
+    /// Archival exports.
+    Export(cli::export::ExportArgs),
+    /// The audit key and signed tree heads.
+    Audit(cli::audit::AuditArgs),
     /// Measure append rates and this disk's fsync floor.
     Bench(cli::bench::BenchArgs),
     /// Manage territorial reference lists.
@@ -48,7 +64,23 @@ enum Command {
     StressAppend(cli::stress::StressArgs),
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => match e.downcast_ref::<cli::Tampered>() {
+            Some(t) => {
+                eprintln!("{t}");
+                ExitCode::from(cli::TAMPERED_EXIT)
+            }
+            None => {
+                eprintln!("Error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let file = FileSettings::load(cli.config.as_deref())?;
     let filter = config::pick(cli.log.clone(), file.log.clone(), "info".into());
@@ -64,6 +96,11 @@ fn main() -> anyhow::Result<()> {
         file.store.clone(),
         config::DEFAULT_STORE.into(),
     );
+    let audit_dir = AuditDir::new(config::pick(
+        cli.audit_dir.clone(),
+        file.audit_dir.clone(),
+        audit::default_dir(&store_url),
+    ));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -74,8 +111,38 @@ fn main() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("opening the store {}", store::redact_url(&store_url)))
         };
+        // Audit commands read an existing store; they never create one.
+        let open_existing = || async {
+            if let Some(path) = store_url.strip_prefix("sqlite:") {
+                let path = path.strip_prefix("//").unwrap_or(path);
+                anyhow::ensure!(
+                    std::path::Path::new(path).is_file(),
+                    "no store file at {path}"
+                );
+            }
+            open().await
+        };
         match cli.command {
-            Command::Serve(args) => cli::serve::run(open().await?, args, &file).await,
+            Command::Serve(args) => cli::serve::run(open().await?, args, &file, audit_dir).await,
+            Command::Verify(args) => match &args.export {
+                Some(export) => {
+                    let key = args.key.as_deref().context("--export needs --key")?;
+                    cli::verify::run_export(export, key)
+                }
+                None => cli::verify::run_store(&*open_existing().await?, &audit_dir, &args).await,
+            },
+            Command::Proof(args) => {
+                cli::proof::run(&*open_existing().await?, &audit_dir, args).await
+            }
+            Command::Export(args) => {
+                cli::export::run(&*open_existing().await?, &audit_dir, args).await
+            }
+            Command::Audit(args) => match args.task {
+                cli::audit::AuditTask::PublicKey => cli::audit::public_key(&audit_dir),
+                cli::audit::AuditTask::Sign => {
+                    cli::audit::sign(open_existing().await?, &audit_dir).await
+                }
+            },
             Command::Log(args) => cli::log::run(open().await?, args).await,
             Command::StressAppend(args) => cli::stress::run(open().await?, args).await,
             Command::Probe(args) => cli::probe::run(args),

@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
+use registre::audit::trail::TrailSettings;
+use registre::audit::{AuditDir, AuditTrail};
 use registre::config::{self, FileSettings};
 use registre::server::{self, AppState};
 use registre::store::EventStore;
@@ -20,11 +22,18 @@ pub async fn run(
     store: Arc<dyn EventStore>,
     args: ServeArgs,
     file: &FileSettings,
+    audit_dir: AuditDir,
 ) -> anyhow::Result<()> {
     let default: SocketAddr = config::DEFAULT_LISTEN
         .parse()
         .expect("valid default address");
     let listen = config::pick(args.listen, file.listen, default);
+    // The audit trail first: a server whose events would go unrecorded
+    // must not start. The handle is for the API (proofs, sign now).
+    let (_trail, trail_task): (AuditTrail, _) =
+        AuditTrail::start(store.clone(), audit_dir, TrailSettings::default())
+            .await
+            .context("starting the audit trail")?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
@@ -38,6 +47,7 @@ pub async fn run(
         .context("loading the access tokens")?;
     server::serve(state, listener, shutdown_signal()).await?;
     follower.abort();
+    trail_task.stop().await;
     tracing::info!("registre stopped");
     Ok(())
 }

@@ -1,8 +1,9 @@
 //! registre's one integration-test binary: the store conformance suite on
-//! every available backend (SQLite always, PostgreSQL when a server
-//! answers), crash tests against the real binary, and the HTTP server
-//! started on a random port.
+//! every available backend, crash tests against the real binary, the HTTP
+//! server started on a random port, and tamper evidence (the audit trail,
+//! `registre verify`, proofs and exports) against adversarial edits.
 
+mod audit;
 mod commands;
 mod crash;
 mod demo;

@@ -1,0 +1,145 @@
+//! The signed tree heads, kept as append-only JSON lines, one head per
+//! line in signing order (the stored form of `registre_audit::sth`).
+//!
+//! A head is written and fsynced whole, after the leaf records it covers.
+//! A crash while writing can leave a last line without its newline: the
+//! writer drops it on open, readers skip it. Any other line that is not a
+//! head is an error, never skipped.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use registre_audit::SignedTreeHead;
+
+use super::AuditError;
+
+/// Longest line taken for a head (a head is about 300 bytes).
+const MAX_LINE: usize = 4096;
+
+/// The head file, open for appending (by the lock holder).
+#[derive(Debug)]
+pub struct HeadLog {
+    file: File,
+    path: PathBuf,
+}
+
+impl HeadLog {
+    /// Opens (or creates) the file, drops a torn last line, and returns
+    /// every head in it.
+    pub fn open(path: &Path) -> Result<(HeadLog, Vec<SignedTreeHead>), AuditError> {
+        let mut file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .append(true)
+            .open(path)
+            .map_err(AuditError::io("cannot open the tree heads", path))?;
+        let (heads, complete_len) = read_from(&mut file, path)?;
+        let len = file
+            .metadata()
+            .map_err(AuditError::io("cannot read the tree heads", path))?
+            .len();
+        if complete_len < len {
+            tracing::warn!(path = %path.display(),
+                "dropping a torn last line of the tree heads (interrupted write)");
+            file.set_len(complete_len)
+                .and_then(|()| file.sync_all())
+                .map_err(AuditError::io("cannot truncate the tree heads", path))?;
+        }
+        Ok((
+            HeadLog {
+                file,
+                path: path.to_path_buf(),
+            },
+            heads,
+        ))
+    }
+
+    /// Appends one head and makes it durable.
+    pub fn append(&mut self, head: &SignedTreeHead) -> Result<(), AuditError> {
+        let mut line = serde_json::to_vec(head).map_err(|e| AuditError::BadHeadLine {
+            path: self.path.clone(),
+            line: 0,
+            reason: e.to_string(),
+        })?;
+        line.push(b'\n');
+        self.file
+            .write_all(&line)
+            .and_then(|()| self.file.sync_data())
+            .map_err(AuditError::io("cannot write the tree heads", &self.path))
+    }
+}
+
+/// Reads every head without writing; no file means no head.
+pub fn read(path: &Path) -> Result<Vec<SignedTreeHead>, AuditError> {
+    match File::open(path) {
+        Ok(mut f) => Ok(read_from(&mut f, path)?.0),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(AuditError::io("cannot open the tree heads", path)(e)),
+    }
+}
+
+/// The heads and the length in bytes of the complete lines.
+fn read_from(file: &mut File, path: &Path) -> Result<(Vec<SignedTreeHead>, u64), AuditError> {
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .map_err(AuditError::io("cannot read the tree heads", path))?;
+    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let mut heads = Vec::new();
+    for (i, line) in bytes[..complete].split(|&b| b == b'\n').enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        let bad = |reason: String| AuditError::BadHeadLine {
+            path: path.to_path_buf(),
+            line: i + 1,
+            reason,
+        };
+        if line.len() > MAX_LINE {
+            return Err(bad(format!("longer than {MAX_LINE} bytes")));
+        }
+        heads.push(serde_json::from_slice(line).map_err(|e| bad(e.to_string()))?);
+    }
+    Ok((heads, complete as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use registre_audit::AuditKey;
+
+    #[test]
+    fn heads_append_reload_a_torn_line_is_dropped_and_garbage_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("heads.jsonl");
+        assert!(read(&path).unwrap().is_empty());
+        let key = AuditKey::from_seed([1; 32]);
+        let h1 = key.sign(1, [1; 32], chrono::Utc::now());
+        let h2 = key.sign(2, [2; 32], chrono::Utc::now());
+        let (mut log, heads) = HeadLog::open(&path).unwrap();
+        assert!(heads.is_empty());
+        log.append(&h1).unwrap();
+        log.append(&h2).unwrap();
+        drop(log);
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"{\"tree_size\":3,\"ro")
+            .unwrap();
+        assert_eq!(read(&path).unwrap(), vec![h1.clone(), h2.clone()]);
+        let (_, heads) = HeadLog::open(&path).unwrap();
+        assert_eq!(heads, vec![h1, h2]);
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"not a head\n")
+            .unwrap();
+        assert!(matches!(
+            read(&path),
+            Err(AuditError::BadHeadLine { line: 3, .. })
+        ));
+    }
+}
