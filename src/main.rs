@@ -13,12 +13,16 @@ use registre::store;
 #[derive(Parser)]
 #[command(name = "registre", version, about = "Event-sourced governance records")]
 struct Cli {
-    /// TOML settings file (keys: store, listen, log).
+    /// TOML settings file (keys: store, listen, log, state_dir).
     #[arg(long, global = true, env = "REGISTRE_CONFIG")]
     config: Option<PathBuf>,
     /// Event store URL [default: sqlite:./registre.db]
     #[arg(long, global = true, env = "REGISTRE_STORE")]
     store: Option<String>,
+    /// Where the read models are saved [default: PATH.state/ beside a
+    /// sqlite:PATH store, else ./registre-state/]
+    #[arg(long, global = true, env = "REGISTRE_STATE_DIR")]
+    state_dir: Option<PathBuf>,
     /// Log filter, e.g. `info` or `registre=debug` [default: info]
     #[arg(long, global = true, env = "REGISTRE_LOG")]
     log: Option<String>,
@@ -30,6 +34,8 @@ struct Cli {
 enum Command {
     /// Run the HTTP service.
     Serve(cli::serve::ServeArgs),
+    /// Rebuild every read model from the log alone and print its digest.
+    Replay(cli::replay::ReplayArgs),
     /// Print the log as JSON lines, for auditors.
     Log(cli::log::LogArgs),
     /// Measure append rates and this disk's fsync floor.
@@ -56,6 +62,11 @@ fn main() -> anyhow::Result<()> {
         file.store.clone(),
         config::DEFAULT_STORE.into(),
     );
+    let state_dir = config::pick(
+        cli.state_dir.clone(),
+        file.state_dir.clone(),
+        config::default_state_dir(&store_url),
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -67,7 +78,8 @@ fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("opening the store {}", store::redact_url(&store_url)))
         };
         match cli.command {
-            Command::Serve(args) => cli::serve::run(open().await?, args, &file).await,
+            Command::Serve(args) => cli::serve::run(open().await?, args, &file, state_dir).await,
+            Command::Replay(args) => cli::replay::run(open().await?, args, &state_dir).await,
             Command::Log(args) => cli::log::run(open().await?, args).await,
             Command::StressAppend(args) => cli::stress::run(open().await?, args).await,
             // The benchmarks make their own stores.

@@ -13,12 +13,18 @@ use axum::routing::get;
 use serde_json::json;
 use tokio::net::TcpListener;
 
+use registre_projections::ReadModels;
+
+use crate::projection::Projector;
 use crate::store::EventStore;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn EventStore>,
+    /// The read models, kept up to date with the log (none in tools that
+    /// serve the store alone).
+    pub read_models: Option<Projector<ReadModels>>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -33,8 +39,22 @@ async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// Ready: the store answers.
+/// Ready: the store answers and the read models have caught up with it.
 async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
+    if let Some(p) = state.read_models.as_ref().map(|m| m.progress()) {
+        if p.failed {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"status": "read models stopped"})),
+            );
+        }
+        if !p.caught_up {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"status": "catching up", "position": p.position})),
+            );
+        }
+    }
     match state.store.head().await {
         Ok(head) => (
             StatusCode::OK,

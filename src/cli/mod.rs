@@ -2,5 +2,6 @@
 
 pub mod bench;
 pub mod log;
+pub mod replay;
 pub mod serve;
 pub mod stress;

@@ -1,11 +1,13 @@
 //! `registre serve`: the HTTP service.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
 use registre::config::{self, FileSettings};
+use registre::projection::{Projector, save_now};
 use registre::server::{self, AppState};
 use registre::store::EventStore;
 
@@ -20,6 +22,7 @@ pub async fn run(
     store: Arc<dyn EventStore>,
     args: ServeArgs,
     file: &FileSettings,
+    state_dir: PathBuf,
 ) -> anyhow::Result<()> {
     let default: SocketAddr = config::DEFAULT_LISTEN
         .parse()
@@ -33,7 +36,21 @@ pub async fn run(
         store = %store.describe(),
         "registre is serving"
     );
-    server::serve(AppState { store }, listener, shutdown_signal()).await?;
+    // Readiness waits for the read models to catch up (see /readyz).
+    let read_models = Projector::<registre_projections::ReadModels>::start(
+        store.clone(),
+        Some(state_dir.clone()),
+    )
+    .await
+    .context("starting the read models")?;
+    let state = AppState {
+        store,
+        read_models: Some(read_models.clone()),
+    };
+    server::serve(state, listener, shutdown_signal()).await?;
+    if let Err(e) = save_now(&read_models, &state_dir).await {
+        tracing::warn!(error = %e, "could not save the read models on shutdown");
+    }
     tracing::info!("registre stopped");
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 mod crash;
 mod projection;
+mod replay;
 mod server;
 mod store_sqlite;
 mod support;

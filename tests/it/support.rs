@@ -11,6 +11,7 @@ pub fn registre() -> Command {
     cmd.env_remove("REGISTRE_STORE")
         .env_remove("REGISTRE_CONFIG")
         .env_remove("REGISTRE_LISTEN")
+        .env_remove("REGISTRE_STATE_DIR")
         .env("REGISTRE_LOG", "warn");
     cmd
 }
