@@ -222,3 +222,107 @@ mod tests {
         assert_eq!(g["?"], Share { part: 0, whole: 1 });
     }
 }
+
+/// Fold speed and model size on a generated history:
+/// `cargo test -p registre-projections --release -- --ignored --nocapture fold_speed`
+#[cfg(test)]
+mod speed {
+    use super::*;
+    use crate::testing::*;
+    use registre_schema::events::{MotionKind, VoteChoice};
+
+    fn rss_kb() -> u64 {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            })
+            .unwrap_or(0)
+    }
+
+    /// 700 members paying dues, then sessions where every member attends
+    /// and votes on four motions.
+    fn history(target: usize) -> Vec<RecordedEvent> {
+        let mut evs = vec![statutes_adopted(d(2019, 1, 1)), body(10_000, "Congrès")];
+        for y in 2020..2025 {
+            evs.push(schedule(y, 50_000));
+        }
+        for m in 1..=700u128 {
+            evs.push(admitted(m, &format!("ML{m:06}"), 2020));
+            for y in 2020..2025 {
+                evs.push(paid(m, y, 50_000, d(y, 2, 1)));
+            }
+        }
+        let mut s = 20_000u128;
+        while evs.len() < target {
+            s += 1;
+            let eligible: Vec<u128> = (1..=700).collect();
+            evs.push(convened(
+                s,
+                10_000,
+                d(2024, 1, 1),
+                d(2024, 1, 20),
+                &eligible,
+                None,
+            ));
+            for m in 1..=700 {
+                evs.push(attended(s, m));
+            }
+            evs.push(quorum(s, true, 700, 700, 0));
+            evs.push(opened(s, false));
+            for k in 0..4 {
+                let motion = s * 10 + k;
+                evs.push(tabled(s, motion, MotionKind::Ordinary));
+                for m in 1..=700 {
+                    evs.push(voted(s, motion, m, VoteChoice::For, None));
+                }
+            }
+            evs.push(closed(s));
+        }
+        evs.truncate(target);
+        evs.into_iter()
+            .enumerate()
+            .map(|(i, e)| recorded(i as u64 + 1, e))
+            .collect()
+    }
+
+    #[test]
+    #[ignore = "measurement, run in release"]
+    fn fold_speed() {
+        let n = 300_000;
+        let events = history(n);
+        let t = std::time::Instant::now();
+        for e in &events {
+            DomainEvent::decode_ref(&e.event_type, e.schema_version, &e.payload).unwrap();
+        }
+        let decode = t.elapsed();
+        let before = rss_kb();
+        let t = std::time::Instant::now();
+        let mut m = ReadModels::default();
+        for e in &events {
+            m.apply(e).unwrap();
+        }
+        let fold = t.elapsed();
+        let after = rss_kb();
+        let t = std::time::Instant::now();
+        let digests = m.digests();
+        let digest = t.elapsed();
+        let json = serde_json::to_vec(&m).unwrap().len();
+        println!(
+            "decoding alone: {:.0} events/s",
+            n as f64 / decode.as_secs_f64()
+        );
+        println!(
+            "{n} events folded in {:.3} s: {:.0} events/s; model ≈ {} MB resident ({:.0} MB per million), {} MB as JSON; digests in {:.3} s",
+            fold.as_secs_f64(),
+            n as f64 / fold.as_secs_f64(),
+            (after - before) / 1024,
+            (after - before) as f64 / 1024.0 * 1e6 / n as f64,
+            json / 1_000_000,
+            digest.as_secs_f64(),
+        );
+        assert_eq!(digests.len(), 8);
+    }
+}
