@@ -22,6 +22,20 @@ pub struct FileSettings {
     pub log: Option<String>,
     /// Audit directory (signing key, leaf record, signed tree heads).
     pub audit_dir: Option<PathBuf>,
+    /// Where the server saves its read models (and `replay --check` reads
+    /// them).
+    pub state_dir: Option<PathBuf>,
+}
+
+/// The read models' directory when none is set: `PATH.state/` beside a
+/// `sqlite:PATH` store, else `./registre-state/`.
+pub fn default_state_dir(store_url: &str) -> PathBuf {
+    match store_url.strip_prefix("sqlite:") {
+        Some(path) if !path.is_empty() && path != ":memory:" => {
+            PathBuf::from(format!("{path}.state"))
+        }
+        _ => PathBuf::from("./registre-state"),
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +93,23 @@ mod tests {
         assert!(err.contains("unknown field"), "{err}");
         assert!(FileSettings::load(Some(&dir.path().join("missing.toml"))).is_err());
         assert_eq!(FileSettings::load(None).unwrap(), FileSettings::default());
+    }
+
+    #[test]
+    fn the_state_dir_sits_beside_a_sqlite_store() {
+        assert_eq!(
+            default_state_dir("sqlite:/var/lib/registre/registre.db"),
+            PathBuf::from("/var/lib/registre/registre.db.state")
+        );
+        assert_eq!(
+            default_state_dir("postgres://db/registre"),
+            PathBuf::from("./registre-state")
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("registre.toml");
+        std::fs::write(&p, "state_dir = \"/srv/state\"\n").unwrap();
+        let s = FileSettings::load(Some(&p)).unwrap();
+        assert_eq!(s.state_dir, Some(PathBuf::from("/srv/state")));
     }
 
     #[test]

@@ -15,12 +15,16 @@ use registre::store;
 #[derive(Parser)]
 #[command(name = "registre", version, about = "Event-sourced governance records")]
 struct Cli {
-    /// TOML settings file (keys: store, listen, log, audit_dir).
+    /// TOML settings file (keys: store, listen, log, audit_dir, state_dir).
     #[arg(long, global = true, env = "REGISTRE_CONFIG")]
     config: Option<PathBuf>,
     /// Event store URL [default: sqlite:./registre.db]
     #[arg(long, global = true, env = "REGISTRE_STORE")]
     store: Option<String>,
+    /// Where the read models are saved [default: PATH.state/ beside a
+    /// sqlite:PATH store, else ./registre-state/]
+    #[arg(long, global = true, env = "REGISTRE_STATE_DIR")]
+    state_dir: Option<PathBuf>,
     /// Log filter, e.g. `info` or `registre=debug` [default: info]
     #[arg(long, global = true, env = "REGISTRE_LOG")]
     log: Option<String>,
@@ -36,6 +40,8 @@ struct Cli {
 enum Command {
     /// Run the HTTP service.
     Serve(cli::serve::ServeArgs),
+    /// Rebuild every read model from the log alone and print its digest.
+    Replay(cli::replay::ReplayArgs),
     /// Print the log as JSON lines, for auditors.
     Log(cli::log::LogArgs),
     /// Ask a running server whether it is ready (exit 0 when it is).
@@ -101,6 +107,11 @@ fn run() -> anyhow::Result<()> {
         file.audit_dir.clone(),
         audit::default_dir(&store_url),
     ));
+    let state_dir = config::pick(
+        cli.state_dir.clone(),
+        file.state_dir.clone(),
+        config::default_state_dir(&store_url),
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -123,7 +134,9 @@ fn run() -> anyhow::Result<()> {
             open().await
         };
         match cli.command {
-            Command::Serve(args) => cli::serve::run(open().await?, args, &file, audit_dir).await,
+            Command::Serve(args) => {
+                cli::serve::run(open().await?, args, &file, audit_dir, state_dir).await
+            }
             Command::Verify(args) => match &args.export {
                 Some(export) => {
                     let key = args.key.as_deref().context("--export needs --key")?;
@@ -143,6 +156,7 @@ fn run() -> anyhow::Result<()> {
                     cli::audit::sign(open_existing().await?, &audit_dir).await
                 }
             },
+            Command::Replay(args) => cli::replay::run(open().await?, args, &state_dir).await,
             Command::Log(args) => cli::log::run(open().await?, args).await,
             Command::StressAppend(args) => cli::stress::run(open().await?, args).await,
             Command::Probe(args) => cli::probe::run(args),

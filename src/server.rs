@@ -21,9 +21,12 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+use registre_projections::ReadModels;
+
 use crate::auth::TokenRegistry;
 use crate::graphql::{self, GraphqlState};
 use crate::metrics::{InstrumentedStore, Metrics};
+use crate::projection::Projector;
 use crate::store::{EventStore, StoreError};
 
 /// What every handler can reach.
@@ -34,6 +37,9 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub registry: Arc<TokenRegistry>,
     pub schema: graphql::RegistreSchema,
+    /// The read models, kept up to date with the log (none in tools that
+    /// serve the store alone).
+    pub read_models: Option<Projector<ReadModels>>,
 }
 
 impl AppState {
@@ -52,6 +58,7 @@ impl AppState {
                 metrics,
                 registry,
                 schema,
+                read_models: None,
             },
             follower,
         ))
@@ -103,8 +110,22 @@ async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// Ready: the store answers.
+/// Ready: the store answers and the read models have caught up with it.
 async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
+    if let Some(p) = state.read_models.as_ref().map(|m| m.progress()) {
+        if p.failed {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"status": "read models stopped"})),
+            );
+        }
+        if !p.caught_up {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"status": "catching up", "position": p.position})),
+            );
+        }
+    }
     match state.store.head().await {
         Ok(head) => (
             StatusCode::OK,

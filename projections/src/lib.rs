@@ -7,11 +7,39 @@
 //!
 //! ## Layout
 //! - this file: the [`ReadModel`] trait and its error.
-//! - one module per read model, named for it: [`log_summary`].
+//! - [`read_models`]: [`ReadModels`], every register folded together; it
+//!   decodes each event once and hands the typed event to each model
+//!   through [`fold::Fold`].
+//! - [`fold`]: what a model is handed (envelope data, typed event,
+//!   corrections).
+//! - one module per read model, named for it: [`membership`], [`dues`],
+//!   [`sessions`], [`resolutions`], [`bodies`], [`minutes`],
+//!   [`audit_timeline`], [`indicators`], and [`log_summary`] (the log's
+//!   table of contents, a model of its own).
+//! - [`digest`]: the SHA-256 of a model's canonical JSON, which replay
+//!   compares.
+//!
+//! Architecture invariant: every map in a model is a `BTreeMap` and every
+//! list is in log order, so a model's JSON (and its digest) is a function
+//! of the events folded, whatever the process that folded them.
 
+pub mod audit_timeline;
+pub mod bodies;
+pub mod digest;
+pub mod dues;
+pub mod fold;
+pub mod indicators;
 pub mod log_summary;
+pub mod membership;
+pub mod minutes;
+pub mod read_models;
+pub mod resolutions;
+pub mod sessions;
+#[cfg(test)]
+mod testing;
 
 pub use log_summary::LogSummary;
+pub use read_models::ReadModels;
 
 use registre_schema::{Position, RecordedEvent};
 use serde::Serialize;

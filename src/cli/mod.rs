@@ -7,6 +7,7 @@ pub mod export;
 pub mod log;
 pub mod probe;
 pub mod proof;
+pub mod replay;
 pub mod serve;
 pub mod stress;
 pub mod territory;

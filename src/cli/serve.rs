@@ -1,6 +1,7 @@
 //! `registre serve`: the HTTP service.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -8,6 +9,7 @@ use clap::Args;
 use registre::audit::trail::TrailSettings;
 use registre::audit::{AuditDir, AuditTrail};
 use registre::config::{self, FileSettings};
+use registre::projection::{Projector, save_now};
 use registre::server::{self, AppState};
 use registre::store::EventStore;
 
@@ -23,6 +25,7 @@ pub async fn run(
     args: ServeArgs,
     file: &FileSettings,
     audit_dir: AuditDir,
+    state_dir: PathBuf,
 ) -> anyhow::Result<()> {
     let default: SocketAddr = config::DEFAULT_LISTEN
         .parse()
@@ -42,12 +45,23 @@ pub async fn run(
         store = %store.describe(),
         "registre is serving"
     );
-    let (state, follower) = AppState::start(store)
+    // Readiness waits for the read models to catch up (see /readyz).
+    let read_models = Projector::<registre_projections::ReadModels>::start(
+        store.clone(),
+        Some(state_dir.clone()),
+    )
+    .await
+    .context("starting the read models")?;
+    let (mut state, follower) = AppState::start(store)
         .await
         .context("loading the access tokens")?;
+    state.read_models = Some(read_models.clone());
     server::serve(state, listener, shutdown_signal()).await?;
     follower.abort();
     trail_task.stop().await;
+    if let Err(e) = save_now(&read_models, &state_dir).await {
+        tracing::warn!(error = %e, "could not save the read models on shutdown");
+    }
     tracing::info!("registre stopped");
     Ok(())
 }

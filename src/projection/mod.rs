@@ -214,6 +214,14 @@ async fn save<M: ReadModel>(
     Ok(())
 }
 
+/// The model saved in `dir` and the position it describes, if a usable
+/// one of this model's version is there (what `replay --check` compares).
+pub async fn load_saved<M: ReadModel>(
+    dir: &std::path::Path,
+) -> Result<Option<(M, Position)>, SnapshotError> {
+    snapshot::load::<M>(dir).await
+}
+
 /// Saves the model now (for a clean shutdown).
 pub async fn save_now<M: ReadModel>(
     projector: &Projector<M>,

@@ -27,7 +27,7 @@ async fn append(store: &dyn EventStore, n: u64) {
                 expected: ExpectedState::Any,
                 meta: CommandMeta::new(Actor::system()),
                 events: vec![EventData::new(
-                    "DuesPaid",
+                    "AuditProbeRecorded",
                     1,
                     chrono::Utc::now(),
                     serde_json::json!({"commune": "Ségou", "amount_fcfa": 25_000 + i, "year": 2024}),

@@ -12,6 +12,7 @@ mod graphql_http;
 mod graphql_roles;
 mod graphql_ws;
 mod projection;
+mod replay;
 mod server;
 mod store_postgres;
 mod store_sqlite;

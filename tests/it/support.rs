@@ -12,6 +12,7 @@ pub fn registre() -> Command {
         .env_remove("REGISTRE_CONFIG")
         .env_remove("REGISTRE_LISTEN")
         .env_remove("REGISTRE_AUDIT_DIR")
+        .env_remove("REGISTRE_STATE_DIR")
         .env("REGISTRE_LOG", "warn");
     cmd
 }
@@ -38,6 +39,13 @@ impl Server {
 
     /// Starts with extra global arguments (before `serve`).
     pub fn start_with(db: &Path, global_args: &[&str]) -> Server {
+        let server = Self::spawn(db, global_args);
+        server.wait_until_ready();
+        server
+    }
+
+    /// Starts without waiting for readiness.
+    pub fn spawn(db: &Path, global_args: &[&str]) -> Server {
         // Bind port 0 to let the system choose, then hand the port over.
         let addr = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -54,20 +62,24 @@ impl Server {
             .stdout(Stdio::null())
             .spawn()
             .expect("start registre serve");
-        let server = Server { child, addr };
-        server.wait_until_ready();
-        server
+        Server { child, addr }
     }
 
     fn wait_until_ready(&self) {
+        self.wait_for_200("/readyz");
+    }
+
+    /// Waits until `path` answers 200: `/healthz` for a server that is up
+    /// but may never be ready (a damaged log stops its read models).
+    pub fn wait_for_200(&self, path: &str) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
-            if let Ok((200, _)) = http_get(self.addr, "/readyz") {
+            if let Ok((200, _)) = http_get(self.addr, path) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("registre serve did not become ready on {}", self.addr);
+        panic!("registre serve did not answer 200 on {}{path}", self.addr);
     }
 }
 

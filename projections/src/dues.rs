@@ -1,0 +1,413 @@
+//! Dues: each member's position per year (owed per the schedule and its
+//! category, paid, balance), arrears ageing, and who is in good standing
+//! at a date. The rule is the domain's own
+//! ([`registre_domain::dues::in_good_standing`]), fed from this model.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use registre_domain::dues::{DuesSchedules, Schedule, in_good_standing, unpaid_years};
+use registre_domain::member::{Member, MemberStatus as DomainStatus};
+use registre_schema::events::{Statutes, TerritorialUnitKey};
+use registre_schema::{DomainEvent, Position};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::fold::{Correction, CorrectionNotice, Fold, Meta};
+use crate::membership::MemberStatus;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleRecord {
+    /// Amount per dues category, in francs CFA.
+    pub tiers: BTreeMap<String, i64>,
+    pub due_on: NaiveDate,
+    pub statutes_version: u32,
+    pub position: Position,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    pub year: i32,
+    pub amount_xof: i64,
+    pub paid_on: NaiveDate,
+    pub receipt_ref: String,
+    pub position: Position,
+    pub corrections: Vec<Correction>,
+}
+
+/// What the dues model keeps of a member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberDues {
+    pub member_id: Uuid,
+    pub unit: TerritorialUnitKey,
+    pub dues_category: String,
+    pub status: MemberStatus,
+    pub member_since: NaiveDate,
+    pub payments: Vec<Payment>,
+}
+
+impl MemberDues {
+    pub fn paid_in(&self, year: i32) -> i64 {
+        self.payments
+            .iter()
+            .filter(|p| p.year == year)
+            .map(|p| p.amount_xof)
+            .sum()
+    }
+
+    fn to_domain(&self) -> Member {
+        let mut paid = BTreeMap::new();
+        for p in &self.payments {
+            *paid.entry(p.year).or_insert(0) += p.amount_xof;
+        }
+        Member {
+            member_id: self.member_id,
+            unit: self.unit.clone(),
+            name: String::new(),
+            dues_category: self.dues_category.clone(),
+            status: match self.status {
+                MemberStatus::Active => DomainStatus::Active,
+                MemberStatus::Suspended => DomainStatus::Suspended,
+                MemberStatus::Excluded => DomainStatus::Excluded,
+                MemberStatus::Withdrawn => DomainStatus::Withdrawn,
+                MemberStatus::Succeeded => DomainStatus::Succeeded,
+            },
+            member_since: self.member_since,
+            paid,
+            predecessor: None,
+        }
+    }
+}
+
+/// A member's dues for one year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DuesPosition {
+    pub member_id: Uuid,
+    pub year: i32,
+    /// Owed per the year's schedule and the member's category (0 before
+    /// the membership began or without a schedule).
+    pub due: i64,
+    pub paid: i64,
+    /// `due - paid`: positive is owed, negative is paid in advance.
+    pub balance: i64,
+    /// Past the schedule's due date with a positive balance.
+    pub in_arrears: bool,
+}
+
+/// How long members have owed: members by count of unpaid past-due years.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ArrearsAgeing {
+    pub as_of: Option<NaiveDate>,
+    /// Unpaid years → number of members.
+    pub buckets: BTreeMap<u32, u32>,
+    /// Members owing anything: id, unpaid years, total owed.
+    pub members: Vec<(Uuid, u32, i64)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuesRegister {
+    pub schedules: BTreeMap<i32, ScheduleRecord>,
+    /// Every statutes version, for the arrears rule in force at a date.
+    pub statutes: Vec<Statutes>,
+    pub members: BTreeMap<Uuid, MemberDues>,
+}
+
+impl DuesRegister {
+    fn domain_schedules(&self) -> DuesSchedules {
+        DuesSchedules {
+            years: self
+                .schedules
+                .iter()
+                .map(|(y, s)| {
+                    (
+                        *y,
+                        Schedule {
+                            tiers: s.tiers.clone(),
+                            due_on: s.due_on,
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    pub fn statutes_in_force(&self, date: NaiveDate) -> Option<&Statutes> {
+        self.statutes
+            .iter()
+            .filter(|s| s.effective_from <= date)
+            .max_by_key(|s| (s.effective_from, s.version))
+    }
+
+    /// A member's position for a year.
+    pub fn position(&self, member_id: Uuid, year: i32) -> Option<DuesPosition> {
+        let m = self.members.get(&member_id)?;
+        let schedule = self.schedules.get(&year);
+        let due = match schedule {
+            Some(s) if year >= m.member_since.year() => {
+                s.tiers.get(&m.dues_category).copied().unwrap_or(0)
+            }
+            _ => 0,
+        };
+        let paid = m.paid_in(year);
+        Some(DuesPosition {
+            member_id,
+            year,
+            due,
+            paid,
+            balance: due - paid,
+            in_arrears: false,
+        })
+    }
+
+    /// Every member's position for a year, with arrears judged on `as_of`.
+    pub fn positions_for_year(&self, year: i32, as_of: NaiveDate) -> Vec<DuesPosition> {
+        let past_due = self.schedules.get(&year).is_some_and(|s| s.due_on < as_of);
+        self.members
+            .keys()
+            .filter_map(|id| self.position(*id, year))
+            .map(|mut p| {
+                p.in_arrears = past_due && p.balance > 0;
+                p
+            })
+            .collect()
+    }
+
+    /// Every year of a member's position, from its first year on.
+    pub fn member_positions(&self, member_id: Uuid) -> Vec<DuesPosition> {
+        let Some(m) = self.members.get(&member_id) else {
+            return Vec::new();
+        };
+        let mut years: Vec<i32> = self
+            .schedules
+            .keys()
+            .copied()
+            .filter(|y| *y >= m.member_since.year())
+            .collect();
+        years.extend(m.payments.iter().map(|p| p.year));
+        years.sort_unstable();
+        years.dedup();
+        years
+            .into_iter()
+            .filter_map(|y| self.position(member_id, y))
+            .collect()
+    }
+
+    /// Active and in good standing on `date`, by the statutes in force
+    /// then (nobody is, before any statutes were adopted).
+    pub fn in_good_standing(&self, member_id: Uuid, date: NaiveDate) -> bool {
+        let (Some(m), Some(statutes)) =
+            (self.members.get(&member_id), self.statutes_in_force(date))
+        else {
+            return false;
+        };
+        in_good_standing(&m.to_domain(), &self.domain_schedules(), statutes, date)
+    }
+
+    /// The members in good standing on `date`, in id order.
+    pub fn members_in_good_standing(&self, date: NaiveDate) -> Vec<Uuid> {
+        let Some(statutes) = self.statutes_in_force(date) else {
+            return Vec::new();
+        };
+        let schedules = self.domain_schedules();
+        self.members
+            .values()
+            .filter(|m| in_good_standing(&m.to_domain(), &schedules, statutes, date))
+            .map(|m| m.member_id)
+            .collect()
+    }
+
+    /// Members still in the association (active or suspended) owing dues
+    /// past their due date on `as_of`, grouped by unpaid years.
+    pub fn arrears_ageing(&self, as_of: NaiveDate) -> ArrearsAgeing {
+        let schedules = self.domain_schedules();
+        let mut out = ArrearsAgeing {
+            as_of: Some(as_of),
+            ..Default::default()
+        };
+        for m in self.members.values() {
+            if !matches!(m.status, MemberStatus::Active | MemberStatus::Suspended) {
+                continue;
+            }
+            let years = unpaid_years(&m.to_domain(), &schedules, as_of);
+            if years == 0 {
+                continue;
+            }
+            let owed: i64 = self
+                .schedules
+                .iter()
+                .filter(|(y, s)| **y >= m.member_since.year() && s.due_on < as_of)
+                .filter_map(|(y, _)| self.position(m.member_id, *y))
+                .map(|p| p.balance.max(0))
+                .sum();
+            *out.buckets.entry(years).or_default() += 1;
+            out.members.push((m.member_id, years, owed));
+        }
+        out
+    }
+
+    fn set_status(&mut self, id: Uuid, status: MemberStatus) {
+        if let Some(m) = self.members.get_mut(&id) {
+            m.status = status;
+        }
+    }
+}
+
+impl Fold for DuesRegister {
+    fn on(&mut self, meta: &Meta<'_>, event: &DomainEvent) {
+        use DomainEvent as E;
+        match event {
+            E::StatutesAdopted(e) => self.statutes.push(e.statutes.clone()),
+            E::StatutesAmended(e) => self.statutes.push(e.statutes.clone()),
+            E::DuesScheduleSet(e) => {
+                self.schedules.insert(
+                    e.year,
+                    ScheduleRecord {
+                        tiers: e
+                            .tiers
+                            .iter()
+                            .map(|t| (t.category.clone(), t.amount_xof))
+                            .collect(),
+                        due_on: e.due_on,
+                        statutes_version: e.statutes_version,
+                        position: meta.position,
+                    },
+                );
+            }
+            E::CommuneAdmitted(e) => {
+                // As in the domain, a new membership starts a new position.
+                self.members.insert(
+                    e.member_id,
+                    MemberDues {
+                        member_id: e.member_id,
+                        unit: e.unit.clone(),
+                        dues_category: e.dues_category.clone(),
+                        status: MemberStatus::Active,
+                        member_since: e.admitted_on,
+                        payments: Vec::new(),
+                    },
+                );
+            }
+            E::MemberSuspended(e) => self.set_status(e.member_id, MemberStatus::Suspended),
+            E::MemberReinstated(e) => self.set_status(e.member_id, MemberStatus::Active),
+            E::MemberExcluded(e) => self.set_status(e.member_id, MemberStatus::Excluded),
+            E::MemberWithdrew(e) => self.set_status(e.member_id, MemberStatus::Withdrawn),
+            E::MembershipSucceeded(e) => {
+                let side = meta.stream_uuid();
+                if side == Some(e.predecessor_member_id) {
+                    self.set_status(e.predecessor_member_id, MemberStatus::Succeeded);
+                } else if side == Some(e.successor_member_id) {
+                    // The domain starts the successor with nothing paid and
+                    // owing from the succession's year on; so does this model.
+                    self.members.insert(
+                        e.successor_member_id,
+                        MemberDues {
+                            member_id: e.successor_member_id,
+                            unit: e.successor_unit.clone(),
+                            dues_category: e.dues_category.clone(),
+                            status: MemberStatus::Active,
+                            member_since: e.effective_on,
+                            payments: Vec::new(),
+                        },
+                    );
+                }
+            }
+            E::DuesPaid(e) => {
+                if let Some(m) = self.members.get_mut(&e.member_id) {
+                    m.payments.push(Payment {
+                        year: e.year,
+                        amount_xof: e.amount_xof,
+                        paid_on: e.paid_on,
+                        receipt_ref: e.receipt_ref.clone(),
+                        position: meta.position,
+                        corrections: Vec::new(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_correction(&mut self, n: &CorrectionNotice<'_>) {
+        let Some(id) = n.entity("member") else { return };
+        let Some(at) = n.correction.corrected_position else {
+            return;
+        };
+        if let Some(p) = self
+            .members
+            .get_mut(&id)
+            .and_then(|m| m.payments.iter_mut().find(|p| p.position == at))
+        {
+            p.corrections.push(n.correction.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    fn history() -> Vec<Ev> {
+        vec![
+            statutes_adopted(d(2019, 1, 1)),
+            schedule(2021, 50_000),
+            schedule(2022, 50_000),
+            schedule(2023, 60_000),
+            admitted(1, "ML010101", 2021),
+            admitted(2, "ML010102", 2022),
+            paid(1, 2021, 50_000, d(2021, 2, 1)),
+            paid(1, 2022, 20_000, d(2022, 2, 1)),
+            paid(1, 2022, 30_000, d(2022, 5, 1)),
+            paid(2, 2022, 50_000, d(2022, 3, 1)),
+        ]
+    }
+
+    #[test]
+    fn a_position_sums_payments_against_the_schedule() {
+        let m = given(history()).dues;
+        let p = m.position(id(1), 2022).unwrap();
+        assert_eq!((p.due, p.paid, p.balance), (50_000, 50_000, 0));
+        let p = m.position(id(1), 2023).unwrap();
+        assert_eq!((p.due, p.paid, p.balance), (60_000, 0, 60_000));
+        // 2021 predates member 2's admission: nothing is owed.
+        assert_eq!(m.position(id(2), 2021).unwrap().due, 0);
+        assert_eq!(m.member_positions(id(1)).len(), 3);
+        let year = m.positions_for_year(2023, d(2023, 4, 1));
+        assert!(year.iter().all(|p| p.in_arrears && p.balance == 60_000));
+        let year = m.positions_for_year(2023, d(2023, 3, 1));
+        assert!(year.iter().all(|p| !p.in_arrears));
+    }
+
+    #[test]
+    fn good_standing_follows_the_statutes_rule_at_the_date() {
+        let m = given(history()).dues;
+        // Before 2023's due date both are up to date.
+        assert_eq!(
+            m.members_in_good_standing(d(2023, 3, 1)),
+            vec![id(1), id(2)]
+        );
+        // After it, one unpaid year loses the vote (default statutes).
+        assert!(m.members_in_good_standing(d(2023, 4, 1)).is_empty());
+        assert!(!m.in_good_standing(id(1), d(2018, 6, 1)), "no statutes yet");
+    }
+
+    #[test]
+    fn arrears_are_aged_by_unpaid_years() {
+        let mut h = history();
+        h.push(schedule(2024, 60_000));
+        let m = given(h).dues;
+        let a = m.arrears_ageing(d(2024, 6, 1));
+        assert_eq!(a.buckets, BTreeMap::from([(2, 2)]));
+        assert!(a.members.contains(&(id(1), 2, 120_000)));
+    }
+
+    #[test]
+    fn a_corrected_payment_is_flagged() {
+        let mut h = history();
+        h.push(corrected(1, "member", 8, "receipt number mistyped"));
+        let m = given(h).dues;
+        let payments = &m.members[&id(1)].payments;
+        assert_eq!(payments[1].corrections.len(), 1);
+        assert!(payments[0].corrections.is_empty());
+    }
+}

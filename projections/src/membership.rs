@@ -1,0 +1,490 @@
+//! The membership register: every member commune with its status, its
+//! history and its place in the territory, plus the reference list of
+//! territorial units and reorganisations it is read against.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use registre_schema::events::{
+    ReorganisationKind, TerritorialLevel, TerritorialUnitKey, TerritorialUnitRegistered,
+};
+use registre_schema::{DomainEvent, Position};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::fold::{Correction, CorrectionNotice, Fold, Meta};
+
+/// A member's standing in the association.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberStatus {
+    Active,
+    Suspended,
+    Excluded,
+    Withdrawn,
+    /// Replaced by a successor commune after a reorganisation.
+    Succeeded,
+}
+
+impl MemberStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberStatus::Active => "active",
+            MemberStatus::Suspended => "suspended",
+            MemberStatus::Excluded => "excluded",
+            MemberStatus::Withdrawn => "withdrawn",
+            MemberStatus::Succeeded => "succeeded",
+        }
+    }
+}
+
+/// What happened to a membership.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MembershipChange {
+    Admitted,
+    Suspended,
+    Reinstated,
+    Excluded,
+    Withdrew,
+    /// This member took over a predecessor's membership.
+    SucceededTo,
+    /// This member's membership passed to a successor.
+    SucceededBy,
+}
+
+/// One step of a member's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryStep {
+    pub change: MembershipChange,
+    pub effective_on: NaiveDate,
+    /// Why (suspension, exclusion...) or the decision's reference.
+    pub reason: Option<String>,
+    /// The other member of a succession.
+    pub other_member_id: Option<Uuid>,
+    pub statutes_version: Option<u32>,
+    pub position: Position,
+}
+
+/// A member commune.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRecord {
+    pub member_id: Uuid,
+    pub name: String,
+    pub unit: TerritorialUnitKey,
+    pub dues_category: String,
+    pub status: MemberStatus,
+    /// Start of the membership (admission or succession).
+    pub member_since: NaiveDate,
+    pub deliberation_ref: Option<String>,
+    pub decision_ref: Option<String>,
+    pub predecessor: Option<Uuid>,
+    pub successor: Option<Uuid>,
+    pub history: Vec<HistoryStep>,
+    pub corrections: Vec<Correction>,
+}
+
+/// A unit of the territorial reference list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitRecord {
+    pub unit: TerritorialUnitKey,
+    pub level: TerritorialLevel,
+    pub name: String,
+    pub parent_code: Option<String>,
+    pub position: Position,
+}
+
+/// A unit as a register shows it: code and name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Place {
+    pub code: String,
+    pub name: String,
+}
+
+/// Where a member stands in the territory.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Placement {
+    pub region: Option<Place>,
+    pub cercle: Option<Place>,
+    pub commune: Option<Place>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reorganisation {
+    pub reorganisation_id: Uuid,
+    pub kind: ReorganisationKind,
+    pub effective_from: NaiveDate,
+    pub predecessors: Vec<TerritorialUnitKey>,
+    pub successors: Vec<TerritorialUnitKey>,
+    pub legal_reference: String,
+    pub position: Position,
+}
+
+/// Which members a listing shows. Codes are the units' codes in the
+/// member's own scheme and edition.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemberFilter {
+    pub region: Option<String>,
+    pub cercle: Option<String>,
+    pub status: Option<MemberStatus>,
+}
+
+/// Members counted three ways.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MemberCounts {
+    pub total: u32,
+    pub by_status: BTreeMap<MemberStatus, u32>,
+    /// By region code (`?` when the region is not in the reference list).
+    pub by_region: BTreeMap<String, u32>,
+    pub by_cercle: BTreeMap<String, u32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembershipRegister {
+    pub members: BTreeMap<Uuid, MemberRecord>,
+    /// By `scheme:edition:code`.
+    pub units: BTreeMap<String, UnitRecord>,
+    pub reorganisations: Vec<Reorganisation>,
+}
+
+/// The `units` key of a territorial unit.
+pub fn unit_key(k: &TerritorialUnitKey) -> String {
+    format!("{}:{}:{}", k.scheme, k.edition, k.code)
+}
+
+fn step(change: MembershipChange, effective_on: NaiveDate, position: Position) -> HistoryStep {
+    HistoryStep {
+        change,
+        effective_on,
+        reason: None,
+        other_member_id: None,
+        statutes_version: None,
+        position,
+    }
+}
+
+impl MembershipRegister {
+    pub fn member(&self, id: Uuid) -> Option<&MemberRecord> {
+        self.members.get(&id)
+    }
+
+    pub fn unit(&self, k: &TerritorialUnitKey) -> Option<&UnitRecord> {
+        self.units.get(&unit_key(k))
+    }
+
+    /// The region, cercle and commune a unit belongs to, walking up the
+    /// reference list of the unit's own scheme and edition.
+    pub fn placement(&self, k: &TerritorialUnitKey) -> Placement {
+        let mut out = Placement::default();
+        let mut code = Some(k.code.clone());
+        // A reference list is three levels deep; the bound guards a cycle.
+        for _ in 0..8 {
+            let Some(c) = code.take() else { break };
+            let key = format!("{}:{}:{}", k.scheme, k.edition, c);
+            let Some(u) = self.units.get(&key) else { break };
+            let place = Some(Place {
+                code: u.unit.code.clone(),
+                name: u.name.clone(),
+            });
+            match u.level {
+                TerritorialLevel::Region => out.region = place,
+                TerritorialLevel::Cercle => out.cercle = place,
+                TerritorialLevel::Commune => out.commune = place,
+            }
+            code = u.parent_code.clone();
+        }
+        out
+    }
+
+    fn matches(&self, m: &MemberRecord, f: &MemberFilter) -> bool {
+        if f.status.is_some_and(|s| s != m.status) {
+            return false;
+        }
+        if f.region.is_none() && f.cercle.is_none() {
+            return true;
+        }
+        let p = self.placement(&m.unit);
+        let code_is = |place: &Option<Place>, want: &Option<String>| match want {
+            None => true,
+            Some(w) => place.as_ref().is_some_and(|p| &p.code == w),
+        };
+        code_is(&p.region, &f.region) && code_is(&p.cercle, &f.cercle)
+    }
+
+    /// Members matching the filter, in id order.
+    pub fn members(&self, f: &MemberFilter) -> Vec<&MemberRecord> {
+        self.members
+            .values()
+            .filter(|m| self.matches(m, f))
+            .collect()
+    }
+
+    /// Counts by status, region and cercle of the members matching `f`.
+    pub fn counts(&self, f: &MemberFilter) -> MemberCounts {
+        let mut c = MemberCounts::default();
+        for m in self.members(f) {
+            let p = self.placement(&m.unit);
+            c.total += 1;
+            *c.by_status.entry(m.status).or_default() += 1;
+            let code = |p: Option<Place>| p.map(|p| p.code).unwrap_or_else(|| "?".into());
+            *c.by_region.entry(code(p.region)).or_default() += 1;
+            *c.by_cercle.entry(code(p.cercle)).or_default() += 1;
+        }
+        c
+    }
+
+    fn push(&mut self, id: Uuid, s: HistoryStep, status: MemberStatus) {
+        if let Some(m) = self.members.get_mut(&id) {
+            m.status = status;
+            m.history.push(s);
+        }
+    }
+}
+
+impl Fold for MembershipRegister {
+    fn on(&mut self, meta: &Meta<'_>, event: &DomainEvent) {
+        use DomainEvent as E;
+        use MembershipChange as C;
+        let pos = meta.position;
+        match event {
+            E::TerritorialUnitRegistered(TerritorialUnitRegistered {
+                unit,
+                level,
+                name,
+                parent_code,
+            }) => {
+                self.units.insert(
+                    unit_key(unit),
+                    UnitRecord {
+                        unit: unit.clone(),
+                        level: *level,
+                        name: name.clone(),
+                        parent_code: parent_code.clone(),
+                        position: pos,
+                    },
+                );
+            }
+            E::TerritorialUnitsReorganised(e) => self.reorganisations.push(Reorganisation {
+                reorganisation_id: e.reorganisation_id,
+                kind: e.kind,
+                effective_from: e.effective_from,
+                predecessors: e.predecessors.clone(),
+                successors: e.successors.clone(),
+                legal_reference: e.legal_reference.clone(),
+                position: pos,
+            }),
+            E::CommuneAdmitted(e) => {
+                let mut s = step(C::Admitted, e.admitted_on, pos);
+                s.reason = Some(e.decision_ref.clone());
+                s.statutes_version = Some(e.statutes_version);
+                // A re-admission after withdrawal or exclusion keeps the history.
+                let history = self
+                    .members
+                    .remove(&e.member_id)
+                    .map(|m| (m.history, m.corrections))
+                    .unwrap_or_default();
+                let mut record = MemberRecord {
+                    member_id: e.member_id,
+                    name: e.name.clone(),
+                    unit: e.unit.clone(),
+                    dues_category: e.dues_category.clone(),
+                    status: MemberStatus::Active,
+                    member_since: e.admitted_on,
+                    deliberation_ref: Some(e.deliberation_ref.clone()),
+                    decision_ref: Some(e.decision_ref.clone()),
+                    predecessor: None,
+                    successor: None,
+                    history: history.0,
+                    corrections: history.1,
+                };
+                record.history.push(s);
+                self.members.insert(e.member_id, record);
+            }
+            E::MemberSuspended(e) => {
+                let mut s = step(C::Suspended, e.effective_on, pos);
+                s.reason = Some(e.reason.clone());
+                s.statutes_version = Some(e.statutes_version);
+                self.push(e.member_id, s, MemberStatus::Suspended);
+            }
+            E::MemberReinstated(e) => {
+                let mut s = step(C::Reinstated, e.effective_on, pos);
+                s.reason = Some(e.reason.clone());
+                s.statutes_version = Some(e.statutes_version);
+                self.push(e.member_id, s, MemberStatus::Active);
+            }
+            E::MemberExcluded(e) => {
+                let mut s = step(C::Excluded, e.effective_on, pos);
+                s.reason = Some(e.reason.clone());
+                s.statutes_version = Some(e.statutes_version);
+                self.push(e.member_id, s, MemberStatus::Excluded);
+            }
+            E::MemberWithdrew(e) => {
+                let mut s = step(C::Withdrew, e.effective_on, pos);
+                s.reason = Some(e.reason.clone());
+                self.push(e.member_id, s, MemberStatus::Withdrawn);
+            }
+            E::MembershipSucceeded(e) => {
+                // Recorded in both members' streams: each copy updates its
+                // own side, so the register reads the same either way round.
+                let side = meta.stream_uuid();
+                if side == Some(e.predecessor_member_id) {
+                    let mut s = step(C::SucceededBy, e.effective_on, pos);
+                    s.other_member_id = Some(e.successor_member_id);
+                    s.statutes_version = Some(e.statutes_version);
+                    if let Some(m) = self.members.get_mut(&e.predecessor_member_id) {
+                        m.successor = Some(e.successor_member_id);
+                    }
+                    self.push(e.predecessor_member_id, s, MemberStatus::Succeeded);
+                } else if side == Some(e.successor_member_id) {
+                    let mut s = step(C::SucceededTo, e.effective_on, pos);
+                    s.other_member_id = Some(e.predecessor_member_id);
+                    s.statutes_version = Some(e.statutes_version);
+                    self.members.insert(
+                        e.successor_member_id,
+                        MemberRecord {
+                            member_id: e.successor_member_id,
+                            name: e.successor_name.clone(),
+                            unit: e.successor_unit.clone(),
+                            dues_category: e.dues_category.clone(),
+                            status: MemberStatus::Active,
+                            member_since: e.effective_on,
+                            deliberation_ref: None,
+                            decision_ref: None,
+                            predecessor: Some(e.predecessor_member_id),
+                            successor: None,
+                            history: vec![s],
+                            corrections: Vec::new(),
+                        },
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_correction(&mut self, n: &CorrectionNotice<'_>) {
+        let membership_event = matches!(
+            n.corrected_event_type,
+            Some(
+                "CommuneAdmitted"
+                    | "MemberSuspended"
+                    | "MemberReinstated"
+                    | "MemberExcluded"
+                    | "MemberWithdrew"
+                    | "MembershipSucceeded"
+            )
+        );
+        if let Some(id) = n.entity("member")
+            && membership_event
+            && let Some(m) = self.members.get_mut(&id)
+        {
+            m.corrections.push(n.correction.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    #[test]
+    fn a_member_is_placed_in_its_cercle_and_region_and_counted() {
+        let m = given(vec![
+            region("ML01", "Kayes"),
+            cercle("ML0101", "Kayes", "ML01"),
+            commune("ML010101", "Kayes", "ML0101"),
+            commune("ML010102", "Bangassi", "ML0101"),
+            region("ML02", "Koulikoro"),
+            cercle("ML0201", "Banamba", "ML02"),
+            commune("ML020101", "Banamba", "ML0201"),
+            admitted(1, "ML010101", 2020),
+            admitted(2, "ML010102", 2020),
+            admitted(3, "ML020101", 2021),
+            suspended(2, d(2023, 5, 1)),
+        ])
+        .membership;
+
+        let p = m.placement(&key("ML010102"));
+        assert_eq!(p.region.unwrap().name, "Kayes");
+        assert_eq!(p.cercle.unwrap().code, "ML0101");
+        assert_eq!(p.commune.unwrap().name, "Bangassi");
+
+        let c = m.counts(&MemberFilter::default());
+        assert_eq!(c.total, 3);
+        assert_eq!(c.by_status[&MemberStatus::Active], 2);
+        assert_eq!(c.by_status[&MemberStatus::Suspended], 1);
+        assert_eq!(c.by_region["ML01"], 2);
+        assert_eq!(c.by_region["ML02"], 1);
+        assert_eq!(c.by_cercle["ML0101"], 2);
+
+        let kayes_active = m.members(&MemberFilter {
+            region: Some("ML01".into()),
+            status: Some(MemberStatus::Active),
+            ..Default::default()
+        });
+        assert_eq!(
+            kayes_active.iter().map(|m| m.member_id).collect::<Vec<_>>(),
+            vec![id(1)]
+        );
+    }
+
+    #[test]
+    fn the_history_lists_every_change_in_order() {
+        let m = given(vec![
+            admitted(1, "ML010101", 2020),
+            suspended(1, d(2022, 1, 10)),
+            reinstated(1, d(2022, 6, 1)),
+            excluded(1, d(2024, 2, 1)),
+        ])
+        .membership;
+        let r = m.member(id(1)).unwrap();
+        assert_eq!(r.status, MemberStatus::Excluded);
+        let changes: Vec<_> = r.history.iter().map(|h| h.change).collect();
+        assert_eq!(
+            changes,
+            vec![
+                MembershipChange::Admitted,
+                MembershipChange::Suspended,
+                MembershipChange::Reinstated,
+                MembershipChange::Excluded
+            ]
+        );
+        assert_eq!(r.history[1].position, 2);
+        assert_eq!(r.history[3].statutes_version, Some(1));
+    }
+
+    #[test]
+    fn a_succession_ends_one_membership_and_starts_the_other_once() {
+        let m = given(vec![
+            admitted(1, "ML010101", 2020),
+            succession_in(1, 1, 2, d(2024, 1, 1)),
+            succession_in(2, 1, 2, d(2024, 1, 1)),
+        ])
+        .membership;
+        let old = m.member(id(1)).unwrap();
+        let new = m.member(id(2)).unwrap();
+        assert_eq!(old.status, MemberStatus::Succeeded);
+        assert_eq!(old.successor, Some(id(2)));
+        assert_eq!(old.history.len(), 2);
+        assert_eq!(new.status, MemberStatus::Active);
+        assert_eq!(new.predecessor, Some(id(1)));
+        assert_eq!(new.history.len(), 1);
+        assert_eq!(new.member_since, d(2024, 1, 1));
+    }
+
+    #[test]
+    fn withdrawal_is_shown_and_a_corrected_admission_is_flagged() {
+        let rm = given(vec![
+            admitted(1, "ML010101", 2020),
+            withdrew(1, d(2021, 1, 1)),
+            corrected(1, "member", 1, "wrong decision reference"),
+        ]);
+        let r = rm.membership.member(id(1)).unwrap();
+        assert_eq!(r.status, MemberStatus::Withdrawn);
+        assert_eq!(r.corrections.len(), 1);
+        assert_eq!(r.corrections[0].corrected_position, Some(1));
+        assert_eq!(r.corrections[0].position, 3);
+        assert_eq!(r.corrections[0].reason, "wrong decision reference");
+    }
+}
