@@ -6,5 +6,6 @@ mod crash;
 mod deploy;
 mod projection;
 mod server;
+mod store_kurrentdb;
 mod store_sqlite;
 mod support;
