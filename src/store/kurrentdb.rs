@@ -12,10 +12,12 @@
 //! - registre's event id is KurrentDB's event id, the event type its type,
 //!   the payload its JSON data. The other envelope fields (schema version,
 //!   occurred_at to the microsecond, actor, command, correlation and
-//!   causation ids) are in the event's custom metadata, correlation and
-//!   causation under KurrentDB's conventional `$correlationId` and
-//!   `$causationId`.
-//! - `recorded_at` is KurrentDB's creation time, to the microsecond.
+//!   causation ids, and the append's size) are in the event's custom
+//!   metadata, correlation and causation under KurrentDB's conventional
+//!   `$correlationId` and `$causationId`.
+//! - `recorded_at` is KurrentDB's creation time, to the microsecond, made
+//!   never to decrease along the log and shared by an append's events (as
+//!   on every backend).
 //!
 //! ## The global order
 //! KurrentDB's `$all` is one sequential log, but its positions are byte
@@ -27,7 +29,9 @@
 //! committed, by any writer, and wakes readers. `read_all(from)` seeks to
 //! the `$all` position of `from - 1` and reads on. Since positions are
 //! counted from the log itself, every registre instance on one server
-//! computes the same ones, and a reader never sees `n + 1` before `n`.
+//! computes the same ones, and a reader never sees `n + 1` before `n`
+//! (this relies on `$all` being read in log order on the leader, which
+//! KurrentDB guarantees).
 //!
 //! Limits of this design, stated plainly:
 //! - Memory and start-up grow with the log: some 100 bytes per event in
@@ -54,7 +58,14 @@
 //! two instances can both be written (KurrentDB's own deduplication by
 //! event id catches it only when the event ids are the same and within its
 //! idempotency window); the index then keeps the first as the command's
-//! outcome.
+//! outcome. When KurrentDB itself recognises a retry (same event ids,
+//! same expected revision, within its idempotency window) before this
+//! instance has indexed the first attempt, the outcome is the first one
+//! but reads `deduplicated: false`.
+//!
+//! An append's events are delivered one by one by the subscription; each
+//! event's metadata says how many events its append holds, so an append is
+//! acknowledged (and a retry answered) only once all of them are indexed.
 //!
 //! An event id already in the log is refused (`EventIdExists`) by looking
 //! it up in the index; KurrentDB itself does not enforce unique ids.
@@ -77,9 +88,9 @@ use registre_schema::{Position, RecordedEvent, Revision, StreamId};
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use self::index::{CommandRecord, LogIndex, Place, Seek, Seen};
+use self::index::{CommandRecord, LogIndex, Place, Seek, Seen, SeenCommand};
 use self::mapping::{
-    DEFAULT_PREFIX, RawEvent, backend_error, command_id_of, created_micros, decode_event,
+    DEFAULT_PREFIX, RawEvent, backend_error, command_of, created_micros, decode_event,
     encode_event, error_kind, store_error, stream_id_of, stream_name, stream_state,
     validate_prefix,
 };
@@ -214,7 +225,7 @@ impl KurrentDbStore {
             match events.next().await {
                 Ok(Some(e)) => {
                     let Some(e) = e.event else { continue };
-                    if command_id_of(&e.custom_metadata) == Some(command_id) {
+                    if command_of(&e.custom_metadata).is_some_and(|(c, _)| c == command_id) {
                         return Ok(true);
                     }
                 }
@@ -303,8 +314,13 @@ fn filter(prefix: &str) -> kdb::SubscriptionFilter {
 
 /// What the index keeps of an event of `$all`.
 fn seen(prefix: &str, e: &kdb::RecordedEvent) -> Seen {
-    let stream_id = stream_id_of(prefix, e.stream_id());
-    let command = command_id_of(&e.custom_metadata).zip(stream_id);
+    let command = command_of(&e.custom_metadata)
+        .zip(stream_id_of(prefix, e.stream_id()))
+        .map(|((id, append_size), stream_id)| SeenCommand {
+            id,
+            stream_id,
+            append_size,
+        });
     Seen {
         at: e.position,
         event_id: e.id,
@@ -415,7 +431,8 @@ impl EventStore for KurrentDbStore {
         let events = req
             .events
             .iter()
-            .map(|e| encode_event(e, &req.meta))
+            // `validate` caps an append far below u32::MAX events.
+            .map(|e| encode_event(e, &req.meta, req.events.len() as u32))
             .collect::<Result<Vec<_>, _>>()?;
         let options =
             kdb::AppendToStreamOptions::default().stream_state(stream_state(req.expected));

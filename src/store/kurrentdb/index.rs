@@ -29,10 +29,19 @@ pub struct Seen {
     /// not write (no registre metadata, or a stream name that is not a
     /// registre stream id): it still takes a position, which reads report
     /// as corrupt, so that positions stay the same on every instance.
-    pub command: Option<(Uuid, StreamId)>,
+    pub command: Option<SeenCommand>,
     pub revision: Revision,
     /// KurrentDB's creation time, in microseconds since 1970.
     pub created_micros: i64,
+}
+
+/// The command an event belongs to, from its metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenCommand {
+    pub id: Uuid,
+    pub stream_id: StreamId,
+    /// How many events its append holds.
+    pub append_size: u32,
 }
 
 /// What an append did, as the index learnt it from the log.
@@ -43,6 +52,15 @@ pub struct CommandRecord {
     pub last_position: Position,
     pub last_revision: Revision,
     pub recorded_at: DateTime<Utc>,
+    /// How many events the append holds; the record is complete when the
+    /// index has seen them all.
+    pub append_size: u32,
+}
+
+impl CommandRecord {
+    fn is_complete(&self) -> bool {
+        self.last_position - self.first_position + 1 >= u64::from(self.append_size)
+    }
 }
 
 /// Where a read of registre positions starts in `$all`.
@@ -119,7 +137,7 @@ impl LogIndex {
             return None;
         }
         let position = self.head() + 1;
-        let command_id = seen.command.as_ref().map(|(c, _)| *c);
+        let command_id = seen.command.as_ref().map(|c| c.id);
         let continues_append = command_id.is_some() && command_id == self.open_command;
         let recorded_micros = match previous {
             Some(p) if continues_append => p.recorded_micros,
@@ -132,9 +150,10 @@ impl LogIndex {
         });
         self.by_event.entry(seen.event_id).or_insert(position);
         self.open_command = command_id;
-        if let Some((command_id, stream_id)) = seen.command {
-            let record = self.commands.entry(command_id).or_insert(CommandRecord {
-                stream_id,
+        if let Some(command) = seen.command {
+            let record = self.commands.entry(command.id).or_insert(CommandRecord {
+                stream_id: command.stream_id,
+                append_size: command.append_size,
                 first_position: position,
                 last_position: position,
                 last_revision: seen.revision,
@@ -143,7 +162,7 @@ impl LogIndex {
             // One append's events are contiguous in `$all`; a command id
             // seen again later (a duplicate write that raced) keeps its
             // first outcome.
-            if continues_append && record.last_position + 1 == position {
+            if continues_append && !record.is_complete() && record.last_position + 1 == position {
                 record.last_position = position;
                 record.last_revision = seen.revision;
             }
@@ -195,9 +214,10 @@ impl LogIndex {
         self.by_event.contains_key(id)
     }
 
-    /// The first outcome of a command, once all its events are indexed.
+    /// The first outcome of a command, once all its events are indexed
+    /// (the subscription delivers an append's events one by one).
     pub fn command(&self, id: &Uuid) -> Option<&CommandRecord> {
-        self.commands.get(id)
+        self.commands.get(id).filter(|r| r.is_complete())
     }
 }
 
@@ -217,11 +237,27 @@ mod tests {
         }
     }
 
+    /// An event of a one-event append.
     fn seen(commit: u64, command: u128, stream: &str, revision: u64, created: i64) -> Seen {
+        seen_of(commit, command, 1, stream, revision, created)
+    }
+
+    fn seen_of(
+        commit: u64,
+        command: u128,
+        append_size: u32,
+        stream: &str,
+        revision: u64,
+        created: i64,
+    ) -> Seen {
         Seen {
             at: at(commit),
             event_id: Uuid::from_u128(commit as u128),
-            command: Some((Uuid::from_u128(command), StreamId::new(stream).unwrap())),
+            command: Some(SeenCommand {
+                id: Uuid::from_u128(command),
+                stream_id: StreamId::new(stream).unwrap(),
+                append_size,
+            }),
             revision,
             created_micros: created,
         }
@@ -259,7 +295,7 @@ mod tests {
     #[test]
     fn prepare_positions_order_events_of_one_commit() {
         let mut index = LogIndex::new();
-        let mut e = seen(500, 1, "a-1", 0, 10);
+        let mut e = seen_of(500, 1, 2, "a-1", 0, 10);
         e.at.prepare = 100;
         index.push(e.clone());
         e.at.prepare = 200;
@@ -327,9 +363,11 @@ mod tests {
         // Given an append of three events whose creation times differ by
         // a few microseconds, then another append
         let mut index = LogIndex::new();
-        index.push(seen(10, 7, "a-1", 4, 1_000));
-        index.push(seen(11, 7, "a-1", 5, 1_003));
-        index.push(seen(12, 7, "a-1", 6, 1_004));
+        index.push(seen_of(10, 7, 3, "a-1", 4, 1_000));
+        index.push(seen_of(11, 7, 3, "a-1", 5, 1_003));
+        // (until its last event is indexed, the append is not known)
+        assert_eq!(index.command(&Uuid::from_u128(7)), None);
+        index.push(seen_of(12, 7, 3, "a-1", 6, 1_004));
         index.push(seen(13, 8, "b-1", 0, 2_000));
         // Then the first is recorded as positions 1..=3, revision 6, at the
         // first event's time, which every event of the append reports
@@ -342,6 +380,7 @@ mod tests {
                 last_position: 3,
                 last_revision: 6,
                 recorded_at: time(1_000),
+                append_size: 3,
             }
         );
         assert_eq!(index.lookup(at(12)).unwrap().1, time(1_000));

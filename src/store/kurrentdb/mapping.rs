@@ -149,6 +149,9 @@ pub struct EnvelopeMeta {
     pub occurred_at: String,
     pub actor: Actor,
     pub command_id: Uuid,
+    /// How many events the command's append holds, so that a reader of
+    /// the log knows when it has seen all of them.
+    pub append_size: u32,
     #[serde(rename = "$correlationId")]
     pub correlation_id: Uuid,
     #[serde(
@@ -172,13 +175,14 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
 }
 
 impl EnvelopeMeta {
-    pub fn new(event: &EventData, meta: &CommandMeta) -> Self {
+    pub fn new(event: &EventData, meta: &CommandMeta, append_size: u32) -> Self {
         EnvelopeMeta {
             registre: META_FORMAT,
             schema_version: event.schema_version,
             occurred_at: format_time(event.occurred_at),
             actor: meta.actor.clone(),
             command_id: meta.command_id,
+            append_size,
             correlation_id: meta.correlation_id,
             causation_id: meta.causation_id,
         }
@@ -202,15 +206,17 @@ impl EnvelopeMeta {
     }
 }
 
-/// The command id of an event's metadata, if it is registre's.
-pub fn command_id_of(custom_metadata: &[u8]) -> Option<Uuid> {
+/// The command id and append size of an event's metadata, if it is
+/// registre's.
+pub fn command_of(custom_metadata: &[u8]) -> Option<(Uuid, u32)> {
     #[derive(Deserialize)]
     struct Only {
         command_id: Uuid,
+        append_size: u32,
     }
     serde_json::from_slice::<Only>(custom_metadata)
         .ok()
-        .map(|o| o.command_id)
+        .map(|o| (o.command_id, o.append_size))
 }
 
 /// When KurrentDB recorded an event, in microseconds since 1970.
@@ -276,12 +282,16 @@ pub fn decode_event(
 
 /// The event KurrentDB is asked to append: registre's id (so that the
 /// server recognises a retried write), type, JSON payload and metadata.
-pub fn encode_event(event: &EventData, meta: &CommandMeta) -> Result<kdb::EventData, StoreError> {
+pub fn encode_event(
+    event: &EventData,
+    meta: &CommandMeta,
+    append_size: u32,
+) -> Result<kdb::EventData, StoreError> {
     let encode = |e: serde_json::Error| StoreError::Backend(format!("encoding an event: {e}"));
     kdb::EventData::json(&event.event_type, &event.payload)
         .map_err(encode)?
         .id(event.id)
-        .metadata_as_json(&EnvelopeMeta::new(event, meta))
+        .metadata_as_json(&EnvelopeMeta::new(event, meta, append_size))
         .map_err(encode)
 }
 
@@ -364,7 +374,7 @@ mod tests {
         let event = EventData::new("DuesPaid", 3, occurred, json!({"amount": 150_000}));
         let meta = meta();
         // When it is written as KurrentDB metadata and read back
-        let bytes = serde_json::to_vec(&EnvelopeMeta::new(&event, &meta)).unwrap();
+        let bytes = serde_json::to_vec(&EnvelopeMeta::new(&event, &meta, 2)).unwrap();
         let recorded_at = Utc.timestamp_opt(1_700_000_100, 5_000).single().unwrap();
         let data = serde_json::to_vec(&event.payload).unwrap();
         let raw = RawEvent {
@@ -402,7 +412,8 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(v["$correlationId"], json!(meta.correlation_id));
         assert_eq!(v["$causationId"], json!(meta.causation_id));
-        assert_eq!(command_id_of(&bytes), Some(meta.command_id));
+        assert_eq!(command_of(&bytes), Some((meta.command_id, 2)));
+        assert_eq!(command_of(b"{}"), None);
     }
 
     #[test]
@@ -410,7 +421,7 @@ mod tests {
         let mut meta = meta();
         meta.causation_id = None;
         let event = EventData::new("T", 1, Utc::now(), json!({}));
-        let bytes = serde_json::to_vec(&EnvelopeMeta::new(&event, &meta)).unwrap();
+        let bytes = serde_json::to_vec(&EnvelopeMeta::new(&event, &meta, 2)).unwrap();
         assert!(!String::from_utf8_lossy(&bytes).contains("causation"));
         assert_eq!(EnvelopeMeta::decode(&bytes).unwrap().causation_id, None);
     }
@@ -420,6 +431,7 @@ mod tests {
         let good_meta = serde_json::to_vec(&EnvelopeMeta::new(
             &EventData::new("T", 1, Utc::now(), json!({})),
             &meta(),
+            1,
         ))
         .unwrap();
         let future_meta = String::from_utf8(good_meta.clone())
