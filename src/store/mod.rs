@@ -12,11 +12,14 @@
 //! - [`sqlite`]: the embedded default (one file, WAL, group commit).
 //! - [`postgres`]: a PostgreSQL schema that several processes can share
 //!   (positions assigned in commit order under a row lock, group commit).
+//! - `kurrentdb`: a KurrentDB server or cluster (cargo feature `kurrentdb`).
 //! - [`subscription`]: catch-up-then-live reading built on any store.
 //! - [`conformance`]: the behaviour every backend must show, as test
 //!   functions that backends' test suites call.
 
 pub mod conformance;
+#[cfg(feature = "kurrentdb")]
+pub mod kurrentdb;
 pub mod postgres;
 pub mod sqlite;
 pub mod subscription;
@@ -298,8 +301,18 @@ pub trait EventStore: Send + Sync + 'static {
     fn describe(&self) -> String;
 }
 
-/// Opens the store a URL names: `sqlite:PATH` (the default backend) or
-/// `postgres://USER@HOST:PORT/DATABASE[?schema=NAME]` (also `postgresql://`).
+/// URL schemes of KurrentDB connection strings.
+const KURRENTDB_SCHEMES: [&str; 4] = [
+    "kurrentdb://",
+    "kurrentdb+discover://",
+    "esdb://",
+    "esdb+discover://",
+];
+
+/// Opens the store a URL names: `sqlite:PATH` (the default backend),
+/// `postgres://USER@HOST:PORT/DATABASE[?schema=NAME]` (also `postgresql://`),
+/// or a KurrentDB connection string (`kurrentdb://…`, `esdb://…`) in a build
+/// with the `kurrentdb` feature.
 pub async fn open(url: &str) -> Result<Arc<dyn EventStore>, StoreError> {
     if let Some(path) = url.strip_prefix("sqlite:") {
         let path = path.strip_prefix("//").unwrap_or(path);
@@ -308,8 +321,27 @@ pub async fn open(url: &str) -> Result<Arc<dyn EventStore>, StoreError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         return Ok(Arc::new(postgres::PostgresStore::open(url).await?));
     }
+    if KURRENTDB_SCHEMES.iter().any(|s| url.starts_with(s)) {
+        return open_kurrentdb(url).await;
+    }
     Err(StoreError::Format(format!(
-        "unsupported store URL {:?}: expected sqlite:PATH or postgres://...",
+        "unsupported store URL {:?}: expected sqlite:PATH, postgres://… or kurrentdb://…",
+        redact_url(url)
+    )))
+}
+
+#[cfg(feature = "kurrentdb")]
+async fn open_kurrentdb(url: &str) -> Result<Arc<dyn EventStore>, StoreError> {
+    Ok(Arc::new(
+        self::kurrentdb::KurrentDbStore::connect(url).await?,
+    ))
+}
+
+#[cfg(not(feature = "kurrentdb"))]
+async fn open_kurrentdb(url: &str) -> Result<Arc<dyn EventStore>, StoreError> {
+    Err(StoreError::Format(format!(
+        "{:?} names a KurrentDB store, but this registre was built without the `kurrentdb` \
+         feature: rebuild with `cargo build --features kurrentdb`",
         redact_url(url)
     )))
 }
@@ -339,6 +371,21 @@ mod tests {
         assert!(Exact(2).accepts(Some(2)) && !Exact(2).accepts(Some(1)) && !Exact(0).accepts(None));
         assert_eq!(ExpectedState::of(None), NoStream);
         assert_eq!(ExpectedState::of(Some(4)), Exact(4));
+    }
+
+    #[cfg(not(feature = "kurrentdb"))]
+    #[tokio::test]
+    async fn a_kurrentdb_url_without_the_feature_names_the_feature() {
+        for url in [
+            "kurrentdb://admin:s3cret@db:2113",
+            "esdb://db:2113?tls=false",
+        ] {
+            let err = open(url).await.err().expect("refused");
+            let msg = err.to_string();
+            assert!(matches!(err, StoreError::Format(_)), "{msg}");
+            assert!(msg.contains("`kurrentdb` feature"), "{msg}");
+            assert!(!msg.contains("s3cret"), "{msg}");
+        }
     }
 
     #[test]

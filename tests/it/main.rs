@@ -14,6 +14,7 @@ mod graphql_ws;
 mod projection;
 mod replay;
 mod server;
+mod store_kurrentdb;
 mod store_postgres;
 mod store_sqlite;
 mod support;
