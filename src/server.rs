@@ -23,8 +23,10 @@ use tokio::task::JoinHandle;
 
 use registre_projections::ReadModels;
 
+use crate::audit::AuditTrail;
 use crate::auth::TokenRegistry;
-use crate::graphql::{self, GraphqlState};
+use crate::commands::CommandHandler;
+use crate::graphql::{self, GraphqlState, SchemaDeps};
 use crate::metrics::{InstrumentedStore, Metrics};
 use crate::projection::Projector;
 use crate::store::{EventStore, StoreError};
@@ -47,18 +49,29 @@ impl AppState {
     /// task follows the log for new and revoked tokens.
     pub async fn start(
         store: Arc<dyn EventStore>,
+        read_models: Option<Projector<ReadModels>>,
+        trail: Option<AuditTrail>,
     ) -> Result<(AppState, JoinHandle<()>), StoreError> {
         let metrics = Metrics::new();
         let store = InstrumentedStore::wrap(store, metrics.clone());
         let (registry, follower) = TokenRegistry::start(store.clone()).await?;
-        let schema = graphql::build_schema(store.clone(), registry.clone());
+        // Commands go through the instrumented store so appends and
+        // conflicts are counted.
+        let commands = Arc::new(CommandHandler::new(store.clone()));
+        let schema = graphql::build_schema(SchemaDeps {
+            store: store.clone(),
+            registry: registry.clone(),
+            read_models: read_models.clone(),
+            trail,
+            commands: Some(commands),
+        });
         Ok((
             AppState {
                 store,
                 metrics,
                 registry,
                 schema,
-                read_models: None,
+                read_models,
             },
             follower,
         ))

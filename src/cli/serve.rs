@@ -33,7 +33,7 @@ pub async fn run(
     let listen = config::pick(args.listen, file.listen, default);
     // The audit trail first: a server whose events would go unrecorded
     // must not start. The handle is for the API (proofs, sign now).
-    let (_trail, trail_task): (AuditTrail, _) =
+    let (trail, trail_task): (AuditTrail, _) =
         AuditTrail::start(store.clone(), audit_dir, TrailSettings::default())
             .await
             .context("starting the audit trail")?;
@@ -52,10 +52,9 @@ pub async fn run(
     )
     .await
     .context("starting the read models")?;
-    let (mut state, follower) = AppState::start(store)
+    let (state, follower) = AppState::start(store, Some(read_models.clone()), Some(trail))
         .await
         .context("loading the access tokens")?;
-    state.read_models = Some(read_models.clone());
     server::serve(state, listener, shutdown_signal()).await?;
     follower.abort();
     trail_task.stop().await;

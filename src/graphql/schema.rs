@@ -9,7 +9,12 @@ use async_graphql::{EmptyMutation, MergedObject, MergedSubscription, Schema};
 
 use super::errors::MaskErrors;
 use super::events::{EventQuery, EventSubscription};
+use registre_projections::ReadModels;
+
+use crate::audit::AuditTrail;
 use crate::auth::TokenRegistry;
+use crate::commands::CommandHandler;
+use crate::projection::Projector;
 use crate::store::EventStore;
 
 /// Deepest selection accepted.
@@ -41,9 +46,43 @@ pub fn builder() -> async_graphql::SchemaBuilder<Query, EmptyMutation, Subscript
         .extension(MaskErrors)
 }
 
+/// What resolvers reach through the schema's data (`ctx.data::<T>()`).
+/// The store and the token registry are always there; the others are
+/// absent in tools and tests that serve the raw log alone, and resolvers
+/// that need them answer with a masked internal error then.
+pub struct SchemaDeps {
+    pub store: Arc<dyn EventStore>,
+    pub registry: Arc<TokenRegistry>,
+    pub read_models: Option<Projector<ReadModels>>,
+    pub trail: Option<AuditTrail>,
+    pub commands: Option<Arc<CommandHandler>>,
+}
+
+impl SchemaDeps {
+    pub fn new(store: Arc<dyn EventStore>, registry: Arc<TokenRegistry>) -> Self {
+        SchemaDeps {
+            store,
+            registry,
+            read_models: None,
+            trail: None,
+            commands: None,
+        }
+    }
+}
+
 /// The schema the server runs.
-pub fn build_schema(store: Arc<dyn EventStore>, registry: Arc<TokenRegistry>) -> RegistreSchema {
-    builder().data(store).data(registry).finish()
+pub fn build_schema(deps: SchemaDeps) -> RegistreSchema {
+    let mut b = builder().data(deps.store).data(deps.registry);
+    if let Some(m) = deps.read_models {
+        b = b.data(m);
+    }
+    if let Some(t) = deps.trail {
+        b = b.data(t);
+    }
+    if let Some(c) = deps.commands {
+        b = b.data(c);
+    }
+    b.finish()
 }
 
 /// The SDL, as committed in `schema/registre.graphql`.

@@ -7,7 +7,7 @@ use async_graphql::{Request, Response, Value};
 use futures::StreamExt;
 use registre::auth::{Principal, TokenRegistry, issue_token, operator};
 use registre::graphql::guard::{POLICY, RootKind};
-use registre::graphql::{Caller, RegistreSchema, build_schema};
+use registre::graphql::{Caller, RegistreSchema, SchemaDeps, build_schema};
 use registre::store::sqlite::SqliteStore;
 use registre::store::{AppendRequest, EventStore, ExpectedState};
 use registre_schema::{Actor, CommandMeta, EventData, Role, StreamId};
@@ -65,7 +65,7 @@ async fn fixture() -> Fixture {
         secrets.push((role, secret.expose().to_owned()));
     }
     let (registry, _follower) = TokenRegistry::start(store.clone()).await.unwrap();
-    let schema = build_schema(store, registry.clone());
+    let schema = build_schema(SchemaDeps::new(store, registry.clone()));
     Fixture {
         schema,
         registry,
