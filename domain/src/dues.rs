@@ -112,8 +112,7 @@ pub fn in_good_standing(
     statutes: &Statutes,
     as_of: NaiveDate,
 ) -> bool {
-    member.status == MemberStatus::Active
-        && member.member_since <= as_of
+    member.status_on(as_of) == Some(MemberStatus::Active)
         && unpaid_years(member, schedules, as_of) < statutes.arrears.unpaid_years_lose_vote
 }
 
@@ -181,6 +180,38 @@ mod tests {
     }
 
     #[test]
+    fn standing_on_a_past_date_follows_the_effective_dates_of_status_changes() {
+        let schedules = DuesSchedules::fold(&[]);
+        let statutes = crate::statutes::defaults(d(2001, 2, 1));
+        let mut m = Member {
+            member_id: id(1),
+            unit: key("ML010101"),
+            name: "x".into(),
+            dues_category: "rurale".into(),
+            status: MemberStatus::Active,
+            member_since: d(2016, 2, 1),
+            status_changes: vec![(d(2016, 2, 1), MemberStatus::Active)],
+            paid: BTreeMap::new(),
+            predecessor: None,
+        };
+        // A suspension recorded today but effective from 2017-01-01: the
+        // member was still in good standing in 2016.
+        m.status = MemberStatus::Suspended;
+        m.status_changes.push((d(2017, 1, 1), MemberStatus::Suspended));
+        assert_eq!(m.status_on(d(2016, 1, 31)), None);
+        assert_eq!(m.status_on(d(2016, 6, 1)), Some(MemberStatus::Active));
+        assert_eq!(m.status_on(d(2017, 6, 1)), Some(MemberStatus::Suspended));
+        assert!(in_good_standing(&m, &schedules, &statutes, d(2016, 6, 1)));
+        assert!(!in_good_standing(&m, &schedules, &statutes, d(2017, 6, 1)));
+        assert!(!in_good_standing(&m, &schedules, &statutes, d(2016, 1, 31)));
+        // Reinstated from 2018-01-01.
+        m.status = MemberStatus::Active;
+        m.status_changes.push((d(2018, 1, 1), MemberStatus::Active));
+        assert!(in_good_standing(&m, &schedules, &statutes, d(2018, 1, 2)));
+        assert!(!in_good_standing(&m, &schedules, &statutes, d(2017, 12, 31)));
+    }
+
+    #[test]
     fn arrears_are_derived_from_schedules_and_payments() {
         let schedules = DuesSchedules::fold(&[set(2022), set(2023), set(2024)]);
         let mut m = Member {
@@ -190,6 +221,7 @@ mod tests {
             dues_category: "rurale".into(),
             status: MemberStatus::Active,
             member_since: d(2023, 1, 1),
+            status_changes: vec![(d(2023, 1, 1), MemberStatus::Active)],
             paid: BTreeMap::new(),
             predecessor: None,
         };

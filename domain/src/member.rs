@@ -32,6 +32,20 @@ pub enum MemberStatus {
     Succeeded,
 }
 
+impl Member {
+    /// The status in force on `date`: the change with the latest effective
+    /// date on or before it (the last recorded among equal dates); `None`
+    /// before the membership began.
+    pub fn status_on(&self, date: NaiveDate) -> Option<MemberStatus> {
+        self.status_changes
+            .iter()
+            .enumerate()
+            .filter(|(_, (effective, _))| *effective <= date)
+            .max_by_key(|(i, (effective, _))| (*effective, *i))
+            .map(|(_, (_, status))| *status)
+    }
+}
+
 impl MemberStatus {
     /// Still part of the association (active or suspended).
     pub fn is_member(self) -> bool {
@@ -48,6 +62,10 @@ pub struct Member {
     pub status: MemberStatus,
     /// Start of the current membership (admission or succession).
     pub member_since: NaiveDate,
+    /// Every status change with its effective date, in the order recorded
+    /// (the admission first). A change may be recorded after its effective
+    /// date, so the status on a past date is read from here, not `status`.
+    pub status_changes: Vec<(NaiveDate, MemberStatus)>,
     /// Total paid per dues year, in francs CFA.
     pub paid: BTreeMap<i32, i64>,
     pub predecessor: Option<Uuid>,
@@ -323,9 +341,10 @@ impl Aggregate for Member {
 
     fn evolve(mut state: Option<Member>, event: &DomainEvent) -> Option<Member> {
         use DomainEvent as E;
-        let set_status = |state: &mut Option<Member>, status| {
+        let set_status = |state: &mut Option<Member>, status, effective_on| {
             if let Some(m) = state.as_mut() {
                 m.status = status;
+                m.status_changes.push((effective_on, status));
             }
         };
         match event {
@@ -337,17 +356,22 @@ impl Aggregate for Member {
                     dues_category: e.dues_category.clone(),
                     status: MemberStatus::Active,
                     member_since: e.admitted_on,
+                    status_changes: vec![(e.admitted_on, MemberStatus::Active)],
                     paid: BTreeMap::new(),
                     predecessor: None,
                 });
             }
-            E::MemberSuspended(_) => set_status(&mut state, MemberStatus::Suspended),
-            E::MemberReinstated(_) => set_status(&mut state, MemberStatus::Active),
-            E::MemberExcluded(_) => set_status(&mut state, MemberStatus::Excluded),
-            E::MemberWithdrew(_) => set_status(&mut state, MemberStatus::Withdrawn),
+            E::MemberSuspended(e) => {
+                set_status(&mut state, MemberStatus::Suspended, e.effective_on)
+            }
+            E::MemberReinstated(e) => set_status(&mut state, MemberStatus::Active, e.effective_on),
+            E::MemberExcluded(e) => set_status(&mut state, MemberStatus::Excluded, e.effective_on),
+            E::MemberWithdrew(e) => set_status(&mut state, MemberStatus::Withdrawn, e.effective_on),
             E::MembershipSucceeded(e) => match state.as_mut() {
                 Some(m) if m.member_id == e.predecessor_member_id => {
                     m.status = MemberStatus::Succeeded;
+                    m.status_changes
+                        .push((e.effective_on, MemberStatus::Succeeded));
                 }
                 _ => {
                     state = Some(Member {
@@ -357,6 +381,7 @@ impl Aggregate for Member {
                         dues_category: e.dues_category.clone(),
                         status: MemberStatus::Active,
                         member_since: e.effective_on,
+                        status_changes: vec![(e.effective_on, MemberStatus::Active)],
                         paid: BTreeMap::new(),
                         predecessor: Some(e.predecessor_member_id),
                     });

@@ -43,6 +43,9 @@ pub struct MemberDues {
     pub dues_category: String,
     pub status: MemberStatus,
     pub member_since: NaiveDate,
+    /// Status changes with their effective dates, in the order recorded:
+    /// good standing on a past date depends on the status on that date.
+    pub status_changes: Vec<(NaiveDate, MemberStatus)>,
     pub payments: Vec<Payment>,
 }
 
@@ -65,17 +68,26 @@ impl MemberDues {
             unit: self.unit.clone(),
             name: String::new(),
             dues_category: self.dues_category.clone(),
-            status: match self.status {
-                MemberStatus::Active => DomainStatus::Active,
-                MemberStatus::Suspended => DomainStatus::Suspended,
-                MemberStatus::Excluded => DomainStatus::Excluded,
-                MemberStatus::Withdrawn => DomainStatus::Withdrawn,
-                MemberStatus::Succeeded => DomainStatus::Succeeded,
-            },
+            status: to_domain_status(self.status),
             member_since: self.member_since,
+            status_changes: self
+                .status_changes
+                .iter()
+                .map(|(d, s)| (*d, to_domain_status(*s)))
+                .collect(),
             paid,
             predecessor: None,
         }
+    }
+}
+
+fn to_domain_status(s: MemberStatus) -> DomainStatus {
+    match s {
+        MemberStatus::Active => DomainStatus::Active,
+        MemberStatus::Suspended => DomainStatus::Suspended,
+        MemberStatus::Excluded => DomainStatus::Excluded,
+        MemberStatus::Withdrawn => DomainStatus::Withdrawn,
+        MemberStatus::Succeeded => DomainStatus::Succeeded,
     }
 }
 
@@ -245,9 +257,10 @@ impl DuesRegister {
         out
     }
 
-    fn set_status(&mut self, id: Uuid, status: MemberStatus) {
+    fn set_status(&mut self, id: Uuid, status: MemberStatus, effective_on: NaiveDate) {
         if let Some(m) = self.members.get_mut(&id) {
             m.status = status;
+            m.status_changes.push((effective_on, status));
         }
     }
 }
@@ -283,18 +296,31 @@ impl Fold for DuesRegister {
                         dues_category: e.dues_category.clone(),
                         status: MemberStatus::Active,
                         member_since: e.admitted_on,
+                        status_changes: vec![(e.admitted_on, MemberStatus::Active)],
                         payments: Vec::new(),
                     },
                 );
             }
-            E::MemberSuspended(e) => self.set_status(e.member_id, MemberStatus::Suspended),
-            E::MemberReinstated(e) => self.set_status(e.member_id, MemberStatus::Active),
-            E::MemberExcluded(e) => self.set_status(e.member_id, MemberStatus::Excluded),
-            E::MemberWithdrew(e) => self.set_status(e.member_id, MemberStatus::Withdrawn),
+            E::MemberSuspended(e) => {
+                self.set_status(e.member_id, MemberStatus::Suspended, e.effective_on)
+            }
+            E::MemberReinstated(e) => {
+                self.set_status(e.member_id, MemberStatus::Active, e.effective_on)
+            }
+            E::MemberExcluded(e) => {
+                self.set_status(e.member_id, MemberStatus::Excluded, e.effective_on)
+            }
+            E::MemberWithdrew(e) => {
+                self.set_status(e.member_id, MemberStatus::Withdrawn, e.effective_on)
+            }
             E::MembershipSucceeded(e) => {
                 let side = meta.stream_uuid();
                 if side == Some(e.predecessor_member_id) {
-                    self.set_status(e.predecessor_member_id, MemberStatus::Succeeded);
+                    self.set_status(
+                        e.predecessor_member_id,
+                        MemberStatus::Succeeded,
+                        e.effective_on,
+                    );
                 } else if side == Some(e.successor_member_id) {
                     // The domain starts the successor with nothing paid and
                     // owing from the succession's year on; so does this model.
@@ -306,6 +332,7 @@ impl Fold for DuesRegister {
                             dues_category: e.dues_category.clone(),
                             status: MemberStatus::Active,
                             member_since: e.effective_on,
+                            status_changes: vec![(e.effective_on, MemberStatus::Active)],
                             payments: Vec::new(),
                         },
                     );

@@ -128,7 +128,8 @@ impl ReadModels {
 
 impl ReadModel for ReadModels {
     const NAME: &'static str = "read_models";
-    const VERSION: u32 = 1;
+    // 2: the dues model keeps status changes with their effective dates.
+    const VERSION: u32 = 2;
 
     fn apply(&mut self, e: &RecordedEvent) -> Result<(), ProjectionError> {
         self.position = e.position;

@@ -71,6 +71,12 @@ impl CommandHandler {
                 .read_all(view.position + 1, MAX_READ_BATCH)
                 .await?;
             for e in &batch {
+                // The log also holds events outside the governance domain
+                // (access tokens); the view has nothing to learn from them.
+                if !DomainEvent::is_domain_type(&e.event_type) {
+                    view.position = e.position;
+                    continue;
+                }
                 let event = decode(e)?;
                 view.apply(e, &event);
             }

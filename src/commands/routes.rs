@@ -172,9 +172,10 @@ fn stream_name(command: &Command) -> String {
 /// must not hold a current member) and then to the predecessor's.
 ///
 /// The two appends are not one transaction: if the second fails, the
-/// successor is a member and the predecessor still is too; re-issuing the
-/// command (same id) completes it, because each append is deduplicated by
-/// its own command id.
+/// successor is a member and the predecessor still is too. Re-issuing the
+/// command with the same id completes it: the successor's append carries a
+/// command id derived from the command's, so a retry sees it is already in
+/// the log and goes on to the predecessor's append.
 async fn succession(
     h: &CommandHandler,
     predecessor_stream: StreamId,
@@ -183,7 +184,9 @@ async fn succession(
     command: &MemberCommand,
 ) -> Result<Outcome, CommandError> {
     let MemberCommand::Succeed { successor_unit, .. } = command else {
-        unreachable!("only successions come here")
+        return h
+            .execute::<Member>(predecessor_stream, meta, ctx, command)
+            .await;
     };
     let successor_id = streams::member_id_for(successor_unit);
     let successor_stream = stream(streams::member(successor_id))?;
@@ -196,12 +199,17 @@ async fn succession(
         causation_id: Some(meta.command_id),
         ..meta.clone()
     };
-    let for_successor = events.clone();
-    h.execute_events::<Member>(successor_stream, &successor_meta, ctx, move |s| {
-        check_successor(s)?;
-        Ok(for_successor.clone())
-    })
-    .await?;
+    let successor_done = h
+        .with_view(|v| v.command_ids.contains(&successor_meta.command_id))
+        .await?;
+    if !successor_done {
+        let for_successor = events.clone();
+        h.execute_events::<Member>(successor_stream, &successor_meta, ctx, move |s| {
+            check_successor(s)?;
+            Ok(for_successor.clone())
+        })
+        .await?;
+    }
     h.execute::<Member>(predecessor_stream, meta, ctx, command)
         .await
 }

@@ -252,3 +252,105 @@ async fn a_succession_ends_the_predecessor_and_admits_the_successor_once() {
         .unwrap_err();
     assert!(matches!(err, CommandError::Rejected(ref e) if e.code() == "COMMUNE_ALREADY_MEMBER"));
 }
+
+/// Copies `events` into `store`, one append per command as they were made.
+async fn replay_into(store: &dyn EventStore, events: &[registre_schema::RecordedEvent]) {
+    use registre::store::{AppendRequest, ExpectedState};
+    let mut i = 0;
+    while i < events.len() {
+        let first = &events[i];
+        let same: Vec<_> = events[i..]
+            .iter()
+            .take_while(|e| e.command_id == first.command_id && e.stream_id == first.stream_id)
+            .collect();
+        store
+            .append(AppendRequest {
+                stream_id: first.stream_id.clone(),
+                expected: ExpectedState::Any,
+                meta: CommandMeta {
+                    command_id: first.command_id,
+                    actor: first.actor.clone(),
+                    correlation_id: first.correlation_id,
+                    causation_id: first.causation_id,
+                },
+                events: same
+                    .iter()
+                    .map(|e| registre_schema::EventData {
+                        id: e.id,
+                        event_type: e.event_type.clone(),
+                        schema_version: e.schema_version,
+                        occurred_at: e.occurred_at,
+                        payload: e.payload.clone(),
+                    })
+                    .collect(),
+            })
+            .await
+            .unwrap();
+        i += same.len();
+    }
+}
+
+/// A succession is two appends. When the second was lost (the process died
+/// between them), re-issuing the command with the same id completes it.
+#[tokio::test]
+async fn a_succession_interrupted_between_its_appends_completes_on_retry() {
+    let (_dir, h) = setup().await;
+    h.handle(meta(), when(), admit("ML010101")).await.unwrap();
+    let predecessor = registre_domain::streams::member_id_for(&key("ML010101"));
+    let succeed = MemberCommand::Succeed {
+        member_id: predecessor,
+        successor_unit: key("ML010102"),
+        successor_name: "Nouvelle commune".into(),
+        dues_category: "rurale".into(),
+        effective_on: day(2017, 1, 1),
+        inherits_dues: true,
+        reorganisation_id: None,
+    };
+    let m = meta();
+    h.handle(m.clone(), when(), succeed.clone()).await.unwrap();
+
+    // The same history without its last event: the predecessor's append.
+    let all = h.store().read_all(1, 10_000).await.unwrap();
+    let (last, before) = all.split_last().unwrap();
+    assert_eq!(last.stream_id.as_str(), format!("member-{predecessor}"));
+    let dir = crate::support::scratch();
+    let store: Arc<dyn EventStore> = Arc::new(
+        SqliteStore::open(dir.path().join("partial.db"))
+            .await
+            .unwrap(),
+    );
+    replay_into(&*store, before).await;
+    let partial = CommandHandler::new(store.clone());
+
+    let retried = partial.handle(m, when(), succeed).await.unwrap();
+    assert!(!retried.already_applied);
+    assert_eq!(retried.appended, 1);
+    let stream = registre_schema::StreamId::new(format!("member-{predecessor}")).unwrap();
+    let events = store.read_stream(&stream, 0, 10).await.unwrap();
+    assert_eq!(events.last().unwrap().event_type, "MembershipSucceeded");
+    assert_eq!(store.head().await.unwrap(), all.len() as u64);
+}
+
+/// Events outside the governance domain (access tokens) share the log;
+/// the handler's view passes over them.
+#[tokio::test]
+async fn commands_work_on_a_log_that_also_holds_access_tokens() {
+    use registre::store::{AppendRequest, ExpectedState};
+    let (_dir, h) = setup().await;
+    h.store()
+        .append(AppendRequest {
+            stream_id: registre_schema::StreamId::new("token-1").unwrap(),
+            expected: ExpectedState::NoStream,
+            meta: CommandMeta::new(Actor::system()),
+            events: vec![registre_schema::EventData::new(
+                "AccessTokenIssued",
+                1,
+                Utc::now(),
+                serde_json::json!({"name": "tableau", "role": "dashboard"}),
+            )],
+        })
+        .await
+        .unwrap();
+    let out = h.handle(meta(), when(), admit("ML010101")).await.unwrap();
+    assert_eq!(out.appended, 1);
+}
