@@ -197,7 +197,8 @@ mod tests {
         // A suspension recorded today but effective from 2017-01-01: the
         // member was still in good standing in 2016.
         m.status = MemberStatus::Suspended;
-        m.status_changes.push((d(2017, 1, 1), MemberStatus::Suspended));
+        m.status_changes
+            .push((d(2017, 1, 1), MemberStatus::Suspended));
         assert_eq!(m.status_on(d(2016, 1, 31)), None);
         assert_eq!(m.status_on(d(2016, 6, 1)), Some(MemberStatus::Active));
         assert_eq!(m.status_on(d(2017, 6, 1)), Some(MemberStatus::Suspended));
@@ -208,7 +209,12 @@ mod tests {
         m.status = MemberStatus::Active;
         m.status_changes.push((d(2018, 1, 1), MemberStatus::Active));
         assert!(in_good_standing(&m, &schedules, &statutes, d(2018, 1, 2)));
-        assert!(!in_good_standing(&m, &schedules, &statutes, d(2017, 12, 31)));
+        assert!(!in_good_standing(
+            &m,
+            &schedules,
+            &statutes,
+            d(2017, 12, 31)
+        ));
     }
 
     #[test]
@@ -237,6 +243,8 @@ mod tests {
         assert!(in_good_standing(&m, &schedules, &statutes(), d(2024, 3, 1)));
         assert_eq!(unpaid_years(&m, &schedules, d(2024, 4, 1)), 1);
         m.status = MemberStatus::Suspended;
+        m.status_changes
+            .push((d(2024, 1, 1), MemberStatus::Suspended));
         assert!(!in_good_standing(
             &m,
             &schedules,
