@@ -57,6 +57,12 @@ pub enum ApiError {
     /// An argument is out of range or malformed.
     #[error("{0}")]
     BadInput(String),
+    /// No record has the id asked for.
+    #[error("{0}")]
+    NotFound(String),
+    /// The read models did not reach the position asked for in time.
+    #[error("Les registres n'ont pas encore atteint la position {wanted} ; réessayez.")]
+    Behind { wanted: u64 },
     /// Another writer changed the record first; the client may retry.
     #[error("L'enregistrement a été modifié entre-temps ; rechargez et réessayez.")]
     Conflict,
@@ -74,6 +80,8 @@ impl ApiError {
             ApiError::Unauthenticated => "UNAUTHENTICATED",
             ApiError::BadInput(_) => "BAD_USER_INPUT",
             ApiError::Conflict => "CONFLICT",
+            ApiError::NotFound(_) => "NOT_FOUND",
+            ApiError::Behind { .. } => "READ_MODELS_BEHIND",
             ApiError::Internal(_) => return None,
         })
     }

@@ -54,6 +54,20 @@ pub const POLICY: &[(RootKind, &str, Permission)] = &[
     (RootKind::Query, "event", Permission::ReadEvents),
     (RootKind::Query, "stream", Permission::ReadEvents),
     (RootKind::Subscription, "events", Permission::ReadEvents),
+    (RootKind::Query, "members", Permission::ReadModels),
+    (RootKind::Query, "member", Permission::ReadModels),
+    (RootKind::Query, "memberCounts", Permission::ReadModels),
+    (RootKind::Query, "dues", Permission::ReadModels),
+    (RootKind::Query, "sessions", Permission::ReadModels),
+    (RootKind::Query, "session", Permission::ReadModels),
+    (RootKind::Query, "resolutions", Permission::ReadModels),
+    (RootKind::Query, "motion", Permission::ReadModels),
+    (RootKind::Query, "bodies", Permission::ReadModels),
+    (RootKind::Query, "body", Permission::ReadModels),
+    (RootKind::Query, "minutesRegister", Permission::ReadModels),
+    (RootKind::Query, "minutes", Permission::ReadModels),
+    (RootKind::Query, "indicators", Permission::ReadModels),
+    (RootKind::Query, "history", Permission::ReadEvents),
 ];
 
 /// The authenticated caller of a request or websocket connection, put in

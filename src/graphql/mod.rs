@@ -6,17 +6,30 @@
 //!   and the guard and `authorize` helper resolvers use.
 //! - [`errors`]: errors with a code shown to clients; masking of the rest.
 //! - [`events`]: raw log queries and the live event feed.
+//! - [`read_models`]: what read-model queries share (minimum position,
+//!   connections, cursors); one file per register: [`membership`],
+//!   [`dues`], [`sessions`], [`resolutions`], [`bodies`], [`minutes`],
+//!   [`indicators`], and [`timeline`] (an entity's history).
 //! - [`http`]: POST/GET handling per the GraphQL-over-HTTP specification.
 //! - [`ws`]: subscriptions over websockets (`graphql-transport-ws`).
 //!
 //! API boundary: resolvers read the store and read models or hand commands
 //! to the domain; nothing here decides anything.
 
+pub mod bodies;
+pub mod dues;
 pub mod errors;
 pub mod events;
 pub mod guard;
 pub mod http;
+pub mod indicators;
+pub mod membership;
+pub mod minutes;
+pub mod read_models;
+pub mod resolutions;
 pub mod schema;
+pub mod sessions;
+pub mod timeline;
 pub mod ws;
 
 pub use errors::{ApiError, RequestId};

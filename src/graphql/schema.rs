@@ -7,8 +7,16 @@ use std::sync::Arc;
 
 use async_graphql::{EmptyMutation, MergedObject, MergedSubscription, Schema};
 
+use super::bodies::BodiesQuery;
+use super::dues::DuesQuery;
 use super::errors::MaskErrors;
 use super::events::{EventQuery, EventSubscription};
+use super::indicators::IndicatorsQuery;
+use super::membership::MembershipQuery;
+use super::minutes::MinutesQuery;
+use super::resolutions::ResolutionsQuery;
+use super::sessions::SessionsQuery;
+use super::timeline::TimelineQuery;
 use registre_projections::ReadModels;
 
 use crate::audit::AuditTrail;
@@ -29,7 +37,17 @@ pub const MAX_RECURSIVE_DEPTH: usize = 32;
 pub const MAX_DIRECTIVES: usize = 10;
 
 #[derive(MergedObject, Default)]
-pub struct Query(EventQuery);
+pub struct Query(
+    EventQuery,
+    MembershipQuery,
+    DuesQuery,
+    SessionsQuery,
+    ResolutionsQuery,
+    BodiesQuery,
+    MinutesQuery,
+    IndicatorsQuery,
+    TimelineQuery,
+);
 
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(EventSubscription);

@@ -21,6 +21,32 @@ fn example(kind: RootKind, field: &str) -> Option<&'static str> {
         (RootKind::Query, "event") => "{ event(position: 1) { position } }",
         (RootKind::Query, "stream") => r#"{ stream(id: "commune-1") { position } }"#,
         (RootKind::Subscription, "events") => "subscription { events(from: 1) { position } }",
+        (RootKind::Query, "members") => "{ members(first: 1) { position } }",
+        (RootKind::Query, "member") => {
+            r#"{ member(id: "00000000-0000-0000-0000-000000000001") { id } }"#
+        }
+        (RootKind::Query, "memberCounts") => "{ memberCounts { total } }",
+        (RootKind::Query, "dues") => "{ dues(year: 2024) { totalCount } }",
+        (RootKind::Query, "sessions") => "{ sessions { totalCount } }",
+        (RootKind::Query, "session") => {
+            r#"{ session(id: "00000000-0000-0000-0000-000000000001") { id } }"#
+        }
+        (RootKind::Query, "resolutions") => "{ resolutions { totalCount } }",
+        (RootKind::Query, "motion") => {
+            r#"{ motion(id: "00000000-0000-0000-0000-000000000001") { id } }"#
+        }
+        (RootKind::Query, "bodies") => "{ bodies { totalCount } }",
+        (RootKind::Query, "body") => {
+            r#"{ body(id: "00000000-0000-0000-0000-000000000001") { id } }"#
+        }
+        (RootKind::Query, "minutesRegister") => "{ minutesRegister { totalCount } }",
+        (RootKind::Query, "minutes") => {
+            r#"{ minutes(id: "00000000-0000-0000-0000-000000000001") { id } }"#
+        }
+        (RootKind::Query, "indicators") => "{ indicators { position } }",
+        (RootKind::Query, "history") => {
+            r#"{ history(entityId: "stream:00000000-0000-0000-0000-000000000001") { position } }"#
+        }
         _ => return None,
     })
 }
@@ -65,7 +91,13 @@ async fn fixture() -> Fixture {
         secrets.push((role, secret.expose().to_owned()));
     }
     let (registry, _follower) = TokenRegistry::start(store.clone()).await.unwrap();
-    let schema = build_schema(SchemaDeps::new(store, registry.clone()));
+    let mut deps = SchemaDeps::new(store.clone(), registry.clone());
+    deps.read_models = Some(
+        registre::projection::Projector::start(store, None)
+            .await
+            .unwrap(),
+    );
+    let schema = build_schema(deps);
     Fixture {
         schema,
         registry,
@@ -122,8 +154,10 @@ async fn every_operation_is_allowed_to_exactly_the_roles_its_permission_names() 
         for role in ROLES {
             let r = run(&f, kind, query, role).await;
             if permission.allows(role) {
+                // Lookups of ids the fixture's log does not hold answer
+                // NOT_FOUND: the guard let them through.
                 assert!(
-                    r.errors.is_empty(),
+                    r.errors.is_empty() || code(&r).as_deref() == Some("NOT_FOUND"),
                     "{kind:?} {field} as {role}: {:?}",
                     r.errors
                 );

@@ -9,6 +9,7 @@ mod crash;
 mod demo;
 mod deploy;
 mod graphql_http;
+mod graphql_queries;
 mod graphql_roles;
 mod graphql_ws;
 mod projection;

@@ -1,0 +1,221 @@
+//! Bodies: each instance and organ, its posts, who holds them on a date,
+//! and the history of its mandates.
+
+use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
+use chrono::NaiveDate;
+use registre_projections::bodies::{BodyFilter, BodyRecord, MandateRecord};
+
+use super::errors::ApiError;
+use super::guard::{Permission, RoleGuard};
+use super::read_models::{
+    Conn, Correction, Page, corrections, id, models, not_found, page_cost, short, today, uuid,
+};
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "BodyKind", remote = "registre_schema::events::BodyKind")]
+pub enum GqlBodyKind {
+    Instance,
+    Organ,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "BodyLevel", remote = "registre_schema::events::BodyLevel")]
+pub enum GqlBodyLevel {
+    National,
+    Regional,
+    Cercle,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(
+    name = "MandateEndReason",
+    remote = "registre_schema::events::MandateEndReason"
+)]
+pub enum GqlMandateEndReason {
+    Term,
+    Resignation,
+    LossOfCommunalMandate,
+    Death,
+    Removal,
+}
+
+/// A mandate: a member's representative in a post.
+#[derive(SimpleObject)]
+pub struct Mandate {
+    pub id: ID,
+    pub post_id: ID,
+    pub member_id: ID,
+    pub holder_name: String,
+    pub elected_in_session_id: Option<ID>,
+    pub statutes_version: u32,
+    pub starts_on: Option<NaiveDate>,
+    /// End of the statutory term.
+    pub term_ends_on: Option<NaiveDate>,
+    pub ended_on: Option<NaiveDate>,
+    pub end_reason: Option<GqlMandateEndReason>,
+    /// Position of the election in the log.
+    pub position: u64,
+    pub corrections: Vec<Correction>,
+}
+
+fn mandate(m: &MandateRecord) -> Mandate {
+    Mandate {
+        id: id(m.mandate_id),
+        post_id: id(m.post_id),
+        member_id: id(m.member_id),
+        holder_name: m.holder_name.clone(),
+        elected_in_session_id: m.elected_in_session.map(id),
+        statutes_version: m.statutes_version,
+        starts_on: m.starts_on,
+        term_ends_on: m.term_ends_on,
+        ended_on: m.ended_on,
+        end_reason: m.end_reason.map(Into::into),
+        position: m.position,
+        corrections: corrections(&m.corrections),
+    }
+}
+
+/// A post and its holders.
+#[derive(SimpleObject)]
+pub struct Seat {
+    pub post_id: ID,
+    pub title: String,
+    pub seats: u32,
+    pub holders: Vec<Mandate>,
+}
+
+/// An instance or organ.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct Body {
+    pub id: ID,
+    pub name: String,
+    pub kind: GqlBodyKind,
+    pub level: GqlBodyLevel,
+    /// Code of the region or cercle it serves.
+    pub unit_code: Option<String>,
+    pub convened_by_body_id: Option<ID>,
+    pub parent_body_id: Option<ID>,
+    /// Position of its establishment in the log.
+    pub position: u64,
+    pub corrections: Vec<Correction>,
+    /// Position of the log the read models were at for this answer.
+    pub read_position: u64,
+    #[graphql(skip)]
+    record: BodyRecord,
+}
+
+#[ComplexObject]
+impl Body {
+    /// Each post with the mandates held on `on` (default today).
+    async fn composition(&self, on: Option<NaiveDate>) -> Vec<Seat> {
+        self.record
+            .composition(on.unwrap_or_else(today))
+            .into_iter()
+            .map(|s| Seat {
+                post_id: id(s.post.post_id),
+                title: s.post.title.clone(),
+                seats: s.post.seats,
+                holders: s.holders.into_iter().map(mandate).collect(),
+            })
+            .collect()
+    }
+
+    /// Each post with every holder it ever had, in election order.
+    async fn posts(&self) -> Vec<Seat> {
+        self.record
+            .posts
+            .values()
+            .map(|p| Seat {
+                post_id: id(p.post_id),
+                title: p.title.clone(),
+                seats: p.seats,
+                holders: self
+                    .record
+                    .holders_of(p.post_id)
+                    .into_iter()
+                    .map(mandate)
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// Every mandate ever given in this body, in election order.
+    async fn mandates(&self) -> Vec<Mandate> {
+        self.record.mandates.iter().map(mandate).collect()
+    }
+}
+
+fn body(b: &BodyRecord, read_position: u64) -> Body {
+    Body {
+        id: id(b.body_id),
+        name: b.name.clone(),
+        kind: b.kind.into(),
+        level: b.level.into(),
+        unit_code: b.territorial_unit.as_ref().map(|u| u.code.clone()),
+        convened_by_body_id: b.convened_by_body_id.map(id),
+        parent_body_id: b.parent_body_id.map(id),
+        position: b.position,
+        corrections: corrections(&b.corrections),
+        read_position,
+        record: b.clone(),
+    }
+}
+
+#[derive(Default)]
+pub struct BodiesQuery;
+
+#[Object]
+impl BodiesQuery {
+    /// Bodies by id, filtered by level, kind and the unit they serve.
+    #[graphql(
+        guard = "RoleGuard(Permission::ReadModels)",
+        complexity = "child_complexity * page_cost(first)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    async fn bodies(
+        &self,
+        ctx: &Context<'_>,
+        level: Option<GqlBodyLevel>,
+        kind: Option<GqlBodyKind>,
+        unit_code: Option<String>,
+        first: Option<u32>,
+        after: Option<String>,
+        min_position: Option<u64>,
+    ) -> Result<Conn<Body>, ApiError> {
+        let f = BodyFilter {
+            level: level.map(Into::into),
+            kind: kind.map(Into::into),
+            unit_code: short(unit_code, "unitCode")?,
+        };
+        let page = Page::new(first, after)?;
+        let p = models(ctx, min_position).await?;
+        Ok(p.read(|rm, pos| {
+            let items = rm
+                .bodies
+                .list(&f)
+                .into_iter()
+                .map(|b| (b.body_id.to_string(), b))
+                .collect();
+            page.cut(pos, items, |b| body(b, pos))
+        }))
+    }
+
+    /// One body with its posts, holders and mandate history.
+    #[graphql(guard = "RoleGuard(Permission::ReadModels)")]
+    async fn body(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        min_position: Option<u64>,
+    ) -> Result<Body, ApiError> {
+        let key = uuid(&id, "instance")?;
+        let p = models(ctx, min_position).await?;
+        p.read(|rm, pos| {
+            rm.bodies
+                .body(key)
+                .map(|b| body(b, pos))
+                .ok_or_else(|| not_found("instance", key))
+        })
+    }
+}

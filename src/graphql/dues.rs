@@ -1,0 +1,104 @@
+//! Dues: every member's position for a year, filtered by arrears and by
+//! good standing at a date.
+
+use std::collections::BTreeSet;
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::NaiveDate;
+
+use super::errors::ApiError;
+use super::guard::{Permission, RoleGuard};
+use super::read_models::{Conn, Page, id, models, page_cost, short, today};
+
+/// A member's dues for one year, judged at a date.
+#[derive(SimpleObject)]
+pub struct DuesPosition {
+    pub member_id: ID,
+    pub member_name: String,
+    pub year: i32,
+    /// Owed per the year's schedule and the member's category, in francs CFA.
+    pub due: i64,
+    pub paid: i64,
+    /// `due - paid`: positive is owed, negative paid in advance.
+    pub balance: i64,
+    /// Past the year's due date on the date asked with a positive balance.
+    pub in_arrears: bool,
+    /// In good standing on the date asked, by the statutes then in force.
+    pub in_good_standing: bool,
+}
+
+#[derive(Default)]
+pub struct DuesQuery;
+
+#[Object]
+impl DuesQuery {
+    /// Every member's dues for `year`, judged on `asOf` (default today);
+    /// optionally only those in arrears (or not), in good standing (or
+    /// not), or of one region.
+    #[graphql(
+        guard = "RoleGuard(Permission::ReadModels)",
+        complexity = "child_complexity * page_cost(first)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    async fn dues(
+        &self,
+        ctx: &Context<'_>,
+        year: i32,
+        as_of: Option<NaiveDate>,
+        in_arrears: Option<bool>,
+        in_good_standing: Option<bool>,
+        region: Option<String>,
+        first: Option<u32>,
+        after: Option<String>,
+        min_position: Option<u64>,
+    ) -> Result<Conn<DuesPosition>, ApiError> {
+        if !(1900..=2200).contains(&year) {
+            return Err(ApiError::BadInput(
+                "year doit être compris entre 1900 et 2200.".into(),
+            ));
+        }
+        let region = short(region, "region")?;
+        let page = Page::new(first, after)?;
+        let as_of = as_of.unwrap_or_else(today);
+        let p = models(ctx, min_position).await?;
+        Ok(p.read(|rm, pos| {
+            let good: BTreeSet<_> = rm
+                .dues
+                .members_in_good_standing(as_of)
+                .into_iter()
+                .collect();
+            let items = rm
+                .dues
+                .positions_for_year(year, as_of)
+                .into_iter()
+                .filter(|d| in_arrears.is_none_or(|a| d.in_arrears == a))
+                .filter(|d| in_good_standing.is_none_or(|g| good.contains(&d.member_id) == g))
+                .filter(|d| {
+                    region.as_ref().is_none_or(|want| {
+                        rm.membership.member(d.member_id).is_some_and(|m| {
+                            rm.membership
+                                .placement(&m.unit)
+                                .region
+                                .is_some_and(|r| &r.code == want)
+                        })
+                    })
+                })
+                .map(|d| (d.member_id.to_string(), d))
+                .collect();
+            page.cut(pos, items, |d| DuesPosition {
+                member_id: id(d.member_id),
+                member_name: rm
+                    .membership
+                    .member(d.member_id)
+                    .map(|m| m.name.clone())
+                    .unwrap_or_default(),
+                year: d.year,
+                due: d.due,
+                paid: d.paid,
+                balance: d.balance,
+                in_arrears: d.in_arrears,
+                in_good_standing: good.contains(&d.member_id),
+            })
+        }))
+    }
+}

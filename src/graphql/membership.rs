@@ -1,0 +1,294 @@
+//! The membership register: members with their place in the territory,
+//! their history, their dues, and counts for dashboards.
+
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use chrono::NaiveDate;
+use registre_projections::ReadModels;
+use registre_projections::membership::{self as m, MemberFilter, MemberRecord};
+
+use super::errors::ApiError;
+use super::guard::{Permission, RoleGuard};
+use super::read_models::{
+    Conn, Correction, Page, corrections, id, models, not_found, page_cost, short, today, uuid,
+};
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(
+    name = "MemberStatus",
+    remote = "registre_projections::membership::MemberStatus"
+)]
+pub enum GqlMemberStatus {
+    Active,
+    Suspended,
+    Excluded,
+    Withdrawn,
+    Succeeded,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(
+    name = "MembershipChange",
+    remote = "registre_projections::membership::MembershipChange"
+)]
+pub enum GqlMembershipChange {
+    Admitted,
+    Suspended,
+    Reinstated,
+    Excluded,
+    Withdrew,
+    SucceededTo,
+    SucceededBy,
+}
+
+/// A territorial unit as a register shows it.
+#[derive(SimpleObject, Clone)]
+pub struct Place {
+    pub code: String,
+    pub name: String,
+}
+
+fn place(p: Option<m::Place>) -> Option<Place> {
+    p.map(|p| Place {
+        code: p.code,
+        name: p.name,
+    })
+}
+
+/// One step of a membership's history.
+#[derive(SimpleObject)]
+pub struct HistoryStep {
+    pub change: GqlMembershipChange,
+    pub effective_on: NaiveDate,
+    /// Why, or the decision's reference.
+    pub reason: Option<String>,
+    /// The other member of a succession.
+    pub other_member_id: Option<ID>,
+    pub statutes_version: Option<u32>,
+    /// Position of the event in the log.
+    pub position: u64,
+}
+
+/// A member's dues for one year.
+#[derive(SimpleObject)]
+pub struct DuesYear {
+    pub year: i32,
+    /// Owed, in francs CFA.
+    pub due: i64,
+    pub paid: i64,
+    /// `due - paid`: positive is owed, negative paid in advance.
+    pub balance: i64,
+    /// Past the year's due date (today) with a positive balance.
+    pub in_arrears: bool,
+}
+
+/// A member commune.
+#[derive(SimpleObject)]
+pub struct Member {
+    pub id: ID,
+    pub name: String,
+    /// Code of the member's unit in its reference list.
+    pub unit_code: String,
+    pub unit_scheme: String,
+    pub unit_edition: String,
+    pub region: Option<Place>,
+    pub cercle: Option<Place>,
+    pub commune: Option<Place>,
+    pub dues_category: String,
+    pub status: GqlMemberStatus,
+    pub member_since: NaiveDate,
+    pub deliberation_ref: Option<String>,
+    pub decision_ref: Option<String>,
+    pub predecessor_id: Option<ID>,
+    pub successor_id: Option<ID>,
+    /// Every change of the membership, in log order.
+    pub history: Vec<HistoryStep>,
+    pub corrections: Vec<Correction>,
+    /// Each year's dues from the first year of membership on.
+    pub dues: Vec<DuesYear>,
+    /// In good standing today, by the statutes in force.
+    pub in_good_standing: bool,
+    /// Position of the log the read models were at for this answer.
+    pub read_position: u64,
+}
+
+pub(crate) fn member(models: &ReadModels, r: &MemberRecord, read_position: u64) -> Member {
+    let p = models.membership.placement(&r.unit);
+    let today = today();
+    let dues = models
+        .dues
+        .member_positions(r.member_id)
+        .into_iter()
+        .map(|d| DuesYear {
+            year: d.year,
+            due: d.due,
+            paid: d.paid,
+            balance: d.balance,
+            in_arrears: d.balance > 0
+                && models
+                    .dues
+                    .schedules
+                    .get(&d.year)
+                    .is_some_and(|s| s.due_on < today),
+        })
+        .collect();
+    Member {
+        id: id(r.member_id),
+        name: r.name.clone(),
+        unit_code: r.unit.code.clone(),
+        unit_scheme: r.unit.scheme.clone(),
+        unit_edition: r.unit.edition.clone(),
+        region: place(p.region),
+        cercle: place(p.cercle),
+        commune: place(p.commune),
+        dues_category: r.dues_category.clone(),
+        status: r.status.into(),
+        member_since: r.member_since,
+        deliberation_ref: r.deliberation_ref.clone(),
+        decision_ref: r.decision_ref.clone(),
+        predecessor_id: r.predecessor.map(id),
+        successor_id: r.successor.map(id),
+        history: r
+            .history
+            .iter()
+            .map(|h| HistoryStep {
+                change: h.change.into(),
+                effective_on: h.effective_on,
+                reason: h.reason.clone(),
+                other_member_id: h.other_member_id.map(id),
+                statutes_version: h.statutes_version,
+                position: h.position,
+            })
+            .collect(),
+        corrections: corrections(&r.corrections),
+        dues,
+        in_good_standing: models.dues.in_good_standing(r.member_id, today),
+        read_position,
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct StatusCount {
+    pub status: GqlMemberStatus,
+    pub count: u32,
+}
+
+#[derive(SimpleObject)]
+pub struct CodeCount {
+    /// The unit's code (`?` when it is not in the reference list).
+    pub code: String,
+    pub count: u32,
+}
+
+/// Members counted by status, region and cercle.
+#[derive(SimpleObject)]
+pub struct MemberCounts {
+    pub position: u64,
+    pub total: u32,
+    pub by_status: Vec<StatusCount>,
+    pub by_region: Vec<CodeCount>,
+    pub by_cercle: Vec<CodeCount>,
+}
+
+fn filter(
+    region: Option<String>,
+    cercle: Option<String>,
+    status: Option<GqlMemberStatus>,
+) -> Result<MemberFilter, ApiError> {
+    Ok(MemberFilter {
+        region: short(region, "region")?,
+        cercle: short(cercle, "cercle")?,
+        status: status.map(Into::into),
+    })
+}
+
+#[derive(Default)]
+pub struct MembershipQuery;
+
+#[Object]
+impl MembershipQuery {
+    /// Members by id, filtered by region code, cercle code and status.
+    #[graphql(
+        guard = "RoleGuard(Permission::ReadModels)",
+        complexity = "child_complexity * page_cost(first)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        region: Option<String>,
+        cercle: Option<String>,
+        status: Option<GqlMemberStatus>,
+        first: Option<u32>,
+        after: Option<String>,
+        min_position: Option<u64>,
+    ) -> Result<Conn<Member>, ApiError> {
+        let f = filter(region, cercle, status)?;
+        let page = Page::new(first, after)?;
+        let p = models(ctx, min_position).await?;
+        Ok(p.read(|rm, pos| {
+            let items = rm
+                .membership
+                .members(&f)
+                .into_iter()
+                .map(|r| (r.member_id.to_string(), r))
+                .collect();
+            page.cut(pos, items, |r| member(rm, r, pos))
+        }))
+    }
+
+    /// One member with its history and dues.
+    #[graphql(guard = "RoleGuard(Permission::ReadModels)")]
+    async fn member(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        min_position: Option<u64>,
+    ) -> Result<Member, ApiError> {
+        let key = uuid(&id, "membre")?;
+        let p = models(ctx, min_position).await?;
+        p.read(|rm, pos| {
+            let r = rm
+                .membership
+                .member(key)
+                .ok_or_else(|| not_found("membre", key))?;
+            Ok(member(rm, r, pos))
+        })
+    }
+
+    /// Members counted by status, region and cercle, with the same
+    /// filters as `members`.
+    #[graphql(guard = "RoleGuard(Permission::ReadModels)")]
+    async fn member_counts(
+        &self,
+        ctx: &Context<'_>,
+        region: Option<String>,
+        cercle: Option<String>,
+        status: Option<GqlMemberStatus>,
+        min_position: Option<u64>,
+    ) -> Result<MemberCounts, ApiError> {
+        let f = filter(region, cercle, status)?;
+        let p = models(ctx, min_position).await?;
+        Ok(p.read(|rm, pos| {
+            let c = rm.membership.counts(&f);
+            let codes = |m: std::collections::BTreeMap<String, u32>| {
+                m.into_iter()
+                    .map(|(code, count)| CodeCount { code, count })
+                    .collect()
+            };
+            MemberCounts {
+                position: pos,
+                total: c.total,
+                by_status: c
+                    .by_status
+                    .into_iter()
+                    .map(|(s, count)| StatusCount {
+                        status: s.into(),
+                        count,
+                    })
+                    .collect(),
+                by_region: codes(c.by_region),
+                by_cercle: codes(c.by_cercle),
+            }
+        }))
+    }
+}

@@ -1,0 +1,229 @@
+//! What the read-model queries share: reaching the read models (waiting,
+//! if asked, until they include a position), forward Relay connections
+//! with keyed cursors, ids, and the records shown by several registers.
+//!
+//! Architecture invariant: every read-model resolver reads through
+//! [`Projector::read`] once, copies what it answers out of the lock, and
+//! tags its answer with the position the models were at, so one answer is
+//! always one consistent state of the registers.
+//!
+//! Cursors are the item's sort key (base64), not an offset: paging on
+//! while events arrive returns every item that existed at the first page
+//! once, in order, whatever was added before the cursor.
+
+use std::time::Duration;
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, ID, OutputType, SimpleObject};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::NaiveDate;
+use registre_projections::ReadModels;
+use registre_projections::fold;
+use uuid::Uuid;
+
+use super::errors::ApiError;
+use crate::projection::{Projector, WaitError};
+use crate::store::EventStore;
+
+/// Most items one page returns.
+pub const MAX_FIRST: u32 = 500;
+/// Items returned when `first` is not given.
+pub const DEFAULT_FIRST: u32 = 50;
+/// Longest wait for `minPosition`.
+pub const MAX_WAIT: Duration = Duration::from_secs(5);
+/// Longest cursor or code accepted.
+pub const MAX_TEXT_ARG: usize = 200;
+
+/// Complexity factor of a page of `first` items (see `MAX_COMPLEXITY`).
+pub fn page_cost(first: Option<u32>) -> usize {
+    1 + first.unwrap_or(DEFAULT_FIRST).min(MAX_FIRST) as usize / 50
+}
+
+/// The read models, once they include `min_position` if one is given
+/// (read your writes: pass the position a mutation returned).
+pub async fn models<'a>(
+    ctx: &Context<'a>,
+    min_position: Option<u64>,
+) -> Result<&'a Projector<ReadModels>, ApiError> {
+    let projector = ctx
+        .data_opt::<Projector<ReadModels>>()
+        .ok_or_else(|| ApiError::Internal("read models are not served here".into()))?;
+    let Some(wanted) = min_position else {
+        return Ok(projector);
+    };
+    if projector.progress().position >= wanted {
+        return Ok(projector);
+    }
+    let head = ctx
+        .data_unchecked::<std::sync::Arc<dyn EventStore>>()
+        .head()
+        .await?;
+    if wanted > head {
+        return Err(ApiError::BadInput(format!(
+            "minPosition ({wanted}) dépasse la dernière position du journal ({head})."
+        )));
+    }
+    match projector.wait_for(wanted, MAX_WAIT).await {
+        Ok(()) => Ok(projector),
+        Err(WaitError::TimedOut) => Err(ApiError::Behind { wanted }),
+        Err(WaitError::Stopped) => Err(ApiError::Internal("the read models stopped".into())),
+    }
+}
+
+/// What every connection carries besides its edges.
+#[derive(SimpleObject)]
+pub struct ReadFields {
+    /// Position of the log the read models were at for this answer.
+    pub position: u64,
+    /// Items matching the filters, over every page.
+    pub total_count: usize,
+}
+
+pub type Conn<N> = Connection<String, N, ReadFields>;
+
+/// A forward page request: at most `first` items after the cursor.
+pub struct Page {
+    first: usize,
+    after: Option<String>,
+}
+
+impl Page {
+    pub fn new(first: Option<u32>, after: Option<String>) -> Result<Page, ApiError> {
+        let first = first.unwrap_or(DEFAULT_FIRST);
+        if first == 0 || first > MAX_FIRST {
+            return Err(ApiError::BadInput(format!(
+                "first doit être compris entre 1 et {MAX_FIRST}."
+            )));
+        }
+        let bad = || ApiError::BadInput("Curseur invalide.".into());
+        let after = match after {
+            None => None,
+            Some(c) if c.len() > MAX_TEXT_ARG => return Err(bad()),
+            Some(c) => {
+                let bytes = URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
+                Some(String::from_utf8(bytes).map_err(|_| bad())?)
+            }
+        };
+        Ok(Page {
+            first: first as usize,
+            after,
+        })
+    }
+
+    /// The page of `items` (sort key, item): sorted by key, those after
+    /// the cursor, at most `first`, each built into its node.
+    pub fn cut<T, N: OutputType>(
+        &self,
+        position: u64,
+        mut items: Vec<(String, T)>,
+        mut build: impl FnMut(T) -> N,
+    ) -> Conn<N> {
+        items.sort_by(|a, b| a.0.cmp(&b.0));
+        let total_count = items.len();
+        let start = match &self.after {
+            Some(after) => items.partition_point(|(k, _)| k <= after),
+            None => 0,
+        };
+        let has_next = items.len() - start > self.first;
+        let mut conn = Connection::with_additional_fields(
+            start > 0,
+            has_next,
+            ReadFields {
+                position,
+                total_count,
+            },
+        );
+        conn.edges.extend(
+            items
+                .into_iter()
+                .skip(start)
+                .take(self.first)
+                .map(|(k, t)| Edge::new(URL_SAFE_NO_PAD.encode(k), build(t))),
+        );
+        conn
+    }
+}
+
+/// A sort key from a date (none sorts first).
+pub fn date_key(d: Option<NaiveDate>) -> String {
+    d.map_or_else(|| "0000-00-00".into(), |d| d.format("%Y-%m-%d").to_string())
+}
+
+/// Parses an id argument.
+pub fn uuid(id: &ID, what: &str) -> Result<Uuid, ApiError> {
+    Uuid::try_parse(id.as_str())
+        .map_err(|_| ApiError::BadInput(format!("Identifiant de {what} invalide.")))
+}
+
+/// Checks a short text argument (a code, a name).
+pub fn short(arg: Option<String>, name: &str) -> Result<Option<String>, ApiError> {
+    match arg {
+        Some(s) if s.len() > MAX_TEXT_ARG => Err(ApiError::BadInput(format!(
+            "{name} : {MAX_TEXT_ARG} caractères au plus."
+        ))),
+        other => Ok(other),
+    }
+}
+
+pub fn not_found(what: &str, id: impl std::fmt::Display) -> ApiError {
+    ApiError::NotFound(format!("Aucun(e) {what} d'identifiant {id}."))
+}
+
+pub fn id(u: Uuid) -> ID {
+    ID(u.to_string())
+}
+
+pub fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// A correction of the record, as the record shows it.
+#[derive(SimpleObject, Clone)]
+pub struct Correction {
+    pub correction_id: ID,
+    pub corrected_event_id: ID,
+    /// Position of the corrected event.
+    pub corrected_position: Option<u64>,
+    pub reason: String,
+    /// What the record should have said.
+    pub correction: String,
+    /// Position of the correction itself.
+    pub position: u64,
+}
+
+impl From<&fold::Correction> for Correction {
+    fn from(c: &fold::Correction) -> Self {
+        Correction {
+            correction_id: id(c.correction_id),
+            corrected_event_id: id(c.corrected_event_id),
+            corrected_position: c.corrected_position,
+            reason: c.reason.clone(),
+            correction: c.correction.clone(),
+            position: c.position,
+        }
+    }
+}
+
+pub fn corrections(c: &[fold::Correction]) -> Vec<Correction> {
+    c.iter().map(Correction::from).collect()
+}
+
+/// A share as whole counts and their ratio.
+#[derive(SimpleObject, Clone, Copy)]
+pub struct Share {
+    pub part: u64,
+    pub whole: u64,
+    /// `part / whole`, 0 when `whole` is 0.
+    pub ratio: f64,
+}
+
+impl From<registre_projections::indicators::Share> for Share {
+    fn from(s: registre_projections::indicators::Share) -> Self {
+        Share {
+            part: s.part,
+            whole: s.whole,
+            ratio: s.ratio(),
+        }
+    }
+}

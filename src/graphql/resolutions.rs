@@ -1,0 +1,198 @@
+//! The resolutions register: motions with their tallies, results and the
+//! majority and statutes version they were judged under.
+
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use chrono::NaiveDate;
+use registre_projections::resolutions::{Resolution, ResolutionFilter};
+
+use super::errors::ApiError;
+use super::guard::{Permission, RoleGuard};
+use super::read_models::{
+    Conn, Correction, Page, corrections, date_key, id, models, not_found, page_cost, uuid,
+};
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "MotionKind", remote = "registre_schema::events::MotionKind")]
+pub enum GqlMotionKind {
+    Ordinary,
+    Election,
+    Exclusion,
+    StatuteAmendment,
+    Dissolution,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(
+    name = "MotionResult",
+    remote = "registre_projections::resolutions::MotionResult"
+)]
+pub enum GqlMotionResult {
+    Pending,
+    Adopted,
+    Rejected,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "Majority", remote = "registre_schema::events::Majority")]
+pub enum GqlMajority {
+    Simple,
+    Absolute,
+    TwoThirds,
+}
+
+/// The count closing a vote.
+#[derive(SimpleObject)]
+pub struct Tally {
+    pub votes_for: u32,
+    pub votes_against: u32,
+    pub abstentions: u32,
+    pub absent: u32,
+}
+
+/// The decision closing a vote.
+#[derive(SimpleObject)]
+pub struct Decision {
+    pub tally: Tally,
+    pub majority: GqlMajority,
+    pub statutes_version: u32,
+    /// Position of the decision in the log.
+    pub position: u64,
+}
+
+/// A motion and its outcome.
+#[derive(SimpleObject)]
+pub struct Motion {
+    pub id: ID,
+    pub session_id: ID,
+    pub body_id: Option<ID>,
+    pub session_date: Option<NaiveDate>,
+    pub agenda_item: u32,
+    pub kind: GqlMotionKind,
+    pub title: String,
+    pub text: String,
+    /// Votes recorded so far.
+    pub votes_for: u32,
+    pub votes_against: u32,
+    pub abstentions: u32,
+    /// Votes cast through a proxy holder.
+    pub by_proxy: u32,
+    pub result: GqlMotionResult,
+    pub decision: Option<Decision>,
+    /// Position of the tabling in the log.
+    pub position: u64,
+    pub corrections: Vec<Correction>,
+    /// Position of the log the read models were at for this answer.
+    pub read_position: u64,
+}
+
+pub(crate) fn motion(r: &Resolution, read_position: u64) -> Motion {
+    Motion {
+        id: id(r.motion_id),
+        session_id: id(r.session_id),
+        body_id: r.body_id.map(id),
+        session_date: r.session_date,
+        agenda_item: r.agenda_item,
+        kind: r.kind.into(),
+        title: r.title.clone(),
+        text: r.text.clone(),
+        votes_for: r.votes_for,
+        votes_against: r.votes_against,
+        abstentions: r.abstentions,
+        by_proxy: r.by_proxy,
+        result: r.result.into(),
+        decision: r.decision.map(|d| Decision {
+            tally: Tally {
+                votes_for: d.tally.votes_for,
+                votes_against: d.tally.votes_against,
+                abstentions: d.tally.abstentions,
+                absent: d.tally.absent,
+            },
+            majority: d.majority.into(),
+            statutes_version: d.statutes_version,
+            position: d.position,
+        }),
+        position: r.position,
+        corrections: corrections(&r.corrections),
+        read_position,
+    }
+}
+
+/// The sort key of the register's order: session date, session, agenda
+/// item, tabling position.
+fn key(r: &Resolution) -> String {
+    format!(
+        "{}|{}|{:010}|{:020}",
+        date_key(r.session_date),
+        r.session_id,
+        r.agenda_item,
+        r.position
+    )
+}
+
+#[derive(Default)]
+pub struct ResolutionsQuery;
+
+#[Object]
+impl ResolutionsQuery {
+    /// Motions by session date, filtered by body, session, kind, result
+    /// and session dates (`from`, `to` included).
+    #[graphql(
+        guard = "RoleGuard(Permission::ReadModels)",
+        complexity = "child_complexity * page_cost(first)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    async fn resolutions(
+        &self,
+        ctx: &Context<'_>,
+        body_id: Option<ID>,
+        session_id: Option<ID>,
+        kind: Option<GqlMotionKind>,
+        result: Option<GqlMotionResult>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        first: Option<u32>,
+        after: Option<String>,
+        min_position: Option<u64>,
+    ) -> Result<Conn<Motion>, ApiError> {
+        let f = ResolutionFilter {
+            body_id: body_id.as_ref().map(|b| uuid(b, "instance")).transpose()?,
+            session_id: session_id
+                .as_ref()
+                .map(|s| uuid(s, "session"))
+                .transpose()?,
+            kind: kind.map(Into::into),
+            result: result.map(Into::into),
+            from,
+            to,
+        };
+        let page = Page::new(first, after)?;
+        let p = models(ctx, min_position).await?;
+        Ok(p.read(|rm, pos| {
+            let items = rm
+                .resolutions
+                .list(&f)
+                .into_iter()
+                .map(|r| (key(r), r))
+                .collect();
+            page.cut(pos, items, |r| motion(r, pos))
+        }))
+    }
+
+    /// One motion with its tally and decision.
+    #[graphql(guard = "RoleGuard(Permission::ReadModels)")]
+    async fn motion(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        min_position: Option<u64>,
+    ) -> Result<Motion, ApiError> {
+        let key = uuid(&id, "motion")?;
+        let p = models(ctx, min_position).await?;
+        p.read(|rm, pos| {
+            rm.resolutions
+                .motion(key)
+                .map(|r| motion(r, pos))
+                .ok_or_else(|| not_found("motion", key))
+        })
+    }
+}

@@ -1,0 +1,260 @@
+//! Sessions: the calendar, notice, attendance, quorum, the motions voted
+//! and the minutes of each session.
+
+use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use registre_projections::ReadModels;
+use registre_projections::resolutions::ResolutionFilter;
+use registre_projections::sessions::{SessionFilter, SessionRecord};
+
+use super::errors::ApiError;
+use super::guard::{Permission, RoleGuard};
+use super::minutes::{Minutes, minutes};
+use super::read_models::{
+    Conn, Correction, Page, corrections, date_key, id, models, not_found, page_cost, uuid,
+};
+use super::resolutions::{Motion, motion};
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "SessionKind", remote = "registre_schema::events::SessionKind")]
+pub enum GqlSessionKind {
+    Ordinary,
+    Extraordinary,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(
+    name = "SessionState",
+    remote = "registre_projections::sessions::SessionState"
+)]
+pub enum GqlSessionState {
+    Convened,
+    QuorumFailed,
+    Open,
+    Closed,
+    Adjourned,
+}
+
+/// The count taken when the quorum was checked.
+#[derive(SimpleObject)]
+pub struct Quorum {
+    pub reached: bool,
+    pub eligible: u32,
+    pub present: u32,
+    /// Absent members represented by a present proxy holder.
+    pub represented: u32,
+    pub required: u32,
+    pub position: u64,
+}
+
+#[derive(SimpleObject)]
+pub struct Present {
+    pub member_id: ID,
+    pub delegate_name: String,
+}
+
+#[derive(SimpleObject)]
+pub struct Represented {
+    pub grantor_member_id: ID,
+    pub holder_member_id: ID,
+}
+
+/// Who attended, among the members eligible at the convocation.
+#[derive(SimpleObject)]
+pub struct Attendance {
+    pub present: Vec<Present>,
+    pub represented: Vec<Represented>,
+    pub absent: Vec<ID>,
+}
+
+/// A session of an instance or organ.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct Session {
+    pub id: ID,
+    pub body_id: ID,
+    pub body_name: Option<String>,
+    pub convened_by_body_id: ID,
+    pub kind: GqlSessionKind,
+    pub state: GqlSessionState,
+    pub convened_on: NaiveDate,
+    pub session_date: NaiveDate,
+    pub place: String,
+    pub agenda: Vec<String>,
+    /// Members active and in good standing on the convocation date.
+    pub eligible_count: u32,
+    /// Days between convocation and session.
+    pub notice_days: i64,
+    /// Days the statutes required.
+    pub notice_required: Option<u32>,
+    pub notice_compliant: Option<bool>,
+    pub second_convocation_of: Option<ID>,
+    pub second_convocations: Vec<ID>,
+    pub quorum: Option<Quorum>,
+    pub opened_at: Option<DateTime<Utc>>,
+    pub without_quorum: bool,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Why the session was adjourned.
+    pub adjourned: Option<String>,
+    pub statutes_version: u32,
+    /// Position of the convocation in the log.
+    pub position: u64,
+    pub corrections: Vec<Correction>,
+    /// The motions tabled, in agenda order, with their tallies.
+    pub motions: Vec<Motion>,
+    /// The minutes of this session.
+    pub minutes: Vec<Minutes>,
+    /// Position of the log the read models were at for this answer.
+    pub read_position: u64,
+    #[graphql(skip)]
+    record: SessionRecord,
+}
+
+#[ComplexObject]
+impl Session {
+    /// Present, represented by proxy, and absent members.
+    async fn attendance(&self) -> Attendance {
+        let a = self.record.attendance();
+        Attendance {
+            present: a
+                .present
+                .into_iter()
+                .map(|m| Present {
+                    member_id: id(m),
+                    delegate_name: self.record.present.get(&m).cloned().unwrap_or_default(),
+                })
+                .collect(),
+            represented: a
+                .represented
+                .into_iter()
+                .map(|(g, h)| Represented {
+                    grantor_member_id: id(g),
+                    holder_member_id: id(h),
+                })
+                .collect(),
+            absent: a.absent.into_iter().map(id).collect(),
+        }
+    }
+}
+
+pub(crate) fn session(rm: &ReadModels, s: &SessionRecord, read_position: u64) -> Session {
+    let motions = rm
+        .resolutions
+        .list(&ResolutionFilter {
+            session_id: Some(s.session_id),
+            ..Default::default()
+        })
+        .into_iter()
+        .map(|r| motion(r, read_position))
+        .collect();
+    Session {
+        id: id(s.session_id),
+        body_id: id(s.body_id),
+        body_name: rm.bodies.body(s.body_id).map(|b| b.name.clone()),
+        convened_by_body_id: id(s.convened_by_body_id),
+        kind: s.kind.into(),
+        state: s.state.into(),
+        convened_on: s.convened_on,
+        session_date: s.session_date,
+        place: s.place.clone(),
+        agenda: s.agenda.clone(),
+        eligible_count: s.eligible.len() as u32,
+        notice_days: s.notice_days,
+        notice_required: s.notice_required,
+        notice_compliant: s.notice_compliant,
+        second_convocation_of: s.second_convocation_of.map(id),
+        second_convocations: s.second_convocations.iter().copied().map(id).collect(),
+        quorum: s.quorum.map(|q| Quorum {
+            reached: q.reached,
+            eligible: q.count.eligible,
+            present: q.count.present,
+            represented: q.count.represented,
+            required: q.count.required,
+            position: q.position,
+        }),
+        opened_at: s.opened_at,
+        without_quorum: s.without_quorum,
+        closed_at: s.closed_at,
+        adjourned: s.adjourned.clone(),
+        statutes_version: s.statutes_version,
+        position: s.position,
+        corrections: corrections(&s.corrections),
+        motions,
+        minutes: rm
+            .minutes
+            .of_session(s.session_id)
+            .into_iter()
+            .map(|m| minutes(m, read_position))
+            .collect(),
+        read_position,
+        record: s.clone(),
+    }
+}
+
+#[derive(Default)]
+pub struct SessionsQuery;
+
+#[Object]
+impl SessionsQuery {
+    /// The calendar: sessions by date, filtered by body, kind, state and
+    /// session dates (`from`, `to` included).
+    #[graphql(
+        guard = "RoleGuard(Permission::ReadModels)",
+        complexity = "child_complexity * page_cost(first)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    async fn sessions(
+        &self,
+        ctx: &Context<'_>,
+        body_id: Option<ID>,
+        kind: Option<GqlSessionKind>,
+        state: Option<GqlSessionState>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        first: Option<u32>,
+        after: Option<String>,
+        min_position: Option<u64>,
+    ) -> Result<Conn<Session>, ApiError> {
+        let f = SessionFilter {
+            body_id: body_id.as_ref().map(|b| uuid(b, "instance")).transpose()?,
+            kind: kind.map(Into::into),
+            state: state.map(Into::into),
+            from,
+            to,
+        };
+        let page = Page::new(first, after)?;
+        let p = models(ctx, min_position).await?;
+        Ok(p.read(|rm, pos| {
+            let items = rm
+                .sessions
+                .calendar(&f)
+                .into_iter()
+                .map(|s| {
+                    (
+                        format!("{}|{}", date_key(Some(s.session_date)), s.session_id),
+                        s,
+                    )
+                })
+                .collect();
+            page.cut(pos, items, |s| session(rm, s, pos))
+        }))
+    }
+
+    /// One session with its attendance, quorum, motions and tallies.
+    #[graphql(guard = "RoleGuard(Permission::ReadModels)")]
+    async fn session(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        min_position: Option<u64>,
+    ) -> Result<Session, ApiError> {
+        let key = uuid(&id, "session")?;
+        let p = models(ctx, min_position).await?;
+        p.read(|rm, pos| {
+            rm.sessions
+                .session(key)
+                .map(|s| session(rm, s, pos))
+                .ok_or_else(|| not_found("session", key))
+        })
+    }
+}
