@@ -71,6 +71,12 @@ impl CommandHandler {
                 .read_all(view.position + 1, MAX_READ_BATCH)
                 .await?;
             for e in &batch {
+                // The log also holds events that are not the domain's
+                // (access tokens): they decide nothing, skip them.
+                if !DomainEvent::is_domain_type(&e.event_type) {
+                    view.position = e.position;
+                    continue;
+                }
                 let event = decode(e)?;
                 view.apply(e, &event);
             }

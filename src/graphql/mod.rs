@@ -7,15 +7,19 @@
 //! - [`errors`]: errors with a code shown to clients; masking of the rest.
 //! - [`events`]: raw log queries and the live event feed.
 //! - [`http`]: POST/GET handling per the GraphQL-over-HTTP specification.
+//! - [`mutations`]: one mutation per domain command (secretariat only).
+//! - [`domain_enums`]: the domain's enumerations as GraphQL enums.
 //! - [`ws`]: subscriptions over websockets (`graphql-transport-ws`).
 //!
 //! API boundary: resolvers read the store and read models or hand commands
 //! to the domain; nothing here decides anything.
 
+pub mod domain_enums;
 pub mod errors;
 pub mod events;
 pub mod guard;
 pub mod http;
+pub mod mutations;
 pub mod schema;
 pub mod ws;
 
