@@ -8,6 +8,7 @@ mod commands;
 mod crash;
 mod demo;
 mod deploy;
+mod graphql_crash;
 mod graphql_http;
 mod graphql_mutations;
 mod graphql_roles;
