@@ -452,3 +452,44 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+#[test]
+fn oversized_or_malformed_inputs_are_refused_before_the_domain() {
+    let dir = scratch();
+    let db = dir.path().join("r.db");
+    let sec = create_token(&db, "secretariat", "secretariat-permanent");
+    let aud = create_token(&db, "auditor", "auditeur");
+    let server = Server::start(&db);
+    let a = server.addr;
+    let before = head(a, &aud);
+    let long = "x".repeat(201);
+    let cases = [
+        (
+            "admitCommune",
+            format!(
+                r#"unit: {}, name: "{long}", duesCategory: "rurale", admittedOn: "2022-06-01", deliberationRef: "d", decisionRef: "b""#,
+                unit("ML010101")
+            ),
+        ),
+        (
+            "recordPayment",
+            r#"memberId: "not-a-uuid", year: 2024, amountXof: 1, paidOn: "2024-01-01", receiptRef: "r""#.into(),
+        ),
+        (
+            "conveneSession",
+            format!(
+                r#"bodyId: "{u}", convenedByBodyId: "{u}", kind: ORDINARY, convenedOn: "2024-02-01", sessionDate: "2024-03-01", place: "p", agenda: [{items}]"#,
+                u = uuid::Uuid::now_v7(),
+                items = vec!["\"point\""; 51].join(", ")
+            ),
+        ),
+        (
+            "setDuesSchedule",
+            r#"commandId: "123", year: 2024, tiers: [], dueOn: "2024-03-31""#.into(),
+        ),
+    ];
+    for (field, args) in cases {
+        assert_eq!(refused(a, &sec, field, &args), "BAD_USER_INPUT", "{field}");
+    }
+    assert_eq!(head(a, &aud), before);
+}
