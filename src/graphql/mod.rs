@@ -11,12 +11,15 @@
 //!   [`dues`], [`sessions`], [`resolutions`], [`bodies`], [`minutes`],
 //!   [`indicators`], and [`timeline`] (an entity's history).
 //! - [`http`]: POST/GET handling per the GraphQL-over-HTTP specification.
+//! - [`mutations`]: one mutation per domain command (secretariat only).
+//! - [`domain_enums`]: the domain's enumerations as GraphQL enums.
 //! - [`ws`]: subscriptions over websockets (`graphql-transport-ws`).
 //!
 //! API boundary: resolvers read the store and read models or hand commands
 //! to the domain; nothing here decides anything.
 
 pub mod bodies;
+pub mod domain_enums;
 pub mod dues;
 pub mod errors;
 pub mod events;
@@ -25,6 +28,7 @@ pub mod http;
 pub mod indicators;
 pub mod membership;
 pub mod minutes;
+pub mod mutations;
 pub mod read_models;
 pub mod resolutions;
 pub mod schema;

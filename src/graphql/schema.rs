@@ -1,11 +1,11 @@
 //! The schema: root types, limits, data and extensions.
 //!
 //! Read models and mutations plug in here: a read model's query type joins
-//! [`Query`]'s `MergedObject`, a mutation type replaces `EmptyMutation`.
+//! [`Query`]'s `MergedObject`, a mutation type joins [`Mutation`]'s (see `mutations`).
 
 use std::sync::Arc;
 
-use async_graphql::{EmptyMutation, MergedObject, MergedSubscription, Schema};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 use super::bodies::BodiesQuery;
 use super::dues::DuesQuery;
@@ -14,6 +14,10 @@ use super::events::{EventQuery, EventSubscription};
 use super::indicators::IndicatorsQuery;
 use super::membership::MembershipQuery;
 use super::minutes::MinutesQuery;
+use super::mutations::{
+    BodyMutation, CorrectionMutation, DuesMutation, MemberMutation, MinutesMutation,
+    SessionMutation, StatutesMutation,
+};
 use super::resolutions::ResolutionsQuery;
 use super::sessions::SessionsQuery;
 use super::timeline::TimelineQuery;
@@ -49,19 +53,35 @@ pub struct Query(
     TimelineQuery,
 );
 
+/// One mutation per domain command, for the secretariat.
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    MemberMutation,
+    DuesMutation,
+    StatutesMutation,
+    BodyMutation,
+    SessionMutation,
+    MinutesMutation,
+    CorrectionMutation,
+);
+
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(EventSubscription);
 
-pub type RegistreSchema = Schema<Query, EmptyMutation, Subscription>;
+pub type RegistreSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema without data, for its SDL.
-pub fn builder() -> async_graphql::SchemaBuilder<Query, EmptyMutation, Subscription> {
-    Schema::build(Query::default(), EmptyMutation, Subscription::default())
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
-        .limit_directives(MAX_DIRECTIVES)
-        .extension(MaskErrors)
+pub fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
+    .limit_directives(MAX_DIRECTIVES)
+    .extension(MaskErrors)
 }
 
 /// What resolvers reach through the schema's data (`ctx.data::<T>()`).

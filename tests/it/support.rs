@@ -234,3 +234,23 @@ pub fn eventually(secs: u64, what: &str, mut check: impl FnMut() -> bool) {
     }
     panic!("not within {secs} s: {what}");
 }
+
+impl Server {
+    /// Stops the server with SIGTERM (a clean shutdown: it saves its read
+    /// models) and waits for it to exit.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(s) = self.child.try_wait().expect("wait for registre serve") {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "registre serve ignored SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}

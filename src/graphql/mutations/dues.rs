@@ -1,0 +1,70 @@
+//! Dues schedules: the amount each category owes for a year.
+
+use async_graphql::{Context, ID, InputObject, Object};
+use chrono::{DateTime, NaiveDate, Utc};
+use registre_domain::dues::{MAX_TIERS, SetDuesSchedule};
+use registre_schema::events::DuesTier;
+
+use super::{CommandResult, Issue, MAX_NAME, bounded, command_uuid, issue, json, occurred};
+use crate::graphql::errors::ApiError;
+use crate::graphql::guard::{Permission, RoleGuard};
+
+/// The amount one dues category owes.
+#[derive(InputObject)]
+pub struct DuesTierInput {
+    pub category: String,
+    pub amount_xof: i64,
+}
+
+#[derive(Default)]
+pub struct DuesMutation;
+
+#[Object]
+impl DuesMutation {
+    /// Sets the dues schedule of a year (once per year).
+    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
+    async fn set_dues_schedule(
+        &self,
+        ctx: &Context<'_>,
+        command_id: Option<ID>,
+        occurred_at: Option<DateTime<Utc>>,
+        year: i32,
+        tiers: Vec<DuesTierInput>,
+        due_on: NaiveDate,
+    ) -> Result<CommandResult, ApiError> {
+        let cid = command_uuid(command_id.as_ref())?;
+        if tiers.len() > MAX_TIERS {
+            return Err(ApiError::BadInput(format!(
+                "tiers : {MAX_TIERS} catégories au plus."
+            )));
+        }
+        for t in &tiers {
+            bounded("tiers.category", &t.category, MAX_NAME)?;
+        }
+        let tiers = tiers
+            .into_iter()
+            .map(|t| DuesTier {
+                category: t.category,
+                amount_xof: t.amount_xof,
+            })
+            .collect();
+        let command = SetDuesSchedule {
+            year,
+            tiers,
+            due_on,
+        };
+        // The schedule is set when the year's budget is, not on its due
+        // date: default to now unless the client says when.
+        issue(
+            ctx,
+            Issue {
+                command_id: cid,
+                occurred_at: occurred(occurred_at, None),
+                command: command.into(),
+                entity_id: year.to_string(),
+                entity: Box::new(move |m| json(m.dues.schedules.get(&year))),
+            },
+        )
+        .await
+    }
+}

@@ -1,0 +1,290 @@
+//! Sessions: convocation, attendance and proxies, opening on quorum,
+//! motions and votes, closing or adjournment.
+
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, NaiveDate, Utc};
+use registre_domain::session::SessionCommand;
+use uuid::Uuid;
+
+use super::{
+    CommandResult, EntityOf, Issue, MAX_AGENDA_ITEMS, MAX_NAME, MAX_TEXT, bounded, command_uuid,
+    issue, json, new_id, occurred, opt_uuid, uuid,
+};
+use crate::graphql::domain_enums::{MotionKind, SessionKind, VoteChoice};
+use crate::graphql::errors::ApiError;
+use crate::graphql::guard::{Permission, RoleGuard};
+
+#[derive(Default)]
+pub struct SessionMutation;
+
+fn session_entity(id: Uuid) -> EntityOf {
+    Box::new(move |m| json(m.sessions.session(id)))
+}
+
+fn motion_entity(id: Uuid) -> EntityOf {
+    Box::new(move |m| json(m.resolutions.motion(id)))
+}
+
+fn session_issue(
+    command_id: Uuid,
+    occurred_at: DateTime<Utc>,
+    session_id: Uuid,
+    command: SessionCommand,
+) -> Issue {
+    Issue {
+        command_id,
+        occurred_at,
+        command: command.into(),
+        entity_id: session_id.to_string(),
+        entity: session_entity(session_id),
+    }
+}
+
+fn motion_issue(
+    command_id: Uuid,
+    occurred_at: DateTime<Utc>,
+    motion_id: Uuid,
+    command: SessionCommand,
+) -> Issue {
+    Issue {
+        command_id,
+        occurred_at,
+        command: command.into(),
+        entity_id: motion_id.to_string(),
+        entity: motion_entity(motion_id),
+    }
+}
+
+#[Object]
+impl SessionMutation {
+    /// Convenes a session of a body; the eligible members are frozen on
+    /// the convocation date. `sessionId` defaults to an id derived from
+    /// the command id.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
+    async fn convene_session(
+        &self,
+        ctx: &Context<'_>,
+        command_id: Option<ID>,
+        occurred_at: Option<DateTime<Utc>>,
+        session_id: Option<ID>,
+        body_id: ID,
+        convened_by_body_id: ID,
+        kind: SessionKind,
+        convened_on: NaiveDate,
+        session_date: NaiveDate,
+        place: String,
+        agenda: Vec<String>,
+        second_convocation_of: Option<ID>,
+    ) -> Result<CommandResult, ApiError> {
+        let cid = command_uuid(command_id.as_ref())?;
+        let session_id = new_id("sessionId", session_id.as_ref(), cid, "session")?;
+        bounded("place", &place, MAX_NAME)?;
+        if agenda.len() > MAX_AGENDA_ITEMS {
+            return Err(ApiError::BadInput(format!(
+                "agenda : {MAX_AGENDA_ITEMS} points au plus."
+            )));
+        }
+        for item in &agenda {
+            bounded("agenda", item, MAX_TEXT)?;
+        }
+        let command = SessionCommand::Convene {
+            session_id,
+            body_id: uuid("bodyId", &body_id)?,
+            convened_by_body_id: uuid("convenedByBodyId", &convened_by_body_id)?,
+            kind: kind.into(),
+            convened_on,
+            session_date,
+            place,
+            agenda,
+            second_convocation_of: opt_uuid("secondConvocationOf", second_convocation_of.as_ref())?,
+        };
+        let when = occurred(occurred_at, Some(convened_on));
+        issue(ctx, session_issue(cid, when, session_id, command)).await
+    }
+
+    /// Records an eligible member as present, with its delegate's name.
+    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
+    async fn record_attendance(
+        &self,
+        ctx: &Context<'_>,
+        command_id: Option<ID>,
+        occurred_at: Option<DateTime<Utc>>,
+        session_id: ID,
+        member_id: ID,
+        delegate_name: String,
+    ) -> Result<CommandResult, ApiError> {
+        let cid = command_uuid(command_id.as_ref())?;
+        let session_id = uuid("sessionId", &session_id)?;
+        bounded("delegateName", &delegate_name, MAX_NAME)?;
+        let command = SessionCommand::RecordAttendance {
+            session_id,
+            member_id: uuid("memberId", &member_id)?,
+            delegate_name,
+        };
+        let when = occurred(occurred_at, None);
+        issue(ctx, session_issue(cid, when, session_id, command)).await
+    }
+
+    /// Registers a proxy: an absent member gives its vote to a present one.
+    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
+    async fn register_proxy(
+        &self,
+        ctx: &Context<'_>,
+        command_id: Option<ID>,
+        occurred_at: Option<DateTime<Utc>>,
+        session_id: ID,
+        grantor_member_id: ID,
+        holder_member_id: ID,
+    ) -> Result<CommandResult, ApiError> {
+        let cid = command_uuid(command_id.as_ref())?;
+        let session_id = uuid("sessionId", &session_id)?;
+        let command = SessionCommand::RegisterProxy {
+            session_id,
+            grantor_member_id: uuid("grantorMemberId", &grantor_member_id)?,
+            holder_member_id: uuid("holderMemberId", &holder_member_id)?,
+        };
+        let when = occurred(occurred_at, None);
+        issue(ctx, session_issue(cid, when, session_id, command)).await
+    }
+
+    /// Opens the session: counts the quorum (a session without quorum
+    /// fails, unless it is a second convocation the statutes let
+    /// deliberate without it).
+    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
+    async fn open_session(
+        &self,
+        ctx: &Context<'_>,
+        command_id: Option<ID>,
+        session_id: ID,
+        opened_at: DateTime<Utc>,
+    ) -> Result<CommandResult, ApiError> {
+        let cid = command_uuid(command_id.as_ref())?;
+        let session_id = uuid("sessionId", &session_id)?;
+        let command = SessionCommand::Open {
+            session_id,
+            opened_at,
+        };
+        issue(ctx, session_issue(cid, opened_at, session_id, command)).await
+    }
+
+    /// Tables a motion on an agenda item (numbered from 0). `motionId`
+    /// defaults to an id derived from the command id.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
+    async fn table_motion(
+        &self,
+        ctx: &Context<'_>,
+        command_id: Option<ID>,
+        occurred_at: Option<DateTime<Utc>>,
+        session_id: ID,
+        motion_id: Option<ID>,
+        agenda_item: u32,
+        kind: MotionKind,
+        title: String,
+        text: String,
+    ) -> Result<CommandResult, ApiError> {
+        let cid = command_uuid(command_id.as_ref())?;
+        let motion_id = new_id("motionId", motion_id.as_ref(), cid, "motion")?;
+        bounded("title", &title, MAX_NAME)?;
+        bounded("text", &text, MAX_TEXT)?;
+        let command = SessionCommand::TableMotion {
+            session_id: uuid("sessionId", &session_id)?,
+            motion_id,
+            agenda_item,
+            kind: kind.into(),
+            title,
+            text,
+        };
+        let when = occurred(occurred_at, None);
+        issue(ctx, motion_issue(cid, when, motion_id, command)).await
+    }
+
+    /// Records a member's vote on an open motion, in person or through the
+    /// holder of its proxy.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
+    async fn record_vote(
+        &self,
+        ctx: &Context<'_>,
+        command_id: Option<ID>,
+        occurred_at: Option<DateTime<Utc>>,
+        session_id: ID,
+        motion_id: ID,
+        member_id: ID,
+        choice: VoteChoice,
+        proxy_holder_member_id: Option<ID>,
+    ) -> Result<CommandResult, ApiError> {
+        let cid = command_uuid(command_id.as_ref())?;
+        let motion_id = uuid("motionId", &motion_id)?;
+        let command = SessionCommand::RecordVote {
+            session_id: uuid("sessionId", &session_id)?,
+            motion_id,
+            member_id: uuid("memberId", &member_id)?,
+            choice: choice.into(),
+            proxy_holder_member_id: opt_uuid(
+                "proxyHolderMemberId",
+                proxy_holder_member_id.as_ref(),
+            )?,
+        };
+        let when = occurred(occurred_at, None);
+        issue(ctx, motion_issue(cid, when, motion_id, command)).await
+    }
+
+    /// Closes the vote on a motion: the tally decides it under the
+    /// majority the statutes require for its kind.
+    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
+    async fn close_vote(
+        &self,
+        ctx: &Context<'_>,
+        command_id: Option<ID>,
+        occurred_at: Option<DateTime<Utc>>,
+        session_id: ID,
+        motion_id: ID,
+    ) -> Result<CommandResult, ApiError> {
+        let cid = command_uuid(command_id.as_ref())?;
+        let motion_id = uuid("motionId", &motion_id)?;
+        let command = SessionCommand::CloseVote {
+            session_id: uuid("sessionId", &session_id)?,
+            motion_id,
+        };
+        let when = occurred(occurred_at, None);
+        issue(ctx, motion_issue(cid, when, motion_id, command)).await
+    }
+
+    /// Closes the session.
+    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
+    async fn close_session(
+        &self,
+        ctx: &Context<'_>,
+        command_id: Option<ID>,
+        session_id: ID,
+        closed_at: DateTime<Utc>,
+    ) -> Result<CommandResult, ApiError> {
+        let cid = command_uuid(command_id.as_ref())?;
+        let session_id = uuid("sessionId", &session_id)?;
+        let command = SessionCommand::Close {
+            session_id,
+            closed_at,
+        };
+        issue(ctx, session_issue(cid, closed_at, session_id, command)).await
+    }
+
+    /// Adjourns the session, saying why.
+    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
+    async fn adjourn_session(
+        &self,
+        ctx: &Context<'_>,
+        command_id: Option<ID>,
+        occurred_at: Option<DateTime<Utc>>,
+        session_id: ID,
+        reason: String,
+    ) -> Result<CommandResult, ApiError> {
+        let cid = command_uuid(command_id.as_ref())?;
+        let session_id = uuid("sessionId", &session_id)?;
+        bounded("reason", &reason, MAX_TEXT)?;
+        let command = SessionCommand::Adjourn { session_id, reason };
+        let when = occurred(occurred_at, None);
+        issue(ctx, session_issue(cid, when, session_id, command)).await
+    }
+}

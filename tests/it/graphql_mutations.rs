@@ -1,0 +1,495 @@
+//! The secretariat over HTTP on the real server: every mutation, read your
+//! writes, retries, domain refusals with their codes, and every mutation
+//! refused to the other roles.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::mutation_examples::MUTATIONS;
+use crate::support::{Server, create_token, graphql, http, registre, scratch, sqlite_url};
+
+/// Imports the shipped 2015 territory list with the CLI.
+pub fn import_territory(db: &Path) {
+    let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mali-admin-2015.csv");
+    let out = registre()
+        .args(["territory", "import"])
+        .arg(&csv)
+        .args(["--scheme", "ocha-pcode", "--edition", "2015"])
+        .args(["--store", &sqlite_url(db)])
+        .output()
+        .expect("run registre territory import");
+    assert!(
+        out.status.success(),
+        "territory import failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs a mutation that must succeed and returns its result object.
+pub fn ok(addr: SocketAddr, token: &str, field: &str, args: &str) -> Value {
+    let q = format!(
+        "mutation {{ {field}({args}) {{ commandId streamId alreadyApplied position entityId entity events {{ position eventType streamId }} }} }}"
+    );
+    let a = graphql(addr, token, &q);
+    let v = a.json();
+    assert!(
+        v.get("errors").is_none(),
+        "{field} failed: {} {}",
+        a.status,
+        a.body
+    );
+    v["data"][field].clone()
+}
+
+/// Runs a mutation that the domain must refuse, and returns the error code.
+fn refused(addr: SocketAddr, token: &str, field: &str, args: &str) -> String {
+    let q = format!("mutation {{ {field}({args}) {{ commandId }} }}");
+    let v = graphql(addr, token, &q).json();
+    let e = &v["errors"][0];
+    assert!(
+        e["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{field}: {v}"
+    );
+    e["extensions"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The event types of a stream, read by an auditor from the raw log.
+fn stream_types(addr: SocketAddr, auditor: &str, stream: &str) -> Vec<String> {
+    let q = format!(r#"{{ stream(id: "{stream}", first: 1000) {{ eventType }} }}"#);
+    let v = graphql(addr, auditor, &q).json();
+    v["data"]["stream"]
+        .as_array()
+        .unwrap_or_else(|| panic!("stream {stream}: {v}"))
+        .iter()
+        .map(|e| e["eventType"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn head(addr: SocketAddr, auditor: &str) -> u64 {
+    graphql(addr, auditor, "{ head }").json()["data"]["head"]
+        .as_u64()
+        .unwrap()
+}
+
+/// What every successful mutation answers: events appended, the read
+/// models at least as far as the last one, the entity as it now stands.
+fn check_written(r: &Value, event_type: &str) {
+    let events = r["events"].as_array().unwrap();
+    assert!(
+        events.iter().any(|e| e["eventType"] == event_type),
+        "expected {event_type} in {r}"
+    );
+    let last = events.last().unwrap()["position"].as_u64().unwrap();
+    assert!(r["position"].as_u64().unwrap() >= last, "{r}");
+}
+
+fn unit(code: &str) -> String {
+    format!(r#"{{scheme: "ocha-pcode", edition: "2015", code: "{code}"}}"#)
+}
+
+const SHA: &str = "4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945";
+
+#[test]
+fn a_secretariat_holds_a_congress_and_sees_each_change_at_once() {
+    let dir = scratch();
+    let db = dir.path().join("r.db");
+    import_territory(&db);
+    let sec = create_token(&db, "secretariat", "secretariat-permanent");
+    let aud = create_token(&db, "auditor", "auditeur");
+    let server = Server::start(&db);
+    let a = server.addr;
+
+    // Statutes, bodies, posts, dues.
+    let r = ok(
+        a,
+        &sec,
+        "adoptStatutes",
+        r#"statutes: {effectiveFrom: "2001-02-01"}, reference: "Statuts constitutifs""#,
+    );
+    check_written(&r, "StatutesAdopted");
+    assert_eq!(r["entity"]["version"], 1, "{r}");
+    let r = ok(
+        a,
+        &sec,
+        "establishBody",
+        r#"name: "Bureau Exécutif National", kind: ORGAN, level: NATIONAL"#,
+    );
+    check_written(&r, "BodyEstablished");
+    let ben = r["entityId"].as_str().unwrap().to_owned();
+    assert_eq!(r["entity"]["name"], "Bureau Exécutif National");
+    let r = ok(
+        a,
+        &sec,
+        "establishBody",
+        &format!(r#"name: "Congrès", kind: INSTANCE, level: NATIONAL, convenedByBodyId: "{ben}""#),
+    );
+    let congress = r["entityId"].as_str().unwrap().to_owned();
+    let r = ok(
+        a,
+        &sec,
+        "definePost",
+        &format!(r#"bodyId: "{ben}", title: "Président", seats: 1"#),
+    );
+    check_written(&r, "PostDefined");
+    let president = r["entityId"].as_str().unwrap().to_owned();
+    assert!(r["entity"]["posts"][&president].is_object(), "{r}");
+    for year in [2023, 2024] {
+        let r = ok(
+            a,
+            &sec,
+            "setDuesSchedule",
+            &format!(
+                r#"year: {year}, tiers: [{{category: "rurale", amountXof: 50000}}], dueOn: "{year}-03-31""#
+            ),
+        );
+        check_written(&r, "DuesScheduleSet");
+        assert_eq!(r["entity"]["tiers"]["rurale"], 50000, "{r}");
+    }
+
+    // Admissions and dues, each seen at once in the registers.
+    let mut members = Vec::new();
+    for (n, (code, name)) in [
+        ("ML010101", "Bangassi"),
+        ("ML010102", "Colimbine"),
+        ("ML010103", "Diamou"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let command_id = uuid::Uuid::now_v7();
+        let args = format!(
+            r#"commandId: "{command_id}", unit: {}, name: "{name}", duesCategory: "rurale", admittedOn: "2022-06-01", deliberationRef: "DCC-{n}", decisionRef: "BEN-{n}""#,
+            unit(code)
+        );
+        let r = ok(a, &sec, "admitCommune", &args);
+        check_written(&r, "CommuneAdmitted");
+        assert_eq!(r["entity"]["name"], name, "{r}");
+        let member = r["entityId"].as_str().unwrap().to_owned();
+        assert!(
+            stream_types(a, &aud, &format!("member-{member}")).contains(&"CommuneAdmitted".into())
+        );
+        // A retry with the same command id appends nothing and answers
+        // with the first call's events.
+        let again = ok(a, &sec, "admitCommune", &args);
+        assert_eq!(again["alreadyApplied"], true);
+        assert_eq!(again["events"], r["events"]);
+        for year in [2023, 2024] {
+            let r = ok(
+                a,
+                &sec,
+                "recordPayment",
+                &format!(
+                    r#"memberId: "{member}", year: {year}, amountXof: 50000, paidOn: "{year}-01-20", receiptRef: "R-{year}-{n}""#
+                ),
+            );
+            check_written(&r, "DuesPaid");
+            assert!(r["entity"].is_object(), "{r}");
+        }
+        members.push(member);
+    }
+    // A commune admitted twice: refused with its code, nothing written.
+    let before = head(a, &aud);
+    let code = refused(
+        a,
+        &sec,
+        "admitCommune",
+        &format!(
+            r#"unit: {}, name: "Bangassi", duesCategory: "rurale", admittedOn: "2022-07-01", deliberationRef: "x", decisionRef: "y""#,
+            unit("ML010101")
+        ),
+    );
+    assert_eq!(code, "COMMUNE_ALREADY_MEMBER");
+    assert_eq!(head(a, &aud), before);
+
+    // The Congress.
+    let r = ok(
+        a,
+        &sec,
+        "conveneSession",
+        &format!(
+            r#"bodyId: "{congress}", convenedByBodyId: "{ben}", kind: ORDINARY, convenedOn: "2024-02-01", sessionDate: "2024-03-01", place: "Bamako", agenda: ["Élection du Bureau Exécutif National"]"#
+        ),
+    );
+    check_written(&r, "SessionConvened");
+    let session = r["entityId"].as_str().unwrap().to_owned();
+    assert_eq!(r["entity"]["eligible"].as_array().unwrap().len(), 3, "{r}");
+    for m in &members[..2] {
+        let r = ok(
+            a,
+            &sec,
+            "recordAttendance",
+            &format!(r#"sessionId: "{session}", memberId: "{m}", delegateName: "Maire""#),
+        );
+        check_written(&r, "AttendanceRecorded");
+        assert!(r["entity"]["present"][m].is_string(), "{r}");
+    }
+    let r = ok(
+        a,
+        &sec,
+        "registerProxy",
+        &format!(
+            r#"sessionId: "{session}", grantorMemberId: "{}", holderMemberId: "{}""#,
+            members[2], members[0]
+        ),
+    );
+    check_written(&r, "ProxyRegistered");
+    let r = ok(
+        a,
+        &sec,
+        "openSession",
+        &format!(r#"sessionId: "{session}", openedAt: "2024-03-01T10:00:00Z""#),
+    );
+    check_written(&r, "SessionOpened");
+    assert!(
+        r["entity"]["openedAt"].is_string() || r["entity"]["opened_at"].is_string(),
+        "{r}"
+    );
+    let r = ok(
+        a,
+        &sec,
+        "tableMotion",
+        &format!(
+            r#"sessionId: "{session}", agendaItem: 0, kind: ELECTION, title: "Élection du président", text: "Le Congrès élit le président du BEN.""#
+        ),
+    );
+    check_written(&r, "MotionTabled");
+    let motion = r["entityId"].as_str().unwrap().to_owned();
+    assert!(r["entity"].is_object(), "{r}");
+    for (m, proxy) in [
+        (&members[0], None),
+        (&members[1], None),
+        (&members[2], Some(&members[0])),
+    ] {
+        let proxy = proxy
+            .map(|p| format!(r#", proxyHolderMemberId: "{p}""#))
+            .unwrap_or_default();
+        let r = ok(
+            a,
+            &sec,
+            "recordVote",
+            &format!(
+                r#"sessionId: "{session}", motionId: "{motion}", memberId: "{m}", choice: FOR{proxy}"#
+            ),
+        );
+        check_written(&r, "VoteRecorded");
+    }
+    // A commune that is not on the eligible list cannot vote.
+    let stranger = uuid::Uuid::now_v7();
+    let code = refused(
+        a,
+        &sec,
+        "recordVote",
+        &format!(
+            r#"sessionId: "{session}", motionId: "{motion}", memberId: "{stranger}", choice: AGAINST"#
+        ),
+    );
+    assert_eq!(code, "NOT_ELIGIBLE_TO_VOTE");
+    let r = ok(
+        a,
+        &sec,
+        "closeVote",
+        &format!(r#"sessionId: "{session}", motionId: "{motion}""#),
+    );
+    check_written(&r, "MotionAdopted");
+    let r = ok(
+        a,
+        &sec,
+        "electOfficer",
+        &format!(
+            r#"bodyId: "{ben}", postId: "{president}", memberId: "{}", holderName: "Maire de Bangassi", sessionId: "{session}", startsOn: "2024-03-01""#,
+            members[0]
+        ),
+    );
+    check_written(&r, "OfficerElected");
+    let mandate = r["entityId"].as_str().unwrap().to_owned();
+    assert!(
+        r["entity"]["mandates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["mandate_id"] == mandate.as_str()),
+        "{r}"
+    );
+    let r = ok(
+        a,
+        &sec,
+        "closeSession",
+        &format!(r#"sessionId: "{session}", closedAt: "2024-03-01T18:00:00Z""#),
+    );
+    check_written(&r, "SessionClosed");
+
+    // The minutes: drafted, signed, adopted at the next session.
+    let r = ok(
+        a,
+        &sec,
+        "draftMinutes",
+        &format!(
+            r#"sessionId: "{session}", sha256: "{SHA}", documentRef: "PV/CONGRES/2024/01", draftedOn: "2024-03-08""#
+        ),
+    );
+    check_written(&r, "MinutesDrafted");
+    let minutes = r["entityId"].as_str().unwrap().to_owned();
+    for signatory in ["PRESIDENT", "SECRETARY"] {
+        let r = ok(
+            a,
+            &sec,
+            "signMinutes",
+            &format!(
+                r#"minutesId: "{minutes}", signatory: {signatory}, signatoryName: "Signataire", signedOn: "2024-03-12""#
+            ),
+        );
+        check_written(&r, "MinutesSigned");
+    }
+    let r = ok(
+        a,
+        &sec,
+        "conveneSession",
+        &format!(
+            r#"bodyId: "{congress}", convenedByBodyId: "{ben}", kind: EXTRAORDINARY, convenedOn: "2024-03-15", sessionDate: "2024-04-01", place: "Bamako", agenda: ["Adoption du procès-verbal"]"#
+        ),
+    );
+    let next = r["entityId"].as_str().unwrap().to_owned();
+    for m in &members[..2] {
+        ok(
+            a,
+            &sec,
+            "recordAttendance",
+            &format!(r#"sessionId: "{next}", memberId: "{m}", delegateName: "Maire""#),
+        );
+    }
+    ok(
+        a,
+        &sec,
+        "openSession",
+        &format!(r#"sessionId: "{next}", openedAt: "2024-04-01T10:00:00Z""#),
+    );
+    let r = ok(
+        a,
+        &sec,
+        "adoptMinutes",
+        &format!(
+            r#"minutesId: "{minutes}", adoptedInSessionId: "{next}", adoptedOn: "2024-04-01", sha256: "{SHA}""#
+        ),
+    );
+    check_written(&r, "MinutesAdopted");
+    assert!(r["entity"].is_object(), "{r}");
+    let types = stream_types(a, &aud, &format!("minutes-{minutes}"));
+    assert_eq!(
+        types,
+        [
+            "MinutesDrafted",
+            "MinutesSigned",
+            "MinutesSigned",
+            "MinutesAdopted"
+        ]
+    );
+    // The actor recorded is the token's name and role.
+    let v = graphql(
+        a,
+        &aud,
+        &format!(r#"{{ stream(id: "minutes-{minutes}") {{ actor {{ id role }} }} }}"#),
+    )
+    .json();
+    assert_eq!(
+        v["data"]["stream"][0]["actor"],
+        serde_json::json!({"id": "secretariat-permanent", "role": "SECRETARIAT"})
+    );
+    drop(server);
+}
+
+#[test]
+fn every_mutation_is_refused_to_auditors_dashboards_and_strangers() {
+    let dir = scratch();
+    let db = dir.path().join("r.db");
+    let aud = create_token(&db, "auditor", "auditeur");
+    let dash = create_token(&db, "dashboard", "tableau");
+    let server = Server::start(&db);
+    let a = server.addr;
+    let before = head(a, &aud);
+    for (field, query) in MUTATIONS {
+        for token in [&aud, &dash] {
+            let v = graphql(a, token, query).json();
+            assert_eq!(
+                v["errors"][0]["extensions"]["code"], "FORBIDDEN",
+                "{field}: {v}"
+            );
+            assert!(
+                v["data"].is_null() || v["data"][field].is_null(),
+                "{field}: {v}"
+            );
+        }
+        // No token: 401, nothing executed.
+        let body = serde_json::json!({ "query": query }).to_string();
+        let r = http(
+            a,
+            "POST",
+            "/graphql",
+            &[("Content-Type", "application/json")],
+            body.as_bytes(),
+        );
+        assert_eq!(r.status, 401, "{field}: {}", r.body);
+        // Mutations never run over GET, whoever asks.
+        let path = format!("/graphql?query={}", urlencode(query));
+        let auth = format!("Bearer {aud}");
+        let r = http(a, "GET", &path, &[("Authorization", &auth)], b"");
+        assert_eq!(r.status, 405, "{field}: {}", r.body);
+    }
+    assert_eq!(head(a, &aud), before, "a refused mutation wrote something");
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[test]
+fn oversized_or_malformed_inputs_are_refused_before_the_domain() {
+    let dir = scratch();
+    let db = dir.path().join("r.db");
+    let sec = create_token(&db, "secretariat", "secretariat-permanent");
+    let aud = create_token(&db, "auditor", "auditeur");
+    let server = Server::start(&db);
+    let a = server.addr;
+    let before = head(a, &aud);
+    let long = "x".repeat(201);
+    let cases = [
+        (
+            "admitCommune",
+            format!(
+                r#"unit: {}, name: "{long}", duesCategory: "rurale", admittedOn: "2022-06-01", deliberationRef: "d", decisionRef: "b""#,
+                unit("ML010101")
+            ),
+        ),
+        (
+            "recordPayment",
+            r#"memberId: "not-a-uuid", year: 2024, amountXof: 1, paidOn: "2024-01-01", receiptRef: "r""#.into(),
+        ),
+        (
+            "conveneSession",
+            format!(
+                r#"bodyId: "{u}", convenedByBodyId: "{u}", kind: ORDINARY, convenedOn: "2024-02-01", sessionDate: "2024-03-01", place: "p", agenda: [{items}]"#,
+                u = uuid::Uuid::now_v7(),
+                items = vec!["\"point\""; 51].join(", ")
+            ),
+        ),
+        (
+            "setDuesSchedule",
+            r#"commandId: "123", year: 2024, tiers: [], dueOn: "2024-03-31""#.into(),
+        ),
+    ];
+    for (field, args) in cases {
+        assert_eq!(refused(a, &sec, field, &args), "BAD_USER_INPUT", "{field}");
+    }
+    assert_eq!(head(a, &aud), before);
+}
