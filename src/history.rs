@@ -390,6 +390,10 @@ pub async fn generate(
                     },
                     "opening",
                 )?;
+                // A small body may miss its quorum: the session ends there,
+                // as the domain decided.
+                let quorum_failed = d.events.iter().any(|e| e.event_type() == "QuorumFailed");
+                let motions = if quorum_failed { 0 } else { motions };
                 for item in 0..motions {
                     let motion_id = uuid();
                     d.run(
@@ -432,14 +436,16 @@ pub async fn generate(
                         "vote closing",
                     )?;
                 }
-                d.run(
-                    &ctx,
-                    SessionCommand::Close {
-                        session_id,
-                        closed_at: at(session_day, 17),
-                    },
-                    "closing",
-                )?;
+                if !quorum_failed {
+                    d.run(
+                        &ctx,
+                        SessionCommand::Close {
+                            session_id,
+                            closed_at: at(session_day, 17),
+                        },
+                        "closing",
+                    )?;
+                }
                 let session_stream = stream(streams::session(session_id))?;
                 if d.events.len() > crate::store::MAX_EVENTS_PER_APPEND {
                     // Larger than one append may carry: write in parts.
@@ -466,7 +472,7 @@ pub async fn generate(
                     })
                     .await?;
                 }
-                if national_congress {
+                if national_congress && !quorum_failed {
                     // Its minutes: drafted, signed by the president and the
                     // secretary (the session must be on the log first).
                     w.flush().await?;
