@@ -31,8 +31,8 @@ use server::{Server, StorePaths};
 /// The default dashboard query: what the read models serve today (the
 /// head and the ten latest events); pass `--dashboard-query` for more.
 const DASHBOARD_QUERY: &str =
-    "{ head events(first: 10) { position eventType recordedAt streamId } }";
-/// The default single-entity lookup: one member's history.
+    "{ head events(first: 10) { events { position eventType recordedAt streamId } nextFrom } }";
+/// The default single-entity lookup: one event and a stream's history.
 const LOOKUP_QUERY: &str = "{ event(position: 1000) { position eventType payload } stream(id: \"statutes\", first: 20) { revision eventType occurredAt } }";
 
 #[derive(Args)]
