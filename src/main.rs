@@ -56,7 +56,7 @@ enum Command {
     Export(cli::export::ExportArgs),
     /// The audit key and signed tree heads.
     Audit(cli::audit::AuditArgs),
-    /// Measure append rates and this disk's fsync floor.
+    /// Benchmarks: append, replay, start-up, GraphQL and size (see BENCHMARKS.md).
     Bench(cli::bench::BenchArgs),
     /// Manage territorial reference lists.
     Territory(cli::territory::TerritoryArgs),

@@ -2,7 +2,16 @@
 //!
 //! Every figure is printed by this command, never asserted by a timed test.
 //! Each case runs a fixed amount of work on a fresh store in a temporary
-//! directory (beside `--dir`, so it measures that disk).
+//! directory (beside `--dir`, so it measures that disk). `bench all` runs
+//! every case on one generated history (1,000,000 events by default).
+//!
+//! ## Layout
+//! - this file: the subcommands, the append cases, replay and size.
+//! - [`http`]: a minimal keep-alive HTTP/1.1 client.
+//! - [`server`]: start-up and GraphQL load against a spawned `registre serve`.
+
+mod http;
+mod server;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -10,9 +19,21 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use registre::commands::CommandHandler;
 use registre::store::sqlite::SqliteStore;
-use registre::store::{AppendRequest, EventStore, ExpectedState};
+use registre::store::{AppendRequest, EventStore, ExpectedState, MAX_READ_BATCH};
+use registre_domain::member::MemberCommand;
+use registre_projections::{ReadModel, ReadModels};
 use registre_schema::{Actor, CommandMeta, EventData, Role, StreamId};
+
+use server::{Server, StorePaths};
+
+/// The default dashboard query: what the read models serve today (the
+/// head and the ten latest events); pass `--dashboard-query` for more.
+const DASHBOARD_QUERY: &str =
+    "{ head events(first: 10) { events { position eventType recordedAt streamId } nextFrom } }";
+/// The default single-entity lookup: one event and a stream's history.
+const LOOKUP_QUERY: &str = "{ event(position: 1000) { position eventType payload } stream(id: \"statutes\", first: 20) { revision eventType occurredAt } }";
 
 #[derive(Args)]
 pub struct BenchArgs {
@@ -21,6 +42,28 @@ pub struct BenchArgs {
     /// Directory for the temporary stores (the disk being measured).
     #[arg(long, global = true, default_value = ".")]
     pub dir: PathBuf,
+}
+
+#[derive(Args, Clone)]
+pub struct GraphqlArgs {
+    /// Concurrent keep-alive connections.
+    #[arg(long, default_value_t = 32)]
+    pub connections: usize,
+    /// Requests per query (at most).
+    #[arg(long, default_value_t = 50_000)]
+    pub requests: usize,
+    /// Seconds per query (at most).
+    #[arg(long, default_value_t = 20)]
+    pub seconds: u64,
+    /// The dashboard query.
+    #[arg(long, default_value = DASHBOARD_QUERY)]
+    pub dashboard_query: String,
+    /// The single-entity lookup with history.
+    #[arg(long, default_value = LOOKUP_QUERY)]
+    pub lookup_query: String,
+    /// A mutation to measure (the schema has none yet).
+    #[arg(long)]
+    pub mutation: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -38,6 +81,54 @@ pub enum BenchWhat {
         #[arg(long, value_delimiter = ',', default_value = "1,8,64")]
         writers: Vec<usize>,
     },
+    /// Durable appends of real domain commands (dues payments) through the
+    /// command handler, with 1, 8 and 64 concurrent writers.
+    Commands {
+        /// Commands per case (shared among the writers).
+        #[arg(long, default_value_t = 10_000)]
+        commands: usize,
+        #[arg(long, value_delimiter = ',', default_value = "1,8,64")]
+        writers: Vec<usize>,
+    },
+    /// Generate a history and report its speed and size on disk.
+    History {
+        #[arg(long, default_value_t = 1_000_000)]
+        events: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Generate a history, then rebuild every read model from it: events/s,
+    /// peak memory, memory per million events.
+    Replay {
+        #[arg(long, default_value_t = 1_000_000)]
+        events: usize,
+    },
+    /// Generate a history, then time `registre serve` to `/readyz`
+    /// without and with saved read models.
+    Startup {
+        #[arg(long, default_value_t = 1_000_000)]
+        events: usize,
+    },
+    /// Generate a history, start the server and load its GraphQL API.
+    Graphql {
+        #[arg(long, default_value_t = 1_000_000)]
+        events: usize,
+        #[command(flatten)]
+        load: GraphqlArgs,
+    },
+    /// Every case, on one history.
+    All {
+        #[arg(long, default_value_t = 1_000_000)]
+        events: usize,
+        /// Commands per durable-append case.
+        #[arg(long, default_value_t = 10_000)]
+        commands: usize,
+        /// Appends per raw-append case.
+        #[arg(long, default_value_t = 20_000)]
+        appends: usize,
+        #[command(flatten)]
+        load: GraphqlArgs,
+    },
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -45,26 +136,339 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         .prefix("registre-bench-")
         .tempdir_in(&args.dir)
         .with_context(|| format!("cannot create a directory in {}", args.dir.display()))?;
+    let d = dir.path();
     match args.what {
         BenchWhat::Append {
             appends,
             events_per_append,
             writers,
+        } => append_cases(d, appends, events_per_append, &writers).await?,
+        BenchWhat::Commands { commands, writers } => command_cases(d, commands, &writers).await?,
+        BenchWhat::History { events, seed } => {
+            history(d, events, seed).await?;
+        }
+        BenchWhat::Replay { events } => {
+            let db = history(d, events, 1).await?;
+            replay(&db).await?;
+        }
+        BenchWhat::Startup { events } => {
+            let db = history(d, events, 1).await?;
+            drop(startup(d, &db).await?);
+        }
+        BenchWhat::Graphql { events, load } => {
+            let db = history(d, events, 1).await?;
+            let token = issue_token(&db).await?;
+            let paths = StorePaths::beside(&db);
+            let (server, _) = Server::start(&paths, &d.join("serve.log")).await?;
+            graphql(&server, &token, &load).await?;
+        }
+        BenchWhat::All {
+            events,
+            commands,
+            appends,
+            load,
         } => {
-            let rate = fsync_rate(dir.path())?;
-            println!("disk: {rate:.0} fsyncs/s (4 KiB write + fdatasync, one thread)");
-            println!(
-                "raw append, {events_per_append} event(s) per append, {appends} appends per case (sqlite store):"
-            );
-            for (i, w) in writers.into_iter().enumerate() {
-                let path = dir.path().join(format!("append-{i}.db"));
-                let store: Arc<dyn EventStore> = Arc::new(SqliteStore::open(&path).await?);
-                let r = raw_append(store, w.max(1), appends, events_per_append).await?;
-                println!("  {r}");
-            }
+            let started = Instant::now();
+            print_machine();
+            append_cases(d, appends, 1, &[1, 8, 64]).await?;
+            command_cases(d, commands, &[1, 8, 64]).await?;
+            let db = history(d, events, 1).await?;
+            replay(&db).await?;
+            let token = issue_token(&db).await?;
+            let server = startup(d, &db).await?;
+            graphql(&server, &token, &load).await?;
+            drop(server);
+            println!("all cases in {:.0} s", started.elapsed().as_secs_f64());
         }
     }
     Ok(())
+}
+
+fn print_machine() {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| proc_kb(&m, "MemTotal:"))
+        .unwrap_or(0);
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "machine: {cores} cores, {:.1} GiB memory, load average {}",
+        mem as f64 / 1024.0 / 1024.0,
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+}
+
+async fn append_cases(
+    dir: &Path,
+    appends: usize,
+    events_per_append: usize,
+    writers: &[usize],
+) -> anyhow::Result<()> {
+    let rate = fsync_rate(dir)?;
+    println!("disk: {rate:.0} fsyncs/s (4 KiB write + fdatasync, one thread)");
+    println!(
+        "raw append, {events_per_append} event(s) per append, {appends} appends per case (sqlite store):"
+    );
+    for (i, w) in writers.iter().enumerate() {
+        let path = dir.join(format!("append-{i}.db"));
+        let store: Arc<dyn EventStore> = Arc::new(SqliteStore::open(&path).await?);
+        let r = raw_append(store, (*w).max(1), appends, events_per_append).await?;
+        println!("  {r}");
+    }
+    Ok(())
+}
+
+/// Durable appends through the command handler: each writer records dues
+/// payments for its own share of the members, one command at a time.
+async fn command_cases(dir: &Path, commands: usize, writers: &[usize]) -> anyhow::Result<()> {
+    let path = dir.join("commands.db");
+    let store: Arc<dyn EventStore> = Arc::new(SqliteStore::open(&path).await?);
+    let handler = Arc::new(CommandHandler::new(store));
+    let t = Instant::now();
+    let seeded = registre::demo::seed(
+        &handler,
+        7,
+        registre::demo::DemoSize {
+            communes: 701,
+            years: 2,
+        },
+    )
+    .await?;
+    println!(
+        "command handler: seeded the demo ({} commands, {} events) in {:.1} s",
+        seeded.commands,
+        seeded.events,
+        t.elapsed().as_secs_f64()
+    );
+    let mut members: Vec<uuid::Uuid> = handler
+        .with_view(|v| {
+            v.members
+                .iter()
+                .filter(|(_, m)| m.status.is_member())
+                .map(|(id, _)| *id)
+                .collect()
+        })
+        .await?;
+    members.sort();
+    println!(
+        "durable append through the command handler (recordPayment), {commands} commands per case:"
+    );
+    for (case, &writers) in writers.iter().enumerate() {
+        let writers = writers.clamp(1, members.len().max(1));
+        let per_writer = commands.div_ceil(writers);
+        let start = Instant::now();
+        let mut tasks = Vec::new();
+        for w in 0..writers {
+            let mine: Vec<uuid::Uuid> = members.iter().skip(w).step_by(writers).copied().collect();
+            let handler = handler.clone();
+            tasks.push(tokio::spawn(async move {
+                let actor = Actor {
+                    id: "secretariat-permanent".into(),
+                    role: Role::Secretariat,
+                };
+                let mut latencies = Vec::with_capacity(per_writer);
+                let mut events = 0usize;
+                let paid_on = chrono::NaiveDate::from_ymd_opt(2024, 5, 2).expect("valid date");
+                let when = chrono::DateTime::from_naive_utc_and_offset(
+                    paid_on.and_hms_opt(10, 0, 0).expect("valid time"),
+                    chrono::Utc,
+                );
+                for n in 0..per_writer {
+                    let command = MemberCommand::RecordPayment {
+                        member_id: mine[n % mine.len()],
+                        year: 2024,
+                        amount_xof: 1_000,
+                        paid_on,
+                        receipt_ref: format!("B-{case}-{w}-{n}"),
+                    };
+                    let t = Instant::now();
+                    let outcome = handler
+                        .handle(CommandMeta::new(actor.clone()), when, command)
+                        .await?;
+                    latencies.push(t.elapsed());
+                    events += outcome.appended;
+                }
+                anyhow::Ok((latencies, events))
+            }));
+        }
+        let mut latencies = Vec::new();
+        let mut events = 0;
+        for t in tasks {
+            let (l, e) = t.await??;
+            latencies.extend(l);
+            events += e;
+        }
+        let f = Figures {
+            label: format!("{writers} writer{}", if writers == 1 { "" } else { "s" }),
+            commands: latencies.len(),
+            events,
+            elapsed: start.elapsed(),
+            latencies,
+        };
+        println!("  {f}");
+    }
+    Ok(())
+}
+
+/// Generates a history of `events` events into `dir/history.db`; prints
+/// its speed and size on disk.
+async fn history(dir: &Path, events: usize, seed: u64) -> anyhow::Result<PathBuf> {
+    let db = dir.join("history.db");
+    let store: Arc<dyn EventStore> = Arc::new(SqliteStore::open(&db).await?);
+    let handler = CommandHandler::new(store.clone());
+    let t = Instant::now();
+    let r = registre::history::generate(&handler, seed, events).await?;
+    let secs = t.elapsed().as_secs_f64();
+    drop(handler);
+    drop(store);
+    println!(
+        "history: {} events ({} commands through the handler, {} raw appends, years to {}) in {secs:.1} s, {:.0} events/s",
+        r.events,
+        r.commands,
+        r.appends,
+        r.last_year,
+        r.events as f64 / secs
+    );
+    let size = |p: PathBuf| std::fs::metadata(p).map_or(0, |m| m.len());
+    let db_bytes = size(db.clone());
+    let wal = size(PathBuf::from(format!("{}-wal", db.display())));
+    println!(
+        "size: {:.1} MB database + {:.1} MB WAL = {:.0} bytes per event",
+        db_bytes as f64 / 1e6,
+        wal as f64 / 1e6,
+        (db_bytes + wal) as f64 / r.events.max(1) as f64
+    );
+    Ok(db)
+}
+
+fn proc_kb(text: &str, key: &str) -> Option<u64> {
+    text.lines()
+        .find(|l| l.starts_with(key))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+}
+
+fn status_kb(key: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| proc_kb(&s, key))
+        .unwrap_or(0)
+}
+
+/// Rebuilds every read model from the log: speed, peak memory, and the
+/// resident memory the models hold.
+async fn replay(db: &Path) -> anyhow::Result<()> {
+    let store: Arc<dyn EventStore> = Arc::new(SqliteStore::open(db).await?);
+    // Reset the peak so it is this replay's (Linux: 5 clears VmHWM).
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let rss_before = status_kb("VmRSS:");
+    let started = Instant::now();
+    let mut fold = Duration::ZERO;
+    let mut models = ReadModels::default();
+    let mut events = 0u64;
+    let mut next = 1;
+    loop {
+        let batch = store.read_all(next, MAX_READ_BATCH).await?;
+        if batch.is_empty() {
+            break;
+        }
+        let t = Instant::now();
+        for e in &batch {
+            models.apply(e)?;
+            next = e.position + 1;
+        }
+        events += batch.len() as u64;
+        fold += t.elapsed();
+    }
+    let elapsed = started.elapsed();
+    let peak = status_kb("VmHWM:");
+    let rss_after = status_kb("VmRSS:");
+    let held = rss_after.saturating_sub(rss_before);
+    println!(
+        "replay: {events} events in {:.2} s, {:.0} events/s (folding alone {:.0} events/s); peak RSS {:.0} MB",
+        elapsed.as_secs_f64(),
+        events as f64 / elapsed.as_secs_f64(),
+        events as f64 / fold.as_secs_f64().max(1e-9),
+        peak as f64 / 1024.0
+    );
+    println!(
+        "read models: {:.0} MB resident after the replay, {:.0} MB per million events",
+        held as f64 / 1024.0,
+        held as f64 / 1024.0 / (events.max(1) as f64 / 1e6)
+    );
+    drop(models);
+    Ok(())
+}
+
+async fn issue_token(db: &Path) -> anyhow::Result<String> {
+    let store = SqliteStore::open(db).await?;
+    let (secret, _) = registre::auth::issue_token(
+        &store,
+        "bench",
+        Role::Secretariat,
+        registre::auth::operator(),
+    )
+    .await?;
+    Ok(secret.expose().to_string())
+}
+
+/// Time to `/readyz`: first with no saved read models (and a fresh audit
+/// trail over the whole log), then, after a clean stop that saves them,
+/// with saved read models. Returns the second server, still running.
+async fn startup(dir: &Path, db: &Path) -> anyhow::Result<Server> {
+    let paths = StorePaths::beside(db);
+    let (mut first, cold) = Server::start(&paths, &dir.join("serve-1.log")).await?;
+    println!(
+        "start-up to /readyz without saved read models: {:.2} s",
+        cold.as_secs_f64()
+    );
+    first.stop()?;
+    let (second, warm) = Server::start(&paths, &dir.join("serve-2.log")).await?;
+    println!(
+        "start-up to /readyz with saved read models: {:.2} s",
+        warm.as_secs_f64()
+    );
+    Ok(second)
+}
+
+async fn graphql(server: &Server, token: &str, a: &GraphqlArgs) -> anyhow::Result<()> {
+    let limit = Duration::from_secs(a.seconds);
+    println!(
+        "GraphQL over loopback, {} connections, at most {} requests or {} s per query:",
+        a.connections, a.requests, a.seconds
+    );
+    let mut cases = vec![
+        ("dashboard", a.dashboard_query.clone()),
+        ("lookup", a.lookup_query.clone()),
+    ];
+    match &a.mutation {
+        Some(m) => cases.push(("mutation", m.clone())),
+        None => println!("  (no mutation measured: the schema has none yet; pass --mutation)"),
+    }
+    for (label, query) in cases {
+        let r = server::load(
+            server.addr,
+            token,
+            label,
+            &query,
+            a.connections,
+            a.requests,
+            limit,
+        )
+        .await?;
+        println!("  {r}");
+    }
+    Ok(())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted
+        .get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or_default()
 }
 
 /// The floor under every durable append: how often this disk completes a
