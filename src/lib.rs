@@ -35,6 +35,7 @@ pub mod demo;
 pub mod graphql;
 pub mod metrics;
 pub mod projection;
+pub mod registers;
 pub mod server;
 pub mod store;
 pub mod territory_csv;

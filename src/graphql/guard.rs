@@ -53,6 +53,12 @@ pub const POLICY: &[(RootKind, &str, Permission)] = &[
     (RootKind::Query, "events", Permission::ReadEvents),
     (RootKind::Query, "event", Permission::ReadEvents),
     (RootKind::Query, "stream", Permission::ReadEvents),
+    (RootKind::Query, "treeHead", Permission::ReadEvents),
+    (RootKind::Query, "publicKey", Permission::ReadEvents),
+    (RootKind::Query, "inclusionProof", Permission::ReadEvents),
+    (RootKind::Query, "consistencyProof", Permission::ReadEvents),
+    (RootKind::Query, "asOf", Permission::ReadModels),
+    (RootKind::Query, "diff", Permission::ReadModels),
     (RootKind::Subscription, "events", Permission::ReadEvents),
 ];
 

@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use async_graphql::{EmptyMutation, MergedObject, MergedSubscription, Schema};
 
+use super::as_of::AsOfQuery;
+use super::audit::AuditQuery;
 use super::errors::MaskErrors;
 use super::events::{EventQuery, EventSubscription};
 use registre_projections::ReadModels;
@@ -15,6 +17,7 @@ use crate::audit::AuditTrail;
 use crate::auth::TokenRegistry;
 use crate::commands::CommandHandler;
 use crate::projection::Projector;
+use crate::projection::as_of::AsOfService;
 use crate::store::EventStore;
 
 /// Deepest selection accepted.
@@ -29,7 +32,7 @@ pub const MAX_RECURSIVE_DEPTH: usize = 32;
 pub const MAX_DIRECTIVES: usize = 10;
 
 #[derive(MergedObject, Default)]
-pub struct Query(EventQuery);
+pub struct Query(EventQuery, AuditQuery, AsOfQuery);
 
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(EventSubscription);
@@ -56,6 +59,7 @@ pub struct SchemaDeps {
     pub read_models: Option<Projector<ReadModels>>,
     pub trail: Option<AuditTrail>,
     pub commands: Option<Arc<CommandHandler>>,
+    pub as_of: Option<AsOfService>,
 }
 
 impl SchemaDeps {
@@ -66,6 +70,7 @@ impl SchemaDeps {
             read_models: None,
             trail: None,
             commands: None,
+            as_of: None,
         }
     }
 }
@@ -81,6 +86,9 @@ pub fn build_schema(deps: SchemaDeps) -> RegistreSchema {
     }
     if let Some(c) = deps.commands {
         b = b.data(c);
+    }
+    if let Some(a) = deps.as_of {
+        b = b.data(a);
     }
     b.finish()
 }
