@@ -36,6 +36,7 @@ pub mod graphql;
 pub mod history;
 pub mod metrics;
 pub mod projection;
+pub mod registers;
 pub mod server;
 pub mod store;
 pub mod territory_csv;

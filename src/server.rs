@@ -29,6 +29,7 @@ use crate::commands::CommandHandler;
 use crate::graphql::{self, GraphqlState, SchemaDeps};
 use crate::metrics::{InstrumentedStore, Metrics};
 use crate::projection::Projector;
+use crate::projection::as_of::{self, AsOfService};
 use crate::store::{EventStore, StoreError};
 
 /// What every handler can reach.
@@ -42,6 +43,8 @@ pub struct AppState {
     /// The read models, kept up to date with the log (none in tools that
     /// serve the store alone).
     pub read_models: Option<Projector<ReadModels>>,
+    /// Past states of the read models.
+    pub as_of: AsOfService,
 }
 
 impl AppState {
@@ -52,18 +55,35 @@ impl AppState {
         read_models: Option<Projector<ReadModels>>,
         trail: Option<AuditTrail>,
     ) -> Result<(AppState, JoinHandle<()>), StoreError> {
+        Self::start_in(store, read_models, trail, None).await
+    }
+
+    /// Like [`start`](Self::start), keeping the as-of checkpoints under
+    /// `state_dir` (none: in memory only).
+    pub async fn start_in(
+        store: Arc<dyn EventStore>,
+        read_models: Option<Projector<ReadModels>>,
+        trail: Option<AuditTrail>,
+        state_dir: Option<&std::path::Path>,
+    ) -> Result<(AppState, JoinHandle<()>), StoreError> {
         let metrics = Metrics::new();
         let store = InstrumentedStore::wrap(store, metrics.clone());
         let (registry, follower) = TokenRegistry::start(store.clone()).await?;
         // Commands go through the instrumented store so appends and
         // conflicts are counted.
         let commands = Arc::new(CommandHandler::new(store.clone()));
+        let as_of = AsOfService::new(
+            store.clone(),
+            state_dir.map(AsOfService::dir_in),
+            as_of::DEFAULT_INTERVAL,
+        );
         let schema = graphql::build_schema(SchemaDeps {
             store: store.clone(),
             registry: registry.clone(),
             read_models: read_models.clone(),
             trail,
             commands: Some(commands),
+            as_of: Some(as_of.clone()),
         });
         Ok((
             AppState {
@@ -72,6 +92,7 @@ impl AppState {
                 registry,
                 schema,
                 read_models,
+                as_of,
             },
             follower,
         ))

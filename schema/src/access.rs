@@ -7,6 +7,7 @@
 //! trail. Only the SHA-256 of a secret is ever recorded, never the secret.
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -39,7 +40,7 @@ pub fn token_stream(name: &str) -> Result<StreamId, InvalidStreamId> {
 }
 
 /// A bearer token was issued.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AccessTokenIssued {
     /// Identifies this issuance (a name may be reused after a revocation).
     pub token_id: Uuid,
@@ -53,7 +54,7 @@ pub struct AccessTokenIssued {
 }
 
 /// A bearer token was revoked; requests carrying it are refused from then on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AccessTokenRevoked {
     pub token_id: Uuid,
     pub reason: String,

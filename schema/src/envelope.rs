@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -100,7 +101,7 @@ impl<'de> Deserialize<'de> for StreamId {
 }
 
 /// The role under which an actor acted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// The Secrétariat permanent: issues every command.
@@ -147,7 +148,7 @@ impl FromStr for Role {
 }
 
 /// Who issued a command: a token's name (or an operator's name) and role.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub struct Actor {
     pub id: String,
     pub role: Role,
@@ -221,10 +222,12 @@ impl EventData {
 }
 
 /// An event as it stands in the log.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RecordedEvent {
     pub position: Position,
     pub id: Uuid,
+    /// `category-rest`, at most 200 bytes.
+    #[schemars(with = "String")]
     pub stream_id: StreamId,
     pub revision: Revision,
     pub event_type: String,

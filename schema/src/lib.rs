@@ -9,6 +9,8 @@
 //! - [`events`]: every domain event type, gathered in [`DomainEvent`].
 //! - [`access`]: access tokens (issued, revoked), recorded in their own
 //!   streams, outside the governance domain.
+//! - [`json_schema`]: the JSON Schema of every event type and version and
+//!   of the envelope, committed in `schema/events/` for outside auditors.
 //! - [`upcast`]: the step between an event's stored form (type + schema version
 //!   + JSON payload) and its current form, so old events stay readable.
 //!
@@ -18,6 +20,7 @@
 pub mod access;
 pub mod envelope;
 pub mod events;
+pub mod json_schema;
 pub mod upcast;
 
 pub use envelope::{

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use registre::projection::load_saved;
 use registre::store::{EventStore, MAX_READ_BATCH};
@@ -33,35 +32,11 @@ pub struct ReplayArgs {
     pub check: bool,
 }
 
-/// Where a replay stops by date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AsOf {
-    /// Events recorded before this instant (the day after a bare date).
-    Before(DateTime<Utc>),
-    /// Events recorded at or before this instant.
-    AtOrBefore(DateTime<Utc>),
-}
-
-impl AsOf {
-    fn includes(self, t: DateTime<Utc>) -> bool {
-        match self {
-            AsOf::Before(b) => t < b,
-            AsOf::AtOrBefore(b) => t <= b,
-        }
-    }
-}
+/// Where a replay stops by date: the same reading as the API's `asOf`.
+pub use registre::projection::as_of::AsOfDate as AsOf;
 
 fn parse_as_of(s: &str) -> Result<AsOf, String> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(AsOf::AtOrBefore(t.with_timezone(&Utc)));
-    }
-    let day = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| format!("{s:?} is not an RFC 3339 date or date-time"))?;
-    let next = day
-        .succ_opt()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .ok_or("date out of range")?;
-    Ok(AsOf::Before(next.and_utc()))
+    AsOf::parse(s)
 }
 
 /// The result of a replay.
@@ -176,6 +151,7 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{DateTime, Utc};
 
     #[test]
     fn as_of_takes_a_whole_day_or_an_instant() {

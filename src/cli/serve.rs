@@ -52,11 +52,35 @@ pub async fn run(
     )
     .await
     .context("starting the read models")?;
-    let (state, follower) = AppState::start(store, Some(read_models.clone()), Some(trail))
-        .await
-        .context("loading the access tokens")?;
+    let (state, follower) = AppState::start_in(
+        store.clone(),
+        Some(read_models.clone()),
+        Some(trail),
+        Some(&state_dir),
+    )
+    .await
+    .context("loading the access tokens")?;
+    // As-of checkpoints are written in the background, so that a query
+    // replays at most one interval even on a long log.
+    let checkpoints = tokio::spawn({
+        let as_of = state.as_of.clone();
+        async move {
+            loop {
+                match store.head().await {
+                    Ok(head) => {
+                        if let Err(e) = as_of.checkpoint_to(head).await {
+                            tracing::warn!(error = %e, "as-of checkpoints not written");
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "as-of checkpoints: no head"),
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            }
+        }
+    });
     server::serve(state, listener, shutdown_signal()).await?;
     follower.abort();
+    checkpoints.abort();
     trail_task.stop().await;
     if let Err(e) = save_now(&read_models, &state_dir).await {
         tracing::warn!(error = %e, "could not save the read models on shutdown");

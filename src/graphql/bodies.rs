@@ -1,7 +1,7 @@
 //! Bodies: each instance and organ, its posts, who holds them on a date,
 //! and the history of its mandates.
 
-use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
 use chrono::NaiveDate;
 use registre_projections::bodies::{BodyFilter, BodyRecord, MandateRecord};
 
@@ -11,33 +11,11 @@ use super::read_models::{
     Conn, Correction, Page, corrections, id, models, not_found, page_cost, short, today, uuid,
 };
 
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(name = "BodyKind", remote = "registre_schema::events::BodyKind")]
-pub enum GqlBodyKind {
-    Instance,
-    Organ,
-}
+use super::domain_enums::BodyKind as GqlBodyKind;
 
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(name = "BodyLevel", remote = "registre_schema::events::BodyLevel")]
-pub enum GqlBodyLevel {
-    National,
-    Regional,
-    Cercle,
-}
+use super::domain_enums::BodyLevel as GqlBodyLevel;
 
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(
-    name = "MandateEndReason",
-    remote = "registre_schema::events::MandateEndReason"
-)]
-pub enum GqlMandateEndReason {
-    Term,
-    Resignation,
-    LossOfCommunalMandate,
-    Death,
-    Removal,
-}
+use super::domain_enums::MandateEndReason as GqlMandateEndReason;
 
 /// A mandate: a member's representative in a post.
 #[derive(SimpleObject)]

@@ -23,12 +23,7 @@ pub enum GqlMinutesStatus {
     Signed,
 }
 
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(name = "Signatory", remote = "registre_schema::events::Signatory")]
-pub enum GqlSignatory {
-    President,
-    Secretary,
-}
+use super::domain_enums::Signatory as GqlSignatory;
 
 #[derive(SimpleObject)]
 pub struct Draft {

@@ -5,6 +5,9 @@
 //! - [`guard`]: roles, the permission table every root field is listed in,
 //!   and the guard and `authorize` helper resolvers use.
 //! - [`errors`]: errors with a code shown to clients; masking of the rest.
+//! - [`as_of`]: the registers at a past point, and what changed between
+//!   two dates.
+//! - [`audit`]: the audit tree head, public key and proofs.
 //! - [`events`]: raw log queries and the live event feed.
 //! - [`read_models`]: what read-model queries share (minimum position,
 //!   connections, cursors); one file per register: [`membership`],
@@ -18,6 +21,8 @@
 //! API boundary: resolvers read the store and read models or hand commands
 //! to the domain; nothing here decides anything.
 
+pub mod as_of;
+pub mod audit;
 pub mod bodies;
 pub mod domain_enums;
 pub mod dues;

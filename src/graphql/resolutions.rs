@@ -11,15 +11,7 @@ use super::read_models::{
     Conn, Correction, Page, corrections, date_key, id, models, not_found, page_cost, uuid,
 };
 
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(name = "MotionKind", remote = "registre_schema::events::MotionKind")]
-pub enum GqlMotionKind {
-    Ordinary,
-    Election,
-    Exclusion,
-    StatuteAmendment,
-    Dissolution,
-}
+use super::domain_enums::MotionKind as GqlMotionKind;
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(
@@ -32,13 +24,7 @@ pub enum GqlMotionResult {
     Rejected,
 }
 
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(name = "Majority", remote = "registre_schema::events::Majority")]
-pub enum GqlMajority {
-    Simple,
-    Absolute,
-    TwoThirds,
-}
+use super::domain_enums::Majority as GqlMajority;
 
 /// The count closing a vote.
 #[derive(SimpleObject)]

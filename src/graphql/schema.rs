@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 
+use super::as_of::AsOfQuery;
+use super::audit::AuditQuery;
 use super::bodies::BodiesQuery;
 use super::dues::DuesQuery;
 use super::errors::MaskErrors;
@@ -27,6 +29,7 @@ use crate::audit::AuditTrail;
 use crate::auth::TokenRegistry;
 use crate::commands::CommandHandler;
 use crate::projection::Projector;
+use crate::projection::as_of::AsOfService;
 use crate::store::EventStore;
 
 /// Deepest selection accepted.
@@ -51,6 +54,8 @@ pub struct Query(
     MinutesQuery,
     IndicatorsQuery,
     TimelineQuery,
+    AuditQuery,
+    AsOfQuery,
 );
 
 /// One mutation per domain command, for the secretariat.
@@ -94,6 +99,7 @@ pub struct SchemaDeps {
     pub read_models: Option<Projector<ReadModels>>,
     pub trail: Option<AuditTrail>,
     pub commands: Option<Arc<CommandHandler>>,
+    pub as_of: Option<AsOfService>,
 }
 
 impl SchemaDeps {
@@ -104,6 +110,7 @@ impl SchemaDeps {
             read_models: None,
             trail: None,
             commands: None,
+            as_of: None,
         }
     }
 }
@@ -119,6 +126,9 @@ pub fn build_schema(deps: SchemaDeps) -> RegistreSchema {
     }
     if let Some(c) = deps.commands {
         b = b.data(c);
+    }
+    if let Some(a) = deps.as_of {
+        b = b.data(a);
     }
     b.finish()
 }

@@ -15,12 +15,7 @@ use super::read_models::{
 };
 use super::resolutions::{Motion, motion};
 
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(name = "SessionKind", remote = "registre_schema::events::SessionKind")]
-pub enum GqlSessionKind {
-    Ordinary,
-    Extraordinary,
-}
+use super::domain_enums::SessionKind as GqlSessionKind;
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(

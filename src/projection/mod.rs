@@ -10,6 +10,7 @@
 //! from the saved position with the state of exactly that position, so no
 //! event is lost or applied twice.
 
+pub mod as_of;
 mod snapshot;
 
 use std::path::PathBuf;

@@ -54,7 +54,7 @@ pub fn encode<M: ReadModel>(model: &M, position: Position) -> Result<Vec<u8>, Sn
     Ok(out)
 }
 
-fn decode<M: ReadModel>(bytes: &[u8]) -> Result<(M, Position), String> {
+pub(super) fn decode<M: ReadModel>(bytes: &[u8]) -> Result<(M, Position), String> {
     let newline = bytes
         .iter()
         .position(|b| *b == b'\n')
@@ -105,31 +105,33 @@ pub async fn load<M: ReadModel>(dir: &Path) -> Result<Option<(M, Position)>, Sna
 /// Replaces the saved model: temporary file, fsync, rename, fsync the
 /// directory, so the file is always either the old state or the new one.
 pub async fn write<M: ReadModel>(dir: &Path, bytes: Vec<u8>) -> Result<(), SnapshotError> {
-    let dir = dir.to_path_buf();
-    let path = file::<M>(&dir);
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| SnapshotError::Io {
+    write_to(&file::<M>(dir), bytes)
+        .await
+        .map_err(|(path, source)| SnapshotError::Io {
             model: M::NAME,
             path,
             source,
-        }
-    };
-    tokio::task::spawn_blocking({
-        let path = path.clone();
-        move || -> std::io::Result<()> {
-            use std::io::Write;
-            std::fs::create_dir_all(&dir)?;
-            let tmp = path.with_extension("json.tmp");
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(&bytes)?;
-            f.sync_all()?;
-            drop(f);
-            std::fs::rename(&tmp, &path)?;
-            std::fs::File::open(&dir)?.sync_all()
-        }
+        })
+}
+
+/// Writes `bytes` to `path` as [`write`] does (creating its directory).
+pub(super) async fn write_to(path: &Path, bytes: Vec<u8>) -> Result<(), (PathBuf, std::io::Error)> {
+    let path = path.to_path_buf();
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let target = path.clone();
+    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        use std::io::Write;
+        std::fs::create_dir_all(&dir)?;
+        let tmp = target.with_extension("json.tmp");
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, &target)?;
+        std::fs::File::open(&dir)?.sync_all()
     })
     .await
-    .map_err(|e| io(&path)(std::io::Error::other(e)))?
-    .map_err(io(&path))
+    .map_err(std::io::Error::other)
+    .and_then(|r| r)
+    .map_err(|e| (path, e))
 }

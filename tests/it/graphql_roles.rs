@@ -47,6 +47,14 @@ fn example(kind: RootKind, field: &str) -> Option<&'static str> {
         (RootKind::Query, "history") => {
             r#"{ history(entityId: "stream:00000000-0000-0000-0000-000000000001") { position } }"#
         }
+        (RootKind::Query, "treeHead") => "{ treeHead { size } }",
+        (RootKind::Query, "publicKey") => "{ publicKey { keyId } }",
+        (RootKind::Query, "inclusionProof") => "{ inclusionProof(position: 1) { rootHash } }",
+        (RootKind::Query, "consistencyProof") => "{ consistencyProof(from: 1, to: 1) { proof } }",
+        (RootKind::Query, "asOf") => "{ asOf(position: 1) { position } }",
+        (RootKind::Query, "diff") => {
+            r#"{ diff(from: "2000-01-01", to: "2100-01-01") { toPosition } }"#
+        }
         (RootKind::Mutation, field) => return crate::mutation_examples::example(field),
         _ => return None,
     })
@@ -92,12 +100,28 @@ async fn fixture() -> Fixture {
         secrets.push((role, secret.expose().to_owned()));
     }
     let (registry, _follower) = TokenRegistry::start(store.clone()).await.unwrap();
+    // The audit trail and as-of states, for their fields.
+    let (trail, _trail_task) = registre::audit::AuditTrail::start(
+        store.clone(),
+        registre::audit::AuditDir::new(dir.path().join("audit")),
+        registre::audit::trail::TrailSettings::default(),
+    )
+    .await
+    .unwrap();
+    trail
+        .wait_for(1, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
     let mut deps = SchemaDeps::new(store.clone(), registry.clone());
+    deps.trail = Some(trail);
     deps.read_models = Some(
-        registre::projection::Projector::start(store, None)
+        registre::projection::Projector::start(store.clone(), None)
             .await
             .unwrap(),
     );
+    deps.as_of = Some(registre::projection::as_of::AsOfService::new(
+        store, None, 100,
+    ));
     let schema = build_schema(deps);
     Fixture {
         schema,

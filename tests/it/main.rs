@@ -3,11 +3,14 @@
 //! server started on a random port, and tamper evidence (the audit trail,
 //! `registre verify`, proofs and exports) against adversarial edits.
 
+mod as_of;
 mod audit;
 mod commands;
 mod crash;
 mod demo;
 mod deploy;
+mod exports;
+mod graphql_audit;
 mod graphql_crash;
 mod graphql_http;
 mod graphql_mutations;

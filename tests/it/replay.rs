@@ -177,10 +177,10 @@ async fn check_matches_what_a_server_saved_and_catches_a_difference() {
     seed(&store, 1).await;
     drop(store);
 
-    let saved = dir
-        .path()
-        .join("registre.db.state")
-        .join("read_models.v1.json");
+    let saved = dir.path().join("registre.db.state").join(format!(
+        "read_models.v{}.json",
+        <registre_projections::ReadModels as registre_projections::ReadModel>::VERSION
+    ));
     {
         let server = Server::start(&db);
         let deadline = Instant::now() + Duration::from_secs(30);

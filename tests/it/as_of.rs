@@ -1,0 +1,251 @@
+//! As-of states: a past state of the read models is the fold of the log
+//! up to that point, whether it comes from a checkpoint, the cache or a
+//! replay from the start; the API's `asOf` equals `registre replay
+//! --as-of`, and `diff` lists what changed between two dates.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use registre::commands::CommandHandler;
+use registre::demo::{self, DemoSize};
+use registre::projection::as_of::{AsOfDate, AsOfError, AsOfService};
+use registre::store::sqlite::SqliteStore;
+use registre::store::{EventStore, MAX_READ_BATCH};
+use registre_projections::{ReadModel, ReadModels};
+use registre_schema::Position;
+
+use crate::graphql_audit::demo as demo_cli;
+use crate::support::{Server, create_token, graphql, registre, scratch, sqlite_url};
+
+/// The read models folded from the start of the log up to `to`.
+async fn fold(store: &dyn EventStore, to: Position) -> ReadModels {
+    let mut models = ReadModels::default();
+    let mut next = 1;
+    while next <= to {
+        let batch = store
+            .read_all(next, MAX_READ_BATCH.min((to - next + 1) as usize))
+            .await
+            .unwrap();
+        for e in &batch {
+            models.apply(e).unwrap();
+        }
+        next += batch.len() as u64;
+    }
+    models
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn as_of_states_equal_a_fold_from_the_start_through_checkpoints_and_cache() {
+    let dir = scratch();
+    let store: Arc<dyn EventStore> =
+        Arc::new(SqliteStore::open(&dir.path().join("r.db")).await.unwrap());
+    let handler = CommandHandler::new(store.clone());
+    demo::seed(
+        &handler,
+        7,
+        DemoSize {
+            communes: 40,
+            years: 3,
+        },
+    )
+    .await
+    .unwrap();
+    let head = store.head().await.unwrap();
+    assert!(head > 400, "{head}");
+    let checkpoints = dir.path().join("as-of");
+    let svc = AsOfService::new(store.clone(), Some(checkpoints.clone()), 100);
+    // Given a query deep in the log, then the missing checkpoints it
+    // passed are written.
+    let p = head - 3;
+    let got = svc.at(p).await.unwrap();
+    assert_eq!(got.digests(), fold(&*store, p).await.digests());
+    assert_eq!(got.position, p);
+    let files = std::fs::read_dir(&checkpoints).unwrap().count() as u64;
+    assert_eq!(files, p / 100);
+    // Positions on, before and after a checkpoint, and the ends.
+    for p in [0, 1, 99, 100, 101, 250, 300, head] {
+        assert_eq!(
+            svc.at(p).await.unwrap().digests(),
+            fold(&*store, p).await.digests(),
+            "position {p}"
+        );
+    }
+    // A damaged checkpoint is ignored: a new service (empty cache) on
+    // the same directory still answers right.
+    let damaged = std::fs::read_dir(&checkpoints)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("000000000200"))
+        .unwrap();
+    std::fs::write(&damaged, b"{\"model\":\"read_models\"}\nnot json").unwrap();
+    let fresh = AsOfService::new(store.clone(), Some(checkpoints.clone()), 100);
+    assert_eq!(
+        fresh.at(250).await.unwrap().digests(),
+        fold(&*store, 250).await.digests()
+    );
+    // Beyond the end of the log: a typed error.
+    assert!(matches!(
+        svc.at(head + 1).await,
+        Err(AsOfError::BeyondHead { .. })
+    ));
+    // The background writer covers the whole log.
+    let last = fresh.checkpoint_to(head).await.unwrap();
+    assert_eq!(last, head / 100 * 100);
+
+    // A date: the last position recorded at or before it.
+    let events = store.read_all(1, MAX_READ_BATCH).await.unwrap();
+    assert_eq!(events.len() as u64, head);
+    for k in [0usize, 57, 211, events.len() - 1] {
+        let t = events[k].recorded_at;
+        let p = svc.position_at(AsOfDate::AtOrBefore(t)).await.unwrap();
+        assert!(p >= events[k].position);
+        assert!(events[..p as usize].iter().all(|e| e.recorded_at <= t));
+        assert!(events[p as usize..].iter().all(|e| e.recorded_at > t));
+    }
+    let before_all = events[0].recorded_at - chrono::Duration::seconds(1);
+    assert_eq!(
+        svc.position_at(AsOfDate::AtOrBefore(before_all))
+            .await
+            .unwrap(),
+        0
+    );
+
+    // Latency with a warm checkpoint: at most one interval replayed.
+    let started = Instant::now();
+    fresh.at(head - 1).await.unwrap();
+    eprintln!(
+        "as-of at {} of {head} (interval 100): {:?}",
+        head - 1,
+        started.elapsed()
+    );
+}
+
+/// `registre replay` output: the position and each model's digest.
+fn replay(db: &std::path::Path, args: &[&str]) -> (u64, Vec<(String, String)>) {
+    let o = registre()
+        .args(["replay", "--store", &sqlite_url(db)])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let mut lines = out.lines();
+    let position = lines
+        .next()
+        .unwrap()
+        .strip_prefix("position ")
+        .and_then(|l| l.split(':').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let digests = lines
+        .map(|l| {
+            let mut w = l.split_whitespace();
+            (w.next().unwrap().to_owned(), w.next().unwrap().to_owned())
+        })
+        .collect();
+    (position, digests)
+}
+
+#[test]
+fn as_of_a_past_date_over_graphql_equals_the_offline_replay() {
+    let dir = scratch();
+    let db = dir.path().join("registre.db");
+    demo_cli(&db, "30", "2");
+    let o = registre()
+        .args(["log", "--store", &sqlite_url(&db)])
+        .output()
+        .unwrap();
+    let events: Vec<registre_schema::RecordedEvent> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let dashboard = create_token(&db, "dashboard", "tableau");
+    let server = Server::start(&db);
+    for k in [events.len() / 3, events.len() / 2] {
+        let instant = events[k].recorded_at.to_rfc3339();
+        let (position, digests) = replay(&db, &["--as-of", &instant]);
+        let j = graphql(
+            server.addr,
+            &dashboard,
+            &format!(
+                "{{ asOf(date: \"{instant}\") {{ position date digests {{ model digest }} \
+                   memberCounts {{ status count }} members(status: \"active\", first: 60) {{ memberId }} \
+                   duesPositions(year: 2024, first: 50) {{ memberId balance }} resolutions(first: 50) {{ motionId result }} }} }}"
+            ),
+        )
+        .json();
+        let a = &j["data"]["asOf"];
+        assert_eq!(a["position"].as_u64(), Some(position), "{j}");
+        let served: Vec<(String, String)> = a["digests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["model"].as_str().unwrap().to_owned(),
+                    d["digest"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(served, digests);
+        // The same by position.
+        let j = graphql(
+            server.addr,
+            &dashboard,
+            &format!("{{ asOf(position: {position}) {{ digests {{ digest }} }} }}"),
+        )
+        .json();
+        assert_eq!(
+            j["data"]["asOf"]["digests"][0]["digest"].as_str(),
+            Some(digests[0].1.as_str())
+        );
+        let active = a["memberCounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["status"] == "active")
+            .map_or(0, |c| c["count"].as_u64().unwrap());
+        assert_eq!(a["members"].as_array().unwrap().len() as u64, active);
+    }
+    // What changed between a third of the way and the end.
+    let from = events[events.len() / 3].recorded_at.to_rfc3339();
+    let to = events.last().unwrap().recorded_at.to_rfc3339();
+    let j = graphql(
+        server.addr,
+        &dashboard,
+        &format!(
+            "{{ diff(from: \"{from}\", to: \"{to}\") {{ fromPosition toPosition memberChanges \
+               members {{ memberId before after }} resolutionChanges resolutions {{ title before after }} }} }}"
+        ),
+    )
+    .json();
+    let d = &j["data"]["diff"];
+    assert!(d["fromPosition"].as_u64() < d["toPosition"].as_u64(), "{j}");
+    assert_eq!(
+        d["members"].as_array().unwrap().len() as u64,
+        d["memberChanges"].as_u64().unwrap().min(100)
+    );
+    assert!(
+        d["memberChanges"].as_u64().unwrap() + d["resolutionChanges"].as_u64().unwrap() > 0,
+        "{j}"
+    );
+    for m in d["members"].as_array().unwrap() {
+        assert_ne!(m["before"], m["after"]);
+    }
+    // Bad arguments are refused plainly.
+    for q in [
+        "{ asOf { position } }",
+        "{ asOf(position: 1, date: \"2024-01-01\") { position } }",
+        "{ asOf(date: \"hier\") { position } }",
+        "{ asOf(position: 99999999) { position } }",
+        "{ diff(from: \"2030-01-01\", to: \"2020-01-01\") { toPosition } }",
+    ] {
+        let j = graphql(server.addr, &dashboard, q).json();
+        assert_eq!(
+            j["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{q}: {j}"
+        );
+    }
+}
