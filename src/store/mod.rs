@@ -309,6 +309,30 @@ const KURRENTDB_SCHEMES: [&str; 4] = [
     "esdb+discover://",
 ];
 
+/// An append waiting for a backend's single writer task, which commits
+/// the queued appends in groups and answers each on its own channel.
+pub(crate) struct WriteJob {
+    pub req: AppendRequest,
+    pub reply: tokio::sync::oneshot::Sender<Result<AppendOutcome, StoreError>>,
+}
+
+/// Validates an append, hands it to the writer and waits for its answer:
+/// the `append` of every group-committing backend.
+pub(crate) async fn submit(
+    queue: &tokio::sync::mpsc::Sender<WriteJob>,
+    req: AppendRequest,
+) -> Result<AppendOutcome, StoreError> {
+    validate(&req)?;
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    queue
+        .send(WriteJob { req, reply })
+        .await
+        .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?;
+    answer
+        .await
+        .map_err(|_| StoreError::Unavailable("the writer stopped before answering".into()))?
+}
+
 /// Opens the store a URL names: `sqlite:PATH` (the default backend),
 /// `postgres://USER@HOST:PORT/DATABASE[?schema=NAME]` (also `postgresql://`),
 /// or a KurrentDB connection string (`kurrentdb://…`, `esdb://…`) in a build

@@ -65,13 +65,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use registre_schema::{Actor, Position, RecordedEvent, Revision, StreamId};
-use tokio::sync::{Semaphore, mpsc, oneshot, watch};
+use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{AsyncMessage, Client, Config, NoTls, Row, Statement};
 use uuid::Uuid;
 
 use super::{
-    AppendOutcome, AppendRequest, EventStore, MAX_READ_BATCH, StoreError, redact_url, validate,
+    AppendOutcome, AppendRequest, EventStore, MAX_READ_BATCH, StoreError, WriteJob, redact_url,
 };
 
 mod plan;
@@ -104,11 +104,6 @@ pub struct PostgresStore {
     readers: Arc<Readers>,
     head: watch::Receiver<Position>,
     listener: tokio::task::AbortHandle,
-}
-
-struct WriteJob {
-    req: AppendRequest,
-    reply: oneshot::Sender<Result<AppendOutcome, StoreError>>,
 }
 
 /// Where the store lives: connection settings and the schema.
@@ -931,15 +926,7 @@ async fn listening(target: &Target, sql: &Sql) -> Result<(Client, mpsc::Receiver
 #[async_trait]
 impl EventStore for PostgresStore {
     async fn append(&self, req: AppendRequest) -> Result<AppendOutcome, StoreError> {
-        validate(&req)?;
-        let (reply, answer) = oneshot::channel();
-        self.queue
-            .send(WriteJob { req, reply })
-            .await
-            .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| StoreError::Unavailable("the writer stopped before answering".into()))?
+        super::submit(&self.queue, req).await
     }
 
     async fn read_stream(

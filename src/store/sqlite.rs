@@ -23,11 +23,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use registre_schema::{Actor, Position, RecordedEvent, Revision, Role, StreamId};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
 use super::{
-    AppendOutcome, AppendRequest, EventStore, InvalidAppend, MAX_READ_BATCH, StoreError, validate,
+    AppendOutcome, AppendRequest, EventStore, InvalidAppend, MAX_READ_BATCH, StoreError, WriteJob,
 };
 
 /// `PRAGMA application_id` of a registre store ("REG1").
@@ -91,11 +91,6 @@ pub struct SqliteStore {
     queue: mpsc::Sender<WriteJob>,
     readers: Arc<ReaderPool>,
     head: watch::Receiver<Position>,
-}
-
-struct WriteJob {
-    req: AppendRequest,
-    reply: oneshot::Sender<Result<AppendOutcome, StoreError>>,
 }
 
 impl SqliteStore {
@@ -592,15 +587,7 @@ fn query_events(
 #[async_trait]
 impl EventStore for SqliteStore {
     async fn append(&self, req: AppendRequest) -> Result<AppendOutcome, StoreError> {
-        validate(&req)?;
-        let (reply, answer) = oneshot::channel();
-        self.queue
-            .send(WriteJob { req, reply })
-            .await
-            .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| StoreError::Unavailable("the writer stopped before answering".into()))?
+        super::submit(&self.queue, req).await
     }
 
     async fn read_stream(
