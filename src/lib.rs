@@ -20,7 +20,7 @@
 //!   transports, error masking.
 //! - [`metrics`]: Prometheus counters and histograms.
 //! - [`config`]: settings from flags, `REGISTRE_*` variables and a TOML file.
-//! - [`server`]: the HTTP service (health now; GraphQL on top of it).
+//! - [`server`]: the HTTP service: `/graphql`, health, readiness, metrics.
 //! - [`territory_csv`]: reading a territorial reference list.
 //! - `main.rs`: the `registre` command line.
 //!
