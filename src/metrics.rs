@@ -7,6 +7,8 @@
 //!   `registre_graphql_request_duration_seconds{operation}`: timed by the
 //!   HTTP layer and the GraphQL handler.
 //! - `registre_log_head`: the log's last position, read at each scrape.
+//! - `registre_graphql_cache_hits_total`, `registre_graphql_cache_misses_total`:
+//!   read-model queries answered from the response cache, or computed.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,6 +48,8 @@ pub struct Metrics {
     pub http_latency: Family<HttpLabels, Histogram>,
     pub graphql_latency: Family<GraphqlLabels, Histogram>,
     pub log_head: Gauge,
+    pub graphql_cache_hits: Counter,
+    pub graphql_cache_misses: Counter,
 }
 
 fn latency_histogram() -> Histogram {
@@ -65,6 +69,18 @@ impl Metrics {
             latency_histogram as fn() -> _,
         );
         let log_head = Gauge::default();
+        let graphql_cache_hits = Counter::default();
+        let graphql_cache_misses = Counter::default();
+        registry.register(
+            "registre_graphql_cache_hits",
+            "GraphQL requests answered from the response cache",
+            graphql_cache_hits.clone(),
+        );
+        registry.register(
+            "registre_graphql_cache_misses",
+            "GraphQL requests looked up in the response cache and computed",
+            graphql_cache_misses.clone(),
+        );
         registry.register(
             "registre_appends",
             "Appends committed (deduplicated retries excluded)",
@@ -103,6 +119,8 @@ impl Metrics {
             http_latency,
             graphql_latency,
             log_head,
+            graphql_cache_hits,
+            graphql_cache_misses,
         })
     }
 

@@ -104,6 +104,8 @@ pub fn router(state: AppState) -> Router {
         schema: state.schema.clone(),
         registry: state.registry.clone(),
         metrics: state.metrics.clone(),
+        read_models: state.read_models.clone(),
+        cache: Default::default(),
     };
     let graphql = Router::new()
         .route(

@@ -28,9 +28,9 @@ use registre_schema::{Actor, CommandMeta, EventData, Role, StreamId};
 
 use server::{Server, StorePaths};
 
-/// The default dashboard query: member counts, the members in arrears for
-/// a year, and the first events of the log.
-const DASHBOARD_QUERY: &str = "{ memberCounts { total } dues(year: 2024, inArrears: true, first: 20) { totalCount } events(first: 10) { events { position eventType } } }";
+/// The default dashboard query, a typical dashboard's: member counts
+/// by region, the members in arrears for a year, and the ten latest events.
+const DASHBOARD_QUERY: &str = "{ memberCounts { total byRegion { code count } } dues(year: 2024, inArrears: true, first: 20) { totalCount nodes { memberName balance } } latestEvents(first: 10) { events { position eventType recordedAt } } }";
 /// The default single-entity lookup: one event and a stream's history.
 const LOOKUP_QUERY: &str = "{ event(position: 1000) { position eventType payload } stream(id: \"statutes\", first: 20) { revision eventType occurredAt } }";
 
@@ -440,20 +440,23 @@ async fn graphql(server: &Server, token: &str, a: &GraphqlArgs) -> anyhow::Resul
         "GraphQL over loopback, {} connections, at most {} requests or {} s per query:",
         a.connections, a.requests, a.seconds
     );
+    use server::Texts::{Distinct, Same};
     let mut cases = vec![
-        ("dashboard", a.dashboard_query.clone()),
-        ("lookup", a.lookup_query.clone()),
+        ("dashboard, same text (cached)", a.dashboard_query.clone(), Same),
+        ("dashboard, distinct texts (computed)", a.dashboard_query.clone(), Distinct),
+        ("lookup", a.lookup_query.clone(), Same),
     ];
     match &a.mutation {
-        Some(m) => cases.push(("mutation", m.clone())),
+        Some(m) => cases.push(("mutation", m.clone(), Same)),
         None => println!("  (no mutation measured: pass --mutation)"),
     }
-    for (label, query) in cases {
+    for (label, query, texts) in cases {
         let r = server::load(
             server.addr,
             token,
             label,
             &query,
+            texts,
             a.connections,
             a.requests,
             limit,

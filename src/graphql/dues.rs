@@ -62,17 +62,25 @@ impl DuesQuery {
         let as_of = as_of.unwrap_or_else(today);
         let p = models(ctx, min_position).await?;
         Ok(p.read(|rm, pos| {
-            let good: BTreeSet<_> = rm
-                .dues
-                .members_in_good_standing(as_of)
-                .into_iter()
-                .collect();
+            // Judging good standing walks a member's whole dues history:
+            // every member's only when the filter asks, else only the
+            // page's.
+            let good: Option<BTreeSet<_>> = in_good_standing.map(|_| {
+                rm.dues
+                    .members_in_good_standing(as_of)
+                    .into_iter()
+                    .collect()
+            });
+            let is_good = |member| match &good {
+                Some(set) => set.contains(&member),
+                None => rm.dues.in_good_standing(member, as_of),
+            };
             let items = rm
                 .dues
                 .positions_for_year(year, as_of)
                 .into_iter()
                 .filter(|d| in_arrears.is_none_or(|a| d.in_arrears == a))
-                .filter(|d| in_good_standing.is_none_or(|g| good.contains(&d.member_id) == g))
+                .filter(|d| in_good_standing.is_none_or(|g| is_good(d.member_id) == g))
                 .filter(|d| {
                     region.as_ref().is_none_or(|want| {
                         rm.membership.member(d.member_id).is_some_and(|m| {
@@ -97,7 +105,7 @@ impl DuesQuery {
                 paid: d.paid,
                 balance: d.balance,
                 in_arrears: d.in_arrears,
-                in_good_standing: good.contains(&d.member_id),
+                in_good_standing: is_good(d.member_id),
             })
         }))
     }

@@ -74,6 +74,7 @@ pub const POLICY: &[(RootKind, &str, Permission)] = &[
     (RootKind::Query, "minutes", Permission::ReadModels),
     (RootKind::Query, "indicators", Permission::ReadModels),
     (RootKind::Query, "history", Permission::ReadEvents),
+    (RootKind::Query, "latestEvents", Permission::ReadModels),
     (RootKind::Mutation, "admitCommune", Permission::Mutate),
     (RootKind::Mutation, "suspendMember", Permission::Mutate),
     (RootKind::Mutation, "reinstateMember", Permission::Mutate),

@@ -21,7 +21,7 @@ use std::time::Instant;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, BatchResponse};
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -29,11 +29,15 @@ use serde_json::json;
 
 use super::errors::RequestId;
 use super::guard::Caller;
+use super::read_models::today;
+use super::response_cache::{self, Cached, Epoch, Key, ResponseCache};
 use super::schema::RegistreSchema;
 use super::ws;
 use crate::auth::registry::bearer;
 use crate::auth::{Principal, TokenRegistry};
 use crate::metrics::{GraphqlLabels, Metrics};
+use crate::projection::Projector;
+use registre_projections::ReadModels;
 
 /// Largest request body (and GET query string) accepted.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -49,6 +53,21 @@ pub struct GraphqlState {
     pub schema: RegistreSchema,
     pub registry: Arc<TokenRegistry>,
     pub metrics: Arc<Metrics>,
+    /// The read models the cached answers were computed from (none: no
+    /// read models served, nothing cached).
+    pub read_models: Option<Projector<ReadModels>>,
+    pub cache: Arc<ResponseCache>,
+}
+
+impl GraphqlState {
+    /// The read models' position and today, when read models are served.
+    fn epoch(&self) -> Option<Epoch> {
+        let position = self.read_models.as_ref()?.read(|_, position| position);
+        Some(Epoch {
+            position,
+            day: today(),
+        })
+    }
 }
 
 /// An error refused before any GraphQL ran, as a GraphQL-shaped JSON body.
@@ -98,20 +117,32 @@ fn accepts(headers: &HeaderMap, media: &str) -> bool {
         })
 }
 
-/// The kind of the operation a request would run, if its document parses
-/// and names one.
-fn operation_kind(query: &str, operation_name: Option<&str>) -> Option<OperationType> {
-    let doc = async_graphql::parser::parse_query(query).ok()?;
-    match (doc.operations, operation_name) {
-        (DocumentOperations::Single(op), _) => Some(op.node.ty),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops
-            .iter()
-            .find(|(n, _)| n.as_str() == name)
-            .map(|(_, op)| op.node.ty),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.values().next().map(|op| op.node.ty)
+/// What a request would run: the kind of its operation, if its document
+/// parses and names one, and whether its answer may be cached.
+#[derive(Debug, PartialEq)]
+struct Inspection {
+    kind: Option<OperationType>,
+    cacheable: bool,
+}
+
+fn inspect(query: &str, operation_name: Option<&str>) -> Inspection {
+    let Ok(doc) = async_graphql::parser::parse_query(query) else {
+        return Inspection {
+            kind: None,
+            cacheable: false,
+        };
+    };
+    let op = match (&doc.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => {
+            ops.iter().find(|(n, _)| n.as_str() == name).map(|(_, op)| op)
         }
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
         _ => None,
+    };
+    Inspection {
+        kind: op.map(|op| op.node.ty),
+        cacheable: op.is_some_and(|op| response_cache::is_cacheable(&op.node)),
     }
 }
 
@@ -156,6 +187,11 @@ pub async fn post(State(state): State<GraphqlState>, req: Request) -> Response {
         // connection; the client of the latter will not read this.
         return too_large();
     };
+    let modern = accepts(&headers, GRAPHQL_RESPONSE);
+    let lookup = Lookup::new(&state, &principal, modern, bytes.clone());
+    if let Some(hit) = lookup.as_ref().and_then(|l| l.hit(&state)) {
+        return hit;
+    }
     let batch: BatchRequest = match serde_json::from_slice(&bytes) {
         Ok(b) => b,
         Err(_) => {
@@ -166,9 +202,10 @@ pub async fn post(State(state): State<GraphqlState>, req: Request) -> Response {
             );
         }
     };
-    let label = match &batch {
+    let (label, cacheable) = match &batch {
         BatchRequest::Single(r) => {
-            kind_label(operation_kind(&r.query, r.operation_name.as_deref()))
+            let i = inspect(&r.query, r.operation_name.as_deref());
+            (kind_label(i.kind), i.cacheable)
         }
         BatchRequest::Batch(v) if v.len() > MAX_BATCH || v.is_empty() => {
             return refuse(
@@ -177,9 +214,10 @@ pub async fn post(State(state): State<GraphqlState>, req: Request) -> Response {
                 &format!("Un lot contient de 1 à {MAX_BATCH} opérations."),
             );
         }
-        BatchRequest::Batch(_) => "batch",
+        BatchRequest::Batch(_) => ("batch", false),
     };
-    execute(&state, &headers, principal, batch, label).await
+    let lookup = lookup.filter(|_| cacheable);
+    execute(&state, modern, principal, batch, label, lookup).await
 }
 
 /// GET /graphql: GraphiQL, a websocket upgrade, or a query.
@@ -209,6 +247,16 @@ pub async fn get(State(state): State<GraphqlState>, req: Request) -> Response {
             "Requête trop longue.",
         );
     }
+    let modern = accepts(&headers, GRAPHQL_RESPONSE);
+    let lookup = Lookup::new(
+        &state,
+        &principal,
+        modern,
+        Bytes::copy_from_slice(query_string.as_bytes()),
+    );
+    if let Some(hit) = lookup.as_ref().and_then(|l| l.hit(&state)) {
+        return hit;
+    }
     let request = match async_graphql::http::parse_query_string(&query_string) {
         Ok(r) => r,
         Err(_) => {
@@ -219,7 +267,8 @@ pub async fn get(State(state): State<GraphqlState>, req: Request) -> Response {
             );
         }
     };
-    let kind = operation_kind(&request.query, request.operation_name.as_deref());
+    let Inspection { kind, cacheable } =
+        inspect(&request.query, request.operation_name.as_deref());
     if kind == Some(OperationType::Mutation) {
         let mut r = refuse(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -232,39 +281,99 @@ pub async fn get(State(state): State<GraphqlState>, req: Request) -> Response {
     }
     execute(
         &state,
-        &headers,
+        modern,
         principal,
         BatchRequest::Single(request),
         kind_label(kind),
+        lookup.filter(|_| cacheable),
     )
     .await
 }
 
-async fn execute(
-    state: &GraphqlState,
-    headers: &HeaderMap,
-    principal: Principal,
-    batch: BatchRequest,
-    label: &'static str,
-) -> Response {
-    let id = RequestId::new();
-    let started = Instant::now();
-    let batch = batch.data(Caller(principal)).data(id);
-    let response = state.schema.execute_batch(batch).await;
+/// A request that may be answered from, or kept in, the response cache.
+struct Lookup {
+    key: Key,
+    /// When the lookup was made: an answer is kept only if the read models
+    /// are still there once it is computed.
+    epoch: Epoch,
+}
+
+impl Lookup {
+    fn new(
+        state: &GraphqlState,
+        principal: &Principal,
+        modern: bool,
+        request: Bytes,
+    ) -> Option<Lookup> {
+        Some(Lookup {
+            key: Key {
+                role: principal.role,
+                modern,
+                request,
+            },
+            epoch: state.epoch()?,
+        })
+    }
+
+    fn hit(&self, state: &GraphqlState) -> Option<Response> {
+        let started = Instant::now();
+        let Some(cached) = state.cache.get(&self.key, self.epoch) else {
+            state.metrics.graphql_cache_misses.inc();
+            return None;
+        };
+        state.metrics.graphql_cache_hits.inc();
+        observe(state, "query", started);
+        Some(reply(self.key.modern, RequestId::new(), cached))
+    }
+}
+
+fn observe(state: &GraphqlState, label: &'static str, started: Instant) {
     state
         .metrics
         .graphql_latency
         .get_or_create(&GraphqlLabels { operation: label })
         .observe(started.elapsed().as_secs_f64());
-    respond(headers, id, response)
 }
 
-fn respond(headers: &HeaderMap, id: RequestId, response: BatchResponse) -> Response {
-    let modern = accepts(headers, GRAPHQL_RESPONSE);
+async fn execute(
+    state: &GraphqlState,
+    modern: bool,
+    principal: Principal,
+    batch: BatchRequest,
+    label: &'static str,
+    lookup: Option<Lookup>,
+) -> Response {
+    let id = RequestId::new();
+    let started = Instant::now();
+    let batch = batch.data(Caller(principal)).data(id);
+    let response = state.schema.execute_batch(batch).await;
+    let encoded = encode(modern, id, &response);
+    observe(state, label, started);
+    let Some(encoded) = encoded else {
+        return refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL",
+            &super::errors::internal_message(id),
+        );
+    };
+    let clean = match &response {
+        BatchResponse::Single(r) => r.errors.is_empty(),
+        BatchResponse::Batch(_) => false,
+    };
+    if let Some(l) = lookup.filter(|_| clean)
+        && state.epoch() == Some(l.epoch)
+    {
+        state.cache.put(l.key, encoded.clone(), l.epoch);
+    }
+    reply(modern, id, encoded)
+}
+
+/// The status and body of a response.
+fn encode(modern: bool, id: RequestId, response: &BatchResponse) -> Option<Cached> {
     // With the new media type the specification asks for 4xx when the
     // request failed before execution (parse or validation errors, which
     // have no path); with application/json it is always 200.
-    let request_error = match &response {
+    let request_error = match response {
         BatchResponse::Single(r) => {
             r.data == async_graphql::Value::Null
                 && !r.errors.is_empty()
@@ -277,18 +386,20 @@ fn respond(headers: &HeaderMap, id: RequestId, response: BatchResponse) -> Respo
     } else {
         StatusCode::OK
     };
-    let body = match serde_json::to_vec(&response) {
-        Ok(b) => b,
+    match serde_json::to_vec(response) {
+        Ok(b) => Some(Cached {
+            status,
+            body: Bytes::from(b),
+        }),
         Err(e) => {
             tracing::error!(request_id = %id.0, error = %e, "encoding a response failed");
-            return refuse(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                &super::errors::internal_message(id),
-            );
+            None
         }
-    };
-    let mut r = (status, Body::from(body)).into_response();
+    }
+}
+
+fn reply(modern: bool, id: RequestId, cached: Cached) -> Response {
+    let mut r = (cached.status, Body::from(cached.body)).into_response();
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -316,6 +427,35 @@ pub async fn other_method(method: Method) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn cacheable(query: &str, operation_name: Option<&str>) -> bool {
+        inspect(query, operation_name).cacheable
+    }
+
+    fn operation_kind(query: &str, operation_name: Option<&str>) -> Option<OperationType> {
+        inspect(query, operation_name).kind
+    }
+
+    #[test]
+    fn only_read_model_queries_are_cacheable() {
+        assert!(cacheable(
+            "{ memberCounts { total } dues(year: 2024) { totalCount } }",
+            None
+        ));
+        assert!(cacheable(
+            "query A { head } query B { members { totalCount } }",
+            Some("B")
+        ));
+        assert!(!cacheable("query A { head } query B { members { totalCount } }", None));
+        assert!(!cacheable("{ members { totalCount } head }", None));
+        assert!(!cacheable("{ events(first: 10) { events { position } } }", None));
+        assert!(!cacheable("{ treeHead { size } }", None));
+        assert!(!cacheable("{ members(asOf: 3) { totalCount } }", None));
+        assert!(!cacheable("mutation { members { totalCount } }", None));
+        assert!(!cacheable("subscription { members { totalCount } }", None));
+        assert!(!cacheable("{ ...F } fragment F on Query { members { totalCount } }", None));
+        assert!(!cacheable("{", None));
+    }
 
     #[test]
     fn operation_kinds_are_found() {

@@ -5,6 +5,7 @@
 //! - [`guard`]: roles, the permission table every root field is listed in,
 //!   and the guard and `authorize` helper resolvers use.
 //! - [`errors`]: errors with a code shown to clients; masking of the rest.
+//! - [`activity`]: the latest events, for dashboards.
 //! - [`as_of`]: the registers at a past point, and what changed between
 //!   two dates.
 //! - [`audit`]: the audit tree head, public key and proofs.
@@ -14,6 +15,8 @@
 //!   [`dues`], [`sessions`], [`resolutions`], [`bodies`], [`minutes`],
 //!   [`indicators`], and [`timeline`] (an entity's history).
 //! - [`http`]: POST/GET handling per the GraphQL-over-HTTP specification.
+//! - [`response_cache`]: whole answers to read-model queries, kept while
+//!   the read models stay at one position.
 //! - [`mutations`]: one mutation per domain command (secretariat only).
 //! - [`domain_enums`]: the domain's enumerations as GraphQL enums.
 //! - [`ws`]: subscriptions over websockets (`graphql-transport-ws`).
@@ -21,6 +24,7 @@
 //! API boundary: resolvers read the store and read models or hand commands
 //! to the domain; nothing here decides anything.
 
+pub mod activity;
 pub mod as_of;
 pub mod audit;
 pub mod bodies;
@@ -36,6 +40,7 @@ pub mod minutes;
 pub mod mutations;
 pub mod read_models;
 pub mod resolutions;
+pub mod response_cache;
 pub mod schema;
 pub mod sessions;
 pub mod timeline;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 
+use super::activity::ActivityQuery;
 use super::as_of::AsOfQuery;
 use super::audit::AuditQuery;
 use super::bodies::BodiesQuery;
@@ -54,6 +55,7 @@ pub struct Query(
     MinutesQuery,
     IndicatorsQuery,
     TimelineQuery,
+    ActivityQuery,
     AuditQuery,
     AsOfQuery,
 );

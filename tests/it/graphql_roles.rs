@@ -44,6 +44,7 @@ fn example(kind: RootKind, field: &str) -> Option<&'static str> {
             r#"{ minutes(id: "00000000-0000-0000-0000-000000000001") { id } }"#
         }
         (RootKind::Query, "indicators") => "{ indicators { position } }",
+        (RootKind::Query, "latestEvents") => "{ latestEvents { position } }",
         (RootKind::Query, "history") => {
             r#"{ history(entityId: "stream:00000000-0000-0000-0000-000000000001") { position } }"#
         }

@@ -141,36 +141,69 @@ impl std::fmt::Display for Load {
 /// `connections` keep-alive connections post `query` until `requests`
 /// are done or `limit` has passed. A response that is not 200 or carries
 /// `errors` counts as an error; the first one is printed.
+/// How the requests of a load vary.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Texts {
+    /// Every request the same: the server may answer from its response
+    /// cache, as it does for dashboards polling one query.
+    Same,
+    /// Each request's text made unique by a comment, so each one is parsed,
+    /// validated and executed: the cost of an answer computed afresh.
+    Distinct,
+}
+
+/// A response's top-level `errors`, the rest skipped without being built.
+#[derive(serde::Deserialize)]
+struct Outcome {
+    errors: Option<serde::de::IgnoredAny>,
+}
+
+#[allow(clippy::too_many_arguments)]
 pub async fn load(
     addr: SocketAddr,
     token: &str,
     label: &str,
     query: &str,
+    texts: Texts,
     connections: usize,
     requests: usize,
     limit: Duration,
 ) -> anyhow::Result<Load> {
-    let body = Arc::new(serde_json::to_vec(&serde_json::json!({ "query": query }))?);
+    let query: Arc<str> = query.into();
     let token: Arc<str> = token.into();
     let issued = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..connections {
-        let (body, token, issued) = (body.clone(), token.clone(), issued.clone());
+        let (query, token, issued) = (query.clone(), token.clone(), issued.clone());
+        let same = serde_json::to_vec(&serde_json::json!({ "query": &*query }))?;
         tasks.push(tokio::spawn(async move {
             let mut conn = Conn::connect(addr).await?;
             let mut latencies = Vec::new();
             let mut errors = 0usize;
             let mut first_error = None;
-            while issued.fetch_add(1, Ordering::Relaxed) < requests && start.elapsed() < limit {
+            loop {
+                let n = issued.fetch_add(1, Ordering::Relaxed);
+                if n >= requests || start.elapsed() >= limit {
+                    break;
+                }
+                let distinct;
+                let body = match texts {
+                    Texts::Same => &same,
+                    Texts::Distinct => {
+                        let text = format!("# request {n}\n{query}");
+                        distinct = serde_json::to_vec(&serde_json::json!({ "query": text }))?;
+                        &distinct
+                    }
+                };
                 let t = Instant::now();
                 let r = conn
-                    .request("POST", "/graphql", Some(&token), &body)
+                    .request("POST", "/graphql", Some(&token), body)
                     .await?;
                 latencies.push(t.elapsed());
                 let failed = r.status != 200
-                    || serde_json::from_slice::<serde_json::Value>(&r.body)
-                        .map(|v| v.get("errors").is_some())
+                    || serde_json::from_slice::<Outcome>(&r.body)
+                        .map(|o| o.errors.is_some())
                         .unwrap_or(true);
                 if failed {
                     errors += 1;
