@@ -16,6 +16,7 @@
 //! - [`http`]: POST/GET handling per the GraphQL-over-HTTP specification.
 //! - [`mutations`]: one mutation per domain command (secretariat only).
 //! - [`domain_enums`]: the domain's enumerations as GraphQL enums.
+//! - [`register_changes`]: the live feed of what changed in the registers.
 //! - [`ws`]: subscriptions over websockets (`graphql-transport-ws`).
 //!
 //! API boundary: resolvers read the store and read models or hand commands
@@ -35,6 +36,7 @@ pub mod membership;
 pub mod minutes;
 pub mod mutations;
 pub mod read_models;
+pub mod register_changes;
 pub mod resolutions;
 pub mod schema;
 pub mod sessions;

@@ -71,6 +71,20 @@ pub async fn models<'a>(
     }
 }
 
+/// Longest wait of a subscription for the read models to apply an event
+/// it is about to report (they may be replaying at start-up).
+pub const SUBSCRIPTION_WAIT: Duration = Duration::from_secs(60);
+
+/// Waits until the read models have applied `position`, so what a
+/// subscription reports can be read from them at once.
+pub async fn applied(models: &Projector<ReadModels>, position: u64) -> Result<(), ApiError> {
+    match models.wait_for(position, SUBSCRIPTION_WAIT).await {
+        Ok(()) => Ok(()),
+        Err(WaitError::TimedOut) => Err(ApiError::Behind { wanted: position }),
+        Err(WaitError::Stopped) => Err(ApiError::Internal("the read models stopped".into())),
+    }
+}
+
 /// What every connection carries besides its edges.
 #[derive(SimpleObject)]
 pub struct ReadFields {

@@ -20,6 +20,7 @@ use super::mutations::{
     BodyMutation, CorrectionMutation, DuesMutation, MemberMutation, MinutesMutation,
     SessionMutation, StatutesMutation,
 };
+use super::register_changes::RegisterSubscription;
 use super::resolutions::ResolutionsQuery;
 use super::sessions::SessionsQuery;
 use super::timeline::TimelineQuery;
@@ -71,7 +72,7 @@ pub struct Mutation(
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(EventSubscription);
+pub struct Subscription(EventSubscription, RegisterSubscription);
 
 pub type RegistreSchema = Schema<Query, Mutation, Subscription>;
 
