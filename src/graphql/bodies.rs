@@ -8,7 +8,8 @@ use registre_projections::bodies::{BodyFilter, BodyRecord, MandateRecord};
 use super::errors::ApiError;
 use super::guard::{Permission, RoleGuard};
 use super::read_models::{
-    Conn, Correction, Page, corrections, id, models, not_found, page_cost, short, today, uuid,
+    Conn, Correction, Page, corrections, id, models, nested, not_found, page_cost, short, today,
+    uuid,
 };
 
 use super::domain_enums::BodyKind as GqlBodyKind;
@@ -18,7 +19,7 @@ use super::domain_enums::BodyLevel as GqlBodyLevel;
 use super::domain_enums::MandateEndReason as GqlMandateEndReason;
 
 /// A mandate: a member's representative in a post.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct Mandate {
     pub id: ID,
     pub post_id: ID,
@@ -55,11 +56,34 @@ fn mandate(m: &MandateRecord) -> Mandate {
 
 /// A post and its holders.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct Seat {
     pub post_id: ID,
     pub title: String,
     pub seats: u32,
-    pub holders: Vec<Mandate>,
+    #[graphql(skip)]
+    holders: Vec<Mandate>,
+    #[graphql(skip)]
+    read_position: u64,
+}
+
+#[ComplexObject]
+impl Seat {
+    /// The holders, in election order.
+    #[graphql(complexity = "child_complexity * page_cost(first)")]
+    async fn holders(
+        &self,
+        first: Option<u32>,
+        after: Option<String>,
+    ) -> Result<Conn<Mandate>, ApiError> {
+        nested(
+            self.read_position,
+            &self.holders,
+            first,
+            after,
+            Clone::clone,
+        )
+    }
 }
 
 /// An instance or organ.
@@ -95,6 +119,7 @@ impl Body {
                 title: s.post.title.clone(),
                 seats: s.post.seats,
                 holders: s.holders.into_iter().map(mandate).collect(),
+                read_position: self.read_position,
             })
             .collect()
     }
@@ -114,13 +139,25 @@ impl Body {
                     .into_iter()
                     .map(mandate)
                     .collect(),
+                read_position: self.read_position,
             })
             .collect()
     }
 
     /// Every mandate ever given in this body, in election order.
-    async fn mandates(&self) -> Vec<Mandate> {
-        self.record.mandates.iter().map(mandate).collect()
+    #[graphql(complexity = "child_complexity * page_cost(first)")]
+    async fn mandates(
+        &self,
+        first: Option<u32>,
+        after: Option<String>,
+    ) -> Result<Conn<Mandate>, ApiError> {
+        nested(
+            self.read_position,
+            &self.record.mandates,
+            first,
+            after,
+            mandate,
+        )
     }
 }
 

@@ -1,7 +1,7 @@
 //! The membership register: members with their place in the territory,
 //! their history, their dues, and counts for dashboards.
 
-use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
 use chrono::NaiveDate;
 use registre_projections::ReadModels;
 use registre_projections::membership::{self as m, MemberFilter, MemberRecord};
@@ -9,7 +9,8 @@ use registre_projections::membership::{self as m, MemberFilter, MemberRecord};
 use super::errors::ApiError;
 use super::guard::{Permission, RoleGuard};
 use super::read_models::{
-    Conn, Correction, Page, corrections, id, models, not_found, page_cost, short, today, uuid,
+    Conn, Correction, Page, corrections, id, models, nested, not_found, page_cost, short, today,
+    uuid,
 };
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +56,7 @@ fn place(p: Option<m::Place>) -> Option<Place> {
 }
 
 /// One step of a membership's history.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct HistoryStep {
     pub change: GqlMembershipChange,
     pub effective_on: NaiveDate,
@@ -69,7 +70,7 @@ pub struct HistoryStep {
 }
 
 /// A member's dues for one year.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct DuesYear {
     pub year: i32,
     /// Owed, in francs CFA.
@@ -83,6 +84,7 @@ pub struct DuesYear {
 
 /// A member commune.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct Member {
     pub id: ID,
     pub name: String,
@@ -100,15 +102,44 @@ pub struct Member {
     pub decision_ref: Option<String>,
     pub predecessor_id: Option<ID>,
     pub successor_id: Option<ID>,
-    /// Every change of the membership, in log order.
-    pub history: Vec<HistoryStep>,
+    #[graphql(skip)]
+    history: Vec<HistoryStep>,
     pub corrections: Vec<Correction>,
-    /// Each year's dues from the first year of membership on.
-    pub dues: Vec<DuesYear>,
+    #[graphql(skip)]
+    dues: Vec<DuesYear>,
     /// In good standing today, by the statutes in force.
     pub in_good_standing: bool,
     /// Position of the log the read models were at for this answer.
     pub read_position: u64,
+}
+
+#[ComplexObject]
+impl Member {
+    /// Every change of the membership, in log order.
+    #[graphql(complexity = "child_complexity * page_cost(first)")]
+    async fn history(
+        &self,
+        first: Option<u32>,
+        after: Option<String>,
+    ) -> Result<Conn<HistoryStep>, ApiError> {
+        nested(
+            self.read_position,
+            &self.history,
+            first,
+            after,
+            Clone::clone,
+        )
+    }
+
+    /// Each year's dues from the first year of membership on.
+    #[graphql(complexity = "child_complexity * page_cost(first)")]
+    async fn dues(
+        &self,
+        first: Option<u32>,
+        after: Option<String>,
+    ) -> Result<Conn<DuesYear>, ApiError> {
+        nested(self.read_position, &self.dues, first, after, Clone::clone)
+    }
 }
 
 pub(crate) fn member(models: &ReadModels, r: &MemberRecord, read_position: u64) -> Member {

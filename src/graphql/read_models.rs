@@ -159,6 +159,26 @@ impl Page {
     }
 }
 
+/// A page of a list inside one record (a member's history, a session's
+/// attendance, a body's mandates...), in the list's own order: the same
+/// `first` (default 50, at most 500) and `after` as the registers, so an
+/// answer stays bounded however long the record's life.
+pub fn nested<T, N: OutputType>(
+    position: u64,
+    items: &[T],
+    first: Option<u32>,
+    after: Option<String>,
+    build: impl FnMut(&T) -> N,
+) -> Result<Conn<N>, ApiError> {
+    let page = Page::new(first, after)?;
+    let keyed = items
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (format!("{i:010}"), t))
+        .collect();
+    Ok(page.cut(position, keyed, build))
+}
+
 /// A sort key from a date (none sorts first).
 pub fn date_key(d: Option<NaiveDate>) -> String {
     d.map_or_else(|| "0000-00-00".into(), |d| d.format("%Y-%m-%d").to_string())

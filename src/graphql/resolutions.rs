@@ -27,7 +27,7 @@ pub enum GqlMotionResult {
 use super::domain_enums::Majority as GqlMajority;
 
 /// The count closing a vote.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct Tally {
     pub votes_for: u32,
     pub votes_against: u32,
@@ -36,7 +36,7 @@ pub struct Tally {
 }
 
 /// The decision closing a vote.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct Decision {
     pub tally: Tally,
     pub majority: GqlMajority,
@@ -46,7 +46,7 @@ pub struct Decision {
 }
 
 /// A motion and its outcome.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct Motion {
     pub id: ID,
     pub session_id: ID,
