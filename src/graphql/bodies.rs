@@ -8,7 +8,7 @@ use registre_projections::bodies::{BodyFilter, BodyRecord, MandateRecord};
 use super::errors::ApiError;
 use super::guard::{Permission, RoleGuard};
 use super::read_models::{
-    Conn, Correction, Page, corrections, id, models, nested, not_found, page_cost, short, today,
+    AsOf, Conn, Correction, Page, corrections, id, nested, not_found, page_cost, registers, short,
     uuid,
 };
 
@@ -105,14 +105,18 @@ pub struct Body {
     pub read_position: u64,
     #[graphql(skip)]
     record: BodyRecord,
+    /// The day `composition` defaults to.
+    #[graphql(skip)]
+    day: NaiveDate,
 }
 
 #[ComplexObject]
 impl Body {
-    /// Each post with the mandates held on `on` (default today).
+    /// Each post with the mandates held on `on` (default today, or the
+    /// day of the point `asOf` names).
     async fn composition(&self, on: Option<NaiveDate>) -> Vec<Seat> {
         self.record
-            .composition(on.unwrap_or_else(today))
+            .composition(on.unwrap_or(self.day))
             .into_iter()
             .map(|s| Seat {
                 post_id: id(s.post.post_id),
@@ -161,7 +165,7 @@ impl Body {
     }
 }
 
-fn body(b: &BodyRecord, read_position: u64) -> Body {
+fn body(b: &BodyRecord, read_position: u64, day: NaiveDate) -> Body {
     Body {
         id: id(b.body_id),
         name: b.name.clone(),
@@ -174,6 +178,7 @@ fn body(b: &BodyRecord, read_position: u64) -> Body {
         corrections: corrections(&b.corrections),
         read_position,
         record: b.clone(),
+        day,
     }
 }
 
@@ -197,6 +202,7 @@ impl BodiesQuery {
         first: Option<u32>,
         after: Option<String>,
         min_position: Option<u64>,
+        as_of: Option<AsOf>,
     ) -> Result<Conn<Body>, ApiError> {
         let f = BodyFilter {
             level: level.map(Into::into),
@@ -204,7 +210,8 @@ impl BodiesQuery {
             unit_code: short(unit_code, "unitCode")?,
         };
         let page = Page::new(first, after)?;
-        let p = models(ctx, min_position).await?;
+        let p = registers(ctx, min_position, as_of).await?;
+        let day = p.today();
         Ok(p.read(|rm, pos| {
             let items = rm
                 .bodies
@@ -212,7 +219,7 @@ impl BodiesQuery {
                 .into_iter()
                 .map(|b| (b.body_id.to_string(), b))
                 .collect();
-            page.cut(pos, items, |b| body(b, pos))
+            page.cut(pos, items, |b| body(b, pos, day))
         }))
     }
 
@@ -223,13 +230,15 @@ impl BodiesQuery {
         ctx: &Context<'_>,
         id: ID,
         min_position: Option<u64>,
+        as_of: Option<AsOf>,
     ) -> Result<Body, ApiError> {
         let key = uuid(&id, "instance")?;
-        let p = models(ctx, min_position).await?;
+        let p = registers(ctx, min_position, as_of).await?;
+        let day = p.today();
         p.read(|rm, pos| {
             rm.bodies
                 .body(key)
-                .map(|b| body(b, pos))
+                .map(|b| body(b, pos, day))
                 .ok_or_else(|| not_found("instance", key))
         })
     }

@@ -9,7 +9,7 @@ use registre_projections::membership::{self as m, MemberFilter, MemberRecord};
 use super::errors::ApiError;
 use super::guard::{Permission, RoleGuard};
 use super::read_models::{
-    Conn, Correction, Page, corrections, id, models, nested, not_found, page_cost, short, today,
+    AsOf, Conn, Correction, Page, corrections, id, nested, not_found, page_cost, registers, short,
     uuid,
 };
 
@@ -78,7 +78,8 @@ pub struct DuesYear {
     pub paid: i64,
     /// `due - paid`: positive is owed, negative paid in advance.
     pub balance: i64,
-    /// Past the year's due date (today) with a positive balance.
+    /// Past the year's due date (today, or the day of a past point) with a
+    /// positive balance.
     pub in_arrears: bool,
 }
 
@@ -107,7 +108,8 @@ pub struct Member {
     pub corrections: Vec<Correction>,
     #[graphql(skip)]
     dues: Vec<DuesYear>,
-    /// In good standing today, by the statutes in force.
+    /// In good standing today (for a past point, on its day), by the
+    /// statutes in force.
     pub in_good_standing: bool,
     /// Position of the log the read models were at for this answer.
     pub read_position: u64,
@@ -142,9 +144,14 @@ impl Member {
     }
 }
 
-pub(crate) fn member(models: &ReadModels, r: &MemberRecord, read_position: u64) -> Member {
+/// The member as the registers show it, judged on `today`.
+pub(crate) fn member(
+    models: &ReadModels,
+    r: &MemberRecord,
+    read_position: u64,
+    today: NaiveDate,
+) -> Member {
     let p = models.membership.placement(&r.unit);
-    let today = today();
     let dues = models
         .dues
         .member_positions(r.member_id)
@@ -252,10 +259,12 @@ impl MembershipQuery {
         first: Option<u32>,
         after: Option<String>,
         min_position: Option<u64>,
+        as_of: Option<AsOf>,
     ) -> Result<Conn<Member>, ApiError> {
         let f = filter(region, cercle, status)?;
         let page = Page::new(first, after)?;
-        let p = models(ctx, min_position).await?;
+        let p = registers(ctx, min_position, as_of).await?;
+        let day = p.today();
         Ok(p.read(|rm, pos| {
             let items = rm
                 .membership
@@ -263,7 +272,7 @@ impl MembershipQuery {
                 .into_iter()
                 .map(|r| (r.member_id.to_string(), r))
                 .collect();
-            page.cut(pos, items, |r| member(rm, r, pos))
+            page.cut(pos, items, |r| member(rm, r, pos, day))
         }))
     }
 
@@ -274,15 +283,17 @@ impl MembershipQuery {
         ctx: &Context<'_>,
         id: ID,
         min_position: Option<u64>,
+        as_of: Option<AsOf>,
     ) -> Result<Member, ApiError> {
         let key = uuid(&id, "membre")?;
-        let p = models(ctx, min_position).await?;
+        let p = registers(ctx, min_position, as_of).await?;
+        let day = p.today();
         p.read(|rm, pos| {
             let r = rm
                 .membership
                 .member(key)
                 .ok_or_else(|| not_found("membre", key))?;
-            Ok(member(rm, r, pos))
+            Ok(member(rm, r, pos, day))
         })
     }
 
@@ -296,9 +307,10 @@ impl MembershipQuery {
         cercle: Option<String>,
         status: Option<GqlMemberStatus>,
         min_position: Option<u64>,
+        as_of: Option<AsOf>,
     ) -> Result<MemberCounts, ApiError> {
         let f = filter(region, cercle, status)?;
-        let p = models(ctx, min_position).await?;
+        let p = registers(ctx, min_position, as_of).await?;
         Ok(p.read(|rm, pos| {
             let c = rm.membership.counts(&f);
             let codes = |m: std::collections::BTreeMap<String, u32>| {

@@ -8,7 +8,7 @@ use registre_projections::resolutions::{Resolution, ResolutionFilter};
 use super::errors::ApiError;
 use super::guard::{Permission, RoleGuard};
 use super::read_models::{
-    Conn, Correction, Page, corrections, date_key, id, models, not_found, page_cost, uuid,
+    AsOf, Conn, Correction, Page, corrections, date_key, id, not_found, page_cost, registers, uuid,
 };
 
 use super::domain_enums::MotionKind as GqlMotionKind;
@@ -139,6 +139,7 @@ impl ResolutionsQuery {
         first: Option<u32>,
         after: Option<String>,
         min_position: Option<u64>,
+        as_of: Option<AsOf>,
     ) -> Result<Conn<Motion>, ApiError> {
         let f = ResolutionFilter {
             body_id: body_id.as_ref().map(|b| uuid(b, "instance")).transpose()?,
@@ -152,7 +153,7 @@ impl ResolutionsQuery {
             to,
         };
         let page = Page::new(first, after)?;
-        let p = models(ctx, min_position).await?;
+        let p = registers(ctx, min_position, as_of).await?;
         Ok(p.read(|rm, pos| {
             let items = rm
                 .resolutions
@@ -171,9 +172,10 @@ impl ResolutionsQuery {
         ctx: &Context<'_>,
         id: ID,
         min_position: Option<u64>,
+        as_of: Option<AsOf>,
     ) -> Result<Motion, ApiError> {
         let key = uuid(&id, "motion")?;
-        let p = models(ctx, min_position).await?;
+        let p = registers(ctx, min_position, as_of).await?;
         p.read(|rm, pos| {
             rm.resolutions
                 .motion(key)

@@ -11,7 +11,8 @@ use super::errors::ApiError;
 use super::guard::{Permission, RoleGuard};
 use super::minutes::{Minutes, minutes};
 use super::read_models::{
-    Conn, Correction, Page, corrections, date_key, id, models, nested, not_found, page_cost, uuid,
+    AsOf, Conn, Correction, Page, corrections, date_key, id, nested, not_found, page_cost,
+    registers, uuid,
 };
 use super::resolutions::{Motion, motion};
 
@@ -278,6 +279,7 @@ impl SessionsQuery {
         first: Option<u32>,
         after: Option<String>,
         min_position: Option<u64>,
+        as_of: Option<AsOf>,
     ) -> Result<Conn<Session>, ApiError> {
         let f = SessionFilter {
             body_id: body_id.as_ref().map(|b| uuid(b, "instance")).transpose()?,
@@ -287,7 +289,7 @@ impl SessionsQuery {
             to,
         };
         let page = Page::new(first, after)?;
-        let p = models(ctx, min_position).await?;
+        let p = registers(ctx, min_position, as_of).await?;
         Ok(p.read(|rm, pos| {
             let items = rm
                 .sessions
@@ -311,9 +313,10 @@ impl SessionsQuery {
         ctx: &Context<'_>,
         id: ID,
         min_position: Option<u64>,
+        as_of: Option<AsOf>,
     ) -> Result<Session, ApiError> {
         let key = uuid(&id, "session")?;
-        let p = models(ctx, min_position).await?;
+        let p = registers(ctx, min_position, as_of).await?;
         p.read(|rm, pos| {
             rm.sessions
                 .session(key)

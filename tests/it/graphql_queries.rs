@@ -184,7 +184,7 @@ fn a_dashboard_reads_the_registers_and_an_auditor_the_history() {
     }
 
     // Dues: the arrears filter splits the year's positions.
-    let year = "year: 2024, asOf: \"2024-12-31\"";
+    let year = "year: 2024, judgedOn: \"2024-12-31\"";
     let dues = f.all(
         "dues",
         &format!(", {year}"),
