@@ -397,6 +397,23 @@ fn unknown_ids_bad_arguments_and_positions_get_clear_errors() {
         f.error_code(&f.dashboard, r#"{ members(after: "%%%") { totalCount } }"#),
         "BAD_USER_INPUT"
     );
+    // Lists inside a record have the same bounds.
+    let one = f.data(
+        &f.dashboard,
+        "{ members(first: 1) { edges { node { id } } } }",
+    );
+    let one = one["members"]["edges"][0]["node"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for list in [
+        "history(first: 501)",
+        "dues(first: 0)",
+        r#"history(after: "%%%")"#,
+    ] {
+        let q = format!(r#"{{ member(id: "{one}") {{ {list} {{ totalCount }} }} }}"#);
+        assert_eq!(f.error_code(&f.dashboard, &q), "BAD_USER_INPUT", "{list}");
+    }
     // Read your writes: a position the log has is waited for, one past its
     // head is refused at once.
     let head = f.data(&f.auditor, "{ head }")["head"].as_u64().unwrap();
