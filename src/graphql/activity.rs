@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use super::errors::ApiError;
 use super::events::GqlRole;
 use super::guard::{Permission, RoleGuard};
-use super::read_models::models;
+use super::read_models::{AsOf, registers};
 
 /// Most events `latestEvents` lists.
 pub const MAX_LATEST: u32 = 100;
@@ -44,13 +44,14 @@ pub struct ActivityQuery;
 #[Object]
 impl ActivityQuery {
     /// The last `first` events of the registers (default 10, at most 100),
-    /// newest first.
+    /// newest first; at a past point with `asOf`.
     #[graphql(guard = "RoleGuard(Permission::ReadModels)")]
     async fn latest_events(
         &self,
         ctx: &Context<'_>,
         first: Option<u32>,
         min_position: Option<u64>,
+        as_of: Option<AsOf>,
     ) -> Result<LatestEvents, ApiError> {
         let first = first.unwrap_or(DEFAULT_LATEST);
         if first == 0 || first > MAX_LATEST {
@@ -58,7 +59,7 @@ impl ActivityQuery {
                 "first doit être compris entre 1 et {MAX_LATEST}."
             )));
         }
-        let p = models(ctx, min_position).await?;
+        let p = registers(ctx, min_position, as_of).await?;
         Ok(p.read(|rm, position| {
             let t = &rm.timeline;
             LatestEvents {

@@ -14,6 +14,7 @@ use registre_schema::Position;
 
 use super::errors::ApiError;
 use super::guard::{Permission, RoleGuard};
+use super::read_models::AsOf;
 use crate::projection::as_of::{AsOfDate, AsOfError, AsOfService};
 use crate::store::EventStore;
 
@@ -113,6 +114,17 @@ async fn resolve(
         }
     };
     Ok((position, day, models))
+}
+
+/// The registers at a point given as an `asOf` argument.
+pub(crate) async fn resolve_point(
+    ctx: &Context<'_>,
+    point: AsOf,
+) -> Result<(Position, NaiveDate, Arc<ReadModels>), ApiError> {
+    match point {
+        AsOf::Position(p) => resolve(ctx, Some(p), None).await,
+        AsOf::Date(d) => resolve(ctx, None, Some(d)).await,
+    }
 }
 
 /// Members in one status.

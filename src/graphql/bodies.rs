@@ -8,7 +8,8 @@ use registre_projections::bodies::{BodyFilter, BodyRecord, MandateRecord};
 use super::errors::ApiError;
 use super::guard::{Permission, RoleGuard};
 use super::read_models::{
-    Conn, Correction, Page, corrections, id, models, not_found, page_cost, short, today, uuid,
+    AsOf, Conn, Correction, Page, corrections, id, nested, not_found, page_cost, registers, short,
+    uuid,
 };
 
 use super::domain_enums::BodyKind as GqlBodyKind;
@@ -18,7 +19,7 @@ use super::domain_enums::BodyLevel as GqlBodyLevel;
 use super::domain_enums::MandateEndReason as GqlMandateEndReason;
 
 /// A mandate: a member's representative in a post.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct Mandate {
     pub id: ID,
     pub post_id: ID,
@@ -55,11 +56,34 @@ fn mandate(m: &MandateRecord) -> Mandate {
 
 /// A post and its holders.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct Seat {
     pub post_id: ID,
     pub title: String,
     pub seats: u32,
-    pub holders: Vec<Mandate>,
+    #[graphql(skip)]
+    holders: Vec<Mandate>,
+    #[graphql(skip)]
+    read_position: u64,
+}
+
+#[ComplexObject]
+impl Seat {
+    /// The holders, in election order.
+    #[graphql(complexity = "child_complexity * page_cost(first)")]
+    async fn holders(
+        &self,
+        first: Option<u32>,
+        after: Option<String>,
+    ) -> Result<Conn<Mandate>, ApiError> {
+        nested(
+            self.read_position,
+            &self.holders,
+            first,
+            after,
+            Clone::clone,
+        )
+    }
 }
 
 /// An instance or organ.
@@ -81,20 +105,25 @@ pub struct Body {
     pub read_position: u64,
     #[graphql(skip)]
     record: BodyRecord,
+    /// The day `composition` defaults to.
+    #[graphql(skip)]
+    day: NaiveDate,
 }
 
 #[ComplexObject]
 impl Body {
-    /// Each post with the mandates held on `on` (default today).
+    /// Each post with the mandates held on `on` (default today, or the
+    /// day of the point `asOf` names).
     async fn composition(&self, on: Option<NaiveDate>) -> Vec<Seat> {
         self.record
-            .composition(on.unwrap_or_else(today))
+            .composition(on.unwrap_or(self.day))
             .into_iter()
             .map(|s| Seat {
                 post_id: id(s.post.post_id),
                 title: s.post.title.clone(),
                 seats: s.post.seats,
                 holders: s.holders.into_iter().map(mandate).collect(),
+                read_position: self.read_position,
             })
             .collect()
     }
@@ -114,17 +143,29 @@ impl Body {
                     .into_iter()
                     .map(mandate)
                     .collect(),
+                read_position: self.read_position,
             })
             .collect()
     }
 
     /// Every mandate ever given in this body, in election order.
-    async fn mandates(&self) -> Vec<Mandate> {
-        self.record.mandates.iter().map(mandate).collect()
+    #[graphql(complexity = "child_complexity * page_cost(first)")]
+    async fn mandates(
+        &self,
+        first: Option<u32>,
+        after: Option<String>,
+    ) -> Result<Conn<Mandate>, ApiError> {
+        nested(
+            self.read_position,
+            &self.record.mandates,
+            first,
+            after,
+            mandate,
+        )
     }
 }
 
-fn body(b: &BodyRecord, read_position: u64) -> Body {
+fn body(b: &BodyRecord, read_position: u64, day: NaiveDate) -> Body {
     Body {
         id: id(b.body_id),
         name: b.name.clone(),
@@ -137,6 +178,7 @@ fn body(b: &BodyRecord, read_position: u64) -> Body {
         corrections: corrections(&b.corrections),
         read_position,
         record: b.clone(),
+        day,
     }
 }
 
@@ -160,6 +202,7 @@ impl BodiesQuery {
         first: Option<u32>,
         after: Option<String>,
         min_position: Option<u64>,
+        as_of: Option<AsOf>,
     ) -> Result<Conn<Body>, ApiError> {
         let f = BodyFilter {
             level: level.map(Into::into),
@@ -167,7 +210,8 @@ impl BodiesQuery {
             unit_code: short(unit_code, "unitCode")?,
         };
         let page = Page::new(first, after)?;
-        let p = models(ctx, min_position).await?;
+        let p = registers(ctx, min_position, as_of).await?;
+        let day = p.today();
         Ok(p.read(|rm, pos| {
             let items = rm
                 .bodies
@@ -175,7 +219,7 @@ impl BodiesQuery {
                 .into_iter()
                 .map(|b| (b.body_id.to_string(), b))
                 .collect();
-            page.cut(pos, items, |b| body(b, pos))
+            page.cut(pos, items, |b| body(b, pos, day))
         }))
     }
 
@@ -186,13 +230,15 @@ impl BodiesQuery {
         ctx: &Context<'_>,
         id: ID,
         min_position: Option<u64>,
+        as_of: Option<AsOf>,
     ) -> Result<Body, ApiError> {
         let key = uuid(&id, "instance")?;
-        let p = models(ctx, min_position).await?;
+        let p = registers(ctx, min_position, as_of).await?;
+        let day = p.today();
         p.read(|rm, pos| {
             rm.bodies
                 .body(key)
-                .map(|b| body(b, pos))
+                .map(|b| body(b, pos, day))
                 .ok_or_else(|| not_found("instance", key))
         })
     }

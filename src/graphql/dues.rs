@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use super::errors::ApiError;
 use super::guard::{Permission, RoleGuard};
-use super::read_models::{Conn, Page, id, models, page_cost, short, today};
+use super::read_models::{AsOf, Conn, Page, id, page_cost, registers, short};
 
 /// A member's dues for one year, judged at a date.
 #[derive(SimpleObject)]
@@ -32,9 +32,9 @@ pub struct DuesQuery;
 
 #[Object]
 impl DuesQuery {
-    /// Every member's dues for `year`, judged on `asOf` (default today);
-    /// optionally only those in arrears (or not), in good standing (or
-    /// not), or of one region.
+    /// Every member's dues for `year`, judged on `judgedOn` (default
+    /// today, or the day of the point `asOf` names); optionally only those
+    /// in arrears (or not), in good standing (or not), or of one region.
     #[graphql(
         guard = "RoleGuard(Permission::ReadModels)",
         complexity = "child_complexity * page_cost(first)"
@@ -44,13 +44,14 @@ impl DuesQuery {
         &self,
         ctx: &Context<'_>,
         year: i32,
-        as_of: Option<NaiveDate>,
+        judged_on: Option<NaiveDate>,
         in_arrears: Option<bool>,
         in_good_standing: Option<bool>,
         region: Option<String>,
         first: Option<u32>,
         after: Option<String>,
         min_position: Option<u64>,
+        as_of: Option<AsOf>,
     ) -> Result<Conn<DuesPosition>, ApiError> {
         if !(1900..=2200).contains(&year) {
             return Err(ApiError::BadInput(
@@ -59,25 +60,25 @@ impl DuesQuery {
         }
         let region = short(region, "region")?;
         let page = Page::new(first, after)?;
-        let as_of = as_of.unwrap_or_else(today);
-        let p = models(ctx, min_position).await?;
+        let p = registers(ctx, min_position, as_of).await?;
+        let judged_on = judged_on.unwrap_or_else(|| p.today());
         Ok(p.read(|rm, pos| {
             // Judging good standing walks a member's whole dues history:
             // every member's only when the filter asks, else only the
             // page's.
             let good: Option<BTreeSet<_>> = in_good_standing.map(|_| {
                 rm.dues
-                    .members_in_good_standing(as_of)
+                    .members_in_good_standing(judged_on)
                     .into_iter()
                     .collect()
             });
             let is_good = |member| match &good {
                 Some(set) => set.contains(&member),
-                None => rm.dues.in_good_standing(member, as_of),
+                None => rm.dues.in_good_standing(member, judged_on),
             };
             let items = rm
                 .dues
-                .positions_for_year(year, as_of)
+                .positions_for_year(year, judged_on)
                 .into_iter()
                 .filter(|d| in_arrears.is_none_or(|a| d.in_arrears == a))
                 .filter(|d| in_good_standing.is_none_or(|g| is_good(d.member_id) == g))

@@ -8,9 +8,14 @@ use chrono::{DateTime, Utc};
 use futures::stream::{Stream, StreamExt};
 use registre_schema::{RecordedEvent, Role, StreamId};
 
+use registre_projections::ReadModels;
+use registre_projections::fold::stream_uuid;
+
 use super::errors::ApiError;
 use super::guard::{Caller, Permission, RoleGuard};
+use super::read_models::{applied, short};
 use crate::auth::TokenRegistry;
+use crate::projection::Projector;
 use crate::store::{self, EventStore, Feed};
 
 /// Most events one page returns.
@@ -262,6 +267,60 @@ impl EventQuery {
     }
 }
 
+/// The log from `from` on (the backlog), then each event as it is
+/// committed, with no gap and no repeat; without `from`, only events
+/// committed after the call. Ends when the caller's token is revoked.
+/// Every live subscription reads the log through this.
+pub(crate) async fn feed(
+    ctx: &Context<'_>,
+    from: Option<u64>,
+) -> Result<impl Stream<Item = Result<RecordedEvent, ApiError>> + use<>, ApiError> {
+    let store = store(ctx).clone();
+    let from = match from {
+        Some(p) => p,
+        None => store.head().await? + 1,
+    };
+    let registry = ctx.data_opt::<Arc<TokenRegistry>>().cloned();
+    let token = ctx.data_opt::<Caller>().map(|c| c.0.token_id);
+    Ok(store::subscribe(store, from)
+        .take_while(move |_| {
+            // A revoked token's subscription stops at the next event.
+            let active = match (&registry, token) {
+                (Some(r), Some(t)) => r.is_active(t),
+                _ => true,
+            };
+            futures::future::ready(active)
+        })
+        .filter_map(|item| {
+            futures::future::ready(match item {
+                Ok(Feed::Event(e)) => Some(Ok(e)),
+                Ok(_) => None,
+                Err(e) => Some(Err(ApiError::from(e))),
+            })
+        }))
+}
+
+/// The region code of the member whose stream an event is on, once the
+/// read models include the event (so a member's own admission finds it).
+async fn member_region(
+    models: &Projector<ReadModels>,
+    e: &RecordedEvent,
+) -> Result<Option<String>, ApiError> {
+    if e.stream_id.category() != "member" {
+        return Ok(None);
+    }
+    let Some(member) = stream_uuid(e.stream_id.as_str()) else {
+        return Ok(None);
+    };
+    applied(models, e.position).await?;
+    Ok(models.read(|rm, _| {
+        rm.membership
+            .member(member)
+            .and_then(|m| rm.membership.placement(&m.unit).region)
+            .map(|r| r.code)
+    }))
+}
+
 /// The live feed of the raw log.
 #[derive(Default)]
 pub struct EventSubscription;
@@ -272,6 +331,13 @@ impl EventSubscription {
     /// event as it is committed, with no gap and no repeat. Without `from`,
     /// only events committed after the subscription started. Ends when the
     /// caller's token is revoked.
+    ///
+    /// `region` (a region code of the reference list, e.g. `ML01`) keeps
+    /// the events of members' streams (admission, status changes,
+    /// successions, dues payments) whose commune lies in that region.
+    /// Other streams (bodies, sessions, minutes, statutes, dues schedules,
+    /// territory, corrections, tokens) belong to no region: with `region`
+    /// they are left out, even when a body serves that region.
     #[graphql(guard = "RoleGuard(Permission::ReadEvents)")]
     async fn events(
         &self,
@@ -279,31 +345,36 @@ impl EventSubscription {
         from: Option<u64>,
         stream_category: Option<String>,
         event_types: Option<Vec<String>>,
+        region: Option<String>,
     ) -> Result<impl Stream<Item = Result<Event, ApiError>> + use<>, ApiError> {
         let filter = Filter::new(stream_category, event_types)?;
-        let store = store(ctx).clone();
-        let from = match from {
-            Some(p) => p,
-            None => store.head().await? + 1,
+        let region = short(region, "region")?;
+        let models = match region {
+            Some(_) => Some(
+                ctx.data_opt::<Projector<ReadModels>>()
+                    .cloned()
+                    .ok_or_else(|| ApiError::Internal("read models are not served here".into()))?,
+            ),
+            None => None,
         };
-        let registry = ctx.data_opt::<Arc<TokenRegistry>>().cloned();
-        let token = ctx.data_opt::<Caller>().map(|c| c.0.token_id);
-        let feed = store::subscribe(store, from)
-            .take_while(move |_| {
-                // A revoked token's subscription stops at the next event.
-                let active = match (&registry, token) {
-                    (Some(r), Some(t)) => r.is_active(t),
-                    _ => true,
+        let feed = feed(ctx, from).await?.filter_map(move |item| {
+            let (filter, region, models) = (filter.clone(), region.clone(), models.clone());
+            async move {
+                let e = match item {
+                    Ok(e) if filter.keeps(&e) => e,
+                    Ok(_) => return None,
+                    Err(e) => return Some(Err(e)),
                 };
-                futures::future::ready(active)
-            })
-            .filter_map(move |item| {
-                futures::future::ready(match item {
-                    Ok(Feed::Event(e)) if filter.keeps(&e) => Some(Ok(Event(e))),
+                let (Some(want), Some(models)) = (region, models) else {
+                    return Some(Ok(Event(e)));
+                };
+                match member_region(&models, &e).await {
+                    Ok(Some(r)) if r == want => Some(Ok(Event(e))),
                     Ok(_) => None,
-                    Err(e) => Some(Err(ApiError::from(e))),
-                })
-            });
+                    Err(err) => Some(Err(err)),
+                }
+            }
+        });
         Ok(feed)
     }
 }

@@ -60,6 +60,11 @@ pub const POLICY: &[(RootKind, &str, Permission)] = &[
     (RootKind::Query, "asOf", Permission::ReadModels),
     (RootKind::Query, "diff", Permission::ReadModels),
     (RootKind::Subscription, "events", Permission::ReadEvents),
+    (
+        RootKind::Subscription,
+        "registerChanged",
+        Permission::ReadModels,
+    ),
     (RootKind::Query, "members", Permission::ReadModels),
     (RootKind::Query, "member", Permission::ReadModels),
     (RootKind::Query, "memberCounts", Permission::ReadModels),

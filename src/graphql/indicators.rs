@@ -7,7 +7,7 @@ use registre_schema::events::TerritorialLevel;
 
 use super::errors::ApiError;
 use super::guard::{Permission, RoleGuard};
-use super::read_models::{Share, id, models, today};
+use super::read_models::{AsOf, Share, id, registers};
 
 /// Members in good standing in one region.
 #[derive(SimpleObject)]
@@ -56,16 +56,17 @@ pub struct IndicatorsQuery;
 #[Object]
 impl IndicatorsQuery {
     /// The dashboards' indicators; good standing is judged on `on`
-    /// (default today).
+    /// (default today, or the day of the point `asOf` names).
     #[graphql(guard = "RoleGuard(Permission::ReadModels)")]
     async fn indicators(
         &self,
         ctx: &Context<'_>,
         on: Option<NaiveDate>,
         min_position: Option<u64>,
+        as_of: Option<AsOf>,
     ) -> Result<Indicators, ApiError> {
-        let on = on.unwrap_or_else(today);
-        let p = models(ctx, min_position).await?;
+        let p = registers(ctx, min_position, as_of).await?;
+        let on = on.unwrap_or_else(|| p.today());
         Ok(p.read(|rm, pos| {
             let region_name = |code: &str| {
                 rm.membership

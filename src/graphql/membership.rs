@@ -1,7 +1,7 @@
 //! The membership register: members with their place in the territory,
 //! their history, their dues, and counts for dashboards.
 
-use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
 use chrono::NaiveDate;
 use registre_projections::ReadModels;
 use registre_projections::membership::{self as m, MemberFilter, MemberRecord};
@@ -9,7 +9,8 @@ use registre_projections::membership::{self as m, MemberFilter, MemberRecord};
 use super::errors::ApiError;
 use super::guard::{Permission, RoleGuard};
 use super::read_models::{
-    Conn, Correction, Page, corrections, id, models, not_found, page_cost, short, today, uuid,
+    AsOf, Conn, Correction, Page, corrections, id, nested, not_found, page_cost, registers, short,
+    uuid,
 };
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +56,7 @@ fn place(p: Option<m::Place>) -> Option<Place> {
 }
 
 /// One step of a membership's history.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct HistoryStep {
     pub change: GqlMembershipChange,
     pub effective_on: NaiveDate,
@@ -69,7 +70,7 @@ pub struct HistoryStep {
 }
 
 /// A member's dues for one year.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct DuesYear {
     pub year: i32,
     /// Owed, in francs CFA.
@@ -77,12 +78,14 @@ pub struct DuesYear {
     pub paid: i64,
     /// `due - paid`: positive is owed, negative paid in advance.
     pub balance: i64,
-    /// Past the year's due date (today) with a positive balance.
+    /// Past the year's due date (today, or the day of a past point) with a
+    /// positive balance.
     pub in_arrears: bool,
 }
 
 /// A member commune.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct Member {
     pub id: ID,
     pub name: String,
@@ -100,20 +103,55 @@ pub struct Member {
     pub decision_ref: Option<String>,
     pub predecessor_id: Option<ID>,
     pub successor_id: Option<ID>,
-    /// Every change of the membership, in log order.
-    pub history: Vec<HistoryStep>,
+    #[graphql(skip)]
+    history: Vec<HistoryStep>,
     pub corrections: Vec<Correction>,
-    /// Each year's dues from the first year of membership on.
-    pub dues: Vec<DuesYear>,
-    /// In good standing today, by the statutes in force.
+    #[graphql(skip)]
+    dues: Vec<DuesYear>,
+    /// In good standing today (for a past point, on its day), by the
+    /// statutes in force.
     pub in_good_standing: bool,
     /// Position of the log the read models were at for this answer.
     pub read_position: u64,
 }
 
-pub(crate) fn member(models: &ReadModels, r: &MemberRecord, read_position: u64) -> Member {
+#[ComplexObject]
+impl Member {
+    /// Every change of the membership, in log order.
+    #[graphql(complexity = "child_complexity * page_cost(first)")]
+    async fn history(
+        &self,
+        first: Option<u32>,
+        after: Option<String>,
+    ) -> Result<Conn<HistoryStep>, ApiError> {
+        nested(
+            self.read_position,
+            &self.history,
+            first,
+            after,
+            Clone::clone,
+        )
+    }
+
+    /// Each year's dues from the first year of membership on.
+    #[graphql(complexity = "child_complexity * page_cost(first)")]
+    async fn dues(
+        &self,
+        first: Option<u32>,
+        after: Option<String>,
+    ) -> Result<Conn<DuesYear>, ApiError> {
+        nested(self.read_position, &self.dues, first, after, Clone::clone)
+    }
+}
+
+/// The member as the registers show it, judged on `today`.
+pub(crate) fn member(
+    models: &ReadModels,
+    r: &MemberRecord,
+    read_position: u64,
+    today: NaiveDate,
+) -> Member {
     let p = models.membership.placement(&r.unit);
-    let today = today();
     let dues = models
         .dues
         .member_positions(r.member_id)
@@ -221,10 +259,12 @@ impl MembershipQuery {
         first: Option<u32>,
         after: Option<String>,
         min_position: Option<u64>,
+        as_of: Option<AsOf>,
     ) -> Result<Conn<Member>, ApiError> {
         let f = filter(region, cercle, status)?;
         let page = Page::new(first, after)?;
-        let p = models(ctx, min_position).await?;
+        let p = registers(ctx, min_position, as_of).await?;
+        let day = p.today();
         Ok(p.read(|rm, pos| {
             let items = rm
                 .membership
@@ -232,7 +272,7 @@ impl MembershipQuery {
                 .into_iter()
                 .map(|r| (r.member_id.to_string(), r))
                 .collect();
-            page.cut(pos, items, |r| member(rm, r, pos))
+            page.cut(pos, items, |r| member(rm, r, pos, day))
         }))
     }
 
@@ -243,15 +283,17 @@ impl MembershipQuery {
         ctx: &Context<'_>,
         id: ID,
         min_position: Option<u64>,
+        as_of: Option<AsOf>,
     ) -> Result<Member, ApiError> {
         let key = uuid(&id, "membre")?;
-        let p = models(ctx, min_position).await?;
+        let p = registers(ctx, min_position, as_of).await?;
+        let day = p.today();
         p.read(|rm, pos| {
             let r = rm
                 .membership
                 .member(key)
                 .ok_or_else(|| not_found("membre", key))?;
-            Ok(member(rm, r, pos))
+            Ok(member(rm, r, pos, day))
         })
     }
 
@@ -265,9 +307,10 @@ impl MembershipQuery {
         cercle: Option<String>,
         status: Option<GqlMemberStatus>,
         min_position: Option<u64>,
+        as_of: Option<AsOf>,
     ) -> Result<MemberCounts, ApiError> {
         let f = filter(region, cercle, status)?;
-        let p = models(ctx, min_position).await?;
+        let p = registers(ctx, min_position, as_of).await?;
         Ok(p.read(|rm, pos| {
             let c = rm.membership.counts(&f);
             let codes = |m: std::collections::BTreeMap<String, u32>| {

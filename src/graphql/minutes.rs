@@ -8,7 +8,7 @@ use registre_projections::minutes::MinutesRecord;
 use super::errors::ApiError;
 use super::guard::{Permission, RoleGuard};
 use super::read_models::{
-    Conn, Correction, Page, corrections, id, models, not_found, page_cost, uuid,
+    AsOf, Conn, Correction, Page, corrections, id, not_found, page_cost, registers, uuid,
 };
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -116,6 +116,7 @@ impl MinutesQuery {
         guard = "RoleGuard(Permission::ReadModels)",
         complexity = "child_complexity * page_cost(first)"
     )]
+    #[allow(clippy::too_many_arguments)]
     async fn minutes_register(
         &self,
         ctx: &Context<'_>,
@@ -124,6 +125,7 @@ impl MinutesQuery {
         first: Option<u32>,
         after: Option<String>,
         min_position: Option<u64>,
+        as_of: Option<AsOf>,
     ) -> Result<Conn<Minutes>, ApiError> {
         let session = session_id
             .as_ref()
@@ -131,7 +133,7 @@ impl MinutesQuery {
             .transpose()?;
         let status = status.map(registre_projections::minutes::MinutesStatus::from);
         let page = Page::new(first, after)?;
-        let p = models(ctx, min_position).await?;
+        let p = registers(ctx, min_position, as_of).await?;
         Ok(p.read(|rm, pos| {
             let items = rm
                 .minutes
@@ -152,9 +154,10 @@ impl MinutesQuery {
         ctx: &Context<'_>,
         id: ID,
         min_position: Option<u64>,
+        as_of: Option<AsOf>,
     ) -> Result<Minutes, ApiError> {
         let key = uuid(&id, "procès-verbal")?;
-        let p = models(ctx, min_position).await?;
+        let p = registers(ctx, min_position, as_of).await?;
         p.read(|rm, pos| {
             rm.minutes
                 .get(key)

@@ -19,6 +19,7 @@
 //!   the read models stay at one position.
 //! - [`mutations`]: one mutation per domain command (secretariat only).
 //! - [`domain_enums`]: the domain's enumerations as GraphQL enums.
+//! - [`register_changes`]: the live feed of what changed in the registers.
 //! - [`ws`]: subscriptions over websockets (`graphql-transport-ws`).
 //!
 //! API boundary: resolvers read the store and read models or hand commands
@@ -39,6 +40,7 @@ pub mod membership;
 pub mod minutes;
 pub mod mutations;
 pub mod read_models;
+pub mod register_changes;
 pub mod resolutions;
 pub mod response_cache;
 pub mod schema;

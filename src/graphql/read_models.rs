@@ -14,7 +14,9 @@
 use std::time::Duration;
 
 use async_graphql::connection::{Connection, Edge};
-use async_graphql::{Context, ID, OutputType, SimpleObject};
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, OneofObject, OutputType, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDate;
@@ -67,6 +69,91 @@ pub async fn models<'a>(
     match projector.wait_for(wanted, MAX_WAIT).await {
         Ok(()) => Ok(projector),
         Err(WaitError::TimedOut) => Err(ApiError::Behind { wanted }),
+        Err(WaitError::Stopped) => Err(ApiError::Internal("the read models stopped".into())),
+    }
+}
+
+/// A point of the log to read the registers at, instead of their
+/// current state: give one of the two.
+#[derive(OneofObject, Clone, Debug)]
+pub enum AsOf {
+    /// After the event at this global position (0: before any event).
+    Position(u64),
+    /// The end of a day (YYYY-MM-DD, UTC), or an RFC 3339 instant: the
+    /// last event recorded at or before it.
+    Date(String),
+}
+
+/// The registers a read-model query answers from: the live read models,
+/// or their state at a past point of the log. Every read-model query gets
+/// them from [`registers`], and reads them once with [`Registers::read`].
+pub enum Registers<'a> {
+    Live(&'a Projector<ReadModels>),
+    /// A fold of the log up to `position` (see `projection::as_of`).
+    Past {
+        position: u64,
+        day: NaiveDate,
+        models: Arc<ReadModels>,
+    },
+}
+
+impl Registers<'_> {
+    /// Reads the registers and the position they stand at.
+    pub fn read<T>(&self, f: impl FnOnce(&ReadModels, u64) -> T) -> T {
+        match self {
+            Registers::Live(p) => p.read(f),
+            Registers::Past {
+                position, models, ..
+            } => f(models, *position),
+        }
+    }
+
+    /// The day judgements at a date (arrears, good standing, who holds a
+    /// post) default to: today, or for a past point the day it stands in,
+    /// so an as-of answer is the one that would have been given then.
+    pub fn today(&self) -> NaiveDate {
+        match self {
+            Registers::Live(_) => today(),
+            Registers::Past { day, .. } => *day,
+        }
+    }
+}
+
+/// The registers to answer from: as of the point asked for, else the live
+/// read models once they include `min_position` (see [`models`]). The two
+/// do not go together: a past point is read from the log itself.
+pub async fn registers<'a>(
+    ctx: &Context<'a>,
+    min_position: Option<u64>,
+    as_of: Option<AsOf>,
+) -> Result<Registers<'a>, ApiError> {
+    match as_of {
+        None => Ok(Registers::Live(models(ctx, min_position).await?)),
+        Some(_) if min_position.is_some() => Err(ApiError::BadInput(
+            "asOf et minPosition s'excluent : un état passé se lit dans le journal lui-même."
+                .into(),
+        )),
+        Some(point) => {
+            let (position, day, models) = super::as_of::resolve_point(ctx, point).await?;
+            Ok(Registers::Past {
+                position,
+                day,
+                models,
+            })
+        }
+    }
+}
+
+/// Longest wait of a subscription for the read models to apply an event
+/// it is about to report (they may be replaying at start-up).
+pub const SUBSCRIPTION_WAIT: Duration = Duration::from_secs(60);
+
+/// Waits until the read models have applied `position`, so what a
+/// subscription reports can be read from them at once.
+pub async fn applied(models: &Projector<ReadModels>, position: u64) -> Result<(), ApiError> {
+    match models.wait_for(position, SUBSCRIPTION_WAIT).await {
+        Ok(()) => Ok(()),
+        Err(WaitError::TimedOut) => Err(ApiError::Behind { wanted: position }),
         Err(WaitError::Stopped) => Err(ApiError::Internal("the read models stopped".into())),
     }
 }
@@ -143,6 +230,26 @@ impl Page {
         );
         conn
     }
+}
+
+/// A page of a list inside one record (a member's history, a session's
+/// attendance, a body's mandates...), in the list's own order: the same
+/// `first` (default 50, at most 500) and `after` as the registers, so an
+/// answer stays bounded however long the record's life.
+pub fn nested<T, N: OutputType>(
+    position: u64,
+    items: &[T],
+    first: Option<u32>,
+    after: Option<String>,
+    build: impl FnMut(&T) -> N,
+) -> Result<Conn<N>, ApiError> {
+    let page = Page::new(first, after)?;
+    let keyed = items
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (format!("{i:010}"), t))
+        .collect();
+    Ok(page.cut(position, keyed, build))
 }
 
 /// A sort key from a date (none sorts first).

@@ -8,7 +8,7 @@ use registre_projections::resolutions::{Resolution, ResolutionFilter};
 use super::errors::ApiError;
 use super::guard::{Permission, RoleGuard};
 use super::read_models::{
-    Conn, Correction, Page, corrections, date_key, id, models, not_found, page_cost, uuid,
+    AsOf, Conn, Correction, Page, corrections, date_key, id, not_found, page_cost, registers, uuid,
 };
 
 use super::domain_enums::MotionKind as GqlMotionKind;
@@ -27,7 +27,7 @@ pub enum GqlMotionResult {
 use super::domain_enums::Majority as GqlMajority;
 
 /// The count closing a vote.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct Tally {
     pub votes_for: u32,
     pub votes_against: u32,
@@ -36,7 +36,7 @@ pub struct Tally {
 }
 
 /// The decision closing a vote.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct Decision {
     pub tally: Tally,
     pub majority: GqlMajority,
@@ -46,7 +46,7 @@ pub struct Decision {
 }
 
 /// A motion and its outcome.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct Motion {
     pub id: ID,
     pub session_id: ID,
@@ -139,6 +139,7 @@ impl ResolutionsQuery {
         first: Option<u32>,
         after: Option<String>,
         min_position: Option<u64>,
+        as_of: Option<AsOf>,
     ) -> Result<Conn<Motion>, ApiError> {
         let f = ResolutionFilter {
             body_id: body_id.as_ref().map(|b| uuid(b, "instance")).transpose()?,
@@ -152,7 +153,7 @@ impl ResolutionsQuery {
             to,
         };
         let page = Page::new(first, after)?;
-        let p = models(ctx, min_position).await?;
+        let p = registers(ctx, min_position, as_of).await?;
         Ok(p.read(|rm, pos| {
             let items = rm
                 .resolutions
@@ -171,9 +172,10 @@ impl ResolutionsQuery {
         ctx: &Context<'_>,
         id: ID,
         min_position: Option<u64>,
+        as_of: Option<AsOf>,
     ) -> Result<Motion, ApiError> {
         let key = uuid(&id, "motion")?;
-        let p = models(ctx, min_position).await?;
+        let p = registers(ctx, min_position, as_of).await?;
         p.read(|rm, pos| {
             rm.resolutions
                 .motion(key)

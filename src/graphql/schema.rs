@@ -21,6 +21,7 @@ use super::mutations::{
     BodyMutation, CorrectionMutation, DuesMutation, MemberMutation, MinutesMutation,
     SessionMutation, StatutesMutation,
 };
+use super::register_changes::RegisterSubscription;
 use super::resolutions::ResolutionsQuery;
 use super::sessions::SessionsQuery;
 use super::timeline::TimelineQuery;
@@ -73,7 +74,7 @@ pub struct Mutation(
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(EventSubscription);
+pub struct Subscription(EventSubscription, RegisterSubscription);
 
 pub type RegistreSchema = Schema<Query, Mutation, Subscription>;
 

@@ -11,7 +11,8 @@ use super::errors::ApiError;
 use super::guard::{Permission, RoleGuard};
 use super::minutes::{Minutes, minutes};
 use super::read_models::{
-    Conn, Correction, Page, corrections, date_key, id, models, not_found, page_cost, uuid,
+    AsOf, Conn, Correction, Page, corrections, date_key, id, nested, not_found, page_cost,
+    registers, uuid,
 };
 use super::resolutions::{Motion, motion};
 
@@ -42,24 +43,72 @@ pub struct Quorum {
     pub position: u64,
 }
 
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct Present {
     pub member_id: ID,
     pub delegate_name: String,
 }
 
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct Represented {
     pub grantor_member_id: ID,
     pub holder_member_id: ID,
 }
 
+/// An eligible member neither present nor represented.
+#[derive(SimpleObject, Clone)]
+pub struct Absent {
+    pub member_id: ID,
+}
+
 /// Who attended, among the members eligible at the convocation.
-#[derive(SimpleObject)]
 pub struct Attendance {
-    pub present: Vec<Present>,
-    pub represented: Vec<Represented>,
-    pub absent: Vec<ID>,
+    read_position: u64,
+    present: Vec<Present>,
+    represented: Vec<Represented>,
+    absent: Vec<Absent>,
+}
+
+#[Object]
+impl Attendance {
+    #[graphql(complexity = "child_complexity * page_cost(first)")]
+    async fn present(
+        &self,
+        first: Option<u32>,
+        after: Option<String>,
+    ) -> Result<Conn<Present>, ApiError> {
+        nested(
+            self.read_position,
+            &self.present,
+            first,
+            after,
+            Clone::clone,
+        )
+    }
+
+    #[graphql(complexity = "child_complexity * page_cost(first)")]
+    async fn represented(
+        &self,
+        first: Option<u32>,
+        after: Option<String>,
+    ) -> Result<Conn<Represented>, ApiError> {
+        nested(
+            self.read_position,
+            &self.represented,
+            first,
+            after,
+            Clone::clone,
+        )
+    }
+
+    #[graphql(complexity = "child_complexity * page_cost(first)")]
+    async fn absent(
+        &self,
+        first: Option<u32>,
+        after: Option<String>,
+    ) -> Result<Conn<Absent>, ApiError> {
+        nested(self.read_position, &self.absent, first, after, Clone::clone)
+    }
 }
 
 /// A session of an instance or organ.
@@ -95,8 +144,8 @@ pub struct Session {
     /// Position of the convocation in the log.
     pub position: u64,
     pub corrections: Vec<Correction>,
-    /// The motions tabled, in agenda order, with their tallies.
-    pub motions: Vec<Motion>,
+    #[graphql(skip)]
+    motions: Vec<Motion>,
     /// The minutes of this session.
     pub minutes: Vec<Minutes>,
     /// Position of the log the read models were at for this answer.
@@ -111,6 +160,7 @@ impl Session {
     async fn attendance(&self) -> Attendance {
         let a = self.record.attendance();
         Attendance {
+            read_position: self.read_position,
             present: a
                 .present
                 .into_iter()
@@ -127,8 +177,28 @@ impl Session {
                     holder_member_id: id(h),
                 })
                 .collect(),
-            absent: a.absent.into_iter().map(id).collect(),
+            absent: a
+                .absent
+                .into_iter()
+                .map(|m| Absent { member_id: id(m) })
+                .collect(),
         }
+    }
+
+    /// The motions tabled, in agenda order, with their tallies.
+    #[graphql(complexity = "child_complexity * page_cost(first)")]
+    async fn motions(
+        &self,
+        first: Option<u32>,
+        after: Option<String>,
+    ) -> Result<Conn<Motion>, ApiError> {
+        nested(
+            self.read_position,
+            &self.motions,
+            first,
+            after,
+            Clone::clone,
+        )
     }
 }
 
@@ -209,6 +279,7 @@ impl SessionsQuery {
         first: Option<u32>,
         after: Option<String>,
         min_position: Option<u64>,
+        as_of: Option<AsOf>,
     ) -> Result<Conn<Session>, ApiError> {
         let f = SessionFilter {
             body_id: body_id.as_ref().map(|b| uuid(b, "instance")).transpose()?,
@@ -218,7 +289,7 @@ impl SessionsQuery {
             to,
         };
         let page = Page::new(first, after)?;
-        let p = models(ctx, min_position).await?;
+        let p = registers(ctx, min_position, as_of).await?;
         Ok(p.read(|rm, pos| {
             let items = rm
                 .sessions
@@ -242,9 +313,10 @@ impl SessionsQuery {
         ctx: &Context<'_>,
         id: ID,
         min_position: Option<u64>,
+        as_of: Option<AsOf>,
     ) -> Result<Session, ApiError> {
         let key = uuid(&id, "session")?;
-        let p = models(ctx, min_position).await?;
+        let p = registers(ctx, min_position, as_of).await?;
         p.read(|rm, pos| {
             rm.sessions
                 .session(key)

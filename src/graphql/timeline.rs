@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::errors::ApiError;
 use super::events::{Actor, Event};
 use super::guard::{Permission, RoleGuard};
-use super::read_models::{Conn, MAX_TEXT_ARG, Page, models, not_found, page_cost};
+use super::read_models::{AsOf, Conn, MAX_TEXT_ARG, Page, not_found, page_cost, registers};
 use crate::store::EventStore;
 
 /// One event of an entity's history.
@@ -91,6 +91,7 @@ impl TimelineQuery {
         first: Option<u32>,
         after: Option<String>,
         min_position: Option<u64>,
+        as_of: Option<AsOf>,
     ) -> Result<Conn<HistoryEntry>, ApiError> {
         if entity_id.len() > MAX_TEXT_ARG {
             return Err(ApiError::BadInput(format!(
@@ -106,7 +107,7 @@ impl TimelineQuery {
             })?],
         };
         let page = Page::new(first, after)?;
-        let p = models(ctx, min_position).await?;
+        let p = registers(ctx, min_position, as_of).await?;
         p.read(|rm, pos| {
             let t = &rm.timeline;
             let key = keys

@@ -249,3 +249,216 @@ fn as_of_a_past_date_over_graphql_equals_the_offline_replay() {
         );
     }
 }
+
+/// The nodes of a connection in a GraphQL answer.
+fn nodes(v: &serde_json::Value) -> Vec<serde_json::Value> {
+    v["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a connection: {v}"))
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_model_queries_as_of_a_past_point_equal_a_replay_stopped_there() {
+    use async_graphql::Request;
+    use registre::auth::{Principal, TokenRegistry};
+    use registre::graphql::{Caller, SchemaDeps, build_schema};
+    use registre::projection::Projector;
+    use registre_projections::membership::MemberFilter;
+    use registre_projections::resolutions::ResolutionFilter;
+    use registre_schema::Role;
+    use serde_json::json;
+
+    let dir = scratch();
+    let store: Arc<dyn EventStore> =
+        Arc::new(SqliteStore::open(&dir.path().join("r.db")).await.unwrap());
+    let handler = CommandHandler::new(store.clone());
+    demo::seed(
+        &handler,
+        11,
+        DemoSize {
+            communes: 40,
+            years: 3,
+        },
+    )
+    .await
+    .unwrap();
+    let head = store.head().await.unwrap();
+    let (registry, _follower) = TokenRegistry::start(store.clone()).await.unwrap();
+    let live: Projector<ReadModels> = Projector::start(store.clone(), None).await.unwrap();
+    live.wait_for(head, std::time::Duration::from_secs(30))
+        .await
+        .unwrap();
+    let mut deps = SchemaDeps::new(store.clone(), registry);
+    deps.read_models = Some(live);
+    deps.as_of = Some(AsOfService::new(store.clone(), None, 100));
+    let schema = build_schema(deps);
+    let caller = Caller(Principal {
+        token_id: uuid::Uuid::now_v7(),
+        name: "tableau".into(),
+        role: Role::Dashboard,
+    });
+    let run = |q: String| {
+        let (schema, caller) = (&schema, caller.clone());
+        async move {
+            let r = schema.execute(Request::new(q.clone()).data(caller)).await;
+            (r.data.into_json().unwrap(), r.errors)
+        }
+    };
+
+    // Half-way, and at least past the first dues schedule and the first
+    // decided motion, so every register compared holds something.
+    let events = store.read_all(1, MAX_READ_BATCH).await.unwrap();
+    let first = |t: &str| {
+        events
+            .iter()
+            .find(|e| e.event_type == t)
+            .unwrap_or_else(|| panic!("the demo records a {t}"))
+            .position
+    };
+    let past = (head / 2)
+        .max(first("DuesScheduleSet") + 1)
+        .max(first("MotionAdopted") + 1);
+    assert!(past < head);
+    let replayed = fold(&*store, past).await;
+    let year = *replayed
+        .dues
+        .schedules
+        .keys()
+        .next()
+        .expect("a dues schedule");
+    let judged = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap();
+    let selection = |point: &str| {
+        format!(
+            "{{ members(asOf: {point}, first: 500) {{ position totalCount edges {{ node {{ id status history {{ totalCount }} }} }} }} \
+               resolutions(asOf: {point}, first: 500) {{ totalCount edges {{ node {{ id result votesFor }} }} }} \
+               sessions(asOf: {point}, first: 500) {{ totalCount }} bodies(asOf: {point}) {{ totalCount }} \
+               minutesRegister(asOf: {point}) {{ totalCount }} memberCounts(asOf: {point}) {{ position total }} \
+               dues(year: {year}, judgedOn: \"{judged}\", asOf: {point}, first: 500) {{ edges {{ node {{ memberId balance }} }} }} \
+               indicators(asOf: {point}) {{ position sessionsConvened quorumReached quorumFailed }} }}"
+        )
+    };
+    let (got, errors) = run(selection(&format!("{{position: {past}}}"))).await;
+    assert!(errors.is_empty(), "{errors:?}");
+
+    // What the registers held at `past`, from the replay.
+    let mut members: Vec<_> = replayed
+        .membership
+        .members(&MemberFilter::default())
+        .into_iter()
+        .map(|m| {
+            json!({"id": m.member_id.to_string(), "status": m.status.as_str().to_uppercase(),
+                   "history": {"totalCount": m.history.len()}})
+        })
+        .collect();
+    members.sort_by_key(|m| m["id"].as_str().unwrap().to_owned());
+    assert_eq!(got["members"]["position"], past);
+    assert_eq!(nodes(&got["members"]), members);
+    let mut motions: Vec<_> = replayed
+        .resolutions
+        .list(&ResolutionFilter::default())
+        .into_iter()
+        .map(|r| {
+            (
+                r.motion_id.to_string(),
+                format!("{:?}", r.result).to_uppercase(),
+                r.votes_for,
+            )
+        })
+        .collect();
+    motions.sort();
+    let mut served: Vec<_> = nodes(&got["resolutions"])
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_owned(),
+                r["result"].as_str().unwrap().to_owned(),
+                r["votesFor"].as_u64().unwrap() as u32,
+            )
+        })
+        .collect();
+    served.sort();
+    assert_eq!(served, motions);
+    assert_eq!(
+        got["sessions"]["totalCount"],
+        replayed.sessions.sessions.len()
+    );
+    assert_eq!(got["bodies"]["totalCount"], replayed.bodies.bodies.len());
+    assert_eq!(
+        got["minutesRegister"]["totalCount"],
+        replayed.minutes.minutes.len()
+    );
+    assert_eq!(got["memberCounts"]["position"], past);
+    let mut dues: Vec<_> = replayed
+        .dues
+        .positions_for_year(year, judged)
+        .into_iter()
+        .map(|d| json!({"memberId": d.member_id.to_string(), "balance": d.balance}))
+        .collect();
+    dues.sort_by_key(|d| d["memberId"].as_str().unwrap().to_owned());
+    assert!(!members.is_empty(), "members at {past}");
+    assert!(!motions.is_empty(), "motions at {past}");
+    assert!(!dues.is_empty(), "dues of {year} at {past}");
+    assert_eq!(nodes(&got["dues"]), dues);
+    let i = &replayed.indicators;
+    assert_eq!(
+        got["indicators"],
+        json!({"position": past, "sessionsConvened": i.sessions_convened,
+               "quorumReached": i.quorum_reached, "quorumFailed": i.quorum_failed})
+    );
+
+    // The live registers have moved on since: the answer above is not theirs.
+    let (now, errors) = run("{ resolutions { totalCount } members { position } }".into()).await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(now["members"]["position"], head);
+    assert_ne!(
+        now["resolutions"]["totalCount"],
+        got["resolutions"]["totalCount"]
+    );
+
+    // By date: the same as by the position that date stands for.
+    let instant = events[past as usize - 1].recorded_at;
+    let at = AsOfService::new(store.clone(), None, 100)
+        .position_at(AsOfDate::AtOrBefore(instant))
+        .await
+        .unwrap();
+    let (by_date, errors) = run(selection(&format!(
+        "{{date: \"{}\"}}",
+        instant.to_rfc3339()
+    )))
+    .await;
+    assert!(errors.is_empty(), "{errors:?}");
+    let (by_position, _) = run(selection(&format!("{{position: {at}}}"))).await;
+    assert_eq!(by_date, by_position);
+
+    // asOf with minPosition, beyond the log, or not a date: refused.
+    for q in [
+        "{ members(asOf: {position: 1}, minPosition: 1) { totalCount } }".to_owned(),
+        format!(
+            "{{ member(id: \"{}\", asOf: {{position: {}}}) {{ id }} }}",
+            uuid::Uuid::nil(),
+            head + 1
+        ),
+        "{ indicators(asOf: {date: \"hier\"}) { position } }".into(),
+    ] {
+        let (data, errors) = run(q.clone()).await;
+        let code = errors
+            .first()
+            .and_then(|e| e.extensions.as_ref())
+            .and_then(|x| x.get("code"))
+            .cloned();
+        assert_eq!(
+            code,
+            Some(async_graphql::Value::from("BAD_USER_INPUT")),
+            "{q}: {errors:?}"
+        );
+        assert_eq!(data, serde_json::Value::Null, "{q}");
+    }
+    // Naming both points, or none, does not pass validation.
+    for point in ["{}", "{position: 1, date: \"2024-01-01\"}"] {
+        let (_, errors) = run(format!("{{ sessions(asOf: {point}) {{ totalCount }} }}")).await;
+        assert!(!errors.is_empty(), "{point}");
+    }
+}

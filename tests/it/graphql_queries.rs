@@ -86,6 +86,16 @@ impl Fixture {
     }
 }
 
+/// The nodes of one page of a connection.
+fn nodes(connection: &Value) -> Vec<Value> {
+    connection["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a connection: {connection}"))
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect()
+}
+
 fn ids(nodes: &[Value]) -> Vec<String> {
     nodes
         .iter()
@@ -157,15 +167,16 @@ fn a_dashboard_reads_the_registers_and_an_auditor_the_history() {
     let m = f.data(
         &f.dashboard,
         &format!(
-            r#"{{ member(id: "{first}") {{ id name readPosition history {{ change effectiveOn position }} dues {{ year due paid balance }} }} }}"#
+            r#"{{ member(id: "{first}") {{ id name readPosition history {{ edges {{ node {{ change effectiveOn position }} }} }} dues(first: 500) {{ edges {{ node {{ year due paid balance }} }} }} }} }}"#
         ),
     )["member"]
         .clone();
     assert_eq!(m["id"], first.as_str());
-    assert_eq!(m["history"][0]["change"], "ADMITTED");
-    assert!(m["history"][0]["position"].as_u64().unwrap() > 0);
-    assert!(!m["dues"].as_array().unwrap().is_empty());
-    for d in m["dues"].as_array().unwrap() {
+    let history = nodes(&m["history"]);
+    assert_eq!(history[0]["change"], "ADMITTED");
+    assert!(history[0]["position"].as_u64().unwrap() > 0);
+    assert!(!nodes(&m["dues"]).is_empty());
+    for d in &nodes(&m["dues"]) {
         assert_eq!(
             d["due"].as_i64().unwrap() - d["paid"].as_i64().unwrap(),
             d["balance"].as_i64().unwrap()
@@ -173,7 +184,7 @@ fn a_dashboard_reads_the_registers_and_an_auditor_the_history() {
     }
 
     // Dues: the arrears filter splits the year's positions.
-    let year = "year: 2024, asOf: \"2024-12-31\"";
+    let year = "year: 2024, judgedOn: \"2024-12-31\"";
     let dues = f.all(
         "dues",
         &format!(", {year}"),
@@ -219,23 +230,48 @@ fn a_dashboard_reads_the_registers_and_an_auditor_the_history() {
         let session = f.data(
             &f.dashboard,
             &format!(
-                r#"{{ session(id: "{id}") {{ id eligibleCount attendance {{ present {{ memberId }} represented {{ grantorMemberId }} absent }}
-                     motions {{ id result votesFor votesAgainst abstentions decision {{ tally {{ votesFor votesAgainst abstentions absent }} majority }} }} }} }}"#
+                r#"{{ session(id: "{id}") {{ id eligibleCount attendance {{ present(first: 500) {{ totalCount edges {{ node {{ memberId }} }} }} represented {{ totalCount }} absent {{ totalCount }} }}
+                     motions(first: 50) {{ edges {{ node {{ id result votesFor votesAgainst abstentions decision {{ tally {{ votesFor votesAgainst abstentions absent }} majority }} }} }} }} }} }}"#
             ),
         )["session"]
             .clone();
         let a = &session["attendance"];
-        let attended = a["present"].as_array().unwrap().len()
-            + a["represented"].as_array().unwrap().len()
-            + a["absent"].as_array().unwrap().len();
-        assert_eq!(attended as u64, session["eligibleCount"].as_u64().unwrap());
+        let attended = ["present", "represented", "absent"]
+            .map(|k| a[k]["totalCount"].as_u64().unwrap())
+            .iter()
+            .sum::<u64>();
+        assert_eq!(attended, session["eligibleCount"].as_u64().unwrap());
+        // Paged two by two, the present are the same, in the same order.
+        let present = nodes(&a["present"]);
+        assert_eq!(
+            present.len() as u64,
+            a["present"]["totalCount"].as_u64().unwrap()
+        );
+        let mut paged = Vec::new();
+        let mut after = String::new();
+        loop {
+            let q = format!(
+                r#"{{ session(id: "{id}") {{ attendance {{ present(first: 2{after}) {{ pageInfo {{ hasNextPage endCursor }} edges {{ node {{ memberId }} }} }} }} }} }}"#
+            );
+            let page = f.data(&f.dashboard, &q)["session"]["attendance"]["present"].clone();
+            assert!(nodes(&page).len() <= 2);
+            paged.extend(nodes(&page));
+            if page["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = format!(
+                r#", after: "{}""#,
+                page["pageInfo"]["endCursor"].as_str().unwrap()
+            );
+        }
+        assert_eq!(paged, present);
         let register = f.all(
             "resolutions",
             &format!(r#", sessionId: "{id}""#),
             "id result votesFor votesAgainst abstentions decision { tally { votesFor votesAgainst abstentions absent } majority }",
             50,
         );
-        assert_eq!(session["motions"].as_array().unwrap(), &register);
+        assert_eq!(nodes(&session["motions"]), register);
         for mo in &register {
             if let Some(t) = mo["decision"]["tally"].as_object() {
                 assert_eq!(t["votesFor"], mo["votesFor"]);
@@ -266,15 +302,15 @@ fn a_dashboard_reads_the_registers_and_an_auditor_the_history() {
         let id = b["id"].as_str().unwrap();
         let body = f.data(
             &f.dashboard,
-            &format!(r#"{{ body(id: "{id}") {{ name posts {{ title holders {{ holderName }} }} composition(on: "2024-06-30") {{ title holders {{ holderName startsOn }} }} mandates {{ id }} }} }}"#),
+            &format!(r#"{{ body(id: "{id}") {{ name posts {{ title holders {{ edges {{ node {{ holderName }} }} }} }} composition(on: "2024-06-30") {{ title holders {{ totalCount edges {{ node {{ holderName startsOn }} }} }} }} mandates {{ totalCount }} }} }}"#),
         )["body"]
             .clone();
         let c = body["composition"].as_array().unwrap();
         assert_eq!(c.len(), body["posts"].as_array().unwrap().len());
         holders += c
             .iter()
-            .map(|s| s["holders"].as_array().unwrap().len())
-            .sum::<usize>();
+            .map(|s| s["holders"]["totalCount"].as_u64().unwrap())
+            .sum::<u64>();
     }
     assert!(holders > 0, "some post is held in mid-2024");
 
@@ -321,7 +357,7 @@ fn a_dashboard_reads_the_registers_and_an_auditor_the_history() {
     let events = h["edges"].as_array().unwrap();
     assert_eq!(events[0]["node"]["eventType"], "CommuneAdmitted");
     assert_eq!(
-        events[0]["node"]["position"], m["history"][0]["position"],
+        events[0]["node"]["position"], history[0]["position"],
         "the history and the register agree"
     );
     assert!(
@@ -361,6 +397,23 @@ fn unknown_ids_bad_arguments_and_positions_get_clear_errors() {
         f.error_code(&f.dashboard, r#"{ members(after: "%%%") { totalCount } }"#),
         "BAD_USER_INPUT"
     );
+    // Lists inside a record have the same bounds.
+    let one = f.data(
+        &f.dashboard,
+        "{ members(first: 1) { edges { node { id } } } }",
+    );
+    let one = one["members"]["edges"][0]["node"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for list in [
+        "history(first: 501)",
+        "dues(first: 0)",
+        r#"history(after: "%%%")"#,
+    ] {
+        let q = format!(r#"{{ member(id: "{one}") {{ {list} {{ totalCount }} }} }}"#);
+        assert_eq!(f.error_code(&f.dashboard, &q), "BAD_USER_INPUT", "{list}");
+    }
     // Read your writes: a position the log has is waited for, one past its
     // head is refused at once.
     let head = f.data(&f.auditor, "{ head }")["head"].as_u64().unwrap();

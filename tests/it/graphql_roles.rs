@@ -21,6 +21,9 @@ fn example(kind: RootKind, field: &str) -> Option<&'static str> {
         (RootKind::Query, "event") => "{ event(position: 1) { position } }",
         (RootKind::Query, "stream") => r#"{ stream(id: "commune-1") { position } }"#,
         (RootKind::Subscription, "events") => "subscription { events(from: 1) { position } }",
+        (RootKind::Subscription, "registerChanged") => {
+            "subscription { registerChanged(from: 1) { position } }"
+        }
         (RootKind::Query, "members") => "{ members(first: 1) { position } }",
         (RootKind::Query, "member") => {
             r#"{ member(id: "00000000-0000-0000-0000-000000000001") { id } }"#
@@ -152,10 +155,13 @@ async fn run(f: &Fixture, kind: RootKind, query: &str, role: Role) -> Response {
     match kind {
         RootKind::Subscription => {
             let mut stream = schema.execute_stream(req);
-            tokio::time::timeout(std::time::Duration::from_secs(5), stream.next())
-                .await
-                .expect("a first response")
-                .unwrap_or_else(|| panic!("no response to {query} as {role}"))
+            match tokio::time::timeout(std::time::Duration::from_secs(2), stream.next()).await {
+                Ok(first) => first.unwrap_or_else(|| panic!("no response to {query} as {role}")),
+                // A refusal is the stream's first item, sent at once; a
+                // stream still open and silent was let through (the
+                // fixture's log holds no change to the registers).
+                Err(_) => Response::new(Value::Null),
+            }
         }
         _ => schema.execute(req).await,
     }

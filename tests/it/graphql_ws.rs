@@ -152,3 +152,177 @@ async fn a_subscriber_gets_the_backlog_then_live_events_and_roles_apply() {
     let m = next_json(&mut ws).await;
     assert_eq!(m["type"], "complete", "{m}");
 }
+
+async fn subscribe_as(addr: SocketAddr, token: &str, id: &str, query: &str) -> Ws {
+    let mut ws = connect(addr).await;
+    send(
+        &mut ws,
+        json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}}),
+    )
+    .await;
+    assert_eq!(next_json(&mut ws).await["type"], "connection_ack");
+    send(
+        &mut ws,
+        json!({"id": id, "type": "subscribe", "payload": {"query": query}}),
+    )
+    .await;
+    ws
+}
+
+/// The data of the next `next` message, which must carry no error.
+async fn next_data(ws: &mut Ws, field: &str) -> Value {
+    let m = next_json(ws).await;
+    assert_eq!(m["type"], "next", "{m}");
+    assert!(m["payload"].get("errors").is_none(), "{m}");
+    m["payload"]["data"][field].clone()
+}
+
+fn run_mutation(addr: SocketAddr, token: &str, field: &str, args: &str) -> Value {
+    crate::graphql_mutations::ok(addr, token, field, args)
+}
+
+fn admit(addr: SocketAddr, token: &str, code: &str, name: &str) -> Value {
+    run_mutation(
+        addr,
+        token,
+        "admitCommune",
+        &format!(
+            r#"unit: {{scheme: "ocha-pcode", edition: "2015", code: "{code}"}}, name: "{name}", duesCategory: "rurale", admittedOn: "2020-01-15", deliberationRef: "D", decisionRef: "B""#
+        ),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_changes_and_the_region_feed_give_the_backlog_then_live_changes() {
+    let dir = scratch();
+    let db = dir.path().join("registre.db");
+    crate::graphql_mutations::import_territory(&db);
+    let sec = create_token(&db, "secretariat", "sp");
+    let auditor = create_token(&db, "auditor", "audit");
+    let dashboard = create_token(&db, "dashboard", "tableau");
+    let server = Server::start(&db);
+    let a = server.addr;
+    let blocking = |f: Box<dyn FnOnce() -> Value + Send>| tokio::task::spawn_blocking(f);
+
+    let head = blocking(Box::new({
+        let (t, s) = (auditor.clone(), sec.clone());
+        move || {
+            run_mutation(
+                a,
+                &s,
+                "adoptStatutes",
+                r#"statutes: {effectiveFrom: "2001-02-01"}, reference: "Statuts constitutifs""#,
+            );
+            crate::support::graphql(a, &t, "{ head }").json()["data"]["head"].clone()
+        }
+    }))
+    .await
+    .unwrap()
+    .as_u64()
+    .unwrap();
+    // Before subscribing: a commune of Kayes (ML01) and one of Koulikoro (ML02).
+    let kayes = blocking(Box::new({
+        let t = sec.clone();
+        move || admit(a, &t, "ML010101", "Bangassi")
+    }))
+    .await
+    .unwrap();
+    let koulikoro = blocking(Box::new({
+        let t = sec.clone();
+        move || admit(a, &t, "ML020101", "Dinandougou")
+    }))
+    .await
+    .unwrap();
+
+    let from = head + 1;
+    let mut changes = subscribe_as(
+        a,
+        &dashboard,
+        "changes",
+        &format!(
+            "subscription {{ registerChanged(registers: [MEMBERSHIP], from: {from}) {{ position eventType registers entityIds }} }}"
+        ),
+    )
+    .await;
+    let mut region = subscribe_as(
+        a,
+        &auditor,
+        "region",
+        &format!(
+            "subscription {{ events(from: {from}, region: \"ML01\") {{ position eventType streamId }} }}"
+        ),
+    )
+    .await;
+
+    // The backlog: both admissions, in log order, for the register...
+    for admitted in [&kayes, &koulikoro] {
+        let c = next_data(&mut changes, "registerChanged").await;
+        assert_eq!(c["position"], admitted["events"][0]["position"], "{c}");
+        assert_eq!(c["eventType"], "CommuneAdmitted", "{c}");
+        assert_eq!(c["registers"], json!(["MEMBERSHIP"]), "{c}");
+        let member = format!("member:{}", admitted["entityId"].as_str().unwrap());
+        assert!(
+            c["entityIds"].as_array().unwrap().contains(&json!(member)),
+            "{c}"
+        );
+    }
+    // ...and only Kayes' for the region.
+    let e = next_data(&mut region, "events").await;
+    assert_eq!(e["position"], kayes["events"][0]["position"], "{e}");
+
+    // Live: a dues schedule changes no membership row and is not sent;
+    // suspending each commune is, and Kayes' reaches the region feed.
+    let later = blocking(Box::new({
+        let t = sec.clone();
+        let (k, o) = (
+            kayes["entityId"].as_str().unwrap().to_owned(),
+            koulikoro["entityId"].as_str().unwrap().to_owned(),
+        );
+        move || {
+            run_mutation(
+                a,
+                &t,
+                "setDuesSchedule",
+                r#"year: 2024, tiers: [{category: "rurale", amountXof: 50000}], dueOn: "2024-03-31""#,
+            );
+            let mut out = Vec::new();
+            for m in [o, k] {
+                out.push(run_mutation(
+                    a,
+                    &t,
+                    "suspendMember",
+                    &format!(r#"memberId: "{m}", effectiveOn: "2024-06-01", reason: "Arriérés""#),
+                ));
+            }
+            json!(out)
+        }
+    }))
+    .await
+    .unwrap();
+    for suspended in later.as_array().unwrap() {
+        let c = next_data(&mut changes, "registerChanged").await;
+        assert_eq!(c["position"], suspended["events"][0]["position"], "{c}");
+        assert_eq!(c["eventType"], "MemberSuspended", "{c}");
+    }
+    let e = next_data(&mut region, "events").await;
+    assert_eq!(e["position"], later[1]["events"][0]["position"], "{e}");
+    assert_eq!(e["eventType"], "MemberSuspended", "{e}");
+
+    // On receipt, the read models already show the change.
+    let kayes_id = kayes["entityId"].as_str().unwrap().to_owned();
+    let status = blocking(Box::new({
+        let t = dashboard.clone();
+        move || {
+            crate::support::graphql(
+                a,
+                &t,
+                &format!(r#"{{ member(id: "{kayes_id}") {{ status }} }}"#),
+            )
+            .json()["data"]["member"]["status"]
+                .clone()
+        }
+    }))
+    .await
+    .unwrap();
+    assert_eq!(status, "SUSPENDED");
+}

@@ -11,6 +11,7 @@ mod demo;
 mod deploy;
 mod exports;
 mod graphql_audit;
+mod graphql_conflicts;
 mod graphql_crash;
 mod graphql_http;
 mod graphql_mutations;
