@@ -6,6 +6,7 @@
 mod as_of;
 mod audit;
 mod commands;
+mod copy;
 mod crash;
 mod demo;
 mod deploy;
