@@ -18,6 +18,7 @@ mod graphql_mutations;
 mod graphql_queries;
 mod graphql_roles;
 mod graphql_ws;
+mod multi_instance;
 mod mutation_examples;
 mod projection;
 mod replay;
