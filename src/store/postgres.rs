@@ -344,6 +344,16 @@ impl Target {
         let mut config: Config = driver_url.parse().map_err(|e| {
             StoreError::Format(format!("invalid PostgreSQL URL {described:?}: {e}"))
         })?;
+        // This build speaks to PostgreSQL without TLS. Say so rather than
+        // let the driver fail at connect time; `prefer` (the default) falls
+        // back to a plain connection.
+        if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
+            return Err(StoreError::Format(format!(
+                "{described:?} asks for TLS (sslmode=require), which this registre does not \
+                 support: reach PostgreSQL over a Unix socket, on the same machine or on a \
+                 trusted network (sslmode=disable), or through a TLS tunnel"
+            )));
+        }
         if config.get_application_name().is_none() {
             config.application_name("registre");
         }
@@ -1186,6 +1196,21 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("invalid PostgreSQL URL"), "{msg}");
         assert!(!msg.contains("s3cret"), "{msg}");
+    }
+
+    #[test]
+    fn a_url_that_requires_tls_is_refused_clearly() {
+        let err = Target::parse("postgres://reg:s3cret@db/x?sslmode=require")
+            .err()
+            .expect("must refuse");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("sslmode=require") && msg.contains("does not"),
+            "{msg}"
+        );
+        assert!(!msg.contains("s3cret"), "{msg}");
+        assert!(Target::parse("postgres://db/x?sslmode=disable").is_ok());
+        assert!(Target::parse("postgres://db/x?sslmode=prefer").is_ok());
     }
 
     #[test]
