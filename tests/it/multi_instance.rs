@@ -1,6 +1,6 @@
 //! Two `registre serve` processes on one PostgreSQL schema: both take
-//! commands, conflicting commands sent to both at once never break an
-//! invariant, their read models converge, and a subscriber on each sees
+//! commands, conflicting commands sent to both at once (admitting the same
+//! commune, suspending the same member) never break an invariant, their read models converge, and a subscriber on each sees
 //! every event, whichever process appended it.
 
 use std::collections::BTreeMap;
@@ -250,6 +250,21 @@ async fn two_servers_on_one_database_keep_the_invariants_and_converge() {
                 }
             }
         }
+        // The same member suspended on both at once: suspended once.
+        for m in &members[..3] {
+            let args = format!(r#"memberId: "{m}", effectiveOn: "2024-05-02", reason: "arriérés""#);
+            let (ra, rb) = both_at_once(a, b, &sec, "suspendMember", args);
+            let wins = [&ra, &rb]
+                .into_iter()
+                .filter(|r| r.as_ref().is_ok_and(|v| v["alreadyApplied"] == false))
+                .count();
+            assert_eq!(wins, 1, "{ra:?} / {rb:?}");
+            for r in [&ra, &rb] {
+                if let Err(code) = r {
+                    assert!(code == "MEMBER_NOT_ACTIVE" || code == "CONFLICT", "{code}");
+                }
+            }
+        }
         // Ordinary traffic on both.
         for (n, code) in ["ML010107", "ML010108", "ML010109", "ML010110"]
             .iter()
@@ -323,6 +338,11 @@ async fn two_servers_on_one_database_keep_the_invariants_and_converge() {
     }
     assert_eq!(admissions.len(), communes.len() + 4);
     assert!(admissions.values().all(|n| *n == 1), "{admissions:?}");
+    let suspensions = events
+        .iter()
+        .filter(|e| e.event_type == "MemberSuspended")
+        .count();
+    assert_eq!(suspensions, 3);
     let payments = events.iter().filter(|e| e.event_type == "DuesPaid").count();
     assert_eq!(payments, paid, "acknowledged payments and the log disagree");
 
