@@ -20,6 +20,9 @@ use registre::store::{self, EventStore, MAX_IMPORT_EVENTS, MAX_READ_BATCH};
 use registre_audit::{RootBuilder, event_leaf_hash};
 use registre_schema::{Position, RecordedEvent};
 
+/// A progress line on stderr every this many events.
+const PROGRESS_EVERY: u64 = 100_000;
+
 #[derive(Args)]
 pub struct CopyArgs {
     /// The store to copy from (it is only read).
@@ -240,6 +243,9 @@ async fn copy_from(
             .import(std::mem::replace(&mut pending, rest))
             .await
             .with_context(|| format!("writing to the target {}", target.describe()))?;
+        if (copied + n) / PROGRESS_EVERY > copied / PROGRESS_EVERY {
+            eprintln!("copied {} of {} events", start + copied + n, end);
+        }
         copied += n;
         if limit.is_some_and(|l| copied >= l) {
             break;
