@@ -62,6 +62,9 @@ enum Command {
     Territory(cli::territory::TerritoryArgs),
     /// Seed an empty store with a realistic demo history.
     Demo(cli::demo::DemoArgs),
+    /// Copy the log to another store (say SQLite to PostgreSQL), keeping
+    /// ids, order and times; resumable; checks the Merkle roots match.
+    Copy(cli::copy::CopyArgs),
     /// Issue, list and revoke API tokens.
     Token(cli::token::TokenArgs),
     /// Append generated events from many writers and print each
@@ -164,6 +167,8 @@ fn run() -> anyhow::Result<()> {
             Command::Bench(args) => cli::bench::run(args).await,
             Command::Territory(args) => cli::territory::run(open().await?, args).await,
             Command::Demo(args) => cli::demo::run(open().await?, args).await,
+            // Names its two stores itself; --store is not used.
+            Command::Copy(args) => cli::copy::run(args).await,
             Command::Token(args) => cli::token::run(open().await?, args).await,
         }
     })

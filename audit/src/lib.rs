@@ -33,8 +33,8 @@ pub mod verify;
 pub use canonical::{CanonicalError, canonical_bytes};
 pub use export::{ExportError, event_line, head_line, verify_export};
 pub use merkle::{
-    Hash, MerkleTree, ProofError, TreeError, empty_root, leaf_hash, node_hash, verify_consistency,
-    verify_inclusion,
+    Hash, MerkleTree, ProofError, RootBuilder, TreeError, empty_root, leaf_hash, node_hash,
+    verify_consistency, verify_inclusion,
 };
 pub use sth::{AuditKey, AuditPublicKey, KeyError, SignedTreeHead, SthError};
 pub use verify::{Finding, LogVerifier, VerifiedLog, event_leaf_hash, verify_log};

@@ -397,6 +397,56 @@ pub fn verify_consistency(
     Ok(())
 }
 
+/// The root of a tree fed one leaf at a time, in O(log n) memory: only
+/// the hashes of the complete subtrees on the right edge are kept. For a
+/// whole log whose proofs are not needed (comparing two copies of it),
+/// where [`MerkleTree`] would hold every leaf.
+#[derive(Debug, Clone, Default)]
+pub struct RootBuilder {
+    /// (height, hash) of complete subtrees, left to right, heights strictly
+    /// decreasing: the binary digits of `size`.
+    edge: Vec<(u32, Hash)>,
+    size: u64,
+}
+
+impl RootBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of leaves fed.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Feeds the next leaf hash.
+    pub fn push(&mut self, leaf: Hash) {
+        let mut node = (0, leaf);
+        while let Some(&(height, left)) = self.edge.last() {
+            if height != node.0 {
+                break;
+            }
+            self.edge.pop();
+            node = (height + 1, node_hash(&left, &node.1));
+        }
+        self.edge.push(node);
+        self.size += 1;
+    }
+
+    /// The root of the leaves fed so far: RFC 6962's `MTH`, the subtrees
+    /// of the right edge joined from the right.
+    pub fn root(&self) -> Hash {
+        let mut nodes = self.edge.iter().rev();
+        let Some(&(_, mut root)) = nodes.next() else {
+            return empty_root();
+        };
+        for (_, left) in nodes {
+            root = node_hash(left, &root);
+        }
+        root
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -642,5 +692,24 @@ mod tests {
         // The full root agrees with the RFC definition computed from scratch.
         let leaves: Vec<Hash> = (0..n).map(|i| leaf_hash(&i.to_be_bytes())).collect();
         assert_eq!(tree.root(), naive_root(&leaves));
+    }
+
+    #[test]
+    fn the_streaming_root_is_the_tree_root_at_every_size() {
+        let mut builder = RootBuilder::new();
+        assert_eq!(builder.root(), empty_root());
+        for (i, leaf) in LEAVES.iter().enumerate() {
+            builder.push(leaf_hash(&hex::decode(leaf).unwrap()));
+            assert_eq!(builder.size(), i as u64 + 1);
+            assert_eq!(builder.root(), h(ROOTS[i]), "size {}", i + 1);
+        }
+        let mut tree = MerkleTree::new();
+        let mut builder = RootBuilder::new();
+        for i in 0u32..300 {
+            let leaf = leaf_hash(&i.to_be_bytes());
+            tree.push(leaf);
+            builder.push(leaf);
+            assert_eq!(builder.root(), tree.root(), "size {}", i + 1);
+        }
     }
 }

@@ -13,11 +13,14 @@
 //! - [`postgres`]: a PostgreSQL schema that several processes can share
 //!   (positions assigned in commit order under a row lock, group commit).
 //! - `kurrentdb`: a KurrentDB server or cluster (cargo feature `kurrentdb`).
+//! - [`import`]: checks for copying events with their original positions
+//!   and times (`registre copy`).
 //! - [`subscription`]: catch-up-then-live reading built on any store.
 //! - [`conformance`]: the behaviour every backend must show, as test
 //!   functions that backends' test suites call.
 
 pub mod conformance;
+pub mod import;
 #[cfg(feature = "kurrentdb")]
 pub mod kurrentdb;
 pub mod postgres;
@@ -33,6 +36,7 @@ use registre_schema::{CommandMeta, EventData, Position, RecordedEvent, Revision,
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
+pub use import::{ImportRefused, MAX_IMPORT_EVENTS};
 pub use subscription::{Feed, subscribe};
 
 /// Most events one append may carry (a territory import of one edition is
@@ -164,6 +168,9 @@ pub enum StoreError {
         event_type: String,
         reason: String,
     },
+    /// An import did not continue the log exactly; nothing was written.
+    #[error("import refused: {0}")]
+    Import(#[from] ImportRefused),
     /// The store is not a registre store, or of a format this build cannot read.
     #[error("{0}")]
     Format(String),
@@ -299,6 +306,17 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// A description fit for logs (no password).
     fn describe(&self) -> String;
+
+    /// Appends events another store recorded, keeping their positions,
+    /// ids, revisions, times, actors and command ids (`registre copy`):
+    /// all or none, and only if they continue this log exactly (see
+    /// [`import`]). Returns the head after the import. Plain appends are
+    /// the only other way in; a backend that assigns positions itself
+    /// cannot keep them and refuses.
+    async fn import(&self, events: Vec<RecordedEvent>) -> Result<Position, StoreError> {
+        let _ = events;
+        Err(ImportRefused::Unsupported(self.describe()).into())
+    }
 }
 
 /// URL schemes of KurrentDB connection strings.

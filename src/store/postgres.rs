@@ -71,7 +71,8 @@ use tokio_postgres::{AsyncMessage, Client, Config, NoTls, Row, Statement};
 use uuid::Uuid;
 
 use super::{
-    AppendOutcome, AppendRequest, EventStore, MAX_READ_BATCH, StoreError, WriteJob, redact_url,
+    AppendOutcome, AppendRequest, EventStore, MAX_READ_BATCH, StoreError, WriteJob, import,
+    redact_url,
 };
 
 mod plan;
@@ -103,7 +104,10 @@ pub struct PostgresStore {
     queue: mpsc::Sender<WriteJob>,
     readers: Arc<Readers>,
     head: watch::Receiver<Position>,
+    head_tx: Arc<watch::Sender<Position>>,
     listener: tokio::task::AbortHandle,
+    /// The connection imports use, opened on the first one.
+    importer: tokio::sync::Mutex<Option<Client>>,
 }
 
 /// Where the store lives: connection settings and the schema.
@@ -124,6 +128,7 @@ struct Sql {
     read_all: String,
     read_stream: String,
     head: String,
+    import: String,
     channel: String,
 }
 
@@ -180,6 +185,29 @@ impl Sql {
                 "{select_event} WHERE stream_id = $1 AND revision >= $2 ORDER BY revision LIMIT $3"
             ),
             head: format!("SELECT position FROM {s}.log_head"),
+            // Like `write`, with each event's and command's own time.
+            import: format!(
+                "WITH ev AS (
+                    INSERT INTO {s}.events (position, id, stream_id, revision, event_type,
+                        schema_version, occurred_at, recorded_at, actor_id, actor_role,
+                        command_id, correlation_id, causation_id, payload)
+                    SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[],
+                        $5::text[], $6::int[], $7::timestamptz[], $8::timestamptz[], $9::text[],
+                        $10::text[], $11::uuid[], $12::uuid[], $13::uuid[], $14::text[])
+                 ), st AS (
+                    INSERT INTO {s}.streams (stream_id, last_revision)
+                    SELECT * FROM unnest($15::text[], $16::bigint[])
+                    ON CONFLICT (stream_id) DO UPDATE SET last_revision = excluded.last_revision
+                 ), cm AS (
+                    INSERT INTO {s}.commands (command_id, stream_id, first_position,
+                        last_position, last_revision, recorded_at)
+                    SELECT * FROM unnest($17::uuid[], $18::text[], $19::bigint[],
+                        $20::bigint[], $21::bigint[], $22::timestamptz[])
+                 ), h AS (
+                    UPDATE {s}.log_head SET position = $23, recorded_at = $24
+                 )
+                 SELECT pg_notify($25, $23::text)"
+            ),
             channel: channel(schema),
         }
     }
@@ -316,6 +344,16 @@ impl Target {
         let mut config: Config = driver_url.parse().map_err(|e| {
             StoreError::Format(format!("invalid PostgreSQL URL {described:?}: {e}"))
         })?;
+        // This build speaks to PostgreSQL without TLS. Say so rather than
+        // let the driver fail at connect time; `prefer` (the default) falls
+        // back to a plain connection.
+        if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
+            return Err(StoreError::Format(format!(
+                "{described:?} asks for TLS (sslmode=require), which this registre does not \
+                 support: reach PostgreSQL over a Unix socket, on the same machine or on a \
+                 trusted network (sslmode=disable), or through a TLS tunnel"
+            )));
+        }
         if config.get_application_name().is_none() {
             config.application_name("registre");
         }
@@ -367,7 +405,8 @@ impl PostgresStore {
             head: head_tx.clone(),
         };
         tokio::spawn(writer.run(rx));
-        let listener = tokio::spawn(listen(target.clone(), sql.clone(), head_tx)).abort_handle();
+        let listener =
+            tokio::spawn(listen(target.clone(), sql.clone(), head_tx.clone())).abort_handle();
         Ok(PostgresStore {
             described: format!("{} (schema {})", target.described, target.schema),
             readers: Arc::new(Readers {
@@ -378,7 +417,9 @@ impl PostgresStore {
             }),
             queue,
             head: head_rx,
+            head_tx,
             listener,
+            importer: tokio::sync::Mutex::new(None),
         })
     }
 }
@@ -737,6 +778,114 @@ async fn commit_group(
     Ok((results, end as Position))
 }
 
+/// One import in one transaction, under the head lock like any append, so
+/// it is ordered with every writer of every process.
+async fn import_events(
+    client: &mut Client,
+    sql: &Sql,
+    events: &[RecordedEvent],
+) -> Result<Position, StoreError> {
+    let tx = client.transaction().await.map_err(backend)?;
+    let head = tx.query_one(&sql.lock_head, &[]).await.map_err(backend)?;
+    let (streams, ids, commands) = import::keys(events);
+    let mut base = import::Base {
+        head: head.try_get::<_, i64>(0).map_err(backend)? as Position,
+        last_recorded: head.try_get(1).map_err(backend)?,
+        ..import::Base::default()
+    };
+    for row in tx
+        .query(&sql.known_streams, &[&streams])
+        .await
+        .map_err(backend)?
+    {
+        let revision: i64 = row.try_get(1).map_err(backend)?;
+        base.streams
+            .insert(row.try_get(0).map_err(backend)?, revision as Revision);
+    }
+    for row in tx.query(&sql.known_ids, &[&ids]).await.map_err(backend)? {
+        base.ids.insert(row.try_get(0).map_err(backend)?);
+    }
+    for row in tx
+        .query(&sql.known_commands, &[&commands])
+        .await
+        .map_err(backend)?
+    {
+        base.commands.insert(row.try_get(0).map_err(backend)?);
+    }
+    let plan = match import::plan(events, base) {
+        Ok(plan) => plan,
+        Err(refused) => {
+            // Release the head lock now rather than when the drop's
+            // rollback reaches the server.
+            let _ = tx.rollback().await;
+            return Err(refused.into());
+        }
+    };
+    let col = |f: fn(&RecordedEvent) -> i64| events.iter().map(f).collect::<Vec<i64>>();
+    let positions = col(|e| e.position as i64);
+    let revisions = col(|e| e.revision as i64);
+    let ev_ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
+    let stream_ids: Vec<&str> = events.iter().map(|e| e.stream_id.as_str()).collect();
+    let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+    let versions: Vec<i32> = events.iter().map(|e| i32::from(e.schema_version)).collect();
+    let occurred: Vec<DateTime<Utc>> = events.iter().map(|e| e.occurred_at).collect();
+    let recorded: Vec<DateTime<Utc>> = events.iter().map(|e| e.recorded_at).collect();
+    let actors: Vec<&str> = events.iter().map(|e| e.actor.id.as_str()).collect();
+    let roles: Vec<&str> = events.iter().map(|e| e.actor.role.as_str()).collect();
+    let command_ids: Vec<Uuid> = events.iter().map(|e| e.command_id).collect();
+    let correlations: Vec<Uuid> = events.iter().map(|e| e.correlation_id).collect();
+    let causations: Vec<Option<Uuid>> = events.iter().map(|e| e.causation_id).collect();
+    let payloads = events
+        .iter()
+        .map(|e| serde_json::to_string(&e.payload))
+        .collect::<Result<Vec<String>, _>>()
+        .map_err(|e| StoreError::Backend(format!("encoding a payload: {e}")))?;
+    let (st_ids, st_revisions): (Vec<&str>, Vec<i64>) = plan
+        .streams
+        .iter()
+        .map(|(s, r)| (s.as_str(), *r as i64))
+        .unzip();
+    let cm = &plan.commands;
+    let cm_ids: Vec<Uuid> = cm.iter().map(|c| c.command_id).collect();
+    let cm_streams: Vec<&str> = cm.iter().map(|c| c.stream_id.as_str()).collect();
+    let cm_first: Vec<i64> = cm.iter().map(|c| c.first_position as i64).collect();
+    let cm_last: Vec<i64> = cm.iter().map(|c| c.last_position as i64).collect();
+    let cm_revision: Vec<i64> = cm.iter().map(|c| c.last_revision as i64).collect();
+    let cm_recorded: Vec<DateTime<Utc>> = cm.iter().map(|c| c.recorded_at).collect();
+    let end = plan.head as i64;
+    let last_recorded = recorded.last().copied();
+    let params: [&(dyn ToSql + Sync); 25] = [
+        &positions,
+        &ev_ids,
+        &stream_ids,
+        &revisions,
+        &types,
+        &versions,
+        &occurred,
+        &recorded,
+        &actors,
+        &roles,
+        &command_ids,
+        &correlations,
+        &causations,
+        &payloads,
+        &st_ids,
+        &st_revisions,
+        &cm_ids,
+        &cm_streams,
+        &cm_first,
+        &cm_last,
+        &cm_revision,
+        &cm_recorded,
+        &end,
+        &last_recorded,
+        &sql.channel,
+    ];
+    tx.execute(&sql.import, &params).await.map_err(backend)?;
+    tx.commit().await.map_err(backend)?;
+    Ok(plan.head)
+}
+
 /// The outcome a recorded command had, as a retry receives it.
 fn earlier_outcome(row: &Row) -> Result<AppendOutcome, StoreError> {
     let stream: String = row.try_get(1).map_err(backend)?;
@@ -979,6 +1128,22 @@ impl EventStore for PostgresStore {
     fn describe(&self) -> String {
         self.described.clone()
     }
+
+    async fn import(&self, events: Vec<RecordedEvent>) -> Result<Position, StoreError> {
+        let mut importer = self.importer.lock().await;
+        if importer.as_ref().is_none_or(|c| c.is_closed()) {
+            *importer = Some(self.readers.target.connect().await?);
+        }
+        let client = importer.as_mut().expect("connection just made");
+        let result = import_events(client, &self.readers.sql, &events).await;
+        match &result {
+            Ok(head) => advance(&self.head_tx, *head),
+            // The transaction may be half-way: start afresh next time.
+            Err(StoreError::Backend(_)) => *importer = None,
+            Err(_) => {}
+        }
+        result
+    }
 }
 
 #[cfg(test)]
@@ -1031,6 +1196,21 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("invalid PostgreSQL URL"), "{msg}");
         assert!(!msg.contains("s3cret"), "{msg}");
+    }
+
+    #[test]
+    fn a_url_that_requires_tls_is_refused_clearly() {
+        let err = Target::parse("postgres://reg:s3cret@db/x?sslmode=require")
+            .err()
+            .expect("must refuse");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("sslmode=require") && msg.contains("does not"),
+            "{msg}"
+        );
+        assert!(!msg.contains("s3cret"), "{msg}");
+        assert!(Target::parse("postgres://db/x?sslmode=disable").is_ok());
+        assert!(Target::parse("postgres://db/x?sslmode=prefer").is_ok());
     }
 
     #[test]

@@ -28,6 +28,7 @@ use uuid::Uuid;
 
 use super::{
     AppendOutcome, AppendRequest, EventStore, InvalidAppend, MAX_READ_BATCH, StoreError, WriteJob,
+    import,
 };
 
 /// `PRAGMA application_id` of a registre store ("REG1").
@@ -91,6 +92,8 @@ pub struct SqliteStore {
     queue: mpsc::Sender<WriteJob>,
     readers: Arc<ReaderPool>,
     head: watch::Receiver<Position>,
+    /// Shared with the writer thread, so imports can wake readers too.
+    head_tx: Arc<watch::Sender<Position>>,
 }
 
 impl SqliteStore {
@@ -103,6 +106,8 @@ impl SqliteStore {
                 .await
                 .map_err(|e| StoreError::Backend(format!("opening the store: {e}")))??;
         let (head_tx, head_rx) = watch::channel(last_position);
+        let head_tx = Arc::new(head_tx);
+        let writer_head = head_tx.clone();
         let (queue, rx) = mpsc::channel(QUEUE_DEPTH);
         let (committed, checkpoint_rx) = std::sync::mpsc::sync_channel(1);
         let checkpoint_conn = open_reader(&path, false)?;
@@ -117,7 +122,7 @@ impl SqliteStore {
                     conn,
                     last_position,
                     last_recorded,
-                    head: head_tx,
+                    head: writer_head,
                     committed,
                 }
                 .run(rx)
@@ -131,6 +136,7 @@ impl SqliteStore {
             path,
             queue,
             head: head_rx,
+            head_tx,
         })
     }
 
@@ -229,7 +235,7 @@ struct Writer {
     conn: Connection,
     last_position: Position,
     last_recorded: i64,
-    head: watch::Sender<Position>,
+    head: Arc<watch::Sender<Position>>,
     /// Tells the checkpointer that the WAL grew; full means it already knows.
     committed: std::sync::mpsc::SyncSender<()>,
 }
@@ -251,7 +257,7 @@ impl Writer {
                 }
             }
             let results = self.commit_group(&group);
-            self.head.send_replace(self.last_position);
+            advance(&self.head, self.last_position);
             let _ = self.committed.try_send(());
             for (job, result) in group.drain(..).zip(results) {
                 // The caller may have gone (timeout, cancelled request); the
@@ -453,6 +459,138 @@ fn append_one(
     })
 }
 
+/// Moves the head watch forward, never back (an import on its own
+/// connection and the writer thread report heads in either order).
+fn advance(head: &watch::Sender<Position>, to: Position) {
+    head.send_if_modified(|h| {
+        let moved = to > *h;
+        if moved {
+            *h = to;
+        }
+        moved
+    });
+}
+
+/// Writes an import in one transaction on its own connection. SQLite's
+/// write lock orders it with the writer thread, which reads the log's tail
+/// again under that lock before each group.
+fn import_events(path: &Path, events: &[RecordedEvent]) -> Result<Position, StoreError> {
+    let mut conn = open_reader(path, false)?;
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(backend)?;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(backend)?;
+    let (head, last_recorded) = tx
+        .query_row(
+            "SELECT coalesce(max(position), 0), max(recorded_at) FROM events",
+            [],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?)),
+        )
+        .map_err(backend)?;
+    let (streams, ids, commands) = import::keys(events);
+    let mut base = import::Base {
+        head: head as Position,
+        last_recorded: last_recorded.and_then(micros_to_time),
+        ..import::Base::default()
+    };
+    {
+        let mut by_stream = tx
+            .prepare_cached("SELECT last_revision FROM streams WHERE stream_id = ?1")
+            .map_err(backend)?;
+        for s in streams {
+            if let Some(r) = by_stream
+                .query_row([s], |r| r.get::<_, i64>(0))
+                .optional()
+                .map_err(backend)?
+            {
+                base.streams.insert(s.to_owned(), r as Revision);
+            }
+        }
+        let mut by_id = tx
+            .prepare_cached("SELECT 1 FROM events WHERE id = ?1")
+            .map_err(backend)?;
+        for id in ids {
+            if by_id.exists([id.as_bytes().as_slice()]).map_err(backend)? {
+                base.ids.insert(id);
+            }
+        }
+        let mut by_command = tx
+            .prepare_cached("SELECT 1 FROM commands WHERE command_id = ?1")
+            .map_err(backend)?;
+        for c in commands {
+            if by_command
+                .exists([c.as_bytes().as_slice()])
+                .map_err(backend)?
+            {
+                base.commands.insert(c);
+            }
+        }
+    }
+    let plan = import::plan(events, base)?;
+    {
+        let mut insert = tx
+            .prepare_cached(
+                "INSERT INTO events (position, id, stream_id, revision, event_type,
+                    schema_version, occurred_at, recorded_at, actor_id, actor_role, command_id,
+                    correlation_id, causation_id, payload)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )
+            .map_err(backend)?;
+        for e in events {
+            let payload = serde_json::to_string(&e.payload)
+                .map_err(|err| StoreError::Backend(format!("encoding a payload: {err}")))?;
+            insert
+                .execute(params![
+                    e.position as i64,
+                    e.id.as_bytes().as_slice(),
+                    e.stream_id.as_str(),
+                    e.revision as i64,
+                    e.event_type,
+                    e.schema_version,
+                    e.occurred_at.timestamp_micros(),
+                    e.recorded_at.timestamp_micros(),
+                    e.actor.id,
+                    e.actor.role.as_str(),
+                    e.command_id.as_bytes().as_slice(),
+                    e.correlation_id.as_bytes().as_slice(),
+                    e.causation_id.as_ref().map(|c| c.as_bytes().as_slice()),
+                    payload,
+                ])
+                .map_err(backend)?;
+        }
+        let mut stream = tx
+            .prepare_cached(
+                "INSERT INTO streams (stream_id, last_revision) VALUES (?1, ?2)
+                 ON CONFLICT (stream_id) DO UPDATE SET last_revision = excluded.last_revision",
+            )
+            .map_err(backend)?;
+        for (s, r) in &plan.streams {
+            stream.execute(params![s, *r as i64]).map_err(backend)?;
+        }
+        let mut command = tx
+            .prepare_cached(
+                "INSERT INTO commands (command_id, stream_id, first_position, last_position,
+                    last_revision, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .map_err(backend)?;
+        for c in &plan.commands {
+            command
+                .execute(params![
+                    c.command_id.as_bytes().as_slice(),
+                    c.stream_id,
+                    c.first_position as i64,
+                    c.last_position as i64,
+                    c.last_revision as i64,
+                    c.recorded_at.timestamp_micros(),
+                ])
+                .map_err(backend)?;
+        }
+    }
+    tx.commit().map_err(backend)?;
+    Ok(plan.head)
+}
+
 fn micros_to_time(micros: i64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_micros(micros)
 }
@@ -645,5 +783,14 @@ impl EventStore for SqliteStore {
 
     fn describe(&self) -> String {
         format!("sqlite:{}", self.path.display())
+    }
+
+    async fn import(&self, events: Vec<RecordedEvent>) -> Result<Position, StoreError> {
+        let path = self.path.clone();
+        let head = tokio::task::spawn_blocking(move || import_events(&path, &events))
+            .await
+            .map_err(|e| StoreError::Backend(format!("import task: {e}")))??;
+        advance(&self.head_tx, head);
+        Ok(head)
     }
 }

@@ -6,6 +6,7 @@
 mod as_of;
 mod audit;
 mod commands;
+mod copy;
 mod crash;
 mod demo;
 mod deploy;
@@ -18,6 +19,7 @@ mod graphql_mutations;
 mod graphql_queries;
 mod graphql_roles;
 mod graphql_ws;
+mod multi_instance;
 mod mutation_examples;
 mod projection;
 mod replay;

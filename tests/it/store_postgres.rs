@@ -112,7 +112,7 @@ fn url_with_schema(schema: &str) -> String {
 }
 
 /// A fresh schema name, or `None` when the test is skipped.
-async fn fresh_schema() -> Option<(tokio_postgres::Client, SchemaGuard)> {
+pub(crate) async fn fresh_schema() -> Option<(tokio_postgres::Client, SchemaGuard)> {
     let client = admin().await?;
     sweep(&client).await;
     Some((
@@ -124,12 +124,12 @@ async fn fresh_schema() -> Option<(tokio_postgres::Client, SchemaGuard)> {
 }
 
 /// Drops its schema when dropped.
-struct SchemaGuard {
-    name: String,
+pub(crate) struct SchemaGuard {
+    pub name: String,
 }
 
 impl SchemaGuard {
-    fn url(&self) -> String {
+    pub fn url(&self) -> String {
         url_with_schema(&self.name)
     }
 }
@@ -198,6 +198,9 @@ impl EventStore for Scoped {
     }
     fn describe(&self) -> String {
         self.store.describe()
+    }
+    async fn import(&self, events: Vec<RecordedEvent>) -> Result<Position, StoreError> {
+        self.store.import(events).await
     }
 }
 

@@ -44,21 +44,35 @@ impl Server {
         server
     }
 
+    /// Starts on any store URL, keeping its read models and audit files
+    /// under `work` (a PostgreSQL store has no file to put them beside).
+    pub fn start_url(store: &str, work: &Path) -> Server {
+        let state = work.join("state");
+        let audit = work.join("audit");
+        let args = [
+            "--state-dir",
+            state.to_str().expect("UTF-8 path"),
+            "--audit-dir",
+            audit.to_str().expect("UTF-8 path"),
+        ];
+        let server = Self::spawn_url(store, &args);
+        server.wait_until_ready();
+        server
+    }
+
     /// Starts without waiting for readiness.
     pub fn spawn(db: &Path, global_args: &[&str]) -> Server {
+        Self::spawn_url(&sqlite_url(db), global_args)
+    }
+
+    fn spawn_url(store: &str, global_args: &[&str]) -> Server {
         // Bind port 0 to let the system choose, then hand the port over.
         let addr = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("free port");
         let child = registre()
             .args(global_args)
-            .args([
-                "serve",
-                "--listen",
-                &addr.to_string(),
-                "--store",
-                &sqlite_url(db),
-            ])
+            .args(["serve", "--listen", &addr.to_string(), "--store", store])
             .stdout(Stdio::null())
             .spawn()
             .expect("start registre serve");
@@ -117,9 +131,14 @@ pub fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, String)> 
 
 /// Issues a token with `registre token create` and returns its secret.
 pub fn create_token(db: &Path, role: &str, name: &str) -> String {
+    create_token_url(&sqlite_url(db), role, name)
+}
+
+/// Issues a token in the store a URL names.
+pub fn create_token_url(store: &str, role: &str, name: &str) -> String {
     let out = registre()
         .args(["token", "create", "--role", role, "--name", name])
-        .args(["--store", &sqlite_url(db)])
+        .args(["--store", store])
         .output()
         .expect("run registre token create");
     assert!(
