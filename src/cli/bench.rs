@@ -442,8 +442,16 @@ async fn graphql(server: &Server, token: &str, a: &GraphqlArgs) -> anyhow::Resul
     );
     use server::Texts::{Distinct, Same};
     let mut cases = vec![
-        ("dashboard, same text (cached)", a.dashboard_query.clone(), Same),
-        ("dashboard, distinct texts (computed)", a.dashboard_query.clone(), Distinct),
+        (
+            "dashboard, same text (cached)",
+            a.dashboard_query.clone(),
+            Same,
+        ),
+        (
+            "dashboard, distinct texts (computed)",
+            a.dashboard_query.clone(),
+            Distinct,
+        ),
         ("lookup", a.lookup_query.clone(), Same),
     ];
     match &a.mutation {

@@ -134,9 +134,10 @@ fn inspect(query: &str, operation_name: Option<&str>) -> Inspection {
     };
     let op = match (&doc.operations, operation_name) {
         (DocumentOperations::Single(op), _) => Some(op),
-        (DocumentOperations::Multiple(ops), Some(name)) => {
-            ops.iter().find(|(n, _)| n.as_str() == name).map(|(_, op)| op)
-        }
+        (DocumentOperations::Multiple(ops), Some(name)) => ops
+            .iter()
+            .find(|(n, _)| n.as_str() == name)
+            .map(|(_, op)| op),
         (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
         _ => None,
     };
@@ -267,8 +268,7 @@ pub async fn get(State(state): State<GraphqlState>, req: Request) -> Response {
             );
         }
     };
-    let Inspection { kind, cacheable } =
-        inspect(&request.query, request.operation_name.as_deref());
+    let Inspection { kind, cacheable } = inspect(&request.query, request.operation_name.as_deref());
     if kind == Some(OperationType::Mutation) {
         let mut r = refuse(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -446,14 +446,23 @@ mod tests {
             "query A { head } query B { members { totalCount } }",
             Some("B")
         ));
-        assert!(!cacheable("query A { head } query B { members { totalCount } }", None));
+        assert!(!cacheable(
+            "query A { head } query B { members { totalCount } }",
+            None
+        ));
         assert!(!cacheable("{ members { totalCount } head }", None));
-        assert!(!cacheable("{ events(first: 10) { events { position } } }", None));
+        assert!(!cacheable(
+            "{ events(first: 10) { events { position } } }",
+            None
+        ));
         assert!(!cacheable("{ treeHead { size } }", None));
         assert!(!cacheable("{ members(asOf: 3) { totalCount } }", None));
         assert!(!cacheable("mutation { members { totalCount } }", None));
         assert!(!cacheable("subscription { members { totalCount } }", None));
-        assert!(!cacheable("{ ...F } fragment F on Query { members { totalCount } }", None));
+        assert!(!cacheable(
+            "{ ...F } fragment F on Query { members { totalCount } }",
+            None
+        ));
         assert!(!cacheable("{", None));
     }
 

@@ -12,6 +12,7 @@ mod demo;
 mod deploy;
 mod exports;
 mod graphql_audit;
+mod graphql_cache;
 mod graphql_conflicts;
 mod graphql_crash;
 mod graphql_http;

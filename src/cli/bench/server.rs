@@ -197,9 +197,7 @@ pub async fn load(
                     }
                 };
                 let t = Instant::now();
-                let r = conn
-                    .request("POST", "/graphql", Some(&token), body)
-                    .await?;
+                let r = conn.request("POST", "/graphql", Some(&token), body).await?;
                 latencies.push(t.elapsed());
                 let failed = r.status != 200
                     || serde_json::from_slice::<Outcome>(&r.body)
