@@ -23,7 +23,7 @@ use prometheus_client::registry::Registry;
 use registre_schema::{Position, RecordedEvent, Revision, StreamId};
 use tokio::sync::watch;
 
-use crate::store::{AppendOutcome, AppendRequest, EventStore, StoreError};
+use crate::store::{AppendOutcome, AppendRequest, CategoryBatch, EventStore, StoreError};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct HttpLabels {
@@ -190,6 +190,15 @@ impl EventStore for InstrumentedStore {
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         self.inner.read_all(from, limit).await
+    }
+
+    async fn read_category(
+        &self,
+        category: &str,
+        from: Position,
+        limit: usize,
+    ) -> Result<CategoryBatch, StoreError> {
+        self.inner.read_category(category, from, limit).await
     }
 
     async fn head(&self) -> Result<Position, StoreError> {

@@ -4,6 +4,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use registre_schema::Position;
+use registre_schema::access::TOKEN_CATEGORY;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
@@ -46,9 +47,39 @@ impl TokenRegistry {
         })
     }
 
-    /// Folds the next batch of events; returns how many were read.
+    /// Folds the next batch of token events; returns how many log
+    /// positions it went past (0: nothing new).
     async fn catch_up(&self, store: &dyn EventStore) -> Result<usize, StoreError> {
         let from = self.position() + 1;
+        // Only the token streams are read: at start-up this is what keeps
+        // a long log from being read whole before the server can serve.
+        let batch = match store
+            .read_category(TOKEN_CATEGORY, from, MAX_READ_BATCH)
+            .await
+        {
+            Ok(batch) => batch,
+            Err(StoreError::Corrupt { position, .. }) if position >= from => {
+                return self.catch_up_past_corrupt(store, from).await;
+            }
+            Err(e) => return Err(e),
+        };
+        let mut book = self.book.write().unwrap_or_else(|p| p.into_inner());
+        for e in &batch.events {
+            if let Err(err) = book.apply(e) {
+                tracing::error!(%err, "skipping an unreadable token event");
+            }
+        }
+        let passed = batch.next.saturating_sub(from);
+        book.position = book.position.max(batch.next.saturating_sub(1));
+        Ok(passed as usize)
+    }
+
+    /// The log-wide read, event by event as far as the unreadable one.
+    async fn catch_up_past_corrupt(
+        &self,
+        store: &dyn EventStore,
+        from: Position,
+    ) -> Result<usize, StoreError> {
         let (events, skip) = match store.read_all(from, MAX_READ_BATCH).await {
             Ok(events) => (events, None),
             // An unreadable event must not lock every caller out: fold what

@@ -96,18 +96,31 @@ pub enum BenchWhat {
         events: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Keep the history in this new database file (for `--history` of
+        /// `replay` and `startup`) instead of a temporary directory.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Generate a history, then rebuild every read model from it: events/s,
     /// peak memory, memory per million events.
     Replay {
         #[arg(long, default_value_t = 1_000_000)]
         events: usize,
+        /// Replay this history (made by `bench history --out`) instead of
+        /// generating one.
+        #[arg(long)]
+        history: Option<PathBuf>,
     },
     /// Generate a history, then time `registre serve` to `/readyz`
     /// without and with saved read models.
     Startup {
         #[arg(long, default_value_t = 1_000_000)]
         events: usize,
+        /// Start on this history (made by `bench history --out`) instead of
+        /// generating one; it must have no saved state or audit directory
+        /// beside it yet (they are left there afterwards).
+        #[arg(long)]
+        history: Option<PathBuf>,
     },
     /// Generate a history, start the server and load its GraphQL API.
     Graphql {
@@ -144,15 +157,38 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             writers,
         } => append_cases(d, appends, events_per_append, &writers).await?,
         BenchWhat::Commands { commands, writers } => command_cases(d, commands, &writers).await?,
-        BenchWhat::History { events, seed } => {
-            history(d, events, seed).await?;
-        }
-        BenchWhat::Replay { events } => {
-            let db = history(d, events, 1).await?;
+        BenchWhat::History { events, seed, out } => match out {
+            Some(out) => {
+                anyhow::ensure!(!out.exists(), "{} already exists", out.display());
+                let db = history(d, events, seed).await?;
+                copy_store(&db, &out)?;
+            }
+            None => {
+                history(d, events, seed).await?;
+            }
+        },
+        BenchWhat::Replay { events, history: h } => {
+            let db = match h {
+                Some(db) => existing(db)?,
+                None => history(d, events, 1).await?,
+            };
             replay(&db).await?;
         }
-        BenchWhat::Startup { events } => {
-            let db = history(d, events, 1).await?;
+        BenchWhat::Startup { events, history: h } => {
+            let db = match h {
+                Some(db) => {
+                    let paths = StorePaths::beside(&db);
+                    for dir in [&paths.state, &paths.audit] {
+                        anyhow::ensure!(
+                            !dir.exists(),
+                            "{} exists: the first start-up would not be without saved state",
+                            dir.display()
+                        );
+                    }
+                    existing(db)?
+                }
+                None => history(d, events, 1).await?,
+            };
             drop(startup(d, &db).await?);
         }
         BenchWhat::Graphql { events, load } => {
@@ -344,6 +380,23 @@ async fn history(dir: &Path, events: usize, seed: u64) -> anyhow::Result<PathBuf
     Ok(db)
 }
 
+/// A history database given on the command line, which must exist (the
+/// store would otherwise create an empty one).
+fn existing(db: PathBuf) -> anyhow::Result<PathBuf> {
+    anyhow::ensure!(db.is_file(), "no history database at {}", db.display());
+    Ok(db)
+}
+
+/// Copies the history into `to` (`VACUUM INTO`: a consistent copy, even
+/// while the generating store's threads are still closing).
+fn copy_store(db: &Path, to: &Path) -> anyhow::Result<()> {
+    let conn = rusqlite::Connection::open(db)?;
+    conn.execute("VACUUM INTO ?1", [to.to_string_lossy()])
+        .with_context(|| format!("cannot copy the history to {}", to.display()))?;
+    println!("history kept in {}", to.display());
+    Ok(())
+}
+
 fn proc_kb(text: &str, key: &str) -> Option<u64> {
     text.lines()
         .find(|l| l.starts_with(key))
@@ -369,16 +422,22 @@ async fn replay(db: &Path) -> anyhow::Result<()> {
     let mut fold = Duration::ZERO;
     let mut models = ReadModels::default();
     let mut events = 0u64;
-    let mut next = 1;
+    // As the server's runner does: the next batch is read (on a blocking
+    // thread) while this one is folded.
+    let read = |from| {
+        let store = store.clone();
+        tokio::spawn(async move { store.read_all(from, MAX_READ_BATCH).await })
+    };
+    let mut ahead = read(1);
     loop {
-        let batch = store.read_all(next, MAX_READ_BATCH).await?;
-        if batch.is_empty() {
+        let batch = ahead.await??;
+        let Some(last) = batch.last() else {
             break;
-        }
+        };
+        ahead = read(last.position + 1);
         let t = Instant::now();
         for e in &batch {
             models.apply(e)?;
-            next = e.position + 1;
         }
         events += batch.len() as u64;
         fold += t.elapsed();

@@ -9,7 +9,7 @@
 //!
 //! Checkpoints are the whole [`ReadModels`] at every multiple of the
 //! interval (100,000 events by default), one file each under the state
-//! directory (`as-of/ReadModels.v<V>.<position>.json`, same format and
+//! directory (`as-of/ReadModels.v<V>.<position>.snap`, same format and
 //! atomic write as the live read models). They are written as they are
 //! passed: by [`AsOfService::checkpoint_to`] (run now and then by the
 //! server, so that a 1M-event log is covered in the background), and by
@@ -245,7 +245,7 @@ impl AsOfService {
     fn file(&self, position: Position) -> Option<PathBuf> {
         let dir = self.inner.dir.as_ref()?;
         Some(dir.join(format!(
-            "{}.v{}.{position:012}.json",
+            "{}.v{}.{position:012}.snap",
             ReadModels::NAME,
             ReadModels::VERSION
         )))

@@ -30,7 +30,8 @@ macro_rules! conformance_tests {
             append_and_read_back, expected_state_is_enforced, retries_are_idempotent,
             appends_are_atomic, invalid_appends_write_nothing, reads_are_paged,
             concurrent_writers_keep_a_gapless_order, racing_writers_on_one_stream,
-            subscription_hands_over_from_catch_up_to_live, imports_continue_the_log_exactly);
+            subscription_hands_over_from_catch_up_to_live, imports_continue_the_log_exactly,
+            category_reads_keep_only_the_category);
     };
     (@each $new_store:expr; $($name:ident),*) => {
         $(
@@ -371,6 +372,60 @@ pub async fn reads_are_paged(store: Arc<dyn EventStore>) {
         1,
         "from 0 reads from the start"
     );
+}
+
+/// `read_category` returns the category's events (the stream `token` and
+/// the streams `token-…`, not `tokens-…` nor `token_…`) in log order, page
+/// by page, and says where to go on from.
+pub async fn category_reads_keep_only_the_category(store: Arc<dyn EventStore>) {
+    let appends = [
+        ("token-a", 2),
+        ("other-x", 3),
+        ("token", 1),
+        ("tokens-b", 1),
+        ("token_c", 1),
+        ("token.d", 1),
+        ("token-a", 1),
+        ("other-y", 2),
+    ];
+    let mut expected = Vec::new();
+    for (name, count) in appends {
+        let out = store
+            .append(request(&stream(name), ExpectedState::Any, count))
+            .await
+            .unwrap();
+        if name == "token" || name.starts_with("token-") {
+            expected.extend(out.first_position..=out.last_position);
+        }
+    }
+    let head = store.head().await.unwrap();
+    let all = store.read_category("token", 0, 100).await.unwrap();
+    assert_eq!(
+        all.events.iter().map(|e| e.position).collect::<Vec<_>>(),
+        expected
+    );
+    assert_eq!(all.next, head + 1, "everything up to the head was read");
+    // Paged: no page exceeds the limit, the pages join up, and a read
+    // from the end finds nothing and stays there.
+    let (mut from, mut seen) = (1, Vec::new());
+    loop {
+        let page = store.read_category("token", from, 2).await.unwrap();
+        assert!(page.events.len() <= 2);
+        assert!(
+            page.events
+                .iter()
+                .all(|e| e.position >= from && e.position < page.next)
+        );
+        seen.extend(page.events.iter().map(|e| e.position));
+        if page.next == from {
+            break;
+        }
+        from = page.next;
+    }
+    assert_eq!(seen, expected);
+    assert_eq!(from, head + 1);
+    let none = store.read_category("nothing", 1, 100).await.unwrap();
+    assert!(none.events.is_empty());
 }
 
 /// Many writers at once, a reader tailing the log all along: the reader

@@ -53,6 +53,14 @@ pub const MAX_ACTOR_ID_LEN: usize = 200;
 /// Most events one read returns.
 pub const MAX_READ_BATCH: usize = 10_000;
 
+/// What [`EventStore::read_category`] found.
+#[derive(Debug, Clone, Default)]
+pub struct CategoryBatch {
+    pub events: Vec<RecordedEvent>,
+    /// Where to read from next.
+    pub next: Position,
+}
+
 /// What the writer expects the stream to be before its append.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "revision", rename_all = "snake_case")]
@@ -295,6 +303,32 @@ pub trait EventStore: Send + Sync + 'static {
         from: Position,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// Events of the global log from position `from` on whose stream is of
+    /// `category` (the part of the stream id before the first `-`), at
+    /// most `limit`, with the position to read from next: every event of
+    /// the category before `next` has been returned. `next == from` means
+    /// nothing more is committed yet.
+    ///
+    /// Backends that can find a category without reading the other
+    /// events override this; the default reads everything and keeps the
+    /// category's events, which is correct but no faster.
+    async fn read_category(
+        &self,
+        category: &str,
+        from: Position,
+        limit: usize,
+    ) -> Result<CategoryBatch, StoreError> {
+        let batch = self.read_all(from, limit).await?;
+        let next = batch.last().map_or(from, |e| e.position + 1);
+        Ok(CategoryBatch {
+            events: batch
+                .into_iter()
+                .filter(|e| e.stream_id.category() == category)
+                .collect(),
+            next,
+        })
+    }
 
     /// Position of the last committed event (0 for an empty log).
     async fn head(&self) -> Result<Position, StoreError>;

@@ -27,8 +27,8 @@ use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
 use super::{
-    AppendOutcome, AppendRequest, EventStore, InvalidAppend, MAX_READ_BATCH, StoreError, WriteJob,
-    import,
+    AppendOutcome, AppendRequest, CategoryBatch, EventStore, InvalidAppend, MAX_READ_BATCH,
+    StoreError, WriteJob, import,
 };
 
 /// `PRAGMA application_id` of a registre store ("REG1").
@@ -658,9 +658,13 @@ fn decode_row(row: &rusqlite::Row<'_>) -> Result<RecordedEvent, StoreError> {
         event_type: event_type.clone(),
         reason,
     };
+    // Blobs and text are borrowed from the row: no allocation per column.
     let get_uuid = |i: usize, what: &str| -> Result<Uuid, StoreError> {
-        let blob: Vec<u8> = row.get(i).map_err(|e| corrupt(format!("{what}: {e}")))?;
-        Uuid::from_slice(&blob).map_err(|e| corrupt(format!("{what}: {e}")))
+        let blob = row
+            .get_ref(i)
+            .and_then(|v| v.as_blob().map_err(Into::into))
+            .map_err(|e| corrupt(format!("{what}: {e}")))?;
+        Uuid::from_slice(blob).map_err(|e| corrupt(format!("{what}: {e}")))
     };
     let get_time = |i: usize, what: &str| -> Result<DateTime<Utc>, StoreError> {
         let micros: i64 = row.get(i).map_err(|e| corrupt(format!("{what}: {e}")))?;
@@ -672,11 +676,13 @@ fn decode_row(row: &rusqlite::Row<'_>) -> Result<RecordedEvent, StoreError> {
         .get(5)
         .map_err(|e| corrupt(format!("schema version: {e}")))?;
     let actor_id: String = row.get(8).map_err(|e| corrupt(format!("actor: {e}")))?;
-    let role: String = row
-        .get(9)
+    let role = row
+        .get_ref(9)
+        .and_then(|v| v.as_str().map_err(Into::into))
         .map_err(|e| corrupt(format!("actor role: {e}")))?;
-    let causation: Option<Vec<u8>> = row
-        .get(12)
+    let causation = row
+        .get_ref(12)
+        .and_then(|v| v.as_blob_or_null().map_err(Into::into))
         .map_err(|e| corrupt(format!("causation id: {e}")))?;
     let payload = row
         .get_ref(13)
@@ -699,7 +705,7 @@ fn decode_row(row: &rusqlite::Row<'_>) -> Result<RecordedEvent, StoreError> {
         command_id: get_uuid(10, "command id")?,
         correlation_id: get_uuid(11, "correlation id")?,
         causation_id: causation
-            .map(|b| Uuid::from_slice(&b))
+            .map(Uuid::from_slice)
             .transpose()
             .map_err(|e| corrupt(format!("causation id: {e}")))?,
         payload: serde_json::from_str(payload)
@@ -762,6 +768,46 @@ impl EventStore for SqliteStore {
                 &format!("{SELECT_EVENT} WHERE position >= ?1 ORDER BY position LIMIT ?2"),
                 params![from, limit],
             )
+        })
+        .await
+    }
+
+    async fn read_category(
+        &self,
+        category: &str,
+        from: Position,
+        limit: usize,
+    ) -> Result<CategoryBatch, StoreError> {
+        // Stream ids allow no character between '-' and '.', nor below
+        // '-': the range [category, category.) holds exactly the stream
+        // `category` and the streams `category-…`, found through the
+        // (stream_id, revision) index without reading the other events.
+        let (lo, hi) = (category.to_owned(), format!("{category}."));
+        let want = category.to_owned();
+        let limit = limit.clamp(1, MAX_READ_BATCH);
+        let first = i64::try_from(from).unwrap_or(i64::MAX);
+        self.read(move |c| {
+            // The head first: every position up to it is committed, so the
+            // events read below it are all there is.
+            let head: i64 = c
+                .query_row("SELECT coalesce(max(position), 0) FROM events", [], |r| {
+                    r.get(0)
+                })
+                .map_err(backend)?;
+            let mut events = query_events(
+                c,
+                &format!(
+                    "{SELECT_EVENT} WHERE stream_id >= ?1 AND stream_id < ?2 \
+                     AND position BETWEEN ?3 AND ?4 ORDER BY position LIMIT ?5"
+                ),
+                params![lo, hi, first, head, limit as i64],
+            )?;
+            let next = match events.last() {
+                Some(e) if events.len() == limit => e.position + 1,
+                _ => from.max(head as Position + 1),
+            };
+            events.retain(|e| e.stream_id.category() == want);
+            Ok(CategoryBatch { events, next })
         })
         .await
     }

@@ -37,6 +37,19 @@ struct State {
     head: tokio::sync::watch::Receiver<Position>,
     caught_up: bool,
     done: bool,
+    /// The next batch, already being read while the consumer works
+    /// through this one (catching up, reading and folding overlap).
+    ahead: Option<(Position, ReadAhead)>,
+}
+
+type ReadAhead = tokio::task::JoinHandle<Result<Vec<RecordedEvent>, StoreError>>;
+
+impl Drop for State {
+    fn drop(&mut self) {
+        if let Some((_, task)) = self.ahead.take() {
+            task.abort();
+        }
+    }
 }
 
 /// Every event from position `from` on (1 is the first), then every new
@@ -52,6 +65,7 @@ pub fn subscribe(
         buffer: VecDeque::new(),
         caught_up: false,
         done: false,
+        ahead: None,
     };
     futures::stream::unfold(state, |mut s| async move {
         if s.done {
@@ -88,8 +102,27 @@ impl State {
             // Mark the current head as seen before reading, so a commit that
             // lands after the read still wakes us.
             self.head.borrow_and_update();
-            let events = self.store.read_all(self.next, BATCH).await?;
+            let events = match self.ahead.take() {
+                Some((from, task)) if from == self.next => task
+                    .await
+                    .map_err(|e| StoreError::Backend(format!("reading ahead: {e}")))??,
+                stale => {
+                    if let Some((_, task)) = stale {
+                        task.abort();
+                    }
+                    self.store.read_all(self.next, BATCH).await?
+                }
+            };
             if !events.is_empty() {
+                // A full batch means more is likely committed: read it now.
+                if events.len() == BATCH {
+                    let from = self.next + BATCH as Position;
+                    let store = self.store.clone();
+                    self.ahead = Some((
+                        from,
+                        tokio::spawn(async move { store.read_all(from, BATCH).await }),
+                    ));
+                }
                 self.buffer.extend(events);
                 continue;
             }

@@ -178,7 +178,7 @@ async fn check_matches_what_a_server_saved_and_catches_a_difference() {
     drop(store);
 
     let saved = dir.path().join("registre.db.state").join(format!(
-        "read_models.v{}.json",
+        "read_models.v{}.snap",
         <registre_projections::ReadModels as registre_projections::ReadModel>::VERSION
     ));
     {
@@ -205,8 +205,14 @@ async fn check_matches_what_a_server_saved_and_catches_a_difference() {
     assert!(stdout(&ok).contains("match the replay"));
 
     // A saved model that says something the log does not.
-    let text = std::fs::read_to_string(&saved).unwrap();
-    std::fs::write(&saved, text.replacen("Commune 3", "Commune 33", 1)).unwrap();
+    // (Binary: a name changed in place, same length, still decodes.)
+    let mut bytes = std::fs::read(&saved).unwrap();
+    let at = bytes
+        .windows(9)
+        .position(|w| w == b"Commune 3")
+        .expect("the saved models name the communes");
+    bytes[at + 8] = b'4';
+    std::fs::write(&saved, bytes).unwrap();
     let bad = replay(&db, &["--check"]);
     assert!(!bad.status.success());
     let out = stdout(&bad);
