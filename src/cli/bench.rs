@@ -283,8 +283,7 @@ impl Backend {
                 );
                 let with_schema = format!("schema={schema}");
                 params.push(&with_schema);
-                let store =
-                    registre::store::open(&format!("{base}?{}", params.join("&"))).await?;
+                let store = registre::store::open(&format!("{base}?{}", params.join("&"))).await?;
                 Ok(CaseStore {
                     store,
                     schema: Some((driver_url, schema)),
