@@ -66,6 +66,15 @@ pub struct GraphqlArgs {
     pub mutation: Option<String>,
 }
 
+#[derive(Args, Clone, Default)]
+pub struct PostgresArg {
+    /// Also run the append cases on this PostgreSQL database
+    /// (`postgres://USER@HOST:PORT/DATABASE`), each in a fresh schema that
+    /// is dropped afterwards.
+    #[arg(long, value_name = "URL")]
+    pub postgres: Option<String>,
+}
+
 #[derive(Subcommand)]
 pub enum BenchWhat {
     /// This disk's fsync rate, then raw appends of pre-built events with 1,
@@ -80,6 +89,8 @@ pub enum BenchWhat {
         /// Writer counts to measure.
         #[arg(long, value_delimiter = ',', default_value = "1,8,64")]
         writers: Vec<usize>,
+        #[command(flatten)]
+        postgres: PostgresArg,
     },
     /// Durable appends of real domain commands (dues payments) through the
     /// command handler, with 1, 8 and 64 concurrent writers.
@@ -89,6 +100,8 @@ pub enum BenchWhat {
         commands: usize,
         #[arg(long, value_delimiter = ',', default_value = "1,8,64")]
         writers: Vec<usize>,
+        #[command(flatten)]
+        postgres: PostgresArg,
     },
     /// Generate a history and report its speed and size on disk.
     History {
@@ -140,6 +153,8 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 20_000)]
         appends: usize,
         #[command(flatten)]
+        postgres: PostgresArg,
+        #[command(flatten)]
         load: GraphqlArgs,
     },
 }
@@ -155,8 +170,22 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             appends,
             events_per_append,
             writers,
-        } => append_cases(d, appends, events_per_append, &writers).await?,
-        BenchWhat::Commands { commands, writers } => command_cases(d, commands, &writers).await?,
+            postgres,
+        } => {
+            print_fsync_rate(d)?;
+            for backend in Backend::chosen(&postgres) {
+                append_cases(d, &backend, appends, events_per_append, &writers).await?;
+            }
+        }
+        BenchWhat::Commands {
+            commands,
+            writers,
+            postgres,
+        } => {
+            for backend in Backend::chosen(&postgres) {
+                command_cases(d, &backend, commands, &writers).await?;
+            }
+        }
         BenchWhat::History { events, seed, out } => match out {
             Some(out) => {
                 anyhow::ensure!(!out.exists(), "{} already exists", out.display());
@@ -202,12 +231,16 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             events,
             commands,
             appends,
+            postgres,
             load,
         } => {
             let started = Instant::now();
             print_machine();
-            append_cases(d, appends, 1, &[1, 8, 64]).await?;
-            command_cases(d, commands, &[1, 8, 64]).await?;
+            print_fsync_rate(d)?;
+            for backend in Backend::chosen(&postgres) {
+                append_cases(d, &backend, appends, 1, &[1, 8, 64]).await?;
+                command_cases(d, &backend, commands, &[1, 8, 64]).await?;
+            }
             let db = history(d, events, 1).await?;
             replay(&db).await?;
             let token = issue_token(&db).await?;
@@ -237,31 +270,136 @@ fn print_machine() {
     );
 }
 
+/// Where the append cases write.
+enum Backend {
+    /// A fresh SQLite file per case, under `--dir`.
+    Sqlite,
+    /// A fresh schema per case in this PostgreSQL database.
+    Postgres(String),
+}
+
+impl Backend {
+    /// The default store, then PostgreSQL when a URL was given.
+    fn chosen(arg: &PostgresArg) -> Vec<Backend> {
+        let mut v = vec![Backend::Sqlite];
+        v.extend(arg.postgres.clone().map(Backend::Postgres));
+        v
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite store",
+            Backend::Postgres(_) => "postgres store",
+        }
+    }
+
+    /// A new empty store for the case `case`.
+    async fn fresh(&self, dir: &Path, case: &str) -> anyhow::Result<CaseStore> {
+        match self {
+            Backend::Sqlite => Ok(CaseStore {
+                store: Arc::new(SqliteStore::open(dir.join(format!("{case}.db"))).await?),
+                schema: None,
+            }),
+            Backend::Postgres(url) => {
+                let (base, query) = url.split_once('?').unwrap_or((url, ""));
+                let mut params: Vec<&str> = query
+                    .split('&')
+                    .filter(|p| !p.is_empty() && !p.starts_with("schema="))
+                    .collect();
+                let driver_url = if params.is_empty() {
+                    base.to_owned()
+                } else {
+                    format!("{base}?{}", params.join("&"))
+                };
+                let schema = format!(
+                    "bench_{}_{}_{}",
+                    std::process::id(),
+                    chrono::Utc::now().timestamp(),
+                    case.replace('-', "_")
+                );
+                let with_schema = format!("schema={schema}");
+                params.push(&with_schema);
+                let store = registre::store::open(&format!("{base}?{}", params.join("&"))).await?;
+                Ok(CaseStore {
+                    store,
+                    schema: Some((driver_url, schema)),
+                })
+            }
+        }
+    }
+}
+
+/// A case's store; a PostgreSQL schema made for it is dropped by `finish`.
+struct CaseStore {
+    store: Arc<dyn EventStore>,
+    schema: Option<(String, String)>,
+}
+
+impl CaseStore {
+    async fn finish(self) -> anyhow::Result<()> {
+        drop(self.store);
+        if let Some((url, schema)) = self.schema {
+            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .context("connecting to drop a benchmark schema")?;
+            let driver = tokio::spawn(connection);
+            client
+                .batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+                .await
+                .with_context(|| format!("dropping the benchmark schema {schema}"))?;
+            drop(client);
+            let _ = driver.await;
+        }
+        Ok(())
+    }
+}
+
+fn print_fsync_rate(dir: &Path) -> anyhow::Result<()> {
+    let rate = fsync_rate(dir)?;
+    println!("disk: {rate:.0} fsyncs/s (4 KiB write + fdatasync, one thread)");
+    Ok(())
+}
+
 async fn append_cases(
     dir: &Path,
+    backend: &Backend,
     appends: usize,
     events_per_append: usize,
     writers: &[usize],
 ) -> anyhow::Result<()> {
-    let rate = fsync_rate(dir)?;
-    println!("disk: {rate:.0} fsyncs/s (4 KiB write + fdatasync, one thread)");
     println!(
-        "raw append, {events_per_append} event(s) per append, {appends} appends per case (sqlite store):"
+        "raw append, {events_per_append} event(s) per append, {appends} appends per case ({}):",
+        backend.name()
     );
     for (i, w) in writers.iter().enumerate() {
-        let path = dir.join(format!("append-{i}.db"));
-        let store: Arc<dyn EventStore> = Arc::new(SqliteStore::open(&path).await?);
-        let r = raw_append(store, (*w).max(1), appends, events_per_append).await?;
-        println!("  {r}");
+        let case = backend.fresh(dir, &format!("append-{i}")).await?;
+        let r = raw_append(case.store.clone(), (*w).max(1), appends, events_per_append).await;
+        case.finish().await?;
+        println!("  {}", r?);
     }
     Ok(())
 }
 
 /// Durable appends through the command handler: each writer records dues
 /// payments for its own share of the members, one command at a time.
-async fn command_cases(dir: &Path, commands: usize, writers: &[usize]) -> anyhow::Result<()> {
-    let path = dir.join("commands.db");
-    let store: Arc<dyn EventStore> = Arc::new(SqliteStore::open(&path).await?);
+async fn command_cases(
+    dir: &Path,
+    backend: &Backend,
+    commands: usize,
+    writers: &[usize],
+) -> anyhow::Result<()> {
+    let case = backend.fresh(dir, "commands").await?;
+    let result = command_cases_on(case.store.clone(), backend, commands, writers).await;
+    case.finish().await?;
+    result
+}
+
+async fn command_cases_on(
+    store: Arc<dyn EventStore>,
+    backend: &Backend,
+    commands: usize,
+    writers: &[usize],
+) -> anyhow::Result<()> {
     let handler = Arc::new(CommandHandler::new(store));
     let t = Instant::now();
     let seeded = registre::demo::seed(
@@ -290,7 +428,8 @@ async fn command_cases(dir: &Path, commands: usize, writers: &[usize]) -> anyhow
         .await?;
     members.sort();
     println!(
-        "durable append through the command handler (recordPayment), {commands} commands per case:"
+        "durable append through the command handler (recordPayment), {commands} commands per case ({}):",
+        backend.name()
     );
     for (case, &writers) in writers.iter().enumerate() {
         let writers = writers.clamp(1, members.len().max(1));

@@ -2,6 +2,7 @@
 
 use std::any::Any;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -23,8 +24,19 @@ struct Cached {
 /// Handles commands against one store. Share it (`Arc`) between tasks.
 pub struct CommandHandler {
     store: Arc<dyn EventStore>,
-    view: tokio::sync::Mutex<View>,
+    view: tokio::sync::Mutex<Caught>,
+    /// Numbers the view's catch-ups in the order they start reading.
+    catch_ups: AtomicU64,
     cache: Mutex<HashMap<StreamId, Cached>>,
+}
+
+/// The view and how fresh it is.
+#[derive(Default)]
+struct Caught {
+    view: View,
+    /// Number of the last catch-up that read the log to its end: the view
+    /// holds every event committed before that catch-up started.
+    fresh_as_of: u64,
 }
 
 /// Decodes a stored event; a failure means the log holds what this build
@@ -43,7 +55,8 @@ impl CommandHandler {
     pub fn new(store: Arc<dyn EventStore>) -> Self {
         CommandHandler {
             store,
-            view: tokio::sync::Mutex::new(View::default()),
+            view: tokio::sync::Mutex::new(Caught::default()),
+            catch_ups: AtomicU64::new(0),
             cache: Mutex::new(HashMap::new()),
         }
     }
@@ -63,28 +76,40 @@ impl CommandHandler {
     }
 
     /// Brings the view up to date and runs `f` on it.
+    ///
+    /// Up to date means: it holds every event committed before this call
+    /// started. Callers queue on one lock; a catch-up that started reading
+    /// after a caller arrived already serves it, so under load one read of
+    /// the log serves every caller that was waiting, instead of each
+    /// reading (and decoding) the others' new events again.
     pub async fn with_view<T>(&self, f: impl FnOnce(&View) -> T) -> Result<T, CommandError> {
-        let mut view = self.view.lock().await;
-        loop {
-            let batch = self
-                .store
-                .read_all(view.position + 1, MAX_READ_BATCH)
-                .await?;
-            for e in &batch {
-                // The log also holds events outside the governance domain
-                // (access tokens); the view has nothing to learn from them.
-                if !DomainEvent::is_domain_type(&e.event_type) {
-                    view.position = e.position;
-                    continue;
+        let arrived = self.catch_ups.load(Ordering::SeqCst);
+        let mut caught = self.view.lock().await;
+        if caught.fresh_as_of <= arrived {
+            let number = self.catch_ups.fetch_add(1, Ordering::SeqCst) + 1;
+            let view = &mut caught.view;
+            loop {
+                let batch = self
+                    .store
+                    .read_all(view.position + 1, MAX_READ_BATCH)
+                    .await?;
+                for e in &batch {
+                    // The log also holds events outside the governance domain
+                    // (access tokens); the view has nothing to learn from them.
+                    if !DomainEvent::is_domain_type(&e.event_type) {
+                        view.position = e.position;
+                        continue;
+                    }
+                    let event = decode(e)?;
+                    view.apply(e, &event);
                 }
-                let event = decode(e)?;
-                view.apply(e, &event);
+                if batch.len() < MAX_READ_BATCH {
+                    break;
+                }
             }
-            if batch.len() < MAX_READ_BATCH {
-                break;
-            }
+            caught.fresh_as_of = number;
         }
-        Ok(f(&view))
+        Ok(f(&caught.view))
     }
 
     /// An aggregate's current state (for commands that span two streams).
@@ -96,11 +121,22 @@ impl CommandHandler {
         A: Aggregate,
         A::State: Send + 'static,
     {
-        self.load::<A>(stream).await
+        let (state, revision, _) = self.load::<A>(stream, true).await?;
+        Ok((state, revision))
     }
 
-    /// Loads an aggregate's state from the cache and the stream's new events.
-    async fn load<A>(&self, stream: &StreamId) -> Result<(A::State, Option<Revision>), CommandError>
+    /// Loads an aggregate's state: from the cache alone unless `verify`
+    /// (the third value says whether the stream was read), else from the
+    /// cache and the stream's new events.
+    ///
+    /// A cached state may be stale when another process appended to the
+    /// stream; an append decided on it carries the cached revision, so the
+    /// store refuses it and the command is decided again on a read state.
+    async fn load<A>(
+        &self,
+        stream: &StreamId,
+        verify: bool,
+    ) -> Result<(A::State, Option<Revision>, bool), CommandError>
     where
         A: Aggregate,
         A::State: Send + 'static,
@@ -113,6 +149,9 @@ impl CommandHandler {
                     .map(|s| (s.clone(), c.revision))
             })
         };
+        if !verify && let Some((state, revision)) = cached {
+            return Ok((state, revision, false));
+        }
         let (mut state, mut revision) = cached.unwrap_or_default();
         loop {
             let from = revision.map_or(0, |r| r + 1);
@@ -125,7 +164,7 @@ impl CommandHandler {
                 break;
             }
         }
-        Ok((state, revision))
+        Ok((state, revision, true))
     }
 
     fn remember<A>(&self, stream: &StreamId, state: A::State, revision: Option<Revision>)
@@ -134,6 +173,12 @@ impl CommandHandler {
         A::State: Send + 'static,
     {
         let mut cache = self.cache.lock().expect("cache lock");
+        // Tasks finish out of order: never replace a later state.
+        if let Some(c) = cache.get(stream)
+            && c.revision > revision
+        {
+            return;
+        }
         if cache.len() >= CACHE_CAPACITY && !cache.contains_key(stream) {
             // Crude but bounded: states are cheap to refold from the store.
             cache.clear();
@@ -175,18 +220,29 @@ impl CommandHandler {
         A: Aggregate,
         A::State: Send + 'static,
     {
-        for _ in 0..MAX_ATTEMPTS {
-            let (state, revision) = self.load::<A>(&stream).await?;
-            let events = decide(&state)?;
-            if events.is_empty() {
-                self.remember::<A>(&stream, state, revision);
-                return Ok(Outcome {
-                    stream_id: stream,
-                    appended: 0,
-                    last_position: None,
-                    already_applied: false,
-                });
-            }
+        let mut conflicts = 0;
+        let mut verify = false;
+        while conflicts < MAX_ATTEMPTS {
+            let (state, revision, read) = self.load::<A>(&stream, verify).await?;
+            let events = match decide(&state) {
+                Ok(events) if !events.is_empty() => events,
+                // A refusal or a no-op must rest on the stream as it is,
+                // not on a cached state another process may have outdated.
+                _ if !read => {
+                    verify = true;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+                Ok(_) => {
+                    self.remember::<A>(&stream, state, revision);
+                    return Ok(Outcome {
+                        stream_id: stream,
+                        appended: 0,
+                        last_position: None,
+                        already_applied: false,
+                    });
+                }
+            };
             let data = events
                 .iter()
                 .map(|e| {
@@ -221,7 +277,14 @@ impl CommandHandler {
                         already_applied: outcome.deduplicated,
                     });
                 }
-                Err(StoreError::WrongExpectedVersion { .. }) => continue,
+                Err(StoreError::WrongExpectedVersion { .. }) => {
+                    // A stale cache is not a race lost: only conflicts on
+                    // a state just read count against the bound.
+                    if read {
+                        conflicts += 1;
+                    }
+                    verify = true;
+                }
                 Err(e) => return Err(e.into()),
             }
         }

@@ -275,7 +275,7 @@ impl Writer {
                 .map(|_| Err(StoreError::Backend(msg.clone())))
                 .collect()
         };
-        let mut tx = match self
+        let tx = match self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
         {
@@ -304,13 +304,29 @@ impl Writer {
         }
         let now = Utc::now().timestamp_micros().max(self.last_recorded);
         let mut position = self.last_position;
+        // Savepoint statements are prepared once and kept, like the
+        // appends' own, instead of parsed again for every append.
+        let run = |sql: &str| -> Result<(), StoreError> {
+            tx.prepare_cached(sql)
+                .and_then(|mut s| s.execute([]))
+                .map(|_| ())
+                .map_err(backend)
+        };
         for job in group {
             let before = position;
-            let result = tx.savepoint().map_err(backend).and_then(|sp| {
-                let outcome = append_one(&sp, &job.req, &mut position, now)?;
-                sp.commit().map_err(backend)?;
-                Ok(outcome)
-            });
+            if let Err(e) = run("SAVEPOINT append") {
+                return fail_all(e.to_string());
+            }
+            let result = append_one(&tx, &job.req, &mut position, now);
+            let closed = match result {
+                Ok(_) => run("RELEASE append"),
+                Err(_) => run("ROLLBACK TO append").and_then(|()| run("RELEASE append")),
+            };
+            // An append whose savepoint cannot be closed may be half
+            // written: the whole group rolls back (the transaction drops).
+            if let Err(e) = closed {
+                return fail_all(e.to_string());
+            }
             if result.is_err() {
                 position = before;
             }

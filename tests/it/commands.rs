@@ -354,3 +354,38 @@ async fn commands_work_on_a_log_that_also_holds_access_tokens() {
     let out = h.handle(meta(), when(), admit("ML010101")).await.unwrap();
     assert_eq!(out.appended, 1);
 }
+
+/// Two handlers on one store stand for two processes: each caches the
+/// states it decided on, and the other's appends outdate that cache.
+#[tokio::test]
+async fn a_state_cached_by_one_handler_never_decides_past_another_handlers_appends() {
+    let (_dir, a) = setup().await;
+    let b = CommandHandler::new(a.store().clone());
+    let member_id = registre_domain::streams::member_id_for(&key("ML010101"));
+    let at = |m: u32| Utc.with_ymd_and_hms(2016, m, 1, 9, 0, 0).unwrap();
+    let suspend = |m: u32| MemberCommand::Suspend {
+        member_id,
+        effective_on: day(2016, m, 1),
+        reason: "dues".into(),
+    };
+    let reinstate = |m: u32| MemberCommand::Reinstate {
+        member_id,
+        effective_on: day(2016, m, 1),
+        reason: "paid".into(),
+    };
+    a.handle(meta(), when(), admit("ML010101")).await.unwrap();
+    a.handle(meta(), at(3), suspend(3)).await.unwrap();
+    // `a` caches a suspended member; `b` reinstates it.
+    b.handle(meta(), at(4), reinstate(4)).await.unwrap();
+    // On its cache `a` would refuse; on the stream the suspension is valid.
+    let o = a.handle(meta(), at(5), suspend(5)).await.unwrap();
+    assert_eq!(o.appended, 1);
+    // Now `a` caches a suspension it wrote; `b` reinstates again, and a
+    // reinstatement by `a` (valid on its cache) must be refused by the
+    // store's revision check and then by the domain on the real state.
+    b.handle(meta(), at(6), reinstate(6)).await.unwrap();
+    let head = a.store().head().await.unwrap();
+    let err = a.handle(meta(), at(7), reinstate(7)).await.unwrap_err();
+    assert!(matches!(err, CommandError::Rejected(_)), "{err}");
+    assert_eq!(a.store().head().await.unwrap(), head);
+}
