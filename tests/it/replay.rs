@@ -263,6 +263,38 @@ fn an_export_alone_replays_to_the_store_digests_and_a_damaged_one_is_refused() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let key = dir.path().join("registre.db.audit").join("audit.pub");
     assert!(key.is_file());
+    // The demo history verifies: size, root and the latest signed head.
+    let head = registre()
+        .args(["log", "--store", &url])
+        .output()
+        .unwrap()
+        .stdout
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count();
+    assert!(head > 100, "{head}");
+    let o = registre()
+        .args(["verify", "--store", &url])
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    assert!(
+        o.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains(&format!("tree size: {head}\n")), "{out}");
+    let root = out
+        .lines()
+        .find_map(|l| l.strip_prefix("root: "))
+        .unwrap_or_else(|| panic!("no root in {out}"));
+    assert_eq!(root.len(), 64, "{out}");
+    assert!(
+        out.contains(&format!(
+            "latest signed head: size {head}, root {root}, signed at "
+        )),
+        "{out}"
+    );
 
     // No store is opened: the one named does not exist and is not created.
     let absent = dir.path().join("absent.db");
@@ -326,9 +358,13 @@ fn an_export_alone_replays_to_the_store_digests_and_a_damaged_one_is_refused() {
     altered[i] = altered[i].replacen("\"name\":\"", "\"name\":\"X", 1);
     assert_ne!(altered[i], owned[i]);
     let err = damaged("altered.jsonl", &altered);
+    let position = serde_json::from_str::<serde_json::Value>(&owned[i]).unwrap()["position"]
+        .as_u64()
+        .unwrap();
     assert!(
-        err.contains(&format!("the event at position {}", i + 1))
-            || err.contains("not the event first recorded"),
+        err.contains(&format!(
+            "the event at position {position} is not the event first recorded there"
+        )),
         "{err}"
     );
     // Cut in the middle of a line.
