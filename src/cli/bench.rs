@@ -130,6 +130,9 @@ pub enum BenchWhat {
         /// Points of the log to query (half positions, half dates).
         #[arg(long, default_value_t = 20)]
         points: usize,
+        /// Events between checkpoints (the server's by default).
+        #[arg(long, default_value_t = AS_OF_INTERVAL)]
+        interval: u64,
     },
     /// Every case, on one history.
     All {
@@ -170,9 +173,13 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             let db = history(d, events, 1).await?;
             drop(startup(d, &db).await?);
         }
-        BenchWhat::AsOf { events, points } => {
+        BenchWhat::AsOf {
+            events,
+            points,
+            interval,
+        } => {
             let db = history(d, events, 1).await?;
-            as_of::as_of(&db, &d.join("as-of-state"), points, AS_OF_INTERVAL).await?;
+            as_of::as_of(&db, &d.join("as-of-state"), points, interval).await?;
         }
         BenchWhat::Graphql { events, load } => {
             let db = history(d, events, 1).await?;
