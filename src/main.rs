@@ -159,6 +159,7 @@ fn run() -> anyhow::Result<()> {
                     cli::audit::sign(open_existing().await?, &audit_dir).await
                 }
             },
+            Command::Replay(args) if args.export.is_some() => cli::replay::run_export(args),
             Command::Replay(args) => cli::replay::run(open().await?, args, &state_dir).await,
             Command::Log(args) => cli::log::run(open().await?, args).await,
             Command::StressAppend(args) => cli::stress::run(open().await?, args).await,

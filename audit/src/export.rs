@@ -89,6 +89,16 @@ pub fn verify_export<S: AsRef<str>>(
     lines: impl IntoIterator<Item = S>,
     key: &AuditPublicKey,
 ) -> Result<VerifiedLog, ExportError> {
+    read_export(lines, key).map(|(verified, _)| verified)
+}
+
+/// Checks an export as [`verify_export`] does and, only if it is intact,
+/// hands back its events in position order (to rebuild the read models
+/// from the file alone).
+pub fn read_export<S: AsRef<str>>(
+    lines: impl IntoIterator<Item = S>,
+    key: &AuditPublicKey,
+) -> Result<(VerifiedLog, Vec<RecordedEvent>), ExportError> {
     let mut events: Vec<RecordedEvent> = Vec::new();
     let mut record: Vec<Hash> = Vec::new();
     let mut heads: Vec<SignedTreeHead> = Vec::new();
@@ -172,5 +182,6 @@ pub fn verify_export<S: AsRef<str>>(
             last_head_size: heads.last().map(|h| h.tree_size),
         });
     }
-    Ok(verify_log(events, Some(record), heads, key)?)
+    let verified = verify_log(events.iter().cloned(), Some(record), heads, key)?;
+    Ok((verified, events))
 }

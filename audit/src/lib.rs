@@ -31,7 +31,7 @@ pub mod sth;
 pub mod verify;
 
 pub use canonical::{CanonicalError, canonical_bytes};
-pub use export::{ExportError, event_line, head_line, verify_export};
+pub use export::{ExportError, event_line, head_line, read_export, verify_export};
 pub use merkle::{
     Hash, MerkleTree, ProofError, RootBuilder, TreeError, empty_root, leaf_hash, node_hash,
     verify_consistency, verify_inclusion,

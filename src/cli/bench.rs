@@ -9,7 +9,9 @@
 //! - this file: the subcommands, the append cases, replay and size.
 //! - [`http`]: a minimal keep-alive HTTP/1.1 client.
 //! - [`server`]: start-up and GraphQL load against a spawned `registre serve`.
+//! - [`as_of`]: as-of answers against a replay stopped at the same point.
 
+mod as_of;
 mod http;
 mod server;
 
@@ -33,6 +35,9 @@ use server::{Server, StorePaths};
 const DASHBOARD_QUERY: &str = "{ memberCounts { total byRegion { code count } } dues(year: 2024, inArrears: true, first: 20) { totalCount nodes { memberName balance } } latestEvents(first: 10) { events { position eventType recordedAt } } }";
 /// The default single-entity lookup: one event and a stream's history.
 const LOOKUP_QUERY: &str = "{ event(position: 1000) { position eventType payload } stream(id: \"statutes\", first: 20) { revision eventType occurredAt } }";
+
+/// The server's checkpoint interval.
+const AS_OF_INTERVAL: u64 = registre::projection::as_of::DEFAULT_INTERVAL;
 
 #[derive(Args)]
 pub struct BenchArgs {
@@ -142,6 +147,19 @@ pub enum BenchWhat {
         #[command(flatten)]
         load: GraphqlArgs,
     },
+    /// Generate a history, then answer as-of queries at past positions
+    /// and dates as the server does, cold and warm: each must equal a
+    /// replay stopped there (the bench fails otherwise); latencies.
+    AsOf {
+        #[arg(long, default_value_t = 1_000_000)]
+        events: usize,
+        /// Points of the log to query (half positions, half dates).
+        #[arg(long, default_value_t = 20)]
+        points: usize,
+        /// Events between checkpoints (the server's by default).
+        #[arg(long, default_value_t = AS_OF_INTERVAL)]
+        interval: u64,
+    },
     /// Every case, on one history.
     All {
         #[arg(long, default_value_t = 1_000_000)]
@@ -220,6 +238,14 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             };
             drop(startup(d, &db).await?);
         }
+        BenchWhat::AsOf {
+            events,
+            points,
+            interval,
+        } => {
+            let db = history(d, events, 1).await?;
+            as_of::as_of(&db, &d.join("as-of-state"), points, interval).await?;
+        }
         BenchWhat::Graphql { events, load } => {
             let db = history(d, events, 1).await?;
             let token = issue_token(&db).await?;
@@ -243,6 +269,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             }
             let db = history(d, events, 1).await?;
             replay(&db).await?;
+            as_of::as_of(&db, &d.join("as-of-state"), 20, AS_OF_INTERVAL).await?;
             let token = issue_token(&db).await?;
             let server = startup(d, &db).await?;
             graphql(&server, &token, &load).await?;

@@ -4,18 +4,33 @@
 //! models the server saved and fails on any difference.
 //!
 //! It reads the store it is pointed at and nothing else, so an auditor
-//! runs it on a copy of the store.
+//! runs it on a copy of the store; or, with `--export FILE --key KEY`, on
+//! an archival export alone (no store is opened). The export is checked
+//! before anything is folded, exactly as `registre verify --export` checks
+//! it: every line's form, every event's canonical form and leaf hash,
+//! positions from 1 without gap, every signed head's signature (with the
+//! key given) and root, and that the file ends with a head covering all its
+//! events. What no file can show is whether the instance's log went on
+//! after that last head, or whether the key given is the instance's: the
+//! auditor's own copy of the public key answers the second.
 
-use std::path::Path;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Args;
+use registre::audit::dir::read_public_key;
+use registre::audit::hex;
 use registre::projection::load_saved;
 use registre::store::{EventStore, MAX_READ_BATCH};
+use registre_audit::{ExportError, read_export};
 use registre_projections::{ReadModel, ReadModels};
 use registre_schema::{Position, RecordedEvent};
+
+use super::Tampered;
+use super::verify::read_lines;
 
 #[derive(Args)]
 pub struct ReplayArgs {
@@ -30,6 +45,14 @@ pub struct ReplayArgs {
     /// directory); exit non-zero on any difference.
     #[arg(long)]
     pub check: bool,
+    /// Replay this archival export (`registre export log`) instead of the
+    /// store: no store is opened; needs --key.
+    #[arg(long, requires = "key", conflicts_with = "check")]
+    pub export: Option<PathBuf>,
+    /// The public key to check the export's signed heads with (an
+    /// auditor's own copy).
+    #[arg(long, requires = "export")]
+    pub key: Option<PathBuf>,
 }
 
 /// Where a replay stops by date: the same reading as the API's `asOf`.
@@ -82,6 +105,27 @@ async fn replay(
     })
 }
 
+/// Folds the events of a verified export while `keep` says so.
+fn fold(
+    events: &[RecordedEvent],
+    keep: impl Fn(&RecordedEvent) -> bool,
+) -> anyhow::Result<Replayed> {
+    let started = Instant::now();
+    let mut models = ReadModels::default();
+    let mut count = 0u64;
+    for e in events.iter().take_while(|e| keep(e)) {
+        models.apply(e)?;
+        count += 1;
+    }
+    let fold = started.elapsed();
+    Ok(Replayed {
+        models,
+        events: count,
+        elapsed: fold,
+        fold,
+    })
+}
+
 fn rate(events: u64, d: Duration) -> u64 {
     (events as f64 / d.as_secs_f64().max(1e-9)) as u64
 }
@@ -110,21 +154,13 @@ pub async fn run(
         stop_at.is_none_or(|p| e.position <= p) && as_of.is_none_or(|a| a.includes(e.recorded_at))
     })
     .await?;
-    let position = r.models.position;
-    println!(
-        "position {position}: {} events in {:.3} s, {} events/s (folding alone: {} events/s)",
-        r.events,
-        r.elapsed.as_secs_f64(),
-        rate(r.events, r.elapsed),
-        rate(r.events, r.fold),
-    );
-    let replayed = r.models.digests();
     let Some((saved, saved_position)) = saved else {
-        for (name, digest) in replayed {
-            println!("{name:<16} {digest}");
-        }
+        print_replayed(&r);
         return Ok(());
     };
+    let position = r.models.position;
+    print_speed(&r);
+    let replayed = r.models.digests();
     if position != saved_position {
         bail!(
             "the log ends at position {position}, before the saved read models ({saved_position})"
@@ -146,6 +182,62 @@ pub async fn run(
     }
     println!("saved read models at position {saved_position} match the replay");
     Ok(())
+}
+
+/// Replays an export file alone (the caller opens no store).
+pub fn run_export(args: ReplayArgs) -> anyhow::Result<()> {
+    let (Some(file), Some(key_file)) = (&args.export, &args.key) else {
+        bail!("--export needs --key");
+    };
+    let started = Instant::now();
+    let key = read_public_key(key_file)?;
+    let f = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let lines =
+        read_lines(BufReader::new(f)).with_context(|| format!("reading {}", file.display()))?;
+    let (verified, events) = match read_export(lines, &key) {
+        Ok(read) => read,
+        Err(e @ (ExportError::Tampered(_) | ExportError::NotSealed { .. })) => {
+            bail!(Tampered(format!("{}: {e}", file.display())))
+        }
+        Err(e) => bail!(Tampered(format!(
+            "{}: not a valid export: {e}",
+            file.display()
+        ))),
+    };
+    let checked = started.elapsed();
+    println!(
+        "export intact: {} events, every leaf hash and {} signed head(s) checked in {:.3} s; \
+         sealed by the head of size {}, root {}",
+        verified.size,
+        verified.heads_checked,
+        checked.as_secs_f64(),
+        verified.size,
+        hex(&verified.root)
+    );
+    let (to, as_of) = (args.to, args.as_of);
+    let r = fold(&events, |e| {
+        to.is_none_or(|p| e.position <= p) && as_of.is_none_or(|a| a.includes(e.recorded_at))
+    })?;
+    print_replayed(&r);
+    Ok(())
+}
+
+fn print_speed(r: &Replayed) {
+    println!(
+        "position {}: {} events in {:.3} s, {} events/s (folding alone: {} events/s)",
+        r.models.position,
+        r.events,
+        r.elapsed.as_secs_f64(),
+        rate(r.events, r.elapsed),
+        rate(r.events, r.fold),
+    );
+}
+
+fn print_replayed(r: &Replayed) {
+    print_speed(r);
+    for (name, digest) in r.models.digests() {
+        println!("{name:<16} {digest}");
+    }
 }
 
 #[cfg(test)]

@@ -109,7 +109,7 @@ pub fn describe_head(h: &SignedTreeHead) -> String {
 
 /// The file's lines, each read with a cap so a huge line cannot exhaust
 /// memory (the verifier refuses lines over its limit).
-fn read_lines(mut r: impl BufRead) -> anyhow::Result<Vec<String>> {
+pub(super) fn read_lines(mut r: impl BufRead) -> anyhow::Result<Vec<String>> {
     let mut lines = Vec::new();
     loop {
         let mut buf = Vec::new();

@@ -460,5 +460,85 @@ async fn read_model_queries_as_of_a_past_point_equal_a_replay_stopped_there() {
     for point in ["{}", "{position: 1, date: \"2024-01-01\"}"] {
         let (_, errors) = run(format!("{{ sessions(asOf: {point}) {{ totalCount }} }}")).await;
         assert!(!errors.is_empty(), "{point}");
+
+/// The state a replay stopped by date reaches: every event recorded at or
+/// before `t`, found by reading the log from the start (not by the
+/// service's binary search).
+async fn fold_until(store: &dyn EventStore, t: chrono::DateTime<chrono::Utc>) -> ReadModels {
+    let mut models = ReadModels::default();
+    let mut next = 1;
+    'read: loop {
+        let batch = store.read_all(next, MAX_READ_BATCH).await.unwrap();
+        if batch.is_empty() {
+            break;
+        }
+        for e in &batch {
+            if e.recorded_at > t {
+                break 'read;
+            }
+            models.apply(e).unwrap();
+            next = e.position + 1;
+        }
+    }
+    models
+}
+
+/// What `registre bench as-of` checks at 100,000+ events, at a scale a
+/// test can afford: on the generated history (payments and sessions
+/// written in bulk, not only the demo), past positions and dates answered
+/// as the server answers them, on a fresh service over written
+/// checkpoints and again from its cache, equal a replay stopped there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn as_of_on_a_generated_history_equals_a_replay_stopped_there() {
+    let dir = scratch();
+    let store: Arc<dyn EventStore> =
+        Arc::new(SqliteStore::open(&dir.path().join("h.db")).await.unwrap());
+    let handler = CommandHandler::new(store.clone());
+    let report = registre::history::generate(&handler, 3, 6_000)
+        .await
+        .unwrap();
+    let head = store.head().await.unwrap();
+    assert_eq!(report.events as u64, head);
+    assert!(
+        report.appends > 0,
+        "the bulk phase wrote nothing: {report:?}"
+    );
+    let interval = 700;
+    let checkpoints = dir.path().join("as-of");
+    let last = AsOfService::new(store.clone(), Some(checkpoints.clone()), interval)
+        .checkpoint_to(head)
+        .await
+        .unwrap();
+    assert_eq!(last, head / interval * interval);
+
+    for p in [
+        1,
+        interval - 1,
+        interval,
+        2 * interval + 333,
+        head - 5,
+        head,
+    ] {
+        let want = fold(&*store, p).await;
+        let svc = AsOfService::new(store.clone(), Some(checkpoints.clone()), interval);
+        for round in ["cold", "warm"] {
+            let got = svc.at(p).await.unwrap();
+            assert_eq!(got.position, p, "{round} at position {p}");
+            assert_eq!(got.digests(), want.digests(), "{round} at position {p}");
+        }
+    }
+    let events = store.read_all(head / 3, 1).await.unwrap();
+    let later = store.read_all(head * 4 / 5, 1).await.unwrap();
+    for e in [&events[0], &later[0]] {
+        let t = e.recorded_at;
+        let want = fold_until(&*store, t).await;
+        assert!(want.position >= e.position);
+        let svc = AsOfService::new(store.clone(), Some(checkpoints.clone()), interval);
+        for round in ["cold", "warm"] {
+            let p = svc.position_at(AsOfDate::AtOrBefore(t)).await.unwrap();
+            let got = svc.at(p).await.unwrap();
+            assert_eq!(got.position, want.position, "{round} at {t}");
+            assert_eq!(got.digests(), want.digests(), "{round} at {t}");
+        }
     }
 }

@@ -11,7 +11,7 @@ use registre::store::{AppendRequest, EventStore, ExpectedState};
 use registre_schema::events::{
     BodyEstablished, BodyKind, BodyLevel, CommuneAdmitted, DuesPaid, TerritorialUnitKey,
 };
-use registre_schema::{Actor, CommandMeta, DomainEvent, EventData, StreamId};
+use registre_schema::{Actor, CommandMeta, DomainEvent, EventData, RecordedEvent, StreamId};
 use uuid::Uuid;
 
 use crate::support::{Server, registre, scratch, sqlite_url};
@@ -241,4 +241,215 @@ async fn check_matches_what_a_server_saved_and_catches_a_difference() {
         .unwrap();
     assert!(!none.status.success());
     assert!(String::from_utf8_lossy(&none.stderr).contains("no saved read models"));
+}
+
+/// Every model's digest in `registre replay` output, in order.
+fn digests(out: &str) -> Vec<(String, String)> {
+    out.lines()
+        .filter(|l| !l.starts_with("position ") && !l.starts_with("export intact"))
+        .map(|l| {
+            let mut w = l.split_whitespace();
+            (w.next().unwrap().to_owned(), w.next().unwrap().to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn an_export_alone_replays_to_the_store_digests_and_a_damaged_one_is_refused() {
+    let dir = scratch();
+    let db = dir.path().join("registre.db");
+    crate::graphql_audit::demo(&db, "40", "2");
+    let url = sqlite_url(&db);
+    let export = dir.path().join("log.jsonl");
+    let o = registre()
+        .args(["export", "log", "--store", &url, "--out"])
+        .arg(&export)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let key = dir.path().join("registre.db.audit").join("audit.pub");
+    assert!(key.is_file());
+    // The demo history verifies: size, root and the latest signed head.
+    let head = registre()
+        .args(["log", "--store", &url])
+        .output()
+        .unwrap()
+        .stdout
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count();
+    assert!(head > 100, "{head}");
+    let o = registre()
+        .args(["verify", "--store", &url])
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    assert!(
+        o.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains(&format!("tree size: {head}\n")), "{out}");
+    let root = out
+        .lines()
+        .find_map(|l| l.strip_prefix("root: "))
+        .unwrap_or_else(|| panic!("no root in {out}"));
+    assert_eq!(root.len(), 64, "{out}");
+    assert!(
+        out.contains(&format!(
+            "latest signed head: size {head}, root {root}, signed at "
+        )),
+        "{out}"
+    );
+
+    // No store is opened: the one named does not exist and is not created.
+    let absent = dir.path().join("absent.db");
+    let from_export = |file: &Path, args: &[&str]| {
+        registre()
+            .args(["replay", "--store", &sqlite_url(&absent), "--export"])
+            .arg(file)
+            .arg("--key")
+            .arg(&key)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    for args in [&[][..], &["--to", "100"], &["--as-of", "2000-01-01"]] {
+        let store = replay(&db, args);
+        assert!(store.status.success(), "{store:?}");
+        let file = from_export(&export, args);
+        assert!(
+            file.status.success(),
+            "{}",
+            String::from_utf8_lossy(&file.stderr)
+        );
+        let (store, file) = (stdout(&store), stdout(&file));
+        assert!(file.starts_with("export intact: "), "{file}");
+        let position = |out: &str| {
+            out.lines()
+                .find(|l| l.starts_with("position "))
+                .and_then(|l| l.split(':').next())
+                .map(str::to_owned)
+        };
+        assert_eq!(position(&store), position(&file), "{args:?}");
+        assert_eq!(digests(&store).len(), 8);
+        assert_eq!(digests(&store), digests(&file), "{args:?}");
+    }
+    assert!(!absent.exists());
+    let full = stdout(&from_export(&export, &[]));
+    let to = stdout(&from_export(&export, &["--to", "100"]));
+    assert!(to.contains("position 100: 100 events"), "{to}");
+    assert_ne!(digests(&full), digests(&to));
+
+    // Damaged copies: refused with the line or the event named, exit 3,
+    // and no digest printed.
+    let body = std::fs::read_to_string(&export).unwrap();
+    let lines: Vec<&str> = body.lines().collect();
+    assert!(lines.len() > 100);
+    let damaged = |name: &str, lines: &[String]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let o = from_export(&path, &[]);
+        assert_eq!(o.status.code(), Some(3), "{name}: {o:?}");
+        assert!(stdout(&o).is_empty(), "{name}: {}", stdout(&o));
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let owned: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    // A payload changed: still a well-formed event, but not the one hashed.
+    let i = owned
+        .iter()
+        .position(|l| l.contains("\"CommuneAdmitted\""))
+        .unwrap();
+    let mut altered = owned.clone();
+    altered[i] = altered[i].replacen("\"name\":\"", "\"name\":\"X", 1);
+    assert_ne!(altered[i], owned[i]);
+    let err = damaged("altered.jsonl", &altered);
+    let position = serde_json::from_str::<serde_json::Value>(&owned[i]).unwrap()["position"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        err.contains(&format!(
+            "the event at position {position} is not the event first recorded there"
+        )),
+        "{err}"
+    );
+    // Cut in the middle of a line.
+    let mut cut = owned[..50].to_vec();
+    let half = cut[49].len() / 2;
+    cut[49].truncate(half);
+    let err = damaged("cut.jsonl", &cut);
+    assert!(err.contains("line 50"), "{err}");
+    // Garbage in the middle.
+    let mut garbled = owned.clone();
+    garbled[20] = "\u{1}{not json".into();
+    let err = damaged("garbled.jsonl", &garbled);
+    assert!(err.contains("line 21"), "{err}");
+    // The last head removed: not sealed.
+    let err = damaged("unsealed.jsonl", &owned[..owned.len() - 1]);
+    assert!(err.contains("not sealed"), "{err}");
+    // No such file: an error, not tampering.
+    let o = from_export(&dir.path().join("nowhere.jsonl"), &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot open"));
+}
+
+#[test]
+fn check_passes_after_a_running_server_processed_a_stream_of_mutations() {
+    let dir = scratch();
+    let db = dir.path().join("registre.db");
+    crate::graphql_audit::demo(&db, "12", "2");
+    let o = registre()
+        .args(["log", "--store", &sqlite_url(&db)])
+        .output()
+        .unwrap();
+    let members: Vec<String> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<RecordedEvent>(l).unwrap())
+        .filter(|e| e.event_type == "CommuneAdmitted")
+        .map(|e| e.payload["member_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(members.len() >= 10, "{members:?}");
+    let sec = crate::support::create_token(&db, "secretariat", "secretariat-permanent");
+    let server = Server::start(&db);
+    let mut last = 0;
+    for (n, member) in members.iter().cycle().take(60).enumerate() {
+        let r = crate::graphql_mutations::ok(
+            server.addr,
+            &sec,
+            "recordPayment",
+            &format!(
+                r#"memberId: "{member}", year: 2024, amountXof: 1000, paidOn: "2024-06-01", receiptRef: "S-{n}""#
+            ),
+        );
+        last = r["position"].as_u64().unwrap();
+    }
+    // While the server runs: the check replays to what it saved so far.
+    let running = replay(&db, &["--check"]);
+    assert!(
+        running.status.success(),
+        "{}\n{}",
+        stdout(&running),
+        String::from_utf8_lossy(&running.stderr)
+    );
+    assert!(server.stop().success());
+    // After a clean stop the saved models cover every mutation.
+    let ok = replay(&db, &["--check"]);
+    let out = stdout(&ok);
+    assert!(
+        ok.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(
+        out.contains(&format!(
+            "saved read models at position {last} match the replay"
+        )),
+        "{out}"
+    );
+    assert_eq!(
+        out.lines().filter(|l| l.ends_with(" same")).count(),
+        8,
+        "{out}"
+    );
 }
