@@ -460,6 +460,8 @@ async fn read_model_queries_as_of_a_past_point_equal_a_replay_stopped_there() {
     for point in ["{}", "{position: 1, date: \"2024-01-01\"}"] {
         let (_, errors) = run(format!("{{ sessions(asOf: {point}) {{ totalCount }} }}")).await;
         assert!(!errors.is_empty(), "{point}");
+    }
+}
 
 /// The state a replay stopped by date reaches: every event recorded at or
 /// before `t`, found by reading the log from the start (not by the
