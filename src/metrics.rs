@@ -201,6 +201,10 @@ impl EventStore for InstrumentedStore {
         self.inner.read_category(category, from, limit).await
     }
 
+    async fn import(&self, events: Vec<RecordedEvent>) -> Result<Position, StoreError> {
+        self.inner.import(events).await
+    }
+
     async fn head(&self) -> Result<Position, StoreError> {
         let head = self.inner.head().await?;
         let _ = self

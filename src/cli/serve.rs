@@ -33,10 +33,26 @@ pub async fn run(
     let listen = config::pick(args.listen, file.listen, default);
     // The audit trail first: a server whose events would go unrecorded
     // must not start. The handle is for the API (proofs, sign now).
-    let (trail, trail_task): (AuditTrail, _) =
-        AuditTrail::start(store.clone(), audit_dir, TrailSettings::default())
+    // The audit tree (rebuilt from the leaf record) and the saved read
+    // models (decoded) load on blocking threads: side by side, start-up
+    // takes the longer of the two rather than their sum.
+    let (trail, read_models) = tokio::join!(
+        async {
+            AuditTrail::start(store.clone(), audit_dir, TrailSettings::default())
+                .await
+                .context("starting the audit trail")
+        },
+        async {
+            Projector::<registre_projections::ReadModels>::start(
+                store.clone(),
+                Some(state_dir.clone()),
+            )
             .await
-            .context("starting the audit trail")?;
+            .context("starting the read models")
+        }
+    );
+    let (trail, trail_task): (AuditTrail, _) = trail?;
+    let read_models = read_models?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
@@ -46,12 +62,6 @@ pub async fn run(
         "registre is serving"
     );
     // Readiness waits for the read models to catch up (see /readyz).
-    let read_models = Projector::<registre_projections::ReadModels>::start(
-        store.clone(),
-        Some(state_dir.clone()),
-    )
-    .await
-    .context("starting the read models")?;
     let (state, follower) = AppState::start_in(
         store.clone(),
         Some(read_models.clone()),

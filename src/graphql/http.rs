@@ -317,10 +317,9 @@ impl Lookup {
 
     fn hit(&self, state: &GraphqlState) -> Option<Response> {
         let started = Instant::now();
-        let Some(cached) = state.cache.get(&self.key, self.epoch) else {
-            state.metrics.graphql_cache_misses.inc();
-            return None;
-        };
+        // A miss is counted once the request is known to be cacheable
+        // (in `execute`), so mutations do not count as misses.
+        let cached = state.cache.get(&self.key, self.epoch)?;
         state.metrics.graphql_cache_hits.inc();
         observe(state, "query", started);
         Some(reply(self.key.modern, RequestId::new(), cached))
@@ -345,6 +344,9 @@ async fn execute(
 ) -> Response {
     let id = RequestId::new();
     let started = Instant::now();
+    if lookup.is_some() {
+        state.metrics.graphql_cache_misses.inc();
+    }
     let batch = batch.data(Caller(principal)).data(id);
     let response = state.schema.execute_batch(batch).await;
     let encoded = encode(modern, id, &response);

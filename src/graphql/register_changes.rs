@@ -77,8 +77,10 @@ fn change_of(e: &RecordedEvent) -> Option<(Vec<Register>, Vec<EntityKey>)> {
             add(K::Member, x.successor_member_id);
             vec![R::Membership, R::Dues]
         }
+        // A member's record shows its dues and good standing, which these
+        // change: membership readers must re-read too.
         E::DuesScheduleSet(_) | E::DuesPaid(_) | E::StatutesAdopted(_) | E::StatutesAmended(_) => {
-            vec![R::Dues]
+            vec![R::Dues, R::Membership]
         }
         E::BodyEstablished(_) => vec![R::Bodies],
         E::PostDefined(x) => {

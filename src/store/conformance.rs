@@ -631,7 +631,9 @@ fn recorded(start: Position, count: usize) -> Vec<RecordedEvent> {
                 actor: actor(),
                 command_id: command,
                 correlation_id: command,
-                causation_id: (i % 2 == 0).then(Uuid::now_v7),
+                // One cause per command (or none), as an append writes it.
+                causation_id: (command != commands[1])
+                    .then(|| Uuid::from_u128(u128::from_le_bytes(*command.as_bytes()) ^ 1)),
                 payload: json!({"n": i, "lieu": "Kayes"}),
             }
         })

@@ -21,7 +21,8 @@ use registre_schema::{Position, RecordedEvent, Revision, StreamId};
 use uuid::Uuid;
 
 use super::{
-    InvalidAppend, MAX_ACTOR_ID_LEN, MAX_PAYLOAD_BYTES, check_event_type, has_fraction, payload_len,
+    InvalidAppend, MAX_ACTOR_ID_LEN, MAX_APPEND_BYTES, MAX_PAYLOAD_BYTES, check_event_type,
+    has_fraction, payload_len,
 };
 
 /// Most events one import may carry: a read batch plus the longest append.
@@ -134,6 +135,7 @@ pub(crate) fn plan(events: &[RecordedEvent], mut base: Base) -> Result<Plan, Imp
     }
     let mut plan = Plan::default();
     let mut previous: Option<&RecordedEvent> = None;
+    let mut command_bytes = 0usize;
     let mut seen = HashSet::with_capacity(events.len());
     for e in events {
         let position = e.position;
@@ -166,9 +168,30 @@ pub(crate) fn plan(events: &[RecordedEvent], mut base: Base) -> Result<Plan, Imp
         }
         base.last_recorded = Some(e.recorded_at);
         let continues = previous.is_some_and(|p| p.command_id == e.command_id);
+        let bytes = payload_len(&e.payload);
+        command_bytes = if continues {
+            command_bytes + bytes
+        } else {
+            bytes
+        };
+        if command_bytes > MAX_APPEND_BYTES {
+            return Err(ImportRefused::Invalid {
+                position,
+                reason: InvalidAppend::AppendTooLarge {
+                    bytes: command_bytes,
+                },
+            });
+        }
         if continues {
             let record = plan.commands.last_mut().expect("a command is open");
-            if record.stream_id != stream || record.recorded_at != e.recorded_at {
+            // One append writes one actor, correlation and cause for all
+            // its events: a copy must too.
+            let same_envelope = previous.is_some_and(|p| {
+                p.actor == e.actor
+                    && p.correlation_id == e.correlation_id
+                    && p.causation_id == e.causation_id
+            });
+            if record.stream_id != stream || record.recorded_at != e.recorded_at || !same_envelope {
                 return Err(ImportRefused::SplitCommand {
                     command_id: e.command_id,
                     position,
@@ -332,6 +355,49 @@ mod tests {
             Err(ImportRefused::Invalid { position: 2, .. })
         ));
         assert!(matches!(plan(&[], base()), Err(ImportRefused::BadSize(0))));
+    }
+
+    #[test]
+    fn the_events_of_one_command_share_its_envelope() {
+        let second = |change: fn(&mut RecordedEvent)| {
+            let first = event(1, "a-1", 0, cmd(0));
+            let mut e = event(2, "a-1", 1, cmd(0));
+            e.recorded_at = first.recorded_at;
+            change(&mut e);
+            plan(&[first, e], Base::default())
+        };
+        assert!(second(|_| {}).is_ok());
+        for change in [
+            (|e: &mut RecordedEvent| e.actor.id = "bob".into()) as fn(&mut RecordedEvent),
+            |e| e.correlation_id = Uuid::from_u128(7),
+            |e| e.causation_id = Some(Uuid::from_u128(7)),
+        ] {
+            assert!(matches!(
+                second(change),
+                Err(ImportRefused::SplitCommand { position: 2, .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn a_command_over_the_append_limit_is_refused() {
+        let big = serde_json::json!({"s": "x".repeat(MAX_PAYLOAD_BYTES - 100)});
+        let first = event(1, "a-1", 0, cmd(0));
+        let events: Vec<_> = (0..=(MAX_APPEND_BYTES / MAX_PAYLOAD_BYTES) as u64 + 1)
+            .map(|i| {
+                let mut e = event(i + 1, "a-1", i, cmd(0));
+                e.recorded_at = first.recorded_at;
+                e.payload = big.clone();
+                e
+            })
+            .collect();
+        assert!(matches!(
+            plan(&events, Base::default()),
+            Err(ImportRefused::Invalid {
+                reason: InvalidAppend::AppendTooLarge { .. },
+                ..
+            })
+        ));
     }
 
     #[test]

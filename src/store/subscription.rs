@@ -103,9 +103,19 @@ impl State {
             // lands after the read still wakes us.
             self.head.borrow_and_update();
             let events = match self.ahead.take() {
-                Some((from, task)) if from == self.next => task
-                    .await
-                    .map_err(|e| StoreError::Backend(format!("reading ahead: {e}")))??,
+                Some((from, task)) if from == self.next => {
+                    let read = task
+                        .await
+                        .map_err(|e| StoreError::Backend(format!("reading ahead: {e}")))??;
+                    // That read ran before the head was marked seen: if it
+                    // found nothing, a commit since would wake no one, so
+                    // look again now.
+                    if read.is_empty() {
+                        self.store.read_all(self.next, BATCH).await?
+                    } else {
+                        read
+                    }
+                }
                 stale => {
                     if let Some((_, task)) = stale {
                         task.abort();

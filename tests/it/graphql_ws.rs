@@ -270,8 +270,9 @@ async fn register_changes_and_the_region_feed_give_the_backlog_then_live_changes
     let e = next_data(&mut region, "events").await;
     assert_eq!(e["position"], kayes["events"][0]["position"], "{e}");
 
-    // Live: a dues schedule changes no membership row and is not sent;
-    // suspending each commune is, and Kayes' reaches the region feed.
+    // Live: a new body changes no membership row and is not sent; a dues
+    // schedule changes every member's dues and is; suspending each commune
+    // is, and Kayes' reaches the region feed.
     let later = blocking(Box::new({
         let t = sec.clone();
         let (k, o) = (
@@ -282,10 +283,15 @@ async fn register_changes_and_the_region_feed_give_the_backlog_then_live_changes
             run_mutation(
                 a,
                 &t,
+                "establishBody",
+                r#"name: "Bureau Exécutif National", kind: ORGAN, level: NATIONAL"#,
+            );
+            let mut out = vec![run_mutation(
+                a,
+                &t,
                 "setDuesSchedule",
                 r#"year: 2024, tiers: [{category: "rurale", amountXof: 50000}], dueOn: "2024-03-31""#,
-            );
-            let mut out = Vec::new();
+            )];
             for m in [o, k] {
                 out.push(run_mutation(
                     a,
@@ -299,13 +305,18 @@ async fn register_changes_and_the_region_feed_give_the_backlog_then_live_changes
     }))
     .await
     .unwrap();
-    for suspended in later.as_array().unwrap() {
+    let later = later.as_array().unwrap();
+    let c = next_data(&mut changes, "registerChanged").await;
+    assert_eq!(c["position"], later[0]["events"][0]["position"], "{c}");
+    assert_eq!(c["eventType"], "DuesScheduleSet", "{c}");
+    assert_eq!(c["registers"], json!(["MEMBERSHIP"]), "{c}");
+    for suspended in &later[1..] {
         let c = next_data(&mut changes, "registerChanged").await;
         assert_eq!(c["position"], suspended["events"][0]["position"], "{c}");
         assert_eq!(c["eventType"], "MemberSuspended", "{c}");
     }
     let e = next_data(&mut region, "events").await;
-    assert_eq!(e["position"], later[1]["events"][0]["position"], "{e}");
+    assert_eq!(e["position"], later[2]["events"][0]["position"], "{e}");
     assert_eq!(e["eventType"], "MemberSuspended", "{e}");
 
     // On receipt, the read models already show the change.
