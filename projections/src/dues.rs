@@ -47,22 +47,37 @@ pub struct MemberDues {
     /// good standing on a past date depends on the status on that date.
     pub status_changes: Vec<(NaiveDate, MemberStatus)>,
     pub payments: Vec<Payment>,
+    /// The payments summed by year, kept as they are folded: a year's
+    /// position is asked for every member at once, and a member may have
+    /// paid for well over a century.
+    pub paid_by_year: BTreeMap<i32, i64>,
 }
 
 impl MemberDues {
+    fn new(
+        member_id: Uuid,
+        unit: TerritorialUnitKey,
+        dues_category: String,
+        member_since: NaiveDate,
+    ) -> Self {
+        MemberDues {
+            member_id,
+            unit,
+            dues_category,
+            status: MemberStatus::Active,
+            member_since,
+            status_changes: vec![(member_since, MemberStatus::Active)],
+            payments: Vec::new(),
+            paid_by_year: BTreeMap::new(),
+        }
+    }
+
     pub fn paid_in(&self, year: i32) -> i64 {
-        self.payments
-            .iter()
-            .filter(|p| p.year == year)
-            .map(|p| p.amount_xof)
-            .sum()
+        self.paid_by_year.get(&year).copied().unwrap_or(0)
     }
 
     fn to_domain(&self) -> Member {
-        let mut paid = BTreeMap::new();
-        for p in &self.payments {
-            *paid.entry(p.year).or_insert(0) += p.amount_xof;
-        }
+        let paid = self.paid_by_year.clone();
         Member {
             member_id: self.member_id,
             unit: self.unit.clone(),
@@ -290,15 +305,12 @@ impl Fold for DuesRegister {
                 // As in the domain, a new membership starts a new position.
                 self.members.insert(
                     e.member_id,
-                    MemberDues {
-                        member_id: e.member_id,
-                        unit: e.unit.clone(),
-                        dues_category: e.dues_category.clone(),
-                        status: MemberStatus::Active,
-                        member_since: e.admitted_on,
-                        status_changes: vec![(e.admitted_on, MemberStatus::Active)],
-                        payments: Vec::new(),
-                    },
+                    MemberDues::new(
+                        e.member_id,
+                        e.unit.clone(),
+                        e.dues_category.clone(),
+                        e.admitted_on,
+                    ),
                 );
             }
             E::MemberSuspended(e) => {
@@ -326,20 +338,18 @@ impl Fold for DuesRegister {
                     // owing from the succession's year on; so does this model.
                     self.members.insert(
                         e.successor_member_id,
-                        MemberDues {
-                            member_id: e.successor_member_id,
-                            unit: e.successor_unit.clone(),
-                            dues_category: e.dues_category.clone(),
-                            status: MemberStatus::Active,
-                            member_since: e.effective_on,
-                            status_changes: vec![(e.effective_on, MemberStatus::Active)],
-                            payments: Vec::new(),
-                        },
+                        MemberDues::new(
+                            e.successor_member_id,
+                            e.successor_unit.clone(),
+                            e.dues_category.clone(),
+                            e.effective_on,
+                        ),
                     );
                 }
             }
             E::DuesPaid(e) => {
                 if let Some(m) = self.members.get_mut(&e.member_id) {
+                    *m.paid_by_year.entry(e.year).or_insert(0) += e.amount_xof;
                     m.payments.push(Payment {
                         year: e.year,
                         amount_xof: e.amount_xof,

@@ -175,23 +175,50 @@ impl MembershipRegister {
     /// The region, cercle and commune a unit belongs to, walking up the
     /// reference list of the unit's own scheme and edition.
     pub fn placement(&self, k: &TerritorialUnitKey) -> Placement {
-        let mut out = Placement::default();
-        let mut code = Some(k.code.clone());
+        let place = |u: Option<&UnitRecord>| {
+            u.map(|u| Place {
+                code: u.unit.code.clone(),
+                name: u.name.clone(),
+            })
+        };
+        let [region, cercle, commune] = self.levels(k);
+        Placement {
+            region: place(region),
+            cercle: place(cercle),
+            commune: place(commune),
+        }
+    }
+
+    /// The codes of the region and cercle a unit belongs to, borrowed:
+    /// counting and filtering every member must not copy names.
+    pub fn region_and_cercle(&self, k: &TerritorialUnitKey) -> (Option<&str>, Option<&str>) {
+        let [region, cercle, _] = self.levels(k);
+        (
+            region.map(|u| u.unit.code.as_str()),
+            cercle.map(|u| u.unit.code.as_str()),
+        )
+    }
+
+    /// The unit's region, cercle and commune records, walking up the
+    /// reference list with one key buffer.
+    fn levels(&self, k: &TerritorialUnitKey) -> [Option<&UnitRecord>; 3] {
+        use std::fmt::Write;
+        let mut out = [None; 3];
+        let mut key = String::with_capacity(k.scheme.len() + k.edition.len() + 16);
+        let mut code: Option<&str> = Some(&k.code);
         // A reference list is three levels deep; the bound guards a cycle.
         for _ in 0..8 {
             let Some(c) = code.take() else { break };
-            let key = format!("{}:{}:{}", k.scheme, k.edition, c);
+            key.clear();
+            let _ = write!(key, "{}:{}:{}", k.scheme, k.edition, c);
             let Some(u) = self.units.get(&key) else { break };
-            let place = Some(Place {
-                code: u.unit.code.clone(),
-                name: u.name.clone(),
-            });
-            match u.level {
-                TerritorialLevel::Region => out.region = place,
-                TerritorialLevel::Cercle => out.cercle = place,
-                TerritorialLevel::Commune => out.commune = place,
-            }
-            code = u.parent_code.clone();
+            let slot = match u.level {
+                TerritorialLevel::Region => 0,
+                TerritorialLevel::Cercle => 1,
+                TerritorialLevel::Commune => 2,
+            };
+            out[slot] = Some(u);
+            code = u.parent_code.as_deref();
         }
         out
     }
@@ -203,12 +230,12 @@ impl MembershipRegister {
         if f.region.is_none() && f.cercle.is_none() {
             return true;
         }
-        let p = self.placement(&m.unit);
-        let code_is = |place: &Option<Place>, want: &Option<String>| match want {
+        let (region, cercle) = self.region_and_cercle(&m.unit);
+        let code_is = |code: Option<&str>, want: &Option<String>| match want {
             None => true,
-            Some(w) => place.as_ref().is_some_and(|p| &p.code == w),
+            Some(w) => code == Some(w.as_str()),
         };
-        code_is(&p.region, &f.region) && code_is(&p.cercle, &f.cercle)
+        code_is(region, &f.region) && code_is(cercle, &f.cercle)
     }
 
     /// Members matching the filter, in id order.
@@ -222,13 +249,21 @@ impl MembershipRegister {
     /// Counts by status, region and cercle of the members matching `f`.
     pub fn counts(&self, f: &MemberFilter) -> MemberCounts {
         let mut c = MemberCounts::default();
+        fn bump(counts: &mut BTreeMap<String, u32>, code: Option<&str>) {
+            let code = code.unwrap_or("?");
+            match counts.get_mut(code) {
+                Some(n) => *n += 1,
+                None => {
+                    counts.insert(code.to_owned(), 1);
+                }
+            }
+        }
         for m in self.members(f) {
-            let p = self.placement(&m.unit);
+            let (region, cercle) = self.region_and_cercle(&m.unit);
             c.total += 1;
             *c.by_status.entry(m.status).or_default() += 1;
-            let code = |p: Option<Place>| p.map(|p| p.code).unwrap_or_else(|| "?".into());
-            *c.by_region.entry(code(p.region)).or_default() += 1;
-            *c.by_cercle.entry(code(p.cercle)).or_default() += 1;
+            bump(&mut c.by_region, region);
+            bump(&mut c.by_cercle, cercle);
         }
         c
     }

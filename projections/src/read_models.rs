@@ -115,9 +115,10 @@ impl ReadModels {
             }
             let region = self
                 .membership
-                .placement(&m.unit)
-                .region
-                .map_or_else(|| "?".to_owned(), |p| p.code);
+                .region_and_cercle(&m.unit)
+                .0
+                .unwrap_or("?")
+                .to_owned();
             let s = out.entry(region).or_default();
             s.whole += 1;
             s.part += u64::from(good.contains(&m.member_id));
@@ -129,7 +130,8 @@ impl ReadModels {
 impl ReadModel for ReadModels {
     const NAME: &'static str = "read_models";
     // 2: the dues model keeps status changes with their effective dates.
-    const VERSION: u32 = 2;
+    // 3: and payments summed by year.
+    const VERSION: u32 = 3;
 
     fn apply(&mut self, e: &RecordedEvent) -> Result<(), ProjectionError> {
         self.position = e.position;

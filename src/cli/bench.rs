@@ -33,6 +33,9 @@ use server::{Server, StorePaths};
 /// The default dashboard query, a typical dashboard's: member counts
 /// by region, the members in arrears for a year, and the ten latest events.
 const DASHBOARD_QUERY: &str = "{ memberCounts { total byRegion { code count } } dues(year: 2024, inArrears: true, first: 20) { totalCount nodes { memberName balance } } latestEvents(first: 10) { events { position eventType recordedAt } } }";
+/// The default mutation: a dues payment, each request on another member
+/// and, without a command id, each one a new command.
+const MUTATION: &str = "mutation { recordPayment(memberId: \"MEMBER_ID\", year: 2024, amountXof: 1000, paidOn: \"2024-05-02\", receiptRef: \"BENCH\") { position } }";
 /// The default single-entity lookup: one event and a stream's history.
 const LOOKUP_QUERY: &str = "{ event(position: 1000) { position eventType payload } stream(id: \"statutes\", first: 20) { revision eventType occurredAt } }";
 
@@ -65,10 +68,10 @@ pub struct GraphqlArgs {
     /// The single-entity lookup with history.
     #[arg(long, default_value = LOOKUP_QUERY)]
     pub lookup_query: String,
-    /// A mutation to measure (none by default: a mutation changes the
-    /// history the other cases measure).
-    #[arg(long)]
-    pub mutation: Option<String>,
+    /// The mutation, measured last (it adds to the history). `MEMBER_ID`
+    /// is replaced by active members' ids in turn.
+    #[arg(long, default_value = MUTATION)]
+    pub mutation: String,
 }
 
 #[derive(Args, Clone, Default)]
@@ -665,7 +668,7 @@ async fn graphql(server: &Server, token: &str, a: &GraphqlArgs) -> anyhow::Resul
         "GraphQL over loopback, {} connections, at most {} requests or {} s per query:",
         a.connections, a.requests, a.seconds
     );
-    use server::Texts::{Distinct, Same};
+    use server::Texts::{Distinct, Members, Same};
     let mut cases = vec![
         (
             "dashboard, same text (cached)",
@@ -679,10 +682,16 @@ async fn graphql(server: &Server, token: &str, a: &GraphqlArgs) -> anyhow::Resul
         ),
         ("lookup", a.lookup_query.clone(), Same),
     ];
-    match &a.mutation {
-        Some(m) => cases.push(("mutation", m.clone(), Same)),
-        None => println!("  (no mutation measured: pass --mutation)"),
-    }
+    let members = Arc::new(active_members(server.addr, token).await?);
+    anyhow::ensure!(
+        !members.is_empty(),
+        "no active member to record payments for"
+    );
+    cases.push((
+        "mutation (recordPayment, members in turn)",
+        a.mutation.clone(),
+        Members(members),
+    ));
     for (label, query, texts) in cases {
         let r = server::load(
             server.addr,
@@ -698,6 +707,25 @@ async fn graphql(server: &Server, token: &str, a: &GraphqlArgs) -> anyhow::Resul
         println!("  {r}");
     }
     Ok(())
+}
+
+/// Ids of up to 500 active members, asked over GraphQL.
+async fn active_members(addr: std::net::SocketAddr, token: &str) -> anyhow::Result<Vec<String>> {
+    let mut conn = http::Conn::connect(addr).await?;
+    let body = serde_json::to_vec(&serde_json::json!({
+        "query": "{ members(status: ACTIVE, first: 500) { nodes { id } } }"
+    }))?;
+    let r = conn.request("POST", "/graphql", Some(token), &body).await?;
+    let v: serde_json::Value = serde_json::from_slice(&r.body)?;
+    Ok(v["data"]["members"]["nodes"]
+        .as_array()
+        .map(|nodes| {
+            nodes
+                .iter()
+                .filter_map(|n| n["id"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default())
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -85,10 +85,7 @@ impl DuesQuery {
                 .filter(|d| {
                     region.as_ref().is_none_or(|want| {
                         rm.membership.member(d.member_id).is_some_and(|m| {
-                            rm.membership
-                                .placement(&m.unit)
-                                .region
-                                .is_some_and(|r| &r.code == want)
+                            rm.membership.region_and_cercle(&m.unit).0 == Some(want.as_str())
                         })
                     })
                 })

@@ -142,7 +142,7 @@ impl std::fmt::Display for Load {
 /// are done or `limit` has passed. A response that is not 200 or carries
 /// `errors` counts as an error; the first one is printed.
 /// How the requests of a load vary.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Texts {
     /// Every request the same: the server may answer from its response
     /// cache, as it does for dashboards polling one query.
@@ -150,6 +150,9 @@ pub enum Texts {
     /// Each request's text made unique by a comment, so each one is parsed,
     /// validated and executed: the cost of an answer computed afresh.
     Distinct,
+    /// `MEMBER_ID` in the text replaced by each of these in turn, so
+    /// concurrent mutations fall on different members' streams.
+    Members(Arc<Vec<String>>),
 }
 
 /// A response's top-level `errors`, the rest skipped without being built.
@@ -176,6 +179,7 @@ pub async fn load(
     let mut tasks = Vec::new();
     for _ in 0..connections {
         let (query, token, issued) = (query.clone(), token.clone(), issued.clone());
+        let texts = texts.clone();
         let same = serde_json::to_vec(&serde_json::json!({ "query": &*query }))?;
         tasks.push(tokio::spawn(async move {
             let mut conn = Conn::connect(addr).await?;
@@ -188,10 +192,15 @@ pub async fn load(
                     break;
                 }
                 let distinct;
-                let body = match texts {
+                let body = match &texts {
                     Texts::Same => &same,
                     Texts::Distinct => {
                         let text = format!("# request {n}\n{query}");
+                        distinct = serde_json::to_vec(&serde_json::json!({ "query": text }))?;
+                        &distinct
+                    }
+                    Texts::Members(ids) => {
+                        let text = query.replace("MEMBER_ID", &ids[n % ids.len()]);
                         distinct = serde_json::to_vec(&serde_json::json!({ "query": text }))?;
                         &distinct
                     }
