@@ -9,8 +9,8 @@ use registre_projections::membership::{self as m, MemberFilter, MemberRecord};
 use super::errors::ApiError;
 use super::guard::{Permission, RoleGuard};
 use super::read_models::{
-    AsOf, Conn, Correction, Page, corrections, id, nested, not_found, page_cost, registers, short,
-    uuid,
+    AsOf, Conn, Correction, Page, corrections, id, nested, nested_ranked, not_found, page_cost,
+    registers, short, uuid,
 };
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -140,7 +140,17 @@ impl Member {
         first: Option<u32>,
         after: Option<String>,
     ) -> Result<Conn<DuesYear>, ApiError> {
-        nested(self.read_position, &self.dues, first, after, Clone::clone)
+        // A year may come before others already listed (a schedule set
+        // late for a year paid in advance): the year is the cursor.
+        nested_ranked(
+            self.read_position,
+            self.dues
+                .iter()
+                .map(|d| (u64::from(d.year.unsigned_abs()), d)),
+            first,
+            after,
+            Clone::clone,
+        )
     }
 }
 

@@ -232,10 +232,12 @@ impl Page {
     }
 }
 
-/// A page of a list inside one record (a member's history, a session's
-/// attendance, a body's mandates...), in the list's own order: the same
-/// `first` (default 50, at most 500) and `after` as the registers, so an
-/// answer stays bounded however long the record's life.
+/// A page of a list inside one record (a member's history, a body's
+/// mandates...), in the list's own order: the same `first` (default 50, at
+/// most 500) and `after` as the registers, so an answer stays bounded
+/// however long the record's life. The cursor is the item's index, which
+/// stays its own only in a list that grows at its end; a list whose items
+/// come and go uses [`nested_ranked`].
 pub fn nested<T, N: OutputType>(
     position: u64,
     items: &[T],
@@ -243,11 +245,25 @@ pub fn nested<T, N: OutputType>(
     after: Option<String>,
     build: impl FnMut(&T) -> N,
 ) -> Result<Conn<N>, ApiError> {
+    nested_ranked(position, (0..).zip(items), first, after, build)
+}
+
+/// Like [`nested`], for a list whose items come and go between two pages
+/// (who is present or absent while a session is held): each item comes
+/// with a rank that never changes (say its place among the members
+/// eligible at the convocation), and the cursor is that rank, so paging
+/// on while it changes neither skips nor repeats an item that stayed.
+pub fn nested_ranked<'t, T: 't, N: OutputType>(
+    position: u64,
+    items: impl IntoIterator<Item = (u64, &'t T)>,
+    first: Option<u32>,
+    after: Option<String>,
+    build: impl FnMut(&T) -> N,
+) -> Result<Conn<N>, ApiError> {
     let page = Page::new(first, after)?;
     let keyed = items
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (format!("{i:010}"), t))
+        .into_iter()
+        .map(|(rank, t)| (format!("{rank:020}"), t))
         .collect();
     Ok(page.cut(position, keyed, build))
 }
@@ -332,5 +348,40 @@ impl From<registre_projections::indicators::Share> for Share {
             whole: s.whole,
             ratio: s.ratio(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(c: &Conn<String>) -> Vec<String> {
+        c.edges.iter().map(|e| e.node.clone()).collect()
+    }
+
+    #[test]
+    fn a_ranked_list_pages_on_over_items_that_left_and_came() {
+        let n = |s: &str| s.to_owned();
+        // Absent at the first page: a, b, c (their places 0, 1, 2).
+        let before = [(0, n("a")), (1, n("b")), (2, n("c"))];
+        let page = |items: &[(u64, String)], after| {
+            nested_ranked(
+                7,
+                items.iter().map(|(r, t)| (*r, t)),
+                Some(2),
+                after,
+                Clone::clone,
+            )
+            .unwrap()
+        };
+        let first = page(&before, None);
+        assert_eq!(names(&first), ["a", "b"]);
+        let cursor = first.edges.last().unwrap().cursor.clone();
+        // Then a arrived (no longer absent): c, which stayed, still comes.
+        let after = [(1, n("b")), (2, n("c"))];
+        assert_eq!(names(&page(&after, Some(cursor.clone()))), ["c"]);
+        // An index would have skipped it: position 1 of the new list is c.
+        let by_index = nested(7, &[n("b"), n("c")], Some(2), Some(cursor), Clone::clone).unwrap();
+        assert!(names(&by_index).is_empty());
     }
 }

@@ -1,7 +1,9 @@
 //! Sessions: the calendar, notice, attendance, quorum, the motions voted
 //! and the minutes of each session.
 
-use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
+use std::collections::HashMap;
+
+use async_graphql::{ComplexObject, Context, Enum, ID, Object, OutputType, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use registre_projections::ReadModels;
 use registre_projections::resolutions::ResolutionFilter;
@@ -11,10 +13,11 @@ use super::errors::ApiError;
 use super::guard::{Permission, RoleGuard};
 use super::minutes::{Minutes, minutes};
 use super::read_models::{
-    AsOf, Conn, Correction, Page, corrections, date_key, id, nested, not_found, page_cost,
-    registers, uuid,
+    AsOf, Conn, Correction, Page, corrections, date_key, id, nested, nested_ranked, not_found,
+    page_cost, registers, uuid,
 };
 use super::resolutions::{Motion, motion};
+use uuid::Uuid;
 
 use super::domain_enums::SessionKind as GqlSessionKind;
 
@@ -61,12 +64,15 @@ pub struct Absent {
     pub member_id: ID,
 }
 
-/// Who attended, among the members eligible at the convocation.
+/// Who attended, among the members eligible at the convocation. Each
+/// entry carries its member's place in the eligible list, fixed at the
+/// convocation: the cursor of its page (members move between the three
+/// lists while the session is held).
 pub struct Attendance {
     read_position: u64,
-    present: Vec<Present>,
-    represented: Vec<Represented>,
-    absent: Vec<Absent>,
+    present: Vec<(u64, Present)>,
+    represented: Vec<(u64, Represented)>,
+    absent: Vec<(u64, Absent)>,
 }
 
 #[Object]
@@ -77,13 +83,7 @@ impl Attendance {
         first: Option<u32>,
         after: Option<String>,
     ) -> Result<Conn<Present>, ApiError> {
-        nested(
-            self.read_position,
-            &self.present,
-            first,
-            after,
-            Clone::clone,
-        )
+        ranked(self.read_position, &self.present, first, after)
     }
 
     #[graphql(complexity = "child_complexity * page_cost(first)")]
@@ -92,13 +92,7 @@ impl Attendance {
         first: Option<u32>,
         after: Option<String>,
     ) -> Result<Conn<Represented>, ApiError> {
-        nested(
-            self.read_position,
-            &self.represented,
-            first,
-            after,
-            Clone::clone,
-        )
+        ranked(self.read_position, &self.represented, first, after)
     }
 
     #[graphql(complexity = "child_complexity * page_cost(first)")]
@@ -107,8 +101,24 @@ impl Attendance {
         first: Option<u32>,
         after: Option<String>,
     ) -> Result<Conn<Absent>, ApiError> {
-        nested(self.read_position, &self.absent, first, after, Clone::clone)
+        ranked(self.read_position, &self.absent, first, after)
     }
+}
+
+/// A page of one attendance list, its cursor the member's eligible place.
+fn ranked<T: Clone + OutputType>(
+    position: u64,
+    items: &[(u64, T)],
+    first: Option<u32>,
+    after: Option<String>,
+) -> Result<Conn<T>, ApiError> {
+    nested_ranked(
+        position,
+        items.iter().map(|(rank, t)| (*rank, t)),
+        first,
+        after,
+        Clone::clone,
+    )
 }
 
 /// A session of an instance or organ.
@@ -159,28 +169,39 @@ impl Session {
     /// Present, represented by proxy, and absent members.
     async fn attendance(&self) -> Attendance {
         let a = self.record.attendance();
+        let places: HashMap<Uuid, u64> = (0..)
+            .zip(&self.record.eligible)
+            .map(|(i, m)| (*m, i))
+            .collect();
+        let place = |m: &Uuid| places.get(m).copied().unwrap_or(u64::MAX);
         Attendance {
             read_position: self.read_position,
             present: a
                 .present
                 .into_iter()
-                .map(|m| Present {
-                    member_id: id(m),
-                    delegate_name: self.record.present.get(&m).cloned().unwrap_or_default(),
+                .map(|m| {
+                    let p = Present {
+                        member_id: id(m),
+                        delegate_name: self.record.present.get(&m).cloned().unwrap_or_default(),
+                    };
+                    (place(&m), p)
                 })
                 .collect(),
             represented: a
                 .represented
                 .into_iter()
-                .map(|(g, h)| Represented {
-                    grantor_member_id: id(g),
-                    holder_member_id: id(h),
+                .map(|(g, h)| {
+                    let r = Represented {
+                        grantor_member_id: id(g),
+                        holder_member_id: id(h),
+                    };
+                    (place(&g), r)
                 })
                 .collect(),
             absent: a
                 .absent
                 .into_iter()
-                .map(|m| Absent { member_id: id(m) })
+                .map(|m| (place(&m), Absent { member_id: id(m) }))
                 .collect(),
         }
     }
