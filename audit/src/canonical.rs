@@ -61,7 +61,7 @@
 //! iteration order of `serde_json::Map` (another crate may enable
 //! `preserve_order`, which changes it): it sorts keys itself.
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use registre_schema::{Position, RecordedEvent};
 use serde_json::{Number, Value};
 
@@ -97,6 +97,7 @@ pub(crate) fn canonical_bytes_at(
     e: &RecordedEvent,
     position: Position,
 ) -> Result<Vec<u8>, CanonicalError> {
+    use std::io::Write;
     // Written member by member in the sorted order of rule 3, so the
     // payload is never copied.
     let mut out = Vec::with_capacity(512);
@@ -126,19 +127,19 @@ pub(crate) fn canonical_bytes_at(
     write_string(&mut out, EVENT_FORMAT);
     out.extend_from_slice(b",\"id\":");
     uuid(&mut out, &e.id);
-    out.extend_from_slice(b",\"occurred_at\":");
-    write_string(&mut out, &timestamp(&e.occurred_at)?);
+    out.extend_from_slice(b",\"occurred_at\":\"");
+    write_timestamp(&mut out, &e.occurred_at)?;
+    out.push(b'"');
     out.extend_from_slice(b",\"payload\":");
     // The envelope is the first level.
     write_value(&mut out, &e.payload, 1)?;
-    out.extend_from_slice(format!(",\"position\":{position},\"recorded_at\":").as_bytes());
-    write_string(&mut out, &timestamp(&e.recorded_at)?);
-    out.extend_from_slice(
-        format!(
-            ",\"revision\":{},\"schema_version\":{},\"stream_id\":",
-            e.revision, e.schema_version
-        )
-        .as_bytes(),
+    // Writing to a Vec cannot fail.
+    let _ = write!(out, ",\"position\":{position},\"recorded_at\":\"");
+    write_timestamp(&mut out, &e.recorded_at)?;
+    let _ = write!(
+        out,
+        "\",\"revision\":{},\"schema_version\":{},\"stream_id\":",
+        e.revision, e.schema_version
     );
     write_string(&mut out, e.stream_id.as_str());
     out.push(b'}');
@@ -169,10 +170,40 @@ pub fn event_from_canonical_value(value: &Value) -> Result<RecordedEvent, Canoni
 
 /// Rule 6: `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
 pub fn timestamp(t: &DateTime<Utc>) -> Result<String, CanonicalError> {
+    let mut out = Vec::with_capacity(27);
+    write_timestamp(&mut out, t)?;
+    // Digits and ASCII separators only.
+    Ok(String::from_utf8(out).unwrap_or_default())
+}
+
+/// Writes rule 6's form (the text `%Y-%m-%dT%H:%M:%S%.6fZ` gives, field by
+/// field instead of through a format string parsed for every event).
+fn write_timestamp(out: &mut Vec<u8>, t: &DateTime<Utc>) -> Result<(), CanonicalError> {
+    use std::io::Write;
     if !(0..=9999).contains(&t.year()) {
         return Err(CanonicalError::TimestampOutOfRange(t.to_string()));
     }
-    Ok(t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
+    // A leap second is second 59 with a billion nanoseconds or more; it
+    // is written as second 60, as `%S` and `%.6f` write it.
+    let nanos = t.nanosecond();
+    let (second, nanos) = if nanos >= 1_000_000_000 {
+        (t.second() + 1, nanos - 1_000_000_000)
+    } else {
+        (t.second(), nanos)
+    };
+    // Writing to a Vec cannot fail.
+    let _ = write!(
+        out,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        second,
+        nanos / 1000
+    );
+    Ok(())
 }
 
 fn write_value(out: &mut Vec<u8>, v: &Value, depth: usize) -> Result<(), CanonicalError> {
@@ -232,31 +263,115 @@ fn write_number(out: &mut Vec<u8>, n: &Number) -> Result<(), CanonicalError> {
 }
 
 fn write_string(out: &mut Vec<u8>, s: &str) {
+    // Byte by byte: only ASCII bytes are ever escaped, and every byte of a
+    // multi-byte UTF-8 character is 0x80 or above, so runs of unescaped
+    // bytes are copied whole (one copy per run, not per character).
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
-    for c in s.chars() {
-        match c {
-            '"' => out.extend_from_slice(b"\\\""),
-            '\\' => out.extend_from_slice(b"\\\\"),
-            '\u{8}' => out.extend_from_slice(b"\\b"),
-            '\t' => out.extend_from_slice(b"\\t"),
-            '\n' => out.extend_from_slice(b"\\n"),
-            '\u{c}' => out.extend_from_slice(b"\\f"),
-            '\r' => out.extend_from_slice(b"\\r"),
-            c if (c as u32) < 0x20 => {
-                out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes());
-            }
-            c => {
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            }
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let short: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            0x08 => b"\\b",
+            b'\t' => b"\\t",
+            b'\n' => b"\\n",
+            0x0c => b"\\f",
+            b'\r' => b"\\r",
+            0x00..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        if short.is_empty() {
+            let b = usize::from(b);
+            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[b >> 4], HEX[b & 0xf]]);
+        } else {
+            out.extend_from_slice(short);
         }
+        start = i + 1;
     }
+    out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rule 4 written the plain way, character by character.
+    fn reference_string(s: &str) -> Vec<u8> {
+        let mut out = String::from('"');
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\u{8}' => out.push_str("\\b"),
+                '\t' => out.push_str("\\t"),
+                '\n' => out.push_str("\\n"),
+                '\u{c}' => out.push_str("\\f"),
+                '\r' => out.push_str("\\r"),
+                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out.into_bytes()
+    }
+
+    #[test]
+    fn strings_are_escaped_as_rule_4_says() {
+        let mut every_control: String = (0u8..0x20).map(char::from).collect();
+        every_control.push_str("\"\\/ é Ségou — 𝄞 \u{7f}");
+        for s in [
+            "",
+            "plain",
+            "\"",
+            "a\"b\\c",
+            "Tombouctou\n",
+            "\u{1}x\u{1f}",
+            "Kayes — Cercle de Bafoulabé",
+            every_control.as_str(),
+        ] {
+            let mut out = Vec::new();
+            write_string(&mut out, s);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                String::from_utf8(reference_string(s)).unwrap(),
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn timestamps_are_written_as_the_format_string_writes_them() {
+        use chrono::{NaiveDate, TimeZone};
+        let micros = [
+            0,
+            1_709_285_400_123_456,
+            -62_135_596_800_000_000, // 0001-01-01
+            253_402_300_799_999_999, // 9999-12-31T23:59:59.999999
+            951_782_400_000_001,     // 2000-02-29
+        ];
+        for us in micros {
+            let t = DateTime::from_timestamp_micros(us).unwrap();
+            assert_eq!(
+                timestamp(&t).unwrap(),
+                t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+            );
+        }
+        let leap = NaiveDate::from_ymd_opt(2016, 12, 31)
+            .unwrap()
+            .and_hms_nano_opt(23, 59, 59, 1_500_000_000)
+            .unwrap();
+        let leap = Utc.from_utc_datetime(&leap);
+        assert_eq!(
+            timestamp(&leap).unwrap(),
+            leap.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+        );
+        let far = DateTime::from_timestamp(253_402_300_800, 0).unwrap(); // 10000-01-01
+        assert!(timestamp(&far).is_err());
+    }
     use registre_schema::{Actor, Role, StreamId};
     use serde_json::{Map, json};
     use uuid::Uuid;
