@@ -221,6 +221,16 @@ fn related(event: &DomainEvent, out: &mut Vec<EntityKey>) {
 
 impl AuditTimeline {
     fn intern_type(&mut self, t: &str) -> u16 {
+        // Events come in runs of one type (a session's votes): try the
+        // last one before hashing.
+        if let Some(last) = self.rows.last()
+            && self
+                .event_types
+                .get(usize::from(last.2))
+                .is_some_and(|l| l == t)
+        {
+            return last.2;
+        }
         if self.type_index.0.len() != self.event_types.len() {
             self.type_index.0 = (0..)
                 .zip(&self.event_types)
@@ -237,6 +247,11 @@ impl AuditTimeline {
     }
 
     fn intern_actor(&mut self, a: &Actor) -> u32 {
+        if let Some(last) = self.rows.last()
+            && self.actors.get(last.3 as usize).is_some_and(|l| l == a)
+        {
+            return last.3;
+        }
         if self.actor_index.0.len() != self.actors.len() {
             self.actor_index.0 = (0..)
                 .zip(&self.actors)
