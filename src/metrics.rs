@@ -20,7 +20,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-use registre_schema::{Position, RecordedEvent, Revision, StreamId};
+use registre_schema::{DecodedEvent, Position, RecordedEvent, Revision, StreamId};
 use tokio::sync::watch;
 
 use crate::store::{AppendOutcome, AppendRequest, CategoryBatch, EventStore, StoreError};
@@ -190,6 +190,14 @@ impl EventStore for InstrumentedStore {
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         self.inner.read_all(from, limit).await
+    }
+
+    async fn read_all_decoded(
+        &self,
+        from: Position,
+        limit: usize,
+    ) -> Result<Vec<DecodedEvent>, StoreError> {
+        self.inner.read_all_decoded(from, limit).await
     }
 
     async fn read_category(

@@ -22,7 +22,7 @@ pub struct Meta<'a> {
 }
 
 impl<'a> Meta<'a> {
-    pub fn of(e: &'a RecordedEvent) -> Meta<'a> {
+    pub fn of<P>(e: &'a RecordedEvent<P>) -> Meta<'a> {
         Meta {
             position: e.position,
             event_id: e.id,

@@ -41,7 +41,7 @@ mod testing;
 pub use log_summary::LogSummary;
 pub use read_models::ReadModels;
 
-use registre_schema::{Position, RecordedEvent};
+use registre_schema::{DecodedEvent, Position, RecordedEvent};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -71,4 +71,8 @@ pub trait ReadModel: Default + Serialize + DeserializeOwned + Send + Sync + 'sta
 
     /// Takes one event. Event types the model does not follow are ignored.
     fn apply(&mut self, event: &RecordedEvent) -> Result<(), ProjectionError>;
+
+    /// Takes one event whose payload the reader already decoded (how the
+    /// runner and a replay read the log); the same fold as `apply`.
+    fn apply_decoded(&mut self, event: &DecodedEvent) -> Result<(), ProjectionError>;
 }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use registre_schema::{Position, RecordedEvent};
+use registre_schema::{DecodedEvent, Position, RecordedEvent};
 use serde::{Deserialize, Serialize};
 
 use crate::{ProjectionError, ReadModel};
@@ -26,6 +26,19 @@ impl ReadModel for LogSummary {
     const VERSION: u32 = 1;
 
     fn apply(&mut self, e: &RecordedEvent) -> Result<(), ProjectionError> {
+        self.count(e);
+        Ok(())
+    }
+
+    fn apply_decoded(&mut self, e: &DecodedEvent) -> Result<(), ProjectionError> {
+        self.count(e);
+        Ok(())
+    }
+}
+
+impl LogSummary {
+    /// The summary reads the envelope alone, never the payload.
+    fn count<P>(&mut self, e: &RecordedEvent<P>) {
         self.events += 1;
         self.last_position = e.position;
         *self.by_type.entry(e.event_type.clone()).or_default() += 1;
@@ -39,7 +52,6 @@ impl ReadModel for LogSummary {
         }
         self.first_recorded_at.get_or_insert(e.recorded_at);
         self.last_recorded_at = Some(e.recorded_at);
-        Ok(())
     }
 }
 

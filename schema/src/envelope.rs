@@ -221,9 +221,13 @@ impl EventData {
     }
 }
 
+// `P` is the payload's form: the JSON as stored (the default), or, for a
+// fold that reads the log in bulk, the payload already decoded
+// (`DecodedEvent`). The published schema describes the stored form.
 /// An event as it stands in the log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct RecordedEvent {
+#[schemars(rename = "RecordedEvent")]
+pub struct RecordedEvent<P = serde_json::Value> {
     pub position: Position,
     pub id: Uuid,
     /// `category-rest`, at most 200 bytes.
@@ -239,7 +243,46 @@ pub struct RecordedEvent {
     pub command_id: Uuid,
     pub correlation_id: Uuid,
     pub causation_id: Option<Uuid>,
-    pub payload: serde_json::Value,
+    pub payload: P,
+}
+
+/// An event read for a fold: its payload decoded into the domain event it
+/// holds, or `None` for the log's events outside the governance domain
+/// (access tokens), whose payload a fold has no use for.
+pub type DecodedEvent = RecordedEvent<Option<crate::DomainEvent>>;
+
+impl<P> RecordedEvent<P> {
+    /// The same event carrying another form of its payload.
+    pub fn with_payload<Q>(self, payload: Q) -> RecordedEvent<Q> {
+        RecordedEvent {
+            position: self.position,
+            id: self.id,
+            stream_id: self.stream_id,
+            revision: self.revision,
+            event_type: self.event_type,
+            schema_version: self.schema_version,
+            occurred_at: self.occurred_at,
+            recorded_at: self.recorded_at,
+            actor: self.actor,
+            command_id: self.command_id,
+            correlation_id: self.correlation_id,
+            causation_id: self.causation_id,
+            payload,
+        }
+    }
+}
+
+impl RecordedEvent {
+    /// Decodes the payload of a domain event (upcast to its current
+    /// version); other event types carry `None`.
+    pub fn decoded(mut self) -> Result<DecodedEvent, crate::DecodeError> {
+        if !crate::DomainEvent::is_domain_type(&self.event_type) {
+            return Ok(self.with_payload(None));
+        }
+        let payload = std::mem::take(&mut self.payload);
+        let event = crate::DomainEvent::decode(&self.event_type, self.schema_version, payload)?;
+        Ok(self.with_payload(Some(event)))
+    }
 }
 
 #[cfg(test)]

@@ -24,8 +24,8 @@ pub mod json_schema;
 pub mod upcast;
 
 pub use envelope::{
-    Actor, CommandMeta, EventData, InvalidStreamId, Position, RecordedEvent, Revision, Role,
-    StreamId,
+    Actor, CommandMeta, DecodedEvent, EventData, InvalidStreamId, Position, RecordedEvent,
+    Revision, Role, StreamId,
 };
 pub use events::{DecodeError, DomainEvent};
 pub use upcast::{UpcastError, Upcaster};

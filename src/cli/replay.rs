@@ -24,10 +24,11 @@ use clap::Args;
 use registre::audit::dir::read_public_key;
 use registre::audit::hex;
 use registre::projection::load_saved;
-use registre::store::{EventStore, MAX_READ_BATCH};
+use registre::projection::rebuild::rebuild;
+use registre::store::EventStore;
 use registre_audit::{ExportError, read_export};
 use registre_projections::{ReadModel, ReadModels};
-use registre_schema::{Position, RecordedEvent};
+use registre_schema::{DecodedEvent, Position, RecordedEvent};
 
 use super::Tampered;
 use super::verify::read_lines;
@@ -73,35 +74,14 @@ struct Replayed {
 /// Folds the log from the start while `keep` says so.
 async fn replay(
     store: &Arc<dyn EventStore>,
-    keep: impl Fn(&RecordedEvent) -> bool,
+    keep: impl Fn(&DecodedEvent) -> bool,
 ) -> anyhow::Result<Replayed> {
-    let started = Instant::now();
-    let mut fold = Duration::ZERO;
-    let mut models = ReadModels::default();
-    let mut events = 0u64;
-    let mut next: Position = 1;
-    'read: loop {
-        let batch = store.read_all(next, MAX_READ_BATCH).await?;
-        if batch.is_empty() {
-            break;
-        }
-        let t = Instant::now();
-        for e in &batch {
-            if !keep(e) {
-                fold += t.elapsed();
-                break 'read;
-            }
-            models.apply(e)?;
-            events += 1;
-            next = e.position + 1;
-        }
-        fold += t.elapsed();
-    }
+    let r = rebuild(store, keep).await?;
     Ok(Replayed {
-        models,
-        events,
-        elapsed: started.elapsed(),
-        fold,
+        models: r.models,
+        events: r.events,
+        elapsed: r.elapsed,
+        fold: r.fold,
     })
 }
 
@@ -224,7 +204,7 @@ pub fn run_export(args: ReplayArgs) -> anyhow::Result<()> {
 
 fn print_speed(r: &Replayed) {
     println!(
-        "position {}: {} events in {:.3} s, {} events/s (folding alone: {} events/s)",
+        "position {}: {} events in {:.3} s, {} events/s (folding the decoded events alone: {} events/s)",
         r.models.position,
         r.events,
         r.elapsed.as_secs_f64(),

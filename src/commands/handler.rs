@@ -42,7 +42,7 @@ struct Caught {
 /// Decodes a stored event; a failure means the log holds what this build
 /// cannot read.
 pub(crate) fn decode(e: &RecordedEvent) -> Result<DomainEvent, StoreError> {
-    DomainEvent::decode(&e.event_type, e.schema_version, e.payload.clone()).map_err(|err| {
+    DomainEvent::decode_ref(&e.event_type, e.schema_version, &e.payload).map_err(|err| {
         StoreError::Corrupt {
             position: e.position,
             event_type: e.event_type.clone(),
@@ -91,17 +91,16 @@ impl CommandHandler {
             loop {
                 let batch = self
                     .store
-                    .read_all(view.position + 1, MAX_READ_BATCH)
+                    .read_all_decoded(view.position + 1, MAX_READ_BATCH)
                     .await?;
                 for e in &batch {
-                    // The log also holds events outside the governance domain
-                    // (access tokens); the view has nothing to learn from them.
-                    if !DomainEvent::is_domain_type(&e.event_type) {
-                        view.position = e.position;
-                        continue;
+                    match &e.payload {
+                        Some(event) => view.apply(e, event),
+                        // The log also holds events outside the governance
+                        // domain (access tokens); the view has nothing to
+                        // learn from them.
+                        None => view.position = e.position,
                     }
-                    let event = decode(e)?;
-                    view.apply(e, &event);
                 }
                 if batch.len() < MAX_READ_BATCH {
                     break;

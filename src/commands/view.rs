@@ -40,7 +40,7 @@ pub struct View {
 
 impl View {
     /// Folds one stored event (already decoded).
-    pub fn apply(&mut self, stored: &RecordedEvent, event: &DomainEvent) {
+    pub fn apply<P>(&mut self, stored: &RecordedEvent<P>, event: &DomainEvent) {
         use DomainEvent as E;
         self.position = stored.position;
         self.event_ids.insert(stored.id);

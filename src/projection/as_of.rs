@@ -224,7 +224,7 @@ impl AsOfService {
             // Stop each batch at the next checkpoint, to save it there.
             let next_mark = (at / interval + 1) * interval;
             let want = want.min((next_mark - at) as usize);
-            let batch = self.inner.store.read_all(at + 1, want).await?;
+            let batch = self.inner.store.read_all_decoded(at + 1, want).await?;
             if batch.is_empty() {
                 return Err(AsOfError::BeyondHead {
                     asked: to,
@@ -232,7 +232,7 @@ impl AsOfService {
                 });
             }
             for e in &batch {
-                models.apply(e)?;
+                models.apply_decoded(e)?;
             }
             at = batch.last().map_or(at, |e| e.position);
             if at % interval == 0 {

@@ -11,6 +11,7 @@
 //! event is lost or applied twice.
 
 pub mod as_of;
+pub mod rebuild;
 mod snapshot;
 
 use std::path::PathBuf;
@@ -22,7 +23,7 @@ use registre_projections::{ProjectionError, ReadModel};
 use registre_schema::Position;
 use tokio::sync::watch;
 
-use crate::store::{EventStore, Feed, StoreError, subscribe};
+use crate::store::{EventStore, Feed, StoreError, subscribe_decoded};
 
 pub use snapshot::SnapshotError;
 
@@ -157,8 +158,9 @@ async fn follow<M: ReadModel>(
     progress: &watch::Sender<Progress>,
 ) -> Result<(), RunnerError> {
     let start = shared.read().unwrap_or_else(|p| p.into_inner()).position;
-    let mut feed = subscribe(store, start + 1).ready_chunks(APPLY_BATCH);
+    let mut feed = subscribe_decoded(store, start + 1).ready_chunks(APPLY_BATCH);
     let mut saved_at = (start, Instant::now());
+    let mut live = false;
     while let Some(items) = feed.next().await {
         let mut caught_up = false;
         let position = {
@@ -173,7 +175,7 @@ async fn follow<M: ReadModel>(
                             }
                             .into());
                         }
-                        guard.model.apply(&e)?;
+                        guard.model.apply_decoded(&e)?;
                         guard.position = e.position;
                     }
                     Feed::CaughtUp(_) => caught_up = true,
@@ -186,9 +188,13 @@ async fn follow<M: ReadModel>(
             p.caught_up |= caught_up;
         });
         if let Some(dir) = &dir {
-            let due = position - saved_at.0 >= SAVE_EVERY_EVENTS
+            // While catching up, saving every SAVE_EVERY_EVENTS would write
+            // the growing model again and again (a rebuild of a million
+            // events saved twenty times): save by time, then once caught up.
+            let due = (live && position - saved_at.0 >= SAVE_EVERY_EVENTS)
                 || (position > saved_at.0 && saved_at.1.elapsed() >= SAVE_EVERY)
                 || (caught_up && position > saved_at.0);
+            live |= caught_up;
             if due {
                 save(&shared, dir).await?;
                 saved_at = (position, Instant::now());

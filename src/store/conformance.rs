@@ -31,7 +31,8 @@ macro_rules! conformance_tests {
             appends_are_atomic, invalid_appends_write_nothing, reads_are_paged,
             concurrent_writers_keep_a_gapless_order, racing_writers_on_one_stream,
             subscription_hands_over_from_catch_up_to_live, imports_continue_the_log_exactly,
-            category_reads_keep_only_the_category);
+            category_reads_keep_only_the_category, decoded_reads_match_the_stored_events,
+            a_failed_append_spares_the_others_sent_with_it);
     };
     (@each $new_store:expr; $($name:ident),*) => {
         $(
@@ -291,6 +292,52 @@ pub async fn appends_are_atomic(store: Arc<dyn EventStore>) {
     assert_eq!((ok.first_position, ok.last_position), (2, 4));
 }
 
+/// Appends sent at once (which a group-committing store commits in one
+/// transaction): those refused, whether by their checks or midway through
+/// their writes, leave nothing; every other one lands whole.
+pub async fn a_failed_append_spares_the_others_sent_with_it(store: Arc<dyn EventStore>) {
+    let first = request(&stream("conformance-spared-0"), ExpectedState::NoStream, 1);
+    let taken = first.events[0].id;
+    store.append(first).await.unwrap();
+    let appends = (1..=48).map(|i| {
+        let s = stream(&format!("conformance-spared-{i}"));
+        let mut req = request(&s, ExpectedState::NoStream, 3);
+        match i % 8 {
+            // Fails midway: its third event reuses an id already in the log.
+            3 => req.events[2].id = taken,
+            // Fails its check: the stream does not exist yet.
+            5 => req.expected = ExpectedState::Exact(0),
+            _ => {}
+        }
+        let store = store.clone();
+        async move { (i, store.append(req).await) }
+    });
+    let results = futures::future::join_all(appends).await;
+    for (i, result) in results {
+        let s = stream(&format!("conformance-spared-{i}"));
+        let written = store.read_stream(&s, 0, 10).await.unwrap();
+        match (i % 8, result) {
+            (3, Err(StoreError::Invalid(InvalidAppend::EventIdExists { id }))) => {
+                assert_eq!(id, taken);
+                assert!(written.is_empty(), "part of append {i} was written");
+            }
+            (5, Err(StoreError::WrongExpectedVersion { .. })) => {
+                assert!(written.is_empty(), "append {i} was written");
+            }
+            (3 | 5, other) => panic!("append {i} should have failed, got {other:?}"),
+            (_, Ok(out)) => {
+                assert_eq!(out.last_position - out.first_position, 2);
+                assert_eq!(written.len(), 3, "append {i} is not whole");
+                assert_eq!(written[0].position, out.first_position);
+            }
+            (_, Err(e)) => panic!("append {i} failed: {e}"),
+        }
+    }
+    let all = all_events(store.as_ref()).await;
+    assert_gapless(&all);
+    assert_eq!(all.len(), 1 + 36 * 3);
+}
+
 pub async fn invalid_appends_write_nothing(store: Arc<dyn EventStore>) {
     let s = stream("conformance-invalid");
     let check = |req: AppendRequest| {
@@ -426,6 +473,47 @@ pub async fn category_reads_keep_only_the_category(store: Arc<dyn EventStore>) {
     assert_eq!(from, head + 1);
     let none = store.read_category("nothing", 1, 100).await.unwrap();
     assert!(none.events.is_empty());
+}
+
+/// `read_all_decoded` gives what `read_all` gives with each domain
+/// payload decoded (`None` for other event types), page by page; a domain
+/// payload that does not decode is `Corrupt`, naming its position.
+pub async fn decoded_reads_match_the_stored_events(store: Arc<dyn EventStore>) {
+    let paid = registre_schema::DomainEvent::DuesPaid(registre_schema::events::DuesPaid {
+        member_id: Uuid::from_u128(7),
+        year: 2024,
+        amount_xof: 50_000,
+        paid_on: chrono::NaiveDate::from_ymd_opt(2024, 2, 1).expect("valid date"),
+        receipt_ref: "Reçu n° 12 — Ségou".into(),
+    });
+    let mut req = request(&stream("member-7"), ExpectedState::NoStream, 2);
+    req.events[1] = EventData::new("DuesPaid", 1, at(9), paid.to_payload());
+    store.append(req).await.unwrap();
+    store
+        .append(request(&stream("other-1"), ExpectedState::Any, 1))
+        .await
+        .unwrap();
+    let stored = all_events(store.as_ref()).await;
+    let decoded = store.read_all_decoded(1, 100).await.unwrap();
+    let expected: Vec<_> = stored
+        .iter()
+        .map(|e| e.clone().decoded().unwrap())
+        .collect();
+    assert_eq!(decoded, expected);
+    assert_eq!(decoded[1].payload, Some(paid));
+    assert_eq!(decoded[0].payload, None, "not a domain event type");
+    let page = store.read_all_decoded(2, 1).await.unwrap();
+    assert_eq!(page, expected[1..2]);
+
+    let mut bad = request(&stream("member-8"), ExpectedState::NoStream, 1);
+    bad.events[0] = EventData::new("DuesPaid", 1, at(10), json!({"year": "x"}));
+    let out = store.append(bad).await.unwrap();
+    match store.read_all_decoded(1, 100).await {
+        Err(StoreError::Corrupt { position, .. }) => assert_eq!(position, out.first_position),
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+    // The stored form is untouched and still reads.
+    assert_eq!(all_events(store.as_ref()).await.len(), stored.len() + 1);
 }
 
 /// Many writers at once, a reader tailing the log all along: the reader

@@ -32,12 +32,14 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use registre_schema::{CommandMeta, EventData, Position, RecordedEvent, Revision, StreamId};
+use registre_schema::{
+    CommandMeta, DecodedEvent, EventData, Position, RecordedEvent, Revision, StreamId,
+};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 pub use import::{ImportRefused, MAX_IMPORT_EVENTS};
-pub use subscription::{Feed, subscribe};
+pub use subscription::{Feed, subscribe, subscribe_decoded};
 
 /// Most events one append may carry (a territory import of one edition is
 /// about a thousand).
@@ -279,6 +281,22 @@ fn payload_len(v: &serde_json::Value) -> usize {
     c.0
 }
 
+/// Reads a stored payload's JSON text for a fold
+/// ([`EventStore::read_all_decoded`]): the domain event it holds, parsed
+/// straight from the text, or `None` for an event type outside the domain.
+pub(crate) fn decode_payload_text(
+    event_type: &str,
+    schema_version: u16,
+    text: &str,
+) -> Result<Option<registre_schema::DomainEvent>, String> {
+    if !registre_schema::DomainEvent::is_domain_type(event_type) {
+        return Ok(None);
+    }
+    registre_schema::DomainEvent::decode_str(event_type, schema_version, text)
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
 /// The interface every backend implements.
 #[async_trait]
 pub trait EventStore: Send + Sync + 'static {
@@ -303,6 +321,32 @@ pub trait EventStore: Send + Sync + 'static {
         from: Position,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// Like [`read_all`](EventStore::read_all), with each domain event's
+    /// payload decoded: what a fold of the whole log reads.
+    ///
+    /// Backends that store payloads as JSON text override this to parse
+    /// the text straight into the domain event; the default decodes the
+    /// `Value` that `read_all` built. A payload that cannot be decoded is
+    /// [`StoreError::Corrupt`].
+    async fn read_all_decoded(
+        &self,
+        from: Position,
+        limit: usize,
+    ) -> Result<Vec<DecodedEvent>, StoreError> {
+        self.read_all(from, limit)
+            .await?
+            .into_iter()
+            .map(|e| {
+                let (position, event_type) = (e.position, e.event_type.clone());
+                e.decoded().map_err(|err| StoreError::Corrupt {
+                    position,
+                    event_type,
+                    reason: err.to_string(),
+                })
+            })
+            .collect()
+    }
 
     /// Events of the global log from position `from` on whose stream is of
     /// `category` (the part of the stream id before the first `-`), at

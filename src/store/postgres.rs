@@ -64,7 +64,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use registre_schema::{Actor, Position, RecordedEvent, Revision, StreamId};
+use registre_schema::{Actor, DecodedEvent, Position, RecordedEvent, Revision, StreamId};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{AsyncMessage, Client, Config, NoTls, Row, Statement};
@@ -958,6 +958,17 @@ impl Readers {
 /// Decodes one event row; anything malformed is reported with the event's
 /// position and type.
 fn decode_row(row: &Row) -> Result<RecordedEvent, StoreError> {
+    decode_row_with(row, |_, _, text| {
+        serde_json::from_str(text).map_err(|e| format!("payload is not valid JSON: {e}"))
+    })
+}
+
+/// Decodes one row, its payload text read by `payload` (given the event
+/// type and schema version).
+fn decode_row_with<P>(
+    row: &Row,
+    payload: impl FnOnce(&str, u16, &str) -> Result<P, String>,
+) -> Result<RecordedEvent<P>, StoreError> {
     let position: i64 = row.try_get(0).map_err(backend)?;
     let event_type: String = row.try_get(4).unwrap_or_else(|_| "?".into());
     let corrupt = |reason: String| StoreError::Corrupt {
@@ -977,7 +988,9 @@ fn decode_row(row: &Row) -> Result<RecordedEvent, StoreError> {
     let role: String = row
         .try_get(9)
         .map_err(|e| corrupt(format!("actor role: {e}")))?;
-    let payload: &str = row
+    let schema_version =
+        u16::try_from(schema_version).map_err(|_| corrupt("schema version out of range".into()))?;
+    let text: &str = row
         .try_get(13)
         .map_err(|e| corrupt(format!("payload: {e}")))?;
     Ok(RecordedEvent {
@@ -987,8 +1000,7 @@ fn decode_row(row: &Row) -> Result<RecordedEvent, StoreError> {
             .map_err(|e| corrupt(format!("event id: {e}")))?,
         stream_id: StreamId::new(stream).map_err(|e| corrupt(e.to_string()))?,
         revision: u64::try_from(revision).map_err(|_| corrupt("negative revision".into()))?,
-        schema_version: u16::try_from(schema_version)
-            .map_err(|_| corrupt("schema version out of range".into()))?,
+        schema_version,
         occurred_at: row
             .try_get(6)
             .map_err(|e| corrupt(format!("occurred_at: {e}")))?,
@@ -1008,8 +1020,7 @@ fn decode_row(row: &Row) -> Result<RecordedEvent, StoreError> {
         causation_id: row
             .try_get(12)
             .map_err(|e| corrupt(format!("causation id: {e}")))?,
-        payload: serde_json::from_str(payload)
-            .map_err(|e| corrupt(format!("payload is not valid JSON: {e}")))?,
+        payload: payload(&event_type, schema_version, text).map_err(corrupt)?,
         event_type,
     })
 }
@@ -1110,6 +1121,22 @@ impl EventStore for PostgresStore {
             .with(async |c| c.client.query(&c.read_all, &[&from, &limit]).await)
             .await?;
         decode_rows(rows)
+    }
+
+    async fn read_all_decoded(
+        &self,
+        from: Position,
+        limit: usize,
+    ) -> Result<Vec<DecodedEvent>, StoreError> {
+        let limit = limit.min(MAX_READ_BATCH) as i64;
+        let from = i64::try_from(from).unwrap_or(i64::MAX);
+        let rows = self
+            .readers
+            .with(async |c| c.client.query(&c.read_all, &[&from, &limit]).await)
+            .await?;
+        rows.iter()
+            .map(|row| decode_row_with(row, super::decode_payload_text))
+            .collect()
     }
 
     async fn head(&self) -> Result<Position, StoreError> {

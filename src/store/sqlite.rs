@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use registre_schema::{Actor, Position, RecordedEvent, Revision, Role, StreamId};
+use registre_schema::{Actor, DecodedEvent, Position, RecordedEvent, Revision, Role, StreamId};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
@@ -43,6 +43,9 @@ const MAX_GROUP_EVENTS: usize = 20_000;
 const QUEUE_DEPTH: usize = 4096;
 /// Idle read connections kept open.
 const READER_POOL: usize = 8;
+/// How much of the database file a reader maps (address space, not
+/// memory: pages are shared with the OS cache).
+const READER_MMAP_BYTES: i64 = 1 << 32;
 
 const SCHEMA: &str = "
 CREATE TABLE events (
@@ -268,12 +271,32 @@ impl Writer {
     }
 
     fn commit_group(&mut self, group: &[WriteJob]) -> Vec<Result<AppendOutcome, StoreError>> {
+        // Most groups commit without a savepoint per append (see
+        // `GroupMode`); one that hits a failed write is rolled back whole
+        // and committed again with them, so the other appends still land.
+        match self.try_commit_group(group, GroupMode::Plain) {
+            Ok(results) => results,
+            // With savepoints a failed write is that append's own result.
+            Err(WriteFailed) => self
+                .try_commit_group(group, GroupMode::Savepoints)
+                .unwrap_or_else(|WriteFailed| {
+                    let failed = || Err(StoreError::Backend("append group failed".into()));
+                    group.iter().map(|_| failed()).collect()
+                }),
+        }
+    }
+
+    fn try_commit_group(
+        &mut self,
+        group: &[WriteJob],
+        mode: GroupMode,
+    ) -> Result<Vec<Result<AppendOutcome, StoreError>>, WriteFailed> {
         let mut results = Vec::with_capacity(group.len());
         let fail_all = |msg: String| {
-            group
+            Ok(group
                 .iter()
                 .map(|_| Err(StoreError::Backend(msg.clone())))
-                .collect()
+                .collect())
         };
         let tx = match self
             .conn
@@ -314,19 +337,38 @@ impl Writer {
         };
         for job in group {
             let before = position;
-            if let Err(e) = run("SAVEPOINT append") {
-                return fail_all(e.to_string());
-            }
-            let result = append_one(&tx, &job.req, &mut position, now);
-            let closed = match result {
-                Ok(_) => run("RELEASE append"),
-                Err(_) => run("ROLLBACK TO append").and_then(|()| run("RELEASE append")),
+            let result = match mode {
+                GroupMode::Plain => match check_append(&tx, &job.req) {
+                    Ok(Checked::Fresh(actual)) => {
+                        match write_append(&tx, &job.req, actual, &mut position, now) {
+                            Ok(outcome) => Ok(outcome),
+                            // Half written, perhaps: the transaction drops
+                            // (rolls back) and the group is done again.
+                            Err(_) => return Err(WriteFailed),
+                        }
+                    }
+                    // Checks only read: a refused append wrote nothing.
+                    Ok(Checked::Done(outcome)) => Ok(outcome),
+                    Err(e) => Err(e),
+                },
+                GroupMode::Savepoints => {
+                    if let Err(e) = run("SAVEPOINT append") {
+                        return fail_all(e.to_string());
+                    }
+                    let result = append_one(&tx, &job.req, &mut position, now);
+                    let closed = match result {
+                        Ok(_) => run("RELEASE append"),
+                        Err(_) => run("ROLLBACK TO append").and_then(|()| run("RELEASE append")),
+                    };
+                    // An append whose savepoint cannot be closed may be half
+                    // written: the whole group rolls back (the transaction
+                    // drops).
+                    if let Err(e) = closed {
+                        return fail_all(e.to_string());
+                    }
+                    result
+                }
             };
-            // An append whose savepoint cannot be closed may be half
-            // written: the whole group rolls back (the transaction drops).
-            if let Err(e) = closed {
-                return fail_all(e.to_string());
-            }
             if result.is_err() {
                 position = before;
             }
@@ -336,17 +378,43 @@ impl Writer {
             Ok(()) => {
                 self.last_position = position;
                 self.last_recorded = now;
-                results
+                Ok(results)
             }
             Err(e) => {
                 tracing::error!(error = %e, "commit of an append group failed");
-                results
+                Ok(results
                     .into_iter()
                     .map(|_| Err(StoreError::Backend(format!("commit failed: {e}"))))
-                    .collect()
+                    .collect())
             }
         }
     }
+}
+
+/// How a group's appends are kept apart inside its one transaction.
+#[derive(Clone, Copy)]
+enum GroupMode {
+    /// No savepoints. An append's checks (command already recorded,
+    /// expected revision) only read, so a refused append leaves nothing
+    /// behind; only a write that fails midway (an event id already in the
+    /// log, a disk error) could leave part of an append, and it abandons
+    /// the group. Each savepoint costs two statements and a copy of every
+    /// page it touches (SQLite's sub-journal).
+    Plain,
+    /// A savepoint around each append: a failed write rolls back that
+    /// append alone.
+    Savepoints,
+}
+
+/// A write failed in a group committed without savepoints.
+struct WriteFailed;
+
+/// What the checks of an append found.
+enum Checked {
+    /// The command is already recorded: its first outcome, nothing to write.
+    Done(AppendOutcome),
+    /// To be written after the stream's last revision (`None`: no stream).
+    Fresh(Option<Revision>),
 }
 
 fn append_one(
@@ -355,6 +423,15 @@ fn append_one(
     position: &mut Position,
     now: i64,
 ) -> Result<AppendOutcome, StoreError> {
+    match check_append(conn, req)? {
+        Checked::Done(outcome) => Ok(outcome),
+        Checked::Fresh(actual) => write_append(conn, req, actual, position, now),
+    }
+}
+
+/// The checks of an append, which only read: is its command already
+/// recorded, and does the stream stand where the append expects it?
+fn check_append(conn: &Connection, req: &AppendRequest) -> Result<Checked, StoreError> {
     let command_id = req.meta.command_id.as_bytes().as_slice();
     let earlier = conn
         .prepare_cached(
@@ -374,7 +451,7 @@ fn append_one(
         .optional()
         .map_err(backend)?;
     if let Some((stream, first, last, revision, recorded)) = earlier {
-        return Ok(AppendOutcome {
+        return Ok(Checked::Done(AppendOutcome {
             stream_id: StreamId::new(stream).map_err(|e| StoreError::Backend(e.to_string()))?,
             first_position: first as Position,
             last_position: last as Position,
@@ -383,14 +460,13 @@ fn append_one(
                 StoreError::Backend("command record with an impossible time".into())
             })?,
             deduplicated: true,
-        });
+        }));
     }
 
-    let stream = req.stream_id.as_str();
     let actual: Option<i64> = conn
         .prepare_cached("SELECT last_revision FROM streams WHERE stream_id = ?1")
         .map_err(backend)?
-        .query_row([stream], |r| r.get(0))
+        .query_row([req.stream_id.as_str()], |r| r.get(0))
         .optional()
         .map_err(backend)?;
     let actual = actual.map(|r| r as Revision);
@@ -401,7 +477,19 @@ fn append_one(
             actual,
         });
     }
+    Ok(Checked::Fresh(actual))
+}
 
+/// Writes a checked append after the stream's revision `actual`.
+fn write_append(
+    conn: &Connection,
+    req: &AppendRequest,
+    actual: Option<Revision>,
+    position: &mut Position,
+    now: i64,
+) -> Result<AppendOutcome, StoreError> {
+    let command_id = req.meta.command_id.as_bytes().as_slice();
+    let stream = req.stream_id.as_str();
     let first_position = *position + 1;
     let mut revision = actual.map_or(0, |r| r + 1);
     let mut insert = conn
@@ -636,6 +724,12 @@ fn open_reader(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
     c.busy_timeout(std::time::Duration::from_secs(10))
         .map_err(backend)?;
     c.set_prepared_statement_cache_capacity(16);
+    if read_only {
+        // Readers map the database file instead of copying each page they
+        // read through `pread`: a replay reads every page of the log.
+        c.pragma_update(None, "mmap_size", READER_MMAP_BYTES)
+            .map_err(backend)?;
+    }
     Ok(c)
 }
 
@@ -667,6 +761,23 @@ impl ReaderPool {
 /// Decodes one row of `SELECT_EVENT`; anything malformed is reported with
 /// the event's position and type.
 fn decode_row(row: &rusqlite::Row<'_>) -> Result<RecordedEvent, StoreError> {
+    decode_row_with(row, |_, _, text| {
+        serde_json::from_str(text).map_err(|e| format!("payload is not valid JSON: {e}"))
+    })
+}
+
+/// Like [`decode_row`], with the payload decoded for a fold: the text is
+/// parsed straight into the domain event, no `Value` in between.
+fn decode_row_for_fold(row: &rusqlite::Row<'_>) -> Result<DecodedEvent, StoreError> {
+    decode_row_with(row, super::decode_payload_text)
+}
+
+/// Decodes one row, its payload text read by `payload` (given the event
+/// type and schema version).
+fn decode_row_with<P>(
+    row: &rusqlite::Row<'_>,
+    payload: impl FnOnce(&str, u16, &str) -> Result<P, String>,
+) -> Result<RecordedEvent<P>, StoreError> {
     let position: i64 = row.get(0).map_err(backend)?;
     let event_type: String = row.get(4).unwrap_or_else(|_| "?".into());
     let corrupt = |reason: String| StoreError::Corrupt {
@@ -691,6 +802,8 @@ fn decode_row(row: &rusqlite::Row<'_>) -> Result<RecordedEvent, StoreError> {
     let schema_version: i64 = row
         .get(5)
         .map_err(|e| corrupt(format!("schema version: {e}")))?;
+    let schema_version =
+        u16::try_from(schema_version).map_err(|_| corrupt("schema version out of range".into()))?;
     let actor_id: String = row.get(8).map_err(|e| corrupt(format!("actor: {e}")))?;
     let role = row
         .get_ref(9)
@@ -700,7 +813,7 @@ fn decode_row(row: &rusqlite::Row<'_>) -> Result<RecordedEvent, StoreError> {
         .get_ref(12)
         .and_then(|v| v.as_blob_or_null().map_err(Into::into))
         .map_err(|e| corrupt(format!("causation id: {e}")))?;
-    let payload = row
+    let text = row
         .get_ref(13)
         .map_err(|e| corrupt(format!("payload: {e}")))?
         .as_str()
@@ -710,8 +823,7 @@ fn decode_row(row: &rusqlite::Row<'_>) -> Result<RecordedEvent, StoreError> {
         id: get_uuid(1, "event id")?,
         stream_id: StreamId::new(stream).map_err(|e| corrupt(e.to_string()))?,
         revision: u64::try_from(revision).map_err(|_| corrupt("negative revision".into()))?,
-        schema_version: u16::try_from(schema_version)
-            .map_err(|_| corrupt("schema version out of range".into()))?,
+        schema_version,
         occurred_at: get_time(6, "occurred_at")?,
         recorded_at: get_time(7, "recorded_at")?,
         actor: Actor {
@@ -724,8 +836,7 @@ fn decode_row(row: &rusqlite::Row<'_>) -> Result<RecordedEvent, StoreError> {
             .map(Uuid::from_slice)
             .transpose()
             .map_err(|e| corrupt(format!("causation id: {e}")))?,
-        payload: serde_json::from_str(payload)
-            .map_err(|e| corrupt(format!("payload is not valid JSON: {e}")))?,
+        payload: payload(&event_type, schema_version, text).map_err(corrupt)?,
         event_type,
     })
 }
@@ -735,11 +846,21 @@ fn query_events(
     sql: &str,
     params: impl rusqlite::Params,
 ) -> Result<Vec<RecordedEvent>, StoreError> {
+    query_events_with(conn, sql, params, decode_row, 0)
+}
+
+fn query_events_with<P>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    decode: impl Fn(&rusqlite::Row<'_>) -> Result<RecordedEvent<P>, StoreError>,
+    capacity: usize,
+) -> Result<Vec<RecordedEvent<P>>, StoreError> {
     let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
     let mut rows = stmt.query(params).map_err(backend)?;
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(capacity);
     while let Some(row) = rows.next().map_err(backend)? {
-        out.push(decode_row(row)?);
+        out.push(decode(row)?);
     }
     Ok(out)
 }
@@ -783,6 +904,26 @@ impl EventStore for SqliteStore {
                 c,
                 &format!("{SELECT_EVENT} WHERE position >= ?1 ORDER BY position LIMIT ?2"),
                 params![from, limit],
+            )
+        })
+        .await
+    }
+
+    async fn read_all_decoded(
+        &self,
+        from: Position,
+        limit: usize,
+    ) -> Result<Vec<DecodedEvent>, StoreError> {
+        let limit = limit.min(MAX_READ_BATCH) as i64;
+        let from = i64::try_from(from).unwrap_or(i64::MAX);
+        self.read(move |c| {
+            query_events_with(
+                c,
+                &format!("{SELECT_EVENT} WHERE position >= ?1 ORDER BY position LIMIT ?2"),
+                params![from, limit],
+                decode_row_for_fold,
+                // Growing a batch of thousands of events would copy it.
+                limit as usize,
             )
         })
         .await

@@ -8,6 +8,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
 use futures::stream::{BoxStream, StreamExt};
 use registre_schema::{Position, RecordedEvent};
 
@@ -23,28 +24,32 @@ const POLL: std::time::Duration = std::time::Duration::from_millis(500);
 // would cost an allocation per event.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
-pub enum Feed {
-    Event(RecordedEvent),
+pub enum Feed<P = serde_json::Value> {
+    Event(RecordedEvent<P>),
     /// Sent once, the first time the subscriber has read everything that
     /// was committed: the position it has read up to.
     CaughtUp(Position),
 }
 
-struct State {
+struct State<P> {
     store: Arc<dyn EventStore>,
+    /// How a batch is read: as stored, or decoded for a fold.
+    read: Reader<P>,
     next: Position,
-    buffer: VecDeque<RecordedEvent>,
+    buffer: VecDeque<RecordedEvent<P>>,
     head: tokio::sync::watch::Receiver<Position>,
     caught_up: bool,
     done: bool,
     /// The next batch, already being read while the consumer works
     /// through this one (catching up, reading and folding overlap).
-    ahead: Option<(Position, ReadAhead)>,
+    ahead: Option<(Position, ReadAhead<P>)>,
 }
 
-type ReadAhead = tokio::task::JoinHandle<Result<Vec<RecordedEvent>, StoreError>>;
+type Batch<P> = Result<Vec<RecordedEvent<P>>, StoreError>;
+type ReadAhead<P> = tokio::task::JoinHandle<Batch<P>>;
+type Reader<P> = fn(Arc<dyn EventStore>, Position, usize) -> BoxFuture<'static, Batch<P>>;
 
-impl Drop for State {
+impl<P> Drop for State<P> {
     fn drop(&mut self) {
         if let Some((_, task)) = self.ahead.take() {
             task.abort();
@@ -58,9 +63,31 @@ pub fn subscribe(
     store: Arc<dyn EventStore>,
     from: Position,
 ) -> BoxStream<'static, Result<Feed, StoreError>> {
+    subscribe_with(store, from, |store, from, limit| {
+        Box::pin(async move { store.read_all(from, limit).await })
+    })
+}
+
+/// Like [`subscribe`], each event's payload decoded for a fold
+/// ([`EventStore::read_all_decoded`]): what the projection runner follows.
+pub fn subscribe_decoded(
+    store: Arc<dyn EventStore>,
+    from: Position,
+) -> BoxStream<'static, Result<Feed<Option<registre_schema::DomainEvent>>, StoreError>> {
+    subscribe_with(store, from, |store, from, limit| {
+        Box::pin(async move { store.read_all_decoded(from, limit).await })
+    })
+}
+
+fn subscribe_with<P: Send + 'static>(
+    store: Arc<dyn EventStore>,
+    from: Position,
+    read: Reader<P>,
+) -> BoxStream<'static, Result<Feed<P>, StoreError>> {
     let state = State {
         head: store.watch_head(),
         store,
+        read,
         next: from.max(1),
         buffer: VecDeque::new(),
         caught_up: false,
@@ -80,8 +107,8 @@ pub fn subscribe(
     .boxed()
 }
 
-impl State {
-    async fn next_item(&mut self) -> Result<Feed, StoreError> {
+impl<P: Send + 'static> State<P> {
+    async fn next_item(&mut self) -> Result<Feed<P>, StoreError> {
         loop {
             if let Some(event) = self.buffer.pop_front() {
                 if event.position != self.next {
@@ -111,7 +138,7 @@ impl State {
                     // found nothing, a commit since would wake no one, so
                     // look again now.
                     if read.is_empty() {
-                        self.store.read_all(self.next, BATCH).await?
+                        (self.read)(self.store.clone(), self.next, BATCH).await?
                     } else {
                         read
                     }
@@ -120,18 +147,15 @@ impl State {
                     if let Some((_, task)) = stale {
                         task.abort();
                     }
-                    self.store.read_all(self.next, BATCH).await?
+                    (self.read)(self.store.clone(), self.next, BATCH).await?
                 }
             };
             if !events.is_empty() {
                 // A full batch means more is likely committed: read it now.
                 if events.len() == BATCH {
                     let from = self.next + BATCH as Position;
-                    let store = self.store.clone();
-                    self.ahead = Some((
-                        from,
-                        tokio::spawn(async move { store.read_all(from, BATCH).await }),
-                    ));
+                    let read = (self.read)(self.store.clone(), from, BATCH);
+                    self.ahead = Some((from, tokio::spawn(read)));
                 }
                 self.buffer.extend(events);
                 continue;
