@@ -223,13 +223,18 @@ fn open_writer(path: &Path) -> Result<(Connection, Position, i64), StoreError> {
         );
         conn.execute_batch(&sql).map_err(backend)?;
     }
+    // The last row by primary key: recorded_at never decreases along
+    // positions, so it holds the latest time too (`max(recorded_at)` would
+    // read the whole table, the largest part of a start-up on a big log).
     let (last_position, last_recorded) = conn
         .query_row(
-            "SELECT coalesce(max(position), 0), coalesce(max(recorded_at), 0) FROM events",
+            "SELECT position, recorded_at FROM events ORDER BY position DESC LIMIT 1",
             [],
             |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
         )
-        .map_err(backend)?;
+        .optional()
+        .map_err(backend)?
+        .unwrap_or((0, 0));
     Ok((conn, last_position as Position, last_recorded))
 }
 
@@ -585,13 +590,17 @@ fn import_events(path: &Path, events: &[RecordedEvent]) -> Result<Position, Stor
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(backend)?;
+    // The last row holds the latest time (see `open_writer`): one probe,
+    // where `max(recorded_at)` read the whole table for every batch.
     let (head, last_recorded) = tx
         .query_row(
-            "SELECT coalesce(max(position), 0), max(recorded_at) FROM events",
+            "SELECT position, recorded_at FROM events ORDER BY position DESC LIMIT 1",
             [],
-            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?)),
+            |r| Ok((r.get::<_, i64>(0)?, Some(r.get::<_, i64>(1)?))),
         )
-        .map_err(backend)?;
+        .optional()
+        .map_err(backend)?
+        .unwrap_or((0, None));
     let (streams, ids, commands) = import::keys(events);
     let mut base = import::Base {
         head: head as Position,
