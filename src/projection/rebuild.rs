@@ -11,12 +11,27 @@ use std::time::{Duration, Instant};
 
 use registre_projections::{ReadModel, ReadModels};
 use registre_schema::{DecodedEvent, Position};
+use tokio::task::JoinHandle;
 
 use super::RunnerError;
 use crate::store::{EventStore, MAX_READ_BATCH, StoreError};
 
 /// Batches read at once, ahead of the fold.
 const READ_AHEAD: usize = 2;
+
+/// Reads in flight; those left when the rebuild ends (the log's end, a
+/// refused event, an error) are stopped rather than read for nothing.
+struct Ahead(VecDeque<(Position, Reading)>);
+
+type Reading = JoinHandle<Result<Vec<DecodedEvent>, StoreError>>;
+
+impl Drop for Ahead {
+    fn drop(&mut self) {
+        for (_, task) in &self.0 {
+            task.abort();
+        }
+    }
+}
 
 /// The models a rebuild reached, and what it took.
 pub struct Rebuilt {
@@ -45,33 +60,40 @@ pub async fn rebuild(
     };
     // Positions have no gaps, so where each batch starts is known before
     // the one before it arrives: READ_AHEAD batches are read at once.
-    let mut ahead = VecDeque::with_capacity(READ_AHEAD);
+    let mut ahead = Ahead(VecDeque::with_capacity(READ_AHEAD));
     let mut next: Position = 1;
     for _ in 0..READ_AHEAD {
-        ahead.push_back((next, read(next)));
+        ahead.0.push_back((next, read(next)));
         next += MAX_READ_BATCH as Position;
     }
-    while let Some((from, reading)) = ahead.pop_front() {
+    while let Some((from, reading)) = ahead.0.pop_front() {
         let batch = reading
             .await
             .map_err(|e| StoreError::Backend(format!("the log reader stopped: {e}")))??;
-        if batch.first().is_some_and(|e| e.position != from) {
-            return Err(StoreError::Backend(format!(
-                "the log read from position {from} began at {}",
-                batch[0].position
-            ))
-            .into());
-        }
         let Some(last) = batch.last() else {
             break;
         };
+        // Sorted positions from `from` to `from + len - 1`: no hole inside
+        // the batch either, so the next batch cannot overlap this one.
+        let end = from + batch.len() as Position - 1;
+        if batch[0].position != from || last.position != end {
+            return Err(StoreError::Corrupt {
+                position: from,
+                event_type: String::new(),
+                reason: format!(
+                    "gap in the global order: positions {from} to {end} read as {} to {}",
+                    batch[0].position, last.position
+                ),
+            }
+            .into());
+        }
         // A short batch is the end of the log as it stood; what was read
         // beyond it is dropped, so events appended since are not folded
         // after a gap.
         let full = batch.len() == MAX_READ_BATCH;
         let kept = keep(last);
         if full && kept {
-            ahead.push_back((next, read(next)));
+            ahead.0.push_back((next, read(next)));
             next += MAX_READ_BATCH as Position;
         }
         let t = Instant::now();

@@ -4,8 +4,11 @@
 //! groups: every append that arrives while the previous group is being
 //! written waits in the queue, and the next transaction takes them all, so
 //! 64 concurrent writers share one fsync instead of queueing for 64. Each
-//! append keeps its own atomicity and concurrency check through a savepoint:
-//! a refused append rolls back alone and the rest of its group commits.
+//! append keeps its own atomicity and concurrency check: its checks only
+//! read, so a refused append writes nothing and the rest of its group
+//! commits; a write that fails midway, or a check that fails on anything
+//! but a stale revision, abandons the group, which is committed again with
+//! a savepoint around each append (see `GroupMode`).
 //!
 //! An append is acknowledged after its group's COMMIT returned with
 //! `synchronous = FULL`, which in WAL mode fsyncs the log file: an
@@ -44,8 +47,11 @@ const QUEUE_DEPTH: usize = 4096;
 /// Idle read connections kept open.
 const READER_POOL: usize = 8;
 /// How much of the database file a reader maps (address space, not
-/// memory: pages are shared with the OS cache).
-const READER_MMAP_BYTES: i64 = 1 << 32;
+/// memory: pages are shared with the OS cache); SQLite caps it at its
+/// build's limit (2 GiB by default), and reads pages beyond it as before.
+/// A mapped file must never shrink under a reader: the log is append-only
+/// (triggers refuse deletes) and registre never runs `VACUUM` on it.
+const READER_MMAP_BYTES: i64 = 0x7fff_0000;
 
 const SCHEMA: &str = "
 CREATE TABLE events (
@@ -352,9 +358,14 @@ impl Writer {
                             Err(_) => return Err(WriteFailed),
                         }
                     }
-                    // Checks only read: a refused append wrote nothing.
                     Ok(Checked::Done(outcome)) => Ok(outcome),
-                    Err(e) => Err(e),
+                    // Checks only read: a refused append wrote nothing.
+                    Err(e @ StoreError::WrongExpectedVersion { .. }) => Err(e),
+                    // A failed read may have made SQLite roll back the
+                    // transaction itself, so that later appends would run
+                    // outside it: the group is done again with savepoints,
+                    // whose closing fails in that case and abandons it.
+                    Err(_) => return Err(WriteFailed),
                 },
                 GroupMode::Savepoints => {
                     if let Err(e) = run("SAVEPOINT append") {
@@ -400,10 +411,10 @@ impl Writer {
 #[derive(Clone, Copy)]
 enum GroupMode {
     /// No savepoints. An append's checks (command already recorded,
-    /// expected revision) only read, so a refused append leaves nothing
-    /// behind; only a write that fails midway (an event id already in the
-    /// log, a disk error) could leave part of an append, and it abandons
-    /// the group. Each savepoint costs two statements and a copy of every
+    /// expected revision) only read, so an append refused for a stale
+    /// revision leaves nothing behind; a write that fails midway (an event
+    /// id already in the log, a disk error) could leave part of an append,
+    /// and it, like any other failed check, abandons the group. Each savepoint costs two statements and a copy of every
     /// page it touches (SQLite's sub-journal).
     Plain,
     /// A savepoint around each append: a failed write rolls back that
