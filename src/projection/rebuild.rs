@@ -87,12 +87,18 @@ pub async fn rebuild(
             }
             .into());
         }
-        // A short batch is the end of the log as it stood; what was read
-        // beyond it is dropped, so events appended since are not folded
-        // after a gap.
-        let full = batch.len() == MAX_READ_BATCH;
         let kept = keep(last);
-        if full && kept {
+        if kept {
+            if batch.len() < MAX_READ_BATCH {
+                // Short: the end of the log as it stood (or a backend that
+                // gave less than asked). What was read ahead started past
+                // it, so read on from right after it until a read is
+                // empty: nothing appended since is skipped.
+                for (_, task) in ahead.0.drain(..) {
+                    task.abort();
+                }
+                next = last.position + 1;
+            }
             ahead.0.push_back((next, read(next)));
             next += MAX_READ_BATCH as Position;
         }
@@ -109,7 +115,7 @@ pub async fn rebuild(
             }
         }
         fold += t.elapsed();
-        if !(full && kept) {
+        if !kept {
             break;
         }
     }

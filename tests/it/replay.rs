@@ -453,3 +453,41 @@ fn check_passes_after_a_running_server_processed_a_stream_of_mutations() {
         "{out}"
     );
 }
+
+/// A rebuild over several full batches (read two at a time, ahead of the
+/// fold) folds every event once, in order, and stops where `keep` says,
+/// mid-batch included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rebuild_reads_batch_after_batch_to_the_end() {
+    use std::sync::Arc;
+
+    use registre::projection::rebuild::rebuild;
+    use registre::store::MAX_READ_BATCH;
+
+    let dir = scratch();
+    let store: Arc<dyn EventStore> = Arc::new(
+        SqliteStore::open(dir.path().join("registre.db"))
+            .await
+            .unwrap(),
+    );
+    let total = 2 * MAX_READ_BATCH as u64 + 1_234;
+    let at = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+    let mut written = 0;
+    while written < total {
+        let n = (total - written).min(5_000);
+        let events = (0..n)
+            .map(|i| EventData::new("Noted", 1, at, serde_json::json!({ "n": written + i })))
+            .collect();
+        written = append(store.as_ref(), "notes-1", events).await;
+    }
+    assert_eq!(written, total);
+
+    let all = rebuild(&store, |_| true).await.unwrap();
+    assert_eq!(all.events, total);
+    assert_eq!(all.models.position, total);
+
+    let stop = MAX_READ_BATCH as u64 + 17;
+    let part = rebuild(&store, |e| e.position <= stop).await.unwrap();
+    assert_eq!(part.events, stop);
+    assert_eq!(part.models.position, stop);
+}
