@@ -382,6 +382,15 @@ impl Target {
 }
 
 impl PostgresStore {
+    /// The rows of the global log from `from` on, at most `limit`.
+    async fn read_log(&self, from: Position, limit: usize) -> Result<Vec<Row>, StoreError> {
+        let limit = limit.min(MAX_READ_BATCH) as i64;
+        let from = i64::try_from(from).unwrap_or(i64::MAX);
+        self.readers
+            .with(async |c| c.client.query(&c.read_all, &[&from, &limit]).await)
+            .await
+    }
+
     /// Opens the store a `postgres://` or `postgresql://` URL names,
     /// creating its schema on first use.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
@@ -1114,13 +1123,7 @@ impl EventStore for PostgresStore {
         from: Position,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let limit = limit.min(MAX_READ_BATCH) as i64;
-        let from = i64::try_from(from).unwrap_or(i64::MAX);
-        let rows = self
-            .readers
-            .with(async |c| c.client.query(&c.read_all, &[&from, &limit]).await)
-            .await?;
-        decode_rows(rows)
+        decode_rows(self.read_log(from, limit).await?)
     }
 
     async fn read_all_decoded(
@@ -1128,13 +1131,9 @@ impl EventStore for PostgresStore {
         from: Position,
         limit: usize,
     ) -> Result<Vec<DecodedEvent>, StoreError> {
-        let limit = limit.min(MAX_READ_BATCH) as i64;
-        let from = i64::try_from(from).unwrap_or(i64::MAX);
-        let rows = self
-            .readers
-            .with(async |c| c.client.query(&c.read_all, &[&from, &limit]).await)
-            .await?;
-        rows.iter()
+        self.read_log(from, limit)
+            .await?
+            .iter()
             .map(|row| decode_row_with(row, super::decode_payload_text))
             .collect()
     }

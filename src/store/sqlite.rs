@@ -153,6 +153,28 @@ impl SqliteStore {
         &self.path
     }
 
+    /// The global log from `from` on, each row read by `decode`.
+    async fn read_log<P: Send + 'static>(
+        &self,
+        from: Position,
+        limit: usize,
+        decode: fn(&rusqlite::Row<'_>) -> Result<RecordedEvent<P>, StoreError>,
+    ) -> Result<Vec<RecordedEvent<P>>, StoreError> {
+        let limit = limit.min(MAX_READ_BATCH);
+        let from = i64::try_from(from).unwrap_or(i64::MAX);
+        self.read(move |c| {
+            query_events_with(
+                c,
+                &format!("{SELECT_EVENT} WHERE position >= ?1 ORDER BY position LIMIT ?2"),
+                params![from, limit as i64],
+                decode,
+                // Growing a batch of thousands of events would copy it.
+                limit,
+            )
+        })
+        .await
+    }
+
     async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
@@ -917,16 +939,7 @@ impl EventStore for SqliteStore {
         from: Position,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let limit = limit.min(MAX_READ_BATCH) as i64;
-        let from = i64::try_from(from).unwrap_or(i64::MAX);
-        self.read(move |c| {
-            query_events(
-                c,
-                &format!("{SELECT_EVENT} WHERE position >= ?1 ORDER BY position LIMIT ?2"),
-                params![from, limit],
-            )
-        })
-        .await
+        self.read_log(from, limit, decode_row).await
     }
 
     async fn read_all_decoded(
@@ -934,19 +947,7 @@ impl EventStore for SqliteStore {
         from: Position,
         limit: usize,
     ) -> Result<Vec<DecodedEvent>, StoreError> {
-        let limit = limit.min(MAX_READ_BATCH) as i64;
-        let from = i64::try_from(from).unwrap_or(i64::MAX);
-        self.read(move |c| {
-            query_events_with(
-                c,
-                &format!("{SELECT_EVENT} WHERE position >= ?1 ORDER BY position LIMIT ?2"),
-                params![from, limit],
-                decode_row_for_fold,
-                // Growing a batch of thousands of events would copy it.
-                limit as usize,
-            )
-        })
-        .await
+        self.read_log(from, limit, decode_row_for_fold).await
     }
 
     async fn read_category(
