@@ -794,12 +794,20 @@ async fn raw_append(
         role: Role::System,
     };
     let per_writer = appends.div_ceil(writers);
-    // Build every request first so the clock measures the store alone.
-    let mut prepared = Vec::with_capacity(writers);
-    for w in 0..writers {
-        let stream = StreamId::new(format!("bench-{w}"))?;
-        let requests: Vec<AppendRequest> = (0..per_writer)
-            .map(|n| AppendRequest {
+    // Build every request first so the clock measures the store alone,
+    // round by round across the writers: ids (UUIDv7) are then minted in
+    // about the order they are appended, as they are in a live system,
+    // instead of each writer's ids forming a run of their own that every
+    // group would insert into at 64 places.
+    let streams = (0..writers)
+        .map(|w| StreamId::new(format!("bench-{w}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut prepared: Vec<Vec<AppendRequest>> = (0..writers)
+        .map(|_| Vec::with_capacity(per_writer))
+        .collect();
+    for n in 0..per_writer {
+        for (w, stream) in streams.iter().enumerate() {
+            prepared[w].push(AppendRequest {
                 stream_id: stream.clone(),
                 expected: if n == 0 {
                     ExpectedState::NoStream
@@ -821,9 +829,8 @@ async fn raw_append(
                         )
                     })
                     .collect(),
-            })
-            .collect();
-        prepared.push(requests);
+            });
+        }
     }
     let start = Instant::now();
     let mut tasks = Vec::with_capacity(writers);

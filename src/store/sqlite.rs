@@ -19,7 +19,9 @@
 //! Positions are assigned inside the one write transaction and become
 //! visible all at once at commit, so no reader can see a gap.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -52,6 +54,13 @@ const READER_POOL: usize = 8;
 /// A mapped file must never shrink under a reader: the log is append-only
 /// (triggers refuse deletes) and registre never runs `VACUUM` on it.
 const READER_MMAP_BYTES: i64 = 0x7fff_0000;
+/// WAL frames (pages) left behind by a checkpoint above which the writer
+/// finishes the checkpoint itself between two groups (see `checkpointer`).
+const CATCH_UP_FRAMES: i64 = 1024;
+/// Size the WAL file is cut back to when it restarts after a burst.
+const WAL_SIZE_LIMIT: i64 = 64 << 20;
+/// Most streams whose last revision the writer keeps in memory.
+const KNOWN_STREAMS: usize = 200_000;
 
 const SCHEMA: &str = "
 CREATE TABLE events (
@@ -119,10 +128,12 @@ impl SqliteStore {
         let writer_head = head_tx.clone();
         let (queue, rx) = mpsc::channel(QUEUE_DEPTH);
         let (committed, checkpoint_rx) = std::sync::mpsc::sync_channel(1);
+        let catch_up = Arc::new(AtomicBool::new(false));
         let checkpoint_conn = open_reader(&path, false)?;
+        let wanted = catch_up.clone();
         std::thread::Builder::new()
             .name("registre-sqlite-checkpointer".into())
-            .spawn(move || checkpointer(checkpoint_conn, checkpoint_rx))
+            .spawn(move || checkpointer(checkpoint_conn, checkpoint_rx, &wanted))
             .map_err(|e| StoreError::Backend(format!("starting the checkpointer thread: {e}")))?;
         std::thread::Builder::new()
             .name("registre-sqlite-writer".into())
@@ -133,6 +144,8 @@ impl SqliteStore {
                     last_recorded,
                     head: writer_head,
                     committed,
+                    catch_up,
+                    revisions: HashMap::new(),
                 }
                 .run(rx)
             })
@@ -161,6 +174,13 @@ impl SqliteStore {
         decode: fn(&rusqlite::Row<'_>) -> Result<RecordedEvent<P>, StoreError>,
     ) -> Result<Vec<RecordedEvent<P>>, StoreError> {
         let limit = limit.min(MAX_READ_BATCH);
+        // Growing a batch of thousands of events would copy it, and a
+        // batch sized for the most a read may return would allocate (and
+        // map, and unmap) megabytes for the few events a live reader
+        // usually finds: size it for what is committed, positions having
+        // no gaps (more, committed meanwhile, just grow it).
+        let committed = (*self.head.borrow()).saturating_add(1).saturating_sub(from);
+        let capacity = limit.min(usize::try_from(committed).unwrap_or(limit));
         let from = i64::try_from(from).unwrap_or(i64::MAX);
         self.read(move |c| {
             query_events_with(
@@ -168,8 +188,7 @@ impl SqliteStore {
                 &format!("{SELECT_EVENT} WHERE position >= ?1 ORDER BY position LIMIT ?2"),
                 params![from, limit as i64],
                 decode,
-                // Growing a batch of thousands of events would copy it.
-                limit,
+                capacity,
             )
         })
         .await
@@ -244,6 +263,10 @@ fn open_writer(path: &Path) -> Result<(Connection, Position, i64), StoreError> {
     // commit never waits for the WAL to be copied into the database file.
     conn.pragma_update(None, "wal_autocheckpoint", 0)
         .map_err(backend)?;
+    // A WAL that grew during a burst (or while a long read kept it) is cut
+    // back when it starts over, instead of keeping its largest size.
+    conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)
+        .map_err(backend)?;
     conn.set_prepared_statement_cache_capacity(32);
     if fresh {
         let sql = format!(
@@ -274,6 +297,14 @@ struct Writer {
     head: Arc<watch::Sender<Position>>,
     /// Tells the checkpointer that the WAL grew; full means it already knows.
     committed: std::sync::mpsc::SyncSender<()>,
+    /// Set by the checkpointer when it could not catch up with the writer.
+    catch_up: Arc<AtomicBool>,
+    /// The last revision of streams this thread wrote, as committed, so
+    /// that an append's check need not read the `streams` table. Valid
+    /// only while nothing else appends: it is dropped whenever the log's
+    /// tail is not where this thread left it. Were it ever wrong, the
+    /// `(stream_id, revision)` unique index would still refuse the write.
+    revisions: HashMap<String, Revision>,
 }
 
 impl Writer {
@@ -299,6 +330,14 @@ impl Writer {
                 // The caller may have gone (timeout, cancelled request); the
                 // append stands either way.
                 let _ = job.reply.send(result);
+            }
+            if self.catch_up.swap(false, Ordering::AcqRel) {
+                // Nothing is being written now, so this checkpoint copies
+                // every frame no reader still needs, and the next group
+                // starts the WAL over from its beginning.
+                if let Err(e) = wal_checkpoint(&self.conn) {
+                    tracing::warn!(error = %e, "WAL checkpoint failed; it will be retried");
+                }
             }
         }
     }
@@ -351,8 +390,13 @@ impl Writer {
             )
             .optional()
         {
-            Ok(None) => {}
+            Ok(None) => self.revisions.clear(),
             Ok(Some((p, r))) => {
+                if p as Position != self.last_position {
+                    // Another connection appended (an import, another
+                    // process): what this thread knew may be stale.
+                    self.revisions.clear();
+                }
                 self.last_position = self.last_position.max(p as Position);
                 self.last_recorded = self.last_recorded.max(r);
             }
@@ -368,10 +412,17 @@ impl Writer {
                 .map(|_| ())
                 .map_err(backend)
         };
+        // Revisions written by this group, known for good once it commits.
+        let mut written: HashMap<&str, Revision> = HashMap::new();
         for job in group {
             let before = position;
+            let stream = job.req.stream_id.as_str();
+            let known = written
+                .get(stream)
+                .or_else(|| self.revisions.get(stream))
+                .copied();
             let result = match mode {
-                GroupMode::Plain => match check_append(&tx, &job.req) {
+                GroupMode::Plain => match check_append(&tx, &job.req, known) {
                     Ok(Checked::Fresh(actual)) => {
                         match write_append(&tx, &job.req, actual, &mut position, now) {
                             Ok(outcome) => Ok(outcome),
@@ -393,7 +444,7 @@ impl Writer {
                     if let Err(e) = run("SAVEPOINT append") {
                         return fail_all(e.to_string());
                     }
-                    let result = append_one(&tx, &job.req, &mut position, now);
+                    let result = append_one(&tx, &job.req, known, &mut position, now);
                     let closed = match result {
                         Ok(_) => run("RELEASE append"),
                         Err(_) => run("ROLLBACK TO append").and_then(|()| run("RELEASE append")),
@@ -407,8 +458,12 @@ impl Writer {
                     result
                 }
             };
-            if result.is_err() {
-                position = before;
+            match &result {
+                Ok(outcome) if !outcome.deduplicated => {
+                    written.insert(stream, outcome.last_revision);
+                }
+                Ok(_) => {}
+                Err(_) => position = before,
             }
             results.push(result);
         }
@@ -416,10 +471,16 @@ impl Writer {
             Ok(()) => {
                 self.last_position = position;
                 self.last_recorded = now;
+                if self.revisions.len() + written.len() > KNOWN_STREAMS {
+                    self.revisions.clear();
+                }
+                self.revisions
+                    .extend(written.into_iter().map(|(s, r)| (s.to_owned(), r)));
                 Ok(results)
             }
             Err(e) => {
                 tracing::error!(error = %e, "commit of an append group failed");
+                self.revisions.clear();
                 Ok(results
                     .into_iter()
                     .map(|_| Err(StoreError::Backend(format!("commit failed: {e}"))))
@@ -458,10 +519,11 @@ enum Checked {
 fn append_one(
     conn: &Connection,
     req: &AppendRequest,
+    known: Option<Revision>,
     position: &mut Position,
     now: i64,
 ) -> Result<AppendOutcome, StoreError> {
-    match check_append(conn, req)? {
+    match check_append(conn, req, known)? {
         Checked::Done(outcome) => Ok(outcome),
         Checked::Fresh(actual) => write_append(conn, req, actual, position, now),
     }
@@ -469,7 +531,12 @@ fn append_one(
 
 /// The checks of an append, which only read: is its command already
 /// recorded, and does the stream stand where the append expects it?
-fn check_append(conn: &Connection, req: &AppendRequest) -> Result<Checked, StoreError> {
+/// `known` is the stream's last revision when the writer knows it.
+fn check_append(
+    conn: &Connection,
+    req: &AppendRequest,
+    known: Option<Revision>,
+) -> Result<Checked, StoreError> {
     let command_id = req.meta.command_id.as_bytes().as_slice();
     let earlier = conn
         .prepare_cached(
@@ -501,13 +568,16 @@ fn check_append(conn: &Connection, req: &AppendRequest) -> Result<Checked, Store
         }));
     }
 
-    let actual: Option<i64> = conn
-        .prepare_cached("SELECT last_revision FROM streams WHERE stream_id = ?1")
-        .map_err(backend)?
-        .query_row([req.stream_id.as_str()], |r| r.get(0))
-        .optional()
-        .map_err(backend)?;
-    let actual = actual.map(|r| r as Revision);
+    let actual = match known {
+        Some(r) => Some(r),
+        None => conn
+            .prepare_cached("SELECT last_revision FROM streams WHERE stream_id = ?1")
+            .map_err(backend)?
+            .query_row([req.stream_id.as_str()], |r| r.get::<_, i64>(0))
+            .optional()
+            .map_err(backend)?
+            .map(|r| r as Revision),
+    };
     if !req.expected.accepts(actual) {
         return Err(StoreError::WrongExpectedVersion {
             stream_id: req.stream_id.clone(),
@@ -744,15 +814,35 @@ fn micros_to_time(micros: i64) -> Option<DateTime<Utc>> {
 /// Copies the WAL back into the database file after commits, off the
 /// writer's path. PASSIVE checkpoints never block the writer or readers;
 /// the thread ends with the writer (its sender is dropped).
-fn checkpointer(conn: Connection, committed: std::sync::mpsc::Receiver<()>) {
+///
+/// Under a steady stream of commits a checkpoint never catches up: the
+/// writer adds frames while it copies. SQLite starts the WAL over only
+/// when a write begins with every frame copied, so the WAL would grow
+/// without end, and each commit would write into new pages of the file,
+/// which costs far more than overwriting ones already there (allocating
+/// blocks, and an `fdatasync` that must also record the file's new size).
+/// So when the WAL holds more than `CATCH_UP_FRAMES`, the checkpointer asks
+/// the writer to finish the job between two groups: a short pause, as
+/// most frames are already copied.
+fn checkpointer(conn: Connection, committed: std::sync::mpsc::Receiver<()>, catch_up: &AtomicBool) {
     while committed.recv().is_ok() {
         // Let commits accumulate: one checkpoint for many groups.
         std::thread::sleep(std::time::Duration::from_millis(50));
-        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-            tracing::warn!(error = %e, "WAL checkpoint failed; it will be retried");
+        match wal_checkpoint(&conn) {
+            Ok(frames) if frames > CATCH_UP_FRAMES => {
+                catch_up.store(true, Ordering::Release);
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; it will be retried"),
         }
     }
     let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+}
+
+/// A PASSIVE checkpoint; its answer is the number of frames (pages) the
+/// WAL held when it began, counted since the WAL last started over.
+fn wal_checkpoint(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))
 }
 
 fn open_reader(path: &Path, read_only: bool) -> Result<Connection, StoreError> {

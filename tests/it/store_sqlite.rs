@@ -173,3 +173,116 @@ async fn two_writers_on_one_file_keep_the_order_and_wake_subscribers() {
     };
     assert_eq!((e.position, e.stream_id.as_str()), (2, "x-2"));
 }
+
+/// The writer keeps the last revision of the streams it wrote, so that an
+/// append's check need not read them: an append made meanwhile through
+/// another handle (another process) must still be seen.
+#[tokio::test]
+async fn a_stream_moved_by_another_handle_is_checked_against_the_file() {
+    use registre::store::{AppendRequest, ExpectedState};
+    use registre_schema::{Actor, CommandMeta, EventData, StreamId};
+
+    let dir = crate::support::scratch();
+    let path = dir.path().join("registre.db");
+    let a = SqliteStore::open(&path).await.unwrap();
+    let b = SqliteStore::open(&path).await.unwrap();
+    let req = |expected| AppendRequest {
+        stream_id: StreamId::new("member-1").unwrap(),
+        expected,
+        meta: CommandMeta::new(Actor::system()),
+        events: vec![EventData::new(
+            "Tested",
+            1,
+            chrono::Utc::now(),
+            serde_json::json!({}),
+        )],
+    };
+    assert_eq!(
+        a.append(req(ExpectedState::NoStream))
+            .await
+            .unwrap()
+            .last_revision,
+        0
+    );
+    assert_eq!(
+        b.append(req(ExpectedState::Exact(0)))
+            .await
+            .unwrap()
+            .last_revision,
+        1
+    );
+    // `a` last wrote revision 0; the stream is at 1 now.
+    let err = a.append(req(ExpectedState::Exact(0))).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::WrongExpectedVersion {
+                actual: Some(1),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let outcome = a.append(req(ExpectedState::Exact(1))).await.unwrap();
+    assert_eq!((outcome.last_revision, outcome.last_position), (2, 3));
+}
+
+/// SQLite starts its WAL over only when a write begins with every frame
+/// copied into the database, which a checkpoint running beside a steady
+/// stream of commits never achieves by itself: the store must see to it,
+/// or the WAL grows by every page ever written.
+#[tokio::test]
+async fn the_wal_stays_small_under_a_steady_stream_of_appends() {
+    use registre::store::{AppendRequest, ExpectedState};
+    use registre_schema::{Actor, CommandMeta, EventData, StreamId};
+
+    let dir = crate::support::scratch();
+    let path = dir.path().join("registre.db");
+    let store = Arc::new(SqliteStore::open(&path).await.unwrap());
+    let receipt = "R".repeat(2_000);
+    let mut writers = Vec::new();
+    for w in 0..16 {
+        let store = store.clone();
+        let receipt = receipt.clone();
+        writers.push(tokio::spawn(async move {
+            let stream = StreamId::new(format!("member-{w}")).unwrap();
+            for n in 0..400u64 {
+                let events = (0..4)
+                    .map(|i| {
+                        EventData::new(
+                            "DuesPaid",
+                            1,
+                            chrono::Utc::now(),
+                            serde_json::json!({ "n": n, "i": i, "receipt": receipt }),
+                        )
+                    })
+                    .collect();
+                store
+                    .append(AppendRequest {
+                        stream_id: stream.clone(),
+                        expected: ExpectedState::Any,
+                        meta: CommandMeta::new(Actor::system()),
+                        events,
+                    })
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for w in writers {
+        w.await.unwrap();
+    }
+    // Taken while the store is open: its last checkpoint, on closing,
+    // would empty the WAL anyway.
+    let wal = std::fs::metadata(dir.path().join("registre.db-wal"))
+        .unwrap()
+        .len();
+    let db = std::fs::metadata(&path).unwrap().len();
+    // 25,600 events of over 2 KB: a WAL that never started over would
+    // hold every page written, more than the whole database.
+    assert!(db > 50 << 20, "database of {db} bytes");
+    assert!(
+        wal < db / 2,
+        "WAL of {wal} bytes beside a database of {db} bytes"
+    );
+}
