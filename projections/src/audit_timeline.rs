@@ -167,6 +167,23 @@ impl<K> PartialEq for Index<K> {
     }
 }
 
+/// The entity of the stream last folded, and room for an event's keys:
+/// events come in runs on one stream (a session's attendance and votes),
+/// and parsing its id again, or allocating the list, for each would be most
+/// of this model's work. Like [`Index`], never compared or saved.
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    stream: String,
+    key: Option<EntityKey>,
+    keys: Vec<EntityKey>,
+}
+
+impl PartialEq for Scratch {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AuditTimeline {
     pub event_types: Vec<String>,
@@ -178,6 +195,8 @@ pub struct AuditTimeline {
     type_index: Index<String>,
     #[serde(skip)]
     actor_index: Index<Actor>,
+    #[serde(skip)]
+    scratch: Scratch,
 }
 
 fn micros(t: DateTime<Utc>) -> i64 {
@@ -343,12 +362,25 @@ impl Fold for AuditTimeline {
             micros(meta.occurred_at),
             micros(meta.recorded_at),
         ));
-        let mut keys = Vec::with_capacity(4);
-        keys.push(EntityKey::of_stream(meta.stream.as_str()));
-        related(event, &mut keys);
+        let scratch = &mut self.scratch;
+        let stream = meta.stream.as_str();
+        let key = match scratch.key {
+            Some(key) if scratch.stream == stream => key,
+            _ => {
+                let key = EntityKey::of_stream(stream);
+                scratch.stream.clear();
+                scratch.stream.push_str(stream);
+                scratch.key = Some(key);
+                key
+            }
+        };
+        let keys = &mut scratch.keys;
+        keys.clear();
+        keys.push(key);
+        related(event, keys);
         keys.dedup();
-        for k in keys {
-            self.entities.entry(k).or_default().push(meta.position);
+        for k in keys.iter() {
+            self.entities.entry(*k).or_default().push(meta.position);
         }
     }
 }

@@ -55,7 +55,7 @@ impl StreamId {
         }
         if !value
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
         {
             return fail("only ASCII letters, digits and - _ . : are allowed");
         }
