@@ -54,8 +54,9 @@ const READER_POOL: usize = 8;
 /// A mapped file must never shrink under a reader: the log is append-only
 /// (triggers refuse deletes) and registre never runs `VACUUM` on it.
 const READER_MMAP_BYTES: i64 = 0x7fff_0000;
-/// WAL frames (pages) left behind by a checkpoint above which the writer
-/// finishes the checkpoint itself between two groups (see `checkpointer`).
+/// WAL length (frames, i.e. pages, since the WAL last started over) above
+/// which the writer finishes a checkpoint that copied all it found, and the
+/// most that checkpoint may have left it to copy (see `checkpointer`).
 const CATCH_UP_FRAMES: i64 = 1024;
 /// Size the WAL file is cut back to when it restarts after a burst.
 const WAL_SIZE_LIMIT: i64 = 64 << 20;
@@ -260,7 +261,8 @@ fn open_writer(path: &Path) -> Result<(Connection, Position, i64), StoreError> {
     conn.pragma_update(None, "synchronous", "FULL")
         .map_err(backend)?;
     // Checkpoints run on their own thread (see `checkpointer`), so that a
-    // commit never waits for the WAL to be copied into the database file.
+    // commit does not wait for the WAL to be copied into the database file
+    // (but for the frames the writer copies itself between two groups).
     conn.pragma_update(None, "wal_autocheckpoint", 0)
         .map_err(backend)?;
     // A WAL that grew during a burst (or while a long read kept it) is cut
@@ -332,9 +334,10 @@ impl Writer {
                 let _ = job.reply.send(result);
             }
             if self.catch_up.swap(false, Ordering::AcqRel) {
-                // Nothing is being written now, so this checkpoint copies
-                // every frame no reader still needs, and the next group
-                // starts the WAL over from its beginning.
+                // This thread writes nothing now, so (unless an import or
+                // another process is writing) this checkpoint copies every
+                // frame no reader still needs, and the next group starts
+                // the WAL over, if no reader still holds an older snapshot.
                 if let Err(e) = wal_checkpoint(&self.conn) {
                     tracing::warn!(error = %e, "WAL checkpoint failed; it will be retried");
                 }
@@ -463,7 +466,11 @@ impl Writer {
                     written.insert(stream, outcome.last_revision);
                 }
                 Ok(_) => {}
-                Err(_) => position = before,
+                Err(_) => {
+                    position = before;
+                    // Read the stream's revision afresh next time.
+                    self.revisions.remove(stream);
+                }
             }
             results.push(result);
         }
@@ -568,9 +575,11 @@ fn check_append(
         }));
     }
 
+    // A refusal is confirmed against the table: should the writer's memory
+    // ever be wrong, a valid append is still not turned away for it.
     let actual = match known {
-        Some(r) => Some(r),
-        None => conn
+        Some(r) if req.expected.accepts(Some(r)) => Some(r),
+        _ => conn
             .prepare_cached("SELECT last_revision FROM streams WHERE stream_id = ?1")
             .map_err(backend)?
             .query_row([req.stream_id.as_str()], |r| r.get::<_, i64>(0))
@@ -689,6 +698,10 @@ fn advance(head: &watch::Sender<Position>, to: Position) {
 fn import_events(path: &Path, events: &[RecordedEvent]) -> Result<Position, StoreError> {
     let mut conn = open_reader(path, false)?;
     conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(backend)?;
+    // An import may be the write that starts the WAL over (see
+    // `open_writer`).
+    conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)
         .map_err(backend)?;
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -821,17 +834,19 @@ fn micros_to_time(micros: i64) -> Option<DateTime<Utc>> {
 /// without end, and each commit would write into new pages of the file,
 /// which costs far more than overwriting ones already there (allocating
 /// blocks, and an `fdatasync` that must also record the file's new size).
-/// So when the WAL holds more than `CATCH_UP_FRAMES`, the checkpointer asks
-/// the writer to finish the job between two groups: a short pause, as
-/// most frames are already copied.
+/// So when the WAL holds more than `CATCH_UP_FRAMES` and a checkpoint
+/// copied all but at most that many of the frames it found, the
+/// checkpointer asks the writer to finish the job between two groups: a
+/// short pause, for the frames committed while this checkpoint ran. A
+/// checkpoint held back further (a reader keeping an old snapshot) asks
+/// nothing: the backlog is copied here, off the writer's path, once the
+/// reader is done.
 fn checkpointer(conn: Connection, committed: std::sync::mpsc::Receiver<()>, catch_up: &AtomicBool) {
     while committed.recv().is_ok() {
         // Let commits accumulate: one checkpoint for many groups.
         std::thread::sleep(std::time::Duration::from_millis(50));
         match wal_checkpoint(&conn) {
-            Ok(frames) if frames > CATCH_UP_FRAMES => {
-                catch_up.store(true, Ordering::Release);
-            }
+            Ok(wal) if wal.finished_but_long() => catch_up.store(true, Ordering::Release),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; it will be retried"),
         }
@@ -839,10 +854,33 @@ fn checkpointer(conn: Connection, committed: std::sync::mpsc::Receiver<()>, catc
     let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
 }
 
-/// A PASSIVE checkpoint; its answer is the number of frames (pages) the
-/// WAL held when it began, counted since the WAL last started over.
-fn wal_checkpoint(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))
+/// What a checkpoint reports, as the WAL stood when it began.
+struct WalState {
+    /// Another checkpoint was running: this one did nothing.
+    busy: bool,
+    /// Frames since the WAL last started over.
+    frames: i64,
+    /// Of those, frames copied into the database file.
+    copied: i64,
+}
+
+impl WalState {
+    /// A long WAL that this checkpoint copied all but a little of.
+    fn finished_but_long(&self) -> bool {
+        !self.busy && self.frames > CATCH_UP_FRAMES && self.frames - self.copied <= CATCH_UP_FRAMES
+    }
+}
+
+/// A PASSIVE checkpoint: it copies what no reader still needs, and never
+/// waits.
+fn wal_checkpoint(conn: &Connection) -> rusqlite::Result<WalState> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+        Ok(WalState {
+            busy: r.get::<_, i64>(0)? != 0,
+            frames: r.get(1)?,
+            copied: r.get(2)?,
+        })
+    })
 }
 
 fn open_reader(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
