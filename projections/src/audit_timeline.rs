@@ -169,8 +169,8 @@ impl<K> PartialEq for Index<K> {
 
 /// The entity of the stream last folded, and room for an event's keys:
 /// events come in runs on one stream (a session's attendance and votes),
-/// and parsing its id again, or allocating the list, for each would be most
-/// of this model's work. Like [`Index`], never compared or saved.
+/// so its id is parsed once per run, and no list is allocated per event.
+/// Like [`Index`], never compared or saved.
 #[derive(Debug, Clone, Default)]
 struct Scratch {
     stream: String,

@@ -164,6 +164,21 @@ mod tests {
     use super::*;
     use crate::testing::*;
 
+    /// Territory, statutes, dues, a member and a session: every model moves.
+    fn a_short_log() -> Vec<Ev> {
+        vec![
+            region("ML01", "Kayes"),
+            cercle("ML0101", "Kayes", "ML01"),
+            commune("ML010101", "Kayes", "ML0101"),
+            statutes_adopted(d(2019, 1, 1)),
+            schedule(2021, 50_000),
+            admitted(1, "ML010101", 2021),
+            paid(1, 2021, 50_000, d(2021, 2, 1)),
+            body(10, "Congrès"),
+            convened(20, 10, d(2024, 1, 1), d(2024, 1, 20), &[1], None),
+        ]
+    }
+
     #[test]
     fn other_event_types_are_skipped_and_bad_payloads_refused() {
         let mut rm = ReadModels::default();
@@ -184,17 +199,7 @@ mod tests {
 
     #[test]
     fn digests_survive_a_save_and_load_and_change_with_the_log() {
-        let events = vec![
-            region("ML01", "Kayes"),
-            cercle("ML0101", "Kayes", "ML01"),
-            commune("ML010101", "Kayes", "ML0101"),
-            statutes_adopted(d(2019, 1, 1)),
-            schedule(2021, 50_000),
-            admitted(1, "ML010101", 2021),
-            paid(1, 2021, 50_000, d(2021, 2, 1)),
-            body(10, "Congrès"),
-            convened(20, 10, d(2024, 1, 1), d(2024, 1, 20), &[1], None),
-        ];
+        let events = a_short_log();
         let rm = given(events.clone());
         let saved = serde_json::to_vec(&rm).unwrap();
         let loaded: ReadModels = serde_json::from_slice(&saved).unwrap();
@@ -216,21 +221,11 @@ mod tests {
 
     #[test]
     fn a_decoded_read_folds_like_the_stored_payloads() {
-        let mut events = vec![
-            region("ML01", "Kayes"),
-            cercle("ML0101", "Kayes", "ML01"),
-            commune("ML010101", "Kayes", "ML0101"),
-            statutes_adopted(d(2019, 1, 1)),
-            schedule(2021, 50_000),
-            admitted(1, "ML010101", 2021),
-            paid(1, 2021, 50_000, d(2021, 2, 1)),
-            body(10, "Congrès"),
-            convened(20, 10, d(2024, 1, 1), d(2024, 1, 20), &[1], None),
-        ]
-        .into_iter()
-        .enumerate()
-        .map(|(i, e)| recorded(i as u64 + 1, e))
-        .collect::<Vec<_>>();
+        let mut events = a_short_log()
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| recorded(i as u64 + 1, e))
+            .collect::<Vec<_>>();
         let mut token = recorded(10, admitted(2, "ML010101", 2022));
         token.event_type = "AccessTokenIssued".into();
         events.push(token);
