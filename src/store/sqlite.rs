@@ -27,6 +27,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use registre_schema::{Actor, DecodedEvent, Position, RecordedEvent, Revision, Role, StreamId};
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
@@ -104,6 +105,24 @@ BEGIN SELECT RAISE(ABORT, 'registre events are append-only'); END;
 const SELECT_EVENT: &str = "SELECT position, id, stream_id, revision, event_type, schema_version,
     occurred_at, recorded_at, actor_id, actor_role, command_id, correlation_id, causation_id,
     payload FROM events";
+
+/// The log from a position (`?1`), at most `?2` events.
+fn log_sql() -> String {
+    format!("{SELECT_EVENT} WHERE position >= ?1 ORDER BY position LIMIT ?2")
+}
+
+/// A stream (`?1`) from a revision (`?2`), at most `?3` events.
+fn stream_sql() -> String {
+    format!("{SELECT_EVENT} WHERE stream_id = ?1 AND revision >= ?2 ORDER BY revision LIMIT ?3")
+}
+
+/// Stream ids in `[?1, ?2)` at positions `?3` to `?4`, at most `?5` events.
+fn category_sql() -> String {
+    format!(
+        "{SELECT_EVENT} WHERE stream_id >= ?1 AND stream_id < ?2 \
+         AND position BETWEEN ?3 AND ?4 ORDER BY position LIMIT ?5"
+    )
+}
 
 /// The embedded store.
 pub struct SqliteStore {
@@ -184,13 +203,7 @@ impl SqliteStore {
         let capacity = limit.min(usize::try_from(committed).unwrap_or(limit));
         let from = i64::try_from(from).unwrap_or(i64::MAX);
         self.read(move |c| {
-            query_events_with(
-                c,
-                &format!("{SELECT_EVENT} WHERE position >= ?1 ORDER BY position LIMIT ?2"),
-                params![from, limit as i64],
-                decode,
-                capacity,
-            )
+            query_events_with(c, &log_sql(), params![from, limit as i64], decode, capacity)
         })
         .await
     }
@@ -270,6 +283,7 @@ fn open_writer(path: &Path) -> Result<(Connection, Position, i64), StoreError> {
     conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)
         .map_err(backend)?;
     conn.set_prepared_statement_cache_capacity(32);
+    plan_once(&conn)?;
     if fresh {
         let sql = format!(
             "BEGIN IMMEDIATE; {SCHEMA} PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {STORE_FORMAT}; COMMIT;"
@@ -894,6 +908,7 @@ fn open_reader(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
     c.busy_timeout(std::time::Duration::from_secs(10))
         .map_err(backend)?;
     c.set_prepared_statement_cache_capacity(16);
+    plan_once(&c)?;
     if read_only {
         // Readers map the database file instead of copying each page they
         // read through `pread`: a replay reads every page of the log.
@@ -901,6 +916,21 @@ fn open_reader(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
             .map_err(backend)?;
     }
     Ok(c)
+}
+
+/// Keeps each cached statement's first plan, whatever values are bound
+/// later (SQLite's query planner stability guarantee).
+///
+/// Without it SQLite plans a bound `LIMIT ?` for the value it had, marks
+/// the statement to be planned again once anything is bound to that
+/// parameter, and so parses and plans every read of the log (`LIMIT`
+/// bounds each batch) anew: about 20 µs a read, most of a live reader's
+/// catch-up. No registre query has a plan that a bound value should
+/// change.
+fn plan_once(c: &Connection) -> Result<(), StoreError> {
+    c.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+        .map(|_| ())
+        .map_err(backend)
 }
 
 /// Idle read-only connections, opened on demand.
@@ -1050,16 +1080,8 @@ impl EventStore for SqliteStore {
         let stream = stream_id.as_str().to_owned();
         let limit = limit.min(MAX_READ_BATCH) as i64;
         let from = i64::try_from(from).unwrap_or(i64::MAX);
-        self.read(move |c| {
-            query_events(
-                c,
-                &format!(
-                    "{SELECT_EVENT} WHERE stream_id = ?1 AND revision >= ?2 ORDER BY revision LIMIT ?3"
-                ),
-                params![stream, from, limit],
-            )
-        })
-        .await
+        self.read(move |c| query_events(c, &stream_sql(), params![stream, from, limit]))
+            .await
     }
 
     async fn read_all(
@@ -1102,10 +1124,7 @@ impl EventStore for SqliteStore {
                 .map_err(backend)?;
             let mut events = query_events(
                 c,
-                &format!(
-                    "{SELECT_EVENT} WHERE stream_id >= ?1 AND stream_id < ?2 \
-                     AND position BETWEEN ?3 AND ?4 ORDER BY position LIMIT ?5"
-                ),
+                &category_sql(),
                 params![lo, hi, first, head, limit as i64],
             )?;
             let next = match events.last() {
@@ -1144,5 +1163,47 @@ impl EventStore for SqliteStore {
             .map_err(|e| StoreError::Backend(format!("import task: {e}")))??;
         advance(&self.head_tx, head);
         Ok(head)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::StatementStatus;
+
+    use super::*;
+
+    /// Each read binds new bounds to a cached statement; none of them may
+    /// send SQLite back to parsing and planning it (see `plan_once`).
+    #[tokio::test]
+    async fn reads_of_the_log_are_planned_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("plan.db");
+        drop(SqliteStore::open(&path).await.expect("store"));
+        let conn = open_reader(&path, true).expect("reader");
+        for sql in [log_sql(), stream_sql(), category_sql()] {
+            let mut stmt = conn.prepare_cached(&sql).expect("prepare");
+            for n in 1..=3_i64 {
+                let bounds: Vec<Box<dyn rusqlite::ToSql>> = match stmt.parameter_count() {
+                    2 => vec![Box::new(n), Box::new(n * 10)],
+                    3 => vec![Box::new("member-x"), Box::new(n), Box::new(n * 10)],
+                    _ => vec![
+                        Box::new("member"),
+                        Box::new("member."),
+                        Box::new(n),
+                        Box::new(n * 100),
+                        Box::new(n * 10),
+                    ],
+                };
+                let mut rows = stmt
+                    .query(rusqlite::params_from_iter(bounds.iter()))
+                    .expect("query");
+                assert!(rows.next().expect("step").is_none());
+            }
+            assert_eq!(
+                stmt.get_status(StatementStatus::RePrepare),
+                0,
+                "re-planned at each read: {sql}"
+            );
+        }
     }
 }
