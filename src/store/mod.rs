@@ -289,11 +289,7 @@ pub(crate) fn decode_payload_text(
     schema_version: u16,
     text: &str,
 ) -> Result<Option<registre_schema::DomainEvent>, String> {
-    if !registre_schema::DomainEvent::is_domain_type(event_type) {
-        return Ok(None);
-    }
-    registre_schema::DomainEvent::decode_str(event_type, schema_version, text)
-        .map(Some)
+    registre_schema::DomainEvent::decode_str_if_domain(event_type, schema_version, text)
         .map_err(|e| e.to_string())
 }
 

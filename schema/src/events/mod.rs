@@ -220,6 +220,24 @@ impl DomainEvent {
         Self::decode(event_type, schema_version, value)
     }
 
+    /// Like [`DomainEvent::decode_str`], for any stored event: `None` when
+    /// `event_type` is not a domain type (an access token's, say). The type
+    /// is looked up once, where asking [`DomainEvent::is_domain_type`]
+    /// first would look it up twice per event of a replay.
+    pub fn decode_str_if_domain(
+        event_type: &str,
+        schema_version: u16,
+        payload: &str,
+    ) -> Result<Option<DomainEvent>, DecodeError> {
+        match UPCASTER.current_version(event_type) {
+            None => Ok(None),
+            Some(current) if current == schema_version => {
+                Self::from_current_str(event_type, payload).map(Some)
+            }
+            Some(_) => Self::decode_str(event_type, schema_version, payload).map(Some),
+        }
+    }
+
     /// Whether `event_type` is a domain event type (of any version).
     pub fn is_domain_type(event_type: &str) -> bool {
         UPCASTER.current_version(event_type).is_some()
@@ -294,6 +312,18 @@ mod tests {
         assert!(matches!(
             DomainEvent::decode_str("Nope", 1, "{}"),
             Err(DecodeError::Upcast(UpcastError::UnknownType { .. }))
+        ));
+        assert!(matches!(
+            DomainEvent::decode_str_if_domain("AccessTokenIssued", 1, "{not json"),
+            Ok(None)
+        ));
+        assert!(matches!(
+            DomainEvent::decode_str_if_domain("DuesPaid", 1, r#"{"year": "x"}"#),
+            Err(DecodeError::Payload { .. })
+        ));
+        assert!(matches!(
+            DomainEvent::decode_str_if_domain("DuesPaid", 2, "{}"),
+            Err(DecodeError::Upcast(UpcastError::FutureVersion { .. }))
         ));
         assert!(DomainEvent::is_domain_type("DuesPaid"));
         assert!(!DomainEvent::is_domain_type("AccessTokenIssued"));
