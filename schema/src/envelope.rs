@@ -18,9 +18,8 @@ pub type Revision = u64;
 /// Longest stream id accepted, in bytes.
 pub const MAX_STREAM_ID_LEN: usize = 200;
 
-/// The bytes a stream id may hold, by value: one load per byte, where
-/// the chain of comparisons it stands for cost a replay more than any
-/// other check of a stored event.
+/// The bytes a stream id may hold, by value: one load per byte instead of
+/// up to six comparisons, for every stored event a replay reads.
 static STREAM_ID_BYTES: [bool; 256] = {
     let mut allowed = [false; 256];
     let mut b = 0;
@@ -311,6 +310,10 @@ mod tests {
         assert!(StreamId::new("x".repeat(201)).is_err());
         assert!(StreamId::new("x".repeat(200)).is_ok());
         assert!(StreamId::new("aZ09-_.:").is_ok());
+        for b in 0..=255_u8 {
+            let rule = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':');
+            assert_eq!(STREAM_ID_BYTES[usize::from(b)], rule, "byte {b}");
+        }
         for c in [' ', '/', '#', '%', '@', '[', '`', '{', '\u{7f}', '\0'] {
             assert!(StreamId::new(format!("a{c}")).is_err(), "{c:?} accepted");
         }
