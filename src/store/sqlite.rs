@@ -116,6 +116,16 @@ fn stream_sql() -> String {
     format!("{SELECT_EVENT} WHERE stream_id = ?1 AND revision >= ?2 ORDER BY revision LIMIT ?3")
 }
 
+/// The last committed position, 0 for an empty log. Kept prepared: each
+/// category read asks first, and the token registry reads its category
+/// after every commit.
+fn read_head(c: &Connection) -> Result<Position, StoreError> {
+    c.prepare_cached("SELECT coalesce(max(position), 0) FROM events")
+        .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)))
+        .map(|p| p as Position)
+        .map_err(backend)
+}
+
 /// Stream ids in `[?1, ?2)` at positions `?3` to `?4`, at most `?5` events.
 fn category_sql() -> String {
     format!(
@@ -1117,19 +1127,15 @@ impl EventStore for SqliteStore {
         self.read(move |c| {
             // The head first: every position up to it is committed, so the
             // events read below it are all there is.
-            let head: i64 = c
-                .query_row("SELECT coalesce(max(position), 0) FROM events", [], |r| {
-                    r.get(0)
-                })
-                .map_err(backend)?;
+            let head = read_head(c)?;
             let mut events = query_events(
                 c,
                 &category_sql(),
-                params![lo, hi, first, head, limit as i64],
+                params![lo, hi, first, head as i64, limit as i64],
             )?;
             let next = match events.last() {
                 Some(e) if events.len() == limit => e.position + 1,
-                _ => from.max(head as Position + 1),
+                _ => from.max(head + 1),
             };
             events.retain(|e| e.stream_id.category() == want);
             Ok(CategoryBatch { events, next })
@@ -1138,14 +1144,7 @@ impl EventStore for SqliteStore {
     }
 
     async fn head(&self) -> Result<Position, StoreError> {
-        self.read(|c| {
-            c.query_row("SELECT coalesce(max(position), 0) FROM events", [], |r| {
-                r.get::<_, i64>(0)
-            })
-            .map(|p| p as Position)
-            .map_err(backend)
-        })
-        .await
+        self.read(read_head).await
     }
 
     fn watch_head(&self) -> watch::Receiver<Position> {
