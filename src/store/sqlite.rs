@@ -116,6 +116,14 @@ fn stream_sql() -> String {
     format!("{SELECT_EVENT} WHERE stream_id = ?1 AND revision >= ?2 ORDER BY revision LIMIT ?3")
 }
 
+/// Stream ids in `[?1, ?2)` at positions `?3` to `?4`, at most `?5` events.
+fn category_sql() -> String {
+    format!(
+        "{SELECT_EVENT} WHERE stream_id >= ?1 AND stream_id < ?2 \
+         AND position BETWEEN ?3 AND ?4 ORDER BY position LIMIT ?5"
+    )
+}
+
 /// The last committed position, 0 for an empty log. Kept prepared: each
 /// category read asks first, and the token registry reads its category
 /// after every commit.
@@ -124,14 +132,6 @@ fn read_head(c: &Connection) -> Result<Position, StoreError> {
         .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)))
         .map(|p| p as Position)
         .map_err(backend)
-}
-
-/// Stream ids in `[?1, ?2)` at positions `?3` to `?4`, at most `?5` events.
-fn category_sql() -> String {
-    format!(
-        "{SELECT_EVENT} WHERE stream_id >= ?1 AND stream_id < ?2 \
-         AND position BETWEEN ?3 AND ?4 ORDER BY position LIMIT ?5"
-    )
 }
 
 /// The embedded store.
