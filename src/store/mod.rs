@@ -403,26 +403,63 @@ const KURRENTDB_SCHEMES: [&str; 4] = [
 
 /// An append waiting for a backend's single writer task, which commits
 /// the queued appends in groups and answers each on its own channel.
-pub(crate) struct WriteJob {
+///
+/// `P` is what the caller prepared for the writer, on the caller's thread
+/// (SQLite: each payload's JSON text), so that the one writer does not.
+pub(crate) struct WriteJob<P = ()> {
     pub req: AppendRequest,
-    pub reply: tokio::sync::oneshot::Sender<Result<AppendOutcome, StoreError>>,
+    pub prepared: P,
+    pub reply: tokio::sync::oneshot::Sender<Answer<P>>,
 }
 
-/// Validates an append, hands it to the writer and waits for its answer:
-/// the `append` of every group-committing backend.
-pub(crate) async fn submit(
-    queue: &tokio::sync::mpsc::Sender<WriteJob>,
+/// The writer's answer to an append, with the append handed back: the
+/// caller drops it, so that its payloads are freed by the thread that
+/// allocated them, not by the one writer between two groups.
+pub(crate) struct Answer<P> {
+    pub result: Result<AppendOutcome, StoreError>,
+    pub spent: (AppendRequest, P),
+}
+
+impl<P> WriteJob<P> {
+    /// Sends the result; the caller may have gone (timeout, cancelled
+    /// request), and the append stands either way.
+    pub fn answer(self, result: Result<AppendOutcome, StoreError>) {
+        let WriteJob {
+            req,
+            prepared,
+            reply,
+        } = self;
+        let _ = reply.send(Answer {
+            result,
+            spent: (req, prepared),
+        });
+    }
+}
+
+/// Validates an append, prepares it for the writer (`prepare`), hands it
+/// over and waits for its answer: the `append` of every group-committing
+/// backend.
+pub(crate) async fn submit<P>(
+    queue: &tokio::sync::mpsc::Sender<WriteJob<P>>,
     req: AppendRequest,
+    prepare: impl FnOnce(&AppendRequest) -> Result<P, StoreError>,
 ) -> Result<AppendOutcome, StoreError> {
     validate(&req)?;
+    let prepared = prepare(&req)?;
     let (reply, answer) = tokio::sync::oneshot::channel();
     queue
-        .send(WriteJob { req, reply })
+        .send(WriteJob {
+            req,
+            prepared,
+            reply,
+        })
         .await
         .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?;
-    answer
+    let Answer { result, spent } = answer
         .await
-        .map_err(|_| StoreError::Unavailable("the writer stopped before answering".into()))?
+        .map_err(|_| StoreError::Unavailable("the writer stopped before answering".into()))?;
+    drop(spent);
+    result
 }
 
 /// Opens the store a URL names: `sqlite:PATH` (the default backend),

@@ -589,9 +589,7 @@ impl Writer {
             }
             let results = self.commit(&group).await;
             for (job, result) in group.drain(..).zip(results) {
-                // The caller may have gone (timeout, cancelled request); the
-                // append stands either way.
-                let _ = job.reply.send(result);
+                job.answer(result);
             }
         }
     }
@@ -1095,7 +1093,7 @@ async fn listening(target: &Target, sql: &Sql) -> Result<(Client, mpsc::Receiver
 #[async_trait]
 impl EventStore for PostgresStore {
     async fn append(&self, req: AppendRequest) -> Result<AppendOutcome, StoreError> {
-        super::submit(&self.queue, req).await
+        super::submit(&self.queue, req, |_| Ok(())).await
     }
 
     async fn read_stream(
