@@ -7,7 +7,7 @@
 //! Memory: one row of about 48 bytes per event plus 8 bytes per (entity,
 //! event) pair; event types and actors are interned.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -190,13 +190,27 @@ pub struct AuditTimeline {
     pub actors: Vec<Actor>,
     /// Every domain event, in log order.
     pub rows: Vec<Row>,
-    pub entities: BTreeMap<EntityKey, Vec<Position>>,
+    /// Hashed, since every event looks up one to three entities (a
+    /// B-tree's search was the largest part of this fold); saved and
+    /// digested in key order, as the other models' maps, so the saved form
+    /// and the digest stay as they were.
+    #[serde(serialize_with = "in_key_order")]
+    pub entities: HashMap<EntityKey, Vec<Position>>,
     #[serde(skip)]
     type_index: Index<String>,
     #[serde(skip)]
     actor_index: Index<Actor>,
     #[serde(skip)]
     scratch: Scratch,
+}
+
+fn in_key_order<S: serde::Serializer>(
+    map: &HashMap<EntityKey, Vec<Position>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let mut entries: Vec<_> = map.iter().collect();
+    entries.sort_unstable_by_key(|(k, _)| *k);
+    s.collect_map(entries)
 }
 
 fn micros(t: DateTime<Utc>) -> i64 {
@@ -426,5 +440,27 @@ mod tests {
             .parse()
             .unwrap();
         assert_eq!(key, EntityKey::new(EntityKind::Member, id(1)));
+    }
+
+    #[test]
+    fn entities_are_saved_and_digested_in_key_order() {
+        let rm = given(vec![
+            admitted(1, "ML010101", 2020),
+            admitted(2, "ML010102", 2020),
+            body(10, "Congrès"),
+            convened(20, 10, d(2024, 1, 1), d(2024, 1, 20), &[1, 2], None),
+            tabled(20, 30, MotionKind::Ordinary),
+            voted(20, 30, 1, VoteChoice::For, None),
+            voted(20, 30, 2, VoteChoice::Against, None),
+        ]);
+        let entities = &rm.timeline.entities;
+        assert!(entities.len() >= 5, "{entities:?}");
+        let mut json = Vec::new();
+        in_key_order(entities, &mut serde_json::Serializer::new(&mut json)).unwrap();
+        let sorted: std::collections::BTreeMap<_, _> = entities.iter().collect();
+        assert_eq!(
+            String::from_utf8(json).unwrap(),
+            serde_json::to_string(&sorted).unwrap()
+        );
     }
 }
