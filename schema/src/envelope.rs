@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
@@ -36,9 +37,12 @@ static STREAM_ID_BYTES: [bool; 256] = {
 ///
 /// The category (the part before the first `-`) groups streams of one
 /// aggregate kind; it is what subscriptions filter on.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
-pub struct StreamId(String);
+///
+/// Shared, not copied, by its clones: a log holds runs of events on one
+/// stream (a session's attendance and votes), and a reader gives each
+/// event of a run the id it already checked (see [`StreamId::parse_after`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StreamId(Arc<str>);
 
 /// Why a string is not a valid [`StreamId`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -54,6 +58,31 @@ impl StreamId {
     /// store backend's naming rules.
     pub fn new(value: impl Into<String>) -> Result<Self, InvalidStreamId> {
         let value = value.into();
+        Self::check(&value)?;
+        Ok(StreamId(value.into()))
+    }
+
+    /// Like [`StreamId::new`], from borrowed text.
+    pub fn parse(value: &str) -> Result<Self, InvalidStreamId> {
+        Self::check(value)?;
+        Ok(StreamId(value.into()))
+    }
+
+    /// Like [`StreamId::parse`], but returns a clone of `last` (no check,
+    /// no allocation) when `value` is the id `last` holds: what a reader of
+    /// the log uses, where most events follow one on the same stream.
+    pub fn parse_after(value: &str, last: &mut Option<StreamId>) -> Result<Self, InvalidStreamId> {
+        if let Some(id) = last
+            && *id.0 == *value
+        {
+            return Ok(id.clone());
+        }
+        let id = Self::parse(value)?;
+        *last = Some(id.clone());
+        Ok(id)
+    }
+
+    fn check(value: &str) -> Result<(), InvalidStreamId> {
         let fail = |reason| {
             Err(InvalidStreamId {
                 value: value.chars().take(MAX_STREAM_ID_LEN).collect(),
@@ -72,7 +101,7 @@ impl StreamId {
         if value.starts_with('$') || value.starts_with('-') {
             return fail("must start with a letter or digit");
         }
-        Ok(StreamId(value))
+        Ok(())
     }
 
     /// Builds `category-id` from a category and a UUID.
@@ -99,14 +128,20 @@ impl fmt::Display for StreamId {
 impl FromStr for StreamId {
     type Err = InvalidStreamId;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        StreamId::new(s)
+        StreamId::parse(s)
+    }
+}
+
+impl Serialize for StreamId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
     }
 }
 
 impl<'de> Deserialize<'de> for StreamId {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        StreamId::new(s).map_err(serde::de::Error::custom)
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        StreamId::parse(&s).map_err(serde::de::Error::custom)
     }
 }
 
@@ -319,6 +354,23 @@ mod tests {
         }
         let err = serde_json::from_str::<StreamId>("\"no/slash\"").unwrap_err();
         assert!(err.to_string().contains("invalid stream id"));
+    }
+
+    #[test]
+    fn a_run_of_events_on_one_stream_shares_its_checked_id() {
+        let mut last = None;
+        let first = StreamId::parse_after("session-1", &mut last).unwrap();
+        let again = StreamId::parse_after("session-1", &mut last).unwrap();
+        assert!(Arc::ptr_eq(&first.0, &again.0), "the id was not shared");
+        let other = StreamId::parse_after("member-2", &mut last).unwrap();
+        assert_eq!(other.as_str(), "member-2");
+        assert_eq!(last.as_ref(), Some(&other));
+        // A bad id after a good one is still refused, and forgets nothing.
+        assert!(StreamId::parse_after("member 2", &mut last).is_err());
+        assert_eq!(last.as_ref(), Some(&other));
+        assert_eq!(serde_json::to_string(&other).unwrap(), "\"member-2\"");
+        let back: StreamId = serde_json::from_str("\"member-2\"").unwrap();
+        assert_eq!(back, other);
     }
 
     #[test]

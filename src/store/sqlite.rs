@@ -201,7 +201,7 @@ impl SqliteStore {
         &self,
         from: Position,
         limit: usize,
-        decode: fn(&rusqlite::Row<'_>) -> Result<RecordedEvent<P>, StoreError>,
+        decode: Decode<P>,
     ) -> Result<Vec<RecordedEvent<P>>, StoreError> {
         let limit = limit.min(MAX_READ_BATCH);
         // Growing a batch of thousands of events would copy it, and a
@@ -982,24 +982,36 @@ impl ReaderPool {
     }
 }
 
+/// Reads one row of `SELECT_EVENT`, given the stream id of the row read
+/// before it, if any (see [`StreamId::parse_after`]).
+type Decode<P> =
+    fn(&rusqlite::Row<'_>, &mut Option<StreamId>) -> Result<RecordedEvent<P>, StoreError>;
+
 /// Decodes one row of `SELECT_EVENT`; anything malformed is reported with
 /// the event's position and type.
-fn decode_row(row: &rusqlite::Row<'_>) -> Result<RecordedEvent, StoreError> {
-    decode_row_with(row, |_, _, text| {
+fn decode_row(
+    row: &rusqlite::Row<'_>,
+    last: &mut Option<StreamId>,
+) -> Result<RecordedEvent, StoreError> {
+    decode_row_with(row, last, |_, _, text| {
         serde_json::from_str(text).map_err(|e| format!("payload is not valid JSON: {e}"))
     })
 }
 
 /// Like [`decode_row`], with the payload decoded for a fold: the text is
 /// parsed straight into the domain event, no `Value` in between.
-fn decode_row_for_fold(row: &rusqlite::Row<'_>) -> Result<DecodedEvent, StoreError> {
-    decode_row_with(row, super::decode_payload_text)
+fn decode_row_for_fold(
+    row: &rusqlite::Row<'_>,
+    last: &mut Option<StreamId>,
+) -> Result<DecodedEvent, StoreError> {
+    decode_row_with(row, last, super::decode_payload_text)
 }
 
 /// Decodes one row, its payload text read by `payload` (given the event
 /// type and schema version).
 fn decode_row_with<P>(
     row: &rusqlite::Row<'_>,
+    last: &mut Option<StreamId>,
     payload: impl FnOnce(&str, u16, &str) -> Result<P, String>,
 ) -> Result<RecordedEvent<P>, StoreError> {
     let position: i64 = row.get(0).map_err(backend)?;
@@ -1021,7 +1033,10 @@ fn decode_row_with<P>(
         let micros: i64 = row.get(i).map_err(|e| corrupt(format!("{what}: {e}")))?;
         micros_to_time(micros).ok_or_else(|| corrupt(format!("{what} out of range")))
     };
-    let stream: String = row.get(2).map_err(|e| corrupt(format!("stream id: {e}")))?;
+    let stream = row
+        .get_ref(2)
+        .and_then(|v| v.as_str().map_err(Into::into))
+        .map_err(|e| corrupt(format!("stream id: {e}")))?;
     let revision: i64 = row.get(3).map_err(|e| corrupt(format!("revision: {e}")))?;
     let schema_version: i64 = row
         .get(5)
@@ -1045,7 +1060,7 @@ fn decode_row_with<P>(
     Ok(RecordedEvent {
         position: position as Position,
         id: get_uuid(1, "event id")?,
-        stream_id: StreamId::new(stream).map_err(|e| corrupt(e.to_string()))?,
+        stream_id: StreamId::parse_after(stream, last).map_err(|e| corrupt(e.to_string()))?,
         revision: u64::try_from(revision).map_err(|_| corrupt("negative revision".into()))?,
         schema_version,
         occurred_at: get_time(6, "occurred_at")?,
@@ -1077,14 +1092,15 @@ fn query_events_with<P>(
     conn: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
-    decode: impl Fn(&rusqlite::Row<'_>) -> Result<RecordedEvent<P>, StoreError>,
+    decode: Decode<P>,
     capacity: usize,
 ) -> Result<Vec<RecordedEvent<P>>, StoreError> {
     let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
     let mut rows = stmt.query(params).map_err(backend)?;
     let mut out = Vec::with_capacity(capacity);
+    let mut last = None;
     while let Some(row) = rows.next().map_err(backend)? {
-        out.push(decode(row)?);
+        out.push(decode(row, &mut last)?);
     }
     Ok(out)
 }
