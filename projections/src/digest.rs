@@ -1,7 +1,9 @@
-//! A read model's digest: SHA-256 of its JSON form. Models keep their maps
-//! in `BTreeMap`s and their lists in log order, so the JSON, and so the
-//! digest, depends on the folded events alone: a server's saved model and
-//! an offline replay to the same position have the same digest.
+//! A read model's digest: SHA-256 of its JSON form. Models write their maps
+//! in key order (a `BTreeMap`, or a hash map serialised sorted, as the
+//! audit timeline's entities) and keep their lists in log order, so the
+//! JSON, and so the digest, depends on the folded events alone: a server's
+//! saved model and an offline replay to the same position have the same
+//! digest.
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};

@@ -19,9 +19,11 @@
 //! - [`digest`]: the SHA-256 of a model's canonical JSON, which replay
 //!   compares.
 //!
-//! Architecture invariant: every map in a model is a `BTreeMap` and every
-//! list is in log order, so a model's JSON (and its digest) is a function
-//! of the events folded, whatever the process that folded them.
+//! Architecture invariant: every map in a model is written in key order (a
+//! `BTreeMap`, or a `HashMap` serialised with a sorting `serialize_with`, as
+//! `audit_timeline::in_key_order`) and every list is in log order, so a
+//! model's JSON (and its digest) is a function of the events folded,
+//! whatever the process that folded them.
 
 pub mod audit_timeline;
 pub mod bodies;

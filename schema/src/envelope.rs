@@ -56,13 +56,11 @@ impl StreamId {
     /// Validates and wraps a stream id. Only ASCII letters, digits and
     /// `-_.:` are allowed, so ids are safe in URLs, file names and every
     /// store backend's naming rules.
-    pub fn new(value: impl Into<String>) -> Result<Self, InvalidStreamId> {
-        let value = value.into();
-        Self::check(&value)?;
-        Ok(StreamId(value.into()))
+    pub fn new(value: impl AsRef<str>) -> Result<Self, InvalidStreamId> {
+        Self::parse(value.as_ref())
     }
 
-    /// Like [`StreamId::new`], from borrowed text.
+    /// Like [`StreamId::new`], without the generic argument.
     pub fn parse(value: &str) -> Result<Self, InvalidStreamId> {
         Self::check(value)?;
         Ok(StreamId(value.into()))
@@ -140,8 +138,19 @@ impl Serialize for StreamId {
 
 impl<'de> Deserialize<'de> for StreamId {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        StreamId::parse(&s).map_err(serde::de::Error::custom)
+        // A visitor, so that the text is copied once, into the id (serde
+        // deserialises a `Cow<str>` into an owned `String` first).
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = StreamId;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a stream id")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<StreamId, E> {
+                StreamId::parse(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(Text)
     }
 }
 

@@ -413,8 +413,8 @@ pub(crate) struct WriteJob<P = ()> {
 }
 
 /// The writer's answer to an append, with the append handed back: the
-/// caller drops it, so that its payloads are freed by the thread that
-/// allocated them, not by the one writer between two groups.
+/// caller's task drops it, so that freeing its payloads is not the one
+/// writer's work between two groups.
 pub(crate) struct Answer<P> {
     pub result: Result<AppendOutcome, StoreError>,
     pub spent: (AppendRequest, P),

@@ -631,6 +631,13 @@ fn write_append(
     now: i64,
 ) -> Result<AppendOutcome, StoreError> {
     let req = &job.req;
+    if job.prepared.len() != req.events.len() {
+        // Never so when `submit` made the job; writing fewer events than
+        // asked would be worse than refusing the append.
+        return Err(StoreError::Backend(
+            "an append's payloads do not match its events".into(),
+        ));
+    }
     let command_id = req.meta.command_id.as_bytes().as_slice();
     let stream = req.stream_id.as_str();
     let first_position = *position + 1;
@@ -1021,7 +1028,8 @@ fn decode_row_with<P>(
         event_type: event_type.clone(),
         reason,
     };
-    // Blobs and text are borrowed from the row: no allocation per column.
+    // Blobs and most text are borrowed from the row; the event type and
+    // the actor's id are copied into the event's own strings.
     let get_uuid = |i: usize, what: &str| -> Result<Uuid, StoreError> {
         let blob = row
             .get_ref(i)
