@@ -57,30 +57,7 @@ impl StreamId {
     /// `-_.:` are allowed, so ids are safe in URLs, file names and every
     /// store backend's naming rules.
     pub fn new(value: impl AsRef<str>) -> Result<Self, InvalidStreamId> {
-        Self::parse(value.as_ref())
-    }
-
-    /// Like [`StreamId::new`], without the generic argument.
-    pub fn parse(value: &str) -> Result<Self, InvalidStreamId> {
-        Self::check(value)?;
-        Ok(StreamId(value.into()))
-    }
-
-    /// Like [`StreamId::parse`], but returns a clone of `last` (no check,
-    /// no allocation) when `value` is the id `last` holds: what a reader of
-    /// the log uses, where most events follow one on the same stream.
-    pub fn parse_after(value: &str, last: &mut Option<StreamId>) -> Result<Self, InvalidStreamId> {
-        if let Some(id) = last
-            && *id.0 == *value
-        {
-            return Ok(id.clone());
-        }
-        let id = Self::parse(value)?;
-        *last = Some(id.clone());
-        Ok(id)
-    }
-
-    fn check(value: &str) -> Result<(), InvalidStreamId> {
+        let value = value.as_ref();
         let fail = |reason| {
             Err(InvalidStreamId {
                 value: value.chars().take(MAX_STREAM_ID_LEN).collect(),
@@ -99,7 +76,21 @@ impl StreamId {
         if value.starts_with('$') || value.starts_with('-') {
             return fail("must start with a letter or digit");
         }
-        Ok(())
+        Ok(StreamId(value.into()))
+    }
+
+    /// Like [`StreamId::new`], but returns a clone of `last` (no check,
+    /// no allocation) when `value` is the id `last` holds: what a reader of
+    /// the log uses, where most events follow one on the same stream.
+    pub fn parse_after(value: &str, last: &mut Option<StreamId>) -> Result<Self, InvalidStreamId> {
+        if let Some(id) = last
+            && *id.0 == *value
+        {
+            return Ok(id.clone());
+        }
+        let id = Self::new(value)?;
+        *last = Some(id.clone());
+        Ok(id)
     }
 
     /// Builds `category-id` from a category and a UUID.
@@ -126,7 +117,7 @@ impl fmt::Display for StreamId {
 impl FromStr for StreamId {
     type Err = InvalidStreamId;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        StreamId::parse(s)
+        StreamId::new(s)
     }
 }
 
@@ -147,7 +138,7 @@ impl<'de> Deserialize<'de> for StreamId {
                 f.write_str("a stream id")
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<StreamId, E> {
-                StreamId::parse(v).map_err(E::custom)
+                StreamId::new(v).map_err(E::custom)
             }
         }
         d.deserialize_str(Text)

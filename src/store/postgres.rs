@@ -1005,7 +1005,7 @@ fn decode_row_with<P>(
         id: row
             .try_get(1)
             .map_err(|e| corrupt(format!("event id: {e}")))?,
-        stream_id: StreamId::parse(stream).map_err(|e| corrupt(e.to_string()))?,
+        stream_id: StreamId::new(stream).map_err(|e| corrupt(e.to_string()))?,
         revision: u64::try_from(revision).map_err(|_| corrupt("negative revision".into()))?,
         schema_version,
         occurred_at: row
