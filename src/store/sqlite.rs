@@ -40,7 +40,12 @@ use super::{
 /// `PRAGMA application_id` of a registre store ("REG1").
 const APPLICATION_ID: i64 = 0x5245_4731;
 /// `PRAGMA user_version`: the store format this build writes and reads.
-pub const STORE_FORMAT: i64 = 1;
+///
+/// Format 1 also kept each stream's last revision in a `streams` table,
+/// one more row written per append on a page of its own; format 2 reads
+/// it from the `(stream_id, revision)` index, which every append writes
+/// anyway. Opening a format 1 store drops that table (see `open_writer`).
+pub const STORE_FORMAT: i64 = 2;
 /// Most appends committed in one transaction.
 const MAX_GROUP: usize = 1024;
 /// Most events committed in one transaction (an append is never split).
@@ -82,10 +87,6 @@ CREATE TABLE events (
     payload        TEXT    NOT NULL, -- JSON
     UNIQUE (stream_id, revision)
 ) STRICT;
-CREATE TABLE streams (
-    stream_id     TEXT    PRIMARY KEY,
-    last_revision INTEGER NOT NULL
-) STRICT, WITHOUT ROWID;
 CREATE TABLE commands (
     command_id     BLOB    PRIMARY KEY,
     stream_id      TEXT    NOT NULL,
@@ -235,7 +236,7 @@ fn backend(e: rusqlite::Error) -> StoreError {
 
 /// Opens the write connection, creating or checking the store format.
 fn open_writer(path: &Path) -> Result<(Connection, Position, i64), StoreError> {
-    let conn = Connection::open_with_flags(
+    let mut conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
@@ -294,6 +295,23 @@ fn open_writer(path: &Path) -> Result<(Connection, Position, i64), StoreError> {
         .map_err(backend)?;
     conn.set_prepared_statement_cache_capacity(32);
     plan_once(&conn)?;
+    if format == 1 {
+        // Derived from the events, so nothing is lost; an older registre
+        // then refuses the file as a newer format rather than append to a
+        // table that no longer follows the log.
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        tx.execute_batch(&format!(
+            "DROP TABLE IF EXISTS streams; PRAGMA user_version = {STORE_FORMAT};"
+        ))
+        .map_err(backend)?;
+        tx.commit().map_err(backend)?;
+        tracing::info!(
+            path = %path.display(),
+            "store format 1 upgraded to {STORE_FORMAT}: the streams table is gone, revisions are read from the events"
+        );
+    }
     if fresh {
         let sql = format!(
             "BEGIN IMMEDIATE; {SCHEMA} PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {STORE_FORMAT}; COMMIT;"
@@ -326,7 +344,7 @@ struct Writer {
     /// Set by the checkpointer when it could not catch up with the writer.
     catch_up: Arc<AtomicBool>,
     /// The last revision of streams this thread wrote, as committed, so
-    /// that an append's check need not read the `streams` table. Valid
+    /// that an append's check need not probe the stream index. Valid
     /// only while nothing else appends: it is dropped whenever the log's
     /// tail is not where this thread left it. Were it ever wrong, the
     /// `(stream_id, revision)` unique index would still refuse the write.
@@ -642,13 +660,7 @@ fn check_append(
     // ever be wrong, a valid append is still not turned away for it.
     let actual = match known {
         Some(r) if req.expected.accepts(Some(r)) => Some(r),
-        _ => conn
-            .prepare_cached("SELECT last_revision FROM streams WHERE stream_id = ?1")
-            .map_err(backend)?
-            .query_row([req.stream_id.as_str()], |r| r.get::<_, i64>(0))
-            .optional()
-            .map_err(backend)?
-            .map(|r| r as Revision),
+        _ => last_revision(conn, req.stream_id.as_str())?,
     };
     if !req.expected.accepts(actual) {
         return Err(StoreError::WrongExpectedVersion {
@@ -658,6 +670,15 @@ fn check_append(
         });
     }
     Ok(Checked::Fresh(actual))
+}
+
+/// A stream's last revision, `None` for a stream with no events: the last
+/// entry of the stream in the `(stream_id, revision)` index, one probe.
+fn last_revision(conn: &Connection, stream: &str) -> Result<Option<Revision>, StoreError> {
+    conn.prepare_cached("SELECT max(revision) FROM events WHERE stream_id = ?1")
+        .and_then(|mut s| s.query_row([stream], |r| r.get::<_, Option<i64>>(0)))
+        .map(|r| r.map(|r| r as Revision))
+        .map_err(backend)
 }
 
 /// Writes a checked append after the stream's revision `actual`.
@@ -718,13 +739,6 @@ fn write_append(
         revision += 1;
     }
     let last_revision = revision - 1;
-    conn.prepare_cached(
-        "INSERT INTO streams (stream_id, last_revision) VALUES (?1, ?2)
-         ON CONFLICT (stream_id) DO UPDATE SET last_revision = excluded.last_revision",
-    )
-    .map_err(backend)?
-    .execute(params![stream, last_revision as i64])
-    .map_err(backend)?;
     conn.prepare_cached(
         "INSERT INTO commands (command_id, stream_id, first_position, last_position,
             last_revision, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -793,16 +807,9 @@ fn import_events(path: &Path, events: &[RecordedEvent]) -> Result<Position, Stor
         ..import::Base::default()
     };
     {
-        let mut by_stream = tx
-            .prepare_cached("SELECT last_revision FROM streams WHERE stream_id = ?1")
-            .map_err(backend)?;
         for s in streams {
-            if let Some(r) = by_stream
-                .query_row([s], |r| r.get::<_, i64>(0))
-                .optional()
-                .map_err(backend)?
-            {
-                base.streams.insert(s.to_owned(), r as Revision);
+            if let Some(r) = last_revision(&tx, s)? {
+                base.streams.insert(s.to_owned(), r);
             }
         }
         let mut by_id = tx
@@ -856,15 +863,6 @@ fn import_events(path: &Path, events: &[RecordedEvent]) -> Result<Position, Stor
                     payload,
                 ])
                 .map_err(backend)?;
-        }
-        let mut stream = tx
-            .prepare_cached(
-                "INSERT INTO streams (stream_id, last_revision) VALUES (?1, ?2)
-                 ON CONFLICT (stream_id) DO UPDATE SET last_revision = excluded.last_revision",
-            )
-            .map_err(backend)?;
-        for (s, r) in &plan.streams {
-            stream.execute(params![s, *r as i64]).map_err(backend)?;
         }
         let mut command = tx
             .prepare_cached(

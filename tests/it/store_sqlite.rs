@@ -65,6 +65,63 @@ async fn a_store_from_a_newer_format_is_refused() {
 }
 
 #[tokio::test]
+async fn a_format_1_store_is_upgraded_and_keeps_its_revisions() {
+    use registre::store::{AppendRequest, ExpectedState};
+    use registre_schema::{Actor, CommandMeta, EventData, StreamId};
+    let dir = crate::support::scratch();
+    let path = dir.path().join("registre.db");
+    let stream = StreamId::new("test-1").unwrap();
+    let append = |expected| AppendRequest {
+        stream_id: stream.clone(),
+        expected,
+        meta: CommandMeta::new(Actor::system()),
+        events: vec![EventData::new(
+            "T",
+            1,
+            chrono::Utc::now(),
+            serde_json::json!({}),
+        )],
+    };
+    let store = SqliteStore::open(&path).await.unwrap();
+    store.append(append(ExpectedState::NoStream)).await.unwrap();
+    store.append(append(ExpectedState::Exact(0))).await.unwrap();
+    drop(store);
+    // What format 1 had besides: each stream's last revision in a table.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE streams (stream_id TEXT PRIMARY KEY, last_revision INTEGER NOT NULL)
+             STRICT, WITHOUT ROWID;
+         INSERT INTO streams VALUES ('test-1', 1);
+         PRAGMA user_version = 1;",
+    )
+    .unwrap();
+    drop(conn);
+
+    let store = SqliteStore::open(&path).await.unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let format: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(format, registre::store::sqlite::STORE_FORMAT);
+    let tables: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name = 'streams'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 0, "the streams table is still there");
+    // The revisions now come from the events themselves.
+    match store.append(append(ExpectedState::Exact(0))).await {
+        Err(StoreError::WrongExpectedVersion { actual, .. }) => assert_eq!(actual, Some(1)),
+        other => panic!("a stale revision was not refused: {other:?}"),
+    }
+    let third = store.append(append(ExpectedState::Exact(1))).await.unwrap();
+    assert_eq!((third.last_revision, third.last_position), (2, 3));
+    assert_eq!(store.read_all(1, 10).await.unwrap().len(), 3);
+}
+
+#[tokio::test]
 async fn events_cannot_be_edited_through_sql() {
     use registre::store::{AppendRequest, ExpectedState};
     use registre_schema::{Actor, CommandMeta, EventData, StreamId};
