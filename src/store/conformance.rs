@@ -264,6 +264,31 @@ pub async fn retries_are_idempotent(store: Arc<dyn EventStore>) {
     assert_eq!(store.append(changed).await.unwrap(), again);
     assert_eq!(store.head().await.unwrap(), 2);
     assert_eq!(store.read_stream(&s, 0, 10).await.unwrap().len(), 2);
+
+    // A retry whose expected state still holds is found all the same.
+    let any = stream("conformance-retry-any");
+    let req = request(&any, ExpectedState::Any, 1);
+    let first = store.append(req.clone()).await.unwrap();
+    let again = store.append(req).await.unwrap();
+    assert!(again.deduplicated && !first.deduplicated);
+    assert_eq!((again.first_position, again.last_position), (3, 3));
+    assert_eq!(store.head().await.unwrap(), 3);
+
+    // Copies of one command sent at once (one group, for a store that
+    // commits in groups): one lands, the others answer with its outcome.
+    let copies = stream("conformance-retry-copies");
+    let req = request(&copies, ExpectedState::Any, 2);
+    let outcomes = futures::future::join_all((0..8).map(|_| store.append(req.clone()))).await;
+    let outcomes: Vec<AppendOutcome> = outcomes.into_iter().map(|o| o.unwrap()).collect();
+    assert_eq!(outcomes.iter().filter(|o| !o.deduplicated).count(), 1);
+    for o in &outcomes {
+        assert_eq!(
+            (o.first_position, o.last_position, o.last_revision),
+            (4, 5, 1)
+        );
+    }
+    assert_eq!(store.head().await.unwrap(), 5);
+    assert_eq!(store.read_stream(&copies, 0, 10).await.unwrap().len(), 2);
 }
 
 pub async fn appends_are_atomic(store: Arc<dyn EventStore>) {

@@ -581,12 +581,14 @@ impl Drop for GroupTx<'_> {
 /// How a group's appends are kept apart inside its one transaction.
 #[derive(Clone, Copy)]
 enum GroupMode {
-    /// No savepoints. An append's checks (command already recorded,
-    /// expected revision) only read, so an append refused for a stale
-    /// revision leaves nothing behind; a write that fails midway (an event
-    /// id already in the log, a disk error) could leave part of an append,
-    /// and it, like any other failed check, abandons the group. Each savepoint costs two statements and a copy of every
-    /// page it touches (SQLite's sub-journal).
+    /// No savepoints. An append's revision check only reads, and a command
+    /// already recorded is found by a command record that is not added,
+    /// so an append refused for a stale revision, or answered as a retry,
+    /// leaves nothing behind; a write that fails midway (an event id
+    /// already in the log, a disk error) could leave part of an append,
+    /// and it, like any other failed check, abandons the group. Each
+    /// savepoint costs two statements and a copy of every page it touches
+    /// (SQLite's sub-journal).
     Plain,
     /// A savepoint around each append: a failed write rolls back that
     /// append alone.
@@ -617,14 +619,40 @@ fn append_one(
     }
 }
 
-/// The checks of an append, which only read: is its command already
-/// recorded, and does the stream stand where the append expects it?
-/// `known` is the stream's last revision when the writer knows it.
+/// The check of an append, which only reads: does the stream stand where
+/// the append expects it? `known` is the stream's last revision when the
+/// writer knows it. A command already recorded is found here only when
+/// the check fails (a retry whose stream has moved on since); otherwise
+/// `write_append` finds it, by the command record it cannot add.
 fn check_append(
     conn: &Connection,
     req: &AppendRequest,
     known: Option<Revision>,
 ) -> Result<Checked, StoreError> {
+    // A refusal is confirmed against the table: should the writer's memory
+    // ever be wrong, a valid append is still not turned away for it.
+    let actual = match known {
+        Some(r) if req.expected.accepts(Some(r)) => Some(r),
+        _ => last_revision(conn, req.stream_id.as_str())?,
+    };
+    if !req.expected.accepts(actual) {
+        if let Some(earlier) = recorded_command(conn, req)? {
+            return Ok(Checked::Done(earlier));
+        }
+        return Err(StoreError::WrongExpectedVersion {
+            stream_id: req.stream_id.clone(),
+            expected: req.expected,
+            actual,
+        });
+    }
+    Ok(Checked::Fresh(actual))
+}
+
+/// The first outcome of the append's command, if it is already recorded.
+fn recorded_command(
+    conn: &Connection,
+    req: &AppendRequest,
+) -> Result<Option<AppendOutcome>, StoreError> {
     let command_id = req.meta.command_id.as_bytes().as_slice();
     let earlier = conn
         .prepare_cached(
@@ -643,33 +671,18 @@ fn check_append(
         })
         .optional()
         .map_err(backend)?;
-    if let Some((stream, first, last, revision, recorded)) = earlier {
-        return Ok(Checked::Done(AppendOutcome {
-            stream_id: StreamId::new(stream).map_err(|e| StoreError::Backend(e.to_string()))?,
-            first_position: first as Position,
-            last_position: last as Position,
-            last_revision: revision as Revision,
-            recorded_at: micros_to_time(recorded).ok_or_else(|| {
-                StoreError::Backend("command record with an impossible time".into())
-            })?,
-            deduplicated: true,
-        }));
-    }
-
-    // A refusal is confirmed against the table: should the writer's memory
-    // ever be wrong, a valid append is still not turned away for it.
-    let actual = match known {
-        Some(r) if req.expected.accepts(Some(r)) => Some(r),
-        _ => last_revision(conn, req.stream_id.as_str())?,
+    let Some((stream, first, last, revision, recorded)) = earlier else {
+        return Ok(None);
     };
-    if !req.expected.accepts(actual) {
-        return Err(StoreError::WrongExpectedVersion {
-            stream_id: req.stream_id.clone(),
-            expected: req.expected,
-            actual,
-        });
-    }
-    Ok(Checked::Fresh(actual))
+    Ok(Some(AppendOutcome {
+        stream_id: StreamId::new(stream).map_err(|e| StoreError::Backend(e.to_string()))?,
+        first_position: first as Position,
+        last_position: last as Position,
+        last_revision: revision as Revision,
+        recorded_at: micros_to_time(recorded)
+            .ok_or_else(|| StoreError::Backend("command record with an impossible time".into()))?,
+        deduplicated: true,
+    }))
 }
 
 /// A stream's last revision, `None` for a stream with no events: the last
@@ -681,7 +694,9 @@ fn last_revision(conn: &Connection, stream: &str) -> Result<Option<Revision>, St
         .map_err(backend)
 }
 
-/// Writes a checked append after the stream's revision `actual`.
+/// Writes a checked append after the stream's revision `actual`, unless
+/// its command is already recorded: then it writes nothing and answers
+/// with the command's first outcome.
 fn write_append(
     conn: &Connection,
     job: &WriteJob<Payloads>,
@@ -699,8 +714,34 @@ fn write_append(
     }
     let command_id = req.meta.command_id.as_bytes().as_slice();
     let stream = req.stream_id.as_str();
+    let count = req.events.len() as Position;
     let first_position = *position + 1;
-    let mut revision = actual.map_or(0, |r| r + 1);
+    let first_revision = actual.map_or(0, |r| r + 1);
+    let last_revision = first_revision + count - 1;
+    // The command record first, which also tells whether the command is
+    // already recorded: one statement where a lookup and an insert were
+    // two. Refusing the duplicate key writes nothing.
+    let recorded = conn
+        .prepare_cached(
+            "INSERT INTO commands (command_id, stream_id, first_position, last_position,
+                last_revision, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (command_id) DO NOTHING",
+        )
+        .map_err(backend)?
+        .execute(params![
+            command_id,
+            stream,
+            first_position as i64,
+            (*position + count) as i64,
+            last_revision as i64,
+            now
+        ])
+        .map_err(backend)?;
+    if recorded == 0 {
+        return recorded_command(conn, req)?.ok_or_else(|| {
+            StoreError::Backend("a command record was refused but is not there".into())
+        });
+    }
     let mut insert = conn
         .prepare_cached(
             "INSERT INTO events (position, id, stream_id, revision, event_type, schema_version,
@@ -711,7 +752,7 @@ fn write_append(
         .map_err(backend)?;
     let meta = &req.meta;
     let causation = meta.causation_id.as_ref().map(|c| c.as_bytes().as_slice());
-    for (e, payload) in req.events.iter().zip(&job.prepared) {
+    for (revision, (e, payload)) in (first_revision..).zip(req.events.iter().zip(&job.prepared)) {
         *position += 1;
         insert
             .execute(params![
@@ -736,23 +777,7 @@ fn write_append(
                 }
                 _ => backend(err),
             })?;
-        revision += 1;
     }
-    let last_revision = revision - 1;
-    conn.prepare_cached(
-        "INSERT INTO commands (command_id, stream_id, first_position, last_position,
-            last_revision, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )
-    .map_err(backend)?
-    .execute(params![
-        command_id,
-        stream,
-        first_position as i64,
-        *position as i64,
-        last_revision as i64,
-        now
-    ])
-    .map_err(backend)?;
     Ok(AppendOutcome {
         stream_id: req.stream_id.clone(),
         first_position,
