@@ -44,7 +44,8 @@ const APPLICATION_ID: i64 = 0x5245_4731;
 /// Format 1 also kept each stream's last revision in a `streams` table,
 /// one more row written per append on a page of its own; format 2 reads
 /// it from the `(stream_id, revision)` index, which every append writes
-/// anyway. Opening a format 1 store drops that table (see `open_writer`).
+/// anyway. A format 1 store is read as it is, and its first write drops
+/// that table (see `upgrade_format`).
 pub const STORE_FORMAT: i64 = 2;
 /// Most appends committed in one transaction.
 const MAX_GROUP: usize = 1024;
@@ -150,7 +151,7 @@ impl SqliteStore {
     pub async fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
         let p = path.clone();
-        let (conn, last_position, last_recorded) =
+        let (conn, last_position, last_recorded, older) =
             tokio::task::spawn_blocking(move || open_writer(&p))
                 .await
                 .map_err(|e| StoreError::Backend(format!("opening the store: {e}")))??;
@@ -173,6 +174,7 @@ impl SqliteStore {
                     conn,
                     last_position,
                     last_recorded,
+                    upgrade: older,
                     head: writer_head,
                     committed,
                     catch_up,
@@ -235,8 +237,10 @@ fn backend(e: rusqlite::Error) -> StoreError {
 }
 
 /// Opens the write connection, creating or checking the store format.
-fn open_writer(path: &Path) -> Result<(Connection, Position, i64), StoreError> {
-    let mut conn = Connection::open_with_flags(
+/// The last value says whether the store is of an older format, which
+/// its first write upgrades (see `upgrade_format`).
+fn open_writer(path: &Path) -> Result<(Connection, Position, i64, bool), StoreError> {
+    let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
@@ -295,23 +299,6 @@ fn open_writer(path: &Path) -> Result<(Connection, Position, i64), StoreError> {
         .map_err(backend)?;
     conn.set_prepared_statement_cache_capacity(32);
     plan_once(&conn)?;
-    if format == 1 {
-        // Derived from the events, so nothing is lost; an older registre
-        // then refuses the file as a newer format rather than append to a
-        // table that no longer follows the log.
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(backend)?;
-        tx.execute_batch(&format!(
-            "DROP TABLE IF EXISTS streams; PRAGMA user_version = {STORE_FORMAT};"
-        ))
-        .map_err(backend)?;
-        tx.commit().map_err(backend)?;
-        tracing::info!(
-            path = %path.display(),
-            "store format 1 upgraded to {STORE_FORMAT}: the streams table is gone, revisions are read from the events"
-        );
-    }
     if fresh {
         let sql = format!(
             "BEGIN IMMEDIATE; {SCHEMA} PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {STORE_FORMAT}; COMMIT;"
@@ -330,7 +317,8 @@ fn open_writer(path: &Path) -> Result<(Connection, Position, i64), StoreError> {
         .optional()
         .map_err(backend)?
         .unwrap_or((0, 0));
-    Ok((conn, last_position as Position, last_recorded))
+    let older = !fresh && format < STORE_FORMAT;
+    Ok((conn, last_position as Position, last_recorded, older))
 }
 
 /// The one thread that writes.
@@ -338,6 +326,8 @@ struct Writer {
     conn: Connection,
     last_position: Position,
     last_recorded: i64,
+    /// The store is of an older format, which the next group upgrades.
+    upgrade: bool,
     head: Arc<watch::Sender<Position>>,
     /// Tells the checkpointer that the WAL grew; full means it already knows.
     committed: std::sync::mpsc::SyncSender<()>,
@@ -419,6 +409,11 @@ impl Writer {
         let tx = match GroupTx::begin(&self.conn) {
             Ok(tx) => tx,
             Err(e) => return fail_all(e.to_string()),
+        };
+        let upgraded = match self.upgrade.then(|| upgrade_format(&tx)) {
+            None => false,
+            Some(Ok(upgraded)) => upgraded,
+            Some(Err(e)) => return fail_all(e.to_string()),
         };
         // Another process (the command line, a second instance) may have
         // appended since our last commit: read the tail again under the
@@ -522,6 +517,14 @@ impl Writer {
         drop(writes);
         match tx.commit() {
             Ok(()) => {
+                if self.upgrade {
+                    self.upgrade = false;
+                    if upgraded {
+                        tracing::info!(
+                            "store format upgraded to {STORE_FORMAT}: the streams table is gone, revisions are read from the events"
+                        );
+                    }
+                }
                 self.last_position = position;
                 self.last_recorded = now;
                 if self.revisions.len() + written.len() > KNOWN_STREAMS {
@@ -554,6 +557,11 @@ struct GroupTx<'c> {
 
 impl<'c> GroupTx<'c> {
     fn begin(conn: &'c Connection) -> rusqlite::Result<Self> {
+        if !conn.is_autocommit() {
+            // A rollback that failed when a group was dropped: every later
+            // BEGIN would fail too.
+            conn.execute_batch("ROLLBACK")?;
+        }
         conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
         Ok(GroupTx { conn })
     }
@@ -719,10 +727,12 @@ fn recorded_command(
     }))
 }
 
+const LAST_REVISION_SQL: &str = "SELECT max(revision) FROM events WHERE stream_id = ?1";
+
 /// A stream's last revision, `None` for a stream with no events: the last
 /// entry of the stream in the `(stream_id, revision)` index, one probe.
 fn last_revision(conn: &Connection, stream: &str) -> Result<Option<Revision>, StoreError> {
-    conn.prepare_cached("SELECT max(revision) FROM events WHERE stream_id = ?1")
+    conn.prepare_cached(LAST_REVISION_SQL)
         .and_then(|mut s| s.query_row([stream], |r| r.get::<_, Option<i64>>(0)))
         .map(|r| r.map(|r| r as Revision))
         .map_err(backend)
@@ -823,6 +833,35 @@ fn advance(head: &watch::Sender<Position>, to: Position) {
     });
 }
 
+/// Brings a store of an older format to this build's, inside the caller's
+/// write transaction: a store is upgraded by its first write, never by a
+/// read (`verify`, `export`, `copy --from` leave the file as it was). The
+/// format is read again under the write lock, since another process may
+/// have upgraded it since it was opened. Returns whether it upgraded.
+///
+/// Format 1 also kept each stream's last revision in a `streams` table;
+/// the table is derived from the events, so dropping it loses nothing.
+/// Builds of format 1 then refuse the file as a newer format.
+fn upgrade_format(conn: &Connection) -> Result<bool, StoreError> {
+    let format: i64 = conn
+        .prepare_cached("SELECT user_version FROM pragma_user_version")
+        .and_then(|mut s| s.query_row([], |r| r.get(0)))
+        .map_err(backend)?;
+    match format {
+        1 => {
+            conn.execute_batch(&format!(
+                "DROP TABLE IF EXISTS streams; PRAGMA user_version = {STORE_FORMAT};"
+            ))
+            .map_err(backend)?;
+            Ok(true)
+        }
+        f if f > STORE_FORMAT => Err(StoreError::Format(format!(
+            "the store was upgraded to format {f} by a newer registre; this build writes format {STORE_FORMAT}"
+        ))),
+        _ => Ok(false),
+    }
+}
+
 /// Writes an import in one transaction on its own connection. SQLite's
 /// write lock orders it with the writer thread, which reads the log's tail
 /// again under that lock before each group.
@@ -837,6 +876,7 @@ fn import_events(path: &Path, events: &[RecordedEvent]) -> Result<Position, Stor
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(backend)?;
+    let upgraded = upgrade_format(&tx)?;
     // The last row holds the latest time (see `open_writer`): one probe,
     // where `max(recorded_at)` read the whole table for every batch.
     let (head, last_recorded) = tx
@@ -932,6 +972,11 @@ fn import_events(path: &Path, events: &[RecordedEvent]) -> Result<Position, Stor
         }
     }
     tx.commit().map_err(backend)?;
+    if upgraded {
+        tracing::info!(
+            "store format upgraded to {STORE_FORMAT}: the streams table is gone, revisions are read from the events"
+        );
+    }
     Ok(plan.head)
 }
 
@@ -1326,5 +1371,28 @@ mod tests {
                 "re-planned at each read: {sql}"
             );
         }
+    }
+
+    /// A stream's last revision is one probe of the stream index, not a
+    /// scan of the stream's events (or of the log).
+    #[tokio::test]
+    async fn the_last_revision_is_read_from_the_stream_index() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("plan.db");
+        drop(SqliteStore::open(&path).await.expect("store"));
+        let conn = open_reader(&path, true).expect("reader");
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {LAST_REVISION_SQL}"))
+            .and_then(|mut s| {
+                s.query_map(["member-x"], |r| r.get::<_, String>(3))?
+                    .collect()
+            })
+            .expect("plan");
+        assert_eq!(plan.len(), 1, "{plan:?}");
+        assert!(
+            plan[0].contains("SEARCH events USING COVERING INDEX")
+                && plan[0].contains("(stream_id=?)"),
+            "{plan:?}"
+        );
     }
 }

@@ -218,6 +218,13 @@ async fn fresh() -> Option<Arc<dyn EventStore>> {
 mod conformance {
     use super::fresh;
     registre::conformance_tests!(fresh());
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn retries_in_one_group_are_kept_apart() {
+        if let Some(store) = fresh().await {
+            registre::store::conformance::retries_in_one_group_are_kept_apart(store).await;
+        }
+    }
 }
 
 fn request(stream: &str, expected: ExpectedState, count: usize) -> AppendRequest {

@@ -18,6 +18,13 @@ async fn fresh() -> Option<Arc<dyn EventStore>> {
 mod conformance {
     use super::fresh;
     registre::conformance_tests!(fresh());
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn retries_in_one_group_are_kept_apart() {
+        if let Some(store) = fresh().await {
+            registre::store::conformance::retries_in_one_group_are_kept_apart(store).await;
+        }
+    }
 }
 
 #[tokio::test]
@@ -65,7 +72,7 @@ async fn a_store_from_a_newer_format_is_refused() {
 }
 
 #[tokio::test]
-async fn a_format_1_store_is_upgraded_and_keeps_its_revisions() {
+async fn a_format_1_store_is_upgraded_by_its_first_write_and_keeps_its_revisions() {
     use registre::store::{AppendRequest, ExpectedState};
     use registre_schema::{Actor, CommandMeta, EventData, StreamId};
     let dir = crate::support::scratch();
@@ -97,25 +104,34 @@ async fn a_format_1_store_is_upgraded_and_keeps_its_revisions() {
     .unwrap();
     drop(conn);
 
-    let store = SqliteStore::open(&path).await.unwrap();
     let conn = rusqlite::Connection::open(&path).unwrap();
-    let format: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(format, registre::store::sqlite::STORE_FORMAT);
-    let tables: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM sqlite_schema WHERE name = 'streams'",
+    let format_and_tables = || -> (i64, i64) {
+        conn.query_row(
+            "SELECT (SELECT user_version FROM pragma_user_version),
+                    (SELECT count(*) FROM sqlite_schema WHERE name = 'streams')",
             [],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
-        .unwrap();
-    assert_eq!(tables, 0, "the streams table is still there");
-    // The revisions now come from the events themselves.
+        .unwrap()
+    };
+
+    // Opened and read, it is left as it was (an auditor's `verify` beside
+    // a server of the older build changes nothing).
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(store.read_all(1, 10).await.unwrap().len(), 2);
+    assert_eq!(format_and_tables(), (1, 1));
+
+    // The first write upgrades it, even one that is refused; the revisions
+    // now come from the events themselves.
     match store.append(append(ExpectedState::Exact(0))).await {
         Err(StoreError::WrongExpectedVersion { actual, .. }) => assert_eq!(actual, Some(1)),
         other => panic!("a stale revision was not refused: {other:?}"),
     }
+    assert_eq!(
+        format_and_tables(),
+        (registre::store::sqlite::STORE_FORMAT, 0),
+        "not upgraded"
+    );
     let third = store.append(append(ExpectedState::Exact(1))).await.unwrap();
     assert_eq!((third.last_revision, third.last_position), (2, 3));
     assert_eq!(store.read_all(1, 10).await.unwrap().len(), 3);
