@@ -520,9 +520,7 @@ impl Writer {
                 if self.upgrade {
                     self.upgrade = false;
                     if upgraded {
-                        tracing::info!(
-                            "store format upgraded to {STORE_FORMAT}: the streams table is gone, revisions are read from the events"
-                        );
+                        report_upgrade();
                     }
                 }
                 self.last_position = position;
@@ -862,6 +860,13 @@ fn upgrade_format(conn: &Connection) -> Result<bool, StoreError> {
     }
 }
 
+/// Said once the transaction that upgraded the store has committed.
+fn report_upgrade() {
+    tracing::info!(
+        "store format upgraded to {STORE_FORMAT}: the streams table is gone, revisions are read from the events"
+    );
+}
+
 /// Writes an import in one transaction on its own connection. SQLite's
 /// write lock orders it with the writer thread, which reads the log's tail
 /// again under that lock before each group.
@@ -973,9 +978,7 @@ fn import_events(path: &Path, events: &[RecordedEvent]) -> Result<Position, Stor
     }
     tx.commit().map_err(backend)?;
     if upgraded {
-        tracing::info!(
-            "store format upgraded to {STORE_FORMAT}: the streams table is gone, revisions are read from the events"
-        );
+        report_upgrade();
     }
     Ok(plan.head)
 }
