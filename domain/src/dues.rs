@@ -91,16 +91,56 @@ impl Aggregate for DuesSchedules {
     }
 }
 
+/// What the arrears rule reads of a member, borrowed from whichever
+/// model holds it (a member's state here, a read model's record there),
+/// so that judging every member of the register copies none of them.
+#[derive(Debug, Clone, Copy)]
+pub struct DuesAccount<'a> {
+    pub member_since: NaiveDate,
+    pub dues_category: &'a str,
+    /// Paid in all, by year.
+    pub paid: &'a BTreeMap<i32, i64>,
+}
+
+/// What the arrears rule reads of one year's schedule: the year, its due
+/// date and the amount owed per dues category.
+pub type YearDue<'a> = (i32, NaiveDate, &'a BTreeMap<String, i64>);
+
+impl DuesSchedules {
+    /// Every year's schedule, as the arrears rule reads it.
+    pub fn years_due(&self) -> impl Iterator<Item = YearDue<'_>> {
+        self.years.iter().map(|(y, s)| (*y, s.due_on, &s.tiers))
+    }
+}
+
+impl Member {
+    pub fn dues_account(&self) -> DuesAccount<'_> {
+        DuesAccount {
+            member_since: self.member_since,
+            dues_category: &self.dues_category,
+            paid: &self.paid,
+        }
+    }
+}
+
 /// Years of membership whose dues were due before `as_of` and are not
 /// fully paid.
 pub fn unpaid_years(member: &Member, schedules: &DuesSchedules, as_of: NaiveDate) -> u32 {
-    schedules
-        .years
-        .iter()
-        .filter(|(year, s)| **year >= member.member_since.year() && s.due_on < as_of)
-        .filter(|(year, s)| {
-            let owed = s.tiers.get(&member.dues_category).copied().unwrap_or(0);
-            member.paid.get(year).copied().unwrap_or(0) < owed
+    unpaid_years_of(member.dues_account(), schedules.years_due(), as_of)
+}
+
+/// [`unpaid_years`] over borrowed parts.
+pub fn unpaid_years_of<'s>(
+    account: DuesAccount<'_>,
+    years: impl IntoIterator<Item = YearDue<'s>>,
+    as_of: NaiveDate,
+) -> u32 {
+    years
+        .into_iter()
+        .filter(|(year, due_on, _)| *year >= account.member_since.year() && *due_on < as_of)
+        .filter(|(year, _, tiers)| {
+            let owed = tiers.get(account.dues_category).copied().unwrap_or(0);
+            account.paid.get(year).copied().unwrap_or(0) < owed
         })
         .count() as u32
 }
@@ -112,8 +152,23 @@ pub fn in_good_standing(
     statutes: &Statutes,
     as_of: NaiveDate,
 ) -> bool {
-    member.status_on(as_of) == Some(MemberStatus::Active)
-        && unpaid_years(member, schedules, as_of) < statutes.arrears.unpaid_years_lose_vote
+    good_standing(
+        member.status_on(as_of),
+        || unpaid_years(member, schedules, as_of),
+        statutes,
+    )
+}
+
+/// The rule of [`in_good_standing`] over its two facts: the member's
+/// status on the day, and its unpaid years (counted only for an active
+/// member).
+pub fn good_standing(
+    status_on_day: Option<MemberStatus>,
+    unpaid_years: impl FnOnce() -> u32,
+    statutes: &Statutes,
+) -> bool {
+    status_on_day == Some(MemberStatus::Active)
+        && unpaid_years() < statutes.arrears.unpaid_years_lose_vote
 }
 
 #[cfg(test)]

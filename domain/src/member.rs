@@ -37,13 +37,19 @@ impl Member {
     /// date on or before it (the last recorded among equal dates); `None`
     /// before the membership began.
     pub fn status_on(&self, date: NaiveDate) -> Option<MemberStatus> {
-        self.status_changes
-            .iter()
-            .enumerate()
-            .filter(|(_, (effective, _))| *effective <= date)
-            .max_by_key(|(i, (effective, _))| (*effective, *i))
-            .map(|(_, (_, status))| *status)
+        status_in_force(&self.status_changes, date)
     }
+}
+
+/// The status in force on `date` among dated changes, as
+/// [`Member::status_on`] reads it; read models keep their own status type.
+pub fn status_in_force<S: Copy>(changes: &[(NaiveDate, S)], date: NaiveDate) -> Option<S> {
+    changes
+        .iter()
+        .enumerate()
+        .filter(|(_, (effective, _))| *effective <= date)
+        .max_by_key(|(i, (effective, _))| (*effective, *i))
+        .map(|(_, (_, status))| *status)
 }
 
 impl MemberStatus {

@@ -1,13 +1,14 @@
 //! Dues: each member's position per year (owed per the schedule and its
 //! category, paid, balance), arrears ageing, and who is in good standing
 //! at a date. The rule is the domain's own
-//! ([`registre_domain::dues::in_good_standing`]), fed from this model.
+//! ([`registre_domain::dues::in_good_standing`]), fed from this model's
+//! records borrowed, never copied into the domain's types.
 
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
-use registre_domain::dues::{DuesSchedules, Schedule, in_good_standing, unpaid_years};
-use registre_domain::member::{Member, MemberStatus as DomainStatus};
+use registre_domain::dues::{DuesAccount, YearDue, good_standing, unpaid_years_of};
+use registre_domain::member::{MemberStatus as DomainStatus, status_in_force};
 use registre_schema::events::{Statutes, TerritorialUnitKey};
 use registre_schema::{DomainEvent, Position};
 use serde::{Deserialize, Serialize};
@@ -76,23 +77,16 @@ impl MemberDues {
         self.paid_by_year.get(&year).copied().unwrap_or(0)
     }
 
-    fn to_domain(&self) -> Member {
-        let paid = self.paid_by_year.clone();
-        Member {
-            member_id: self.member_id,
-            unit: self.unit.clone(),
-            name: String::new(),
-            dues_category: self.dues_category.clone(),
-            status: to_domain_status(self.status),
+    fn account(&self) -> DuesAccount<'_> {
+        DuesAccount {
             member_since: self.member_since,
-            status_changes: self
-                .status_changes
-                .iter()
-                .map(|(d, s)| (*d, to_domain_status(*s)))
-                .collect(),
-            paid,
-            predecessor: None,
+            dues_category: &self.dues_category,
+            paid: &self.paid_by_year,
         }
+    }
+
+    fn status_on(&self, date: NaiveDate) -> Option<DomainStatus> {
+        status_in_force(&self.status_changes, date).map(to_domain_status)
     }
 }
 
@@ -140,22 +134,17 @@ pub struct DuesRegister {
 }
 
 impl DuesRegister {
-    fn domain_schedules(&self) -> DuesSchedules {
-        DuesSchedules {
-            years: self
-                .schedules
-                .iter()
-                .map(|(y, s)| {
-                    (
-                        *y,
-                        Schedule {
-                            tiers: s.tiers.clone(),
-                            due_on: s.due_on,
-                        },
-                    )
-                })
-                .collect(),
-        }
+    /// Every year's schedule, as the arrears rule reads it.
+    fn years_due(&self) -> impl Iterator<Item = YearDue<'_>> {
+        self.schedules.iter().map(|(y, s)| (*y, s.due_on, &s.tiers))
+    }
+
+    fn unpaid_years(&self, m: &MemberDues, as_of: NaiveDate) -> u32 {
+        unpaid_years_of(m.account(), self.years_due(), as_of)
+    }
+
+    fn judge(&self, m: &MemberDues, statutes: &Statutes, date: NaiveDate) -> bool {
+        good_standing(m.status_on(date), || self.unpaid_years(m, date), statutes)
     }
 
     pub fn statutes_in_force(&self, date: NaiveDate) -> Option<&Statutes> {
@@ -227,7 +216,7 @@ impl DuesRegister {
         else {
             return false;
         };
-        in_good_standing(&m.to_domain(), &self.domain_schedules(), statutes, date)
+        self.judge(m, statutes, date)
     }
 
     /// The members in good standing on `date`, in id order.
@@ -235,10 +224,9 @@ impl DuesRegister {
         let Some(statutes) = self.statutes_in_force(date) else {
             return Vec::new();
         };
-        let schedules = self.domain_schedules();
         self.members
             .values()
-            .filter(|m| in_good_standing(&m.to_domain(), &schedules, statutes, date))
+            .filter(|m| self.judge(m, statutes, date))
             .map(|m| m.member_id)
             .collect()
     }
@@ -246,7 +234,6 @@ impl DuesRegister {
     /// Members still in the association (active or suspended) owing dues
     /// past their due date on `as_of`, grouped by unpaid years.
     pub fn arrears_ageing(&self, as_of: NaiveDate) -> ArrearsAgeing {
-        let schedules = self.domain_schedules();
         let mut out = ArrearsAgeing {
             as_of: Some(as_of),
             ..Default::default()
@@ -255,7 +242,7 @@ impl DuesRegister {
             if !matches!(m.status, MemberStatus::Active | MemberStatus::Suspended) {
                 continue;
             }
-            let years = unpaid_years(&m.to_domain(), &schedules, as_of);
+            let years = self.unpaid_years(m, as_of);
             if years == 0 {
                 continue;
             }
@@ -413,6 +400,72 @@ mod tests {
         assert!(year.iter().all(|p| p.in_arrears && p.balance == 60_000));
         let year = m.positions_for_year(2023, d(2023, 3, 1));
         assert!(year.iter().all(|p| !p.in_arrears));
+    }
+
+    /// The register judges as the domain does when the domain folds the
+    /// same events into its own states: it only borrows its records where
+    /// the domain owns them.
+    #[test]
+    fn the_register_judges_standing_as_the_domain_does() {
+        use registre_domain::Aggregate;
+        use registre_domain::dues::{DuesSchedules, in_good_standing, unpaid_years};
+        use registre_domain::member::Member;
+        use registre_domain::statutes::StatutesBook;
+
+        let mut h = history();
+        h.extend([
+            admitted(3, "ML010103", 2021),
+            paid(3, 2021, 50_000, d(2021, 3, 1)),
+            suspended(3, d(2022, 6, 1)),
+            reinstated(3, d(2023, 2, 1)),
+            paid(3, 2022, 50_000, d(2023, 1, 15)),
+            admitted(4, "ML010104", 2022),
+            paid(4, 2023, 90_000, d(2023, 1, 10)),
+            excluded(4, d(2023, 9, 1)),
+            schedule(2024, 60_000),
+        ]);
+        let mut members: BTreeMap<Uuid, Option<Member>> = BTreeMap::new();
+        let mut schedules = DuesSchedules::default();
+        let mut statutes = StatutesBook::default();
+        for e in &h {
+            match e.stream.as_str() {
+                "dues-schedule" => schedules = DuesSchedules::evolve(schedules, &e.event),
+                "statutes" => statutes = StatutesBook::evolve(statutes, &e.event),
+                stream => {
+                    let id = stream.strip_prefix("member-").unwrap().parse().unwrap();
+                    let state = members.remove(&id).flatten();
+                    members.insert(id, Member::evolve(state, &e.event));
+                }
+            }
+        }
+        let register = given(h).dues;
+        let mut judged = 0;
+        let mut good = 0;
+        for day in (0..365 * 6).step_by(11) {
+            let date = d(2019, 1, 1) + chrono::Days::new(day);
+            let in_force = register.statutes_in_force(date);
+            assert_eq!(in_force, statutes.in_force(date));
+            for (id, member) in &members {
+                let member = member.as_ref().unwrap();
+                let domain =
+                    in_force.is_some_and(|s| in_good_standing(member, &schedules, s, date));
+                assert_eq!(
+                    register.in_good_standing(*id, date),
+                    domain,
+                    "{id} on {date}"
+                );
+                let record = &register.members[id];
+                assert_eq!(
+                    register.unpaid_years(record, date),
+                    unpaid_years(member, &schedules, date),
+                    "{id} on {date}"
+                );
+                judged += 1;
+                good += usize::from(domain);
+            }
+        }
+        // Both answers occur, or the comparison would prove little.
+        assert!(good > 0 && good < judged, "{good} of {judged}");
     }
 
     #[test]
