@@ -2,7 +2,7 @@
 //! history and its place in the territory, plus the reference list of
 //! territorial units and reorganisations it is read against.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use registre_schema::events::{
@@ -190,59 +190,71 @@ impl MembershipRegister {
     }
 
     /// The codes of the region and cercle a unit belongs to, borrowed:
-    /// counting and filtering every member must not copy names.
+    /// counting and filtering every member must not copy names. To place
+    /// many units, a [`Placer`] walks each parent once.
     pub fn region_and_cercle(&self, k: &TerritorialUnitKey) -> (Option<&str>, Option<&str>) {
-        let [region, cercle, _] = self.levels(k);
-        (
-            region.map(|u| u.unit.code.as_str()),
-            cercle.map(|u| u.unit.code.as_str()),
-        )
+        codes(self.levels(k))
     }
 
-    /// The unit's region, cercle and commune records, walking up the
-    /// reference list with one key buffer.
-    fn levels(&self, k: &TerritorialUnitKey) -> [Option<&UnitRecord>; 3] {
-        use std::fmt::Write;
-        let mut out = [None; 3];
-        let mut key = String::with_capacity(k.scheme.len() + k.edition.len() + 16);
-        let mut code: Option<&str> = Some(&k.code);
+    /// Places many units one after another (see [`Placer`]).
+    pub fn placer(&self) -> Placer<'_> {
+        Placer {
+            register: self,
+            key: String::new(),
+            parents: HashMap::new(),
+        }
+    }
+
+    /// The unit's region, cercle and commune records.
+    fn levels(&self, k: &TerritorialUnitKey) -> Levels<'_> {
         // A reference list is three levels deep; the bound guards a cycle.
-        for _ in 0..8 {
+        self.walk(&mut String::new(), &k.scheme, &k.edition, &k.code, 8)
+    }
+
+    /// Walks up the reference list from `code`, at most `steps` units, each
+    /// taking its level's place (an ancestor replaces a unit of its level),
+    /// with `key` as the one buffer for every lookup.
+    fn walk(
+        &self,
+        key: &mut String,
+        scheme: &str,
+        edition: &str,
+        code: &str,
+        steps: usize,
+    ) -> Levels<'_> {
+        let mut out = [None; 3];
+        let mut code: Option<&str> = Some(code);
+        for _ in 0..steps {
             let Some(c) = code.take() else { break };
-            key.clear();
-            let _ = write!(key, "{}:{}:{}", k.scheme, k.edition, c);
-            let Some(u) = self.units.get(&key) else { break };
-            let slot = match u.level {
-                TerritorialLevel::Region => 0,
-                TerritorialLevel::Cercle => 1,
-                TerritorialLevel::Commune => 2,
+            let Some(u) = self.unit_at(key, scheme, edition, c) else {
+                break;
             };
-            out[slot] = Some(u);
+            out[slot(u.level)] = Some(u);
             code = u.parent_code.as_deref();
         }
         out
     }
 
-    fn matches(&self, m: &MemberRecord, f: &MemberFilter) -> bool {
-        if f.status.is_some_and(|s| s != m.status) {
-            return false;
+    fn unit_at(
+        &self,
+        key: &mut String,
+        scheme: &str,
+        edition: &str,
+        code: &str,
+    ) -> Option<&UnitRecord> {
+        key.clear();
+        for part in [scheme, ":", edition, ":", code] {
+            key.push_str(part);
         }
-        if f.region.is_none() && f.cercle.is_none() {
-            return true;
-        }
-        let (region, cercle) = self.region_and_cercle(&m.unit);
-        let code_is = |code: Option<&str>, want: &Option<String>| match want {
-            None => true,
-            Some(w) => code == Some(w.as_str()),
-        };
-        code_is(region, &f.region) && code_is(cercle, &f.cercle)
+        self.units.get(key.as_str())
     }
 
     /// Members matching the filter, in id order.
     pub fn members(&self, f: &MemberFilter) -> Vec<&MemberRecord> {
+        let mut placer = self.placer();
         self.members
             .values()
-            .filter(|m| self.matches(m, f))
+            .filter(|m| placer.matches(m, f))
             .collect()
     }
 
@@ -258,8 +270,12 @@ impl MembershipRegister {
                 }
             }
         }
-        for m in self.members(f) {
-            let (region, cercle) = self.region_and_cercle(&m.unit);
+        let mut placer = self.placer();
+        for m in self.members.values() {
+            if !placer.matches(m, f) {
+                continue;
+            }
+            let (region, cercle) = placer.region_and_cercle(&m.unit);
             c.total += 1;
             *c.by_status.entry(m.status).or_default() += 1;
             bump(&mut c.by_region, region);
@@ -273,6 +289,90 @@ impl MembershipRegister {
             m.status = status;
             m.history.push(s);
         }
+    }
+}
+
+/// A unit's region, cercle and commune records.
+type Levels<'a> = [Option<&'a UnitRecord>; 3];
+
+fn slot(level: TerritorialLevel) -> usize {
+    match level {
+        TerritorialLevel::Region => 0,
+        TerritorialLevel::Cercle => 1,
+        TerritorialLevel::Commune => 2,
+    }
+}
+
+fn codes(levels: Levels<'_>) -> (Option<&str>, Option<&str>) {
+    let [region, cercle, _] = levels;
+    (
+        region.map(|u| u.unit.code.as_str()),
+        cercle.map(|u| u.unit.code.as_str()),
+    )
+}
+
+/// Places many units one after another, as
+/// [`MembershipRegister::region_and_cercle`] does one: what a unit's parent
+/// stands under is walked once and remembered, since the communes of a
+/// cercle share their cercle and region (counting 700 members looks up
+/// their communes and some 60 parents instead of 2,100 units).
+pub struct Placer<'a> {
+    register: &'a MembershipRegister,
+    key: String,
+    /// By scheme, edition and code of the parent.
+    parents: HashMap<(&'a str, &'a str, &'a str), Levels<'a>>,
+}
+
+impl<'a> Placer<'a> {
+    pub fn region_and_cercle(
+        &mut self,
+        k: &TerritorialUnitKey,
+    ) -> (Option<&'a str>, Option<&'a str>) {
+        codes(self.levels(k))
+    }
+
+    fn levels(&mut self, k: &TerritorialUnitKey) -> Levels<'a> {
+        let Placer {
+            register,
+            key,
+            parents,
+        } = self;
+        let mut out = [None; 3];
+        let Some(unit) = register.unit_at(key, &k.scheme, &k.edition, &k.code) else {
+            return out;
+        };
+        out[slot(unit.level)] = Some(unit);
+        if let Some(parent) = unit.parent_code.as_deref() {
+            // The unit's record holds the same scheme and edition as `k`
+            // (its map key is made of them), borrowed for as long as the
+            // register.
+            let (scheme, edition) = (unit.unit.scheme.as_str(), unit.unit.edition.as_str());
+            // Seven steps above the unit: the eight of a walk from it.
+            let above = *parents
+                .entry((scheme, edition, parent))
+                .or_insert_with(|| register.walk(key, scheme, edition, parent, 7));
+            for (mine, theirs) in out.iter_mut().zip(above) {
+                if theirs.is_some() {
+                    *mine = theirs;
+                }
+            }
+        }
+        out
+    }
+
+    fn matches(&mut self, m: &MemberRecord, f: &MemberFilter) -> bool {
+        if f.status.is_some_and(|s| s != m.status) {
+            return false;
+        }
+        if f.region.is_none() && f.cercle.is_none() {
+            return true;
+        }
+        let (region, cercle) = self.region_and_cercle(&m.unit);
+        let code_is = |code: Option<&str>, want: &Option<String>| match want {
+            None => true,
+            Some(w) => code == Some(w.as_str()),
+        };
+        code_is(region, &f.region) && code_is(cercle, &f.cercle)
     }
 }
 
@@ -462,6 +562,45 @@ mod tests {
             kayes_active.iter().map(|m| m.member_id).collect::<Vec<_>>(),
             vec![id(1)]
         );
+    }
+
+    /// The placer remembers parents; it must place every unit as a walk
+    /// from the unit itself does, odd reference lists included.
+    #[test]
+    fn a_placer_places_each_unit_as_a_walk_from_it_does() {
+        let m = given(vec![
+            region("ML01", "Kayes"),
+            cercle("ML0101", "Kayes", "ML01"),
+            commune("ML010101", "Kayes", "ML0101"),
+            commune("ML010102", "Bangassi", "ML0101"),
+            // Under a region with no cercle between them.
+            commune("ML010199", "Isolée", "ML01"),
+            // Under a cercle the list does not hold.
+            commune("ML030101", "Orpheline", "ML0301"),
+            // Two cercles each under the other: where the walk's bound
+            // stops decides which one is the communes' cercle.
+            cercle("ML0901", "Boucle A", "ML0902"),
+            cercle("ML0902", "Boucle B", "ML0901"),
+            commune("ML090101", "Boucle C", "ML0901"),
+            commune("ML090102", "Boucle D", "ML0902"),
+        ])
+        .membership;
+        let codes = [
+            "ML010101", "ML010102", "ML010199", "ML030101", "ML090101", "ML090102", "ML0901",
+            "ML0902", "ML0101", "ML01", "ML99",
+        ];
+        let mut placer = m.placer();
+        // Twice over, so that the second round reads remembered parents.
+        for code in codes.iter().chain(codes.iter()) {
+            let k = key(code);
+            assert_eq!(placer.levels(&k), m.levels(&k), "{code}");
+            assert_eq!(placer.region_and_cercle(&k), m.region_and_cercle(&k));
+        }
+        assert_eq!(
+            m.region_and_cercle(&key("ML010102")),
+            (Some("ML01"), Some("ML0101"))
+        );
+        assert_eq!(m.region_and_cercle(&key("ML030101")), (None, None));
     }
 
     #[test]

@@ -104,6 +104,7 @@ impl ReadModels {
             .into_iter()
             .collect();
         let mut out: BTreeMap<String, Share> = BTreeMap::new();
+        let mut placer = self.membership.placer();
         for m in self.membership.members(&MemberFilter::default()) {
             if !matches!(
                 m.status,
@@ -113,8 +114,7 @@ impl ReadModels {
             {
                 continue;
             }
-            let region = self
-                .membership
+            let region = placer
                 .region_and_cercle(&m.unit)
                 .0
                 .unwrap_or("?")

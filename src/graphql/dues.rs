@@ -76,6 +76,7 @@ impl DuesQuery {
                 Some(set) => set.contains(&member),
                 None => rm.dues.in_good_standing(member, judged_on),
             };
+            let mut placer = rm.membership.placer();
             let items = rm
                 .dues
                 .positions_for_year(year, judged_on)
@@ -85,7 +86,7 @@ impl DuesQuery {
                 .filter(|d| {
                     region.as_ref().is_none_or(|want| {
                         rm.membership.member(d.member_id).is_some_and(|m| {
-                            rm.membership.region_and_cercle(&m.unit).0 == Some(want.as_str())
+                            placer.region_and_cercle(&m.unit).0 == Some(want.as_str())
                         })
                     })
                 })
