@@ -156,7 +156,10 @@ impl DuesRegister {
 
     /// A member's position for a year.
     pub fn position(&self, member_id: Uuid, year: i32) -> Option<DuesPosition> {
-        let m = self.members.get(&member_id)?;
+        Some(self.position_of(self.members.get(&member_id)?, year))
+    }
+
+    fn position_of(&self, m: &MemberDues, year: i32) -> DuesPosition {
         let schedule = self.schedules.get(&year);
         let due = match schedule {
             Some(s) if year >= m.member_since.year() => {
@@ -165,22 +168,22 @@ impl DuesRegister {
             _ => 0,
         };
         let paid = m.paid_in(year);
-        Some(DuesPosition {
-            member_id,
+        DuesPosition {
+            member_id: m.member_id,
             year,
             due,
             paid,
             balance: due - paid,
             in_arrears: false,
-        })
+        }
     }
 
     /// Every member's position for a year, with arrears judged on `as_of`.
     pub fn positions_for_year(&self, year: i32, as_of: NaiveDate) -> Vec<DuesPosition> {
         let past_due = self.schedules.get(&year).is_some_and(|s| s.due_on < as_of);
         self.members
-            .keys()
-            .filter_map(|id| self.position(*id, year))
+            .values()
+            .map(|m| self.position_of(m, year))
             .map(|mut p| {
                 p.in_arrears = past_due && p.balance > 0;
                 p
