@@ -1,7 +1,8 @@
 //! Dues: each member's position per year (owed per the schedule and its
 //! category, paid, balance), arrears ageing, and who is in good standing
 //! at a date. The rule is the domain's own
-//! ([`registre_domain::dues::in_good_standing`]), fed from this model's
+//! ([`registre_domain::dues::good_standing`] and
+//! [`registre_domain::dues::unpaid_years_of`]), fed from this model's
 //! records borrowed, never copied into the domain's types.
 
 use std::collections::BTreeMap;
@@ -205,10 +206,7 @@ impl DuesRegister {
         years.extend(m.payments.iter().map(|p| p.year));
         years.sort_unstable();
         years.dedup();
-        years
-            .into_iter()
-            .filter_map(|y| self.position(member_id, y))
-            .collect()
+        years.into_iter().map(|y| self.position_of(m, y)).collect()
     }
 
     /// Active and in good standing on `date`, by the statutes in force
@@ -253,7 +251,7 @@ impl DuesRegister {
                 .schedules
                 .iter()
                 .filter(|(y, s)| **y >= m.member_since.year() && s.due_on < as_of)
-                .filter_map(|(y, _)| self.position(m.member_id, *y))
+                .map(|(y, _)| self.position_of(m, *y))
                 .map(|p| p.balance.max(0))
                 .sum();
             *out.buckets.entry(years).or_default() += 1;
@@ -422,9 +420,25 @@ mod tests {
             suspended(3, d(2022, 6, 1)),
             reinstated(3, d(2023, 2, 1)),
             paid(3, 2022, 50_000, d(2023, 1, 15)),
-            admitted(4, "ML010104", 2022),
-            paid(4, 2023, 90_000, d(2023, 1, 10)),
+            admitted(4, "ML010104", 2021),
+            paid(4, 2021, 50_000, d(2021, 1, 10)),
+            paid(4, 2022, 50_000, d(2022, 1, 10)),
+            paid(4, 2023, 60_000, d(2023, 1, 10)),
             excluded(4, d(2023, 9, 1)),
+            // Suspended and reinstated on one day: the later record holds.
+            admitted(5, "ML010105", 2021),
+            paid(5, 2021, 50_000, d(2021, 1, 10)),
+            paid(5, 2022, 50_000, d(2022, 1, 10)),
+            suspended(5, d(2022, 7, 1)),
+            reinstated(5, d(2022, 7, 1)),
+            suspended(5, d(2023, 1, 1)),
+            withdrew(5, d(2023, 1, 1)),
+            // Member 6 is succeeded by member 7, recorded in both streams.
+            admitted(6, "ML010106", 2021),
+            paid(6, 2021, 50_000, d(2021, 1, 10)),
+            succession_in(6, 6, 7, d(2022, 6, 1)),
+            succession_in(7, 6, 7, d(2022, 6, 1)),
+            paid(7, 2022, 50_000, d(2022, 6, 2)),
             schedule(2024, 60_000),
         ]);
         let mut members: BTreeMap<Uuid, Option<Member>> = BTreeMap::new();

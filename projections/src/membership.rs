@@ -129,6 +129,18 @@ pub struct MemberFilter {
     pub status: Option<MemberStatus>,
 }
 
+impl MemberFilter {
+    /// Whether a member placed in `region` and `cercle` is within the
+    /// filter's region and cercle.
+    fn holds(&self, region: Option<&str>, cercle: Option<&str>) -> bool {
+        let code_is = |code: Option<&str>, want: &Option<String>| match want {
+            None => true,
+            Some(w) => code == Some(w.as_str()),
+        };
+        code_is(region, &self.region) && code_is(cercle, &self.cercle)
+    }
+}
+
 /// Members counted three ways.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct MemberCounts {
@@ -149,8 +161,22 @@ pub struct MembershipRegister {
 
 /// The `units` key of a territorial unit.
 pub fn unit_key(k: &TerritorialUnitKey) -> String {
-    format!("{}:{}:{}", k.scheme, k.edition, k.code)
+    let mut key = String::new();
+    write_unit_key(&mut key, &k.scheme, &k.edition, &k.code);
+    key
 }
+
+/// Writes a `units` key into `key`, a buffer reused across lookups.
+fn write_unit_key(key: &mut String, scheme: &str, edition: &str, code: &str) {
+    key.clear();
+    for part in [scheme, ":", edition, ":", code] {
+        key.push_str(part);
+    }
+}
+
+/// Most units a walk up the reference list visits: a list is three levels
+/// deep, and the bound ends a walk caught in a cycle.
+const WALK_BOUND: usize = 8;
 
 fn step(change: MembershipChange, effective_on: NaiveDate, position: Position) -> HistoryStep {
     HistoryStep {
@@ -207,8 +233,13 @@ impl MembershipRegister {
 
     /// The unit's region, cercle and commune records.
     fn levels(&self, k: &TerritorialUnitKey) -> Levels<'_> {
-        // A reference list is three levels deep; the bound guards a cycle.
-        self.walk(&mut String::new(), &k.scheme, &k.edition, &k.code, 8)
+        self.walk(
+            &mut String::new(),
+            &k.scheme,
+            &k.edition,
+            &k.code,
+            WALK_BOUND,
+        )
     }
 
     /// Walks up the reference list from `code`, at most `steps` units, each
@@ -242,10 +273,7 @@ impl MembershipRegister {
         edition: &str,
         code: &str,
     ) -> Option<&UnitRecord> {
-        key.clear();
-        for part in [scheme, ":", edition, ":", code] {
-            key.push_str(part);
-        }
+        write_unit_key(key, scheme, edition, code);
         self.units.get(key.as_str())
     }
 
@@ -272,10 +300,13 @@ impl MembershipRegister {
         }
         let mut placer = self.placer();
         for m in self.members.values() {
-            if !placer.matches(m, f) {
+            if f.status.is_some_and(|s| s != m.status) {
                 continue;
             }
             let (region, cercle) = placer.region_and_cercle(&m.unit);
+            if !f.holds(region, cercle) {
+                continue;
+            }
             c.total += 1;
             *c.by_status.entry(m.status).or_default() += 1;
             bump(&mut c.by_region, region);
@@ -314,13 +345,12 @@ fn codes(levels: Levels<'_>) -> (Option<&str>, Option<&str>) {
 /// Places many units one after another, as
 /// [`MembershipRegister::region_and_cercle`] does one: what a unit's parent
 /// stands under is walked once and remembered, since the communes of a
-/// cercle share their cercle and region (counting 700 members looks up
-/// their communes and some 60 parents instead of 2,100 units).
+/// cercle share their cercle and region.
 pub struct Placer<'a> {
     register: &'a MembershipRegister,
     key: String,
-    /// By scheme, edition and code of the parent.
-    parents: HashMap<(&'a str, &'a str, &'a str), Levels<'a>>,
+    /// By the parent's `units` key.
+    parents: HashMap<String, Levels<'a>>,
 }
 
 impl<'a> Placer<'a> {
@@ -343,14 +373,17 @@ impl<'a> Placer<'a> {
         };
         out[slot(unit.level)] = Some(unit);
         if let Some(parent) = unit.parent_code.as_deref() {
-            // The unit's record holds the same scheme and edition as `k`
-            // (its map key is made of them), borrowed for as long as the
-            // register.
-            let (scheme, edition) = (unit.unit.scheme.as_str(), unit.unit.edition.as_str());
-            // Seven steps above the unit: the eight of a walk from it.
-            let above = *parents
-                .entry((scheme, edition, parent))
-                .or_insert_with(|| register.walk(key, scheme, edition, parent, 7));
+            write_unit_key(key, &k.scheme, &k.edition, parent);
+            let above = match parents.get(key.as_str()) {
+                Some(above) => *above,
+                None => {
+                    let parent_key = key.clone();
+                    // The unit itself was the walk's first step.
+                    let above = register.walk(key, &k.scheme, &k.edition, parent, WALK_BOUND - 1);
+                    parents.insert(parent_key, above);
+                    above
+                }
+            };
             for (mine, theirs) in out.iter_mut().zip(above) {
                 if theirs.is_some() {
                     *mine = theirs;
@@ -368,11 +401,7 @@ impl<'a> Placer<'a> {
             return true;
         }
         let (region, cercle) = self.region_and_cercle(&m.unit);
-        let code_is = |code: Option<&str>, want: &Option<String>| match want {
-            None => true,
-            Some(w) => code == Some(w.as_str()),
-        };
-        code_is(region, &f.region) && code_is(cercle, &f.cercle)
+        f.holds(region, cercle)
     }
 }
 
@@ -583,19 +612,42 @@ mod tests {
             cercle("ML0902", "Boucle B", "ML0901"),
             commune("ML090101", "Boucle C", "ML0901"),
             commune("ML090102", "Boucle D", "ML0902"),
+            // A later edition where the same codes stand elsewhere.
+            unit_of("2022", "ML07", TerritorialLevel::Region, None),
+            unit_of("2022", "ML0101", TerritorialLevel::Cercle, Some("ML07")),
+            unit_of(
+                "2022",
+                "ML010101",
+                TerritorialLevel::Commune,
+                Some("ML0101"),
+            ),
         ])
         .membership;
         let codes = [
             "ML010101", "ML010102", "ML010199", "ML030101", "ML090101", "ML090102", "ML0901",
             "ML0902", "ML0101", "ML01", "ML99",
         ];
+        let in_2022 = |code: &str| TerritorialUnitKey {
+            edition: "2022".into(),
+            ..key(code)
+        };
         let mut placer = m.placer();
-        // Twice over, so that the second round reads remembered parents.
-        for code in codes.iter().chain(codes.iter()) {
-            let k = key(code);
-            assert_eq!(placer.levels(&k), m.levels(&k), "{code}");
-            assert_eq!(placer.region_and_cercle(&k), m.region_and_cercle(&k));
+        // Twice over, so that the second round reads remembered parents;
+        // each edition after the other, so that one could read the other's.
+        for _ in 0..2 {
+            for k in codes
+                .iter()
+                .map(|c| key(c))
+                .chain(codes.iter().map(|c| in_2022(c)))
+            {
+                assert_eq!(placer.levels(&k), m.levels(&k), "{k:?}");
+                assert_eq!(placer.region_and_cercle(&k), m.region_and_cercle(&k));
+            }
         }
+        assert_eq!(
+            m.region_and_cercle(&in_2022("ML010101")),
+            (Some("ML07"), Some("ML0101"))
+        );
         assert_eq!(
             m.region_and_cercle(&key("ML010102")),
             (Some("ML01"), Some("ML0101"))

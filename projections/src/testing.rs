@@ -86,6 +86,22 @@ fn unit(code: &str, level: TerritorialLevel, name: &str, parent: Option<&str>) -
     )
 }
 
+/// A unit of another edition of the reference list.
+pub fn unit_of(edition: &str, code: &str, level: TerritorialLevel, parent: Option<&str>) -> Ev {
+    ev(
+        format!("territory-ocha-pcode-{edition}"),
+        TerritorialUnitRegistered {
+            unit: TerritorialUnitKey {
+                edition: edition.into(),
+                ..key(code)
+            },
+            level,
+            name: format!("{code} ({edition})"),
+            parent_code: parent.map(Into::into),
+        },
+    )
+}
+
 pub fn region(code: &str, name: &str) -> Ev {
     unit(code, TerritorialLevel::Region, name, None)
 }
