@@ -554,11 +554,7 @@ mod tests {
 
     #[test]
     fn a_member_is_placed_in_its_cercle_and_region_and_counted() {
-        let m = given(vec![
-            region("ML01", "Kayes"),
-            cercle("ML0101", "Kayes", "ML01"),
-            commune("ML010101", "Kayes", "ML0101"),
-            commune("ML010102", "Bangassi", "ML0101"),
+        let m = given(Vec::from_iter(kayes().into_iter().chain([
             region("ML02", "Koulikoro"),
             cercle("ML0201", "Banamba", "ML02"),
             commune("ML020101", "Banamba", "ML0201"),
@@ -566,7 +562,7 @@ mod tests {
             admitted(2, "ML010102", 2020),
             admitted(3, "ML020101", 2021),
             suspended(2, d(2023, 5, 1)),
-        ])
+        ])))
         .membership;
 
         let p = m.placement(&key("ML010102"));
@@ -597,11 +593,7 @@ mod tests {
     /// from the unit itself does, odd reference lists included.
     #[test]
     fn a_placer_places_each_unit_as_a_walk_from_it_does() {
-        let m = given(vec![
-            region("ML01", "Kayes"),
-            cercle("ML0101", "Kayes", "ML01"),
-            commune("ML010101", "Kayes", "ML0101"),
-            commune("ML010102", "Bangassi", "ML0101"),
+        let m = given(Vec::from_iter(kayes().into_iter().chain([
             // Under a region with no cercle between them.
             commune("ML010199", "Isolée", "ML01"),
             // Under a cercle the list does not hold.
@@ -621,7 +613,7 @@ mod tests {
                 TerritorialLevel::Commune,
                 Some("ML0101"),
             ),
-        ])
+        ])))
         .membership;
         let codes = [
             "ML010101", "ML010102", "ML010199", "ML030101", "ML090101", "ML090102", "ML0901",

@@ -242,18 +242,14 @@ mod tests {
 
     #[test]
     fn good_standing_is_shared_out_by_region() {
-        let rm = given(vec![
-            region("ML01", "Kayes"),
-            cercle("ML0101", "Kayes", "ML01"),
-            commune("ML010101", "Kayes", "ML0101"),
-            commune("ML010102", "Bangassi", "ML0101"),
+        let rm = given(Vec::from_iter(kayes().into_iter().chain([
             statutes_adopted(d(2019, 1, 1)),
             schedule(2021, 50_000),
             admitted(1, "ML010101", 2021),
             admitted(2, "ML010102", 2021),
             admitted(3, "ML020101", 2021),
             paid(1, 2021, 50_000, d(2021, 2, 1)),
-        ]);
+        ])));
         let g = rm.good_standing_by_region(d(2021, 6, 1));
         assert_eq!(g["ML01"], Share { part: 1, whole: 2 });
         assert_eq!(g["?"], Share { part: 0, whole: 1 });

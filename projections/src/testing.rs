@@ -102,6 +102,16 @@ pub fn unit_of(edition: &str, code: &str, level: TerritorialLevel, parent: Optio
     )
 }
 
+/// The region of Kayes, its cercle of Kayes and two of its communes.
+pub fn kayes() -> [Ev; 4] {
+    [
+        region("ML01", "Kayes"),
+        cercle("ML0101", "Kayes", "ML01"),
+        commune("ML010101", "Kayes", "ML0101"),
+        commune("ML010102", "Bangassi", "ML0101"),
+    ]
+}
+
 pub fn region(code: &str, name: &str) -> Ev {
     unit(code, TerritorialLevel::Region, name, None)
 }
