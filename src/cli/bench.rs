@@ -23,7 +23,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use registre::commands::CommandHandler;
 use registre::projection::rebuild::{Rebuilt, rebuild};
-use registre::store::sqlite::SqliteStore;
+use registre::store::sqlite::{Indexing, SqliteStore};
 use registre::store::{AppendRequest, EventStore, ExpectedState};
 use registre_domain::member::MemberCommand;
 use registre_schema::{Actor, CommandMeta, EventData, Role, StreamId};
@@ -49,6 +49,12 @@ pub struct BenchArgs {
     /// Directory for the temporary stores (the disk being measured).
     #[arg(long, global = true, default_value = ".")]
     pub dir: PathBuf,
+    /// Events the embedded store's append cases may leave out of its
+    /// stream index before a group indexes them (the store's own setting
+    /// by default), to weigh the appends' speed against the pauses.
+    #[arg(long, global = true, default_value_t = registre::store::sqlite::INDEX_BATCH,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub index_batch: u64,
 }
 
 #[derive(Args, Clone)]
@@ -186,6 +192,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         .tempdir_in(&args.dir)
         .with_context(|| format!("cannot create a directory in {}", args.dir.display()))?;
     let d = dir.path();
+    let indexing = Indexing {
+        batch: args.index_batch,
+        ..Indexing::default()
+    };
     match args.what {
         BenchWhat::Append {
             appends,
@@ -194,7 +204,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             postgres,
         } => {
             print_fsync_rate(d)?;
-            for backend in Backend::chosen(&postgres) {
+            for backend in Backend::chosen(&postgres, indexing) {
                 append_cases(d, &backend, appends, events_per_append, &writers).await?;
             }
         }
@@ -203,7 +213,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             writers,
             postgres,
         } => {
-            for backend in Backend::chosen(&postgres) {
+            for backend in Backend::chosen(&postgres, indexing) {
                 command_cases(d, &backend, commands, &writers).await?;
             }
         }
@@ -266,7 +276,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             let started = Instant::now();
             print_machine();
             print_fsync_rate(d)?;
-            for backend in Backend::chosen(&postgres) {
+            for backend in Backend::chosen(&postgres, indexing) {
                 append_cases(d, &backend, appends, 1, &[1, 8, 64]).await?;
                 command_cases(d, &backend, commands, &[1, 8, 64]).await?;
             }
@@ -303,22 +313,22 @@ fn print_machine() {
 /// Where the append cases write.
 enum Backend {
     /// A fresh SQLite file per case, under `--dir`.
-    Sqlite,
+    Sqlite(Indexing),
     /// A fresh schema per case in this PostgreSQL database.
     Postgres(String),
 }
 
 impl Backend {
     /// The default store, then PostgreSQL when a URL was given.
-    fn chosen(arg: &PostgresArg) -> Vec<Backend> {
-        let mut v = vec![Backend::Sqlite];
+    fn chosen(arg: &PostgresArg, indexing: Indexing) -> Vec<Backend> {
+        let mut v = vec![Backend::Sqlite(indexing)];
         v.extend(arg.postgres.clone().map(Backend::Postgres));
         v
     }
 
     fn name(&self) -> &'static str {
         match self {
-            Backend::Sqlite => "sqlite store",
+            Backend::Sqlite(_) => "sqlite store",
             Backend::Postgres(_) => "postgres store",
         }
     }
@@ -326,8 +336,10 @@ impl Backend {
     /// A new empty store for the case `case`.
     async fn fresh(&self, dir: &Path, case: &str) -> anyhow::Result<CaseStore> {
         match self {
-            Backend::Sqlite => Ok(CaseStore {
-                store: Arc::new(SqliteStore::open(dir.join(format!("{case}.db"))).await?),
+            Backend::Sqlite(indexing) => Ok(CaseStore {
+                store: Arc::new(
+                    SqliteStore::open_with(dir.join(format!("{case}.db")), *indexing).await?,
+                ),
                 schema: None,
             }),
             Backend::Postgres(url) => {
@@ -522,13 +534,17 @@ async fn command_cases_on(
 /// its speed and size on disk.
 async fn history(dir: &Path, events: usize, seed: u64) -> anyhow::Result<PathBuf> {
     let db = dir.join("history.db");
-    let store: Arc<dyn EventStore> = Arc::new(SqliteStore::open(&db).await?);
-    let handler = CommandHandler::new(store.clone());
+    let store = Arc::new(SqliteStore::open(&db).await?);
+    let handler = CommandHandler::new(store.clone() as Arc<dyn EventStore>);
     let t = Instant::now();
     let r = registre::history::generate(&handler, seed, events).await?;
     let secs = t.elapsed().as_secs_f64();
     drop(handler);
-    drop(store);
+    // Closed, its last events indexed, before it is measured and copied.
+    match Arc::try_unwrap(store) {
+        Ok(store) => store.close().await?,
+        Err(_) => anyhow::bail!("the history's store is still in use"),
+    }
     println!(
         "history: {} events ({} commands through the handler, {} raw appends, years to {}) in {secs:.1} s, {:.0} events/s",
         r.events,

@@ -18,11 +18,23 @@
 //! snapshot and never block the writer, nor does the writer block them.
 //! Positions are assigned inside the one write transaction and become
 //! visible all at once at commit, so no reader can see a gap.
+//!
+//! Streams are indexed in batches, not by each append: the events table
+//! is keyed by position alone, and a `stream_index` table says where each
+//! stream's events are, up to a watermark. A group that finds more than
+//! `INDEX_BATCH` events past the watermark, or events older than
+//! `INDEX_DELAY`, indexes them all in one sorted statement; when appends
+//! stop, the checkpointer does, and so does the writer when the store
+//! closes. A stream is read from the index and from a scan of the events
+//! past the watermark, in one statement. The writer's check of each
+//! append's expected revision is what keeps a revision from being taken
+//! twice; the index's primary key refuses one too, later.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -42,11 +54,14 @@ const APPLICATION_ID: i64 = 0x5245_4731;
 /// `PRAGMA user_version`: the store format this build writes and reads.
 ///
 /// Format 1 also kept each stream's last revision in a `streams` table,
-/// one more row written per append on a page of its own; format 2 reads
-/// it from the `(stream_id, revision)` index, which every append writes
-/// anyway. A format 1 store is read as it is, and its first write drops
-/// that table (see `upgrade_format`).
-pub const STORE_FORMAT: i64 = 2;
+/// one more row written per append on a page of its own. Format 2 read it
+/// from a `(stream_id, revision)` unique index on the events, which every
+/// append wrote: a page of its own for each append to another stream, the
+/// largest part of the writer's work. Format 3 indexes streams in sorted
+/// batches, off most appends' path (see `index_tail`). A store of an
+/// older format is read as it is, and upgraded by its first write (see
+/// `upgrade_format`).
+pub const STORE_FORMAT: i64 = 3;
 /// Most appends committed in one transaction.
 const MAX_GROUP: usize = 1024;
 /// Most events committed in one transaction (an append is never split).
@@ -69,6 +84,18 @@ const CATCH_UP_FRAMES: i64 = 1024;
 const WAL_SIZE_LIMIT: i64 = 64 << 20;
 /// Most streams whose last revision the writer keeps in memory.
 const KNOWN_STREAMS: usize = 200_000;
+/// Events a group may leave out of the stream index: the group that finds
+/// more indexes them all. A batch writes each stream's index page once
+/// for all its events, where appends one by one wrote it for each; a
+/// stream's read scans what is not indexed yet (about 1.5 ms for 8,192
+/// events). BENCHMARKS.md weighs 4,096 to 16,384.
+pub const INDEX_BATCH: u64 = 8192;
+/// Longest an event stays out of the stream index: past it, the next
+/// group indexes the tail, and when no group comes, the checkpointer does.
+pub const INDEX_DELAY: Duration = Duration::from_secs(1);
+/// After the stream index refused the log's tail (a log edited behind
+/// registre's back), how long before it is tried again.
+const INDEX_RETRY: Duration = Duration::from_secs(60);
 
 const SCHEMA: &str = "
 CREATE TABLE events (
@@ -85,8 +112,7 @@ CREATE TABLE events (
     command_id     BLOB    NOT NULL,
     correlation_id BLOB    NOT NULL,
     causation_id   BLOB,
-    payload        TEXT    NOT NULL, -- JSON
-    UNIQUE (stream_id, revision)
+    payload        TEXT    NOT NULL  -- JSON
 ) STRICT;
 CREATE TABLE commands (
     command_id     BLOB    PRIMARY KEY,
@@ -104,6 +130,32 @@ CREATE TRIGGER events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'registre events are append-only'); END;
 ";
 
+/// The stream index of format 3, created with a new store or by the
+/// upgrade of an older one: where each stream's events are. Every event up
+/// to `indexed_through` has its entry; those after it, the log's tail, are
+/// found by scanning the tail (see `index_tail`). Entries are never edited
+/// either, and the watermark only moves forward.
+const STREAM_INDEX_SCHEMA: &str = "
+CREATE TABLE stream_index (
+    stream_id      TEXT    NOT NULL,
+    revision       INTEGER NOT NULL,
+    position       INTEGER NOT NULL,
+    PRIMARY KEY (stream_id, revision)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE stream_index_state (
+    only            INTEGER PRIMARY KEY CHECK (only = 1),
+    indexed_through INTEGER NOT NULL
+) STRICT;
+INSERT INTO stream_index_state VALUES (1, 0);
+CREATE TRIGGER stream_index_no_update BEFORE UPDATE ON stream_index
+BEGIN SELECT RAISE(ABORT, 'the stream index is append-only'); END;
+CREATE TRIGGER stream_index_no_delete BEFORE DELETE ON stream_index
+BEGIN SELECT RAISE(ABORT, 'the stream index is append-only'); END;
+CREATE TRIGGER stream_index_forward BEFORE UPDATE ON stream_index_state
+WHEN NEW.indexed_through < OLD.indexed_through
+BEGIN SELECT RAISE(ABORT, 'the stream index never moves back'); END;
+";
+
 const SELECT_EVENT: &str = "SELECT position, id, stream_id, revision, event_type, schema_version,
     occurred_at, recorded_at, actor_id, actor_role, command_id, correlation_id, causation_id,
     payload FROM events";
@@ -113,10 +165,33 @@ fn log_sql() -> String {
     format!("{SELECT_EVENT} WHERE position >= ?1 ORDER BY position LIMIT ?2")
 }
 
-/// A stream (`?1`) from a revision (`?2`), at most `?3` events.
+/// A stream (`?1`) from a revision (`?2`), at most `?3` events: the
+/// indexed events, then those of the log's tail. The two parts are read
+/// in one statement, hence one snapshot, so that none is read twice or
+/// missed while a group indexes the tail; each comes in revision order,
+/// and SQLite merges them.
 fn stream_sql() -> String {
+    format!(
+        "SELECT e.position, e.id, i.stream_id, i.revision, e.event_type, e.schema_version,
+            e.occurred_at, e.recorded_at, e.actor_id, e.actor_role, e.command_id,
+            e.correlation_id, e.causation_id, e.payload
+         FROM stream_index AS i JOIN events AS e ON e.position = i.position
+         WHERE i.stream_id = ?1 AND i.revision >= ?2
+         UNION ALL
+         {SELECT_EVENT} WHERE position > {INDEXED_THROUGH} AND stream_id = ?1 AND revision >= ?2
+         ORDER BY 4 LIMIT ?3"
+    )
+}
+
+/// [`stream_sql`] for a store of an older format, opened but not written
+/// by this process: its events carry their own `(stream_id, revision)`
+/// index.
+fn inline_stream_sql() -> String {
     format!("{SELECT_EVENT} WHERE stream_id = ?1 AND revision >= ?2 ORDER BY revision LIMIT ?3")
 }
+
+/// The stream index's watermark, as an SQL expression.
+const INDEXED_THROUGH: &str = "(SELECT indexed_through FROM stream_index_state WHERE only = 1)";
 
 /// Stream ids in `[?1, ?2)` at positions `?3` to `?4`, at most `?5` events.
 fn category_sql() -> String {
@@ -144,14 +219,42 @@ pub struct SqliteStore {
     head: watch::Receiver<Position>,
     /// Shared with the writer thread, so imports can wake readers too.
     head_tx: Arc<watch::Sender<Position>>,
+    /// The store was of an older format when opened: streams are read
+    /// through its events' own index (see `inline_stream_sql`).
+    inline_streams: bool,
+    writer: std::thread::JoinHandle<()>,
+}
+
+/// When the embedded store indexes streams (see `index_tail`).
+#[derive(Clone, Copy, Debug)]
+pub struct Indexing {
+    /// Events a group may leave out of the stream index.
+    pub batch: u64,
+    /// Longest an event stays out of it.
+    pub delay: Duration,
+}
+
+impl Default for Indexing {
+    fn default() -> Self {
+        Indexing {
+            batch: INDEX_BATCH,
+            delay: INDEX_DELAY,
+        }
+    }
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) the store at `path`.
     pub async fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_with(path, Indexing::default()).await
+    }
+
+    /// Opens the store at `path`, indexing streams as `indexing` says;
+    /// tests index sooner, to read streams on both sides of the watermark.
+    pub async fn open_with(path: impl AsRef<Path>, indexing: Indexing) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
         let p = path.clone();
-        let (conn, last_position, last_recorded, older) =
+        let (conn, last_position, last_recorded, format) =
             tokio::task::spawn_blocking(move || open_writer(&p))
                 .await
                 .map_err(|e| StoreError::Backend(format!("opening the store: {e}")))??;
@@ -165,25 +268,31 @@ impl SqliteStore {
         let wanted = catch_up.clone();
         std::thread::Builder::new()
             .name("registre-sqlite-checkpointer".into())
-            .spawn(move || checkpointer(checkpoint_conn, checkpoint_rx, &wanted))
+            .spawn(move || checkpointer(checkpoint_conn, checkpoint_rx, &wanted, indexing.delay))
             .map_err(|e| StoreError::Backend(format!("starting the checkpointer thread: {e}")))?;
-        std::thread::Builder::new()
+        let writer = std::thread::Builder::new()
             .name("registre-sqlite-writer".into())
             .spawn(move || {
                 Writer {
                     conn,
                     last_position,
                     last_recorded,
-                    upgrade: older,
+                    upgrade: format < STORE_FORMAT,
                     head: writer_head,
                     committed,
                     catch_up,
                     revisions: HashMap::new(),
+                    indexing,
+                    unindexed_since: None,
+                    index_retry_at: None,
+                    wrote: false,
                 }
                 .run(rx)
             })
             .map_err(|e| StoreError::Backend(format!("starting the writer thread: {e}")))?;
         Ok(SqliteStore {
+            inline_streams: format < 3,
+            writer,
             readers: Arc::new(ReaderPool {
                 path: path.clone(),
                 idle: Mutex::new(Vec::new()),
@@ -197,6 +306,19 @@ impl SqliteStore {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Closes the store once the appends already submitted are answered,
+    /// and waits for its writer: when it returns, the log's tail is
+    /// indexed if this store appended, and the file is consistent for a
+    /// copy. Dropping the store closes it too, without waiting.
+    pub async fn close(self) -> Result<(), StoreError> {
+        let SqliteStore { queue, writer, .. } = self;
+        drop(queue);
+        tokio::task::spawn_blocking(move || writer.join())
+            .await
+            .map_err(|e| StoreError::Backend(format!("closing the store: {e}")))?
+            .map_err(|_| StoreError::Backend("the writer thread panicked".into()))
     }
 
     /// The global log from `from` on, each row read by `decode`.
@@ -237,9 +359,9 @@ fn backend(e: rusqlite::Error) -> StoreError {
 }
 
 /// Opens the write connection, creating or checking the store format.
-/// The last value says whether the store is of an older format, which
-/// its first write upgrades (see `upgrade_format`).
-fn open_writer(path: &Path) -> Result<(Connection, Position, i64, bool), StoreError> {
+/// The last value is the store's format; an older one is upgraded by the
+/// store's first write (see `upgrade_format`).
+fn open_writer(path: &Path) -> Result<(Connection, Position, i64, i64), StoreError> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -301,7 +423,7 @@ fn open_writer(path: &Path) -> Result<(Connection, Position, i64, bool), StoreEr
     plan_once(&conn)?;
     if fresh {
         let sql = format!(
-            "BEGIN IMMEDIATE; {SCHEMA} PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {STORE_FORMAT}; COMMIT;"
+            "BEGIN IMMEDIATE; {SCHEMA} {STREAM_INDEX_SCHEMA} PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {STORE_FORMAT}; COMMIT;"
         );
         conn.execute_batch(&sql).map_err(backend)?;
     }
@@ -317,8 +439,8 @@ fn open_writer(path: &Path) -> Result<(Connection, Position, i64, bool), StoreEr
         .optional()
         .map_err(backend)?
         .unwrap_or((0, 0));
-    let older = !fresh && format < STORE_FORMAT;
-    Ok((conn, last_position as Position, last_recorded, older))
+    let format = if fresh { STORE_FORMAT } else { format };
+    Ok((conn, last_position as Position, last_recorded, format))
 }
 
 /// The one thread that writes.
@@ -334,11 +456,21 @@ struct Writer {
     /// Set by the checkpointer when it could not catch up with the writer.
     catch_up: Arc<AtomicBool>,
     /// The last revision of streams this thread wrote, as committed, so
-    /// that an append's check need not probe the stream index. Valid
-    /// only while nothing else appends: it is dropped whenever the log's
-    /// tail is not where this thread left it. Were it ever wrong, the
-    /// `(stream_id, revision)` unique index would still refuse the write.
+    /// that an append's check need not read the stream index and the
+    /// log's tail. Valid only while nothing else appends: it is dropped
+    /// whenever the log's tail is not where this thread left it. Were it
+    /// ever wrong, the event written would be refused when its group's
+    /// tail is indexed, too late to refuse the append: this check and the
+    /// one reading the store are what keep a revision from being taken
+    /// twice.
     revisions: HashMap<String, Revision>,
+    indexing: Indexing,
+    /// When a commit first left events out of the stream index.
+    unindexed_since: Option<Instant>,
+    /// Set when the index refused the tail: not tried again before then.
+    index_retry_at: Option<Instant>,
+    /// This thread committed a group: it indexes the tail when it ends.
+    wrote: bool,
 }
 
 impl Writer {
@@ -373,6 +505,25 @@ impl Writer {
                 }
             }
         }
+        // Closing: leave no tail to scan to the next process that opens
+        // the store (a store only read is not written to).
+        if self.wrote
+            && let Err(e) = index_idle(&self.conn)
+        {
+            tracing::warn!(error = %e, "indexing the log's tail on closing failed");
+        }
+    }
+
+    /// Whether a group leaving `tail` events out of the stream index
+    /// indexes them.
+    fn index_due(&self, tail: u64) -> bool {
+        let now = Instant::now();
+        tail > 0
+            && self.index_retry_at.is_none_or(|t| now >= t)
+            && (tail >= self.indexing.batch
+                || self
+                    .unindexed_since
+                    .is_some_and(|t| now.duration_since(t) >= self.indexing.delay))
     }
 
     fn commit_group(
@@ -440,6 +591,10 @@ impl Writer {
             }
             Err(e) => return fail_all(e.to_string()),
         }
+        let through = match indexed_through(&tx) {
+            Ok(p) => p,
+            Err(e) => return fail_all(e.to_string()),
+        };
         let now = Utc::now().timestamp_micros().max(self.last_recorded);
         let mut position = self.last_position;
         // Savepoint statements are prepared once and kept, like the
@@ -515,8 +670,36 @@ impl Writer {
         }
         // Back into the cache before the transaction ends.
         drop(writes);
+        let tail = position.saturating_sub(through);
+        let mut indexed = false;
+        let mut refused = false;
+        if self.index_due(tail) {
+            match index_tail(&tx) {
+                Ok(_) => indexed = true,
+                // A failure that ended the transaction fails the group.
+                Err(_) if tx.is_autocommit() => return Err(WriteFailed),
+                Err(e) => {
+                    tracing::error!(
+                        error = %e,
+                        "the stream index refused the log's tail; streams are read from the log meanwhile"
+                    );
+                    refused = true;
+                }
+            }
+        }
         match tx.commit() {
             Ok(()) => {
+                self.wrote = true;
+                if indexed || tail == 0 {
+                    self.unindexed_since = None;
+                } else {
+                    self.unindexed_since.get_or_insert_with(Instant::now);
+                }
+                if indexed {
+                    self.index_retry_at = None;
+                } else if refused {
+                    self.index_retry_at = Some(Instant::now() + INDEX_RETRY);
+                }
                 if self.upgrade {
                     self.upgrade = false;
                     if upgraded {
@@ -725,15 +908,89 @@ fn recorded_command(
     }))
 }
 
-const LAST_REVISION_SQL: &str = "SELECT max(revision) FROM events WHERE stream_id = ?1";
+/// The greater of the stream's last indexed revision and its last one in
+/// the log's tail.
+fn last_revision_sql() -> String {
+    format!(
+        "SELECT max(r) FROM (
+            SELECT max(revision) AS r FROM stream_index WHERE stream_id = ?1
+            UNION ALL
+            SELECT max(revision) FROM events WHERE position > {INDEXED_THROUGH} AND stream_id = ?1)"
+    )
+}
 
-/// A stream's last revision, `None` for a stream with no events: the last
-/// entry of the stream in the `(stream_id, revision)` index, one probe.
+/// A stream's last revision, `None` for a stream with no events: one probe
+/// of the stream index and a scan of the log's tail. The writer asks only
+/// for streams it does not know (see `Writer::revisions`).
 fn last_revision(conn: &Connection, stream: &str) -> Result<Option<Revision>, StoreError> {
-    conn.prepare_cached(LAST_REVISION_SQL)
+    conn.prepare_cached(&last_revision_sql())
         .and_then(|mut s| s.query_row([stream], |r| r.get::<_, Option<i64>>(0)))
         .map(|r| r.map(|r| r as Revision))
         .map_err(backend)
+}
+
+/// Indexes the log's tail, in the caller's write transaction: every event
+/// after the watermark gets its stream index entry, in one statement that
+/// sorts them by stream, and the watermark moves to the log's head.
+/// Returns how many events it indexed.
+///
+/// Sorted, a batch writes each index page it touches once: the events of
+/// one stream land on that stream's last page together. The index's
+/// primary key refuses a second event at a stream's revision; the writer's
+/// check should never let one through, so a refusal means the log was
+/// edited behind registre's back, and the statement changes nothing.
+fn index_tail(conn: &Connection) -> rusqlite::Result<usize> {
+    let indexed = conn
+        .prepare_cached(&format!(
+            "INSERT INTO stream_index (stream_id, revision, position)
+             SELECT stream_id, revision, position FROM events
+             WHERE position > {INDEXED_THROUGH} ORDER BY stream_id, revision"
+        ))?
+        .execute([])?;
+    conn.prepare_cached(
+        "UPDATE stream_index_state
+         SET indexed_through = coalesce((SELECT max(position) FROM events), 0) WHERE only = 1",
+    )?
+    .execute([])?;
+    Ok(indexed)
+}
+
+/// Indexes the log's tail in a transaction of its own, if the store is of
+/// this format and has a tail: what the writer does when it closes, and
+/// the checkpointer when appends have stopped for a while. Returns how
+/// many events it indexed.
+fn index_idle(conn: &Connection) -> rusqlite::Result<usize> {
+    let format: i64 = conn
+        .prepare_cached("SELECT user_version FROM pragma_user_version")?
+        .query_row([], |r| r.get(0))?;
+    if format != STORE_FORMAT {
+        return Ok(0);
+    }
+    let tail_waits = |c: &Connection| -> rusqlite::Result<bool> {
+        let head: Option<i64> = c
+            .prepare_cached("SELECT max(position) FROM events")?
+            .query_row([], |r| r.get(0))?;
+        Ok(head.unwrap_or(0) as Position > indexed_through(c)?)
+    };
+    // Looked at before taking the write lock, which would wait for a
+    // group, and again under it.
+    if !tail_waits(conn)? {
+        return Ok(0);
+    }
+    let tx = GroupTx::begin(conn)?;
+    if !tail_waits(&tx)? {
+        return Ok(0);
+    }
+    let indexed = index_tail(&tx)?;
+    tx.commit()?;
+    Ok(indexed)
+}
+
+/// The stream index's watermark.
+fn indexed_through(conn: &Connection) -> rusqlite::Result<Position> {
+    conn.prepare_cached(&format!("SELECT {INDEXED_THROUGH}"))?
+        .query_row([], |r| r.get::<_, Option<i64>>(0))
+        .map(|p| p.unwrap_or(0) as Position)
 }
 
 /// Writes a checked append after the stream's revision `actual`, unless
@@ -846,9 +1103,9 @@ fn upgrade_format(conn: &Connection) -> Result<bool, StoreError> {
         .and_then(|mut s| s.query_row([], |r| r.get(0)))
         .map_err(backend)?;
     match format {
-        1 => {
+        1 | 2 => {
             conn.execute_batch(&format!(
-                "DROP TABLE IF EXISTS streams; PRAGMA user_version = {STORE_FORMAT};"
+                "DROP TABLE IF EXISTS streams; {STREAM_INDEX_SCHEMA} PRAGMA user_version = {STORE_FORMAT};"
             ))
             .map_err(backend)?;
             Ok(true)
@@ -863,7 +1120,7 @@ fn upgrade_format(conn: &Connection) -> Result<bool, StoreError> {
 /// Said once the transaction that upgraded the store has committed.
 fn report_upgrade() {
     tracing::info!(
-        "store format upgraded to {STORE_FORMAT}: the streams table is gone, revisions are read from the events"
+        "store format upgraded to {STORE_FORMAT}: streams are indexed in batches, in a table of their own"
     );
 }
 
@@ -976,6 +1233,10 @@ fn import_events(path: &Path, events: &[RecordedEvent]) -> Result<Position, Stor
                 .map_err(backend)?;
         }
     }
+    // An import is a batch already: indexed with it, as a whole. The
+    // import's plan refused any revision taken twice, so a refusal here
+    // means a log edited behind registre's back: the import is refused.
+    index_tail(&tx).map_err(backend)?;
     tx.commit().map_err(backend)?;
     if upgraded {
         report_upgrade();
@@ -1018,14 +1279,45 @@ fn encode_payloads(req: &AppendRequest) -> Result<Payloads, StoreError> {
 /// checkpoint held back further (a reader keeping an old snapshot) asks
 /// nothing: the backlog is copied here, off the writer's path, once the
 /// reader is done.
-fn checkpointer(conn: Connection, committed: std::sync::mpsc::Receiver<()>, catch_up: &AtomicBool) {
-    while committed.recv().is_ok() {
-        // Let commits accumulate: one checkpoint for many groups.
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        match wal_checkpoint(&conn) {
-            Ok(wal) if wal.finished_but_long() => catch_up.store(true, Ordering::Release),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; it will be retried"),
+///
+/// When commits stop for `idle`, it also indexes what they left out of the
+/// stream index (see `index_idle`), so that reads of a store at rest scan
+/// no tail.
+fn checkpointer(
+    conn: Connection,
+    committed: std::sync::mpsc::Receiver<()>,
+    catch_up: &AtomicBool,
+    idle: Duration,
+) {
+    use std::sync::mpsc::RecvTimeoutError;
+    // Commits came since the tail was last looked at.
+    let mut since_index = false;
+    loop {
+        let next = if since_index {
+            committed.recv_timeout(idle)
+        } else {
+            committed.recv().map_err(|_| RecvTimeoutError::Disconnected)
+        };
+        match next {
+            Ok(()) => {
+                since_index = true;
+                // Let commits accumulate: one checkpoint for many groups.
+                std::thread::sleep(Duration::from_millis(50));
+                match wal_checkpoint(&conn) {
+                    Ok(wal) if wal.finished_but_long() => catch_up.store(true, Ordering::Release),
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "WAL checkpoint failed; it will be retried")
+                    }
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                since_index = false;
+                if let Err(e) = index_idle(&conn) {
+                    tracing::warn!(error = %e, "indexing the log's tail failed; the next group will");
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
         }
     }
     let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
@@ -1260,7 +1552,12 @@ impl EventStore for SqliteStore {
         let stream = stream_id.as_str().to_owned();
         let limit = limit.min(MAX_READ_BATCH) as i64;
         let from = i64::try_from(from).unwrap_or(i64::MAX);
-        self.read(move |c| query_events(c, &stream_sql(), params![stream, from, limit]))
+        let sql = if self.inline_streams {
+            inline_stream_sql()
+        } else {
+            stream_sql()
+        };
+        self.read(move |c| query_events(c, &sql, params![stream, from, limit]))
             .await
     }
 
@@ -1376,26 +1673,38 @@ mod tests {
         }
     }
 
-    /// A stream's last revision is one probe of the stream index, not a
-    /// scan of the stream's events (or of the log).
+    /// A stream's last revision and its events are found by probes of the
+    /// stream index and a scan of the log's tail alone, never of the
+    /// whole log.
     #[tokio::test]
-    async fn the_last_revision_is_read_from_the_stream_index() {
+    async fn streams_are_read_from_the_stream_index_and_the_tail() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("plan.db");
         drop(SqliteStore::open(&path).await.expect("store"));
         let conn = open_reader(&path, true).expect("reader");
-        let plan: Vec<String> = conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {LAST_REVISION_SQL}"))
-            .and_then(|mut s| {
-                s.query_map(["member-x"], |r| r.get::<_, String>(3))?
+        for (sql, bounds) in [(last_revision_sql(), 1), (stream_sql(), 3)] {
+            let plan: Vec<String> = conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .and_then(|mut s| {
+                    let bound: Vec<Box<dyn rusqlite::ToSql>> =
+                        vec![Box::new("member-x"), Box::new(0_i64), Box::new(10_i64)];
+                    s.query_map(rusqlite::params_from_iter(bound.iter().take(bounds)), |r| {
+                        r.get::<_, String>(3)
+                    })?
                     .collect()
-            })
-            .expect("plan");
-        assert_eq!(plan.len(), 1, "{plan:?}");
-        assert!(
-            plan[0].contains("SEARCH events USING COVERING INDEX")
-                && plan[0].contains("(stream_id=?)"),
-            "{plan:?}"
-        );
+                })
+                .expect("plan");
+            let has = |step: &str| plan.iter().any(|p| p.contains(step));
+            assert!(
+                has("SEARCH stream_index USING PRIMARY KEY (stream_id=?")
+                    || has("SEARCH i USING PRIMARY KEY (stream_id=?"),
+                "{plan:?}"
+            );
+            assert!(
+                has("SEARCH events USING INTEGER PRIMARY KEY (rowid>?)"),
+                "{plan:?}"
+            );
+            assert!(!plan.iter().any(|p| p.starts_with("SCAN")), "{plan:?}");
+        }
     }
 }

@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
+use registre::store::sqlite::Indexing;
 use registre::store::sqlite::SqliteStore;
-use registre::store::{EventStore, StoreError};
+use registre::store::{AppendRequest, EventStore, ExpectedState, StoreError};
 
 async fn fresh() -> Option<Arc<dyn EventStore>> {
     // The directory must outlive the store: leak it for the test's life.
@@ -13,6 +14,32 @@ async fn fresh() -> Option<Arc<dyn EventStore>> {
         .await
         .expect("open a fresh store");
     Some(Arc::new(store))
+}
+
+/// A fresh store whose groups index the log's tail once it holds `batch`
+/// events, and never for the time it waited.
+async fn indexing_every(batch: u64) -> Option<Arc<dyn EventStore>> {
+    let dir = Box::leak(Box::new(crate::support::scratch()));
+    let indexing = Indexing {
+        batch,
+        delay: std::time::Duration::from_secs(3600),
+    };
+    let store = SqliteStore::open_with(dir.path().join("registre.db"), indexing)
+        .await
+        .expect("open a fresh store");
+    Some(Arc::new(store))
+}
+
+/// The suite again, with every group indexing what it wrote: streams are
+/// read from the stream index alone, where the default reads most of a
+/// small test's events from the log's tail.
+mod conformance_indexed_by_each_group {
+    registre::conformance_tests!(super::indexing_every(1));
+}
+
+/// And with the stream index a few events behind: reads join both.
+mod conformance_indexed_in_threes {
+    registre::conformance_tests!(super::indexing_every(3));
 }
 
 mod conformance {
@@ -71,15 +98,43 @@ async fn a_store_from_a_newer_format_is_refused() {
     );
 }
 
-#[tokio::test]
-async fn a_format_1_store_is_upgraded_by_its_first_write_and_keeps_its_revisions() {
-    use registre::store::{AppendRequest, ExpectedState};
+/// A store as builds of an older format left it, holding two events of
+/// the stream `test-1`: format 2 had no stream index table, its events
+/// carried a unique `(stream_id, revision)` index, and format 1 also had a
+/// `streams` table.
+async fn older_store(path: &std::path::Path, format: i64) {
+    let store = SqliteStore::open(path).await.unwrap();
+    store
+        .append(test_append(ExpectedState::NoStream))
+        .await
+        .unwrap();
+    store
+        .append(test_append(ExpectedState::Exact(0)))
+        .await
+        .unwrap();
+    store.close().await.unwrap();
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(
+        "DROP TABLE stream_index;
+         DROP TABLE stream_index_state;
+         CREATE UNIQUE INDEX events_by_stream ON events (stream_id, revision);",
+    )
+    .unwrap();
+    if format == 1 {
+        conn.execute_batch(
+            "CREATE TABLE streams (stream_id TEXT PRIMARY KEY, last_revision INTEGER NOT NULL)
+                 STRICT, WITHOUT ROWID;
+             INSERT INTO streams VALUES ('test-1', 1);",
+        )
+        .unwrap();
+    }
+    conn.pragma_update(None, "user_version", format).unwrap();
+}
+
+fn test_append(expected: ExpectedState) -> AppendRequest {
     use registre_schema::{Actor, CommandMeta, EventData, StreamId};
-    let dir = crate::support::scratch();
-    let path = dir.path().join("registre.db");
-    let stream = StreamId::new("test-1").unwrap();
-    let append = |expected| AppendRequest {
-        stream_id: stream.clone(),
+    AppendRequest {
+        stream_id: StreamId::new("test-1").unwrap(),
         expected,
         meta: CommandMeta::new(Actor::system()),
         events: vec![EventData::new(
@@ -88,58 +143,97 @@ async fn a_format_1_store_is_upgraded_by_its_first_write_and_keeps_its_revisions
             chrono::Utc::now(),
             serde_json::json!({}),
         )],
-    };
-    let store = SqliteStore::open(&path).await.unwrap();
-    store.append(append(ExpectedState::NoStream)).await.unwrap();
-    store.append(append(ExpectedState::Exact(0))).await.unwrap();
-    drop(store);
-    // What format 1 had besides: each stream's last revision in a table.
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch(
-        "CREATE TABLE streams (stream_id TEXT PRIMARY KEY, last_revision INTEGER NOT NULL)
-             STRICT, WITHOUT ROWID;
-         INSERT INTO streams VALUES ('test-1', 1);
-         PRAGMA user_version = 1;",
-    )
-    .unwrap();
-    drop(conn);
+    }
+}
 
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    let format_and_tables = || -> (i64, i64) {
-        conn.query_row(
+/// The format, and how many of the tables `streams` (format 1) and
+/// `stream_index` (format 3) the file has.
+fn format_and_tables(path: &std::path::Path) -> (i64, i64, i64) {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .query_row(
             "SELECT (SELECT user_version FROM pragma_user_version),
-                    (SELECT count(*) FROM sqlite_schema WHERE name = 'streams')",
+                    (SELECT count(*) FROM sqlite_schema WHERE name = 'streams'),
+                    (SELECT count(*) FROM sqlite_schema WHERE name = 'stream_index')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_older_store_is_upgraded_by_its_first_write_and_keeps_its_revisions() {
+    let stream = registre_schema::StreamId::new("test-1").unwrap();
+    for format in [1, 2] {
+        let dir = crate::support::scratch();
+        let path = dir.path().join("registre.db");
+        older_store(&path, format).await;
+
+        // Opened and read, it is left as it was (an auditor's `verify`
+        // beside a server of the older build changes nothing).
+        let store = SqliteStore::open(&path).await.unwrap();
+        assert_eq!(store.read_all(1, 10).await.unwrap().len(), 2);
+        assert_eq!(store.read_stream(&stream, 1, 10).await.unwrap().len(), 1);
+        assert_eq!(
+            format_and_tables(&path),
+            (format, i64::from(format == 1), 0)
+        );
+
+        // The first write upgrades it, even one that is refused; the
+        // revisions are read from the events all the same.
+        match store.append(test_append(ExpectedState::Exact(0))).await {
+            Err(StoreError::WrongExpectedVersion { actual, .. }) => assert_eq!(actual, Some(1)),
+            other => panic!("a stale revision was not refused (format {format}): {other:?}"),
+        }
+        assert_eq!(
+            format_and_tables(&path),
+            (registre::store::sqlite::STORE_FORMAT, 0, 1),
+            "format {format} not upgraded"
+        );
+        let third = store
+            .append(test_append(ExpectedState::Exact(1)))
+            .await
+            .unwrap();
+        assert_eq!((third.last_revision, third.last_position), (2, 3));
+        assert_eq!(store.read_all(1, 10).await.unwrap().len(), 3);
+        assert_eq!(
+            store
+                .read_stream(&stream, 0, 10)
+                .await
+                .unwrap()
+                .iter()
+                .map(|e| (e.revision, e.position))
+                .collect::<Vec<_>>(),
+            [(0, 1), (1, 2), (2, 3)]
+        );
+        // Opened again, it is read through the stream index, which its
+        // closing filled with the events it had before.
+        store.close().await.unwrap();
+        assert_eq!(indexed(&path), (3, 3));
+        let store = SqliteStore::open(&path).await.unwrap();
+        assert_eq!(store.read_stream(&stream, 0, 10).await.unwrap().len(), 3);
+        match store.append(test_append(ExpectedState::Exact(1))).await {
+            Err(StoreError::WrongExpectedVersion { actual, .. }) => assert_eq!(actual, Some(2)),
+            other => panic!("a stale revision was not refused (format {format}): {other:?}"),
+        }
+    }
+}
+
+/// The stream index's watermark and its number of entries.
+fn indexed(path: &std::path::Path) -> (i64, i64) {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .query_row(
+            "SELECT (SELECT indexed_through FROM stream_index_state),
+                    (SELECT count(*) FROM stream_index)",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap()
-    };
-
-    // Opened and read, it is left as it was (an auditor's `verify` beside
-    // a server of the older build changes nothing).
-    let store = SqliteStore::open(&path).await.unwrap();
-    assert_eq!(store.read_all(1, 10).await.unwrap().len(), 2);
-    assert_eq!(format_and_tables(), (1, 1));
-
-    // The first write upgrades it, even one that is refused; the revisions
-    // now come from the events themselves.
-    match store.append(append(ExpectedState::Exact(0))).await {
-        Err(StoreError::WrongExpectedVersion { actual, .. }) => assert_eq!(actual, Some(1)),
-        other => panic!("a stale revision was not refused: {other:?}"),
-    }
-    assert_eq!(
-        format_and_tables(),
-        (registre::store::sqlite::STORE_FORMAT, 0),
-        "not upgraded"
-    );
-    let third = store.append(append(ExpectedState::Exact(1))).await.unwrap();
-    assert_eq!((third.last_revision, third.last_position), (2, 3));
-    assert_eq!(store.read_all(1, 10).await.unwrap().len(), 3);
 }
 
 #[tokio::test]
 async fn events_cannot_be_edited_through_sql() {
-    use registre::store::{AppendRequest, ExpectedState};
     use registre_schema::{Actor, CommandMeta, EventData, StreamId};
     let dir = crate::support::scratch();
     let path = dir.path().join("registre.db");
@@ -167,7 +261,6 @@ async fn events_cannot_be_edited_through_sql() {
 
 #[tokio::test]
 async fn a_corrupt_payload_is_reported_with_its_position_and_type() {
-    use registre::store::{AppendRequest, ExpectedState};
     use registre_schema::{Actor, CommandMeta, EventData, StreamId};
     let dir = crate::support::scratch();
     let path = dir.path().join("registre.db");
@@ -252,7 +345,6 @@ async fn two_writers_on_one_file_keep_the_order_and_wake_subscribers() {
 /// another handle (another process) must still be seen.
 #[tokio::test]
 async fn a_stream_moved_by_another_handle_is_checked_against_the_file() {
-    use registre::store::{AppendRequest, ExpectedState};
     use registre_schema::{Actor, CommandMeta, EventData, StreamId};
 
     let dir = crate::support::scratch();
@@ -306,7 +398,6 @@ async fn a_stream_moved_by_another_handle_is_checked_against_the_file() {
 /// or the WAL grows by every page ever written.
 #[tokio::test]
 async fn the_wal_stays_small_under_a_steady_stream_of_appends() {
-    use registre::store::{AppendRequest, ExpectedState};
     use registre_schema::{Actor, CommandMeta, EventData, StreamId};
 
     let dir = crate::support::scratch();
@@ -358,4 +449,183 @@ async fn the_wal_stays_small_under_a_steady_stream_of_appends() {
         wal < db / 2,
         "WAL of {wal} bytes beside a database of {db} bytes"
     );
+}
+
+/// Streams are read from the stream index and the log's tail together:
+/// whatever the watermark, every page of every stream holds what the log
+/// holds for it, in order.
+#[tokio::test]
+async fn stream_reads_join_the_index_and_the_tail() {
+    use registre_schema::{Actor, CommandMeta, EventData, StreamId};
+    let dir = crate::support::scratch();
+    let path = dir.path().join("registre.db");
+    let indexing = Indexing {
+        batch: 7,
+        delay: std::time::Duration::from_secs(3600),
+    };
+    let store = SqliteStore::open_with(&path, indexing).await.unwrap();
+    let streams: Vec<StreamId> = ["member-a", "member-b", "session-c"]
+        .iter()
+        .map(|s| StreamId::new(*s).unwrap())
+        .collect();
+    // Watermarks seen with a tail after them.
+    let mut watermarks = std::collections::BTreeSet::new();
+    for n in 0..40usize {
+        let stream = &streams[(n * 7 + n / 3) % streams.len()];
+        let events = (0..1 + n % 3)
+            .map(|i| {
+                EventData::new(
+                    "T",
+                    1,
+                    chrono::Utc::now(),
+                    serde_json::json!({"n": n, "i": i}),
+                )
+            })
+            .collect();
+        store
+            .append(AppendRequest {
+                stream_id: stream.clone(),
+                expected: ExpectedState::Any,
+                meta: CommandMeta::new(Actor::system()),
+                events,
+            })
+            .await
+            .unwrap();
+        let (through, entries) = indexed(&path);
+        assert_eq!(
+            entries, through,
+            "the index holds exactly what is below its watermark"
+        );
+        if through > 0 && through < store.head().await.unwrap() as i64 {
+            watermarks.insert(through);
+        }
+        let log = store.read_all(1, 1000).await.unwrap();
+        for s in &streams {
+            let want: Vec<(u64, u64)> = log
+                .iter()
+                .filter(|e| &e.stream_id == s)
+                .map(|e| (e.revision, e.position))
+                .collect();
+            assert!(want.iter().enumerate().all(|(i, (r, _))| *r == i as u64));
+            for from in 0..=want.len() as u64 {
+                for limit in [1, 2, 5, 1000] {
+                    let got: Vec<(u64, u64)> = store
+                        .read_stream(s, from, limit)
+                        .await
+                        .unwrap()
+                        .iter()
+                        .map(|e| (e.revision, e.position))
+                        .collect();
+                    let expected: Vec<_> = want
+                        .iter()
+                        .skip(from as usize)
+                        .take(limit)
+                        .copied()
+                        .collect();
+                    assert_eq!(
+                        got, expected,
+                        "{s} from {from}, {limit} at a time, after {n}"
+                    );
+                }
+            }
+        }
+    }
+    // The index moved in batches, and the reads above crossed it, at
+    // many watermarks with a tail beyond them.
+    assert!(watermarks.len() > 5, "{watermarks:?}");
+}
+
+/// A store left at rest holds no unindexed tail for long: the
+/// checkpointer indexes it once appends stop, and closing the store
+/// indexes what is left; a store only read is not written to.
+#[tokio::test]
+async fn the_tail_is_indexed_when_appends_stop_and_when_the_store_closes() {
+    let dir = crate::support::scratch();
+    let path = dir.path().join("registre.db");
+    let idle = Indexing {
+        batch: 1_000,
+        delay: std::time::Duration::from_millis(50),
+    };
+    let store = SqliteStore::open_with(&path, idle).await.unwrap();
+    store
+        .append(test_append(ExpectedState::NoStream))
+        .await
+        .unwrap();
+    store
+        .append(test_append(ExpectedState::Exact(0)))
+        .await
+        .unwrap();
+    // Waited for, not timed: the test fails only if it never happens.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while indexed(&path) != (2, 2) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the idle tail was never indexed: {:?}",
+            indexed(&path)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    store.close().await.unwrap();
+
+    let never = Indexing {
+        batch: 1_000,
+        delay: std::time::Duration::from_secs(3600),
+    };
+    let store = SqliteStore::open_with(&path, never).await.unwrap();
+    store
+        .append(test_append(ExpectedState::Exact(1)))
+        .await
+        .unwrap();
+    assert_eq!(indexed(&path), (2, 2), "indexed before it was due");
+    store.close().await.unwrap();
+    assert_eq!(indexed(&path), (3, 3), "closing left a tail");
+
+    // Read only: nothing written, not even on closing.
+    let before = std::fs::read(&path).unwrap();
+    let store = SqliteStore::open_with(&path, idle).await.unwrap();
+    assert_eq!(store.read_all(1, 10).await.unwrap().len(), 3);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    store.close().await.unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+/// A log edited behind registre's back so that a stream's revision is
+/// taken twice cannot be indexed: the stream index refuses it, the store
+/// says so in its log and goes on, appending and reading streams from the
+/// log's tail.
+#[tokio::test]
+async fn a_tail_the_index_refuses_leaves_appends_and_reads_working() {
+    let dir = crate::support::scratch();
+    let path = dir.path().join("registre.db");
+    let every_group = Indexing {
+        batch: 1,
+        delay: std::time::Duration::from_secs(3600),
+    };
+    let store = SqliteStore::open_with(&path, every_group).await.unwrap();
+    store
+        .append(test_append(ExpectedState::NoStream))
+        .await
+        .unwrap();
+    assert_eq!(indexed(&path), (1, 1));
+    // A copy of event 1 at position 2, with a new id: revision 0 twice.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "INSERT INTO events SELECT 2, randomblob(16), stream_id, revision, event_type,
+                schema_version, occurred_at, recorded_at, actor_id, actor_role, command_id,
+                correlation_id, causation_id, payload FROM events WHERE position = 1;",
+        )
+        .unwrap();
+    let third = store.append(test_append(ExpectedState::Any)).await.unwrap();
+    assert_eq!((third.last_position, third.last_revision), (3, 1));
+    assert_eq!(indexed(&path), (1, 1), "the index took a revision twice");
+    let stream = registre_schema::StreamId::new("test-1").unwrap();
+    let read: Vec<(u64, u64)> = store
+        .read_stream(&stream, 0, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| (e.revision, e.position))
+        .collect();
+    assert_eq!(read, [(0, 1), (0, 2), (1, 3)]);
 }
