@@ -49,9 +49,10 @@ pub struct BenchArgs {
     /// Directory for the temporary stores (the disk being measured).
     #[arg(long, global = true, default_value = ".")]
     pub dir: PathBuf,
-    /// Events the embedded store's append cases may leave out of its
-    /// stream index before a group indexes them (the store's own setting
-    /// by default), to weigh the appends' speed against the pauses.
+    /// Events the embedded store may leave out of its stream index before
+    /// a group indexes them, in the append cases and the history (the
+    /// store's own setting by default): appends' speed against the
+    /// pauses and the stream reads' scans.
     #[arg(long, global = true, default_value_t = registre::store::sqlite::INDEX_BATCH,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub index_batch: u64,
@@ -220,17 +221,17 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         BenchWhat::History { events, seed, out } => match out {
             Some(out) => {
                 anyhow::ensure!(!out.exists(), "{} already exists", out.display());
-                let db = history(d, events, seed).await?;
+                let db = history(d, events, seed, indexing).await?;
                 copy_store(&db, &out)?;
             }
             None => {
-                history(d, events, seed).await?;
+                history(d, events, seed, indexing).await?;
             }
         },
         BenchWhat::Replay { events, history: h } => {
             let db = match h {
                 Some(db) => existing(db)?,
-                None => history(d, events, 1).await?,
+                None => history(d, events, 1, indexing).await?,
             };
             replay(&db).await?;
         }
@@ -247,7 +248,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                     }
                     existing(db)?
                 }
-                None => history(d, events, 1).await?,
+                None => history(d, events, 1, indexing).await?,
             };
             drop(startup(d, &db).await?);
         }
@@ -256,11 +257,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             points,
             interval,
         } => {
-            let db = history(d, events, 1).await?;
+            let db = history(d, events, 1, indexing).await?;
             as_of::as_of(&db, &d.join("as-of-state"), points, interval).await?;
         }
         BenchWhat::Graphql { events, load } => {
-            let db = history(d, events, 1).await?;
+            let db = history(d, events, 1, indexing).await?;
             let token = issue_token(&db).await?;
             let paths = StorePaths::beside(&db);
             let (server, _) = Server::start(&paths, &d.join("serve.log")).await?;
@@ -280,7 +281,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                 append_cases(d, &backend, appends, 1, &[1, 8, 64]).await?;
                 command_cases(d, &backend, commands, &[1, 8, 64]).await?;
             }
-            let db = history(d, events, 1).await?;
+            let db = history(d, events, 1, indexing).await?;
             replay(&db).await?;
             as_of::as_of(&db, &d.join("as-of-state"), 20, AS_OF_INTERVAL).await?;
             let token = issue_token(&db).await?;
@@ -532,9 +533,14 @@ async fn command_cases_on(
 
 /// Generates a history of `events` events into `dir/history.db`; prints
 /// its speed and size on disk.
-async fn history(dir: &Path, events: usize, seed: u64) -> anyhow::Result<PathBuf> {
+async fn history(
+    dir: &Path,
+    events: usize,
+    seed: u64,
+    indexing: Indexing,
+) -> anyhow::Result<PathBuf> {
     let db = dir.join("history.db");
-    let store = Arc::new(SqliteStore::open(&db).await?);
+    let store = Arc::new(SqliteStore::open_with(&db, indexing).await?);
     let handler = CommandHandler::new(store.clone() as Arc<dyn EventStore>);
     let t = Instant::now();
     let r = registre::history::generate(&handler, seed, events).await?;

@@ -21,7 +21,7 @@
 //!
 //! Streams are indexed in batches, not by each append: the events table
 //! is keyed by position alone, and a `stream_index` table says where each
-//! stream's events are, up to a watermark. A group that finds more than
+//! stream's events are, up to a watermark. A group that finds at least
 //! `INDEX_BATCH` events past the watermark, or events older than
 //! `INDEX_DELAY`, indexes them all in one sorted statement; when appends
 //! stop, the checkpointer does, and so does the writer when the store
@@ -177,15 +177,16 @@ fn stream_sql() -> String {
             e.correlation_id, e.causation_id, e.payload
          FROM stream_index AS i JOIN events AS e ON e.position = i.position
          WHERE i.stream_id = ?1 AND i.revision >= ?2
+            AND e.stream_id = i.stream_id AND e.revision = i.revision
          UNION ALL
          {SELECT_EVENT} WHERE position > {INDEXED_THROUGH} AND stream_id = ?1 AND revision >= ?2
-         ORDER BY 4 LIMIT ?3"
+         ORDER BY 4, 1 LIMIT ?3"
     )
 }
 
-/// [`stream_sql`] for a store of an older format, opened but not written
-/// by this process: its events carry their own `(stream_id, revision)`
-/// index.
+/// [`stream_sql`] for a store opened at an older format: its events carry
+/// their own `(stream_id, revision)` index, which its upgrade keeps, so
+/// this stays right after this process or another upgrades it.
 fn inline_stream_sql() -> String {
     format!("{SELECT_EVENT} WHERE stream_id = ?1 AND revision >= ?2 ORDER BY revision LIMIT ?3")
 }
@@ -222,7 +223,8 @@ pub struct SqliteStore {
     /// The store was of an older format when opened: streams are read
     /// through its events' own index (see `inline_stream_sql`).
     inline_streams: bool,
-    writer: std::thread::JoinHandle<()>,
+    /// The writer, then the checkpointer, which ends after it.
+    threads: [std::thread::JoinHandle<()>; 2],
 }
 
 /// When the embedded store indexes streams (see `index_tail`).
@@ -266,9 +268,19 @@ impl SqliteStore {
         let catch_up = Arc::new(AtomicBool::new(false));
         let checkpoint_conn = open_reader(&path, false)?;
         let wanted = catch_up.clone();
-        std::thread::Builder::new()
+        let hold = Arc::new(IndexHold::default());
+        let writer_hold = hold.clone();
+        let checkpointer = std::thread::Builder::new()
             .name("registre-sqlite-checkpointer".into())
-            .spawn(move || checkpointer(checkpoint_conn, checkpoint_rx, &wanted, indexing.delay))
+            .spawn(move || {
+                checkpointer(
+                    checkpoint_conn,
+                    checkpoint_rx,
+                    &wanted,
+                    indexing.delay,
+                    &hold,
+                )
+            })
             .map_err(|e| StoreError::Backend(format!("starting the checkpointer thread: {e}")))?;
         let writer = std::thread::Builder::new()
             .name("registre-sqlite-writer".into())
@@ -281,10 +293,13 @@ impl SqliteStore {
                     head: writer_head,
                     committed,
                     catch_up,
-                    revisions: HashMap::new(),
+                    revisions: Revisions {
+                        by_stream: HashMap::new(),
+                        complete_after: last_position,
+                    },
                     indexing,
                     unindexed_since: None,
-                    index_retry_at: None,
+                    hold: writer_hold,
                     wrote: false,
                 }
                 .run(rx)
@@ -292,7 +307,7 @@ impl SqliteStore {
             .map_err(|e| StoreError::Backend(format!("starting the writer thread: {e}")))?;
         Ok(SqliteStore {
             inline_streams: format < 3,
-            writer,
+            threads: [writer, checkpointer],
             readers: Arc::new(ReaderPool {
                 path: path.clone(),
                 idle: Mutex::new(Vec::new()),
@@ -309,16 +324,16 @@ impl SqliteStore {
     }
 
     /// Closes the store once the appends already submitted are answered,
-    /// and waits for its writer: when it returns, the log's tail is
-    /// indexed if this store appended, and the file is consistent for a
-    /// copy. Dropping the store closes it too, without waiting.
+    /// and waits for its threads: when it returns, the log's tail is
+    /// indexed if this store appended, and the WAL is copied into the
+    /// database file. Dropping the store closes it too, without waiting.
     pub async fn close(self) -> Result<(), StoreError> {
-        let SqliteStore { queue, writer, .. } = self;
+        let SqliteStore { queue, threads, .. } = self;
         drop(queue);
-        tokio::task::spawn_blocking(move || writer.join())
+        tokio::task::spawn_blocking(move || threads.into_iter().try_for_each(|t| t.join()))
             .await
             .map_err(|e| StoreError::Backend(format!("closing the store: {e}")))?
-            .map_err(|_| StoreError::Backend("the writer thread panicked".into()))
+            .map_err(|_| StoreError::Backend("a store thread panicked".into()))
     }
 
     /// The global log from `from` on, each row read by `decode`.
@@ -443,6 +458,48 @@ fn open_writer(path: &Path) -> Result<(Connection, Position, i64, i64), StoreErr
     Ok((conn, last_position as Position, last_recorded, format))
 }
 
+/// The last revision of streams the writer wrote, as committed, so that
+/// an append's check need not read the stream index and the log's tail.
+/// Valid only while nothing else appends: it is dropped whenever the log's
+/// tail is not where the writer left it. Were it ever wrong, the event
+/// written would be refused when its group's tail is indexed, too late to
+/// refuse the append: this check and the one reading the store are what
+/// keep a revision from being taken twice.
+struct Revisions {
+    by_stream: HashMap<String, Revision>,
+    /// Every event after this position was written by the writer, its
+    /// stream's revision kept in `by_stream`: once the stream index's
+    /// watermark has passed it, a stream not in `by_stream` has no event
+    /// in the log's tail, and the index alone says where it stands.
+    complete_after: Position,
+}
+
+impl Revisions {
+    /// What the writer knows of `stream`, the stream index's watermark
+    /// being at `through`.
+    fn known(&self, stream: &str, through: Position) -> Known {
+        match self.by_stream.get(stream) {
+            Some(r) => Known::At(*r),
+            None if through >= self.complete_after => Known::NotInTail,
+            None => Known::Unknown,
+        }
+    }
+
+    /// Drops what the writer knew, which the log may have left behind up
+    /// to `position`.
+    fn forget(&mut self, position: Position) {
+        self.by_stream.clear();
+        self.complete_after = self.complete_after.max(position);
+    }
+
+    /// Drops what the writer knew of `stream`, which the log may have left
+    /// behind up to `position`.
+    fn forget_stream(&mut self, stream: &str, position: Position) {
+        self.by_stream.remove(stream);
+        self.complete_after = self.complete_after.max(position);
+    }
+}
+
 /// The one thread that writes.
 struct Writer {
     conn: Connection,
@@ -455,20 +512,11 @@ struct Writer {
     committed: std::sync::mpsc::SyncSender<()>,
     /// Set by the checkpointer when it could not catch up with the writer.
     catch_up: Arc<AtomicBool>,
-    /// The last revision of streams this thread wrote, as committed, so
-    /// that an append's check need not read the stream index and the
-    /// log's tail. Valid only while nothing else appends: it is dropped
-    /// whenever the log's tail is not where this thread left it. Were it
-    /// ever wrong, the event written would be refused when its group's
-    /// tail is indexed, too late to refuse the append: this check and the
-    /// one reading the store are what keep a revision from being taken
-    /// twice.
-    revisions: HashMap<String, Revision>,
+    revisions: Revisions,
     indexing: Indexing,
     /// When a commit first left events out of the stream index.
     unindexed_since: Option<Instant>,
-    /// Set when the index refused the tail: not tried again before then.
-    index_retry_at: Option<Instant>,
+    hold: Arc<IndexHold>,
     /// This thread committed a group: it indexes the tail when it ends.
     wrote: bool,
 }
@@ -507,10 +555,8 @@ impl Writer {
         }
         // Closing: leave no tail to scan to the next process that opens
         // the store (a store only read is not written to).
-        if self.wrote
-            && let Err(e) = index_idle(&self.conn)
-        {
-            tracing::warn!(error = %e, "indexing the log's tail on closing failed");
+        if self.wrote {
+            index_idle(&self.conn, &self.hold);
         }
     }
 
@@ -519,7 +565,7 @@ impl Writer {
     fn index_due(&self, tail: u64) -> bool {
         let now = Instant::now();
         tail > 0
-            && self.index_retry_at.is_none_or(|t| now >= t)
+            && self.hold.open()
             && (tail >= self.indexing.batch
                 || self
                     .unindexed_since
@@ -579,12 +625,12 @@ impl Writer {
                 s.query_row([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
                     .optional()
             }) {
-            Ok(None) => self.revisions.clear(),
+            Ok(None) => self.revisions.forget(0),
             Ok(Some((p, r))) => {
                 if p as Position != self.last_position {
                     // Another connection appended (an import, another
                     // process): what this thread knew may be stale.
-                    self.revisions.clear();
+                    self.revisions.forget(p as Position);
                 }
                 self.last_position = self.last_position.max(p as Position);
                 self.last_recorded = self.last_recorded.max(r);
@@ -595,6 +641,7 @@ impl Writer {
             Ok(p) => p,
             Err(e) => return fail_all(e.to_string()),
         };
+
         let now = Utc::now().timestamp_micros().max(self.last_recorded);
         let mut position = self.last_position;
         // Savepoint statements are prepared once and kept, like the
@@ -616,8 +663,7 @@ impl Writer {
             let stream = job.req.stream_id.as_str();
             let known = written
                 .get(stream)
-                .or_else(|| self.revisions.get(stream))
-                .copied();
+                .map_or_else(|| self.revisions.known(stream, through), |r| Known::At(*r));
             let result = match mode {
                 GroupMode::Plain => match check_append(&tx, &job.req, known) {
                     Ok(Checked::Fresh(actual)) => {
@@ -663,7 +709,7 @@ impl Writer {
                 Err(_) => {
                     position = before;
                     // Read the stream's revision afresh next time.
-                    self.revisions.remove(stream);
+                    self.revisions.forget_stream(stream, self.last_position);
                 }
             }
             results.push(result);
@@ -672,18 +718,15 @@ impl Writer {
         drop(writes);
         let tail = position.saturating_sub(through);
         let mut indexed = false;
-        let mut refused = false;
         if self.index_due(tail) {
             match index_tail(&tx) {
                 Ok(_) => indexed = true,
-                // A failure that ended the transaction fails the group.
-                Err(_) if tx.is_autocommit() => return Err(WriteFailed),
-                Err(e) => {
-                    tracing::error!(
-                        error = %e,
-                        "the stream index refused the log's tail; streams are read from the log meanwhile"
-                    );
-                    refused = true;
+                Err(IndexFailure::Undone(e)) => self.hold.failed(&e),
+                // Whatever it left must not commit: the group is done
+                // again, without indexing.
+                Err(IndexFailure::Torn(e)) => {
+                    self.hold.failed(&e);
+                    return Err(WriteFailed);
                 }
             }
         }
@@ -695,11 +738,6 @@ impl Writer {
                 } else {
                     self.unindexed_since.get_or_insert_with(Instant::now);
                 }
-                if indexed {
-                    self.index_retry_at = None;
-                } else if refused {
-                    self.index_retry_at = Some(Instant::now() + INDEX_RETRY);
-                }
                 if self.upgrade {
                     self.upgrade = false;
                     if upgraded {
@@ -708,16 +746,17 @@ impl Writer {
                 }
                 self.last_position = position;
                 self.last_recorded = now;
-                if self.revisions.len() + written.len() > KNOWN_STREAMS {
-                    self.revisions.clear();
+                if self.revisions.by_stream.len() + written.len() > KNOWN_STREAMS {
+                    self.revisions.forget(position);
                 }
                 self.revisions
+                    .by_stream
                     .extend(written.into_iter().map(|(s, r)| (s.to_owned(), r)));
                 Ok(results)
             }
             Err(e) => {
                 tracing::error!(error = %e, "commit of an append group failed");
-                self.revisions.clear();
+                self.revisions.forget(self.last_position);
                 Ok(results
                     .into_iter()
                     .map(|_| Err(StoreError::Backend(format!("commit failed: {e}"))))
@@ -820,6 +859,17 @@ enum GroupMode {
 /// A write failed in a group committed without savepoints.
 struct WriteFailed;
 
+/// What the writer knows of a stream's last revision before reading it.
+#[derive(Clone, Copy)]
+enum Known {
+    /// Its last revision, as this thread wrote it.
+    At(Revision),
+    /// It has no event in the log's tail: the stream index says.
+    NotInTail,
+    /// Nothing: the stream index and the log's tail say.
+    Unknown,
+}
+
 /// What the checks of an append found.
 enum Checked {
     /// The command is already recorded: its first outcome, nothing to write.
@@ -832,7 +882,7 @@ fn append_one(
     conn: &Connection,
     writes: &mut Writes<'_>,
     job: &WriteJob<Payloads>,
-    known: Option<Revision>,
+    known: Known,
     position: &mut Position,
     now: i64,
 ) -> Result<AppendOutcome, StoreError> {
@@ -850,13 +900,19 @@ fn append_one(
 fn check_append(
     conn: &Connection,
     req: &AppendRequest,
-    known: Option<Revision>,
+    known: Known,
 ) -> Result<Checked, StoreError> {
-    // A refusal is confirmed against the table: should the writer's memory
-    // ever be wrong, a valid append is still not turned away for it.
+    // A refusal is confirmed against the index and the whole tail: should
+    // the writer's memory ever be wrong, a valid append is still not
+    // turned away for it.
+    let stream = req.stream_id.as_str();
     let actual = match known {
-        Some(r) if req.expected.accepts(Some(r)) => Some(r),
-        _ => last_revision(conn, req.stream_id.as_str())?,
+        Known::At(r) if req.expected.accepts(Some(r)) => Some(r),
+        Known::NotInTail => match indexed_revision(conn, stream)? {
+            r if req.expected.accepts(r) => r,
+            _ => last_revision(conn, stream)?,
+        },
+        _ => last_revision(conn, stream)?,
     };
     if !req.expected.accepts(actual) {
         if let Some(earlier) = recorded_command(conn, req)? {
@@ -923,7 +979,20 @@ fn last_revision_sql() -> String {
 /// of the stream index and a scan of the log's tail. The writer asks only
 /// for streams it does not know (see `Writer::revisions`).
 fn last_revision(conn: &Connection, stream: &str) -> Result<Option<Revision>, StoreError> {
-    conn.prepare_cached(&last_revision_sql())
+    revision_by(conn, &last_revision_sql(), stream)
+}
+
+/// A stream's last indexed revision: one probe of the stream index.
+fn indexed_revision(conn: &Connection, stream: &str) -> Result<Option<Revision>, StoreError> {
+    revision_by(
+        conn,
+        "SELECT max(revision) FROM stream_index WHERE stream_id = ?1",
+        stream,
+    )
+}
+
+fn revision_by(conn: &Connection, sql: &str, stream: &str) -> Result<Option<Revision>, StoreError> {
+    conn.prepare_cached(sql)
         .and_then(|mut s| s.query_row([stream], |r| r.get::<_, Option<i64>>(0)))
         .map(|r| r.map(|r| r as Revision))
         .map_err(backend)
@@ -939,34 +1008,89 @@ fn last_revision(conn: &Connection, stream: &str) -> Result<Option<Revision>, St
 /// primary key refuses a second event at a stream's revision; the writer's
 /// check should never let one through, so a refusal means the log was
 /// edited behind registre's back, and the statement changes nothing.
-fn index_tail(conn: &Connection) -> rusqlite::Result<usize> {
-    let indexed = conn
-        .prepare_cached(&format!(
-            "INSERT INTO stream_index (stream_id, revision, position)
-             SELECT stream_id, revision, position FROM events
-             WHERE position > {INDEXED_THROUGH} ORDER BY stream_id, revision"
-        ))?
-        .execute([])?;
-    conn.prepare_cached(
-        "UPDATE stream_index_state
-         SET indexed_through = coalesce((SELECT max(position) FROM events), 0) WHERE only = 1",
-    )?
-    .execute([])?;
-    Ok(indexed)
+///
+/// The entries and the watermark are written together or not at all (a
+/// savepoint): entries past the watermark would be read twice.
+fn index_tail(conn: &Connection) -> Result<usize, IndexFailure> {
+    let run = |sql: &str| conn.prepare_cached(sql).and_then(|mut s| s.execute([]));
+    run("SAVEPOINT index_tail").map_err(IndexFailure::Torn)?;
+    let written = run(&format!(
+        "INSERT INTO stream_index (stream_id, revision, position)
+         SELECT stream_id, revision, position FROM events
+         WHERE position > {INDEXED_THROUGH} ORDER BY stream_id, revision"
+    ))
+    .and_then(|indexed| {
+        run("UPDATE stream_index_state
+             SET indexed_through = coalesce((SELECT max(position) FROM events), 0)
+             WHERE only = 1")
+        .map(|_| indexed)
+    });
+    match written {
+        Ok(indexed) => run("RELEASE index_tail")
+            .map(|_| indexed)
+            .map_err(IndexFailure::Torn),
+        Err(e) => {
+            let undone = !conn.is_autocommit()
+                && run("ROLLBACK TO index_tail")
+                    .and_then(|_| run("RELEASE index_tail"))
+                    .is_ok();
+            Err(if undone {
+                IndexFailure::Undone(e)
+            } else {
+                IndexFailure::Torn(e)
+            })
+        }
+    }
+}
+
+/// How indexing the log's tail failed.
+enum IndexFailure {
+    /// Nothing of it is left; the transaction goes on.
+    Undone(rusqlite::Error),
+    /// The transaction is gone, or may hold part of it: it must not
+    /// commit.
+    Torn(rusqlite::Error),
+}
+
+/// When the stream index may be tried again after it failed, shared by
+/// the writer and the checkpointer: a log the index refuses is not sorted
+/// again by every group and every pause.
+#[derive(Default)]
+struct IndexHold(Mutex<Option<Instant>>);
+
+impl IndexHold {
+    fn open(&self) -> bool {
+        let until = *self.0.lock().unwrap_or_else(|p| p.into_inner());
+        until.is_none_or(|t| Instant::now() >= t)
+    }
+
+    fn failed(&self, e: &rusqlite::Error) {
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
+            tracing::error!(
+                error = %e,
+                "the stream index refused the log's tail (a revision taken twice: was the log edited?); streams are read from the log meanwhile"
+            );
+        } else {
+            tracing::warn!(error = %e, "indexing the log's tail failed; it will be retried");
+        }
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now() + INDEX_RETRY);
+    }
 }
 
 /// Indexes the log's tail in a transaction of its own, if the store is of
 /// this format and has a tail: what the writer does when it closes, and
-/// the checkpointer when appends have stopped for a while. Returns how
-/// many events it indexed.
-fn index_idle(conn: &Connection) -> rusqlite::Result<usize> {
-    let format: i64 = conn
-        .prepare_cached("SELECT user_version FROM pragma_user_version")?
-        .query_row([], |r| r.get(0))?;
-    if format != STORE_FORMAT {
-        return Ok(0);
+/// the checkpointer when appends have stopped for a while.
+fn index_idle(conn: &Connection, hold: &IndexHold) {
+    if !hold.open() {
+        return;
     }
     let tail_waits = |c: &Connection| -> rusqlite::Result<bool> {
+        let format: i64 = c
+            .prepare_cached("SELECT user_version FROM pragma_user_version")?
+            .query_row([], |r| r.get(0))?;
+        if format != STORE_FORMAT {
+            return Ok(false);
+        }
         let head: Option<i64> = c
             .prepare_cached("SELECT max(position) FROM events")?
             .query_row([], |r| r.get(0))?;
@@ -974,16 +1098,23 @@ fn index_idle(conn: &Connection) -> rusqlite::Result<usize> {
     };
     // Looked at before taking the write lock, which would wait for a
     // group, and again under it.
-    if !tail_waits(conn)? {
-        return Ok(0);
+    let indexed = tail_waits(conn).and_then(|waits| {
+        if !waits {
+            return Ok(());
+        }
+        let tx = GroupTx::begin(conn)?;
+        if !tail_waits(&tx)? {
+            return Ok(());
+        }
+        // A failure dropped the transaction, which rolled back.
+        match index_tail(&tx) {
+            Ok(_) => tx.commit(),
+            Err(IndexFailure::Undone(e) | IndexFailure::Torn(e)) => Err(e),
+        }
+    });
+    if let Err(e) = indexed {
+        hold.failed(&e);
     }
-    let tx = GroupTx::begin(conn)?;
-    if !tail_waits(&tx)? {
-        return Ok(0);
-    }
-    let indexed = index_tail(&tx)?;
-    tx.commit()?;
-    Ok(indexed)
 }
 
 /// The stream index's watermark.
@@ -1236,7 +1367,7 @@ fn import_events(path: &Path, events: &[RecordedEvent]) -> Result<Position, Stor
     // An import is a batch already: indexed with it, as a whole. The
     // import's plan refused any revision taken twice, so a refusal here
     // means a log edited behind registre's back: the import is refused.
-    index_tail(&tx).map_err(backend)?;
+    index_tail(&tx).map_err(|(IndexFailure::Undone(e) | IndexFailure::Torn(e))| backend(e))?;
     tx.commit().map_err(backend)?;
     if upgraded {
         report_upgrade();
@@ -1288,6 +1419,7 @@ fn checkpointer(
     committed: std::sync::mpsc::Receiver<()>,
     catch_up: &AtomicBool,
     idle: Duration,
+    hold: &IndexHold,
 ) {
     use std::sync::mpsc::RecvTimeoutError;
     // Commits came since the tail was last looked at.
@@ -1313,9 +1445,7 @@ fn checkpointer(
             }
             Err(RecvTimeoutError::Timeout) => {
                 since_index = false;
-                if let Err(e) = index_idle(&conn) {
-                    tracing::warn!(error = %e, "indexing the log's tail failed; the next group will");
-                }
+                index_idle(&conn, hold);
             }
             Err(RecvTimeoutError::Disconnected) => break,
         }
