@@ -16,15 +16,31 @@ async fn fresh() -> Option<Arc<dyn EventStore>> {
     Some(Arc::new(store))
 }
 
+/// Indexing once the log's tail holds `batch` events, never for the time
+/// they waited.
+fn by_batch(batch: u64) -> Indexing {
+    Indexing {
+        batch,
+        delay: std::time::Duration::from_secs(3600),
+    }
+}
+
+/// A fresh store indexing as `indexing` says, its file's path, and the
+/// directory to keep while the test runs.
+async fn store_indexing(
+    indexing: Indexing,
+) -> (tempfile::TempDir, std::path::PathBuf, SqliteStore) {
+    let dir = crate::support::scratch();
+    let path = dir.path().join("registre.db");
+    let store = SqliteStore::open_with(&path, indexing).await.unwrap();
+    (dir, path, store)
+}
+
 /// A fresh store whose groups index the log's tail once it holds `batch`
 /// events, and never for the time it waited.
 async fn indexing_every(batch: u64) -> Option<Arc<dyn EventStore>> {
     let dir = Box::leak(Box::new(crate::support::scratch()));
-    let indexing = Indexing {
-        batch,
-        delay: std::time::Duration::from_secs(3600),
-    };
-    let store = SqliteStore::open_with(dir.path().join("registre.db"), indexing)
+    let store = SqliteStore::open_with(dir.path().join("registre.db"), by_batch(batch))
         .await
         .expect("open a fresh store");
     Some(Arc::new(store))
@@ -132,9 +148,14 @@ async fn older_store(path: &std::path::Path, format: i64) {
 }
 
 fn test_append(expected: ExpectedState) -> AppendRequest {
+    one_event("test-1", expected)
+}
+
+/// The system's append of one event to `stream`.
+fn one_event(stream: &str, expected: ExpectedState) -> AppendRequest {
     use registre_schema::{Actor, CommandMeta, EventData, StreamId};
     AppendRequest {
-        stream_id: StreamId::new("test-1").unwrap(),
+        stream_id: StreamId::new(stream).unwrap(),
         expected,
         meta: CommandMeta::new(Actor::system()),
         events: vec![EventData::new(
@@ -143,6 +164,19 @@ fn test_append(expected: ExpectedState) -> AppendRequest {
             chrono::Utc::now(),
             serde_json::json!({}),
         )],
+    }
+}
+
+/// The system's append of `events` to `stream`, at whatever revision.
+fn any_revision(
+    stream: &registre_schema::StreamId,
+    events: Vec<registre_schema::EventData>,
+) -> AppendRequest {
+    AppendRequest {
+        stream_id: stream.clone(),
+        expected: ExpectedState::Any,
+        meta: registre_schema::CommandMeta::new(registre_schema::Actor::system()),
+        events,
     }
 }
 
@@ -398,7 +432,7 @@ async fn a_stream_moved_by_another_handle_is_checked_against_the_file() {
 /// or the WAL grows by every page ever written.
 #[tokio::test]
 async fn the_wal_stays_small_under_a_steady_stream_of_appends() {
-    use registre_schema::{Actor, CommandMeta, EventData, StreamId};
+    use registre_schema::{EventData, StreamId};
 
     let dir = crate::support::scratch();
     let path = dir.path().join("registre.db");
@@ -421,15 +455,7 @@ async fn the_wal_stays_small_under_a_steady_stream_of_appends() {
                         )
                     })
                     .collect();
-                store
-                    .append(AppendRequest {
-                        stream_id: stream.clone(),
-                        expected: ExpectedState::Any,
-                        meta: CommandMeta::new(Actor::system()),
-                        events,
-                    })
-                    .await
-                    .unwrap();
+                store.append(any_revision(&stream, events)).await.unwrap();
             }
         }));
     }
@@ -456,14 +482,8 @@ async fn the_wal_stays_small_under_a_steady_stream_of_appends() {
 /// holds for it, in order.
 #[tokio::test]
 async fn stream_reads_join_the_index_and_the_tail() {
-    use registre_schema::{Actor, CommandMeta, EventData, StreamId};
-    let dir = crate::support::scratch();
-    let path = dir.path().join("registre.db");
-    let indexing = Indexing {
-        batch: 7,
-        delay: std::time::Duration::from_secs(3600),
-    };
-    let store = SqliteStore::open_with(&path, indexing).await.unwrap();
+    use registre_schema::{EventData, StreamId};
+    let (_dir, path, store) = store_indexing(by_batch(7)).await;
     let streams: Vec<StreamId> = ["member-a", "member-b", "session-c"]
         .iter()
         .map(|s| StreamId::new(*s).unwrap())
@@ -482,15 +502,7 @@ async fn stream_reads_join_the_index_and_the_tail() {
                 )
             })
             .collect();
-        store
-            .append(AppendRequest {
-                stream_id: stream.clone(),
-                expected: ExpectedState::Any,
-                meta: CommandMeta::new(Actor::system()),
-                events,
-            })
-            .await
-            .unwrap();
+        store.append(any_revision(stream, events)).await.unwrap();
         let (through, entries) = indexed(&path);
         assert_eq!(
             entries, through,
@@ -564,10 +576,7 @@ async fn the_tail_is_indexed_when_appends_stop_and_when_the_store_closes() {
     }
     store.close().await.unwrap();
 
-    let never = Indexing {
-        batch: 1_000,
-        delay: std::time::Duration::from_secs(3600),
-    };
+    let never = by_batch(1_000);
     let store = SqliteStore::open_with(&path, never).await.unwrap();
     for revision in [0, 1] {
         store
@@ -594,13 +603,7 @@ async fn the_tail_is_indexed_when_appends_stop_and_when_the_store_closes() {
 /// log's tail.
 #[tokio::test]
 async fn a_tail_the_index_refuses_leaves_appends_and_reads_working() {
-    let dir = crate::support::scratch();
-    let path = dir.path().join("registre.db");
-    let every_group = Indexing {
-        batch: 1,
-        delay: std::time::Duration::from_secs(3600),
-    };
-    let store = SqliteStore::open_with(&path, every_group).await.unwrap();
+    let (_dir, path, store) = store_indexing(by_batch(1)).await;
     store
         .append(test_append(ExpectedState::NoStream))
         .await
@@ -634,28 +637,11 @@ async fn a_tail_the_index_refuses_leaves_appends_and_reads_working() {
 /// another handle (another process), still in the tail, must be seen.
 #[tokio::test]
 async fn a_stream_begun_by_another_handle_is_seen_in_the_tail() {
-    use registre_schema::{Actor, CommandMeta, EventData, StreamId};
     let dir = crate::support::scratch();
     let path = dir.path().join("registre.db");
-    let every_group = Indexing {
-        batch: 1,
-        delay: std::time::Duration::from_secs(3600),
-    };
-    let never = Indexing {
-        batch: 1_000,
-        delay: std::time::Duration::from_secs(3600),
-    };
-    let req = |stream: &str, expected| AppendRequest {
-        stream_id: StreamId::new(stream).unwrap(),
-        expected,
-        meta: CommandMeta::new(Actor::system()),
-        events: vec![EventData::new(
-            "Tested",
-            1,
-            chrono::Utc::now(),
-            serde_json::json!({}),
-        )],
-    };
+    let every_group = by_batch(1);
+    let never = by_batch(1_000);
+    let req = one_event;
     let refused = |r: Result<_, StoreError>| match r {
         Err(StoreError::WrongExpectedVersion { actual, .. }) => actual,
         other => panic!("a revision taken twice: {other:?}"),
