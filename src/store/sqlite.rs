@@ -85,10 +85,10 @@ const WAL_SIZE_LIMIT: i64 = 64 << 20;
 /// Most streams whose last revision the writer keeps in memory.
 const KNOWN_STREAMS: usize = 200_000;
 /// Events a group may leave out of the stream index: the group that finds
-/// more indexes them all. A batch writes each stream's index page once
-/// for all its events, where appends one by one wrote it for each; a
-/// stream's read scans what is not indexed yet (about 1.5 ms for 8,192
-/// events). BENCHMARKS.md weighs 4,096 to 16,384.
+/// that many indexes them all. A batch writes each stream's index page
+/// once for all its events, where appends one by one wrote it for each; a
+/// stream's read scans what is not indexed yet (0.4 ms more for 8,192
+/// events in `bench stream-reads`). BENCHMARKS.md weighs 4,096 to 16,384.
 pub const INDEX_BATCH: u64 = 8192;
 /// Longest an event stays out of the stream index: past it, the next
 /// group indexes the tail, and when no group comes, the checkpointer does.
