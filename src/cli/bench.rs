@@ -662,11 +662,11 @@ async fn replay(db: &Path) -> anyhow::Result<()> {
 
 /// [`replay`] in a process of its own (this binary's `bench replay
 /// --history`), as `registre replay` and a start-up replay run: not in the
-/// process that has just generated the history. That process's heap, left
-/// by 64 writers and a million events, made the replay's fold about a
-/// third slower (the kernel zeroing pages for it took 18 % of the
-/// samples, against under 1 % in a fresh process) and counted 120 MB of
-/// the generator's memory in the replay's peak.
+/// process that has just generated the history, whose leftovers the
+/// replay would otherwise be measured with: about 120 MB of the
+/// generator's heap in the peak memory, and a slower fold (in one profile
+/// the kernel zeroing pages for it took 18 % of the samples, against
+/// under 1 % in a fresh process).
 fn replay_apart(db: &Path) -> anyhow::Result<()> {
     let exe = std::env::current_exe().context("finding this binary")?;
     let status = std::process::Command::new(exe)
