@@ -23,7 +23,9 @@ use prometheus_client::registry::Registry;
 use registre_schema::{DecodedEvent, Position, RecordedEvent, Revision, StreamId};
 use tokio::sync::watch;
 
-use crate::store::{AppendOutcome, AppendRequest, CategoryBatch, EventStore, StoreError};
+use crate::store::{
+    AppendOutcome, AppendRequest, CategoryBatch, EventStore, StoreError, StreamIndexCheck,
+};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct HttpLabels {
@@ -211,6 +213,10 @@ impl EventStore for InstrumentedStore {
 
     async fn import(&self, events: Vec<RecordedEvent>) -> Result<Position, StoreError> {
         self.inner.import(events).await
+    }
+
+    async fn check_stream_index(&self) -> Result<Option<StreamIndexCheck>, StoreError> {
+        self.inner.check_stream_index().await
     }
 
     async fn head(&self) -> Result<Position, StoreError> {

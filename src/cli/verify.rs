@@ -13,7 +13,7 @@ use clap::Args;
 use registre::audit::check::check_store;
 use registre::audit::dir::read_public_key;
 use registre::audit::{AuditDir, hex};
-use registre::store::EventStore;
+use registre::store::{EventStore, StreamIndexCheck};
 use registre_audit::export::MAX_LINE_BYTES;
 use registre_audit::{ExportError, SignedTreeHead, VerifiedLog, verify_export};
 
@@ -59,10 +59,31 @@ pub async fn run_store(
                     }
                 );
             }
-            Ok(())
+            check_stream_index(store).await
         }
         Err(f) if f.is_tampering() => Err(Tampered(f.to_string()).into()),
         Err(f) => Err(f.into()),
+    }
+}
+
+/// The store's own index of streams, once the log itself is intact.
+async fn check_stream_index(store: &dyn EventStore) -> anyhow::Result<()> {
+    match store.check_stream_index().await? {
+        Some(StreamIndexCheck {
+            finding: Some(finding),
+            ..
+        }) => Err(Tampered(format!(
+            "{finding} (the log is intact: `registre copy` into a new file rebuilds the index)"
+        ))
+        .into()),
+        Some(check) => {
+            println!(
+                "stream index: {} entries, one for each event up to position {}",
+                check.entries, check.indexed_through
+            );
+            Ok(())
+        }
+        None => Ok(()),
     }
 }
 

@@ -63,6 +63,18 @@ pub struct CategoryBatch {
     pub next: Position,
 }
 
+/// A store's own index of streams checked against its log
+/// ([`EventStore::check_stream_index`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamIndexCheck {
+    /// The index covers the log up to this position (its watermark).
+    pub indexed_through: Position,
+    /// Entries the index holds.
+    pub entries: u64,
+    /// The first disagreement found, if any.
+    pub finding: Option<String>,
+}
+
 /// What the writer expects the stream to be before its append.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "revision", rename_all = "snake_case")]
@@ -380,6 +392,17 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// A description fit for logs (no password).
     fn describe(&self) -> String;
+
+    /// Checks the store's own index of streams against its log, for
+    /// `registre verify`: an index kept apart from the log, as the
+    /// embedded store's `stream_index` table, can be edited apart from it,
+    /// and streams are read (and revisions checked) through it. `None`
+    /// when the backend keeps no such index: PostgreSQL's and an older
+    /// embedded store's are indexes of the events table itself, which the
+    /// database maintains, and KurrentDB's is the server's.
+    async fn check_stream_index(&self) -> Result<Option<StreamIndexCheck>, StoreError> {
+        Ok(None)
+    }
 
     /// Appends events another store recorded, keeping their positions,
     /// ids, revisions, times, actors and command ids (`registre copy`):

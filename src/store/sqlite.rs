@@ -46,7 +46,7 @@ use uuid::Uuid;
 
 use super::{
     AppendOutcome, AppendRequest, CategoryBatch, EventStore, InvalidAppend, MAX_READ_BATCH,
-    StoreError, WriteJob, import,
+    StoreError, StreamIndexCheck, WriteJob, import,
 };
 
 /// `PRAGMA application_id` of a registre store ("REG1").
@@ -1760,6 +1760,77 @@ impl EventStore for SqliteStore {
         advance(&self.head_tx, head);
         Ok(head)
     }
+
+    async fn check_stream_index(&self) -> Result<Option<StreamIndexCheck>, StoreError> {
+        self.read(check_stream_index).await
+    }
+}
+
+/// Checks every event up to the watermark against the stream index, and
+/// every entry against the log, in one read transaction. Together the two
+/// make the entries and those events one to one. An event without its
+/// entry would be left out of its stream's reads, and its revision could
+/// be taken again; an entry past the watermark would be read twice.
+fn check_stream_index(c: &Connection) -> Result<Option<StreamIndexCheck>, StoreError> {
+    let tx = c.unchecked_transaction().map_err(backend)?;
+    let indexed: bool = tx
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stream_index')",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(backend)?;
+    if !indexed {
+        return Ok(None);
+    }
+    let through = indexed_through(&tx).map_err(backend)?;
+    let entries: i64 = tx
+        .query_row("SELECT count(*) FROM stream_index", [], |r| r.get(0))
+        .map_err(backend)?;
+    let unindexed: Option<i64> = tx
+        .query_row(
+            &format!(
+                "SELECT min(e.position) FROM events AS e WHERE e.position <= {INDEXED_THROUGH}
+                 AND NOT EXISTS (SELECT 1 FROM stream_index AS i WHERE i.stream_id = e.stream_id
+                    AND i.revision = e.revision AND i.position = e.position)"
+            ),
+            [],
+            |r| r.get(0),
+        )
+        .map_err(backend)?;
+    let stray: Option<(String, i64, i64)> = tx
+        .query_row(
+            &format!(
+                "SELECT i.stream_id, i.revision, i.position FROM stream_index AS i
+                 WHERE i.position > {INDEXED_THROUGH}
+                    OR NOT EXISTS (SELECT 1 FROM events AS e WHERE e.position = i.position
+                        AND e.stream_id = i.stream_id AND e.revision = i.revision)
+                 LIMIT 1"
+            ),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .map_err(backend)?;
+    let finding = match (unindexed, stray) {
+        (Some(p), _) => Some(format!(
+            "the event at position {p} has no entry of its own in the stream index"
+        )),
+        (None, Some((stream, revision, position))) if position as Position > through => {
+            Some(format!(
+                "the stream index holds an entry for {stream:?} revision {revision} at position {position}, past its watermark {through}"
+            ))
+        }
+        (None, Some((stream, revision, position))) => Some(format!(
+            "the stream index holds an entry for {stream:?} revision {revision} at position {position}, where no such event is"
+        )),
+        (None, None) => None,
+    };
+    Ok(Some(StreamIndexCheck {
+        indexed_through: through,
+        entries: entries as u64,
+        finding,
+    }))
 }
 
 #[cfg(test)]

@@ -38,12 +38,14 @@ async fn append(store: &dyn EventStore, n: u64) {
     }
 }
 
-/// A store of `n` events, made in this process and closed again.
+/// A store of `n` events, made in this process and closed again (its
+/// streams indexed).
 fn store_with(db: &Path, n: u64) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let store = SqliteStore::open(db).await.unwrap();
         append(&store, n).await;
+        store.close().await.unwrap();
     });
 }
 
@@ -80,6 +82,14 @@ fn assert_tampered(db: &Path, finding: &str) {
 fn tamper(db: &Path, sql: &str) {
     let conn = rusqlite::Connection::open(db).unwrap();
     conn.execute_batch("DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;")
+        .unwrap();
+    conn.execute_batch(sql).unwrap();
+}
+
+/// Edits the stream index directly.
+fn tamper_index(db: &Path, sql: &str) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.execute_batch("DROP TRIGGER stream_index_no_update; DROP TRIGGER stream_index_no_delete;")
         .unwrap();
     conn.execute_batch(sql).unwrap();
 }
@@ -121,6 +131,10 @@ fn an_intact_store_verifies_and_its_proofs_check_out_for_an_outsider() {
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
     assert!(out.contains("tree size: 20"), "{out}");
+    assert!(
+        out.contains("stream index: 20 entries, one for each event up to position 20"),
+        "{out}"
+    );
     let root = hex::encode(head.root_hash);
     assert!(out.contains(&format!("root: {root}")), "{out}");
     assert!(
@@ -198,6 +212,45 @@ fn two_swapped_events_are_named() {
              correlation_id, causation_id, payload FROM two;",
     );
     assert_tampered(&db, "the events at positions 7 and 8 are out of place");
+}
+
+#[test]
+fn an_event_left_out_of_the_stream_index_is_named() {
+    let (_dir, db) = signed_store();
+    tamper_index(&db, "DELETE FROM stream_index WHERE position = 7;");
+    assert_tampered(
+        &db,
+        "the event at position 7 has no entry of its own in the stream index",
+    );
+    // An entry pointing at another event leaves its own event out too.
+    let (_dir, db) = signed_store();
+    tamper_index(
+        &db,
+        "UPDATE stream_index SET position = 10 WHERE position = 7;",
+    );
+    assert_tampered(
+        &db,
+        "the event at position 7 has no entry of its own in the stream index",
+    );
+}
+
+#[test]
+fn a_stream_index_entry_that_matches_no_event_is_named() {
+    let (_dir, db) = signed_store();
+    tamper_index(&db, "INSERT INTO stream_index VALUES ('commune-0', 99, 5);");
+    assert_tampered(
+        &db,
+        "the stream index holds an entry for \"commune-0\" revision 99 at position 5, where no such event is",
+    );
+    let (_dir, db) = signed_store();
+    tamper_index(
+        &db,
+        "INSERT INTO stream_index VALUES ('commune-0', 99, 21);",
+    );
+    assert_tampered(
+        &db,
+        "the stream index holds an entry for \"commune-0\" revision 99 at position 21, past its watermark 20",
+    );
 }
 
 #[test]
