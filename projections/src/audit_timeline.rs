@@ -19,8 +19,10 @@ use crate::fold::{Fold, Meta, stream_uuid};
 
 /// Maps keyed by ids: foldhash rather than std's SipHash, whose hashing of
 /// a 17-byte key took about 8 % of the fold thread in a profile of the
-/// 1M-event replay. Still seeded at random per process and map, so ids a
-/// client chooses cannot be made to collide on purpose.
+/// 1M-event replay. It is seeded at random per process and map, so ids a
+/// client chooses (only the secretariat's commands name new entities)
+/// cannot be picked to collide without the seed; unlike SipHash, it
+/// claims no resistance to an attacker who can probe its timings.
 type HashMap<K, V> = foldhash::HashMap<K, V>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

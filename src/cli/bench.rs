@@ -242,7 +242,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         },
         BenchWhat::Replay { events, history: h } => match h {
             Some(db) => replay(&existing(db)?).await?,
-            None => replay_apart(&history(d, events, 1, indexing).await?)?,
+            None => replay_apart(d, &history(d, events, 1, indexing).await?)?,
         },
         BenchWhat::Startup { events, history: h } => {
             let db = match h {
@@ -293,7 +293,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             }
             stream_reads(d, 200_000, 2_000).await?;
             let db = history(d, events, 1, indexing).await?;
-            replay_apart(&db)?;
+            replay_apart(d, &db)?;
             as_of::as_of(&db, &d.join("as-of-state"), 20, AS_OF_INTERVAL).await?;
             let token = issue_token(&db).await?;
             let server = startup(d, &db).await?;
@@ -664,13 +664,15 @@ async fn replay(db: &Path) -> anyhow::Result<()> {
 /// --history`), as `registre replay` and a start-up replay run: not in the
 /// process that has just generated the history, whose leftovers the
 /// replay would otherwise be measured with: about 120 MB of the
-/// generator's heap in the peak memory, and a slower fold (in one profile
-/// the kernel zeroing pages for it took 18 % of the samples, against
-/// under 1 % in a fresh process).
-fn replay_apart(db: &Path) -> anyhow::Result<()> {
+/// generator's heap in the peak memory, and at times a slower fold (in
+/// one profile the kernel zeroing pages for it took 18 % of the samples,
+/// against under 1 % in a fresh process).
+fn replay_apart(dir: &Path, db: &Path) -> anyhow::Result<()> {
     let exe = std::env::current_exe().context("finding this binary")?;
     let status = std::process::Command::new(exe)
-        .args(["--log", "warn", "bench", "replay", "--history"])
+        .args(["--log", "warn", "bench", "--dir"])
+        .arg(dir)
+        .args(["replay", "--history"])
         .arg(db)
         .stdin(std::process::Stdio::null())
         .status()

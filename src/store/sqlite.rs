@@ -1766,11 +1766,13 @@ impl EventStore for SqliteStore {
     }
 }
 
-/// Checks every event up to the watermark against the stream index, and
-/// every entry against the log, in one read transaction. Together the two
+/// Checks the stream index against the log in one read transaction: its
+/// watermark is one row and not past the log's end; every event up to it
+/// has its entry; every entry matches an event up to it. Together these
 /// make the entries and those events one to one. An event without its
-/// entry would be left out of its stream's reads, and its revision could
-/// be taken again; an entry past the watermark would be read twice.
+/// entry, or one past a watermark raised beyond the log, would be left
+/// out of its stream's reads, and its revision could be taken again; an
+/// entry past the watermark would be read twice.
 fn check_stream_index(c: &Connection) -> Result<Option<StreamIndexCheck>, StoreError> {
     let tx = c.unchecked_transaction().map_err(backend)?;
     let indexed: bool = tx
@@ -1783,54 +1785,78 @@ fn check_stream_index(c: &Connection) -> Result<Option<StreamIndexCheck>, StoreE
     if !indexed {
         return Ok(None);
     }
-    let through = indexed_through(&tx).map_err(backend)?;
     let entries: i64 = tx
         .query_row("SELECT count(*) FROM stream_index", [], |r| r.get(0))
         .map_err(backend)?;
-    let unindexed: Option<i64> = tx
+    let watermark: Option<i64> = tx
         .query_row(
-            &format!(
-                "SELECT min(e.position) FROM events AS e WHERE e.position <= {INDEXED_THROUGH}
-                 AND NOT EXISTS (SELECT 1 FROM stream_index AS i WHERE i.stream_id = e.stream_id
-                    AND i.revision = e.revision AND i.position = e.position)"
-            ),
+            "SELECT indexed_through FROM stream_index_state WHERE only = 1",
             [],
             |r| r.get(0),
         )
+        .optional()
         .map_err(backend)?;
-    let stray: Option<(String, i64, i64)> = tx
+    let head = read_head(&tx)?;
+    let check = |through: Position, finding: Option<String>| {
+        Ok(Some(StreamIndexCheck {
+            indexed_through: through,
+            entries: entries as u64,
+            finding,
+        }))
+    };
+    let Some(through) = watermark else {
+        return check(0, Some("the stream index has lost its watermark".into()));
+    };
+    let through = Position::try_from(through).unwrap_or(0);
+    if through > head {
+        return check(
+            through,
+            Some(format!(
+                "the stream index's watermark, position {through}, is past the log's last event, {head}"
+            )),
+        );
+    }
+    let bound = through as i64;
+    let unindexed: Option<i64> = tx
         .query_row(
-            &format!(
-                "SELECT i.stream_id, i.revision, i.position FROM stream_index AS i
-                 WHERE i.position > {INDEXED_THROUGH}
-                    OR NOT EXISTS (SELECT 1 FROM events AS e WHERE e.position = i.position
-                        AND e.stream_id = i.stream_id AND e.revision = i.revision)
-                 LIMIT 1"
-            ),
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            "SELECT min(e.position) FROM events AS e WHERE e.position <= ?1
+             AND NOT EXISTS (SELECT 1 FROM stream_index AS i WHERE i.stream_id = e.stream_id
+                AND i.revision = e.revision AND i.position = e.position)",
+            [bound],
+            |r| r.get(0),
+        )
+        .map_err(backend)?;
+    if let Some(p) = unindexed {
+        return check(
+            through,
+            Some(format!(
+                "the event at position {p} has no entry of its own in the stream index"
+            )),
+        );
+    }
+    let stray: Option<(String, i64, i64, bool)> = tx
+        .query_row(
+            "SELECT i.stream_id, i.revision, i.position, i.position > ?1 FROM stream_index AS i
+             WHERE i.position > ?1
+                OR NOT EXISTS (SELECT 1 FROM events AS e WHERE e.position = i.position
+                    AND e.stream_id = i.stream_id AND e.revision = i.revision)
+             ORDER BY i.position LIMIT 1",
+            [bound],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .optional()
         .map_err(backend)?;
-    let finding = match (unindexed, stray) {
-        (Some(p), _) => Some(format!(
-            "the event at position {p} has no entry of its own in the stream index"
-        )),
-        (None, Some((stream, revision, position))) if position as Position > through => {
-            Some(format!(
-                "the stream index holds an entry for {stream:?} revision {revision} at position {position}, past its watermark {through}"
-            ))
+    let finding = stray.map(|(stream, revision, position, past)| {
+        let entry = format!(
+            "the stream index holds an entry for {stream:?} revision {revision} at position {position}"
+        );
+        if past {
+            format!("{entry}, past its watermark {through}")
+        } else {
+            format!("{entry}, where no such event is")
         }
-        (None, Some((stream, revision, position))) => Some(format!(
-            "the stream index holds an entry for {stream:?} revision {revision} at position {position}, where no such event is"
-        )),
-        (None, None) => None,
-    };
-    Ok(Some(StreamIndexCheck {
-        indexed_through: through,
-        entries: entries as u64,
-        finding,
-    }))
+    });
+    check(through, finding)
 }
 
 #[cfg(test)]

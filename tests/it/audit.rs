@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use registre::audit::AuditDir;
 use registre::audit::trail::{AuditTrail, TrailSettings};
-use registre::store::sqlite::SqliteStore;
+use registre::store::sqlite::{Indexing, SqliteStore};
 use registre::store::{AppendRequest, EventStore, ExpectedState};
 use registre_audit::{AuditKey, Hash, SignedTreeHead, verify_consistency, verify_inclusion};
 use registre_schema::{Actor, CommandMeta, EventData, StreamId};
@@ -251,6 +251,69 @@ fn a_stream_index_entry_that_matches_no_event_is_named() {
         &db,
         "the stream index holds an entry for \"commune-0\" revision 99 at position 21, past its watermark 20",
     );
+}
+
+#[test]
+fn a_stream_index_watermark_moved_or_lost_is_named() {
+    let (_dir, db) = signed_store();
+    // The trigger lets the watermark move forward: past the log's end,
+    // the events appended up to it would be neither indexed nor scanned.
+    tamper_index(&db, "UPDATE stream_index_state SET indexed_through = 1000;");
+    assert_tampered(
+        &db,
+        "the stream index's watermark, position 1000, is past the log's last event, 20",
+    );
+    let (_dir, db) = signed_store();
+    tamper_index(&db, "DELETE FROM stream_index_state;");
+    assert_tampered(&db, "the stream index has lost its watermark");
+}
+
+/// A server's store mid-burst: events past the watermark are the log's
+/// tail, not a finding.
+#[test]
+fn a_store_with_an_unindexed_tail_verifies() {
+    let (_dir, db) = signed_store();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let store = rt.block_on(async {
+        let never = Indexing {
+            batch: 1_000_000,
+            delay: Duration::from_secs(3600),
+        };
+        let store = SqliteStore::open_with(&db, never).await.unwrap();
+        append(&store, 5).await;
+        store
+    });
+    sign(&db);
+    let o = run(&db, &["verify"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(out.contains("tree size: 25"), "{out}");
+    assert!(
+        out.contains("stream index: 20 entries, one for each event up to position 20"),
+        "{out}"
+    );
+    rt.block_on(store.close()).unwrap();
+}
+
+/// A store of format 2 indexes streams inside its events table, which
+/// SQLite keeps: there is no index of its own to check.
+#[test]
+fn an_older_store_has_no_stream_index_to_check() {
+    let (_dir, db) = signed_store();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "DROP TABLE stream_index;
+         DROP TABLE stream_index_state;
+         CREATE UNIQUE INDEX events_by_stream ON events (stream_id, revision);
+         PRAGMA user_version = 2;",
+    )
+    .unwrap();
+    drop(conn);
+    let o = run(&db, &["verify"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(out.contains("tree size: 20"), "{out}");
+    assert!(!out.contains("stream index"), "{out}");
 }
 
 #[test]
