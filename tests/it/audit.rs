@@ -78,6 +78,14 @@ fn assert_tampered(db: &Path, finding: &str) {
     assert!(err.contains(finding), "expected {finding:?} in: {err}");
 }
 
+/// Runs `registre verify`, which must find the store intact; its output.
+fn assert_intact(db: &Path) -> String {
+    let o = run(db, &["verify"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    out
+}
+
 /// Edits the store file directly, as an attacker with file access would.
 fn tamper(db: &Path, sql: &str) {
     let conn = rusqlite::Connection::open(db).unwrap();
@@ -127,9 +135,7 @@ fn an_intact_store_verifies_and_its_proofs_check_out_for_an_outsider() {
     let (_dir, db) = signed_store();
     let head = heads(&db).pop().unwrap();
     assert_eq!(head.tree_size, 20);
-    let o = run(&db, &["verify"]);
-    let (out, err) = text(&o);
-    assert!(o.status.success(), "{out}\n{err}");
+    let out = assert_intact(&db);
     assert!(out.contains("tree size: 20"), "{out}");
     assert!(
         out.contains("stream index: 20 entries, one for each event up to position 20"),
@@ -214,58 +220,49 @@ fn two_swapped_events_are_named() {
     assert_tampered(&db, "the events at positions 7 and 8 are out of place");
 }
 
+/// A signed store whose stream index `sql` edits: `registre verify`
+/// must name `finding`.
+fn assert_index_tampered(sql: &str, finding: &str) {
+    let (_dir, db) = signed_store();
+    tamper_index(&db, sql);
+    assert_tampered(&db, finding);
+}
+
 #[test]
 fn an_event_left_out_of_the_stream_index_is_named() {
-    let (_dir, db) = signed_store();
-    tamper_index(&db, "DELETE FROM stream_index WHERE position = 7;");
-    assert_tampered(
-        &db,
-        "the event at position 7 has no entry of its own in the stream index",
-    );
+    let left_out = "the event at position 7 has no entry of its own in the stream index";
+    assert_index_tampered("DELETE FROM stream_index WHERE position = 7;", left_out);
     // An entry pointing at another event leaves its own event out too.
-    let (_dir, db) = signed_store();
-    tamper_index(
-        &db,
+    assert_index_tampered(
         "UPDATE stream_index SET position = 10 WHERE position = 7;",
-    );
-    assert_tampered(
-        &db,
-        "the event at position 7 has no entry of its own in the stream index",
+        left_out,
     );
 }
 
 #[test]
 fn a_stream_index_entry_that_matches_no_event_is_named() {
-    let (_dir, db) = signed_store();
-    tamper_index(&db, "INSERT INTO stream_index VALUES ('commune-0', 99, 5);");
-    assert_tampered(
-        &db,
+    assert_index_tampered(
+        "INSERT INTO stream_index VALUES ('commune-0', 99, 5);",
         "the stream index holds an entry for \"commune-0\" revision 99 at position 5, where no such event is",
     );
-    let (_dir, db) = signed_store();
-    tamper_index(
-        &db,
+    assert_index_tampered(
         "INSERT INTO stream_index VALUES ('commune-0', 99, 21);",
-    );
-    assert_tampered(
-        &db,
         "the stream index holds an entry for \"commune-0\" revision 99 at position 21, past its watermark 20",
     );
 }
 
 #[test]
 fn a_stream_index_watermark_moved_or_lost_is_named() {
-    let (_dir, db) = signed_store();
     // The trigger lets the watermark move forward: past the log's end,
     // the events appended up to it would be neither indexed nor scanned.
-    tamper_index(&db, "UPDATE stream_index_state SET indexed_through = 1000;");
-    assert_tampered(
-        &db,
+    assert_index_tampered(
+        "UPDATE stream_index_state SET indexed_through = 1000;",
         "the stream index's watermark, position 1000, is past the log's last event, 20",
     );
-    let (_dir, db) = signed_store();
-    tamper_index(&db, "DELETE FROM stream_index_state;");
-    assert_tampered(&db, "the stream index has lost its watermark");
+    assert_index_tampered(
+        "DELETE FROM stream_index_state;",
+        "the stream index has lost its watermark",
+    );
 }
 
 /// A server's store mid-burst: events past the watermark are the log's
@@ -284,9 +281,7 @@ fn a_store_with_an_unindexed_tail_verifies() {
         store
     });
     sign(&db);
-    let o = run(&db, &["verify"]);
-    let (out, err) = text(&o);
-    assert!(o.status.success(), "{out}\n{err}");
+    let out = assert_intact(&db);
     assert!(out.contains("tree size: 25"), "{out}");
     assert!(
         out.contains("stream index: 20 entries, one for each event up to position 20"),
@@ -309,9 +304,7 @@ fn an_older_store_has_no_stream_index_to_check() {
     )
     .unwrap();
     drop(conn);
-    let o = run(&db, &["verify"]);
-    let (out, err) = text(&o);
-    assert!(o.status.success(), "{out}\n{err}");
+    let out = assert_intact(&db);
     assert!(out.contains("tree size: 20"), "{out}");
     assert!(!out.contains("stream index"), "{out}");
 }
