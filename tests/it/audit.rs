@@ -295,15 +295,7 @@ fn a_store_with_an_unindexed_tail_verifies() {
 #[test]
 fn an_older_store_has_no_stream_index_to_check() {
     let (_dir, db) = signed_store();
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    conn.execute_batch(
-        "DROP TABLE stream_index;
-         DROP TABLE stream_index_state;
-         CREATE UNIQUE INDEX events_by_stream ON events (stream_id, revision);
-         PRAGMA user_version = 2;",
-    )
-    .unwrap();
-    drop(conn);
+    crate::support::to_older_format(&db, 2);
     let out = assert_intact(&db);
     assert!(out.contains("tree size: 20"), "{out}");
     assert!(!out.contains("stream index"), "{out}");

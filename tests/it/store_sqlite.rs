@@ -129,22 +129,7 @@ async fn older_store(path: &std::path::Path, format: i64) {
         .await
         .unwrap();
     store.close().await.unwrap();
-    let conn = rusqlite::Connection::open(path).unwrap();
-    conn.execute_batch(
-        "DROP TABLE stream_index;
-         DROP TABLE stream_index_state;
-         CREATE UNIQUE INDEX events_by_stream ON events (stream_id, revision);",
-    )
-    .unwrap();
-    if format == 1 {
-        conn.execute_batch(
-            "CREATE TABLE streams (stream_id TEXT PRIMARY KEY, last_revision INTEGER NOT NULL)
-                 STRICT, WITHOUT ROWID;
-             INSERT INTO streams VALUES ('test-1', 1);",
-        )
-        .unwrap();
-    }
-    conn.pragma_update(None, "user_version", format).unwrap();
+    crate::support::to_older_format(path, format);
 }
 
 fn test_append(expected: ExpectedState) -> AppendRequest {

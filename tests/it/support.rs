@@ -22,6 +22,29 @@ pub fn sqlite_url(path: &Path) -> String {
 }
 
 /// A fresh directory for one test's files.
+/// Turns a closed store of format 3 back into format 1 or 2, as an
+/// earlier build left it: no stream index of its own, the events' inline
+/// `(stream_id, revision)` index, and for format 1 the `streams` table
+/// (given one stream, `test-1` at revision 1).
+pub fn to_older_format(db: &Path, format: i64) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.execute_batch(
+        "DROP TABLE stream_index;
+         DROP TABLE stream_index_state;
+         CREATE UNIQUE INDEX events_by_stream ON events (stream_id, revision);",
+    )
+    .unwrap();
+    if format == 1 {
+        conn.execute_batch(
+            "CREATE TABLE streams (stream_id TEXT PRIMARY KEY, last_revision INTEGER NOT NULL)
+                 STRICT, WITHOUT ROWID;
+             INSERT INTO streams VALUES ('test-1', 1);",
+        )
+        .unwrap();
+    }
+    conn.pragma_update(None, "user_version", format).unwrap();
+}
+
 pub fn scratch() -> tempfile::TempDir {
     tempfile::tempdir().expect("temporary directory")
 }
