@@ -8,8 +8,8 @@
 //! ## Layout
 //! - [`audit`]: tamper evidence at work: the leaf record, signed tree
 //!   heads, the trail follower, verification, proofs and the export.
-//! - [`store`]: the event log behind one interface; SQLite is the embedded
-//!   default. Its `conformance` module is the behaviour every backend owes.
+//! - [`store`]: the event log behind one interface (the `registre-store`
+//!   crate); SQLite is the embedded default.
 //! - [`projection`]: the runner that keeps read models up to date and saves
 //!   them with the position they describe.
 //! - [`commands`]: command handling: load, decide (registre-domain), append,
@@ -38,5 +38,7 @@ pub mod metrics;
 pub mod projection;
 pub mod registers;
 pub mod server;
-pub mod store;
+/// The event log (the `registre-store` crate), under the name the service
+/// has always used for it.
+pub use registre_store as store;
 pub mod territory_csv;

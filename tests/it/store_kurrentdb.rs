@@ -33,5 +33,5 @@ async fn fresh() -> Option<Arc<dyn EventStore>> {
 
 mod conformance {
     use super::fresh;
-    registre::conformance_tests!(fresh());
+    registre_store::conformance_tests!(fresh());
 }

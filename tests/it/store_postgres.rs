@@ -217,7 +217,7 @@ async fn fresh() -> Option<Arc<dyn EventStore>> {
 
 mod conformance {
     use super::fresh;
-    registre::conformance_tests!(fresh());
+    registre_store::conformance_tests!(fresh());
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn retries_in_one_group_are_kept_apart() {

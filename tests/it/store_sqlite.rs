@@ -50,17 +50,17 @@ async fn indexing_every(batch: u64) -> Option<Arc<dyn EventStore>> {
 /// read from the stream index alone, where the default reads most of a
 /// small test's events from the log's tail.
 mod conformance_indexed_by_each_group {
-    registre::conformance_tests!(super::indexing_every(1));
+    registre_store::conformance_tests!(super::indexing_every(1));
 }
 
 /// And with the stream index a few events behind: reads join both.
 mod conformance_indexed_in_threes {
-    registre::conformance_tests!(super::indexing_every(3));
+    registre_store::conformance_tests!(super::indexing_every(3));
 }
 
 mod conformance {
     use super::fresh;
-    registre::conformance_tests!(fresh());
+    registre_store::conformance_tests!(fresh());
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn retries_in_one_group_are_kept_apart() {

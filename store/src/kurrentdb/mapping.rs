@@ -10,7 +10,7 @@ use registre_schema::{Actor, CommandMeta, EventData, Position, RecordedEvent, Re
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::store::{ExpectedState, StoreError};
+use crate::{ExpectedState, StoreError};
 
 /// The prefix of registre's stream names when none is configured.
 pub const DEFAULT_PREFIX: &str = "registre-";

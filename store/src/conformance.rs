@@ -39,7 +39,7 @@ macro_rules! conformance_tests {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $name() {
                 if let Some(store) = $new_store.await {
-                    $crate::store::conformance::$name(store).await;
+                    $crate::conformance::$name(store).await;
                 }
             }
         )*

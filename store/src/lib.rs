@@ -1,4 +1,4 @@
-//! The event store: one interface, several backends.
+//! registre's event log: one interface, several backends.
 //!
 //! Architecture invariant: the log is append-only. No backend offers a way
 //! to change or delete an event; a correction is a new event.
@@ -16,9 +16,10 @@
 //! - [`import`]: checks for copying events with their original positions
 //!   and times (`registre copy`).
 //! - [`subscription`]: catch-up-then-live reading built on any store.
-//! - [`conformance`]: the behaviour every backend must show, as test
-//!   functions that backends' test suites call.
+//! - `conformance` (feature `test-support`): the behaviour every backend
+//!   must show, as test functions that backends' test suites call.
 
+#[cfg(any(test, feature = "test-support"))]
 pub mod conformance;
 pub mod import;
 #[cfg(feature = "kurrentdb")]

@@ -603,7 +603,7 @@ mod tests {
             // The client quotes this one whole in its error.
             "kurrentdb://admin:s3cret@db1:99999",
         ] {
-            let err = crate::store::open(url).await.err().expect("refused");
+            let err = crate::open(url).await.err().expect("refused");
             let msg = err.to_string();
             assert!(matches!(err, StoreError::Format(_)), "{msg}");
             assert!(msg.contains("invalid KurrentDB connection string"), "{msg}");

@@ -13,7 +13,7 @@ use registre_schema::{Position, Revision};
 use uuid::Uuid;
 
 use super::to_micros;
-use crate::store::{AppendOutcome, AppendRequest, InvalidAppend, StoreError};
+use crate::{AppendOutcome, AppendRequest, InvalidAppend, StoreError};
 
 /// What the log holds of one group's ids, read under the head lock.
 #[derive(Debug, Default)]
@@ -155,7 +155,7 @@ fn accept(req: &AppendRequest, out: &AppendOutcome, known: &mut Known, rows: &mu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::ExpectedState;
+    use crate::ExpectedState;
     use registre_schema::{Actor, CommandMeta, EventData, StreamId};
 
     fn req(stream: &str, expected: ExpectedState, count: usize) -> AppendRequest {
