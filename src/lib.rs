@@ -33,6 +33,7 @@ pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod graphql;
+pub mod health;
 pub mod history;
 pub mod metrics;
 pub mod projection;

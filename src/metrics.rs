@@ -9,6 +9,9 @@
 //! - `registre_log_head`: the log's last position, read at each scrape.
 //! - `registre_graphql_cache_hits_total`, `registre_graphql_cache_misses_total`:
 //!   read-model queries answered from the response cache, or computed.
+//! - `registre_component_up{component}`: 1 while the store, the read models
+//!   or the audit trail does its work, 0 while it retries after a fault
+//!   (see [`crate::health`]); set at each scrape.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +26,7 @@ use prometheus_client::registry::Registry;
 use registre_schema::{DecodedEvent, Position, RecordedEvent, Revision, StreamId};
 use tokio::sync::watch;
 
+use crate::health::{Fault, StoreFaults};
 use crate::store::{
     AppendOutcome, AppendRequest, CategoryBatch, EventStore, StoreError, StreamIndexCheck,
 };
@@ -33,6 +37,12 @@ pub struct HttpLabels {
     /// let any client grow the registry).
     pub route: &'static str,
     pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ComponentLabels {
+    /// One of [`crate::health::COMPONENTS`].
+    pub component: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -52,6 +62,9 @@ pub struct Metrics {
     pub log_head: Gauge,
     pub graphql_cache_hits: Counter,
     pub graphql_cache_misses: Counter,
+    pub component_up: Family<ComponentLabels, Gauge>,
+    /// The last failed append's fault, for `/readyz`.
+    pub store_faults: StoreFaults,
 }
 
 fn latency_histogram() -> Histogram {
@@ -73,6 +86,12 @@ impl Metrics {
         let log_head = Gauge::default();
         let graphql_cache_hits = Counter::default();
         let graphql_cache_misses = Counter::default();
+        let component_up = Family::<ComponentLabels, Gauge>::default();
+        registry.register(
+            "registre_component_up",
+            "1 while a component (store, read_models, audit_trail) works, 0 while it retries after a fault",
+            component_up.clone(),
+        );
         registry.register(
             "registre_graphql_cache_hits",
             "GraphQL requests answered from the response cache",
@@ -123,6 +142,8 @@ impl Metrics {
             log_head,
             graphql_cache_hits,
             graphql_cache_misses,
+            component_up,
+            store_faults: StoreFaults::default(),
         })
     }
 
@@ -157,6 +178,14 @@ impl InstrumentedStore {
 impl EventStore for InstrumentedStore {
     async fn append(&self, req: AppendRequest) -> Result<AppendOutcome, StoreError> {
         let result = self.inner.append(req).await;
+        match &result {
+            Ok(_) => self.metrics.store_faults.succeeded(),
+            Err(e) => {
+                if let Some(fault) = Fault::of_store(e) {
+                    self.metrics.store_faults.failed(fault);
+                }
+            }
+        }
         match &result {
             Ok(out) if !out.deduplicated => {
                 self.metrics.appends.inc();

@@ -27,7 +27,8 @@ use crate::audit::AuditTrail;
 use crate::auth::TokenRegistry;
 use crate::commands::CommandHandler;
 use crate::graphql::{self, GraphqlState, SchemaDeps};
-use crate::metrics::{InstrumentedStore, Metrics};
+use crate::health;
+use crate::metrics::{ComponentLabels, InstrumentedStore, Metrics};
 use crate::projection::Projector;
 use crate::projection::as_of::{self, AsOfService};
 use crate::store::{EventStore, StoreError};
@@ -43,6 +44,8 @@ pub struct AppState {
     /// The read models, kept up to date with the log (none in tools that
     /// serve the store alone).
     pub read_models: Option<Projector<ReadModels>>,
+    /// The audit trail, for `/readyz` and `/metrics` (none in tools).
+    pub trail: Option<AuditTrail>,
     /// Past states of the read models.
     pub as_of: AsOfService,
 }
@@ -81,7 +84,7 @@ impl AppState {
             store: store.clone(),
             registry: registry.clone(),
             read_models: read_models.clone(),
-            trail,
+            trail: trail.clone(),
             commands: Some(commands),
             as_of: Some(as_of.clone()),
         });
@@ -92,6 +95,7 @@ impl AppState {
                 registry,
                 schema,
                 read_models,
+                trail,
                 as_of,
             },
             follower,
@@ -146,42 +150,54 @@ async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// Ready: the store answers and the read models have caught up with it.
+/// Ready: the store answers, the read models have caught up with it, and
+/// no component is retrying after a fault. Otherwise 503 and why:
+/// `{"status":"degraded","reason":"storage_full","components":{...}}`
+/// (reasons in [`crate::health`]), or `{"status":"catching up"}`.
 async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
-    if let Some(p) = state.read_models.as_ref().map(|m| m.progress()) {
-        if p.failed {
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "read models stopped"})),
-            );
-        }
-        if !p.caught_up {
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "catching up", "position": p.position})),
-            );
-        }
+    let report = health::check(&state).await;
+    let components: serde_json::Map<String, serde_json::Value> = report
+        .components
+        .iter()
+        .map(|(name, status)| ((*name).to_owned(), json!(status.name())))
+        .collect();
+    if let Some((_, status)) = report.first_fault() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({
+                "status": "degraded",
+                "reason": status.name(),
+                "components": components,
+            })),
+        );
     }
-    match state.store.head().await {
-        Ok(head) => (
-            StatusCode::OK,
-            Json(json!({"status": "ready", "head": head})),
+    match (report.catching_up(), report.head) {
+        (true, _) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "catching up", "position": report.position})),
         ),
-        Err(e) => {
-            tracing::warn!(error = %e, "readiness check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "unavailable"})),
-            )
-        }
+        (false, Some(head)) => (
+            StatusCode::OK,
+            Json(json!({"status": "ready", "head": head, "components": components})),
+        ),
+        // The store failed with an error that is not a fault (logged).
+        (false, None) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "unavailable"})),
+        ),
     }
 }
 
 /// Prometheus text exposition.
 async fn metrics(State(state): State<AppState>) -> Response {
     // Reading the head refreshes the `registre_log_head` gauge.
-    if let Err(e) = state.store.head().await {
-        tracing::warn!(error = %e, "reading the head for /metrics failed");
+    let report = health::check(&state).await;
+    for (component, status) in &report.components {
+        state
+            .metrics
+            .component_up
+            .get_or_create(&ComponentLabels { component })
+            .set(i64::from(status.is_up()));
     }
     let mut r = state.metrics.encode().into_response();
     r.headers_mut().insert(

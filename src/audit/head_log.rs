@@ -64,10 +64,19 @@ impl HeadLog {
             reason: e.to_string(),
         })?;
         line.push(b'\n');
-        self.file
+        let before = self.file.metadata().map(|m| m.len());
+        let written = self
+            .file
             .write_all(&line)
-            .and_then(|()| self.file.sync_data())
-            .map_err(AuditError::io("cannot write the tree heads", &self.path))
+            .and_then(|()| self.file.sync_data());
+        if written.is_err()
+            && let Ok(len) = before
+        {
+            // A full disk may have taken part of the line: drop it, so
+            // that the next attempt does not follow a torn line.
+            let _ = self.file.set_len(len);
+        }
+        written.map_err(AuditError::io("cannot write the tree heads", &self.path))
     }
 }
 

@@ -77,9 +77,14 @@ impl LeafRecord {
             return Ok(());
         }
         let bytes: Vec<u8> = leaves.iter().flatten().copied().collect();
-        self.file
-            .write_all(&bytes)
-            .map_err(AuditError::io("cannot write the leaf record", &self.path))?;
+        if let Err(e) = self.file.write_all(&bytes) {
+            // A full disk may have taken part of the batch: drop it, so
+            // that a retry writes each leaf at its own offset.
+            let _ = self.file.set_len(self.len * RECORD);
+            return Err(AuditError::io("cannot write the leaf record", &self.path)(
+                e,
+            ));
+        }
         self.len += leaves.len() as u64;
         self.unsynced = true;
         Ok(())

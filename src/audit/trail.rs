@@ -13,6 +13,12 @@
 //! Leaves are fsynced in batches: at least every `sync_every` (1 s) and
 //! always before a head covering them is signed.
 //!
+//! A fault (a full disk, a lost store) does not stop the trail: it shows
+//! in [`Progress::fault`], and the trail starts following the log again
+//! from its last recorded leaf after a backoff ([`crate::health`]). A
+//! failed write of the record or of a head leaves no partial entry. Only a
+//! record that disagrees with the log stops it.
+//!
 //! The task owns the [`Ledger`]; blocking file I/O runs on tokio's
 //! blocking pool. The [`AuditTrail`] handle reads the shared tree for the
 //! API (size, root, heads, proofs) and asks the task to sign.
@@ -29,6 +35,7 @@ use super::AuditError;
 use super::dir::AuditDir;
 use super::ledger::{Ledger, TreeState};
 use super::proof::{self, ConsistencyProof, InclusionProof, ProofRequestError};
+use crate::health::{Backoff, Fault};
 use crate::store::{EventStore, Feed, MAX_READ_BATCH, subscribe};
 
 /// Events recorded per batch (one write of the record).
@@ -59,8 +66,10 @@ pub struct Progress {
     pub size: u64,
     /// Whether the trail has read everything committed at some point.
     pub caught_up: bool,
-    /// True when the trail stopped on an error.
+    /// True when the trail stopped on an error retrying cannot heal.
     pub failed: bool,
+    /// The fault the trail is retrying after.
+    pub fault: Option<Fault>,
 }
 
 type SignReply = oneshot::Sender<Result<SignedTreeHead, String>>;
@@ -120,6 +129,7 @@ impl AuditTrail {
             size: ledger.size(),
             caught_up: false,
             failed: false,
+            fault: None,
         });
         let (sign, sign_rx) = mpsc::channel(16);
         let (stop, stop_rx) = oneshot::channel();
@@ -128,11 +138,9 @@ impl AuditTrail {
                 ledger: Some(ledger),
                 store,
                 progress: progress_tx,
+                stopping: false,
             };
-            if let Err(e) = runner.run(settings, sign_rx, stop_rx).await {
-                tracing::error!(error = %e, "the audit trail stopped; no tree head will be signed");
-                runner.progress.send_modify(|p| p.failed = true);
-            }
+            runner.run_healing(settings, sign_rx, stop_rx).await;
         });
         Ok((
             AuditTrail {
@@ -243,14 +251,61 @@ struct Runner {
     ledger: Option<Ledger>,
     store: Arc<dyn EventStore>,
     progress: watch::Sender<Progress>,
+    /// Set once asked to stop: what fails then is not retried.
+    stopping: bool,
 }
 
 impl Runner {
-    async fn run(
+    /// Runs the trail, starting it again after each fault, until asked to
+    /// stop or stopped by an error retrying cannot heal.
+    async fn run_healing(
         &mut self,
         settings: TrailSettings,
         mut sign_rx: mpsc::Receiver<SignReply>,
         mut stop: oneshot::Receiver<()>,
+    ) {
+        let mut backoff = Backoff::default();
+        loop {
+            let error = match self.run(settings, &mut sign_rx, &mut stop).await {
+                Ok(()) => return,
+                Err(e) => e,
+            };
+            let fault = match Fault::of_audit(&error) {
+                // A ledger lost with a panicked blocking task is not back.
+                Some(fault) if !self.stopping && self.ledger.is_some() => fault,
+                _ => {
+                    tracing::error!(error = %error, "the audit trail stopped; no tree head will be signed");
+                    self.progress.send_modify(|p| p.failed = true);
+                    return;
+                }
+            };
+            // No fault left from the last retry: it got going again.
+            if self.progress.borrow().fault.is_none() {
+                backoff.reset();
+            }
+            let delay = backoff.next_delay();
+            tracing::warn!(error = %error, reason = fault.reason(), retry_in = ?delay,
+                "the audit trail met a fault; retrying");
+            self.progress.send_modify(|p| p.fault = Some(fault));
+            tokio::select! {
+                _ = &mut stop => {
+                    self.stopping = true;
+                    if let Err(e) = self.finish().await {
+                        tracing::error!(error = %e, "the audit trail could not seal its last events");
+                    }
+                    return;
+                }
+                () = tokio::time::sleep(delay) => {}
+            }
+        }
+    }
+
+    /// Follows the log until asked to stop, then seals it ([`Self::finish`]).
+    async fn run(
+        &mut self,
+        settings: TrailSettings,
+        sign_rx: &mut mpsc::Receiver<SignReply>,
+        stop: &mut oneshot::Receiver<()>,
     ) -> Result<(), AuditError> {
         let from = self.progress.borrow().size + 1;
         let mut feed = subscribe(self.store.clone(), from).ready_chunks(BATCH);
@@ -265,7 +320,10 @@ impl Runner {
         loop {
             tokio::select! {
                 biased;
-                _ = &mut stop => break,
+                _ = &mut *stop => {
+                    self.stopping = true;
+                    break;
+                }
                 Some(reply) = sign_rx.recv() => {
                     let head = self.blocking(|l| l.sign(chrono::Utc::now())).await;
                     let _ = reply.send(head.as_ref().map(Clone::clone).map_err(|e| e.to_string()));
@@ -294,8 +352,12 @@ impl Runner {
                 }
             }
         }
-        // Shutdown: record what was committed, then seal it.
         drop(feed);
+        self.finish().await
+    }
+
+    /// Shutdown: records what was committed, then seals it.
+    async fn finish(&mut self) -> Result<(), AuditError> {
         loop {
             let size = self.progress.borrow().size;
             let batch = self.store.read_all(size + 1, MAX_READ_BATCH).await?;
@@ -350,6 +412,9 @@ impl Runner {
         .await
         .map_err(|_| AuditError::Stopped)?;
         self.ledger = Some(ledger);
+        if out.is_ok() {
+            self.progress.send_if_modified(|p| p.fault.take().is_some());
+        }
         out
     }
 }

@@ -239,6 +239,7 @@ impl CommandHandler {
                         appended: 0,
                         last_position: None,
                         already_applied: false,
+                        event_types: Vec::new(),
                     });
                 }
             };
@@ -274,6 +275,11 @@ impl CommandHandler {
                         },
                         last_position: Some(outcome.last_position),
                         already_applied: outcome.deduplicated,
+                        event_types: if outcome.deduplicated {
+                            Vec::new()
+                        } else {
+                            events.iter().map(DomainEvent::event_type).collect()
+                        },
                     });
                 }
                 Err(StoreError::WrongExpectedVersion { .. }) => {

@@ -79,6 +79,10 @@ pub struct Outcome {
     pub last_position: Option<Position>,
     /// The command id was already in the log: nothing was decided again.
     pub already_applied: bool,
+    /// The types of the events appended by this call, in order: with
+    /// `last_position`, what the caller reports without reading the log
+    /// again (a read that could fail after the command was committed).
+    pub event_types: Vec<&'static str>,
 }
 
 /// Why a command failed. Three kinds that callers treat differently.

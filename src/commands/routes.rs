@@ -130,6 +130,7 @@ pub(super) async fn dispatch(
             appended: 0,
             last_position: None,
             already_applied: true,
+            event_types: Vec::new(),
         });
     }
     match &command {

@@ -19,6 +19,7 @@ use futures::stream::BoxStream;
 use registre_schema::Role;
 use uuid::Uuid;
 
+use crate::health::Fault;
 use crate::store::StoreError;
 
 /// Identifies one HTTP request or one websocket connection in the logs and
@@ -66,6 +67,15 @@ pub enum ApiError {
     /// Another writer changed the record first; the client may retry.
     #[error("L'enregistrement a été modifié entre-temps ; rechargez et réessayez.")]
     Conflict,
+    /// The disk holding the log is full: nothing was written.
+    #[error("Espace disque plein : la commande n'a pas été enregistrée.")]
+    StorageFull,
+    /// The store cannot be reached for now (connection lost): nothing was
+    /// written; the same request may be sent again.
+    #[error(
+        "Le stockage des registres est momentanément indisponible ; rien n'a été enregistré, réessayez."
+    )]
+    StoreUnavailable,
     /// Anything else. Its text is logged, never shown.
     #[error("{0}")]
     Internal(String),
@@ -82,17 +92,28 @@ impl ApiError {
             ApiError::Conflict => "CONFLICT",
             ApiError::NotFound(_) => "NOT_FOUND",
             ApiError::Behind { .. } => "READ_MODELS_BEHIND",
+            ApiError::StorageFull => "STORAGE_FULL",
+            ApiError::StoreUnavailable => "STORE_UNAVAILABLE",
             ApiError::Internal(_) => return None,
         })
     }
 }
 
 impl From<StoreError> for ApiError {
+    /// A full disk and a lost store get their own codes (the client can
+    /// tell the operator, or retry); other store errors stay internal.
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::WrongExpectedVersion { .. } => ApiError::Conflict,
-            other => ApiError::Internal(other.to_string()),
+        if let StoreError::WrongExpectedVersion { .. } = e {
+            return ApiError::Conflict;
         }
+        let api = match Fault::of_store(&e) {
+            Some(Fault::StorageFull) => ApiError::StorageFull,
+            Some(Fault::StoreUnavailable) => ApiError::StoreUnavailable,
+            _ => return ApiError::Internal(e.to_string()),
+        };
+        // The client sees the code; the operator reads the cause here.
+        tracing::warn!(error = %e, code = api.code(), "store fault");
+        api
     }
 }
 
@@ -204,5 +225,20 @@ mod tests {
             ext.get("requestId"),
             Some(&async_graphql::Value::from(id.0.to_string()))
         );
+    }
+
+    #[test]
+    fn a_full_disk_and_a_lost_store_have_their_own_codes() {
+        let full = ApiError::from(StoreError::Backend("database or disk is full".into()));
+        assert_eq!(full.code(), Some("STORAGE_FULL"));
+        assert_eq!(
+            full.to_string(),
+            "Espace disque plein : la commande n'a pas été enregistrée."
+        );
+        let lost = ApiError::from(StoreError::Unavailable("the writer has stopped".into()));
+        assert_eq!(lost.code(), Some("STORE_UNAVAILABLE"));
+        assert!(!lost.to_string().contains("writer"));
+        let other = ApiError::from(StoreError::Backend("no such table: events".into()));
+        assert_eq!(other.code(), None);
     }
 }

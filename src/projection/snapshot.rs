@@ -155,10 +155,16 @@ pub(super) async fn write_to(path: &Path, bytes: Vec<u8>) -> Result<(), (PathBuf
         let mut tmp = target.clone().into_os_string();
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-        drop(f);
+        let written = std::fs::File::create(&tmp).and_then(|mut f| {
+            f.write_all(&bytes)?;
+            f.sync_all()
+        });
+        if let Err(e) = written {
+            // A full disk leaves a partial file: free its space for the
+            // rest of the system and for the next attempt.
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
         std::fs::rename(&tmp, &target)?;
         std::fs::File::open(&dir)?.sync_all()
     })

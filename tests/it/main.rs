@@ -11,6 +11,7 @@ mod crash;
 mod demo;
 mod deploy;
 mod exports;
+mod faults;
 mod graphql_audit;
 mod graphql_cache;
 mod graphql_conflicts;

@@ -7,6 +7,14 @@
 //! the answer: the events appended and the entity as the read models now
 //! show it.
 //!
+//! Architecture invariant: a command whose events were appended is never
+//! answered with an error. Once the store has taken them, the answer is
+//! built from the handler's outcome; if the read models do not include
+//! them in time ([`READ_YOUR_WRITES`]: lagging, or stopped), the answer
+//! says so with `registersBehind` instead of failing. A command refused by
+//! the store writes nothing: `STORAGE_FULL` when its disk is full,
+//! `STORE_UNAVAILABLE` when it cannot be reached.
+//!
 //! Architecture invariant: a mutation decides nothing. It bounds and
 //! parses its input, builds the domain command and reports the outcome;
 //! the domain alone accepts or refuses.
@@ -94,8 +102,12 @@ pub struct CommandResult {
     /// changed nothing).
     pub events: Vec<AppendedEvent>,
     /// The log position the read models had reached when `entity` was
-    /// read: at least the last event's position.
+    /// read: at least the last event's position, unless `registersBehind`.
     pub position: u64,
+    /// True when the read models did not include the command's events in
+    /// time: the events are recorded all the same, `entity` is null, and
+    /// the registers will show them once they catch up.
+    pub registers_behind: bool,
     /// The id of the entity the command acted on (member, body, session,
     /// motion, mandate, minutes, correction; the year for a dues schedule,
     /// the version for statutes).
@@ -153,22 +165,34 @@ pub(crate) async fn issue(ctx: &Context<'_>, issue: Issue) -> Result<CommandResu
         .handle(meta, issue.occurred_at, issue.command)
         .await
         .map_err(command_error)?;
+    // From here on the command is committed (or was, by a first call):
+    // nothing below may turn it into an error.
     let store = handler.store();
     let events = appended(store.as_ref(), &outcome, issue.command_id).await?;
     let target = match events.last() {
-        Some(e) => e.position,
+        Some(e) => Some(e.position),
         // Nothing appended: the head is where the decision was taken.
-        None => store.head().await?,
+        None => store.head().await.ok(),
     };
-    let (position, entity) = match ctx.data_opt::<Projector<ReadModels>>() {
+    let (position, entity, registers_behind) = match ctx.data_opt::<Projector<ReadModels>>() {
         Some(models) => {
-            models
-                .wait_for(target, READ_YOUR_WRITES)
-                .await
-                .map_err(|e| ApiError::Internal(format!("read your writes: {e}")))?;
-            models.read(|m, p| (p, (issue.entity)(m)))
+            let waited = match target {
+                Some(target) => models.wait_for(target, READ_YOUR_WRITES).await,
+                None => Ok(()),
+            };
+            match waited {
+                Ok(()) => {
+                    let (position, entity) = models.read(|m, p| (p, (issue.entity)(m)));
+                    (position, entity, false)
+                }
+                Err(e) => {
+                    tracing::warn!(command_id = %issue.command_id, error = %e,
+                        "command recorded; the read models do not show it yet");
+                    (models.progress().position, None, true)
+                }
+            }
         }
-        None => (target, None),
+        None => (target.unwrap_or_default(), None, false),
     };
     Ok(CommandResult {
         command_id: issue.command_id.to_string(),
@@ -176,6 +200,7 @@ pub(crate) async fn issue(ctx: &Context<'_>, issue: Issue) -> Result<CommandResu
         already_applied: outcome.already_applied,
         events,
         position,
+        registers_behind,
         entity_id: issue.entity_id,
         entity: entity.map(Json),
     })
@@ -201,6 +226,16 @@ async fn appended(
     {
         // One append is one dense run of positions.
         let first: Position = last + 1 - n as u64;
+        if outcome.event_types.len() == n {
+            return Ok((first..)
+                .zip(&outcome.event_types)
+                .map(|(position, event_type)| AppendedEvent {
+                    position,
+                    event_type: (*event_type).to_owned(),
+                    stream_id: outcome.stream_id.to_string(),
+                })
+                .collect());
+        }
         let events = store.read_all(first, n).await?;
         if events.len() == n && events.iter().all(|e| e.command_id == command_id) {
             return Ok(events.iter().map(view).collect());
