@@ -17,8 +17,7 @@ pub trait Aggregate {
     ///
     /// The command's dates, then `ctx.occurred_at` (the events' envelope),
     /// are checked against [`dates::YEARS`] first, here, for every
-    /// aggregate: an event dated where the audit trail's canonical form
-    /// cannot follow must never reach the log.
+    /// aggregate, so that no event dated outside it reaches the log.
     fn decide(
         state: &Self::State,
         command: &Self::Command,

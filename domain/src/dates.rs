@@ -14,10 +14,11 @@ use crate::DomainError;
 ///
 /// No record of the association or of its communes predates 1900, and
 /// none will be dated past 2200, the bound dues schedules always had; a
-/// date outside is a typing mistake (`0224`, `20240`), and the audit
-/// trail's canonical form (RFC 3339) cannot write years past 9999 or
-/// before 0 anyway. Dates the domain computes from these (a mandate's end)
-/// may go a little past 2200, which is harmless.
+/// date outside is a typing mistake (`0224`, `20240`). The range also
+/// keeps every time in the log within RFC 3339's years, which outside
+/// tools read (the audit trail's canonical form still hashes the years
+/// past 9999 an older build let in). Dates the domain computes from these
+/// (a mandate's end) may go a little past 2200, which is harmless.
 pub const YEARS: RangeInclusive<i32> = 1900..=2200;
 
 /// One date of a command, named by its field.
