@@ -125,7 +125,9 @@ fn run() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("opening the store {}", store::redact_url(&store_url)))
         };
-        // Audit commands read an existing store; they never create one.
+        // Commands that only read open an existing store read-only: they
+        // never create, upgrade, index or checkpoint it, so an auditor can
+        // run them on a store on read-only media.
         let open_existing = || async {
             if let Some(path) = store_url.strip_prefix("sqlite:") {
                 let path = path.strip_prefix("//").unwrap_or(path);
@@ -134,7 +136,9 @@ fn run() -> anyhow::Result<()> {
                     "no store file at {path}"
                 );
             }
-            open().await
+            store::open_read_only(&store_url)
+                .await
+                .with_context(|| format!("opening the store {}", store::redact_url(&store_url)))
         };
         match cli.command {
             Command::Serve(args) => {
@@ -160,8 +164,10 @@ fn run() -> anyhow::Result<()> {
                 }
             },
             Command::Replay(args) if args.export.is_some() => cli::replay::run_export(args),
-            Command::Replay(args) => cli::replay::run(open().await?, args, &state_dir).await,
-            Command::Log(args) => cli::log::run(open().await?, args).await,
+            Command::Replay(args) => {
+                cli::replay::run(open_existing().await?, args, &state_dir).await
+            }
+            Command::Log(args) => cli::log::run(open_existing().await?, args).await,
             Command::StressAppend(args) => cli::stress::run(open().await?, args).await,
             Command::Probe(args) => cli::probe::run(args),
             // The benchmarks make their own stores.
@@ -170,6 +176,9 @@ fn run() -> anyhow::Result<()> {
             Command::Demo(args) => cli::demo::run(open().await?, args).await,
             // Names its two stores itself; --store is not used.
             Command::Copy(args) => cli::copy::run(args).await,
+            Command::Token(args) if args.reads_only() => {
+                cli::token::run(open_existing().await?, args).await
+            }
             Command::Token(args) => cli::token::run(open().await?, args).await,
         }
     })

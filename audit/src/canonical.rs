@@ -50,7 +50,13 @@
 //! 6. Timestamps are UTC, RFC 3339, always with exactly six fractional
 //!    digits and `Z`: `2024-03-01T09:30:00.000000Z`. The store keeps
 //!    microseconds; finer digits, if an in-memory event carries them, are
-//!    truncated. Years outside 0000..=9999 are rejected.
+//!    truncated. A year outside 0000..=9999, which RFC 3339 cannot write,
+//!    takes ISO 8601's expanded form: a sign, then at least four digits
+//!    (`+10000-01-01T00:00:00.000000Z`, `-0001-12-31T23:59:59.000000Z`),
+//!    as chrono's `%Y` writes it. Commands refuse such dates, but an
+//!    older build appended some, and every event in a log must have a
+//!    canonical form, or the trail stops and an untouched log fails to
+//!    verify.
 //! 7. UUIDs are the lowercase hyphenated form
 //!    (`0192f0c1-8d3e-7a4b-9c2d-1e2f3a4b5c6d`).
 //!
@@ -80,8 +86,6 @@ pub enum CanonicalError {
     NonIntegerNumber(String),
     #[error("a value is nested deeper than {MAX_DEPTH} levels")]
     TooDeep,
-    #[error("timestamp {0} is outside the years 0000 to 9999")]
-    TimestampOutOfRange(String),
     #[error("the object is not a canonical registre event: {0}")]
     NotAnEvent(String),
 }
@@ -128,14 +132,14 @@ pub(crate) fn canonical_bytes_at(
     out.extend_from_slice(b",\"id\":");
     uuid(&mut out, &e.id);
     out.extend_from_slice(b",\"occurred_at\":\"");
-    write_timestamp(&mut out, &e.occurred_at)?;
+    write_timestamp(&mut out, &e.occurred_at);
     out.push(b'"');
     out.extend_from_slice(b",\"payload\":");
     // The envelope is the first level.
     write_value(&mut out, &e.payload, 1)?;
     // Writing to a Vec cannot fail.
     let _ = write!(out, ",\"position\":{position},\"recorded_at\":\"");
-    write_timestamp(&mut out, &e.recorded_at)?;
+    write_timestamp(&mut out, &e.recorded_at);
     let _ = write!(
         out,
         "\",\"revision\":{},\"schema_version\":{},\"stream_id\":",
@@ -168,21 +172,26 @@ pub fn event_from_canonical_value(value: &Value) -> Result<RecordedEvent, Canoni
     Ok(event)
 }
 
-/// Rule 6: `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
-pub fn timestamp(t: &DateTime<Utc>) -> Result<String, CanonicalError> {
+/// Rule 6: `YYYY-MM-DDTHH:MM:SS.ffffffZ` (a signed year outside 0000..=9999).
+pub fn timestamp(t: &DateTime<Utc>) -> String {
     let mut out = Vec::with_capacity(27);
-    write_timestamp(&mut out, t)?;
-    // Digits and ASCII separators only.
-    Ok(String::from_utf8(out).unwrap_or_default())
+    write_timestamp(&mut out, t);
+    // Digits, signs and ASCII separators only.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Writes rule 6's form (the text `%Y-%m-%dT%H:%M:%S%.6fZ` gives, field by
 /// field instead of through a format string parsed for every event).
-fn write_timestamp(out: &mut Vec<u8>, t: &DateTime<Utc>) -> Result<(), CanonicalError> {
+fn write_timestamp(out: &mut Vec<u8>, t: &DateTime<Utc>) {
     use std::io::Write;
-    if !(0..=9999).contains(&t.year()) {
-        return Err(CanonicalError::TimestampOutOfRange(t.to_string()));
-    }
+    let year = t.year();
+    // Writing to a Vec cannot fail.
+    let _ = if (0..=9999).contains(&year) {
+        write!(out, "{year:04}")
+    } else {
+        // `+` keeps the sign of years past 9999; the width counts it.
+        write!(out, "{year:+05}")
+    };
     // A leap second is second 59 with a billion nanoseconds or more; it
     // is written as second 60, as `%S` and `%.6f` write it.
     let nanos = t.nanosecond();
@@ -191,11 +200,9 @@ fn write_timestamp(out: &mut Vec<u8>, t: &DateTime<Utc>) -> Result<(), Canonical
     } else {
         (t.second(), nanos)
     };
-    // Writing to a Vec cannot fail.
     let _ = write!(
         out,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-        t.year(),
+        "-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
         t.month(),
         t.day(),
         t.hour(),
@@ -203,7 +210,6 @@ fn write_timestamp(out: &mut Vec<u8>, t: &DateTime<Utc>) -> Result<(), Canonical
         second,
         nanos / 1000
     );
-    Ok(())
 }
 
 fn write_value(out: &mut Vec<u8>, v: &Value, depth: usize) -> Result<(), CanonicalError> {
@@ -352,11 +358,23 @@ mod tests {
             -62_135_596_800_000_000, // 0001-01-01
             253_402_300_799_999_999, // 9999-12-31T23:59:59.999999
             951_782_400_000_001,     // 2000-02-29
+            253_402_300_800_000_000, // 10000-01-01
+            -62_167_219_200_000_001, // -0001-12-31T23:59:59.999999
+            -62_167_219_200_000_000, // 0000-01-01
+            // chrono's first and last days.
+            NaiveDate::MIN
+                .and_time(Default::default())
+                .and_utc()
+                .timestamp_micros(),
+            NaiveDate::MAX
+                .and_time(Default::default())
+                .and_utc()
+                .timestamp_micros(),
         ];
         for us in micros {
             let t = DateTime::from_timestamp_micros(us).unwrap();
             assert_eq!(
-                timestamp(&t).unwrap(),
+                timestamp(&t),
                 t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
             );
         }
@@ -366,11 +384,33 @@ mod tests {
             .unwrap();
         let leap = Utc.from_utc_datetime(&leap);
         assert_eq!(
-            timestamp(&leap).unwrap(),
+            timestamp(&leap),
             leap.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
         );
-        let far = DateTime::from_timestamp(253_402_300_800, 0).unwrap(); // 10000-01-01
-        assert!(timestamp(&far).is_err());
+    }
+
+    #[test]
+    fn given_years_outside_rfc_3339_when_written_then_they_take_the_expanded_form() {
+        // Given times an older build let into logs, and the edges of RFC 3339.
+        let at = |us: i64| timestamp(&DateTime::from_timestamp_micros(us).unwrap());
+        // When written, then years 0000..=9999 keep four digits, others a sign.
+        assert_eq!(at(253_402_300_800_000_000), "+10000-01-01T00:00:00.000000Z");
+        assert_eq!(at(-62_167_219_200_000_001), "-0001-12-31T23:59:59.999999Z");
+        assert_eq!(at(-62_167_219_200_000_000), "0000-01-01T00:00:00.000000Z");
+        assert_eq!(at(253_402_300_799_999_999), "9999-12-31T23:59:59.999999Z");
+    }
+
+    #[test]
+    fn given_an_event_of_year_10000_when_exported_then_it_reads_back_exactly() {
+        // Given an event whose occurrence an older build let past year 9999.
+        let mut e = event();
+        e.occurred_at = DateTime::from_timestamp_micros(253_402_300_800_000_000).unwrap();
+        // When canonicalised, then it has a form, and reads back from it.
+        let bytes = canonical_bytes(&e).unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.contains(r#""occurred_at":"+10000-01-01T00:00:00.000000Z""#));
+        let value: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(event_from_canonical_value(&value).unwrap(), e);
     }
     use registre_schema::{Actor, Role, StreamId};
     use serde_json::{Map, json};

@@ -497,6 +497,33 @@ fn an_event_without_canonical_form_is_reported() {
     ));
 }
 
+#[test]
+fn given_events_of_years_past_rfc_3339_when_verified_then_the_untouched_log_passes() {
+    // Given a log into which an older build let years 10000 and -1.
+    let mut events = log(10);
+    events[3].occurred_at = "+10000-01-01T00:00:00Z".parse().unwrap();
+    events[6].occurred_at = "-0001-01-01T00:00:00Z".parse().unwrap();
+    let rec = record(&events);
+    let hs = heads(&events, &[4, 10], &key());
+    // When verified untouched, then it passes; altered, it is named.
+    assert_eq!(
+        verify_log(
+            events.clone(),
+            Some(rec.clone()),
+            hs.clone(),
+            &key().public()
+        )
+        .unwrap()
+        .size,
+        10
+    );
+    events[3].occurred_at = "+10000-01-02T00:00:00Z".parse().unwrap();
+    assert_eq!(
+        verify_log(events, Some(rec), hs, &key().public()).unwrap_err(),
+        Finding::Altered { position: 4 }
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Forged inclusion proofs.
 

@@ -2,6 +2,7 @@
 
 use registre_schema::DomainEvent;
 
+use crate::dates::{self, Dated};
 use crate::{Context, DomainError};
 
 /// An aggregate: a consistency boundary living in one stream.
@@ -13,7 +14,28 @@ pub trait Aggregate {
 
     /// Checks a command; returns the events to append (possibly none: the
     /// command changes nothing) or why it is refused.
+    ///
+    /// The command's dates, then `ctx.occurred_at` (the events' envelope),
+    /// are checked against [`dates::YEARS`] first, here, for every
+    /// aggregate, so that no event dated outside it reaches the log.
     fn decide(
+        state: &Self::State,
+        command: &Self::Command,
+        ctx: &Context,
+    ) -> Result<Vec<DomainEvent>, DomainError> {
+        dates::check(
+            Self::dates(command)
+                .into_iter()
+                .chain([Dated::time("occurred_at", ctx.occurred_at)]),
+        )?;
+        Self::decide_dated(state, command, ctx)
+    }
+
+    /// Every date and time the command carries, by field name.
+    fn dates(command: &Self::Command) -> Vec<Dated>;
+
+    /// [`decide`](Self::decide) once the dates are known to be in range.
+    fn decide_dated(
         state: &Self::State,
         command: &Self::Command,
         ctx: &Context,

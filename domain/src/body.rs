@@ -14,6 +14,7 @@ use registre_schema::events::{
 };
 use uuid::Uuid;
 
+use crate::dates::Dated;
 use crate::text::{MAX_NAME, required};
 use crate::{Aggregate, Context, DomainError};
 
@@ -124,7 +125,17 @@ impl Aggregate for Body {
     type State = Option<Body>;
     type Command = BodyCommand;
 
-    fn decide(
+    fn dates(command: &BodyCommand) -> Vec<Dated> {
+        match command {
+            BodyCommand::Establish { .. } | BodyCommand::DefinePost { .. } => vec![],
+            BodyCommand::ElectOfficer { starts_on, .. } => {
+                vec![Dated::day("starts_on", *starts_on)]
+            }
+            BodyCommand::EndMandate { ended_on, .. } => vec![Dated::day("ended_on", *ended_on)],
+        }
+    }
+
+    fn decide_dated(
         state: &Option<Body>,
         command: &BodyCommand,
         ctx: &Context,

@@ -5,6 +5,7 @@ use registre_schema::DomainEvent;
 use registre_schema::events::RecordCorrected;
 use uuid::Uuid;
 
+use crate::dates::Dated;
 use crate::text::{MAX_TEXT, required};
 use crate::{Aggregate, Context, DomainError};
 
@@ -28,7 +29,11 @@ impl Aggregate for Correction {
     type State = Option<Correction>;
     type Command = CorrectRecord;
 
-    fn decide(
+    fn dates(_: &CorrectRecord) -> Vec<Dated> {
+        vec![]
+    }
+
+    fn decide_dated(
         state: &Option<Correction>,
         c: &CorrectRecord,
         ctx: &Context,

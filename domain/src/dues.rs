@@ -7,6 +7,7 @@ use chrono::{Datelike, NaiveDate};
 use registre_schema::DomainEvent;
 use registre_schema::events::{DuesScheduleSet, DuesTier, Statutes};
 
+use crate::dates::Dated;
 use crate::member::{Member, MemberStatus};
 use crate::text::{MAX_NAME, required};
 use crate::{Aggregate, Context, DomainError};
@@ -37,7 +38,11 @@ impl Aggregate for DuesSchedules {
     type State = DuesSchedules;
     type Command = SetDuesSchedule;
 
-    fn decide(
+    fn dates(c: &SetDuesSchedule) -> Vec<Dated> {
+        vec![Dated::day("due_on", c.due_on)]
+    }
+
+    fn decide_dated(
         state: &DuesSchedules,
         c: &SetDuesSchedule,
         ctx: &Context,
@@ -46,7 +51,7 @@ impl Aggregate for DuesSchedules {
             return Err(DomainError::DuesScheduleAlreadySet { year: c.year });
         }
         let bad = |reason| Err(DomainError::InvalidDuesSchedule { reason });
-        if !(1900..=2200).contains(&c.year) {
+        if !crate::dates::YEARS.contains(&c.year) {
             return bad("the year is out of range");
         }
         if c.tiers.is_empty() || c.tiers.len() > MAX_TIERS {

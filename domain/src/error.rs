@@ -16,6 +16,8 @@ pub enum DomainError {
     TooLong { field: &'static str, max: usize },
     #[error("invalid date: {detail}")]
     InvalidDate { detail: &'static str },
+    #[error("field {field} is a date outside the years the records cover")]
+    DateOutOfRange { field: &'static str },
     #[error("this identifier is already used")]
     IdAlreadyUsed,
 
@@ -163,6 +165,7 @@ impl DomainError {
             E::Required { .. } => "FIELD_REQUIRED",
             E::TooLong { .. } => "FIELD_TOO_LONG",
             E::InvalidDate { .. } => "INVALID_DATE",
+            E::DateOutOfRange { .. } => "DATE_OUT_OF_RANGE",
             E::IdAlreadyUsed => "ID_ALREADY_USED",
             E::UnknownTerritorialUnit { .. } => "UNKNOWN_TERRITORIAL_UNIT",
             E::TerritorialUnitConflict { .. } => "TERRITORIAL_UNIT_CONFLICT",
@@ -237,6 +240,11 @@ impl DomainError {
                 format!("Le champ « {field} » dépasse {max} caractères.")
             }
             E::InvalidDate { detail } => format!("Date invalide : {detail}."),
+            E::DateOutOfRange { field } => format!(
+                "Le champ « {field} » doit être une date comprise entre les années {} et {}.",
+                crate::dates::YEARS.start(),
+                crate::dates::YEARS.end()
+            ),
             E::IdAlreadyUsed => "Cet identifiant est déjà utilisé.".into(),
             E::UnknownTerritorialUnit { code } => {
                 format!("La collectivité {code} est inconnue du découpage territorial.")

@@ -14,6 +14,8 @@
 //! - [`aggregate`]: the [`Aggregate`] trait every aggregate implements.
 //! - [`context`]: what a decision is given besides state and command.
 //! - [`error`]: [`DomainError`], with stable codes and French messages.
+//! - [`dates`]: the years a record's dates may fall in, checked for every
+//!   command.
 //! - one file per aggregate: [`territory`], [`member`], [`dues`],
 //!   [`statutes`], [`body`] (posts and mandates), [`session`], [`minutes`],
 //!   [`correction`].
@@ -24,6 +26,7 @@ pub mod aggregate;
 pub mod body;
 pub mod context;
 pub mod correction;
+pub mod dates;
 pub mod dues;
 pub mod error;
 pub mod member;

@@ -15,6 +15,7 @@ use registre_schema::events::{
 };
 use uuid::Uuid;
 
+use crate::dates::Dated;
 use crate::streams::member_id_for;
 use crate::text::{MAX_NAME, MAX_TEXT, required};
 use crate::{Aggregate, Context, DomainError};
@@ -178,7 +179,27 @@ impl Aggregate for Member {
     type State = Option<Member>;
     type Command = MemberCommand;
 
-    fn decide(
+    fn dates(command: &MemberCommand) -> Vec<Dated> {
+        use MemberCommand as C;
+        match command {
+            C::Admit { admitted_on, .. } => vec![Dated::day("admitted_on", *admitted_on)],
+            C::Exclude {
+                effective_on,
+                hearing_notified_on,
+                ..
+            } => vec![
+                Dated::day("effective_on", *effective_on),
+                Dated::day("hearing_notified_on", *hearing_notified_on),
+            ],
+            C::Suspend { effective_on, .. }
+            | C::Reinstate { effective_on, .. }
+            | C::Withdraw { effective_on, .. }
+            | C::Succeed { effective_on, .. } => vec![Dated::day("effective_on", *effective_on)],
+            C::RecordPayment { paid_on, .. } => vec![Dated::day("paid_on", *paid_on)],
+        }
+    }
+
+    fn decide_dated(
         state: &Option<Member>,
         command: &MemberCommand,
         ctx: &Context,
@@ -681,5 +702,72 @@ mod tests {
         given::<Member>(vec![])
             .when(pay(1))
             .then_error("UNKNOWN_MEMBER");
+    }
+
+    #[test]
+    fn given_a_member_when_a_date_falls_outside_the_years_then_it_is_refused_naming_it() {
+        let pay = |paid_on| MemberCommand::RecordPayment {
+            member_id: mid(),
+            year: 2024,
+            amount_xof: 50_000,
+            paid_on,
+            receipt_ref: "R-1".into(),
+        };
+        let schedule = |f: &mut crate::Facts| {
+            f.dues_years.insert(2024);
+        };
+        // Given a member and a schedule, when paid on the first and last
+        // days of the years, then the payment is recorded.
+        for paid_on in [d(1900, 1, 1), d(2200, 12, 31)] {
+            let events = given::<Member>(vec![admitted("ML010101")])
+                .with_facts(schedule)
+                .when(pay(paid_on))
+                .then_events(vec![
+                    DuesPaid {
+                        member_id: mid(),
+                        year: 2024,
+                        amount_xof: 50_000,
+                        paid_on,
+                        receipt_ref: "R-1".into(),
+                    }
+                    .into(),
+                ]);
+            assert_eq!(events.len(), 1);
+        }
+        // When paid past RFC 3339's years or just outside the range, then refused.
+        for paid_on in [d(10000, 1, 1), d(-1, 1, 1), d(1899, 12, 31), d(2201, 1, 1)] {
+            given::<Member>(vec![admitted("ML010101")])
+                .with_facts(schedule)
+                .when(pay(paid_on))
+                .then_error_naming("DATE_OUT_OF_RANGE", "paid_on");
+        }
+        // The same for a change of status's date.
+        given::<Member>(vec![admitted("ML010101")])
+            .when(MemberCommand::Suspend {
+                member_id: mid(),
+                effective_on: d(10000, 1, 1),
+                reason: "Arriérés".into(),
+            })
+            .then_error_naming("DATE_OUT_OF_RANGE", "effective_on");
+    }
+
+    #[test]
+    fn given_a_valid_payment_when_it_occurred_outside_the_years_then_it_is_refused() {
+        // Given a payment the member's state accepts, when the envelope's
+        // occurrence (given apart from the command) is year 10000.
+        given::<Member>(vec![admitted("ML010101")])
+            .with_facts(|f| {
+                f.dues_years.insert(2024);
+            })
+            .with_ctx(|c| c.occurred_at = at(10000, 1, 1))
+            .when(MemberCommand::RecordPayment {
+                member_id: mid(),
+                year: 2024,
+                amount_xof: 50_000,
+                paid_on: d(2024, 3, 1),
+                receipt_ref: "R-1".into(),
+            })
+            // Then it is refused naming the envelope's field.
+            .then_error_naming("DATE_OUT_OF_RANGE", "occurred_at");
     }
 }

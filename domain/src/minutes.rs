@@ -10,6 +10,7 @@ use registre_schema::DomainEvent;
 use registre_schema::events::{MinutesAdopted, MinutesDrafted, MinutesSigned, Signatory};
 use uuid::Uuid;
 
+use crate::dates::Dated;
 use crate::text::{MAX_NAME, MAX_TEXT, required};
 use crate::{Aggregate, Context, DomainError};
 
@@ -67,7 +68,19 @@ impl Aggregate for Minutes {
     type State = Option<Minutes>;
     type Command = MinutesCommand;
 
-    fn decide(
+    fn dates(command: &MinutesCommand) -> Vec<Dated> {
+        match command {
+            MinutesCommand::Draft { drafted_on, .. } => {
+                vec![Dated::day("drafted_on", *drafted_on)]
+            }
+            MinutesCommand::Adopt { adopted_on, .. } => {
+                vec![Dated::day("adopted_on", *adopted_on)]
+            }
+            MinutesCommand::Sign { signed_on, .. } => vec![Dated::day("signed_on", *signed_on)],
+        }
+    }
+
+    fn decide_dated(
         state: &Option<Minutes>,
         command: &MinutesCommand,
         ctx: &Context,

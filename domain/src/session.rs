@@ -17,6 +17,7 @@ use registre_schema::events::{
 };
 use uuid::Uuid;
 
+use crate::dates::Dated;
 use crate::text::{MAX_NAME, MAX_TEXT, required};
 use crate::{Aggregate, Context, DomainError};
 
@@ -194,7 +195,29 @@ impl Aggregate for Session {
     type State = Option<Session>;
     type Command = SessionCommand;
 
-    fn decide(
+    fn dates(command: &SessionCommand) -> Vec<Dated> {
+        use SessionCommand as C;
+        match command {
+            C::Convene {
+                convened_on,
+                session_date,
+                ..
+            } => vec![
+                Dated::day("convened_on", *convened_on),
+                Dated::day("session_date", *session_date),
+            ],
+            C::Open { opened_at, .. } => vec![Dated::time("opened_at", *opened_at)],
+            C::Close { closed_at, .. } => vec![Dated::time("closed_at", *closed_at)],
+            C::RecordAttendance { .. }
+            | C::RegisterProxy { .. }
+            | C::TableMotion { .. }
+            | C::RecordVote { .. }
+            | C::CloseVote { .. }
+            | C::Adjourn { .. } => vec![],
+        }
+    }
+
+    fn decide_dated(
         state: &Option<Session>,
         command: &SessionCommand,
         ctx: &Context,
@@ -897,6 +920,18 @@ mod tests {
             .into(),
             opened(false),
         ]);
+    }
+
+    #[test]
+    fn given_a_quorate_session_when_opened_at_a_time_outside_the_years_then_it_is_refused() {
+        for opened_at in [at(10000, 1, 1), at(-1, 1, 1)] {
+            given::<Session>(vec![convened(), present(100), present(101), present(102)])
+                .when(SessionCommand::Open {
+                    session_id: id(SESSION),
+                    opened_at,
+                })
+                .then_error_naming("DATE_OUT_OF_RANGE", "opened_at");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use registre_schema::events::{
     StatutesAmended,
 };
 
+use crate::dates::Dated;
 use crate::text::{MAX_TEXT, required};
 use crate::{Aggregate, Context, DomainError};
 
@@ -105,7 +106,15 @@ impl Aggregate for StatutesBook {
     type State = StatutesBook;
     type Command = StatutesCommand;
 
-    fn decide(
+    fn dates(command: &StatutesCommand) -> Vec<Dated> {
+        match command {
+            StatutesCommand::Adopt { statutes, .. } | StatutesCommand::Amend { statutes, .. } => {
+                vec![Dated::day("effective_from", statutes.effective_from)]
+            }
+        }
+    }
+
+    fn decide_dated(
         state: &StatutesBook,
         command: &StatutesCommand,
         _ctx: &Context,
@@ -194,6 +203,16 @@ mod tests {
         given::<StatutesBook>(vec![])
             .when(adopt())
             .then_events(vec![adopted()]);
+    }
+
+    #[test]
+    fn given_no_statutes_when_adopted_in_force_outside_the_years_then_it_is_refused() {
+        given::<StatutesBook>(vec![])
+            .when(StatutesCommand::Adopt {
+                statutes: defaults(d(10000, 1, 1)),
+                reference: "AG constitutive".into(),
+            })
+            .then_error_naming("DATE_OUT_OF_RANGE", "effective_from");
     }
 
     #[test]

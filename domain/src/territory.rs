@@ -12,6 +12,7 @@ use registre_schema::events::{
 };
 use uuid::Uuid;
 
+use crate::dates::Dated;
 use crate::text::{MAX_NAME, MAX_TEXT, required};
 use crate::{Aggregate, Context, DomainError};
 
@@ -89,7 +90,16 @@ impl Aggregate for Territory {
     type State = Territory;
     type Command = TerritoryCommand;
 
-    fn decide(
+    fn dates(command: &TerritoryCommand) -> Vec<Dated> {
+        match command {
+            TerritoryCommand::Import { .. } => vec![],
+            TerritoryCommand::RecordReorganisation { effective_from, .. } => {
+                vec![Dated::day("effective_from", *effective_from)]
+            }
+        }
+    }
+
+    fn decide_dated(
         state: &Territory,
         command: &TerritoryCommand,
         ctx: &Context,

@@ -95,6 +95,18 @@ impl<A: Aggregate> When<A> {
         }
     }
 
+    /// Asserts a refusal whose French message names `field`.
+    #[track_caller]
+    pub fn then_error_naming(self, code: &str, field: &str) {
+        match self.result {
+            Ok(events) => panic!("expected error {code}, got events {events:?}"),
+            Err(e) => {
+                assert_eq!(e.code(), code, "{e}");
+                assert!(e.message_fr().contains(&format!("« {field} »")), "{e:?}");
+            }
+        }
+    }
+
     #[track_caller]
     pub fn then_error(self, code: &str) {
         match self.result {

@@ -39,6 +39,13 @@ pub enum TokenCommand {
     },
 }
 
+impl TokenArgs {
+    /// Whether the command only reads the store (`list`).
+    pub fn reads_only(&self) -> bool {
+        matches!(self.command, TokenCommand::List)
+    }
+}
+
 pub async fn run(store: Arc<dyn EventStore>, args: TokenArgs) -> anyhow::Result<()> {
     let store = store.as_ref();
     match args.command {

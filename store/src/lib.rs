@@ -507,6 +507,18 @@ pub async fn open(url: &str) -> Result<Arc<dyn EventStore>, StoreError> {
     )))
 }
 
+/// Opens the existing store a URL names to read it only. The embedded
+/// store opens without its writer, and reads on read-only media
+/// (`SqliteStore::open_read_only`); the other backends open as [`open`]
+/// does.
+pub async fn open_read_only(url: &str) -> Result<Arc<dyn EventStore>, StoreError> {
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        let path = path.strip_prefix("//").unwrap_or(path);
+        return Ok(Arc::new(sqlite::SqliteStore::open_read_only(path).await?));
+    }
+    open(url).await
+}
+
 #[cfg(feature = "kurrentdb")]
 async fn open_kurrentdb(url: &str) -> Result<Arc<dyn EventStore>, StoreError> {
     Ok(Arc::new(

@@ -44,6 +44,10 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
+mod read_only;
+
+use read_only::ReadMode;
+
 use super::{
     AppendOutcome, AppendRequest, CategoryBatch, EventStore, InvalidAppend, MAX_READ_BATCH,
     StoreError, StreamIndexCheck, WriteJob, import,
@@ -215,7 +219,8 @@ fn read_head(c: &Connection) -> Result<Position, StoreError> {
 /// The embedded store.
 pub struct SqliteStore {
     path: PathBuf,
-    queue: mpsc::Sender<WriteJob<Payloads>>,
+    /// The writer's queue; none when the store was opened read-only.
+    queue: Option<mpsc::Sender<WriteJob<Payloads>>>,
     readers: Arc<ReaderPool>,
     head: watch::Receiver<Position>,
     /// Shared with the writer thread, so imports can wake readers too.
@@ -223,8 +228,9 @@ pub struct SqliteStore {
     /// The store was of an older format when opened: streams are read
     /// through its events' own index (see `inline_stream_sql`).
     inline_streams: bool,
-    /// The writer, then the checkpointer, which ends after it.
-    threads: [std::thread::JoinHandle<()>; 2],
+    /// The writer, then the checkpointer, which ends after it (none when
+    /// opened read-only).
+    threads: Vec<std::thread::JoinHandle<()>>,
 }
 
 /// When the embedded store indexes streams (see `index_tail`).
@@ -266,7 +272,7 @@ impl SqliteStore {
         let (queue, rx) = mpsc::channel(QUEUE_DEPTH);
         let (committed, checkpoint_rx) = std::sync::mpsc::sync_channel(1);
         let catch_up = Arc::new(AtomicBool::new(false));
-        let checkpoint_conn = open_reader(&path, false)?;
+        let checkpoint_conn = open_reader(&path, Access::ReadWrite)?;
         let wanted = catch_up.clone();
         let hold = Arc::new(IndexHold::default());
         let writer_hold = hold.clone();
@@ -307,15 +313,42 @@ impl SqliteStore {
             .map_err(|e| StoreError::Backend(format!("starting the writer thread: {e}")))?;
         Ok(SqliteStore {
             inline_streams: format < 3,
-            threads: [writer, checkpointer],
+            threads: vec![writer, checkpointer],
             readers: Arc::new(ReaderPool {
                 path: path.clone(),
+                mode: ReadMode::Shared,
                 idle: Mutex::new(Vec::new()),
             }),
             path,
-            queue,
+            queue: Some(queue),
             head: head_rx,
             head_tx,
+        })
+    }
+
+    /// Opens the existing store at `path` to read it only: no writer, no
+    /// checkpoint, no upgrade, nothing written to the file, so that it
+    /// can be read on read-only media (see [`read_only`]). Appends and
+    /// imports are refused.
+    pub async fn open_read_only(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let p = path.clone();
+        let opened = tokio::task::spawn_blocking(move || read_only::open(&p))
+            .await
+            .map_err(|e| StoreError::Backend(format!("opening the store: {e}")))??;
+        let (head_tx, head_rx) = watch::channel(opened.last_position);
+        Ok(SqliteStore {
+            inline_streams: opened.format < 3,
+            threads: Vec::new(),
+            readers: Arc::new(ReaderPool {
+                path: path.clone(),
+                mode: opened.mode,
+                idle: Mutex::new(vec![opened.conn]),
+            }),
+            path,
+            queue: None,
+            head: head_rx,
+            head_tx: Arc::new(head_tx),
         })
     }
 
@@ -384,40 +417,11 @@ fn open_writer(path: &Path) -> Result<(Connection, Position, i64, i64), StoreErr
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| StoreError::Format(format!("cannot open {}: {e}", path.display())))?;
-    let not_a_store = |detail: String| {
-        StoreError::Format(format!(
-            "{} is not a registre store ({detail})",
-            path.display()
-        ))
-    };
     // Read the header before changing anything: a file that is not ours
     // must be left exactly as it was.
-    let header = conn.query_row(
-        "SELECT (SELECT application_id FROM pragma_application_id),
-                (SELECT user_version FROM pragma_user_version),
-                (SELECT count(*) FROM sqlite_schema)",
-        [],
-        |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        },
-    );
-    let (app_id, format, objects) = header.map_err(|e| not_a_store(e.to_string()))?;
-    let fresh = app_id == 0 && format == 0 && objects == 0;
-    if !fresh {
-        if app_id != APPLICATION_ID {
-            return Err(not_a_store(format!("SQLite application id {app_id:#x}")));
-        }
-        if format > STORE_FORMAT {
-            return Err(StoreError::Format(format!(
-                "{} was written by a newer registre (store format {format}); this build reads format {STORE_FORMAT} at most",
-                path.display()
-            )));
-        }
-    }
+    let header = read_header(&conn).map_err(|e| not_a_store(path, e.to_string()))?;
+    let fresh = header.check(path)?;
+    let format = header.format;
     conn.busy_timeout(std::time::Duration::from_secs(10))
         .map_err(backend)?;
     conn.pragma_update(None, "journal_mode", "WAL")
@@ -445,6 +449,7 @@ fn open_writer(path: &Path) -> Result<(Connection, Position, i64, i64), StoreErr
     // The last row by primary key: recorded_at never decreases along
     // positions, so it holds the latest time too (`max(recorded_at)` would
     // read the whole table, the largest part of a start-up on a big log).
+    // `read_only::open` reads the last position the same way.
     let (last_position, last_recorded) = conn
         .query_row(
             "SELECT position, recorded_at FROM events ORDER BY position DESC LIMIT 1",
@@ -456,6 +461,65 @@ fn open_writer(path: &Path) -> Result<(Connection, Position, i64, i64), StoreErr
         .unwrap_or((0, 0));
     let format = if fresh { STORE_FORMAT } else { format };
     Ok((conn, last_position as Position, last_recorded, format))
+}
+
+/// What the first page of a store's file says.
+struct Header {
+    application_id: i64,
+    format: i64,
+    /// Tables, indexes and triggers in the file.
+    objects: i64,
+}
+
+impl Header {
+    /// Whether the file is empty (a new store); an error if it is not
+    /// a registre store this build can read.
+    fn check(&self, path: &Path) -> Result<bool, StoreError> {
+        let Header {
+            application_id,
+            format,
+            objects,
+        } = *self;
+        if application_id == 0 && format == 0 && objects == 0 {
+            return Ok(true);
+        }
+        if application_id != APPLICATION_ID {
+            return Err(not_a_store(
+                path,
+                format!("SQLite application id {application_id:#x}"),
+            ));
+        }
+        if format > STORE_FORMAT {
+            return Err(StoreError::Format(format!(
+                "{} was written by a newer registre (store format {format}); this build reads format {STORE_FORMAT} at most",
+                path.display()
+            )));
+        }
+        Ok(false)
+    }
+}
+
+fn read_header(conn: &Connection) -> rusqlite::Result<Header> {
+    conn.query_row(
+        "SELECT (SELECT application_id FROM pragma_application_id),
+                (SELECT user_version FROM pragma_user_version),
+                (SELECT count(*) FROM sqlite_schema)",
+        [],
+        |r| {
+            Ok(Header {
+                application_id: r.get(0)?,
+                format: r.get(1)?,
+                objects: r.get(2)?,
+            })
+        },
+    )
+}
+
+fn not_a_store(path: &Path, detail: String) -> StoreError {
+    StoreError::Format(format!(
+        "{} is not a registre store ({detail})",
+        path.display()
+    ))
 }
 
 /// The last revision of streams the writer wrote, as committed, so that
@@ -1283,7 +1347,7 @@ fn report_upgrade() {
 /// write lock orders it with the writer thread, which reads the log's tail
 /// again under that lock before each group.
 fn import_events(path: &Path, events: &[RecordedEvent]) -> Result<Position, StoreError> {
-    let mut conn = open_reader(path, false)?;
+    let mut conn = open_reader(path, Access::ReadWrite)?;
     conn.pragma_update(None, "synchronous", "FULL")
         .map_err(backend)?;
     // An import may be the write that starts the WAL over (see
@@ -1506,19 +1570,29 @@ fn wal_checkpoint(conn: &Connection) -> rusqlite::Result<WalState> {
     })
 }
 
-fn open_reader(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
-    let flags = if read_only {
-        OpenFlags::SQLITE_OPEN_READ_ONLY
-    } else {
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-    };
-    let c = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-        .map_err(backend)?;
+/// How a connection other than the writer's opens the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Access {
+    /// The checkpointer and imports.
+    ReadWrite,
+    /// Readers.
+    Read(ReadMode),
+}
+
+fn open_reader(path: &Path, access: Access) -> Result<Connection, StoreError> {
+    let c = match access {
+        Access::ReadWrite => Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        ),
+        Access::Read(mode) => read_only::connect(path, mode),
+    }
+    .map_err(backend)?;
     c.busy_timeout(std::time::Duration::from_secs(10))
         .map_err(backend)?;
     c.set_prepared_statement_cache_capacity(16);
     plan_once(&c)?;
-    if read_only {
+    if access != Access::ReadWrite {
         // Readers map the database file instead of copying each page they
         // read through `pread`: a replay reads every page of the log.
         c.pragma_update(None, "mmap_size", READER_MMAP_BYTES)
@@ -1545,6 +1619,7 @@ fn plan_once(c: &Connection) -> Result<(), StoreError> {
 /// Idle read-only connections, opened on demand.
 struct ReaderPool {
     path: PathBuf,
+    mode: ReadMode,
     idle: Mutex<Vec<Connection>>,
 }
 
@@ -1556,7 +1631,7 @@ impl ReaderPool {
         let conn = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let conn = match conn {
             Some(c) => c,
-            None => open_reader(&self.path, true)?,
+            None => open_reader(&self.path, Access::Read(self.mode))?,
         };
         let result = f(&conn);
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
@@ -1694,7 +1769,10 @@ fn query_events_with<P>(
 #[async_trait]
 impl EventStore for SqliteStore {
     async fn append(&self, req: AppendRequest) -> Result<AppendOutcome, StoreError> {
-        super::submit(&self.queue, req, encode_payloads).await
+        match &self.queue {
+            Some(queue) => super::submit(queue, req, encode_payloads).await,
+            None => Err(read_only::refused()),
+        }
     }
 
     async fn read_stream(
@@ -1777,6 +1855,9 @@ impl EventStore for SqliteStore {
     }
 
     async fn import(&self, events: Vec<RecordedEvent>) -> Result<Position, StoreError> {
+        if self.queue.is_none() {
+            return Err(read_only::refused());
+        }
         let path = self.path.clone();
         let head = tokio::task::spawn_blocking(move || import_events(&path, &events))
             .await
@@ -1929,7 +2010,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("plan.db");
         drop(SqliteStore::open(&path).await.expect("store"));
-        let conn = open_reader(&path, true).expect("reader");
+        let conn = open_reader(&path, Access::Read(ReadMode::Shared)).expect("reader");
         for sql in [log_sql(), stream_sql(), category_sql()] {
             let mut stmt = conn.prepare_cached(&sql).expect("prepare");
             for n in 1..=3_i64 {
@@ -1965,7 +2046,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("plan.db");
         drop(SqliteStore::open(&path).await.expect("store"));
-        let conn = open_reader(&path, true).expect("reader");
+        let conn = open_reader(&path, Access::Read(ReadMode::Shared)).expect("reader");
         for (sql, bounds) in [(last_revision_sql(), 1), (stream_sql(), 3)] {
             let plan: Vec<String> = conn
                 .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))

@@ -175,6 +175,49 @@ fn an_intact_store_verifies_and_its_proofs_check_out_for_an_outsider() {
     assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
 }
 
+/// An older build accepted dates past RFC 3339's years (issue "Hostile
+/// input and faults"); the log holding them must still be signed and
+/// verify as intact.
+#[test]
+fn a_log_holding_years_past_9999_or_before_0_is_signed_and_verifies() {
+    let dir = scratch();
+    let db = dir.path().join("registre.db");
+    store_with(&db, 3);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = SqliteStore::open(&db).await.unwrap();
+        for (i, at) in ["+10000-01-01T00:00:00Z", "-0001-01-01T00:00:00Z"]
+            .into_iter()
+            .enumerate()
+        {
+            let paid_on = &at[..at.len() - 10];
+            store
+                .append(AppendRequest {
+                    stream_id: StreamId::new(format!("member-{i}")).unwrap(),
+                    expected: ExpectedState::Any,
+                    meta: CommandMeta::new(Actor::system()),
+                    events: vec![EventData::new(
+                        "AuditProbeRecorded",
+                        1,
+                        at.parse().unwrap(),
+                        serde_json::json!({"paid_on": paid_on, "amount_xof": 25_000}),
+                    )],
+                })
+                .await
+                .unwrap();
+        }
+        store.close().await.unwrap();
+    });
+    sign(&db);
+    assert_eq!(heads(&db).pop().unwrap().tree_size, 5);
+    let out = assert_intact(&db);
+    assert!(out.contains("tree size: 5"), "{out}");
+    let o = run(&db, &["proof", "inclusion", "--position", "4"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let p: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(p["event"]["occurred_at"], "+10000-01-01T00:00:00.000000Z");
+}
+
 #[test]
 fn a_byte_changed_in_one_payload_is_named() {
     let (_dir, db) = signed_store();

@@ -493,3 +493,49 @@ fn oversized_or_malformed_inputs_are_refused_before_the_domain() {
     }
     assert_eq!(head(a, &aud), before);
 }
+
+/// Dates the audit trail's canonical form cannot write (years past 9999,
+/// before 0) or outside the records' years are refused by the domain,
+/// naming the field, and nothing is written.
+#[test]
+fn dates_outside_the_records_years_are_refused_with_their_code() {
+    let dir = scratch();
+    let db = dir.path().join("r.db");
+    let sec = create_token(&db, "secretariat", "secretariat-permanent");
+    let aud = create_token(&db, "auditor", "auditeur");
+    let server = Server::start(&db);
+    let a = server.addr;
+    let before = head(a, &aud);
+    let member = uuid::Uuid::now_v7();
+    let pay = |extra: &str, paid_on: &str| {
+        format!(
+            r#"{extra} memberId: "{member}", year: 2024, amountXof: 50000, paidOn: "{paid_on}", receiptRef: "R-1""#
+        )
+    };
+    for (args, field) in [
+        (pay("", "+10000-01-01"), "paid_on"),
+        (pay("", "-0001-01-01"), "paid_on"),
+        (pay("", "1899-12-31"), "paid_on"),
+        (
+            pay(r#"occurredAt: "+10000-01-01T00:00:00Z","#, "2024-03-01"),
+            "occurred_at",
+        ),
+    ] {
+        let q = format!("mutation {{ recordPayment({args}) {{ commandId }} }}");
+        let v = graphql(a, &sec, &q).json();
+        let e = &v["errors"][0];
+        assert_eq!(e["extensions"]["code"], "DATE_OUT_OF_RANGE", "{args}: {v}");
+        let message = e["message"].as_str().unwrap_or_default();
+        assert!(message.contains(&format!("« {field} »")), "{message}");
+    }
+    assert_eq!(
+        refused(
+            a,
+            &sec,
+            "suspendMember",
+            &format!(r#"memberId: "{member}", effectiveOn: "+10000-01-01", reason: "r""#),
+        ),
+        "DATE_OUT_OF_RANGE"
+    );
+    assert_eq!(head(a, &aud), before);
+}

@@ -24,6 +24,7 @@ mod graphql_ws;
 mod multi_instance;
 mod mutation_examples;
 mod projection;
+mod read_only;
 mod replay;
 mod server;
 mod store_kurrentdb;
