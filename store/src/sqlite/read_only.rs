@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use super::{Access, backend, not_a_store, open_reader, read_header};
-use crate::store::StoreError;
+use crate::StoreError;
 use registre_schema::Position;
 
 /// How a read-only connection opens the file.
@@ -146,8 +146,8 @@ fn immutable_uri(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::sqlite::SqliteStore;
-    use crate::store::{AppendRequest, EventStore, ExpectedState};
+    use crate::sqlite::SqliteStore;
+    use crate::{AppendRequest, EventStore, ExpectedState};
     use registre_schema::{Actor, CommandMeta, EventData, StreamId};
 
     fn append_one() -> AppendRequest {
