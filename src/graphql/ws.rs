@@ -320,9 +320,7 @@ fn spawn_operation(
     request: async_graphql::Request,
     out: mpsc::Sender<Outgoing>,
 ) -> JoinHandle<()> {
-    let results = state
-        .schema
-        .execute_stream_with_session_data(request, data);
+    let results = state.schema.execute_stream_with_session_data(request, data);
     tokio::spawn(async move {
         futures::pin_mut!(results);
         while let Some(response) = results.next().await {

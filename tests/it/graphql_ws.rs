@@ -449,9 +449,7 @@ async fn protocol_faults_close_with_the_protocol_codes_and_short_fixed_reasons()
     let server = Server::start(&db);
     let a = server.addr;
     let long_id = "x".repeat(300);
-    let subscribe = |id: &str| {
-        json!({"id": id, "type": "subscribe", "payload": {"query": "subscription { events(from: 1) { position } }"}})
-    };
+    let subscribe = |id: &str| json!({"id": id, "type": "subscribe", "payload": {"query": "subscription { events(from: 1) { position } }"}});
 
     // Before connection_init: 4401.
     let mut ws = connect(a).await;
@@ -463,7 +461,11 @@ async fn protocol_faults_close_with_the_protocol_codes_and_short_fixed_reasons()
     let bad: Vec<Message> = vec![
         Message::Text("pas du JSON".into()),
         Message::Text(json!({"type": "inconnu"}).to_string().into()),
-        Message::Text(json!({"type": "subscribe", "id": long_id, "payload": long_id}).to_string().into()),
+        Message::Text(
+            json!({"type": "subscribe", "id": long_id, "payload": long_id})
+                .to_string()
+                .into(),
+        ),
         Message::Binary(vec![0xff, 0xfe].into()),
     ];
     for frame in bad {
