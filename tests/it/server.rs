@@ -177,3 +177,43 @@ fn a_stop_ends_even_with_connections_that_never_send_a_request() {
     // `stop` fails if the server is still running after 30 s.
     assert!(server.stop().success());
 }
+
+#[test]
+fn logs_written_to_a_pipe_carry_no_colour_codes() {
+    use std::io::BufRead;
+    let dir = scratch();
+    let mut child = crate::support::registre()
+        .args(["--log", "info", "serve", "--listen", "127.0.0.1:0"])
+        .args([
+            "--store",
+            &crate::support::sqlite_url(&dir.path().join("registre.db")),
+        ])
+        .env_remove("NO_COLOR")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start registre serve");
+    let stderr = child.stderr.take().unwrap();
+    // Read until the server says it serves (or its stderr ends).
+    let reader = std::thread::spawn(move || {
+        let mut logs = String::new();
+        for line in std::io::BufReader::new(stderr).lines() {
+            let line = line.unwrap();
+            logs.push_str(&line);
+            logs.push('\n');
+            if line.contains("registre is serving") {
+                break;
+            }
+        }
+        logs
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !reader.is_finished() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let logs = reader.join().unwrap();
+    assert!(logs.contains("registre is serving"), "{logs}");
+    assert!(!logs.contains("\x1b["), "{logs}");
+}
