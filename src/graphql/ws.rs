@@ -150,9 +150,11 @@ enum ClientMessage {
 }
 
 /// What the operations' tasks hand to the socket.
+/// Each carries the operation's generation: what an operation completed
+/// by the client (or replaced since) had already queued is not sent.
 enum Outgoing {
-    Next(String, async_graphql::Response),
-    /// The operation of this id and generation has ended.
+    Next(String, u64, async_graphql::Response),
+    /// The operation has ended.
     Done(String, u64),
 }
 
@@ -202,15 +204,18 @@ async fn serve(socket: WebSocket, state: GraphqlState) {
             }
             Some(out) = out_rx.recv() => {
                 let sent = match out {
-                    Outgoing::Next(id, response) => {
-                        send_text(&mut sink, json!({"id": id, "type": "next", "payload": response})).await
+                    Outgoing::Next(id, generation, response) => {
+                        if running.get(&id).is_some_and(|r| r.generation == generation) {
+                            send_text(&mut sink, json!({"id": id, "type": "next", "payload": response})).await
+                        } else {
+                            Ok(())
+                        }
                     }
                     Outgoing::Done(id, generation) => {
                         if running.get(&id).is_some_and(|r| r.generation == generation) {
                             running.remove(&id);
                             send_text(&mut sink, json!({"id": id, "type": "complete"})).await
                         } else {
-                            // Completed by the client, or replaced since.
                             Ok(())
                         }
                     }
@@ -221,7 +226,10 @@ async fn serve(socket: WebSocket, state: GraphqlState) {
             }
             frame = input.next() => {
                 let text = match frame {
-                    None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break None,
+                    None | Some(Ok(Message::Close(_))) => break None,
+                    // Too large (over MAX_BODY_BYTES) or not a valid frame:
+                    // said as such if the socket can still carry it.
+                    Some(Err(_)) => break Some(Close::BadMessage),
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
                     Some(Ok(Message::Text(t))) => t,
                     Some(Ok(Message::Binary(b))) => match Utf8Bytes::try_from(b) {
@@ -325,7 +333,7 @@ fn spawn_operation(
         futures::pin_mut!(results);
         while let Some(response) = results.next().await {
             if out
-                .send(Outgoing::Next(id.clone(), response))
+                .send(Outgoing::Next(id.clone(), generation, response))
                 .await
                 .is_err()
             {
