@@ -150,12 +150,13 @@ enum ClientMessage {
 }
 
 /// What the operations' tasks hand to the socket.
-/// Each carries the operation's generation: what an operation completed
-/// by the client (or replaced since) had already queued is not sent.
-enum Outgoing {
-    Next(String, u64, async_graphql::Response),
-    /// The operation has ended.
-    Done(String, u64),
+/// A result of an operation, or (`None`) its end. Each carries the
+/// operation's generation: what an operation completed by the client (or
+/// replaced since) had already queued is not sent.
+struct Outgoing {
+    id: String,
+    generation: u64,
+    response: Option<async_graphql::Response>,
 }
 
 /// An operation that runs on the socket.
@@ -203,22 +204,16 @@ async fn serve(socket: WebSocket, state: GraphqlState) {
                 }
             }
             Some(out) = out_rx.recv() => {
-                let sent = match out {
-                    Outgoing::Next(id, generation, response) => {
-                        if running.get(&id).is_some_and(|r| r.generation == generation) {
-                            send_text(&mut sink, json!({"id": id, "type": "next", "payload": response})).await
-                        } else {
-                            Ok(())
-                        }
-                    }
-                    Outgoing::Done(id, generation) => {
-                        if running.get(&id).is_some_and(|r| r.generation == generation) {
-                            running.remove(&id);
-                            send_text(&mut sink, json!({"id": id, "type": "complete"})).await
-                        } else {
-                            Ok(())
-                        }
-                    }
+                let Outgoing { id, generation, response } = out;
+                let current = running.get(&id).is_some_and(|r| r.generation == generation);
+                let sent = if !current {
+                    // Completed by the client, or its id reused since.
+                    Ok(())
+                } else if let Some(response) = response {
+                    send_text(&mut sink, json!({"id": id, "type": "next", "payload": response})).await
+                } else {
+                    running.remove(&id);
+                    send_text(&mut sink, json!({"id": id, "type": "complete"})).await
                 };
                 if sent.is_err() {
                     break None;
@@ -332,15 +327,22 @@ fn spawn_operation(
     tokio::spawn(async move {
         futures::pin_mut!(results);
         while let Some(response) = results.next().await {
-            if out
-                .send(Outgoing::Next(id.clone(), generation, response))
-                .await
-                .is_err()
-            {
+            let next = Outgoing {
+                id: id.clone(),
+                generation,
+                response: Some(response),
+            };
+            if out.send(next).await.is_err() {
                 return;
             }
         }
-        let _ = out.send(Outgoing::Done(id, generation)).await;
+        let _ = out
+            .send(Outgoing {
+                id,
+                generation,
+                response: None,
+            })
+            .await;
     })
 }
 
