@@ -3,6 +3,7 @@
 
 mod cli;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -89,6 +90,14 @@ fn main() -> ExitCode {
     }
 }
 
+/// Whether the logs (on stderr) are coloured: only on a terminal, and not
+/// when `NO_COLOR` is set to anything but the empty string
+/// (<https://no-color.org>). A log file or a journal must not fill with
+/// escape codes.
+fn colour(stderr_is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
 fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let file = FileSettings::load(cli.config.as_deref())?;
@@ -99,6 +108,10 @@ fn run() -> anyhow::Result<()> {
                 .with_context(|| format!("invalid log filter {filter:?}"))?,
         )
         .with_writer(std::io::stderr)
+        .with_ansi(colour(
+            std::io::stderr().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        ))
         .init();
     let store_url = config::pick(
         cli.store.clone(),
@@ -182,4 +195,19 @@ fn run() -> anyhow::Result<()> {
             Command::Token(args) => cli::token::run(open().await?, args).await,
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::colour;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn logs_are_coloured_only_on_a_terminal_without_no_color() {
+        assert!(colour(true, None));
+        assert!(colour(true, Some(OsStr::new(""))));
+        assert!(!colour(true, Some(OsStr::new("1"))));
+        assert!(!colour(false, None));
+        assert!(!colour(false, Some(OsStr::new(""))));
+    }
 }

@@ -6,6 +6,11 @@
 //! Routes: `/graphql` (see [`crate::graphql::http`]), `/healthz`,
 //! `/readyz`, `/metrics` (Prometheus text format, unauthenticated: it holds
 //! counts and latencies only).
+//!
+//! [`connections`] accepts and serves the connections, with bounds on slow
+//! and idle clients.
+
+pub mod connections;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -22,6 +27,8 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use registre_projections::ReadModels;
+
+pub use connections::ConnectionLimits;
 
 use crate::audit::AuditTrail;
 use crate::auth::TokenRegistry;
@@ -207,13 +214,12 @@ async fn metrics(State(state): State<AppState>) -> Response {
     r
 }
 
-/// Serves until `shutdown` resolves.
+/// Serves until `shutdown` resolves, within `limits`.
 pub async fn serve(
     state: AppState,
     listener: TcpListener,
+    limits: ConnectionLimits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    connections::serve(listener, router(state), limits, shutdown).await
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use registre_schema::Position;
 use registre_schema::access::TOKEN_CATEGORY;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
@@ -21,6 +22,10 @@ const POLL: Duration = Duration::from_millis(500);
 /// Authenticates bearer secrets against the tokens recorded in the log.
 pub struct TokenRegistry {
     book: RwLock<TokenBook>,
+    /// The last position folded, sent after each fold: long-lived
+    /// connections (websockets) wait on it to end a revoked token's rights
+    /// at once rather than at their next message.
+    folded: watch::Sender<Position>,
 }
 
 impl TokenRegistry {
@@ -31,6 +36,7 @@ impl TokenRegistry {
     ) -> Result<(Arc<TokenRegistry>, JoinHandle<()>), StoreError> {
         let registry = Arc::new(TokenRegistry {
             book: RwLock::new(TokenBook::default()),
+            folded: watch::Sender::new(0),
         });
         while registry.catch_up(store.as_ref()).await? > 0 {}
         let follower = {
@@ -42,8 +48,10 @@ impl TokenRegistry {
 
     /// A registry over a fixed book (tests, tools).
     pub fn from_book(book: TokenBook) -> Arc<TokenRegistry> {
+        let position = book.position;
         Arc::new(TokenRegistry {
             book: RwLock::new(book),
+            folded: watch::Sender::new(position),
         })
     }
 
@@ -71,6 +79,9 @@ impl TokenRegistry {
         }
         let passed = batch.next.saturating_sub(from);
         book.position = book.position.max(batch.next.saturating_sub(1));
+        let position = book.position;
+        drop(book);
+        self.announce(position, !batch.events.is_empty());
         Ok(passed as usize)
     }
 
@@ -106,6 +117,8 @@ impl TokenRegistry {
                 }
             }
             book.position = position;
+            drop(book);
+            self.announce(position, !events.is_empty());
             return Ok(events.len() + 1);
         }
         for e in &events {
@@ -113,6 +126,9 @@ impl TokenRegistry {
                 tracing::error!(%err, "skipping an unreadable token event");
             }
         }
+        let position = book.position;
+        drop(book);
+        self.announce(position, !events.is_empty());
         Ok(events.len())
     }
 
@@ -135,6 +151,20 @@ impl TokenRegistry {
                 _ = tokio::time::sleep(POLL) => {}
             }
         }
+    }
+
+    /// Tells the watchers of [`folded`](Self::folded) that token events
+    /// were folded (nothing is sent when no token changed).
+    fn announce(&self, position: Position, changed: bool) {
+        if changed {
+            self.folded.send_replace(position);
+        }
+    }
+
+    /// Changes whenever token events (issued, revoked) have been folded:
+    /// check [`is_active`](Self::is_active) again then.
+    pub fn folded(&self) -> watch::Receiver<Position> {
+        self.folded.subscribe()
     }
 
     /// Last log position folded.

@@ -10,6 +10,7 @@ use registre::audit::trail::TrailSettings;
 use registre::audit::{AuditDir, AuditTrail};
 use registre::config::{self, FileSettings};
 use registre::projection::{Projector, save_now};
+use registre::server::connections::{self, ConnectionLimits};
 use registre::server::{self, AppState};
 use registre::store::EventStore;
 
@@ -18,6 +19,17 @@ pub struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:8080]
     #[arg(long, env = "REGISTRE_LISTEN")]
     pub listen: Option<SocketAddr>,
+    /// Seconds a client has to send a request's header; also how long a
+    /// kept-alive connection may stay idle (lowered by the tests)
+    #[arg(long, env = "REGISTRE_HEADER_READ_TIMEOUT", value_name = "SECONDS",
+          default_value_t = connections::HEADER_READ_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout: u64,
+    /// Connections served at once; more wait to be accepted
+    #[arg(long, env = "REGISTRE_MAX_CONNECTIONS", value_name = "N",
+          default_value_t = connections::MAX_CONNECTIONS,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_connections: usize,
 }
 
 pub async fn run(
@@ -88,7 +100,11 @@ pub async fn run(
             }
         }
     });
-    server::serve(state, listener, shutdown_signal()).await?;
+    let limits = ConnectionLimits {
+        header_read_timeout: std::time::Duration::from_secs(args.header_read_timeout),
+        max_connections: args.max_connections,
+    };
+    server::serve(state, listener, limits, shutdown_signal()).await?;
     follower.abort();
     checkpoints.abort();
     trail_task.stop().await;

@@ -337,3 +337,200 @@ async fn register_changes_and_the_region_feed_give_the_backlog_then_live_changes
     .unwrap();
     assert_eq!(status, "SUSPENDED");
 }
+
+/// The next frame must close the socket: its code and reason.
+async fn closed(ws: &mut Ws) -> (u16, String) {
+    loop {
+        match next(ws).await {
+            Message::Close(Some(frame)) => {
+                return (u16::from(frame.code), frame.reason.as_str().to_owned());
+            }
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    }
+}
+
+async fn init(ws: &mut Ws, token: &str) {
+    send(
+        ws,
+        json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}}),
+    )
+    .await;
+    assert_eq!(next_json(ws).await["type"], "connection_ack");
+}
+
+fn head(addr: SocketAddr, token: &str) -> Value {
+    crate::support::graphql(addr, token, "{ head }").json()["data"]["head"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_revoked_while_its_socket_is_open_can_do_nothing_more_on_it() {
+    let dir = scratch();
+    let db = dir.path().join("registre.db");
+    let sec = create_token(&db, "secretariat", "sp");
+    let auditor = create_token(&db, "auditor", "audit");
+    let server = Server::start(&db);
+    let a = server.addr;
+    let mut for_mutation = connect(a).await;
+    init(&mut for_mutation, &sec).await;
+    let mut for_subscription = connect(a).await;
+    init(&mut for_subscription, &sec).await;
+
+    // Revoked through the log, as `registre token revoke` does; once the
+    // server knows (HTTP answers 401), the open sockets must know too.
+    let (sec2, db2, auditor2) = (sec.clone(), db.clone(), auditor.clone());
+    let head_after_revocation = tokio::task::spawn_blocking(move || {
+        assert!(token_cli(&db2, &["revoke", "sp"]).0);
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while crate::support::graphql(a, &sec2, "{ head }").status != 401 {
+            assert!(std::time::Instant::now() < deadline, "revocation not seen");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        head(a, &auditor2)
+    })
+    .await
+    .unwrap();
+
+    let _ = for_mutation
+        .send(Message::Text(
+            json!({"id": "m", "type": "subscribe", "payload": {"query":
+                r#"mutation { adoptStatutes(statutes: {effectiveFrom: "2001-02-01"}, reference: "Statuts") { position } }"#}})
+            .to_string()
+            .into(),
+        ))
+        .await;
+    assert_eq!(closed(&mut for_mutation).await.0, 4403);
+    let _ = for_subscription
+        .send(Message::Text(
+            json!({"id": "s", "type": "subscribe", "payload": {"query": "subscription { events(from: 1) { position } }"}})
+                .to_string()
+                .into(),
+        ))
+        .await;
+    assert_eq!(closed(&mut for_subscription).await.0, 4403);
+
+    // Nothing was appended.
+    let now = tokio::task::spawn_blocking(move || head(a, &auditor))
+        .await
+        .unwrap();
+    assert_eq!(now, head_after_revocation);
+    assert!(now.is_u64(), "{now}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_subscription_of_a_revoked_token_ends_and_its_socket_closes_with_4403() {
+    let dir = scratch();
+    let db = dir.path().join("registre.db");
+    let auditor = create_token(&db, "auditor", "audit");
+    let server = Server::start(&db);
+    // Live only: no event comes after the revocation but the revocation.
+    let mut ws = subscribe_as(
+        server.addr,
+        &auditor,
+        "live",
+        "subscription { events(streamCategory: \"member\") { position } }",
+    )
+    .await;
+    let db2 = db.clone();
+    tokio::task::spawn_blocking(move || assert!(token_cli(&db2, &["revoke", "audit"]).0))
+        .await
+        .unwrap();
+    let m = next_json(&mut ws).await;
+    assert_eq!(m["type"], "complete", "{m}");
+    assert_eq!(closed(&mut ws).await.0, 4403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protocol_faults_close_with_the_protocol_codes_and_short_fixed_reasons() {
+    let dir = scratch();
+    let db = dir.path().join("registre.db");
+    let auditor = create_token(&db, "auditor", "audit");
+    let server = Server::start(&db);
+    let a = server.addr;
+    let long_id = "x".repeat(300);
+    let subscribe = |id: &str| json!({"id": id, "type": "subscribe", "payload": {"query": "subscription { events(from: 1) { position } }"}});
+
+    // Before connection_init: 4401.
+    let mut ws = connect(a).await;
+    send(&mut ws, subscribe("1")).await;
+    assert_eq!(closed(&mut ws).await, (4401, "Unauthorized".into()));
+
+    // Not a message of the protocol: 4400, whatever was sent, and the
+    // reason never repeats it.
+    let bad: Vec<Message> = vec![
+        Message::Text("pas du JSON".into()),
+        Message::Text(json!({"type": "inconnu"}).to_string().into()),
+        Message::Text(
+            json!({"type": "subscribe", "id": long_id, "payload": long_id})
+                .to_string()
+                .into(),
+        ),
+        Message::Binary(vec![0xff, 0xfe].into()),
+        // Larger than a request may be (256 KiB).
+        Message::Text("x".repeat(300 * 1024).into()),
+    ];
+    for frame in bad {
+        let mut ws = connect(a).await;
+        let _ = ws.send(frame.clone()).await;
+        let (code, reason) = closed(&mut ws).await;
+        assert_eq!(code, 4400, "{}", frame.len());
+        assert!(reason.len() <= 123 && !reason.contains("xxx"), "{reason}");
+    }
+
+    // A ping is answered before and after the init.
+    let mut ws = connect(a).await;
+    send(&mut ws, json!({"type": "ping"})).await;
+    assert_eq!(next_json(&mut ws).await["type"], "pong");
+    init(&mut ws, &auditor).await;
+    send(&mut ws, json!({"type": "ping", "payload": {}})).await;
+    assert_eq!(next_json(&mut ws).await["type"], "pong");
+    // A second init: 4429.
+    send(&mut ws, json!({"type": "connection_init", "payload": {}})).await;
+    assert_eq!(
+        closed(&mut ws).await,
+        (4429, "Too many initialisation requests".into())
+    );
+
+    // The id of a running subscription: 4409, without the id.
+    let mut ws = connect(a).await;
+    init(&mut ws, &auditor).await;
+    send(&mut ws, subscribe(&long_id)).await;
+    assert_eq!(next_json(&mut ws).await["type"], "next");
+    send(&mut ws, subscribe(&long_id)).await;
+    let (code, reason) = closed(&mut ws).await;
+    assert_eq!(code, 4409);
+    assert!(reason.len() <= 123 && !reason.contains("xxx"), "{reason}");
+
+    // Once completed by the client, an id may be used again.
+    let mut ws = connect(a).await;
+    init(&mut ws, &auditor).await;
+    send(&mut ws, subscribe("r")).await;
+    assert_eq!(next_json(&mut ws).await["type"], "next");
+    send(&mut ws, json!({"id": "r", "type": "complete"})).await;
+    send(&mut ws, subscribe("r")).await;
+    loop {
+        let m = next_json(&mut ws).await;
+        assert_eq!(m["type"], "next", "{m}");
+        if m["payload"]["data"]["events"]["position"] == 1 {
+            break;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_that_never_initialises_is_closed_with_4408() {
+    let dir = scratch();
+    let server = Server::start(&dir.path().join("registre.db"));
+    let mut ws = connect(server.addr).await;
+    // The bound is 10 s; wait up to three times as long for the close.
+    let frame = tokio::time::timeout(Duration::from_secs(30), ws.next())
+        .await
+        .expect("closed within 30 s")
+        .expect("a frame")
+        .expect("a readable frame");
+    match frame {
+        Message::Close(Some(f)) => assert_eq!(u16::from(f.code), 4408),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+}
