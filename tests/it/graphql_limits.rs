@@ -436,3 +436,68 @@ proptest! {
         }
     }
 }
+
+/// The websocket transport runs the same limits (the schema's extension).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_websocket_refuses_hostile_documents_and_stays_up() {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let dir = scratch();
+    let db = dir.path().join("registre.db");
+    let token = create_token(&db, "dashboard", "tableau");
+    let mut server = Server::start(&db);
+    let mut req = format!("ws://{}/graphql", server.addr)
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let mut send = async |v: Value| ws.send(Message::Text(v.to_string().into())).await.unwrap();
+    send(
+        json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}}),
+    )
+    .await;
+    let deep = format!(
+        "subscription {{ events(from: {}1{}) {{ position }} }}",
+        "[".repeat(1_750),
+        "]".repeat(1_750)
+    );
+    send(json!({"id": "1", "type": "subscribe", "payload": {"query": deep}})).await;
+    send(json!({"id": "2", "type": "subscribe", "payload": {"query": fan_out(30)}})).await;
+    let mut codes = Vec::new();
+    while codes.len() < 2 {
+        let m = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("an answer within 10 s")
+            .expect("the socket is open")
+            .expect("a readable message");
+        let Message::Text(t) = m else { continue };
+        let v: Value = serde_json::from_str(&t).unwrap();
+        // A refusal comes as `error`, or as `next` with errors.
+        let errors = match v["type"].as_str() {
+            Some("error") => &v["payload"],
+            Some("next") => &v["payload"]["errors"],
+            _ => continue,
+        };
+        codes.push((
+            v["id"].as_str().unwrap().to_owned(),
+            errors[0]["extensions"]["code"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned(),
+        ));
+    }
+    codes.sort();
+    assert_eq!(
+        codes,
+        [
+            ("1".to_owned(), "DOCUMENT_TOO_DEEP".to_owned()),
+            ("2".to_owned(), "QUERY_TOO_LARGE".to_owned())
+        ]
+    );
+    alive(&mut server, &token);
+}
