@@ -45,9 +45,9 @@ pub const MAX_DEPTH: usize = 13;
 /// lists; see `events`).
 pub const MAX_COMPLEXITY: usize = 500;
 /// Deepest nesting of selection sets, fragments included, that
-/// async-graphql walks before validation (the text itself is bounded
-/// before parsing: `limits::MAX_NESTING`).
-pub const MAX_RECURSIVE_DEPTH: usize = 32;
+/// async-graphql walks before validation: that of the text, which is
+/// bounded before parsing.
+pub const MAX_RECURSIVE_DEPTH: usize = super::limits::MAX_NESTING;
 /// Most directives on one field.
 pub const MAX_DIRECTIVES: usize = 10;
 
