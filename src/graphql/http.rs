@@ -197,7 +197,7 @@ pub async fn post(State(state): State<GraphqlState>, req: Request) -> Response {
     }
     let batch = match read_batch(&bytes) {
         Ok(b) => b,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let (label, cacheable) = match &batch {
         BatchRequest::Single(r) => {
@@ -210,30 +210,45 @@ pub async fn post(State(state): State<GraphqlState>, req: Request) -> Response {
     execute(&state, modern, principal, batch, label, lookup).await
 }
 
-fn bad_request(code: &str, message: &str) -> Response {
-    refuse(StatusCode::BAD_REQUEST, code, message)
+/// A request refused with 400 before any GraphQL ran.
+struct BadRequest {
+    code: &'static str,
+    message: String,
 }
 
-fn missing_query() -> Response {
-    bad_request(
-        "MISSING_QUERY",
-        "La requête n'a pas de champ « query » : le document GraphQL à exécuter.",
-    )
+impl BadRequest {
+    fn new(code: &'static str, message: impl Into<String>) -> Self {
+        BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn missing_query() -> Self {
+        BadRequest::new(
+            "MISSING_QUERY",
+            "La requête n'a pas de champ « query » : le document GraphQL à exécuter.",
+        )
+    }
+
+    fn into_response(self) -> Response {
+        refuse(StatusCode::BAD_REQUEST, self.code, &self.message)
+    }
 }
 
 /// A POST body as one request or a batch, each with a `query`, within the
-/// batch and nesting limits; otherwise the 400 to answer. async-graphql's
-/// own reading would take `{}` or `[]` for a request with an empty query.
-fn read_batch(bytes: &[u8]) -> Result<BatchRequest, Response> {
+/// batch and nesting limits. async-graphql's own reading would take `{}`
+/// or `[]` for a request with an empty query.
+fn read_batch(bytes: &[u8]) -> Result<BatchRequest, BadRequest> {
     let not_json = || {
-        bad_request(
+        BadRequest::new(
             "BAD_REQUEST",
             "Le corps n'est pas une requête GraphQL en JSON valide.",
         )
     };
-    let one = |v: serde_json::Value| -> Result<async_graphql::Request, Response> {
+    let one = |v: serde_json::Value| -> Result<async_graphql::Request, BadRequest> {
         if !v.get("query").is_some_and(serde_json::Value::is_string) {
-            return Err(missing_query());
+            return Err(BadRequest::missing_query());
         }
         let r: async_graphql::Request = serde_json::from_value(v).map_err(|_| not_json())?;
         checked(r)
@@ -241,13 +256,13 @@ fn read_batch(bytes: &[u8]) -> Result<BatchRequest, Response> {
     match serde_json::from_slice(bytes).map_err(|_| not_json())? {
         serde_json::Value::Array(items) => {
             if items.is_empty() || items.len() > MAX_BATCH {
-                return Err(bad_request(
+                return Err(BadRequest::new(
                     if items.is_empty() {
                         "EMPTY_BATCH"
                     } else {
                         "BATCH_TOO_LARGE"
                     },
-                    &format!("Un lot contient de 1 à {MAX_BATCH} opérations."),
+                    format!("Un lot contient de 1 à {MAX_BATCH} opérations."),
                 ));
             }
             Ok(BatchRequest::Batch(
@@ -261,10 +276,10 @@ fn read_batch(bytes: &[u8]) -> Result<BatchRequest, Response> {
 
 /// A request whose text and variables nest within the limits, which
 /// `inspect` may then parse (the rest of the limits apply as it runs).
-fn checked(r: async_graphql::Request) -> Result<async_graphql::Request, Response> {
+fn checked(r: async_graphql::Request) -> Result<async_graphql::Request, BadRequest> {
     limits::check_text(&r.query)
         .and_then(|()| limits::check_variables(&r.variables))
-        .map_err(|e| bad_request(e.code(), &e.to_string()))?;
+        .map_err(|e| BadRequest::new(e.code(), e.to_string()))?;
     Ok(r)
 }
 
@@ -279,11 +294,11 @@ struct GetParams {
     extensions: Option<String>,
 }
 
-fn read_get(query_string: &str) -> Result<async_graphql::Request, Response> {
-    let invalid = || bad_request("BAD_REQUEST", "Paramètres de requête GraphQL invalides.");
+fn read_get(query_string: &str) -> Result<async_graphql::Request, BadRequest> {
+    let invalid = || BadRequest::new("BAD_REQUEST", "Paramètres de requête GraphQL invalides.");
     let p: GetParams = form_params(query_string).ok_or_else(invalid)?;
     let Some(query) = p.query else {
-        return Err(missing_query());
+        return Err(BadRequest::missing_query());
     };
     let mut r = async_graphql::Request::new(query);
     r.operation_name = p.operation_name.filter(|n| !n.is_empty());
@@ -344,7 +359,7 @@ pub async fn get(State(state): State<GraphqlState>, req: Request) -> Response {
     }
     let request = match read_get(&query_string) {
         Ok(r) => r,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let Inspection { kind, cacheable } = inspect(&request.query, request.operation_name.as_deref());
     if kind == Some(OperationType::Mutation) {
