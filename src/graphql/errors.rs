@@ -140,7 +140,7 @@ pub fn coercion_message(message: &str, field: Option<&str>) -> Option<String> {
         })?;
     let ty = rest.split('"').next().unwrap_or("");
     let expected = match ty {
-        "Int" => "un entier positif ou nul, dans les bornes admises".to_owned(),
+        "Int" => "un entier dans les bornes admises (un nombre d'éléments, une position ou un effectif n'est jamais négatif)".to_owned(),
         "NaiveDate" => "une date existante au format AAAA-MM-JJ".to_owned(),
         "DateTime" => {
             "une date-heure RFC 3339 existante (décalage entre -23:59 et +23:59)".to_owned()
@@ -151,8 +151,8 @@ pub fn coercion_message(message: &str, field: Option<&str>) -> Option<String> {
         other => format!("une valeur valide de type {other}"),
     };
     Some(match field {
-        Some(f) => format!("Argument invalide pour « {f} » : {expected} est attendu."),
-        None => format!("Argument invalide : {expected} est attendu."),
+        Some(f) => format!("Argument invalide pour « {f} » : il faut {expected}."),
+        None => format!("Argument invalide : il faut {expected}."),
     })
 }
 

@@ -237,6 +237,21 @@ impl<'a> Expansion<'a> {
     }
 }
 
+/// The French for async-graphql's refusals of the schema's depth and
+/// complexity limits (its own text is kept after it, in parentheses).
+fn limit_message(message: &str) -> Option<String> {
+    use super::schema::{MAX_COMPLEXITY, MAX_DEPTH};
+    match message {
+        "Query is nested too deep." => Some(format!(
+            "Requête trop profonde : {MAX_DEPTH} niveaux de champs au plus"
+        )),
+        "Query is too complex." => Some(format!(
+            "Requête trop coûteuse : complexité {MAX_COMPLEXITY} au plus (un champ compte 1, multiplié par la taille des pages demandées)"
+        )),
+        _ => None,
+    }
+}
+
 /// The schema extension that applies these limits to every request, and
 /// gives async-graphql's own refusals (parse, depth, validation) a code.
 pub struct RequestLimits;
@@ -336,7 +351,12 @@ impl Extension for RequestLimitsExtension {
                             e.message = message;
                             with_code(e, "BAD_USER_INPUT")
                         }
-                        None => with_code(e, "GRAPHQL_VALIDATION_FAILED"),
+                        None => {
+                            if let Some(french) = limit_message(&e.message) {
+                                e.message = format!("{french} ({})", e.message);
+                            }
+                            with_code(e, "GRAPHQL_VALIDATION_FAILED")
+                        }
                     }
                 })
                 .collect()

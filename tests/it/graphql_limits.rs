@@ -263,6 +263,22 @@ fn graphql_over_http_follows_the_specification() {
     let r = get(a, &token, &[("query", INTROSPECTION)], false);
     assert!(r.json().get("errors").is_none(), "{}", r.body);
 
+    // Deeper than the introspection query: refused in French, with a code.
+    let deep = format!(
+        "{{ __schema {{ types {{ fields {{ type {{ {} name {} }} }} }} }} }}",
+        "ofType { ".repeat(9),
+        "} ".repeat(9)
+    );
+    let v = post(a, &token, &json!({ "query": deep }).to_string(), false).json();
+    assert_eq!(code(&v), "GRAPHQL_VALIDATION_FAILED", "{v}");
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Requête trop profonde"),
+        "{v}"
+    );
+
     // GET takes the specification's `operationName`.
     let two = "query A { a: __typename } query B { b: __typename }";
     let v = get(a, &token, &[("query", two), ("operationName", "B")], false).json();
