@@ -546,6 +546,7 @@ pub async fn other_method(method: Method) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn cacheable(query: &str, operation_name: Option<&str>) -> bool {
         inspect(query, operation_name).cacheable
@@ -597,6 +598,60 @@ mod tests {
             None
         );
         assert_eq!(operation_kind("{", None), None);
+    }
+
+    fn json_value() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<i64>().prop_map(serde_json::Value::from),
+            ".{0,20}".prop_map(serde_json::Value::from),
+            Just(serde_json::Value::from("{ __typename }")),
+        ];
+        leaf.prop_recursive(8, 64, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..12).prop_map(serde_json::Value::from),
+                proptest::collection::btree_map(
+                    prop_oneof![
+                        Just("query".to_owned()),
+                        Just("variables".to_owned()),
+                        Just("operationName".to_owned()),
+                        "[a-z]{1,5}"
+                    ],
+                    inner,
+                    0..4
+                )
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any body is a batch of 1 to MAX_BATCH requests, each with its
+        /// query, or a refusal with a code; never a panic.
+        #[test]
+        fn any_post_body_is_read_or_refused_with_a_code(
+            body in prop_oneof![
+                json_value().prop_map(|v| v.to_string().into_bytes()),
+                proptest::collection::vec(any::<u8>(), 0..64),
+            ]
+        ) {
+            match read_batch(&body) {
+                Ok(BatchRequest::Single(_)) => {}
+                Ok(BatchRequest::Batch(v)) => {
+                    prop_assert!((1..=MAX_BATCH).contains(&v.len()));
+                }
+                Err(e) => prop_assert!(!e.code.is_empty() && !e.message.is_empty()),
+            }
+        }
+
+        #[test]
+        fn any_query_string_is_read_or_refused_with_a_code(qs in "[a-zA-Z=&%0-9{}_ \\[\\]\"]{0,80}") {
+            if let Err(e) = read_get(&qs) {
+                prop_assert!(!e.code.is_empty() && !e.message.is_empty());
+            }
+        }
     }
 
     #[test]

@@ -120,7 +120,9 @@ pub fn check_text(text: &str) -> Result<(), Refusal> {
             }
             b'"' => {
                 i += 1;
-                while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
+                // A string cannot span lines: where it stops, so does the
+                // parser, so nothing is hidden from this count.
+                while i < b.len() && b[i] != b'"' && b[i] != b'\n' && b[i] != b'\r' {
                     i += if b[i] == b'\\' { 2 } else { 1 };
                 }
             }
@@ -410,6 +412,11 @@ mod tests {
         );
         assert_eq!(check_text(&format!("{{ a # {deep}\n }}")), Ok(()));
         assert_eq!(check_text(&format!("{{ a(s: \"\\\"{deep}\") }}")), Ok(()));
+        // A string stops at the end of a line, as the parser's does.
+        assert_eq!(
+            check_text(&format!("{{ a(s: \"x\r{deep}) }}")),
+            Err(Refusal::DocumentTooDeep)
+        );
     }
 
     #[test]
