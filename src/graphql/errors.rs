@@ -144,8 +144,53 @@ fn has_code(e: &ServerError) -> bool {
         .is_some_and(|x| x.get("code").is_some())
 }
 
+/// The French message for what async-graphql's coercion of an argument
+/// value says when it fails (a negative count, a number out of range, an
+/// impossible date): the client's mistake, but raised without a code,
+/// while validating a literal or while executing. The message formats are
+/// async-graphql's (`InputValueError`, `ArgumentsOfCorrectType`); a test
+/// pins them. `None`: not such an error.
+pub fn coercion_message(message: &str, field: Option<&str>) -> Option<String> {
+    let rest = message
+        .strip_prefix("Failed to parse \"")
+        .or_else(|| message.strip_prefix("Expected input type \""))
+        .or_else(|| {
+            message
+                .strip_prefix("Invalid value for argument ")
+                .and_then(|r| r.split_once("expected type \"").map(|(_, t)| t))
+        })?;
+    let ty = rest.split('"').next().unwrap_or("");
+    let expected = match ty {
+        "Int" => "un entier dans les bornes admises (un nombre d'éléments, une position ou un effectif n'est jamais négatif)".to_owned(),
+        "NaiveDate" => "une date existante au format AAAA-MM-JJ".to_owned(),
+        "DateTime" => {
+            "une date-heure RFC 3339 existante (décalage entre -23:59 et +23:59)".to_owned()
+        }
+        "Float" => "un nombre".to_owned(),
+        "String" => "une chaîne".to_owned(),
+        "Boolean" => "un booléen".to_owned(),
+        other => format!("une valeur valide de type {other}"),
+    };
+    Some(match field {
+        Some(f) => format!("Argument invalide pour « {f} » : il faut {expected}."),
+        None => format!("Argument invalide : il faut {expected}."),
+    })
+}
+
 fn mask(mut response: Response, id: RequestId) -> Response {
     for e in response.errors.iter_mut().filter(|e| !has_code(e)) {
+        let field = match e.path.last() {
+            Some(async_graphql::PathSegment::Field(f)) => Some(f.as_str()),
+            _ => None,
+        };
+        if let Some(message) = coercion_message(&e.message, field) {
+            tracing::info!(request_id = %id.0, path = ?e.path, error = %e.message, "argument refused");
+            e.message = message;
+            e.extensions
+                .get_or_insert_with(Default::default)
+                .set("code", "BAD_USER_INPUT");
+            continue;
+        }
         tracing::error!(request_id = %id.0, path = ?e.path, error = %e.message, "internal error");
         let mut masked = ServerError::new(internal_message(id), None);
         masked.path = std::mem::take(&mut e.path);
@@ -198,6 +243,53 @@ impl Extension for MaskErrorsExtension {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Pins async-graphql's coercion messages: if they change, argument
+    /// mistakes would be masked as internal errors again.
+    #[tokio::test]
+    async fn argument_coercion_errors_are_the_clients_and_name_the_field() {
+        use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
+        struct Q;
+        #[Object]
+        impl Q {
+            // Registered first, it is the "Int" validation knows: negative
+            // counts pass validation and fail while executing, as in
+            // registre's schema.
+            async fn signed(&self, n: i32) -> i32 {
+                n
+            }
+            async fn count(&self, first: Option<u32>) -> u32 {
+                first.unwrap_or(0)
+            }
+            async fn day(&self, on: chrono::NaiveDate) -> String {
+                on.to_string()
+            }
+            async fn at(&self, at: chrono::DateTime<chrono::Utc>) -> String {
+                at.to_string()
+            }
+        }
+        let schema = Schema::build(Q, EmptyMutation, EmptySubscription)
+            .extension(MaskErrors)
+            .finish();
+        for (query, field) in [
+            ("{ count(first: -3) }", "count"),
+            ("{ day(on: \"2024-02-30\") }", "day"),
+            ("{ at(at: \"2024-01-01T00:00:00+25:00\") }", "at"),
+        ] {
+            let r = schema.execute(query).await;
+            let e = &r.errors[0];
+            assert_eq!(
+                e.extensions.as_ref().unwrap().get("code"),
+                Some(&async_graphql::Value::from("BAD_USER_INPUT")),
+                "{query}: {e:?}"
+            );
+            assert!(
+                e.message.contains(&format!("« {field} »")),
+                "{query}: {e:?}"
+            );
+            assert!(e.message.starts_with("Argument invalide"), "{query}: {e:?}");
+        }
+    }
 
     #[test]
     fn errors_with_a_code_pass_and_others_are_masked() {

@@ -8,8 +8,9 @@
 //!   `<img>` must never change anything). GET with `Accept: text/html` and
 //!   no query serves GraphiQL; GET with a websocket upgrade goes to [`ws`].
 //! - The caller is authenticated (401 otherwise) before the body is read.
-//! - Limits: body size (413), batch length, and the schema's depth and
-//!   complexity limits.
+//! - Limits: body size (413), batch length, a body without `query` (400),
+//!   the nesting of the text and variables (400, before anything parses
+//!   them; see [`limits`]), and the schema's depth and complexity limits.
 //! - The response is `application/graphql-response+json` when the client
 //!   accepts it, else `application/json`.
 //!
@@ -29,6 +30,7 @@ use serde_json::json;
 
 use super::errors::RequestId;
 use super::guard::Caller;
+use super::limits;
 use super::read_models::today;
 use super::response_cache::{self, Cached, Epoch, Key, ResponseCache};
 use super::schema::RegistreSchema;
@@ -193,32 +195,129 @@ pub async fn post(State(state): State<GraphqlState>, req: Request) -> Response {
     if let Some(hit) = lookup.as_ref().and_then(|l| l.hit(&state)) {
         return hit;
     }
-    let batch: BatchRequest = match serde_json::from_slice(&bytes) {
+    let batch = match read_batch(&bytes) {
         Ok(b) => b,
-        Err(_) => {
-            return refuse(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                "Le corps n'est pas une requête GraphQL en JSON valide.",
-            );
-        }
+        Err(refused) => return refused.into_response(),
     };
     let (label, cacheable) = match &batch {
         BatchRequest::Single(r) => {
             let i = inspect(&r.query, r.operation_name.as_deref());
             (kind_label(i.kind), i.cacheable)
         }
-        BatchRequest::Batch(v) if v.len() > MAX_BATCH || v.is_empty() => {
-            return refuse(
-                StatusCode::BAD_REQUEST,
-                "BATCH_TOO_LARGE",
-                &format!("Un lot contient de 1 à {MAX_BATCH} opérations."),
-            );
-        }
         BatchRequest::Batch(_) => ("batch", false),
     };
     let lookup = lookup.filter(|_| cacheable);
     execute(&state, modern, principal, batch, label, lookup).await
+}
+
+/// A request refused with 400 before any GraphQL ran.
+struct BadRequest {
+    code: &'static str,
+    message: String,
+}
+
+impl BadRequest {
+    fn new(code: &'static str, message: impl Into<String>) -> Self {
+        BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn missing_query() -> Self {
+        BadRequest::new(
+            "MISSING_QUERY",
+            "La requête n'a pas de champ « query » : le document GraphQL à exécuter.",
+        )
+    }
+
+    fn into_response(self) -> Response {
+        refuse(StatusCode::BAD_REQUEST, self.code, &self.message)
+    }
+}
+
+/// A POST body as one request or a batch, each with a `query`, within the
+/// batch and nesting limits. async-graphql's own reading would take `{}`
+/// or `[]` for a request with an empty query.
+fn read_batch(bytes: &[u8]) -> Result<BatchRequest, BadRequest> {
+    let not_json = || {
+        BadRequest::new(
+            "BAD_REQUEST",
+            "Le corps n'est pas une requête GraphQL en JSON valide.",
+        )
+    };
+    let one = |v: serde_json::Value| -> Result<async_graphql::Request, BadRequest> {
+        if !v.get("query").is_some_and(serde_json::Value::is_string) {
+            return Err(BadRequest::missing_query());
+        }
+        let r: async_graphql::Request = serde_json::from_value(v).map_err(|_| not_json())?;
+        checked(r)
+    };
+    match serde_json::from_slice(bytes).map_err(|_| not_json())? {
+        serde_json::Value::Array(items) => {
+            if items.is_empty() || items.len() > MAX_BATCH {
+                return Err(BadRequest::new(
+                    if items.is_empty() {
+                        "EMPTY_BATCH"
+                    } else {
+                        "BATCH_TOO_LARGE"
+                    },
+                    format!("Un lot contient de 1 à {MAX_BATCH} opérations."),
+                ));
+            }
+            Ok(BatchRequest::Batch(
+                items.into_iter().map(one).collect::<Result<_, _>>()?,
+            ))
+        }
+        v @ serde_json::Value::Object(_) => Ok(BatchRequest::Single(one(v)?)),
+        _ => Err(not_json()),
+    }
+}
+
+/// A request whose text and variables nest within the limits, which
+/// `inspect` may then parse (the rest of the limits apply as it runs).
+fn checked(r: async_graphql::Request) -> Result<async_graphql::Request, BadRequest> {
+    limits::check_text(&r.query)
+        .and_then(|()| limits::check_variables(&r.variables))
+        .map_err(|e| BadRequest::new(e.code(), e.to_string()))?;
+    Ok(r)
+}
+
+/// The parameters of a GET request. `operationName` is the
+/// specification's name; `operation_name`, async-graphql's, is kept.
+#[derive(serde::Deserialize)]
+struct GetParams {
+    query: Option<String>,
+    #[serde(rename = "operationName", alias = "operation_name")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+fn read_get(query_string: &str) -> Result<async_graphql::Request, BadRequest> {
+    let invalid = || BadRequest::new("BAD_REQUEST", "Paramètres de requête GraphQL invalides.");
+    let p: GetParams = form_params(query_string).ok_or_else(invalid)?;
+    let Some(query) = p.query else {
+        return Err(BadRequest::missing_query());
+    };
+    let mut r = async_graphql::Request::new(query);
+    r.operation_name = p.operation_name.filter(|n| !n.is_empty());
+    if let Some(v) = p.variables.filter(|v| !v.is_empty()) {
+        r.variables = serde_json::from_str(&v).map_err(|_| invalid())?;
+    }
+    if let Some(e) = p.extensions.filter(|e| !e.is_empty()) {
+        r.extensions = serde_json::from_str(&e).map_err(|_| invalid())?;
+    }
+    checked(r)
+}
+
+/// Decodes `application/x-www-form-urlencoded` parameters (axum's query
+/// extractor, without a request around it).
+fn form_params<T: serde::de::DeserializeOwned>(query_string: &str) -> Option<T> {
+    let uri: axum::http::Uri = format!("/?{query_string}").parse().ok()?;
+    axum::extract::Query::<T>::try_from_uri(&uri)
+        .ok()
+        .map(|q| q.0)
 }
 
 /// GET /graphql: GraphiQL, a websocket upgrade, or a query.
@@ -258,15 +357,9 @@ pub async fn get(State(state): State<GraphqlState>, req: Request) -> Response {
     if let Some(hit) = lookup.as_ref().and_then(|l| l.hit(&state)) {
         return hit;
     }
-    let request = match async_graphql::http::parse_query_string(&query_string) {
+    let request = match read_get(&query_string) {
         Ok(r) => r,
-        Err(_) => {
-            return refuse(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                "Paramètres de requête GraphQL invalides.",
-            );
-        }
+        Err(refused) => return refused.into_response(),
     };
     let Inspection { kind, cacheable } = inspect(&request.query, request.operation_name.as_deref());
     if kind == Some(OperationType::Mutation) {
@@ -376,11 +469,7 @@ fn encode(modern: bool, id: RequestId, response: &BatchResponse) -> Option<Cache
     // request failed before execution (parse or validation errors, which
     // have no path); with application/json it is always 200.
     let request_error = match response {
-        BatchResponse::Single(r) => {
-            r.data == async_graphql::Value::Null
-                && !r.errors.is_empty()
-                && r.errors.iter().all(|e| e.path.is_empty())
-        }
+        BatchResponse::Single(r) => is_request_error(r),
         BatchResponse::Batch(_) => false,
     };
     let status = if modern && request_error {
@@ -388,7 +477,15 @@ fn encode(modern: bool, id: RequestId, response: &BatchResponse) -> Option<Cache
     } else {
         StatusCode::OK
     };
-    match serde_json::to_vec(response) {
+    let encoded = match response {
+        BatchResponse::Single(r) => wire(r).and_then(|v| serde_json::to_vec(&v)),
+        BatchResponse::Batch(rs) => rs
+            .iter()
+            .map(wire)
+            .collect::<Result<Vec<_>, _>>()
+            .and_then(|v| serde_json::to_vec(&v)),
+    };
+    match encoded {
         Ok(b) => Some(Cached {
             status,
             body: Bytes::from(b),
@@ -398,6 +495,26 @@ fn encode(modern: bool, id: RequestId, response: &BatchResponse) -> Option<Cache
             None
         }
     }
+}
+
+/// Whether a response failed before execution (parse, validation or a
+/// limit): no data, and errors without a path.
+fn is_request_error(r: &async_graphql::Response) -> bool {
+    r.data == async_graphql::Value::Null
+        && !r.errors.is_empty()
+        && r.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// A response as JSON; a request error has no `data` entry at all, as the
+/// GraphQL specification asks (async-graphql writes `"data": null`).
+fn wire(r: &async_graphql::Response) -> serde_json::Result<serde_json::Value> {
+    let mut v = serde_json::to_value(r)?;
+    if is_request_error(r)
+        && let Some(o) = v.as_object_mut()
+    {
+        o.remove("data");
+    }
+    Ok(v)
 }
 
 fn reply(modern: bool, id: RequestId, cached: Cached) -> Response {
@@ -429,6 +546,7 @@ pub async fn other_method(method: Method) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn cacheable(query: &str, operation_name: Option<&str>) -> bool {
         inspect(query, operation_name).cacheable
@@ -480,6 +598,60 @@ mod tests {
             None
         );
         assert_eq!(operation_kind("{", None), None);
+    }
+
+    fn json_value() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<i64>().prop_map(serde_json::Value::from),
+            ".{0,20}".prop_map(serde_json::Value::from),
+            Just(serde_json::Value::from("{ __typename }")),
+        ];
+        leaf.prop_recursive(8, 64, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..12).prop_map(serde_json::Value::from),
+                proptest::collection::btree_map(
+                    prop_oneof![
+                        Just("query".to_owned()),
+                        Just("variables".to_owned()),
+                        Just("operationName".to_owned()),
+                        "[a-z]{1,5}"
+                    ],
+                    inner,
+                    0..4
+                )
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any body is a batch of 1 to MAX_BATCH requests, each with its
+        /// query, or a refusal with a code; never a panic.
+        #[test]
+        fn any_post_body_is_read_or_refused_with_a_code(
+            body in prop_oneof![
+                json_value().prop_map(|v| v.to_string().into_bytes()),
+                proptest::collection::vec(any::<u8>(), 0..64),
+            ]
+        ) {
+            match read_batch(&body) {
+                Ok(BatchRequest::Single(_)) => {}
+                Ok(BatchRequest::Batch(v)) => {
+                    prop_assert!((1..=MAX_BATCH).contains(&v.len()));
+                }
+                Err(e) => prop_assert!(!e.code.is_empty() && !e.message.is_empty()),
+            }
+        }
+
+        #[test]
+        fn any_query_string_is_read_or_refused_with_a_code(qs in "[a-zA-Z=&%0-9{}_ \\[\\]\"]{0,80}") {
+            if let Err(e) = read_get(&qs) {
+                prop_assert!(!e.code.is_empty() && !e.message.is_empty());
+            }
+        }
     }
 
     #[test]

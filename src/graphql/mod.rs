@@ -5,6 +5,7 @@
 //! - [`guard`]: roles, the permission table every root field is listed in,
 //!   and the guard and `authorize` helper resolvers use.
 //! - [`errors`]: errors with a code shown to clients; masking of the rest.
+//! - [`limits`]: what one request may cost, bounded before it runs.
 //! - [`activity`]: the latest events, for dashboards.
 //! - [`as_of`]: the registers at a past point, and what changed between
 //!   two dates.
@@ -36,6 +37,7 @@ pub mod events;
 pub mod guard;
 pub mod http;
 pub mod indicators;
+pub mod limits;
 pub mod membership;
 pub mod minutes;
 pub mod mutations;

@@ -113,11 +113,24 @@ impl ResponseCache {
 
     /// Keeps `value`, computed at `at`. An answer older than what is kept
     /// is dropped; a newer one replaces everything kept.
+    ///
+    /// The request and the body are copied into buffers of their exact
+    /// size: a request's `Bytes` may be a slice of the connection's whole
+    /// read buffer and an encoded body may have spare capacity, which the
+    /// count of [`MAX_TOTAL_BYTES`] would not see.
     pub fn put(&self, key: Key, value: Cached, at: Epoch) {
-        let size = key.request.len() + value.body.len();
         if value.body.len() > MAX_RESPONSE_BYTES {
             return;
         }
+        let key = Key {
+            request: Bytes::copy_from_slice(&key.request),
+            ..key
+        };
+        let value = Cached {
+            body: Bytes::copy_from_slice(&value.body),
+            ..value
+        };
+        let size = key.request.len() + value.body.len();
         let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
         match inner.epoch {
             Some(e) if e == at => {}
@@ -132,12 +145,19 @@ impl ResponseCache {
                 inner.bytes = 0;
             }
         }
-        if inner.entries.len() >= MAX_ENTRIES || inner.bytes + size > MAX_TOTAL_BYTES {
+        if inner.entries.contains_key(&key)
+            || inner.entries.len() >= MAX_ENTRIES
+            || inner.bytes + size > MAX_TOTAL_BYTES
+        {
             return;
         }
-        if inner.entries.insert(key, value).is_none() {
-            inner.bytes += size;
-        }
+        inner.entries.insert(key, value);
+        inner.bytes += size;
+    }
+
+    /// Bytes kept (requests and responses).
+    pub fn bytes(&self) -> usize {
+        self.inner.read().unwrap_or_else(|p| p.into_inner()).bytes
     }
 }
 
@@ -236,5 +256,47 @@ mod tests {
         let huge = "x".repeat(MAX_RESPONSE_BYTES + 1);
         c.put(key("huge"), cached(&huge), epoch(2, 1));
         assert!(c.get(&key("huge"), epoch(2, 1)).is_none());
+    }
+
+    #[test]
+    fn the_bytes_kept_are_bounded() {
+        let c = ResponseCache::default();
+        let body = "x".repeat(MAX_RESPONSE_BYTES);
+        for i in 0..MAX_TOTAL_BYTES / MAX_RESPONSE_BYTES + 10 {
+            c.put(key(&i.to_string()), cached(&body), epoch(1, 1));
+            assert!(c.bytes() <= MAX_TOTAL_BYTES, "{} kept", c.bytes());
+        }
+        assert!(c.bytes() > MAX_TOTAL_BYTES - 2 * MAX_RESPONSE_BYTES);
+        // Keeping the same key again changes nothing.
+        let before = c.bytes();
+        c.put(key("0"), cached("y"), epoch(1, 1));
+        assert_eq!(c.bytes(), before);
+        assert_eq!(
+            c.get(&key("0"), epoch(1, 1)).unwrap().body.len(),
+            body.len()
+        );
+    }
+
+    #[test]
+    fn what_is_kept_does_not_hold_the_buffers_it_came_from() {
+        // A request read from a connection may be a slice of its read
+        // buffer; an encoded body may have spare capacity.
+        let buffer = Bytes::from(vec![b'q'; 64 * 1024]);
+        let body = Bytes::from(vec![b'a'; 64 * 1024]);
+        let c = ResponseCache::default();
+        c.put(
+            Key {
+                request: buffer.slice(0..10),
+                ..key("")
+            },
+            Cached {
+                status: StatusCode::OK,
+                body: body.slice(0..10),
+            },
+            epoch(1, 1),
+        );
+        assert!(buffer.is_unique(), "the request's buffer is still held");
+        assert!(body.is_unique(), "the body's buffer is still held");
+        assert_eq!(c.bytes(), 20);
     }
 }

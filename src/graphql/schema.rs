@@ -15,6 +15,7 @@ use super::dues::DuesQuery;
 use super::errors::MaskErrors;
 use super::events::{EventQuery, EventSubscription};
 use super::indicators::IndicatorsQuery;
+use super::limits::RequestLimits;
 use super::membership::MembershipQuery;
 use super::minutes::MinutesQuery;
 use super::mutations::{
@@ -34,14 +35,19 @@ use crate::projection::Projector;
 use crate::projection::as_of::AsOfService;
 use crate::store::EventStore;
 
-/// Deepest selection accepted.
-pub const MAX_DEPTH: usize = 12;
+/// Deepest selection accepted: the depth of the standard introspection
+/// query (graphql-js `getIntrospectionQuery`: `__schema`, `types`,
+/// `fields`, `args`, `type`, seven `ofType`, `name`), which GraphiQL and
+/// code generators send. The work of deep queries is bounded by
+/// [`MAX_COMPLEXITY`] and `limits::MAX_SELECTIONS`.
+pub const MAX_DEPTH: usize = 13;
 /// Highest complexity accepted (one per field, times the page size of
 /// lists; see `events`).
 pub const MAX_COMPLEXITY: usize = 500;
-/// Deepest nesting of the query document itself (against stack exhaustion
-/// while parsing).
-pub const MAX_RECURSIVE_DEPTH: usize = 32;
+/// Deepest nesting of selection sets, fragments included, that
+/// async-graphql walks before validation: that of the text, which is
+/// bounded before parsing.
+pub const MAX_RECURSIVE_DEPTH: usize = super::limits::MAX_NESTING;
 /// Most directives on one field.
 pub const MAX_DIRECTIVES: usize = 10;
 
@@ -89,6 +95,7 @@ pub fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> 
     .limit_complexity(MAX_COMPLEXITY)
     .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
     .limit_directives(MAX_DIRECTIVES)
+    .extension(RequestLimits)
     .extension(MaskErrors)
 }
 

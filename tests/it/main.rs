@@ -17,6 +17,7 @@ mod graphql_cache;
 mod graphql_conflicts;
 mod graphql_crash;
 mod graphql_http;
+mod graphql_limits;
 mod graphql_mutations;
 mod graphql_queries;
 mod graphql_roles;
