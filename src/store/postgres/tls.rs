@@ -374,6 +374,14 @@ fn refusal(why: &CertificateError) -> &'static str {
         | CertificateError::NotValidYet
         | CertificateError::NotValidYetContext { .. } => "il est expiré ou pas encore valide",
         CertificateError::Revoked => "il est révoqué",
+        CertificateError::Other(other)
+            if matches!(
+                other.0.downcast_ref::<webpki::Error>(),
+                Some(webpki::Error::CaUsedAsEndEntity)
+            ) =>
+        {
+            "c'est un certificat d'autorité (CA:TRUE) : le serveur doit présenter un certificat que cette autorité a signé"
+        }
         _ => "il est invalide",
     }
 }
@@ -478,5 +486,9 @@ mod tests {
         assert!(refusal(&CertificateError::NotValidForName).contains("nom d'hôte"));
         assert!(refusal(&CertificateError::UnknownIssuer).contains("autorité de confiance"));
         assert!(refusal(&CertificateError::Expired).contains("expiré"));
+        let ca_as_server = CertificateError::Other(rustls::OtherError(Arc::new(
+            webpki::Error::CaUsedAsEndEntity,
+        )));
+        assert!(refusal(&ca_as_server).contains("certificat d'autorité"));
     }
 }
