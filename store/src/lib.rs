@@ -535,8 +535,11 @@ async fn open_kurrentdb(url: &str) -> Result<Arc<dyn EventStore>, StoreError> {
     )))
 }
 
-/// A URL without its password, for logs and error messages.
+/// A URL without its password, for logs and error messages: the one
+/// before `@` and the one a `password=` query parameter gives (the
+/// PostgreSQL driver reads both).
 pub fn redact_url(url: &str) -> String {
+    let url = &redact_password_parameter(url);
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let userinfo = &url[scheme_end + 3..at];
@@ -545,6 +548,20 @@ pub fn redact_url(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
+}
+
+fn redact_password_parameter(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_owned();
+    };
+    let pairs: Vec<&str> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some(("password", _)) => "password=***",
+            _ => pair,
+        })
+        .collect();
+    format!("{base}?{}", pairs.join("&"))
 }
 
 #[cfg(test)]
@@ -584,5 +601,9 @@ mod tests {
             "postgres://reg:***@db:5432/registre"
         );
         assert_eq!(redact_url("sqlite:./registre.db"), "sqlite:./registre.db");
+        assert_eq!(
+            redact_url("postgres://reg@db/registre?sslmode=require&password=s3cr@t&schema=x"),
+            "postgres://reg:***@db/registre?sslmode=require&password=***&schema=x"
+        );
     }
 }

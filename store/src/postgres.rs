@@ -53,6 +53,7 @@
 //! - `plan`: deciding a group of appends, without I/O.
 //! - `Readers`: a small pool of read connections with prepared statements.
 //! - `listen`: the LISTEN/poll task behind [`EventStore::watch_head`].
+//! - `tls`: the URL's `sslmode` and `sslrootcert`, and the TLS connector.
 //!
 //! Tables live in one PostgreSQL schema (`registre` unless the URL says
 //! `?schema=NAME`), created on first open, with a format record; a schema
@@ -66,8 +67,9 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use registre_schema::{Actor, DecodedEvent, Position, RecordedEvent, Revision, StreamId};
 use tokio::sync::{Semaphore, mpsc, watch};
+use tokio_postgres::config::Host;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{AsyncMessage, Client, Config, NoTls, Row, Statement};
+use tokio_postgres::{AsyncMessage, Client, Config, Row, Statement};
 use uuid::Uuid;
 
 use super::{
@@ -76,6 +78,7 @@ use super::{
 };
 
 mod plan;
+mod tls;
 
 /// The store format this build writes and reads.
 pub const STORE_FORMAT: i32 = 1;
@@ -110,12 +113,15 @@ pub struct PostgresStore {
     importer: tokio::sync::Mutex<Option<Client>>,
 }
 
-/// Where the store lives: connection settings and the schema.
+/// Where the store lives: connection settings, TLS and the schema.
 #[derive(Clone)]
 struct Target {
     config: Config,
+    tls: tls::Connector,
     schema: String,
     described: String,
+    /// The host TLS errors name (never the password).
+    host: String,
 }
 
 /// SQL of one schema, with its name quoted in.
@@ -341,19 +347,17 @@ impl Target {
     fn parse(url: &str) -> Result<Target, StoreError> {
         let described = redact_url(url);
         let (driver_url, schema) = split_schema(url)?;
+        let tls_error = |e: tls::TlsError| StoreError::Format(e.to_string());
+        let (driver_url, tls) = tls::TlsOptions::split(&driver_url).map_err(tls_error)?;
         let mut config: Config = driver_url.parse().map_err(|e| {
             StoreError::Format(format!("invalid PostgreSQL URL {described:?}: {e}"))
         })?;
-        // This build speaks to PostgreSQL without TLS. Say so rather than
-        // let the driver fail at connect time; `prefer` (the default) falls
-        // back to a plain connection.
-        if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
-            return Err(StoreError::Format(format!(
-                "{described:?} asks for TLS (sslmode=require), which this registre does not \
-                 support: reach PostgreSQL over a Unix socket, on the same machine or on a \
-                 trusted network (sslmode=disable), or through a TLS tunnel"
-            )));
-        }
+        config.ssl_mode(tls.driver_mode());
+        let host = match config.get_hosts().first() {
+            Some(Host::Tcp(name)) => name.clone(),
+            Some(Host::Unix(path)) => path.display().to_string(),
+            None => "localhost".to_owned(),
+        };
         if config.get_application_name().is_none() {
             config.application_name("registre");
         }
@@ -362,16 +366,29 @@ impl Target {
         }
         Ok(Target {
             config,
+            tls: tls.connector().map_err(tls_error)?,
             schema,
             described,
+            host,
         })
+    }
+
+    /// Why a connection failed: what TLS refused, in French, or the
+    /// driver's words (the URL in them without its password).
+    fn refused(&self, e: tokio_postgres::Error) -> StoreError {
+        match tls::explain(&e, &self.host) {
+            Some(refusal) => StoreError::Format(refusal.to_string()),
+            None => StoreError::Unavailable(format!("cannot connect to {}: {e}", self.described)),
+        }
     }
 
     /// A new connection, its driver running on its own task.
     async fn connect(&self) -> Result<Client, StoreError> {
-        let (client, connection) = self.config.connect(NoTls).await.map_err(|e| {
-            StoreError::Unavailable(format!("cannot connect to {}: {e}", self.described))
-        })?;
+        let (client, connection) = self
+            .config
+            .connect(self.tls.clone())
+            .await
+            .map_err(|e| self.refused(e))?;
         tokio::spawn(async move {
             if let Err(e) = connection.await {
                 tracing::debug!(error = %e, "PostgreSQL connection closed");
@@ -1070,9 +1087,11 @@ async fn listen(target: Target, sql: Arc<Sql>, head: Arc<watch::Sender<Position>
 /// A connection that LISTENs on the store's channel, and the receiver of
 /// its notifications.
 async fn listening(target: &Target, sql: &Sql) -> Result<(Client, mpsc::Receiver<()>), StoreError> {
-    let (client, mut connection) = target.config.connect(NoTls).await.map_err(|e| {
-        StoreError::Unavailable(format!("cannot connect to {}: {e}", target.described))
-    })?;
+    let (client, mut connection) = target
+        .config
+        .connect(target.tls.clone())
+        .await
+        .map_err(|e| target.refused(e))?;
     let (tx, rx) = mpsc::channel(1);
     tokio::spawn(async move {
         let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
@@ -1223,18 +1242,19 @@ mod tests {
     }
 
     #[test]
-    fn a_url_that_requires_tls_is_refused_clearly() {
-        let err = Target::parse("postgres://reg:s3cret@db/x?sslmode=require")
+    fn every_sslmode_is_accepted_and_a_bad_one_refused_in_french() {
+        for mode in ["disable", "prefer", "require"] {
+            let url = format!("postgres://reg:s3cret@db/x?sslmode={mode}&schema=s");
+            let target = Target::parse(&url).unwrap_or_else(|e| panic!("{mode}: {e}"));
+            assert_eq!(target.schema, "s");
+            assert_eq!(target.host, "db");
+        }
+        let err = Target::parse("postgres://reg:s3cret@db/x?sslmode=always")
             .err()
             .expect("must refuse");
         let msg = err.to_string();
-        assert!(
-            msg.contains("sslmode=require") && msg.contains("does not"),
-            "{msg}"
-        );
+        assert!(msg.contains("(PG_SSLMODE_INVALID)"), "{msg}");
         assert!(!msg.contains("s3cret"), "{msg}");
-        assert!(Target::parse("postgres://db/x?sslmode=disable").is_ok());
-        assert!(Target::parse("postgres://db/x?sslmode=prefer").is_ok());
     }
 
     #[test]

@@ -613,3 +613,228 @@ async fn throughput() {
         );
     }
 }
+
+/// TLS to the test server, which must serve it. Debian's PostgreSQL does,
+/// with its "snakeoil" certificate issued for `localhost`;
+/// `REGISTRE_TEST_POSTGRES_CA` names the CA file of another server and
+/// `REGISTRE_TEST_POSTGRES_TLS_HOST` the host name its certificate bears.
+mod tls {
+    use super::*;
+
+    const SNAKEOIL: &str = "/etc/ssl/certs/ssl-cert-snakeoil.pem";
+
+    /// A CA made for these tests alone: it signed no server's certificate.
+    const FOREIGN_CA: &str = "-----BEGIN CERTIFICATE-----
+MIIBoTCCAUegAwIBAgIUP/4mBnUVHXKbkIt3pFIPtExMF1EwCgYIKoZIzj0EAwIw
+JTEjMCEGA1UEAwwaQXV0b3JpdGUgZXRyYW5nZXJlIGRlIHRlc3QwIBcNMjYxMjA0
+MDQyNzI2WhgPMjEyNjExMTAwNDI3MjZaMCUxIzAhBgNVBAMMGkF1dG9yaXRlIGV0
+cmFuZ2VyZSBkZSB0ZXN0MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEe0Ghrtuy
+ad4Y9cT4LuzlCZb25UyQ73ocfDgQ7iy/VwUSo90uM9sBLPdGGIUHLfrMY5jyhKrX
+R09eQw/6xWU0+6NTMFEwHQYDVR0OBBYEFELbI0QGPZiQ2aukdfampXlGl5TQMB8G
+A1UdIwQYMBaAFELbI0QGPZiQ2aukdfampXlGl5TQMA8GA1UdEwEB/wQFMAMBAf8w
+CgYIKoZIzj0EAwIDSAAwRQIgEMqpMbjHui+B/rBEnOIUpDh4w+1njw/7R0ClLvvH
+sToCIQDnUXdk2yhJFpESkApYIxD+gO6+L0WweEbV9ejwG286LQ==
+-----END CERTIFICATE-----
+";
+
+    struct Tls {
+        admin: tokio_postgres::Client,
+        schema: SchemaGuard,
+        /// The CA file that signed the server's certificate.
+        ca: String,
+        /// The host name in the server's certificate.
+        named_host: String,
+    }
+
+    impl Tls {
+        /// The store URL with these extra parameters.
+        fn url(&self, params: &str) -> String {
+            format!("{}&{params}", self.schema.url())
+        }
+
+        /// The same, reaching the server by `host`.
+        fn url_at(&self, host: &str, params: &str) -> String {
+            with_host(&self.url(params), host)
+        }
+    }
+
+    /// `url` with its (first) host replaced.
+    fn with_host(url: &str, host: &str) -> String {
+        let start = url.find("://").map_or(0, |i| i + 3);
+        let authority_end = url[start..]
+            .find(['/', '?'])
+            .map_or(url.len(), |i| start + i);
+        let start = url[start..authority_end]
+            .rfind('@')
+            .map_or(start, |i| start + i + 1);
+        let end = url[start..]
+            .find([':', '/', '?', ','])
+            .map_or(url.len(), |i| start + i);
+        format!("{}{host}{}", &url[..start], &url[end..])
+    }
+
+    /// The server and its CA, or `None` (after saying why) when the server
+    /// does not serve TLS and this is not CI.
+    async fn tls_server() -> Option<Tls> {
+        let (admin, schema) = fresh_schema().await?;
+        let ssl: String = admin.query_one("SHOW ssl", &[]).await.unwrap().get(0);
+        let ca = std::env::var("REGISTRE_TEST_POSTGRES_CA").unwrap_or_else(|_| SNAKEOIL.into());
+        let named_host =
+            std::env::var("REGISTRE_TEST_POSTGRES_TLS_HOST").unwrap_or_else(|_| "localhost".into());
+        if ssl != "on" || !std::path::Path::new(&ca).is_file() {
+            let why = format!("PostgreSQL serves no TLS (ssl = {ssl}) or {ca} is missing");
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("CI=true but {why}");
+            }
+            let _ = writeln!(std::io::stderr(), "skipped: {why}");
+            return None;
+        }
+        Some(Tls {
+            admin,
+            schema,
+            ca,
+            named_host,
+        })
+    }
+
+    /// How many of the connections named `application` the server counts,
+    /// and whether all of them are encrypted.
+    async fn encrypted(admin: &tokio_postgres::Client, application: &str) -> (i64, bool) {
+        let row = admin
+            .query_one(
+                "SELECT count(*), coalesce(bool_and(s.ssl), false)
+                 FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+                 WHERE a.application_name = $1",
+                &[&application],
+            )
+            .await
+            .unwrap();
+        (row.get(0), row.get(1))
+    }
+
+    #[tokio::test]
+    async fn sslmode_require_encrypts_the_connections_that_append_and_read() {
+        let Some(tls) = tls_server().await else {
+            return;
+        };
+        for (sslmode, wanted) in [("require", true), ("prefer", true), ("disable", false)] {
+            let application = format!("registre_tls_{sslmode}_{}", std::process::id());
+            let url = tls.url(&format!("sslmode={sslmode}&application_name={application}"));
+            let store = PostgresStore::open(&url).await.expect(sslmode);
+            let stream = format!("tls-{sslmode}");
+            store
+                .append(request(&stream, ExpectedState::Any, 2))
+                .await
+                .expect(sslmode);
+            let id = StreamId::new(&stream).unwrap();
+            assert_eq!(store.read_stream(&id, 0, 10).await.unwrap().len(), 2);
+            let (connections, all_encrypted) = encrypted(&tls.admin, &application).await;
+            assert!(connections >= 2, "{sslmode}: {connections} connection(s)");
+            assert_eq!(all_encrypted, wanted, "{sslmode}");
+        }
+    }
+
+    #[tokio::test]
+    async fn verify_ca_trusts_the_servers_ca_whatever_the_host_is_called() {
+        let Some(tls) = tls_server().await else {
+            return;
+        };
+        // By address: the certificate does not name 127.0.0.1, and
+        // verify-ca does not ask it to.
+        let url = tls.url_at(
+            "127.0.0.1",
+            &format!("sslmode=verify-ca&sslrootcert={}", tls.ca),
+        );
+        let store = PostgresStore::open(&url).await.expect("verify-ca");
+        store
+            .append(request("tls-ca", ExpectedState::NoStream, 1))
+            .await
+            .unwrap();
+        assert_eq!(store.head().await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn verify_full_also_wants_the_host_name_of_the_certificate() {
+        let Some(tls) = tls_server().await else {
+            return;
+        };
+        let params = format!("sslmode=verify-full&sslrootcert={}&password=s3cret", tls.ca);
+        let err = PostgresStore::open(&tls.url_at("127.0.0.1", &params))
+            .await
+            .err()
+            .expect("127.0.0.1 is not the name in the certificate");
+        let msg = err.to_string();
+        assert!(matches!(err, StoreError::Format(_)), "{msg}");
+        assert!(msg.contains("nom d'hôte"), "{msg}");
+        assert!(msg.ends_with("(PG_TLS_CERT_REFUSED)"), "{msg}");
+        assert!(!msg.contains("s3cret"), "{msg}");
+
+        let store = PostgresStore::open(&tls.url_at(&tls.named_host, &params))
+            .await
+            .expect("the name in the certificate");
+        assert!(!store.describe().contains("s3cret"), "{}", store.describe());
+        store
+            .append(request("tls-full", ExpectedState::NoStream, 1))
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_ca_that_did_not_sign_the_servers_certificate_is_refused() {
+        let Some(tls) = tls_server().await else {
+            return;
+        };
+        let foreign = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(foreign.path(), FOREIGN_CA).unwrap();
+        // `require` with a CA file checks it, as libpq does.
+        for sslmode in ["verify-ca", "verify-full", "require"] {
+            let params = format!("sslmode={sslmode}&sslrootcert={}", foreign.path().display());
+            let err = PostgresStore::open(&tls.url_at(&tls.named_host, &params))
+                .await
+                .err()
+                .expect(sslmode);
+            let msg = err.to_string();
+            assert!(msg.contains("autorité de confiance"), "{sslmode}: {msg}");
+            assert!(msg.ends_with("(PG_TLS_CERT_REFUSED)"), "{sslmode}: {msg}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_unix_socket_connects_in_clear_when_tls_is_only_preferred() {
+        let Some(tls) = tls_server().await else {
+            return;
+        };
+        let dir = std::env::var("REGISTRE_TEST_POSTGRES_SOCKET_DIR")
+            .unwrap_or_else(|_| "/var/run/postgresql".into());
+        if !std::path::Path::new(&dir).join(".s.PGSQL.5432").exists() {
+            let _ = writeln!(std::io::stderr(), "skipped: no PostgreSQL socket in {dir}");
+            return;
+        }
+        // PostgreSQL speaks no TLS on a socket, and a socket has no host
+        // name to check: `prefer` (the default) must connect all the same.
+        let url = format!(
+            "postgres://postgres@/test?host={dir}&schema={}",
+            tls.schema.name
+        );
+        let store = PostgresStore::open(&url).await.expect("over the socket");
+        store
+            .append(request("tls-socket", ExpectedState::NoStream, 1))
+            .await
+            .unwrap();
+    }
+
+    #[test]
+    fn hosts_are_replaced_in_test_urls() {
+        assert_eq!(
+            with_host(
+                "postgres://postgres@127.0.0.1:5432/test?schema=x",
+                "localhost"
+            ),
+            "postgres://postgres@localhost:5432/test?schema=x"
+        );
+        assert_eq!(
+            with_host("postgresql://db/test", "localhost"),
+            "postgresql://localhost/test"
+        );
+    }
+}
