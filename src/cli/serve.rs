@@ -14,6 +14,9 @@ use registre::server::connections::{self, ConnectionLimits};
 use registre::server::{self, AppState};
 use registre::store::EventStore;
 
+/// What `registre serve` prints, followed by the address, once it listens.
+pub const LISTENING: &str = "registre: listening on http://";
+
 #[derive(Args)]
 pub struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:8080]
@@ -68,11 +71,13 @@ pub async fn run(
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
-    tracing::info!(
-        address = %listener.local_addr()?,
-        store = %store.describe(),
-        "registre is serving"
-    );
+    let address = listener.local_addr()?;
+    tracing::info!(address = %address, store = %store.describe(), "registre is serving");
+    // The address bound, on standard output: with `--listen 127.0.0.1:0`
+    // the system picks a free port, and whoever started the server (a
+    // script, the integration tests) learns it here, without the race of
+    // choosing a port for it beforehand.
+    println!("{LISTENING}{address}");
     // Readiness waits for the read models to catch up (see /readyz).
     let (state, follower) = AppState::start_in(
         store.clone(),

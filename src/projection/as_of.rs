@@ -178,6 +178,14 @@ impl AsOfService {
         Ok(last)
     }
 
+    /// Where an answer for `position` would start replaying the log: the
+    /// latest cached state or readable checkpoint at or before it. An
+    /// answer replays the events after it, at most one interval once the
+    /// checkpoints are written.
+    pub async fn replay_start(&self, position: Position) -> Position {
+        self.nearest_below(position).await.0
+    }
+
     fn cached(&self, position: Position) -> Option<Arc<ReadModels>> {
         let cache = self.inner.cache.lock().unwrap_or_else(|p| p.into_inner());
         cache

@@ -22,17 +22,7 @@ fn health_and_readiness_answer() {
 
 /// A server whose connection bounds are lowered by `serve` flags.
 fn start_serving(db: &std::path::Path, serve_args: &[&str]) -> Server {
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port");
-    let child = crate::support::registre()
-        .args(["serve", "--listen", &addr.to_string()])
-        .args(["--store", &crate::support::sqlite_url(db)])
-        .args(serve_args)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("start registre serve");
-    let server = Server { child, addr };
+    let server = Server::spawn_serving(&crate::support::sqlite_url(db), &[], serve_args);
     server.wait_for_200("/readyz");
     server
 }

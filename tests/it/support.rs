@@ -89,16 +89,40 @@ impl Server {
     }
 
     fn spawn_url(store: &str, global_args: &[&str]) -> Server {
-        // Bind port 0 to let the system choose, then hand the port over.
-        let addr = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port");
-        let child = registre()
+        Self::spawn_serving(store, global_args, &[])
+    }
+
+    /// Starts `registre serve` on a port the system picks, with arguments
+    /// before `serve` and after it, and reads the address it bound from
+    /// the line it prints: no port is chosen beforehand, so no other
+    /// process can take it in between.
+    pub fn spawn_serving(store: &str, global_args: &[&str], serve_args: &[&str]) -> Server {
+        use std::io::BufRead;
+        let mut child = registre()
             .args(global_args)
-            .args(["serve", "--listen", &addr.to_string(), "--store", store])
-            .stdout(Stdio::null())
+            .args(["serve", "--listen", "127.0.0.1:0", "--store", store])
+            .args(serve_args)
+            .stdout(Stdio::piped())
             .spawn()
             .expect("start registre serve");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let addr = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(a) = line.strip_prefix("registre: listening on http://") {
+                        break a.parse().expect("a socket address");
+                    }
+                }
+                _ => {
+                    let status = child.wait();
+                    panic!("registre serve stopped before listening: {status:?}");
+                }
+            }
+        };
+        // Whatever else it prints is read and dropped, so that a full pipe
+        // never blocks the server.
+        std::thread::spawn(move || lines.for_each(drop));
         Server { child, addr }
     }
 
