@@ -17,7 +17,9 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-use super::{Access, backend, not_a_store, open_reader, read_header};
+use super::backend;
+use super::format::{not_a_store, read_header};
+use super::readers::{Access, open_reader};
 use crate::StoreError;
 use registre_schema::Position;
 
