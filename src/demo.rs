@@ -4,10 +4,14 @@
 //! Deterministic from a seed (ids, choices, payments), apart from what the
 //! store assigns (event ids, `recorded_at`). [`DemoSize`] scales it: the
 //! benchmarks reuse it at larger sizes.
+//!
+//! # Layout
+//! - `generator.rs`: the generator's state, its seeded RNG and command helpers.
+//! - `session.rs`: attendance with proxies and a motion's vote.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono::Datelike;
 use registre_domain::body::BodyCommand;
 use registre_domain::correction::CorrectRecord;
 use registre_domain::dues::SetDuesSchedule;
@@ -19,14 +23,20 @@ use registre_domain::streams::member_id_for;
 use registre_domain::territory::{TerritoryCommand, UnitRow};
 use registre_schema::events::{
     BodyKind, BodyLevel, DuesTier, MandateEndReason, MotionKind, SessionKind, Signatory,
-    TerritorialLevel, TerritorialUnitKey, VoteChoice,
+    TerritorialLevel, TerritorialUnitKey,
 };
-use registre_schema::{Actor, CommandMeta, Role, StreamId};
+use registre_schema::{Actor, Role, StreamId};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::commands::{Command, CommandError, CommandHandler};
+use crate::commands::{CommandError, CommandHandler};
 use crate::store::StoreError;
+
+mod generator;
+mod session;
+
+use generator::{Gen, at, day};
+use session::{attend, hex, vote_motion};
 
 /// The 2015 reference list shipped with registre.
 pub const MALI_2015_CSV: &str = include_str!("../data/mali-admin-2015.csv");
@@ -70,90 +80,6 @@ pub enum DemoError {
     Store(#[from] StoreError),
     #[error("the shipped territory list is unreadable: {0}")]
     Territory(String),
-}
-
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("valid demo date")
-}
-
-fn at(date: NaiveDate, hour: u32) -> DateTime<Utc> {
-    Utc.from_utc_datetime(&date.and_hms_opt(hour, 0, 0).expect("valid hour"))
-}
-
-struct Gen<'a> {
-    handler: &'a CommandHandler,
-    rng: fastrand::Rng,
-    report: DemoReport,
-    secretariat: Actor,
-}
-
-impl Gen<'_> {
-    fn uuid(&mut self) -> Uuid {
-        let mut bytes = [0u8; 16];
-        bytes.iter_mut().for_each(|b| *b = self.rng.u8(..));
-        uuid::Builder::from_random_bytes(bytes).into_uuid()
-    }
-
-    fn meta(&mut self, actor: &Actor) -> CommandMeta {
-        let command_id = self.uuid();
-        CommandMeta {
-            command_id,
-            actor: actor.clone(),
-            correlation_id: command_id,
-            causation_id: None,
-        }
-    }
-
-    async fn run(
-        &mut self,
-        actor: Option<Actor>,
-        when: DateTime<Utc>,
-        command: impl Into<Command>,
-    ) -> Result<(), DemoError> {
-        let command = command.into();
-        let actor = actor.unwrap_or_else(|| self.secretariat.clone());
-        let meta = self.meta(&actor);
-        let label = format!("{command:?}").chars().take(120).collect::<String>();
-        let outcome = self
-            .handler
-            .handle(meta, when, command)
-            .await
-            .map_err(|source| DemoError::Command {
-                step: label,
-                source,
-            })?;
-        self.report.commands += 1;
-        self.report.events += outcome.appended;
-        Ok(())
-    }
-
-    /// Runs commands on distinct streams concurrently (the store's group
-    /// commit makes this much faster than one by one).
-    async fn run_many(&mut self, batch: Vec<(DateTime<Utc>, Command)>) -> Result<(), DemoError> {
-        for chunk in batch.chunks(64) {
-            let actor = self.secretariat.clone();
-            let metas: Vec<_> = chunk.iter().map(|_| self.meta(&actor)).collect();
-            let handler = self.handler;
-            let results = futures::future::join_all(chunk.iter().zip(metas).map(
-                |((when, c), meta)| async move {
-                    (
-                        format!("{c:?}").chars().take(120).collect::<String>(),
-                        handler.handle(meta, *when, c.clone()).await,
-                    )
-                },
-            ))
-            .await;
-            for (label, r) in results {
-                let outcome = r.map_err(|source| DemoError::Command {
-                    step: label,
-                    source,
-                })?;
-                self.report.commands += 1;
-                self.report.events += outcome.appended;
-            }
-        }
-        Ok(())
-    }
 }
 
 struct Commune {
@@ -832,131 +758,4 @@ pub async fn seed(
         }
     }
     Ok(g.report)
-}
-
-/// Records the attendance of `percent` of the eligible members and, if
-/// asked, gives half of the absent members' proxies to distinct present
-/// members.
-async fn attend(
-    g: &mut Gen<'_>,
-    session_id: Uuid,
-    eligible: &[Uuid],
-    names: &BTreeMap<Uuid, &str>,
-    percent: u8,
-    with_proxies: bool,
-    date: NaiveDate,
-) -> Result<(Vec<Uuid>, Vec<(Uuid, Uuid)>), DemoError> {
-    let mut present = Vec::new();
-    let mut absent = Vec::new();
-    for m in eligible {
-        if g.rng.u8(0..100) < percent {
-            present.push(*m);
-        } else {
-            absent.push(*m);
-        }
-    }
-    let batch: Vec<(DateTime<Utc>, Command)> = present
-        .iter()
-        .map(|m| {
-            (
-                at(date, 8),
-                SessionCommand::RecordAttendance {
-                    session_id,
-                    member_id: *m,
-                    delegate_name: format!("Maire de {}", names.get(m).unwrap_or(&"?")),
-                }
-                .into(),
-            )
-        })
-        .collect();
-    // One session stream: these run one after the other.
-    for (when, c) in batch {
-        g.run(None, when, c).await?;
-    }
-    let mut proxies = Vec::new();
-    let givers = if with_proxies { absent.len() } else { 0 };
-    for (grantor, holder) in absent[..givers].iter().step_by(2).zip(present.iter()) {
-        g.run(
-            None,
-            at(date, 9),
-            SessionCommand::RegisterProxy {
-                session_id,
-                grantor_member_id: *grantor,
-                holder_member_id: *holder,
-            },
-        )
-        .await?;
-        proxies.push((*grantor, *holder));
-    }
-    Ok((present, proxies))
-}
-
-/// Tables a motion, has every present member (and proxy) vote with about
-/// `support` percent for, and closes the vote.
-#[allow(clippy::too_many_arguments)]
-async fn vote_motion(
-    g: &mut Gen<'_>,
-    session_id: Uuid,
-    agenda_item: u32,
-    kind: MotionKind,
-    title: &str,
-    support: u8,
-    present: &[Uuid],
-    proxies: &[(Uuid, Uuid)],
-    when: DateTime<Utc>,
-) -> Result<(), DemoError> {
-    let motion_id = g.uuid();
-    g.run(
-        None,
-        when,
-        SessionCommand::TableMotion {
-            session_id,
-            motion_id,
-            agenda_item,
-            kind,
-            title: title.into(),
-            text: format!("Le texte soumis au vote : {title}."),
-        },
-    )
-    .await?;
-    let voters = present
-        .iter()
-        .map(|m| (*m, None))
-        .chain(proxies.iter().map(|(g, h)| (*g, Some(*h))));
-    let voters: Vec<_> = voters.collect();
-    for (member_id, holder) in voters {
-        let roll = g.rng.u8(0..100);
-        let choice = if roll < support {
-            VoteChoice::For
-        } else if roll < support + (100 - support) * 3 / 4 {
-            VoteChoice::Against
-        } else {
-            VoteChoice::Abstain
-        };
-        g.run(
-            None,
-            when,
-            SessionCommand::RecordVote {
-                session_id,
-                motion_id,
-                member_id,
-                choice,
-                proxy_holder_member_id: holder,
-            },
-        )
-        .await?;
-    }
-    g.run(
-        None,
-        when,
-        SessionCommand::CloseVote {
-            session_id,
-            motion_id,
-        },
-    )
-    .await
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
