@@ -244,7 +244,7 @@ pub async fn generate(
             )
             .await?;
         w.report.commands += 1;
-        w.report.events += outcome.appended;
+        w.report.events += outcome.events.len();
 
         // The facts of the year, from the handler's caught-up view.
         let convened_on = day(year, 2, 1);

@@ -6,6 +6,8 @@
 //! that log; auditors replay it.
 //!
 //! ## Layout
+//! - [`application`]: the one way in for every adapter: commands
+//!   submitted, the registers live or as of a point, the log read only.
 //! - [`audit`]: tamper evidence at work: the leaf record, signed tree
 //!   heads, the trail follower, verification, proofs and the export.
 //! - [`store`]: the event log behind one interface (the `registre-store`
@@ -27,6 +29,7 @@
 //! The contract (event envelope, event types, versions) lives in the
 //! `registre-schema` crate; see ARCHITECTURE.md for the whole map.
 
+pub mod application;
 pub mod audit;
 pub mod auth;
 pub mod commands;

@@ -30,10 +30,10 @@ use registre_projections::ReadModels;
 
 pub use connections::ConnectionLimits;
 
+use crate::application::Application;
 use crate::audit::AuditTrail;
 use crate::auth::TokenRegistry;
-use crate::commands::CommandHandler;
-use crate::graphql::{self, GraphqlState, SchemaDeps};
+use crate::graphql::{self, GraphqlState};
 use crate::health;
 use crate::metrics::{ComponentLabels, InstrumentedStore, Metrics};
 use crate::projection::Projector;
@@ -46,8 +46,9 @@ pub struct AppState {
     /// The store, wrapped so that appends are counted.
     pub store: Arc<dyn EventStore>,
     pub metrics: Arc<Metrics>,
-    pub registry: Arc<TokenRegistry>,
     pub schema: graphql::RegistreSchema,
+    /// What the adapters reach the service through.
+    pub app: Arc<Application>,
     /// The read models, kept up to date with the log (none in tools that
     /// serve the store alone).
     pub read_models: Option<Projector<ReadModels>>,
@@ -79,28 +80,29 @@ impl AppState {
         let metrics = Metrics::new();
         let store = InstrumentedStore::wrap(store, metrics.clone());
         let (registry, follower) = TokenRegistry::start(store.clone()).await?;
-        // Commands go through the instrumented store so appends and
-        // conflicts are counted.
-        let commands = Arc::new(CommandHandler::new(store.clone()));
         let as_of = AsOfService::new(
             store.clone(),
             state_dir.map(AsOfService::dir_in),
             as_of::DEFAULT_INTERVAL,
         );
-        let schema = graphql::build_schema(SchemaDeps {
-            store: store.clone(),
-            registry: registry.clone(),
-            read_models: read_models.clone(),
-            trail: trail.clone(),
-            commands: Some(commands),
-            as_of: Some(as_of.clone()),
-        });
+        // Commands go through the instrumented store so appends and
+        // conflicts are counted.
+        let mut app =
+            Application::new(store.clone(), registry.clone()).with_past_states(as_of.clone());
+        if let Some(models) = &read_models {
+            app = app.with_read_models(models.clone());
+        }
+        if let Some(trail) = &trail {
+            app = app.with_audit_trail(trail.clone());
+        }
+        let app = Arc::new(app);
+        let schema = graphql::build_schema(app.clone());
         Ok((
             AppState {
                 store,
                 metrics,
-                registry,
                 schema,
+                app,
                 read_models,
                 trail,
                 as_of,
@@ -113,9 +115,8 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let gql = GraphqlState {
         schema: state.schema.clone(),
-        registry: state.registry.clone(),
+        app: state.app.clone(),
         metrics: state.metrics.clone(),
-        read_models: state.read_models.clone(),
         cache: Default::default(),
     };
     let graphql = Router::new()

@@ -35,7 +35,7 @@ pub mod session;
 pub mod statutes;
 pub mod streams;
 pub mod territory;
-mod text;
+pub mod text;
 
 #[cfg(test)]
 mod proptests;

@@ -62,7 +62,8 @@ pub async fn run(store: Arc<dyn EventStore>, args: TerritoryArgs) -> anyhow::Res
         })?;
     println!(
         "{} unit(s) registered in {}",
-        outcome.appended, outcome.stream_id
+        outcome.events.len(),
+        outcome.stream_id
     );
     Ok(())
 }

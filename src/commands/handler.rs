@@ -6,11 +6,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use registre_domain::body::Body;
+use registre_domain::correction::Correction;
+use registre_domain::dues::DuesSchedules;
+use registre_domain::member::{Member, MemberCommand};
+use registre_domain::minutes::Minutes;
+use registre_domain::session::Session;
+use registre_domain::statutes::StatutesBook;
+use registre_domain::territory::Territory;
 use registre_domain::{Aggregate, Context, DomainEvent};
 use registre_schema::{CommandMeta, EventData, RecordedEvent, Revision, StreamId};
+use uuid::Uuid;
 
-use super::view::View;
-use super::{Command, CommandError, MAX_ATTEMPTS, Outcome};
+use super::plan::{Plan, plan};
+use super::view::{CommandSpan, View};
+use super::{Appended, Command, CommandError, MAX_ATTEMPTS, Outcome};
 use crate::store::{AppendRequest, EventStore, ExpectedState, MAX_READ_BATCH, StoreError};
 
 /// Aggregate states kept in memory, by stream.
@@ -72,7 +82,55 @@ impl CommandHandler {
         occurred_at: DateTime<Utc>,
         command: impl Into<Command>,
     ) -> Result<Outcome, CommandError> {
-        super::routes::dispatch(self, meta, occurred_at, command.into()).await
+        let command = command.into();
+        let now = Utc::now();
+        let Plan {
+            stream_id,
+            context: ctx,
+            first_call,
+        } = self
+            .with_view(|v| plan(v, &meta, occurred_at, now, &command))
+            .await??;
+        if let Some(span) = first_call {
+            return self.first_call(stream_id, meta.command_id, span).await;
+        }
+        let (s, m, ctx) = (stream_id, &meta, &ctx);
+        match &command {
+            Command::Territory(c) => self.execute::<Territory>(s, m, ctx, c).await,
+            Command::Member(c @ MemberCommand::Succeed { .. }) => self.succeed(s, m, ctx, c).await,
+            Command::Member(c) => self.execute::<Member>(s, m, ctx, c).await,
+            Command::Dues(c) => self.execute::<DuesSchedules>(s, m, ctx, c).await,
+            Command::Statutes(c) => self.execute::<StatutesBook>(s, m, ctx, c).await,
+            Command::Body(c) => self.execute::<Body>(s, m, ctx, c).await,
+            Command::Session(c) => self.execute::<Session>(s, m, ctx, c).await,
+            Command::Minutes(c) => self.execute::<Minutes>(s, m, ctx, c).await,
+            Command::Correction(c) => self.execute::<Correction>(s, m, ctx, c).await,
+        }
+    }
+
+    /// The outcome of a command id already in the log: its events, read
+    /// from the run of positions its append took (one append is one dense
+    /// run), never by scanning a stream.
+    async fn first_call(
+        &self,
+        stream_id: StreamId,
+        command_id: Uuid,
+        span: CommandSpan,
+    ) -> Result<Outcome, CommandError> {
+        let count = usize::try_from(span.last + 1 - span.first).unwrap_or(usize::MAX);
+        let events = self.store.read_all(span.first, count).await?;
+        Ok(Outcome {
+            stream_id,
+            already_applied: true,
+            events: events
+                .into_iter()
+                .filter(|e| e.command_id == command_id)
+                .map(|e| Appended {
+                    position: e.position,
+                    event_type: e.event_type,
+                })
+                .collect(),
+        })
     }
 
     /// Brings the view up to date and runs `f` on it.
@@ -236,10 +294,8 @@ impl CommandHandler {
                     self.remember::<A>(&stream, state, revision);
                     return Ok(Outcome {
                         stream_id: stream,
-                        appended: 0,
-                        last_position: None,
                         already_applied: false,
-                        event_types: Vec::new(),
+                        events: Vec::new(),
                     });
                 }
             };
@@ -261,25 +317,26 @@ impl CommandHandler {
                 events: data,
             };
             match self.store.append(request).await {
+                Ok(outcome) if outcome.deduplicated => {
+                    let span = CommandSpan {
+                        first: outcome.first_position,
+                        last: outcome.last_position,
+                    };
+                    return self.first_call(stream, meta.command_id, span).await;
+                }
                 Ok(outcome) => {
-                    if !outcome.deduplicated {
-                        let next = events.iter().fold(state, |s, e| A::evolve(s, e));
-                        self.remember::<A>(&stream, next, Some(outcome.last_revision));
-                    }
+                    let next = events.iter().fold(state, |s, e| A::evolve(s, e));
+                    self.remember::<A>(&stream, next, Some(outcome.last_revision));
                     return Ok(Outcome {
                         stream_id: stream,
-                        appended: if outcome.deduplicated {
-                            0
-                        } else {
-                            events.len()
-                        },
-                        last_position: Some(outcome.last_position),
-                        already_applied: outcome.deduplicated,
-                        event_types: if outcome.deduplicated {
-                            Vec::new()
-                        } else {
-                            events.iter().map(DomainEvent::event_type).collect()
-                        },
+                        already_applied: false,
+                        events: (outcome.first_position..)
+                            .zip(&events)
+                            .map(|(position, e)| Appended {
+                                position,
+                                event_type: e.event_type().to_owned(),
+                            })
+                            .collect(),
                     });
                 }
                 Err(StoreError::WrongExpectedVersion { .. }) => {

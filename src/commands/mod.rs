@@ -9,12 +9,14 @@
 //! - this file: [`Command`], [`Outcome`], [`CommandError`].
 //! - [`handler`]: [`CommandHandler`]: stream loading with a state cache,
 //!   bounded retries, appends.
-//! - [`routes`]: for each command family, its stream and the facts its
-//!   decision needs.
+//! - [`plan`]: for each command, its stream and the facts its decision
+//!   needs: a pure function of the command and the view.
+//! - [`succession`]: the one command that writes two streams.
 //! - [`view`]: the in-memory view of cross-aggregate facts.
 
 mod handler;
-mod routes;
+mod plan;
+mod succession;
 pub mod view;
 
 use registre_domain::DomainError;
@@ -72,17 +74,27 @@ from_command!(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     pub stream_id: StreamId,
-    /// Events appended by this call (0: the decision changed nothing, or
-    /// the command id was already applied).
-    pub appended: usize,
-    /// Global position of the last event appended, if any.
-    pub last_position: Option<Position>,
-    /// The command id was already in the log: nothing was decided again.
+    /// The command id was already in the log: nothing was decided again,
+    /// and `events` are those the first call appended.
     pub already_applied: bool,
-    /// The types of the events appended by this call, in order: with
-    /// `last_position`, what the caller reports without reading the log
-    /// again (a read that could fail after the command was committed).
-    pub event_types: Vec<&'static str>,
+    /// The events the command appended to `stream_id`, in order: none when
+    /// the decision changed nothing. What the caller reports without
+    /// reading the log again (a read that could fail after the commit).
+    pub events: Vec<Appended>,
+}
+
+impl Outcome {
+    /// The position of the command's last event, if it appended any.
+    pub fn last_position(&self) -> Option<Position> {
+        self.events.last().map(|e| e.position)
+    }
+}
+
+/// One event a command appended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    pub position: Position,
+    pub event_type: String,
 }
 
 /// Why a command failed. Three kinds that callers treat differently.

@@ -35,7 +35,16 @@ pub struct View {
     pub bodies: HashMap<Uuid, BodyInfo>,
     pub sessions: HashMap<Uuid, SessionFact>,
     pub event_ids: HashSet<Uuid>,
-    pub command_ids: HashSet<Uuid>,
+    /// Where each command's events are: one append is one dense run of
+    /// positions, so a retried command is answered by reading that run.
+    pub commands: HashMap<Uuid, CommandSpan>,
+}
+
+/// The positions of the events one command id appended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommandSpan {
+    pub first: Position,
+    pub last: Position,
 }
 
 impl View {
@@ -44,7 +53,13 @@ impl View {
         use DomainEvent as E;
         self.position = stored.position;
         self.event_ids.insert(stored.id);
-        self.command_ids.insert(stored.command_id);
+        self.commands
+            .entry(stored.command_id)
+            .and_modify(|w| w.last = stored.position)
+            .or_insert(CommandSpan {
+                first: stored.position,
+                last: stored.position,
+            });
         if let Some(id) = stored
             .stream_id
             .as_str()

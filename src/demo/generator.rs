@@ -60,7 +60,7 @@ impl Gen<'_> {
                 source,
             })?;
         self.report.commands += 1;
-        self.report.events += outcome.appended;
+        self.report.events += outcome.events.len();
         Ok(())
     }
 
@@ -89,7 +89,7 @@ impl Gen<'_> {
                     source,
                 })?;
                 self.report.commands += 1;
-                self.report.events += outcome.appended;
+                self.report.events += outcome.events.len();
             }
         }
         Ok(())

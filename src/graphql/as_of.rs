@@ -15,8 +15,9 @@ use registre_schema::Position;
 use super::errors::ApiError;
 use super::guard::{Permission, RoleGuard};
 use super::read_models::AsOf;
-use crate::projection::as_of::{AsOfDate, AsOfError, AsOfService};
-use crate::store::EventStore;
+use super::schema::app;
+use crate::application::AsOfService;
+use crate::application::{AsOfDate, AsOfError};
 
 /// Most rows one list returns.
 pub const MAX_FIRST: usize = 500;
@@ -26,7 +27,8 @@ pub const DEFAULT_FIRST: usize = 100;
 const MAX_DATE_LEN: usize = 64;
 
 fn service<'a>(ctx: &Context<'a>) -> Result<&'a AsOfService, ApiError> {
-    ctx.data_opt::<AsOfService>()
+    app(ctx)
+        .past_states()
         .ok_or_else(|| ApiError::Internal("no as-of service in this server".into()))
 }
 
@@ -105,13 +107,10 @@ async fn resolve(
     let models = svc.at(position).await.map_err(as_of_error)?;
     let day = match day_of(date) {
         Some(d) => d,
-        None => {
-            let store = ctx.data_unchecked::<Arc<dyn EventStore>>();
-            match store.read_all(position.max(1), 1).await?.first() {
-                Some(e) if position > 0 => e.recorded_at.date_naive(),
-                _ => Utc::now().date_naive(),
-            }
-        }
+        None => match app(ctx).log().event(position).await? {
+            Some(e) => e.recorded_at.date_naive(),
+            None => Utc::now().date_naive(),
+        },
     };
     Ok((position, day, models))
 }

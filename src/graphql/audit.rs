@@ -13,6 +13,7 @@ use registre_audit::{SignedTreeHead, TreeError};
 
 use super::errors::ApiError;
 use super::guard::{Permission, RoleGuard};
+use super::schema::app;
 use crate::audit::AuditTrail;
 use crate::audit::proof::{self, ProofRequestError};
 
@@ -96,7 +97,8 @@ fn hexes(hs: &[registre_audit::Hash]) -> Vec<String> {
 }
 
 fn trail<'a>(ctx: &Context<'a>) -> Result<&'a AuditTrail, ApiError> {
-    ctx.data_opt::<AuditTrail>()
+    app(ctx)
+        .audit_trail()
         .ok_or_else(|| ApiError::Internal("the audit trail is not running".into()))
 }
 

@@ -19,8 +19,8 @@ use futures::stream::BoxStream;
 use registre_schema::Role;
 use uuid::Uuid;
 
+use crate::application::StoreError;
 use crate::health::Fault;
-use crate::store::StoreError;
 
 /// Identifies one HTTP request or one websocket connection in the logs and
 /// in masked errors.

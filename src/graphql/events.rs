@@ -1,22 +1,18 @@
 //! Raw access to the log: the head, pages of events, one event, one
 //! stream, and the live feed. For the secretariat and auditors only.
 
-use std::sync::Arc;
-
 use async_graphql::{Context, Enum, Json, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use futures::stream::{Stream, StreamExt};
 use registre_schema::{RecordedEvent, Role, StreamId};
 
-use registre_projections::ReadModels;
 use registre_projections::fold::stream_uuid;
 
 use super::errors::ApiError;
 use super::guard::{Caller, Permission, RoleGuard};
 use super::read_models::{applied, short};
-use crate::auth::TokenRegistry;
-use crate::projection::Projector;
-use crate::store::{self, EventStore, Feed};
+use super::schema::app;
+use crate::application::{LiveModels, LogReader, MAX_EVENT_TYPE_LEN};
 
 /// Most events one page returns.
 pub const MAX_FIRST: u64 = 1000;
@@ -135,11 +131,11 @@ impl Filter {
             ));
         }
         if types.as_ref().is_some_and(|t| {
-            t.len() > MAX_EVENT_TYPES || t.iter().any(|x| x.len() > store::MAX_EVENT_TYPE_LEN)
+            t.len() > MAX_EVENT_TYPES || t.iter().any(|x| x.len() > MAX_EVENT_TYPE_LEN)
         }) {
             return Err(ApiError::BadInput(format!(
                 "eventTypes : {MAX_EVENT_TYPES} types au plus, de {} caractères au plus.",
-                store::MAX_EVENT_TYPE_LEN
+                MAX_EVENT_TYPE_LEN
             )));
         }
         Ok(Filter { category, types })
@@ -166,10 +162,8 @@ fn check_first(first: Option<u64>) -> Result<usize, ApiError> {
     Ok(first as usize)
 }
 
-fn store<'a>(ctx: &Context<'a>) -> &'a Arc<dyn EventStore> {
-    // Put in the schema's data by `build_schema`; a schema without it is a
-    // programming error caught by every test.
-    ctx.data_unchecked::<Arc<dyn EventStore>>()
+fn log(ctx: &Context<'_>) -> LogReader {
+    app(ctx).log()
 }
 
 /// Queries on the raw log.
@@ -181,7 +175,7 @@ impl EventQuery {
     /// Global position of the last event (0 for an empty log).
     #[graphql(guard = "RoleGuard(Permission::ReadEvents)")]
     async fn head(&self, ctx: &Context<'_>) -> Result<u64, ApiError> {
-        Ok(store(ctx).head().await?)
+        Ok(log(ctx).head().await?)
     }
 
     /// Events in log order from position `from` (default 1), at most
@@ -201,13 +195,13 @@ impl EventQuery {
     ) -> Result<EventPage, ApiError> {
         let first = check_first(first)?;
         let filter = Filter::new(stream_category, event_types)?;
-        let store = store(ctx);
+        let log = log(ctx);
         let mut next = from.unwrap_or(1).max(1);
         let mut events = Vec::new();
         let mut scanned = 0usize;
         let mut has_more = false;
         'scan: while scanned < MAX_SCAN {
-            let batch = store.read_all(next, first.max(100)).await?;
+            let batch = log.read(next, first.max(100)).await?;
             if batch.is_empty() {
                 break;
             }
@@ -224,7 +218,7 @@ impl EventQuery {
             }
         }
         if !has_more {
-            has_more = store.head().await? >= next;
+            has_more = log.head().await? >= next;
         }
         Ok(EventPage {
             events,
@@ -236,11 +230,7 @@ impl EventQuery {
     /// The event at a global position, if there is one.
     #[graphql(guard = "RoleGuard(Permission::ReadEvents)")]
     async fn event(&self, ctx: &Context<'_>, position: u64) -> Result<Option<Event>, ApiError> {
-        if position == 0 {
-            return Ok(None);
-        }
-        let mut found = store(ctx).read_all(position, 1).await?;
-        Ok(found.pop().filter(|e| e.position == position).map(Event))
+        Ok(log(ctx).event(position).await?.map(Event))
     }
 
     /// Events of one stream from revision `from` (default 0), at most
@@ -260,9 +250,7 @@ impl EventQuery {
         let id = StreamId::new(id).map_err(|e| {
             ApiError::BadInput(format!("Identifiant de flux invalide : {}.", e.reason))
         })?;
-        let events = store(ctx)
-            .read_stream(&id, from.unwrap_or(0), first)
-            .await?;
+        let events = log(ctx).stream(&id, from.unwrap_or(0), first).await?;
         Ok(events.into_iter().map(Event).collect())
     }
 }
@@ -275,37 +263,26 @@ pub(crate) async fn feed(
     ctx: &Context<'_>,
     from: Option<u64>,
 ) -> Result<impl Stream<Item = Result<RecordedEvent, ApiError>> + use<>, ApiError> {
-    let store = store(ctx).clone();
+    let log = log(ctx);
     let from = match from {
         Some(p) => p,
-        None => store.head().await? + 1,
+        None => log.head().await? + 1,
     };
-    let registry = ctx.data_opt::<Arc<TokenRegistry>>().cloned();
+    let registry = app(ctx).tokens().clone();
     let token = ctx.data_opt::<Caller>().map(|c| c.0.token_id);
-    Ok(store::subscribe(store, from)
+    Ok(log
+        .follow(from)
         .take_while(move |_| {
             // A revoked token's subscription stops at the next event.
-            let active = match (&registry, token) {
-                (Some(r), Some(t)) => r.is_active(t),
-                _ => true,
-            };
+            let active = token.is_none_or(|t| registry.is_active(t));
             futures::future::ready(active)
         })
-        .filter_map(|item| {
-            futures::future::ready(match item {
-                Ok(Feed::Event(e)) => Some(Ok(e)),
-                Ok(_) => None,
-                Err(e) => Some(Err(ApiError::from(e))),
-            })
-        }))
+        .map(|item| item.map_err(ApiError::from)))
 }
 
 /// The region code of the member whose stream an event is on, once the
 /// read models include the event (so a member's own admission finds it).
-async fn member_region(
-    models: &Projector<ReadModels>,
-    e: &RecordedEvent,
-) -> Result<Option<String>, ApiError> {
+async fn member_region(models: &LiveModels, e: &RecordedEvent) -> Result<Option<String>, ApiError> {
     if e.stream_id.category() != "member" {
         return Ok(None);
     }
@@ -351,7 +328,8 @@ impl EventSubscription {
         let region = short(region, "region")?;
         let models = match region {
             Some(_) => Some(
-                ctx.data_opt::<Projector<ReadModels>>()
+                app(ctx)
+                    .read_models()
                     .cloned()
                     .ok_or_else(|| ApiError::Internal("read models are not served here".into()))?,
             ),

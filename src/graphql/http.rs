@@ -35,11 +35,10 @@ use super::read_models::today;
 use super::response_cache::{self, Cached, Epoch, Key, ResponseCache};
 use super::schema::RegistreSchema;
 use super::ws;
+use crate::application::Application;
 use crate::auth::registry::bearer;
 use crate::auth::{Principal, TokenRegistry};
 use crate::metrics::{GraphqlLabels, Metrics};
-use crate::projection::Projector;
-use registre_projections::ReadModels;
 
 /// Largest request body (and GET query string) accepted.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -53,18 +52,17 @@ const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 #[derive(Clone)]
 pub struct GraphqlState {
     pub schema: RegistreSchema,
-    pub registry: Arc<TokenRegistry>,
+    /// Its tokens authenticate callers; its read models are what cached
+    /// answers were computed from (none served: nothing cached).
+    pub app: Arc<Application>,
     pub metrics: Arc<Metrics>,
-    /// The read models the cached answers were computed from (none: no
-    /// read models served, nothing cached).
-    pub read_models: Option<Projector<ReadModels>>,
     pub cache: Arc<ResponseCache>,
 }
 
 impl GraphqlState {
     /// The read models' position and today, when read models are served.
     fn epoch(&self) -> Option<Epoch> {
-        let position = self.read_models.as_ref()?.read(|_, position| position);
+        let position = self.app.read_models()?.read(|_, position| position);
         Some(Epoch {
             position,
             day: today(),
@@ -168,7 +166,7 @@ pub async fn post(State(state): State<GraphqlState>, req: Request) -> Response {
             "Le corps d'une requête GraphQL doit être de type application/json.",
         );
     }
-    let Some(principal) = authenticate(&headers, &state.registry) else {
+    let Some(principal) = authenticate(&headers, state.app.tokens()) else {
         return unauthorized();
     };
     let too_large = || {
@@ -337,7 +335,7 @@ pub async fn get(State(state): State<GraphqlState>, req: Request) -> Response {
         )
         .into_response();
     }
-    let Some(principal) = authenticate(&headers, &state.registry) else {
+    let Some(principal) = authenticate(&headers, state.app.tokens()) else {
         return unauthorized();
     };
     if query_string.len() > MAX_BODY_BYTES {

@@ -53,4 +53,4 @@ pub mod ws;
 pub use errors::{ApiError, RequestId};
 pub use guard::{Caller, Permission, RoleGuard, authorize};
 pub use http::GraphqlState;
-pub use schema::{RegistreSchema, SchemaDeps, build_schema, sdl};
+pub use schema::{RegistreSchema, build_schema, sdl};

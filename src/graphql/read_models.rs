@@ -3,7 +3,7 @@
 //! with keyed cursors, ids, and the records shown by several registers.
 //!
 //! Architecture invariant: every read-model resolver reads through
-//! [`Projector::read`] once, copies what it answers out of the lock, and
+//! `LiveModels::read` once, copies what it answers out of the lock, and
 //! tags its answer with the position the models were at, so one answer is
 //! always one consistent state of the registers.
 //!
@@ -25,8 +25,8 @@ use registre_projections::fold;
 use uuid::Uuid;
 
 use super::errors::ApiError;
-use crate::projection::{Projector, WaitError};
-use crate::store::EventStore;
+use super::schema::app;
+use crate::application::{LiveModels, WaitError};
 
 /// Most items one page returns.
 pub const MAX_FIRST: u32 = 500;
@@ -47,20 +47,18 @@ pub fn page_cost(first: Option<u32>) -> usize {
 pub async fn models<'a>(
     ctx: &Context<'a>,
     min_position: Option<u64>,
-) -> Result<&'a Projector<ReadModels>, ApiError> {
-    let projector = ctx
-        .data_opt::<Projector<ReadModels>>()
+) -> Result<&'a LiveModels, ApiError> {
+    let app = app(ctx);
+    let projector = app
+        .read_models()
         .ok_or_else(|| ApiError::Internal("read models are not served here".into()))?;
     let Some(wanted) = min_position else {
         return Ok(projector);
     };
-    if projector.progress().position >= wanted {
+    if projector.position() >= wanted {
         return Ok(projector);
     }
-    let head = ctx
-        .data_unchecked::<std::sync::Arc<dyn EventStore>>()
-        .head()
-        .await?;
+    let head = app.log().head().await?;
     if wanted > head {
         return Err(ApiError::BadInput(format!(
             "minPosition ({wanted}) dépasse la dernière position du journal ({head})."
@@ -88,7 +86,7 @@ pub enum AsOf {
 /// or their state at a past point of the log. Every read-model query gets
 /// them from [`registers`], and reads them once with [`Registers::read`].
 pub enum Registers<'a> {
-    Live(&'a Projector<ReadModels>),
+    Live(&'a LiveModels),
     /// A fold of the log up to `position` (see `projection::as_of`).
     Past {
         position: u64,
@@ -150,7 +148,7 @@ pub const SUBSCRIPTION_WAIT: Duration = Duration::from_secs(60);
 
 /// Waits until the read models have applied `position`, so what a
 /// subscription reports can be read from them at once.
-pub async fn applied(models: &Projector<ReadModels>, position: u64) -> Result<(), ApiError> {
+pub async fn applied(models: &LiveModels, position: u64) -> Result<(), ApiError> {
     match models.wait_for(position, SUBSCRIPTION_WAIT).await {
         Ok(()) => Ok(()),
         Err(WaitError::TimedOut) => Err(ApiError::Behind { wanted: position }),

@@ -10,7 +10,6 @@
 
 use async_graphql::{Context, Enum, SimpleObject, Subscription};
 use futures::stream::{Stream, StreamExt};
-use registre_projections::ReadModels;
 use registre_projections::audit_timeline::{EntityKey, EntityKind};
 use registre_schema::{DomainEvent, RecordedEvent};
 use uuid::Uuid;
@@ -19,7 +18,7 @@ use super::errors::ApiError;
 use super::events::feed;
 use super::guard::{Permission, RoleGuard};
 use super::read_models::applied;
-use crate::projection::Projector;
+use super::schema::app;
 
 /// A register of the read models.
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
@@ -192,8 +191,8 @@ impl RegisterSubscription {
                 "registers : au moins un registre, seize au plus.".into(),
             ));
         }
-        let models = ctx
-            .data_opt::<Projector<ReadModels>>()
+        let models = app(ctx)
+            .read_models()
             .cloned()
             .ok_or_else(|| ApiError::Internal("read models are not served here".into()))?;
         let feed = feed(ctx, from).await?.filter_map(move |item| {

@@ -26,14 +26,8 @@ use super::register_changes::RegisterSubscription;
 use super::resolutions::ResolutionsQuery;
 use super::sessions::SessionsQuery;
 use super::timeline::TimelineQuery;
-use registre_projections::ReadModels;
 
-use crate::audit::AuditTrail;
-use crate::auth::TokenRegistry;
-use crate::commands::CommandHandler;
-use crate::projection::Projector;
-use crate::projection::as_of::AsOfService;
-use crate::store::EventStore;
+use crate::application::Application;
 
 /// Deepest selection accepted: the depth of the standard introspection
 /// query (graphql-js `getIntrospectionQuery`: `__schema`, `types`,
@@ -99,48 +93,15 @@ pub fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> 
     .extension(MaskErrors)
 }
 
-/// What resolvers reach through the schema's data (`ctx.data::<T>()`).
-/// The store and the token registry are always there; the others are
-/// absent in tools and tests that serve the raw log alone, and resolvers
-/// that need them answer with a masked internal error then.
-pub struct SchemaDeps {
-    pub store: Arc<dyn EventStore>,
-    pub registry: Arc<TokenRegistry>,
-    pub read_models: Option<Projector<ReadModels>>,
-    pub trail: Option<AuditTrail>,
-    pub commands: Option<Arc<CommandHandler>>,
-    pub as_of: Option<AsOfService>,
+/// The schema the server runs: resolvers reach the service through the
+/// [`Application`] in the schema's data, and nothing else.
+pub fn build_schema(app: Arc<Application>) -> RegistreSchema {
+    builder().data(app).finish()
 }
 
-impl SchemaDeps {
-    pub fn new(store: Arc<dyn EventStore>, registry: Arc<TokenRegistry>) -> Self {
-        SchemaDeps {
-            store,
-            registry,
-            read_models: None,
-            trail: None,
-            commands: None,
-            as_of: None,
-        }
-    }
-}
-
-/// The schema the server runs.
-pub fn build_schema(deps: SchemaDeps) -> RegistreSchema {
-    let mut b = builder().data(deps.store).data(deps.registry);
-    if let Some(m) = deps.read_models {
-        b = b.data(m);
-    }
-    if let Some(t) = deps.trail {
-        b = b.data(t);
-    }
-    if let Some(c) = deps.commands {
-        b = b.data(c);
-    }
-    if let Some(a) = deps.as_of {
-        b = b.data(a);
-    }
-    b.finish()
+/// The application in a request's data (put there by [`build_schema`]).
+pub(crate) fn app<'a>(ctx: &async_graphql::Context<'a>) -> &'a Application {
+    ctx.data_unchecked::<Arc<Application>>()
 }
 
 /// The SDL, as committed in `schema/registre.graphql`.

@@ -2,8 +2,6 @@
 //! mandate, motion, minutes or stream, with their actors, from the audit
 //! timeline. For the secretariat and auditors.
 
-use std::sync::Arc;
-
 use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
 use registre_projections::audit_timeline::{EntityKey, EntityKind};
@@ -13,7 +11,7 @@ use super::errors::ApiError;
 use super::events::{Actor, Event};
 use super::guard::{Permission, RoleGuard};
 use super::read_models::{AsOf, Conn, MAX_TEXT_ARG, Page, not_found, page_cost, registers};
-use crate::store::EventStore;
+use super::schema::app;
 
 /// One event of an entity's history.
 pub struct HistoryEntry {
@@ -50,12 +48,7 @@ impl HistoryEntry {
     }
     /// The whole event as stored: envelope and payload.
     async fn event(&self, ctx: &Context<'_>) -> Result<Option<Event>, ApiError> {
-        let store = ctx.data_unchecked::<Arc<dyn EventStore>>();
-        let mut found = store.read_all(self.position, 1).await?;
-        Ok(found
-            .pop()
-            .filter(|e| e.position == self.position)
-            .map(Event))
+        Ok(app(ctx).log().event(self.position).await?.map(Event))
     }
 }
 

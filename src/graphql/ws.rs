@@ -175,7 +175,7 @@ type Sink = SplitSink<WebSocket, Message>;
 
 async fn serve(socket: WebSocket, state: GraphqlState) {
     let (mut sink, mut input) = socket.split();
-    let registry = state.registry.clone();
+    let registry = state.app.tokens().clone();
     let mut folded = registry.folded();
     let (out_tx, mut out_rx) = mpsc::channel::<Outgoing>(OUTGOING_QUEUE);
     let mut running: HashMap<String, Running> = HashMap::new();

@@ -265,8 +265,9 @@ fn nodes(v: &serde_json::Value) -> Vec<serde_json::Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_model_queries_as_of_a_past_point_equal_a_replay_stopped_there() {
     use async_graphql::Request;
+    use registre::application::Application;
     use registre::auth::{Principal, TokenRegistry};
-    use registre::graphql::{Caller, SchemaDeps, build_schema};
+    use registre::graphql::{Caller, build_schema};
     use registre::projection::Projector;
     use registre_projections::membership::MemberFilter;
     use registre_projections::resolutions::ResolutionFilter;
@@ -293,10 +294,10 @@ async fn read_model_queries_as_of_a_past_point_equal_a_replay_stopped_there() {
     live.wait_for(head, std::time::Duration::from_secs(30))
         .await
         .unwrap();
-    let mut deps = SchemaDeps::new(store.clone(), registry);
-    deps.read_models = Some(live);
-    deps.as_of = Some(AsOfService::new(store.clone(), None, 100));
-    let schema = build_schema(deps);
+    let app = Application::new(store.clone(), registry)
+        .with_read_models(live)
+        .with_past_states(AsOfService::new(store.clone(), None, 100));
+    let schema = build_schema(Arc::new(app));
     let caller = Caller(Principal {
         token_id: uuid::Uuid::now_v7(),
         name: "tableau".into(),

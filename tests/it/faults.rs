@@ -13,9 +13,9 @@ use std::sync::Arc;
 
 use async_graphql::Request;
 use async_trait::async_trait;
+use registre::application::Application;
 use registre::auth::{Principal, TokenRegistry};
-use registre::commands::CommandHandler;
-use registre::graphql::{Caller, SchemaDeps, build_schema};
+use registre::graphql::{Caller, build_schema};
 use registre::projection::Projector;
 use registre::store::sqlite::SqliteStore;
 use registre::store::{AppendOutcome, AppendRequest, EventStore, StoreError};
@@ -328,10 +328,8 @@ async fn a_recorded_command_is_answered_as_recorded_when_the_registers_lag() {
         .await
         .unwrap();
     let (registry, _follower) = TokenRegistry::start(store.clone()).await.unwrap();
-    let mut deps = SchemaDeps::new(store.clone(), registry);
-    deps.commands = Some(Arc::new(CommandHandler::new(store.clone())));
-    deps.read_models = Some(models);
-    let schema = build_schema(deps);
+    let app = Application::new(store.clone(), registry).with_read_models(models);
+    let schema = build_schema(Arc::new(app));
     let caller = || {
         Caller(Principal {
             token_id: uuid::Uuid::now_v7(),

@@ -9,9 +9,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_graphql::{Request, Value};
 use async_trait::async_trait;
+use registre::application::Application;
 use registre::auth::{Principal, TokenRegistry};
-use registre::commands::{CommandHandler, MAX_ATTEMPTS};
-use registre::graphql::{Caller, SchemaDeps, build_schema};
+use registre::commands::MAX_ATTEMPTS;
+use registre::graphql::{Caller, build_schema};
 use registre::store::sqlite::SqliteStore;
 use registre::store::{AppendOutcome, AppendRequest, EventStore, StoreError};
 use registre_schema::{Position, RecordedEvent, Revision, Role, StreamId};
@@ -74,9 +75,7 @@ async fn a_command_that_keeps_losing_its_race_gets_conflict_and_writes_nothing()
     });
     let as_store: Arc<dyn EventStore> = store.clone();
     let (registry, _follower) = TokenRegistry::start(inner.clone()).await.unwrap();
-    let mut deps = SchemaDeps::new(as_store.clone(), registry);
-    deps.commands = Some(Arc::new(CommandHandler::new(as_store)));
-    let schema = build_schema(deps);
+    let schema = build_schema(Arc::new(Application::new(as_store, registry)));
     let caller = Caller(Principal {
         token_id: uuid::Uuid::now_v7(),
         name: "secretariat-permanent".into(),

@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 
 use async_graphql::{Request, Variables};
 use proptest::prelude::*;
+use registre::application::Application;
 use registre::auth::{Principal, TokenRegistry};
 use registre::graphql::limits::MAX_SELECTIONS;
-use registre::graphql::{Caller, RegistreSchema, SchemaDeps, build_schema};
+use registre::graphql::{Caller, RegistreSchema, build_schema};
 use registre::store::EventStore;
 use registre::store::sqlite::SqliteStore;
 use registre_schema::Role;
@@ -351,13 +352,12 @@ fn fixture() -> &'static Fixture {
             let store: Arc<dyn EventStore> =
                 Arc::new(SqliteStore::open(dir.path().join("r.db")).await.unwrap());
             let (registry, _follower) = TokenRegistry::start(store.clone()).await.unwrap();
-            let mut deps = SchemaDeps::new(store.clone(), registry);
-            deps.read_models = Some(
-                registre::projection::Projector::start(store, None)
-                    .await
-                    .unwrap(),
-            );
-            build_schema(deps)
+            let models = registre::projection::Projector::start(store.clone(), None)
+                .await
+                .unwrap();
+            build_schema(Arc::new(
+                Application::new(store, registry).with_read_models(models),
+            ))
         });
         Fixture {
             rt,

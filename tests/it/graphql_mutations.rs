@@ -480,7 +480,7 @@ fn oversized_or_malformed_inputs_are_refused_before_the_domain() {
             format!(
                 r#"bodyId: "{u}", convenedByBodyId: "{u}", kind: ORDINARY, convenedOn: "2024-02-01", sessionDate: "2024-03-01", place: "p", agenda: [{items}]"#,
                 u = uuid::Uuid::now_v7(),
-                items = vec!["\"point\""; 51].join(", ")
+                items = vec!["\"point\""; 101].join(", ")
             ),
         ),
         (

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use async_graphql::{Request, Response, Value};
 use futures::StreamExt;
+use registre::application::Application;
 use registre::auth::{Principal, TokenRegistry, issue_token, operator};
 use registre::graphql::guard::{POLICY, RootKind};
-use registre::graphql::{Caller, RegistreSchema, SchemaDeps, build_schema};
+use registre::graphql::{Caller, RegistreSchema, build_schema};
 use registre::store::sqlite::SqliteStore;
 use registre::store::{AppendRequest, EventStore, ExpectedState};
 use registre_schema::{Actor, CommandMeta, EventData, Role, StreamId};
@@ -116,17 +117,15 @@ async fn fixture() -> Fixture {
         .wait_for(1, std::time::Duration::from_secs(10))
         .await
         .unwrap();
-    let mut deps = SchemaDeps::new(store.clone(), registry.clone());
-    deps.trail = Some(trail);
-    deps.read_models = Some(
-        registre::projection::Projector::start(store.clone(), None)
-            .await
-            .unwrap(),
-    );
-    deps.as_of = Some(registre::projection::as_of::AsOfService::new(
-        store, None, 100,
-    ));
-    let schema = build_schema(deps);
+    let models = registre::projection::Projector::start(store.clone(), None)
+        .await
+        .unwrap();
+    let past = registre::projection::as_of::AsOfService::new(store.clone(), None, 100);
+    let app = Application::new(store, registry.clone())
+        .with_audit_trail(trail)
+        .with_read_models(models)
+        .with_past_states(past);
+    let schema = build_schema(Arc::new(app));
     Fixture {
         schema,
         registry,

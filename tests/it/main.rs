@@ -3,6 +3,7 @@
 //! server started on a random port, and tamper evidence (the audit trail,
 //! `registre verify`, proofs and exports) against adversarial edits.
 
+mod architecture;
 mod as_of;
 mod audit;
 mod commands;

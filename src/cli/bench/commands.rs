@@ -97,7 +97,7 @@ async fn command_cases_on(
                         .handle(CommandMeta::new(actor.clone()), when, command)
                         .await?;
                     latencies.push(t.elapsed());
-                    events += outcome.appended;
+                    events += outcome.events.len();
                 }
                 anyhow::Ok((latencies, events))
             }));

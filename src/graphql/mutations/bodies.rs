@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 use super::members::TerritorialUnitInput;
 use super::{
-    CommandResult, EntityOf, Issue, MAX_NAME, bounded, command_uuid, issue, json, new_id, occurred,
-    opt_uuid, uuid,
+    CommandResult, EntityOf, MAX_NAME, Submit, bounded, command_uuid, json, new_id, occurred,
+    opt_uuid, submit, uuid,
 };
 use crate::graphql::domain_enums::{BodyKind, BodyLevel, MandateEndReason};
 use crate::graphql::errors::ApiError;
@@ -21,14 +21,14 @@ fn body_entity(id: Uuid) -> EntityOf {
     Box::new(move |m| json(m.bodies.body(id)))
 }
 
-fn body_issue(
+fn body_submit(
     command_id: Uuid,
     occurred_at: DateTime<Utc>,
     entity_id: Uuid,
     body_id: Uuid,
     command: BodyCommand,
-) -> Issue {
-    Issue {
+) -> Submit {
+    Submit {
         command_id,
         occurred_at,
         command: command.into(),
@@ -72,7 +72,7 @@ impl BodyMutation {
             parent_body_id: opt_uuid("parentBodyId", parent_body_id.as_ref())?,
         };
         let when = occurred(occurred_at, None);
-        issue(ctx, body_issue(cid, when, body_id, body_id, command)).await
+        submit(ctx, body_submit(cid, when, body_id, body_id, command)).await
     }
 
     /// Defines a post of a body with its number of seats. `postId`
@@ -105,7 +105,7 @@ impl BodyMutation {
             seats,
         };
         let when = occurred(occurred_at, None);
-        issue(ctx, body_issue(cid, when, post_id, body_id, command)).await
+        submit(ctx, body_submit(cid, when, post_id, body_id, command)).await
     }
 
     /// Elects a member in good standing to a post, from `startsOn` for the
@@ -140,7 +140,7 @@ impl BodyMutation {
             starts_on,
         };
         let when = occurred(occurred_at, Some(starts_on));
-        issue(ctx, body_issue(cid, when, mandate_id, body_id, command)).await
+        submit(ctx, body_submit(cid, when, mandate_id, body_id, command)).await
     }
 
     /// Ends a mandate before or at its term.
@@ -168,6 +168,6 @@ impl BodyMutation {
             reason: reason.into(),
         };
         let when = occurred(occurred_at, Some(ended_on));
-        issue(ctx, body_issue(cid, when, mandate_id, body_id, command)).await
+        submit(ctx, body_submit(cid, when, mandate_id, body_id, command)).await
     }
 }

@@ -4,9 +4,10 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use registre_domain::correction::CorrectRecord;
+use registre_schema::envelope::MAX_STREAM_ID_LEN;
 
 use super::{
-    CommandResult, Issue, MAX_CODE, MAX_TEXT, bounded, command_uuid, issue, new_id, occurred, uuid,
+    CommandResult, MAX_TEXT, Submit, bounded, command_uuid, new_id, occurred, submit, uuid,
 };
 use crate::graphql::errors::ApiError;
 use crate::graphql::guard::{Permission, RoleGuard};
@@ -33,7 +34,7 @@ impl CorrectionMutation {
     ) -> Result<CommandResult, ApiError> {
         let cid = command_uuid(command_id.as_ref())?;
         let correction_id = new_id("correctionId", correction_id.as_ref(), cid, "correction")?;
-        bounded("correctedStreamId", &corrected_stream_id, MAX_CODE)?;
+        bounded("correctedStreamId", &corrected_stream_id, MAX_STREAM_ID_LEN)?;
         bounded("reason", &reason, MAX_TEXT)?;
         bounded("correction", &correction, MAX_TEXT)?;
         let command = CorrectRecord {
@@ -43,9 +44,9 @@ impl CorrectionMutation {
             reason,
             correction,
         };
-        issue(
+        submit(
             ctx,
-            Issue {
+            Submit {
                 command_id: cid,
                 occurred_at: occurred(occurred_at, None),
                 command: command.into(),

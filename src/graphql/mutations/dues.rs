@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use registre_domain::dues::{MAX_TIERS, SetDuesSchedule};
 use registre_schema::events::DuesTier;
 
-use super::{CommandResult, Issue, MAX_NAME, bounded, command_uuid, issue, json, occurred};
+use super::{CommandResult, MAX_NAME, Submit, bounded, command_uuid, json, occurred, submit};
 use crate::graphql::errors::ApiError;
 use crate::graphql::guard::{Permission, RoleGuard};
 
@@ -55,9 +55,9 @@ impl DuesMutation {
         };
         // The schedule is set when the year's budget is, not on its due
         // date: default to now unless the client says when.
-        issue(
+        submit(
             ctx,
-            Issue {
+            Submit {
                 command_id: cid,
                 occurred_at: occurred(occurred_at, None),
                 command: command.into(),

@@ -8,8 +8,8 @@ use registre_schema::events::TerritorialUnitKey;
 use uuid::Uuid;
 
 use super::{
-    CommandResult, Issue, MAX_CODE, MAX_NAME, MAX_TEXT, bounded, command_uuid, issue, json,
-    occurred, uuid,
+    CommandResult, MAX_CODE, MAX_NAME, MAX_TEXT, Submit, bounded, command_uuid, json, occurred,
+    submit, uuid,
 };
 use crate::graphql::errors::ApiError;
 use crate::graphql::guard::{Permission, RoleGuard};
@@ -46,13 +46,13 @@ fn member_entity(id: Uuid) -> super::EntityOf {
     Box::new(move |m| json(m.membership.member(id)))
 }
 
-fn member_issue(
+fn member_submit(
     command_id: Uuid,
     occurred_at: DateTime<Utc>,
     member_id: Uuid,
     command: MemberCommand,
-) -> Issue {
-    Issue {
+) -> Submit {
+    Submit {
         command_id,
         occurred_at,
         command: command.into(),
@@ -71,14 +71,14 @@ struct StatusChange<'a> {
 }
 
 impl StatusChange<'_> {
-    fn issue(
+    fn submit(
         self,
         make: impl FnOnce(Uuid, NaiveDate, String) -> MemberCommand,
-    ) -> Result<Issue, ApiError> {
+    ) -> Result<Submit, ApiError> {
         let cid = command_uuid(self.command_id.as_ref())?;
         let member_id = uuid("memberId", self.member_id)?;
         bounded("reason", &self.reason, MAX_TEXT)?;
-        Ok(member_issue(
+        Ok(member_submit(
             cid,
             occurred(self.occurred_at, Some(self.effective_on)),
             member_id,
@@ -108,8 +108,8 @@ impl MemberMutation {
         let unit = unit.key("unit")?;
         bounded("name", &name, MAX_NAME)?;
         bounded("duesCategory", &dues_category, MAX_NAME)?;
-        bounded("deliberationRef", &deliberation_ref, MAX_CODE)?;
-        bounded("decisionRef", &decision_ref, MAX_CODE)?;
+        bounded("deliberationRef", &deliberation_ref, MAX_TEXT)?;
+        bounded("decisionRef", &decision_ref, MAX_TEXT)?;
         let member_id = member_id_for(&unit);
         let command = MemberCommand::Admit {
             unit,
@@ -120,7 +120,7 @@ impl MemberMutation {
             decision_ref,
         };
         let when = occurred(occurred_at, Some(admitted_on));
-        issue(ctx, member_issue(cid, when, member_id, command)).await
+        submit(ctx, member_submit(cid, when, member_id, command)).await
     }
 
     /// Suspends a member (it stays a member, without a vote).
@@ -141,12 +141,12 @@ impl MemberMutation {
             effective_on,
             reason,
         };
-        let i = change.issue(|member_id, effective_on, reason| MemberCommand::Suspend {
+        let i = change.submit(|member_id, effective_on, reason| MemberCommand::Suspend {
             member_id,
             effective_on,
             reason,
         })?;
-        issue(ctx, i).await
+        submit(ctx, i).await
     }
 
     /// Lifts a suspension.
@@ -167,12 +167,12 @@ impl MemberMutation {
             effective_on,
             reason,
         };
-        let i = change.issue(|member_id, effective_on, reason| MemberCommand::Reinstate {
+        let i = change.submit(|member_id, effective_on, reason| MemberCommand::Reinstate {
             member_id,
             effective_on,
             reason,
         })?;
-        issue(ctx, i).await
+        submit(ctx, i).await
     }
 
     /// Records a member's withdrawal.
@@ -193,12 +193,12 @@ impl MemberMutation {
             effective_on,
             reason,
         };
-        let i = change.issue(|member_id, effective_on, reason| MemberCommand::Withdraw {
+        let i = change.submit(|member_id, effective_on, reason| MemberCommand::Withdraw {
             member_id,
             effective_on,
             reason,
         })?;
-        issue(ctx, i).await
+        submit(ctx, i).await
     }
 
     /// Excludes a member, by decision of a body, after its hearing notice.
@@ -223,14 +223,14 @@ impl MemberMutation {
             effective_on,
             reason,
         };
-        let i = change.issue(|member_id, effective_on, reason| MemberCommand::Exclude {
+        let i = change.submit(|member_id, effective_on, reason| MemberCommand::Exclude {
             member_id,
             effective_on,
             reason,
             decided_by_body_id,
             hearing_notified_on,
         })?;
-        issue(ctx, i).await
+        submit(ctx, i).await
     }
 
     /// A successor commune (after a reorganisation) takes over a member's
@@ -266,7 +266,7 @@ impl MemberMutation {
             inherits_dues,
             reorganisation_id,
         };
-        let mut i = member_issue(
+        let mut i = member_submit(
             cid,
             occurred(occurred_at, Some(effective_on)),
             member_id,
@@ -275,7 +275,7 @@ impl MemberMutation {
         // The successor is the entity that now stands as the member.
         i.entity_id = successor_id.to_string();
         i.entity = member_entity(successor_id);
-        issue(ctx, i).await
+        submit(ctx, i).await
     }
 
     /// Records a dues payment (francs CFA) for a year with a schedule.
@@ -294,7 +294,7 @@ impl MemberMutation {
     ) -> Result<CommandResult, ApiError> {
         let cid = command_uuid(command_id.as_ref())?;
         let member_id = uuid("memberId", &member_id)?;
-        bounded("receiptRef", &receipt_ref, MAX_CODE)?;
+        bounded("receiptRef", &receipt_ref, MAX_TEXT)?;
         let command = MemberCommand::RecordPayment {
             member_id,
             year,
@@ -302,13 +302,13 @@ impl MemberMutation {
             paid_on,
             receipt_ref,
         };
-        let mut i = member_issue(
+        let mut i = member_submit(
             cid,
             occurred(occurred_at, Some(paid_on)),
             member_id,
             command,
         );
         i.entity = Box::new(move |m| json(m.dues.members.get(&member_id)));
-        issue(ctx, i).await
+        submit(ctx, i).await
     }
 }

@@ -7,8 +7,8 @@ use registre_domain::minutes::MinutesCommand;
 use uuid::Uuid;
 
 use super::{
-    CommandResult, Issue, MAX_CODE, MAX_NAME, bounded, command_uuid, issue, json, new_id, occurred,
-    uuid,
+    CommandResult, MAX_NAME, MAX_TEXT, Submit, bounded, command_uuid, json, new_id, occurred,
+    submit, uuid,
 };
 use crate::graphql::domain_enums::Signatory;
 use crate::graphql::errors::ApiError;
@@ -20,13 +20,13 @@ const SHA256_HEX: usize = 64;
 #[derive(Default)]
 pub struct MinutesMutation;
 
-fn minutes_issue(
+fn minutes_submit(
     command_id: Uuid,
     occurred_at: DateTime<Utc>,
     minutes_id: Uuid,
     command: MinutesCommand,
-) -> Issue {
-    Issue {
+) -> Submit {
+    Submit {
         command_id,
         occurred_at,
         command: command.into(),
@@ -55,7 +55,7 @@ impl MinutesMutation {
         let cid = command_uuid(command_id.as_ref())?;
         let minutes_id = new_id("minutesId", minutes_id.as_ref(), cid, "minutes")?;
         bounded("sha256", &sha256, SHA256_HEX)?;
-        bounded("documentRef", &document_ref, MAX_CODE)?;
+        bounded("documentRef", &document_ref, MAX_TEXT)?;
         let command = MinutesCommand::Draft {
             minutes_id,
             session_id: uuid("sessionId", &session_id)?,
@@ -64,7 +64,7 @@ impl MinutesMutation {
             drafted_on,
         };
         let when = occurred(occurred_at, Some(drafted_on));
-        issue(ctx, minutes_issue(cid, when, minutes_id, command)).await
+        submit(ctx, minutes_submit(cid, when, minutes_id, command)).await
     }
 
     /// Adopts the minutes at another, open session; `sha256` is the
@@ -91,7 +91,7 @@ impl MinutesMutation {
             sha256,
         };
         let when = occurred(occurred_at, Some(adopted_on));
-        issue(ctx, minutes_issue(cid, when, minutes_id, command)).await
+        submit(ctx, minutes_submit(cid, when, minutes_id, command)).await
     }
 
     /// Records a signature of the minutes.
@@ -117,6 +117,6 @@ impl MinutesMutation {
             signed_on,
         };
         let when = occurred(occurred_at, Some(signed_on));
-        issue(ctx, minutes_issue(cid, when, minutes_id, command)).await
+        submit(ctx, minutes_submit(cid, when, minutes_id, command)).await
     }
 }

@@ -1,19 +1,15 @@
 //! Mutations: one per domain command, named for it, for the secretariat.
 //!
-//! Every mutation goes the same way ([`issue`]): [`authorize`] for
+//! Every mutation goes the same way ([`submit`]): [`authorize`] for
 //! `Permission::Mutate` (which gives the actor recorded in the events),
-//! the command handed to `CommandHandler::handle`, then a wait until the
-//! read models include the command's last event (read your writes), and
-//! the answer: the events appended and the entity as the read models now
-//! show it.
-//!
-//! Architecture invariant: a command whose events were appended is never
-//! answered with an error. Once the store has taken them, the answer is
-//! built from the handler's outcome; if the read models do not include
-//! them in time ([`READ_YOUR_WRITES`]: lagging, or stopped), the answer
-//! says so with `registersBehind` instead of failing. A command refused by
-//! the store writes nothing: `STORAGE_FULL` when its disk is full,
-//! `STORE_UNAVAILABLE` when it cannot be reached.
+//! then `Application::submit`, which decides and appends the command and
+//! waits until the read models include it (read your writes), and the
+//! answer: the events appended and the entity as the read models now show
+//! it. A command whose events were appended is never answered with an
+//! error (see `application::submit`); when the read models lag, the answer
+//! says so with `registersBehind`. A command refused by the store writes
+//! nothing: `STORAGE_FULL` when its disk is full, `STORE_UNAVAILABLE` when
+//! it cannot be reached.
 //!
 //! Architecture invariant: a mutation decides nothing. It bounds and
 //! parses its input, builds the domain command and reports the outcome;
@@ -25,7 +21,7 @@
 //! from the command id, so a retry names the same entity.
 //!
 //! ## Layout
-//! - this file: [`CommandResult`], [`issue`], input bounds and parsing.
+//! - this file: [`CommandResult`], [`submit`], input bounds and parsing.
 //! - [`members`]: admission, suspension, reinstatement, exclusion,
 //!   withdrawal, succession, dues payments.
 //! - [`dues`]: dues schedules.
@@ -43,21 +39,16 @@ mod minutes;
 mod sessions;
 mod statutes;
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use async_graphql::{Context, ID, Json, SimpleObject};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use registre_domain::DomainError;
 use registre_projections::ReadModels;
-use registre_schema::{CommandMeta, Position, RecordedEvent};
 use uuid::Uuid;
 
 use super::errors::ApiError;
 use super::guard::{Permission, authorize};
-use crate::commands::{Command, CommandError, CommandHandler, Outcome};
-use crate::projection::Projector;
-use crate::store::{EventStore, MAX_READ_BATCH};
+use super::schema::app;
+use crate::application::{Command, CommandError, Submission};
 
 pub use bodies::BodyMutation;
 pub use corrections::CorrectionMutation;
@@ -67,18 +58,12 @@ pub use minutes::MinutesMutation;
 pub use sessions::SessionMutation;
 pub use statutes::StatutesMutation;
 
-/// Longest name or title (as the domain's own bound).
-pub const MAX_NAME: usize = 200;
-/// Longest free text (reasons, motion texts).
-pub const MAX_TEXT: usize = 2_000;
-/// Longest code, reference or scheme name.
-pub const MAX_CODE: usize = 200;
-/// Most agenda items of one session.
-pub const MAX_AGENDA_ITEMS: usize = 50;
-/// How long a mutation waits for the read models to include its events.
-pub const READ_YOUR_WRITES: Duration = Duration::from_secs(5);
-/// Most events of one stream scanned to find a retried command's events.
-const MAX_RETRY_SCAN: usize = 200_000;
+// The bounds of input are the domain's: one definition of each, checked
+// here too so that an oversized argument is refused before a command is
+// built.
+pub use registre_domain::session::MAX_AGENDA;
+pub use registre_domain::territory::MAX_CODE;
+pub use registre_domain::text::{MAX_NAME, MAX_TEXT};
 
 /// One event a command appended.
 #[derive(SimpleObject, Clone)]
@@ -120,8 +105,8 @@ pub struct CommandResult {
 /// What the read models show of the entity a command acted on.
 pub(crate) type EntityOf = Box<dyn FnOnce(&ReadModels) -> Option<serde_json::Value> + Send>;
 
-/// A command to issue, with what to show afterwards.
-pub(crate) struct Issue {
+/// A command to submit, with what to show afterwards.
+pub(crate) struct Submit {
     pub command_id: Uuid,
     pub occurred_at: DateTime<Utc>,
     pub command: Command,
@@ -149,119 +134,39 @@ fn command_error(e: CommandError) -> ApiError {
     }
 }
 
-/// Runs a command for the caller and reports it (see the module docs).
-pub(crate) async fn issue(ctx: &Context<'_>, issue: Issue) -> Result<CommandResult, ApiError> {
+/// Submits a command for the caller and reports it (see the module docs).
+pub(crate) async fn submit(ctx: &Context<'_>, submit: Submit) -> Result<CommandResult, ApiError> {
     let actor = authorize(ctx, Permission::Mutate)?;
-    let handler = ctx
-        .data::<Arc<CommandHandler>>()
-        .map_err(|_| ApiError::Internal("no command handler in the schema data".into()))?;
-    let meta = CommandMeta {
-        command_id: issue.command_id,
+    let submission = Submission {
+        command_id: submit.command_id,
         actor,
-        correlation_id: issue.command_id,
-        causation_id: None,
+        occurred_at: submit.occurred_at,
+        command: submit.command,
     };
-    let outcome = handler
-        .handle(meta, issue.occurred_at, issue.command)
+    let done = app(ctx)
+        .submit(submission, submit.entity)
         .await
         .map_err(command_error)?;
-    // From here on the command is committed (or was, by a first call):
-    // nothing below may turn it into an error.
-    let store = handler.store();
-    let events = appended(store.as_ref(), &outcome, issue.command_id).await?;
-    let target = match events.last() {
-        Some(e) => Some(e.position),
-        // Nothing appended: the head is where the decision was taken.
-        None => store.head().await.ok(),
-    };
-    let (position, entity, registers_behind) = match ctx.data_opt::<Projector<ReadModels>>() {
-        Some(models) => {
-            let waited = match target {
-                Some(target) => models.wait_for(target, READ_YOUR_WRITES).await,
-                None => Ok(()),
-            };
-            match waited {
-                Ok(()) => {
-                    let (position, entity) = models.read(|m, p| (p, (issue.entity)(m)));
-                    (position, entity, false)
-                }
-                Err(e) => {
-                    tracing::warn!(command_id = %issue.command_id, error = %e,
-                        "command recorded; the read models do not show it yet");
-                    (models.progress().position, None, true)
-                }
-            }
-        }
-        None => (target.unwrap_or_default(), None, false),
-    };
+    let stream_id = done.outcome.stream_id.to_string();
     Ok(CommandResult {
-        command_id: issue.command_id.to_string(),
-        stream_id: outcome.stream_id.to_string(),
-        already_applied: outcome.already_applied,
-        events,
-        position,
-        registers_behind,
-        entity_id: issue.entity_id,
-        entity: entity.map(Json),
+        command_id: submit.command_id.to_string(),
+        already_applied: done.outcome.already_applied,
+        events: done
+            .outcome
+            .events
+            .into_iter()
+            .map(|e| AppendedEvent {
+                position: e.position,
+                event_type: e.event_type,
+                stream_id: stream_id.clone(),
+            })
+            .collect(),
+        stream_id,
+        position: done.position,
+        registers_behind: done.registers_behind,
+        entity_id: submit.entity_id,
+        entity: done.shown.flatten().map(Json),
     })
-}
-
-/// The events the command wrote to its stream: read back by position when
-/// just appended, searched by command id when the command was a retry.
-async fn appended(
-    store: &dyn EventStore,
-    outcome: &Outcome,
-    command_id: Uuid,
-) -> Result<Vec<AppendedEvent>, ApiError> {
-    let view = |e: &RecordedEvent| AppendedEvent {
-        position: e.position,
-        event_type: e.event_type.clone(),
-        stream_id: e.stream_id.to_string(),
-    };
-    if let (false, Some(last), n) = (
-        outcome.already_applied,
-        outcome.last_position,
-        outcome.appended,
-    ) && n > 0
-    {
-        // One append is one dense run of positions.
-        let first: Position = last + 1 - n as u64;
-        if outcome.event_types.len() == n {
-            return Ok((first..)
-                .zip(&outcome.event_types)
-                .map(|(position, event_type)| AppendedEvent {
-                    position,
-                    event_type: (*event_type).to_owned(),
-                    stream_id: outcome.stream_id.to_string(),
-                })
-                .collect());
-        }
-        let events = store.read_all(first, n).await?;
-        if events.len() == n && events.iter().all(|e| e.command_id == command_id) {
-            return Ok(events.iter().map(view).collect());
-        }
-    }
-    if outcome.appended == 0 && !outcome.already_applied {
-        return Ok(Vec::new());
-    }
-    let mut found = Vec::new();
-    let mut from = 0;
-    while (from as usize) < MAX_RETRY_SCAN {
-        let batch = store
-            .read_stream(&outcome.stream_id, from, MAX_READ_BATCH)
-            .await?;
-        found.extend(
-            batch
-                .iter()
-                .filter(|e| e.command_id == command_id)
-                .map(view),
-        );
-        match batch.last() {
-            Some(e) if batch.len() == MAX_READ_BATCH => from = e.revision + 1,
-            _ => break,
-        }
-    }
-    Ok(found)
 }
 
 // Input parsing and bounds.

@@ -7,8 +7,8 @@ use registre_domain::session::SessionCommand;
 use uuid::Uuid;
 
 use super::{
-    CommandResult, EntityOf, Issue, MAX_AGENDA_ITEMS, MAX_NAME, MAX_TEXT, bounded, command_uuid,
-    issue, json, new_id, occurred, opt_uuid, uuid,
+    CommandResult, EntityOf, MAX_AGENDA, MAX_NAME, MAX_TEXT, Submit, bounded, command_uuid, json,
+    new_id, occurred, opt_uuid, submit, uuid,
 };
 use crate::graphql::domain_enums::{MotionKind, SessionKind, VoteChoice};
 use crate::graphql::errors::ApiError;
@@ -25,13 +25,13 @@ fn motion_entity(id: Uuid) -> EntityOf {
     Box::new(move |m| json(m.resolutions.motion(id)))
 }
 
-fn session_issue(
+fn session_submit(
     command_id: Uuid,
     occurred_at: DateTime<Utc>,
     session_id: Uuid,
     command: SessionCommand,
-) -> Issue {
-    Issue {
+) -> Submit {
+    Submit {
         command_id,
         occurred_at,
         command: command.into(),
@@ -40,13 +40,13 @@ fn session_issue(
     }
 }
 
-fn motion_issue(
+fn motion_submit(
     command_id: Uuid,
     occurred_at: DateTime<Utc>,
     motion_id: Uuid,
     command: SessionCommand,
-) -> Issue {
-    Issue {
+) -> Submit {
+    Submit {
         command_id,
         occurred_at,
         command: command.into(),
@@ -80,9 +80,9 @@ impl SessionMutation {
         let cid = command_uuid(command_id.as_ref())?;
         let session_id = new_id("sessionId", session_id.as_ref(), cid, "session")?;
         bounded("place", &place, MAX_NAME)?;
-        if agenda.len() > MAX_AGENDA_ITEMS {
+        if agenda.len() > MAX_AGENDA {
             return Err(ApiError::BadInput(format!(
-                "agenda : {MAX_AGENDA_ITEMS} points au plus."
+                "agenda : {MAX_AGENDA} points au plus."
             )));
         }
         for item in &agenda {
@@ -100,7 +100,7 @@ impl SessionMutation {
             second_convocation_of: opt_uuid("secondConvocationOf", second_convocation_of.as_ref())?,
         };
         let when = occurred(occurred_at, Some(convened_on));
-        issue(ctx, session_issue(cid, when, session_id, command)).await
+        submit(ctx, session_submit(cid, when, session_id, command)).await
     }
 
     /// Records an eligible member as present, with its delegate's name.
@@ -123,7 +123,7 @@ impl SessionMutation {
             delegate_name,
         };
         let when = occurred(occurred_at, None);
-        issue(ctx, session_issue(cid, when, session_id, command)).await
+        submit(ctx, session_submit(cid, when, session_id, command)).await
     }
 
     /// Registers a proxy: an absent member gives its vote to a present one.
@@ -145,7 +145,7 @@ impl SessionMutation {
             holder_member_id: uuid("holderMemberId", &holder_member_id)?,
         };
         let when = occurred(occurred_at, None);
-        issue(ctx, session_issue(cid, when, session_id, command)).await
+        submit(ctx, session_submit(cid, when, session_id, command)).await
     }
 
     /// Opens the session: counts the quorum (a session without quorum
@@ -165,7 +165,7 @@ impl SessionMutation {
             session_id,
             opened_at,
         };
-        issue(ctx, session_issue(cid, opened_at, session_id, command)).await
+        submit(ctx, session_submit(cid, opened_at, session_id, command)).await
     }
 
     /// Tables a motion on an agenda item (numbered from 0). `motionId`
@@ -197,7 +197,7 @@ impl SessionMutation {
             text,
         };
         let when = occurred(occurred_at, None);
-        issue(ctx, motion_issue(cid, when, motion_id, command)).await
+        submit(ctx, motion_submit(cid, when, motion_id, command)).await
     }
 
     /// Records a member's vote on an open motion, in person or through the
@@ -228,7 +228,7 @@ impl SessionMutation {
             )?,
         };
         let when = occurred(occurred_at, None);
-        issue(ctx, motion_issue(cid, when, motion_id, command)).await
+        submit(ctx, motion_submit(cid, when, motion_id, command)).await
     }
 
     /// Closes the vote on a motion: the tally decides it under the
@@ -249,7 +249,7 @@ impl SessionMutation {
             motion_id,
         };
         let when = occurred(occurred_at, None);
-        issue(ctx, motion_issue(cid, when, motion_id, command)).await
+        submit(ctx, motion_submit(cid, when, motion_id, command)).await
     }
 
     /// Closes the session.
@@ -267,7 +267,7 @@ impl SessionMutation {
             session_id,
             closed_at,
         };
-        issue(ctx, session_issue(cid, closed_at, session_id, command)).await
+        submit(ctx, session_submit(cid, closed_at, session_id, command)).await
     }
 
     /// Adjourns the session, saying why.
@@ -285,6 +285,6 @@ impl SessionMutation {
         bounded("reason", &reason, MAX_TEXT)?;
         let command = SessionCommand::Adjourn { session_id, reason };
         let when = occurred(occurred_at, None);
-        issue(ctx, session_issue(cid, when, session_id, command)).await
+        submit(ctx, session_submit(cid, when, session_id, command)).await
     }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use registre_domain::statutes::{StatutesCommand, defaults};
 use registre_schema::events::{Fraction, Statutes};
 
-use super::{CommandResult, Issue, MAX_TEXT, bounded, command_uuid, issue, json, occurred};
+use super::{CommandResult, MAX_TEXT, Submit, bounded, command_uuid, json, occurred, submit};
 use crate::graphql::domain_enums::Majority;
 use crate::graphql::errors::ApiError;
 use crate::graphql::guard::{Permission, RoleGuard};
@@ -93,7 +93,7 @@ impl StatutesInput {
 #[derive(Default)]
 pub struct StatutesMutation;
 
-async fn statutes_issue(
+async fn statutes_submit(
     ctx: &Context<'_>,
     command_id: Option<ID>,
     occurred_at: Option<DateTime<Utc>>,
@@ -116,9 +116,9 @@ async fn statutes_issue(
             reference,
         }
     };
-    issue(
+    submit(
         ctx,
-        Issue {
+        Submit {
             command_id: cid,
             occurred_at: occurred(occurred_at, Some(effective_from)),
             command: command.into(),
@@ -142,7 +142,7 @@ impl StatutesMutation {
         statutes: StatutesInput,
         reference: String,
     ) -> Result<CommandResult, ApiError> {
-        statutes_issue(ctx, command_id, occurred_at, statutes, reference, false).await
+        statutes_submit(ctx, command_id, occurred_at, statutes, reference, false).await
     }
 
     /// Adopts a new version of the statutes (its number is the latest + 1).
@@ -155,6 +155,6 @@ impl StatutesMutation {
         statutes: StatutesInput,
         reference: String,
     ) -> Result<CommandResult, ApiError> {
-        statutes_issue(ctx, command_id, occurred_at, statutes, reference, true).await
+        statutes_submit(ctx, command_id, occurred_at, statutes, reference, true).await
     }
 }

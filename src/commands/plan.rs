@@ -1,0 +1,154 @@
+//! For each command: the stream it writes and the facts it reads, taken
+//! from the handler's view before the decision.
+
+use chrono::{DateTime, Utc};
+use registre_domain::body::BodyCommand;
+use registre_domain::member::MemberCommand;
+use registre_domain::minutes::MinutesCommand;
+use registre_domain::session::SessionCommand;
+use registre_domain::territory::TerritoryCommand;
+use registre_domain::{Context, DomainError, Facts, streams};
+use registre_schema::{CommandMeta, StreamId};
+use uuid::Uuid;
+
+use super::view::{CommandSpan, View};
+use super::{Command, CommandError};
+
+pub(super) fn stream(name: String) -> Result<StreamId, CommandError> {
+    StreamId::new(name).map_err(|_| {
+        CommandError::Rejected(DomainError::InvalidTerritorialUnit {
+            code: String::new(),
+            reason: "the scheme or edition has characters a stream name cannot hold",
+        })
+    })
+}
+
+/// The facts a command reads, taken from the caught-up view.
+fn facts(view: &View, command: &Command) -> Facts {
+    let mut f = Facts::default();
+    let unit = |f: &mut Facts, key| {
+        if let Some((k, u)) = view.unit_fact(key) {
+            f.known_units.insert(k, u);
+        }
+    };
+    let body = |f: &mut Facts, id: &Uuid| {
+        if let Some(b) = view.bodies.get(id) {
+            f.bodies.insert(*id, b.fact.clone());
+        }
+    };
+    let session = |f: &mut Facts, id: &Uuid| {
+        if let Some(s) = view.sessions.get(id) {
+            f.sessions.insert(*id, s.clone());
+        }
+    };
+    match command {
+        Command::Territory(TerritoryCommand::RecordReorganisation { successors, .. }) => {
+            successors.iter().for_each(|s| unit(&mut f, s))
+        }
+        Command::Territory(_) | Command::Statutes(_) | Command::Dues(_) => {}
+        Command::Member(MemberCommand::Admit { unit: u, .. }) => unit(&mut f, u),
+        Command::Member(MemberCommand::Succeed { successor_unit, .. }) => {
+            unit(&mut f, successor_unit)
+        }
+        Command::Member(MemberCommand::RecordPayment { .. }) => {
+            f.dues_years = view.schedules.years.keys().copied().collect();
+        }
+        Command::Member(_) => {}
+        Command::Body(BodyCommand::Establish {
+            territorial_unit,
+            convened_by_body_id,
+            parent_body_id,
+            ..
+        }) => {
+            if let Some(u) = territorial_unit {
+                unit(&mut f, u);
+            }
+            for b in [convened_by_body_id, parent_body_id].into_iter().flatten() {
+                body(&mut f, b);
+            }
+        }
+        Command::Body(BodyCommand::ElectOfficer {
+            body_id, starts_on, ..
+        }) => {
+            f.eligible_members = view.eligible(Some(*body_id), *starts_on);
+        }
+        Command::Body(_) => {}
+        Command::Session(SessionCommand::Convene {
+            body_id,
+            convened_on,
+            second_convocation_of,
+            ..
+        }) => {
+            body(&mut f, body_id);
+            f.eligible_members = view.eligible(Some(*body_id), *convened_on);
+            if let Some(first) = second_convocation_of {
+                session(&mut f, first);
+            }
+        }
+        Command::Session(_) => {}
+        Command::Minutes(MinutesCommand::Draft { session_id, .. }) => session(&mut f, session_id),
+        Command::Minutes(MinutesCommand::Adopt {
+            adopted_in_session_id,
+            ..
+        }) => session(&mut f, adopted_in_session_id),
+        Command::Minutes(_) => {}
+        Command::Correction(c) => {
+            if view.event_ids.contains(&c.corrected_event_id) {
+                f.known_events.insert(c.corrected_event_id);
+            }
+        }
+    }
+    f
+}
+
+/// What a command needs before it is decided: where it writes, the
+/// context of its decision, and whether its id is already in the log.
+pub(super) struct Plan {
+    pub stream_id: StreamId,
+    pub context: Context,
+    /// Where the events of a first call with this command id are.
+    pub first_call: Option<CommandSpan>,
+}
+
+/// Plans a command on the caught-up view. Pure: the view, the command and
+/// the clock's reading in, the plan out.
+pub(super) fn plan(
+    view: &View,
+    meta: &CommandMeta,
+    occurred_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    command: &Command,
+) -> Result<Plan, CommandError> {
+    let context = Context::new(now, meta.actor.clone())
+        .with_statutes(view.statutes_at(occurred_at.date_naive()))
+        .with_facts(facts(view, command));
+    Ok(Plan {
+        stream_id: stream(stream_name(command))?,
+        context: Context {
+            occurred_at,
+            ..context
+        },
+        first_call: view.commands.get(&meta.command_id).copied(),
+    })
+}
+
+fn stream_name(command: &Command) -> String {
+    match command {
+        Command::Territory(TerritoryCommand::Import {
+            scheme, edition, ..
+        }) => streams::territory(scheme, edition),
+        Command::Territory(TerritoryCommand::RecordReorganisation { predecessors, .. }) => {
+            match predecessors.first() {
+                Some(p) => streams::territory(&p.scheme, &p.edition),
+                None => "territory-unknown".into(),
+            }
+        }
+        Command::Member(c) => streams::member(c.member_id()),
+        Command::Dues(_) => streams::DUES_SCHEDULE.into(),
+        Command::Statutes(_) => streams::STATUTES.into(),
+        Command::Body(c) => streams::body(c.body_id()),
+        Command::Session(c) => streams::session(c.session_id()),
+        Command::Minutes(c) => streams::minutes(c.minutes_id()),
+        Command::Correction(c) => streams::correction(c.correction_id),
+    }
+}
