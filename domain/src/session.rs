@@ -191,6 +191,21 @@ fn open(s: &Session) -> Result<(), DomainError> {
     }
 }
 
+/// An open session's motion whose vote is not yet closed: what both a vote
+/// and the closing of the vote require.
+fn motion_open_for_votes<'a>(
+    state: &'a Option<Session>,
+    motion_id: &Uuid,
+) -> Result<(&'a Session, &'a Motion), DomainError> {
+    let s = session(state)?;
+    open(s)?;
+    let motion = s.motions.get(motion_id).ok_or(DomainError::UnknownMotion)?;
+    if motion.result.is_some() {
+        return Err(DomainError::VoteClosed);
+    }
+    Ok((s, motion))
+}
+
 impl Aggregate for Session {
     type State = Option<Session>;
     type Command = SessionCommand;
@@ -477,12 +492,7 @@ impl Aggregate for Session {
                 choice,
                 proxy_holder_member_id,
             } => {
-                let s = session(state)?;
-                open(s)?;
-                let motion = s.motions.get(motion_id).ok_or(DomainError::UnknownMotion)?;
-                if motion.result.is_some() {
-                    return Err(DomainError::VoteClosed);
-                }
+                let (s, motion) = motion_open_for_votes(state, motion_id)?;
                 if !s.eligible.contains(member_id) {
                     return Err(DomainError::NotEligibleToVote);
                 }
@@ -518,12 +528,7 @@ impl Aggregate for Session {
                 session_id,
                 motion_id,
             } => {
-                let s = session(state)?;
-                open(s)?;
-                let motion = s.motions.get(motion_id).ok_or(DomainError::UnknownMotion)?;
-                if motion.result.is_some() {
-                    return Err(DomainError::VoteClosed);
-                }
+                let (s, motion) = motion_open_for_votes(state, motion_id)?;
                 let count = |c| motion.votes.values().filter(|v| **v == c).count() as u32;
                 let tally = Tally {
                     votes_for: count(VoteChoice::For),
