@@ -8,7 +8,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
-use registre_domain::dues::{DuesAccount, YearDue, good_standing, unpaid_years_of};
+use registre_domain::dues::{
+    DuesAccount, YearDue, amounts_by_category, good_standing, unpaid_years_of,
+};
 use registre_domain::member::{MemberStatus as DomainStatus, status_in_force};
 use registre_schema::events::{Statutes, TerritorialUnitKey};
 use registre_schema::{DomainEvent, Position};
@@ -278,11 +280,7 @@ impl Fold for DuesRegister {
                 self.schedules.insert(
                     e.year,
                     ScheduleRecord {
-                        tiers: e
-                            .tiers
-                            .iter()
-                            .map(|t| (t.category.clone(), t.amount_xof))
-                            .collect(),
+                        tiers: amounts_by_category(&e.tiers),
                         due_on: e.due_on,
                         statutes_version: e.statutes_version,
                         position: meta.position,
