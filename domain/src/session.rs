@@ -686,35 +686,46 @@ mod tests {
         f.eligible_members.extend(members());
     }
 
-    fn convene(convened_on: NaiveDate) -> SessionCommand {
-        SessionCommand::Convene {
+    /// The congress's convocation, as the command asks it and as the event
+    /// records it: the tests compare the two field by field.
+    fn convocation(
+        convened_on: NaiveDate,
+        session_date: NaiveDate,
+        second_convocation_of: Option<Uuid>,
+    ) -> (SessionCommand, DomainEvent) {
+        let command = SessionCommand::Convene {
             session_id: id(SESSION),
             body_id: id(CONGRESS),
             convened_by_body_id: id(BEN),
             kind: SessionKind::Ordinary,
             convened_on,
-            session_date: d(2024, 3, 1),
+            session_date,
             place: "Bamako".into(),
             agenda: vec!["Rapport".into(), "Statuts".into()],
-            second_convocation_of: None,
-        }
-    }
-
-    fn convened_with(second: Option<Uuid>, date: NaiveDate) -> DomainEvent {
-        SessionConvened {
+            second_convocation_of,
+        };
+        let event = SessionConvened {
             session_id: id(SESSION),
             body_id: id(CONGRESS),
             convened_by_body_id: id(BEN),
             kind: SessionKind::Ordinary,
-            convened_on: d(2024, 2, 1),
-            session_date: date,
+            convened_on,
+            session_date,
             place: "Bamako".into(),
             agenda: vec!["Rapport".into(), "Statuts".into()],
             eligible_member_ids: members(),
-            second_convocation_of: second,
+            second_convocation_of,
             statutes_version: 1,
-        }
-        .into()
+        };
+        (command, event.into())
+    }
+
+    fn convene(convened_on: NaiveDate) -> SessionCommand {
+        convocation(convened_on, d(2024, 3, 1), None).0
+    }
+
+    fn convened_with(second: Option<Uuid>, date: NaiveDate) -> DomainEvent {
+        convocation(d(2024, 2, 1), date, second).1
     }
 
     fn convened() -> DomainEvent {
@@ -765,17 +776,7 @@ mod tests {
     }
 
     fn second(date: NaiveDate) -> SessionCommand {
-        SessionCommand::Convene {
-            session_id: id(SESSION),
-            body_id: id(CONGRESS),
-            convened_by_body_id: id(BEN),
-            kind: SessionKind::Ordinary,
-            convened_on: d(2024, 2, 1),
-            session_date: date,
-            place: "Bamako".into(),
-            agenda: vec!["Rapport".into(), "Statuts".into()],
-            second_convocation_of: Some(id(90)),
-        }
+        convocation(d(2024, 2, 1), date, Some(id(90))).0
     }
 
     fn first_session(failed: bool) -> impl FnOnce(&mut crate::Facts) {
