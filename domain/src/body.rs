@@ -376,17 +376,52 @@ mod tests {
     use crate::context::BodyFact;
     use crate::testing::*;
 
-    fn established() -> DomainEvent {
-        BodyEstablished {
+    /// A national body with no convener nor parent, as the command asks it
+    /// and as the event records it: the tests compare the two field by field.
+    fn establishing(
+        name: &str,
+        kind: BodyKind,
+        level: BodyLevel,
+        territorial_unit: Option<TerritorialUnitKey>,
+        convened_by_body_id: Option<Uuid>,
+    ) -> (BodyCommand, DomainEvent) {
+        let command = BodyCommand::Establish {
             body_id: id(1),
-            name: "Bureau Exécutif National".into(),
-            kind: BodyKind::Organ,
-            level: BodyLevel::National,
-            territorial_unit: None,
-            convened_by_body_id: None,
+            name: name.into(),
+            kind,
+            level,
+            territorial_unit: territorial_unit.clone(),
+            convened_by_body_id,
             parent_body_id: None,
-        }
-        .into()
+        };
+        let event = BodyEstablished {
+            body_id: id(1),
+            name: name.into(),
+            kind,
+            level,
+            territorial_unit,
+            convened_by_body_id,
+            parent_body_id: None,
+        };
+        (command, event.into())
+    }
+
+    fn ben() -> (BodyCommand, DomainEvent) {
+        establishing(
+            "Bureau Exécutif National",
+            BodyKind::Organ,
+            BodyLevel::National,
+            None,
+            None,
+        )
+    }
+
+    fn established() -> DomainEvent {
+        ben().1
+    }
+
+    fn establish() -> BodyCommand {
+        ben().0
     }
 
     fn post(seats: u32) -> DomainEvent {
@@ -399,18 +434,6 @@ mod tests {
         .into()
     }
 
-    fn establish() -> BodyCommand {
-        BodyCommand::Establish {
-            body_id: id(1),
-            name: "Bureau Exécutif National".into(),
-            kind: BodyKind::Organ,
-            level: BodyLevel::National,
-            territorial_unit: None,
-            convened_by_body_id: None,
-            parent_body_id: None,
-        }
-    }
-
     #[test]
     fn a_body_is_established_once() {
         given::<Body>(vec![])
@@ -419,15 +442,13 @@ mod tests {
         given::<Body>(vec![established()])
             .when(establish())
             .then_error("BODY_ALREADY_EXISTS");
-        let with_unknown_convener = BodyCommand::Establish {
-            body_id: id(1),
-            name: "Congrès".into(),
-            kind: BodyKind::Instance,
-            level: BodyLevel::National,
-            territorial_unit: None,
-            convened_by_body_id: Some(id(9)),
-            parent_body_id: None,
-        };
+        let (with_unknown_convener, congres) = establishing(
+            "Congrès",
+            BodyKind::Instance,
+            BodyLevel::National,
+            None,
+            Some(id(9)),
+        );
         given::<Body>(vec![])
             .when(with_unknown_convener.clone())
             .then_error("UNKNOWN_BODY");
@@ -442,27 +463,14 @@ mod tests {
                 );
             })
             .when(with_unknown_convener)
-            .then_events(vec![
-                BodyEstablished {
-                    body_id: id(1),
-                    name: "Congrès".into(),
-                    kind: BodyKind::Instance,
-                    level: BodyLevel::National,
-                    territorial_unit: None,
-                    convened_by_body_id: Some(id(9)),
-                    parent_body_id: None,
-                }
-                .into(),
-            ]);
-        let regional = BodyCommand::Establish {
-            body_id: id(1),
-            name: "Conférence Régionale de Kayes".into(),
-            kind: BodyKind::Instance,
-            level: BodyLevel::Regional,
-            territorial_unit: Some(key("ML01")),
-            convened_by_body_id: None,
-            parent_body_id: None,
-        };
+            .then_events(vec![congres]);
+        let (regional, _) = establishing(
+            "Conférence Régionale de Kayes",
+            BodyKind::Instance,
+            BodyLevel::Regional,
+            Some(key("ML01")),
+            None,
+        );
         given::<Body>(vec![])
             .when(regional)
             .then_error("UNKNOWN_TERRITORIAL_UNIT");

@@ -83,17 +83,22 @@ impl Aggregate for DuesSchedules {
             state.years.insert(
                 e.year,
                 Schedule {
-                    tiers: e
-                        .tiers
-                        .iter()
-                        .map(|t| (t.category.clone(), t.amount_xof))
-                        .collect(),
+                    tiers: amounts_by_category(&e.tiers),
                     due_on: e.due_on,
                 },
             );
         }
         state
     }
+}
+
+/// A schedule's tiers as the amount due per category, the way both this
+/// aggregate and the dues register look a member's dues up.
+pub fn amounts_by_category(tiers: &[DuesTier]) -> BTreeMap<String, i64> {
+    tiers
+        .iter()
+        .map(|t| (t.category.clone(), t.amount_xof))
+        .collect()
 }
 
 /// What the arrears rule reads of a member, borrowed from whichever
@@ -239,21 +244,26 @@ mod tests {
             .then_error("INVALID_DUES_SCHEDULE");
     }
 
-    #[test]
-    fn standing_on_a_past_date_follows_the_effective_dates_of_status_changes() {
-        let schedules = DuesSchedules::fold(&[]);
-        let statutes = crate::statutes::defaults(d(2001, 2, 1));
-        let mut m = Member {
+    /// A rural commune, active since `since` and with nothing paid yet.
+    fn rural_member_since(since: NaiveDate) -> Member {
+        Member {
             member_id: id(1),
             unit: key("ML010101"),
             name: "x".into(),
             dues_category: "rurale".into(),
             status: MemberStatus::Active,
-            member_since: d(2016, 2, 1),
-            status_changes: vec![(d(2016, 2, 1), MemberStatus::Active)],
+            member_since: since,
+            status_changes: vec![(since, MemberStatus::Active)],
             paid: BTreeMap::new(),
             predecessor: None,
-        };
+        }
+    }
+
+    #[test]
+    fn standing_on_a_past_date_follows_the_effective_dates_of_status_changes() {
+        let schedules = DuesSchedules::fold(&[]);
+        let statutes = crate::statutes::defaults(d(2001, 2, 1));
+        let mut m = rural_member_since(d(2016, 2, 1));
         // A suspension recorded today but effective from 2017-01-01: the
         // member was still in good standing in 2016.
         m.status = MemberStatus::Suspended;
@@ -280,17 +290,7 @@ mod tests {
     #[test]
     fn arrears_are_derived_from_schedules_and_payments() {
         let schedules = DuesSchedules::fold(&[set(2022), set(2023), set(2024)]);
-        let mut m = Member {
-            member_id: id(1),
-            unit: key("ML010101"),
-            name: "x".into(),
-            dues_category: "rurale".into(),
-            status: MemberStatus::Active,
-            member_since: d(2023, 1, 1),
-            status_changes: vec![(d(2023, 1, 1), MemberStatus::Active)],
-            paid: BTreeMap::new(),
-            predecessor: None,
-        };
+        let mut m = rural_member_since(d(2023, 1, 1));
         // 2022 predates the membership; 2024 is not yet due on 2024-03-01.
         assert_eq!(unpaid_years(&m, &schedules, d(2024, 3, 1)), 1);
         assert!(!in_good_standing(

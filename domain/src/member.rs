@@ -13,6 +13,7 @@ use registre_schema::events::{
     CommuneAdmitted, DuesPaid, MemberExcluded, MemberReinstated, MemberSuspended, MemberWithdrew,
     MembershipSucceeded, TerritorialLevel, TerritorialUnitKey,
 };
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::dates::Dated;
@@ -23,7 +24,10 @@ use crate::{Aggregate, Context, DomainError};
 /// Largest single payment accepted (a typo guard: a billion francs CFA).
 pub const MAX_PAYMENT_XOF: i64 = 1_000_000_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A member's standing in the association. The registers show and save
+/// this same type, so it serialises by its snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum MemberStatus {
     Active,
     Suspended,
@@ -31,6 +35,18 @@ pub enum MemberStatus {
     Withdrawn,
     /// Replaced by a successor commune after a reorganisation.
     Succeeded,
+}
+
+impl MemberStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberStatus::Active => "active",
+            MemberStatus::Suspended => "suspended",
+            MemberStatus::Excluded => "excluded",
+            MemberStatus::Withdrawn => "withdrawn",
+            MemberStatus::Succeeded => "succeeded",
+        }
+    }
 }
 
 impl Member {

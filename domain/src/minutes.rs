@@ -10,6 +10,7 @@ use registre_schema::DomainEvent;
 use registre_schema::events::{MinutesAdopted, MinutesDrafted, MinutesSigned, Signatory};
 use uuid::Uuid;
 
+use crate::context::SessionFact;
 use crate::dates::Dated;
 use crate::text::{MAX_NAME, MAX_TEXT, required};
 use crate::{Aggregate, Context, DomainError};
@@ -64,6 +65,25 @@ pub fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
+/// Minutes are drafted once their session has closed and adopted while a
+/// later session sits: the session must be known and `ready`, else `refusal`.
+fn session_ready(
+    ctx: &Context,
+    session_id: &Uuid,
+    ready: impl Fn(&SessionFact) -> bool,
+    refusal: DomainError,
+) -> Result<(), DomainError> {
+    let session = ctx
+        .facts
+        .sessions
+        .get(session_id)
+        .ok_or(DomainError::UnknownSession)?;
+    if !ready(session) {
+        return Err(refusal);
+    }
+    Ok(())
+}
+
 impl Aggregate for Minutes {
     type State = Option<Minutes>;
     type Command = MinutesCommand;
@@ -105,14 +125,7 @@ impl Aggregate for Minutes {
                     return Err(DomainError::InvalidHash);
                 }
                 required("document_ref", document_ref, MAX_TEXT)?;
-                let session = ctx
-                    .facts
-                    .sessions
-                    .get(session_id)
-                    .ok_or(DomainError::UnknownSession)?;
-                if !session.closed {
-                    return Err(DomainError::SessionNotClosed);
-                }
+                session_ready(ctx, session_id, |s| s.closed, DomainError::SessionNotClosed)?;
                 Ok(vec![
                     MinutesDrafted {
                         minutes_id: *minutes_id,
@@ -140,14 +153,12 @@ impl Aggregate for Minutes {
                 if *adopted_in_session_id == m.session_id {
                     return Err(DomainError::AdoptedInOwnSession);
                 }
-                let session = ctx
-                    .facts
-                    .sessions
-                    .get(adopted_in_session_id)
-                    .ok_or(DomainError::UnknownSession)?;
-                if !session.open {
-                    return Err(DomainError::SessionNotOpen);
-                }
+                session_ready(
+                    ctx,
+                    adopted_in_session_id,
+                    |s| s.open,
+                    DomainError::SessionNotOpen,
+                )?;
                 Ok(vec![
                     MinutesAdopted {
                         minutes_id: *minutes_id,
@@ -221,7 +232,6 @@ impl Aggregate for Minutes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::context::SessionFact;
     use crate::testing::*;
 
     const HASH: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";

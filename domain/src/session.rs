@@ -191,6 +191,21 @@ fn open(s: &Session) -> Result<(), DomainError> {
     }
 }
 
+/// An open session's motion whose vote is not yet closed: what both a vote
+/// and the closing of the vote require.
+fn motion_open_for_votes<'a>(
+    state: &'a Option<Session>,
+    motion_id: &Uuid,
+) -> Result<(&'a Session, &'a Motion), DomainError> {
+    let s = session(state)?;
+    open(s)?;
+    let motion = s.motions.get(motion_id).ok_or(DomainError::UnknownMotion)?;
+    if motion.result.is_some() {
+        return Err(DomainError::VoteClosed);
+    }
+    Ok((s, motion))
+}
+
 impl Aggregate for Session {
     type State = Option<Session>;
     type Command = SessionCommand;
@@ -477,12 +492,7 @@ impl Aggregate for Session {
                 choice,
                 proxy_holder_member_id,
             } => {
-                let s = session(state)?;
-                open(s)?;
-                let motion = s.motions.get(motion_id).ok_or(DomainError::UnknownMotion)?;
-                if motion.result.is_some() {
-                    return Err(DomainError::VoteClosed);
-                }
+                let (s, motion) = motion_open_for_votes(state, motion_id)?;
                 if !s.eligible.contains(member_id) {
                     return Err(DomainError::NotEligibleToVote);
                 }
@@ -518,12 +528,7 @@ impl Aggregate for Session {
                 session_id,
                 motion_id,
             } => {
-                let s = session(state)?;
-                open(s)?;
-                let motion = s.motions.get(motion_id).ok_or(DomainError::UnknownMotion)?;
-                if motion.result.is_some() {
-                    return Err(DomainError::VoteClosed);
-                }
+                let (s, motion) = motion_open_for_votes(state, motion_id)?;
                 let count = |c| motion.votes.values().filter(|v| **v == c).count() as u32;
                 let tally = Tally {
                     votes_for: count(VoteChoice::For),
@@ -681,35 +686,46 @@ mod tests {
         f.eligible_members.extend(members());
     }
 
-    fn convene(convened_on: NaiveDate) -> SessionCommand {
-        SessionCommand::Convene {
+    /// The congress's convocation, as the command asks it and as the event
+    /// records it: the tests compare the two field by field.
+    fn convocation(
+        convened_on: NaiveDate,
+        session_date: NaiveDate,
+        second_convocation_of: Option<Uuid>,
+    ) -> (SessionCommand, DomainEvent) {
+        let command = SessionCommand::Convene {
             session_id: id(SESSION),
             body_id: id(CONGRESS),
             convened_by_body_id: id(BEN),
             kind: SessionKind::Ordinary,
             convened_on,
-            session_date: d(2024, 3, 1),
+            session_date,
             place: "Bamako".into(),
             agenda: vec!["Rapport".into(), "Statuts".into()],
-            second_convocation_of: None,
-        }
-    }
-
-    fn convened_with(second: Option<Uuid>, date: NaiveDate) -> DomainEvent {
-        SessionConvened {
+            second_convocation_of,
+        };
+        let event = SessionConvened {
             session_id: id(SESSION),
             body_id: id(CONGRESS),
             convened_by_body_id: id(BEN),
             kind: SessionKind::Ordinary,
-            convened_on: d(2024, 2, 1),
-            session_date: date,
+            convened_on,
+            session_date,
             place: "Bamako".into(),
             agenda: vec!["Rapport".into(), "Statuts".into()],
             eligible_member_ids: members(),
-            second_convocation_of: second,
+            second_convocation_of,
             statutes_version: 1,
-        }
-        .into()
+        };
+        (command, event.into())
+    }
+
+    fn convene(convened_on: NaiveDate) -> SessionCommand {
+        convocation(convened_on, d(2024, 3, 1), None).0
+    }
+
+    fn convened_with(second: Option<Uuid>, date: NaiveDate) -> DomainEvent {
+        convocation(d(2024, 2, 1), date, second).1
     }
 
     fn convened() -> DomainEvent {
@@ -760,17 +776,7 @@ mod tests {
     }
 
     fn second(date: NaiveDate) -> SessionCommand {
-        SessionCommand::Convene {
-            session_id: id(SESSION),
-            body_id: id(CONGRESS),
-            convened_by_body_id: id(BEN),
-            kind: SessionKind::Ordinary,
-            convened_on: d(2024, 2, 1),
-            session_date: date,
-            place: "Bamako".into(),
-            agenda: vec!["Rapport".into(), "Statuts".into()],
-            second_convocation_of: Some(id(90)),
-        }
+        convocation(d(2024, 2, 1), date, Some(id(90))).0
     }
 
     fn first_session(failed: bool) -> impl FnOnce(&mut crate::Facts) {

@@ -7,7 +7,9 @@
 //! Memory: one row of about 48 bytes per event plus 8 bytes per (entity,
 //! event) pair; event types and actors are interned.
 
+use std::borrow::Borrow;
 use std::fmt;
+use std::hash::Hash;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
@@ -180,6 +182,30 @@ impl<K> Default for Index<K> {
     }
 }
 
+impl<K: Clone + Eq + Hash> Index<K> {
+    /// `k`'s place in `list`, appended if new. The table is rebuilt first
+    /// when it lags the list (a loaded model has the list only).
+    fn intern<Q>(&mut self, list: &mut Vec<K>, k: &Q) -> u32
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        if self.0.len() != list.len() {
+            self.0 = (0..)
+                .zip(list.iter())
+                .map(|(i, k)| (k.clone(), i))
+                .collect();
+        }
+        if let Some(i) = self.0.get(k) {
+            return *i;
+        }
+        let i = list.len() as u32;
+        list.push(k.to_owned());
+        self.0.insert(k.to_owned(), i);
+        i
+    }
+}
+
 impl<K> PartialEq for Index<K> {
     fn eq(&self, _: &Self) -> bool {
         true
@@ -283,19 +309,7 @@ impl AuditTimeline {
         {
             return last.2;
         }
-        if self.type_index.0.len() != self.event_types.len() {
-            self.type_index.0 = (0..)
-                .zip(&self.event_types)
-                .map(|(i, t)| (t.clone(), i))
-                .collect();
-        }
-        if let Some(i) = self.type_index.0.get(t) {
-            return *i as u16;
-        }
-        let i = self.event_types.len() as u32;
-        self.event_types.push(t.to_owned());
-        self.type_index.0.insert(t.to_owned(), i);
-        i as u16
+        self.type_index.intern(&mut self.event_types, t) as u16
     }
 
     fn intern_actor(&mut self, a: &Actor) -> u32 {
@@ -304,19 +318,7 @@ impl AuditTimeline {
         {
             return last.3;
         }
-        if self.actor_index.0.len() != self.actors.len() {
-            self.actor_index.0 = (0..)
-                .zip(&self.actors)
-                .map(|(i, a)| (a.clone(), i))
-                .collect();
-        }
-        if let Some(i) = self.actor_index.0.get(a) {
-            return *i;
-        }
-        let i = self.actors.len() as u32;
-        self.actors.push(a.clone());
-        self.actor_index.0.insert(a.clone(), i);
-        i
+        self.actor_index.intern(&mut self.actors, a)
     }
 
     /// The row of the event at `position`, if it is a domain event read.

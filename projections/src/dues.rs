@@ -8,8 +8,10 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
-use registre_domain::dues::{DuesAccount, YearDue, good_standing, unpaid_years_of};
-use registre_domain::member::{MemberStatus as DomainStatus, status_in_force};
+use registre_domain::dues::{
+    DuesAccount, YearDue, amounts_by_category, good_standing, unpaid_years_of,
+};
+use registre_domain::member::status_in_force;
 use registre_schema::events::{Statutes, TerritorialUnitKey};
 use registre_schema::{DomainEvent, Position};
 use serde::{Deserialize, Serialize};
@@ -86,18 +88,8 @@ impl MemberDues {
         }
     }
 
-    fn status_on(&self, date: NaiveDate) -> Option<DomainStatus> {
-        status_in_force(&self.status_changes, date).map(to_domain_status)
-    }
-}
-
-fn to_domain_status(s: MemberStatus) -> DomainStatus {
-    match s {
-        MemberStatus::Active => DomainStatus::Active,
-        MemberStatus::Suspended => DomainStatus::Suspended,
-        MemberStatus::Excluded => DomainStatus::Excluded,
-        MemberStatus::Withdrawn => DomainStatus::Withdrawn,
-        MemberStatus::Succeeded => DomainStatus::Succeeded,
+    fn status_on(&self, date: NaiveDate) -> Option<MemberStatus> {
+        status_in_force(&self.status_changes, date)
     }
 }
 
@@ -278,11 +270,7 @@ impl Fold for DuesRegister {
                 self.schedules.insert(
                     e.year,
                     ScheduleRecord {
-                        tiers: e
-                            .tiers
-                            .iter()
-                            .map(|t| (t.category.clone(), t.amount_xof))
-                            .collect(),
+                        tiers: amounts_by_category(&e.tiers),
                         due_on: e.due_on,
                         statutes_version: e.statutes_version,
                         position: meta.position,

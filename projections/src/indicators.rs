@@ -127,10 +127,7 @@ mod tests {
 
     #[test]
     fn attendance_quorum_failures_and_unsigned_minutes_are_counted() {
-        let rm = given(vec![
-            statutes_adopted(d(2019, 1, 1)),
-            body(10, "Congrès"),
-            convened(20, 10, d(2024, 1, 1), d(2024, 1, 20), &[1, 2, 3, 4], None),
+        let rm = given_congress_convened([
             quorum(20, false, 4, 1, 0),
             convened(
                 21,

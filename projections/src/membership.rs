@@ -14,29 +14,9 @@ use uuid::Uuid;
 
 use crate::fold::{Correction, CorrectionNotice, Fold, Meta};
 
-/// A member's standing in the association.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MemberStatus {
-    Active,
-    Suspended,
-    Excluded,
-    Withdrawn,
-    /// Replaced by a successor commune after a reorganisation.
-    Succeeded,
-}
-
-impl MemberStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MemberStatus::Active => "active",
-            MemberStatus::Suspended => "suspended",
-            MemberStatus::Excluded => "excluded",
-            MemberStatus::Withdrawn => "withdrawn",
-            MemberStatus::Succeeded => "succeeded",
-        }
-    }
-}
+/// A member's standing: the domain's own status, so that the registers and
+/// the arrears rule read one type.
+pub use registre_domain::member::MemberStatus;
 
 /// What happened to a membership.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

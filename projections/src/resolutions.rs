@@ -196,10 +196,7 @@ mod tests {
 
     #[test]
     fn a_decided_motion_shows_its_tally_majority_and_statutes() {
-        let rm = given(vec![
-            statutes_adopted(d(2019, 1, 1)),
-            body(10, "Congrès"),
-            convened(20, 10, d(2024, 1, 1), d(2024, 1, 20), &[1, 2, 3, 4], None),
+        let rm = given_congress_convened([
             tabled(20, 30, MotionKind::StatuteAmendment),
             voted(20, 30, 1, V::For, None),
             voted(20, 30, 2, V::For, None),

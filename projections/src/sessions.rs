@@ -237,10 +237,7 @@ mod tests {
 
     #[test]
     fn a_held_session_shows_notice_attendance_quorum_and_closing() {
-        let m = given(vec![
-            statutes_adopted(d(2019, 1, 1)),
-            body(10, "Congrès"),
-            convened(20, 10, d(2024, 1, 1), d(2024, 1, 20), &[1, 2, 3, 4], None),
+        let m = given_congress_convened([
             attended(20, 1),
             attended(20, 2),
             proxy(20, 3, 1),

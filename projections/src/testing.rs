@@ -74,6 +74,19 @@ pub fn given(events: Vec<Ev>) -> ReadModels {
     m
 }
 
+/// [`given`] where the session tests start, then `events`: the statutes, the
+/// congress (body 10) and its session 20, convened on 2024-01-01 for
+/// 2024-01-20 with members 1 to 4.
+pub fn given_congress_convened(events: impl IntoIterator<Item = Ev>) -> ReadModels {
+    let mut history = vec![
+        statutes_adopted(d(2019, 1, 1)),
+        body(10, "Congrès"),
+        convened(20, 10, d(2024, 1, 1), d(2024, 1, 20), &[1, 2, 3, 4], None),
+    ];
+    history.extend(events);
+    given(history)
+}
+
 fn unit(code: &str, level: TerritorialLevel, name: &str, parent: Option<&str>) -> Ev {
     ev(
         "territory-ocha-pcode-2015".into(),
