@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use registre_schema::Position;
 
-use crate::audit::AuditError;
+use crate::audit_trail::AuditError;
 use crate::store::StoreError;
 
 /// The first wait before retrying what failed...

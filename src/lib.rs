@@ -8,15 +8,17 @@
 //! ## Layout
 //! - [`application`]: the one way in for every adapter: commands
 //!   submitted, the registers live or as of a point, the log read only.
-//! - [`audit`]: tamper evidence at work: the leaf record, signed tree
+//! - [`audit_trail`]: tamper evidence at work: the leaf record, signed tree
 //!   heads, the trail follower, verification, proofs and the export.
 //! - [`store`]: the event log behind one interface (the `registre-store`
 //!   crate); SQLite is the embedded default.
-//! - [`projection`]: the runner that keeps read models up to date and saves
-//!   them with the position they describe.
+//! - [`projector`]: the runner that keeps read models up to date and saves
+//!   them with the position they describe; past states (as of a point).
 //! - [`commands`]: command handling: load, decide (registre-domain), append,
 //!   retry on conflicts.
 //! - [`demo`]: the deterministic demo history generator (sized).
+//! - [`exports`]: the registers as CSV and Popolo JSON.
+//! - [`history`]: the sized history the benchmarks generate.
 //! - [`auth`]: bearer tokens (recorded as events) and the roles they carry.
 //! - [`graphql`]: the GraphQL API: schema, role guards, HTTP and websocket
 //!   transports, error masking.
@@ -30,17 +32,17 @@
 //! `registre-schema` crate; see ARCHITECTURE.md for the whole map.
 
 pub mod application;
-pub mod audit;
+pub mod audit_trail;
 pub mod auth;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod exports;
 pub mod graphql;
 pub mod health;
 pub mod history;
 pub mod metrics;
-pub mod projection;
-pub mod registers;
+pub mod projector;
 pub mod server;
 /// The event log (the `registre-store` crate), under the name the service
 /// has always used for it.

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use registre::audit::{self, AuditDir};
+use registre::audit_trail::{self, AuditDir};
 use registre::config::{self, FileSettings};
 use registre::store;
 
@@ -121,7 +121,7 @@ fn run() -> anyhow::Result<()> {
     let audit_dir = AuditDir::new(config::pick(
         cli.audit_dir.clone(),
         file.audit_dir.clone(),
-        audit::default_dir(&store_url),
+        audit_trail::default_dir(&store_url),
     ));
     let state_dir = config::pick(
         cli.state_dir.clone(),

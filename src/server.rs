@@ -31,13 +31,13 @@ use registre_projections::ReadModels;
 pub use connections::ConnectionLimits;
 
 use crate::application::Application;
-use crate::audit::AuditTrail;
+use crate::audit_trail::AuditTrail;
 use crate::auth::TokenRegistry;
 use crate::graphql::{self, GraphqlState};
 use crate::health;
 use crate::metrics::{ComponentLabels, InstrumentedStore, Metrics};
-use crate::projection::Projector;
-use crate::projection::as_of::{self, AsOfService};
+use crate::projector::Projector;
+use crate::projector::as_of::{self, AsOfService};
 use crate::store::{EventStore, StoreError};
 
 /// What every handler can reach.

@@ -29,14 +29,14 @@ pub use read_models::LiveModels;
 pub use submit::{READ_YOUR_WRITES, Submission, Submitted};
 
 pub use crate::commands::{Appended, Command, CommandError, Outcome};
-pub use crate::projection::WaitError;
-pub use crate::projection::as_of::{AsOfDate, AsOfError, AsOfService};
+pub use crate::projector::WaitError;
+pub use crate::projector::as_of::{AsOfDate, AsOfError, AsOfService};
 pub use crate::store::StoreError;
 
-use crate::audit::AuditTrail;
+use crate::audit_trail::AuditTrail;
 use crate::auth::TokenRegistry;
 use crate::commands::CommandHandler;
-use crate::projection::Projector;
+use crate::projector::Projector;
 use crate::store::EventStore;
 
 /// The service's use cases over one store. Share it (`Arc`) between

@@ -6,7 +6,7 @@ use std::time::Duration;
 use registre_projections::ReadModels;
 use registre_schema::Position;
 
-use crate::projection::{Projector, WaitError};
+use crate::projector::{Projector, WaitError};
 
 /// The read models kept up to date with the log. Cheap to clone.
 #[derive(Clone)]

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
-use registre::audit::{AuditDir, AuditError, Ledger};
+use registre::audit_trail::{AuditDir, AuditError, Ledger};
 use registre::store::EventStore;
 
 use super::Tampered;

@@ -64,7 +64,7 @@ const MUTATION: &str = "mutation { recordPayment(memberId: \"MEMBER_ID\", year: 
 const LOOKUP_QUERY: &str = "{ event(position: 1000) { position eventType payload } stream(id: \"statutes\", first: 20) { revision eventType occurredAt } }";
 
 /// The server's checkpoint interval.
-const AS_OF_INTERVAL: u64 = registre::projection::as_of::DEFAULT_INTERVAL;
+const AS_OF_INTERVAL: u64 = registre::projector::as_of::DEFAULT_INTERVAL;
 
 #[derive(Args)]
 pub struct BenchArgs {

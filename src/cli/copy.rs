@@ -15,7 +15,7 @@
 
 use anyhow::{Context, bail, ensure};
 use clap::Args;
-use registre::audit::hex;
+use registre::audit_trail::hex;
 use registre::store::{self, EventStore, MAX_IMPORT_EVENTS, MAX_READ_BATCH};
 use registre_audit::{RootBuilder, event_leaf_hash};
 use registre_schema::{Position, RecordedEvent};

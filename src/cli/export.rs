@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
-use registre::audit::AuditDir;
-use registre::audit::export::write_export;
-use registre::registers::csv::Register;
-use registre::registers::{csv, popolo};
+use registre::audit_trail::AuditDir;
+use registre::audit_trail::export::write_export;
+use registre::exports::csv::Register;
+use registre::exports::{csv, popolo};
 use registre::store::{EventStore, MAX_READ_BATCH};
 use registre_projections::{ReadModel, ReadModels};
 

@@ -8,9 +8,9 @@
 use std::io::Write;
 
 use clap::{Args, Subcommand};
-use registre::audit::AuditDir;
-use registre::audit::ledger::TreeState;
-use registre::audit::proof;
+use registre::audit_trail::AuditDir;
+use registre::audit_trail::ledger::TreeState;
+use registre::audit_trail::proof;
 use registre::store::EventStore;
 use registre_audit::canonical::canonical_bytes;
 use registre_audit::leaf_hash;

@@ -21,10 +21,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Args;
-use registre::audit::dir::read_public_key;
-use registre::audit::hex;
-use registre::projection::load_saved;
-use registre::projection::rebuild::rebuild;
+use registre::audit_trail::dir::read_public_key;
+use registre::audit_trail::hex;
+use registre::projector::load_saved;
+use registre::projector::rebuild::rebuild;
 use registre::store::EventStore;
 use registre_audit::{ExportError, read_export};
 use registre_projections::{ReadModel, ReadModels};
@@ -57,7 +57,7 @@ pub struct ReplayArgs {
 }
 
 /// Where a replay stops by date: the same reading as the API's `asOf`.
-pub use registre::projection::as_of::AsOfDate as AsOf;
+pub use registre::projector::as_of::AsOfDate as AsOf;
 
 fn parse_as_of(s: &str) -> Result<AsOf, String> {
     AsOf::parse(s)

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
-use registre::audit::trail::TrailSettings;
-use registre::audit::{AuditDir, AuditTrail};
+use registre::audit_trail::trail::TrailSettings;
+use registre::audit_trail::{AuditDir, AuditTrail};
 use registre::config::{self, FileSettings};
-use registre::projection::{Projector, save_now};
+use registre::projector::{Projector, save_now};
 use registre::server::connections::{self, ConnectionLimits};
 use registre::server::{self, AppState};
 use registre::store::EventStore;

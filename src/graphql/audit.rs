@@ -14,8 +14,8 @@ use registre_audit::{SignedTreeHead, TreeError};
 use super::errors::ApiError;
 use super::guard::{Permission, RoleGuard};
 use super::schema::app;
-use crate::audit::AuditTrail;
-use crate::audit::proof::{self, ProofRequestError};
+use crate::audit_trail::AuditTrail;
+use crate::audit_trail::proof::{self, ProofRequestError};
 
 /// A tree head signed with the instance's key.
 #[derive(SimpleObject)]

@@ -16,7 +16,7 @@ const NOT_IN_ADAPTERS: &[&str] = &[
     "registre_store",
     "crate::store",
     "crate::commands",
-    "crate::projection",
+    "crate::projector",
     "CommandHandler",
     "Projector",
 ];

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use registre::commands::CommandHandler;
 use registre::demo::{self, DemoSize};
-use registre::projection::as_of::{AsOfDate, AsOfError, AsOfService};
+use registre::projector::as_of::{AsOfDate, AsOfError, AsOfService};
 use registre::store::sqlite::SqliteStore;
 use registre::store::{EventStore, MAX_READ_BATCH};
 use registre_projections::{ReadModel, ReadModels};
@@ -268,7 +268,7 @@ async fn read_model_queries_as_of_a_past_point_equal_a_replay_stopped_there() {
     use registre::application::Application;
     use registre::auth::{Principal, TokenRegistry};
     use registre::graphql::{Caller, build_schema};
-    use registre::projection::Projector;
+    use registre::projector::Projector;
     use registre_projections::membership::MemberFilter;
     use registre_projections::resolutions::ResolutionFilter;
     use registre_schema::Role;

@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use registre::application::Application;
 use registre::auth::{Principal, TokenRegistry};
 use registre::graphql::{Caller, build_schema};
-use registre::projection::Projector;
+use registre::projector::Projector;
 use registre::store::sqlite::SqliteStore;
 use registre::store::{AppendOutcome, AppendRequest, EventStore, StoreError};
 use registre_projections::ReadModels;

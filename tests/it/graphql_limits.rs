@@ -352,7 +352,7 @@ fn fixture() -> &'static Fixture {
             let store: Arc<dyn EventStore> =
                 Arc::new(SqliteStore::open(dir.path().join("r.db")).await.unwrap());
             let (registry, _follower) = TokenRegistry::start(store.clone()).await.unwrap();
-            let models = registre::projection::Projector::start(store.clone(), None)
+            let models = registre::projector::Projector::start(store.clone(), None)
                 .await
                 .unwrap();
             build_schema(Arc::new(

@@ -106,10 +106,10 @@ async fn fixture() -> Fixture {
     }
     let (registry, _follower) = TokenRegistry::start(store.clone()).await.unwrap();
     // The audit trail and as-of states, for their fields.
-    let (trail, _trail_task) = registre::audit::AuditTrail::start(
+    let (trail, _trail_task) = registre::audit_trail::AuditTrail::start(
         store.clone(),
-        registre::audit::AuditDir::new(dir.path().join("audit")),
-        registre::audit::trail::TrailSettings::default(),
+        registre::audit_trail::AuditDir::new(dir.path().join("audit")),
+        registre::audit_trail::trail::TrailSettings::default(),
     )
     .await
     .unwrap();
@@ -117,10 +117,10 @@ async fn fixture() -> Fixture {
         .wait_for(1, std::time::Duration::from_secs(10))
         .await
         .unwrap();
-    let models = registre::projection::Projector::start(store.clone(), None)
+    let models = registre::projector::Projector::start(store.clone(), None)
         .await
         .unwrap();
-    let past = registre::projection::as_of::AsOfService::new(store.clone(), None, 100);
+    let past = registre::projector::as_of::AsOfService::new(store.clone(), None, 100);
     let app = Application::new(store, registry.clone())
         .with_audit_trail(trail)
         .with_read_models(models)

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use registre::projection::{Projector, save_now};
+use registre::projector::{Projector, save_now};
 use registre::store::sqlite::SqliteStore;
 use registre::store::{AppendRequest, EventStore, ExpectedState};
 use registre_projections::LogSummary;

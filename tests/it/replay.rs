@@ -461,7 +461,7 @@ fn check_passes_after_a_running_server_processed_a_stream_of_mutations() {
 async fn a_rebuild_reads_batch_after_batch_to_the_end() {
     use std::sync::Arc;
 
-    use registre::projection::rebuild::rebuild;
+    use registre::projector::rebuild::rebuild;
     use registre::store::MAX_READ_BATCH;
 
     let dir = scratch();

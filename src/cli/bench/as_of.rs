@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use chrono::SecondsFormat;
-use registre::projection::as_of::{AsOfDate, AsOfService};
+use registre::projector::as_of::{AsOfDate, AsOfService};
 use registre::store::sqlite::SqliteStore;
 use registre::store::{EventStore, MAX_READ_BATCH};
 use registre_projections::{ReadModel, ReadModels};

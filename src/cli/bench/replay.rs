@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use registre::projection::rebuild::{Rebuilt, rebuild};
+use registre::projector::rebuild::{Rebuilt, rebuild};
 use registre::store::EventStore;
 use registre::store::sqlite::SqliteStore;
 
