@@ -9,9 +9,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use registre::audit_trail::{self, AuditDir};
-use registre::config::{self, FileSettings};
-use registre::store;
+use registre_service::audit_trail::{self, AuditDir};
+use registre_service::config::{self, FileSettings};
+use registre_service::store;
 
 #[derive(Parser)]
 #[command(name = "registre", version, about = "Event-sourced governance records")]
@@ -58,7 +58,7 @@ enum Command {
     /// The audit key and signed tree heads.
     Audit(cli::audit::AuditArgs),
     /// Benchmarks: append, replay, start-up, GraphQL and size (see BENCHMARKS.md).
-    Bench(cli::bench::BenchArgs),
+    Bench(registre_bench::BenchArgs),
     /// Manage territorial reference lists.
     Territory(cli::territory::TerritoryArgs),
     /// Seed an empty store with a realistic demo history.
@@ -71,7 +71,7 @@ enum Command {
     /// Append generated events from many writers and print each
     /// acknowledgement as it arrives (used by the crash tests).
     #[command(hide = true)]
-    StressAppend(cli::stress::StressArgs),
+    StressAppend(registre_bench::stress::StressArgs),
 }
 
 fn main() -> ExitCode {
@@ -181,10 +181,10 @@ fn run() -> anyhow::Result<()> {
                 cli::replay::run(open_existing().await?, args, &state_dir).await
             }
             Command::Log(args) => cli::log::run(open_existing().await?, args).await,
-            Command::StressAppend(args) => cli::stress::run(open().await?, args).await,
+            Command::StressAppend(args) => registre_bench::stress::run(open().await?, args).await,
             Command::Probe(args) => cli::probe::run(args),
             // The benchmarks make their own stores.
-            Command::Bench(args) => cli::bench::run(args).await,
+            Command::Bench(args) => registre_bench::run(args).await,
             Command::Territory(args) => cli::territory::run(open().await?, args).await,
             Command::Demo(args) => cli::demo::run(open().await?, args).await,
             // Names its two stores itself; --store is not used.

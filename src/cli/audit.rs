@@ -8,8 +8,8 @@
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
-use registre::audit_trail::{AuditDir, AuditError, Ledger};
-use registre::store::EventStore;
+use registre_service::audit_trail::{AuditDir, AuditError, Ledger};
+use registre_service::store::EventStore;
 
 use super::Tampered;
 use super::verify::describe_head;

@@ -15,10 +15,10 @@
 
 use anyhow::{Context, bail, ensure};
 use clap::Args;
-use registre::audit_trail::hex;
-use registre::store::{self, EventStore, MAX_IMPORT_EVENTS, MAX_READ_BATCH};
 use registre_audit::{RootBuilder, event_leaf_hash};
 use registre_schema::{Position, RecordedEvent};
+use registre_service::audit_trail::hex;
+use registre_service::store::{self, EventStore, MAX_IMPORT_EVENTS, MAX_READ_BATCH};
 
 /// A progress line on stderr every this many events.
 const PROGRESS_EVERY: u64 = 100_000;

@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use clap::Args;
-use registre::commands::CommandHandler;
-use registre::demo::{self, DemoSize};
-use registre::store::EventStore;
+use registre_service::commands::CommandHandler;
+use registre_service::demo::{self, DemoSize};
+use registre_service::store::EventStore;
 
 #[derive(Args)]
 pub struct DemoArgs {

@@ -14,12 +14,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
-use registre::audit_trail::AuditDir;
-use registre::audit_trail::export::write_export;
-use registre::exports::csv::Register;
-use registre::exports::{csv, popolo};
-use registre::store::{EventStore, MAX_READ_BATCH};
 use registre_projections::{ReadModel, ReadModels};
+use registre_service::audit_trail::AuditDir;
+use registre_service::audit_trail::export::write_export;
+use registre_service::exports::csv::Register;
+use registre_service::exports::{csv, popolo};
+use registre_service::store::{EventStore, MAX_READ_BATCH};
 
 use super::Tampered;
 use super::verify::describe_head;

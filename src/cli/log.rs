@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use clap::Args;
 use futures::StreamExt;
-use registre::store::{self, EventStore, Feed};
+use registre_service::store::{self, EventStore, Feed};
 
 #[derive(Args)]
 pub struct LogArgs {

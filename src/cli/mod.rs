@@ -1,7 +1,6 @@
 //! One module per subcommand.
 
 pub mod audit;
-pub mod bench;
 pub mod copy;
 pub mod demo;
 pub mod export;
@@ -10,7 +9,6 @@ pub mod probe;
 pub mod proof;
 pub mod replay;
 pub mod serve;
-pub mod stress;
 pub mod territory;
 pub mod token;
 pub mod verify;

@@ -8,12 +8,12 @@
 use std::io::Write;
 
 use clap::{Args, Subcommand};
-use registre::audit_trail::AuditDir;
-use registre::audit_trail::ledger::TreeState;
-use registre::audit_trail::proof;
-use registre::store::EventStore;
 use registre_audit::canonical::canonical_bytes;
 use registre_audit::leaf_hash;
+use registre_service::audit_trail::AuditDir;
+use registre_service::audit_trail::ledger::TreeState;
+use registre_service::audit_trail::proof;
+use registre_service::store::EventStore;
 
 use super::Tampered;
 

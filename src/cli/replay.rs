@@ -21,14 +21,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Args;
-use registre::audit_trail::dir::read_public_key;
-use registre::audit_trail::hex;
-use registre::projector::load_saved;
-use registre::projector::rebuild::rebuild;
-use registre::store::EventStore;
 use registre_audit::{ExportError, read_export};
 use registre_projections::{ReadModel, ReadModels};
 use registre_schema::{DecodedEvent, Position, RecordedEvent};
+use registre_service::audit_trail::dir::read_public_key;
+use registre_service::audit_trail::hex;
+use registre_service::projector::load_saved;
+use registre_service::projector::rebuild::rebuild;
+use registre_service::store::EventStore;
 
 use super::Tampered;
 use super::verify::read_lines;
@@ -57,7 +57,7 @@ pub struct ReplayArgs {
 }
 
 /// Where a replay stops by date: the same reading as the API's `asOf`.
-pub use registre::projector::as_of::AsOfDate as AsOf;
+pub use registre_service::projector::as_of::AsOfDate as AsOf;
 
 fn parse_as_of(s: &str) -> Result<AsOf, String> {
     AsOf::parse(s)

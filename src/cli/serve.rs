@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
-use registre::audit_trail::trail::TrailSettings;
-use registre::audit_trail::{AuditDir, AuditTrail};
-use registre::config::{self, FileSettings};
-use registre::projector::{Projector, save_now};
-use registre::server::connections::{self, ConnectionLimits};
-use registre::server::{self, AppState};
-use registre::store::EventStore;
+use registre_service::audit_trail::trail::TrailSettings;
+use registre_service::audit_trail::{AuditDir, AuditTrail};
+use registre_service::config::{self, FileSettings};
+use registre_service::projector::{Projector, save_now};
+use registre_service::server::connections::{self, ConnectionLimits};
+use registre_service::server::{self, AppState};
+use registre_service::store::EventStore;
 
 /// What `registre serve` prints, followed by the address, once it listens.
 pub const LISTENING: &str = "registre: listening on http://";

@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use registre::commands::CommandHandler;
-use registre::store::EventStore;
-use registre::territory_csv;
 use registre_domain::territory::TerritoryCommand;
 use registre_schema::{Actor, CommandMeta};
+use registre_service::commands::CommandHandler;
+use registre_service::store::EventStore;
+use registre_service::territory_csv;
 
 #[derive(Args)]
 pub struct TerritoryArgs {
@@ -55,7 +55,7 @@ pub async fn run(store: Arc<dyn EventStore>, args: TerritoryArgs) -> anyhow::Res
         )
         .await
         .map_err(|e| match e {
-            registre::commands::CommandError::Rejected(d) => {
+            registre_service::commands::CommandError::Rejected(d) => {
                 anyhow::anyhow!("{} ({}): {d}", d.message_fr(), d.code())
             }
             other => other.into(),

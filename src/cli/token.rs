@@ -7,9 +7,9 @@
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
-use registre::auth;
-use registre::store::EventStore;
 use registre_schema::Role;
+use registre_service::auth;
+use registre_service::store::EventStore;
 
 #[derive(Args)]
 pub struct TokenArgs {

@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
-use registre::audit_trail::check::check_store;
-use registre::audit_trail::dir::read_public_key;
-use registre::audit_trail::{AuditDir, hex};
-use registre::store::{EventStore, StreamIndexCheck};
 use registre_audit::export::MAX_LINE_BYTES;
 use registre_audit::{ExportError, SignedTreeHead, VerifiedLog, verify_export};
+use registre_service::audit_trail::check::check_store;
+use registre_service::audit_trail::dir::read_public_key;
+use registre_service::audit_trail::{AuditDir, hex};
+use registre_service::store::{EventStore, StreamIndexCheck};
 
 use super::Tampered;
 

@@ -5,13 +5,13 @@
 
 use std::sync::Arc;
 
-use registre::commands::CommandHandler;
-use registre::demo::{self, DemoSize};
-use registre::projector::as_of::{AsOfDate, AsOfError, AsOfService};
-use registre::store::sqlite::SqliteStore;
-use registre::store::{EventStore, MAX_READ_BATCH};
 use registre_projections::{ReadModel, ReadModels};
 use registre_schema::Position;
+use registre_service::commands::CommandHandler;
+use registre_service::demo::{self, DemoSize};
+use registre_service::projector::as_of::{AsOfDate, AsOfError, AsOfService};
+use registre_service::store::sqlite::SqliteStore;
+use registre_service::store::{EventStore, MAX_READ_BATCH};
 
 use crate::graphql_audit::demo as demo_cli;
 use crate::support::{Server, create_token, graphql, registre, scratch, sqlite_url};
@@ -265,13 +265,13 @@ fn nodes(v: &serde_json::Value) -> Vec<serde_json::Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_model_queries_as_of_a_past_point_equal_a_replay_stopped_there() {
     use async_graphql::Request;
-    use registre::application::Application;
-    use registre::auth::{Principal, TokenRegistry};
-    use registre::graphql::{Caller, build_schema};
-    use registre::projector::Projector;
     use registre_projections::membership::MemberFilter;
     use registre_projections::resolutions::ResolutionFilter;
     use registre_schema::Role;
+    use registre_service::application::Application;
+    use registre_service::auth::{Principal, TokenRegistry};
+    use registre_service::graphql::{Caller, build_schema};
+    use registre_service::projector::Projector;
     use serde_json::json;
 
     let dir = scratch();
@@ -499,7 +499,7 @@ async fn as_of_on_a_generated_history_equals_a_replay_stopped_there() {
     let store: Arc<dyn EventStore> =
         Arc::new(SqliteStore::open(&dir.path().join("h.db")).await.unwrap());
     let handler = CommandHandler::new(store.clone());
-    let report = registre::history::generate(&handler, 3, 6_000)
+    let report = registre_bench::history::generate(&handler, 3, 6_000)
         .await
         .unwrap();
     let head = store.head().await.unwrap();

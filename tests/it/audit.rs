@@ -8,12 +8,12 @@ use std::process::Output;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use registre::audit_trail::AuditDir;
-use registre::audit_trail::trail::{AuditTrail, TrailSettings};
-use registre::store::sqlite::{Indexing, SqliteStore};
-use registre::store::{AppendRequest, EventStore, ExpectedState};
 use registre_audit::{AuditKey, Hash, SignedTreeHead, verify_consistency, verify_inclusion};
 use registre_schema::{Actor, CommandMeta, EventData, StreamId};
+use registre_service::audit_trail::AuditDir;
+use registre_service::audit_trail::trail::{AuditTrail, TrailSettings};
+use registre_service::store::sqlite::{Indexing, SqliteStore};
+use registre_service::store::{AppendRequest, EventStore, ExpectedState};
 
 use crate::support::{Server, registre, scratch, sqlite_url};
 
@@ -545,7 +545,7 @@ async fn the_trail_follows_live_signs_on_demand_and_on_stop() {
     append(&*store, 3).await;
     task.stop().await;
     assert!(trail.sign_now().await.is_err());
-    let stored = registre::audit_trail::ledger::TreeState::load(&audit).unwrap();
+    let stored = registre_service::audit_trail::ledger::TreeState::load(&audit).unwrap();
     assert_eq!(stored.latest_head().unwrap().tree_size, 12);
     assert_eq!(stored.tree.size(), 12);
 }
@@ -554,19 +554,19 @@ async fn the_trail_follows_live_signs_on_demand_and_on_stop() {
 fn a_million_leaf_record_loads_without_hashing_events() {
     let dir = scratch();
     let audit = AuditDir::new(dir.path().join("audit"));
-    drop(registre::audit_trail::Ledger::open(&audit).unwrap());
+    drop(registre_service::audit_trail::Ledger::open(&audit).unwrap());
     let leaves: Vec<u8> = (0u32..1_000_000)
         .flat_map(|i| registre_audit::leaf_hash(&i.to_be_bytes()))
         .collect();
     std::fs::write(audit.leaves_path(), &leaves).unwrap();
     // No store is given: the tree is built from the record's hashes alone.
-    let mut ledger = registre::audit_trail::Ledger::open(&audit).unwrap();
+    let mut ledger = registre_service::audit_trail::Ledger::open(&audit).unwrap();
     assert_eq!(ledger.size(), 1_000_000);
     let head = ledger.sign(chrono::Utc::now()).unwrap();
     assert_eq!(head.tree_size, 1_000_000);
     // Reopening checks the head against the tree built from the record.
     drop(ledger);
-    assert!(registre::audit_trail::Ledger::open(&audit).is_ok());
+    assert!(registre_service::audit_trail::Ledger::open(&audit).is_ok());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,15 +5,15 @@
 use std::sync::Arc;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use registre::commands::{CommandError, CommandHandler};
-use registre::store::EventStore;
-use registre::store::sqlite::SqliteStore;
 use registre_domain::body::BodyCommand;
 use registre_domain::member::MemberCommand;
 use registre_domain::statutes::{StatutesCommand, defaults};
 use registre_domain::territory::{TerritoryCommand, UnitRow};
 use registre_schema::events::{BodyKind, BodyLevel, TerritorialLevel, TerritorialUnitKey};
 use registre_schema::{Actor, CommandMeta, Role};
+use registre_service::commands::{CommandError, CommandHandler};
+use registre_service::store::EventStore;
+use registre_service::store::sqlite::SqliteStore;
 use uuid::Uuid;
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -256,7 +256,7 @@ async fn a_succession_ends_the_predecessor_and_admits_the_successor_once() {
 
 /// Copies `events` into `store`, one append per command as they were made.
 async fn replay_into(store: &dyn EventStore, events: &[registre_schema::RecordedEvent]) {
-    use registre::store::{AppendRequest, ExpectedState};
+    use registre_service::store::{AppendRequest, ExpectedState};
     let mut i = 0;
     while i < events.len() {
         let first = &events[i];
@@ -336,7 +336,7 @@ async fn a_succession_interrupted_between_its_appends_completes_on_retry() {
 /// the handler's view passes over them.
 #[tokio::test]
 async fn commands_work_on_a_log_that_also_holds_access_tokens() {
-    use registre::store::{AppendRequest, ExpectedState};
+    use registre_service::store::{AppendRequest, ExpectedState};
     let (_dir, h) = setup().await;
     h.store()
         .append(AppendRequest {

@@ -7,8 +7,8 @@ use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use registre::store::EventStore;
-use registre::store::sqlite::SqliteStore;
+use registre_service::store::EventStore;
+use registre_service::store::sqlite::SqliteStore;
 use uuid::Uuid;
 
 use crate::support::{registre, scratch, sqlite_url};

@@ -13,14 +13,14 @@ use std::sync::Arc;
 
 use async_graphql::Request;
 use async_trait::async_trait;
-use registre::application::Application;
-use registre::auth::{Principal, TokenRegistry};
-use registre::graphql::{Caller, build_schema};
-use registre::projector::Projector;
-use registre::store::sqlite::SqliteStore;
-use registre::store::{AppendOutcome, AppendRequest, EventStore, StoreError};
 use registre_projections::ReadModels;
 use registre_schema::{Position, RecordedEvent, Revision, Role, StreamId};
+use registre_service::application::Application;
+use registre_service::auth::{Principal, TokenRegistry};
+use registre_service::graphql::{Caller, build_schema};
+use registre_service::projector::Projector;
+use registre_service::store::sqlite::SqliteStore;
+use registre_service::store::{AppendOutcome, AppendRequest, EventStore, StoreError};
 use serde_json::Value;
 use tokio::sync::watch;
 

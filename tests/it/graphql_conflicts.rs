@@ -9,13 +9,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_graphql::{Request, Value};
 use async_trait::async_trait;
-use registre::application::Application;
-use registre::auth::{Principal, TokenRegistry};
-use registre::commands::MAX_ATTEMPTS;
-use registre::graphql::{Caller, build_schema};
-use registre::store::sqlite::SqliteStore;
-use registre::store::{AppendOutcome, AppendRequest, EventStore, StoreError};
 use registre_schema::{Position, RecordedEvent, Revision, Role, StreamId};
+use registre_service::application::Application;
+use registre_service::auth::{Principal, TokenRegistry};
+use registre_service::commands::MAX_ATTEMPTS;
+use registre_service::graphql::{Caller, build_schema};
+use registre_service::store::sqlite::SqliteStore;
+use registre_service::store::{AppendOutcome, AppendRequest, EventStore, StoreError};
 use tokio::sync::watch;
 
 use crate::graphql_mutations::import_territory;

@@ -7,13 +7,13 @@ use std::time::{Duration, Instant};
 
 use async_graphql::{Request, Variables};
 use proptest::prelude::*;
-use registre::application::Application;
-use registre::auth::{Principal, TokenRegistry};
-use registre::graphql::limits::MAX_SELECTIONS;
-use registre::graphql::{Caller, RegistreSchema, build_schema};
-use registre::store::EventStore;
-use registre::store::sqlite::SqliteStore;
 use registre_schema::Role;
+use registre_service::application::Application;
+use registre_service::auth::{Principal, TokenRegistry};
+use registre_service::graphql::limits::MAX_SELECTIONS;
+use registre_service::graphql::{Caller, RegistreSchema, build_schema};
+use registre_service::store::EventStore;
+use registre_service::store::sqlite::SqliteStore;
 use serde_json::{Value, json};
 
 use crate::support::{Answer, Server, create_token, graphql, http, scratch};
@@ -352,7 +352,7 @@ fn fixture() -> &'static Fixture {
             let store: Arc<dyn EventStore> =
                 Arc::new(SqliteStore::open(dir.path().join("r.db")).await.unwrap());
             let (registry, _follower) = TokenRegistry::start(store.clone()).await.unwrap();
-            let models = registre::projector::Projector::start(store.clone(), None)
+            let models = registre_service::projector::Projector::start(store.clone(), None)
                 .await
                 .unwrap();
             build_schema(Arc::new(

@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use async_graphql::{Request, Response, Value};
 use futures::StreamExt;
-use registre::application::Application;
-use registre::auth::{Principal, TokenRegistry, issue_token, operator};
-use registre::graphql::guard::{POLICY, RootKind};
-use registre::graphql::{Caller, RegistreSchema, build_schema};
-use registre::store::sqlite::SqliteStore;
-use registre::store::{AppendRequest, EventStore, ExpectedState};
 use registre_schema::{Actor, CommandMeta, EventData, Role, StreamId};
+use registre_service::application::Application;
+use registre_service::auth::{Principal, TokenRegistry, issue_token, operator};
+use registre_service::graphql::guard::{POLICY, RootKind};
+use registre_service::graphql::{Caller, RegistreSchema, build_schema};
+use registre_service::store::sqlite::SqliteStore;
+use registre_service::store::{AppendRequest, EventStore, ExpectedState};
 
 /// One example operation per root field. A field without an example fails
 /// the matrix test: add one with each new field.
@@ -106,10 +106,10 @@ async fn fixture() -> Fixture {
     }
     let (registry, _follower) = TokenRegistry::start(store.clone()).await.unwrap();
     // The audit trail and as-of states, for their fields.
-    let (trail, _trail_task) = registre::audit_trail::AuditTrail::start(
+    let (trail, _trail_task) = registre_service::audit_trail::AuditTrail::start(
         store.clone(),
-        registre::audit_trail::AuditDir::new(dir.path().join("audit")),
-        registre::audit_trail::trail::TrailSettings::default(),
+        registre_service::audit_trail::AuditDir::new(dir.path().join("audit")),
+        registre_service::audit_trail::trail::TrailSettings::default(),
     )
     .await
     .unwrap();
@@ -117,10 +117,10 @@ async fn fixture() -> Fixture {
         .wait_for(1, std::time::Duration::from_secs(10))
         .await
         .unwrap();
-    let models = registre::projector::Projector::start(store.clone(), None)
+    let models = registre_service::projector::Projector::start(store.clone(), None)
         .await
         .unwrap();
-    let past = registre::projector::as_of::AsOfService::new(store.clone(), None, 100);
+    let past = registre_service::projector::as_of::AsOfService::new(store.clone(), None, 100);
     let app = Application::new(store, registry.clone())
         .with_audit_trail(trail)
         .with_read_models(models)
@@ -265,7 +265,7 @@ async fn every_root_field_of_the_schema_is_in_the_permission_table() {
 #[test]
 fn the_committed_sdl_is_what_the_code_generates() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/registre.graphql");
-    let generated = registre::graphql::sdl();
+    let generated = registre_service::graphql::sdl();
     if std::env::var_os("REGISTRE_BLESS").is_some() {
         std::fs::write(&path, &generated).unwrap();
     }

@@ -4,11 +4,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use registre::projector::{Projector, save_now};
-use registre::store::sqlite::SqliteStore;
-use registre::store::{AppendRequest, EventStore, ExpectedState};
 use registre_projections::LogSummary;
 use registre_schema::{Actor, CommandMeta, EventData, StreamId};
+use registre_service::projector::{Projector, save_now};
+use registre_service::store::sqlite::SqliteStore;
+use registre_service::store::{AppendRequest, EventStore, ExpectedState};
 
 async fn append(store: &dyn EventStore, stream: &str, n: usize) -> u64 {
     let out = store

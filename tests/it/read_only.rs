@@ -11,9 +11,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use registre::store::sqlite::SqliteStore;
-use registre::store::{AppendRequest, EventStore, ExpectedState};
 use registre_schema::{Actor, CommandMeta, EventData, StreamId};
+use registre_service::store::sqlite::SqliteStore;
+use registre_service::store::{AppendRequest, EventStore, ExpectedState};
 
 use crate::support::{create_token, registre, scratch, sqlite_url};
 

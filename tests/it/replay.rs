@@ -6,12 +6,12 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use registre::store::sqlite::SqliteStore;
-use registre::store::{AppendRequest, EventStore, ExpectedState};
 use registre_schema::events::{
     BodyEstablished, BodyKind, BodyLevel, CommuneAdmitted, DuesPaid, TerritorialUnitKey,
 };
 use registre_schema::{Actor, CommandMeta, DomainEvent, EventData, RecordedEvent, StreamId};
+use registre_service::store::sqlite::SqliteStore;
+use registre_service::store::{AppendRequest, EventStore, ExpectedState};
 use uuid::Uuid;
 
 use crate::support::{Server, registre, scratch, sqlite_url};
@@ -461,8 +461,8 @@ fn check_passes_after_a_running_server_processed_a_stream_of_mutations() {
 async fn a_rebuild_reads_batch_after_batch_to_the_end() {
     use std::sync::Arc;
 
-    use registre::projector::rebuild::rebuild;
-    use registre::store::MAX_READ_BATCH;
+    use registre_service::projector::rebuild::rebuild;
+    use registre_service::store::MAX_READ_BATCH;
 
     let dir = scratch();
     let store: Arc<dyn EventStore> = Arc::new(

@@ -8,8 +8,8 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use registre::store::EventStore;
-use registre::store::kurrentdb::KurrentDbStore;
+use registre_service::store::EventStore;
+use registre_service::store::kurrentdb::KurrentDbStore;
 
 const ENV: &str = "REGISTRE_TEST_KURRENTDB";
 

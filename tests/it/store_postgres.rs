@@ -16,11 +16,11 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use futures::StreamExt;
-use registre::store::postgres::PostgresStore;
-use registre::store::{
+use registre_schema::{Actor, CommandMeta, EventData, Position, RecordedEvent, Revision, StreamId};
+use registre_service::store::postgres::PostgresStore;
+use registre_service::store::{
     AppendOutcome, AppendRequest, EventStore, ExpectedState, Feed, StoreError, subscribe,
 };
-use registre_schema::{Actor, CommandMeta, EventData, Position, RecordedEvent, Revision, StreamId};
 use tokio::sync::watch;
 use uuid::Uuid;
 
@@ -34,7 +34,7 @@ fn server_url() -> String {
 /// no server answers and this is not CI.
 async fn admin() -> Option<tokio_postgres::Client> {
     let url = server_url();
-    let redacted = registre::store::redact_url(&url);
+    let redacted = registre_service::store::redact_url(&url);
     let attempt = tokio::time::timeout(
         Duration::from_secs(5),
         tokio_postgres::connect(&url, tokio_postgres::NoTls),
@@ -222,7 +222,7 @@ mod conformance {
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn retries_in_one_group_are_kept_apart() {
         if let Some(store) = fresh().await {
-            registre::store::conformance::retries_in_one_group_are_kept_apart(store).await;
+            registre_service::store::conformance::retries_in_one_group_are_kept_apart(store).await;
         }
     }
 }
@@ -250,7 +250,9 @@ async fn the_store_url_opens_postgres() {
     let Some((_admin, schema)) = fresh_schema().await else {
         return;
     };
-    let store = registre::store::open(&schema.url()).await.expect("open");
+    let store = registre_service::store::open(&schema.url())
+        .await
+        .expect("open");
     assert!(
         store.describe().contains(&schema.name),
         "{}",

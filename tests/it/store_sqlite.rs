@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use registre::store::sqlite::Indexing;
-use registre::store::sqlite::SqliteStore;
-use registre::store::{AppendRequest, EventStore, ExpectedState, StoreError};
+use registre_service::store::sqlite::Indexing;
+use registre_service::store::sqlite::SqliteStore;
+use registre_service::store::{AppendRequest, EventStore, ExpectedState, StoreError};
 
 async fn fresh() -> Option<Arc<dyn EventStore>> {
     // The directory must outlive the store: leak it for the test's life.
@@ -65,7 +65,7 @@ mod conformance {
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn retries_in_one_group_are_kept_apart() {
         if let Some(store) = fresh().await {
-            registre::store::conformance::retries_in_one_group_are_kept_apart(store).await;
+            registre_service::store::conformance::retries_in_one_group_are_kept_apart(store).await;
         }
     }
 }
@@ -206,7 +206,7 @@ async fn an_older_store_is_upgraded_by_its_first_write_and_keeps_its_revisions()
         }
         assert_eq!(
             format_and_tables(&path),
-            (registre::store::sqlite::STORE_FORMAT, 0, 1),
+            (registre_service::store::sqlite::STORE_FORMAT, 0, 1),
             "format {format} not upgraded"
         );
         let third = store
@@ -324,8 +324,8 @@ async fn a_corrupt_payload_is_reported_with_its_position_and_type() {
 #[tokio::test]
 async fn two_writers_on_one_file_keep_the_order_and_wake_subscribers() {
     use futures::StreamExt;
-    use registre::store::{AppendRequest, ExpectedState, Feed};
     use registre_schema::{Actor, CommandMeta, EventData, StreamId};
+    use registre_service::store::{AppendRequest, ExpectedState, Feed};
 
     let dir = crate::support::scratch();
     let path = dir.path().join("registre.db");
@@ -343,7 +343,7 @@ async fn two_writers_on_one_file_keep_the_order_and_wake_subscribers() {
         )],
     };
     assert_eq!(a.append(req("x-1")).await.unwrap().first_position, 1);
-    let mut feed = registre::store::subscribe(a.clone(), 2);
+    let mut feed = registre_service::store::subscribe(a.clone(), 2);
     assert_eq!(feed.next().await.unwrap().unwrap(), Feed::CaughtUp(1));
     assert_eq!(b.append(req("x-2")).await.unwrap().first_position, 2);
     // `a` appended nothing since: it must not reuse position 2.

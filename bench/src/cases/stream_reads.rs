@@ -5,9 +5,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use registre::store::sqlite::{Indexing, SqliteStore};
-use registre::store::{AppendRequest, EventStore, ExpectedState};
 use registre_schema::{Actor, CommandMeta, EventData, Role, StreamId};
+use registre_service::store::sqlite::{Indexing, SqliteStore};
+use registre_service::store::{AppendRequest, EventStore, ExpectedState};
 
 use super::percentile;
 

@@ -5,8 +5,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
-use registre::store::EventStore;
-use registre::store::sqlite::{Indexing, SqliteStore};
+use registre_service::store::EventStore;
+use registre_service::store::sqlite::{Indexing, SqliteStore};
 
 use super::PostgresArg;
 
@@ -61,7 +61,8 @@ impl Backend {
                 );
                 let with_schema = format!("schema={schema}");
                 params.push(&with_schema);
-                let store = registre::store::open(&format!("{base}?{}", params.join("&"))).await?;
+                let store =
+                    registre_service::store::open(&format!("{base}?{}", params.join("&"))).await?;
                 Ok(CaseStore {
                     store,
                     schema: Some((driver_url, schema)),

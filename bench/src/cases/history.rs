@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use registre::commands::CommandHandler;
-use registre::store::EventStore;
-use registre::store::sqlite::{Indexing, SqliteStore};
+use registre_service::commands::CommandHandler;
+use registre_service::store::EventStore;
+use registre_service::store::sqlite::{Indexing, SqliteStore};
 
 /// Generates a history of `events` events into `dir/history.db`; prints
 /// its speed and size on disk.
@@ -22,7 +22,7 @@ pub(super) async fn history(
     let store = Arc::new(SqliteStore::open_with(&db, indexing).await?);
     let handler = CommandHandler::new(store.clone() as Arc<dyn EventStore>);
     let t = Instant::now();
-    let r = registre::history::generate(&handler, seed, events).await?;
+    let r = crate::history::generate(&handler, seed, events).await?;
     let secs = t.elapsed().as_secs_f64();
     drop(handler);
     // Closed, its last events indexed, before it is measured and copied.

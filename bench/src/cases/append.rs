@@ -5,8 +5,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use registre::store::{AppendRequest, EventStore, ExpectedState};
 use registre_schema::{Actor, CommandMeta, EventData, Role, StreamId};
+use registre_service::store::{AppendRequest, EventStore, ExpectedState};
 
 use super::backend::Backend;
 use super::figures::Figures;

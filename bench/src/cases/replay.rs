@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use registre::projector::rebuild::{Rebuilt, rebuild};
-use registre::store::EventStore;
-use registre::store::sqlite::SqliteStore;
+use registre_service::projector::rebuild::{Rebuilt, rebuild};
+use registre_service::store::EventStore;
+use registre_service::store::sqlite::SqliteStore;
 
 use super::machine::status_kb;
 

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use clap::Args;
-use registre::store::{AppendRequest, EventStore, ExpectedState};
 use registre_schema::{Actor, CommandMeta, EventData, Role, StreamId};
+use registre_service::store::{AppendRequest, EventStore, ExpectedState};
 
 #[derive(Args)]
 pub struct StressArgs {

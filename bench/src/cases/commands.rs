@@ -5,10 +5,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use registre::commands::CommandHandler;
-use registre::store::EventStore;
 use registre_domain::member::MemberCommand;
 use registre_schema::{Actor, CommandMeta, Role};
+use registre_service::commands::CommandHandler;
+use registre_service::store::EventStore;
 
 use super::backend::Backend;
 use super::figures::Figures;
@@ -35,10 +35,10 @@ async fn command_cases_on(
 ) -> anyhow::Result<()> {
     let handler = Arc::new(CommandHandler::new(store));
     let t = Instant::now();
-    let seeded = registre::demo::seed(
+    let seeded = registre_service::demo::seed(
         &handler,
         7,
-        registre::demo::DemoSize {
+        registre_service::demo::DemoSize {
             communes: 701,
             years: 2,
         },

@@ -162,7 +162,7 @@ mod tests {
 
     #[test]
     fn the_shipped_list_has_9_regions_50_cercles_701_communes() {
-        let rows = parse(include_str!("../data/mali-admin-2015.csv").as_bytes()).unwrap();
+        let rows = parse(include_str!("../../data/mali-admin-2015.csv").as_bytes()).unwrap();
         let count = |l| rows.iter().filter(|r| r.level == l).count();
         assert_eq!(count(TerritorialLevel::Region), 9);
         assert_eq!(count(TerritorialLevel::Cercle), 50);

@@ -40,7 +40,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use registre::store::sqlite::Indexing;
+use registre_service::store::sqlite::Indexing;
 
 use append::append_cases;
 use backend::Backend;
@@ -64,7 +64,7 @@ const MUTATION: &str = "mutation { recordPayment(memberId: \"MEMBER_ID\", year: 
 const LOOKUP_QUERY: &str = "{ event(position: 1000) { position eventType payload } stream(id: \"statutes\", first: 20) { revision eventType occurredAt } }";
 
 /// The server's checkpoint interval.
-const AS_OF_INTERVAL: u64 = registre::projector::as_of::DEFAULT_INTERVAL;
+const AS_OF_INTERVAL: u64 = registre_service::projector::as_of::DEFAULT_INTERVAL;
 
 #[derive(Args)]
 pub struct BenchArgs {
@@ -77,7 +77,7 @@ pub struct BenchArgs {
     /// a group indexes them, in the append cases and the history (the
     /// store's own setting by default): appends' speed against the
     /// pauses and the stream reads' scans.
-    #[arg(long, global = true, default_value_t = registre::store::sqlite::INDEX_BATCH,
+    #[arg(long, global = true, default_value_t = registre_service::store::sqlite::INDEX_BATCH,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub index_batch: u64,
 }

@@ -39,7 +39,7 @@ use generator::{Gen, at, day};
 use session::{attend, hex, vote_motion};
 
 /// The 2015 reference list shipped with registre.
-pub const MALI_2015_CSV: &str = include_str!("../data/mali-admin-2015.csv");
+pub const MALI_2015_CSV: &str = include_str!("../../data/mali-admin-2015.csv");
 
 /// How big a history to generate.
 #[derive(Debug, Clone, Copy)]

@@ -1,4 +1,4 @@
-//! # registre
+//! # registre-service
 //!
 //! Event-sourced governance records for an association of municipalities:
 //! the secretariat's commands are checked against the statutes and, if
@@ -18,7 +18,6 @@
 //!   retry on conflicts.
 //! - [`demo`]: the deterministic demo history generator (sized).
 //! - [`exports`]: the registers as CSV and Popolo JSON.
-//! - [`history`]: the sized history the benchmarks generate.
 //! - [`auth`]: bearer tokens (recorded as events) and the roles they carry.
 //! - [`graphql`]: the GraphQL API: schema, role guards, HTTP and websocket
 //!   transports, error masking.
@@ -26,10 +25,11 @@
 //! - [`config`]: settings from flags, `REGISTRE_*` variables and a TOML file.
 //! - [`server`]: the HTTP service: `/graphql`, health, readiness, metrics.
 //! - [`territory_csv`]: reading a territorial reference list.
-//! - `main.rs`: the `registre` command line.
 //!
 //! The contract (event envelope, event types, versions) lives in the
-//! `registre-schema` crate; see ARCHITECTURE.md for the whole map.
+//! `registre-schema` crate, the `registre` command line in the workspace's
+//! root package and the benchmarks in `registre-bench`; see ARCHITECTURE.md
+//! for the whole map.
 
 pub mod application;
 pub mod audit_trail;
@@ -40,7 +40,6 @@ pub mod demo;
 pub mod exports;
 pub mod graphql;
 pub mod health;
-pub mod history;
 pub mod metrics;
 pub mod projector;
 pub mod server;

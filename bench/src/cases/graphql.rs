@@ -5,19 +5,19 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use registre::store::sqlite::SqliteStore;
 use registre_schema::Role;
+use registre_service::store::sqlite::SqliteStore;
 
 use super::server::{self, Server};
 use super::{GraphqlArgs, http};
 
 pub(super) async fn issue_token(db: &Path) -> anyhow::Result<String> {
     let store = SqliteStore::open(db).await?;
-    let (secret, _) = registre::auth::issue_token(
+    let (secret, _) = registre_service::auth::issue_token(
         &store,
         "bench",
         Role::Secretariat,
-        registre::auth::operator(),
+        registre_service::auth::operator(),
     )
     .await?;
     Ok(secret.expose().to_string())

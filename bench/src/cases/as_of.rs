@@ -19,11 +19,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use chrono::SecondsFormat;
-use registre::projector::as_of::{AsOfDate, AsOfService};
-use registre::store::sqlite::SqliteStore;
-use registre::store::{EventStore, MAX_READ_BATCH};
 use registre_projections::{ReadModel, ReadModels};
 use registre_schema::Position;
+use registre_service::projector::as_of::{AsOfDate, AsOfService};
+use registre_service::store::sqlite::SqliteStore;
+use registre_service::store::{EventStore, MAX_READ_BATCH};
 
 use super::percentile;
 

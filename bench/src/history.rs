@@ -8,7 +8,7 @@
 //!
 //! ## What goes through the command handler and what does not
 //! - Through the handler (every check, one append per command): the demo
-//!   history ([`crate::demo::seed`] with all 701 communes: statutes,
+//!   history ([`registre_service::demo::seed`] with all 701 communes: statutes,
 //!   territory, bodies, posts, admissions, two years of dues, a Congress
 //!   with an election, minutes, a failed quorum and its second
 //!   convocation, a resignation, a correction), and each later year's dues
@@ -37,9 +37,9 @@ use registre_schema::events::{DuesTier, MotionKind, SessionKind, Signatory, Vote
 use registre_schema::{Actor, CommandMeta, DomainEvent, EventData, Role, StreamId};
 use uuid::Uuid;
 
-use crate::commands::{CommandError, CommandHandler};
-use crate::demo::{self, DemoError, DemoSize};
-use crate::store::{AppendRequest, EventStore, ExpectedState, StoreError};
+use registre_service::commands::{CommandError, CommandHandler};
+use registre_service::demo::{self, DemoError, DemoSize};
+use registre_service::store::{AppendRequest, EventStore, ExpectedState, StoreError};
 
 /// Appends in flight at once while writing (the store commits them in
 /// groups).
@@ -447,10 +447,13 @@ pub async fn generate(
                     )?;
                 }
                 let session_stream = stream(streams::session(session_id))?;
-                if d.events.len() > crate::store::MAX_EVENTS_PER_APPEND {
+                if d.events.len() > registre_service::store::MAX_EVENTS_PER_APPEND {
                     // Larger than one append may carry: write in parts.
                     let mut revision = None;
-                    for part in d.events.chunks(crate::store::MAX_EVENTS_PER_APPEND) {
+                    for part in d
+                        .events
+                        .chunks(registre_service::store::MAX_EVENTS_PER_APPEND)
+                    {
                         let req = AppendRequest {
                             stream_id: session_stream.clone(),
                             expected: ExpectedState::of(revision),
