@@ -13,6 +13,7 @@
 //! - [`postgres`]: a PostgreSQL schema that several processes can share
 //!   (positions assigned in commit order under a row lock, group commit).
 //! - `kurrentdb`: a KurrentDB server or cluster (cargo feature `kurrentdb`).
+//! - `group`: group commit, shared by SQLite's and PostgreSQL's writer.
 //! - [`import`]: checks for copying events with their original positions
 //!   and times (`registre copy`).
 //! - [`subscription`]: catch-up-then-live reading built on any store.
@@ -21,6 +22,7 @@
 
 #[cfg(any(test, feature = "test-support"))]
 pub mod conformance;
+mod group;
 pub mod import;
 #[cfg(feature = "kurrentdb")]
 pub mod kurrentdb;
@@ -30,6 +32,8 @@ pub mod subscription;
 
 use std::fmt;
 use std::sync::Arc;
+
+pub(crate) use group::{GroupLimits, WriteJob, answer_all, gather, submit};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -424,67 +428,6 @@ const KURRENTDB_SCHEMES: [&str; 4] = [
     "esdb://",
     "esdb+discover://",
 ];
-
-/// An append waiting for a backend's single writer task, which commits
-/// the queued appends in groups and answers each on its own channel.
-///
-/// `P` is what the caller prepared for the writer, on the caller's thread
-/// (SQLite: each payload's JSON text), so that the one writer does not.
-pub(crate) struct WriteJob<P = ()> {
-    pub req: AppendRequest,
-    pub prepared: P,
-    pub reply: tokio::sync::oneshot::Sender<Answer<P>>,
-}
-
-/// The writer's answer to an append, with the append handed back: the
-/// caller's task drops it, so that freeing its payloads is not the one
-/// writer's work between two groups.
-pub(crate) struct Answer<P> {
-    pub result: Result<AppendOutcome, StoreError>,
-    pub spent: (AppendRequest, P),
-}
-
-impl<P> WriteJob<P> {
-    /// Sends the result; the caller may have gone (timeout, cancelled
-    /// request), and the append stands either way.
-    pub fn answer(self, result: Result<AppendOutcome, StoreError>) {
-        let WriteJob {
-            req,
-            prepared,
-            reply,
-        } = self;
-        let _ = reply.send(Answer {
-            result,
-            spent: (req, prepared),
-        });
-    }
-}
-
-/// Validates an append, prepares it for the writer (`prepare`), hands it
-/// over and waits for its answer: the `append` of every group-committing
-/// backend.
-pub(crate) async fn submit<P>(
-    queue: &tokio::sync::mpsc::Sender<WriteJob<P>>,
-    req: AppendRequest,
-    prepare: impl FnOnce(&AppendRequest) -> Result<P, StoreError>,
-) -> Result<AppendOutcome, StoreError> {
-    validate(&req)?;
-    let prepared = prepare(&req)?;
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    queue
-        .send(WriteJob {
-            req,
-            prepared,
-            reply,
-        })
-        .await
-        .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?;
-    let Answer { result, spent } = answer
-        .await
-        .map_err(|_| StoreError::Unavailable("the writer stopped before answering".into()))?;
-    drop(spent);
-    result
-}
 
 /// Opens the store a URL names: `sqlite:PATH` (the default backend),
 /// `postgres://USER@HOST:PORT/DATABASE[?schema=NAME]` (also `postgresql://`),

@@ -71,7 +71,9 @@ use registre_schema::{DecodedEvent, Position, RecordedEvent, Revision, StreamId}
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_postgres::{Client, Row};
 
-use super::{AppendOutcome, AppendRequest, EventStore, MAX_READ_BATCH, StoreError, WriteJob};
+use super::{
+    AppendOutcome, AppendRequest, EventStore, GroupLimits, MAX_READ_BATCH, StoreError, WriteJob,
+};
 
 mod format;
 mod imports;
@@ -100,10 +102,12 @@ pub const DEFAULT_SCHEMA: &str = "registre";
 const MAX_SCHEMA_LEN: usize = 48;
 /// How often the head is read even without a notification.
 pub const POLL_EVERY: Duration = Duration::from_millis(500);
-/// Most appends committed in one transaction.
-const MAX_GROUP: usize = 512;
-/// Most events committed in one transaction (an append is never split).
-const MAX_GROUP_EVENTS: usize = 20_000;
+/// Most appends, and most events (an append is never split), committed in
+/// one transaction.
+const GROUP: GroupLimits = GroupLimits {
+    appends: 512,
+    events: 20_000,
+};
 /// Appends waiting for the writer before senders wait too.
 const QUEUE_DEPTH: usize = 4096;
 /// Most read connections open at once.

@@ -14,8 +14,8 @@ use uuid::Uuid;
 
 use super::format::Sql;
 use super::target::Target;
-use super::{MAX_GROUP, MAX_GROUP_EVENTS, backend, plan, to_micros};
-use crate::{AppendOutcome, AppendRequest, StoreError, WriteJob};
+use super::{GROUP, backend, plan, to_micros};
+use crate::{AppendOutcome, AppendRequest, StoreError, WriteJob, answer_all, gather};
 
 /// The write connection and its prepared statements.
 pub(super) struct WriteConn {
@@ -58,24 +58,11 @@ pub(super) struct Writer {
 
 impl Writer {
     pub(super) async fn run(mut self, mut queue: mpsc::Receiver<WriteJob>) {
-        let mut group: Vec<WriteJob> = Vec::with_capacity(MAX_GROUP);
+        let mut group: Vec<WriteJob> = Vec::with_capacity(GROUP.appends);
         while let Some(first) = queue.recv().await {
-            let mut events = first.req.events.len();
-            group.push(first);
-            // Take what queued up while the previous group was committing.
-            while group.len() < MAX_GROUP && events < MAX_GROUP_EVENTS {
-                match queue.try_recv() {
-                    Ok(job) => {
-                        events += job.req.events.len();
-                        group.push(job);
-                    }
-                    Err(_) => break,
-                }
-            }
+            gather(first, &mut queue, GROUP, &mut group);
             let results = self.commit(&group).await;
-            for (job, result) in group.drain(..).zip(results) {
-                job.answer(result);
-            }
+            answer_all(&mut group, results);
         }
     }
 

@@ -26,13 +26,14 @@ use super::revisions::{KNOWN_STREAMS, Known, Revisions};
 use super::stream_index::{
     IndexFailure, IndexHold, Indexing, index_idle, index_tail, indexed_through,
 };
-use crate::{AppendOutcome, AppendRequest, StoreError, WriteJob};
+use crate::{AppendOutcome, AppendRequest, GroupLimits, StoreError, WriteJob, answer_all, gather};
 
-/// Most appends committed in one transaction.
-const MAX_GROUP: usize = 1024;
-
-/// Most events committed in one transaction (an append is never split).
-const MAX_GROUP_EVENTS: usize = 20_000;
+/// Most appends, and most events (an append is never split), committed in
+/// one transaction.
+const GROUP: GroupLimits = GroupLimits {
+    appends: 1024,
+    events: 20_000,
+};
 
 /// Appends waiting for the writer before senders wait too.
 pub(super) const QUEUE_DEPTH: usize = 4096;
@@ -117,26 +118,13 @@ pub(super) struct Writer {
 
 impl Writer {
     pub(super) fn run(mut self, mut queue: mpsc::Receiver<WriteJob<Payloads>>) {
-        let mut group: Vec<WriteJob<Payloads>> = Vec::with_capacity(MAX_GROUP);
+        let mut group: Vec<WriteJob<Payloads>> = Vec::with_capacity(GROUP.appends);
         while let Some(first) = queue.blocking_recv() {
-            let mut events = first.req.events.len();
-            group.push(first);
-            // Take what queued up while the previous group was committing.
-            while group.len() < MAX_GROUP && events < MAX_GROUP_EVENTS {
-                match queue.try_recv() {
-                    Ok(job) => {
-                        events += job.req.events.len();
-                        group.push(job);
-                    }
-                    Err(_) => break,
-                }
-            }
+            gather(first, &mut queue, GROUP, &mut group);
             let results = self.commit_group(&group);
             advance(&self.head, self.last_position);
             let _ = self.committed.try_send(());
-            for (job, result) in group.drain(..).zip(results) {
-                job.answer(result);
-            }
+            answer_all(&mut group, results);
             if self.catch_up.swap(false, Ordering::AcqRel) {
                 // This thread writes nothing now, so (unless an import or
                 // another process is writing) this checkpoint copies every
