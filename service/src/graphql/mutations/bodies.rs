@@ -3,39 +3,15 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use registre_domain::body::{BodyCommand, MAX_SEATS};
-use uuid::Uuid;
 
 use super::members::TerritorialUnitInput;
-use super::{
-    CommandResult, EntityOf, MAX_NAME, Submit, bounded, command_uuid, json, new_id, occurred,
-    opt_uuid, submit, uuid,
-};
+use super::{Call, CommandResult, Entity, MAX_NAME, bounded, opt_uuid, uuid};
 use crate::graphql::domain_enums::{BodyKind, BodyLevel, MandateEndReason};
 use crate::graphql::errors::ApiError;
 use crate::graphql::guard::{Permission, RoleGuard};
 
 #[derive(Default)]
 pub struct BodyMutation;
-
-fn body_entity(id: Uuid) -> EntityOf {
-    Box::new(move |m| json(m.bodies.body(id)))
-}
-
-fn body_submit(
-    command_id: Uuid,
-    occurred_at: DateTime<Utc>,
-    entity_id: Uuid,
-    body_id: Uuid,
-    command: BodyCommand,
-) -> Submit {
-    Submit {
-        command_id,
-        occurred_at,
-        command: command.into(),
-        entity_id: entity_id.to_string(),
-        entity: body_entity(body_id),
-    }
-}
 
 #[Object]
 impl BodyMutation {
@@ -56,8 +32,8 @@ impl BodyMutation {
         convened_by_body_id: Option<ID>,
         parent_body_id: Option<ID>,
     ) -> Result<CommandResult, ApiError> {
-        let cid = command_uuid(command_id.as_ref())?;
-        let body_id = new_id("bodyId", body_id.as_ref(), cid, "body")?;
+        let call = Call::new(command_id, occurred_at)?;
+        let body_id = call.new_id("bodyId", body_id, "body")?;
         bounded("name", &name, MAX_NAME)?;
         let territorial_unit = territorial_unit
             .map(|u| u.key("territorialUnit"))
@@ -71,8 +47,7 @@ impl BodyMutation {
             convened_by_body_id: opt_uuid("convenedByBodyId", convened_by_body_id.as_ref())?,
             parent_body_id: opt_uuid("parentBodyId", parent_body_id.as_ref())?,
         };
-        let when = occurred(occurred_at, None);
-        submit(ctx, body_submit(cid, when, body_id, body_id, command)).await
+        call.submit(ctx, None, command, Entity::Body(body_id)).await
     }
 
     /// Defines a post of a body with its number of seats. `postId`
@@ -89,9 +64,9 @@ impl BodyMutation {
         title: String,
         seats: u32,
     ) -> Result<CommandResult, ApiError> {
-        let cid = command_uuid(command_id.as_ref())?;
+        let call = Call::new(command_id, occurred_at)?;
         let body_id = uuid("bodyId", &body_id)?;
-        let post_id = new_id("postId", post_id.as_ref(), cid, "post")?;
+        let post_id = call.new_id("postId", post_id, "post")?;
         bounded("title", &title, MAX_NAME)?;
         if seats > MAX_SEATS {
             return Err(ApiError::BadInput(format!(
@@ -104,8 +79,11 @@ impl BodyMutation {
             title,
             seats,
         };
-        let when = occurred(occurred_at, None);
-        submit(ctx, body_submit(cid, when, post_id, body_id, command)).await
+        let post = Entity::InBody {
+            id: post_id,
+            body_id,
+        };
+        call.submit(ctx, None, command, post).await
     }
 
     /// Elects a member in good standing to a post, from `startsOn` for the
@@ -126,9 +104,9 @@ impl BodyMutation {
         session_id: Option<ID>,
         starts_on: NaiveDate,
     ) -> Result<CommandResult, ApiError> {
-        let cid = command_uuid(command_id.as_ref())?;
+        let call = Call::new(command_id, occurred_at)?;
         let body_id = uuid("bodyId", &body_id)?;
-        let mandate_id = new_id("mandateId", mandate_id.as_ref(), cid, "mandate")?;
+        let mandate_id = call.new_id("mandateId", mandate_id, "mandate")?;
         bounded("holderName", &holder_name, MAX_NAME)?;
         let command = BodyCommand::ElectOfficer {
             body_id,
@@ -139,8 +117,11 @@ impl BodyMutation {
             session_id: opt_uuid("sessionId", session_id.as_ref())?,
             starts_on,
         };
-        let when = occurred(occurred_at, Some(starts_on));
-        submit(ctx, body_submit(cid, when, mandate_id, body_id, command)).await
+        let mandate = Entity::InBody {
+            id: mandate_id,
+            body_id,
+        };
+        call.submit(ctx, Some(starts_on), command, mandate).await
     }
 
     /// Ends a mandate before or at its term.
@@ -157,7 +138,7 @@ impl BodyMutation {
         ended_on: NaiveDate,
         reason: MandateEndReason,
     ) -> Result<CommandResult, ApiError> {
-        let cid = command_uuid(command_id.as_ref())?;
+        let call = Call::new(command_id, occurred_at)?;
         let body_id = uuid("bodyId", &body_id)?;
         let mandate_id = uuid("mandateId", &mandate_id)?;
         let command = BodyCommand::EndMandate {
@@ -167,7 +148,10 @@ impl BodyMutation {
             ended_on,
             reason: reason.into(),
         };
-        let when = occurred(occurred_at, Some(ended_on));
-        submit(ctx, body_submit(cid, when, mandate_id, body_id, command)).await
+        let mandate = Entity::InBody {
+            id: mandate_id,
+            body_id,
+        };
+        call.submit(ctx, Some(ended_on), command, mandate).await
     }
 }

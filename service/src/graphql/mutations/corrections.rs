@@ -6,9 +6,7 @@ use chrono::{DateTime, Utc};
 use registre_domain::correction::CorrectRecord;
 use registre_schema::envelope::MAX_STREAM_ID_LEN;
 
-use super::{
-    CommandResult, MAX_TEXT, Submit, bounded, command_uuid, new_id, occurred, submit, uuid,
-};
+use super::{Call, CommandResult, Entity, MAX_TEXT, bounded, uuid};
 use crate::graphql::errors::ApiError;
 use crate::graphql::guard::{Permission, RoleGuard};
 
@@ -32,8 +30,8 @@ impl CorrectionMutation {
         reason: String,
         correction: String,
     ) -> Result<CommandResult, ApiError> {
-        let cid = command_uuid(command_id.as_ref())?;
-        let correction_id = new_id("correctionId", correction_id.as_ref(), cid, "correction")?;
+        let call = Call::new(command_id, occurred_at)?;
+        let correction_id = call.new_id("correctionId", correction_id, "correction")?;
         bounded("correctedStreamId", &corrected_stream_id, MAX_STREAM_ID_LEN)?;
         bounded("reason", &reason, MAX_TEXT)?;
         bounded("correction", &correction, MAX_TEXT)?;
@@ -44,18 +42,7 @@ impl CorrectionMutation {
             reason,
             correction,
         };
-        submit(
-            ctx,
-            Submit {
-                command_id: cid,
-                occurred_at: occurred(occurred_at, None),
-                command: command.into(),
-                entity_id: correction_id.to_string(),
-                // The corrected record carries the notice in its own read
-                // model; the correction itself is only in the log.
-                entity: Box::new(|_| None),
-            },
-        )
-        .await
+        let shown = Entity::Correction(correction_id);
+        call.submit(ctx, None, command, shown).await
     }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use registre_domain::dues::{MAX_TIERS, SetDuesSchedule};
 use registre_schema::events::DuesTier;
 
-use super::{CommandResult, MAX_NAME, Submit, bounded, command_uuid, json, occurred, submit};
+use super::{Call, CommandResult, Entity, MAX_NAME, bounded};
 use crate::graphql::errors::ApiError;
 use crate::graphql::guard::{Permission, RoleGuard};
 
@@ -32,7 +32,7 @@ impl DuesMutation {
         tiers: Vec<DuesTierInput>,
         due_on: NaiveDate,
     ) -> Result<CommandResult, ApiError> {
-        let cid = command_uuid(command_id.as_ref())?;
+        let call = Call::new(command_id, occurred_at)?;
         if tiers.len() > MAX_TIERS {
             return Err(ApiError::BadInput(format!(
                 "tiers : {MAX_TIERS} catégories au plus."
@@ -55,16 +55,7 @@ impl DuesMutation {
         };
         // The schedule is set when the year's budget is, not on its due
         // date: default to now unless the client says when.
-        submit(
-            ctx,
-            Submit {
-                command_id: cid,
-                occurred_at: occurred(occurred_at, None),
-                command: command.into(),
-                entity_id: year.to_string(),
-                entity: Box::new(move |m| json(m.dues.schedules.get(&year))),
-            },
-        )
-        .await
+        let schedule = Entity::DuesSchedule(year);
+        call.submit(ctx, None, command, schedule).await
     }
 }

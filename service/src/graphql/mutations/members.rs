@@ -7,10 +7,7 @@ use registre_domain::streams::member_id_for;
 use registre_schema::events::TerritorialUnitKey;
 use uuid::Uuid;
 
-use super::{
-    CommandResult, MAX_CODE, MAX_NAME, MAX_TEXT, Submit, bounded, command_uuid, json, occurred,
-    submit, uuid,
-};
+use super::{Call, CommandResult, Entity, MAX_CODE, MAX_NAME, MAX_TEXT, bounded, opt_uuid, uuid};
 use crate::graphql::errors::ApiError;
 use crate::graphql::guard::{Permission, RoleGuard};
 
@@ -41,49 +38,64 @@ impl TerritorialUnitInput {
 #[derive(Default)]
 pub struct MemberMutation;
 
-/// The member's record in the membership register.
-fn member_entity(id: Uuid) -> super::EntityOf {
-    Box::new(move |m| json(m.membership.member(id)))
+/// A change of a member's status, as its mutation names it.
+enum Status {
+    Suspend,
+    Reinstate,
+    Withdraw,
+    Exclude {
+        decided_by_body_id: Uuid,
+        hearing_notified_on: NaiveDate,
+    },
 }
 
-fn member_submit(
-    command_id: Uuid,
-    occurred_at: DateTime<Utc>,
-    member_id: Uuid,
-    command: MemberCommand,
-) -> Submit {
-    Submit {
-        command_id,
-        occurred_at,
-        command: command.into(),
-        entity_id: member_id.to_string(),
-        entity: member_entity(member_id),
-    }
-}
-
-/// A change of status: suspension, reinstatement, withdrawal.
-struct StatusChange<'a> {
+/// What every change of status takes: suspension, reinstatement,
+/// withdrawal, exclusion.
+struct StatusChange {
     command_id: Option<ID>,
     occurred_at: Option<DateTime<Utc>>,
-    member_id: &'a ID,
+    member_id: ID,
     effective_on: NaiveDate,
     reason: String,
 }
 
-impl StatusChange<'_> {
-    fn submit(
-        self,
-        make: impl FnOnce(Uuid, NaiveDate, String) -> MemberCommand,
-    ) -> Result<Submit, ApiError> {
-        let cid = command_uuid(self.command_id.as_ref())?;
-        let member_id = uuid("memberId", self.member_id)?;
+impl StatusChange {
+    /// The one conversion of a change of status to its command.
+    async fn submit(self, ctx: &Context<'_>, status: Status) -> Result<CommandResult, ApiError> {
+        let call = Call::new(self.command_id, self.occurred_at)?;
+        let member_id = uuid("memberId", &self.member_id)?;
         bounded("reason", &self.reason, MAX_TEXT)?;
-        Ok(member_submit(
-            cid,
-            occurred(self.occurred_at, Some(self.effective_on)),
-            member_id,
-            make(member_id, self.effective_on, self.reason),
-        ))
+        let (effective_on, reason) = (self.effective_on, self.reason);
+        let command = match status {
+            Status::Suspend => MemberCommand::Suspend {
+                member_id,
+                effective_on,
+                reason,
+            },
+            Status::Reinstate => MemberCommand::Reinstate {
+                member_id,
+                effective_on,
+                reason,
+            },
+            Status::Withdraw => MemberCommand::Withdraw {
+                member_id,
+                effective_on,
+                reason,
+            },
+            Status::Exclude {
+                decided_by_body_id,
+                hearing_notified_on,
+            } => MemberCommand::Exclude {
+                member_id,
+                effective_on,
+                reason,
+                decided_by_body_id,
+                hearing_notified_on,
+            },
+        };
+        let on = Some(effective_on);
+        call.submit(ctx, on, command, Entity::Member(member_id))
+            .await
     }
 }
 
@@ -104,7 +116,7 @@ impl MemberMutation {
         deliberation_ref: String,
         decision_ref: String,
     ) -> Result<CommandResult, ApiError> {
-        let cid = command_uuid(command_id.as_ref())?;
+        let call = Call::new(command_id, occurred_at)?;
         let unit = unit.key("unit")?;
         bounded("name", &name, MAX_NAME)?;
         bounded("duesCategory", &dues_category, MAX_NAME)?;
@@ -119,8 +131,9 @@ impl MemberMutation {
             deliberation_ref,
             decision_ref,
         };
-        let when = occurred(occurred_at, Some(admitted_on));
-        submit(ctx, member_submit(cid, when, member_id, command)).await
+        let on = Some(admitted_on);
+        call.submit(ctx, on, command, Entity::Member(member_id))
+            .await
     }
 
     /// Suspends a member (it stays a member, without a vote).
@@ -137,16 +150,11 @@ impl MemberMutation {
         let change = StatusChange {
             command_id,
             occurred_at,
-            member_id: &member_id,
-            effective_on,
-            reason,
-        };
-        let i = change.submit(|member_id, effective_on, reason| MemberCommand::Suspend {
             member_id,
             effective_on,
             reason,
-        })?;
-        submit(ctx, i).await
+        };
+        change.submit(ctx, Status::Suspend).await
     }
 
     /// Lifts a suspension.
@@ -163,16 +171,11 @@ impl MemberMutation {
         let change = StatusChange {
             command_id,
             occurred_at,
-            member_id: &member_id,
-            effective_on,
-            reason,
-        };
-        let i = change.submit(|member_id, effective_on, reason| MemberCommand::Reinstate {
             member_id,
             effective_on,
             reason,
-        })?;
-        submit(ctx, i).await
+        };
+        change.submit(ctx, Status::Reinstate).await
     }
 
     /// Records a member's withdrawal.
@@ -189,16 +192,11 @@ impl MemberMutation {
         let change = StatusChange {
             command_id,
             occurred_at,
-            member_id: &member_id,
-            effective_on,
-            reason,
-        };
-        let i = change.submit(|member_id, effective_on, reason| MemberCommand::Withdraw {
             member_id,
             effective_on,
             reason,
-        })?;
-        submit(ctx, i).await
+        };
+        change.submit(ctx, Status::Withdraw).await
     }
 
     /// Excludes a member, by decision of a body, after its hearing notice.
@@ -215,22 +213,18 @@ impl MemberMutation {
         decided_by_body_id: ID,
         hearing_notified_on: NaiveDate,
     ) -> Result<CommandResult, ApiError> {
-        let decided_by_body_id = uuid("decidedByBodyId", &decided_by_body_id)?;
+        let exclude = Status::Exclude {
+            decided_by_body_id: uuid("decidedByBodyId", &decided_by_body_id)?,
+            hearing_notified_on,
+        };
         let change = StatusChange {
             command_id,
             occurred_at,
-            member_id: &member_id,
-            effective_on,
-            reason,
-        };
-        let i = change.submit(|member_id, effective_on, reason| MemberCommand::Exclude {
             member_id,
             effective_on,
             reason,
-            decided_by_body_id,
-            hearing_notified_on,
-        })?;
-        submit(ctx, i).await
+        };
+        change.submit(ctx, exclude).await
     }
 
     /// A successor commune (after a reorganisation) takes over a member's
@@ -250,13 +244,13 @@ impl MemberMutation {
         inherits_dues: bool,
         reorganisation_id: Option<ID>,
     ) -> Result<CommandResult, ApiError> {
-        let cid = command_uuid(command_id.as_ref())?;
+        let call = Call::new(command_id, occurred_at)?;
         let member_id = uuid("memberId", &member_id)?;
         let successor_unit = successor_unit.key("successorUnit")?;
         bounded("successorName", &successor_name, MAX_NAME)?;
         bounded("duesCategory", &dues_category, MAX_NAME)?;
-        let reorganisation_id = super::opt_uuid("reorganisationId", reorganisation_id.as_ref())?;
-        let successor_id = member_id_for(&successor_unit);
+        // The successor is the entity that now stands as the member.
+        let successor = Entity::Member(member_id_for(&successor_unit));
         let command = MemberCommand::Succeed {
             member_id,
             successor_unit,
@@ -264,18 +258,10 @@ impl MemberMutation {
             dues_category,
             effective_on,
             inherits_dues,
-            reorganisation_id,
+            reorganisation_id: opt_uuid("reorganisationId", reorganisation_id.as_ref())?,
         };
-        let mut i = member_submit(
-            cid,
-            occurred(occurred_at, Some(effective_on)),
-            member_id,
-            command,
-        );
-        // The successor is the entity that now stands as the member.
-        i.entity_id = successor_id.to_string();
-        i.entity = member_entity(successor_id);
-        submit(ctx, i).await
+        call.submit(ctx, Some(effective_on), command, successor)
+            .await
     }
 
     /// Records a dues payment (francs CFA) for a year with a schedule.
@@ -292,7 +278,7 @@ impl MemberMutation {
         paid_on: NaiveDate,
         receipt_ref: String,
     ) -> Result<CommandResult, ApiError> {
-        let cid = command_uuid(command_id.as_ref())?;
+        let call = Call::new(command_id, occurred_at)?;
         let member_id = uuid("memberId", &member_id)?;
         bounded("receiptRef", &receipt_ref, MAX_TEXT)?;
         let command = MemberCommand::RecordPayment {
@@ -302,13 +288,7 @@ impl MemberMutation {
             paid_on,
             receipt_ref,
         };
-        let mut i = member_submit(
-            cid,
-            occurred(occurred_at, Some(paid_on)),
-            member_id,
-            command,
-        );
-        i.entity = Box::new(move |m| json(m.dues.members.get(&member_id)));
-        submit(ctx, i).await
+        let dues = Entity::MemberDues(member_id);
+        call.submit(ctx, Some(paid_on), command, dues).await
     }
 }

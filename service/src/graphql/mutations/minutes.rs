@@ -4,12 +4,8 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use registre_domain::minutes::MinutesCommand;
-use uuid::Uuid;
 
-use super::{
-    CommandResult, MAX_NAME, MAX_TEXT, Submit, bounded, command_uuid, json, new_id, occurred,
-    submit, uuid,
-};
+use super::{Call, CommandResult, Entity, MAX_NAME, MAX_TEXT, bounded, uuid};
 use crate::graphql::domain_enums::Signatory;
 use crate::graphql::errors::ApiError;
 use crate::graphql::guard::{Permission, RoleGuard};
@@ -19,21 +15,6 @@ const SHA256_HEX: usize = 64;
 
 #[derive(Default)]
 pub struct MinutesMutation;
-
-fn minutes_submit(
-    command_id: Uuid,
-    occurred_at: DateTime<Utc>,
-    minutes_id: Uuid,
-    command: MinutesCommand,
-) -> Submit {
-    Submit {
-        command_id,
-        occurred_at,
-        command: command.into(),
-        entity_id: minutes_id.to_string(),
-        entity: Box::new(move |m| json(m.minutes.get(minutes_id))),
-    }
-}
 
 #[Object]
 impl MinutesMutation {
@@ -52,8 +33,8 @@ impl MinutesMutation {
         document_ref: String,
         drafted_on: NaiveDate,
     ) -> Result<CommandResult, ApiError> {
-        let cid = command_uuid(command_id.as_ref())?;
-        let minutes_id = new_id("minutesId", minutes_id.as_ref(), cid, "minutes")?;
+        let call = Call::new(command_id, occurred_at)?;
+        let minutes_id = call.new_id("minutesId", minutes_id, "minutes")?;
         bounded("sha256", &sha256, SHA256_HEX)?;
         bounded("documentRef", &document_ref, MAX_TEXT)?;
         let command = MinutesCommand::Draft {
@@ -63,8 +44,9 @@ impl MinutesMutation {
             document_ref,
             drafted_on,
         };
-        let when = occurred(occurred_at, Some(drafted_on));
-        submit(ctx, minutes_submit(cid, when, minutes_id, command)).await
+        let on = Some(drafted_on);
+        call.submit(ctx, on, command, Entity::Minutes(minutes_id))
+            .await
     }
 
     /// Adopts the minutes at another, open session; `sha256` is the
@@ -81,7 +63,7 @@ impl MinutesMutation {
         adopted_on: NaiveDate,
         sha256: String,
     ) -> Result<CommandResult, ApiError> {
-        let cid = command_uuid(command_id.as_ref())?;
+        let call = Call::new(command_id, occurred_at)?;
         let minutes_id = uuid("minutesId", &minutes_id)?;
         bounded("sha256", &sha256, SHA256_HEX)?;
         let command = MinutesCommand::Adopt {
@@ -90,8 +72,9 @@ impl MinutesMutation {
             adopted_on,
             sha256,
         };
-        let when = occurred(occurred_at, Some(adopted_on));
-        submit(ctx, minutes_submit(cid, when, minutes_id, command)).await
+        let on = Some(adopted_on);
+        call.submit(ctx, on, command, Entity::Minutes(minutes_id))
+            .await
     }
 
     /// Records a signature of the minutes.
@@ -107,7 +90,7 @@ impl MinutesMutation {
         signatory_name: String,
         signed_on: NaiveDate,
     ) -> Result<CommandResult, ApiError> {
-        let cid = command_uuid(command_id.as_ref())?;
+        let call = Call::new(command_id, occurred_at)?;
         let minutes_id = uuid("minutesId", &minutes_id)?;
         bounded("signatoryName", &signatory_name, MAX_NAME)?;
         let command = MinutesCommand::Sign {
@@ -116,7 +99,8 @@ impl MinutesMutation {
             signatory_name,
             signed_on,
         };
-        let when = occurred(occurred_at, Some(signed_on));
-        submit(ctx, minutes_submit(cid, when, minutes_id, command)).await
+        let on = Some(signed_on);
+        call.submit(ctx, on, command, Entity::Minutes(minutes_id))
+            .await
     }
 }

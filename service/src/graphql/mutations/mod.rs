@@ -22,6 +22,8 @@
 //!
 //! ## Layout
 //! - this file: [`CommandResult`], [`submit`], input bounds and parsing.
+//! - [`call`]: what every mutation does around its command ([`Call`]) and
+//!   the entity its answer shows ([`Entity`]).
 //! - [`members`]: admission, suspension, reinstatement, exclusion,
 //!   withdrawal, succession, dues payments.
 //! - [`dues`]: dues schedules.
@@ -32,6 +34,7 @@
 //! - [`corrections`]: corrections of recorded facts.
 
 mod bodies;
+mod call;
 mod corrections;
 mod dues;
 mod members;
@@ -49,6 +52,8 @@ use super::errors::ApiError;
 use super::guard::{Permission, authorize};
 use super::schema::app;
 use crate::application::{Command, CommandError, Submission};
+
+pub(crate) use call::{Call, Entity};
 
 pub use bodies::BodyMutation;
 pub use corrections::CorrectionMutation;

@@ -4,56 +4,14 @@
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use registre_domain::session::SessionCommand;
-use uuid::Uuid;
 
-use super::{
-    CommandResult, EntityOf, MAX_AGENDA, MAX_NAME, MAX_TEXT, Submit, bounded, command_uuid, json,
-    new_id, occurred, opt_uuid, submit, uuid,
-};
+use super::{Call, CommandResult, Entity, MAX_AGENDA, MAX_NAME, MAX_TEXT, bounded, opt_uuid, uuid};
 use crate::graphql::domain_enums::{MotionKind, SessionKind, VoteChoice};
 use crate::graphql::errors::ApiError;
 use crate::graphql::guard::{Permission, RoleGuard};
 
 #[derive(Default)]
 pub struct SessionMutation;
-
-fn session_entity(id: Uuid) -> EntityOf {
-    Box::new(move |m| json(m.sessions.session(id)))
-}
-
-fn motion_entity(id: Uuid) -> EntityOf {
-    Box::new(move |m| json(m.resolutions.motion(id)))
-}
-
-fn session_submit(
-    command_id: Uuid,
-    occurred_at: DateTime<Utc>,
-    session_id: Uuid,
-    command: SessionCommand,
-) -> Submit {
-    Submit {
-        command_id,
-        occurred_at,
-        command: command.into(),
-        entity_id: session_id.to_string(),
-        entity: session_entity(session_id),
-    }
-}
-
-fn motion_submit(
-    command_id: Uuid,
-    occurred_at: DateTime<Utc>,
-    motion_id: Uuid,
-    command: SessionCommand,
-) -> Submit {
-    Submit {
-        command_id,
-        occurred_at,
-        command: command.into(),
-        entity_id: motion_id.to_string(),
-        entity: motion_entity(motion_id),
-    }
-}
 
 #[Object]
 impl SessionMutation {
@@ -77,8 +35,8 @@ impl SessionMutation {
         agenda: Vec<String>,
         second_convocation_of: Option<ID>,
     ) -> Result<CommandResult, ApiError> {
-        let cid = command_uuid(command_id.as_ref())?;
-        let session_id = new_id("sessionId", session_id.as_ref(), cid, "session")?;
+        let call = Call::new(command_id, occurred_at)?;
+        let session_id = call.new_id("sessionId", session_id, "session")?;
         bounded("place", &place, MAX_NAME)?;
         if agenda.len() > MAX_AGENDA {
             return Err(ApiError::BadInput(format!(
@@ -99,8 +57,9 @@ impl SessionMutation {
             agenda,
             second_convocation_of: opt_uuid("secondConvocationOf", second_convocation_of.as_ref())?,
         };
-        let when = occurred(occurred_at, Some(convened_on));
-        submit(ctx, session_submit(cid, when, session_id, command)).await
+        let on = Some(convened_on);
+        call.submit(ctx, on, command, Entity::Session(session_id))
+            .await
     }
 
     /// Records an eligible member as present, with its delegate's name.
@@ -114,7 +73,7 @@ impl SessionMutation {
         member_id: ID,
         delegate_name: String,
     ) -> Result<CommandResult, ApiError> {
-        let cid = command_uuid(command_id.as_ref())?;
+        let call = Call::new(command_id, occurred_at)?;
         let session_id = uuid("sessionId", &session_id)?;
         bounded("delegateName", &delegate_name, MAX_NAME)?;
         let command = SessionCommand::RecordAttendance {
@@ -122,8 +81,8 @@ impl SessionMutation {
             member_id: uuid("memberId", &member_id)?,
             delegate_name,
         };
-        let when = occurred(occurred_at, None);
-        submit(ctx, session_submit(cid, when, session_id, command)).await
+        call.submit(ctx, None, command, Entity::Session(session_id))
+            .await
     }
 
     /// Registers a proxy: an absent member gives its vote to a present one.
@@ -137,15 +96,15 @@ impl SessionMutation {
         grantor_member_id: ID,
         holder_member_id: ID,
     ) -> Result<CommandResult, ApiError> {
-        let cid = command_uuid(command_id.as_ref())?;
+        let call = Call::new(command_id, occurred_at)?;
         let session_id = uuid("sessionId", &session_id)?;
         let command = SessionCommand::RegisterProxy {
             session_id,
             grantor_member_id: uuid("grantorMemberId", &grantor_member_id)?,
             holder_member_id: uuid("holderMemberId", &holder_member_id)?,
         };
-        let when = occurred(occurred_at, None);
-        submit(ctx, session_submit(cid, when, session_id, command)).await
+        call.submit(ctx, None, command, Entity::Session(session_id))
+            .await
     }
 
     /// Opens the session: counts the quorum (a session without quorum
@@ -159,13 +118,15 @@ impl SessionMutation {
         session_id: ID,
         opened_at: DateTime<Utc>,
     ) -> Result<CommandResult, ApiError> {
-        let cid = command_uuid(command_id.as_ref())?;
+        // The opening is dated by the instant it gives: no `occurredAt`.
+        let call = Call::new(command_id, Some(opened_at))?;
         let session_id = uuid("sessionId", &session_id)?;
         let command = SessionCommand::Open {
             session_id,
             opened_at,
         };
-        submit(ctx, session_submit(cid, opened_at, session_id, command)).await
+        call.submit(ctx, None, command, Entity::Session(session_id))
+            .await
     }
 
     /// Tables a motion on an agenda item (numbered from 0). `motionId`
@@ -184,8 +145,8 @@ impl SessionMutation {
         title: String,
         text: String,
     ) -> Result<CommandResult, ApiError> {
-        let cid = command_uuid(command_id.as_ref())?;
-        let motion_id = new_id("motionId", motion_id.as_ref(), cid, "motion")?;
+        let call = Call::new(command_id, occurred_at)?;
+        let motion_id = call.new_id("motionId", motion_id, "motion")?;
         bounded("title", &title, MAX_NAME)?;
         bounded("text", &text, MAX_TEXT)?;
         let command = SessionCommand::TableMotion {
@@ -196,8 +157,8 @@ impl SessionMutation {
             title,
             text,
         };
-        let when = occurred(occurred_at, None);
-        submit(ctx, motion_submit(cid, when, motion_id, command)).await
+        call.submit(ctx, None, command, Entity::Motion(motion_id))
+            .await
     }
 
     /// Records a member's vote on an open motion, in person or through the
@@ -215,7 +176,7 @@ impl SessionMutation {
         choice: VoteChoice,
         proxy_holder_member_id: Option<ID>,
     ) -> Result<CommandResult, ApiError> {
-        let cid = command_uuid(command_id.as_ref())?;
+        let call = Call::new(command_id, occurred_at)?;
         let motion_id = uuid("motionId", &motion_id)?;
         let command = SessionCommand::RecordVote {
             session_id: uuid("sessionId", &session_id)?,
@@ -227,8 +188,8 @@ impl SessionMutation {
                 proxy_holder_member_id.as_ref(),
             )?,
         };
-        let when = occurred(occurred_at, None);
-        submit(ctx, motion_submit(cid, when, motion_id, command)).await
+        call.submit(ctx, None, command, Entity::Motion(motion_id))
+            .await
     }
 
     /// Closes the vote on a motion: the tally decides it under the
@@ -242,14 +203,14 @@ impl SessionMutation {
         session_id: ID,
         motion_id: ID,
     ) -> Result<CommandResult, ApiError> {
-        let cid = command_uuid(command_id.as_ref())?;
+        let call = Call::new(command_id, occurred_at)?;
         let motion_id = uuid("motionId", &motion_id)?;
         let command = SessionCommand::CloseVote {
             session_id: uuid("sessionId", &session_id)?,
             motion_id,
         };
-        let when = occurred(occurred_at, None);
-        submit(ctx, motion_submit(cid, when, motion_id, command)).await
+        call.submit(ctx, None, command, Entity::Motion(motion_id))
+            .await
     }
 
     /// Closes the session.
@@ -261,13 +222,15 @@ impl SessionMutation {
         session_id: ID,
         closed_at: DateTime<Utc>,
     ) -> Result<CommandResult, ApiError> {
-        let cid = command_uuid(command_id.as_ref())?;
+        // Dated by the instant the closing gives, as the opening is.
+        let call = Call::new(command_id, Some(closed_at))?;
         let session_id = uuid("sessionId", &session_id)?;
         let command = SessionCommand::Close {
             session_id,
             closed_at,
         };
-        submit(ctx, session_submit(cid, closed_at, session_id, command)).await
+        call.submit(ctx, None, command, Entity::Session(session_id))
+            .await
     }
 
     /// Adjourns the session, saying why.
@@ -280,11 +243,11 @@ impl SessionMutation {
         session_id: ID,
         reason: String,
     ) -> Result<CommandResult, ApiError> {
-        let cid = command_uuid(command_id.as_ref())?;
+        let call = Call::new(command_id, occurred_at)?;
         let session_id = uuid("sessionId", &session_id)?;
         bounded("reason", &reason, MAX_TEXT)?;
         let command = SessionCommand::Adjourn { session_id, reason };
-        let when = occurred(occurred_at, None);
-        submit(ctx, session_submit(cid, when, session_id, command)).await
+        call.submit(ctx, None, command, Entity::Session(session_id))
+            .await
     }
 }

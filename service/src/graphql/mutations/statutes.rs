@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use registre_domain::statutes::{StatutesCommand, defaults};
 use registre_schema::events::{Fraction, Statutes};
 
-use super::{CommandResult, MAX_TEXT, Submit, bounded, command_uuid, json, occurred, submit};
+use super::{Call, CommandResult, Entity, MAX_TEXT, bounded};
 use crate::graphql::domain_enums::Majority;
 use crate::graphql::errors::ApiError;
 use crate::graphql::guard::{Permission, RoleGuard};
@@ -101,7 +101,7 @@ async fn statutes_submit(
     reference: String,
     amend: bool,
 ) -> Result<CommandResult, ApiError> {
-    let cid = command_uuid(command_id.as_ref())?;
+    let call = Call::new(command_id, occurred_at)?;
     bounded("reference", &reference, MAX_TEXT)?;
     let effective_from = statutes.effective_from;
     let statutes = statutes.statutes();
@@ -116,18 +116,9 @@ async fn statutes_submit(
             reference,
         }
     };
-    submit(
-        ctx,
-        Submit {
-            command_id: cid,
-            occurred_at: occurred(occurred_at, Some(effective_from)),
-            command: command.into(),
-            entity_id: effective_from.to_string(),
-            // The version in force from its effective date.
-            entity: Box::new(move |m| json(m.dues.statutes_in_force(effective_from))),
-        },
-    )
-    .await
+    let version = Entity::Statutes(effective_from);
+    call.submit(ctx, Some(effective_from), command, version)
+        .await
 }
 
 #[Object]
