@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 
 use super::errors::ApiError;
 use super::events::GqlRole;
-use super::guard::{Permission, RoleGuard};
+use super::guard::{Policy, RootKind};
 use super::read_models::{AsOf, registers};
 
 /// Most events `latestEvents` lists.
@@ -41,11 +41,10 @@ pub struct LatestEvents {
 #[derive(Default)]
 pub struct ActivityQuery;
 
-#[Object]
+#[Object(guard = "Policy(RootKind::Query)")]
 impl ActivityQuery {
     /// The last `first` events of the registers (default 10, at most 100),
     /// newest first; at a past point with `asOf`.
-    #[graphql(guard = "RoleGuard(Permission::ReadModels)")]
     async fn latest_events(
         &self,
         ctx: &Context<'_>,

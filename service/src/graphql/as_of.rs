@@ -13,7 +13,7 @@ use registre_projections::resolutions::{MotionResult, ResolutionFilter};
 use registre_schema::Position;
 
 use super::errors::ApiError;
-use super::guard::{Permission, RoleGuard};
+use super::guard::{Policy, RootKind};
 use super::read_models::AsOf;
 use super::schema::app;
 use crate::application::AsOfService;
@@ -382,15 +382,12 @@ fn register_diff(a: &ReadModels, b: &ReadModels) -> (Vec<MemberDiff>, Vec<Resolu
 #[derive(Default)]
 pub struct AsOfQuery;
 
-#[Object]
+#[Object(guard = "Policy(RootKind::Query)")]
 impl AsOfQuery {
     /// The registers after the event at `position`, or as they stood at
     /// the end of `date` (YYYY-MM-DD, UTC) or at an RFC 3339 instant.
     /// Give one of the two.
-    #[graphql(
-        guard = "RoleGuard(Permission::ReadModels)",
-        complexity = "10 + child_complexity"
-    )]
+    #[graphql(complexity = "10 + child_complexity")]
     async fn as_of(
         &self,
         ctx: &Context<'_>,
@@ -408,7 +405,6 @@ impl AsOfQuery {
     /// What changed in the membership register and the resolutions from
     /// the end of `from` to the end of `to` (dates or RFC 3339 instants).
     #[graphql(
-        guard = "RoleGuard(Permission::ReadModels)",
         complexity = "20 + child_complexity * (1 + first.unwrap_or(DEFAULT_FIRST).min(MAX_FIRST) / 50)"
     )]
     async fn diff(

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use registre_audit::{SignedTreeHead, TreeError};
 
 use super::errors::ApiError;
-use super::guard::{Permission, RoleGuard};
+use super::guard::{Policy, RootKind};
 use super::schema::app;
 use crate::audit_trail::AuditTrail;
 use crate::audit_trail::proof::{self, ProofRequestError};
@@ -133,10 +133,9 @@ fn proof_error(e: ProofRequestError) -> ApiError {
 #[derive(Default)]
 pub struct AuditQuery;
 
-#[Object]
+#[Object(guard = "Policy(RootKind::Query)")]
 impl AuditQuery {
     /// Size and root of the audit tree, and the latest signed head.
-    #[graphql(guard = "RoleGuard(Permission::ReadEvents)")]
     async fn tree_head(&self, ctx: &Context<'_>) -> Result<TreeHead, ApiError> {
         let t = trail(ctx)?;
         Ok(TreeHead {
@@ -147,7 +146,6 @@ impl AuditQuery {
     }
 
     /// The public key that signs tree heads.
-    #[graphql(guard = "RoleGuard(Permission::ReadEvents)")]
     async fn public_key(&self, ctx: &Context<'_>) -> Result<AuditPublicKeyView, ApiError> {
         let key = trail(ctx)?.public_key();
         Ok(AuditPublicKeyView {
@@ -159,7 +157,6 @@ impl AuditQuery {
     /// Proof that the event at `position` is in the log of `treeSize`
     /// events (default: the latest signed head's size when it covers the
     /// position, else the whole tree).
-    #[graphql(guard = "RoleGuard(Permission::ReadEvents)")]
     async fn inclusion_proof(
         &self,
         ctx: &Context<'_>,
@@ -182,7 +179,6 @@ impl AuditQuery {
     }
 
     /// Proof that the log of `to` events extends the log of `from` events.
-    #[graphql(guard = "RoleGuard(Permission::ReadEvents)")]
     async fn consistency_proof(
         &self,
         ctx: &Context<'_>,

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use registre_projections::bodies::{BodyFilter, BodyRecord, MandateRecord};
 
 use super::errors::ApiError;
-use super::guard::{Permission, RoleGuard};
+use super::guard::{Policy, RootKind};
 use super::read_models::{
     AsOf, Conn, Correction, Page, corrections, id, nested, not_found, page_cost, registers, short,
     uuid,
@@ -185,13 +185,10 @@ fn body(b: &BodyRecord, read_position: u64, day: NaiveDate) -> Body {
 #[derive(Default)]
 pub struct BodiesQuery;
 
-#[Object]
+#[Object(guard = "Policy(RootKind::Query)")]
 impl BodiesQuery {
     /// Bodies by id, filtered by level, kind and the unit they serve.
-    #[graphql(
-        guard = "RoleGuard(Permission::ReadModels)",
-        complexity = "child_complexity * page_cost(first)"
-    )]
+    #[graphql(complexity = "child_complexity * page_cost(first)")]
     #[allow(clippy::too_many_arguments)]
     async fn bodies(
         &self,
@@ -224,7 +221,6 @@ impl BodiesQuery {
     }
 
     /// One body with its posts, holders and mandate history.
-    #[graphql(guard = "RoleGuard(Permission::ReadModels)")]
     async fn body(
         &self,
         ctx: &Context<'_>,

@@ -7,7 +7,7 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::NaiveDate;
 
 use super::errors::ApiError;
-use super::guard::{Permission, RoleGuard};
+use super::guard::{Policy, RootKind};
 use super::read_models::{AsOf, Conn, Page, id, page_cost, registers, short};
 
 /// A member's dues for one year, judged at a date.
@@ -30,15 +30,12 @@ pub struct DuesPosition {
 #[derive(Default)]
 pub struct DuesQuery;
 
-#[Object]
+#[Object(guard = "Policy(RootKind::Query)")]
 impl DuesQuery {
     /// Every member's dues for `year`, judged on `judgedOn` (default
     /// today, or the day of the point `asOf` names); optionally only those
     /// in arrears (or not), in good standing (or not), or of one region.
-    #[graphql(
-        guard = "RoleGuard(Permission::ReadModels)",
-        complexity = "child_complexity * page_cost(first)"
-    )]
+    #[graphql(complexity = "child_complexity * page_cost(first)")]
     #[allow(clippy::too_many_arguments)]
     async fn dues(
         &self,

@@ -9,7 +9,7 @@ use registre_schema::{RecordedEvent, Role, StreamId};
 use registre_projections::fold::stream_uuid;
 
 use super::errors::ApiError;
-use super::guard::{Caller, Permission, RoleGuard};
+use super::guard::{Caller, Policy, RootKind};
 use super::read_models::{applied, short};
 use super::schema::app;
 use crate::application::{LiveModels, LogReader, MAX_EVENT_TYPE_LEN};
@@ -170,10 +170,9 @@ fn log(ctx: &Context<'_>) -> LogReader {
 #[derive(Default)]
 pub struct EventQuery;
 
-#[Object]
+#[Object(guard = "Policy(RootKind::Query)")]
 impl EventQuery {
     /// Global position of the last event (0 for an empty log).
-    #[graphql(guard = "RoleGuard(Permission::ReadEvents)")]
     async fn head(&self, ctx: &Context<'_>) -> Result<u64, ApiError> {
         Ok(log(ctx).head().await?)
     }
@@ -182,7 +181,6 @@ impl EventQuery {
     /// `first` (default 100, at most 1000), optionally only of one stream
     /// category and of some event types.
     #[graphql(
-        guard = "RoleGuard(Permission::ReadEvents)",
         complexity = "child_complexity * (1 + first.unwrap_or(DEFAULT_FIRST).min(MAX_FIRST) as usize / 100)"
     )]
     async fn events(
@@ -228,7 +226,6 @@ impl EventQuery {
     }
 
     /// The event at a global position, if there is one.
-    #[graphql(guard = "RoleGuard(Permission::ReadEvents)")]
     async fn event(&self, ctx: &Context<'_>, position: u64) -> Result<Option<Event>, ApiError> {
         Ok(log(ctx).event(position).await?.map(Event))
     }
@@ -236,7 +233,6 @@ impl EventQuery {
     /// Events of one stream from revision `from` (default 0), at most
     /// `first` (default 100, at most 1000).
     #[graphql(
-        guard = "RoleGuard(Permission::ReadEvents)",
         complexity = "child_complexity * (1 + first.unwrap_or(DEFAULT_FIRST).min(MAX_FIRST) as usize / 100)"
     )]
     async fn stream(
@@ -302,7 +298,7 @@ async fn member_region(models: &LiveModels, e: &RecordedEvent) -> Result<Option<
 #[derive(Default)]
 pub struct EventSubscription;
 
-#[Subscription]
+#[Subscription(guard = "Policy(RootKind::Subscription)")]
 impl EventSubscription {
     /// Every event from position `from` on (the backlog), then each new
     /// event as it is committed, with no gap and no repeat. Without `from`,
@@ -315,7 +311,6 @@ impl EventSubscription {
     /// Other streams (bodies, sessions, minutes, statutes, dues schedules,
     /// territory, corrections, tokens) belong to no region: with `region`
     /// they are left out, even when a body serves that region.
-    #[graphql(guard = "RoleGuard(Permission::ReadEvents)")]
     async fn events(
         &self,
         ctx: &Context<'_>,

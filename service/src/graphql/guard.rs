@@ -1,14 +1,16 @@
-//! Roles: what each may do, and the guard every root field carries.
+//! Roles: what each may do, and the guard every root field goes through.
 //!
-//! Architecture invariant: every root field (query, mutation, subscription)
-//! is listed in [`POLICY`] with the permission it needs, and carries
-//! `#[graphql(guard = "RoleGuard(Permission::…)")]` with that permission. A
-//! test fails when a field of the schema is missing from the table, and the
-//! integration tests walk the table for every role.
+//! Architecture invariant: each root field's permission is stated once, in
+//! [`POLICY`]. Every root object carries `#[Object(guard = "Policy(…)")]`
+//! (`#[Subscription(…)]`), which looks the field up there; a field missing
+//! from the table is refused to everyone. A test fails when a field of the
+//! schema is missing from the table, and the integration tests walk the
+//! table for every role.
 //!
 //! Mutations also need the caller's [`Actor`] to record in their events; the
-//! only way to get it is [`authorize`], which checks a permission first, so
-//! a mutation cannot append anything without declaring what it needs.
+//! only way to get it is [`authorize_field`], which checks the field's
+//! permission first, so a mutation cannot append anything its line in the
+//! table does not allow.
 
 use async_graphql::{Context, Guard};
 use registre_schema::{Actor, Role};
@@ -128,12 +130,41 @@ pub fn authorize(ctx: &Context<'_>, permission: Permission) -> Result<Actor, Api
     Ok(principal.actor())
 }
 
-/// `#[graphql(guard = "RoleGuard(Permission::ReadEvents)")]`.
-pub struct RoleGuard(pub Permission);
+/// The permission [`POLICY`] gives a root field, if it lists it.
+pub fn permission(kind: RootKind, field: &str) -> Option<Permission> {
+    POLICY
+        .iter()
+        .find(|(k, f, _)| *k == kind && *f == field)
+        .map(|(_, _, p)| *p)
+}
 
-impl Guard for RoleGuard {
+/// Checks the permission [`POLICY`] gives the field being resolved (by its
+/// name, not its alias), and returns the actor to record. A root field
+/// with no line in the table is refused.
+pub fn authorize_field(ctx: &Context<'_>, kind: RootKind) -> Result<Actor, ApiError> {
+    let field = ctx.field();
+    match permission(kind, field.name()) {
+        Some(p) => authorize(ctx, p),
+        None => {
+            tracing::error!(
+                field = field.name(),
+                ?kind,
+                "a root field has no permission"
+            );
+            Err(ApiError::Internal(format!(
+                "{kind:?} {} has no line in POLICY",
+                field.name()
+            )))
+        }
+    }
+}
+
+/// The guard of every root object: `#[Object(guard = "Policy(RootKind::Query)")]`.
+pub struct Policy(pub RootKind);
+
+impl Guard for Policy {
     async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
-        authorize(ctx, self.0).map(|_| ()).map_err(Into::into)
+        authorize_field(ctx, self.0).map(|_| ()).map_err(Into::into)
     }
 }
 
@@ -156,5 +187,20 @@ mod tests {
             let got = [ReadEvents, ReadModels, Mutate].map(|p| p.allows(role));
             assert_eq!(got, expected, "{role}");
         }
+    }
+
+    #[test]
+    fn a_field_gets_the_permission_of_its_line_and_of_its_kind_only() {
+        assert_eq!(
+            permission(RootKind::Mutation, "admitCommune"),
+            Some(Permission::Mutate)
+        );
+        assert_eq!(
+            permission(RootKind::Subscription, "events"),
+            Some(Permission::ReadEvents)
+        );
+        // A field is looked up under its own kind: no line, no access.
+        assert_eq!(permission(RootKind::Query, "admitCommune"), None);
+        assert_eq!(permission(RootKind::Mutation, "unknownField"), None);
     }
 }

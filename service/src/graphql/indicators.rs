@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use registre_schema::events::TerritorialLevel;
 
 use super::errors::ApiError;
-use super::guard::{Permission, RoleGuard};
+use super::guard::{Policy, RootKind};
 use super::read_models::{AsOf, Share, id, registers};
 
 /// Members in good standing in one region.
@@ -53,11 +53,10 @@ pub struct Indicators {
 #[derive(Default)]
 pub struct IndicatorsQuery;
 
-#[Object]
+#[Object(guard = "Policy(RootKind::Query)")]
 impl IndicatorsQuery {
     /// The dashboards' indicators; good standing is judged on `on`
     /// (default today, or the day of the point `asOf` names).
-    #[graphql(guard = "RoleGuard(Permission::ReadModels)")]
     async fn indicators(
         &self,
         ctx: &Context<'_>,

@@ -7,7 +7,7 @@ use registre_projections::ReadModels;
 use registre_projections::membership::{self as m, MemberFilter, MemberRecord};
 
 use super::errors::ApiError;
-use super::guard::{Permission, RoleGuard};
+use super::guard::{Policy, RootKind};
 use super::read_models::{
     AsOf, Conn, Correction, Page, corrections, id, nested, nested_ranked, not_found, page_cost,
     registers, short, uuid,
@@ -252,13 +252,10 @@ fn filter(
 #[derive(Default)]
 pub struct MembershipQuery;
 
-#[Object]
+#[Object(guard = "Policy(RootKind::Query)")]
 impl MembershipQuery {
     /// Members by id, filtered by region code, cercle code and status.
-    #[graphql(
-        guard = "RoleGuard(Permission::ReadModels)",
-        complexity = "child_complexity * page_cost(first)"
-    )]
+    #[graphql(complexity = "child_complexity * page_cost(first)")]
     #[allow(clippy::too_many_arguments)]
     async fn members(
         &self,
@@ -287,7 +284,6 @@ impl MembershipQuery {
     }
 
     /// One member with its history and dues.
-    #[graphql(guard = "RoleGuard(Permission::ReadModels)")]
     async fn member(
         &self,
         ctx: &Context<'_>,
@@ -309,7 +305,6 @@ impl MembershipQuery {
 
     /// Members counted by status, region and cercle, with the same
     /// filters as `members`.
-    #[graphql(guard = "RoleGuard(Permission::ReadModels)")]
     async fn member_counts(
         &self,
         ctx: &Context<'_>,

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use registre_projections::minutes::MinutesRecord;
 
 use super::errors::ApiError;
-use super::guard::{Permission, RoleGuard};
+use super::guard::{Policy, RootKind};
 use super::read_models::{
     AsOf, Conn, Correction, Page, corrections, id, not_found, page_cost, registers, uuid,
 };
@@ -108,14 +108,11 @@ pub(crate) fn minutes(r: &MinutesRecord, read_position: u64) -> Minutes {
 #[derive(Default)]
 pub struct MinutesQuery;
 
-#[Object]
+#[Object(guard = "Policy(RootKind::Query)")]
 impl MinutesQuery {
     /// Minutes by id, filtered by status (drafted, adopted, signed) and
     /// session.
-    #[graphql(
-        guard = "RoleGuard(Permission::ReadModels)",
-        complexity = "child_complexity * page_cost(first)"
-    )]
+    #[graphql(complexity = "child_complexity * page_cost(first)")]
     #[allow(clippy::too_many_arguments)]
     async fn minutes_register(
         &self,
@@ -148,7 +145,6 @@ impl MinutesQuery {
     }
 
     /// One minutes record with its drafts, adoption and signatures.
-    #[graphql(guard = "RoleGuard(Permission::ReadModels)")]
     async fn minutes(
         &self,
         ctx: &Context<'_>,

@@ -51,6 +51,6 @@ pub mod timeline;
 pub mod ws;
 
 pub use errors::{ApiError, RequestId};
-pub use guard::{Caller, Permission, RoleGuard, authorize};
+pub use guard::{Caller, Permission, Policy, authorize, authorize_field};
 pub use http::GraphqlState;
 pub use schema::{RegistreSchema, build_schema, sdl};

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::errors::ApiError;
 use super::events::feed;
-use super::guard::{Permission, RoleGuard};
+use super::guard::{Policy, RootKind};
 use super::read_models::applied;
 use super::schema::app;
 
@@ -168,7 +168,7 @@ fn change_of(e: &RecordedEvent) -> Option<(Vec<Register>, Vec<EntityKey>)> {
 #[derive(Default)]
 pub struct RegisterSubscription;
 
-#[Subscription]
+#[Subscription(guard = "Policy(RootKind::Subscription)")]
 impl RegisterSubscription {
     /// What each event from position `from` on changed in the registers
     /// (the backlog), then each new change as the read models apply it,
@@ -176,7 +176,6 @@ impl RegisterSubscription {
     /// after the subscription started; without `registers`, changes to
     /// any register. Events that change none of them (access tokens) are
     /// not sent. Ends when the caller's token is revoked.
-    #[graphql(guard = "RoleGuard(Permission::ReadModels)")]
     async fn register_changed(
         &self,
         ctx: &Context<'_>,

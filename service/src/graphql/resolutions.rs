@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use registre_projections::resolutions::{Resolution, ResolutionFilter};
 
 use super::errors::ApiError;
-use super::guard::{Permission, RoleGuard};
+use super::guard::{Policy, RootKind};
 use super::read_models::{
     AsOf, Conn, Correction, Page, corrections, date_key, id, not_found, page_cost, registers, uuid,
 };
@@ -118,14 +118,11 @@ fn key(r: &Resolution) -> String {
 #[derive(Default)]
 pub struct ResolutionsQuery;
 
-#[Object]
+#[Object(guard = "Policy(RootKind::Query)")]
 impl ResolutionsQuery {
     /// Motions by session date, filtered by body, session, kind, result
     /// and session dates (`from`, `to` included).
-    #[graphql(
-        guard = "RoleGuard(Permission::ReadModels)",
-        complexity = "child_complexity * page_cost(first)"
-    )]
+    #[graphql(complexity = "child_complexity * page_cost(first)")]
     #[allow(clippy::too_many_arguments)]
     async fn resolutions(
         &self,
@@ -166,7 +163,6 @@ impl ResolutionsQuery {
     }
 
     /// One motion with its tally and decision.
-    #[graphql(guard = "RoleGuard(Permission::ReadModels)")]
     async fn motion(
         &self,
         ctx: &Context<'_>,

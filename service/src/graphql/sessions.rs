@@ -10,7 +10,7 @@ use registre_projections::resolutions::ResolutionFilter;
 use registre_projections::sessions::{SessionFilter, SessionRecord};
 
 use super::errors::ApiError;
-use super::guard::{Permission, RoleGuard};
+use super::guard::{Policy, RootKind};
 use super::minutes::{Minutes, minutes};
 use super::read_models::{
     AsOf, Conn, Correction, Page, corrections, date_key, id, nested, nested_ranked, not_found,
@@ -280,14 +280,11 @@ pub(crate) fn session(rm: &ReadModels, s: &SessionRecord, read_position: u64) ->
 #[derive(Default)]
 pub struct SessionsQuery;
 
-#[Object]
+#[Object(guard = "Policy(RootKind::Query)")]
 impl SessionsQuery {
     /// The calendar: sessions by date, filtered by body, kind, state and
     /// session dates (`from`, `to` included).
-    #[graphql(
-        guard = "RoleGuard(Permission::ReadModels)",
-        complexity = "child_complexity * page_cost(first)"
-    )]
+    #[graphql(complexity = "child_complexity * page_cost(first)")]
     #[allow(clippy::too_many_arguments)]
     async fn sessions(
         &self,
@@ -328,7 +325,6 @@ impl SessionsQuery {
     }
 
     /// One session with its attendance, quorum, motions and tallies.
-    #[graphql(guard = "RoleGuard(Permission::ReadModels)")]
     async fn session(
         &self,
         ctx: &Context<'_>,

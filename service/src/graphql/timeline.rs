@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::errors::ApiError;
 use super::events::{Actor, Event};
-use super::guard::{Permission, RoleGuard};
+use super::guard::{Policy, RootKind};
 use super::read_models::{AsOf, Conn, MAX_TEXT_ARG, Page, not_found, page_cost, registers};
 use super::schema::app;
 
@@ -67,16 +67,13 @@ const KINDS: [EntityKind; 8] = [
 #[derive(Default)]
 pub struct TimelineQuery;
 
-#[Object]
+#[Object(guard = "Policy(RootKind::Query)")]
 impl TimelineQuery {
     /// The events about one entity, in log order, with their actors.
     /// `entityId` is `kind:uuid` (`member:…`, `session:…`, `body:…`,
     /// `post:…`, `mandate:…`, `motion:…`, `minutes:…`, `correction:…`,
     /// `stream:…`) or a bare uuid, looked up among those kinds.
-    #[graphql(
-        guard = "RoleGuard(Permission::ReadEvents)",
-        complexity = "child_complexity * page_cost(first)"
-    )]
+    #[graphql(complexity = "child_complexity * page_cost(first)")]
     async fn history(
         &self,
         ctx: &Context<'_>,

@@ -8,17 +8,16 @@ use super::members::TerritorialUnitInput;
 use super::{Call, CommandResult, Entity, MAX_NAME, bounded, opt_uuid, uuid};
 use crate::graphql::domain_enums::{BodyKind, BodyLevel, MandateEndReason};
 use crate::graphql::errors::ApiError;
-use crate::graphql::guard::{Permission, RoleGuard};
+use crate::graphql::guard::{Policy, RootKind};
 
 #[derive(Default)]
 pub struct BodyMutation;
 
-#[Object]
+#[Object(guard = "Policy(RootKind::Mutation)")]
 impl BodyMutation {
     /// Establishes an instance or an organ. `bodyId` defaults to an id
     /// derived from the command id.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn establish_body(
         &self,
         ctx: &Context<'_>,
@@ -53,7 +52,6 @@ impl BodyMutation {
     /// Defines a post of a body with its number of seats. `postId`
     /// defaults to an id derived from the command id.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn define_post(
         &self,
         ctx: &Context<'_>,
@@ -90,7 +88,6 @@ impl BodyMutation {
     /// statutory term. `mandateId` defaults to an id derived from the
     /// command id.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn elect_officer(
         &self,
         ctx: &Context<'_>,
@@ -126,7 +123,6 @@ impl BodyMutation {
 
     /// Ends a mandate before or at its term.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn end_mandate(
         &self,
         ctx: &Context<'_>,

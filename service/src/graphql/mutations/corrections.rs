@@ -8,17 +8,16 @@ use registre_schema::envelope::MAX_STREAM_ID_LEN;
 
 use super::{Call, CommandResult, Entity, MAX_TEXT, bounded, uuid};
 use crate::graphql::errors::ApiError;
-use crate::graphql::guard::{Permission, RoleGuard};
+use crate::graphql::guard::{Policy, RootKind};
 
 #[derive(Default)]
 pub struct CorrectionMutation;
 
-#[Object]
+#[Object(guard = "Policy(RootKind::Mutation)")]
 impl CorrectionMutation {
     /// Corrects a recorded fact. `correctionId` defaults to an id derived
     /// from the command id.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn correct_record(
         &self,
         ctx: &Context<'_>,

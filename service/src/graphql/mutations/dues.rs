@@ -7,7 +7,7 @@ use registre_schema::events::DuesTier;
 
 use super::{Call, CommandResult, Entity, MAX_NAME, bounded};
 use crate::graphql::errors::ApiError;
-use crate::graphql::guard::{Permission, RoleGuard};
+use crate::graphql::guard::{Policy, RootKind};
 
 /// The amount one dues category owes.
 #[derive(InputObject)]
@@ -19,10 +19,9 @@ pub struct DuesTierInput {
 #[derive(Default)]
 pub struct DuesMutation;
 
-#[Object]
+#[Object(guard = "Policy(RootKind::Mutation)")]
 impl DuesMutation {
     /// Sets the dues schedule of a year (once per year).
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn set_dues_schedule(
         &self,
         ctx: &Context<'_>,

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{Call, CommandResult, Entity, MAX_CODE, MAX_NAME, MAX_TEXT, bounded, opt_uuid, uuid};
 use crate::graphql::errors::ApiError;
-use crate::graphql::guard::{Permission, RoleGuard};
+use crate::graphql::guard::{Policy, RootKind};
 
 /// A territorial unit: coding scheme, edition and code.
 #[derive(InputObject)]
@@ -99,11 +99,10 @@ impl StatusChange {
     }
 }
 
-#[Object]
+#[Object(guard = "Policy(RootKind::Mutation)")]
 impl MemberMutation {
     /// Admits a commune (its member id derives from its territorial key).
     #[allow(clippy::too_many_arguments)]
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn admit_commune(
         &self,
         ctx: &Context<'_>,
@@ -137,7 +136,6 @@ impl MemberMutation {
     }
 
     /// Suspends a member (it stays a member, without a vote).
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn suspend_member(
         &self,
         ctx: &Context<'_>,
@@ -158,7 +156,6 @@ impl MemberMutation {
     }
 
     /// Lifts a suspension.
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn reinstate_member(
         &self,
         ctx: &Context<'_>,
@@ -179,7 +176,6 @@ impl MemberMutation {
     }
 
     /// Records a member's withdrawal.
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn withdraw_member(
         &self,
         ctx: &Context<'_>,
@@ -201,7 +197,6 @@ impl MemberMutation {
 
     /// Excludes a member, by decision of a body, after its hearing notice.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn exclude_member(
         &self,
         ctx: &Context<'_>,
@@ -230,7 +225,6 @@ impl MemberMutation {
     /// A successor commune (after a reorganisation) takes over a member's
     /// membership.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn record_succession(
         &self,
         ctx: &Context<'_>,
@@ -266,7 +260,6 @@ impl MemberMutation {
 
     /// Records a dues payment (francs CFA) for a year with a schedule.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn record_payment(
         &self,
         ctx: &Context<'_>,

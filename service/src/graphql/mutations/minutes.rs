@@ -8,7 +8,7 @@ use registre_domain::minutes::MinutesCommand;
 use super::{Call, CommandResult, Entity, MAX_NAME, MAX_TEXT, bounded, uuid};
 use crate::graphql::domain_enums::Signatory;
 use crate::graphql::errors::ApiError;
-use crate::graphql::guard::{Permission, RoleGuard};
+use crate::graphql::guard::{Policy, RootKind};
 
 /// Length of a SHA-256 in hexadecimal.
 const SHA256_HEX: usize = 64;
@@ -16,12 +16,11 @@ const SHA256_HEX: usize = 64;
 #[derive(Default)]
 pub struct MinutesMutation;
 
-#[Object]
+#[Object(guard = "Policy(RootKind::Mutation)")]
 impl MinutesMutation {
     /// Drafts (or redrafts, until adoption) the minutes of a closed
     /// session. `minutesId` defaults to an id derived from the command id.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn draft_minutes(
         &self,
         ctx: &Context<'_>,
@@ -52,7 +51,6 @@ impl MinutesMutation {
     /// Adopts the minutes at another, open session; `sha256` is the
     /// version put to the vote.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn adopt_minutes(
         &self,
         ctx: &Context<'_>,
@@ -79,7 +77,6 @@ impl MinutesMutation {
 
     /// Records a signature of the minutes.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn sign_minutes(
         &self,
         ctx: &Context<'_>,

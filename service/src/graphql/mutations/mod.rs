@@ -1,7 +1,8 @@
 //! Mutations: one per domain command, named for it, for the secretariat.
 //!
-//! Every mutation goes the same way ([`submit`]): [`authorize`] for
-//! `Permission::Mutate` (which gives the actor recorded in the events),
+//! Every mutation goes the same way ([`submit`]): [`authorize_field`] for
+//! the permission `POLICY` gives it (which gives the actor recorded in the
+//! events),
 //! then `Application::submit`, which decides and appends the command and
 //! waits until the read models include it (read your writes), and the
 //! answer: the events appended and the entity as the read models now show
@@ -49,7 +50,7 @@ use registre_projections::ReadModels;
 use uuid::Uuid;
 
 use super::errors::ApiError;
-use super::guard::{Permission, authorize};
+use super::guard::{RootKind, authorize_field};
 use super::schema::app;
 use crate::application::{Command, CommandError, Submission};
 
@@ -141,7 +142,7 @@ fn command_error(e: CommandError) -> ApiError {
 
 /// Submits a command for the caller and reports it (see the module docs).
 pub(crate) async fn submit(ctx: &Context<'_>, submit: Submit) -> Result<CommandResult, ApiError> {
-    let actor = authorize(ctx, Permission::Mutate)?;
+    let actor = authorize_field(ctx, RootKind::Mutation)?;
     let submission = Submission {
         command_id: submit.command_id,
         actor,

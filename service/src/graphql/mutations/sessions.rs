@@ -8,18 +8,17 @@ use registre_domain::session::SessionCommand;
 use super::{Call, CommandResult, Entity, MAX_AGENDA, MAX_NAME, MAX_TEXT, bounded, opt_uuid, uuid};
 use crate::graphql::domain_enums::{MotionKind, SessionKind, VoteChoice};
 use crate::graphql::errors::ApiError;
-use crate::graphql::guard::{Permission, RoleGuard};
+use crate::graphql::guard::{Policy, RootKind};
 
 #[derive(Default)]
 pub struct SessionMutation;
 
-#[Object]
+#[Object(guard = "Policy(RootKind::Mutation)")]
 impl SessionMutation {
     /// Convenes a session of a body; the eligible members are frozen on
     /// the convocation date. `sessionId` defaults to an id derived from
     /// the command id.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn convene_session(
         &self,
         ctx: &Context<'_>,
@@ -63,7 +62,6 @@ impl SessionMutation {
     }
 
     /// Records an eligible member as present, with its delegate's name.
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn record_attendance(
         &self,
         ctx: &Context<'_>,
@@ -86,7 +84,6 @@ impl SessionMutation {
     }
 
     /// Registers a proxy: an absent member gives its vote to a present one.
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn register_proxy(
         &self,
         ctx: &Context<'_>,
@@ -110,7 +107,6 @@ impl SessionMutation {
     /// Opens the session: counts the quorum (a session without quorum
     /// fails, unless it is a second convocation the statutes let
     /// deliberate without it).
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn open_session(
         &self,
         ctx: &Context<'_>,
@@ -132,7 +128,6 @@ impl SessionMutation {
     /// Tables a motion on an agenda item (numbered from 0). `motionId`
     /// defaults to an id derived from the command id.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn table_motion(
         &self,
         ctx: &Context<'_>,
@@ -164,7 +159,6 @@ impl SessionMutation {
     /// Records a member's vote on an open motion, in person or through the
     /// holder of its proxy.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn record_vote(
         &self,
         ctx: &Context<'_>,
@@ -194,7 +188,6 @@ impl SessionMutation {
 
     /// Closes the vote on a motion: the tally decides it under the
     /// majority the statutes require for its kind.
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn close_vote(
         &self,
         ctx: &Context<'_>,
@@ -214,7 +207,6 @@ impl SessionMutation {
     }
 
     /// Closes the session.
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn close_session(
         &self,
         ctx: &Context<'_>,
@@ -234,7 +226,6 @@ impl SessionMutation {
     }
 
     /// Adjourns the session, saying why.
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn adjourn_session(
         &self,
         ctx: &Context<'_>,

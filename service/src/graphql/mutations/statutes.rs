@@ -8,7 +8,7 @@ use registre_schema::events::{Fraction, Statutes};
 use super::{Call, CommandResult, Entity, MAX_TEXT, bounded};
 use crate::graphql::domain_enums::Majority;
 use crate::graphql::errors::ApiError;
-use crate::graphql::guard::{Permission, RoleGuard};
+use crate::graphql::guard::{Policy, RootKind};
 
 /// The rules of one statutes version. Every field left out takes the
 /// value of the shipped defaults (simple majorities, 1/2 quorum, five-year
@@ -121,10 +121,9 @@ async fn statutes_submit(
         .await
 }
 
-#[Object]
+#[Object(guard = "Policy(RootKind::Mutation)")]
 impl StatutesMutation {
     /// Adopts the first statutes.
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn adopt_statutes(
         &self,
         ctx: &Context<'_>,
@@ -137,7 +136,6 @@ impl StatutesMutation {
     }
 
     /// Adopts a new version of the statutes (its number is the latest + 1).
-    #[graphql(guard = "RoleGuard(Permission::Mutate)")]
     async fn amend_statutes(
         &self,
         ctx: &Context<'_>,
