@@ -23,13 +23,10 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-use registre_schema::{DecodedEvent, Position, RecordedEvent, Revision, StreamId};
-use tokio::sync::watch;
+use registre_schema::Position;
 
 use crate::health::{Fault, StoreFaults};
-use crate::store::{
-    AppendOutcome, AppendRequest, CategoryBatch, EventStore, StoreError, StreamIndexCheck,
-};
+use crate::store::{AppendOutcome, AppendRequest, EventStore, StoreError, StoreWrapper};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct HttpLabels {
@@ -162,7 +159,9 @@ impl Metrics {
     }
 }
 
-/// A store that counts appends and conflicts as they happen.
+/// A store that counts appends and conflicts as they happen, and sets the
+/// head gauge from appends and head reads; its other methods are the inner
+/// store's ([`StoreWrapper`]).
 pub struct InstrumentedStore {
     inner: Arc<dyn EventStore>,
     metrics: Arc<Metrics>,
@@ -175,7 +174,11 @@ impl InstrumentedStore {
 }
 
 #[async_trait]
-impl EventStore for InstrumentedStore {
+impl StoreWrapper for InstrumentedStore {
+    fn inner(&self) -> &dyn EventStore {
+        self.inner.as_ref()
+    }
+
     async fn append(&self, req: AppendRequest) -> Result<AppendOutcome, StoreError> {
         let result = self.inner.append(req).await;
         match &result {
@@ -206,48 +209,6 @@ impl EventStore for InstrumentedStore {
         result
     }
 
-    async fn read_stream(
-        &self,
-        stream_id: &StreamId,
-        from: Revision,
-        limit: usize,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.inner.read_stream(stream_id, from, limit).await
-    }
-
-    async fn read_all(
-        &self,
-        from: Position,
-        limit: usize,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.inner.read_all(from, limit).await
-    }
-
-    async fn read_all_decoded(
-        &self,
-        from: Position,
-        limit: usize,
-    ) -> Result<Vec<DecodedEvent>, StoreError> {
-        self.inner.read_all_decoded(from, limit).await
-    }
-
-    async fn read_category(
-        &self,
-        category: &str,
-        from: Position,
-        limit: usize,
-    ) -> Result<CategoryBatch, StoreError> {
-        self.inner.read_category(category, from, limit).await
-    }
-
-    async fn import(&self, events: Vec<RecordedEvent>) -> Result<Position, StoreError> {
-        self.inner.import(events).await
-    }
-
-    async fn check_stream_index(&self) -> Result<Option<StreamIndexCheck>, StoreError> {
-        self.inner.check_stream_index().await
-    }
-
     async fn head(&self) -> Result<Position, StoreError> {
         let head = self.inner.head().await?;
         let _ = self
@@ -256,14 +217,6 @@ impl EventStore for InstrumentedStore {
             .set(i64::try_from(head).unwrap_or(i64::MAX));
         Ok(head)
     }
-
-    fn watch_head(&self) -> watch::Receiver<Position> {
-        self.inner.watch_head()
-    }
-
-    fn describe(&self) -> String {
-        self.inner.describe()
-    }
 }
 
 #[cfg(test)]
@@ -271,7 +224,7 @@ mod tests {
     use super::*;
     use crate::store::ExpectedState;
     use crate::store::sqlite::SqliteStore;
-    use registre_schema::{Actor, CommandMeta, EventData};
+    use registre_schema::{Actor, CommandMeta, EventData, StreamId};
 
     fn req(stream: &str, expected: ExpectedState, n: usize) -> AppendRequest {
         AppendRequest {

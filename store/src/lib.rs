@@ -17,6 +17,8 @@
 //! - [`import`]: checks for copying events with their original positions
 //!   and times (`registre copy`).
 //! - [`subscription`]: catch-up-then-live reading built on any store.
+//! - [`wrap`]: a store around another that changes only some methods
+//!   ([`StoreWrapper`]), as the service's metrics and tests' faults do.
 //! - `conformance` (feature `test-support`): the behaviour every backend
 //!   must show, as test functions that backends' test suites call.
 
@@ -29,6 +31,7 @@ pub mod kurrentdb;
 pub mod postgres;
 pub mod sqlite;
 pub mod subscription;
+pub mod wrap;
 
 use std::fmt;
 use std::sync::Arc;
@@ -45,6 +48,7 @@ use tokio::sync::watch;
 
 pub use import::{ImportRefused, MAX_IMPORT_EVENTS};
 pub use subscription::{Feed, subscribe, subscribe_decoded};
+pub use wrap::StoreWrapper;
 
 /// Most events one append may carry (a territory import of one edition is
 /// about a thousand).

@@ -14,15 +14,14 @@ use std::sync::Arc;
 use async_graphql::Request;
 use async_trait::async_trait;
 use registre_projections::ReadModels;
-use registre_schema::{Position, RecordedEvent, Revision, Role, StreamId};
+use registre_schema::{DecodedEvent, Position, RecordedEvent, Role};
 use registre_service::application::Application;
 use registre_service::auth::{Principal, TokenRegistry};
 use registre_service::graphql::{Caller, build_schema};
 use registre_service::projector::Projector;
 use registre_service::store::sqlite::SqliteStore;
-use registre_service::store::{AppendOutcome, AppendRequest, EventStore, StoreError};
+use registre_service::store::{CategoryBatch, EventStore, StoreError, StoreWrapper};
 use serde_json::Value;
-use tokio::sync::watch;
 
 use crate::support::{Server, create_token, eventually, graphql, http_get, scratch};
 
@@ -292,30 +291,35 @@ fn a_full_audit_disk_pauses_the_trail_and_it_catches_up_once_freed() {
 struct Unreadable(Arc<dyn EventStore>);
 
 #[async_trait]
-impl EventStore for Unreadable {
-    async fn append(&self, req: AppendRequest) -> Result<AppendOutcome, StoreError> {
-        self.0.append(req).await
-    }
-    async fn read_stream(
-        &self,
-        stream_id: &StreamId,
-        from: Revision,
-        limit: usize,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.0.read_stream(stream_id, from, limit).await
+impl StoreWrapper for Unreadable {
+    fn inner(&self) -> &dyn EventStore {
+        self.0.as_ref()
     }
     async fn read_all(&self, _: Position, _: usize) -> Result<Vec<RecordedEvent>, StoreError> {
-        Err(StoreError::Backend("connection closed".into()))
+        Err(lost_connection())
     }
-    async fn head(&self) -> Result<Position, StoreError> {
-        self.0.head().await
+    async fn read_all_decoded(
+        &self,
+        _: Position,
+        _: usize,
+    ) -> Result<Vec<DecodedEvent>, StoreError> {
+        Err(lost_connection())
     }
-    fn watch_head(&self) -> watch::Receiver<Position> {
-        self.0.watch_head()
+    async fn read_category(
+        &self,
+        _: &str,
+        _: Position,
+        _: usize,
+    ) -> Result<CategoryBatch, StoreError> {
+        Err(lost_connection())
     }
     fn describe(&self) -> String {
         "unreadable".into()
     }
+}
+
+fn lost_connection() -> StoreError {
+    StoreError::Backend("connection closed".into())
 }
 
 #[tokio::test]

@@ -9,14 +9,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_graphql::{Request, Value};
 use async_trait::async_trait;
-use registre_schema::{Position, RecordedEvent, Revision, Role, StreamId};
+use registre_schema::Role;
 use registre_service::application::Application;
 use registre_service::auth::{Principal, TokenRegistry};
 use registre_service::commands::MAX_ATTEMPTS;
 use registre_service::graphql::{Caller, build_schema};
 use registre_service::store::sqlite::SqliteStore;
-use registre_service::store::{AppendOutcome, AppendRequest, EventStore, StoreError};
-use tokio::sync::watch;
+use registre_service::store::{AppendOutcome, AppendRequest, EventStore, StoreError, StoreWrapper};
 
 use crate::graphql_mutations::import_territory;
 use crate::support::{Server, create_token, graphql, scratch};
@@ -29,7 +28,10 @@ struct AlwaysOvertaken {
 }
 
 #[async_trait]
-impl EventStore for AlwaysOvertaken {
+impl StoreWrapper for AlwaysOvertaken {
+    fn inner(&self) -> &dyn EventStore {
+        self.inner.as_ref()
+    }
     async fn append(&self, req: AppendRequest) -> Result<AppendOutcome, StoreError> {
         self.appends.fetch_add(1, Ordering::SeqCst);
         Err(StoreError::WrongExpectedVersion {
@@ -37,27 +39,6 @@ impl EventStore for AlwaysOvertaken {
             expected: req.expected,
             actual: Some(0),
         })
-    }
-    async fn read_stream(
-        &self,
-        stream_id: &StreamId,
-        from: Revision,
-        limit: usize,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.inner.read_stream(stream_id, from, limit).await
-    }
-    async fn read_all(
-        &self,
-        from: Position,
-        limit: usize,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.inner.read_all(from, limit).await
-    }
-    async fn head(&self) -> Result<Position, StoreError> {
-        self.inner.head().await
-    }
-    fn watch_head(&self) -> watch::Receiver<Position> {
-        self.inner.watch_head()
     }
     fn describe(&self) -> String {
         "always overtaken".into()

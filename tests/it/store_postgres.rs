@@ -14,14 +14,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
 use futures::StreamExt;
-use registre_schema::{Actor, CommandMeta, EventData, Position, RecordedEvent, Revision, StreamId};
+use registre_schema::{Actor, CommandMeta, EventData, Position, StreamId};
 use registre_service::store::postgres::PostgresStore;
 use registre_service::store::{
-    AppendOutcome, AppendRequest, EventStore, ExpectedState, Feed, StoreError, subscribe,
+    AppendRequest, EventStore, ExpectedState, Feed, StoreError, StoreWrapper, subscribe,
 };
-use tokio::sync::watch;
 use uuid::Uuid;
 
 const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -170,37 +168,9 @@ struct Scoped {
     _schema: SchemaGuard,
 }
 
-#[async_trait]
-impl EventStore for Scoped {
-    async fn append(&self, req: AppendRequest) -> Result<AppendOutcome, StoreError> {
-        self.store.append(req).await
-    }
-    async fn read_stream(
-        &self,
-        stream_id: &StreamId,
-        from: Revision,
-        limit: usize,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.store.read_stream(stream_id, from, limit).await
-    }
-    async fn read_all(
-        &self,
-        from: Position,
-        limit: usize,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.store.read_all(from, limit).await
-    }
-    async fn head(&self) -> Result<Position, StoreError> {
-        self.store.head().await
-    }
-    fn watch_head(&self) -> watch::Receiver<Position> {
-        self.store.watch_head()
-    }
-    fn describe(&self) -> String {
-        self.store.describe()
-    }
-    async fn import(&self, events: Vec<RecordedEvent>) -> Result<Position, StoreError> {
-        self.store.import(events).await
+impl StoreWrapper for Scoped {
+    fn inner(&self) -> &dyn EventStore {
+        &self.store
     }
 }
 

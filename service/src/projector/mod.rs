@@ -373,11 +373,11 @@ mod tests {
 
     use async_trait::async_trait;
     use registre_projections::LogSummary;
-    use registre_schema::{Actor, CommandMeta, EventData, RecordedEvent, Revision, StreamId};
+    use registre_schema::{Actor, CommandMeta, DecodedEvent, EventData, RecordedEvent, StreamId};
 
     use super::*;
     use crate::store::sqlite::SqliteStore;
-    use crate::store::{AppendOutcome, AppendRequest, ExpectedState};
+    use crate::store::{AppendRequest, CategoryBatch, ExpectedState, StoreWrapper};
 
     /// Generous: these tests wait for outcomes, never for durations.
     const DEADLINE: Duration = Duration::from_secs(60);
@@ -389,34 +389,44 @@ mod tests {
         down: AtomicBool,
     }
 
-    #[async_trait]
-    impl EventStore for Flaky {
-        async fn append(&self, req: AppendRequest) -> Result<AppendOutcome, StoreError> {
-            self.inner.append(req).await
+    impl Flaky {
+        fn connection(&self) -> Result<(), StoreError> {
+            if self.down.load(Ordering::SeqCst) {
+                return Err(StoreError::Backend("connection closed".into()));
+            }
+            Ok(())
         }
-        async fn read_stream(
-            &self,
-            stream_id: &StreamId,
-            from: Revision,
-            limit: usize,
-        ) -> Result<Vec<RecordedEvent>, StoreError> {
-            self.inner.read_stream(stream_id, from, limit).await
+    }
+
+    #[async_trait]
+    impl StoreWrapper for Flaky {
+        fn inner(&self) -> &dyn EventStore {
+            &self.inner
         }
         async fn read_all(
             &self,
             from: Position,
             limit: usize,
         ) -> Result<Vec<RecordedEvent>, StoreError> {
-            if self.down.load(Ordering::SeqCst) {
-                return Err(StoreError::Backend("connection closed".into()));
-            }
+            self.connection()?;
             self.inner.read_all(from, limit).await
         }
-        async fn head(&self) -> Result<Position, StoreError> {
-            self.inner.head().await
+        async fn read_all_decoded(
+            &self,
+            from: Position,
+            limit: usize,
+        ) -> Result<Vec<DecodedEvent>, StoreError> {
+            self.connection()?;
+            self.inner.read_all_decoded(from, limit).await
         }
-        fn watch_head(&self) -> watch::Receiver<Position> {
-            self.inner.watch_head()
+        async fn read_category(
+            &self,
+            category: &str,
+            from: Position,
+            limit: usize,
+        ) -> Result<CategoryBatch, StoreError> {
+            self.connection()?;
+            self.inner.read_category(category, from, limit).await
         }
         fn describe(&self) -> String {
             "flaky".into()
