@@ -2,10 +2,10 @@
 //! order) and the helpers that issue commands and count what they appended.
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use registre_schema::{Actor, CommandMeta};
+use registre_schema::{Actor, CommandMeta, Role};
 use uuid::Uuid;
 
-use crate::commands::{Command, CommandHandler};
+use crate::commands::{Command, CommandError, CommandHandler, Outcome};
 
 use super::{DemoError, DemoReport};
 
@@ -24,7 +24,21 @@ pub(super) struct Gen<'a> {
     pub(super) secretariat: Actor,
 }
 
-impl Gen<'_> {
+impl<'a> Gen<'a> {
+    /// Commands are the permanent secretariat's unless a step names
+    /// another actor.
+    pub(super) fn new(handler: &'a CommandHandler, seed: u64) -> Self {
+        Gen {
+            handler,
+            rng: fastrand::Rng::with_seed(seed),
+            report: DemoReport::default(),
+            secretariat: Actor {
+                id: "secretariat-permanent".into(),
+                role: Role::Secretariat,
+            },
+        }
+    }
+
     pub(super) fn uuid(&mut self) -> Uuid {
         let mut bytes = [0u8; 16];
         bytes.iter_mut().for_each(|b| *b = self.rng.u8(..));
@@ -50,18 +64,9 @@ impl Gen<'_> {
         let command = command.into();
         let actor = actor.unwrap_or_else(|| self.secretariat.clone());
         let meta = self.meta(&actor);
-        let label = format!("{command:?}").chars().take(120).collect::<String>();
-        let outcome = self
-            .handler
-            .handle(meta, when, command)
-            .await
-            .map_err(|source| DemoError::Command {
-                step: label,
-                source,
-            })?;
-        self.report.commands += 1;
-        self.report.events += outcome.events.len();
-        Ok(())
+        let label = label(&command);
+        let outcome = self.handler.handle(meta, when, command).await;
+        self.count(label, outcome)
     }
 
     /// Runs commands on distinct streams concurrently (the store's group
@@ -76,22 +81,50 @@ impl Gen<'_> {
             let handler = self.handler;
             let results = futures::future::join_all(chunk.iter().zip(metas).map(
                 |((when, c), meta)| async move {
-                    (
-                        format!("{c:?}").chars().take(120).collect::<String>(),
-                        handler.handle(meta, *when, c.clone()).await,
-                    )
+                    (label(c), handler.handle(meta, *when, c.clone()).await)
                 },
             ))
             .await;
-            for (label, r) in results {
-                let outcome = r.map_err(|source| DemoError::Command {
-                    step: label,
-                    source,
-                })?;
-                self.report.commands += 1;
-                self.report.events += outcome.events.len();
+            for (label, outcome) in results {
+                self.count(label, outcome)?;
             }
         }
         Ok(())
     }
+
+    /// The members a session of `body_id` convened on `date` would count.
+    pub(super) async fn eligible(
+        &self,
+        body_id: Uuid,
+        date: NaiveDate,
+    ) -> Result<Vec<Uuid>, DemoError> {
+        let eligible = self
+            .handler
+            .with_view(|v| v.eligible(Some(body_id), date))
+            .await
+            .map_err(|source| DemoError::Command {
+                step: "eligible list".into(),
+                source,
+            })?;
+        Ok(eligible.into_iter().collect())
+    }
+
+    fn count(
+        &mut self,
+        label: String,
+        outcome: Result<Outcome, CommandError>,
+    ) -> Result<(), DemoError> {
+        let outcome = outcome.map_err(|source| DemoError::Command {
+            step: label,
+            source,
+        })?;
+        self.report.commands += 1;
+        self.report.events += outcome.events.len();
+        Ok(())
+    }
+}
+
+/// A refused command is named by the start of its debug form.
+fn label(command: &Command) -> String {
+    format!("{command:?}").chars().take(120).collect()
 }

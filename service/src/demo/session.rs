@@ -1,34 +1,89 @@
-//! Session steps the Congress and the Conseil National share: attendance
-//! with proxies, and a motion put to the vote.
+//! Sessions, as the Congress and the Conseil National hold them: convened,
+//! attended (with proxies), opened, motions put to the vote, closed.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use registre_domain::session::SessionCommand;
-use registre_schema::events::{MotionKind, VoteChoice};
+use registre_schema::events::VoteChoice;
 use uuid::Uuid;
 
 use crate::commands::Command;
 
 use super::DemoError;
+use super::bodies::NationalBodies;
 use super::generator::{Gen, at};
+use super::plan::{MotionPlan, National, SessionPlan};
 
-/// Records the attendance of `percent` of the eligible members and, if
-/// asked, gives half of the absent members' proxies to distinct present
-/// members.
-pub(super) async fn attend(
+/// A session that was convened and opened, and who sits in it.
+pub(super) struct Held<'p> {
+    pub(super) id: Uuid,
+    pub(super) plan: &'p SessionPlan,
+    pub(super) present: Vec<Uuid>,
+    /// (grantor, holder) pairs.
+    pub(super) proxies: Vec<(Uuid, Uuid)>,
+}
+
+/// Convenes the session the plan describes, records who attends from the
+/// members eligible on the convocation day, and opens it.
+pub(super) async fn convene_and_open<'p>(
+    g: &mut Gen<'_>,
+    plan: &'p SessionPlan,
+    bodies: &NationalBodies,
+    second_convocation_of: Option<Uuid>,
+    names: &BTreeMap<Uuid, &str>,
+) -> Result<Held<'p>, DemoError> {
+    let session_id = g.uuid();
+    let body_id = bodies.id(plan.body);
+    g.run(
+        None,
+        at(plan.convened_on, 9),
+        SessionCommand::Convene {
+            session_id,
+            body_id,
+            convened_by_body_id: bodies.id(National::Ben),
+            kind: plan.kind,
+            convened_on: plan.convened_on,
+            session_date: plan.date,
+            place: plan.place.into(),
+            agenda: plan.agenda.iter().map(|&item| item.into()).collect(),
+            second_convocation_of,
+        },
+    )
+    .await?;
+    let eligible = g.eligible(body_id, plan.convened_on).await?;
+    let (present, proxies) = attend(g, session_id, plan, &eligible, names).await?;
+    g.run(
+        None,
+        at(plan.date, 10),
+        SessionCommand::Open {
+            session_id,
+            opened_at: at(plan.date, 10),
+        },
+    )
+    .await?;
+    Ok(Held {
+        id: session_id,
+        plan,
+        present,
+        proxies,
+    })
+}
+
+/// Records the attendance of the plan's share of the eligible members and,
+/// if it says so, gives half of the absent members' proxies to distinct
+/// present members.
+async fn attend(
     g: &mut Gen<'_>,
     session_id: Uuid,
+    plan: &SessionPlan,
     eligible: &[Uuid],
     names: &BTreeMap<Uuid, &str>,
-    percent: u8,
-    with_proxies: bool,
-    date: NaiveDate,
 ) -> Result<(Vec<Uuid>, Vec<(Uuid, Uuid)>), DemoError> {
     let mut present = Vec::new();
     let mut absent = Vec::new();
     for m in eligible {
-        if g.rng.u8(0..100) < percent {
+        if g.rng.u8(0..100) < plan.attendance {
             present.push(*m);
         } else {
             absent.push(*m);
@@ -38,7 +93,7 @@ pub(super) async fn attend(
         .iter()
         .map(|m| {
             (
-                at(date, 8),
+                at(plan.date, 8),
                 SessionCommand::RecordAttendance {
                     session_id,
                     member_id: *m,
@@ -53,11 +108,11 @@ pub(super) async fn attend(
         g.run(None, when, c).await?;
     }
     let mut proxies = Vec::new();
-    let givers = if with_proxies { absent.len() } else { 0 };
+    let givers = if plan.proxies { absent.len() } else { 0 };
     for (grantor, holder) in absent[..givers].iter().step_by(2).zip(present.iter()) {
         g.run(
             None,
-            at(date, 9),
+            at(plan.date, 9),
             SessionCommand::RegisterProxy {
                 session_id,
                 grantor_member_id: *grantor,
@@ -70,20 +125,27 @@ pub(super) async fn attend(
     Ok((present, proxies))
 }
 
-/// Tables a motion, has every present member (and proxy) vote with about
-/// `support` percent for, and closes the vote.
-#[allow(clippy::too_many_arguments)]
-pub(super) async fn vote_motion(
+/// Puts each motion to the vote, in order.
+pub(super) async fn vote_motions(
     g: &mut Gen<'_>,
-    session_id: Uuid,
-    agenda_item: u32,
-    kind: MotionKind,
-    title: &str,
-    support: u8,
-    present: &[Uuid],
-    proxies: &[(Uuid, Uuid)],
-    when: DateTime<Utc>,
+    session: &Held<'_>,
+    motions: &[MotionPlan],
 ) -> Result<(), DemoError> {
+    for motion in motions {
+        vote_motion(g, session, motion).await?;
+    }
+    Ok(())
+}
+
+/// Tables a motion, has every present member (and proxy) vote with about
+/// the motion's support percent for, and closes the vote.
+async fn vote_motion(
+    g: &mut Gen<'_>,
+    session: &Held<'_>,
+    motion: &MotionPlan,
+) -> Result<(), DemoError> {
+    let session_id = session.id;
+    let when = at(session.plan.date, motion.hour);
     let motion_id = g.uuid();
     g.run(
         None,
@@ -91,18 +153,20 @@ pub(super) async fn vote_motion(
         SessionCommand::TableMotion {
             session_id,
             motion_id,
-            agenda_item,
-            kind,
-            title: title.into(),
-            text: format!("Le texte soumis au vote : {title}."),
+            agenda_item: motion.item,
+            kind: motion.kind,
+            title: motion.title.into(),
+            text: format!("Le texte soumis au vote : {}.", motion.title),
         },
     )
     .await?;
-    let voters = present
+    let voters = session
+        .present
         .iter()
         .map(|m| (*m, None))
-        .chain(proxies.iter().map(|(g, h)| (*g, Some(*h))));
+        .chain(session.proxies.iter().map(|(g, h)| (*g, Some(*h))));
     let voters: Vec<_> = voters.collect();
+    let support = motion.support;
     for (member_id, holder) in voters {
         let roll = g.rng.u8(0..100);
         let choice = if roll < support {
@@ -136,6 +200,20 @@ pub(super) async fn vote_motion(
     .await
 }
 
-pub(super) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// Closes the session at the hour its plan gives.
+pub(super) async fn close(g: &mut Gen<'_>, session: &Held<'_>) -> Result<(), DemoError> {
+    let hour = session
+        .plan
+        .closes_at
+        .expect("the demo closes only sessions planned to close");
+    let closed_at = at(session.plan.date, hour);
+    g.run(
+        None,
+        closed_at,
+        SessionCommand::Close {
+            session_id: session.id,
+            closed_at,
+        },
+    )
+    .await
 }
