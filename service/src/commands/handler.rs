@@ -21,7 +21,9 @@ use uuid::Uuid;
 use super::plan::{Plan, plan};
 use super::view::{CommandSpan, View};
 use super::{Appended, Command, CommandError, MAX_ATTEMPTS, Outcome};
-use crate::store::{AppendRequest, EventStore, ExpectedState, MAX_READ_BATCH, StoreError};
+use crate::store::{
+    AppendRequest, EventStore, ExpectedState, MAX_EVENTS_PER_APPEND, MAX_READ_BATCH, StoreError,
+};
 
 /// Aggregate states kept in memory, by stream.
 const CACHE_CAPACITY: usize = 20_000;
@@ -117,7 +119,9 @@ impl CommandHandler {
         command_id: Uuid,
         span: CommandSpan,
     ) -> Result<Outcome, CommandError> {
-        let count = usize::try_from(span.last + 1 - span.first).unwrap_or(usize::MAX);
+        // An append holds at most MAX_EVENTS_PER_APPEND events.
+        let count = usize::try_from(span.last.saturating_sub(span.first) + 1)
+            .map_or(MAX_EVENTS_PER_APPEND, |n| n.min(MAX_EVENTS_PER_APPEND));
         let events = self.store.read_all(span.first, count).await?;
         Ok(Outcome {
             stream_id,
