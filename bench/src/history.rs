@@ -85,12 +85,12 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 /// One aggregate's events decided command after command on a local state.
-struct Decider<A: Aggregate> {
+struct Decider<A: Aggregate<Event = DomainEvent>> {
     state: A::State,
     events: Vec<DomainEvent>,
 }
 
-impl<A: Aggregate> Decider<A> {
+impl<A: Aggregate<Event = DomainEvent>> Decider<A> {
     fn new() -> Self {
         Decider {
             state: A::State::default(),

@@ -1,6 +1,6 @@
 //! The shape every aggregate shares.
 
-use registre_schema::DomainEvent;
+use registre_schema::LogEvent;
 
 use crate::dates::{self, Dated};
 use crate::{Context, DomainError};
@@ -11,6 +11,10 @@ pub trait Aggregate {
     type State: Default + Clone + std::fmt::Debug + PartialEq;
     /// What the secretariat asks.
     type Command: std::fmt::Debug + Clone;
+    /// The family of events its stream holds: the domain's
+    /// ([`DomainEvent`](registre_schema::DomainEvent)) for every aggregate
+    /// but the access tokens.
+    type Event: LogEvent + std::fmt::Debug + Clone + PartialEq;
 
     /// Checks a command; returns the events to append (possibly none: the
     /// command changes nothing) or why it is refused.
@@ -22,7 +26,7 @@ pub trait Aggregate {
         state: &Self::State,
         command: &Self::Command,
         ctx: &Context,
-    ) -> Result<Vec<DomainEvent>, DomainError> {
+    ) -> Result<Vec<Self::Event>, DomainError> {
         dates::check(
             Self::dates(command)
                 .into_iter()
@@ -39,13 +43,16 @@ pub trait Aggregate {
         state: &Self::State,
         command: &Self::Command,
         ctx: &Context,
-    ) -> Result<Vec<DomainEvent>, DomainError>;
+    ) -> Result<Vec<Self::Event>, DomainError>;
 
     /// Folds one event into the state. Events of other aggregates are ignored.
-    fn evolve(state: Self::State, event: &DomainEvent) -> Self::State;
+    fn evolve(state: Self::State, event: &Self::Event) -> Self::State;
 
     /// Folds a whole stream.
-    fn fold<'a>(events: impl IntoIterator<Item = &'a DomainEvent>) -> Self::State {
+    fn fold<'a>(events: impl IntoIterator<Item = &'a Self::Event>) -> Self::State
+    where
+        Self::Event: 'a,
+    {
         events
             .into_iter()
             .fold(Self::State::default(), |s, e| Self::evolve(s, e))

@@ -124,6 +124,7 @@ fn add_years(date: NaiveDate, years: u32) -> NaiveDate {
 impl Aggregate for Body {
     type State = Option<Body>;
     type Command = BodyCommand;
+    type Event = DomainEvent;
 
     fn dates(command: &BodyCommand) -> Vec<Dated> {
         match command {

@@ -28,6 +28,7 @@ pub struct CorrectRecord {
 impl Aggregate for Correction {
     type State = Option<Correction>;
     type Command = CorrectRecord;
+    type Event = DomainEvent;
 
     fn dates(_: &CorrectRecord) -> Vec<Dated> {
         vec![]

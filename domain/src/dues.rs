@@ -37,6 +37,7 @@ pub struct SetDuesSchedule {
 impl Aggregate for DuesSchedules {
     type State = DuesSchedules;
     type Command = SetDuesSchedule;
+    type Event = DomainEvent;
 
     fn dates(c: &SetDuesSchedule) -> Vec<Dated> {
         vec![Dated::day("due_on", c.due_on)]

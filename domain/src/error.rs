@@ -3,6 +3,7 @@
 //! `Display` for logs and developers.
 
 use chrono::NaiveDate;
+use registre_schema::Role;
 
 /// A command refused by the domain. Nothing was written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -154,6 +155,18 @@ pub enum DomainError {
     // Corrections.
     #[error("the corrected event is not in the log")]
     UnknownEvent,
+
+    // Access tokens.
+    #[error(
+        "invalid token name {name:?}: 1 to 100 ASCII letters, digits, '-', '_' or '.', starting with a letter or digit"
+    )]
+    InvalidTokenName { name: String },
+    #[error("tokens are issued for the roles secretariat, auditor and dashboard, not {role}")]
+    TokenRoleNotIssued { role: Role },
+    #[error("an active token named {name:?} already exists; revoke it first")]
+    TokenNameTaken { name: String },
+    #[error("no active token named {name:?}")]
+    UnknownToken { name: String },
 }
 
 impl DomainError {
@@ -227,6 +240,10 @@ impl DomainError {
             E::AdoptedInOwnSession => "ADOPTED_IN_OWN_SESSION",
             E::AlreadySigned => "ALREADY_SIGNED",
             E::UnknownEvent => "UNKNOWN_EVENT",
+            E::InvalidTokenName { .. } => "INVALID_TOKEN_NAME",
+            E::TokenRoleNotIssued { .. } => "TOKEN_ROLE_NOT_ISSUED",
+            E::TokenNameTaken { .. } => "TOKEN_NAME_TAKEN",
+            E::UnknownToken { .. } => "UNKNOWN_TOKEN",
         }
     }
 
@@ -355,6 +372,16 @@ impl DomainError {
             }
             E::AlreadySigned => "Ce signataire a déjà signé.".into(),
             E::UnknownEvent => "L'événement à corriger n'existe pas dans le journal.".into(),
+            E::InvalidTokenName { name } => format!(
+                "Nom de jeton invalide « {name} » : de 1 à 100 lettres ASCII, chiffres, « - », « _ » ou « . », commençant par une lettre ou un chiffre."
+            ),
+            E::TokenRoleNotIssued { role } => format!(
+                "Les jetons sont délivrés pour les rôles secretariat, auditor et dashboard, pas {role}."
+            ),
+            E::TokenNameTaken { name } => format!(
+                "Un jeton actif porte déjà le nom « {name} » ; il faut d'abord le révoquer."
+            ),
+            E::UnknownToken { name } => format!("Aucun jeton actif ne porte le nom « {name} »."),
         }
     }
 }

@@ -18,10 +18,12 @@
 //!   command.
 //! - one file per aggregate: [`territory`], [`member`], [`dues`],
 //!   [`statutes`], [`body`] (posts and mandates), [`session`], [`minutes`],
-//!   [`correction`].
+//!   [`correction`], and [`access`] (the API's tokens, whose events are
+//!   not the domain's but follow the same decide/evolve).
 //! - [`streams`]: which stream each aggregate lives in (the stream design is
 //!   what makes invariants race-safe: one stream per consistency boundary).
 
+pub mod access;
 pub mod aggregate;
 pub mod body;
 pub mod context;

@@ -194,6 +194,7 @@ fn still_member(state: &Option<Member>) -> Result<&Member, DomainError> {
 impl Aggregate for Member {
     type State = Option<Member>;
     type Command = MemberCommand;
+    type Event = DomainEvent;
 
     fn dates(command: &MemberCommand) -> Vec<Dated> {
         use MemberCommand as C;

@@ -87,6 +87,7 @@ fn session_ready(
 impl Aggregate for Minutes {
     type State = Option<Minutes>;
     type Command = MinutesCommand;
+    type Event = DomainEvent;
 
     fn dates(command: &MinutesCommand) -> Vec<Dated> {
         match command {

@@ -18,7 +18,7 @@ use crate::{Aggregate, Context};
 
 /// Runs commands through decide/evolve; returns the accepted events and the
 /// incrementally evolved state.
-fn run<A: Aggregate>(
+fn run<A: Aggregate<Event = DomainEvent>>(
     history: Vec<DomainEvent>,
     commands: &[A::Command],
     ctx: &Context,

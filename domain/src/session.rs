@@ -209,6 +209,7 @@ fn motion_open_for_votes<'a>(
 impl Aggregate for Session {
     type State = Option<Session>;
     type Command = SessionCommand;
+    type Event = DomainEvent;
 
     fn dates(command: &SessionCommand) -> Vec<Dated> {
         use SessionCommand as C;

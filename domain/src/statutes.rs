@@ -105,6 +105,7 @@ pub fn validate(s: &Statutes) -> Result<(), DomainError> {
 impl Aggregate for StatutesBook {
     type State = StatutesBook;
     type Command = StatutesCommand;
+    type Event = DomainEvent;
 
     fn dates(command: &StatutesCommand) -> Vec<Dated> {
         match command {

@@ -89,6 +89,7 @@ fn check_code(field: &'static str, code: &str) -> Result<(), DomainError> {
 impl Aggregate for Territory {
     type State = Territory;
     type Command = TerritoryCommand;
+    type Event = DomainEvent;
 
     fn dates(command: &TerritoryCommand) -> Vec<Dated> {
         match command {

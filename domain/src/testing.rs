@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use registre_schema::events::{Statutes, TerritorialUnitKey};
-use registre_schema::{Actor, DomainEvent, Role};
+use registre_schema::{Actor, Role};
 use uuid::Uuid;
 
 use crate::{Aggregate, Context, Facts};
@@ -44,12 +44,12 @@ pub fn ctx() -> Context {
 }
 
 pub struct Given<A: Aggregate> {
-    history: Vec<DomainEvent>,
+    history: Vec<A::Event>,
     ctx: Context,
     _a: std::marker::PhantomData<A>,
 }
 
-pub fn given<A: Aggregate>(history: Vec<DomainEvent>) -> Given<A> {
+pub fn given<A: Aggregate>(history: Vec<A::Event>) -> Given<A> {
     Given {
         history,
         ctx: ctx(),
@@ -58,7 +58,7 @@ pub fn given<A: Aggregate>(history: Vec<DomainEvent>) -> Given<A> {
 }
 
 pub struct When<A: Aggregate> {
-    result: Result<Vec<DomainEvent>, crate::DomainError>,
+    result: Result<Vec<A::Event>, crate::DomainError>,
     _a: std::marker::PhantomData<A>,
 }
 
@@ -85,7 +85,7 @@ impl<A: Aggregate> Given<A> {
 impl<A: Aggregate> When<A> {
     /// Asserts the exact events; returns them for further checks.
     #[track_caller]
-    pub fn then_events(self, expected: Vec<DomainEvent>) -> Vec<DomainEvent> {
+    pub fn then_events(self, expected: Vec<A::Event>) -> Vec<A::Event> {
         match self.result {
             Ok(events) => {
                 assert_eq!(events, expected);

@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::envelope::{InvalidStreamId, Role, StreamId};
+use crate::events::DecodeError;
+use crate::log_event::LogEvent;
+use crate::upcast::UpcastError;
 
 /// Category of the streams that hold access tokens.
 pub const TOKEN_CATEGORY: &str = "token";
@@ -60,6 +63,67 @@ pub struct AccessTokenRevoked {
     pub reason: String,
 }
 
+/// Both token events, as the token aggregate decides and folds them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccessEvent {
+    Issued(AccessTokenIssued),
+    Revoked(AccessTokenRevoked),
+}
+
+impl LogEvent for AccessEvent {
+    fn event_type(&self) -> &'static str {
+        match self {
+            AccessEvent::Issued(_) => ACCESS_TOKEN_ISSUED,
+            AccessEvent::Revoked(_) => ACCESS_TOKEN_REVOKED,
+        }
+    }
+
+    fn schema_version(&self) -> u16 {
+        ACCESS_SCHEMA_VERSION
+    }
+
+    fn to_payload(&self) -> serde_json::Value {
+        let value = match self {
+            AccessEvent::Issued(p) => serde_json::to_value(p),
+            AccessEvent::Revoked(p) => serde_json::to_value(p),
+        };
+        // Plain structs of strings, ids and a time: serialising cannot fail.
+        value.expect("token payloads always serialise")
+    }
+
+    fn decode_ref(
+        event_type: &str,
+        schema_version: u16,
+        payload: &serde_json::Value,
+    ) -> Result<Self, DecodeError> {
+        let fail = |e: serde_json::Error| DecodeError::Payload {
+            event_type: event_type.to_owned(),
+            reason: e.to_string(),
+        };
+        let known = [ACCESS_TOKEN_ISSUED, ACCESS_TOKEN_REVOKED].contains(&event_type);
+        if known && schema_version != ACCESS_SCHEMA_VERSION {
+            return Err(UpcastError::FutureVersion {
+                event_type: event_type.to_owned(),
+                version: schema_version,
+                current: ACCESS_SCHEMA_VERSION,
+            }
+            .into());
+        }
+        match event_type {
+            ACCESS_TOKEN_ISSUED => AccessTokenIssued::deserialize(payload)
+                .map(AccessEvent::Issued)
+                .map_err(fail),
+            ACCESS_TOKEN_REVOKED => AccessTokenRevoked::deserialize(payload)
+                .map(AccessEvent::Revoked)
+                .map_err(fail),
+            other => Err(UpcastError::UnknownType {
+                event_type: other.to_owned(),
+            }
+            .into()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,5 +162,28 @@ mod tests {
             serde_json::from_value::<AccessTokenIssued>(v).unwrap(),
             issued
         );
+    }
+
+    #[test]
+    fn access_events_decode_from_their_stored_form() {
+        let revoked = AccessEvent::Revoked(AccessTokenRevoked {
+            token_id: Uuid::nil(),
+            reason: "fin de mission".into(),
+        });
+        let stored = revoked.to_payload();
+        let back = AccessEvent::decode_ref(ACCESS_TOKEN_REVOKED, 1, &stored).unwrap();
+        assert_eq!(back, revoked);
+        assert!(matches!(
+            AccessEvent::decode_ref(ACCESS_TOKEN_REVOKED, 2, &stored),
+            Err(DecodeError::Upcast(UpcastError::FutureVersion { .. }))
+        ));
+        assert!(matches!(
+            AccessEvent::decode_ref(ACCESS_TOKEN_ISSUED, 1, &stored),
+            Err(DecodeError::Payload { .. })
+        ));
+        assert!(matches!(
+            AccessEvent::decode_ref("MemberAdmitted", 1, &stored),
+            Err(DecodeError::Upcast(UpcastError::UnknownType { .. }))
+        ));
     }
 }

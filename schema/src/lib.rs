@@ -9,6 +9,8 @@
 //! - [`events`]: every domain event type, gathered in [`DomainEvent`].
 //! - [`access`]: access tokens (issued, revoked), recorded in their own
 //!   streams, outside the governance domain.
+//! - [`log_event`]: [`LogEvent`], what both families of events (the
+//!   domain's and the access tokens') share as the log stores them.
 //! - [`json_schema`]: the JSON Schema of every event type and version and
 //!   of the envelope, committed in `schema/events/` for outside auditors.
 //! - [`upcast`]: the step between an event's stored form (type + schema version
@@ -21,6 +23,7 @@ pub mod access;
 pub mod envelope;
 pub mod events;
 pub mod json_schema;
+pub mod log_event;
 pub mod upcast;
 
 pub use envelope::{
@@ -28,4 +31,5 @@ pub use envelope::{
     Revision, Role, StreamId,
 };
 pub use events::{DecodeError, DomainEvent};
+pub use log_event::LogEvent;
 pub use upcast::{UpcastError, Upcaster};

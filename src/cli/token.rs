@@ -9,6 +9,7 @@ use std::sync::Arc;
 use clap::{Args, Subcommand};
 use registre_schema::Role;
 use registre_service::auth;
+use registre_service::commands::CommandHandler;
 use registre_service::store::EventStore;
 
 #[derive(Args)]
@@ -47,18 +48,19 @@ impl TokenArgs {
 }
 
 pub async fn run(store: Arc<dyn EventStore>, args: TokenArgs) -> anyhow::Result<()> {
-    let store = store.as_ref();
+    let commands = CommandHandler::new(store.clone());
     match args.command {
         TokenCommand::Create { role, name } => {
-            let (secret, record) = auth::issue_token(store, &name, role, auth::operator()).await?;
+            let (secret, token) =
+                auth::issue_token(&commands, &name, role, auth::operator()).await?;
             eprintln!(
                 "token {:?} ({}) issued; its secret is shown this once, keep it safe:",
-                record.name, record.role
+                token.name, token.role
             );
             println!("{}", secret.expose());
         }
         TokenCommand::List => {
-            let book = auth::list_tokens(store).await?;
+            let book = auth::list_tokens(store.as_ref()).await?;
             println!("{:<32} {:<12} {:<26} revoked", "name", "role", "issued");
             for t in book.all() {
                 let revoked = match &t.revoked {
@@ -74,8 +76,8 @@ pub async fn run(store: Arc<dyn EventStore>, args: TokenArgs) -> anyhow::Result<
             }
         }
         TokenCommand::Revoke { name, reason } => {
-            let t = auth::revoke_token(store, &name, &reason, auth::operator()).await?;
-            eprintln!("token {:?} ({}) revoked", t.name, t.role);
+            auth::revoke_token(&commands, &name, &reason, auth::operator()).await?;
+            eprintln!("token {name:?} revoked");
         }
     }
     Ok(())

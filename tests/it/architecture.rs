@@ -1,7 +1,8 @@
 //! The layering, checked on the sources so that it stays true: adapters
-//! reach the service through `registre_service::application` alone, and only the
+//! reach the service through `registre_service::application` alone, only the
 //! store crate and start-up wiring (the command line) name a store
-//! backend.
+//! backend, and every event the service appends was decided by an
+//! aggregate.
 
 use std::path::{Path, PathBuf};
 
@@ -93,6 +94,20 @@ fn the_service_names_no_store_backend() {
     rust_files(&root().join("service/src"), &mut files);
     assert!(files.len() > 50, "{} files", files.len());
     assert_eq!(offences(&files, BACKENDS), Vec::<String>::new());
+}
+
+#[test]
+fn every_event_the_service_appends_is_decided() {
+    // An append is built in one place: the command handler, after an
+    // aggregate's decide (access tokens included).
+    let mut files = Vec::new();
+    rust_files(&root().join("service/src"), &mut files);
+    let found = offences(&files, &["AppendRequest {"]);
+    assert!(
+        found.iter().all(|f| f.contains("commands/handler.rs")),
+        "{found:?}"
+    );
+    assert!(!found.is_empty(), "the handler's appends are found");
 }
 
 #[test]

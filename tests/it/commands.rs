@@ -356,6 +356,40 @@ async fn commands_work_on_a_log_that_also_holds_access_tokens() {
     assert_eq!(out.events.len(), 1);
 }
 
+#[tokio::test]
+async fn tokens_are_issued_through_the_command_path_once_per_name_and_id() {
+    use registre_domain::access::AccessCommand;
+    use registre_service::commands::Command;
+    let (_dir, h) = setup().await;
+    let issue = |token: u128, name: &str| {
+        Command::Access(AccessCommand::Issue {
+            token_id: Uuid::from_u128(token),
+            name: name.into(),
+            role: Role::Auditor,
+            secret_sha256: "ab".repeat(32),
+        })
+    };
+    let m = CommandMeta::new(Actor::system());
+    let first = h
+        .handle(m.clone(), when(), issue(1, "controle"))
+        .await
+        .unwrap();
+    assert_eq!(first.events.len(), 1);
+    assert_eq!(first.events[0].event_type, "AccessTokenIssued");
+    // The same command id again: the first call's answer, nothing written.
+    let head = h.store().head().await.unwrap();
+    let again = h.handle(m, when(), issue(1, "controle")).await.unwrap();
+    assert!(again.already_applied);
+    assert_eq!(again.events, first.events);
+    // Another command for the same name: the aggregate refuses it.
+    let err = h
+        .handle(meta(), when(), issue(2, "controle"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CommandError::Rejected(ref e) if e.code() == "TOKEN_NAME_TAKEN"));
+    assert_eq!(h.store().head().await.unwrap(), head);
+}
+
 /// Two handlers on one store stand for two processes: each caches the
 /// states it decided on, and the other's appends outdate that cache.
 #[tokio::test]

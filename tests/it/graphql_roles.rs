@@ -8,6 +8,7 @@ use futures::StreamExt;
 use registre_schema::{Actor, CommandMeta, EventData, Role, StreamId};
 use registre_service::application::Application;
 use registre_service::auth::{Principal, TokenRegistry, issue_token, operator};
+use registre_service::commands::CommandHandler;
 use registre_service::graphql::guard::{POLICY, RootKind};
 use registre_service::graphql::{Caller, RegistreSchema, build_schema};
 use registre_service::store::sqlite::SqliteStore;
@@ -98,8 +99,9 @@ async fn fixture() -> Fixture {
         .await
         .unwrap();
     let mut secrets = Vec::new();
+    let commands = CommandHandler::new(store.clone());
     for role in [Role::Secretariat, Role::Auditor, Role::Dashboard] {
-        let (secret, _) = issue_token(store.as_ref(), &format!("test-{role}"), role, operator())
+        let (secret, _) = issue_token(&commands, &format!("test-{role}"), role, operator())
             .await
             .unwrap();
         secrets.push((role, secret.expose().to_owned()));

@@ -13,8 +13,9 @@ use super::{GraphqlArgs, http};
 
 pub(super) async fn issue_token(db: &Path) -> anyhow::Result<String> {
     let store = SqliteStore::open(db).await?;
+    let commands = registre_service::commands::CommandHandler::new(std::sync::Arc::new(store));
     let (secret, _) = registre_service::auth::issue_token(
-        &store,
+        &commands,
         "bench",
         Role::Secretariat,
         registre_service::auth::operator(),

@@ -4,8 +4,8 @@
 //! - [`secret`]: generating a secret and hashing it (the only place that
 //!   ever sees a secret in clear).
 //! - [`book`]: the pure fold of the token events into the set of tokens.
-//! - [`issue`]: issuing, revoking and listing tokens by appending to and
-//!   reading the log (used by `registre token`).
+//! - [`issue`]: issuing and revoking tokens as commands of the token
+//!   aggregate, and listing them from the log (used by `registre token`).
 //! - [`registry`]: the server's in-memory copy of the book, kept current by
 //!   following the log, that authenticates each request.
 //!

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use registre_domain::access::AccessToken;
 use registre_domain::body::Body;
 use registre_domain::correction::Correction;
 use registre_domain::dues::DuesSchedules;
@@ -14,8 +15,8 @@ use registre_domain::minutes::Minutes;
 use registre_domain::session::Session;
 use registre_domain::statutes::StatutesBook;
 use registre_domain::territory::Territory;
-use registre_domain::{Aggregate, Context, DomainEvent};
-use registre_schema::{CommandMeta, EventData, RecordedEvent, Revision, StreamId};
+use registre_domain::{Aggregate, Context};
+use registre_schema::{CommandMeta, EventData, LogEvent, RecordedEvent, Revision, StreamId};
 use uuid::Uuid;
 
 use super::plan::{Plan, plan};
@@ -51,15 +52,13 @@ struct Caught {
     fresh_as_of: u64,
 }
 
-/// Decodes a stored event; a failure means the log holds what this build
-/// cannot read.
-pub(crate) fn decode(e: &RecordedEvent) -> Result<DomainEvent, StoreError> {
-    DomainEvent::decode_ref(&e.event_type, e.schema_version, &e.payload).map_err(|err| {
-        StoreError::Corrupt {
-            position: e.position,
-            event_type: e.event_type.clone(),
-            reason: err.to_string(),
-        }
+/// Decodes a stored event of an aggregate's family; a failure means the
+/// log holds what this build cannot read.
+fn decode<E: LogEvent>(e: &RecordedEvent) -> Result<E, StoreError> {
+    E::decode_ref(&e.event_type, e.schema_version, &e.payload).map_err(|err| StoreError::Corrupt {
+        position: e.position,
+        event_type: e.event_type.clone(),
+        reason: err.to_string(),
     })
 }
 
@@ -107,6 +106,7 @@ impl CommandHandler {
             Command::Session(c) => self.execute::<Session>(s, m, ctx, c).await,
             Command::Minutes(c) => self.execute::<Minutes>(s, m, ctx, c).await,
             Command::Correction(c) => self.execute::<Correction>(s, m, ctx, c).await,
+            Command::Access(c) => self.execute::<AccessToken>(s, m, ctx, c).await,
         }
     }
 
@@ -159,9 +159,9 @@ impl CommandHandler {
                     match &e.payload {
                         Some(event) => view.apply(e, event),
                         // The log also holds events outside the governance
-                        // domain (access tokens); the view has nothing to
-                        // learn from them.
-                        None => view.position = e.position,
+                        // domain (access tokens): the view learns only
+                        // which command appended them.
+                        None => view.note(e),
                     }
                 }
                 if batch.len() < MAX_READ_BATCH {
@@ -275,7 +275,7 @@ impl CommandHandler {
         stream: StreamId,
         meta: &CommandMeta,
         ctx: &Context,
-        decide: impl Fn(&A::State) -> Result<Vec<DomainEvent>, registre_domain::DomainError>,
+        decide: impl Fn(&A::State) -> Result<Vec<A::Event>, registre_domain::DomainError>,
     ) -> Result<Outcome, CommandError>
     where
         A: Aggregate,

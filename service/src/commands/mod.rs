@@ -20,6 +20,7 @@ mod succession;
 pub mod view;
 
 use registre_domain::DomainError;
+use registre_domain::access::AccessCommand;
 use registre_domain::body::BodyCommand;
 use registre_domain::correction::CorrectRecord;
 use registre_domain::dues::SetDuesSchedule;
@@ -37,7 +38,7 @@ pub use handler::CommandHandler;
 /// Concurrency conflicts tolerated before giving up.
 pub const MAX_ATTEMPTS: usize = 5;
 
-/// Every command the secretariat (or the system) can issue.
+/// Every command the secretariat, the operator or the system can submit.
 #[derive(Debug, Clone)]
 pub enum Command {
     Territory(TerritoryCommand),
@@ -48,6 +49,7 @@ pub enum Command {
     Session(SessionCommand),
     Minutes(MinutesCommand),
     Correction(CorrectRecord),
+    Access(AccessCommand),
 }
 
 macro_rules! from_command {
@@ -67,7 +69,8 @@ from_command!(
     Body(BodyCommand),
     Session(SessionCommand),
     Minutes(MinutesCommand),
-    Correction(CorrectRecord)
+    Correction(CorrectRecord),
+    Access(AccessCommand)
 );
 
 /// What a handled command did.

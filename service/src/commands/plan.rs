@@ -8,6 +8,7 @@ use registre_domain::minutes::MinutesCommand;
 use registre_domain::session::SessionCommand;
 use registre_domain::territory::TerritoryCommand;
 use registre_domain::{Context, DomainError, Facts, streams};
+use registre_schema::access::token_stream;
 use registre_schema::{CommandMeta, StreamId};
 use uuid::Uuid;
 
@@ -97,6 +98,7 @@ fn facts(view: &View, command: &Command) -> Facts {
                 f.known_events.insert(c.corrected_event_id);
             }
         }
+        Command::Access(_) => {}
     }
     f
 }
@@ -123,7 +125,7 @@ pub(super) fn plan(
         .with_statutes(view.statutes_at(occurred_at.date_naive()))
         .with_facts(facts(view, command));
     Ok(Plan {
-        stream_id: stream(stream_name(command))?,
+        stream_id: stream_id(command)?,
         context: Context {
             occurred_at,
             ..context
@@ -132,8 +134,8 @@ pub(super) fn plan(
     })
 }
 
-fn stream_name(command: &Command) -> String {
-    match command {
+fn stream_id(command: &Command) -> Result<StreamId, CommandError> {
+    let name = match command {
         Command::Territory(TerritoryCommand::Import {
             scheme, edition, ..
         }) => streams::territory(scheme, edition),
@@ -150,5 +152,15 @@ fn stream_name(command: &Command) -> String {
         Command::Session(c) => streams::session(c.session_id()),
         Command::Minutes(c) => streams::minutes(c.minutes_id()),
         Command::Correction(c) => streams::correction(c.correction_id),
-    }
+        // A name's stream derives from the name, so two racing issues of
+        // one name collide on one stream.
+        Command::Access(c) => {
+            return token_stream(c.name()).map_err(|_| {
+                CommandError::Rejected(DomainError::InvalidTokenName {
+                    name: c.name().into(),
+                })
+            });
+        }
+    };
+    stream(name)
 }

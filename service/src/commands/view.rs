@@ -48,11 +48,11 @@ pub struct CommandSpan {
 }
 
 impl View {
-    /// Folds one stored event (already decoded).
-    pub fn apply<P>(&mut self, stored: &RecordedEvent<P>, event: &DomainEvent) {
-        use DomainEvent as E;
+    /// Notes a stored event of any family (the access tokens' too): how
+    /// far the view has read, and which command appended it, so that a
+    /// retried command is answered from its first call.
+    pub fn note<P>(&mut self, stored: &RecordedEvent<P>) {
         self.position = stored.position;
-        self.event_ids.insert(stored.id);
         self.commands
             .entry(stored.command_id)
             .and_modify(|w| w.last = stored.position)
@@ -60,6 +60,13 @@ impl View {
                 first: stored.position,
                 last: stored.position,
             });
+    }
+
+    /// Folds one stored event of the domain (already decoded).
+    pub fn apply<P>(&mut self, stored: &RecordedEvent<P>, event: &DomainEvent) {
+        use DomainEvent as E;
+        self.note(stored);
+        self.event_ids.insert(stored.id);
         if let Some(id) = stored
             .stream_id
             .as_str()
