@@ -30,6 +30,8 @@
 //! the size of the file): fine for registre's logs, not for unbounded
 //! ones.
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use crate::canonical::{canonical_bytes, event_from_canonical_value};
@@ -56,6 +58,14 @@ pub enum ExportError {
     NotSealed {
         events: u64,
         last_head_size: Option<u64>,
+    },
+    #[error(
+        "line {line}: the event at position {position} stands a second time (first on line {first_line})"
+    )]
+    RepeatedEvent {
+        line: usize,
+        first_line: usize,
+        position: u64,
     },
     #[error(transparent)]
     Tampered(#[from] Finding),
@@ -103,6 +113,9 @@ pub fn read_export<S: AsRef<str>>(
     let mut record: Vec<Hash> = Vec::new();
     let mut heads: Vec<SignedTreeHead> = Vec::new();
     let mut last_is_head = false;
+    // Each position's line, to name a repeated one (the tree alone would
+    // only say that the export holds more events than its head).
+    let mut lines_of: HashMap<u64, usize> = HashMap::new();
     for (i, line) in lines.into_iter().enumerate() {
         let line_no = i + 1;
         let line = line.as_ref();
@@ -147,6 +160,14 @@ pub fn read_export<S: AsRef<str>>(
                 if event.position != position {
                     return Err(malformed("the line's position differs from its event's"));
                 }
+                if let Some(&first_line) = lines_of.get(&position) {
+                    return Err(ExportError::RepeatedEvent {
+                        line: line_no,
+                        first_line,
+                        position,
+                    });
+                }
+                lines_of.insert(position, line_no);
                 events.push(event);
                 record.push(hash);
                 last_is_head = false;

@@ -63,6 +63,11 @@ pub enum Finding {
     HeadRootMismatch { tree_size: u64, intact_up_to: u64 },
     #[error("the leaf record disagrees with the signed tree head of size {tree_size}")]
     LeafRecordMismatch { tree_size: u64 },
+    #[error(
+        "the leaf record holds {recorded} leaves, fewer than the {tree_size} a signed head \
+         covers: it was cut short (a head is only signed once its leaves are recorded)"
+    )]
+    LeafRecordCutShort { recorded: u64, tree_size: u64 },
 }
 
 impl From<SthError> for Finding {
@@ -130,13 +135,20 @@ impl LogVerifier {
         let mut record_finding = None;
         if let Some(leaves) = &record {
             let rtree = MerkleTree::from_leaves(leaves.iter().copied());
-            record_finding = heads
-                .iter()
-                .filter(|h| h.tree_size <= rtree.size())
-                .find(|h| rtree.root_at(h.tree_size).ok() != Some(h.root_hash))
-                .map(|h| Finding::LeafRecordMismatch {
-                    tree_size: h.tree_size,
-                });
+            record_finding = heads.iter().find_map(|h| {
+                if h.tree_size > rtree.size() {
+                    Some(Finding::LeafRecordCutShort {
+                        recorded: rtree.size(),
+                        tree_size: h.tree_size,
+                    })
+                } else if rtree.root_at(h.tree_size).ok() != Some(h.root_hash) {
+                    Some(Finding::LeafRecordMismatch {
+                        tree_size: h.tree_size,
+                    })
+                } else {
+                    None
+                }
+            });
         }
         Ok(LogVerifier {
             heads,

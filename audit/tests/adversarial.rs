@@ -490,6 +490,27 @@ fn an_altered_leaf_record_is_reported_and_not_trusted() {
 }
 
 #[test]
+fn a_leaf_record_cut_short_of_a_signed_head_is_reported() {
+    let events = log(10);
+    let hs = heads(&events, &[4, 10], &key());
+    // Cut to nothing, to half, and to one leaf short of the last head:
+    // the log is intact, but the record lost leaves a head was signed on.
+    for kept in [0, 5, 9] {
+        let rec = record(&events)[..kept].to_vec();
+        assert_eq!(
+            verify_log(events.clone(), Some(rec), hs.clone(), &key().public()).unwrap_err(),
+            Finding::LeafRecordCutShort {
+                recorded: kept as u64,
+                tree_size: if kept < 4 { 4 } else { 10 },
+            }
+        );
+    }
+    // A record longer than the heads is the unsigned tail: not a finding.
+    let hs = heads(&events, &[4], &key());
+    assert!(verify_log(events.clone(), Some(record(&events)), hs, &key().public()).is_ok());
+}
+
+#[test]
 fn an_event_without_canonical_form_is_reported() {
     assert!(matches!(
         check_with_record(|e| e[3].payload["amount_fcfa"] = json!(1.5)),
@@ -898,6 +919,31 @@ fn an_export_with_a_line_deleted_swapped_or_cut_is_refused_precisely() {
             log_size: 8,
             expected_size: 10
         }))
+    );
+}
+
+#[test]
+fn an_export_with_a_line_repeated_names_both_lines() {
+    // Event 7 (line 8) given again right after itself, and again at the end.
+    let mut twice = export(10, &[4, 10]);
+    twice.insert(8, twice[7].clone());
+    assert_eq!(
+        check_export(&twice),
+        Err(ExportError::RepeatedEvent {
+            line: 9,
+            first_line: 8,
+            position: 7
+        })
+    );
+    let mut at_end = export(10, &[4, 10]);
+    at_end.push(at_end[7].clone());
+    assert_eq!(
+        check_export(&at_end),
+        Err(ExportError::RepeatedEvent {
+            line: 13,
+            first_line: 8,
+            position: 7
+        })
     );
 }
 

@@ -31,7 +31,7 @@ pub enum AuditTask {
 
 pub fn public_key(dir: &AuditDir) -> anyhow::Result<()> {
     dir.require()?;
-    println!("{}", dir.public_key()?.to_text());
+    say!("{}", dir.public_key()?.to_text());
     Ok(())
 }
 
@@ -45,7 +45,7 @@ pub async fn sign(store: Arc<dyn EventStore>, dir: &AuditDir) -> anyhow::Result<
     let before = ledger.size();
     ledger.catch_up(&*store).await?;
     let head = ledger.sign(chrono::Utc::now())?;
-    println!("recorded {} new event(s)", ledger.size() - before);
-    println!("signed head: {}", describe_head(&head));
+    say!("recorded {} new event(s)", ledger.size() - before);
+    say!("signed head: {}", describe_head(&head));
     Ok(())
 }

@@ -84,7 +84,7 @@ pub async fn run(args: CopyArgs) -> anyhow::Result<()> {
     .await?;
     let reached = start + copied;
     if reached < end {
-        println!(
+        say!(
             "copied {copied} events ({}..={reached}); stopped at the limit, {} left: run the same \
              command again to go on",
             start + 1,
@@ -119,8 +119,8 @@ pub async fn run(args: CopyArgs) -> anyhow::Result<()> {
             hex(&t)
         );
     }
-    println!("copied {copied} events; the target now holds the source's {end} events");
-    println!("merkle root (size {end}): {} on both sides", hex(&s));
+    say!("copied {copied} events; the target now holds the source's {end} events");
+    say!("merkle root (size {end}): {} on both sides", hex(&s));
     Ok(())
 }
 

@@ -32,7 +32,7 @@ pub async fn run(store: Arc<dyn EventStore>, args: DemoArgs) -> anyhow::Result<(
         },
     )
     .await?;
-    println!(
+    say!(
         "demo: {} commands, {} events in {:.1} s",
         report.commands,
         report.events,

@@ -125,7 +125,7 @@ pub async fn run(store: &dyn EventStore, dir: &AuditDir, args: ExportArgs) -> an
             let today = chrono::Utc::now().date_naive();
             let rows = csv::write(&models, register.into(), today, &mut bytes)?;
             write_new(&out, force, &bytes)?;
-            println!(
+            say!(
                 "exported {rows} row(s) at position {} to {}",
                 models.position,
                 out.display()
@@ -136,7 +136,7 @@ pub async fn run(store: &dyn EventStore, dir: &AuditDir, args: ExportArgs) -> an
             let models = fold(store).await?;
             let doc = popolo::document(&models, &name);
             write_new(&out, force, &serde_json::to_vec_pretty(&doc)?)?;
-            println!(
+            say!(
                 "exported the Popolo document at position {} to {}",
                 models.position,
                 out.display()
@@ -146,19 +146,19 @@ pub async fn run(store: &dyn EventStore, dir: &AuditDir, args: ExportArgs) -> an
     };
     match write_export(store, dir, &out, force).await {
         Ok(s) => {
-            println!(
+            say!(
                 "exported {} event(s) and {} signed head(s) to {}",
                 s.events,
                 s.heads,
                 out.display()
             );
-            println!(
+            say!(
                 "sealed by: {}{}",
                 describe_head(&s.sealed_by),
                 if s.signed_now { " (signed now)" } else { "" }
             );
             if s.left_out > 0 {
-                println!(
+                say!(
                     "note: a running server holds the audit key; the {} event(s) after its \
                      latest signed head are not in this export (it signs every minute)",
                     s.left_out

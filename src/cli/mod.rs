@@ -1,5 +1,13 @@
 //! One module per subcommand.
 
+/// Prints one line of a command's report on standard output, as
+/// `println!` would, without panicking when the reader went away.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::cli::say_line(format_args!($($arg)*))
+    };
+}
+
 pub mod audit;
 pub mod copy;
 pub mod demo;
@@ -29,3 +37,17 @@ impl std::fmt::Display for Tampered {
 }
 
 impl std::error::Error for Tampered {}
+
+/// Writes one line to standard output. A reader that closed the pipe
+/// (`registre verify … | head -1`) is not an error: what was asked for has
+/// been read, and the exit status still carries the verdict.
+pub fn say_line(line: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let written = out.write_fmt(line).and_then(|()| out.write_all(b"\n"));
+    if let Err(e) = written
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("cannot write to standard output: {e}");
+    }
+}

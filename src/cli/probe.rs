@@ -49,6 +49,6 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<()> {
     if status != "200" {
         bail!("{addr}{} answered {status}", args.path);
     }
-    println!("{addr}{} is ready", args.path);
+    say!("{addr}{} is ready", args.path);
     Ok(())
 }

@@ -149,7 +149,7 @@ pub async fn run(
     let mut differ = Vec::new();
     for ((name, mine), (_, theirs)) in replayed.iter().zip(saved.digests()) {
         let verdict = if *mine == theirs { "same" } else { "DIFFERS" };
-        println!("{name:<16} {mine} {verdict}");
+        say!("{name:<16} {mine} {verdict}");
         if *mine != theirs {
             differ.push(*name);
         }
@@ -160,7 +160,7 @@ pub async fn run(
             differ.join(", ")
         );
     }
-    println!("saved read models at position {saved_position} match the replay");
+    say!("saved read models at position {saved_position} match the replay");
     Ok(())
 }
 
@@ -185,7 +185,7 @@ pub fn run_export(args: ReplayArgs) -> anyhow::Result<()> {
         ))),
     };
     let checked = started.elapsed();
-    println!(
+    say!(
         "export intact: {} events, every leaf hash and {} signed head(s) checked in {:.3} s; \
          sealed by the head of size {}, root {}",
         verified.size,
@@ -203,7 +203,7 @@ pub fn run_export(args: ReplayArgs) -> anyhow::Result<()> {
 }
 
 fn print_speed(r: &Replayed) {
-    println!(
+    say!(
         "position {}: {} events in {:.3} s, {} events/s (folding the decoded events alone: {} events/s)",
         r.models.position,
         r.events,
@@ -216,7 +216,7 @@ fn print_speed(r: &Replayed) {
 fn print_replayed(r: &Replayed) {
     print_speed(r);
     for (name, digest) in r.models.digests() {
-        println!("{name:<16} {digest}");
+        say!("{name:<16} {digest}");
     }
 }
 

@@ -77,7 +77,7 @@ pub async fn run(
     // the system picks a free port, and whoever started the server (a
     // script, the integration tests) learns it here, without the race of
     // choosing a port for it beforehand.
-    println!("{LISTENING}{address}");
+    say!("{LISTENING}{address}");
     // Readiness waits for the read models to catch up (see /readyz).
     let (state, follower) = AppState::start_in(
         store.clone(),

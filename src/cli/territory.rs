@@ -60,7 +60,7 @@ pub async fn run(store: Arc<dyn EventStore>, args: TerritoryArgs) -> anyhow::Res
             }
             other => other.into(),
         })?;
-    println!(
+    say!(
         "{} unit(s) registered in {}",
         outcome.events.len(),
         outcome.stream_id

@@ -57,17 +57,17 @@ pub async fn run(store: Arc<dyn EventStore>, args: TokenArgs) -> anyhow::Result<
                 "token {:?} ({}) issued; its secret is shown this once, keep it safe:",
                 token.name, token.role
             );
-            println!("{}", secret.expose());
+            say!("{}", secret.expose());
         }
         TokenCommand::List => {
             let book = auth::list_tokens(store.as_ref()).await?;
-            println!("{:<32} {:<12} {:<26} revoked", "name", "role", "issued");
+            say!("{:<32} {:<12} {:<26} revoked", "name", "role", "issued");
             for t in book.all() {
                 let revoked = match &t.revoked {
                     None => "-".to_owned(),
                     Some((at, reason)) => format!("{} ({reason})", at.to_rfc3339()),
                 };
-                println!(
+                say!(
                     "{:<32} {:<12} {:<26} {revoked}",
                     t.name,
                     t.role.as_str(),

@@ -43,21 +43,13 @@ pub async fn run_store(
     };
     match check_store(store, dir, &key).await {
         Ok(verified) => {
-            println!(
+            say!(
                 "intact: the log matches the leaf record and {} signed tree head(s)",
                 verified.heads_checked
             );
             print_summary(&verified);
             if verified.size > verified.signed_size {
-                println!(
-                    "note: the last {} event(s) are not covered by a signed head yet{}",
-                    verified.size - verified.signed_size,
-                    if verified.recorded_leaves >= verified.size {
-                        " (they match the leaf record)"
-                    } else {
-                        ""
-                    }
-                );
+                say!("{}", uncovered(&verified));
             }
             check_stream_index(store).await
         }
@@ -77,9 +69,10 @@ async fn check_stream_index(store: &dyn EventStore) -> anyhow::Result<()> {
         ))
         .into()),
         Some(check) => {
-            println!(
+            say!(
                 "stream index: {} entries, one for each event up to position {}",
-                check.entries, check.indexed_through
+                check.entries,
+                check.indexed_through
             );
             Ok(())
         }
@@ -95,7 +88,7 @@ pub fn run_export(file: &Path, key_file: &Path) -> anyhow::Result<()> {
         read_lines(BufReader::new(f)).with_context(|| format!("reading {}", file.display()))?;
     match verify_export(lines, &key) {
         Ok(verified) => {
-            println!(
+            say!(
                 "intact: the export is sealed and matches {} signed tree head(s)",
                 verified.heads_checked
             );
@@ -109,12 +102,32 @@ pub fn run_export(file: &Path, key_file: &Path) -> anyhow::Result<()> {
     }
 }
 
+/// What no signed head vouches for, said plainly: the leaf record is kept
+/// by the same operator as the log, so events past the last head (an
+/// unsigned tail, or a last head deleted) are only as good as that
+/// operator's word until a head covers them.
+fn uncovered(v: &VerifiedLog) -> String {
+    format!(
+        "warning: {} event(s), positions {} to {}, are covered by no signed head{}: \
+         nothing kept here can show they were not altered or added since; a head \
+         signed over them, or a copy of a later head kept elsewhere, can",
+        v.size - v.signed_size,
+        v.signed_size + 1,
+        v.size,
+        if v.recorded_leaves >= v.size {
+            " (they match the leaf record)"
+        } else {
+            ""
+        }
+    )
+}
+
 fn print_summary(v: &VerifiedLog) {
-    println!("tree size: {}", v.size);
-    println!("root: {}", hex(&v.root));
+    say!("tree size: {}", v.size);
+    say!("root: {}", hex(&v.root));
     match &v.latest_head {
-        Some(h) => println!("latest signed head: {}", describe_head(h)),
-        None => println!("latest signed head: none"),
+        Some(h) => say!("latest signed head: {}", describe_head(h)),
+        None => say!("latest signed head: none"),
     }
 }
 

@@ -400,6 +400,45 @@ fn an_altered_leaf_record_is_refused_and_a_torn_tail_is_recovered() {
 }
 
 #[test]
+fn a_leaf_record_cut_short_or_a_last_head_edited_or_removed_is_never_passed_silently() {
+    let (_dir, db) = signed_store();
+    let leaves = audit_dir(&db).join("leaves.bin");
+    let whole = std::fs::read(&leaves).unwrap();
+    // Cut to nothing, to half, in the middle of a record, or removed.
+    for cut in [0, 10 * 32, 10 * 32 + 13] {
+        std::fs::write(&leaves, &whole[..cut]).unwrap();
+        assert_tampered(&db, "cut short");
+    }
+    std::fs::remove_file(&leaves).unwrap();
+    assert_tampered(&db, "the leaf record holds 0 leaves");
+    std::fs::write(&leaves, &whole).unwrap();
+
+    // Two heads (20 and 22 events); the last one's line end edited.
+    store_with(&db, 2);
+    sign(&db);
+    let heads_file = audit_dir(&db).join("heads.jsonl");
+    let both = std::fs::read(&heads_file).unwrap();
+    for ending in [&b""[..], b" "] {
+        let mut edited = both[..both.len() - 1].to_vec();
+        edited.extend_from_slice(ending);
+        std::fs::write(&heads_file, &edited).unwrap();
+        let out = assert_intact(&db);
+        assert!(out.contains("2 signed tree head(s)"), "{out}");
+        assert!(!out.contains("covered by no signed head"), "{out}");
+    }
+    // The last head deleted: nothing here can prove it, so verify says
+    // plainly which events no head covers.
+    let first_line = both.iter().position(|&b| b == b'\n').unwrap() + 1;
+    std::fs::write(&heads_file, &both[..first_line]).unwrap();
+    let out = assert_intact(&db);
+    assert!(out.contains("1 signed tree head(s)"), "{out}");
+    assert!(
+        out.contains("2 event(s), positions 21 to 22, are covered by no signed head"),
+        "{out}"
+    );
+}
+
+#[test]
 fn exports_verify_with_the_public_key_alone_and_refuse_tampering() {
     let (dir, db) = signed_store();
     // Two more events: the export must sign a head covering them.
@@ -437,6 +476,38 @@ fn exports_verify_with_the_public_key_alone_and_refuse_tampering() {
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
     assert!(out.contains("tree size: 22") && out.contains("latest signed head: size 22"));
+
+    // A reader that stops early (`| head -1`) is no crash, and the exit
+    // status still gives the verdict.
+    let mut child = registre()
+        .args(["verify", "--export"])
+        .arg(&export)
+        .arg("--key")
+        .arg(&key)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    assert!(!text(&o).1.contains("panicked"), "{:?}", text(&o));
+
+    // A line given twice is named, with the line it repeats.
+    let body = std::fs::read_to_string(&export).unwrap();
+    let mut lines: Vec<&str> = body.lines().collect();
+    lines.insert(5, lines[4]);
+    let twice = dir.path().join("twice.jsonl");
+    std::fs::write(&twice, lines.join("\n") + "\n").unwrap();
+    let o = verify(&twice, &key);
+    assert_eq!(o.status.code(), Some(TAMPERED), "{:?}", text(&o));
+    assert!(
+        text(&o)
+            .1
+            .contains("line 6: the event at position 5 stands a second time (first on line 5)"),
+        "{:?}",
+        text(&o)
+    );
 
     // The last head removed: not sealed.
     let body = std::fs::read_to_string(&export).unwrap();

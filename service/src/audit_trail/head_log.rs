@@ -2,8 +2,11 @@
 //! line in signing order (the stored form of `registre_audit::sth`).
 //!
 //! A head is written and fsynced whole, after the leaf records it covers.
-//! A crash while writing can leave a last line without its newline: the
-//! writer drops it on open, readers skip it. Any other line that is not a
+//! A crash while writing can leave a partial last line: the writer drops
+//! it on open, readers skip it. A last line that holds a whole head but no
+//! line end (a write cut at its last byte, or an edit) is a head like the
+//! others: readers check it, and the writer ends its line rather than drop
+//! it, so no signed head is ever lost unseen. Any other line that is not a
 //! head is an error, never skipped.
 
 use std::fs::{File, OpenOptions};
@@ -35,12 +38,18 @@ impl HeadLog {
             .append(true)
             .open(path)
             .map_err(AuditError::io("cannot open the tree heads", path))?;
-        let (heads, complete_len) = read_from(&mut file, path)?;
+        let (heads, complete_len, unterminated) = read_from(&mut file, path)?;
         let len = file
             .metadata()
             .map_err(AuditError::io("cannot read the tree heads", path))?
             .len();
-        if complete_len < len {
+        if unterminated {
+            tracing::warn!(path = %path.display(),
+                "the last head of the tree heads had no line end; ending its line");
+            file.write_all(b"\n")
+                .and_then(|()| file.sync_data())
+                .map_err(AuditError::io("cannot write the tree heads", path))?;
+        } else if complete_len < len {
             tracing::warn!(path = %path.display(),
                 "dropping a torn last line of the tree heads (interrupted write)");
             file.set_len(complete_len)
@@ -89,8 +98,9 @@ pub fn read(path: &Path) -> Result<Vec<SignedTreeHead>, AuditError> {
     }
 }
 
-/// The heads and the length in bytes of the complete lines.
-fn read_from(file: &mut File, path: &Path) -> Result<(Vec<SignedTreeHead>, u64), AuditError> {
+/// The heads, the length in bytes of the complete lines, and whether the
+/// last head stands on a line without its end.
+fn read_from(file: &mut File, path: &Path) -> Result<(Vec<SignedTreeHead>, u64, bool), AuditError> {
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes)
         .map_err(AuditError::io("cannot read the tree heads", path))?;
@@ -110,7 +120,14 @@ fn read_from(file: &mut File, path: &Path) -> Result<(Vec<SignedTreeHead>, u64),
         }
         heads.push(serde_json::from_slice(line).map_err(|e| bad(e.to_string()))?);
     }
-    Ok((heads, complete as u64))
+    let tail = &bytes[complete..];
+    if tail.len() <= MAX_LINE
+        && let Ok(head) = serde_json::from_slice::<SignedTreeHead>(tail)
+    {
+        heads.push(head);
+        return Ok((heads, complete as u64, true));
+    }
+    Ok((heads, complete as u64, false))
 }
 
 #[cfg(test)]
@@ -150,5 +167,31 @@ mod tests {
             read(&path),
             Err(AuditError::BadHeadLine { line: 3, .. })
         ));
+    }
+
+    #[test]
+    fn a_whole_last_head_without_its_line_end_is_kept_and_its_line_ended() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("heads.jsonl");
+        let key = AuditKey::from_seed([1; 32]);
+        let h1 = key.sign(1, [1; 32], chrono::Utc::now());
+        let h2 = key.sign(2, [2; 32], chrono::Utc::now());
+        let (mut log, _) = HeadLog::open(&path).unwrap();
+        log.append(&h1).unwrap();
+        log.append(&h2).unwrap();
+        drop(log);
+        let whole = std::fs::read(&path).unwrap();
+        // The last newline removed, or turned into a space.
+        for ending in [&b""[..], b" "] {
+            let mut bytes = whole[..whole.len() - 1].to_vec();
+            bytes.extend_from_slice(ending);
+            std::fs::write(&path, &bytes).unwrap();
+            assert_eq!(read(&path).unwrap(), vec![h1.clone(), h2.clone()]);
+            let h3 = key.sign(3, [3; 32], chrono::Utc::now());
+            let (mut log, heads) = HeadLog::open(&path).unwrap();
+            assert_eq!(heads, vec![h1.clone(), h2.clone()]);
+            log.append(&h3).unwrap();
+            assert_eq!(read(&path).unwrap(), vec![h1.clone(), h2.clone(), h3]);
+        }
     }
 }

@@ -58,11 +58,18 @@ impl TreeState {
     /// tree covers; a head larger than the tree means records were lost.
     fn first_disagreement(&self) -> Option<Finding> {
         self.heads.iter().find_map(|h| {
-            (self.tree.root_at(h.tree_size).ok() != Some(h.root_hash)).then_some(
-                Finding::LeafRecordMismatch {
+            if h.tree_size > self.tree.size() {
+                Some(Finding::LeafRecordCutShort {
+                    recorded: self.tree.size(),
                     tree_size: h.tree_size,
-                },
-            )
+                })
+            } else {
+                (self.tree.root_at(h.tree_size).ok() != Some(h.root_hash)).then_some(
+                    Finding::LeafRecordMismatch {
+                        tree_size: h.tree_size,
+                    },
+                )
+            }
         })
     }
 }
