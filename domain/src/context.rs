@@ -90,6 +90,12 @@ pub struct Facts {
     pub sessions: BTreeMap<Uuid, SessionFact>,
     /// Years that have a dues schedule.
     pub dues_years: BTreeSet<i32>,
+    /// The dues categories of the schedule in force on the command's date;
+    /// `None` before any schedule is set.
+    pub dues_categories: Option<BTreeSet<String>>,
+    /// The command's receipt number, when another member's payment
+    /// already used it.
+    pub used_receipts: BTreeSet<String>,
     /// Event ids the command refers to that are in the log.
     pub known_events: BTreeSet<Uuid>,
 }

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Datelike, NaiveDate};
 use registre_schema::DomainEvent;
 use registre_schema::events::{DuesScheduleSet, DuesTier, Statutes};
+use serde::{Deserialize, Serialize};
 
 use crate::dates::Dated;
 use crate::member::{Member, MemberStatus};
@@ -102,6 +103,39 @@ pub fn amounts_by_category(tiers: &[DuesTier]) -> BTreeMap<String, i64> {
         .collect()
 }
 
+/// What a member paid towards one dues year, payment by payment, so that
+/// what it had paid on any date can be told (a payment made later does
+/// not count for a date before it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct YearPaid {
+    /// Every payment.
+    pub total: i64,
+    /// The latest payment date, to answer most dates from `total`.
+    pub last_paid_on: Option<NaiveDate>,
+    /// `(paid_on, amount)` in the order recorded.
+    pub payments: Vec<(NaiveDate, i64)>,
+}
+
+impl YearPaid {
+    pub fn add(&mut self, paid_on: NaiveDate, amount: i64) {
+        self.total += amount;
+        self.last_paid_on = self.last_paid_on.max(Some(paid_on));
+        self.payments.push((paid_on, amount));
+    }
+
+    /// Paid on or before `date`.
+    pub fn by(&self, date: NaiveDate) -> i64 {
+        if self.last_paid_on.is_none_or(|last| last <= date) {
+            return self.total;
+        }
+        self.payments
+            .iter()
+            .filter(|(paid_on, _)| *paid_on <= date)
+            .map(|(_, amount)| amount)
+            .sum()
+    }
+}
+
 /// What the arrears rule reads of a member, borrowed from whichever
 /// model holds it (a member's state here, a read model's record there),
 /// so that judging every member of the register copies none of them.
@@ -109,8 +143,8 @@ pub fn amounts_by_category(tiers: &[DuesTier]) -> BTreeMap<String, i64> {
 pub struct DuesAccount<'a> {
     pub member_since: NaiveDate,
     pub dues_category: &'a str,
-    /// Paid in all, by year.
-    pub paid: &'a BTreeMap<i32, i64>,
+    /// Paid by year, with the payments' dates.
+    pub paid: &'a BTreeMap<i32, YearPaid>,
 }
 
 /// What the arrears rule reads of one year's schedule: the year, its due
@@ -118,6 +152,18 @@ pub struct DuesAccount<'a> {
 pub type YearDue<'a> = (i32, NaiveDate, &'a BTreeMap<String, i64>);
 
 impl DuesSchedules {
+    /// The categories of the schedule in force on `date`: its year's, else
+    /// the latest before it, else the first one set (a member admitted
+    /// before it owes under it); `None` while no schedule is set.
+    pub fn categories_on(&self, date: NaiveDate) -> Option<BTreeSet<String>> {
+        let (_, schedule) = self
+            .years
+            .range(..=date.year())
+            .next_back()
+            .or_else(|| self.years.iter().next())?;
+        Some(schedule.tiers.keys().cloned().collect())
+    }
+
     /// Every year's schedule, as the arrears rule reads it.
     pub fn years_due(&self) -> impl Iterator<Item = YearDue<'_>> {
         self.years.iter().map(|(y, s)| (*y, s.due_on, &s.tiers))
@@ -134,8 +180,8 @@ impl Member {
     }
 }
 
-/// Years of membership whose dues were due before `as_of` and are not
-/// fully paid.
+/// Years of membership whose dues were due before `as_of` and were not
+/// fully paid by then.
 pub fn unpaid_years(member: &Member, schedules: &DuesSchedules, as_of: NaiveDate) -> u32 {
     unpaid_years_of(member.dues_account(), schedules.years_due(), as_of)
 }
@@ -151,7 +197,7 @@ pub fn unpaid_years_of<'s>(
         .filter(|(year, due_on, _)| *year >= account.member_since.year() && *due_on < as_of)
         .filter(|(year, _, tiers)| {
             let owed = tiers.get(account.dues_category).copied().unwrap_or(0);
-            account.paid.get(year).copied().unwrap_or(0) < owed
+            account.paid.get(year).map_or(0, |p| p.by(as_of)) < owed
         })
         .count() as u32
 }
@@ -256,6 +302,7 @@ mod tests {
             member_since: since,
             status_changes: vec![(since, MemberStatus::Active)],
             paid: BTreeMap::new(),
+            receipts: Default::default(),
             predecessor: None,
         }
     }
@@ -300,7 +347,7 @@ mod tests {
             &statutes(),
             d(2024, 3, 1)
         ));
-        m.paid.insert(2023, 50_000);
+        m.paid.entry(2023).or_default().add(d(2023, 3, 1), 50_000);
         assert!(in_good_standing(&m, &schedules, &statutes(), d(2024, 3, 1)));
         assert_eq!(unpaid_years(&m, &schedules, d(2024, 4, 1)), 1);
         m.status = MemberStatus::Suspended;
@@ -312,5 +359,27 @@ mod tests {
             &statutes(),
             d(2024, 3, 1)
         ));
+    }
+
+    #[test]
+    fn standing_on_a_date_counts_only_the_payments_made_by_then() {
+        let schedules = DuesSchedules::fold(&[set(2023)]);
+        let mut m = rural_member_since(d(2023, 1, 1));
+        // 2023's dues paid in two parts, the second long after they fell due.
+        let paid = m.paid.entry(2023).or_default();
+        paid.add(d(2023, 3, 1), 20_000);
+        paid.add(d(2025, 6, 1), 30_000);
+        assert_eq!(paid.by(d(2023, 2, 28)), 0);
+        assert_eq!(paid.by(d(2024, 1, 1)), 20_000);
+        assert_eq!(paid.by(d(2025, 6, 1)), 50_000);
+        assert_eq!(unpaid_years(&m, &schedules, d(2024, 3, 1)), 1);
+        assert!(!in_good_standing(
+            &m,
+            &schedules,
+            &statutes(),
+            d(2024, 3, 1)
+        ));
+        assert_eq!(unpaid_years(&m, &schedules, d(2025, 6, 2)), 0);
+        assert!(in_good_standing(&m, &schedules, &statutes(), d(2025, 6, 2)));
     }
 }

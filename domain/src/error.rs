@@ -51,6 +51,18 @@ pub enum DomainError {
     DuesScheduleAlreadySet { year: i32 },
     #[error("invalid dues schedule: {reason}")]
     InvalidDuesSchedule { reason: &'static str },
+    #[error("field {field} is a date after today")]
+    DateInFuture { field: &'static str },
+    #[error("a payment cannot be reversed before it was made")]
+    ReversalBeforePayment,
+    #[error("no payment of this member was recorded under receipt {receipt_ref}")]
+    UnknownReceipt { receipt_ref: String },
+    #[error("this payment is already reversed")]
+    PaymentAlreadyReversed,
+    #[error("receipt {receipt_ref} is already used by another payment")]
+    ReceiptAlreadyUsed { receipt_ref: String },
+    #[error("dues category {category:?} is not in the schedule in force ({known})")]
+    UnknownDuesCategory { category: String, known: String },
 
     // Statutes.
     #[error("statutes are already adopted; amend them instead")]
@@ -193,6 +205,12 @@ impl DomainError {
             E::NoDuesSchedule { .. } => "NO_DUES_SCHEDULE",
             E::DuesScheduleAlreadySet { .. } => "DUES_SCHEDULE_ALREADY_SET",
             E::InvalidDuesSchedule { .. } => "INVALID_DUES_SCHEDULE",
+            E::DateInFuture { .. } => "DATE_IN_FUTURE",
+            E::ReversalBeforePayment => "REVERSAL_BEFORE_PAYMENT",
+            E::UnknownReceipt { .. } => "UNKNOWN_RECEIPT",
+            E::PaymentAlreadyReversed => "PAYMENT_ALREADY_REVERSED",
+            E::ReceiptAlreadyUsed { .. } => "RECEIPT_ALREADY_USED",
+            E::UnknownDuesCategory { .. } => "UNKNOWN_DUES_CATEGORY",
             E::StatutesAlreadyAdopted => "STATUTES_ALREADY_ADOPTED",
             E::StatutesNotAdopted => "STATUTES_NOT_ADOPTED",
             E::InvalidStatutes { .. } => "INVALID_STATUTES",
@@ -288,6 +306,22 @@ impl DomainError {
                 format!("Le barème des cotisations de {year} est déjà fixé.")
             }
             E::InvalidDuesSchedule { reason } => format!("Barème invalide : {reason}."),
+            E::DateInFuture { field } => {
+                format!("Le champ « {field} » ne peut pas être une date postérieure à aujourd'hui.")
+            }
+            E::ReversalBeforePayment => {
+                "Un paiement ne peut pas être annulé avant la date où il a été fait.".into()
+            }
+            E::UnknownReceipt { receipt_ref } => format!(
+                "Aucun paiement de cette commune n'est enregistré sous le reçu « {receipt_ref} »."
+            ),
+            E::PaymentAlreadyReversed => "Ce paiement est déjà annulé.".into(),
+            E::ReceiptAlreadyUsed { receipt_ref } => {
+                format!("Le reçu « {receipt_ref} » est déjà enregistré pour un autre paiement.")
+            }
+            E::UnknownDuesCategory { category, known } => format!(
+                "La catégorie de cotisation « {category} » n'existe pas dans le barème en vigueur (catégories : {known})."
+            ),
             E::StatutesAlreadyAdopted => {
                 "Les statuts sont déjà adoptés ; il faut les modifier.".into()
             }

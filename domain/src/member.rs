@@ -10,13 +10,14 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use registre_schema::DomainEvent;
 use registre_schema::events::{
-    CommuneAdmitted, DuesPaid, MemberExcluded, MemberReinstated, MemberSuspended, MemberWithdrew,
-    MembershipSucceeded, TerritorialLevel, TerritorialUnitKey,
+    CommuneAdmitted, DuesPaid, DuesPaymentReversed, MemberExcluded, MemberReinstated,
+    MemberSuspended, MemberWithdrew, MembershipSucceeded, TerritorialLevel, TerritorialUnitKey,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::dates::Dated;
+use crate::dues::YearPaid;
 use crate::streams::member_id_for;
 use crate::text::{MAX_NAME, MAX_TEXT, required};
 use crate::{Aggregate, Context, DomainError};
@@ -89,9 +90,20 @@ pub struct Member {
     /// (the admission first). A change may be recorded after its effective
     /// date, so the status on a past date is read from here, not `status`.
     pub status_changes: Vec<(NaiveDate, MemberStatus)>,
-    /// Total paid per dues year, in francs CFA.
-    pub paid: BTreeMap<i32, i64>,
+    /// Paid per dues year, in francs CFA, with the payments' dates.
+    pub paid: BTreeMap<i32, YearPaid>,
+    /// Its payments by receipt number.
+    pub receipts: BTreeMap<String, Receipt>,
     pub predecessor: Option<Uuid>,
+}
+
+/// A payment as its receipt stands in the member's record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    pub year: i32,
+    pub amount_xof: i64,
+    pub paid_on: NaiveDate,
+    pub reversed: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -144,6 +156,13 @@ pub enum MemberCommand {
         paid_on: NaiveDate,
         receipt_ref: String,
     },
+    /// Reverses the payment recorded under `receipt_ref`.
+    ReversePayment {
+        member_id: Uuid,
+        receipt_ref: String,
+        reversed_on: NaiveDate,
+        reason: String,
+    },
 }
 
 impl MemberCommand {
@@ -157,7 +176,8 @@ impl MemberCommand {
             | C::Exclude { member_id, .. }
             | C::Withdraw { member_id, .. }
             | C::Succeed { member_id, .. }
-            | C::RecordPayment { member_id, .. } => *member_id,
+            | C::RecordPayment { member_id, .. }
+            | C::ReversePayment { member_id, .. } => *member_id,
         }
     }
 }
@@ -176,6 +196,18 @@ fn known_commune(ctx: &Context, unit: &TerritorialUnitKey) -> Result<(), DomainE
         _ => Err(DomainError::UnknownTerritorialUnit {
             code: unit.code.chars().take(64).collect(),
         }),
+    }
+}
+
+/// A dues category the schedule in force has (when one is set: before
+/// the first schedule there is nothing to check against).
+fn known_category(ctx: &Context, category: &str) -> Result<(), DomainError> {
+    match &ctx.facts.dues_categories {
+        Some(known) if !known.contains(category) => Err(DomainError::UnknownDuesCategory {
+            category: category.chars().take(64).collect(),
+            known: known.iter().cloned().collect::<Vec<_>>().join(", "),
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -213,6 +245,9 @@ impl Aggregate for Member {
             | C::Withdraw { effective_on, .. }
             | C::Succeed { effective_on, .. } => vec![Dated::day("effective_on", *effective_on)],
             C::RecordPayment { paid_on, .. } => vec![Dated::day("paid_on", *paid_on)],
+            C::ReversePayment { reversed_on, .. } => {
+                vec![Dated::day("reversed_on", *reversed_on)]
+            }
         }
     }
 
@@ -239,6 +274,7 @@ impl Aggregate for Member {
                 required("deliberation_ref", deliberation_ref, MAX_TEXT)?;
                 required("decision_ref", decision_ref, MAX_TEXT)?;
                 known_commune(ctx, unit)?;
+                known_category(ctx, dues_category)?;
                 CommuneAdmitted {
                     member_id: member_id_for(unit),
                     unit: unit.clone(),
@@ -338,6 +374,7 @@ impl Aggregate for Member {
                 required("successor_name", successor_name, MAX_NAME)?;
                 required("dues_category", dues_category, MAX_NAME)?;
                 known_commune(ctx, successor_unit)?;
+                known_category(ctx, dues_category)?;
                 let successor_member_id = member_id_for(successor_unit);
                 if successor_member_id == m.member_id {
                     return Err(DomainError::CommuneAlreadyMember);
@@ -362,7 +399,7 @@ impl Aggregate for Member {
                 paid_on,
                 receipt_ref,
             } => {
-                still_member(state)?;
+                let m = still_member(state)?;
                 if *amount_xof <= 0 || *amount_xof > MAX_PAYMENT_XOF {
                     return Err(DomainError::InvalidAmount);
                 }
@@ -370,12 +407,61 @@ impl Aggregate for Member {
                 if !ctx.facts.dues_years.contains(year) {
                     return Err(DomainError::NoDuesSchedule { year: *year });
                 }
+                // Money is recorded once it is received, never ahead.
+                if *paid_on > ctx.now.date_naive() {
+                    return Err(DomainError::DateInFuture { field: "paid_on" });
+                }
+                // This member's receipts are checked in its own stream (no
+                // race); other members' through the handler's view.
+                if m.receipts.contains_key(receipt_ref)
+                    || ctx.facts.used_receipts.contains(receipt_ref)
+                {
+                    return Err(DomainError::ReceiptAlreadyUsed {
+                        receipt_ref: receipt_ref.chars().take(64).collect(),
+                    });
+                }
                 DuesPaid {
                     member_id: *member_id,
                     year: *year,
                     amount_xof: *amount_xof,
                     paid_on: *paid_on,
                     receipt_ref: receipt_ref.clone(),
+                }
+                .into()
+            }
+            C::ReversePayment {
+                member_id,
+                receipt_ref,
+                reversed_on,
+                reason,
+            } => {
+                let m = member(state)?;
+                required("receipt_ref", receipt_ref, MAX_TEXT)?;
+                required("reason", reason, MAX_TEXT)?;
+                let receipt = match m.receipts.get(receipt_ref) {
+                    Some(r) if r.reversed => return Err(DomainError::PaymentAlreadyReversed),
+                    Some(r) => r,
+                    None => {
+                        return Err(DomainError::UnknownReceipt {
+                            receipt_ref: receipt_ref.chars().take(64).collect(),
+                        });
+                    }
+                };
+                if *reversed_on < receipt.paid_on {
+                    return Err(DomainError::ReversalBeforePayment);
+                }
+                if *reversed_on > ctx.now.date_naive() {
+                    return Err(DomainError::DateInFuture {
+                        field: "reversed_on",
+                    });
+                }
+                DuesPaymentReversed {
+                    member_id: *member_id,
+                    receipt_ref: receipt_ref.clone(),
+                    year: receipt.year,
+                    amount_xof: receipt.amount_xof,
+                    reversed_on: *reversed_on,
+                    reason: reason.clone(),
                 }
                 .into()
             }
@@ -402,6 +488,7 @@ impl Aggregate for Member {
                     member_since: e.admitted_on,
                     status_changes: vec![(e.admitted_on, MemberStatus::Active)],
                     paid: BTreeMap::new(),
+                    receipts: BTreeMap::new(),
                     predecessor: None,
                 });
             }
@@ -427,13 +514,37 @@ impl Aggregate for Member {
                         member_since: e.effective_on,
                         status_changes: vec![(e.effective_on, MemberStatus::Active)],
                         paid: BTreeMap::new(),
+                        receipts: BTreeMap::new(),
                         predecessor: Some(e.predecessor_member_id),
                     });
                 }
             },
             E::DuesPaid(e) => {
                 if let Some(m) = state.as_mut() {
-                    *m.paid.entry(e.year).or_default() += e.amount_xof;
+                    m.paid
+                        .entry(e.year)
+                        .or_default()
+                        .add(e.paid_on, e.amount_xof);
+                    m.receipts.insert(
+                        e.receipt_ref.clone(),
+                        Receipt {
+                            year: e.year,
+                            amount_xof: e.amount_xof,
+                            paid_on: e.paid_on,
+                            reversed: false,
+                        },
+                    );
+                }
+            }
+            E::DuesPaymentReversed(e) => {
+                if let Some(m) = state.as_mut() {
+                    m.paid
+                        .entry(e.year)
+                        .or_default()
+                        .add(e.reversed_on, -e.amount_xof);
+                    if let Some(r) = m.receipts.get_mut(&e.receipt_ref) {
+                        r.reversed = true;
+                    }
                 }
             }
             _ => {}
@@ -706,7 +817,7 @@ mod tests {
                 .into(),
             ]);
         let m = Member::fold(std::iter::once(&admitted("ML010101")).chain(&events)).unwrap();
-        assert_eq!(m.paid[&2024], 50_000);
+        assert_eq!(m.paid[&2024].total, 50_000);
         given::<Member>(vec![admitted("ML010101")])
             .when(pay(50_000))
             .then_error("NO_DUES_SCHEDULE");
@@ -722,6 +833,126 @@ mod tests {
     }
 
     #[test]
+    fn a_payment_is_dated_by_today_at_the_latest_and_its_receipt_is_used_once() {
+        let pay = |paid_on, receipt: &str| MemberCommand::RecordPayment {
+            member_id: mid(),
+            year: 2024,
+            amount_xof: 50_000,
+            paid_on,
+            receipt_ref: receipt.into(),
+        };
+        let paid = |receipt: &str| -> DomainEvent {
+            DuesPaid {
+                member_id: mid(),
+                year: 2024,
+                amount_xof: 50_000,
+                paid_on: d(2024, 2, 1),
+                receipt_ref: receipt.into(),
+            }
+            .into()
+        };
+        let schedule = |f: &mut crate::Facts| {
+            f.dues_years.insert(2024);
+        };
+        // The context's today is 2024-03-01.
+        given::<Member>(vec![admitted("ML010101")])
+            .with_facts(schedule)
+            .when(pay(d(2024, 3, 2), "R-1"))
+            .then_error_naming("DATE_IN_FUTURE", "paid_on");
+        given::<Member>(vec![admitted("ML010101")])
+            .with_facts(schedule)
+            .when(pay(d(2099, 1, 1), "R-1"))
+            .then_error_naming("DATE_IN_FUTURE", "paid_on");
+        // A receipt already recorded for this member, or for another one.
+        given::<Member>(vec![admitted("ML010101"), paid("R-1")])
+            .with_facts(schedule)
+            .when(pay(d(2024, 2, 1), "R-1"))
+            .then_error("RECEIPT_ALREADY_USED");
+        given::<Member>(vec![admitted("ML010101")])
+            .with_facts(|f| {
+                schedule(f);
+                f.used_receipts.insert("R-7".into());
+            })
+            .when(pay(d(2024, 2, 1), "R-7"))
+            .then_error("RECEIPT_ALREADY_USED");
+        given::<Member>(vec![admitted("ML010101"), paid("R-1")])
+            .with_facts(schedule)
+            .when(pay(d(2024, 2, 1), "R-2"))
+            .then_events(vec![paid("R-2")]);
+    }
+
+    #[test]
+    fn a_reversed_payment_no_longer_counts_from_its_reversal() {
+        let paid: DomainEvent = DuesPaid {
+            member_id: mid(),
+            year: 2024,
+            amount_xof: 50_000,
+            paid_on: d(2024, 2, 1),
+            receipt_ref: "R-1".into(),
+        }
+        .into();
+        let reverse = |receipt: &str, on| MemberCommand::ReversePayment {
+            member_id: mid(),
+            receipt_ref: receipt.into(),
+            reversed_on: on,
+            reason: "chèque sans provision".into(),
+        };
+        let reversed: DomainEvent = DuesPaymentReversed {
+            member_id: mid(),
+            receipt_ref: "R-1".into(),
+            year: 2024,
+            amount_xof: 50_000,
+            reversed_on: d(2024, 2, 20),
+            reason: "chèque sans provision".into(),
+        }
+        .into();
+        given::<Member>(vec![admitted("ML010101"), paid.clone()])
+            .when(reverse("R-1", d(2024, 2, 20)))
+            .then_events(vec![reversed.clone()]);
+        let m = Member::fold([&admitted("ML010101"), &paid, &reversed]).unwrap();
+        assert_eq!(m.paid[&2024].by(d(2024, 2, 19)), 50_000);
+        assert_eq!(m.paid[&2024].by(d(2024, 2, 20)), 0);
+        assert_eq!(m.paid[&2024].total, 0);
+        given::<Member>(vec![admitted("ML010101"), paid.clone(), reversed])
+            .when(reverse("R-1", d(2024, 2, 21)))
+            .then_error("PAYMENT_ALREADY_REVERSED");
+        given::<Member>(vec![admitted("ML010101"), paid.clone()])
+            .when(reverse("R-2", d(2024, 2, 20)))
+            .then_error("UNKNOWN_RECEIPT");
+        given::<Member>(vec![admitted("ML010101"), paid.clone()])
+            .when(reverse("R-1", d(2024, 1, 31)))
+            .then_error("REVERSAL_BEFORE_PAYMENT");
+        given::<Member>(vec![admitted("ML010101"), paid])
+            .when(reverse("R-1", d(2024, 3, 2)))
+            .then_error_naming("DATE_IN_FUTURE", "reversed_on");
+    }
+
+    #[test]
+    fn a_dues_category_must_be_one_of_the_schedule_in_force() {
+        let with_schedule = |f: &mut crate::Facts| {
+            knows("ML010101", TerritorialLevel::Commune)(f);
+            f.dues_categories = Some(["rurale".to_string(), "urbaine".to_string()].into());
+        };
+        let mut trailing_space = admit();
+        if let MemberCommand::Admit { dues_category, .. } = &mut trailing_space {
+            *dues_category = "Rurale ".into();
+        }
+        given::<Member>(vec![])
+            .with_facts(with_schedule)
+            .when(trailing_space)
+            .then_error("UNKNOWN_DUES_CATEGORY");
+        given::<Member>(vec![])
+            .with_facts(with_schedule)
+            .when(admit())
+            .then_events(vec![admitted("ML010101")]);
+        // Before any schedule is set there is nothing to check against.
+        given::<Member>(vec![])
+            .with_facts(knows("ML010101", TerritorialLevel::Commune))
+            .when(admit())
+            .then_events(vec![admitted("ML010101")]);
+    }
+
+    #[test]
     fn given_a_member_when_a_date_falls_outside_the_years_then_it_is_refused_naming_it() {
         let pay = |paid_on| MemberCommand::RecordPayment {
             member_id: mid(),
@@ -734,10 +965,12 @@ mod tests {
             f.dues_years.insert(2024);
         };
         // Given a member and a schedule, when paid on the first and last
-        // days of the years, then the payment is recorded.
+        // days of the years, then the payment is recorded (on a day when
+        // the last one is not in the future).
         for paid_on in [d(1900, 1, 1), d(2200, 12, 31)] {
             let events = given::<Member>(vec![admitted("ML010101")])
                 .with_facts(schedule)
+                .with_ctx(|c| c.now = at(2200, 12, 31))
                 .when(pay(paid_on))
                 .then_events(vec![
                     DuesPaid {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
 use registre_domain::dues::{
-    DuesAccount, YearDue, amounts_by_category, good_standing, unpaid_years_of,
+    DuesAccount, YearDue, YearPaid, amounts_by_category, good_standing, unpaid_years_of,
 };
 use registre_domain::member::status_in_force;
 use registre_schema::events::{Statutes, TerritorialUnitKey};
@@ -37,6 +37,8 @@ pub struct Payment {
     pub receipt_ref: String,
     pub position: Position,
     pub corrections: Vec<Correction>,
+    /// When and why it was reversed, if it was.
+    pub reversed: Option<(NaiveDate, String)>,
 }
 
 /// What the dues model keeps of a member.
@@ -51,10 +53,10 @@ pub struct MemberDues {
     /// good standing on a past date depends on the status on that date.
     pub status_changes: Vec<(NaiveDate, MemberStatus)>,
     pub payments: Vec<Payment>,
-    /// The payments summed by year, kept as they are folded: a year's
-    /// position is asked for every member at once, and a member may have
-    /// paid for well over a century.
-    pub paid_by_year: BTreeMap<i32, i64>,
+    /// The payments by year, summed as they are folded (a year's position
+    /// is asked for every member at once, and a member may have paid for
+    /// well over a century), with their dates for standing on a date.
+    pub paid_by_year: BTreeMap<i32, YearPaid>,
 }
 
 impl MemberDues {
@@ -77,7 +79,7 @@ impl MemberDues {
     }
 
     pub fn paid_in(&self, year: i32) -> i64 {
-        self.paid_by_year.get(&year).copied().unwrap_or(0)
+        self.paid_by_year.get(&year).map_or(0, |p| p.total)
     }
 
     fn account(&self) -> DuesAccount<'_> {
@@ -224,6 +226,25 @@ impl DuesRegister {
             .collect()
     }
 
+    /// The members active on `date` whose unpaid years reach the
+    /// statutes' threshold for suspension
+    /// (`arrears.unpaid_years_before_suspension`), with those years, in id
+    /// order; nobody before any statutes were adopted.
+    pub fn due_for_suspension(&self, date: NaiveDate) -> Vec<(Uuid, u32)> {
+        let Some(statutes) = self.statutes_in_force(date) else {
+            return Vec::new();
+        };
+        let threshold = statutes.arrears.unpaid_years_before_suspension;
+        self.members
+            .values()
+            .filter(|m| m.status_on(date) == Some(MemberStatus::Active))
+            .filter_map(|m| {
+                let years = self.unpaid_years(m, date);
+                (years >= threshold).then_some((m.member_id, years))
+            })
+            .collect()
+    }
+
     /// Members still in the association (active or suspended) owing dues
     /// past their due date on `as_of`, grouped by unpaid years.
     pub fn arrears_ageing(&self, as_of: NaiveDate) -> ArrearsAgeing {
@@ -325,7 +346,10 @@ impl Fold for DuesRegister {
             }
             E::DuesPaid(e) => {
                 if let Some(m) = self.members.get_mut(&e.member_id) {
-                    *m.paid_by_year.entry(e.year).or_insert(0) += e.amount_xof;
+                    m.paid_by_year
+                        .entry(e.year)
+                        .or_default()
+                        .add(e.paid_on, e.amount_xof);
                     m.payments.push(Payment {
                         year: e.year,
                         amount_xof: e.amount_xof,
@@ -333,7 +357,23 @@ impl Fold for DuesRegister {
                         receipt_ref: e.receipt_ref.clone(),
                         position: meta.position,
                         corrections: Vec::new(),
+                        reversed: None,
                     });
+                }
+            }
+            E::DuesPaymentReversed(e) => {
+                if let Some(m) = self.members.get_mut(&e.member_id) {
+                    m.paid_by_year
+                        .entry(e.year)
+                        .or_default()
+                        .add(e.reversed_on, -e.amount_xof);
+                    if let Some(p) = m
+                        .payments
+                        .iter_mut()
+                        .find(|p| p.receipt_ref == e.receipt_ref)
+                    {
+                        p.reversed = Some((e.reversed_on, e.reason.clone()));
+                    }
                 }
             }
             _ => {}
@@ -494,6 +534,50 @@ mod tests {
         let a = m.arrears_ageing(d(2024, 6, 1));
         assert_eq!(a.buckets, BTreeMap::from([(2, 2)]));
         assert!(a.members.contains(&(id(1), 2, 120_000)));
+    }
+
+    #[test]
+    fn members_due_for_suspension_reach_the_statutes_threshold() {
+        let mut h = history();
+        h.push(schedule(2024, 60_000));
+        // Member 1 owes 2023 and 2024, member 2 the same: two years, under
+        // the default threshold of three.
+        let m = given(h.clone()).dues;
+        assert!(m.due_for_suspension(d(2025, 6, 1)).is_empty());
+        h.push(schedule(2025, 60_000));
+        let m = given(h.clone()).dues;
+        assert_eq!(
+            m.due_for_suspension(d(2025, 6, 1)),
+            vec![(id(1), 3), (id(2), 3)]
+        );
+        // A payment made after the date asked does not count for it.
+        h.push(paid(2, 2023, 60_000, d(2025, 7, 1)));
+        let m = given(h).dues;
+        assert_eq!(
+            m.due_for_suspension(d(2025, 6, 1)),
+            vec![(id(1), 3), (id(2), 3)]
+        );
+        assert_eq!(m.due_for_suspension(d(2025, 7, 2)), vec![(id(1), 3)]);
+        assert!(
+            m.due_for_suspension(d(2018, 6, 1)).is_empty(),
+            "no statutes yet"
+        );
+    }
+
+    #[test]
+    fn a_reversed_payment_is_owed_again_from_its_reversal() {
+        let mut h = history();
+        // The first of member 1's two payments for 2022 (both under one
+        // receipt in this history: the first is the one reversed).
+        h.push(reversed(1, 2022, 20_000, d(2022, 9, 1)));
+        let m = given(h).dues;
+        let p = m.position(id(1), 2022).unwrap();
+        assert_eq!((p.due, p.paid, p.balance), (50_000, 30_000, 20_000));
+        assert!(m.members[&id(1)].payments[1].reversed.is_some());
+        assert!(m.members[&id(1)].payments[2].reversed.is_none());
+        // Standing before the reversal counted the payment.
+        assert!(m.in_good_standing(id(1), d(2022, 8, 1)));
+        assert!(!m.in_good_standing(id(1), d(2023, 1, 1)));
     }
 
     #[test]

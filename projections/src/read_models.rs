@@ -131,7 +131,8 @@ impl ReadModel for ReadModels {
     const NAME: &'static str = "read_models";
     // 2: the dues model keeps status changes with their effective dates.
     // 3: and payments summed by year.
-    const VERSION: u32 = 3;
+    // 4: with their dates, for standing on a date.
+    const VERSION: u32 = 4;
 
     fn apply(&mut self, e: &RecordedEvent) -> Result<(), ProjectionError> {
         self.position = e.position;

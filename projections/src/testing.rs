@@ -284,6 +284,22 @@ pub fn paid(n: u128, year: i32, amount: i64, on: NaiveDate) -> Ev {
     )
 }
 
+/// Reverses member `n`'s payment for `year` (its receipt, as [`paid`]
+/// numbers them).
+pub fn reversed(n: u128, year: i32, amount: i64, on: NaiveDate) -> Ev {
+    ev(
+        member(n),
+        DuesPaymentReversed {
+            member_id: id(n),
+            receipt_ref: format!("R-{n}-{year}"),
+            year,
+            amount_xof: amount,
+            reversed_on: on,
+            reason: "chèque sans provision".into(),
+        },
+    )
+}
+
 fn body_stream(n: u128) -> String {
     format!("body-{}", id(n))
 }

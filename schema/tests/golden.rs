@@ -209,6 +209,18 @@ fn samples() -> Vec<(&'static str, DomainEvent)> {
             .into(),
         ),
         (
+            "member-x",
+            DuesPaymentReversed {
+                member_id: id(2),
+                receipt_ref: "R-2024-0012".into(),
+                year: 2024,
+                amount_xof: 50_000,
+                reversed_on: date(2024, 3, 4),
+                reason: "chèque sans provision".into(),
+            }
+            .into(),
+        ),
+        (
             "statutes",
             StatutesAdopted {
                 statutes: statutes(),

@@ -192,6 +192,59 @@ fn a_secretariat_holds_a_congress_and_sees_each_change_at_once() {
         }
         members.push(member);
     }
+    // Dues on their dates: no payment ahead of today, a receipt used once,
+    // and a reversal that makes its year owed again.
+    let member = &members[0];
+    let pay = |year: i32, paid_on: &str, receipt: &str| {
+        format!(
+            r#"memberId: "{member}", year: {year}, amountXof: 50000, paidOn: "{paid_on}", receiptRef: "{receipt}""#
+        )
+    };
+    let before = head(a, &aud);
+    assert_eq!(
+        refused(a, &sec, "recordPayment", &pay(2024, "2099-01-01", "R-X")),
+        "DATE_IN_FUTURE"
+    );
+    assert_eq!(
+        refused(
+            a,
+            &sec,
+            "recordPayment",
+            &pay(2024, "2024-02-01", "R-2023-0")
+        ),
+        "RECEIPT_ALREADY_USED"
+    );
+    assert_eq!(head(a, &aud), before);
+    let r = ok(
+        a,
+        &sec,
+        "reversePayment",
+        &format!(
+            r#"memberId: "{member}", receiptRef: "R-2024-0", reversedOn: "2024-03-01", reason: "chèque sans provision""#
+        ),
+    );
+    check_written(&r, "DuesPaymentReversed");
+    let q = r#"{ dues(year: 2024, judgedOn: "2024-04-01") { nodes { memberId paid balance } } }"#;
+    let v = graphql(a, &aud, q).json();
+    let nodes = v["data"]["dues"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{v}"));
+    let mine = nodes
+        .iter()
+        .find(|n| n["memberId"] == member.as_str())
+        .unwrap();
+    assert_eq!(mine["paid"], 0, "{v}");
+    let v = graphql(
+        a,
+        &aud,
+        r#"{ membersDueForSuspension(judgedOn: "2024-04-01") { totalCount nodes { memberId unpaidYears } } }"#,
+    )
+    .json();
+    assert!(
+        v["data"]["membersDueForSuspension"]["totalCount"].is_u64(),
+        "{v}"
+    );
+
     // A commune admitted twice: refused with its code, nothing written.
     let before = head(a, &aud);
     let code = refused(

@@ -32,6 +32,9 @@ fn example(kind: RootKind, field: &str) -> Option<&'static str> {
         }
         (RootKind::Query, "memberCounts") => "{ memberCounts { total } }",
         (RootKind::Query, "dues") => "{ dues(year: 2024) { totalCount } }",
+        (RootKind::Query, "membersDueForSuspension") => {
+            "{ membersDueForSuspension { totalCount } }"
+        }
         (RootKind::Query, "sessions") => "{ sessions { totalCount } }",
         (RootKind::Query, "session") => {
             r#"{ session(id: "00000000-0000-0000-0000-000000000001") { id } }"#

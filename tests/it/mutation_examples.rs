@@ -32,6 +32,10 @@ pub const MUTATIONS: &[(&str, &str)] = &[
         r#"mutation { recordPayment(memberId: "00000000-0000-0000-0000-000000000001", year: 2024, amountXof: 1000, paidOn: "2024-02-01", receiptRef: "R1") { commandId events { position } } }"#,
     ),
     (
+        "reversePayment",
+        r#"mutation { reversePayment(memberId: "00000000-0000-0000-0000-000000000001", receiptRef: "R1", reversedOn: "2024-03-01", reason: "chèque sans provision") { commandId events { position } } }"#,
+    ),
+    (
         "setDuesSchedule",
         r#"mutation { setDuesSchedule(year: 2024, tiers: [{category: "rurale", amountXof: 50000}], dueOn: "2024-03-31") { commandId events { position } } }"#,
     ),

@@ -33,3 +33,18 @@ pub struct DuesPaid {
     pub paid_on: NaiveDate,
     pub receipt_ref: String,
 }
+
+/// A recorded payment was reversed (a bounced cheque, a payment entered
+/// for the wrong commune): from `reversed_on` it no longer counts, and the
+/// year's balance is owed again. The payment itself stays in the log.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema)]
+pub struct DuesPaymentReversed {
+    pub member_id: Uuid,
+    /// The reversed payment's receipt number.
+    pub receipt_ref: String,
+    /// The reversed payment's year and amount, as it was recorded.
+    pub year: i32,
+    pub amount_xof: i64,
+    pub reversed_on: NaiveDate,
+    pub reason: String,
+}

@@ -138,6 +138,7 @@ domain_events! {
     MembershipSucceeded => 1,
     DuesScheduleSet => 1,
     DuesPaid => 1,
+    DuesPaymentReversed => 1,
     StatutesAdopted => 1,
     StatutesAmended => 1,
     BodyEstablished => 1,
@@ -349,9 +350,9 @@ mod tests {
 
     #[test]
     fn every_type_has_a_schema_and_its_version() {
-        assert_eq!(DomainEvent::TYPES.len(), 33);
+        assert_eq!(DomainEvent::TYPES.len(), 34);
         let schemas = DomainEvent::json_schemas();
-        assert_eq!(schemas.len(), 33);
+        assert_eq!(schemas.len(), 34);
         for (t, v) in DomainEvent::TYPES {
             assert_eq!(DomainEvent::upcaster().current_version(t), Some(*v));
         }

@@ -47,12 +47,27 @@ fn facts(view: &View, command: &Command) -> Facts {
             successors.iter().for_each(|s| unit(&mut f, s))
         }
         Command::Territory(_) | Command::Statutes(_) | Command::Dues(_) => {}
-        Command::Member(MemberCommand::Admit { unit: u, .. }) => unit(&mut f, u),
-        Command::Member(MemberCommand::Succeed { successor_unit, .. }) => {
-            unit(&mut f, successor_unit)
+        Command::Member(MemberCommand::Admit {
+            unit: u,
+            admitted_on,
+            ..
+        }) => {
+            unit(&mut f, u);
+            f.dues_categories = view.schedules.categories_on(*admitted_on);
         }
-        Command::Member(MemberCommand::RecordPayment { .. }) => {
+        Command::Member(MemberCommand::Succeed {
+            successor_unit,
+            effective_on,
+            ..
+        }) => {
+            unit(&mut f, successor_unit);
+            f.dues_categories = view.schedules.categories_on(*effective_on);
+        }
+        Command::Member(MemberCommand::RecordPayment { receipt_ref, .. }) => {
             f.dues_years = view.schedules.years.keys().copied().collect();
+            if view.receipts.contains(receipt_ref) {
+                f.used_receipts.insert(receipt_ref.clone());
+            }
         }
         Command::Member(_) => {}
         Command::Body(BodyCommand::Establish {

@@ -31,6 +31,8 @@ pub struct View {
     /// Member state by member stream id's uuid.
     pub members: HashMap<Uuid, Member>,
     pub schedules: DuesSchedules,
+    /// Every receipt number a payment was recorded under.
+    pub receipts: HashSet<String>,
     pub statutes: StatutesBook,
     pub bodies: HashMap<Uuid, BodyInfo>,
     pub sessions: HashMap<Uuid, SessionFact>,
@@ -73,6 +75,9 @@ impl View {
             .strip_prefix("member-")
             .and_then(|s| Uuid::parse_str(s).ok())
         {
+            if let E::DuesPaid(p) = event {
+                self.receipts.insert(p.receipt_ref.clone());
+            }
             let state = self.members.remove(&id);
             if let Some(m) = Member::evolve(state, event) {
                 self.members.insert(id, m);

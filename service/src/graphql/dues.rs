@@ -27,6 +27,15 @@ pub struct DuesPosition {
     pub in_good_standing: bool,
 }
 
+/// A member that the statutes' arrears rule says is due for suspension.
+#[derive(SimpleObject)]
+pub struct SuspensionDue {
+    pub member_id: ID,
+    pub member_name: String,
+    /// Past-due years not fully paid on the date asked.
+    pub unpaid_years: u32,
+}
+
 #[derive(Default)]
 pub struct DuesQuery;
 
@@ -102,6 +111,41 @@ impl DuesQuery {
                 balance: d.balance,
                 in_arrears: d.in_arrears,
                 in_good_standing: is_good(d.member_id),
+            })
+        }))
+    }
+
+    /// The members active on `judgedOn` (default today, or the day of the
+    /// point `asOf` names) whose unpaid years reach the threshold the
+    /// statutes then in force set for suspension, in member id order.
+    #[graphql(complexity = "child_complexity * page_cost(first)")]
+    async fn members_due_for_suspension(
+        &self,
+        ctx: &Context<'_>,
+        judged_on: Option<NaiveDate>,
+        first: Option<u32>,
+        after: Option<String>,
+        min_position: Option<u64>,
+        as_of: Option<AsOf>,
+    ) -> Result<Conn<SuspensionDue>, ApiError> {
+        let page = Page::new(first, after)?;
+        let p = registers(ctx, min_position, as_of).await?;
+        let judged_on = judged_on.unwrap_or_else(|| p.today());
+        Ok(p.read(|rm, pos| {
+            let items = rm
+                .dues
+                .due_for_suspension(judged_on)
+                .into_iter()
+                .map(|(member, years)| (member.to_string(), (member, years)))
+                .collect();
+            page.cut(pos, items, |(member, years)| SuspensionDue {
+                member_id: id(member),
+                member_name: rm
+                    .membership
+                    .member(member)
+                    .map(|m| m.name.clone())
+                    .unwrap_or_default(),
+                unpaid_years: years,
             })
         }))
     }

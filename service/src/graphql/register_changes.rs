@@ -78,9 +78,11 @@ fn change_of(e: &RecordedEvent) -> Option<(Vec<Register>, Vec<EntityKey>)> {
         }
         // A member's record shows its dues and good standing, which these
         // change: membership readers must re-read too.
-        E::DuesScheduleSet(_) | E::DuesPaid(_) | E::StatutesAdopted(_) | E::StatutesAmended(_) => {
-            vec![R::Dues, R::Membership]
-        }
+        E::DuesScheduleSet(_)
+        | E::DuesPaid(_)
+        | E::DuesPaymentReversed(_)
+        | E::StatutesAdopted(_)
+        | E::StatutesAmended(_) => vec![R::Dues, R::Membership],
         E::BodyEstablished(_) => vec![R::Bodies],
         E::PostDefined(x) => {
             add(K::Post, x.post_id);

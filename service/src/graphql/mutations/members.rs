@@ -284,4 +284,32 @@ impl MemberMutation {
         let dues = Entity::MemberDues(member_id);
         call.submit(ctx, Some(paid_on), command, dues).await
     }
+
+    /// Reverses a recorded payment (named by its receipt number), saying
+    /// why: from `reversedOn` it no longer counts and its year is owed
+    /// again. The payment stays in the log.
+    #[allow(clippy::too_many_arguments)]
+    async fn reverse_payment(
+        &self,
+        ctx: &Context<'_>,
+        command_id: Option<ID>,
+        occurred_at: Option<DateTime<Utc>>,
+        member_id: ID,
+        receipt_ref: String,
+        reversed_on: NaiveDate,
+        reason: String,
+    ) -> Result<CommandResult, ApiError> {
+        let call = Call::new(command_id, occurred_at)?;
+        let member_id = uuid("memberId", &member_id)?;
+        bounded("receiptRef", &receipt_ref, MAX_TEXT)?;
+        bounded("reason", &reason, MAX_TEXT)?;
+        let command = MemberCommand::ReversePayment {
+            member_id,
+            receipt_ref,
+            reversed_on,
+            reason,
+        };
+        let dues = Entity::MemberDues(member_id);
+        call.submit(ctx, Some(reversed_on), command, dues).await
+    }
 }
