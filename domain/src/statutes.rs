@@ -66,6 +66,136 @@ impl StatutesBook {
     }
 }
 
+/// The rules an amendment names; every rule left out (`None`) keeps its
+/// value in the version it amends.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatutesChanges {
+    pub notice_days_ordinary: Option<u32>,
+    pub notice_days_extraordinary: Option<u32>,
+    pub quorum_numerator: Option<u32>,
+    pub quorum_denominator: Option<u32>,
+    pub second_convocation_without_quorum: Option<bool>,
+    pub second_convocation_min_delay_days: Option<u32>,
+    pub majority_ordinary: Option<Majority>,
+    pub majority_election: Option<Majority>,
+    pub majority_exclusion: Option<Majority>,
+    pub majority_statute_amendment: Option<Majority>,
+    pub majority_dissolution: Option<Majority>,
+    pub proxy_cap_per_delegate: Option<u32>,
+    pub mandate_years: Option<u32>,
+    pub unpaid_years_lose_vote: Option<u32>,
+    pub unpaid_years_before_suspension: Option<u32>,
+    pub exclusion_hearing_notice_days: Option<u32>,
+}
+
+impl StatutesChanges {
+    /// `base` with the named rules changed (its version and date kept).
+    pub fn apply(&self, base: &Statutes) -> Statutes {
+        let mut s = base.clone();
+        let c = self;
+        let set = |v: &mut u32, o: Option<u32>| *v = o.unwrap_or(*v);
+        let maj = |v: &mut Majority, o: Option<Majority>| *v = o.unwrap_or(*v);
+        set(&mut s.notice_days_ordinary, c.notice_days_ordinary);
+        set(
+            &mut s.notice_days_extraordinary,
+            c.notice_days_extraordinary,
+        );
+        set(&mut s.quorum.numerator, c.quorum_numerator);
+        set(&mut s.quorum.denominator, c.quorum_denominator);
+        let second = &mut s.second_convocation;
+        second.allowed_without_quorum = c
+            .second_convocation_without_quorum
+            .unwrap_or(second.allowed_without_quorum);
+        set(
+            &mut second.min_delay_days,
+            c.second_convocation_min_delay_days,
+        );
+        maj(&mut s.majorities.ordinary, c.majority_ordinary);
+        maj(&mut s.majorities.election, c.majority_election);
+        maj(&mut s.majorities.exclusion, c.majority_exclusion);
+        maj(
+            &mut s.majorities.statute_amendment,
+            c.majority_statute_amendment,
+        );
+        maj(&mut s.majorities.dissolution, c.majority_dissolution);
+        set(&mut s.proxy_cap_per_delegate, c.proxy_cap_per_delegate);
+        set(&mut s.mandate_years, c.mandate_years);
+        set(
+            &mut s.arrears.unpaid_years_lose_vote,
+            c.unpaid_years_lose_vote,
+        );
+        set(
+            &mut s.arrears.unpaid_years_before_suspension,
+            c.unpaid_years_before_suspension,
+        );
+        set(
+            &mut s.exclusion_hearing_notice_days,
+            c.exclusion_hearing_notice_days,
+        );
+        s
+    }
+}
+
+/// Every rule of a version by the name the API gives it, as text: what
+/// the registers show and compare between versions.
+pub fn rules(s: &Statutes) -> Vec<(&'static str, String)> {
+    let m = |m: Majority| match m {
+        Majority::Simple => "simple",
+        Majority::Absolute => "absolute",
+        Majority::TwoThirds => "two_thirds",
+    };
+    vec![
+        ("noticeDaysOrdinary", s.notice_days_ordinary.to_string()),
+        (
+            "noticeDaysExtraordinary",
+            s.notice_days_extraordinary.to_string(),
+        ),
+        ("quorumNumerator", s.quorum.numerator.to_string()),
+        ("quorumDenominator", s.quorum.denominator.to_string()),
+        (
+            "secondConvocationWithoutQuorum",
+            s.second_convocation.allowed_without_quorum.to_string(),
+        ),
+        (
+            "secondConvocationMinDelayDays",
+            s.second_convocation.min_delay_days.to_string(),
+        ),
+        ("majorityOrdinary", m(s.majorities.ordinary).into()),
+        ("majorityElection", m(s.majorities.election).into()),
+        ("majorityExclusion", m(s.majorities.exclusion).into()),
+        (
+            "majorityStatuteAmendment",
+            m(s.majorities.statute_amendment).into(),
+        ),
+        ("majorityDissolution", m(s.majorities.dissolution).into()),
+        ("proxyCapPerDelegate", s.proxy_cap_per_delegate.to_string()),
+        ("mandateYears", s.mandate_years.to_string()),
+        (
+            "unpaidYearsLoseVote",
+            s.arrears.unpaid_years_lose_vote.to_string(),
+        ),
+        (
+            "unpaidYearsBeforeSuspension",
+            s.arrears.unpaid_years_before_suspension.to_string(),
+        ),
+        (
+            "exclusionHearingNoticeDays",
+            s.exclusion_hearing_notice_days.to_string(),
+        ),
+    ]
+}
+
+/// What an amendment changed: `(rule, before, after)` for each rule
+/// whose value differs between two versions.
+pub fn changed_rules(before: &Statutes, after: &Statutes) -> Vec<(&'static str, String, String)> {
+    rules(before)
+        .into_iter()
+        .zip(rules(after))
+        .filter(|((_, a), (_, b))| a != b)
+        .map(|((rule, a), (_, b))| (rule, a, b))
+        .collect()
+}
+
 /// Commands on the statutes.
 #[derive(Debug, Clone)]
 pub enum StatutesCommand {
@@ -73,10 +203,12 @@ pub enum StatutesCommand {
         statutes: Statutes,
         reference: String,
     },
-    /// The new version number is assigned here (latest + 1), whatever the
-    /// command says.
+    /// Changes the rules named in `changes`, from `effective_from`; the
+    /// rest stay as the latest version has them. The new version number
+    /// is the latest + 1.
     Amend {
-        statutes: Statutes,
+        effective_from: NaiveDate,
+        changes: StatutesChanges,
         reference: String,
     },
 }
@@ -108,11 +240,11 @@ impl Aggregate for StatutesBook {
     type Event = DomainEvent;
 
     fn dates(command: &StatutesCommand) -> Vec<Dated> {
-        match command {
-            StatutesCommand::Adopt { statutes, .. } | StatutesCommand::Amend { statutes, .. } => {
-                vec![Dated::day("effective_from", statutes.effective_from)]
-            }
-        }
+        let effective_from = match command {
+            StatutesCommand::Adopt { statutes, .. } => statutes.effective_from,
+            StatutesCommand::Amend { effective_from, .. } => *effective_from,
+        };
+        vec![Dated::day("effective_from", effective_from)]
     }
 
     fn decide_dated(
@@ -143,21 +275,28 @@ impl Aggregate for StatutesBook {
                 ])
             }
             StatutesCommand::Amend {
-                statutes,
+                effective_from,
+                changes,
                 reference,
             } => {
                 let latest = state.latest().ok_or(DomainError::StatutesNotAdopted)?;
                 required("reference", reference, MAX_TEXT)?;
-                validate(statutes)?;
-                if statutes.effective_from < latest.effective_from {
+                if *effective_from < latest.effective_from {
                     return Err(DomainError::AmendmentBeforeCurrent {
                         current: latest.effective_from,
                     });
                 }
                 let statutes = Statutes {
                     version: latest.version + 1,
-                    ..statutes.clone()
+                    effective_from: *effective_from,
+                    ..changes.apply(latest)
                 };
+                if changed_rules(latest, &statutes).is_empty() {
+                    return Err(DomainError::InvalidStatutes {
+                        reason: "an amendment changes at least one rule",
+                    });
+                }
+                validate(&statutes)?;
                 Ok(vec![
                     StatutesAmended {
                         statutes,
@@ -235,18 +374,28 @@ mod tests {
             .then_error("INVALID_STATUTES");
     }
 
+    fn amend(effective_from: NaiveDate, changes: StatutesChanges) -> StatutesCommand {
+        StatutesCommand::Amend {
+            effective_from,
+            changes,
+            reference: "Congrès 2019".into(),
+        }
+    }
+
+    fn notice(days: u32) -> StatutesChanges {
+        StatutesChanges {
+            notice_days_ordinary: Some(days),
+            ..Default::default()
+        }
+    }
+
     #[test]
     fn amendment_takes_the_next_version_and_applies_from_its_date() {
-        let mut s = defaults(d(2020, 1, 1));
-        s.version = 99;
-        s.notice_days_ordinary = 30;
-        let mut expected = s.clone();
+        let mut expected = defaults(d(2020, 1, 1));
         expected.version = 2;
+        expected.notice_days_ordinary = 30;
         let events = given::<StatutesBook>(vec![adopted()])
-            .when(StatutesCommand::Amend {
-                statutes: s,
-                reference: "Congrès 2019".into(),
-            })
+            .when(amend(d(2020, 1, 1), notice(30)))
             .then_events(vec![
                 StatutesAmended {
                     statutes: expected,
@@ -266,21 +415,82 @@ mod tests {
 
     #[test]
     fn amendments_need_adopted_statutes_and_a_date_not_before_the_current_one() {
-        let amend = |date| StatutesCommand::Amend {
-            statutes: defaults(date),
-            reference: "x".into(),
-        };
         given::<StatutesBook>(vec![])
-            .when(amend(d(2020, 1, 1)))
+            .when(amend(d(2020, 1, 1), notice(30)))
             .then_error("STATUTES_NOT_ADOPTED");
         given::<StatutesBook>(vec![adopted()])
-            .when(amend(d(2000, 1, 1)))
+            .when(amend(d(2000, 1, 1), notice(30)))
             .then_error("AMENDMENT_BEFORE_CURRENT");
         given::<StatutesBook>(vec![adopted()])
             .when(StatutesCommand::Amend {
-                statutes: defaults(d(2020, 1, 1)),
+                effective_from: d(2020, 1, 1),
+                changes: notice(30),
                 reference: " ".into(),
             })
             .then_error("FIELD_REQUIRED");
+    }
+
+    #[test]
+    fn an_amendment_changes_what_it_names_and_keeps_the_rest_of_the_latest_version() {
+        // Version 2 raised the quorum to two thirds.
+        let two_thirds = StatutesChanges {
+            quorum_numerator: Some(2),
+            quorum_denominator: Some(3),
+            ..Default::default()
+        };
+        let v2 = given::<StatutesBook>(vec![adopted()])
+            .when(amend(d(2010, 1, 1), two_thirds))
+            .then_events(vec![{
+                let mut s = defaults(d(2010, 1, 1));
+                s.version = 2;
+                s.quorum = Fraction {
+                    numerator: 2,
+                    denominator: 3,
+                };
+                StatutesAmended {
+                    statutes: s,
+                    reference: "Congrès 2019".into(),
+                }
+                .into()
+            }]);
+        // Version 3 names only the notice: the quorum of version 2 stays.
+        let history: Vec<DomainEvent> = std::iter::once(adopted()).chain(v2).collect();
+        let v3 = given::<StatutesBook>(history.clone())
+            .when(amend(d(2020, 1, 1), notice(30)))
+            .then_events(vec![{
+                let mut s = defaults(d(2020, 1, 1));
+                s.version = 3;
+                s.quorum = Fraction {
+                    numerator: 2,
+                    denominator: 3,
+                };
+                s.notice_days_ordinary = 30;
+                StatutesAmended {
+                    statutes: s,
+                    reference: "Congrès 2019".into(),
+                }
+                .into()
+            }]);
+        let book = StatutesBook::fold(history.iter().chain(v3.iter()));
+        let (v2, v3) = (&book.versions[1], &book.versions[2]);
+        assert_eq!(
+            changed_rules(v2, v3),
+            vec![("noticeDaysOrdinary", "15".to_string(), "30".to_string())]
+        );
+        // Naming nothing, or only values already in force, changes nothing.
+        given::<StatutesBook>(history.clone())
+            .when(amend(d(2020, 1, 1), StatutesChanges::default()))
+            .then_error("INVALID_STATUTES");
+        given::<StatutesBook>(history.clone())
+            .when(amend(d(2020, 1, 1), notice(15)))
+            .then_error("INVALID_STATUTES");
+        // The result must still be a valid version.
+        let broken = StatutesChanges {
+            quorum_numerator: Some(3),
+            ..Default::default()
+        };
+        given::<StatutesBook>(history)
+            .when(amend(d(2020, 1, 1), broken))
+            .then_error("INVALID_STATUTES");
     }
 }

@@ -13,7 +13,7 @@
 //! - [`fold`]: what a model is handed (envelope data, typed event,
 //!   corrections).
 //! - one module per read model, named for it: [`membership`], [`dues`],
-//!   [`sessions`], [`resolutions`], [`bodies`], [`minutes`],
+//!   [`sessions`], [`resolutions`], [`bodies`], [`minutes`], [`statutes`],
 //!   [`audit_timeline`], [`indicators`], and [`log_summary`] (the log's
 //!   table of contents, a model of its own).
 //! - [`digest`]: the SHA-256 of a model's canonical JSON, which replay
@@ -37,6 +37,7 @@ pub mod minutes;
 pub mod read_models;
 pub mod resolutions;
 pub mod sessions;
+pub mod statutes;
 #[cfg(test)]
 mod testing;
 

@@ -18,6 +18,7 @@ use crate::membership::{MemberFilter, MembershipRegister};
 use crate::minutes::MinutesRegister;
 use crate::resolutions::ResolutionsRegister;
 use crate::sessions::SessionsRegister;
+use crate::statutes::StatutesRegister;
 use crate::{ProjectionError, ReadModel};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -30,6 +31,7 @@ pub struct ReadModels {
     pub resolutions: ResolutionsRegister,
     pub bodies: BodiesRegister,
     pub minutes: MinutesRegister,
+    pub statutes: StatutesRegister,
     pub timeline: AuditTimeline,
     pub indicators: Indicators,
 }
@@ -44,6 +46,7 @@ impl ReadModels {
             ("resolutions", digest(&self.resolutions)),
             ("bodies", digest(&self.bodies)),
             ("minutes", digest(&self.minutes)),
+            ("statutes", digest(&self.statutes)),
             ("audit_timeline", digest(&self.timeline)),
             ("indicators", digest(&self.indicators)),
         ]
@@ -57,6 +60,7 @@ impl ReadModels {
         self.resolutions.on(meta, event);
         self.bodies.on(meta, event);
         self.minutes.on(meta, event);
+        self.statutes.on(meta, event);
         self.indicators.on(meta, event);
         // The timeline takes the correction first, so the corrected
         // event's own row is found below whatever stream it was in.
@@ -92,6 +96,7 @@ impl ReadModels {
         self.resolutions.on_correction(&notice);
         self.bodies.on_correction(&notice);
         self.minutes.on_correction(&notice);
+        self.statutes.on_correction(&notice);
         self.indicators.on_correction(&notice);
     }
 
@@ -131,7 +136,7 @@ impl ReadModel for ReadModels {
     const NAME: &'static str = "read_models";
     // 2: the dues model keeps status changes with their effective dates.
     // 3: and payments summed by year.
-    // 4: with their dates, for standing on a date.
+    // 4: with their dates, for standing on a date; the statutes register.
     const VERSION: u32 = 4;
 
     fn apply(&mut self, e: &RecordedEvent) -> Result<(), ProjectionError> {
@@ -209,7 +214,7 @@ mod tests {
         let (a, b) = (rm.digests(), shorter.digests());
         assert_eq!(a[0], b[0], "membership did not change");
         assert_ne!(a[2], b[2], "sessions changed");
-        assert_eq!(a.len(), 8);
+        assert_eq!(a.len(), 9);
         // A model folded on after loading goes on exactly like the original.
         let mut more = loaded;
         let mut orig = rm;
@@ -357,6 +362,6 @@ mod speed {
             json / 1_000_000,
             digest.as_secs_f64(),
         );
-        assert_eq!(digests.len(), 8);
+        assert_eq!(digests.len(), 9);
     }
 }

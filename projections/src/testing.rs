@@ -250,6 +250,23 @@ pub fn statutes_adopted(from: NaiveDate) -> Ev {
     )
 }
 
+/// Version `version` of the statutes: the defaults with `changes`.
+pub fn statutes_amended(
+    version: u32,
+    from: NaiveDate,
+    changes: registre_domain::statutes::StatutesChanges,
+) -> Ev {
+    let mut statutes = changes.apply(&registre_domain::statutes::defaults(from));
+    statutes.version = version;
+    ev(
+        "statutes".into(),
+        StatutesAmended {
+            statutes,
+            reference: format!("Congrès, résolution {version}"),
+        },
+    )
+}
+
 pub fn schedule(year: i32, rurale: i64) -> Ev {
     ev(
         "dues-schedule".into(),

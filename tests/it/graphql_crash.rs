@@ -112,6 +112,6 @@ fn a_server_killed_mid_stream_restarts_with_read_models_equal_to_a_rebuild() {
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(stdout.matches(" same").count(), 8, "{stdout}");
+    assert_eq!(stdout.matches(" same").count(), 9, "{stdout}");
     assert!(!stdout.contains("DIFFERS"), "{stdout}");
 }

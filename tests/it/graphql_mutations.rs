@@ -592,3 +592,83 @@ fn dates_outside_the_records_years_are_refused_with_their_code() {
     );
     assert_eq!(head(a, &aud), before);
 }
+
+#[test]
+fn statutes_are_amended_rule_by_rule_and_read_back_version_by_version() {
+    let dir = scratch();
+    let db = dir.path().join("r.db");
+    let sec = create_token(&db, "secretariat", "secretariat-permanent");
+    let dash = create_token(&db, "dashboard", "tableau");
+    let server = Server::start(&db);
+    let a = server.addr;
+    ok(
+        a,
+        &sec,
+        "adoptStatutes",
+        r#"statutes: {effectiveFrom: "2001-02-01"}, reference: "Statuts constitutifs""#,
+    );
+    // A quorum of two thirds from 2010, then only the notice from 2020:
+    // the second amendment keeps the first one's quorum.
+    ok(
+        a,
+        &sec,
+        "amendStatutes",
+        r#"statutes: {effectiveFrom: "2010-01-01", quorumNumerator: 2, quorumDenominator: 3}, reference: "Congrès 2009, résolution 4""#,
+    );
+    let r = ok(
+        a,
+        &sec,
+        "amendStatutes",
+        r#"statutes: {effectiveFrom: "2020-01-01", noticeDaysOrdinary: 30}, reference: "Congrès 2019, résolution 2""#,
+    );
+    check_written(&r, "StatutesAmended");
+    assert_eq!(
+        refused(
+            a,
+            &sec,
+            "amendStatutes",
+            r#"statutes: {effectiveFrom: "2021-01-01"}, reference: "rien""#
+        ),
+        "INVALID_STATUTES"
+    );
+
+    let fields = "version effectiveFrom reference quorumNumerator quorumDenominator noticeDaysOrdinary majorityExclusion changes { rule before after }";
+    let q = format!(r#"{{ statutes(on: "2021-06-01") {{ {fields} }} }}"#);
+    let v = graphql(a, &dash, &q).json();
+    let s = &v["data"]["statutes"];
+    assert_eq!(s["version"], 3, "{v}");
+    assert_eq!(
+        (
+            s["quorumNumerator"].as_u64(),
+            s["quorumDenominator"].as_u64()
+        ),
+        (Some(2), Some(3)),
+        "{v}"
+    );
+    assert_eq!(s["noticeDaysOrdinary"], 30, "{v}");
+    assert_eq!(s["majorityExclusion"], "ABSOLUTE", "{v}");
+    assert_eq!(s["reference"], "Congrès 2019, résolution 2", "{v}");
+    assert_eq!(
+        s["changes"],
+        serde_json::json!([{"rule": "noticeDaysOrdinary", "before": "15", "after": "30"}]),
+        "{v}"
+    );
+    let q = format!(r#"{{ statutes(on: "2015-06-01") {{ {fields} }} }}"#);
+    let v = graphql(a, &dash, &q).json();
+    assert_eq!(v["data"]["statutes"]["version"], 2, "{v}");
+    assert_eq!(v["data"]["statutes"]["noticeDaysOrdinary"], 15, "{v}");
+    let v = graphql(a, &dash, r#"{ statutes(on: "1999-01-01") { version } }"#).json();
+    assert!(v["data"]["statutes"].is_null(), "{v}");
+    let v = graphql(
+        a,
+        &dash,
+        "{ statutesVersions { version effectiveFrom changes { rule } } }",
+    )
+    .json();
+    let versions = v["data"]["statutesVersions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(versions.len(), 3, "{v}");
+    assert_eq!(versions[1]["changes"].as_array().unwrap().len(), 2, "{v}");
+    drop(server);
+}

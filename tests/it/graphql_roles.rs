@@ -35,6 +35,8 @@ fn example(kind: RootKind, field: &str) -> Option<&'static str> {
         (RootKind::Query, "membersDueForSuspension") => {
             "{ membersDueForSuspension { totalCount } }"
         }
+        (RootKind::Query, "statutes") => "{ statutes { version } }",
+        (RootKind::Query, "statutesVersions") => "{ statutesVersions { version } }",
         (RootKind::Query, "sessions") => "{ sessions { totalCount } }",
         (RootKind::Query, "session") => {
             r#"{ session(id: "00000000-0000-0000-0000-000000000001") { id } }"#

@@ -126,7 +126,7 @@ fn a_store_closed_cleanly_is_read_on_read_only_media() {
             .collect()
     };
     let read_only_digests = digests(&o);
-    assert_eq!(read_only_digests.len(), 8, "{}", text(&o));
+    assert_eq!(read_only_digests.len(), 9, "{}", text(&o));
     let o = run_read_only(dir.path(), &db, &["token", "list"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("cour-des-comptes"), "{}", text(&o));

@@ -142,6 +142,7 @@ async fn replay_prints_digests_and_stops_where_asked() {
         "resolutions",
         "bodies",
         "minutes",
+        "statutes",
         "audit_timeline",
         "indicators",
     ] {
@@ -332,7 +333,7 @@ fn an_export_alone_replays_to_the_store_digests_and_a_damaged_one_is_refused() {
                 .map(str::to_owned)
         };
         assert_eq!(position(&store), position(&file), "{args:?}");
-        assert_eq!(digests(&store).len(), 8);
+        assert_eq!(digests(&store).len(), 9);
         assert_eq!(digests(&store), digests(&file), "{args:?}");
     }
     assert!(!absent.exists());
@@ -449,7 +450,7 @@ fn check_passes_after_a_running_server_processed_a_stream_of_mutations() {
     );
     assert_eq!(
         out.lines().filter(|l| l.ends_with(" same")).count(),
-        8,
+        9,
         "{out}"
     );
 }

@@ -76,6 +76,8 @@ pub const POLICY: &[(RootKind, &str, Permission)] = &[
         "membersDueForSuspension",
         Permission::ReadModels,
     ),
+    (RootKind::Query, "statutes", Permission::ReadModels),
+    (RootKind::Query, "statutesVersions", Permission::ReadModels),
     (RootKind::Query, "sessions", Permission::ReadModels),
     (RootKind::Query, "session", Permission::ReadModels),
     (RootKind::Query, "resolutions", Permission::ReadModels),

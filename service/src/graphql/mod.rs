@@ -14,7 +14,7 @@
 //! - [`read_models`]: what read-model queries share (minimum position,
 //!   connections, cursors); one file per register: [`membership`],
 //!   [`dues`], [`sessions`], [`resolutions`], [`bodies`], [`minutes`],
-//!   [`indicators`], and [`timeline`] (an entity's history).
+//!   [`statutes`], [`indicators`], and [`timeline`] (an entity's history).
 //! - [`http`]: POST/GET handling per the GraphQL-over-HTTP specification.
 //! - [`response_cache`]: whole answers to read-model queries, kept while
 //!   the read models stay at one position.
@@ -47,6 +47,7 @@ pub mod resolutions;
 pub mod response_cache;
 pub mod schema;
 pub mod sessions;
+pub mod statutes;
 pub mod timeline;
 pub mod ws;
 

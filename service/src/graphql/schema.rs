@@ -25,6 +25,7 @@ use super::mutations::{
 use super::register_changes::RegisterSubscription;
 use super::resolutions::ResolutionsQuery;
 use super::sessions::SessionsQuery;
+use super::statutes::StatutesQuery;
 use super::timeline::TimelineQuery;
 
 use crate::application::Application;
@@ -54,6 +55,7 @@ pub struct Query(
     ResolutionsQuery,
     BodiesQuery,
     MinutesQuery,
+    StatutesQuery,
     IndicatorsQuery,
     TimelineQuery,
     ActivityQuery,

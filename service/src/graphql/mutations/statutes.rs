@@ -2,17 +2,17 @@
 
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, NaiveDate, Utc};
-use registre_domain::statutes::{StatutesCommand, defaults};
-use registre_schema::events::{Fraction, Statutes};
+use registre_domain::statutes::{StatutesChanges, StatutesCommand, defaults};
 
 use super::{Call, CommandResult, Entity, MAX_TEXT, bounded};
 use crate::graphql::domain_enums::Majority;
 use crate::graphql::errors::ApiError;
 use crate::graphql::guard::{Policy, RootKind};
 
-/// The rules of one statutes version. Every field left out takes the
-/// value of the shipped defaults (simple majorities, 1/2 quorum, five-year
-/// mandates, 15 days' notice...).
+/// The rules of a statutes version. In an adoption every field left out
+/// takes the shipped default (simple majorities, 1/2 quorum, five-year
+/// mandates, 15 days' notice...); in an amendment it keeps its value in
+/// the latest version.
 #[derive(InputObject, Default)]
 pub struct StatutesInput {
     /// Decisions dated on or after this day are judged under this version.
@@ -36,57 +36,26 @@ pub struct StatutesInput {
 }
 
 impl StatutesInput {
-    fn statutes(self) -> Statutes {
-        let mut s = defaults(self.effective_from);
-        let set = |v: &mut u32, o: Option<u32>| {
-            if let Some(o) = o {
-                *v = o;
-            }
-        };
-        let maj = |v: &mut registre_schema::events::Majority, o: Option<Majority>| {
-            if let Some(o) = o {
-                *v = o.into();
-            }
-        };
-        set(&mut s.notice_days_ordinary, self.notice_days_ordinary);
-        set(
-            &mut s.notice_days_extraordinary,
-            self.notice_days_extraordinary,
-        );
-        s.quorum = Fraction {
-            numerator: self.quorum_numerator.unwrap_or(s.quorum.numerator),
-            denominator: self.quorum_denominator.unwrap_or(s.quorum.denominator),
-        };
-        if let Some(b) = self.second_convocation_without_quorum {
-            s.second_convocation.allowed_without_quorum = b;
+    /// The rules named (the one conversion of this input).
+    fn changes(&self) -> StatutesChanges {
+        StatutesChanges {
+            notice_days_ordinary: self.notice_days_ordinary,
+            notice_days_extraordinary: self.notice_days_extraordinary,
+            quorum_numerator: self.quorum_numerator,
+            quorum_denominator: self.quorum_denominator,
+            second_convocation_without_quorum: self.second_convocation_without_quorum,
+            second_convocation_min_delay_days: self.second_convocation_min_delay_days,
+            majority_ordinary: self.majority_ordinary.map(Into::into),
+            majority_election: self.majority_election.map(Into::into),
+            majority_exclusion: self.majority_exclusion.map(Into::into),
+            majority_statute_amendment: self.majority_statute_amendment.map(Into::into),
+            majority_dissolution: self.majority_dissolution.map(Into::into),
+            proxy_cap_per_delegate: self.proxy_cap_per_delegate,
+            mandate_years: self.mandate_years,
+            unpaid_years_lose_vote: self.unpaid_years_lose_vote,
+            unpaid_years_before_suspension: self.unpaid_years_before_suspension,
+            exclusion_hearing_notice_days: self.exclusion_hearing_notice_days,
         }
-        set(
-            &mut s.second_convocation.min_delay_days,
-            self.second_convocation_min_delay_days,
-        );
-        maj(&mut s.majorities.ordinary, self.majority_ordinary);
-        maj(&mut s.majorities.election, self.majority_election);
-        maj(&mut s.majorities.exclusion, self.majority_exclusion);
-        maj(
-            &mut s.majorities.statute_amendment,
-            self.majority_statute_amendment,
-        );
-        maj(&mut s.majorities.dissolution, self.majority_dissolution);
-        set(&mut s.proxy_cap_per_delegate, self.proxy_cap_per_delegate);
-        set(&mut s.mandate_years, self.mandate_years);
-        set(
-            &mut s.arrears.unpaid_years_lose_vote,
-            self.unpaid_years_lose_vote,
-        );
-        set(
-            &mut s.arrears.unpaid_years_before_suspension,
-            self.unpaid_years_before_suspension,
-        );
-        set(
-            &mut s.exclusion_hearing_notice_days,
-            self.exclusion_hearing_notice_days,
-        );
-        s
     }
 }
 
@@ -104,15 +73,16 @@ async fn statutes_submit(
     let call = Call::new(command_id, occurred_at)?;
     bounded("reference", &reference, MAX_TEXT)?;
     let effective_from = statutes.effective_from;
-    let statutes = statutes.statutes();
+    let changes = statutes.changes();
     let command = if amend {
         StatutesCommand::Amend {
-            statutes,
+            effective_from,
+            changes,
             reference,
         }
     } else {
         StatutesCommand::Adopt {
-            statutes,
+            statutes: changes.apply(&defaults(effective_from)),
             reference,
         }
     };
@@ -135,7 +105,9 @@ impl StatutesMutation {
         statutes_submit(ctx, command_id, occurred_at, statutes, reference, false).await
     }
 
-    /// Adopts a new version of the statutes (its number is the latest + 1).
+    /// Adopts a new version of the statutes (its number is the latest + 1):
+    /// the rules it names change, the others keep their value in the
+    /// latest version.
     async fn amend_statutes(
         &self,
         ctx: &Context<'_>,
