@@ -389,20 +389,26 @@ mod tests {
         }
     }
 
+    /// The amendment event of `version`: the defaults from `from`, as
+    /// `edit` changes them.
+    fn amended(version: u32, from: NaiveDate, edit: impl FnOnce(&mut Statutes)) -> DomainEvent {
+        let mut statutes = defaults(from);
+        statutes.version = version;
+        edit(&mut statutes);
+        StatutesAmended {
+            statutes,
+            reference: "Congrès 2019".into(),
+        }
+        .into()
+    }
+
     #[test]
     fn amendment_takes_the_next_version_and_applies_from_its_date() {
-        let mut expected = defaults(d(2020, 1, 1));
-        expected.version = 2;
-        expected.notice_days_ordinary = 30;
         let events = given::<StatutesBook>(vec![adopted()])
             .when(amend(d(2020, 1, 1), notice(30)))
-            .then_events(vec![
-                StatutesAmended {
-                    statutes: expected,
-                    reference: "Congrès 2019".into(),
-                }
-                .into(),
-            ]);
+            .then_events(vec![amended(2, d(2020, 1, 1), |s| {
+                s.notice_days_ordinary = 30
+            })]);
         let book = StatutesBook::fold(std::iter::once(&adopted()).chain(events.iter()));
         assert_eq!(book.in_force(d(2019, 12, 31)).unwrap().version, 1);
         assert_eq!(book.in_force(d(2020, 1, 1)).unwrap().version, 2);
@@ -438,39 +444,23 @@ mod tests {
             quorum_denominator: Some(3),
             ..Default::default()
         };
+        let two_thirds_quorum = |s: &mut Statutes| {
+            s.quorum = Fraction {
+                numerator: 2,
+                denominator: 3,
+            }
+        };
         let v2 = given::<StatutesBook>(vec![adopted()])
             .when(amend(d(2010, 1, 1), two_thirds))
-            .then_events(vec![{
-                let mut s = defaults(d(2010, 1, 1));
-                s.version = 2;
-                s.quorum = Fraction {
-                    numerator: 2,
-                    denominator: 3,
-                };
-                StatutesAmended {
-                    statutes: s,
-                    reference: "Congrès 2019".into(),
-                }
-                .into()
-            }]);
+            .then_events(vec![amended(2, d(2010, 1, 1), two_thirds_quorum)]);
         // Version 3 names only the notice: the quorum of version 2 stays.
         let history: Vec<DomainEvent> = std::iter::once(adopted()).chain(v2).collect();
         let v3 = given::<StatutesBook>(history.clone())
             .when(amend(d(2020, 1, 1), notice(30)))
-            .then_events(vec![{
-                let mut s = defaults(d(2020, 1, 1));
-                s.version = 3;
-                s.quorum = Fraction {
-                    numerator: 2,
-                    denominator: 3,
-                };
+            .then_events(vec![amended(3, d(2020, 1, 1), |s| {
+                two_thirds_quorum(s);
                 s.notice_days_ordinary = 30;
-                StatutesAmended {
-                    statutes: s,
-                    reference: "Congrès 2019".into(),
-                }
-                .into()
-            }]);
+            })]);
         let book = StatutesBook::fold(history.iter().chain(v3.iter()));
         let (v2, v3) = (&book.versions[1], &book.versions[2]);
         assert_eq!(
