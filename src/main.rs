@@ -76,6 +76,7 @@ enum Command {
 
 fn main() -> ExitCode {
     match run() {
+        Ok(()) if cli::output_failed() => ExitCode::FAILURE,
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => match e.downcast_ref::<cli::Tampered>() {
             Some(t) => {

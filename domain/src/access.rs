@@ -88,6 +88,11 @@ impl Aggregate for AccessToken {
         command: &AccessCommand,
         ctx: &Context,
     ) -> Result<Vec<AccessEvent>, DomainError> {
+        // Whoever runs `registre` on the server manages tokens; no caller
+        // of the API may, whatever command an adapter would build.
+        if ctx.actor.role != Role::System {
+            return Err(DomainError::OperatorOnly);
+        }
         check_name(command.name())?;
         match command {
             AccessCommand::Issue {
@@ -147,6 +152,11 @@ mod tests {
     use super::*;
     use crate::testing::*;
 
+    /// A name's stream, its commands typed by the operator.
+    fn given_tokens(history: Vec<AccessEvent>) -> Given<AccessToken> {
+        given::<AccessToken>(history).with_ctx(|c| c.actor = registre_schema::Actor::system())
+    }
+
     const HASH: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     fn issue(n: u128, name: &str, role: Role) -> AccessCommand {
@@ -184,46 +194,58 @@ mod tests {
 
     #[test]
     fn a_name_holds_one_active_token_at_a_time() {
-        given::<AccessToken>(vec![])
+        given_tokens(vec![])
             .when(issue(1, "controle", Role::Auditor))
             .then_events(vec![issued(1, "controle")]);
-        given::<AccessToken>(vec![issued(1, "controle")])
+        given_tokens(vec![issued(1, "controle")])
             .when(issue(2, "controle", Role::Auditor))
             .then_error("TOKEN_NAME_TAKEN");
         // Once revoked, the name may be issued again.
-        given::<AccessToken>(vec![issued(1, "controle"), revoked(1)])
+        given_tokens(vec![issued(1, "controle"), revoked(1)])
             .when(issue(2, "controle", Role::Auditor))
             .then_events(vec![issued(2, "controle")]);
     }
 
     #[test]
     fn only_the_active_token_is_revoked() {
-        given::<AccessToken>(vec![issued(1, "controle")])
+        given_tokens(vec![issued(1, "controle")])
             .when(revoke("controle"))
             .then_events(vec![revoked(1)]);
-        given::<AccessToken>(vec![])
+        given_tokens(vec![])
             .when(revoke("controle"))
             .then_error("UNKNOWN_TOKEN");
-        given::<AccessToken>(vec![issued(1, "controle"), revoked(1)])
+        given_tokens(vec![issued(1, "controle"), revoked(1)])
             .when(revoke("controle"))
             .then_error("UNKNOWN_TOKEN");
         let long = AccessCommand::Revoke {
             name: "controle".into(),
             reason: "x".repeat(MAX_REASON_LEN + 1),
         };
-        given::<AccessToken>(vec![issued(1, "controle")])
+        given_tokens(vec![issued(1, "controle")])
             .when(long)
             .then_error_naming("FIELD_TOO_LONG", "reason");
     }
 
     #[test]
+    fn only_the_operator_manages_tokens() {
+        given_tokens(vec![])
+            .with_ctx(|c| c.actor.role = Role::Secretariat)
+            .when(issue(1, "controle", Role::Auditor))
+            .then_error("OPERATOR_ONLY");
+        given_tokens(vec![issued(1, "controle")])
+            .with_ctx(|c| c.actor.role = Role::Secretariat)
+            .when(revoke("controle"))
+            .then_error("OPERATOR_ONLY");
+    }
+
+    #[test]
     fn names_roles_and_hashes_are_checked() {
         for bad in ["", "a b", "-x", "é", &"a".repeat(MAX_NAME_LEN + 1)] {
-            given::<AccessToken>(vec![])
+            given_tokens(vec![])
                 .when(issue(1, bad, Role::Auditor))
                 .then_error("INVALID_TOKEN_NAME");
         }
-        given::<AccessToken>(vec![])
+        given_tokens(vec![])
             .when(issue(1, &"a".repeat(MAX_NAME_LEN), Role::Dashboard))
             .then_events(vec![AccessEvent::Issued(AccessTokenIssued {
                 token_id: id(1),
@@ -232,15 +254,13 @@ mod tests {
                 secret_sha256: HASH.into(),
                 issued_at: ctx().occurred_at,
             })]);
-        given::<AccessToken>(vec![])
+        given_tokens(vec![])
             .when(issue(1, "robot", Role::System))
             .then_error("TOKEN_ROLE_NOT_ISSUED");
         let mut upper = issue(1, "controle", Role::Auditor);
         if let AccessCommand::Issue { secret_sha256, .. } = &mut upper {
             *secret_sha256 = HASH.to_uppercase();
         }
-        given::<AccessToken>(vec![])
-            .when(upper)
-            .then_error("INVALID_HASH");
+        given_tokens(vec![]).when(upper).then_error("INVALID_HASH");
     }
 }

@@ -179,6 +179,8 @@ pub enum DomainError {
     TokenNameTaken { name: String },
     #[error("no active token named {name:?}")]
     UnknownToken { name: String },
+    #[error("only the operator of the server issues and revokes tokens")]
+    OperatorOnly,
 }
 
 impl DomainError {
@@ -262,6 +264,7 @@ impl DomainError {
             E::TokenRoleNotIssued { .. } => "TOKEN_ROLE_NOT_ISSUED",
             E::TokenNameTaken { .. } => "TOKEN_NAME_TAKEN",
             E::UnknownToken { .. } => "UNKNOWN_TOKEN",
+            E::OperatorOnly => "OPERATOR_ONLY",
         }
     }
 
@@ -416,6 +419,7 @@ impl DomainError {
                 "Un jeton actif porte déjà le nom « {name} » ; il faut d'abord le révoquer."
             ),
             E::UnknownToken { name } => format!("Aucun jeton actif ne porte le nom « {name} »."),
+            E::OperatorOnly => "Seul l'exploitant du serveur délivre et révoque les jetons.".into(),
         }
     }
 }

@@ -525,6 +525,8 @@ impl Aggregate for Member {
                         .entry(e.year)
                         .or_default()
                         .add(e.paid_on, e.amount_xof);
+                    // A log from before receipts were checked may hold one
+                    // twice: the last payment under it is the one kept.
                     m.receipts.insert(
                         e.receipt_ref.clone(),
                         Receipt {

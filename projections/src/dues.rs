@@ -38,7 +38,16 @@ pub struct Payment {
     pub position: Position,
     pub corrections: Vec<Correction>,
     /// When and why it was reversed, if it was.
-    pub reversed: Option<(NaiveDate, String)>,
+    pub reversed: Option<Reversal>,
+}
+
+/// The reversal of a payment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reversal {
+    pub reversed_on: NaiveDate,
+    pub reason: String,
+    pub position: Position,
+    pub corrections: Vec<Correction>,
 }
 
 /// What the dues model keeps of a member.
@@ -151,10 +160,12 @@ impl DuesRegister {
 
     /// A member's position for a year.
     pub fn position(&self, member_id: Uuid, year: i32) -> Option<DuesPosition> {
-        Some(self.position_of(self.members.get(&member_id)?, year))
+        Some(self.position_of(self.members.get(&member_id)?, year, None))
     }
 
-    fn position_of(&self, m: &MemberDues, year: i32) -> DuesPosition {
+    /// A member's position for a year: with every payment recorded, or
+    /// with those made by `by` when judged on that date.
+    fn position_of(&self, m: &MemberDues, year: i32, by: Option<NaiveDate>) -> DuesPosition {
         let schedule = self.schedules.get(&year);
         let due = match schedule {
             Some(s) if year >= m.member_since.year() => {
@@ -162,7 +173,10 @@ impl DuesRegister {
             }
             _ => 0,
         };
-        let paid = m.paid_in(year);
+        let paid = match by {
+            Some(date) => m.paid_by_year.get(&year).map_or(0, |p| p.by(date)),
+            None => m.paid_in(year),
+        };
         DuesPosition {
             member_id: m.member_id,
             year,
@@ -178,7 +192,7 @@ impl DuesRegister {
         let past_due = self.schedules.get(&year).is_some_and(|s| s.due_on < as_of);
         self.members
             .values()
-            .map(|m| self.position_of(m, year))
+            .map(|m| self.position_of(m, year, Some(as_of)))
             .map(|mut p| {
                 p.in_arrears = past_due && p.balance > 0;
                 p
@@ -200,7 +214,10 @@ impl DuesRegister {
         years.extend(m.payments.iter().map(|p| p.year));
         years.sort_unstable();
         years.dedup();
-        years.into_iter().map(|y| self.position_of(m, y)).collect()
+        years
+            .into_iter()
+            .map(|y| self.position_of(m, y, None))
+            .collect()
     }
 
     /// Active and in good standing on `date`, by the statutes in force
@@ -264,7 +281,7 @@ impl DuesRegister {
                 .schedules
                 .iter()
                 .filter(|(y, s)| **y >= m.member_since.year() && s.due_on < as_of)
-                .map(|(y, _)| self.position_of(m, *y))
+                .map(|(y, _)| self.position_of(m, *y, Some(as_of)))
                 .map(|p| p.balance.max(0))
                 .sum();
             *out.buckets.entry(years).or_default() += 1;
@@ -367,12 +384,21 @@ impl Fold for DuesRegister {
                         .entry(e.year)
                         .or_default()
                         .add(e.reversed_on, -e.amount_xof);
+                    // The last payment under the receipt, as the domain
+                    // reverses it (a log from before receipts were checked
+                    // may hold one receipt twice).
                     if let Some(p) = m
                         .payments
                         .iter_mut()
+                        .rev()
                         .find(|p| p.receipt_ref == e.receipt_ref)
                     {
-                        p.reversed = Some((e.reversed_on, e.reason.clone()));
+                        p.reversed = Some(Reversal {
+                            reversed_on: e.reversed_on,
+                            reason: e.reason.clone(),
+                            position: meta.position,
+                            corrections: Vec::new(),
+                        });
                     }
                 }
             }
@@ -385,12 +411,15 @@ impl Fold for DuesRegister {
         let Some(at) = n.correction.corrected_position else {
             return;
         };
-        if let Some(p) = self
-            .members
-            .get_mut(&id)
-            .and_then(|m| m.payments.iter_mut().find(|p| p.position == at))
-        {
-            p.corrections.push(n.correction.clone());
+        let Some(m) = self.members.get_mut(&id) else {
+            return;
+        };
+        for p in &mut m.payments {
+            if p.position == at {
+                p.corrections.push(n.correction.clone());
+            } else if let Some(r) = p.reversed.as_mut().filter(|r| r.position == at) {
+                r.corrections.push(n.correction.clone());
+            }
         }
     }
 }
@@ -567,14 +596,33 @@ mod tests {
     #[test]
     fn a_reversed_payment_is_owed_again_from_its_reversal() {
         let mut h = history();
-        // The first of member 1's two payments for 2022 (both under one
-        // receipt in this history: the first is the one reversed).
-        h.push(reversed(1, 2022, 20_000, d(2022, 9, 1)));
-        let m = given(h).dues;
+        // Member 1 paid 2022 in two parts under one receipt (as a log from
+        // before receipts were checked may hold): the domain reverses the
+        // last, and so does the register.
+        h.push(reversed(1, 2022, 30_000, d(2022, 9, 1)));
+        let m = given(h.clone()).dues;
         let p = m.position(id(1), 2022).unwrap();
-        assert_eq!((p.due, p.paid, p.balance), (50_000, 30_000, 20_000));
-        assert!(m.members[&id(1)].payments[1].reversed.is_some());
-        assert!(m.members[&id(1)].payments[2].reversed.is_none());
+        assert_eq!((p.due, p.paid, p.balance), (50_000, 20_000, 30_000));
+        assert!(m.members[&id(1)].payments[1].reversed.is_none());
+        assert!(m.members[&id(1)].payments[2].reversed.is_some());
+        // Judged on a date before the reversal, the year was paid.
+        let on = |date| {
+            m.positions_for_year(2022, date)
+                .into_iter()
+                .find(|p| p.member_id == id(1))
+                .unwrap()
+        };
+        assert_eq!(
+            (on(d(2022, 8, 1)).paid, on(d(2022, 8, 1)).balance),
+            (50_000, 0)
+        );
+        assert_eq!(on(d(2022, 9, 2)).balance, 30_000);
+        assert!(on(d(2022, 9, 2)).in_arrears);
+        // A correction of the reversal is flagged on it.
+        h.push(corrected(1, "member", 11, "mauvais motif"));
+        let m = given(h).dues;
+        let reversal = m.members[&id(1)].payments[2].reversed.as_ref().unwrap();
+        assert_eq!(reversal.corrections.len(), 1);
         // Standing before the reversal counted the payment.
         assert!(m.in_good_standing(id(1), d(2022, 8, 1)));
         assert!(!m.in_good_standing(id(1), d(2023, 1, 1)));

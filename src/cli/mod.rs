@@ -38,9 +38,14 @@ impl std::fmt::Display for Tampered {
 
 impl std::error::Error for Tampered {}
 
+/// Set when a line of a report could not be written for another reason
+/// than a closed pipe: the command then exits with a failure.
+static WRITE_FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Writes one line to standard output. A reader that closed the pipe
 /// (`registre verify … | head -1`) is not an error: what was asked for has
-/// been read, and the exit status still carries the verdict.
+/// been read, and the exit status still carries the verdict. Any other
+/// failure (a full disk under a redirection) fails the command.
 pub fn say_line(line: std::fmt::Arguments) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
@@ -49,5 +54,11 @@ pub fn say_line(line: std::fmt::Arguments) {
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         eprintln!("cannot write to standard output: {e}");
+        WRITE_FAILED.store(true, std::sync::atomic::Ordering::SeqCst);
     }
+}
+
+/// Whether a report line could not be written (see [`say_line`]).
+pub fn output_failed() -> bool {
+    WRITE_FAILED.load(std::sync::atomic::Ordering::SeqCst)
 }

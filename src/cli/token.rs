@@ -4,8 +4,10 @@
 //! one from here while a server runs on the same store takes effect there
 //! within a second, and so does a revocation.
 
+use std::io::Write;
 use std::sync::Arc;
 
+use anyhow::Context;
 use clap::{Args, Subcommand};
 use registre_schema::Role;
 use registre_service::auth;
@@ -57,7 +59,12 @@ pub async fn run(store: Arc<dyn EventStore>, args: TokenArgs) -> anyhow::Result<
                 "token {:?} ({}) issued; its secret is shown this once, keep it safe:",
                 token.name, token.role
             );
-            say!("{}", secret.expose());
+            // Shown once: a failed write (even to a closed pipe) must
+            // fail the command, or the token would stand with no one
+            // holding its secret.
+            writeln!(std::io::stdout(), "{}", secret.expose()).with_context(|| {
+                format!("token {name:?} was issued but its secret could not be written: revoke it and issue another")
+            })?;
         }
         TokenCommand::List => {
             let book = auth::list_tokens(store.as_ref()).await?;

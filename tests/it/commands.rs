@@ -382,11 +382,18 @@ async fn tokens_are_issued_through_the_command_path_once_per_name_and_id() {
     assert!(again.already_applied);
     assert_eq!(again.events, first.events);
     // Another command for the same name: the aggregate refuses it.
+    let operator = || CommandMeta::new(Actor::system());
     let err = h
-        .handle(meta(), when(), issue(2, "controle"))
+        .handle(operator(), when(), issue(2, "controle"))
         .await
         .unwrap_err();
     assert!(matches!(err, CommandError::Rejected(ref e) if e.code() == "TOKEN_NAME_TAKEN"));
+    // Only the operator manages tokens, whatever an adapter would submit.
+    let err = h
+        .handle(meta(), when(), issue(3, "autre"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CommandError::Rejected(ref e) if e.code() == "OPERATOR_ONLY"));
     assert_eq!(h.store().head().await.unwrap(), head);
 }
 

@@ -84,6 +84,20 @@ fn token_names_are_unique_among_active_tokens() {
     // After a revocation the name can be issued again, with a new secret.
     assert!(token_cli(&db, &["revoke", "tableau"]).0);
     create_token(&db, "dashboard", "tableau");
+    // A secret that cannot be shown (its reader went away) fails the
+    // command, which says what to do about the token it issued.
+    let mut child = crate::support::registre()
+        .args(["token", "create", "--role", "auditor", "--name", "perdu"])
+        .args(["--store", &crate::support::sqlite_url(&db)])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("revoke it and issue another"), "{err}");
 }
 
 #[test]

@@ -234,16 +234,6 @@ fn a_secretariat_holds_a_congress_and_sees_each_change_at_once() {
         .find(|n| n["memberId"] == member.as_str())
         .unwrap();
     assert_eq!(mine["paid"], 0, "{v}");
-    let v = graphql(
-        a,
-        &aud,
-        r#"{ membersDueForSuspension(judgedOn: "2024-04-01") { totalCount nodes { memberId unpaidYears } } }"#,
-    )
-    .json();
-    assert!(
-        v["data"]["membersDueForSuspension"]["totalCount"].is_u64(),
-        "{v}"
-    );
 
     // A commune admitted twice: refused with its code, nothing written.
     let before = head(a, &aud);
@@ -451,6 +441,30 @@ fn a_secretariat_holds_a_congress_and_sees_each_change_at_once() {
     assert_eq!(
         v["data"]["stream"][0]["actor"],
         serde_json::json!({"id": "secretariat-permanent", "role": "SECRETARIAT"})
+    );
+    // Two more years' schedules: on 2026-06-01 the member whose 2024
+    // payment was reversed owes three years, the threshold for suspension
+    // in the default statutes; the others owe two.
+    for year in [2025, 2026] {
+        ok(
+            a,
+            &sec,
+            "setDuesSchedule",
+            &format!(
+                r#"year: {year}, tiers: [{{category: "rurale", amountXof: 50000}}], dueOn: "{year}-03-31""#
+            ),
+        );
+    }
+    let v = graphql(
+        a,
+        &aud,
+        r#"{ membersDueForSuspension(judgedOn: "2026-06-01") { totalCount nodes { memberId unpaidYears } } }"#,
+    )
+    .json();
+    assert_eq!(
+        v["data"]["membersDueForSuspension"]["nodes"],
+        serde_json::json!([{"memberId": members[0], "unpaidYears": 3}]),
+        "{v}"
     );
     drop(server);
 }
