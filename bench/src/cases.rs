@@ -58,8 +58,9 @@ use stream_reads::stream_reads;
 /// by region, the members in arrears for a year, and the ten latest events.
 const DASHBOARD_QUERY: &str = "{ memberCounts { total byRegion { code count } } dues(year: 2024, inArrears: true, first: 20) { totalCount nodes { memberName balance } } latestEvents(first: 10) { events { position eventType recordedAt } } }";
 /// The default mutation: a dues payment, each request on another member
-/// and, without a command id, each one a new command.
-const MUTATION: &str = "mutation { recordPayment(memberId: \"MEMBER_ID\", year: 2024, amountXof: 1000, paidOn: \"2024-05-02\", receiptRef: \"BENCH\") { position } }";
+/// and, without a command id, each one a new command under a receipt
+/// number of its own.
+const MUTATION: &str = "mutation { recordPayment(memberId: \"MEMBER_ID\", year: 2024, amountXof: 1000, paidOn: \"2024-05-02\", receiptRef: \"BENCH-REQUEST_N\") { position } }";
 /// The default single-entity lookup: one event and a stream's history.
 const LOOKUP_QUERY: &str = "{ event(position: 1000) { position eventType payload } stream(id: \"statutes\", first: 20) { revision eventType occurredAt } }";
 
@@ -100,7 +101,8 @@ pub struct GraphqlArgs {
     #[arg(long, default_value = LOOKUP_QUERY)]
     pub lookup_query: String,
     /// The mutation, measured last (it adds to the history). `MEMBER_ID`
-    /// is replaced by active members' ids in turn.
+    /// is replaced by active members' ids in turn, `REQUEST_N` by the
+    /// request's number.
     #[arg(long, default_value = MUTATION)]
     pub mutation: String,
 }

@@ -136,15 +136,29 @@ impl YearPaid {
     }
 }
 
+/// What a member had paid towards a dues year on a date: the arrears
+/// rule's one question about payments, answered by whichever model holds
+/// them (a member's state here, a register's record there) without
+/// copying its payments.
+pub trait PaidBy {
+    fn paid_by(&self, year: i32, date: NaiveDate) -> i64;
+}
+
+impl PaidBy for BTreeMap<i32, YearPaid> {
+    fn paid_by(&self, year: i32, date: NaiveDate) -> i64 {
+        self.get(&year).map_or(0, |p| p.by(date))
+    }
+}
+
 /// What the arrears rule reads of a member, borrowed from whichever
 /// model holds it (a member's state here, a read model's record there),
 /// so that judging every member of the register copies none of them.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct DuesAccount<'a> {
     pub member_since: NaiveDate,
     pub dues_category: &'a str,
-    /// Paid by year, with the payments' dates.
-    pub paid: &'a BTreeMap<i32, YearPaid>,
+    /// What it had paid towards a year on a date.
+    pub paid: &'a dyn PaidBy,
 }
 
 /// What the arrears rule reads of one year's schedule: the year, its due
@@ -197,7 +211,7 @@ pub fn unpaid_years_of<'s>(
         .filter(|(year, due_on, _)| *year >= account.member_since.year() && *due_on < as_of)
         .filter(|(year, _, tiers)| {
             let owed = tiers.get(account.dues_category).copied().unwrap_or(0);
-            account.paid.get(year).map_or(0, |p| p.by(as_of)) < owed
+            account.paid.paid_by(*year, as_of) < owed
         })
         .count() as u32
 }

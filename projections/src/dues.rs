@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
 use registre_domain::dues::{
-    DuesAccount, YearDue, YearPaid, amounts_by_category, good_standing, unpaid_years_of,
+    DuesAccount, PaidBy, YearDue, amounts_by_category, good_standing, unpaid_years_of,
 };
 use registre_domain::member::status_in_force;
 use registre_schema::events::{Statutes, TerritorialUnitKey};
@@ -62,10 +62,10 @@ pub struct MemberDues {
     /// good standing on a past date depends on the status on that date.
     pub status_changes: Vec<(NaiveDate, MemberStatus)>,
     pub payments: Vec<Payment>,
-    /// The payments by year, summed as they are folded (a year's position
+    /// The payments by year, summed as they are folded: a year's position
     /// is asked for every member at once, and a member may have paid for
-    /// well over a century), with their dates for standing on a date.
-    pub paid_by_year: BTreeMap<i32, YearPaid>,
+    /// well over a century.
+    pub paid_by_year: BTreeMap<i32, YearTotal>,
 }
 
 impl MemberDues {
@@ -88,19 +88,53 @@ impl MemberDues {
     }
 
     pub fn paid_in(&self, year: i32) -> i64 {
-        self.paid_by_year.get(&year).map_or(0, |p| p.total)
+        self.paid_by_year.get(&year).map_or(0, |t| t.total)
     }
 
     fn account(&self) -> DuesAccount<'_> {
         DuesAccount {
             member_since: self.member_since,
             dues_category: &self.dues_category,
-            paid: &self.paid_by_year,
+            paid: self,
         }
     }
 
     fn status_on(&self, date: NaiveDate) -> Option<MemberStatus> {
         status_in_force(&self.status_changes, date)
+    }
+}
+
+/// A year's payments summed, and the date of the latest change to the sum
+/// (a payment or a reversal): on any later date the sum is what was paid.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct YearTotal {
+    pub total: i64,
+    pub last_change: Option<NaiveDate>,
+}
+
+impl YearTotal {
+    fn add(&mut self, on: NaiveDate, amount: i64) {
+        self.total += amount;
+        self.last_change = self.last_change.max(Some(on));
+    }
+}
+
+impl PaidBy for MemberDues {
+    /// The year's sum when nothing changed it after `date`; else the
+    /// payments made by then, less those reversed by then.
+    fn paid_by(&self, year: i32, date: NaiveDate) -> i64 {
+        let Some(t) = self.paid_by_year.get(&year) else {
+            return 0;
+        };
+        if t.last_change.is_none_or(|last| last <= date) {
+            return t.total;
+        }
+        self.payments
+            .iter()
+            .filter(|p| p.year == year && p.paid_on <= date)
+            .filter(|p| p.reversed.as_ref().is_none_or(|r| r.reversed_on > date))
+            .map(|p| p.amount_xof)
+            .sum()
     }
 }
 
@@ -174,7 +208,7 @@ impl DuesRegister {
             _ => 0,
         };
         let paid = match by {
-            Some(date) => m.paid_by_year.get(&year).map_or(0, |p| p.by(date)),
+            Some(date) => m.paid_by(year, date),
             None => m.paid_in(year),
         };
         DuesPosition {
@@ -497,6 +531,11 @@ mod tests {
             succession_in(7, 6, 7, d(2022, 6, 1)),
             paid(7, 2022, 50_000, d(2022, 6, 2)),
             schedule(2024, 60_000),
+            // Member 8 paid 2022 late, and its 2023 payment was reversed.
+            admitted(8, "ML010108", 2022),
+            paid(8, 2022, 50_000, d(2023, 6, 1)),
+            paid(8, 2023, 60_000, d(2023, 2, 1)),
+            reversed(8, 2023, 60_000, d(2023, 10, 1)),
         ]);
         let mut members: BTreeMap<Uuid, Option<Member>> = BTreeMap::new();
         let mut schedules = DuesSchedules::default();

@@ -151,7 +151,8 @@ pub enum Texts {
     /// validated and executed: the cost of an answer computed afresh.
     Distinct,
     /// `MEMBER_ID` in the text replaced by each of these in turn, so
-    /// concurrent mutations fall on different members' streams.
+    /// concurrent mutations fall on different members' streams, and
+    /// `REQUEST_N` by the request's number (a receipt of its own).
     Members(Arc<Vec<String>>),
 }
 
@@ -200,7 +201,9 @@ pub async fn load(
                         &distinct
                     }
                     Texts::Members(ids) => {
-                        let text = query.replace("MEMBER_ID", &ids[n % ids.len()]);
+                        let text = query
+                            .replace("MEMBER_ID", &ids[n % ids.len()])
+                            .replace("REQUEST_N", &n.to_string());
                         distinct = serde_json::to_vec(&serde_json::json!({ "query": text }))?;
                         &distinct
                     }
