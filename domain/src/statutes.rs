@@ -136,13 +136,14 @@ impl StatutesChanges {
     }
 }
 
-/// Every rule of a version by the name the API gives it, as text: what
-/// the registers show and compare between versions.
+/// Every rule of a version by the name the API gives it, as text (a
+/// majority as the API's enumeration spells it): what the registers show
+/// and compare between versions.
 pub fn rules(s: &Statutes) -> Vec<(&'static str, String)> {
     let m = |m: Majority| match m {
-        Majority::Simple => "simple",
-        Majority::Absolute => "absolute",
-        Majority::TwoThirds => "two_thirds",
+        Majority::Simple => "SIMPLE",
+        Majority::Absolute => "ABSOLUTE",
+        Majority::TwoThirds => "TWO_THIRDS",
     };
     vec![
         ("noticeDaysOrdinary", s.notice_days_ordinary.to_string()),
@@ -466,6 +467,16 @@ mod tests {
         assert_eq!(
             changed_rules(v2, v3),
             vec![("noticeDaysOrdinary", "15".to_string(), "30".to_string())]
+        );
+        let mut v4 = v3.clone();
+        v4.majorities.exclusion = Majority::TwoThirds;
+        assert_eq!(
+            changed_rules(v3, &v4),
+            vec![(
+                "majorityExclusion",
+                "ABSOLUTE".to_string(),
+                "TWO_THIRDS".to_string()
+            )]
         );
         // Naming nothing, or only values already in force, changes nothing.
         given::<StatutesBook>(history.clone())
