@@ -143,6 +143,11 @@ impl Aggregate for AccessToken {
             },
             AccessEvent::Revoked(e) if state.active == Some(e.token_id) => TokenName::default(),
             AccessEvent::Revoked(_) => state,
+            // Accounts live in streams of their own and never reach this one.
+            AccessEvent::AccountOpened(_)
+            | AccessEvent::AccountRoleChanged(_)
+            | AccessEvent::AccountPasswordSet(_)
+            | AccessEvent::AccountDisabled(_) => state,
         }
     }
 }

@@ -13,7 +13,8 @@ pub trait Aggregate {
     type Command: std::fmt::Debug + Clone;
     /// The family of events its stream holds: the domain's
     /// ([`DomainEvent`](registre_schema::DomainEvent)) for every aggregate
-    /// but the access tokens.
+    /// but the access tokens and the accounts
+    /// ([`AccessEvent`](registre_schema::access::AccessEvent)).
     type Event: LogEvent + std::fmt::Debug + Clone + PartialEq;
 
     /// Checks a command; returns the events to append (possibly none: the

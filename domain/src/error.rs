@@ -179,8 +179,24 @@ pub enum DomainError {
     TokenNameTaken { name: String },
     #[error("no active token named {name:?}")]
     UnknownToken { name: String },
-    #[error("only the operator of the server issues and revokes tokens")]
+    #[error("only the operator of the server manages tokens and accounts")]
     OperatorOnly,
+
+    // Personal accounts.
+    #[error(
+        "invalid account name {name:?}: 1 to 64 lowercase ASCII letters, digits, '.', '-' or '_', starting with a letter or digit"
+    )]
+    InvalidAccountName { name: String },
+    #[error("invalid full name: 1 to 200 characters, not blank, without control characters")]
+    InvalidFullName,
+    #[error("accounts are given the roles secretariat, auditor and dashboard, not {role}")]
+    AccountRoleNotGranted { role: Role },
+    #[error("an active account named {name:?} already exists; disable it first")]
+    AccountNameTaken { name: String },
+    #[error("no active account named {name:?}")]
+    UnknownAccount { name: String },
+    #[error("the account {name:?} already has the role {role}")]
+    AccountRoleUnchanged { name: String, role: Role },
 }
 
 impl DomainError {
@@ -265,6 +281,12 @@ impl DomainError {
             E::TokenNameTaken { .. } => "TOKEN_NAME_TAKEN",
             E::UnknownToken { .. } => "UNKNOWN_TOKEN",
             E::OperatorOnly => "OPERATOR_ONLY",
+            E::InvalidAccountName { .. } => "INVALID_ACCOUNT_NAME",
+            E::InvalidFullName => "INVALID_FULL_NAME",
+            E::AccountRoleNotGranted { .. } => "ACCOUNT_ROLE_NOT_GRANTED",
+            E::AccountNameTaken { .. } => "ACCOUNT_NAME_TAKEN",
+            E::UnknownAccount { .. } => "UNKNOWN_ACCOUNT",
+            E::AccountRoleUnchanged { .. } => "ACCOUNT_ROLE_UNCHANGED",
         }
     }
 
@@ -419,7 +441,28 @@ impl DomainError {
                 "Un jeton actif porte déjà le nom « {name} » ; il faut d'abord le révoquer."
             ),
             E::UnknownToken { name } => format!("Aucun jeton actif ne porte le nom « {name} »."),
-            E::OperatorOnly => "Seul l'exploitant du serveur délivre et révoque les jetons.".into(),
+            E::OperatorOnly => {
+                "Seul l'exploitant du serveur gère les jetons et les comptes.".into()
+            }
+            E::InvalidAccountName { name } => format!(
+                "Nom de compte invalide « {name} » : de 1 à 64 lettres ASCII minuscules, chiffres, « . », « - » ou « _ », commençant par une lettre ou un chiffre."
+            ),
+            E::InvalidFullName => {
+                "Nom complet invalide : de 1 à 200 caractères, non vide, sans caractère de contrôle."
+                    .into()
+            }
+            E::AccountRoleNotGranted { role } => format!(
+                "Les comptes reçoivent les rôles secretariat, auditor et dashboard, pas {role}."
+            ),
+            E::AccountNameTaken { name } => format!(
+                "Un compte actif porte déjà le nom « {name} » ; il faut d'abord le désactiver."
+            ),
+            E::UnknownAccount { name } => {
+                format!("Aucun compte actif ne porte le nom « {name} ».")
+            }
+            E::AccountRoleUnchanged { name, role } => {
+                format!("Le compte « {name} » a déjà le rôle {role}.")
+            }
         }
     }
 }

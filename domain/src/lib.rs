@@ -18,12 +18,14 @@
 //!   command.
 //! - one file per aggregate: [`territory`], [`member`], [`dues`],
 //!   [`statutes`], [`body`] (posts and mandates), [`session`], [`minutes`],
-//!   [`correction`], and [`access`] (the API's tokens, whose events are
-//!   not the domain's but follow the same decide/evolve).
+//!   [`correction`], [`access`] (the API's tokens) and [`account`] (the
+//!   web application's personal accounts), whose events are not the
+//!   domain's but follow the same decide/evolve.
 //! - [`streams`]: which stream each aggregate lives in (the stream design is
 //!   what makes invariants race-safe: one stream per consistency boundary).
 
 pub mod access;
+pub mod account;
 pub mod aggregate;
 pub mod body;
 pub mod context;

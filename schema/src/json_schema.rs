@@ -13,8 +13,9 @@
 //! golden payloads.
 
 use crate::access::{
-    ACCESS_SCHEMA_VERSION, ACCESS_TOKEN_ISSUED, ACCESS_TOKEN_REVOKED, AccessTokenIssued,
-    AccessTokenRevoked,
+    ACCESS_SCHEMA_VERSION, ACCESS_TOKEN_ISSUED, ACCESS_TOKEN_REVOKED, ACCOUNT_DISABLED,
+    ACCOUNT_OPENED, ACCOUNT_PASSWORD_SET, ACCOUNT_ROLE_CHANGED, AccessTokenIssued,
+    AccessTokenRevoked, AccountDisabled, AccountOpened, AccountPasswordSet, AccountRoleChanged,
 };
 use crate::envelope::RecordedEvent;
 use crate::events::DomainEvent;
@@ -28,8 +29,8 @@ pub fn file_name(event_type: &str, version: u16) -> String {
 }
 
 /// Every schema the code defines today, as (file name, schema), sorted by
-/// file name: the current version of every domain and access-token event
-/// type, and the envelope.
+/// file name: the current version of every domain and access event type
+/// (tokens' and accounts'), and the envelope.
 pub fn all() -> Vec<(String, serde_json::Value)> {
     let mut out: Vec<(String, serde_json::Value)> = DomainEvent::json_schemas()
         .into_iter()
@@ -48,6 +49,22 @@ pub fn all() -> Vec<(String, serde_json::Value)> {
     out.push((
         file_name(ACCESS_TOKEN_REVOKED, ACCESS_SCHEMA_VERSION),
         to_value(schemars::schema_for!(AccessTokenRevoked)),
+    ));
+    out.push((
+        file_name(ACCOUNT_OPENED, ACCESS_SCHEMA_VERSION),
+        to_value(schemars::schema_for!(AccountOpened)),
+    ));
+    out.push((
+        file_name(ACCOUNT_ROLE_CHANGED, ACCESS_SCHEMA_VERSION),
+        to_value(schemars::schema_for!(AccountRoleChanged)),
+    ));
+    out.push((
+        file_name(ACCOUNT_PASSWORD_SET, ACCESS_SCHEMA_VERSION),
+        to_value(schemars::schema_for!(AccountPasswordSet)),
+    ));
+    out.push((
+        file_name(ACCOUNT_DISABLED, ACCESS_SCHEMA_VERSION),
+        to_value(schemars::schema_for!(AccountDisabled)),
     ));
     out.push((
         ENVELOPE_FILE.to_owned(),
@@ -71,10 +88,14 @@ mod tests {
     #[test]
     fn every_type_and_the_envelope_have_a_schema() {
         let all = all();
-        assert_eq!(all.len(), DomainEvent::TYPES.len() + 3);
+        assert_eq!(
+            all.len(),
+            DomainEvent::TYPES.len() + crate::access::ACCESS_EVENT_TYPES.len() + 1
+        );
         let names: Vec<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
         assert!(names.contains(&"DuesPaid.v1.json"));
         assert!(names.contains(&"AccessTokenIssued.v1.json"));
+        assert!(names.contains(&"AccountPasswordSet.v1.json"));
         let (_, envelope) = all.iter().find(|(n, _)| n == ENVELOPE_FILE).unwrap();
         assert_eq!(envelope["properties"]["stream_id"]["type"], "string");
         assert!(

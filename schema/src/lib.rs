@@ -7,10 +7,12 @@
 //! - [`envelope`]: the envelope every event travels in (ids, stream, revision,
 //!   global position, times, actor, command, correlation) and the ids it uses.
 //! - [`events`]: every domain event type, gathered in [`DomainEvent`].
-//! - [`access`]: access tokens (issued, revoked), recorded in their own
+//! - [`access`]: access tokens (issued, revoked) and personal accounts
+//!   (opened, role changed, password set, disabled), recorded in their own
 //!   streams, outside the governance domain.
 //! - [`log_event`]: [`LogEvent`], what both families of events (the
-//!   domain's and the access tokens') share as the log stores them.
+//!   domain's and the access events of tokens and accounts) share as the
+//!   log stores them.
 //! - [`json_schema`]: the JSON Schema of every event type and version and
 //!   of the envelope, committed in `schema/events/` for outside auditors.
 //! - [`upcast`]: the step between an event's stored form (type + schema version

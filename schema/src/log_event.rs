@@ -3,8 +3,8 @@
 //! that stored form.
 //!
 //! The governance domain's events ([`DomainEvent`](crate::DomainEvent)) and
-//! the access tokens' ([`AccessEvent`](crate::access::AccessEvent)) are the
-//! two families; each aggregate decides and folds one of them.
+//! the access tokens' and accounts' ([`AccessEvent`](crate::access::AccessEvent))
+//! are the two families; each aggregate decides and folds one of them.
 
 use crate::events::DecodeError;
 
