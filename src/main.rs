@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use registre_service::accounts::{self, CredentialFile};
 use registre_service::audit_trail::{self, AuditDir};
 use registre_service::config::{self, FileSettings};
 use registre_service::store;
@@ -16,7 +17,8 @@ use registre_service::store;
 #[derive(Parser)]
 #[command(name = "registre", version, about = "Event-sourced governance records")]
 struct Cli {
-    /// TOML settings file (keys: store, listen, log, audit_dir, state_dir).
+    /// TOML settings file (keys: store, listen, log, audit_dir, state_dir,
+    /// credentials).
     #[arg(long, global = true, env = "REGISTRE_CONFIG")]
     config: Option<PathBuf>,
     /// Event store URL [default: sqlite:./registre.db]
@@ -33,6 +35,11 @@ struct Cli {
     /// [default: STORE_FILE.audit beside an SQLite store, else ./registre-audit]
     #[arg(long, global = true, env = "REGISTRE_AUDIT_DIR")]
     audit_dir: Option<PathBuf>,
+    /// The web accounts' password hashes, kept out of the log (mode 0600)
+    /// [default: STORE_FILE.credentials beside an SQLite store, else
+    /// ./registre-credentials]
+    #[arg(long, global = true, env = "REGISTRE_CREDENTIALS")]
+    credentials: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -68,6 +75,9 @@ enum Command {
     Copy(cli::copy::CopyArgs),
     /// Issue, list and revoke API tokens.
     Token(cli::token::TokenArgs),
+    /// Open, list and disable the web application's accounts; reset a
+    /// password, change a role.
+    Account(cli::account::AccountArgs),
     /// Append generated events from many writers and print each
     /// acknowledgement as it arrives (used by the crash tests).
     #[command(hide = true)]
@@ -129,6 +139,11 @@ fn run() -> anyhow::Result<()> {
         file.state_dir.clone(),
         config::default_state_dir(&store_url),
     );
+    let credentials = CredentialFile::new(config::pick(
+        cli.credentials.clone(),
+        file.credentials.clone(),
+        accounts::default_credentials_path(&store_url),
+    ));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -156,7 +171,12 @@ fn run() -> anyhow::Result<()> {
         };
         match cli.command {
             Command::Serve(args) => {
-                cli::serve::run(open().await?, args, &file, audit_dir, state_dir).await
+                let dirs = cli::serve::Places {
+                    audit_dir,
+                    state_dir,
+                    credentials,
+                };
+                cli::serve::run(open().await?, args, &file, dirs).await
             }
             Command::Verify(args) => match &args.export {
                 Some(export) => {
@@ -194,6 +214,10 @@ fn run() -> anyhow::Result<()> {
                 cli::token::run(open_existing().await?, args).await
             }
             Command::Token(args) => cli::token::run(open().await?, args).await,
+            Command::Account(args) if args.reads_only() => {
+                cli::account::run(open_existing().await?, &credentials, args).await
+            }
+            Command::Account(args) => cli::account::run(open().await?, &credentials, args).await,
         }
     })
 }

@@ -25,6 +25,8 @@ pub struct FileSettings {
     /// Where the server saves its read models (and `replay --check` reads
     /// them).
     pub state_dir: Option<PathBuf>,
+    /// The web accounts' password hashes (never in the log).
+    pub credentials: Option<PathBuf>,
 }
 
 /// The read models' directory when none is set: `PATH.state/` beside a

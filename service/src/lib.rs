@@ -19,6 +19,9 @@
 //! - [`demo`]: the deterministic demo history generator (sized).
 //! - [`exports`]: the registers as CSV and Popolo JSON.
 //! - [`auth`]: bearer tokens (recorded as events) and the roles they carry.
+//! - [`accounts`]: the web application's personal accounts (events of the
+//!   log) and their password hashes (a file, never the log).
+//! - [`pages`]: the French web application, a second adapter beside GraphQL.
 //! - [`graphql`]: the GraphQL API: schema, role guards, HTTP and websocket
 //!   transports, error masking.
 //! - [`metrics`]: Prometheus counters and histograms.
@@ -31,6 +34,7 @@
 //! root package and the benchmarks in `registre-bench`; see ARCHITECTURE.md
 //! for the whole map.
 
+pub mod accounts;
 pub mod application;
 pub mod audit_trail;
 pub mod auth;
@@ -46,4 +50,5 @@ pub mod server;
 /// The event log (the `registre-store` crate), under the name the service
 /// has always used for it.
 pub use registre_store as store;
+pub mod pages;
 pub mod territory_csv;

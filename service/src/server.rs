@@ -3,7 +3,8 @@
 //! API boundary: nothing here decides anything. Requests become reads of
 //! the store and of read models, or commands handed to the domain.
 //!
-//! Routes: `/graphql` (see [`crate::graphql::http`]), `/healthz`,
+//! Routes: the web application under `/` (see [`crate::pages`]),
+//! `/graphql` (see [`crate::graphql::http`]), `/healthz`,
 //! `/readyz`, `/metrics` (Prometheus text format, unauthenticated: it holds
 //! counts and latencies only).
 //!
@@ -30,12 +31,14 @@ use registre_projections::ReadModels;
 
 pub use connections::ConnectionLimits;
 
+use crate::accounts::CredentialFile;
 use crate::application::Application;
 use crate::audit_trail::AuditTrail;
 use crate::auth::TokenRegistry;
 use crate::graphql::{self, GraphqlState};
 use crate::health;
 use crate::metrics::{ComponentLabels, InstrumentedStore, Metrics};
+use crate::pages;
 use crate::projector::Projector;
 use crate::projector::as_of::{self, AsOfService};
 use crate::store::{EventStore, StoreError};
@@ -66,16 +69,18 @@ impl AppState {
         read_models: Option<Projector<ReadModels>>,
         trail: Option<AuditTrail>,
     ) -> Result<(AppState, JoinHandle<()>), StoreError> {
-        Self::start_in(store, read_models, trail, None).await
+        Self::start_in(store, read_models, trail, None, None).await
     }
 
     /// Like [`start`](Self::start), keeping the as-of checkpoints under
-    /// `state_dir` (none: in memory only).
+    /// `state_dir` (none: in memory only) and signing in web accounts with
+    /// the hashes of `credentials` (none: no one signs in).
     pub async fn start_in(
         store: Arc<dyn EventStore>,
         read_models: Option<Projector<ReadModels>>,
         trail: Option<AuditTrail>,
         state_dir: Option<&std::path::Path>,
+        credentials: Option<CredentialFile>,
     ) -> Result<(AppState, JoinHandle<()>), StoreError> {
         let metrics = Metrics::new();
         let store = InstrumentedStore::wrap(store, metrics.clone());
@@ -94,6 +99,9 @@ impl AppState {
         }
         if let Some(trail) = &trail {
             app = app.with_audit_trail(trail.clone());
+        }
+        if let Some(credentials) = credentials {
+            app = app.with_credentials(credentials);
         }
         let app = Arc::new(app);
         let schema = graphql::build_schema(app.clone());
@@ -127,12 +135,14 @@ pub fn router(state: AppState) -> Router {
                 .fallback(graphql::http::other_method),
         )
         .with_state(gql);
+    let pages = pages::router(state.app.clone());
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .with_state(state.clone())
         .merge(graphql)
+        .merge(pages)
         .layer(middleware::from_fn_with_state(state, time_requests))
 }
 
@@ -143,6 +153,9 @@ async fn time_requests(State(state): State<AppState>, req: Request, next: Next) 
         "/healthz" => "healthz",
         "/readyz" => "readyz",
         "/metrics" => "metrics",
+        "/" | "/connexion" | "/deconnexion" | "/tableau/direct" => "pages",
+        p if p.starts_with("/membres") => "pages",
+        p if p.starts_with("/static/") => "static",
         _ => "other",
     };
     let started = Instant::now();

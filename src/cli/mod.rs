@@ -8,6 +8,7 @@ macro_rules! say {
     };
 }
 
+pub mod account;
 pub mod audit;
 pub mod copy;
 pub mod demo;

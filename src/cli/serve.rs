@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
+use registre_service::accounts::CredentialFile;
 use registre_service::audit_trail::trail::TrailSettings;
 use registre_service::audit_trail::{AuditDir, AuditTrail};
 use registre_service::config::{self, FileSettings};
@@ -35,13 +36,24 @@ pub struct ServeArgs {
     pub max_connections: usize,
 }
 
+/// Where the server keeps what is not the log.
+pub struct Places {
+    pub audit_dir: AuditDir,
+    pub state_dir: PathBuf,
+    pub credentials: CredentialFile,
+}
+
 pub async fn run(
     store: Arc<dyn EventStore>,
     args: ServeArgs,
     file: &FileSettings,
-    audit_dir: AuditDir,
-    state_dir: PathBuf,
+    places: Places,
 ) -> anyhow::Result<()> {
+    let Places {
+        audit_dir,
+        state_dir,
+        credentials,
+    } = places;
     let default: SocketAddr = config::DEFAULT_LISTEN
         .parse()
         .expect("valid default address");
@@ -84,6 +96,7 @@ pub async fn run(
         Some(read_models.clone()),
         Some(trail),
         Some(&state_dir),
+        Some(credentials),
     )
     .await
     .context("loading the access tokens")?;

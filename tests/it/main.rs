@@ -33,3 +33,4 @@ mod store_kurrentdb;
 mod store_postgres;
 mod store_sqlite;
 mod support;
+mod web;

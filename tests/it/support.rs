@@ -13,6 +13,7 @@ pub fn registre() -> Command {
         .env_remove("REGISTRE_LISTEN")
         .env_remove("REGISTRE_AUDIT_DIR")
         .env_remove("REGISTRE_STATE_DIR")
+        .env_remove("REGISTRE_CREDENTIALS")
         .env("REGISTRE_LOG", "warn");
     cmd
 }

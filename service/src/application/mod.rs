@@ -15,7 +15,9 @@
 //!   show of it out.
 //! - [`read_models`]: [`LiveModels`], the registers kept up to date.
 //! - [`log`]: [`LogReader`], the log read only.
+//! - [`accounts`]: signing in with a name and a password.
 
+mod accounts;
 mod log;
 mod read_models;
 mod submit;
@@ -24,6 +26,7 @@ use std::sync::Arc;
 
 use registre_projections::ReadModels;
 
+pub use accounts::{LOCKOUT, MAX_FAILED_SIGN_INS, SignInError, SignedIn};
 pub use log::{LogReader, MAX_EVENT_TYPE_LEN};
 pub use read_models::LiveModels;
 pub use submit::{READ_YOUR_WRITES, Submission, Submitted};
@@ -33,6 +36,7 @@ pub use crate::projector::WaitError;
 pub use crate::projector::as_of::{AsOfDate, AsOfError, AsOfService};
 pub use crate::store::StoreError;
 
+use crate::accounts::CredentialFile;
 use crate::audit_trail::AuditTrail;
 use crate::auth::TokenRegistry;
 use crate::commands::CommandHandler;
@@ -48,6 +52,9 @@ pub struct Application {
     read_models: Option<LiveModels>,
     audit_trail: Option<AuditTrail>,
     past_states: Option<AsOfService>,
+    /// The web accounts' password hashes (none: no one can sign in).
+    credentials: Option<CredentialFile>,
+    failed_sign_ins: accounts::FailedSignIns,
 }
 
 impl Application {
@@ -62,6 +69,8 @@ impl Application {
             read_models: None,
             audit_trail: None,
             past_states: None,
+            credentials: None,
+            failed_sign_ins: Default::default(),
         }
     }
 
@@ -72,6 +81,11 @@ impl Application {
 
     pub fn with_audit_trail(mut self, trail: AuditTrail) -> Self {
         self.audit_trail = Some(trail);
+        self
+    }
+
+    pub fn with_credentials(mut self, credentials: CredentialFile) -> Self {
+        self.credentials = Some(credentials);
         self
     }
 

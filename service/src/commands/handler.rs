@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use registre_domain::access::AccessToken;
+use registre_domain::account::Account;
 use registre_domain::body::Body;
 use registre_domain::correction::Correction;
 use registre_domain::dues::DuesSchedules;
@@ -107,6 +108,7 @@ impl CommandHandler {
             Command::Minutes(c) => self.execute::<Minutes>(s, m, ctx, c).await,
             Command::Correction(c) => self.execute::<Correction>(s, m, ctx, c).await,
             Command::Access(c) => self.execute::<AccessToken>(s, m, ctx, c).await,
+            Command::Account(c) => self.execute::<Account>(s, m, ctx, c).await,
         }
     }
 

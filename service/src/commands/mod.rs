@@ -21,6 +21,7 @@ pub mod view;
 
 use registre_domain::DomainError;
 use registre_domain::access::AccessCommand;
+use registre_domain::account::AccountCommand;
 use registre_domain::body::BodyCommand;
 use registre_domain::correction::CorrectRecord;
 use registre_domain::dues::SetDuesSchedule;
@@ -50,6 +51,7 @@ pub enum Command {
     Minutes(MinutesCommand),
     Correction(CorrectRecord),
     Access(AccessCommand),
+    Account(AccountCommand),
 }
 
 macro_rules! from_command {
@@ -70,7 +72,8 @@ from_command!(
     Session(SessionCommand),
     Minutes(MinutesCommand),
     Correction(CorrectRecord),
-    Access(AccessCommand)
+    Access(AccessCommand),
+    Account(AccountCommand)
 );
 
 /// What a handled command did.

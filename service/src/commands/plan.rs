@@ -8,7 +8,7 @@ use registre_domain::minutes::MinutesCommand;
 use registre_domain::session::SessionCommand;
 use registre_domain::territory::TerritoryCommand;
 use registre_domain::{Context, DomainError, Facts, streams};
-use registre_schema::access::token_stream;
+use registre_schema::access::{account_stream, token_stream};
 use registre_schema::{CommandMeta, StreamId};
 use uuid::Uuid;
 
@@ -113,7 +113,7 @@ fn facts(view: &View, command: &Command) -> Facts {
                 f.known_events.insert(c.corrected_event_id);
             }
         }
-        Command::Access(_) => {}
+        Command::Access(_) | Command::Account(_) => {}
     }
     f
 }
@@ -173,6 +173,13 @@ fn stream_id(command: &Command) -> Result<StreamId, CommandError> {
             return token_stream(c.name()).map_err(|_| {
                 CommandError::Rejected(DomainError::InvalidTokenName {
                     name: c.name().into(),
+                })
+            });
+        }
+        Command::Account(c) => {
+            return account_stream(c.name()).map_err(|_| {
+                CommandError::Rejected(DomainError::InvalidAccountName {
+                    name: c.name().chars().take(64).collect(),
                 })
             });
         }

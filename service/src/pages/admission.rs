@@ -1,0 +1,248 @@
+//! Admitting a commune (`/membres/admission`): the commune picked from the
+//! territorial list by region, never typed as a code.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::extract::rejection::FormRejection;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use registre_domain::member::MemberCommand;
+use registre_domain::streams::member_id_for;
+use registre_projections::ReadModels;
+use registre_schema::events::territory::{TerritorialLevel, TerritorialUnitKey};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::WebState;
+use super::fields::{self, take};
+use super::page::{self, Frame, Viewer, render};
+use super::session::same_token;
+use super::submit::{self, Refusal};
+
+/// Longest name and references accepted by the form.
+const MAX_NAME: usize = 200;
+const MAX_REFERENCE: usize = 200;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AdmissionFields {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    command_id: String,
+    /// The commune's key, `scheme|edition|code`.
+    #[serde(default)]
+    commune: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    admitted_on: String,
+    #[serde(default)]
+    deliberation: String,
+    #[serde(default)]
+    decision: String,
+    #[serde(skip)]
+    commune_error: String,
+    #[serde(skip)]
+    name_error: String,
+    #[serde(skip)]
+    category_error: String,
+    #[serde(skip)]
+    admitted_on_error: String,
+    #[serde(skip)]
+    deliberation_error: String,
+    #[serde(skip)]
+    decision_error: String,
+    #[serde(skip)]
+    refusal: String,
+}
+
+#[derive(Template)]
+#[template(path = "admission.html")]
+struct AdmissionPage {
+    frame: Frame,
+    form: AdmissionFields,
+    regions: Vec<Region>,
+    categories: Vec<String>,
+}
+
+struct Region {
+    name: String,
+    communes: Vec<Commune>,
+}
+
+struct Commune {
+    key: String,
+    label: String,
+}
+
+pub async fn form(State(state): State<WebState>, headers: HeaderMap) -> Response {
+    let viewer = match Viewer::writer(&state, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let form = AdmissionFields {
+        command_id: Uuid::now_v7().to_string(),
+        admitted_on: Utc::now().date_naive().format("%Y-%m-%d").to_string(),
+        ..Default::default()
+    };
+    show(&state, &viewer, form, StatusCode::OK)
+}
+
+fn show(state: &WebState, viewer: &Viewer, form: AdmissionFields, status: StatusCode) -> Response {
+    let Some(models) = state.app.read_models() else {
+        return page::unavailable();
+    };
+    let (regions, categories) = models.read(|m, _| (candidates(m), categories(m)));
+    let mut r = render(&AdmissionPage {
+        frame: viewer.frame("admission"),
+        form,
+        regions,
+        categories,
+    });
+    if r.status() == StatusCode::OK {
+        *r.status_mut() = status;
+    }
+    r
+}
+
+/// The communes of the reference lists that are not members, by region.
+fn candidates(m: &ReadModels) -> Vec<Region> {
+    let mut by_region: BTreeMap<String, Vec<Commune>> = BTreeMap::new();
+    for unit in m.membership.units.values() {
+        if unit.level != TerritorialLevel::Commune {
+            continue;
+        }
+        let member = m.membership.member(member_id_for(&unit.unit));
+        if member.is_some_and(|m| m.status.is_member()) {
+            continue;
+        }
+        let place = m.membership.placement(&unit.unit);
+        let region = place.region.map(|r| r.name).unwrap_or_default();
+        let cercle = place.cercle.map(|c| c.name).unwrap_or_default();
+        let k = &unit.unit;
+        by_region.entry(region).or_default().push(Commune {
+            key: format!("{}|{}|{}", k.scheme, k.edition, k.code),
+            label: format!("{} (cercle de {cercle}, {})", unit.name, k.code),
+        });
+    }
+    by_region
+        .into_iter()
+        .map(|(name, mut communes)| {
+            communes.sort_by(|a, b| a.label.cmp(&b.label));
+            Region { name, communes }
+        })
+        .collect()
+}
+
+/// The dues categories of the latest schedule.
+fn categories(m: &ReadModels) -> Vec<String> {
+    m.dues
+        .schedules
+        .values()
+        .next_back()
+        .map(|s| s.tiers.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+pub async fn submit(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    form: Result<Form<AdmissionFields>, FormRejection>,
+) -> Response {
+    let viewer = match Viewer::writer(&state, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Form(mut form) = match form {
+        Ok(form) => form,
+        Err(rejection) => return page::unreadable_form(rejection),
+    };
+    if !same_token(&form.csrf, &viewer.session.csrf) {
+        return page::bad_csrf();
+    }
+    let unit = take(&mut form.commune_error, commune_key(&form.commune));
+    let unit_name = unit.as_ref().and_then(|u| {
+        state
+            .app
+            .read_models()?
+            .read(|m, _| m.membership.unit(u).map(|r| r.name.clone()))
+    });
+    // The name defaults to the reference list's.
+    let name = match form.name.trim() {
+        "" => unit_name.ok_or_else(|| "Nom : champ requis.".to_owned()),
+        given => fields::text("Nom", given, MAX_NAME),
+    };
+    let name = take(&mut form.name_error, name);
+    let category = take(
+        &mut form.category_error,
+        fields::text("Catégorie de cotisation", &form.category, MAX_NAME),
+    );
+    let admitted_on = take(
+        &mut form.admitted_on_error,
+        fields::date("Date d'admission", &form.admitted_on),
+    );
+    let deliberation = take(
+        &mut form.deliberation_error,
+        fields::text(
+            "Délibération du conseil communal",
+            &form.deliberation,
+            MAX_REFERENCE,
+        ),
+    );
+    let decision = take(
+        &mut form.decision_error,
+        fields::text("Décision d'admission", &form.decision, MAX_REFERENCE),
+    );
+    let (
+        Some(unit),
+        Some(name),
+        Some(dues_category),
+        Some(admitted_on),
+        Some(deliberation_ref),
+        Some(decision_ref),
+    ) = (unit, name, category, admitted_on, deliberation, decision)
+    else {
+        return show(&state, &viewer, form, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let member_id = member_id_for(&unit);
+    let command = MemberCommand::Admit {
+        unit,
+        name,
+        dues_category,
+        admitted_on,
+        deliberation_ref,
+        decision_ref,
+    };
+    match submit::command(&state, &viewer, &form.command_id, command.into()).await {
+        Ok(()) => Redirect::to(&format!("/membres/{member_id}?enregistre=1")).into_response(),
+        Err(Refusal { status, message }) => {
+            form.refusal = message;
+            show(&state, &viewer, form, status)
+        }
+    }
+}
+
+fn commune_key(text: &str) -> Result<TerritorialUnitKey, String> {
+    let mut parts = text.split('|');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(scheme), Some(edition), Some(code), None)
+            if !scheme.is_empty()
+                && !edition.is_empty()
+                && !code.is_empty()
+                && text.len() <= 200 =>
+        {
+            Ok(TerritorialUnitKey {
+                scheme: scheme.into(),
+                edition: edition.into(),
+                code: code.into(),
+            })
+        }
+        _ => Err("Commune : choisissez une commune dans la liste.".into()),
+    }
+}

@@ -1,0 +1,260 @@
+//! The dashboard (`/`): members by region, dues collected and owed, the
+//! members in arrears, sessions to come, minutes awaiting signature and
+//! the latest records; its live part follows the log by long polling
+//! (`/tableau/direct?apres=N` answers once the read models pass `N`).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use chrono::{Datelike, NaiveDate, Utc};
+use registre_domain::member::MemberStatus;
+use registre_projections::ReadModels;
+use registre_projections::sessions::SessionFilter;
+use registre_schema::Position;
+use serde::Deserialize;
+
+use super::WebState;
+use super::chart::{self, Bar};
+use super::french;
+use super::page::{self, Frame, Viewer, render};
+
+/// How long the live part waits for a new record before answering anyway.
+const LIVE_WAIT: Duration = Duration::from_secs(25);
+/// Records listed under "latest".
+const LATEST: u64 = 8;
+/// Years of dues shown.
+const YEARS: i32 = 5;
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    frame: Frame,
+    live: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard_live.html")]
+struct Live {
+    position: Position,
+    today: String,
+    members: u32,
+    active: u32,
+    suspended: u32,
+    regions_svg: String,
+    dues: Vec<DuesRow>,
+    dues_svg: String,
+    arrears_year: i32,
+    in_arrears: usize,
+    upcoming: Vec<Upcoming>,
+    unsigned_minutes: u32,
+    latest: Vec<Latest>,
+}
+
+struct DuesRow {
+    year: i32,
+    collected: String,
+    due: String,
+    owed: String,
+}
+
+struct Upcoming {
+    date: String,
+    body: String,
+    place: String,
+    notice: &'static str,
+}
+
+struct Latest {
+    position: Position,
+    when: String,
+    what: String,
+    who: String,
+}
+
+pub async fn page(State(state): State<WebState>, headers: HeaderMap) -> Response {
+    let viewer = match Viewer::of(&state, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Some(live) = live_part(&state).await else {
+        return page::unavailable();
+    };
+    render(&DashboardPage {
+        frame: viewer.frame("tableau"),
+        live,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct After {
+    apres: Option<Position>,
+}
+
+pub async fn live(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Query(after): Query<After>,
+) -> Response {
+    if let Err(r) = Viewer::of(&state, &headers).await {
+        return r;
+    }
+    let Some(models) = state.app.read_models() else {
+        return page::unavailable();
+    };
+    if let Some(seen) = after.apres {
+        let started = tokio::time::Instant::now();
+        if models.wait_for(seen + 1, LIVE_WAIT).await.is_err() {
+            // Stopped models answer at once: wait out the delay anyway, so
+            // that a browser does not ask again in a tight loop.
+            tokio::time::sleep_until(started + LIVE_WAIT).await;
+        }
+    }
+    match live_part(&state).await {
+        Some(html) => axum::response::Html(html).into_response(),
+        None => page::unavailable(),
+    }
+}
+
+use axum::response::IntoResponse;
+
+async fn live_part(state: &WebState) -> Option<String> {
+    let models = state.app.read_models()?;
+    let today = Utc::now().date_naive();
+    let mut live = models.read(|m, position| figures(m, position, today));
+    live.latest = latest(state).await;
+    live.render()
+        .map_err(|e| tracing::error!(error = %e, "rendering the dashboard"))
+        .ok()
+}
+
+fn figures(m: &ReadModels, position: Position, today: NaiveDate) -> Live {
+    let counts = m.membership.counts(&Default::default());
+    let status = |s| counts.by_status.get(&s).copied().unwrap_or(0);
+    // Members by region, named as the reference list names them.
+    let mut by_region: BTreeMap<String, i64> = BTreeMap::new();
+    for member in m.membership.members.values() {
+        if !member.status.is_member() {
+            continue;
+        }
+        let region = m
+            .membership
+            .placement(&member.unit)
+            .region
+            .map_or_else(|| "Hors liste".to_owned(), |r| r.name);
+        *by_region.entry(region).or_default() += 1;
+    }
+    let regions: Vec<Bar> = by_region
+        .into_iter()
+        .map(|(label, value)| Bar {
+            shown: value.to_string(),
+            label,
+            value,
+        })
+        .collect();
+    // The years shown end with the latest one a schedule was set for (or
+    // this year, before any).
+    let year = m
+        .dues
+        .schedules
+        .keys()
+        .next_back()
+        .map_or(today.year(), |y| (*y).min(today.year()));
+    let mut dues = Vec::new();
+    for y in (year - YEARS + 1..=year).rev() {
+        let positions = m.dues.positions_for_year(y, today);
+        let due: i64 = positions.iter().map(|p| p.due).sum();
+        let collected: i64 = positions.iter().map(|p| p.paid).sum();
+        dues.push((y, collected, due));
+    }
+    let dues_bars: Vec<Bar> = dues
+        .iter()
+        .rev()
+        .map(|(y, collected, _)| Bar {
+            label: y.to_string(),
+            value: *collected,
+            shown: french::amount(*collected),
+        })
+        .collect();
+    // Arrears are counted for the latest year whose dues fell due.
+    let arrears_year = m
+        .dues
+        .schedules
+        .iter()
+        .rev()
+        .find(|(_, s)| s.due_on < today)
+        .map_or(year, |(y, _)| *y);
+    let in_arrears = m
+        .dues
+        .positions_for_year(arrears_year, today)
+        .iter()
+        .filter(|p| p.in_arrears)
+        .count();
+    let upcoming = m
+        .sessions
+        .calendar(&SessionFilter {
+            from: Some(today),
+            ..Default::default()
+        })
+        .into_iter()
+        .take(5)
+        .map(|s| Upcoming {
+            date: french::date(s.session_date),
+            body: m
+                .bodies
+                .body(s.body_id)
+                .map_or_else(|| "Instance inconnue".to_owned(), |b| b.name.clone()),
+            place: s.place.clone(),
+            notice: match s.notice_compliant {
+                Some(false) => "délai de convocation non respecté",
+                _ => "",
+            },
+        })
+        .collect();
+    Live {
+        position,
+        today: french::date(today),
+        members: counts.total,
+        active: status(MemberStatus::Active),
+        suspended: status(MemberStatus::Suspended),
+        regions_svg: chart::horizontal("Membres par région", &regions),
+        dues: dues
+            .iter()
+            .map(|(y, collected, due)| DuesRow {
+                year: *y,
+                collected: french::amount(*collected),
+                due: french::amount(*due),
+                owed: french::amount((due - collected).max(0)),
+            })
+            .collect(),
+        dues_svg: chart::horizontal("Cotisations encaissées par année", &dues_bars),
+        arrears_year,
+        in_arrears,
+        upcoming,
+        unsigned_minutes: m.indicators.unsigned_minutes(),
+        latest: Vec::new(),
+    }
+}
+
+/// The last records of the log, newest first.
+async fn latest(state: &WebState) -> Vec<Latest> {
+    let log = state.app.log();
+    let Ok(head) = log.head().await else {
+        return Vec::new();
+    };
+    let from = head.saturating_sub(LATEST - 1).max(1);
+    let events = log.read(from, LATEST as usize).await.unwrap_or_default();
+    events
+        .iter()
+        .rev()
+        .map(|e| Latest {
+            position: e.position,
+            when: french::date(e.occurred_at.date_naive()),
+            what: french::event(&e.event_type).to_owned(),
+            who: e.actor.id.clone(),
+        })
+        .collect()
+}

@@ -1,0 +1,186 @@
+//! How the pages write dates, amounts, statuses and names in French.
+
+use chrono::{Datelike, NaiveDate};
+use registre_domain::member::MemberStatus;
+use registre_schema::Role;
+
+const MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
+/// `15 janvier 2025`, and `1er mars 2025` for the first of a month.
+pub fn date(d: NaiveDate) -> String {
+    let month = MONTHS[d.month0() as usize];
+    match d.day() {
+        1 => format!("1er {month} {}", d.year()),
+        day => format!("{day} {month} {}", d.year()),
+    }
+}
+
+/// `50 000 F CFA`: groups of three digits apart by a narrow no-break
+/// space, as French typography writes them.
+pub fn amount(xof: i64) -> String {
+    format!("{} F CFA", number(xof))
+}
+
+/// `1 234 567`, `-5 000`.
+pub fn number(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{202f}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A member's status as the secretariat says it.
+pub fn status(s: MemberStatus) -> &'static str {
+    match s {
+        MemberStatus::Active => "membre actif",
+        MemberStatus::Suspended => "suspendu",
+        MemberStatus::Excluded => "exclu",
+        MemberStatus::Withdrawn => "retiré",
+        MemberStatus::Succeeded => "remplacé par un successeur",
+    }
+}
+
+/// The status's name in a link's query (`?statut=actif`).
+pub fn status_slug(s: MemberStatus) -> &'static str {
+    match s {
+        MemberStatus::Active => "actif",
+        MemberStatus::Suspended => "suspendu",
+        MemberStatus::Excluded => "exclu",
+        MemberStatus::Withdrawn => "retire",
+        MemberStatus::Succeeded => "remplace",
+    }
+}
+
+pub const STATUSES: [MemberStatus; 5] = [
+    MemberStatus::Active,
+    MemberStatus::Suspended,
+    MemberStatus::Excluded,
+    MemberStatus::Withdrawn,
+    MemberStatus::Succeeded,
+];
+
+pub fn status_from_slug(slug: &str) -> Option<MemberStatus> {
+    STATUSES.into_iter().find(|s| status_slug(*s) == slug)
+}
+
+pub fn role(r: Role) -> &'static str {
+    match r {
+        Role::Secretariat => "secrétariat",
+        Role::Auditor => "auditeur",
+        Role::Dashboard => "tableau de bord",
+        Role::System => "opérateur",
+    }
+}
+
+/// What an event of the log records, in a few words.
+pub fn event(event_type: &str) -> &str {
+    match event_type {
+        "TerritorialUnitRegistered" => "Unité territoriale enregistrée",
+        "TerritorialUnitsReorganised" => "Réorganisation territoriale",
+        "CommuneAdmitted" => "Admission d'une commune",
+        "MemberSuspended" => "Suspension d'un membre",
+        "MemberReinstated" => "Réintégration d'un membre",
+        "MemberExcluded" => "Exclusion d'un membre",
+        "MemberWithdrew" => "Retrait d'un membre",
+        "MembershipSucceeded" => "Succession d'une commune",
+        "DuesScheduleSet" => "Barème des cotisations",
+        "DuesPaid" => "Paiement de cotisation",
+        "DuesPaymentReversed" => "Annulation d'un paiement",
+        "StatutesAdopted" => "Adoption des statuts",
+        "StatutesAmended" => "Modification des statuts",
+        "BodyEstablished" => "Création d'une instance",
+        "PostDefined" => "Création d'un poste",
+        "OfficerElected" => "Élection à un poste",
+        "MandateStarted" => "Début de mandat",
+        "MandateEnded" => "Fin de mandat",
+        "SessionConvened" => "Convocation d'une session",
+        "AttendanceRecorded" => "Émargement",
+        "ProxyRegistered" => "Procuration",
+        "QuorumReached" => "Quorum atteint",
+        "QuorumFailed" => "Quorum non atteint",
+        "SessionOpened" => "Ouverture de séance",
+        "SessionAdjourned" => "Séance ajournée",
+        "SessionClosed" => "Clôture de séance",
+        "MotionTabled" => "Dépôt d'une motion",
+        "VoteRecorded" => "Vote",
+        "MotionAdopted" => "Motion adoptée",
+        "MotionRejected" => "Motion rejetée",
+        "MinutesDrafted" => "Procès-verbal rédigé",
+        "MinutesSigned" => "Procès-verbal signé",
+        "MinutesAdopted" => "Procès-verbal adopté",
+        "RecordCorrected" => "Correction",
+        "AccessTokenIssued" => "Jeton d'accès délivré",
+        "AccessTokenRevoked" => "Jeton d'accès révoqué",
+        "AccountOpened" => "Ouverture d'un compte",
+        "AccountRoleChanged" => "Changement de rôle d'un compte",
+        "AccountPasswordSet" => "Mot de passe d'un compte défini",
+        "AccountDisabled" => "Désactivation d'un compte",
+        other => other,
+    }
+}
+
+/// Lower case without accents, for searches: `Ségou` and `segou` meet.
+pub fn folded(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn given_dates_when_written_then_the_first_of_a_month_is_1er() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(date(d(2025, 1, 15)), "15 janvier 2025");
+        assert_eq!(date(d(2025, 8, 1)), "1er août 2025");
+        assert_eq!(date(d(2024, 12, 31)), "31 décembre 2024");
+    }
+
+    #[test]
+    fn given_amounts_when_written_then_thousands_are_grouped() {
+        assert_eq!(amount(50_000), "50\u{202f}000 F CFA");
+        assert_eq!(amount(0), "0 F CFA");
+        assert_eq!(number(1_234_567), "1\u{202f}234\u{202f}567");
+        assert_eq!(number(-5_000), "-5\u{202f}000");
+        assert_eq!(number(999), "999");
+    }
+
+    #[test]
+    fn given_accented_names_when_folded_then_they_match_plain_letters() {
+        assert_eq!(folded("Ségou"), "segou");
+        assert_eq!(folded("KOULIKORO"), "koulikoro");
+        assert_eq!(folded("Niéna"), "niena");
+    }
+
+    #[test]
+    fn given_each_status_when_named_in_a_link_then_it_reads_back() {
+        for s in STATUSES {
+            assert_eq!(status_from_slug(status_slug(s)), Some(s));
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! What every page shares: the signed-in viewer, the frame around each
+//! page (navigation, sign-out), and the answers when something is refused.
+
+use askama::Template;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use super::WebState;
+use super::french;
+use super::session::Session;
+
+/// The signed-in viewer of a page.
+pub struct Viewer {
+    pub session: Session,
+}
+
+impl Viewer {
+    /// The viewer of this request, or the answer that sends the browser
+    /// to sign in. The account is read again on each request: a disabled
+    /// account's sessions end at once, a changed role applies at once.
+    pub async fn of(state: &WebState, headers: &HeaderMap) -> Result<Viewer, Response> {
+        let Some((session_id, mut session)) = state.sessions.find(headers) else {
+            return Err(Redirect::to("/connexion").into_response());
+        };
+        let account = &session.account;
+        match state
+            .app
+            .signed_in_account(&account.name, account.account_id)
+            .await
+        {
+            Ok(Some(now)) => {
+                if now != session.account {
+                    state.sessions.refresh(&session_id, now.clone());
+                    session.account = now;
+                }
+                Ok(Viewer { session })
+            }
+            Ok(None) => {
+                state.sessions.end(&session_id);
+                Err(Redirect::to("/connexion").into_response())
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "reading an account for a page");
+                Err(unavailable())
+            }
+        }
+    }
+
+    /// The viewer if it may record (the secretariat), else the refusal.
+    pub async fn writer(state: &WebState, headers: &HeaderMap) -> Result<Viewer, Response> {
+        let viewer = Self::of(state, headers).await?;
+        if viewer.session.can_write() {
+            Ok(viewer)
+        } else {
+            Err(forbidden())
+        }
+    }
+
+    /// The frame of a page seen by this viewer, `section` marking the
+    /// current entry of the navigation.
+    pub fn frame(&self, section: &'static str) -> Frame {
+        let a = &self.session.account;
+        Frame {
+            full_name: a.full_name.clone(),
+            role: french::role(a.role),
+            csrf: self.session.csrf.clone(),
+            can_write: self.session.can_write(),
+            section,
+        }
+    }
+}
+
+/// What the layout shows around every page.
+pub struct Frame {
+    pub full_name: String,
+    pub role: &'static str,
+    pub csrf: String,
+    pub can_write: bool,
+    pub section: &'static str,
+}
+
+/// A template rendered to a page; a template that fails to render (it
+/// cannot, short of a bug) is logged and answered with a plain error.
+pub fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "rendering a page");
+            unavailable()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct Message<'a> {
+    title: &'a str,
+    text: &'a str,
+}
+
+fn message(status: StatusCode, title: &str, text: &str) -> Response {
+    let html = Message { title, text }
+        .render()
+        .unwrap_or_else(|_| text.to_owned());
+    let mut r = (status, Html(html)).into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, "no-store".parse().expect("static"));
+    r
+}
+
+pub fn forbidden() -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        "Accès refusé",
+        "Votre rôle ne permet pas cette action. Seul le secrétariat enregistre. (code FORBIDDEN)",
+    )
+}
+
+pub fn not_found() -> Response {
+    message(
+        StatusCode::NOT_FOUND,
+        "Page introuvable",
+        "Cette page n'existe pas ou le membre n'est pas inscrit. (code NOT_FOUND)",
+    )
+}
+
+pub fn bad_csrf() -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        "Formulaire refusé",
+        "Ce formulaire n'a pas été envoyé depuis votre session : rechargez la page et recommencez. Rien n'a été enregistré. (code CSRF_REFUSED)",
+    )
+}
+
+pub fn unavailable() -> Response {
+    message(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Service indisponible",
+        "Le registre ne peut répondre pour le moment ; réessayez dans un instant. (code UNAVAILABLE)",
+    )
+}
+
+/// A form body that cannot be read (wrong encoding or type).
+pub fn unreadable_form(rejection: axum::extract::rejection::FormRejection) -> Response {
+    tracing::info!(%rejection, "unreadable form");
+    message(
+        StatusCode::BAD_REQUEST,
+        "Formulaire illisible",
+        "Le formulaire envoyé ne peut être lu ; rechargez la page et recommencez. Rien n'a été enregistré. (code INVALID_FORM)",
+    )
+}

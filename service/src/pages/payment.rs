@@ -1,0 +1,123 @@
+//! Recording a dues payment from a member's page.
+
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Datelike, Utc};
+use registre_domain::member::MemberCommand;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::WebState;
+use super::fields::{self, take};
+use super::members::member_page;
+use super::page::{self, Viewer};
+use super::session::same_token;
+use super::submit::{self, Refusal};
+
+/// Longest receipt number.
+const MAX_RECEIPT: usize = 100;
+
+/// The payment form as shown: values, and a message beside each field
+/// that was refused.
+#[derive(Debug, Default, Deserialize)]
+pub struct PaymentFields {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub command_id: String,
+    #[serde(default)]
+    pub year: String,
+    #[serde(default)]
+    pub amount: String,
+    #[serde(default)]
+    pub paid_on: String,
+    #[serde(default)]
+    pub receipt: String,
+    #[serde(skip)]
+    pub year_error: String,
+    #[serde(skip)]
+    pub amount_error: String,
+    #[serde(skip)]
+    pub paid_on_error: String,
+    #[serde(skip)]
+    pub receipt_error: String,
+    #[serde(skip)]
+    pub refusal: String,
+}
+
+impl PaymentFields {
+    /// A new form: this year, today, and a command id of its own.
+    pub fn blank() -> Self {
+        let today = Utc::now().date_naive();
+        PaymentFields {
+            command_id: Uuid::now_v7().to_string(),
+            year: today.year().to_string(),
+            paid_on: today.format("%Y-%m-%d").to_string(),
+            ..Default::default()
+        }
+    }
+}
+
+pub async fn submit(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    form: Result<Form<PaymentFields>, FormRejection>,
+) -> Response {
+    let viewer = match Viewer::writer(&state, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Form(mut form) = match form {
+        Ok(form) => form,
+        Err(rejection) => return page::unreadable_form(rejection),
+    };
+    if !same_token(&form.csrf, &viewer.session.csrf) {
+        return page::bad_csrf();
+    }
+    let Ok(member_id) = Uuid::parse_str(&id) else {
+        return page::not_found();
+    };
+    let year = take(&mut form.year_error, fields::year("Année", &form.year));
+    let amount = take(
+        &mut form.amount_error,
+        fields::amount("Montant", &form.amount),
+    );
+    let paid_on = take(
+        &mut form.paid_on_error,
+        fields::date("Date du paiement", &form.paid_on),
+    );
+    let receipt = take(
+        &mut form.receipt_error,
+        fields::text("Numéro de reçu", &form.receipt, MAX_RECEIPT),
+    );
+    let (Some(year), Some(amount_xof), Some(paid_on), Some(receipt_ref)) =
+        (year, amount, paid_on, receipt)
+    else {
+        return member_page(
+            &state,
+            &viewer,
+            member_id,
+            form,
+            false,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    };
+    let command = MemberCommand::RecordPayment {
+        member_id,
+        year,
+        amount_xof,
+        paid_on,
+        receipt_ref,
+    };
+    match submit::command(&state, &viewer, &form.command_id, command.into()).await {
+        Ok(()) => Redirect::to(&format!("/membres/{member_id}?enregistre=1")).into_response(),
+        Err(Refusal { status, message }) => {
+            form.refusal = message;
+            member_page(&state, &viewer, member_id, form, false, status)
+        }
+    }
+}

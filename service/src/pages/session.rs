@@ -1,0 +1,240 @@
+//! Signed-in sessions: a random id in a cookie, the account and a CSRF
+//! token kept on the server.
+//!
+//! Security invariants: the cookie is `HttpOnly` and `SameSite=Strict`
+//! (and `Secure` behind TLS); a session ends on sign-out, after
+//! [`IDLE`] without a request, after [`MAX_AGE`] in all, and at once when
+//! its account is disabled; every form posted carries the session's CSRF
+//! token, compared in constant time.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::http::HeaderMap;
+use axum::http::header::{COOKIE, HeaderValue};
+use base64::Engine;
+use registre_schema::Role;
+use uuid::Uuid;
+
+use crate::application::SignedIn;
+
+pub const COOKIE_NAME: &str = "registre_session";
+/// A session unused this long is over.
+pub const IDLE: Duration = Duration::from_secs(2 * 60 * 60);
+/// A session is over this long after sign-in, used or not.
+pub const MAX_AGE: Duration = Duration::from_secs(12 * 60 * 60);
+/// Sessions kept at once; beyond it the least recently used ends.
+const MAX_SESSIONS: usize = 10_000;
+
+/// One signed-in browser.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub account: SignedIn,
+    pub csrf: String,
+    started: Instant,
+    last_seen: Instant,
+}
+
+impl Session {
+    pub fn can_write(&self) -> bool {
+        self.account.role == Role::Secretariat
+    }
+}
+
+#[derive(Default)]
+pub struct Sessions(Mutex<HashMap<String, Session>>);
+
+impl Sessions {
+    /// Starts a session; returns the cookie's value.
+    pub fn start(&self, account: SignedIn) -> Option<String> {
+        let id = random_token()?;
+        let now = Instant::now();
+        let session = Session {
+            account,
+            csrf: random_token()?,
+            started: now,
+            last_seen: now,
+        };
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.retain(|_, s| alive(s, now));
+        if map.len() >= MAX_SESSIONS
+            && let Some(oldest) = map
+                .iter()
+                .min_by_key(|(_, s)| s.last_seen)
+                .map(|(k, _)| k.clone())
+        {
+            map.remove(&oldest);
+        }
+        map.insert(id.clone(), session);
+        Some(id)
+    }
+
+    /// The live session named by the request's cookie, touched.
+    pub fn find(&self, headers: &HeaderMap) -> Option<(String, Session)> {
+        let id = cookie(headers, COOKIE_NAME)?;
+        let now = Instant::now();
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let session = map.get_mut(id)?;
+        if !alive(session, now) {
+            map.remove(id);
+            return None;
+        }
+        session.last_seen = now;
+        Some((id.to_owned(), session.clone()))
+    }
+
+    /// Takes a role changed since sign-in.
+    pub fn refresh(&self, id: &str, account: SignedIn) {
+        if let Some(s) = self.0.lock().unwrap_or_else(|p| p.into_inner()).get_mut(id) {
+            s.account = account;
+        }
+    }
+
+    pub fn end(&self, id: &str) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
+    }
+
+    #[cfg(test)]
+    fn age(&self, id: &str, by: Duration) {
+        if let Some(s) = self.0.lock().unwrap().get_mut(id) {
+            s.started -= by;
+            s.last_seen -= by;
+        }
+    }
+}
+
+fn alive(s: &Session, now: Instant) -> bool {
+    now.saturating_duration_since(s.last_seen) < IDLE
+        && now.saturating_duration_since(s.started) < MAX_AGE
+}
+
+/// 256 random bits, URL-safe.
+pub fn random_token() -> Option<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).ok()?;
+    Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Whether a form's token is the expected one, in time that does not
+/// depend on where they differ.
+pub fn same_token(given: &str, expected: &str) -> bool {
+    given.len() == expected.len()
+        && given
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// The value of cookie `name` in the request.
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value with the session's attributes; `max_age` 0
+/// deletes the cookie.
+pub fn set_cookie(name: &str, value: &str, max_age: Duration, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let text = format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        max_age.as_secs()
+    );
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// Whether the browser reached the server over TLS (through a proxy that
+/// says so): its cookies then carry `Secure`.
+pub fn over_tls(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
+}
+
+/// A new command id for a form, so that the same form posted twice
+/// records once.
+pub fn form_command_id() -> Uuid {
+    Uuid::now_v7()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account() -> SignedIn {
+        SignedIn {
+            account_id: Uuid::now_v7(),
+            name: "awa".into(),
+            full_name: "Awa Traoré".into(),
+            role: Role::Secretariat,
+        }
+    }
+
+    fn headers(cookie: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(COOKIE, HeaderValue::from_str(cookie).unwrap());
+        h
+    }
+
+    #[test]
+    fn given_a_started_session_when_its_cookie_comes_back_then_it_is_found_until_it_ends() {
+        let sessions = Sessions::default();
+        let id = sessions.start(account()).unwrap();
+        let h = headers(&format!("autre=1; {COOKIE_NAME}={id}"));
+        assert_eq!(sessions.find(&h).unwrap().1.account.name, "awa");
+        sessions.end(&id);
+        assert!(sessions.find(&h).is_none());
+    }
+
+    #[test]
+    fn given_an_idle_session_when_it_comes_back_then_it_is_over() {
+        let sessions = Sessions::default();
+        let id = sessions.start(account()).unwrap();
+        sessions.age(&id, IDLE);
+        assert!(
+            sessions
+                .find(&headers(&format!("{COOKIE_NAME}={id}")))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn given_a_forged_cookie_when_looked_up_then_nothing_is_found() {
+        let sessions = Sessions::default();
+        sessions.start(account()).unwrap();
+        assert!(
+            sessions
+                .find(&headers(&format!("{COOKIE_NAME}=invente")))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn given_tokens_when_compared_then_only_the_same_one_passes() {
+        let t = random_token().unwrap();
+        assert_eq!(t.len(), 43);
+        assert!(same_token(&t, &t.clone()));
+        assert!(!same_token(&random_token().unwrap(), &t));
+        assert!(!same_token("", &t));
+    }
+
+    #[test]
+    fn given_a_cookie_when_set_then_it_is_http_only_and_strict() {
+        let v = set_cookie(COOKIE_NAME, "abc", MAX_AGE, true);
+        let v = v.to_str().unwrap();
+        assert!(v.contains("HttpOnly") && v.contains("SameSite=Strict") && v.ends_with("Secure"));
+        assert!(
+            !set_cookie(COOKIE_NAME, "abc", MAX_AGE, false)
+                .to_str()
+                .unwrap()
+                .contains("Secure")
+        );
+    }
+}

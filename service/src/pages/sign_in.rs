@@ -1,0 +1,169 @@
+//! Signing in and out.
+//!
+//! The sign-in form carries a token that must equal a cookie set with the
+//! form (double submit): another site cannot post a sign-in in the
+//! viewer's browser, which would sign them into an account of its choice.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::extract::rejection::FormRejection;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::WebState;
+use super::page::{self, render};
+use super::session::{self, COOKIE_NAME, MAX_AGE, same_token, set_cookie};
+use crate::application::SignInError;
+
+const FORM_COOKIE: &str = "registre_connexion";
+/// Longest name and password read from the form (the rules allow less).
+const MAX_FIELD: usize = 256;
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage {
+    token: String,
+    name: String,
+    error: Option<String>,
+}
+
+pub async fn form(State(state): State<WebState>, headers: HeaderMap) -> Response {
+    if state.sessions.find(&headers).is_some() {
+        return Redirect::to("/").into_response();
+    }
+    fresh_form(&headers, String::new(), None, StatusCode::OK)
+}
+
+fn fresh_form(
+    headers: &HeaderMap,
+    name: String,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let Some(token) = session::random_token() else {
+        return page::unavailable();
+    };
+    let mut r = render(&SignInPage {
+        token: token.clone(),
+        name,
+        error,
+    });
+    *r.status_mut() = status;
+    let secure = session::over_tls(headers);
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(FORM_COOKIE, &token, MAX_AGE, secure),
+    );
+    r
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn submit(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    form: Result<Form<SignInForm>, FormRejection>,
+) -> Response {
+    let Form(form) = match form {
+        Ok(form) => form,
+        Err(rejection) => return page::unreadable_form(rejection),
+    };
+    let expected = session::cookie(&headers, FORM_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !same_token(&form.token, expected) {
+        return page::bad_csrf();
+    }
+    let name: String = form.name.trim().chars().take(MAX_FIELD).collect();
+    if form.password.len() > MAX_FIELD {
+        let error = SignInError::Refused;
+        return fresh_form(
+            &headers,
+            name,
+            Some(describe(&error)),
+            StatusCode::UNAUTHORIZED,
+        );
+    }
+    match state.app.sign_in(&name, &form.password).await {
+        Ok(account) => {
+            tracing::info!(account = %account.name, "signed in");
+            let Some(id) = state.sessions.start(account) else {
+                return page::unavailable();
+            };
+            let secure = session::over_tls(&headers);
+            let mut r = Redirect::to("/").into_response();
+            let h = r.headers_mut();
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(COOKIE_NAME, &id, MAX_AGE, secure),
+            );
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(FORM_COOKIE, "", std::time::Duration::ZERO, secure),
+            );
+            r
+        }
+        Err(e @ (SignInError::Refused | SignInError::Throttled { .. })) => {
+            tracing::info!(name = %name, code = e.code(), "sign-in refused");
+            let status = match e {
+                SignInError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            fresh_form(&headers, name, Some(describe(&e)), status)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "signing in");
+            page::unavailable()
+        }
+    }
+}
+
+fn describe(e: &SignInError) -> String {
+    let mut text = e.to_string();
+    if let Some(first) = text.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    format!("{text}. (code {})", e.code())
+}
+
+#[derive(Deserialize)]
+pub struct SignOutForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn sign_out(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    form: Result<Form<SignOutForm>, FormRejection>,
+) -> Response {
+    let Form(form) = match form {
+        Ok(form) => form,
+        Err(rejection) => return page::unreadable_form(rejection),
+    };
+    if let Some((id, session)) = state.sessions.find(&headers) {
+        if !same_token(&form.csrf, &session.csrf) {
+            return page::bad_csrf();
+        }
+        state.sessions.end(&id);
+    }
+    let mut r = Redirect::to("/connexion").into_response();
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            COOKIE_NAME,
+            "",
+            std::time::Duration::ZERO,
+            session::over_tls(&headers),
+        ),
+    );
+    r
+}

@@ -1,0 +1,55 @@
+//! A command from a form, submitted on the signed-in account's behalf.
+
+use axum::http::StatusCode;
+use chrono::Utc;
+use registre_schema::Actor;
+use uuid::Uuid;
+
+use super::WebState;
+use super::page::Viewer;
+use crate::application::{Command, CommandError, Submission};
+
+/// Why a form's command was not recorded: the French message shown above
+/// the form, and the answer's status.
+pub struct Refusal {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+/// Submits `command` under the form's command id (the same form posted
+/// twice records once; a form without one gets a new id).
+pub async fn command(
+    state: &WebState,
+    viewer: &Viewer,
+    command_id: &str,
+    command: Command,
+) -> Result<(), Refusal> {
+    let account = &viewer.session.account;
+    let submission = Submission {
+        command_id: Uuid::parse_str(command_id).unwrap_or_else(|_| Uuid::now_v7()),
+        actor: Actor {
+            id: account.name.clone(),
+            role: account.role,
+        },
+        occurred_at: Utc::now(),
+        command,
+    };
+    match state.app.submit(submission, |_| ()).await {
+        Ok(_) => Ok(()),
+        Err(CommandError::Rejected(e)) => Err(Refusal {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: format!("{} (code {})", e.message_fr(), e.code()),
+        }),
+        Err(CommandError::Conflict { .. }) => Err(Refusal {
+            status: StatusCode::CONFLICT,
+            message: "D'autres enregistrements ont modifié ce dossier au même moment ; renvoyez le formulaire. Rien n'a été enregistré. (code CONFLICT)".into(),
+        }),
+        Err(CommandError::Store(e)) => {
+            tracing::error!(error = %e, "a form's command could not be stored");
+            Err(Refusal {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                message: "Le registre ne peut enregistrer pour le moment ; renvoyez le formulaire dans un instant (il ne sera pas enregistré deux fois). (code UNAVAILABLE)".into(),
+            })
+        }
+    }
+}

@@ -1,0 +1,387 @@
+//! The web application in a real browser: Debian's Chromium, headless,
+//! driven by chromedriver (WebDriver) against `registre serve` on the demo
+//! history. Screenshots of each main page are kept in
+//! `target/web-screenshots/` to be looked at.
+//!
+//! Without Chromium and chromedriver these tests are skipped, except on CI
+//! (`CI=true`), where `.ci/run` installs them and a missing browser fails.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+use crate::support::{Server, eventually, http, registre, scratch, sqlite_url};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CLERK_PASSWORD: &str = "mot de passe du secrétariat";
+const VIEWER_PASSWORD: &str = "mot de passe du tableau";
+
+/// A chromedriver process, killed when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts chromedriver, or says why the browser tests cannot run.
+fn driver() -> Option<Driver> {
+    if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "Chromium and chromedriver are required on CI (.ci/run installs them)"
+        );
+        eprintln!("skipped: no {CHROMIUM} or {CHROMEDRIVER}");
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let driver = Driver { child, port };
+    eventually(20, "chromedriver listens", || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    Some(driver)
+}
+
+/// A headless Chromium with a fresh profile, kept off the network (this
+/// machine has none, and the application needs none).
+async fn browser(driver: &Driver, profile: &Path, width: u32, height: u32) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": CHROMIUM,
+            // The screen's size in CSS pixels, a phone's included (a
+            // headless window is never narrower than 500 pixels).
+            "mobileEmulation": {
+                "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0 }
+            },
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--lang=fr-FR",
+                format!("--window-size={},{height}", width.max(500)),
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a Chromium session")
+}
+
+fn screenshots() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/web-screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot directory");
+    dir
+}
+
+async fn shot(c: &Client, name: &str) {
+    let png = c.screenshot().await.expect("a screenshot");
+    std::fs::write(screenshots().join(format!("{name}.png")), png).expect("screenshot written");
+}
+
+/// The demo history, a clerk's account and a dashboard viewer's.
+fn demo_store(dir: &Path) -> (PathBuf, PathBuf) {
+    let db = dir.join("registre.db");
+    let store = sqlite_url(&db);
+    let ok = registre()
+        .args(["demo", "--store", &store])
+        .status()
+        .expect("run registre demo");
+    assert!(ok.success());
+    let credentials = dir.join("credentials");
+    for (name, full, role, password) in [
+        ("awa", "Awa Traoré", "secretariat", CLERK_PASSWORD),
+        ("tableau", "Écran du siège", "dashboard", VIEWER_PASSWORD),
+    ] {
+        open_account(&store, &credentials, name, full, role, password);
+    }
+    (db, credentials)
+}
+
+fn open_account(store: &str, credentials: &Path, name: &str, full: &str, role: &str, pw: &str) {
+    use std::io::Write;
+    let mut child = registre()
+        .args(["account", "create", "--store", store, "--credentials"])
+        .arg(credentials)
+        .args(["--name", name, "--full-name", full, "--role", role])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("run registre account create");
+    writeln!(child.stdin.take().unwrap(), "{pw}").unwrap();
+    assert!(child.wait().unwrap().success(), "account {name} opened");
+}
+
+/// The log's head, as `/readyz` reports it.
+fn head(addr: SocketAddr) -> u64 {
+    let answer = http(addr, "GET", "/readyz", &[], b"");
+    answer.json()["head"].as_u64().expect("a head")
+}
+
+async fn sign_in(c: &Client, addr: SocketAddr, name: &str, password: &str) {
+    c.goto(&format!("http://{addr}/")).await.unwrap();
+    // Not signed in: the dashboard sends the browser to sign in.
+    assert!(
+        c.current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/connexion")
+    );
+    let form = c.form(Locator::Css("form")).await.unwrap();
+    form.set_by_name("name", name).await.unwrap();
+    form.set_by_name("password", password).await.unwrap();
+    form.submit().await.unwrap();
+    wait_for_text(c, "h1", "Tableau de bord").await;
+}
+
+async fn text_of(c: &Client, css: &str) -> String {
+    match c.find(Locator::Css(css)).await {
+        Ok(e) => e.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+async fn wait_for_text(c: &Client, css: &str, wanted: &str) {
+    for _ in 0..100 {
+        if text_of(c, css).await.contains(wanted) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let page = c.source().await.unwrap_or_default();
+    panic!("{css} never showed {wanted:?}; the page:\n{page}");
+}
+
+/// Fills the payment form of the member page on screen and posts it.
+async fn post_payment(c: &Client, amount: &str, receipt: &str) {
+    let form = c
+        .form(Locator::Css("form[action$='/paiement']"))
+        .await
+        .unwrap();
+    form.set_by_name("year", "2024").await.unwrap();
+    form.set_by_name("amount", amount).await.unwrap();
+    form.set_by_name("receipt", receipt).await.unwrap();
+    form.submit().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_admits_a_commune_and_records_its_payment_in_a_browser() {
+    let Some(driver) = driver() else { return };
+    let dir = scratch();
+    let (db, credentials) = demo_store(dir.path());
+    let creds = credentials.to_str().unwrap();
+    let server = Server::start_with(&db, &["--credentials", creds]);
+    let addr = server.addr;
+    let c = browser(&driver, &dir.path().join("chromium"), 1280, 1000).await;
+
+    // The sign-in page, then a wrong password: refused in French.
+    c.goto(&format!("http://{addr}/connexion")).await.unwrap();
+    shot(&c, "sign-in").await;
+    let form = c.form(Locator::Css("form")).await.unwrap();
+    form.set_by_name("name", "awa").await.unwrap();
+    form.set_by_name("password", "pas le bon mot de passe")
+        .await
+        .unwrap();
+    form.submit().await.unwrap();
+    wait_for_text(&c, "#erreur", "Nom ou mot de passe incorrect").await;
+    c.delete_all_cookies().await.unwrap();
+
+    sign_in(&c, addr, "awa", CLERK_PASSWORD).await;
+    wait_for_text(&c, ".card", "Membres").await;
+    assert!(text_of(&c, ".card .figure").await.trim() == "300");
+    shot(&c, "dashboard").await;
+
+    // Admit a commune picked from the list, not typed as a code.
+    c.goto(&format!("http://{addr}/membres/admission"))
+        .await
+        .unwrap();
+    let commune = c
+        .find(Locator::Css("#commune optgroup option"))
+        .await
+        .unwrap();
+    let label = commune.text().await.unwrap();
+    let name = label.split(" (").next().unwrap().to_owned();
+    commune.click().await.unwrap();
+    c.find(Locator::Css("#category option:nth-child(2)"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let form = c.form(Locator::Css("form.form")).await.unwrap();
+    form.set_by_name(
+        "deliberation",
+        "Délibération n° 12/2024 du conseil communal",
+    )
+    .await
+    .unwrap();
+    form.set_by_name("decision", "Décision n° 2024-07 du Bureau exécutif")
+        .await
+        .unwrap();
+    shot(&c, "admission").await;
+    form.submit().await.unwrap();
+    wait_for_text(&c, ".done", "Enregistré").await;
+    assert_eq!(text_of(&c, "h1").await, name);
+    assert!(text_of(&c, ".facts").await.contains("membre actif"));
+    let member_url = c.current_url().await.unwrap();
+
+    // A payment with a malformed amount is refused beside its field, and
+    // nothing is recorded.
+    let before = head(addr);
+    post_payment(&c, "cinquante mille", "R-WEB-1").await;
+    wait_for_text(&c, "#amount-error", "Montant : montant invalide").await;
+    assert_eq!(head(addr), before, "a refused form records nothing");
+
+    // A good one is recorded and listed.
+    c.goto(member_url.as_str()).await.unwrap();
+    post_payment(&c, "50 000", "R-WEB-1").await;
+    wait_for_text(&c, ".done", "Enregistré").await;
+    wait_for_text(&c, "main", "50\u{202f}000 F CFA").await;
+    assert!(head(addr) > before);
+    shot(&c, "member").await;
+
+    // The same receipt again: the domain refuses it, in French, with its
+    // code, and nothing is recorded.
+    let before = head(addr);
+    post_payment(&c, "10 000", "R-WEB-1").await;
+    wait_for_text(&c, ".refusal", "RECEIPT_ALREADY_USED").await;
+    assert_eq!(head(addr), before);
+    shot(&c, "member-refused").await;
+
+    // The directory finds the new member with an accent typed in its name.
+    let accented = name.replacen('e', "é", 1).replacen('a', "à", 1);
+    c.goto(&format!("http://{addr}/membres")).await.unwrap();
+    let form = c.form(Locator::Css("form.filters")).await.unwrap();
+    form.set_by_name("q", &accented).await.unwrap();
+    form.submit().await.unwrap();
+    wait_for_text(&c, "table", &name).await;
+    shot(&c, "directory").await;
+
+    // A form posted without the session's CSRF token is refused, even
+    // with the session's cookie.
+    let cookie = c
+        .get_all_cookies()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|k| k.name() == "registre_session")
+        .expect("the session cookie");
+    let cookie = format!("registre_session={}", cookie.value());
+    let before = head(addr);
+    let forged = http(
+        addr,
+        "POST",
+        &format!("{}/paiement", member_url.path()),
+        &[
+            ("Cookie", &cookie),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        b"year=2024&amount=1000&paid_on=2024-03-01&receipt=R-FORGED",
+    );
+    assert_eq!(forged.status, 403);
+    assert!(forged.body.contains("CSRF_REFUSED"), "{}", forged.body);
+    assert_eq!(head(addr), before);
+
+    c.close().await.unwrap();
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_follows_records_made_elsewhere_and_a_viewer_cannot_record() {
+    let Some(driver) = driver() else { return };
+    let dir = scratch();
+    let (db, credentials) = demo_store(dir.path());
+    let creds = credentials.to_str().unwrap();
+    let server = Server::start_with(&db, &["--credentials", creds]);
+    let addr = server.addr;
+
+    // A dashboard account on a phone-sized screen.
+    let viewer = browser(&driver, &dir.path().join("viewer"), 360, 800).await;
+    sign_in(&viewer, addr, "tableau", VIEWER_PASSWORD).await;
+    shot(&viewer, "dashboard-phone").await;
+    let nav = text_of(&viewer, "nav").await;
+    assert!(!nav.contains("Admettre"), "{nav}");
+    let latest_before = text_of(&viewer, "ol.list li").await;
+
+    // The clerk records a payment in another browser.
+    let clerk = browser(&driver, &dir.path().join("clerk"), 1280, 1000).await;
+    sign_in(&clerk, addr, "awa", CLERK_PASSWORD).await;
+    clerk
+        .goto(&format!("http://{addr}/membres?statut=actif"))
+        .await
+        .unwrap();
+    clerk
+        .find(Locator::Css("table tbody a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&clerk, "h2", "Cotisations").await;
+    post_payment(&clerk, "25 000", "R-LIVE-1").await;
+    wait_for_text(&clerk, ".done", "Enregistré").await;
+    let head_after = head(addr);
+
+    // The viewer's dashboard shows it without being reloaded.
+    wait_for_text(&viewer, "ol.list li", &format!("n° {head_after}")).await;
+    assert_ne!(text_of(&viewer, "ol.list li").await, latest_before);
+    assert!(
+        text_of(&viewer, "ol.list li")
+            .await
+            .contains("Paiement de cotisation")
+    );
+
+    // The viewer reaches no form: the page refuses, and so does a post.
+    viewer
+        .goto(&format!("http://{addr}/membres/admission"))
+        .await
+        .unwrap();
+    wait_for_text(&viewer, "h1", "Accès refusé").await;
+    let cookie = viewer
+        .get_all_cookies()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|k| k.name() == "registre_session")
+        .expect("the session cookie");
+    let cookie = format!("registre_session={}", cookie.value());
+    let before = head(addr);
+    let post = http(
+        addr,
+        "POST",
+        "/membres/admission",
+        &[
+            ("Cookie", &cookie),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        b"commune=x",
+    );
+    assert_eq!(post.status, 403);
+    assert_eq!(head(addr), before);
+
+    viewer.close().await.unwrap();
+    clerk.close().await.unwrap();
+    drop(server);
+}
