@@ -385,3 +385,183 @@ async fn the_dashboard_follows_records_made_elsewhere_and_a_viewer_cannot_record
     clerk.close().await.unwrap();
     drop(server);
 }
+
+/// Posts the form of the page on screen that `css` finds, after filling
+/// `fields` (name, value).
+async fn post(c: &Client, css: &str, fields: &[(&str, &str)]) {
+    let form = c.form(Locator::Css(css)).await.unwrap();
+    for (name, value) in fields {
+        form.set_by_name(name, value).await.unwrap();
+    }
+    form.submit().await.unwrap();
+}
+
+/// Convenes a session of the body whose name starts with `body`, on
+/// `date`, and returns its page's address.
+async fn convene(c: &Client, addr: SocketAddr, body: &str, date: &str) -> String {
+    c.goto(&format!("http://{addr}/sessions/convocation"))
+        .await
+        .unwrap();
+    let option = c
+        .find(Locator::XPath(&format!(
+            "//select[@id='body']/option[starts-with(normalize-space(.), '{body}')]"
+        )))
+        .await
+        .unwrap();
+    option.click().await.unwrap();
+    post(
+        c,
+        "form.form",
+        &[
+            ("session_date", date),
+            ("place", "Kidal, salle de la mairie"),
+            ("agenda", "Ouverture\nBudget 2027\nDivers"),
+        ],
+    )
+    .await;
+    wait_for_text(c, ".done", "Enregistré").await;
+    c.current_url().await.unwrap().as_str().to_owned()
+}
+
+/// Records the one convened member present and opens the session.
+async fn attend_and_open(c: &Client) {
+    post(
+        c,
+        "#emargement form[action$='/emargement']",
+        &[("delegate", "Aminata Maïga")],
+    )
+    .await;
+    wait_for_text(c, "#quorum", "le quorum est atteint").await;
+    post(c, "#emargement form[action$='/ouverture']", &[]).await;
+    wait_for_text(c, ".facts", "en séance").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_runs_its_course_from_convocation_to_signed_minutes_in_a_browser() {
+    let Some(driver) = driver() else { return };
+    let dir = scratch();
+    let (db, credentials) = demo_store(dir.path());
+    let creds = credentials.to_str().unwrap();
+    let server = Server::start_with(&db, &["--credentials", creds]);
+    let addr = server.addr;
+    let c = browser(&driver, &dir.path().join("chromium"), 1280, 1000).await;
+    sign_in(&c, addr, "awa", CLERK_PASSWORD).await;
+
+    // Too short a notice is refused by the statutes, and nothing is kept.
+    let before = head(addr);
+    c.goto(&format!("http://{addr}/sessions/convocation"))
+        .await
+        .unwrap();
+    c.find(Locator::XPath(
+        "//select[@id='body']/option[starts-with(normalize-space(.), 'Conférence Régionale de Kidal')]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    let tomorrow = (chrono::Utc::now().date_naive() + chrono::Days::new(1)).to_string();
+    post(
+        &c,
+        "form.form",
+        &[
+            ("session_date", &tomorrow),
+            ("place", "Kidal"),
+            ("agenda", "Ouverture"),
+        ],
+    )
+    .await;
+    wait_for_text(&c, ".refusal", "NOTICE_TOO_SHORT").await;
+    assert_eq!(head(addr), before);
+
+    // Convened with due notice; one commune of Kidal is convened.
+    let date = (chrono::Utc::now().date_naive() + chrono::Days::new(40)).to_string();
+    let session = convene(&c, addr, "Conférence Régionale de Kidal", &date).await;
+    wait_for_text(&c, ".facts", "délai respecté").await;
+    wait_for_text(&c, "#quorum", "sur 1 convoqué").await;
+    attend_and_open(&c).await;
+
+    // A motion, a vote, the vote closed, the session closed.
+    post(
+        &c,
+        "form[action$='/motion']",
+        &[
+            ("title", "Budget 2027"),
+            ("text", "La Conférence adopte le budget 2027."),
+        ],
+    )
+    .await;
+    wait_for_text(&c, "#motions", "vote en cours").await;
+    c.find(Locator::Css("#motions input[value='pour']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#motions form[action$='/votes'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&c, "#motions", "1 pour, 0 contre").await;
+    post(&c, "form[action$='/cloture-vote']", &[]).await;
+    wait_for_text(&c, "#motions", "adoptée").await;
+    shot(&c, "session-open").await;
+    post(&c, "form[action$='/cloture']", &[]).await;
+    wait_for_text(&c, ".facts", "close").await;
+
+    // The minutes drafted from their document: only its SHA-256 is kept.
+    let document = dir.path().join("pv.txt");
+    std::fs::write(
+        &document,
+        "Procès-verbal de la Conférence Régionale de Kidal",
+    )
+    .unwrap();
+    let form = c
+        .form(Locator::Css("form[action$='/pv-redaction']"))
+        .await
+        .unwrap();
+    form.set_by_name("document_ref", "PV-CRK-2027-01")
+        .await
+        .unwrap();
+    form.set_by_name("drafted_on", &date).await.unwrap();
+    c.find(Locator::Css("#document"))
+        .await
+        .unwrap()
+        .send_keys(document.to_str().unwrap())
+        .await
+        .unwrap();
+    form.submit().await.unwrap();
+    wait_for_text(&c, "#proces-verbal", "PV-CRK-2027-01").await;
+    use sha2::Digest;
+    let sha = hex::encode(sha2::Sha256::digest(std::fs::read(&document).unwrap()));
+    wait_for_text(&c, "#proces-verbal", &sha[..16]).await;
+
+    // Adopted in a later session of the same body, open; then signed.
+    let later = (chrono::Utc::now().date_naive() + chrono::Days::new(80)).to_string();
+    convene(&c, addr, "Conférence Régionale de Kidal", &later).await;
+    attend_and_open(&c).await;
+    c.goto(&session).await.unwrap();
+    post(&c, "form[action$='/pv-adoption']", &[]).await;
+    wait_for_text(&c, "#proces-verbal", "adopté, à signer").await;
+    for (signatory, name) in [
+        ("president", "Alhousseini Ag"),
+        ("secretaire", "Fatouma Walet"),
+    ] {
+        let form = c
+            .form(Locator::Css("form[action$='/pv-signature']"))
+            .await
+            .unwrap();
+        form.set_by_name("signatory", signatory).await.unwrap();
+        form.set_by_name("name", name).await.unwrap();
+        form.set_by_name("signed_on", &later).await.unwrap();
+        form.submit().await.unwrap();
+        wait_for_text(&c, "#proces-verbal", name).await;
+    }
+    wait_for_text(&c, "#proces-verbal", "adopté et signé").await;
+    shot(&c, "session-closed").await;
+
+    c.close().await.unwrap();
+    drop(server);
+}

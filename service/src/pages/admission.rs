@@ -19,13 +19,12 @@ use uuid::Uuid;
 
 use super::WebState;
 use super::fields::{self, take};
+use super::logins::same_token;
 use super::page::{self, Frame, Viewer, render};
-use super::session::same_token;
 use super::submit::{self, Refusal};
 
-/// Longest name and references accepted by the form.
-const MAX_NAME: usize = 200;
-const MAX_REFERENCE: usize = 200;
+// The domain's own bounds, so the form and the rules never disagree.
+use registre_domain::text::{MAX_NAME, MAX_TEXT as MAX_REFERENCE};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct AdmissionFields {
@@ -163,7 +162,7 @@ pub async fn submit(
         Ok(form) => form,
         Err(rejection) => return page::unreadable_form(rejection),
     };
-    if !same_token(&form.csrf, &viewer.session.csrf) {
+    if !same_token(&form.csrf, &viewer.login.csrf) {
         return page::bad_csrf();
     }
     let unit = take(&mut form.commune_error, commune_key(&form.commune));

@@ -26,7 +26,7 @@ pub fn amount(label: &str, text: &str) -> Result<i64, String> {
         return Err(format!("{label} : champ requis."));
     }
     match digits.parse::<i64>() {
-        Ok(n) if n > 0 && n <= 1_000_000_000_000 => Ok(n),
+        Ok(n) if n > 0 && n <= registre_domain::member::MAX_PAYMENT_XOF => Ok(n),
         _ => Err(format!(
             "{label} : montant invalide, attendu un nombre entier positif de francs CFA, par exemple 50 000."
         )),

@@ -50,6 +50,12 @@ pub fn number(n: i64) -> String {
     out
 }
 
+/// `1 présent`, `3 présents`: a count and its noun, singular up to one as
+/// French has it.
+pub fn count(n: u32, singular: &str, plural: &str) -> String {
+    format!("{n} {}", if n > 1 { plural } else { singular })
+}
+
 /// A member's status as the secretariat says it.
 pub fn status(s: MemberStatus) -> &'static str {
     match s {
@@ -168,6 +174,13 @@ mod tests {
         assert_eq!(number(1_234_567), "1\u{202f}234\u{202f}567");
         assert_eq!(number(-5_000), "-5\u{202f}000");
         assert_eq!(number(999), "999");
+    }
+
+    #[test]
+    fn given_counts_when_written_then_zero_and_one_are_singular() {
+        assert_eq!(count(0, "présent", "présents"), "0 présent");
+        assert_eq!(count(1, "présent", "présents"), "1 présent");
+        assert_eq!(count(2, "présent", "présents"), "2 présents");
     }
 
     #[test]

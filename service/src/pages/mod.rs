@@ -9,12 +9,15 @@
 //! only keeps the dashboard live. Every asset ships inside the binary.
 //!
 //! ## Layout
-//! - [`session`]: sessions in cookies, CSRF tokens.
+//! - [`logins`]: signed-in browsers (a cookie each), CSRF tokens.
 //! - [`sign_in`]: `/connexion`, `/deconnexion`.
 //! - [`dashboard`]: `/` and its live part.
 //! - [`members`]: the directory and a member's page.
 //! - [`admission`], [`payment`]: the forms that admit a commune and record
 //!   a payment.
+//! - [`sessions`]: the calendar and convening; [`session_course`]: one
+//!   session's course (attendance and quorum, opening, motions and votes,
+//!   closing); [`minutes`]: its minutes drafted, signed and adopted.
 //! - [`page`]: what every page shares (the signed-in viewer, the frame,
 //!   refusals).
 //! - [`french`]: dates, amounts and names as French writes them.
@@ -27,16 +30,20 @@ mod chart;
 mod dashboard;
 mod fields;
 pub mod french;
+pub mod logins;
 mod members;
+mod minutes;
 mod page;
 mod payment;
-pub mod session;
+mod session_course;
+mod sessions;
 mod sign_in;
 mod submit;
 
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::application::Application;
@@ -45,14 +52,14 @@ use crate::application::Application;
 #[derive(Clone)]
 pub struct WebState {
     pub app: Arc<Application>,
-    pub sessions: Arc<session::Sessions>,
+    pub logins: Arc<logins::Logins>,
 }
 
 /// The pages' routes.
 pub fn router(app: Arc<Application>) -> Router {
     let state = WebState {
         app,
-        sessions: Arc::default(),
+        logins: Arc::default(),
     };
     Router::new()
         .route("/", get(dashboard::page))
@@ -66,6 +73,20 @@ pub fn router(app: Arc<Application>) -> Router {
         )
         .route("/membres/{id}", get(members::member))
         .route("/membres/{id}/paiement", post(payment::submit))
+        .route("/sessions", get(sessions::calendar))
+        .route(
+            "/sessions/convocation",
+            get(sessions::convene_form).post(sessions::convene),
+        )
+        .route("/sessions/{id}", get(session_course::page))
+        .route("/sessions/{id}/quorum", get(session_course::live_quorum))
+        .route(
+            "/sessions/{id}/pv-redaction",
+            post(minutes::draft).layer(DefaultBodyLimit::max(
+                minutes::MAX_DOCUMENT_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/sessions/{id}/{step}", post(session_course::step))
         .route("/static/{file}", get(assets::serve))
         .with_state(state)
 }

@@ -7,11 +7,11 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::WebState;
 use super::french;
-use super::session::Session;
+use super::logins::Login;
 
 /// The signed-in viewer of a page.
 pub struct Viewer {
-    pub session: Session,
+    pub login: Login,
 }
 
 impl Viewer {
@@ -19,24 +19,24 @@ impl Viewer {
     /// to sign in. The account is read again on each request: a disabled
     /// account's sessions end at once, a changed role applies at once.
     pub async fn of(state: &WebState, headers: &HeaderMap) -> Result<Viewer, Response> {
-        let Some((session_id, mut session)) = state.sessions.find(headers) else {
+        let Some((login_id, mut login)) = state.logins.find(headers) else {
             return Err(Redirect::to("/connexion").into_response());
         };
-        let account = &session.account;
+        let account = &login.account;
         match state
             .app
             .signed_in_account(&account.name, account.account_id)
             .await
         {
             Ok(Some(now)) => {
-                if now != session.account {
-                    state.sessions.refresh(&session_id, now.clone());
-                    session.account = now;
+                if now != login.account {
+                    state.logins.refresh(&login_id, now.clone());
+                    login.account = now;
                 }
-                Ok(Viewer { session })
+                Ok(Viewer { login })
             }
             Ok(None) => {
-                state.sessions.end(&session_id);
+                state.logins.end(&login_id);
                 Err(Redirect::to("/connexion").into_response())
             }
             Err(e) => {
@@ -49,7 +49,7 @@ impl Viewer {
     /// The viewer if it may record (the secretariat), else the refusal.
     pub async fn writer(state: &WebState, headers: &HeaderMap) -> Result<Viewer, Response> {
         let viewer = Self::of(state, headers).await?;
-        if viewer.session.can_write() {
+        if viewer.login.can_write() {
             Ok(viewer)
         } else {
             Err(forbidden())
@@ -59,12 +59,12 @@ impl Viewer {
     /// The frame of a page seen by this viewer, `section` marking the
     /// current entry of the navigation.
     pub fn frame(&self, section: &'static str) -> Frame {
-        let a = &self.session.account;
+        let a = &self.login.account;
         Frame {
             full_name: a.full_name.clone(),
             role: french::role(a.role),
-            csrf: self.session.csrf.clone(),
-            can_write: self.session.can_write(),
+            csrf: self.login.csrf.clone(),
+            can_write: self.login.can_write(),
             section,
         }
     }
@@ -98,7 +98,7 @@ struct Message<'a> {
     text: &'a str,
 }
 
-fn message(status: StatusCode, title: &str, text: &str) -> Response {
+pub fn message(status: StatusCode, title: &str, text: &str) -> Response {
     let html = Message { title, text }
         .render()
         .unwrap_or_else(|_| text.to_owned());

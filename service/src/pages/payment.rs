@@ -12,13 +12,13 @@ use uuid::Uuid;
 
 use super::WebState;
 use super::fields::{self, take};
+use super::logins::same_token;
 use super::members::member_page;
 use super::page::{self, Viewer};
-use super::session::same_token;
 use super::submit::{self, Refusal};
 
-/// Longest receipt number.
-const MAX_RECEIPT: usize = 100;
+// The domain's own bound, so the form and the rules never disagree.
+use registre_domain::text::MAX_TEXT as MAX_RECEIPT;
 
 /// The payment form as shown: values, and a message beside each field
 /// that was refused.
@@ -75,7 +75,7 @@ pub async fn submit(
         Ok(form) => form,
         Err(rejection) => return page::unreadable_form(rejection),
     };
-    if !same_token(&form.csrf, &viewer.session.csrf) {
+    if !same_token(&form.csrf, &viewer.login.csrf) {
         return page::bad_csrf();
     }
     let Ok(member_id) = Uuid::parse_str(&id) else {

@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::WebState;
+use super::logins::{self, COOKIE_NAME, MAX_AGE, same_token, set_cookie};
 use super::page::{self, render};
-use super::session::{self, COOKIE_NAME, MAX_AGE, same_token, set_cookie};
 use crate::application::SignInError;
 
 const FORM_COOKIE: &str = "registre_connexion";
@@ -30,7 +30,7 @@ struct SignInPage {
 }
 
 pub async fn form(State(state): State<WebState>, headers: HeaderMap) -> Response {
-    if state.sessions.find(&headers).is_some() {
+    if state.logins.find(&headers).is_some() {
         return Redirect::to("/").into_response();
     }
     fresh_form(&headers, String::new(), None, StatusCode::OK)
@@ -42,7 +42,7 @@ fn fresh_form(
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let Some(token) = session::random_token() else {
+    let Some(token) = logins::random_token() else {
         return page::unavailable();
     };
     let mut r = render(&SignInPage {
@@ -51,7 +51,7 @@ fn fresh_form(
         error,
     });
     *r.status_mut() = status;
-    let secure = session::over_tls(headers);
+    let secure = logins::over_tls(headers);
     r.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(FORM_COOKIE, &token, MAX_AGE, secure),
@@ -78,7 +78,7 @@ pub async fn submit(
         Ok(form) => form,
         Err(rejection) => return page::unreadable_form(rejection),
     };
-    let expected = session::cookie(&headers, FORM_COOKIE).unwrap_or_default();
+    let expected = logins::cookie(&headers, FORM_COOKIE).unwrap_or_default();
     if expected.is_empty() || !same_token(&form.token, expected) {
         return page::bad_csrf();
     }
@@ -95,10 +95,10 @@ pub async fn submit(
     match state.app.sign_in(&name, &form.password).await {
         Ok(account) => {
             tracing::info!(account = %account.name, "signed in");
-            let Some(id) = state.sessions.start(account) else {
+            let Some(id) = state.logins.start(account) else {
                 return page::unavailable();
             };
-            let secure = session::over_tls(&headers);
+            let secure = logins::over_tls(&headers);
             let mut r = Redirect::to("/").into_response();
             let h = r.headers_mut();
             h.append(
@@ -149,11 +149,11 @@ pub async fn sign_out(
         Ok(form) => form,
         Err(rejection) => return page::unreadable_form(rejection),
     };
-    if let Some((id, session)) = state.sessions.find(&headers) {
-        if !same_token(&form.csrf, &session.csrf) {
+    if let Some((id, login)) = state.logins.find(&headers) {
+        if !same_token(&form.csrf, &login.csrf) {
             return page::bad_csrf();
         }
-        state.sessions.end(&id);
+        state.logins.end(&id);
     }
     let mut r = Redirect::to("/connexion").into_response();
     r.headers_mut().append(
@@ -162,7 +162,7 @@ pub async fn sign_out(
             COOKIE_NAME,
             "",
             std::time::Duration::ZERO,
-            session::over_tls(&headers),
+            logins::over_tls(&headers),
         ),
     );
     r

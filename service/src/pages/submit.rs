@@ -24,7 +24,7 @@ pub async fn command(
     command_id: &str,
     command: Command,
 ) -> Result<(), Refusal> {
-    let account = &viewer.session.account;
+    let account = &viewer.login.account;
     let submission = Submission {
         command_id: Uuid::parse_str(command_id).unwrap_or_else(|_| Uuid::now_v7()),
         actor: Actor {

@@ -1,10 +1,11 @@
-//! Signed-in sessions: a random id in a cookie, the account and a CSRF
-//! token kept on the server.
+//! Signed-in browsers (logins): a random id in a cookie, the account and
+//! a CSRF token kept on the server. (A governance session is another
+//! thing: see `sessions.rs`.)
 //!
 //! Security invariants: the cookie is `HttpOnly` and `SameSite=Strict`
-//! (and `Secure` behind TLS); a session ends on sign-out, after
+//! (and `Secure` behind TLS); a login ends on sign-out, after
 //! [`IDLE`] without a request, after [`MAX_AGE`] in all, and at once when
-//! its account is disabled; every form posted carries the session's CSRF
+//! its account is disabled; every form posted carries the login's CSRF
 //! token, compared in constant time.
 
 use std::collections::HashMap;
@@ -20,37 +21,37 @@ use uuid::Uuid;
 use crate::application::SignedIn;
 
 pub const COOKIE_NAME: &str = "registre_session";
-/// A session unused this long is over.
+/// A login unused this long is over.
 pub const IDLE: Duration = Duration::from_secs(2 * 60 * 60);
-/// A session is over this long after sign-in, used or not.
+/// A login is over this long after sign-in, used or not.
 pub const MAX_AGE: Duration = Duration::from_secs(12 * 60 * 60);
 /// Sessions kept at once; beyond it the least recently used ends.
 const MAX_SESSIONS: usize = 10_000;
 
 /// One signed-in browser.
 #[derive(Debug, Clone)]
-pub struct Session {
+pub struct Login {
     pub account: SignedIn,
     pub csrf: String,
     started: Instant,
     last_seen: Instant,
 }
 
-impl Session {
+impl Login {
     pub fn can_write(&self) -> bool {
         self.account.role == Role::Secretariat
     }
 }
 
 #[derive(Default)]
-pub struct Sessions(Mutex<HashMap<String, Session>>);
+pub struct Logins(Mutex<HashMap<String, Login>>);
 
-impl Sessions {
-    /// Starts a session; returns the cookie's value.
+impl Logins {
+    /// Starts a login; returns the cookie's value.
     pub fn start(&self, account: SignedIn) -> Option<String> {
         let id = random_token()?;
         let now = Instant::now();
-        let session = Session {
+        let login = Login {
             account,
             csrf: random_token()?,
             started: now,
@@ -66,22 +67,22 @@ impl Sessions {
         {
             map.remove(&oldest);
         }
-        map.insert(id.clone(), session);
+        map.insert(id.clone(), login);
         Some(id)
     }
 
-    /// The live session named by the request's cookie, touched.
-    pub fn find(&self, headers: &HeaderMap) -> Option<(String, Session)> {
+    /// The live login named by the request's cookie, touched.
+    pub fn find(&self, headers: &HeaderMap) -> Option<(String, Login)> {
         let id = cookie(headers, COOKIE_NAME)?;
         let now = Instant::now();
         let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let session = map.get_mut(id)?;
-        if !alive(session, now) {
+        let login = map.get_mut(id)?;
+        if !alive(login, now) {
             map.remove(id);
             return None;
         }
-        session.last_seen = now;
-        Some((id.to_owned(), session.clone()))
+        login.last_seen = now;
+        Some((id.to_owned(), login.clone()))
     }
 
     /// Takes a role changed since sign-in.
@@ -104,7 +105,7 @@ impl Sessions {
     }
 }
 
-fn alive(s: &Session, now: Instant) -> bool {
+fn alive(s: &Login, now: Instant) -> bool {
     now.saturating_duration_since(s.last_seen) < IDLE
         && now.saturating_duration_since(s.started) < MAX_AGE
 }
@@ -184,22 +185,22 @@ mod tests {
     }
 
     #[test]
-    fn given_a_started_session_when_its_cookie_comes_back_then_it_is_found_until_it_ends() {
-        let sessions = Sessions::default();
-        let id = sessions.start(account()).unwrap();
+    fn given_a_started_login_when_its_cookie_comes_back_then_it_is_found_until_it_ends() {
+        let logins = Logins::default();
+        let id = logins.start(account()).unwrap();
         let h = headers(&format!("autre=1; {COOKIE_NAME}={id}"));
-        assert_eq!(sessions.find(&h).unwrap().1.account.name, "awa");
-        sessions.end(&id);
-        assert!(sessions.find(&h).is_none());
+        assert_eq!(logins.find(&h).unwrap().1.account.name, "awa");
+        logins.end(&id);
+        assert!(logins.find(&h).is_none());
     }
 
     #[test]
-    fn given_an_idle_session_when_it_comes_back_then_it_is_over() {
-        let sessions = Sessions::default();
-        let id = sessions.start(account()).unwrap();
-        sessions.age(&id, IDLE);
+    fn given_an_idle_login_when_it_comes_back_then_it_is_over() {
+        let logins = Logins::default();
+        let id = logins.start(account()).unwrap();
+        logins.age(&id, IDLE);
         assert!(
-            sessions
+            logins
                 .find(&headers(&format!("{COOKIE_NAME}={id}")))
                 .is_none()
         );
@@ -207,10 +208,10 @@ mod tests {
 
     #[test]
     fn given_a_forged_cookie_when_looked_up_then_nothing_is_found() {
-        let sessions = Sessions::default();
-        sessions.start(account()).unwrap();
+        let logins = Logins::default();
+        logins.start(account()).unwrap();
         assert!(
-            sessions
+            logins
                 .find(&headers(&format!("{COOKIE_NAME}=invente")))
                 .is_none()
         );

@@ -1,0 +1,273 @@
+//! The minutes of a session on its page: drafted from the document itself
+//! (its SHA-256 computed here as it is uploaded; the document is not
+//! kept), signed by the president and the secretary, adopted in a later
+//! session that is open.
+
+use std::collections::HashMap;
+
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use registre_domain::minutes::MinutesCommand;
+use registre_domain::text::{MAX_NAME, MAX_TEXT};
+use registre_projections::ReadModels;
+use registre_projections::minutes::MinutesStatus;
+use registre_projections::sessions::{SessionRecord, SessionState};
+use registre_schema::events::minutes::Signatory;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::WebState;
+use super::fields;
+use super::french;
+use super::logins::same_token;
+use super::page::{self, Viewer};
+use super::session_course::{self, uuid};
+use super::sessions;
+use super::submit::Refusal;
+use crate::application::Command;
+
+/// Largest document accepted for drafting minutes.
+pub const MAX_DOCUMENT_BYTES: usize = 20 * 1024 * 1024;
+
+/// What the session's page shows of its minutes.
+pub struct MinutesView {
+    /// The session is closed: minutes may be drafted.
+    pub can_draft: bool,
+    pub records: Vec<MinutesLine>,
+    /// Open sessions (other than this one) that may adopt them.
+    pub adopting: Vec<(Uuid, String)>,
+}
+
+pub struct MinutesLine {
+    pub id: Uuid,
+    pub status: &'static str,
+    pub drafts: Vec<String>,
+    pub signatures: Vec<String>,
+    pub adoption: String,
+    pub adopted: bool,
+    pub president_signed: bool,
+    pub secretary_signed: bool,
+}
+
+pub fn view(m: &ReadModels, s: &SessionRecord) -> MinutesView {
+    let records = m
+        .minutes
+        .of_session(s.session_id)
+        .into_iter()
+        .map(|r| MinutesLine {
+            id: r.minutes_id,
+            status: match r.status() {
+                MinutesStatus::Drafted => "rédigé, à adopter",
+                MinutesStatus::Adopted => "adopté, à signer",
+                MinutesStatus::Signed => "adopté et signé",
+            },
+            drafts: r
+                .drafts
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{} du {} (SHA-256 {}…)",
+                        d.document_ref,
+                        french::date(d.drafted_on),
+                        d.sha256.get(..16).unwrap_or(&d.sha256)
+                    )
+                })
+                .collect(),
+            signatures: r
+                .signatures
+                .iter()
+                .map(|g| {
+                    let who = match g.signatory {
+                        Signatory::President => "le président",
+                        Signatory::Secretary => "le secrétaire",
+                    };
+                    format!(
+                        "Signé par {who}, {}, le {}",
+                        g.name,
+                        french::date(g.signed_on)
+                    )
+                })
+                .collect(),
+            adoption: r
+                .adoption
+                .as_ref()
+                .map(|a| {
+                    format!(
+                        "Adopté le {} en session ({})",
+                        french::date(a.adopted_on),
+                        m.sessions
+                            .session(a.adopted_in_session_id)
+                            .map_or_else(String::new, |x| sessions::line(m, x).date)
+                    )
+                })
+                .unwrap_or_default(),
+            adopted: r.adoption.is_some(),
+            president_signed: r.signed_by(Signatory::President),
+            secretary_signed: r.signed_by(Signatory::Secretary),
+        })
+        .collect();
+    let adopting = m
+        .sessions
+        .sessions
+        .values()
+        .filter(|x| x.state == SessionState::Open && x.session_id != s.session_id)
+        .map(|x| {
+            let l = sessions::line(m, x);
+            (x.session_id, format!("{} du {}", l.body, l.date))
+        })
+        .collect();
+    MinutesView {
+        can_draft: s.state == SessionState::Closed,
+        records,
+        adopting,
+    }
+}
+
+/// Drafting: a multipart form with the document; its SHA-256 is computed
+/// as it arrives and the document dropped.
+pub async fn draft(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Response {
+    let viewer = match Viewer::writer(&state, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Ok(session_id) = Uuid::parse_str(&id) else {
+        return page::not_found();
+    };
+    let mut text: HashMap<String, String> = HashMap::new();
+    let mut digest: Option<String> = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => return too_big_or_unreadable(),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "document" {
+            let mut hasher = Sha256::new();
+            let mut size = 0usize;
+            let mut field = field;
+            loop {
+                match field.chunk().await {
+                    Ok(Some(chunk)) => {
+                        size += chunk.len();
+                        if size > MAX_DOCUMENT_BYTES {
+                            return too_big_or_unreadable();
+                        }
+                        hasher.update(&chunk);
+                    }
+                    Ok(None) => break,
+                    Err(_) => return too_big_or_unreadable(),
+                }
+            }
+            if size > 0 {
+                digest = Some(hex::encode(hasher.finalize()));
+            }
+        } else if text.len() < 8 {
+            match field.text().await {
+                Ok(value) if value.len() <= MAX_TEXT * 4 => {
+                    text.insert(name, value);
+                }
+                _ => return too_big_or_unreadable(),
+            }
+        }
+    }
+    let get = |k: &str| text.get(k).map(String::as_str).unwrap_or("");
+    if !same_token(get("csrf"), &viewer.login.csrf) {
+        return page::bad_csrf();
+    }
+    let built = (|| -> Result<Vec<Command>, String> {
+        let sha256 = digest.ok_or("Document : joignez le procès-verbal (un fichier non vide).")?;
+        let document_ref = fields::text("Référence du document", get("document_ref"), MAX_NAME)?;
+        let drafted_on = fields::date("Date de rédaction", get("drafted_on"))?;
+        Ok(vec![
+            MinutesCommand::Draft {
+                minutes_id: Uuid::now_v7(),
+                session_id,
+                sha256,
+                document_ref,
+                drafted_on,
+            }
+            .into(),
+        ])
+    })();
+    let result = match built {
+        Ok(commands) => {
+            session_course::submit_all(&state, &viewer, get("command_id"), commands).await
+        }
+        Err(message) => Err(Refusal {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message,
+        }),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("/sessions/{session_id}?enregistre=1")).into_response(),
+        Err(refusal) => session_course::refused(&state, &viewer, session_id, refusal),
+    }
+}
+
+fn too_big_or_unreadable() -> Response {
+    page::message(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "Document refusé",
+        &format!(
+            "Le formulaire ou le document ne peut être lu, ou le document dépasse {} Mo. Rien n'a été enregistré. (code INVALID_FORM)",
+            MAX_DOCUMENT_BYTES / (1024 * 1024)
+        ),
+    )
+}
+
+pub fn sign(f: &HashMap<&str, &str>) -> Result<Vec<Command>, String> {
+    let minutes_id = uuid(f, "minutes", "Procès-verbal")?;
+    let signatory = match f.get("signatory").copied().unwrap_or("") {
+        "president" => Signatory::President,
+        "secretaire" => Signatory::Secretary,
+        _ => return Err("Signataire : le président ou le secrétaire.".into()),
+    };
+    let signatory_name = fields::text(
+        "Nom du signataire",
+        f.get("name").copied().unwrap_or(""),
+        MAX_NAME,
+    )?;
+    let signed_on = fields::date(
+        "Date de signature",
+        f.get("signed_on").copied().unwrap_or(""),
+    )?;
+    Ok(vec![
+        MinutesCommand::Sign {
+            minutes_id,
+            signatory,
+            signatory_name,
+            signed_on,
+        }
+        .into(),
+    ])
+}
+
+/// Adoption of the latest draft, in an open session.
+pub fn adopt(m: &ReadModels, f: &HashMap<&str, &str>) -> Result<Vec<Command>, String> {
+    let minutes_id = uuid(f, "minutes", "Procès-verbal")?;
+    let adopted_in_session_id = uuid(f, "session", "Session d'adoption")?;
+    let adopted_on = Utc::now().date_naive();
+    let sha256 = m
+        .minutes
+        .get(minutes_id)
+        .and_then(|r| r.drafts.last())
+        .map(|d| d.sha256.clone())
+        .ok_or("Procès-verbal : aucun projet à adopter.")?;
+    Ok(vec![
+        MinutesCommand::Adopt {
+            minutes_id,
+            adopted_in_session_id,
+            adopted_on,
+            sha256,
+        }
+        .into(),
+    ])
+}

@@ -1,0 +1,587 @@
+//! A session's whole course on one page (`/sessions/{id}`): the
+//! convocation and its notice, the attendance sheet with the quorum as it
+//! stands (live), the opening, the motions and their votes, the closing,
+//! and the minutes (see [`super::minutes`]).
+//!
+//! Each step is a small form posted to `/sessions/{id}/{step}`; a refusal
+//! shows the page again with the statutes' reason above the step.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::Utc;
+use registre_domain::session::{SessionCommand, quorum_required};
+use registre_domain::text::{MAX_NAME, MAX_TEXT};
+use registre_projections::ReadModels;
+use registre_projections::resolutions::MotionResult;
+use registre_projections::sessions::{SessionRecord, SessionState};
+use registre_schema::Position;
+use registre_schema::events::session::{MotionKind, VoteChoice};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::WebState;
+use super::fields;
+use super::french;
+use super::logins::same_token;
+use super::minutes::{self, MinutesView};
+use super::page::{self, Frame, Viewer, render};
+use super::sessions;
+use super::submit::{self, Refusal};
+use crate::application::Command;
+
+/// How long the live quorum waits for a new record before answering.
+const LIVE_WAIT: Duration = Duration::from_secs(25);
+/// Most fields a step's form may carry (a vote per voter, and a few more).
+const MAX_FIELDS: usize = 2_000;
+
+#[derive(Template)]
+#[template(path = "session.html")]
+struct SessionPage {
+    frame: Frame,
+    id: Uuid,
+    title: String,
+    place: String,
+    convened_on: String,
+    notice: String,
+    state: &'static str,
+    is_convened: bool,
+    is_open: bool,
+    agenda: Vec<(usize, String)>,
+    quorum: String,
+    sheet: Vec<Attendee>,
+    motions: Vec<Motion>,
+    voters: Vec<Voter>,
+    minutes: MinutesView,
+    refusal: String,
+    recorded: bool,
+    command_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "quorum.html")]
+struct Quorum {
+    id: Uuid,
+    position: Position,
+    text: String,
+}
+
+struct Attendee {
+    id: Uuid,
+    name: String,
+    presence: String,
+    absent: bool,
+}
+
+struct Motion {
+    id: Uuid,
+    item: u32,
+    kind: &'static str,
+    title: String,
+    text: String,
+    tally: String,
+    result: &'static str,
+    voting: bool,
+}
+
+struct Voter {
+    id: Uuid,
+    name: String,
+    /// For a represented member: who votes for it.
+    holder: Option<(Uuid, String)>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    enregistre: Option<String>,
+}
+
+pub async fn page(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let viewer = match Viewer::of(&state, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return page::not_found();
+    };
+    let recorded = query.is_ok_and(|Query(q)| q.enregistre.is_some());
+    show(&state, &viewer, id, String::new(), recorded, StatusCode::OK)
+}
+
+fn show(
+    state: &WebState,
+    viewer: &Viewer,
+    id: Uuid,
+    refusal: String,
+    recorded: bool,
+    status: StatusCode,
+) -> Response {
+    let Some(models) = state.app.read_models() else {
+        return page::unavailable();
+    };
+    let frame = viewer.frame("sessions");
+    let built = models.read(|m, _| {
+        let s = m.sessions.session(id)?;
+        Some(SessionPage {
+            title: format!(
+                "{} · session {} du {}",
+                sessions::body_name(m, s.body_id),
+                sessions::kind(s.kind),
+                french::date(s.session_date)
+            ),
+            place: s.place.clone(),
+            convened_on: french::date(s.convened_on),
+            notice: notice(s),
+            state: sessions::state(s.state),
+            is_convened: s.state == SessionState::Convened,
+            is_open: s.state == SessionState::Open,
+            agenda: s
+                .agenda
+                .iter()
+                .cloned()
+                .enumerate()
+                .map(|(i, a)| (i + 1, a))
+                .collect(),
+            quorum: quorum_text(m, s),
+            sheet: sheet(m, s),
+            motions: motions(m, s),
+            voters: voters(m, s),
+            minutes: minutes::view(m, s),
+            id,
+            frame,
+            refusal,
+            recorded,
+            command_id: Uuid::now_v7().to_string(),
+        })
+    });
+    match built {
+        Some(p) => {
+            let mut r = render(&p);
+            if r.status() == StatusCode::OK {
+                *r.status_mut() = status;
+            }
+            r
+        }
+        None => page::not_found(),
+    }
+}
+
+fn notice(s: &SessionRecord) -> String {
+    let required = s
+        .notice_required
+        .map(|d| format!(", {d} requis par les statuts"))
+        .unwrap_or_default();
+    let verdict = match s.notice_compliant {
+        Some(true) => " : délai respecté",
+        Some(false) => " : délai NON respecté",
+        None => "",
+    };
+    format!("{} jours de préavis{required}{verdict}", s.notice_days)
+}
+
+fn member_name(m: &ReadModels, id: Uuid) -> String {
+    m.membership
+        .member(id)
+        .map_or_else(|| id.to_string(), |r| r.name.clone())
+}
+
+/// The quorum as it stands: present and represented against what the
+/// statutes of the convocation require of the members convened.
+fn quorum_text(m: &ReadModels, s: &SessionRecord) -> String {
+    if let Some(q) = &s.quorum {
+        let c = &q.count;
+        let verdict = if q.reached { "atteint" } else { "non atteint" };
+        return format!(
+            "Quorum {verdict} à l'ouverture : {} et {} pour {} sur {}.",
+            french::count(c.present, "présent", "présents"),
+            french::count(c.represented, "représenté", "représentés"),
+            french::count(c.required, "requis", "requis"),
+            french::count(c.eligible, "convoqué", "convoqués"),
+        );
+    }
+    let eligible = s.eligible.len() as u32;
+    let present = s.present.len() as u32;
+    let represented = s.proxies.len() as u32;
+    let required = m
+        .sessions
+        .statutes
+        .iter()
+        .find(|st| st.version == s.statutes_version)
+        .map(|st| quorum_required(st, eligible));
+    let counted = format!(
+        "{} et {} sur {}",
+        french::count(present, "présent", "présents"),
+        french::count(represented, "représenté", "représentés"),
+        french::count(eligible, "convoqué", "convoqués"),
+    );
+    match required {
+        Some(required) => {
+            let verdict = if present + represented >= required {
+                "le quorum est atteint"
+            } else {
+                "le quorum n'est pas encore atteint"
+            };
+            format!("{counted} ; {required} requis : {verdict}.")
+        }
+        None => format!("{counted}."),
+    }
+}
+
+fn sheet(m: &ReadModels, s: &SessionRecord) -> Vec<Attendee> {
+    let mut rows: Vec<Attendee> = s
+        .eligible
+        .iter()
+        .map(|id| {
+            let presence = match (s.present.get(id), s.proxies.get(id)) {
+                (Some(delegate), _) => format!("présent ({delegate})"),
+                (None, Some(holder)) => format!("représenté par {}", member_name(m, *holder)),
+                (None, None) => String::new(),
+            };
+            Attendee {
+                id: *id,
+                name: member_name(m, *id),
+                absent: presence.is_empty(),
+                presence,
+            }
+        })
+        .collect();
+    rows.sort_by_cached_key(|r| french::folded(&r.name));
+    rows
+}
+
+fn motions(m: &ReadModels, s: &SessionRecord) -> Vec<Motion> {
+    let mut list: Vec<Motion> = m
+        .resolutions
+        .motions
+        .values()
+        .filter(|r| r.session_id == s.session_id)
+        .map(|r| Motion {
+            id: r.motion_id,
+            item: r.agenda_item,
+            kind: motion_kind(r.kind),
+            title: r.title.clone(),
+            text: r.text.clone(),
+            tally: format!(
+                "{} pour, {} contre, {} abstentions",
+                r.votes_for, r.votes_against, r.abstentions
+            ),
+            result: match r.result {
+                MotionResult::Adopted => "adoptée",
+                MotionResult::Rejected => "rejetée",
+                _ => "vote en cours",
+            },
+            voting: r.decision.is_none() && s.state == SessionState::Open,
+        })
+        .collect();
+    list.sort_by_key(|x| (x.item, x.id));
+    list
+}
+
+/// Who votes: the members present, and the members represented (their
+/// holder casts their vote).
+fn voters(m: &ReadModels, s: &SessionRecord) -> Vec<Voter> {
+    let mut list: Vec<Voter> = s
+        .present
+        .keys()
+        .map(|id| Voter {
+            id: *id,
+            name: member_name(m, *id),
+            holder: None,
+        })
+        .chain(s.proxies.iter().map(|(grantor, holder)| Voter {
+            id: *grantor,
+            name: member_name(m, *grantor),
+            holder: Some((*holder, member_name(m, *holder))),
+        }))
+        .collect();
+    list.sort_by_cached_key(|v| french::folded(&v.name));
+    list
+}
+
+pub fn motion_kind(k: MotionKind) -> &'static str {
+    match k {
+        MotionKind::Ordinary => "ordinaire",
+        MotionKind::Election => "élection",
+        MotionKind::Exclusion => "exclusion",
+        MotionKind::StatuteAmendment => "modification des statuts",
+        MotionKind::Dissolution => "dissolution",
+    }
+}
+
+#[derive(Deserialize)]
+pub struct After {
+    apres: Option<Position>,
+}
+
+/// The quorum line, answered once the log passes `apres` (a long poll, as
+/// the dashboard's).
+pub async fn live_quorum(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(after): Query<After>,
+) -> Response {
+    if let Err(r) = Viewer::of(&state, &headers).await {
+        return r;
+    }
+    let (Ok(id), Some(models)) = (Uuid::parse_str(&id), state.app.read_models()) else {
+        return page::not_found();
+    };
+    if let Some(seen) = after.apres {
+        let started = tokio::time::Instant::now();
+        if models.wait_for(seen + 1, LIVE_WAIT).await.is_err() {
+            tokio::time::sleep_until(started + LIVE_WAIT).await;
+        }
+    }
+    let part = models.read(|m, position| {
+        let s = m.sessions.session(id)?;
+        Some(Quorum {
+            id,
+            position,
+            text: quorum_text(m, s),
+        })
+    });
+    match part.map(|q| q.render()) {
+        Some(Ok(html)) => Html(html).into_response(),
+        _ => page::not_found(),
+    }
+}
+
+/// A step of the session: the form's fields in, the commands out.
+pub async fn step(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path((id, step)): Path<(String, String)>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Response {
+    let viewer = match Viewer::writer(&state, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Form(pairs) = match form {
+        Ok(form) => form,
+        Err(rejection) => return page::unreadable_form(rejection),
+    };
+    let fields: HashMap<&str, &str> = pairs
+        .iter()
+        .take(MAX_FIELDS)
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    if !same_token(
+        fields.get("csrf").copied().unwrap_or(""),
+        &viewer.login.csrf,
+    ) {
+        return page::bad_csrf();
+    }
+    let Ok(session_id) = Uuid::parse_str(&id) else {
+        return page::not_found();
+    };
+    if pairs.len() > MAX_FIELDS {
+        let refusal = format!(
+            "Formulaire trop long : au plus {MAX_FIELDS} champs. Rien n'a été enregistré. (code INVALID_FORM)"
+        );
+        return show(
+            &state,
+            &viewer,
+            session_id,
+            refusal,
+            false,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    let built = match step.as_str() {
+        "emargement" => attendance(session_id, &fields),
+        "ouverture" => Ok(vec![
+            SessionCommand::Open {
+                session_id,
+                opened_at: Utc::now(),
+            }
+            .into(),
+        ]),
+        "motion" => motion(session_id, &fields),
+        "votes" => votes(&state, session_id, &fields),
+        "cloture-vote" => uuid(&fields, "motion", "Motion").map(|motion_id| {
+            vec![
+                SessionCommand::CloseVote {
+                    session_id,
+                    motion_id,
+                }
+                .into(),
+            ]
+        }),
+        "cloture" => Ok(vec![
+            SessionCommand::Close {
+                session_id,
+                closed_at: Utc::now(),
+            }
+            .into(),
+        ]),
+        "pv-signature" => minutes::sign(&fields),
+        "pv-adoption" => match state.app.read_models() {
+            Some(models) => models.read(|m, _| minutes::adopt(m, &fields)),
+            None => return page::unavailable(),
+        },
+        _ => return page::not_found(),
+    };
+    let commands = match built {
+        Ok(commands) => commands,
+        Err(message) => {
+            return show(
+                &state,
+                &viewer,
+                session_id,
+                message,
+                false,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+    };
+    let command_id = fields.get("command_id").copied().unwrap_or("");
+    match submit_all(&state, &viewer, command_id, commands).await {
+        Ok(()) => Redirect::to(&format!("/sessions/{session_id}?enregistre=1")).into_response(),
+        Err(refusal) => refused(&state, &viewer, session_id, refusal),
+    }
+}
+
+/// The session's page again, with why a step was refused.
+pub fn refused(state: &WebState, viewer: &Viewer, id: Uuid, refusal: Refusal) -> Response {
+    show(state, viewer, id, refusal.message, false, refusal.status)
+}
+
+/// Submits a step's commands in order, each under an id derived from the
+/// form's (posted twice, recorded once); stops at the first refusal,
+/// saying how many were recorded before it.
+pub async fn submit_all(
+    state: &WebState,
+    viewer: &Viewer,
+    command_id: &str,
+    commands: Vec<Command>,
+) -> Result<(), Refusal> {
+    let base = Uuid::parse_str(command_id).unwrap_or_else(|_| Uuid::now_v7());
+    let total = commands.len();
+    for (i, command) in commands.into_iter().enumerate() {
+        let id = if i == 0 {
+            base
+        } else {
+            Uuid::new_v5(&base, &(i as u64).to_be_bytes())
+        };
+        if let Err(mut refusal) = submit::command(state, viewer, &id.to_string(), command).await {
+            if i > 0 {
+                refusal.message = format!(
+                    "{} enregistrement(s) sur {total} faits ; le suivant est refusé : {}",
+                    i, refusal.message
+                );
+            }
+            return Err(refusal);
+        }
+    }
+    Ok(())
+}
+
+pub fn uuid(fields: &HashMap<&str, &str>, key: &str, label: &str) -> Result<Uuid, String> {
+    fields
+        .get(key)
+        .and_then(|v| Uuid::parse_str(v).ok())
+        .ok_or_else(|| format!("{label} : choisissez dans la liste."))
+}
+
+fn attendance(session_id: Uuid, f: &HashMap<&str, &str>) -> Result<Vec<Command>, String> {
+    let member_id = uuid(f, "member", "Commune")?;
+    let delegate_name = fields::text(
+        "Nom du délégué",
+        f.get("delegate").copied().unwrap_or(""),
+        MAX_NAME,
+    )?;
+    Ok(vec![
+        SessionCommand::RecordAttendance {
+            session_id,
+            member_id,
+            delegate_name,
+        }
+        .into(),
+    ])
+}
+
+fn motion(session_id: Uuid, f: &HashMap<&str, &str>) -> Result<Vec<Command>, String> {
+    let agenda_item = f
+        .get("item")
+        .and_then(|v| v.parse::<u32>().ok())
+        .ok_or("Point de l'ordre du jour : choisissez dans la liste.")?;
+    let kind = match f.get("kind").copied().unwrap_or("") {
+        "ordinaire" => MotionKind::Ordinary,
+        "election" => MotionKind::Election,
+        "exclusion" => MotionKind::Exclusion,
+        "statuts" => MotionKind::StatuteAmendment,
+        "dissolution" => MotionKind::Dissolution,
+        _ => return Err("Nature de la motion : choisissez dans la liste.".into()),
+    };
+    let title = fields::text("Intitulé", f.get("title").copied().unwrap_or(""), MAX_NAME)?;
+    let text = fields::text("Texte", f.get("text").copied().unwrap_or(""), MAX_TEXT)?;
+    Ok(vec![
+        SessionCommand::TableMotion {
+            session_id,
+            motion_id: Uuid::now_v7(),
+            agenda_item,
+            kind,
+            title,
+            text,
+        }
+        .into(),
+    ])
+}
+
+/// One vote per voter chosen (`vote-<member id>` = pour, contre or
+/// abstention); voters left blank are not recorded.
+fn votes(
+    state: &WebState,
+    session_id: Uuid,
+    f: &HashMap<&str, &str>,
+) -> Result<Vec<Command>, String> {
+    let motion_id = uuid(f, "motion", "Motion")?;
+    let proxies = state
+        .app
+        .read_models()
+        .and_then(|m| m.read(|m, _| m.sessions.session(session_id).map(|s| s.proxies.clone())))
+        .unwrap_or_default();
+    let mut commands = Vec::new();
+    let mut chosen: Vec<(&str, &str)> = f
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("vote-")?, *v)))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    chosen.sort();
+    for (member, choice) in chosen {
+        let member_id = Uuid::parse_str(member).map_err(|_| "Vote : votant inconnu.".to_owned())?;
+        let choice = match choice {
+            "pour" => VoteChoice::For,
+            "contre" => VoteChoice::Against,
+            "abstention" => VoteChoice::Abstain,
+            _ => return Err("Vote : pour, contre ou abstention.".into()),
+        };
+        commands.push(
+            SessionCommand::RecordVote {
+                session_id,
+                motion_id,
+                member_id,
+                choice,
+                proxy_holder_member_id: proxies.get(&member_id).copied(),
+            }
+            .into(),
+        );
+    }
+    if commands.is_empty() {
+        return Err("Vote : aucun vote choisi.".into());
+    }
+    Ok(commands)
+}

@@ -1,0 +1,305 @@
+//! The sessions' calendar (`/sessions`) and convening a session
+//! (`/sessions/convocation`): the body picked from a list, the agenda one
+//! item per line, the notice checked by the statutes when recorded.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::extract::rejection::FormRejection;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use registre_domain::session::SessionCommand;
+use registre_projections::ReadModels;
+use registre_projections::sessions::{SessionFilter, SessionRecord, SessionState};
+use registre_schema::events::session::SessionKind;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::WebState;
+use super::fields::{self, take};
+use super::french;
+use super::logins::same_token;
+use super::page::{self, Frame, Viewer, render};
+use super::submit::{self, Refusal};
+
+// The domain's own bounds, so the form and the rules never disagree.
+use registre_domain::session::MAX_AGENDA as MAX_ITEMS;
+use registre_domain::text::{MAX_NAME as MAX_PLACE, MAX_TEXT as MAX_ITEM};
+
+#[derive(Template)]
+#[template(path = "sessions.html")]
+struct Calendar {
+    frame: Frame,
+    upcoming: Vec<Line>,
+    past: Vec<Line>,
+}
+
+pub struct Line {
+    pub id: Uuid,
+    pub date: String,
+    pub body: String,
+    pub kind: &'static str,
+    pub place: String,
+    pub state: &'static str,
+}
+
+pub fn line(m: &ReadModels, s: &SessionRecord) -> Line {
+    Line {
+        id: s.session_id,
+        date: french::date(s.session_date),
+        body: body_name(m, s.body_id),
+        kind: kind(s.kind),
+        place: s.place.clone(),
+        state: state(s.state),
+    }
+}
+
+pub fn body_name(m: &ReadModels, id: Uuid) -> String {
+    m.bodies
+        .body(id)
+        .map_or_else(|| "Instance inconnue".to_owned(), |b| b.name.clone())
+}
+
+pub fn kind(k: SessionKind) -> &'static str {
+    match k {
+        SessionKind::Ordinary => "ordinaire",
+        SessionKind::Extraordinary => "extraordinaire",
+    }
+}
+
+pub fn state(s: SessionState) -> &'static str {
+    match s {
+        SessionState::Convened => "convoquée",
+        SessionState::QuorumFailed => "quorum non atteint",
+        SessionState::Open => "en séance",
+        SessionState::Closed => "close",
+        SessionState::Adjourned => "ajournée",
+    }
+}
+
+pub async fn calendar(State(state): State<WebState>, headers: HeaderMap) -> Response {
+    let viewer = match Viewer::of(&state, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Some(models) = state.app.read_models() else {
+        return page::unavailable();
+    };
+    let today = Utc::now().date_naive();
+    let page = models.read(|m, _| {
+        let all = m.sessions.calendar(&SessionFilter::default());
+        let (upcoming, past): (Vec<_>, Vec<_>) =
+            all.into_iter().partition(|s| s.session_date >= today);
+        Calendar {
+            frame: viewer.frame("sessions"),
+            upcoming: upcoming.into_iter().map(|s| line(m, s)).collect(),
+            past: past.into_iter().rev().map(|s| line(m, s)).collect(),
+        }
+    });
+    render(&page)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ConveneFields {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    command_id: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    convened_on: String,
+    #[serde(default)]
+    session_date: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    agenda: String,
+    #[serde(skip)]
+    body_error: String,
+    #[serde(skip)]
+    convened_on_error: String,
+    #[serde(skip)]
+    session_date_error: String,
+    #[serde(skip)]
+    place_error: String,
+    #[serde(skip)]
+    agenda_error: String,
+    #[serde(skip)]
+    refusal: String,
+}
+
+#[derive(Template)]
+#[template(path = "convene.html")]
+struct ConvenePage {
+    frame: Frame,
+    form: ConveneFields,
+    bodies: Vec<(String, String)>,
+}
+
+pub async fn convene_form(State(state): State<WebState>, headers: HeaderMap) -> Response {
+    let viewer = match Viewer::writer(&state, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let form = ConveneFields {
+        command_id: Uuid::now_v7().to_string(),
+        kind: "ordinaire".into(),
+        convened_on: Utc::now().date_naive().format("%Y-%m-%d").to_string(),
+        ..Default::default()
+    };
+    show(&state, &viewer, form, StatusCode::OK)
+}
+
+fn show(state: &WebState, viewer: &Viewer, form: ConveneFields, status: StatusCode) -> Response {
+    let Some(models) = state.app.read_models() else {
+        return page::unavailable();
+    };
+    let bodies = models.read(|m, _| {
+        let mut b: Vec<(String, String)> = m
+            .bodies
+            .bodies
+            .values()
+            .map(|b| (b.body_id.to_string(), b.name.clone()))
+            .collect();
+        b.sort_by(|x, y| x.1.cmp(&y.1));
+        b
+    });
+    let mut r = render(&ConvenePage {
+        frame: viewer.frame("sessions"),
+        form,
+        bodies,
+    });
+    if r.status() == StatusCode::OK {
+        *r.status_mut() = status;
+    }
+    r
+}
+
+pub async fn convene(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    form: Result<Form<ConveneFields>, FormRejection>,
+) -> Response {
+    let viewer = match Viewer::writer(&state, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Form(mut form) = match form {
+        Ok(form) => form,
+        Err(rejection) => return page::unreadable_form(rejection),
+    };
+    if !same_token(&form.csrf, &viewer.login.csrf) {
+        return page::bad_csrf();
+    }
+    let body_id = take(
+        &mut form.body_error,
+        Uuid::parse_str(&form.body)
+            .map_err(|_| "Instance : choisissez une instance dans la liste.".to_owned()),
+    );
+    // The body convening is the one the statutes name for it (or itself).
+    let convened_by = body_id.and_then(|id| {
+        state.app.read_models()?.read(|m, _| {
+            m.bodies
+                .body(id)
+                .map(|b| b.convened_by_body_id.unwrap_or(b.body_id))
+        })
+    });
+    if body_id.is_some() && convened_by.is_none() {
+        form.body_error = "Instance : choisissez une instance dans la liste.".into();
+    }
+    let kind = match form.kind.as_str() {
+        "extraordinaire" => SessionKind::Extraordinary,
+        _ => SessionKind::Ordinary,
+    };
+    let convened_on = take(
+        &mut form.convened_on_error,
+        fields::date("Date de la convocation", &form.convened_on),
+    );
+    let session_date = take(
+        &mut form.session_date_error,
+        fields::date("Date de la session", &form.session_date),
+    );
+    let place = take(
+        &mut form.place_error,
+        fields::text("Lieu", &form.place, MAX_PLACE),
+    );
+    let agenda = take(&mut form.agenda_error, agenda(&form.agenda));
+    let (
+        Some(body_id),
+        Some(convened_by_body_id),
+        Some(convened_on),
+        Some(session_date),
+        Some(place),
+        Some(agenda),
+    ) = (
+        body_id,
+        convened_by,
+        convened_on,
+        session_date,
+        place,
+        agenda,
+    )
+    else {
+        return show(&state, &viewer, form, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let session_id = Uuid::now_v7();
+    let command = SessionCommand::Convene {
+        session_id,
+        body_id,
+        convened_by_body_id,
+        kind,
+        convened_on,
+        session_date,
+        place,
+        agenda,
+        second_convocation_of: None,
+    };
+    match submit::command(&state, &viewer, &form.command_id, command.into()).await {
+        Ok(()) => Redirect::to(&format!("/sessions/{session_id}?enregistre=1")).into_response(),
+        Err(Refusal { status, message }) => {
+            form.refusal = message;
+            show(&state, &viewer, form, status)
+        }
+    }
+}
+
+/// The agenda, one item a line; blank lines dropped.
+fn agenda(text: &str) -> Result<Vec<String>, String> {
+    let items: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if items.is_empty() {
+        return Err("Ordre du jour : au moins un point, un par ligne.".into());
+    }
+    if items.len() > MAX_ITEMS {
+        return Err(format!("Ordre du jour : au plus {MAX_ITEMS} points."));
+    }
+    if items.iter().any(|i| i.chars().count() > MAX_ITEM) {
+        return Err(format!(
+            "Ordre du jour : au plus {MAX_ITEM} caractères par point."
+        ));
+    }
+    Ok(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn given_an_agenda_typed_one_item_a_line_when_read_then_blank_lines_are_dropped() {
+        assert_eq!(
+            agenda("Ouverture\n\n  Budget 2025 \r\nDivers\n").unwrap(),
+            vec!["Ouverture", "Budget 2025", "Divers"]
+        );
+        assert!(agenda(" \n ").is_err());
+        assert!(agenda(&"point\n".repeat(MAX_ITEMS + 1)).is_err());
+    }
+}
