@@ -34,3 +34,4 @@ mod store_postgres;
 mod store_sqlite;
 mod support;
 mod web;
+mod web_accounts;

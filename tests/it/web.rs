@@ -323,7 +323,13 @@ async fn the_dashboard_follows_records_made_elsewhere_and_a_viewer_cannot_record
     shot(&viewer, "dashboard-phone").await;
     let nav = text_of(&viewer, "nav").await;
     assert!(!nav.contains("Admettre"), "{nav}");
-    let latest_before = text_of(&viewer, "ol.list li").await;
+    // A dashboard reads the registers, not the log: no latest records.
+    assert!(
+        !text_of(&viewer, "main")
+            .await
+            .contains("Derniers enregistrements")
+    );
+    let dues_before = text_of(&viewer, "#direct table").await;
 
     // The clerk records a payment in another browser.
     let clerk = browser(&driver, &dir.path().join("clerk"), 1280, 1000).await;
@@ -343,22 +349,31 @@ async fn the_dashboard_follows_records_made_elsewhere_and_a_viewer_cannot_record
     post_payment(&clerk, "25 000", "R-LIVE-1").await;
     wait_for_text(&clerk, ".done", "Enregistré").await;
     let head_after = head(addr);
+    // The clerk, who reads the log, sees it among the latest records.
+    clerk.goto(&format!("http://{addr}/")).await.unwrap();
+    wait_for_text(&clerk, "ol.list li", "Paiement de cotisation").await;
 
-    // The viewer's dashboard shows it without being reloaded.
-    wait_for_text(&viewer, "ol.list li", &format!("n° {head_after}")).await;
-    assert_ne!(text_of(&viewer, "ol.list li").await, latest_before);
-    assert!(
-        text_of(&viewer, "ol.list li")
-            .await
-            .contains("Paiement de cotisation")
-    );
+    // The viewer's dashboard shows it without being reloaded: the position
+    // it stands at, and the dues collected.
+    wait_for_text(&viewer, "#direct p.muted", &format!("n° {head_after}")).await;
+    assert_ne!(text_of(&viewer, "#direct table").await, dues_before);
 
-    // The viewer reaches no form: the page refuses, and so does a post.
+    // The viewer reaches no form: the page refuses, and so does a post
+    // carrying the viewer's own valid CSRF token.
     viewer
         .goto(&format!("http://{addr}/membres/admission"))
         .await
         .unwrap();
     wait_for_text(&viewer, "h1", "Accès refusé").await;
+    viewer.goto(&format!("http://{addr}/")).await.unwrap();
+    let csrf = viewer
+        .find(Locator::Css("input[name='csrf']"))
+        .await
+        .unwrap()
+        .attr("value")
+        .await
+        .unwrap()
+        .expect("the sign-out form's token");
     let cookie = viewer
         .get_all_cookies()
         .await
@@ -368,6 +383,7 @@ async fn the_dashboard_follows_records_made_elsewhere_and_a_viewer_cannot_record
         .expect("the session cookie");
     let cookie = format!("registre_session={}", cookie.value());
     let before = head(addr);
+    let body = format!("csrf={csrf}&commune=x");
     let post = http(
         addr,
         "POST",
@@ -376,9 +392,10 @@ async fn the_dashboard_follows_records_made_elsewhere_and_a_viewer_cannot_record
             ("Cookie", &cookie),
             ("Content-Type", "application/x-www-form-urlencoded"),
         ],
-        b"commune=x",
+        body.as_bytes(),
     );
     assert_eq!(post.status, 403);
+    assert!(post.body.contains("(code FORBIDDEN)"), "{}", post.body);
     assert_eq!(head(addr), before);
 
     viewer.close().await.unwrap();

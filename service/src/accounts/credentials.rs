@@ -4,9 +4,12 @@
 //! Security invariant: a password hash never enters the log, an export or
 //! a log line. The log records that an account's password was set
 //! (`AccountPasswordSet`); the hash is here, keyed by the account id, so a
-//! name opened again after a disable never inherits an old password. The
-//! file is written whole to a temporary file with mode 0600, synced, then
-//! renamed over the old one: a crash leaves the old file or the new one.
+//! name opened again after a disable never inherits an old password. A
+//! change takes an exclusive lock (`PATH.lock`: two `registre account`
+//! commands at once do not lose one another's change), writes the whole
+//! file to a new temporary file of mode 0600, syncs it, renames it over
+//! the old one and syncs the directory: a crash leaves the old file or the
+//! new one.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -53,6 +56,7 @@ impl CredentialFile {
 
     /// Keeps `phc` as the hash of `account_id`, replacing any other.
     pub fn set(&self, account_id: Uuid, phc: &str) -> Result<(), CredentialError> {
+        let _lock = self.lock()?;
         let mut all = self.read()?;
         all.insert(account_id, phc.to_owned());
         self.write(&all)
@@ -60,11 +64,42 @@ impl CredentialFile {
 
     /// Forgets the hash of `account_id` (a disabled account).
     pub fn remove(&self, account_id: Uuid) -> Result<(), CredentialError> {
+        let _lock = self.lock()?;
         let mut all = self.read()?;
         if all.remove(&account_id).is_some() {
             self.write(&all)?;
         }
         Ok(())
+    }
+
+    /// The exclusive lock of a change, released when dropped.
+    fn lock(&self) -> Result<std::fs::File, CredentialError> {
+        let fail = |source| CredentialError::Write {
+            path: self.path.display().to_string(),
+            source,
+        };
+        self.create_dir().map_err(fail)?;
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(self.sibling(".lock"))
+            .map_err(fail)?;
+        file.lock().map_err(fail)?;
+        Ok(file)
+    }
+
+    fn sibling(&self, suffix: &str) -> PathBuf {
+        let mut name = self.path.clone().into_os_string();
+        name.push(suffix);
+        PathBuf::from(name)
+    }
+
+    fn create_dir(&self) -> std::io::Result<()> {
+        match self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            Some(dir) => std::fs::create_dir_all(dir),
+            None => Ok(()),
+        }
     }
 
     fn read(&self) -> Result<BTreeMap<Uuid, String>, CredentialError> {
@@ -89,21 +124,29 @@ impl CredentialFile {
             path: self.path.display().to_string(),
             source,
         };
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(fail)?;
-        }
-        let mut tmp = self.path.clone().into_os_string();
-        tmp.push(".tmp");
-        let tmp = PathBuf::from(tmp);
+        // A name of its own, created new: never a file left behind with
+        // another mode.
+        let tmp = self.sibling(&format!(".tmp-{}", Uuid::now_v7().simple()));
         let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
+        options.write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(&tmp).map_err(fail)?;
         let text = serde_json::to_string_pretty(all).expect("ids and strings always serialise");
         file.write_all(text.as_bytes()).map_err(fail)?;
         file.sync_all().map_err(fail)?;
-        std::fs::rename(&tmp, &self.path).map_err(fail)
+        if let Err(e) = std::fs::rename(&tmp, &self.path) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(fail(e));
+        }
+        // The rename is durable once the directory is.
+        let dir = match self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            Some(dir) => dir.to_path_buf(),
+            None => PathBuf::from("."),
+        };
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(fail)
     }
 }
 
@@ -128,6 +171,23 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(file.path()).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn given_two_writers_at_once_when_both_set_then_both_hashes_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials");
+        let ids: Vec<Uuid> = (0..8).map(|_| Uuid::now_v7()).collect();
+        std::thread::scope(|s| {
+            for id in &ids {
+                let file = CredentialFile::new(&path);
+                s.spawn(move || file.set(*id, "$argon2id$x").unwrap());
+            }
+        });
+        let file = CredentialFile::new(&path);
+        for id in ids {
+            assert!(file.get(id).unwrap().is_some());
         }
     }
 

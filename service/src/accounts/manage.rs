@@ -15,9 +15,8 @@ use super::password::{self, PasswordError};
 use crate::commands::{Command, CommandError, CommandHandler};
 use crate::store::{EventStore, MAX_READ_BATCH, StoreError};
 
-/// Most events read from one name's stream (opening, role changes,
-/// password resets, disabling, again): a name's history is short.
-pub const MAX_ACCOUNT_EVENTS: usize = 10_000;
+/// Events read from a name's stream at a time.
+const ACCOUNT_BATCH: usize = 1_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -123,7 +122,9 @@ pub async fn disable_account(
     Ok(())
 }
 
-/// The account that may sign in under `name`, read from its stream alone.
+/// The account that may sign in under `name`, read from its stream alone,
+/// whole. An event of it that cannot be read is an error, never skipped:
+/// a disabling of a newer format must not leave the account open.
 pub async fn active_account(
     store: &dyn EventStore,
     name: &str,
@@ -131,14 +132,22 @@ pub async fn active_account(
     let Ok(stream) = account_stream(name) else {
         return Ok(None);
     };
-    let events = store.read_stream(&stream, 0, MAX_ACCOUNT_EVENTS).await?;
     let mut book = AccountBook::default();
-    for e in &events {
-        if let Err(reason) = book.apply(e) {
-            tracing::error!(%reason, "skipping an unreadable account event");
+    let mut from = 0;
+    loop {
+        let events = store.read_stream(&stream, from, ACCOUNT_BATCH).await?;
+        for e in &events {
+            book.apply(e).map_err(|reason| StoreError::Corrupt {
+                position: e.position,
+                event_type: e.event_type.clone(),
+                reason,
+            })?;
+        }
+        match events.last() {
+            Some(last) if events.len() == ACCOUNT_BATCH => from = last.revision + 1,
+            _ => return Ok(book.active(name).cloned()),
         }
     }
-    Ok(book.active(name).cloned())
 }
 
 /// Every account ever opened (reads the account streams).

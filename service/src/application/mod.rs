@@ -54,7 +54,9 @@ pub struct Application {
     past_states: Option<AsOfService>,
     /// The web accounts' password hashes (none: no one can sign in).
     credentials: Option<CredentialFile>,
-    failed_sign_ins: accounts::FailedSignIns,
+    sign_in_attempts: accounts::Attempts,
+    /// Password checks running at once (see [`accounts`]).
+    password_checks: tokio::sync::Semaphore,
 }
 
 impl Application {
@@ -70,7 +72,8 @@ impl Application {
             audit_trail: None,
             past_states: None,
             credentials: None,
-            failed_sign_ins: Default::default(),
+            sign_in_attempts: Default::default(),
+            password_checks: tokio::sync::Semaphore::new(accounts::PASSWORD_CHECKS),
         }
     }
 

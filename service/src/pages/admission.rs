@@ -8,7 +8,7 @@ use axum::Form;
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::Utc;
 use registre_domain::member::MemberCommand;
 use registre_domain::streams::member_id_for;
@@ -219,7 +219,7 @@ pub async fn submit(
         decision_ref,
     };
     match submit::command(&state, &viewer, &form.command_id, command.into()).await {
-        Ok(()) => Redirect::to(&format!("/membres/{member_id}?enregistre=1")).into_response(),
+        Ok(first) => submit::done(&format!("/membres/{member_id}"), first),
         Err(Refusal { status, message }) => {
             form.refusal = message;
             show(&state, &viewer, form, status)

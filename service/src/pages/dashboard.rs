@@ -9,7 +9,7 @@ use std::time::Duration;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate, Utc};
 use registre_domain::member::MemberStatus;
 use registre_projections::ReadModels;
@@ -51,6 +51,7 @@ struct Live {
     in_arrears: usize,
     upcoming: Vec<Upcoming>,
     unsigned_minutes: u32,
+    reads_the_log: bool,
     latest: Vec<Latest>,
 }
 
@@ -80,7 +81,7 @@ pub async fn page(State(state): State<WebState>, headers: HeaderMap) -> Response
         Ok(v) => v,
         Err(r) => return r,
     };
-    let Some(live) = live_part(&state).await else {
+    let Some(live) = live_part(&state, &viewer).await else {
         return page::unavailable();
     };
     render(&DashboardPage {
@@ -99,33 +100,39 @@ pub async fn live(
     headers: HeaderMap,
     Query(after): Query<After>,
 ) -> Response {
-    if let Err(r) = Viewer::of(&state, &headers).await {
-        return r;
-    }
+    let viewer = match Viewer::watching(&state, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     let Some(models) = state.app.read_models() else {
         return page::unavailable();
     };
     if let Some(seen) = after.apres {
         let started = tokio::time::Instant::now();
-        if models.wait_for(seen + 1, LIVE_WAIT).await.is_err() {
+        if models
+            .wait_for(seen.saturating_add(1), LIVE_WAIT)
+            .await
+            .is_err()
+        {
             // Stopped models answer at once: wait out the delay anyway, so
             // that a browser does not ask again in a tight loop.
             tokio::time::sleep_until(started + LIVE_WAIT).await;
         }
     }
-    match live_part(&state).await {
+    match live_part(&state, &viewer).await {
         Some(html) => axum::response::Html(html).into_response(),
         None => page::unavailable(),
     }
 }
 
-use axum::response::IntoResponse;
-
-async fn live_part(state: &WebState) -> Option<String> {
+async fn live_part(state: &WebState, viewer: &Viewer) -> Option<String> {
     let models = state.app.read_models()?;
     let today = Utc::now().date_naive();
     let mut live = models.read(|m, position| figures(m, position, today));
-    live.latest = latest(state).await;
+    live.reads_the_log = page::reads_the_log(viewer.login.account.role);
+    if live.reads_the_log {
+        live.latest = latest(state).await;
+    }
     live.render()
         .map_err(|e| tracing::error!(error = %e, "rendering the dashboard"))
         .ok()
@@ -134,6 +141,13 @@ async fn live_part(state: &WebState) -> Option<String> {
 fn figures(m: &ReadModels, position: Position, today: NaiveDate) -> Live {
     let counts = m.membership.counts(&Default::default());
     let status = |s| counts.by_status.get(&s).copied().unwrap_or(0);
+    // Dues are owed by members (active or suspended), as the arrears rule
+    // counts them; former members' years are not summed.
+    let member = |id: &uuid::Uuid| {
+        m.membership
+            .member(*id)
+            .is_some_and(|r| r.status.is_member())
+    };
     // Members by region, named as the reference list names them.
     let mut by_region: BTreeMap<String, i64> = BTreeMap::new();
     for member in m.membership.members.values() {
@@ -165,15 +179,23 @@ fn figures(m: &ReadModels, position: Position, today: NaiveDate) -> Live {
         .map_or(today.year(), |y| (*y).min(today.year()));
     let mut dues = Vec::new();
     for y in (year - YEARS + 1..=year).rev() {
-        let positions = m.dues.positions_for_year(y, today);
+        let positions: Vec<_> = m
+            .dues
+            .positions_for_year(y, today)
+            .into_iter()
+            .filter(|p| member(&p.member_id))
+            .collect();
         let due: i64 = positions.iter().map(|p| p.due).sum();
         let collected: i64 = positions.iter().map(|p| p.paid).sum();
-        dues.push((y, collected, due));
+        // What is owed is each member's balance, not the difference of the
+        // sums: one member paying ahead does not settle another's debt.
+        let owed: i64 = positions.iter().map(|p| p.balance.max(0)).sum();
+        dues.push((y, collected, due, owed));
     }
     let dues_bars: Vec<Bar> = dues
         .iter()
         .rev()
-        .map(|(y, collected, _)| Bar {
+        .map(|(y, collected, _, _)| Bar {
             label: y.to_string(),
             value: *collected,
             shown: french::amount(*collected),
@@ -191,7 +213,7 @@ fn figures(m: &ReadModels, position: Position, today: NaiveDate) -> Live {
         .dues
         .positions_for_year(arrears_year, today)
         .iter()
-        .filter(|p| p.in_arrears)
+        .filter(|p| p.in_arrears && member(&p.member_id))
         .count();
     let upcoming = m
         .sessions
@@ -217,17 +239,17 @@ fn figures(m: &ReadModels, position: Position, today: NaiveDate) -> Live {
     Live {
         position,
         today: french::date(today),
-        members: counts.total,
+        members: status(MemberStatus::Active) + status(MemberStatus::Suspended),
         active: status(MemberStatus::Active),
         suspended: status(MemberStatus::Suspended),
         regions_svg: chart::horizontal("Membres par région", &regions),
         dues: dues
             .iter()
-            .map(|(y, collected, due)| DuesRow {
+            .map(|(y, collected, due, owed)| DuesRow {
                 year: *y,
                 collected: french::amount(*collected),
                 due: french::amount(*due),
-                owed: french::amount((due - collected).max(0)),
+                owed: french::amount(*owed),
             })
             .collect(),
         dues_svg: chart::horizontal("Cotisations encaissées par année", &dues_bars),
@@ -235,6 +257,7 @@ fn figures(m: &ReadModels, position: Position, today: NaiveDate) -> Live {
         in_arrears,
         upcoming,
         unsigned_minutes: m.indicators.unsigned_minutes(),
+        reads_the_log: false,
         latest: Vec::new(),
     }
 }

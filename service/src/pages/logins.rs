@@ -12,13 +12,11 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::application::SignedIn;
 use axum::http::HeaderMap;
 use axum::http::header::{COOKIE, HeaderValue};
 use base64::Engine;
 use registre_schema::Role;
-use uuid::Uuid;
-
-use crate::application::SignedIn;
 
 pub const COOKIE_NAME: &str = "registre_session";
 /// A login unused this long is over.
@@ -71,8 +69,19 @@ impl Logins {
         Some(id)
     }
 
-    /// The live login named by the request's cookie, touched.
+    /// The live login named by the request's cookie, touched: a request
+    /// of the viewer's keeps it from going idle.
     pub fn find(&self, headers: &HeaderMap) -> Option<(String, Login)> {
+        self.lookup(headers, true)
+    }
+
+    /// The live login, untouched: the live parts of a page ask on their own
+    /// every few seconds, and must not keep an unattended screen signed in.
+    pub fn peek(&self, headers: &HeaderMap) -> Option<(String, Login)> {
+        self.lookup(headers, false)
+    }
+
+    fn lookup(&self, headers: &HeaderMap, touch: bool) -> Option<(String, Login)> {
         let id = cookie(headers, COOKIE_NAME)?;
         let now = Instant::now();
         let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
@@ -81,7 +90,9 @@ impl Logins {
             map.remove(id);
             return None;
         }
-        login.last_seen = now;
+        if touch {
+            login.last_seen = now;
+        }
         Some((id.to_owned(), login.clone()))
     }
 
@@ -159,14 +170,10 @@ pub fn over_tls(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
 }
 
-/// A new command id for a form, so that the same form posted twice
-/// records once.
-pub fn form_command_id() -> Uuid {
-    Uuid::now_v7()
-}
-
 #[cfg(test)]
 mod tests {
+    use uuid::Uuid;
+
     use super::*;
 
     fn account() -> SignedIn {
@@ -175,6 +182,7 @@ mod tests {
             name: "awa".into(),
             full_name: "Awa Traoré".into(),
             role: Role::Secretariat,
+            password_set_at: None,
         }
     }
 
@@ -204,6 +212,17 @@ mod tests {
                 .find(&headers(&format!("{COOKIE_NAME}={id}")))
                 .is_none()
         );
+    }
+
+    #[test]
+    fn given_a_login_only_peeked_at_when_the_idle_delay_passes_then_it_is_over() {
+        let logins = Logins::default();
+        let id = logins.start(account()).unwrap();
+        let h = headers(&format!("{COOKIE_NAME}={id}"));
+        logins.age(&id, IDLE / 2);
+        assert!(logins.peek(&h).is_some());
+        logins.age(&id, IDLE / 2);
+        assert!(logins.peek(&h).is_none());
     }
 
     #[test]

@@ -203,7 +203,7 @@ struct MemberPage {
     payments: Vec<PaymentRow>,
     history: Vec<Step>,
     form: PaymentFields,
-    recorded: bool,
+    notice: &'static str,
 }
 
 struct YearRow {
@@ -231,6 +231,7 @@ struct Step {
 #[derive(Deserialize, Default)]
 pub struct MemberQuery {
     enregistre: Option<String>,
+    deja: Option<String>,
 }
 
 pub async fn member(
@@ -246,13 +247,15 @@ pub async fn member(
     let Ok(id) = Uuid::parse_str(&id) else {
         return page::not_found();
     };
-    let recorded = query.is_ok_and(|Query(q)| q.enregistre.is_some());
+    let notice = query.map_or("", |Query(q)| {
+        super::submit::notice(q.enregistre.is_some(), q.deja.is_some())
+    });
     member_page(
         &state,
         &viewer,
         id,
         PaymentFields::blank(),
-        recorded,
+        notice,
         StatusCode::OK,
     )
 }
@@ -264,7 +267,7 @@ pub fn member_page(
     viewer: &Viewer,
     id: Uuid,
     form: PaymentFields,
-    recorded: bool,
+    notice: &'static str,
     status: StatusCode,
 ) -> Response {
     let Some(models) = state.app.read_models() else {
@@ -331,7 +334,7 @@ pub fn member_page(
             payments,
             history,
             form,
-            recorded,
+            notice,
         })
     });
     match page {

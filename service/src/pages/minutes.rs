@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::Utc;
 use registre_domain::minutes::MinutesCommand;
 use registre_domain::text::{MAX_NAME, MAX_TEXT};
@@ -207,7 +207,7 @@ pub async fn draft(
         }),
     };
     match result {
-        Ok(()) => Redirect::to(&format!("/sessions/{session_id}?enregistre=1")).into_response(),
+        Ok(first) => super::submit::done(&format!("/sessions/{session_id}"), first),
         Err(refusal) => session_course::refused(&state, &viewer, session_id, refusal),
     }
 }

@@ -44,6 +44,8 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
 use axum::routing::{get, post};
 
 use crate::application::Application;
@@ -89,4 +91,31 @@ pub fn router(app: Arc<Application>) -> Router {
         .route("/sessions/{id}/{step}", post(session_course::step))
         .route("/static/{file}", get(assets::serve))
         .with_state(state)
+        .layer(axum::middleware::map_response(protect))
+}
+
+/// Headers every page carries: pages hold personal records, so no cache
+/// keeps them (Back after signing out shows nothing) unless the answer set
+/// its own (the static files); no other site may frame them; scripts,
+/// styles and forms come from here alone.
+async fn protect(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+        ),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    r
 }

@@ -19,13 +19,27 @@ impl Viewer {
     /// to sign in. The account is read again on each request: a disabled
     /// account's sessions end at once, a changed role applies at once.
     pub async fn of(state: &WebState, headers: &HeaderMap) -> Result<Viewer, Response> {
-        let Some((login_id, mut login)) = state.logins.find(headers) else {
-            return Err(Redirect::to("/connexion").into_response());
+        Self::signed_in(state, headers, state.logins.find(headers)).await
+    }
+
+    /// The viewer of a live part of a page, which asks on its own: the
+    /// login is not kept from going idle.
+    pub async fn watching(state: &WebState, headers: &HeaderMap) -> Result<Viewer, Response> {
+        Self::signed_in(state, headers, state.logins.peek(headers)).await
+    }
+
+    async fn signed_in(
+        state: &WebState,
+        headers: &HeaderMap,
+        found: Option<(String, Login)>,
+    ) -> Result<Viewer, Response> {
+        let Some((login_id, mut login)) = found else {
+            return Err(to_sign_in(headers));
         };
         let account = &login.account;
         match state
             .app
-            .signed_in_account(&account.name, account.account_id)
+            .signed_in_account(&account.name, account.account_id, account.password_set_at)
             .await
         {
             Ok(Some(now)) => {
@@ -37,7 +51,7 @@ impl Viewer {
             }
             Ok(None) => {
                 state.logins.end(&login_id);
-                Err(Redirect::to("/connexion").into_response())
+                Err(to_sign_in(headers))
             }
             Err(e) => {
                 tracing::error!(error = %e, "reading an account for a page");
@@ -68,6 +82,30 @@ impl Viewer {
             section,
         }
     }
+}
+
+/// To the sign-in page; a live part asking through htmx has the whole page
+/// go there (`HX-Redirect`), rather than the sign-in form put inside it.
+fn to_sign_in(headers: &HeaderMap) -> Response {
+    if headers.contains_key("hx-request") {
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        r.headers_mut().insert(
+            "hx-redirect",
+            header::HeaderValue::from_static("/connexion"),
+        );
+        return r;
+    }
+    Redirect::to("/connexion").into_response()
+}
+
+/// Whether the viewer's role reads the log itself (the latest records):
+/// the secretariat and the auditors, as over GraphQL; a dashboard reads
+/// the registers only.
+pub fn reads_the_log(role: registre_schema::Role) -> bool {
+    matches!(
+        role,
+        registre_schema::Role::Secretariat | registre_schema::Role::Auditor
+    )
 }
 
 /// What the layout shows around every page.

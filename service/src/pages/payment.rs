@@ -4,7 +4,7 @@ use axum::Form;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::{Datelike, Utc};
 use registre_domain::member::MemberCommand;
 use serde::Deserialize;
@@ -102,7 +102,7 @@ pub async fn submit(
             &viewer,
             member_id,
             form,
-            false,
+            "",
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     };
@@ -114,10 +114,10 @@ pub async fn submit(
         receipt_ref,
     };
     match submit::command(&state, &viewer, &form.command_id, command.into()).await {
-        Ok(()) => Redirect::to(&format!("/membres/{member_id}?enregistre=1")).into_response(),
+        Ok(first) => submit::done(&format!("/membres/{member_id}"), first),
         Err(Refusal { status, message }) => {
             form.refusal = message;
-            member_page(&state, &viewer, member_id, form, false, status)
+            member_page(&state, &viewer, member_id, form, "", status)
         }
     }
 }

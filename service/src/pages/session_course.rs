@@ -14,7 +14,7 @@ use axum::Form;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
 use registre_domain::session::{SessionCommand, quorum_required};
 use registre_domain::text::{MAX_NAME, MAX_TEXT};
@@ -49,7 +49,7 @@ struct SessionPage {
     title: String,
     place: String,
     convened_on: String,
-    notice: String,
+    notice_period: String,
     state: &'static str,
     is_convened: bool,
     is_open: bool,
@@ -60,7 +60,7 @@ struct SessionPage {
     voters: Vec<Voter>,
     minutes: MinutesView,
     refusal: String,
-    recorded: bool,
+    notice: &'static str,
     command_id: String,
 }
 
@@ -100,6 +100,7 @@ struct Voter {
 #[derive(Deserialize, Default)]
 pub struct PageQuery {
     enregistre: Option<String>,
+    deja: Option<String>,
 }
 
 pub async fn page(
@@ -115,8 +116,10 @@ pub async fn page(
     let Ok(id) = Uuid::parse_str(&id) else {
         return page::not_found();
     };
-    let recorded = query.is_ok_and(|Query(q)| q.enregistre.is_some());
-    show(&state, &viewer, id, String::new(), recorded, StatusCode::OK)
+    let notice = query.map_or("", |Query(q)| {
+        super::submit::notice(q.enregistre.is_some(), q.deja.is_some())
+    });
+    show(&state, &viewer, id, String::new(), notice, StatusCode::OK)
 }
 
 fn show(
@@ -124,7 +127,7 @@ fn show(
     viewer: &Viewer,
     id: Uuid,
     refusal: String,
-    recorded: bool,
+    notice: &'static str,
     status: StatusCode,
 ) -> Response {
     let Some(models) = state.app.read_models() else {
@@ -142,7 +145,7 @@ fn show(
             ),
             place: s.place.clone(),
             convened_on: french::date(s.convened_on),
-            notice: notice(s),
+            notice_period: notice_period(s),
             state: sessions::state(s.state),
             is_convened: s.state == SessionState::Convened,
             is_open: s.state == SessionState::Open,
@@ -161,7 +164,7 @@ fn show(
             id,
             frame,
             refusal,
-            recorded,
+            notice,
             command_id: Uuid::now_v7().to_string(),
         })
     });
@@ -177,7 +180,7 @@ fn show(
     }
 }
 
-fn notice(s: &SessionRecord) -> String {
+fn notice_period(s: &SessionRecord) -> String {
     let required = s
         .notice_required
         .map(|d| format!(", {d} requis par les statuts"))
@@ -332,7 +335,7 @@ pub async fn live_quorum(
     Path(id): Path<String>,
     Query(after): Query<After>,
 ) -> Response {
-    if let Err(r) = Viewer::of(&state, &headers).await {
+    if let Err(r) = Viewer::watching(&state, &headers).await {
         return r;
     }
     let (Ok(id), Some(models)) = (Uuid::parse_str(&id), state.app.read_models()) else {
@@ -340,7 +343,11 @@ pub async fn live_quorum(
     };
     if let Some(seen) = after.apres {
         let started = tokio::time::Instant::now();
-        if models.wait_for(seen + 1, LIVE_WAIT).await.is_err() {
+        if models
+            .wait_for(seen.saturating_add(1), LIVE_WAIT)
+            .await
+            .is_err()
+        {
             tokio::time::sleep_until(started + LIVE_WAIT).await;
         }
     }
@@ -396,7 +403,7 @@ pub async fn step(
             &viewer,
             session_id,
             refusal,
-            false,
+            "",
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
@@ -442,51 +449,56 @@ pub async fn step(
                 &viewer,
                 session_id,
                 message,
-                false,
+                "",
                 StatusCode::UNPROCESSABLE_ENTITY,
             );
         }
     };
     let command_id = fields.get("command_id").copied().unwrap_or("");
     match submit_all(&state, &viewer, command_id, commands).await {
-        Ok(()) => Redirect::to(&format!("/sessions/{session_id}?enregistre=1")).into_response(),
+        Ok(first) => submit::done(&format!("/sessions/{session_id}"), first),
         Err(refusal) => refused(&state, &viewer, session_id, refusal),
     }
 }
 
 /// The session's page again, with why a step was refused.
 pub fn refused(state: &WebState, viewer: &Viewer, id: Uuid, refusal: Refusal) -> Response {
-    show(state, viewer, id, refusal.message, false, refusal.status)
+    show(state, viewer, id, refusal.message, "", refusal.status)
 }
 
 /// Submits a step's commands in order, each under an id derived from the
 /// form's (posted twice, recorded once); stops at the first refusal,
-/// saying how many were recorded before it.
+/// saying how many were recorded before it. `Ok(false)`: every one had
+/// been recorded already.
 pub async fn submit_all(
     state: &WebState,
     viewer: &Viewer,
     command_id: &str,
     commands: Vec<Command>,
-) -> Result<(), Refusal> {
+) -> Result<bool, Refusal> {
     let base = Uuid::parse_str(command_id).unwrap_or_else(|_| Uuid::now_v7());
     let total = commands.len();
+    let mut any_first = false;
     for (i, command) in commands.into_iter().enumerate() {
         let id = if i == 0 {
             base
         } else {
             Uuid::new_v5(&base, &(i as u64).to_be_bytes())
         };
-        if let Err(mut refusal) = submit::command(state, viewer, &id.to_string(), command).await {
-            if i > 0 {
-                refusal.message = format!(
-                    "{} enregistrement(s) sur {total} faits ; le suivant est refusé : {}",
-                    i, refusal.message
-                );
+        match submit::command(state, viewer, &id.to_string(), command).await {
+            Ok(first) => any_first |= first,
+            Err(mut refusal) => {
+                if i > 0 {
+                    refusal.message = format!(
+                        "{} enregistrement(s) sur {total} faits ; le suivant est refusé : {}",
+                        i, refusal.message
+                    );
+                }
+                return Err(refusal);
             }
-            return Err(refusal);
         }
     }
-    Ok(())
+    Ok(any_first)
 }
 
 pub fn uuid(fields: &HashMap<&str, &str>, key: &str, label: &str) -> Result<Uuid, String> {

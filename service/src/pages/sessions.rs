@@ -7,7 +7,7 @@ use axum::Form;
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::Utc;
 use registre_domain::session::SessionCommand;
 use registre_projections::ReadModels;
@@ -259,7 +259,7 @@ pub async fn convene(
         second_convocation_of: None,
     };
     match submit::command(&state, &viewer, &form.command_id, command.into()).await {
-        Ok(()) => Redirect::to(&format!("/sessions/{session_id}?enregistre=1")).into_response(),
+        Ok(first) => submit::done(&format!("/sessions/{session_id}"), first),
         Err(Refusal { status, message }) => {
             form.refusal = message;
             show(&state, &viewer, form, status)

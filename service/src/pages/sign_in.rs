@@ -111,10 +111,17 @@ pub async fn submit(
             );
             r
         }
-        Err(e @ (SignInError::Refused | SignInError::Throttled { .. })) => {
-            tracing::info!(name = %name, code = e.code(), "sign-in refused");
+        Err(e @ (SignInError::Refused | SignInError::Throttled { .. } | SignInError::Busy)) => {
+            // The name only if it could be one: a password typed in the
+            // wrong field must not reach the logs.
+            let logged = match registre_domain::account::check_account_name(&name) {
+                Ok(()) => name.as_str(),
+                Err(_) => "(not an account name)",
+            };
+            tracing::info!(name = logged, code = e.code(), "sign-in refused");
             let status = match e {
                 SignInError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+                SignInError::Busy => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::UNAUTHORIZED,
             };
             fresh_form(&headers, name, Some(describe(&e)), status)

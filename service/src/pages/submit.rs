@@ -1,6 +1,7 @@
 //! A command from a form, submitted on the signed-in account's behalf.
 
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use registre_schema::Actor;
 use uuid::Uuid;
@@ -16,14 +17,34 @@ pub struct Refusal {
     pub message: String,
 }
 
+/// Where a recorded form sends the browser: `path` saying "Enregistré",
+/// or, when the form's command id had already been recorded (the form
+/// posted again), saying that nothing more was.
+pub fn done(path: &str, first: bool) -> Response {
+    let flag = if first { "enregistre" } else { "deja" };
+    Redirect::to(&format!("{path}?{flag}=1")).into_response()
+}
+
+/// What a page says after a form sent it there (see [`done`]).
+pub fn notice(recorded: bool, already: bool) -> &'static str {
+    match (recorded, already) {
+        (true, _) => "Enregistré.",
+        (false, true) => {
+            "Déjà enregistré : ce formulaire avait déjà été envoyé ; rien de plus n'a été enregistré."
+        }
+        (false, false) => "",
+    }
+}
+
 /// Submits `command` under the form's command id (the same form posted
-/// twice records once; a form without one gets a new id).
+/// twice records once; a form without one gets a new id). `Ok(false)`:
+/// that id had been recorded already, and nothing more was.
 pub async fn command(
     state: &WebState,
     viewer: &Viewer,
     command_id: &str,
     command: Command,
-) -> Result<(), Refusal> {
+) -> Result<bool, Refusal> {
     let account = &viewer.login.account;
     let submission = Submission {
         command_id: Uuid::parse_str(command_id).unwrap_or_else(|_| Uuid::now_v7()),
@@ -35,7 +56,7 @@ pub async fn command(
         command,
     };
     match state.app.submit(submission, |_| ()).await {
-        Ok(_) => Ok(()),
+        Ok(submitted) => Ok(!submitted.outcome.already_applied),
         Err(CommandError::Rejected(e)) => Err(Refusal {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             message: format!("{} (code {})", e.message_fr(), e.code()),

@@ -1,0 +1,236 @@
+//! The web application's accounts over plain HTTP: the sign-in's CSRF
+//! cookie, the bound on attempts, logins ended by a password reset or a
+//! disabling, the headers of a page, and no password hash in the log, the
+//! database or an export.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Stdio;
+
+use crate::support::{Answer, Server, http, registre, scratch, sqlite_url};
+
+const PASSWORD: &str = "un mot de passe assez long";
+
+fn account(db: &Path, credentials: &Path, args: &[&str], stdin: Option<&str>) -> bool {
+    use std::io::Write;
+    let mut child = registre()
+        .args(["account"])
+        .args(args)
+        .args(["--store", &sqlite_url(db), "--credentials"])
+        .arg(credentials)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run registre account");
+    let mut input = child.stdin.take().unwrap();
+    if let Some(line) = stdin {
+        writeln!(input, "{line}").unwrap();
+    }
+    drop(input);
+    child.wait().unwrap().success()
+}
+
+/// The `Set-Cookie` value of `name` in an answer.
+fn cookie_of(a: &Answer, name: &str) -> Option<String> {
+    a.headers
+        .iter()
+        .filter(|(n, _)| n == "set-cookie")
+        .filter_map(|(_, v)| v.split(';').next())
+        .find(|kv| kv.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+/// Signs in as a browser would: the form (its token and cookie), then the
+/// post. Returns the answer to the post.
+fn sign_in(addr: SocketAddr, name: &str, password: &str) -> Answer {
+    let form = http(addr, "GET", "/connexion", &[], b"");
+    let token = form
+        .body
+        .split("name=\"token\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the form's token")
+        .to_owned();
+    let cookie = cookie_of(&form, "registre_connexion").expect("the form's cookie");
+    let body = format!(
+        "token={token}&name={name}&password={}",
+        password.replace(' ', "+")
+    );
+    http(
+        addr,
+        "POST",
+        "/connexion",
+        &[
+            ("Cookie", &cookie),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        body.as_bytes(),
+    )
+}
+
+fn login_cookie(addr: SocketAddr) -> String {
+    let answer = sign_in(addr, "awa", PASSWORD);
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    cookie_of(&answer, "registre_session").expect("a login cookie")
+}
+
+fn dashboard(addr: SocketAddr, cookie: &str) -> Answer {
+    http(addr, "GET", "/", &[("Cookie", cookie)], b"")
+}
+
+fn setup() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let dir = scratch();
+    let db = dir.path().join("registre.db");
+    let credentials = dir.path().join("credentials");
+    let open = [
+        "create",
+        "--name",
+        "awa",
+        "--full-name",
+        "Awa Traoré",
+        "--role",
+        "secretariat",
+    ];
+    assert!(account(&db, &credentials, &open, Some(PASSWORD)));
+    (dir, db, credentials)
+}
+
+#[test]
+fn a_sign_in_without_its_form_cookie_is_refused_and_a_page_is_neither_cached_nor_framed() {
+    let (_dir, db, credentials) = setup();
+    let server = Server::start_with(&db, &["--credentials", credentials.to_str().unwrap()]);
+    let addr = server.addr;
+    // Posted from elsewhere: no cookie of the form, so no sign-in.
+    let forged = http(
+        addr,
+        "POST",
+        "/connexion",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        format!("token=x&name=awa&password={}", PASSWORD.replace(' ', "+")).as_bytes(),
+    );
+    assert_eq!(forged.status, 403);
+    assert!(forged.body.contains("CSRF_REFUSED"));
+    assert!(cookie_of(&forged, "registre_session").is_none());
+
+    let cookie = login_cookie(addr);
+    let page = dashboard(addr, &cookie);
+    assert_eq!(page.status, 200);
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+    assert!(
+        page.header("content-security-policy")
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    assert_eq!(page.header("x-frame-options"), Some("DENY"));
+    // Signed out, the same cookie reaches nothing.
+    let csrf = page
+        .body
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_owned();
+    let out = http(
+        addr,
+        "POST",
+        "/deconnexion",
+        &[
+            ("Cookie", &cookie),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        format!("csrf={csrf}").as_bytes(),
+    );
+    assert_eq!(out.status, 303);
+    assert_eq!(
+        dashboard(addr, &cookie).header("location"),
+        Some("/connexion")
+    );
+}
+
+#[test]
+fn five_wrong_passwords_lock_the_name_even_for_the_right_one() {
+    let (_dir, db, credentials) = setup();
+    let server = Server::start_with(&db, &["--credentials", credentials.to_str().unwrap()]);
+    for _ in 0..5 {
+        let a = sign_in(server.addr, "awa", "pas le bon mot de passe");
+        assert_eq!(a.status, 401);
+        assert!(a.body.contains("SIGN_IN_REFUSED"));
+    }
+    let a = sign_in(server.addr, "awa", PASSWORD);
+    assert_eq!(a.status, 429);
+    assert!(a.body.contains("SIGN_IN_THROTTLED"), "{}", a.body);
+    assert!(cookie_of(&a, "registre_session").is_none());
+}
+
+#[test]
+fn a_password_reset_or_a_disabling_ends_the_logins_made_before() {
+    let (_dir, db, credentials) = setup();
+    let server = Server::start_with(&db, &["--credentials", credentials.to_str().unwrap()]);
+    let addr = server.addr;
+    let before_reset = login_cookie(addr);
+    assert_eq!(dashboard(addr, &before_reset).status, 200);
+    let new_password = "un tout autre mot de passe";
+    assert!(account(
+        &db,
+        &credentials,
+        &["reset-password", "awa"],
+        Some(new_password)
+    ));
+    assert_eq!(dashboard(addr, &before_reset).status, 303);
+    // The old password no longer signs in; the new one does.
+    assert_eq!(sign_in(addr, "awa", PASSWORD).status, 401);
+    let answer = sign_in(addr, "awa", new_password);
+    let cookie = cookie_of(&answer, "registre_session").expect("signed in");
+    assert_eq!(dashboard(addr, &cookie).status, 200);
+    let disable = ["disable", "awa", "--reason", "fin de contrat"];
+    assert!(account(&db, &credentials, &disable, None));
+    assert_eq!(dashboard(addr, &cookie).status, 303);
+    assert_eq!(sign_in(addr, "awa", new_password).status, 401);
+}
+
+#[test]
+fn no_password_hash_reaches_the_log_the_database_or_an_export() {
+    let (dir, db, credentials) = setup();
+    assert!(account(
+        &db,
+        &credentials,
+        &["reset-password", "awa"],
+        Some("encore un autre mot de passe")
+    ));
+    let hashes = std::fs::read_to_string(&credentials).unwrap();
+    assert_eq!(hashes.matches("$argon2id$").count(), 1, "{hashes}");
+    let log = registre()
+        .args(["log", "--store", &sqlite_url(&db)])
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&log.stdout);
+    assert!(log.contains("AccountPasswordSet"), "{log}");
+    let export = dir.path().join("export.jsonl");
+    let exported = registre()
+        .args(["export", "log", "--store", &sqlite_url(&db), "--out"])
+        .arg(&export)
+        .output()
+        .unwrap();
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    let export = std::fs::read_to_string(&export).unwrap();
+    assert!(export.contains("AccountOpened"));
+    for (what, text) in [("log", log.to_string()), ("export", export)] {
+        assert!(!text.contains("argon2"), "{what} holds a hash");
+    }
+    for file in std::fs::read_dir(dir.path()).unwrap() {
+        let path = file.unwrap().path();
+        if path == credentials || path.is_dir() {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(
+            !bytes.windows(8).any(|w| w == b"$argon2i"),
+            "{} holds a hash",
+            path.display()
+        );
+    }
+}
