@@ -104,9 +104,14 @@ async fn shot(c: &Client, name: &str) {
 /// The demo history, a clerk's account and a dashboard viewer's.
 fn demo_store(dir: &Path) -> (PathBuf, PathBuf) {
     let db = dir.join("registre.db");
-    let store = sqlite_url(&db);
+    let credentials = demo_at(&sqlite_url(&db), dir);
+    (db, credentials)
+}
+
+/// The same on any store; returns the credentials file.
+fn demo_at(store: &str, dir: &Path) -> PathBuf {
     let ok = registre()
-        .args(["demo", "--store", &store])
+        .args(["demo", "--store", store])
         .status()
         .expect("run registre demo");
     assert!(ok.success());
@@ -115,9 +120,9 @@ fn demo_store(dir: &Path) -> (PathBuf, PathBuf) {
         ("awa", "Awa Traoré", "secretariat", CLERK_PASSWORD),
         ("tableau", "Écran du siège", "dashboard", VIEWER_PASSWORD),
     ] {
-        open_account(&store, &credentials, name, full, role, password);
+        open_account(store, &credentials, name, full, role, password);
     }
-    (db, credentials)
+    credentials
 }
 
 fn open_account(store: &str, credentials: &Path, name: &str, full: &str, role: &str, pw: &str) {
@@ -193,12 +198,46 @@ async fn a_clerk_admits_a_commune_and_records_its_payment_in_a_browser() {
     let (db, credentials) = demo_store(dir.path());
     let creds = credentials.to_str().unwrap();
     let server = Server::start_with(&db, &["--credentials", creds]);
-    let addr = server.addr;
-    let c = browser(&driver, &dir.path().join("chromium"), 1280, 1000).await;
+    clerk_admits_and_records(&driver, server.addr, dir.path(), "").await;
+    drop(server);
+}
+
+/// The same on PostgreSQL: the pages know nothing of the store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_admits_a_commune_and_records_its_payment_in_a_browser_on_postgresql() {
+    let Some(driver) = driver() else { return };
+    let Some((_client, schema)) = crate::store_postgres::fresh_schema().await else {
+        return;
+    };
+    let dir = scratch();
+    let store = schema.url();
+    let credentials = demo_at(&store, dir.path());
+    let work = dir.path();
+    let args = [
+        "--credentials",
+        credentials.to_str().unwrap(),
+        "--state-dir",
+        &work.join("state").display().to_string(),
+        "--audit-dir",
+        &work.join("audit").display().to_string(),
+    ]
+    .map(String::from);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let server = Server::spawn_serving(&store, &args, &[]);
+    server.wait_for_200("/readyz");
+    clerk_admits_and_records(&driver, server.addr, dir.path(), "-postgresql").await;
+    drop(server);
+}
+
+/// Signs in, admits a commune, records a payment (refused, then accepted,
+/// then refused again by the rules), searches the directory and forges a
+/// post; screenshots are named with `suffix`.
+async fn clerk_admits_and_records(driver: &Driver, addr: SocketAddr, dir: &Path, suffix: &str) {
+    let c = browser(driver, &dir.join(format!("chromium{suffix}")), 1280, 1000).await;
 
     // The sign-in page, then a wrong password: refused in French.
     c.goto(&format!("http://{addr}/connexion")).await.unwrap();
-    shot(&c, "sign-in").await;
+    shot(&c, &format!("sign-in{suffix}")).await;
     let form = c.form(Locator::Css("form")).await.unwrap();
     form.set_by_name("name", "awa").await.unwrap();
     form.set_by_name("password", "pas le bon mot de passe")
@@ -211,7 +250,7 @@ async fn a_clerk_admits_a_commune_and_records_its_payment_in_a_browser() {
     sign_in(&c, addr, "awa", CLERK_PASSWORD).await;
     wait_for_text(&c, ".card", "Membres").await;
     assert!(text_of(&c, ".card .figure").await.trim() == "300");
-    shot(&c, "dashboard").await;
+    shot(&c, &format!("dashboard{suffix}")).await;
 
     // Admit a commune picked from the list, not typed as a code.
     c.goto(&format!("http://{addr}/membres/admission"))
@@ -240,7 +279,7 @@ async fn a_clerk_admits_a_commune_and_records_its_payment_in_a_browser() {
     form.set_by_name("decision", "Décision n° 2024-07 du Bureau exécutif")
         .await
         .unwrap();
-    shot(&c, "admission").await;
+    shot(&c, &format!("admission{suffix}")).await;
     form.submit().await.unwrap();
     wait_for_text(&c, ".done", "Enregistré").await;
     assert_eq!(text_of(&c, "h1").await, name);
@@ -260,7 +299,7 @@ async fn a_clerk_admits_a_commune_and_records_its_payment_in_a_browser() {
     wait_for_text(&c, ".done", "Enregistré").await;
     wait_for_text(&c, "main", "50\u{202f}000 F CFA").await;
     assert!(head(addr) > before);
-    shot(&c, "member").await;
+    shot(&c, &format!("member{suffix}")).await;
 
     // The same receipt again: the domain refuses it, in French, with its
     // code, and nothing is recorded.
@@ -268,7 +307,7 @@ async fn a_clerk_admits_a_commune_and_records_its_payment_in_a_browser() {
     post_payment(&c, "10 000", "R-WEB-1").await;
     wait_for_text(&c, ".refusal", "RECEIPT_ALREADY_USED").await;
     assert_eq!(head(addr), before);
-    shot(&c, "member-refused").await;
+    shot(&c, &format!("member-refused{suffix}")).await;
 
     // The directory finds the new member with an accent typed in its name.
     let accented = name.replacen('e', "é", 1).replacen('a', "à", 1);
@@ -277,7 +316,7 @@ async fn a_clerk_admits_a_commune_and_records_its_payment_in_a_browser() {
     form.set_by_name("q", &accented).await.unwrap();
     form.submit().await.unwrap();
     wait_for_text(&c, "table", &name).await;
-    shot(&c, "directory").await;
+    shot(&c, &format!("directory{suffix}")).await;
 
     // A form posted without the session's CSRF token is refused, even
     // with the session's cookie.
@@ -305,7 +344,6 @@ async fn a_clerk_admits_a_commune_and_records_its_payment_in_a_browser() {
     assert_eq!(head(addr), before);
 
     c.close().await.unwrap();
-    drop(server);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
