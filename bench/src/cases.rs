@@ -17,6 +17,7 @@
 //! - [`replay`]: rebuilding every read model, in a process of its own.
 //! - [`startup`]: time to `/readyz` without and with saved read models.
 //! - [`graphql`]: GraphQL load against a running server.
+//! - [`pages`]: the web application's server time and page weight.
 //! - [`http`]: a minimal keep-alive HTTP/1.1 client.
 //! - [`server`]: a spawned `registre serve` and its request load.
 //! - [`as_of`]: as-of answers against a replay stopped at the same point.
@@ -30,6 +31,7 @@ mod graphql;
 mod history;
 mod http;
 mod machine;
+mod pages;
 mod replay;
 mod server;
 mod startup;
@@ -184,6 +186,15 @@ pub enum BenchWhat {
         #[command(flatten)]
         load: GraphqlArgs,
     },
+    /// Generate a history, start the server, sign in and time the web
+    /// application's main pages; weigh their first load.
+    Pages {
+        #[arg(long, default_value_t = 1_000_000)]
+        events: usize,
+        /// Requests per page.
+        #[arg(long, default_value_t = 300)]
+        requests: usize,
+    },
     /// Generate a history, then answer as-of queries at past positions
     /// and dates as the server does, cold and warm: each must equal a
     /// replay stopped there (the bench fails otherwise); latencies.
@@ -302,6 +313,13 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             let (server, _) = Server::start(&paths, &d.join("serve.log")).await?;
             graphql(&server, &token, &load).await?;
         }
+        BenchWhat::Pages { events, requests } => {
+            let db = history(d, events, 1, indexing).await?;
+            pages::open_account(&db).await?;
+            let paths = StorePaths::beside(&db);
+            let (server, _) = Server::start(&paths, &d.join("serve.log")).await?;
+            pages::pages(&server, requests).await?;
+        }
         BenchWhat::StreamReads { events, reads } => stream_reads(d, events, reads).await?,
         BenchWhat::All {
             events,
@@ -322,8 +340,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             replay_apart(d, &db)?;
             as_of::as_of(&db, &d.join("as-of-state"), 20, AS_OF_INTERVAL).await?;
             let token = issue_token(&db).await?;
+            pages::open_account(&db).await?;
             let server = startup(d, &db).await?;
             graphql(&server, &token, &load).await?;
+            pages::pages(&server, 300).await?;
             drop(server);
             println!("all cases in {:.0} s", started.elapsed().as_secs_f64());
         }

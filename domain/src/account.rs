@@ -49,6 +49,8 @@ pub enum AccountCommand {
         name: String,
         full_name: String,
         role: Role,
+        /// The one region the account is limited to, if any (its code).
+        region: Option<String>,
     },
     /// Set or reset the password of the active account of `name`.
     SetPassword { name: String },
@@ -101,6 +103,21 @@ pub fn check_full_name(full_name: &str) -> Result<(), DomainError> {
     }
 }
 
+/// A region's code as the territorial lists write them (`ML01`): the
+/// account is limited to the region of that code.
+pub fn check_region(code: &str) -> Result<(), DomainError> {
+    let ok = !code.is_empty()
+        && code.len() <= crate::territory::MAX_CODE
+        && code.bytes().all(|b| b.is_ascii_alphanumeric());
+    if ok {
+        Ok(())
+    } else {
+        Err(DomainError::InvalidRegion {
+            code: code.chars().take(crate::territory::MAX_CODE).collect(),
+        })
+    }
+}
+
 /// Accounts are for people: the operator's role is not given.
 fn check_role(role: Role) -> Result<(), DomainError> {
     if role == Role::System {
@@ -141,9 +158,13 @@ impl Aggregate for Account {
                 name,
                 full_name,
                 role,
+                region,
             } => {
                 check_role(*role)?;
                 check_full_name(full_name)?;
+                if let Some(code) = region {
+                    check_region(code)?;
+                }
                 if state.active.is_some() {
                     return Err(DomainError::AccountNameTaken { name: name.clone() });
                 }
@@ -154,6 +175,7 @@ impl Aggregate for Account {
                         name: name.clone(),
                         full_name: full_name.clone(),
                         role: *role,
+                        region: region.clone(),
                         opened_at: ctx.occurred_at,
                     }),
                     AccessEvent::AccountPasswordSet(AccountPasswordSet {
@@ -243,6 +265,7 @@ mod tests {
             name: name.into(),
             full_name: "Awa Diarra".into(),
             role,
+            region: None,
         }
     }
 
@@ -252,6 +275,7 @@ mod tests {
             name: name.into(),
             full_name: "Awa Diarra".into(),
             role,
+            region: None,
             opened_at: ctx().occurred_at,
         })
     }
@@ -461,6 +485,7 @@ mod tests {
                     name: "awa.diarra".into(),
                     full_name: bad.into(),
                     role: Role::Auditor,
+                    region: None,
                 })
                 .then_error("INVALID_FULL_NAME");
         }
@@ -472,6 +497,7 @@ mod tests {
                 name: "awa.diarra".into(),
                 full_name: full_name.clone(),
                 role: Role::Auditor,
+                region: None,
             })
             .then_events(vec![
                 AccessEvent::AccountOpened(AccountOpened {
@@ -479,10 +505,40 @@ mod tests {
                     name: "awa.diarra".into(),
                     full_name,
                     role: Role::Auditor,
+                    region: None,
                     opened_at: ctx().occurred_at,
                 }),
                 password_set(1),
             ]);
+    }
+
+    #[test]
+    fn an_account_limited_to_a_region_records_its_code() {
+        let limited = |code: &str| AccountCommand::Open {
+            account_id: id(1),
+            name: "coordination.kayes".into(),
+            full_name: "Coordination régionale de Kayes".into(),
+            role: Role::Secretariat,
+            region: Some(code.into()),
+        };
+        given_accounts(vec![])
+            .when(limited("ML01"))
+            .then_events(vec![
+                AccessEvent::AccountOpened(AccountOpened {
+                    account_id: id(1),
+                    name: "coordination.kayes".into(),
+                    full_name: "Coordination régionale de Kayes".into(),
+                    role: Role::Secretariat,
+                    region: Some("ML01".into()),
+                    opened_at: ctx().occurred_at,
+                }),
+                password_set(1),
+            ]);
+        for bad in ["", "ML 01", "ML-01", &"M".repeat(33)] {
+            given_accounts(vec![])
+                .when(limited(bad))
+                .then_error("INVALID_REGION");
+        }
     }
 
     #[test]

@@ -189,6 +189,8 @@ pub enum DomainError {
     InvalidAccountName { name: String },
     #[error("invalid full name: 1 to 200 characters, not blank, without control characters")]
     InvalidFullName,
+    #[error("invalid region code {code:?}: 1 to 32 ASCII letters or digits")]
+    InvalidRegion { code: String },
     #[error("accounts are given the roles secretariat, auditor and dashboard, not {role}")]
     AccountRoleNotGranted { role: Role },
     #[error("an active account named {name:?} already exists; disable it first")]
@@ -283,6 +285,7 @@ impl DomainError {
             E::OperatorOnly => "OPERATOR_ONLY",
             E::InvalidAccountName { .. } => "INVALID_ACCOUNT_NAME",
             E::InvalidFullName => "INVALID_FULL_NAME",
+            E::InvalidRegion { .. } => "INVALID_REGION",
             E::AccountRoleNotGranted { .. } => "ACCOUNT_ROLE_NOT_GRANTED",
             E::AccountNameTaken { .. } => "ACCOUNT_NAME_TAKEN",
             E::UnknownAccount { .. } => "UNKNOWN_ACCOUNT",
@@ -451,6 +454,9 @@ impl DomainError {
                 "Nom complet invalide : de 1 à 200 caractères, non vide, sans caractère de contrôle."
                     .into()
             }
+            E::InvalidRegion { code } => format!(
+                "Code de région invalide « {code} » : de 1 à 32 lettres ASCII ou chiffres, par exemple ML01."
+            ),
             E::AccountRoleNotGranted { role } => format!(
                 "Les comptes reçoivent les rôles secretariat, auditor et dashboard, pas {role}."
             ),

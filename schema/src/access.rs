@@ -117,6 +117,9 @@ pub struct AccountOpened {
     /// The user's name as shown to people.
     pub full_name: String,
     pub role: Role,
+    /// The code of the one region the account sees and acts in (a
+    /// regional coordination), or none: the whole association.
+    pub region: Option<String>,
     pub opened_at: DateTime<Utc>,
 }
 
@@ -303,6 +306,7 @@ mod tests {
                 name: "awa.diarra".into(),
                 full_name: "Awa Diarra".into(),
                 role: Role::Secretariat,
+                region: Some("ML01".into()),
                 opened_at: DateTime::from_timestamp(0, 0).unwrap(),
             }),
             AccessEvent::AccountRoleChanged(AccountRoleChanged {
@@ -336,6 +340,7 @@ mod tests {
             name: "n".into(),
             full_name: "N".into(),
             role: Role::Dashboard,
+            region: None,
             opened_at: DateTime::from_timestamp(0, 0).unwrap(),
         });
         assert_eq!(opened.to_payload()["role"], "dashboard");

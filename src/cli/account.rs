@@ -37,6 +37,10 @@ pub enum AccountCommand {
         /// secretariat, auditor or dashboard.
         #[arg(long)]
         role: Role,
+        /// Limit the account to one region, by its code (ML01 for Kayes):
+        /// a regional coordination sees and acts within it alone.
+        #[arg(long)]
+        region: Option<String>,
     },
     /// Set a new password for an account; it is asked for.
     ResetPassword { name: String },
@@ -75,19 +79,18 @@ pub async fn run(
             name,
             full_name,
             role,
+            region,
         } => {
             let password = read_password()?;
-            accounts::open_account(
-                &commands,
-                credentials,
-                &name,
-                &full_name,
+            let account = accounts::NewAccount {
+                name: &name,
+                full_name: &full_name,
                 role,
-                &password,
-                operator,
-            )
-            .await
-            .map_err(explain)?;
+                region: region.as_deref(),
+            };
+            accounts::open_account(&commands, credentials, account, &password, operator)
+                .await
+                .map_err(explain)?;
             eprintln!("compte {name:?} ouvert ({role})");
         }
         AccountCommand::ResetPassword { name } => {

@@ -234,3 +234,110 @@ fn no_password_hash_reaches_the_log_the_database_or_an_export() {
         );
     }
 }
+
+/// The first member linked from a directory page.
+fn first_member(page: &str) -> String {
+    page.split("<td><a href=\"/membres/")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a member in the directory")
+        .to_owned()
+}
+
+fn csrf_of(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a CSRF token")
+        .to_owned()
+}
+
+#[test]
+fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
+    let dir = scratch();
+    let db = dir.path().join("registre.db");
+    let credentials = dir.path().join("credentials");
+    let demo = registre()
+        .args(["demo", "--store", &sqlite_url(&db)])
+        .output()
+        .unwrap();
+    assert!(demo.status.success());
+    let open = [
+        "create",
+        "--name",
+        "kayes",
+        "--full-name",
+        "Coordination régionale de Kayes",
+        "--role",
+        "secretariat",
+        "--region",
+        "ML01",
+    ];
+    assert!(account(&db, &credentials, &open, Some(PASSWORD)));
+    let whole = [
+        "create",
+        "--name",
+        "awa",
+        "--full-name",
+        "Awa Traoré",
+        "--role",
+        "auditor",
+    ];
+    assert!(account(&db, &credentials, &whole, Some(PASSWORD)));
+    let server = Server::start_with(&db, &["--credentials", credentials.to_str().unwrap()]);
+    let addr = server.addr;
+    let get = |cookie: &str, path: &str| http(addr, "GET", path, &[("Cookie", cookie)], b"");
+
+    // Someone who sees every region finds a member of Sikasso (ML03).
+    let awa = cookie_of(&sign_in(addr, "awa", PASSWORD), "registre_session").unwrap();
+    let elsewhere = first_member(&get(&awa, "/membres?region=ML03").body);
+
+    let kayes = cookie_of(&sign_in(addr, "kayes", PASSWORD), "registre_session").unwrap();
+    let directory = get(&kayes, "/membres").body;
+    assert!(directory.contains("<td>Kayes</td>"), "{directory}");
+    for other in ["Sikasso", "Koulikoro", "Bamako", "Mopti"] {
+        assert!(
+            !directory.contains(&format!("<td>{other}</td>")),
+            "{other} shown"
+        );
+    }
+    // Asking for another region's members shows none.
+    assert!(
+        get(&kayes, "/membres?region=ML03")
+            .body
+            .contains("0 membre(s)")
+    );
+    // Another region's member is not found, and cannot be recorded for.
+    assert_eq!(get(&kayes, &format!("/membres/{elsewhere}")).status, 404);
+    let own = first_member(&directory);
+    let page = get(&kayes, &format!("/membres/{own}"));
+    assert_eq!(page.status, 200);
+    let before = http(addr, "GET", "/readyz", &[], b"").json()["head"].clone();
+    let body = format!(
+        "csrf={}&year=2024&amount=1000&paid_on=2024-03-01&receipt=R-HORS-REGION",
+        csrf_of(&page.body)
+    );
+    let post = http(
+        addr,
+        "POST",
+        &format!("/membres/{elsewhere}/paiement"),
+        &[
+            ("Cookie", &kayes),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        body.as_bytes(),
+    );
+    assert_eq!(post.status, 404);
+    assert_eq!(
+        http(addr, "GET", "/readyz", &[], b"").json()["head"],
+        before
+    );
+    // The dashboard counts the region by cercle, without the log's latest
+    // records; the calendar holds no national session.
+    let dashboard = get(&kayes, "/").body;
+    assert!(dashboard.contains("Membres par cercle"));
+    assert!(!dashboard.contains("Derniers enregistrements"));
+    let calendar = get(&kayes, "/sessions").body;
+    assert!(!calendar.contains("Congrès") && !calendar.contains("Conseil National"));
+    assert!(get(&awa, "/sessions").body.contains("Congrès"));
+}

@@ -18,7 +18,18 @@ pub struct Conn {
 
 pub struct Response {
     pub status: u16,
+    /// Names lowercased.
+    pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 impl Conn {
@@ -38,13 +49,29 @@ impl Conn {
         bearer: Option<&str>,
         body: &[u8],
     ) -> anyhow::Result<Response> {
+        let auth = bearer.map(|t| format!("Bearer {t}"));
+        let mut headers = vec![("Content-Type", "application/json")];
+        if let Some(auth) = &auth {
+            headers.push(("Authorization", auth));
+        }
+        self.send(method, path, &headers, body).await
+    }
+
+    /// A request with the headers given (and its length).
+    pub async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> anyhow::Result<Response> {
         let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n",
             self.host,
             body.len()
         );
-        if let Some(token) = bearer {
-            head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
         }
         head.push_str("\r\n");
         let s = self.stream.get_mut();
@@ -65,6 +92,7 @@ impl Conn {
             .with_context(|| format!("bad status line {line:?}"))?;
         let mut length = None;
         let mut chunked = false;
+        let mut headers = Vec::new();
         loop {
             line.clear();
             self.stream.read_line(&mut line).await?;
@@ -74,6 +102,7 @@ impl Conn {
             }
             let (name, value) = l.split_once(':').unwrap_or((l, ""));
             let value = value.trim();
+            headers.push((name.to_ascii_lowercase(), value.to_owned()));
             if name.eq_ignore_ascii_case("content-length") {
                 length = Some(value.parse::<usize>()?);
             } else if name.eq_ignore_ascii_case("transfer-encoding")
@@ -106,7 +135,11 @@ impl Conn {
             body.resize(n, 0);
             self.stream.read_exact(&mut body).await?;
         }
-        Ok(Response { status, body })
+        Ok(Response {
+            status,
+            headers,
+            body,
+        })
     }
 }
 

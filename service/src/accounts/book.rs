@@ -15,6 +15,8 @@ pub struct AccountRecord {
     pub name: String,
     pub full_name: String,
     pub role: Role,
+    /// The one region the account sees and acts in, if limited.
+    pub region: Option<String>,
     pub opened_at: DateTime<Utc>,
     /// When its password was last set (recorded time).
     pub password_set_at: Option<DateTime<Utc>>,
@@ -56,6 +58,7 @@ impl AccountBook {
                         name: p.name,
                         full_name: p.full_name,
                         role: p.role,
+                        region: p.region,
                         opened_at: p.opened_at,
                         password_set_at: None,
                         disabled: None,
@@ -142,6 +145,7 @@ mod tests {
             name: name.into(),
             full_name: "Awa Traoré".into(),
             role,
+            region: None,
             opened_at: Utc::now(),
         })
     }

@@ -33,16 +33,29 @@ pub enum AccountError {
     Unknown(String),
 }
 
+/// An account to open.
+pub struct NewAccount<'a> {
+    pub name: &'a str,
+    pub full_name: &'a str,
+    pub role: Role,
+    /// The one region it is limited to (its code), if any.
+    pub region: Option<&'a str>,
+}
+
 /// Opens an account with its first password.
 pub async fn open_account(
     commands: &CommandHandler,
     credentials: &CredentialFile,
-    name: &str,
-    full_name: &str,
-    role: Role,
+    account: NewAccount<'_>,
     password: &str,
     actor: Actor,
 ) -> Result<Uuid, AccountError> {
+    let NewAccount {
+        name,
+        full_name,
+        role,
+        region,
+    } = account;
     let phc = hash(password).await?;
     let account_id = Uuid::now_v7();
     // The hash is kept first, under an id no account has yet: if the
@@ -53,6 +66,7 @@ pub async fn open_account(
         name: name.into(),
         full_name: full_name.into(),
         role,
+        region: region.map(str::to_owned),
     };
     if let Err(e) = submit(commands, actor, command).await {
         credentials.remove(account_id)?;

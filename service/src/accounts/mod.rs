@@ -20,8 +20,8 @@ pub mod password;
 pub use book::{AccountBook, AccountRecord};
 pub use credentials::{CredentialError, CredentialFile};
 pub use manage::{
-    AccountError, active_account, change_role, disable_account, list_accounts, open_account,
-    reset_password,
+    AccountError, NewAccount, active_account, change_role, disable_account, list_accounts,
+    open_account, reset_password,
 };
 pub use password::PasswordError;
 

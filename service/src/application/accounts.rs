@@ -31,6 +31,8 @@ pub struct SignedIn {
     pub name: String,
     pub full_name: String,
     pub role: Role,
+    /// The one region the account sees and acts in, if limited.
+    pub region: Option<String>,
     /// When the password was last set: a login made before a reset ends.
     pub password_set_at: Option<DateTime<Utc>>,
 }
@@ -42,6 +44,7 @@ impl From<&AccountRecord> for SignedIn {
             name: a.name.clone(),
             full_name: a.full_name.clone(),
             role: a.role,
+            region: a.region.clone(),
             password_set_at: a.password_set_at,
         }
     }

@@ -21,6 +21,7 @@ use super::WebState;
 use super::fields::{self, take};
 use super::logins::same_token;
 use super::page::{self, Frame, Viewer, render};
+use super::scope::Scope;
 use super::submit::{self, Refusal};
 
 // The domain's own bounds, so the form and the rules never disagree.
@@ -97,7 +98,8 @@ fn show(state: &WebState, viewer: &Viewer, form: AdmissionFields, status: Status
     let Some(models) = state.app.read_models() else {
         return page::unavailable();
     };
-    let (regions, categories) = models.read(|m, _| (candidates(m), categories(m)));
+    let scope = viewer.scope();
+    let (regions, categories) = models.read(|m, _| (candidates(m, scope), categories(m)));
     let mut r = render(&AdmissionPage {
         frame: viewer.frame("admission"),
         form,
@@ -111,10 +113,10 @@ fn show(state: &WebState, viewer: &Viewer, form: AdmissionFields, status: Status
 }
 
 /// The communes of the reference lists that are not members, by region.
-fn candidates(m: &ReadModels) -> Vec<Region> {
+fn candidates(m: &ReadModels, scope: Scope<'_>) -> Vec<Region> {
     let mut by_region: BTreeMap<String, Vec<Commune>> = BTreeMap::new();
     for unit in m.membership.units.values() {
-        if unit.level != TerritorialLevel::Commune {
+        if unit.level != TerritorialLevel::Commune || !scope.unit(m, &unit.unit) {
             continue;
         }
         let member = m.membership.member(member_id_for(&unit.unit));
@@ -165,7 +167,19 @@ pub async fn submit(
     if !same_token(&form.csrf, &viewer.login.csrf) {
         return page::bad_csrf();
     }
-    let unit = take(&mut form.commune_error, commune_key(&form.commune));
+    let scope = viewer.scope();
+    let unit = commune_key(&form.commune).and_then(|u| {
+        let within = state
+            .app
+            .read_models()
+            .is_some_and(|models| models.read(|m, _| scope.unit(m, &u)));
+        if within {
+            Ok(u)
+        } else {
+            Err("Commune : hors de votre région.".to_owned())
+        }
+    });
+    let unit = take(&mut form.commune_error, unit);
     let unit_name = unit.as_ref().and_then(|u| {
         state
             .app

@@ -3,7 +3,8 @@
 //! the latest records; its live part follows the log by long polling
 //! (`/tableau/direct?apres=N` answers once the read models pass `N`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use askama::Template;
@@ -21,6 +22,7 @@ use super::WebState;
 use super::chart::{self, Bar};
 use super::french;
 use super::page::{self, Frame, Viewer, render};
+use super::scope::Scope;
 
 /// How long the live part waits for a new record before answering anyway.
 const LIVE_WAIT: Duration = Duration::from_secs(25);
@@ -86,7 +88,7 @@ pub async fn page(State(state): State<WebState>, headers: HeaderMap) -> Response
     };
     render(&DashboardPage {
         frame: viewer.frame("tableau"),
-        live,
+        live: live.to_string(),
     })
 }
 
@@ -120,47 +122,116 @@ pub async fn live(
         }
     }
     match live_part(&state, &viewer).await {
-        Some(html) => axum::response::Html(html).into_response(),
+        Some(html) => axum::response::Html(html.to_string()).into_response(),
         None => page::unavailable(),
     }
 }
 
-async fn live_part(state: &WebState, viewer: &Viewer) -> Option<String> {
-    let models = state.app.read_models()?;
-    let today = Utc::now().date_naive();
-    let mut live = models.read(|m, position| figures(m, position, today));
-    live.reads_the_log = page::reads_the_log(viewer.login.account.role);
-    if live.reads_the_log {
-        live.latest = latest(state).await;
-    }
-    live.render()
-        .map_err(|e| tracing::error!(error = %e, "rendering the dashboard"))
-        .ok()
+/// The dashboard's figures as rendered, per read models' position, day and
+/// kind of viewer: every viewer at the same point gets the same part, so
+/// it is computed once per new record rather than once per request (each
+/// open dashboard asks again as soon as a record arrives).
+#[derive(Default)]
+pub struct Rendered(Mutex<HashMap<Key, Arc<String>>>);
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Key {
+    position: Position,
+    day: NaiveDate,
+    region: Option<String>,
+    reads_the_log: bool,
 }
 
-fn figures(m: &ReadModels, position: Position, today: NaiveDate) -> Live {
-    let counts = m.membership.counts(&Default::default());
-    let status = |s| counts.by_status.get(&s).copied().unwrap_or(0);
+/// Kinds of viewer kept at one position (regions, and whether they read
+/// the log): bounds the memory whatever the accounts.
+const KEPT: usize = 64;
+
+impl Rendered {
+    fn get(&self, key: &Key) -> Option<Arc<String>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .cloned()
+    }
+
+    fn keep(&self, key: Key, html: Arc<String>) {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.retain(|k, _| k.position == key.position && k.day == key.day);
+        if map.len() < KEPT {
+            map.insert(key, html);
+        }
+    }
+}
+
+async fn live_part(state: &WebState, viewer: &Viewer) -> Option<Arc<String>> {
+    let models = state.app.read_models()?;
+    let today = Utc::now().date_naive();
+    let scope = viewer.scope();
+    let reads_the_log = page::reads_the_log(viewer.login.account.role) && scope.is_whole();
+    let key = Key {
+        position: models.position(),
+        day: today,
+        region: scope.0.map(str::to_owned),
+        reads_the_log,
+    };
+    if let Some(html) = state.dashboards.get(&key) {
+        return Some(html);
+    }
+    let mut live = models.read(|m, position| figures(m, position, today, scope));
+    live.reads_the_log = reads_the_log;
+    if reads_the_log {
+        live.latest = latest(state).await;
+    }
+    let html = Arc::new(
+        live.render()
+            .map_err(|e| tracing::error!(error = %e, "rendering the dashboard"))
+            .ok()?,
+    );
+    // Kept under the position the figures were read at: a record arriving
+    // meanwhile leaves this entry for that earlier position.
+    state.dashboards.keep(
+        Key {
+            position: live.position,
+            ..key
+        },
+        html.clone(),
+    );
+    Some(html)
+}
+
+fn figures(m: &ReadModels, position: Position, today: NaiveDate, scope: Scope<'_>) -> Live {
     // Dues are owed by members (active or suspended), as the arrears rule
-    // counts them; former members' years are not summed.
+    // counts them; former members' years are not summed. A viewer limited
+    // to a region counts its members alone.
     let member = |id: &uuid::Uuid| {
         m.membership
             .member(*id)
             .is_some_and(|r| r.status.is_member())
+            && scope.member(m, *id)
     };
-    // Members by region, named as the reference list names them.
-    let mut by_region: BTreeMap<String, i64> = BTreeMap::new();
-    for member in m.membership.members.values() {
-        if !member.status.is_member() {
+    let (mut active, mut suspended) = (0, 0);
+    // Members by region (by cercle within one region), named as the
+    // reference list names them.
+    let mut by_place: BTreeMap<String, i64> = BTreeMap::new();
+    for record in m.membership.members.values() {
+        if !record.status.is_member() || !scope.unit(m, &record.unit) {
             continue;
         }
-        let region = m
-            .membership
-            .placement(&member.unit)
-            .region
-            .map_or_else(|| "Hors liste".to_owned(), |r| r.name);
-        *by_region.entry(region).or_default() += 1;
+        match record.status {
+            MemberStatus::Active => active += 1,
+            _ => suspended += 1,
+        }
+        let place = m.membership.placement(&record.unit);
+        let place = if scope.is_whole() {
+            place.region
+        } else {
+            place.cercle
+        };
+        let name = place.map_or_else(|| "Hors liste".to_owned(), |r| r.name);
+        *by_place.entry(name).or_default() += 1;
     }
+    let by_region = by_place;
     let regions: Vec<Bar> = by_region
         .into_iter()
         .map(|(label, value)| Bar {
@@ -222,6 +293,7 @@ fn figures(m: &ReadModels, position: Position, today: NaiveDate) -> Live {
             ..Default::default()
         })
         .into_iter()
+        .filter(|s| scope.body(m, s.body_id))
         .take(5)
         .map(|s| Upcoming {
             date: french::date(s.session_date),
@@ -239,10 +311,17 @@ fn figures(m: &ReadModels, position: Position, today: NaiveDate) -> Live {
     Live {
         position,
         today: french::date(today),
-        members: status(MemberStatus::Active) + status(MemberStatus::Suspended),
-        active: status(MemberStatus::Active),
-        suspended: status(MemberStatus::Suspended),
-        regions_svg: chart::horizontal("Membres par région", &regions),
+        members: active + suspended,
+        active,
+        suspended,
+        regions_svg: chart::horizontal(
+            if scope.is_whole() {
+                "Membres par région"
+            } else {
+                "Membres par cercle"
+            },
+            &regions,
+        ),
         dues: dues
             .iter()
             .map(|(y, collected, due, owed)| DuesRow {

@@ -182,6 +182,7 @@ mod tests {
             name: "awa".into(),
             full_name: "Awa Traoré".into(),
             role: Role::Secretariat,
+            region: None,
             password_set_at: None,
         }
     }

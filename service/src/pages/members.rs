@@ -17,6 +17,7 @@ use super::WebState;
 use super::french;
 use super::page::{self, Frame, Viewer, render};
 use super::payment::PaymentFields;
+use super::scope::Scope;
 
 /// Members listed per page of the directory.
 const PER_PAGE: usize = 50;
@@ -80,10 +81,17 @@ pub async fn directory(
     // page unfiltered rather than an error.
     let Query(query) = query.unwrap_or_else(|_| Query(DirectoryQuery::default()));
     let q: String = query.q.trim().chars().take(MAX_SEARCH).collect();
-    render(&models.read(|m, _| list(m, viewer.frame("membres"), q, &query)))
+    let scope = viewer.scope();
+    render(&models.read(|m, _| list(m, viewer.frame("membres"), scope, q, &query)))
 }
 
-fn list(m: &ReadModels, frame: Frame, q: String, query: &DirectoryQuery) -> Directory {
+fn list(
+    m: &ReadModels,
+    frame: Frame,
+    scope: Scope<'_>,
+    q: String,
+    query: &DirectoryQuery,
+) -> Directory {
     let wanted_status = french::status_from_slug(&query.statut);
     let needle = french::folded(&q);
     let mut regions: Vec<Choice> = m
@@ -91,6 +99,7 @@ fn list(m: &ReadModels, frame: Frame, q: String, query: &DirectoryQuery) -> Dire
         .units
         .values()
         .filter(|u| u.level == TerritorialLevel::Region)
+        .filter(|u| scope.0.is_none_or(|r| r == u.unit.code))
         .map(|u| Choice {
             selected: u.unit.code == query.region,
             value: u.unit.code.clone(),
@@ -101,7 +110,7 @@ fn list(m: &ReadModels, frame: Frame, q: String, query: &DirectoryQuery) -> Dire
     regions.dedup_by(|a, b| a.value == b.value);
     let mut rows: Vec<Row> = Vec::new();
     for member in m.membership.members.values() {
-        if wanted_status.is_some_and(|s| s != member.status) {
+        if wanted_status.is_some_and(|s| s != member.status) || !scope.unit(m, &member.unit) {
             continue;
         }
         let place = m.membership.placement(&member.unit);
@@ -274,8 +283,9 @@ pub fn member_page(
         return page::unavailable();
     };
     let frame = viewer.frame("membres");
+    let scope = viewer.scope();
     let page = models.read(|m, _| {
-        let member = m.membership.member(id)?;
+        let member = m.membership.member(id).filter(|_| scope.member(m, id))?;
         let place = m.membership.placement(&member.unit);
         let years = m
             .dues

@@ -23,6 +23,7 @@ use super::fields;
 use super::french;
 use super::logins::same_token;
 use super::page::{self, Viewer};
+use super::scope::Scope;
 use super::session_course::{self, uuid};
 use super::sessions;
 use super::submit::Refusal;
@@ -51,7 +52,7 @@ pub struct MinutesLine {
     pub secretary_signed: bool,
 }
 
-pub fn view(m: &ReadModels, s: &SessionRecord) -> MinutesView {
+pub fn view(m: &ReadModels, s: &SessionRecord, scope: Scope<'_>) -> MinutesView {
     let records = m
         .minutes
         .of_session(s.session_id)
@@ -113,6 +114,7 @@ pub fn view(m: &ReadModels, s: &SessionRecord) -> MinutesView {
         .sessions
         .values()
         .filter(|x| x.state == SessionState::Open && x.session_id != s.session_id)
+        .filter(|x| scope.body(m, x.body_id))
         .map(|x| {
             let l = sessions::line(m, x);
             (x.session_id, format!("{} du {}", l.body, l.date))
@@ -140,6 +142,9 @@ pub async fn draft(
     let Ok(session_id) = Uuid::parse_str(&id) else {
         return page::not_found();
     };
+    if !session_course::within(&state, &viewer, session_id) {
+        return page::not_found();
+    }
     let mut text: HashMap<String, String> = HashMap::new();
     let mut digest: Option<String> = None;
     loop {
@@ -251,9 +256,20 @@ pub fn sign(f: &HashMap<&str, &str>) -> Result<Vec<Command>, String> {
 }
 
 /// Adoption of the latest draft, in an open session.
-pub fn adopt(m: &ReadModels, f: &HashMap<&str, &str>) -> Result<Vec<Command>, String> {
+pub fn adopt(
+    m: &ReadModels,
+    f: &HashMap<&str, &str>,
+    scope: Scope<'_>,
+) -> Result<Vec<Command>, String> {
     let minutes_id = uuid(f, "minutes", "Procès-verbal")?;
     let adopted_in_session_id = uuid(f, "session", "Session d'adoption")?;
+    let within = m
+        .sessions
+        .session(adopted_in_session_id)
+        .is_some_and(|x| scope.body(m, x.body_id));
+    if !within {
+        return Err("Session d'adoption : choisissez dans la liste.".into());
+    }
     let adopted_on = Utc::now().date_naive();
     let sha256 = m
         .minutes

@@ -20,6 +20,7 @@
 //!   closing); [`minutes`]: its minutes drafted, signed and adopted.
 //! - [`page`]: what every page shares (the signed-in viewer, the frame,
 //!   refusals).
+//! - [`scope`]: what a viewer limited to one region sees and acts on.
 //! - [`french`]: dates, amounts and names as French writes them.
 //! - [`chart`]: bar charts drawn as SVG on the server.
 //! - [`assets`]: the stylesheet and htmx, compiled in.
@@ -35,6 +36,7 @@ mod members;
 mod minutes;
 mod page;
 mod payment;
+mod scope;
 mod session_course;
 mod sessions;
 mod sign_in;
@@ -55,6 +57,8 @@ use crate::application::Application;
 pub struct WebState {
     pub app: Arc<Application>,
     pub logins: Arc<logins::Logins>,
+    /// The dashboard's live part, rendered once per point of the log.
+    pub dashboards: Arc<dashboard::Rendered>,
 }
 
 /// The pages' routes.
@@ -62,6 +66,7 @@ pub fn router(app: Arc<Application>) -> Router {
     let state = WebState {
         app,
         logins: Arc::default(),
+        dashboards: Arc::default(),
     };
     Router::new()
         .route("/", get(dashboard::page))
@@ -92,6 +97,9 @@ pub fn router(app: Arc<Application>) -> Router {
         .route("/static/{file}", get(assets::serve))
         .with_state(state)
         .layer(axum::middleware::map_response(protect))
+        // Pages are text and the secretariat's links are slow: gzip what
+        // the browser accepts (htmx is served already compressed).
+        .layer(tower_http::compression::CompressionLayer::new())
 }
 
 /// Headers every page carries: pages hold personal records, so no cache

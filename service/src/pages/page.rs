@@ -8,6 +8,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use super::WebState;
 use super::french;
 use super::logins::Login;
+use super::scope::Scope;
 
 /// The signed-in viewer of a page.
 pub struct Viewer {
@@ -70,6 +71,11 @@ impl Viewer {
         }
     }
 
+    /// What the viewer may see and act on.
+    pub fn scope(&self) -> Scope<'_> {
+        Scope(self.login.account.region.as_deref())
+    }
+
     /// The frame of a page seen by this viewer, `section` marking the
     /// current entry of the navigation.
     pub fn frame(&self, section: &'static str) -> Frame {
@@ -77,6 +83,7 @@ impl Viewer {
         Frame {
             full_name: a.full_name.clone(),
             role: french::role(a.role),
+            region: a.region.clone().unwrap_or_default(),
             csrf: self.login.csrf.clone(),
             can_write: self.login.can_write(),
             section,
@@ -112,6 +119,8 @@ pub fn reads_the_log(role: registre_schema::Role) -> bool {
 pub struct Frame {
     pub full_name: String,
     pub role: &'static str,
+    /// The region code the viewer is limited to (empty: none).
+    pub region: String,
     pub csrf: String,
     pub can_write: bool,
     pub section: &'static str,

@@ -81,6 +81,14 @@ pub async fn submit(
     let Ok(member_id) = Uuid::parse_str(&id) else {
         return page::not_found();
     };
+    let scope = viewer.scope();
+    let within = state
+        .app
+        .read_models()
+        .is_some_and(|models| models.read(|m, _| scope.member(m, member_id)));
+    if !within {
+        return page::not_found();
+    }
     let year = take(&mut form.year_error, fields::year("Année", &form.year));
     let amount = take(
         &mut form.amount_error,

@@ -134,8 +134,12 @@ fn show(
         return page::unavailable();
     };
     let frame = viewer.frame("sessions");
+    let scope = viewer.scope();
     let built = models.read(|m, _| {
-        let s = m.sessions.session(id)?;
+        let s = m
+            .sessions
+            .session(id)
+            .filter(|s| scope.body(m, s.body_id))?;
         Some(SessionPage {
             title: format!(
                 "{} · session {} du {}",
@@ -160,7 +164,7 @@ fn show(
             sheet: sheet(m, s),
             motions: motions(m, s),
             voters: voters(m, s),
-            minutes: minutes::view(m, s),
+            minutes: minutes::view(m, s, scope),
             id,
             frame,
             refusal,
@@ -335,9 +339,10 @@ pub async fn live_quorum(
     Path(id): Path<String>,
     Query(after): Query<After>,
 ) -> Response {
-    if let Err(r) = Viewer::watching(&state, &headers).await {
-        return r;
-    }
+    let viewer = match Viewer::watching(&state, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     let (Ok(id), Some(models)) = (Uuid::parse_str(&id), state.app.read_models()) else {
         return page::not_found();
     };
@@ -351,8 +356,12 @@ pub async fn live_quorum(
             tokio::time::sleep_until(started + LIVE_WAIT).await;
         }
     }
+    let scope = viewer.scope();
     let part = models.read(|m, position| {
-        let s = m.sessions.session(id)?;
+        let s = m
+            .sessions
+            .session(id)
+            .filter(|s| scope.body(m, s.body_id))?;
         Some(Quorum {
             id,
             position,
@@ -394,6 +403,9 @@ pub async fn step(
     let Ok(session_id) = Uuid::parse_str(&id) else {
         return page::not_found();
     };
+    if !within(&state, &viewer, session_id) {
+        return page::not_found();
+    }
     if pairs.len() > MAX_FIELDS {
         let refusal = format!(
             "Formulaire trop long : au plus {MAX_FIELDS} champs. Rien n'a été enregistré. (code INVALID_FORM)"
@@ -436,7 +448,7 @@ pub async fn step(
         ]),
         "pv-signature" => minutes::sign(&fields),
         "pv-adoption" => match state.app.read_models() {
-            Some(models) => models.read(|m, _| minutes::adopt(m, &fields)),
+            Some(models) => models.read(|m, _| minutes::adopt(m, &fields, viewer.scope())),
             None => return page::unavailable(),
         },
         _ => return page::not_found(),
@@ -459,6 +471,18 @@ pub async fn step(
         Ok(first) => submit::done(&format!("/sessions/{session_id}"), first),
         Err(refusal) => refused(&state, &viewer, session_id, refusal),
     }
+}
+
+/// Whether the session exists and its body is within the viewer's scope.
+pub fn within(state: &WebState, viewer: &Viewer, session_id: Uuid) -> bool {
+    let scope = viewer.scope();
+    state.app.read_models().is_some_and(|models| {
+        models.read(|m, _| {
+            m.sessions
+                .session(session_id)
+                .is_some_and(|s| scope.body(m, s.body_id))
+        })
+    })
 }
 
 /// The session's page again, with why a step was refused.

@@ -4,8 +4,9 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::State;
 use axum::extract::rejection::FormRejection;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::Utc;
@@ -33,6 +34,17 @@ struct Calendar {
     frame: Frame,
     upcoming: Vec<Line>,
     past: Vec<Line>,
+    /// The next page of past sessions, if any.
+    older: Option<usize>,
+    newer: Option<usize>,
+}
+
+/// Sessions listed per part of the calendar (to come; past, by page).
+const PER_PAGE: usize = 50;
+
+#[derive(Deserialize, Default)]
+pub struct CalendarQuery {
+    page: Option<usize>,
 }
 
 pub struct Line {
@@ -78,7 +90,12 @@ pub fn state(s: SessionState) -> &'static str {
     }
 }
 
-pub async fn calendar(State(state): State<WebState>, headers: HeaderMap) -> Response {
+pub async fn calendar(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    query: Result<Query<CalendarQuery>, QueryRejection>,
+) -> Response {
+    let page_no = query.ok().and_then(|Query(q)| q.page).unwrap_or(1).max(1);
     let viewer = match Viewer::of(&state, &headers).await {
         Ok(v) => v,
         Err(r) => return r,
@@ -87,14 +104,30 @@ pub async fn calendar(State(state): State<WebState>, headers: HeaderMap) -> Resp
         return page::unavailable();
     };
     let today = Utc::now().date_naive();
+    let scope = viewer.scope();
     let page = models.read(|m, _| {
         let all = m.sessions.calendar(&SessionFilter::default());
-        let (upcoming, past): (Vec<_>, Vec<_>) =
-            all.into_iter().partition(|s| s.session_date >= today);
+        let (upcoming, past): (Vec<_>, Vec<_>) = all
+            .into_iter()
+            .filter(|s| scope.body(m, s.body_id))
+            .partition(|s| s.session_date >= today);
+        let skip = (page_no - 1) * PER_PAGE;
         Calendar {
             frame: viewer.frame("sessions"),
-            upcoming: upcoming.into_iter().map(|s| line(m, s)).collect(),
-            past: past.into_iter().rev().map(|s| line(m, s)).collect(),
+            upcoming: upcoming
+                .into_iter()
+                .take(PER_PAGE)
+                .map(|s| line(m, s))
+                .collect(),
+            older: (past.len() > skip + PER_PAGE).then_some(page_no + 1),
+            newer: (page_no > 1).then(|| page_no - 1),
+            past: past
+                .into_iter()
+                .rev()
+                .skip(skip)
+                .take(PER_PAGE)
+                .map(|s| line(m, s))
+                .collect(),
         }
     });
     render(&page)
@@ -158,11 +191,13 @@ fn show(state: &WebState, viewer: &Viewer, form: ConveneFields, status: StatusCo
     let Some(models) = state.app.read_models() else {
         return page::unavailable();
     };
+    let scope = viewer.scope();
     let bodies = models.read(|m, _| {
         let mut b: Vec<(String, String)> = m
             .bodies
             .bodies
             .values()
+            .filter(|b| scope.body(m, b.body_id))
             .map(|b| (b.body_id.to_string(), b.name.clone()))
             .collect();
         b.sort_by(|x, y| x.1.cmp(&y.1));
@@ -201,10 +236,12 @@ pub async fn convene(
             .map_err(|_| "Instance : choisissez une instance dans la liste.".to_owned()),
     );
     // The body convening is the one the statutes name for it (or itself).
+    let scope = viewer.scope();
     let convened_by = body_id.and_then(|id| {
         state.app.read_models()?.read(|m, _| {
             m.bodies
                 .body(id)
+                .filter(|_| scope.body(m, id))
                 .map(|b| b.convened_by_body_id.unwrap_or(b.body_id))
         })
     });
