@@ -316,9 +316,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         BenchWhat::Pages { events, requests } => {
             let db = history(d, events, 1, indexing).await?;
             pages::open_account(&db).await?;
+            let token = issue_token(&db).await?;
             let paths = StorePaths::beside(&db);
             let (server, _) = Server::start(&paths, &d.join("serve.log")).await?;
-            pages::pages(&server, requests).await?;
+            pages::pages(&server, &token, requests).await?;
         }
         BenchWhat::StreamReads { events, reads } => stream_reads(d, events, reads).await?,
         BenchWhat::All {
@@ -343,7 +344,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             pages::open_account(&db).await?;
             let server = startup(d, &db).await?;
             graphql(&server, &token, &load).await?;
-            pages::pages(&server, 300).await?;
+            pages::pages(&server, &token, 300).await?;
             drop(server);
             println!("all cases in {:.0} s", started.elapsed().as_secs_f64());
         }

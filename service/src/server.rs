@@ -153,8 +153,10 @@ async fn time_requests(State(state): State<AppState>, req: Request, next: Next) 
         "/healthz" => "healthz",
         "/readyz" => "readyz",
         "/metrics" => "metrics",
-        "/" | "/connexion" | "/deconnexion" | "/tableau/direct" => "pages",
-        p if p.starts_with("/membres") => "pages",
+        "/" | "/connexion" | "/deconnexion" | "/tableau/direct" | "/instances" | "/statuts" => {
+            "pages"
+        }
+        p if p.starts_with("/membres") || p.starts_with("/sessions") => "pages",
         p if p.starts_with("/static/") => "static",
         _ => "other",
     };

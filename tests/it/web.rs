@@ -1,7 +1,8 @@
 //! The web application in a real browser: Debian's Chromium, headless,
 //! driven by chromedriver (WebDriver) against `registre serve` on the demo
 //! history. Screenshots of each main page are kept in
-//! `target/web-screenshots/` to be looked at.
+//! `target/web-screenshots/` to be looked at, and each is checked with
+//! axe-core (WCAG 2.1 A and AA).
 //!
 //! Without Chromium and chromedriver these tests are skipped, except on CI
 //! (`CI=true`), where `.ci/run` installs them and a missing browser fails.
@@ -179,6 +180,33 @@ async fn wait_for_text(c: &Client, css: &str, wanted: &str) {
     panic!("{css} never showed {wanted:?}; the page:\n{page}");
 }
 
+/// axe-core, run in the page on screen: every WCAG 2.1 A and AA rule it
+/// can check must pass.
+async fn accessible(c: &Client, page: &str) {
+    const AXE: &str = include_str!("../fixtures/axe-core/axe.min.js");
+    let script = format!(
+        "{AXE}\nconst done = arguments[arguments.length - 1];\n\
+         axe.run(document, {{ runOnly: {{ type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }} }})\n\
+           .then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' ' + JSON.stringify(v.nodes.map(n => n.target)))))\n\
+           .catch(e => done(['axe failed: ' + e]));"
+    );
+    let found = c.execute_async(&script, vec![]).await.expect("axe ran");
+    let violations: Vec<String> = serde_json::from_value(found).expect("a list");
+    assert!(violations.is_empty(), "{page}: {violations:#?}");
+}
+
+/// The browser's login cookie, as a `Cookie` header's value.
+async fn login_cookie(c: &Client) -> String {
+    let cookie = c
+        .get_all_cookies()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|k| k.name() == "registre_session")
+        .expect("the login cookie");
+    format!("registre_session={}", cookie.value())
+}
+
 /// Fills the payment form of the member page on screen and posts it.
 async fn post_payment(c: &Client, amount: &str, receipt: &str) {
     let form = c
@@ -238,6 +266,7 @@ async fn clerk_admits_and_records(driver: &Driver, addr: SocketAddr, dir: &Path,
     // The sign-in page, then a wrong password: refused in French.
     c.goto(&format!("http://{addr}/connexion")).await.unwrap();
     shot(&c, &format!("sign-in{suffix}")).await;
+    accessible(&c, "sign-in").await;
     let form = c.form(Locator::Css("form")).await.unwrap();
     form.set_by_name("name", "awa").await.unwrap();
     form.set_by_name("password", "pas le bon mot de passe")
@@ -251,6 +280,7 @@ async fn clerk_admits_and_records(driver: &Driver, addr: SocketAddr, dir: &Path,
     wait_for_text(&c, ".card", "Membres").await;
     assert!(text_of(&c, ".card .figure").await.trim() == "300");
     shot(&c, &format!("dashboard{suffix}")).await;
+    accessible(&c, "dashboard").await;
 
     // Admit a commune picked from the list, not typed as a code.
     c.goto(&format!("http://{addr}/membres/admission"))
@@ -280,6 +310,7 @@ async fn clerk_admits_and_records(driver: &Driver, addr: SocketAddr, dir: &Path,
         .await
         .unwrap();
     shot(&c, &format!("admission{suffix}")).await;
+    accessible(&c, "admission").await;
     form.submit().await.unwrap();
     wait_for_text(&c, ".done", "Enregistré").await;
     assert_eq!(text_of(&c, "h1").await, name);
@@ -300,6 +331,7 @@ async fn clerk_admits_and_records(driver: &Driver, addr: SocketAddr, dir: &Path,
     wait_for_text(&c, "main", "50\u{202f}000 F CFA").await;
     assert!(head(addr) > before);
     shot(&c, &format!("member{suffix}")).await;
+    accessible(&c, "member").await;
 
     // The same receipt again: the domain refuses it, in French, with its
     // code, and nothing is recorded.
@@ -308,6 +340,7 @@ async fn clerk_admits_and_records(driver: &Driver, addr: SocketAddr, dir: &Path,
     wait_for_text(&c, ".refusal", "RECEIPT_ALREADY_USED").await;
     assert_eq!(head(addr), before);
     shot(&c, &format!("member-refused{suffix}")).await;
+    accessible(&c, "member with a refusal").await;
 
     // The directory finds the new member with an accent typed in its name.
     let accented = name.replacen('e', "é", 1).replacen('a', "à", 1);
@@ -317,17 +350,11 @@ async fn clerk_admits_and_records(driver: &Driver, addr: SocketAddr, dir: &Path,
     form.submit().await.unwrap();
     wait_for_text(&c, "table", &name).await;
     shot(&c, &format!("directory{suffix}")).await;
+    accessible(&c, "directory").await;
 
     // A form posted without the session's CSRF token is refused, even
     // with the session's cookie.
-    let cookie = c
-        .get_all_cookies()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|k| k.name() == "registre_session")
-        .expect("the session cookie");
-    let cookie = format!("registre_session={}", cookie.value());
+    let cookie = login_cookie(&c).await;
     let before = head(addr);
     let forged = http(
         addr,
@@ -359,6 +386,7 @@ async fn the_dashboard_follows_records_made_elsewhere_and_a_viewer_cannot_record
     let viewer = browser(&driver, &dir.path().join("viewer"), 360, 800).await;
     sign_in(&viewer, addr, "tableau", VIEWER_PASSWORD).await;
     shot(&viewer, "dashboard-phone").await;
+    accessible(&viewer, "dashboard on a phone").await;
     let nav = text_of(&viewer, "nav").await;
     assert!(!nav.contains("Admettre"), "{nav}");
     // A dashboard reads the registers, not the log: no latest records.
@@ -412,14 +440,7 @@ async fn the_dashboard_follows_records_made_elsewhere_and_a_viewer_cannot_record
         .await
         .unwrap()
         .expect("the sign-out form's token");
-    let cookie = viewer
-        .get_all_cookies()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|k| k.name() == "registre_session")
-        .expect("the session cookie");
-    let cookie = format!("registre_session={}", cookie.value());
+    let cookie = login_cookie(&viewer).await;
     let before = head(addr);
     let body = format!("csrf={csrf}&commune=x");
     let post = http(
@@ -563,6 +584,7 @@ async fn a_session_runs_its_course_from_convocation_to_signed_minutes_in_a_brows
     post(&c, "form[action$='/cloture-vote']", &[]).await;
     wait_for_text(&c, "#motions", "adoptée").await;
     shot(&c, "session-open").await;
+    accessible(&c, "session").await;
     post(&c, "form[action$='/cloture']", &[]).await;
     wait_for_text(&c, ".facts", "close").await;
 
@@ -616,6 +638,24 @@ async fn a_session_runs_its_course_from_convocation_to_signed_minutes_in_a_brows
     }
     wait_for_text(&c, "#proces-verbal", "adopté et signé").await;
     shot(&c, "session-closed").await;
+    accessible(&c, "closed session").await;
+    c.goto(&format!("http://{addr}/sessions")).await.unwrap();
+    accessible(&c, "calendar").await;
+    c.goto(&format!("http://{addr}/sessions/convocation"))
+        .await
+        .unwrap();
+    accessible(&c, "convocation").await;
+
+    // The statutes in force, in French, and the bodies with their holders.
+    c.goto(&format!("http://{addr}/statuts")).await.unwrap();
+    wait_for_text(&c, "main", "En vigueur : version 1").await;
+    wait_for_text(&c, "main", "Majorité d'une modification des statuts").await;
+    accessible(&c, "statutes").await;
+    c.goto(&format!("http://{addr}/instances")).await.unwrap();
+    wait_for_text(&c, "main", "Bureau Exécutif National").await;
+    wait_for_text(&c, "main", "Président").await;
+    accessible(&c, "bodies").await;
+    shot(&c, "bodies").await;
 
     c.close().await.unwrap();
     drop(server);

@@ -80,8 +80,30 @@ async fn sign_in(conn: &mut Conn) -> anyhow::Result<String> {
     cookie(&r, "registre_session").ok_or_else(|| anyhow::anyhow!("sign-in refused ({})", r.status))
 }
 
-pub(super) async fn pages(server: &Server, requests: usize) -> anyhow::Result<()> {
+/// Waits until the audit trail has recorded the whole log: after a start
+/// on a long history it hashes every event, which would otherwise share
+/// the two cores with the pages timed.
+async fn wait_recorded(conn: &mut Conn, token: &str) -> anyhow::Result<()> {
+    let query = br#"{"query":"{ head treeHead { size } }"}"#;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let r = conn.request("POST", "/graphql", Some(token), query).await?;
+        let v: serde_json::Value = serde_json::from_slice(&r.body)?;
+        let head = v["data"]["head"].as_u64();
+        if head.is_some() && head == v["data"]["treeHead"]["size"].as_u64() {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "the audit trail did not catch up"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+pub(super) async fn pages(server: &Server, token: &str, requests: usize) -> anyhow::Result<()> {
     let mut conn = Conn::connect(server.addr).await?;
+    wait_recorded(&mut conn, token).await?;
     let login = sign_in(&mut conn).await?;
     let plain = [("Cookie", login.as_str())];
     let gzip = [("Cookie", login.as_str()), ("Accept-Encoding", "gzip")];

@@ -19,7 +19,6 @@ use uuid::Uuid;
 
 use super::WebState;
 use super::fields::{self, take};
-use super::logins::same_token;
 use super::page::{self, Frame, Viewer, render};
 use super::scope::Scope;
 use super::submit::{self, Refusal};
@@ -156,17 +155,10 @@ pub async fn submit(
     headers: HeaderMap,
     form: Result<Form<AdmissionFields>, FormRejection>,
 ) -> Response {
-    let viewer = match Viewer::writer(&state, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
+    let (viewer, mut form) = match page::posted(&state, &headers, form).await {
+        Ok(posted) => posted,
+        Err(refusal) => return refusal,
     };
-    let Form(mut form) = match form {
-        Ok(form) => form,
-        Err(rejection) => return page::unreadable_form(rejection),
-    };
-    if !same_token(&form.csrf, &viewer.login.csrf) {
-        return page::bad_csrf();
-    }
     let scope = viewer.scope();
     let unit = commune_key(&form.commune).and_then(|u| {
         let within = state
@@ -257,5 +249,11 @@ fn commune_key(text: &str) -> Result<TerritorialUnitKey, String> {
             })
         }
         _ => Err("Commune : choisissez une commune dans la liste.".into()),
+    }
+}
+
+impl page::Posted for AdmissionFields {
+    fn csrf(&self) -> &str {
+        &self.csrf
     }
 }

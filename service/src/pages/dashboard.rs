@@ -5,7 +5,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -24,8 +23,6 @@ use super::french;
 use super::page::{self, Frame, Viewer, render};
 use super::scope::Scope;
 
-/// How long the live part waits for a new record before answering anyway.
-const LIVE_WAIT: Duration = Duration::from_secs(25);
 /// Records listed under "latest".
 const LATEST: u64 = 8;
 /// Years of dues shown.
@@ -109,18 +106,7 @@ pub async fn live(
     let Some(models) = state.app.read_models() else {
         return page::unavailable();
     };
-    if let Some(seen) = after.apres {
-        let started = tokio::time::Instant::now();
-        if models
-            .wait_for(seen.saturating_add(1), LIVE_WAIT)
-            .await
-            .is_err()
-        {
-            // Stopped models answer at once: wait out the delay anyway, so
-            // that a browser does not ask again in a tight loop.
-            tokio::time::sleep_until(started + LIVE_WAIT).await;
-        }
-    }
+    page::wait_past(models, after.apres).await;
     match live_part(&state, &viewer).await {
         Some(html) => axum::response::Html(html.to_string()).into_response(),
         None => page::unavailable(),

@@ -20,6 +20,8 @@
 //!   closing); [`minutes`]: its minutes drafted, signed and adopted.
 //! - [`page`]: what every page shares (the signed-in viewer, the frame,
 //!   refusals).
+//! - [`bodies`]: the instances and organs and who holds their posts;
+//!   [`statutes`]: the statutes in force and every version.
 //! - [`scope`]: what a viewer limited to one region sees and acts on.
 //! - [`french`]: dates, amounts and names as French writes them.
 //! - [`chart`]: bar charts drawn as SVG on the server.
@@ -27,6 +29,7 @@
 
 mod admission;
 mod assets;
+mod bodies;
 mod chart;
 mod dashboard;
 mod fields;
@@ -40,6 +43,7 @@ mod scope;
 mod session_course;
 mod sessions;
 mod sign_in;
+mod statutes;
 mod submit;
 
 use std::sync::Arc;
@@ -80,6 +84,8 @@ pub fn router(app: Arc<Application>) -> Router {
         )
         .route("/membres/{id}", get(members::member))
         .route("/membres/{id}/paiement", post(payment::submit))
+        .route("/instances", get(bodies::page))
+        .route("/statuts", get(statutes::page))
         .route("/sessions", get(sessions::calendar))
         .route(
             "/sessions/convocation",

@@ -6,9 +6,15 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::WebState;
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use registre_schema::Position;
+
 use super::french;
 use super::logins::Login;
+use super::logins::same_token;
 use super::scope::Scope;
+use crate::application::LiveModels;
 
 /// The signed-in viewer of a page.
 pub struct Viewer {
@@ -90,6 +96,45 @@ impl Viewer {
         }
     }
 }
+
+/// A form the secretariat posted: its viewer and fields, once the role,
+/// the form's encoding and its CSRF token are checked, in that order.
+pub async fn posted<T: Posted>(
+    state: &WebState,
+    headers: &HeaderMap,
+    form: Result<Form<T>, FormRejection>,
+) -> Result<(Viewer, T), Response> {
+    let viewer = Viewer::writer(state, headers).await?;
+    let Form(form) = form.map_err(unreadable_form)?;
+    if !same_token(form.csrf(), &viewer.login.csrf) {
+        return Err(bad_csrf());
+    }
+    Ok((viewer, form))
+}
+
+/// A form's fields that carry the login's CSRF token.
+pub trait Posted {
+    fn csrf(&self) -> &str;
+}
+
+/// Waits until the read models pass `seen` (a live part's long poll), or
+/// [`LIVE_WAIT`]: models that stopped answer at once, and the delay is
+/// waited out anyway, so that a browser does not ask again in a tight
+/// loop.
+pub async fn wait_past(models: &LiveModels, seen: Option<Position>) {
+    let Some(seen) = seen else { return };
+    let started = tokio::time::Instant::now();
+    if models
+        .wait_for(seen.saturating_add(1), LIVE_WAIT)
+        .await
+        .is_err()
+    {
+        tokio::time::sleep_until(started + LIVE_WAIT).await;
+    }
+}
+
+/// How long a live part waits for a new record before answering anyway.
+pub const LIVE_WAIT: std::time::Duration = std::time::Duration::from_secs(25);
 
 /// To the sign-in page; a live part asking through htmx has the whole page
 /// go there (`HX-Redirect`), rather than the sign-in form put inside it.

@@ -12,9 +12,8 @@ use uuid::Uuid;
 
 use super::WebState;
 use super::fields::{self, take};
-use super::logins::same_token;
 use super::members::member_page;
-use super::page::{self, Viewer};
+use super::page;
 use super::submit::{self, Refusal};
 
 // The domain's own bound, so the form and the rules never disagree.
@@ -67,17 +66,10 @@ pub async fn submit(
     Path(id): Path<String>,
     form: Result<Form<PaymentFields>, FormRejection>,
 ) -> Response {
-    let viewer = match Viewer::writer(&state, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
+    let (viewer, mut form) = match page::posted(&state, &headers, form).await {
+        Ok(posted) => posted,
+        Err(refusal) => return refusal,
     };
-    let Form(mut form) = match form {
-        Ok(form) => form,
-        Err(rejection) => return page::unreadable_form(rejection),
-    };
-    if !same_token(&form.csrf, &viewer.login.csrf) {
-        return page::bad_csrf();
-    }
     let Ok(member_id) = Uuid::parse_str(&id) else {
         return page::not_found();
     };
@@ -127,5 +119,11 @@ pub async fn submit(
             form.refusal = message;
             member_page(&state, &viewer, member_id, form, "", status)
         }
+    }
+}
+
+impl page::Posted for PaymentFields {
+    fn csrf(&self) -> &str {
+        &self.csrf
     }
 }

@@ -7,7 +7,6 @@
 //! shows the page again with the statutes' reason above the step.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use askama::Template;
 use axum::Form;
@@ -36,8 +35,6 @@ use super::sessions;
 use super::submit::{self, Refusal};
 use crate::application::Command;
 
-/// How long the live quorum waits for a new record before answering.
-const LIVE_WAIT: Duration = Duration::from_secs(25);
 /// Most fields a step's form may carry (a vote per voter, and a few more).
 const MAX_FIELDS: usize = 2_000;
 
@@ -346,16 +343,7 @@ pub async fn live_quorum(
     let (Ok(id), Some(models)) = (Uuid::parse_str(&id), state.app.read_models()) else {
         return page::not_found();
     };
-    if let Some(seen) = after.apres {
-        let started = tokio::time::Instant::now();
-        if models
-            .wait_for(seen.saturating_add(1), LIVE_WAIT)
-            .await
-            .is_err()
-        {
-            tokio::time::sleep_until(started + LIVE_WAIT).await;
-        }
-    }
+    page::wait_past(models, after.apres).await;
     let scope = viewer.scope();
     let part = models.read(|m, position| {
         let s = m

@@ -20,7 +20,6 @@ use uuid::Uuid;
 use super::WebState;
 use super::fields::{self, take};
 use super::french;
-use super::logins::same_token;
 use super::page::{self, Frame, Viewer, render};
 use super::submit::{self, Refusal};
 
@@ -219,17 +218,10 @@ pub async fn convene(
     headers: HeaderMap,
     form: Result<Form<ConveneFields>, FormRejection>,
 ) -> Response {
-    let viewer = match Viewer::writer(&state, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
+    let (viewer, mut form) = match page::posted(&state, &headers, form).await {
+        Ok(posted) => posted,
+        Err(refusal) => return refusal,
     };
-    let Form(mut form) = match form {
-        Ok(form) => form,
-        Err(rejection) => return page::unreadable_form(rejection),
-    };
-    if !same_token(&form.csrf, &viewer.login.csrf) {
-        return page::bad_csrf();
-    }
     let body_id = take(
         &mut form.body_error,
         Uuid::parse_str(&form.body)
@@ -324,6 +316,12 @@ fn agenda(text: &str) -> Result<Vec<String>, String> {
         ));
     }
     Ok(items)
+}
+
+impl page::Posted for ConveneFields {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
 #[cfg(test)]

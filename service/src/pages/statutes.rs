@@ -1,0 +1,119 @@
+//! The statutes in force and every version (`/statuts`): each rule in
+//! French, and what each amendment changed.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use chrono::Utc;
+use registre_domain::statutes::rules;
+
+use super::WebState;
+use super::french;
+use super::page::{self, Frame, Viewer, render};
+
+#[derive(Template)]
+#[template(path = "statutes.html")]
+struct StatutesPage {
+    frame: Frame,
+    in_force: Option<Version>,
+    versions: Vec<Version>,
+}
+
+struct Version {
+    number: u32,
+    effective_from: String,
+    reference: String,
+    rules: Vec<(&'static str, String)>,
+    changes: Vec<(&'static str, String, String)>,
+}
+
+pub async fn page(State(state): State<WebState>, headers: HeaderMap) -> Response {
+    let viewer = match Viewer::of(&state, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Some(models) = state.app.read_models() else {
+        return page::unavailable();
+    };
+    let today = Utc::now().date_naive();
+    let page = models.read(|m, _| {
+        let register = &m.statutes;
+        let version = |v: &registre_projections::statutes::StatutesVersion| Version {
+            number: v.statutes.version,
+            effective_from: french::date(v.statutes.effective_from),
+            reference: v.reference.clone(),
+            rules: rules(&v.statutes)
+                .into_iter()
+                .map(|(rule, value)| (label(rule), shown(rule, &value)))
+                .collect(),
+            changes: register
+                .changes(v.statutes.version)
+                .into_iter()
+                .map(|c| {
+                    (
+                        label(c.rule),
+                        shown(c.rule, &c.before),
+                        shown(c.rule, &c.after),
+                    )
+                })
+                .collect(),
+        };
+        StatutesPage {
+            frame: viewer.frame("statuts"),
+            in_force: register.in_force(today).map(version),
+            versions: register.versions.iter().rev().map(version).collect(),
+        }
+    });
+    render(&page)
+}
+
+/// A rule's name as the statutes say it.
+fn label(rule: &str) -> &'static str {
+    match rule {
+        "noticeDaysOrdinary" => "Préavis d'une session ordinaire (jours)",
+        "noticeDaysExtraordinary" => "Préavis d'une session extraordinaire (jours)",
+        "quorumNumerator" => "Quorum : numérateur de la fraction",
+        "quorumDenominator" => "Quorum : dénominateur de la fraction",
+        "secondConvocationWithoutQuorum" => "Seconde convocation sans condition de quorum",
+        "secondConvocationMinDelayDays" => "Délai minimal avant une seconde convocation (jours)",
+        "majorityOrdinary" => "Majorité des délibérations ordinaires",
+        "majorityElection" => "Majorité des élections",
+        "majorityExclusion" => "Majorité d'une exclusion",
+        "majorityStatuteAmendment" => "Majorité d'une modification des statuts",
+        "majorityDissolution" => "Majorité d'une dissolution",
+        "proxyCapPerDelegate" => "Procurations par délégué, au plus",
+        "mandateYears" => "Durée des mandats (années)",
+        "unpaidYearsLoseVote" => "Années impayées qui privent du vote",
+        "unpaidYearsBeforeSuspension" => "Années impayées avant la suspension",
+        "exclusionHearingNoticeDays" => "Préavis de l'audition avant une exclusion (jours)",
+        _ => "Règle",
+    }
+}
+
+/// A rule's value in French (majorities and yes or no spelled out).
+fn shown(rule: &str, value: &str) -> String {
+    match value {
+        "SIMPLE" => "simple".into(),
+        "ABSOLUTE" => "absolue".into(),
+        "TWO_THIRDS" => "des deux tiers".into(),
+        "true" => "oui".into(),
+        "false" => "non".into(),
+        other if rule.starts_with("majority") => other.to_lowercase(),
+        other => other.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn given_every_rule_of_the_statutes_when_labelled_then_each_has_its_french_name() {
+        let s = registre_domain::statutes::defaults(chrono::NaiveDate::MIN);
+        for (rule, value) in rules(&s) {
+            assert_ne!(label(rule), "Règle", "{rule} has no French name");
+            assert!(!shown(rule, &value).contains('_'), "{rule}: {value}");
+        }
+    }
+}
