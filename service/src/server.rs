@@ -153,9 +153,8 @@ async fn time_requests(State(state): State<AppState>, req: Request, next: Next) 
         "/healthz" => "healthz",
         "/readyz" => "readyz",
         "/metrics" => "metrics",
-        "/" | "/connexion" | "/deconnexion" | "/tableau/direct" | "/instances" | "/statuts" => {
-            "pages"
-        }
+        "/" | "/connexion" | "/deconnexion" | "/tableau/direct" | "/instances" | "/statuts"
+        | "/audit" => "pages",
         p if p.starts_with("/membres") || p.starts_with("/sessions") => "pages",
         p if p.starts_with("/static/") => "static",
         _ => "other",

@@ -431,6 +431,8 @@ async fn the_dashboard_follows_records_made_elsewhere_and_a_viewer_cannot_record
         .await
         .unwrap();
     wait_for_text(&viewer, "h1", "Accès refusé").await;
+    viewer.goto(&format!("http://{addr}/audit")).await.unwrap();
+    wait_for_text(&viewer, "h1", "Accès refusé").await;
     viewer.goto(&format!("http://{addr}/")).await.unwrap();
     let csrf = viewer
         .find(Locator::Css("input[name='csrf']"))
@@ -656,6 +658,18 @@ async fn a_session_runs_its_course_from_convocation_to_signed_minutes_in_a_brows
     wait_for_text(&c, "main", "Président").await;
     accessible(&c, "bodies").await;
     shot(&c, "bodies").await;
+
+    // The auditors' page: the tree, its signed head, a proof.
+    c.goto(&format!("http://{addr}/audit?position=1"))
+        .await
+        .unwrap();
+    wait_for_text(&c, "#preuve", "Empreinte de la feuille").await;
+    accessible(&c, "audit").await;
+    shot(&c, "audit").await;
+    c.goto(&format!("http://{addr}/audit?position=0"))
+        .await
+        .unwrap();
+    wait_for_text(&c, "#preuve .refusal", "Les positions commencent à 1").await;
 
     c.close().await.unwrap();
     drop(server);

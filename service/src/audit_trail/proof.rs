@@ -32,6 +32,28 @@ pub enum ProofRequestError {
     SelfCheck(#[from] registre_audit::ProofError),
 }
 
+impl ProofRequestError {
+    /// The refusal in French, for a request an auditor can correct; none
+    /// for a failed self-check (the record is damaged: the operator must
+    /// look, and the adapters answer with an internal error).
+    pub fn message_fr(&self) -> Option<String> {
+        Some(match self {
+            ProofRequestError::PositionZero => "Les positions commencent à 1.".into(),
+            ProofRequestError::Tree(TreeError::SizeBeyondTree { requested, size }) => {
+                format!("L'arbre ne compte que {size} événements (taille demandée : {requested}).")
+            }
+            ProofRequestError::Tree(TreeError::LeafBeyondSize { index, tree_size }) => format!(
+                "La position {} n'est pas dans un arbre de {tree_size} événements.",
+                index + 1
+            ),
+            ProofRequestError::Tree(TreeError::SizesReversed { first, second }) => format!(
+                "La première taille ({first}) doit être inférieure ou égale à la seconde ({second})."
+            ),
+            ProofRequestError::SelfCheck(_) => return None,
+        })
+    }
+}
+
 /// Proof that the event at `position` is in the log of `tree_size` events.
 #[derive(Debug, Clone, Serialize)]
 pub struct InclusionProof {

@@ -9,7 +9,7 @@
 
 use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use registre_audit::{SignedTreeHead, TreeError};
+use registre_audit::SignedTreeHead;
 
 use super::errors::ApiError;
 use super::guard::{Policy, RootKind};
@@ -105,27 +105,9 @@ fn trail<'a>(ctx: &Context<'a>) -> Result<&'a AuditTrail, ApiError> {
 /// Refusals an auditor can act on, in French; a failed self-check is an
 /// internal error (the record is damaged: the operator must look).
 fn proof_error(e: ProofRequestError) -> ApiError {
-    match e {
-        ProofRequestError::PositionZero => {
-            ApiError::BadInput("Les positions commencent à 1.".into())
-        }
-        ProofRequestError::Tree(TreeError::SizeBeyondTree { requested, size }) => {
-            ApiError::BadInput(format!(
-                "L'arbre ne compte que {size} événements (taille demandée : {requested})."
-            ))
-        }
-        ProofRequestError::Tree(TreeError::LeafBeyondSize { index, tree_size }) => {
-            ApiError::BadInput(format!(
-                "La position {} n'est pas dans un arbre de {tree_size} événements.",
-                index + 1
-            ))
-        }
-        ProofRequestError::Tree(TreeError::SizesReversed { first, second }) => {
-            ApiError::BadInput(format!(
-                "La première taille ({first}) doit être inférieure ou égale à la seconde ({second})."
-            ))
-        }
-        other @ ProofRequestError::SelfCheck(_) => ApiError::Internal(other.to_string()),
+    match e.message_fr() {
+        Some(message) => ApiError::BadInput(message),
+        None => ApiError::Internal(e.to_string()),
     }
 }
 

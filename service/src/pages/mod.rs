@@ -20,6 +20,7 @@
 //!   closing); [`minutes`]: its minutes drafted, signed and adopted.
 //! - [`page`]: what every page shares (the signed-in viewer, the frame,
 //!   refusals).
+//! - [`audit`]: for auditors, the tree, its signed heads and proofs.
 //! - [`bodies`]: the instances and organs and who holds their posts;
 //!   [`statutes`]: the statutes in force and every version.
 //! - [`scope`]: what a viewer limited to one region sees and acts on.
@@ -29,6 +30,7 @@
 
 mod admission;
 mod assets;
+mod audit;
 mod bodies;
 mod chart;
 mod dashboard;
@@ -84,6 +86,7 @@ pub fn router(app: Arc<Application>) -> Router {
         )
         .route("/membres/{id}", get(members::member))
         .route("/membres/{id}/paiement", post(payment::submit))
+        .route("/audit", get(audit::page))
         .route("/instances", get(bodies::page))
         .route("/statuts", get(statutes::page))
         .route("/sessions", get(sessions::calendar))

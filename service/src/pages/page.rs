@@ -92,6 +92,7 @@ impl Viewer {
             region: a.region.clone().unwrap_or_default(),
             csrf: self.login.csrf.clone(),
             can_write: self.login.can_write(),
+            reads_the_log: reads_the_log(a.role) && a.region.is_none(),
             section,
         }
     }
@@ -168,6 +169,8 @@ pub struct Frame {
     pub region: String,
     pub csrf: String,
     pub can_write: bool,
+    /// The viewer reads the log itself (the audit page).
+    pub reads_the_log: bool,
     pub section: &'static str,
 }
 

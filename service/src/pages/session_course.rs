@@ -409,6 +409,7 @@ pub async fn step(
     }
     let built = match step.as_str() {
         "emargement" => attendance(session_id, &fields),
+        "procuration" => proxy(session_id, &fields),
         "ouverture" => Ok(vec![
             SessionCommand::Open {
                 session_id,
@@ -532,6 +533,18 @@ fn attendance(session_id: Uuid, f: &HashMap<&str, &str>) -> Result<Vec<Command>,
             session_id,
             member_id,
             delegate_name,
+        }
+        .into(),
+    ])
+}
+
+/// An absent member represented by another convened member.
+fn proxy(session_id: Uuid, f: &HashMap<&str, &str>) -> Result<Vec<Command>, String> {
+    Ok(vec![
+        SessionCommand::RegisterProxy {
+            session_id,
+            grantor_member_id: uuid(f, "grantor", "Commune représentée")?,
+            holder_member_id: uuid(f, "holder", "Représentée par")?,
         }
         .into(),
     ])

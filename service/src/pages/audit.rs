@@ -1,0 +1,124 @@
+//! For auditors (`/audit`): the audit tree's size and root, the latest
+//! signed head and the public key, and the proof that the event at a
+//! position is in the log, to check with the public key alone.
+
+use askama::Template;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::WebState;
+use super::page::{self, Frame, Viewer, render};
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    frame: Frame,
+    size: u64,
+    root: String,
+    head: Option<Head>,
+    key_id: String,
+    key: String,
+    position: String,
+    proof: Option<Proof>,
+    refusal: String,
+}
+
+struct Head {
+    size: u64,
+    root: String,
+    signed_at: String,
+    signature: String,
+}
+
+struct Proof {
+    position: u64,
+    leaf_index: u64,
+    tree_size: u64,
+    leaf_hash: String,
+    root: String,
+    path: Vec<String>,
+    signed: bool,
+    how_to_check: &'static str,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ProofQuery {
+    #[serde(default)]
+    position: String,
+}
+
+pub async fn page(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    query: Result<Query<ProofQuery>, QueryRejection>,
+) -> Response {
+    let viewer = match Viewer::of(&state, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    // The log itself, as over GraphQL: the roles that read it, over the
+    // whole association.
+    if !page::reads_the_log(viewer.login.account.role) || !viewer.scope().is_whole() {
+        return page::forbidden();
+    }
+    let Some(trail) = state.app.audit_trail() else {
+        return page::unavailable();
+    };
+    let Query(query) = query.unwrap_or_default();
+    let asked = query.position.trim().to_owned();
+    let mut refusal = String::new();
+    let mut proof = None;
+    if !asked.is_empty() {
+        match asked.parse::<u64>() {
+            Err(_) => {
+                refusal = "Position : un nombre entier, la position d'un événement dans le journal (code INVALID_POSITION).".into();
+            }
+            Ok(position) => match trail.inclusion_proof(position, None) {
+                Ok(p) => {
+                    proof = Some(Proof {
+                        position: p.position,
+                        leaf_index: p.leaf_index,
+                        tree_size: p.tree_size,
+                        leaf_hash: hex::encode(p.leaf_hash),
+                        root: hex::encode(p.root_hash),
+                        path: p.proof.iter().map(hex::encode).collect(),
+                        signed: p.tree_head.is_some(),
+                        how_to_check: p.how_to_check,
+                    })
+                }
+                Err(e) => match e.message_fr() {
+                    Some(message) => refusal = format!("{message} (code INVALID_POSITION)"),
+                    None => {
+                        tracing::error!(error = %e, "an inclusion proof failed its own check");
+                        return page::unavailable();
+                    }
+                },
+            },
+        }
+    }
+    let key = trail.public_key();
+    let head = trail.latest_head().map(|h| Head {
+        size: h.tree_size,
+        root: hex::encode(h.root_hash),
+        signed_at: h.timestamp.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        signature: hex::encode(h.signature),
+    });
+    let mut r = render(&AuditPage {
+        frame: viewer.frame("audit"),
+        size: trail.size(),
+        root: hex::encode(trail.root()),
+        head,
+        key_id: key.key_id(),
+        key: key.to_text(),
+        position: asked,
+        proof,
+        refusal: refusal.clone(),
+    });
+    if !refusal.is_empty() && r.status() == StatusCode::OK {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
+}
