@@ -459,6 +459,15 @@ async fn the_dashboard_follows_records_made_elsewhere_and_a_viewer_cannot_record
     assert!(post.body.contains("(code FORBIDDEN)"), "{}", post.body);
     assert_eq!(head(addr), before);
 
+    // GraphiQL loads from the server alone (this machine has no internet).
+    clerk.goto(&format!("http://{addr}/graphql")).await.unwrap();
+    clerk
+        .wait()
+        .for_element(Locator::Css(".graphiql-container"))
+        .await
+        .expect("GraphiQL rendered");
+    shot(&clerk, "graphiql").await;
+
     viewer.close().await.unwrap();
     clerk.close().await.unwrap();
     drop(server);

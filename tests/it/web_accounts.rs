@@ -332,12 +332,139 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
         http(addr, "GET", "/readyz", &[], b"").json()["head"],
         before
     );
+    // A payment within the region, its form posted twice: recorded once,
+    // and the second answer says so.
+    let payment = format!(
+        "csrf={}&command_id={}&year=2024&amount=1000&paid_on=2024-03-01&receipt=R-KAYES-1",
+        csrf_of(&page.body),
+        field_of(&page.body, "command_id")
+    );
+    let post_payment = || {
+        http(
+            addr,
+            "POST",
+            &format!("/membres/{own}/paiement"),
+            &[
+                ("Cookie", &kayes),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
+            payment.as_bytes(),
+        )
+    };
+    let first = post_payment();
+    assert_eq!(
+        first.header("location"),
+        Some(format!("/membres/{own}?enregistre=1").as_str())
+    );
+    let head_after = http(addr, "GET", "/readyz", &[], b"").json()["head"].clone();
+    let again = post_payment();
+    assert_eq!(
+        again.header("location"),
+        Some(format!("/membres/{own}?deja=1").as_str())
+    );
+    assert_eq!(
+        http(addr, "GET", "/readyz", &[], b"").json()["head"],
+        head_after
+    );
+    assert!(
+        get(&kayes, &format!("/membres/{own}?deja=1"))
+            .body
+            .contains("Déjà enregistré")
+    );
+
+    // The region's conference is convened from the region; the calendar
+    // shows it, and no national session.
+    let form = get(&kayes, "/sessions/convocation").body;
+    let body_id = form
+        .split("<option value=\"")
+        .skip(1)
+        .find(|o| o.contains("Conférence Régionale de Kayes"))
+        .and_then(|o| o.split('"').next())
+        .expect("the region's conference among the bodies")
+        .to_owned();
+    assert!(
+        !form.contains("Conseil National"),
+        "national bodies offered"
+    );
+    let convene = format!(
+        "csrf={}&command_id={}&body={body_id}&kind=ordinaire&convened_on=2026-12-04&session_date=2027-01-30&place=Kayes&agenda=Ouverture",
+        csrf_of(&form),
+        field_of(&form, "command_id")
+    );
+    let convened = http(
+        addr,
+        "POST",
+        "/sessions/convocation",
+        &[
+            ("Cookie", &kayes),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        convene.as_bytes(),
+    );
+    assert_eq!(convened.status, 303, "{}", convened.body);
+    let session = convened
+        .header("location")
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let calendar = get(&kayes, "/sessions").body;
+    assert!(
+        calendar.contains("Conférence Régionale de Kayes"),
+        "{calendar}"
+    );
+    assert!(!calendar.contains("Congrès") && !calendar.contains("Conseil National"));
+    // A step posted without the login's CSRF token is refused.
+    let forged = http(
+        addr,
+        "POST",
+        &format!("{session}/ouverture"),
+        &[
+            ("Cookie", &kayes),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        b"command_id=x",
+    );
+    assert_eq!(forged.status, 403);
+    // A national session is not found from the region, nor its steps.
+    let awa_calendar = get(&awa, "/sessions").body;
+    let congress = awa_calendar
+        .split("<a href=\"/sessions/")
+        .skip(1)
+        .find(|l| l.contains("Congrès"))
+        .and_then(|l| l.split('"').next())
+        .expect("a session of the Congrès")
+        .to_owned();
+    assert_eq!(get(&kayes, &format!("/sessions/{congress}")).status, 404);
+    assert_eq!(
+        get(&kayes, &format!("/sessions/{congress}/quorum")).status,
+        404
+    );
+    let step = http(
+        addr,
+        "POST",
+        &format!("/sessions/{congress}/cloture"),
+        &[
+            ("Cookie", &kayes),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        format!("csrf={}", csrf_of(&form)).as_bytes(),
+    );
+    assert_eq!(step.status, 404);
+
     // The dashboard counts the region by cercle, without the log's latest
-    // records; the calendar holds no national session.
+    // records.
     let dashboard = get(&kayes, "/").body;
     assert!(dashboard.contains("Membres par cercle"));
     assert!(!dashboard.contains("Derniers enregistrements"));
-    let calendar = get(&kayes, "/sessions").body;
-    assert!(!calendar.contains("Congrès") && !calendar.contains("Conseil National"));
-    assert!(get(&awa, "/sessions").body.contains("Congrès"));
+}
+
+/// The value of the hidden field `name` in a page.
+fn field_of(page: &str, name: &str) -> String {
+    page.split(&format!("name=\"{name}\" value=\""))
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_else(|| panic!("no field {name}"))
+        .to_owned()
 }

@@ -19,7 +19,6 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, BatchResponse};
 use axum::body::{Body, Bytes};
@@ -326,14 +325,9 @@ pub async fn get(State(state): State<GraphqlState>, req: Request) -> Response {
     let headers = req.headers().clone();
     let query_string = req.uri().query().unwrap_or("").to_owned();
     if query_string.is_empty() && accepts(&headers, "text/html") {
-        return Html(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .subscription_endpoint("/graphql")
-                .title("registre")
-                .finish(),
-        )
-        .into_response();
+        // Its scripts are served by the pages (`/static/graphiql/`): it
+        // works with no internet.
+        return Html(include_str!("graphiql.html")).into_response();
     }
     let Some(principal) = authenticate(&headers, state.app.tokens()) else {
         return unauthorized();

@@ -118,7 +118,11 @@ pub async fn live(
 /// it is computed once per new record rather than once per request (each
 /// open dashboard asks again as soon as a record arrives).
 #[derive(Default)]
-pub struct Rendered(Mutex<HashMap<Key, Arc<String>>>);
+pub struct Rendered(Mutex<HashMap<Key, Cell>>);
+
+/// One key's part, computed by the first request and awaited by the
+/// others that come meanwhile (the long polls all wake at one record).
+type Cell = Arc<tokio::sync::OnceCell<Arc<String>>>;
 
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct Key {
@@ -133,20 +137,20 @@ struct Key {
 const KEPT: usize = 64;
 
 impl Rendered {
-    fn get(&self, key: &Key) -> Option<Arc<String>> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(key)
-            .cloned()
-    }
-
-    fn keep(&self, key: Key, html: Arc<String>) {
+    /// The cell of `key`, made if needed; entries of other positions or
+    /// days are dropped. Beyond [`KEPT`] kinds, a cell of its own that is
+    /// not kept.
+    fn cell(&self, key: Key) -> Cell {
         let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
         map.retain(|k, _| k.position == key.position && k.day == key.day);
-        if map.len() < KEPT {
-            map.insert(key, html);
+        if let Some(cell) = map.get(&key) {
+            return cell.clone();
         }
+        let cell = Cell::default();
+        if map.len() < KEPT {
+            map.insert(key, cell.clone());
+        }
+        cell
     }
 }
 
@@ -161,29 +165,24 @@ async fn live_part(state: &WebState, viewer: &Viewer) -> Option<Arc<String>> {
         region: scope.0.map(str::to_owned),
         reads_the_log,
     };
-    if let Some(html) = state.dashboards.get(&key) {
-        return Some(html);
-    }
-    let mut live = models.read(|m, position| figures(m, position, today, scope));
-    live.reads_the_log = reads_the_log;
-    if reads_the_log {
-        live.latest = latest(state).await;
-    }
-    let html = Arc::new(
-        live.render()
-            .map_err(|e| tracing::error!(error = %e, "rendering the dashboard"))
-            .ok()?,
-    );
-    // Kept under the position the figures were read at: a record arriving
-    // meanwhile leaves this entry for that earlier position.
-    state.dashboards.keep(
-        Key {
-            position: live.position,
-            ..key
-        },
-        html.clone(),
-    );
-    Some(html)
+    let cell = state.dashboards.cell(key);
+    let html = cell
+        .get_or_try_init(|| async {
+            // The figures and the latest records at the one position the
+            // key names: a record arriving meanwhile waits for the next
+            // answer.
+            let mut live = models.read(|m, position| figures(m, position, today, scope));
+            live.reads_the_log = reads_the_log;
+            if reads_the_log {
+                live.latest = latest(state, live.position).await;
+            }
+            live.render()
+                .map(Arc::new)
+                .map_err(|e| tracing::error!(error = %e, "rendering the dashboard"))
+        })
+        .await
+        .ok()?;
+    Some(html.clone())
 }
 
 fn figures(m: &ReadModels, position: Position, today: NaiveDate, scope: Scope<'_>) -> Live {
@@ -321,18 +320,36 @@ fn figures(m: &ReadModels, position: Position, today: NaiveDate, scope: Scope<'_
         arrears_year,
         in_arrears,
         upcoming,
-        unsigned_minutes: m.indicators.unsigned_minutes(),
+        unsigned_minutes: if scope.is_whole() {
+            m.indicators.unsigned_minutes()
+        } else {
+            // Minutes of the region's bodies' sessions alone.
+            m.minutes
+                .minutes
+                .values()
+                .filter(|r| {
+                    m.sessions
+                        .session(r.session_id)
+                        .is_some_and(|s| scope.body(m, s.body_id))
+                })
+                .filter(|r| {
+                    !(r.signed_by(registre_schema::events::minutes::Signatory::President)
+                        && r.signed_by(registre_schema::events::minutes::Signatory::Secretary))
+                })
+                .count() as u32
+        },
         reads_the_log: false,
         latest: Vec::new(),
     }
 }
 
-/// The last records of the log, newest first.
-async fn latest(state: &WebState) -> Vec<Latest> {
+/// The last records of the log up to `position`, newest first.
+async fn latest(state: &WebState, position: Position) -> Vec<Latest> {
     let log = state.app.log();
-    let Ok(head) = log.head().await else {
+    let head = position;
+    if head == 0 {
         return Vec::new();
-    };
+    }
     let from = head.saturating_sub(LATEST - 1).max(1);
     let events = log.read(from, LATEST as usize).await.unwrap_or_default();
     events

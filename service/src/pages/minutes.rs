@@ -36,8 +36,11 @@ pub const MAX_DOCUMENT_BYTES: usize = 20 * 1024 * 1024;
 pub struct MinutesView {
     /// The session is closed: minutes may be drafted.
     pub can_draft: bool,
+    /// Its minutes are adopted: no new draft.
+    pub adopted: bool,
     pub records: Vec<MinutesLine>,
-    /// Open sessions (other than this one) that may adopt them.
+    /// Open sessions of the same body (other than this one) that may
+    /// adopt them.
     pub adopting: Vec<(Uuid, String)>,
 }
 
@@ -114,7 +117,7 @@ pub fn view(m: &ReadModels, s: &SessionRecord, scope: Scope<'_>) -> MinutesView 
         .sessions
         .values()
         .filter(|x| x.state == SessionState::Open && x.session_id != s.session_id)
-        .filter(|x| scope.body(m, x.body_id))
+        .filter(|x| x.body_id == s.body_id && scope.body(m, x.body_id))
         .map(|x| {
             let l = sessions::line(m, x);
             (x.session_id, format!("{} du {}", l.body, l.date))
@@ -122,6 +125,11 @@ pub fn view(m: &ReadModels, s: &SessionRecord, scope: Scope<'_>) -> MinutesView 
         .collect();
     MinutesView {
         can_draft: s.state == SessionState::Closed,
+        adopted: m
+            .minutes
+            .of_session(s.session_id)
+            .iter()
+            .any(|r| r.adoption.is_some()),
         records,
         adopting,
     }
@@ -187,25 +195,41 @@ pub async fn draft(
     if !same_token(get("csrf"), &viewer.login.csrf) {
         return page::bad_csrf();
     }
-    let built = (|| -> Result<Vec<Command>, String> {
+    let built = (|| -> Result<Command, String> {
         let sha256 = digest.ok_or("Document : joignez le procès-verbal (un fichier non vide).")?;
         let document_ref = fields::text("Référence du document", get("document_ref"), MAX_NAME)?;
         let drafted_on = fields::date("Date de rédaction", get("drafted_on"))?;
-        Ok(vec![
-            MinutesCommand::Draft {
-                minutes_id: Uuid::now_v7(),
-                session_id,
-                sha256,
-                document_ref,
-                drafted_on,
-            }
-            .into(),
-        ])
+        // A new draft of the session's minutes not adopted yet replaces
+        // the earlier one (the domain clears its signatures); otherwise
+        // new minutes.
+        let minutes_id = state
+            .app
+            .read_models()
+            .and_then(|models| {
+                models.read(|m, _| {
+                    m.minutes
+                        .of_session(session_id)
+                        .into_iter()
+                        .find(|r| r.adoption.is_none())
+                        .map(|r| r.minutes_id)
+                })
+            })
+            .unwrap_or_else(|| {
+                // Posted twice, the same form names the same minutes.
+                let base = Uuid::parse_str(get("command_id")).unwrap_or_else(|_| Uuid::now_v7());
+                Uuid::new_v5(&base, b"minutes")
+            });
+        Ok(MinutesCommand::Draft {
+            minutes_id,
+            session_id,
+            sha256,
+            document_ref,
+            drafted_on,
+        }
+        .into())
     })();
     let result = match built {
-        Ok(commands) => {
-            session_course::submit_all(&state, &viewer, get("command_id"), commands).await
-        }
+        Ok(command) => super::submit::command(&state, &viewer, get("command_id"), command).await,
         Err(message) => Err(Refusal {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             message,
@@ -228,8 +252,22 @@ fn too_big_or_unreadable() -> Response {
     )
 }
 
-pub fn sign(f: &HashMap<&str, &str>) -> Result<Vec<Command>, String> {
+/// The minutes the form names, if they are this session's: a form posted
+/// on one session's page acts on that session's minutes alone.
+fn of_this_session(
+    m: &ReadModels,
+    session_id: Uuid,
+    f: &HashMap<&str, &str>,
+) -> Result<Uuid, String> {
     let minutes_id = uuid(f, "minutes", "Procès-verbal")?;
+    match m.minutes.get(minutes_id) {
+        Some(r) if r.session_id == session_id => Ok(minutes_id),
+        _ => Err("Procès-verbal : choisissez celui de cette session.".into()),
+    }
+}
+
+pub fn sign(m: &ReadModels, session_id: Uuid, f: &HashMap<&str, &str>) -> Result<Command, String> {
+    let minutes_id = of_this_session(m, session_id, f)?;
     let signatory = match f.get("signatory").copied().unwrap_or("") {
         "president" => Signatory::President,
         "secretaire" => Signatory::Secretary,
@@ -244,29 +282,29 @@ pub fn sign(f: &HashMap<&str, &str>) -> Result<Vec<Command>, String> {
         "Date de signature",
         f.get("signed_on").copied().unwrap_or(""),
     )?;
-    Ok(vec![
-        MinutesCommand::Sign {
-            minutes_id,
-            signatory,
-            signatory_name,
-            signed_on,
-        }
-        .into(),
-    ])
+    Ok(MinutesCommand::Sign {
+        minutes_id,
+        signatory,
+        signatory_name,
+        signed_on,
+    }
+    .into())
 }
 
-/// Adoption of the latest draft, in an open session.
+/// Adoption of the latest draft, in an open session of the same body.
 pub fn adopt(
     m: &ReadModels,
+    session_id: Uuid,
     f: &HashMap<&str, &str>,
     scope: Scope<'_>,
-) -> Result<Vec<Command>, String> {
-    let minutes_id = uuid(f, "minutes", "Procès-verbal")?;
+) -> Result<Command, String> {
+    let minutes_id = of_this_session(m, session_id, f)?;
     let adopted_in_session_id = uuid(f, "session", "Session d'adoption")?;
+    let body = m.sessions.session(session_id).map(|s| s.body_id);
     let within = m
         .sessions
         .session(adopted_in_session_id)
-        .is_some_and(|x| scope.body(m, x.body_id));
+        .is_some_and(|x| scope.body(m, x.body_id) && Some(x.body_id) == body);
     if !within {
         return Err("Session d'adoption : choisissez dans la liste.".into());
     }
@@ -277,13 +315,11 @@ pub fn adopt(
         .and_then(|r| r.drafts.last())
         .map(|d| d.sha256.clone())
         .ok_or("Procès-verbal : aucun projet à adopter.")?;
-    Ok(vec![
-        MinutesCommand::Adopt {
-            minutes_id,
-            adopted_in_session_id,
-            adopted_on,
-            sha256,
-        }
-        .into(),
-    ])
+    Ok(MinutesCommand::Adopt {
+        minutes_id,
+        adopted_in_session_id,
+        adopted_on,
+        sha256,
+    }
+    .into())
 }

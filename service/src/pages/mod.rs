@@ -103,7 +103,7 @@ pub fn router(app: Arc<Application>) -> Router {
             )),
         )
         .route("/sessions/{id}/{step}", post(session_course::step))
-        .route("/static/{file}", get(assets::serve))
+        .route("/static/{*file}", get(assets::serve))
         .with_state(state)
         .layer(axum::middleware::map_response(protect))
         // Pages are text and the secretariat's links are slow: gzip what

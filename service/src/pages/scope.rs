@@ -20,11 +20,7 @@ impl Scope<'_> {
     pub fn unit(&self, m: &ReadModels, unit: &TerritorialUnitKey) -> bool {
         match self.0 {
             None => true,
-            Some(region) => m
-                .membership
-                .placement(unit)
-                .region
-                .is_some_and(|r| r.code == region),
+            Some(region) => m.membership.region_and_cercle(unit).0 == Some(region),
         }
     }
 

@@ -58,7 +58,14 @@ struct SessionPage {
     minutes: MinutesView,
     refusal: String,
     notice: &'static str,
-    command_id: String,
+}
+
+impl SessionPage {
+    /// A command id for one form of the page: each form its own, so that
+    /// two forms posted before the page reloads both record.
+    fn new_id(&self) -> String {
+        Uuid::now_v7().to_string()
+    }
 }
 
 #[derive(Template)]
@@ -166,7 +173,6 @@ fn show(
             frame,
             refusal,
             notice,
-            command_id: Uuid::now_v7().to_string(),
         })
     });
     match built {
@@ -272,7 +278,8 @@ fn motions(m: &ReadModels, s: &SessionRecord) -> Vec<Motion> {
         .filter(|r| r.session_id == s.session_id)
         .map(|r| Motion {
             id: r.motion_id,
-            item: r.agenda_item,
+            // Counted from 0 in the records, from 1 on paper.
+            item: r.agenda_item.saturating_add(1),
             kind: motion_kind(r.kind),
             title: r.title.clone(),
             text: r.text.clone(),
@@ -410,40 +417,55 @@ pub async fn step(
     let built = match step.as_str() {
         "emargement" => attendance(session_id, &fields),
         "procuration" => proxy(session_id, &fields),
-        "ouverture" => Ok(vec![
-            SessionCommand::Open {
-                session_id,
-                opened_at: Utc::now(),
-            }
-            .into(),
-        ]),
+        "ouverture" => Ok(SessionCommand::Open {
+            session_id,
+            opened_at: Utc::now(),
+        }
+        .into()),
         "motion" => motion(session_id, &fields),
-        "votes" => votes(&state, session_id, &fields),
-        "cloture-vote" => uuid(&fields, "motion", "Motion").map(|motion_id| {
-            vec![
-                SessionCommand::CloseVote {
+        "votes" => {
+            let base = command_base(&fields);
+            return match votes(&state, session_id, &fields) {
+                Ok(votes) => match submit_each(&state, &viewer, base, votes).await {
+                    Ok(first) => submit::done(&format!("/sessions/{session_id}"), first),
+                    Err(refusal) => refused(&state, &viewer, session_id, refusal),
+                },
+                Err(message) => show(
+                    &state,
+                    &viewer,
                     session_id,
-                    motion_id,
-                }
-                .into(),
-            ]
-        }),
-        "cloture" => Ok(vec![
-            SessionCommand::Close {
+                    message,
+                    "",
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                ),
+            };
+        }
+        "cloture-vote" => uuid(&fields, "motion", "Motion").map(|motion_id| {
+            SessionCommand::CloseVote {
                 session_id,
-                closed_at: Utc::now(),
+                motion_id,
             }
-            .into(),
-        ]),
-        "pv-signature" => minutes::sign(&fields),
+            .into()
+        }),
+        "cloture" => Ok(SessionCommand::Close {
+            session_id,
+            closed_at: Utc::now(),
+        }
+        .into()),
+        "pv-signature" => match state.app.read_models() {
+            Some(models) => models.read(|m, _| minutes::sign(m, session_id, &fields)),
+            None => return page::unavailable(),
+        },
         "pv-adoption" => match state.app.read_models() {
-            Some(models) => models.read(|m, _| minutes::adopt(m, &fields, viewer.scope())),
+            Some(models) => {
+                models.read(|m, _| minutes::adopt(m, session_id, &fields, viewer.scope()))
+            }
             None => return page::unavailable(),
         },
         _ => return page::not_found(),
     };
-    let commands = match built {
-        Ok(commands) => commands,
+    let command = match built {
+        Ok(command) => command,
         Err(message) => {
             return show(
                 &state,
@@ -456,7 +478,7 @@ pub async fn step(
         }
     };
     let command_id = fields.get("command_id").copied().unwrap_or("");
-    match submit_all(&state, &viewer, command_id, commands).await {
+    match submit::command(&state, &viewer, command_id, command).await {
         Ok(first) => submit::done(&format!("/sessions/{session_id}"), first),
         Err(refusal) => refused(&state, &viewer, session_id, refusal),
     }
@@ -479,32 +501,36 @@ pub fn refused(state: &WebState, viewer: &Viewer, id: Uuid, refusal: Refusal) ->
     show(state, viewer, id, refusal.message, "", refusal.status)
 }
 
+/// The form's command id (a new one if it carries none or a bad one).
+fn command_base(fields: &HashMap<&str, &str>) -> Uuid {
+    fields
+        .get("command_id")
+        .and_then(|v| Uuid::parse_str(v).ok())
+        .unwrap_or_else(Uuid::now_v7)
+}
+
 /// Submits a step's commands in order, each under an id derived from the
-/// form's (posted twice, recorded once); stops at the first refusal,
-/// saying how many were recorded before it. `Ok(false)`: every one had
-/// been recorded already.
-pub async fn submit_all(
+/// form's and its key (a voter), so that the same form posted again
+/// records each once; stops at the first refusal, saying how many were
+/// recorded before it (each vote is a record of its own). `Ok(false)`:
+/// every one had been recorded already.
+pub async fn submit_each(
     state: &WebState,
     viewer: &Viewer,
-    command_id: &str,
-    commands: Vec<Command>,
+    base: Uuid,
+    commands: Vec<(Uuid, Command)>,
 ) -> Result<bool, Refusal> {
-    let base = Uuid::parse_str(command_id).unwrap_or_else(|_| Uuid::now_v7());
     let total = commands.len();
     let mut any_first = false;
-    for (i, command) in commands.into_iter().enumerate() {
-        let id = if i == 0 {
-            base
-        } else {
-            Uuid::new_v5(&base, &(i as u64).to_be_bytes())
-        };
+    for (i, (key, command)) in commands.into_iter().enumerate() {
+        let id = Uuid::new_v5(&base, key.as_bytes());
         match submit::command(state, viewer, &id.to_string(), command).await {
             Ok(first) => any_first |= first,
             Err(mut refusal) => {
                 if i > 0 {
                     refusal.message = format!(
-                        "{} enregistrement(s) sur {total} faits ; le suivant est refusé : {}",
-                        i, refusal.message
+                        "{i} enregistrement(s) sur {total} faits ; le suivant est refusé : {}",
+                        refusal.message
                     );
                 }
                 return Err(refusal);
@@ -521,36 +547,32 @@ pub fn uuid(fields: &HashMap<&str, &str>, key: &str, label: &str) -> Result<Uuid
         .ok_or_else(|| format!("{label} : choisissez dans la liste."))
 }
 
-fn attendance(session_id: Uuid, f: &HashMap<&str, &str>) -> Result<Vec<Command>, String> {
+fn attendance(session_id: Uuid, f: &HashMap<&str, &str>) -> Result<Command, String> {
     let member_id = uuid(f, "member", "Commune")?;
     let delegate_name = fields::text(
         "Nom du délégué",
         f.get("delegate").copied().unwrap_or(""),
         MAX_NAME,
     )?;
-    Ok(vec![
-        SessionCommand::RecordAttendance {
-            session_id,
-            member_id,
-            delegate_name,
-        }
-        .into(),
-    ])
+    Ok(SessionCommand::RecordAttendance {
+        session_id,
+        member_id,
+        delegate_name,
+    }
+    .into())
 }
 
 /// An absent member represented by another convened member.
-fn proxy(session_id: Uuid, f: &HashMap<&str, &str>) -> Result<Vec<Command>, String> {
-    Ok(vec![
-        SessionCommand::RegisterProxy {
-            session_id,
-            grantor_member_id: uuid(f, "grantor", "Commune représentée")?,
-            holder_member_id: uuid(f, "holder", "Représentée par")?,
-        }
-        .into(),
-    ])
+fn proxy(session_id: Uuid, f: &HashMap<&str, &str>) -> Result<Command, String> {
+    Ok(SessionCommand::RegisterProxy {
+        session_id,
+        grantor_member_id: uuid(f, "grantor", "Commune représentée")?,
+        holder_member_id: uuid(f, "holder", "Représentée par")?,
+    }
+    .into())
 }
 
-fn motion(session_id: Uuid, f: &HashMap<&str, &str>) -> Result<Vec<Command>, String> {
+fn motion(session_id: Uuid, f: &HashMap<&str, &str>) -> Result<Command, String> {
     let agenda_item = f
         .get("item")
         .and_then(|v| v.parse::<u32>().ok())
@@ -565,17 +587,15 @@ fn motion(session_id: Uuid, f: &HashMap<&str, &str>) -> Result<Vec<Command>, Str
     };
     let title = fields::text("Intitulé", f.get("title").copied().unwrap_or(""), MAX_NAME)?;
     let text = fields::text("Texte", f.get("text").copied().unwrap_or(""), MAX_TEXT)?;
-    Ok(vec![
-        SessionCommand::TableMotion {
-            session_id,
-            motion_id: Uuid::now_v7(),
-            agenda_item,
-            kind,
-            title,
-            text,
-        }
-        .into(),
-    ])
+    Ok(SessionCommand::TableMotion {
+        session_id,
+        motion_id: Uuid::now_v7(),
+        agenda_item,
+        kind,
+        title,
+        text,
+    }
+    .into())
 }
 
 /// One vote per voter chosen (`vote-<member id>` = pour, contre or
@@ -584,7 +604,7 @@ fn votes(
     state: &WebState,
     session_id: Uuid,
     f: &HashMap<&str, &str>,
-) -> Result<Vec<Command>, String> {
+) -> Result<Vec<(Uuid, Command)>, String> {
     let motion_id = uuid(f, "motion", "Motion")?;
     let proxies = state
         .app
@@ -606,7 +626,8 @@ fn votes(
             "abstention" => VoteChoice::Abstain,
             _ => return Err("Vote : pour, contre ou abstention.".into()),
         };
-        commands.push(
+        commands.push((
+            member_id,
             SessionCommand::RecordVote {
                 session_id,
                 motion_id,
@@ -615,7 +636,7 @@ fn votes(
                 proxy_holder_member_id: proxies.get(&member_id).copied(),
             }
             .into(),
-        );
+        ));
     }
     if commands.is_empty() {
         return Err("Vote : aucun vote choisi.".into());

@@ -94,7 +94,13 @@ pub async fn calendar(
     headers: HeaderMap,
     query: Result<Query<CalendarQuery>, QueryRejection>,
 ) -> Response {
-    let page_no = query.ok().and_then(|Query(q)| q.page).unwrap_or(1).max(1);
+    // Bounded: a page far past the end shows an empty list, never an
+    // overflow.
+    let page_no = query
+        .ok()
+        .and_then(|Query(q)| q.page)
+        .unwrap_or(1)
+        .clamp(1, 1_000_000);
     let viewer = match Viewer::of(&state, &headers).await {
         Ok(v) => v,
         Err(r) => return r,
@@ -275,7 +281,11 @@ pub async fn convene(
     else {
         return show(&state, &viewer, form, StatusCode::UNPROCESSABLE_ENTITY);
     };
-    let session_id = Uuid::now_v7();
+    // Derived from the form's command id: posted twice, the form names the
+    // same session, and the answer leads to it.
+    let base = Uuid::parse_str(&form.command_id).unwrap_or_else(|_| Uuid::now_v7());
+    let session_id = Uuid::new_v5(&base, b"session");
+    let command_id = base.to_string();
     let command = SessionCommand::Convene {
         session_id,
         body_id,
@@ -287,7 +297,7 @@ pub async fn convene(
         agenda,
         second_convocation_of: None,
     };
-    match submit::command(&state, &viewer, &form.command_id, command.into()).await {
+    match submit::command(&state, &viewer, &command_id, command.into()).await {
         Ok(first) => submit::done(&format!("/sessions/{session_id}"), first),
         Err(Refusal { status, message }) => {
             form.refusal = message;
