@@ -10,7 +10,7 @@ use registre_schema::events::body::{BodyKind, BodyLevel};
 
 use super::WebState;
 use super::french;
-use super::page::{self, Frame, Viewer, render};
+use super::page::{self, Frame, render};
 
 #[derive(Template)]
 #[template(path = "bodies.html")]
@@ -28,12 +28,9 @@ struct Body {
 }
 
 pub async fn page(State(state): State<WebState>, headers: HeaderMap) -> Response {
-    let viewer = match Viewer::of(&state, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable();
+    let (viewer, models) = match page::reading(&state, &headers).await {
+        Ok(found) => found,
+        Err(refusal) => return refusal,
     };
     let today = Utc::now().date_naive();
     let scope = viewer.scope();

@@ -70,12 +70,9 @@ pub async fn directory(
     headers: HeaderMap,
     query: Result<Query<DirectoryQuery>, QueryRejection>,
 ) -> Response {
-    let viewer = match Viewer::of(&state, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable();
+    let (viewer, models) = match page::reading(&state, &headers).await {
+        Ok(found) => found,
+        Err(refusal) => return refusal,
     };
     // An unreadable query (a page that is not a number) shows the first
     // page unfiltered rather than an error.

@@ -98,6 +98,17 @@ impl Viewer {
     }
 }
 
+/// The viewer of a page and the registers it reads, or the answer that
+/// sends the browser to sign in (or says the registers are not served).
+pub async fn reading<'s>(
+    state: &'s WebState,
+    headers: &HeaderMap,
+) -> Result<(Viewer, &'s LiveModels), Response> {
+    let viewer = Viewer::of(state, headers).await?;
+    let models = state.app.read_models().ok_or_else(unavailable)?;
+    Ok((viewer, models))
+}
+
 /// A form the secretariat posted: its viewer and fields, once the role,
 /// the form's encoding and its CSRF token are checked, in that order.
 pub async fn posted<T: Posted>(

@@ -101,12 +101,9 @@ pub async fn calendar(
         .and_then(|Query(q)| q.page)
         .unwrap_or(1)
         .clamp(1, 1_000_000);
-    let viewer = match Viewer::of(&state, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable();
+    let (viewer, models) = match page::reading(&state, &headers).await {
+        Ok(found) => found,
+        Err(refusal) => return refusal,
     };
     let today = Utc::now().date_naive();
     let scope = viewer.scope();

@@ -10,7 +10,7 @@ use registre_domain::statutes::rules;
 
 use super::WebState;
 use super::french;
-use super::page::{self, Frame, Viewer, render};
+use super::page::{self, Frame, render};
 
 #[derive(Template)]
 #[template(path = "statutes.html")]
@@ -29,12 +29,9 @@ struct Version {
 }
 
 pub async fn page(State(state): State<WebState>, headers: HeaderMap) -> Response {
-    let viewer = match Viewer::of(&state, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable();
+    let (viewer, models) = match page::reading(&state, &headers).await {
+        Ok(found) => found,
+        Err(refusal) => return refusal,
     };
     let today = Utc::now().date_naive();
     let page = models.read(|m, _| {
