@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use super::WebState;
 use super::fields::{self, take};
-use super::page::{self, Frame, Viewer, render};
+use super::page::{self, Frame, Viewer};
 use super::scope::Scope;
 use super::submit::{self, Refusal};
 
@@ -99,16 +99,15 @@ fn show(state: &WebState, viewer: &Viewer, form: AdmissionFields, status: Status
     };
     let scope = viewer.scope();
     let (regions, categories) = models.read(|m, _| (candidates(m, scope), categories(m)));
-    let mut r = render(&AdmissionPage {
-        frame: viewer.frame("admission"),
-        form,
-        regions,
-        categories,
-    });
-    if r.status() == StatusCode::OK {
-        *r.status_mut() = status;
-    }
-    r
+    page::render_as(
+        &AdmissionPage {
+            frame: viewer.frame("admission"),
+            form,
+            regions,
+            categories,
+        },
+        status,
+    )
 }
 
 /// The communes of the reference lists that are not members, by region.

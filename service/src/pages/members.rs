@@ -345,13 +345,7 @@ pub fn member_page(
         })
     });
     match page {
-        Some(page) => {
-            let mut r = render(&page);
-            if r.status() == StatusCode::OK {
-                *r.status_mut() = status;
-            }
-            r
-        }
+        Some(page) => page::render_as(&page, status),
         None => page::not_found(),
     }
 }

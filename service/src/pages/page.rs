@@ -197,6 +197,17 @@ pub fn render(t: &impl Template) -> Response {
     }
 }
 
+/// A template rendered to a page answered with `status` (a form shown
+/// again with its refusals: 422, ...); a page that failed to render keeps
+/// its own answer.
+pub fn render_as(t: &impl Template, status: StatusCode) -> Response {
+    let mut r = render(t);
+    if r.status() == StatusCode::OK {
+        *r.status_mut() = status;
+    }
+    r
+}
+
 #[derive(Template)]
 #[template(path = "message.html")]
 struct Message<'a> {

@@ -30,7 +30,7 @@ use super::fields;
 use super::french;
 use super::logins::same_token;
 use super::minutes::{self, MinutesView};
-use super::page::{self, Frame, Viewer, render};
+use super::page::{self, Frame, Viewer};
 use super::sessions;
 use super::submit::{self, Refusal};
 use crate::application::Command;
@@ -176,13 +176,7 @@ fn show(
         })
     });
     match built {
-        Some(p) => {
-            let mut r = render(&p);
-            if r.status() == StatusCode::OK {
-                *r.status_mut() = status;
-            }
-            r
-        }
+        Some(p) => page::render_as(&p, status),
         None => page::not_found(),
     }
 }

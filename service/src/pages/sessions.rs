@@ -205,15 +205,14 @@ fn show(state: &WebState, viewer: &Viewer, form: ConveneFields, status: StatusCo
         b.sort_by(|x, y| x.1.cmp(&y.1));
         b
     });
-    let mut r = render(&ConvenePage {
-        frame: viewer.frame("sessions"),
-        form,
-        bodies,
-    });
-    if r.status() == StatusCode::OK {
-        *r.status_mut() = status;
-    }
-    r
+    page::render_as(
+        &ConvenePage {
+            frame: viewer.frame("sessions"),
+            form,
+            bodies,
+        },
+        status,
+    )
 }
 
 pub async fn convene(
