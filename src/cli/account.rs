@@ -12,11 +12,13 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use registre_schema::DomainEvent;
 use registre_schema::Role;
+use registre_schema::events::territory::TerritorialLevel;
 use registre_service::accounts::{self, CredentialFile};
 use registre_service::auth;
 use registre_service::commands::CommandHandler;
-use registre_service::store::EventStore;
+use registre_service::store::{EventStore, MAX_READ_BATCH};
 
 #[derive(Args)]
 pub struct AccountArgs {
@@ -81,6 +83,13 @@ pub async fn run(
             role,
             region,
         } => {
+            if let Some(code) = &region {
+                anyhow::ensure!(
+                    region_known(store.as_ref(), code).await?,
+                    "aucune région de code « {code} » dans les listes territoriales du registre \
+                     (importez-les d'abord : registre territory import)"
+                );
+            }
             let password = read_password()?;
             let account = accounts::NewAccount {
                 name: &name,
@@ -151,6 +160,31 @@ pub async fn run(
         }
     }
     Ok(())
+}
+
+/// Whether a region of this code is in a territorial list of the store: a
+/// mistyped code would give an account that sees nothing.
+async fn region_known(store: &dyn EventStore, code: &str) -> anyhow::Result<bool> {
+    let mut from = 1;
+    loop {
+        let batch = store
+            .read_category("territory", from, MAX_READ_BATCH)
+            .await?;
+        let found = batch.events.iter().any(|e| {
+            matches!(
+                DomainEvent::decode_ref(&e.event_type, e.schema_version, &e.payload),
+                Ok(DomainEvent::TerritorialUnitRegistered(u))
+                    if u.level == TerritorialLevel::Region && u.unit.code == code
+            )
+        });
+        if found {
+            return Ok(true);
+        }
+        if batch.next <= from {
+            return Ok(false);
+        }
+        from = batch.next;
+    }
 }
 
 /// A refusal of the account rules in the operator's language, with its

@@ -274,6 +274,20 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
         "ML01",
     ];
     assert!(account(&db, &credentials, &open, Some(PASSWORD)));
+    // A code no territorial list holds is refused: the account would see
+    // nothing.
+    let mistyped = [
+        "create",
+        "--name",
+        "kayess",
+        "--full-name",
+        "Coordination",
+        "--role",
+        "secretariat",
+        "--region",
+        "ML99",
+    ];
+    assert!(!account(&db, &credentials, &mistyped, Some(PASSWORD)));
     let whole = [
         "create",
         "--name",
