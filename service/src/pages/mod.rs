@@ -5,8 +5,9 @@
 //! A second adapter over the application layer, like GraphQL: it holds an
 //! [`Application`] and nothing else of the service. Templates (askama,
 //! `service/templates/`) are checked at compile time and escape what they
-//! print; the core forms post without JavaScript, and the vendored htmx
-//! only keeps the dashboard live. Every asset ships inside the binary.
+//! print; the forms post without JavaScript, and the vendored htmx only
+//! keeps the dashboard and a session's quorum live. Every asset ships
+//! inside the binary.
 //!
 //! ## Layout
 //! - [`logins`]: signed-in browsers (a cookie each), CSRF tokens.
@@ -19,14 +20,15 @@
 //!   session's course (attendance and quorum, opening, motions and votes,
 //!   closing); [`minutes`]: its minutes drafted, signed and adopted.
 //! - [`page`]: what every page shares (the signed-in viewer, the frame,
-//!   refusals).
+//!   refusals); [`submit`]: a form's command submitted; [`fields`]: typed
+//!   fields read with French refusals.
 //! - [`audit`]: for auditors, the tree, its signed heads and proofs.
 //! - [`bodies`]: the instances and organs and who holds their posts;
 //!   [`statutes`]: the statutes in force and every version.
 //! - [`scope`]: what a viewer limited to one region sees and acts on.
 //! - [`french`]: dates, amounts and names as French writes them.
 //! - [`chart`]: bar charts drawn as SVG on the server.
-//! - [`assets`]: the stylesheet and htmx, compiled in.
+//! - [`assets`]: the stylesheet, htmx and GraphiQL's scripts, compiled in.
 
 mod admission;
 mod assets;
