@@ -109,6 +109,13 @@ fn demo_store(dir: &Path) -> (PathBuf, PathBuf) {
     (db, credentials)
 }
 
+/// `registre serve` on the demo history, with its accounts.
+fn demo_server(dir: &Path) -> Server {
+    let (db, credentials) = demo_store(dir);
+    let creds = credentials.to_str().unwrap();
+    Server::start_with(&db, &["--credentials", creds])
+}
+
 /// The same on any store; returns the credentials file.
 fn demo_at(store: &str, dir: &Path) -> PathBuf {
     let ok = registre()
@@ -223,9 +230,7 @@ async fn post_payment(c: &Client, amount: &str, receipt: &str) {
 async fn a_clerk_admits_a_commune_and_records_its_payment_in_a_browser() {
     let Some(driver) = driver() else { return };
     let dir = scratch();
-    let (db, credentials) = demo_store(dir.path());
-    let creds = credentials.to_str().unwrap();
-    let server = Server::start_with(&db, &["--credentials", creds]);
+    let server = demo_server(dir.path());
     clerk_admits_and_records(&driver, server.addr, dir.path(), "").await;
     drop(server);
 }
@@ -377,9 +382,7 @@ async fn clerk_admits_and_records(driver: &Driver, addr: SocketAddr, dir: &Path,
 async fn the_dashboard_follows_records_made_elsewhere_and_a_viewer_cannot_record() {
     let Some(driver) = driver() else { return };
     let dir = scratch();
-    let (db, credentials) = demo_store(dir.path());
-    let creds = credentials.to_str().unwrap();
-    let server = Server::start_with(&db, &["--credentials", creds]);
+    let server = demo_server(dir.path());
     let addr = server.addr;
 
     // A dashboard account on a phone-sized screen.
@@ -527,9 +530,7 @@ async fn attend_and_open(c: &Client) {
 async fn a_session_runs_its_course_from_convocation_to_signed_minutes_in_a_browser() {
     let Some(driver) = driver() else { return };
     let dir = scratch();
-    let (db, credentials) = demo_store(dir.path());
-    let creds = credentials.to_str().unwrap();
-    let server = Server::start_with(&db, &["--credentials", creds]);
+    let server = demo_server(dir.path());
     let addr = server.addr;
     let c = browser(&driver, &dir.path().join("chromium"), 1280, 1000).await;
     sign_in(&c, addr, "awa", CLERK_PASSWORD).await;

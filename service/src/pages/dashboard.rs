@@ -327,11 +327,7 @@ fn figures(m: &ReadModels, position: Position, today: NaiveDate, scope: Scope<'_
             m.minutes
                 .minutes
                 .values()
-                .filter(|r| {
-                    m.sessions
-                        .session(r.session_id)
-                        .is_some_and(|s| scope.body(m, s.body_id))
-                })
+                .filter(|r| scope.session(m, r.session_id).is_some())
                 .filter(|r| {
                     !(r.signed_by(registre_schema::events::minutes::Signatory::President)
                         && r.signed_by(registre_schema::events::minutes::Signatory::Secretary))

@@ -4,6 +4,7 @@
 //! or records for.
 
 use registre_projections::ReadModels;
+use registre_projections::sessions::SessionRecord;
 use registre_schema::events::territory::TerritorialUnitKey;
 use uuid::Uuid;
 
@@ -30,6 +31,11 @@ impl Scope<'_> {
             || m.membership
                 .member(id)
                 .is_some_and(|r| self.unit(m, &r.unit))
+    }
+
+    /// The session, if it exists and its body works within the scope.
+    pub fn session<'m>(&self, m: &'m ReadModels, id: Uuid) -> Option<&'m SessionRecord> {
+        m.sessions.session(id).filter(|s| self.body(m, s.body_id))
     }
 
     /// Whether a body works within the scope: a national body is outside

@@ -140,10 +140,7 @@ fn show(
     let frame = viewer.frame("sessions");
     let scope = viewer.scope();
     let built = models.read(|m, _| {
-        let s = m
-            .sessions
-            .session(id)
-            .filter(|s| scope.body(m, s.body_id))?;
+        let s = scope.session(m, id)?;
         Some(SessionPage {
             title: format!(
                 "{} · session {} du {}",
@@ -347,10 +344,7 @@ pub async fn live_quorum(
     page::wait_past(models, after.apres).await;
     let scope = viewer.scope();
     let part = models.read(|m, position| {
-        let s = m
-            .sessions
-            .session(id)
-            .filter(|s| scope.body(m, s.body_id))?;
+        let s = scope.session(m, id)?;
         Some(Quorum {
             id,
             position,
@@ -481,13 +475,10 @@ pub async fn step(
 /// Whether the session exists and its body is within the viewer's scope.
 pub fn within(state: &WebState, viewer: &Viewer, session_id: Uuid) -> bool {
     let scope = viewer.scope();
-    state.app.read_models().is_some_and(|models| {
-        models.read(|m, _| {
-            m.sessions
-                .session(session_id)
-                .is_some_and(|s| scope.body(m, s.body_id))
-        })
-    })
+    state
+        .app
+        .read_models()
+        .is_some_and(|models| models.read(|m, _| scope.session(m, session_id).is_some()))
 }
 
 /// The session's page again, with why a step was refused.
