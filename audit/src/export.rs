@@ -15,6 +15,13 @@
 //!   `{"tree_head":{"key_id":…,"root_hash":…,"signature":…,"timestamp":…,"tree_size":N},"type":"tree_head"}`
 //!   (see [`crate::sth`]), placed after the last event it covers.
 //!
+//! - a witness's cosignature of the head just before it (the head line,
+//!   or the other cosignatures of that head, come first):
+//!   `{"cosignature":"<base64>","tree_size":N,"type":"cosignature","witness":"<name>"}`
+//!   where `cosignature` is the base64 of the note signature's bytes
+//!   (key id, time, signature: see [`crate::cosignature`]) over the
+//!   checkpoint of that head (see [`crate::checkpoint`]).
+//!
 //! The file must **end with a signed head covering every event in it**:
 //! an export whose last head was cut off, or with events appended after its
 //! last head, is refused as not sealed.
@@ -34,7 +41,12 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+
 use crate::canonical::{canonical_bytes, event_from_canonical_value};
+use crate::checkpoint::{Checkpoint, NoteSignature};
+use crate::cosignature::{Cosignature, CosignatureError, WitnessPublicKey};
 use crate::merkle::{Hash, leaf_hash};
 use crate::sth::{AuditPublicKey, SignedTreeHead};
 use crate::verify::{Finding, VerifiedLog, verify_log};
@@ -67,8 +79,31 @@ pub enum ExportError {
         first_line: usize,
         position: u64,
     },
+    #[error("line {line}: {error}")]
+    Cosignature {
+        line: usize,
+        error: CosignatureError,
+    },
+    #[error("no head of the export is cosigned by the witness {witness}")]
+    NotWitnessed { witness: String },
     #[error(transparent)]
     Tampered(#[from] Finding),
+}
+
+/// The largest head of an export a required witness cosigned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Witnessed {
+    pub witness: String,
+    pub tree_size: u64,
+    /// When the witness cosigned it, in seconds since 1970.
+    pub timestamp: u64,
+}
+
+/// A cosignature line, kept until the log itself has verified.
+struct CosignatureLine {
+    line: usize,
+    checkpoint: Checkpoint,
+    signature: NoteSignature,
 }
 
 /// The export line of an event.
@@ -94,12 +129,69 @@ pub fn head_line(head: &SignedTreeHead) -> String {
         .unwrap_or_default()
 }
 
+/// The export line of a witness's cosignature of the head of `tree_size`.
+pub fn cosignature_line(tree_size: u64, cosignature: &Cosignature) -> String {
+    let note = cosignature.to_note_signature();
+    let mut blob = note.key_id.to_vec();
+    blob.extend_from_slice(&note.bytes);
+    let line = serde_json::json!({
+        "cosignature": BASE64.encode(blob),
+        "tree_size": tree_size,
+        "type": "cosignature",
+        "witness": note.name,
+    });
+    crate::canonical::canonical_json(&line)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
+}
+
 /// Checks an export with nothing but its lines and the public key.
 pub fn verify_export<S: AsRef<str>>(
     lines: impl IntoIterator<Item = S>,
     key: &AuditPublicKey,
 ) -> Result<VerifiedLog, ExportError> {
     read_export(lines, key).map(|(verified, _)| verified)
+}
+
+/// Checks an export as [`verify_export`] does, then the cosignatures of
+/// every witness in `witnesses`: each must have cosigned at least one head
+/// of the file, and every cosignature naming one of them must verify
+/// (cosignatures of other witnesses are ignored, as C2SP asks). Returns,
+/// per witness, the largest head it cosigned.
+pub fn verify_witnessed_export<S: AsRef<str>>(
+    lines: impl IntoIterator<Item = S>,
+    key: &AuditPublicKey,
+    witnesses: &[WitnessPublicKey],
+) -> Result<(VerifiedLog, Vec<Witnessed>), ExportError> {
+    let (verified, _, cosignatures) = read_lines(lines, key)?;
+    let mut witnessed = Vec::new();
+    for witness in witnesses {
+        let mut largest: Option<Witnessed> = None;
+        for c in cosignatures.iter().filter(|c| witness.names(&c.signature)) {
+            let invalid = |error| ExportError::Cosignature {
+                line: c.line,
+                error,
+            };
+            let cosignature = Cosignature::from_note_signature(&c.signature).map_err(invalid)?;
+            cosignature
+                .verify(witness, &c.checkpoint)
+                .map_err(invalid)?;
+            if largest
+                .as_ref()
+                .is_none_or(|w| w.tree_size < c.checkpoint.tree_size)
+            {
+                largest = Some(Witnessed {
+                    witness: witness.name().to_string(),
+                    tree_size: c.checkpoint.tree_size,
+                    timestamp: cosignature.timestamp,
+                });
+            }
+        }
+        witnessed.push(largest.ok_or_else(|| ExportError::NotWitnessed {
+            witness: witness.name().to_string(),
+        })?);
+    }
+    Ok((verified, witnessed))
 }
 
 /// Checks an export as [`verify_export`] does and, only if it is intact,
@@ -109,6 +201,16 @@ pub fn read_export<S: AsRef<str>>(
     lines: impl IntoIterator<Item = S>,
     key: &AuditPublicKey,
 ) -> Result<(VerifiedLog, Vec<RecordedEvent>), ExportError> {
+    read_lines(lines, key).map(|(verified, events, _)| (verified, events))
+}
+
+type ReadExport = (VerifiedLog, Vec<RecordedEvent>, Vec<CosignatureLine>);
+
+fn read_lines<S: AsRef<str>>(
+    lines: impl IntoIterator<Item = S>,
+    key: &AuditPublicKey,
+) -> Result<ReadExport, ExportError> {
+    let mut cosignatures: Vec<CosignatureLine> = Vec::new();
     let mut events: Vec<RecordedEvent> = Vec::new();
     let mut record: Vec<Hash> = Vec::new();
     let mut heads: Vec<SignedTreeHead> = Vec::new();
@@ -186,7 +288,20 @@ pub fn read_export<S: AsRef<str>>(
                 heads.push(head);
                 last_is_head = true;
             }
-            _ => return Err(malformed("type must be \"event\" or \"tree_head\"")),
+            Some("cosignature") => {
+                let line = cosignature_of(obj, heads.last().filter(|_| last_is_head), key)
+                    .map_err(&malformed)?;
+                cosignatures.push(CosignatureLine {
+                    line: line_no,
+                    checkpoint: line.0,
+                    signature: line.1,
+                });
+            }
+            _ => {
+                return Err(malformed(
+                    "type must be \"event\", \"tree_head\" or \"cosignature\"",
+                ));
+            }
         }
     }
     let count = events.len() as u64;
@@ -204,5 +319,41 @@ pub fn read_export<S: AsRef<str>>(
         });
     }
     let verified = verify_log(events.iter().cloned(), Some(record), heads, key)?;
-    Ok((verified, events))
+    Ok((verified, events, cosignatures))
+}
+
+/// Reads a cosignature line: it must follow the head it cosigns (that
+/// head's line, or other cosignatures of it). Its signature is checked
+/// later, against the witnesses the auditor names.
+fn cosignature_of(
+    obj: &serde_json::Map<String, Value>,
+    head: Option<&SignedTreeHead>,
+    key: &AuditPublicKey,
+) -> Result<(Checkpoint, NoteSignature), &'static str> {
+    if obj.len() != 4 {
+        return Err("a cosignature line has exactly cosignature, tree_size, type and witness");
+    }
+    let tree_size = obj.get("tree_size").and_then(Value::as_u64);
+    let head = head
+        .filter(|h| Some(h.tree_size) == tree_size)
+        .ok_or("a cosignature must follow the tree head of its size")?;
+    let name = obj
+        .get("witness")
+        .and_then(Value::as_str)
+        .filter(|n| crate::checkpoint::valid_key_name(n))
+        .ok_or("witness must be a key name (no space, no plus sign)")?;
+    let blob = obj
+        .get("cosignature")
+        .and_then(Value::as_str)
+        .and_then(|b| BASE64.decode(b).ok())
+        .filter(|b| b.len() > 4)
+        .ok_or("cosignature must be base64 of a key id and a signature")?;
+    Ok((
+        Checkpoint::of_head(head, key),
+        NoteSignature {
+            name: name.to_string(),
+            key_id: [blob[0], blob[1], blob[2], blob[3]],
+            bytes: blob[4..].to_vec(),
+        },
+    ))
 }

@@ -16,6 +16,9 @@
 //! - [`sth`]: signed tree heads, the audit key and its text forms.
 //! - [`verify`]: checking a log, its leaf record and its signed heads;
 //!   names the first altered, missing, inserted or moved event.
+//! - [`checkpoint`]: signed tree heads as C2SP checkpoints (signed
+//!   notes), the form witnesses read.
+//! - [`cosignature`]: witness keys and their cosignatures of checkpoints.
 //! - [`export`]: the JSON Lines archival export and its verification with
 //!   nothing but the file and the public key.
 //!
@@ -25,13 +28,20 @@
 //! sign at, and keeps the secret key apart from the log.
 
 pub mod canonical;
+pub mod checkpoint;
+pub mod cosignature;
 pub mod export;
 pub mod merkle;
 pub mod sth;
 pub mod verify;
 
 pub use canonical::{CanonicalError, canonical_bytes};
-pub use export::{ExportError, event_line, head_line, read_export, verify_export};
+pub use checkpoint::{Checkpoint, NoteError, SignedNote, sign_checkpoint, verify_checkpoint};
+pub use cosignature::{Cosignature, CosignatureError, WitnessKey, WitnessPublicKey};
+pub use export::{
+    ExportError, Witnessed, cosignature_line, event_line, head_line, read_export, verify_export,
+    verify_witnessed_export,
+};
 pub use merkle::{
     Hash, MerkleTree, ProofError, RootBuilder, TreeError, empty_root, leaf_hash, node_hash,
     verify_consistency, verify_inclusion,

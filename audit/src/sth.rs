@@ -126,6 +126,11 @@ impl AuditKey {
         }
     }
 
+    /// An Ed25519 signature of `message` (the checkpoint's note text).
+    pub(crate) fn sign_message(&self, message: &[u8]) -> [u8; 64] {
+        self.signing.sign(message).to_bytes()
+    }
+
     /// Signs the head of a tree of `tree_size` leaves with this root, at
     /// `timestamp` (kept to the microsecond, as it is signed).
     pub fn sign(
@@ -174,6 +179,19 @@ impl AuditPublicKey {
             return Err(KeyError::InvalidPublicKey);
         }
         Ok(AuditPublicKey { verifying })
+    }
+
+    /// The 32 bytes of the Ed25519 public key.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        self.verifying.as_bytes()
+    }
+
+    /// Whether `signature` is this key's signature of `message`, strictly
+    /// (no malleable or small-order forms).
+    pub(crate) fn verifies(&self, message: &[u8], signature: &[u8; 64]) -> bool {
+        self.verifying
+            .verify_strict(message, &Signature::from_bytes(signature))
+            .is_ok()
     }
 
     /// First 8 bytes of SHA-256 of the public key, in hex.
