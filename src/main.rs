@@ -78,6 +78,9 @@ enum Command {
     /// Open, list and disable the web application's accounts; reset a
     /// password, change a role.
     Account(cli::account::AccountArgs),
+    /// Watch a registre server as a third party: check and cosign its
+    /// signed tree heads (exit status 3 on a rollback or split view).
+    Witness(cli::witness::WitnessArgs),
     /// Append generated events from many writers and print each
     /// acknowledgement as it arrives (used by the crash tests).
     #[command(hide = true)]
@@ -181,7 +184,7 @@ fn run() -> anyhow::Result<()> {
             Command::Verify(args) => match &args.export {
                 Some(export) => {
                     let key = args.key.as_deref().context("--export needs --key")?;
-                    cli::verify::run_export(export, key)
+                    cli::verify::run_export(export, key, &args)
                 }
                 None => cli::verify::run_store(&*open_existing().await?, &audit_dir, &args).await,
             },
@@ -218,6 +221,8 @@ fn run() -> anyhow::Result<()> {
                 cli::account::run(open_existing().await?, &credentials, args).await
             }
             Command::Account(args) => cli::account::run(open().await?, &credentials, args).await,
+            // A witness opens no store: it watches a server.
+            Command::Witness(args) => cli::witness::run(args),
         }
     })
 }

@@ -19,6 +19,8 @@
 //! - [`checkpoint`]: signed tree heads as C2SP checkpoints (signed
 //!   notes), the form witnesses read.
 //! - [`cosignature`]: witness keys and their cosignatures of checkpoints.
+//! - [`witness`]: what a witness decides on a new checkpoint (cosign,
+//!   or report a rollback, a split view or an inconsistent tree).
 //! - [`export`]: the JSON Lines archival export and its verification with
 //!   nothing but the file and the public key.
 //!
@@ -34,6 +36,7 @@ pub mod export;
 pub mod merkle;
 pub mod sth;
 pub mod verify;
+pub mod witness;
 
 pub use canonical::{CanonicalError, canonical_bytes};
 pub use checkpoint::{Checkpoint, NoteError, SignedNote, sign_checkpoint, verify_checkpoint};
@@ -48,3 +51,4 @@ pub use merkle::{
 };
 pub use sth::{AuditKey, AuditPublicKey, KeyError, SignedTreeHead, SthError};
 pub use verify::{Finding, LogVerifier, VerifiedLog, event_leaf_hash, verify_log};
+pub use witness::{WitnessRefusal, witness};

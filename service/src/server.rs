@@ -8,9 +8,13 @@
 //! `/readyz`, `/metrics` (Prometheus text format, unauthenticated: it holds
 //! counts and latencies only).
 //!
+//! [`checkpoints`] serves witnesses: the latest checkpoint, consistency
+//! proofs, and the cosignatures they send back.
+//!
 //! [`connections`] accepts and serves the connections, with bounds on slow
 //! and idle clients.
 
+pub mod checkpoints;
 pub mod connections;
 
 use std::sync::Arc;
@@ -143,6 +147,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state.clone())
         .merge(graphql)
         .merge(pages)
+        .merge(checkpoints::router(state.app.clone()))
         .layer(middleware::from_fn_with_state(state, time_requests))
 }
 
@@ -157,6 +162,7 @@ async fn time_requests(State(state): State<AppState>, req: Request, next: Next) 
         | "/audit" => "pages",
         p if p.starts_with("/membres") || p.starts_with("/sessions") => "pages",
         p if p.starts_with("/static/") => "static",
+        p if p.starts_with("/audit/") => "witnesses",
         _ => "other",
     };
     let started = Instant::now();

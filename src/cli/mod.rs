@@ -21,6 +21,7 @@ pub mod serve;
 pub mod territory;
 pub mod token;
 pub mod verify;
+pub mod witness;
 
 /// Exit status of a command that found tampering (the log, the leaf
 /// record, the signed heads or an export do not match).

@@ -11,9 +11,14 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args;
 use registre_audit::export::MAX_LINE_BYTES;
-use registre_audit::{ExportError, SignedTreeHead, VerifiedLog, verify_export};
+use registre_audit::{
+    AuditPublicKey, Checkpoint, Cosignature, ExportError, Hash, RootBuilder, SignedNote,
+    SignedTreeHead, VerifiedLog, WitnessPublicKey, event_leaf_hash, read_export, verify_checkpoint,
+    verify_witnessed_export,
+};
 use registre_service::audit_trail::check::check_store;
 use registre_service::audit_trail::dir::read_public_key;
+use registre_service::audit_trail::witnessed::{compare, log_root_at};
 use registre_service::audit_trail::{AuditDir, hex};
 use registre_service::store::{EventStore, StreamIndexCheck};
 
@@ -29,6 +34,90 @@ pub struct VerifyArgs {
     /// [default: audit.pub in the audit directory]
     #[arg(long)]
     pub key: Option<PathBuf>,
+    /// A witness whose cosignatures are required (a C2SP vkey, or a file
+    /// holding one); repeatable. With --export, each must have cosigned a
+    /// head of the file; with --checkpoint, that checkpoint.
+    #[arg(long = "witness-key", value_name = "VKEY")]
+    pub witness_keys: Vec<String>,
+    /// A checkpoint kept by a witness (its state file `checkpoint`): the
+    /// log must still hold it, with the same root.
+    #[arg(long)]
+    pub checkpoint: Option<PathBuf>,
+}
+
+impl VerifyArgs {
+    fn witnesses(&self) -> anyhow::Result<Vec<WitnessPublicKey>> {
+        self.witness_keys
+            .iter()
+            .map(|given| {
+                let text = match std::fs::read_to_string(given) {
+                    Ok(text) => text,
+                    Err(_) => given.clone(),
+                };
+                WitnessPublicKey::from_vkey(&text)
+                    .map_err(|e| anyhow::anyhow!("witness key {given}: {e}"))
+            })
+            .collect()
+    }
+
+    /// The checkpoint given, checked: signed by the log, cosigned by every
+    /// witness required.
+    fn checkpoint(&self, key: &AuditPublicKey) -> anyhow::Result<Option<Checkpoint>> {
+        let Some(path) = &self.checkpoint else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let note = SignedNote::parse(&text)
+            .map_err(|e| anyhow::anyhow!("{}: not a signed checkpoint: {e}", path.display()))?;
+        let checkpoint = verify_checkpoint(&note, key).map_err(|e| {
+            Tampered(format!(
+                "{}: not a checkpoint of this log: {e}",
+                path.display()
+            ))
+        })?;
+        for witness in self.witnesses()? {
+            let cosigned = note
+                .signatures
+                .iter()
+                .filter(|s| witness.names(s))
+                .any(|s| {
+                    Cosignature::from_note_signature(s)
+                        .and_then(|c| c.verify(&witness, &checkpoint))
+                        .is_ok()
+                });
+            if !cosigned {
+                anyhow::bail!(
+                    "{}: no valid cosignature of the witness {}",
+                    path.display(),
+                    witness.name()
+                );
+            }
+        }
+        Ok(Some(checkpoint))
+    }
+}
+
+/// Says how the log stands against a witnessed checkpoint.
+fn against_checkpoint(
+    log_size: u64,
+    root: Option<Hash>,
+    checkpoint: &Checkpoint,
+) -> anyhow::Result<()> {
+    compare(log_size, root, checkpoint).map_err(|f| Tampered(f.to_string()))?;
+    say!(
+        "witnessed: the log holds the tree of {} events the checkpoint states{}",
+        checkpoint.tree_size,
+        if log_size > checkpoint.tree_size {
+            format!(
+                "; {} later event(s) no witness has seen yet",
+                log_size - checkpoint.tree_size
+            )
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
 }
 
 /// Verifies the store (the caller opens it only when no export is given).
@@ -41,6 +130,13 @@ pub async fn run_store(
         Some(path) => read_public_key(path)?,
         None => dir.require().and_then(|()| dir.public_key())?,
     };
+    if args.checkpoint.is_none() && !args.witness_keys.is_empty() {
+        anyhow::bail!(
+            "with a store, --witness-key checks the cosignatures of --checkpoint \
+             (an export carries its own cosignatures)"
+        );
+    }
+    let checkpoint = args.checkpoint(&key)?;
     match check_store(store, dir, &key).await {
         Ok(verified) => {
             say!(
@@ -50,6 +146,10 @@ pub async fn run_store(
             print_summary(&verified);
             if verified.size > verified.signed_size {
                 say!("{}", uncovered(&verified));
+            }
+            if let Some(checkpoint) = checkpoint {
+                let root = log_root_at(store, checkpoint.tree_size).await?;
+                against_checkpoint(verified.size, root, &checkpoint)?;
             }
             check_stream_index(store).await
         }
@@ -80,24 +180,59 @@ async fn check_stream_index(store: &dyn EventStore) -> anyhow::Result<()> {
     }
 }
 
-/// Verifies an export file with the public key alone.
-pub fn run_export(file: &Path, key_file: &Path) -> anyhow::Result<()> {
+/// Verifies an export file with the public key alone (and the keys of
+/// the witnesses required).
+pub fn run_export(file: &Path, key_file: &Path, args: &VerifyArgs) -> anyhow::Result<()> {
     let key = read_public_key(key_file)?;
+    let witnesses = args.witnesses()?;
+    let checkpoint = args.checkpoint(&key)?;
     let f = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
     let lines =
         read_lines(BufReader::new(f)).with_context(|| format!("reading {}", file.display()))?;
-    match verify_export(lines, &key) {
-        Ok(verified) => {
+    // The root at the checkpoint's size, from the events themselves.
+    let checkpoint_root = match &checkpoint {
+        Some(c) => read_export(&lines, &key).ok().and_then(|(_, events)| {
+            let mut root = RootBuilder::new();
+            for e in events.iter().take(c.tree_size as usize) {
+                root.push(event_leaf_hash(e).ok()?);
+            }
+            (root.size() == c.tree_size).then(|| root.root())
+        }),
+        None => None,
+    };
+    match verify_witnessed_export(&lines, &key, &witnesses) {
+        Ok((verified, witnessed)) => {
             say!(
                 "intact: the export is sealed and matches {} signed tree head(s)",
                 verified.heads_checked
             );
             print_summary(&verified);
+            for w in &witnessed {
+                say!(
+                    "witness {}: cosigned the tree of {} events{}",
+                    w.witness,
+                    w.tree_size,
+                    if verified.size > w.tree_size {
+                        format!(
+                            "; {} later event(s) this witness has not seen",
+                            verified.size - w.tree_size
+                        )
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            if let Some(checkpoint) = checkpoint {
+                against_checkpoint(verified.size, checkpoint_root, &checkpoint)?;
+            }
             Ok(())
         }
-        Err(e @ (ExportError::Tampered(_) | ExportError::NotSealed { .. })) => {
-            Err(Tampered(e.to_string()).into())
-        }
+        Err(
+            e @ (ExportError::Tampered(_)
+            | ExportError::NotSealed { .. }
+            | ExportError::Cosignature { .. }
+            | ExportError::NotWitnessed { .. }),
+        ) => Err(Tampered(e.to_string()).into()),
         Err(e) => Err(Tampered(format!("not a valid export: {e}")).into()),
     }
 }

@@ -35,3 +35,4 @@ mod store_sqlite;
 mod support;
 mod web;
 mod web_accounts;
+mod witness;

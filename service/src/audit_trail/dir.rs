@@ -20,6 +20,8 @@ const PUBLIC_FILE: &str = "audit.pub";
 const LEAVES_FILE: &str = "leaves.bin";
 const HEADS_FILE: &str = "heads.jsonl";
 const LOCK_FILE: &str = "lock";
+const WITNESSES_FILE: &str = "witnesses";
+const COSIGNATURES_FILE: &str = "cosignatures.jsonl";
 /// Key files are a line of about 90 bytes; anything much larger is not one.
 const MAX_KEY_FILE: u64 = 4096;
 
@@ -58,6 +60,15 @@ impl AuditDir {
 
     pub fn heads_path(&self) -> PathBuf {
         self.path.join(HEADS_FILE)
+    }
+
+    /// The witness keys the operator trusts (see `witnesses`).
+    pub fn witnesses_path(&self) -> PathBuf {
+        self.path.join(WITNESSES_FILE)
+    }
+
+    pub fn cosignatures_path(&self) -> PathBuf {
+        self.path.join(COSIGNATURES_FILE)
     }
 
     /// Whether the directory was initialised (it has a public key).

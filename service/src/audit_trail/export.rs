@@ -22,6 +22,7 @@ use super::AuditError;
 use super::check::CheckFailure;
 use super::dir::AuditDir;
 use super::ledger::{Ledger, TreeState};
+use super::witnesses::read_cosignatures;
 use crate::store::{EventStore, MAX_READ_BATCH};
 
 /// What an export wrote.
@@ -74,7 +75,7 @@ pub async fn write_export(
         .collect();
     let mut verifier = LogVerifier::new(heads.clone(), Some(record), &key)?;
 
-    let result = write_lines(store, out, force, size, &heads, &mut verifier).await;
+    let result = write_lines(store, dir, out, force, size, &heads, &mut verifier).await;
     let result = result.and_then(|()| Ok(verifier.finish()?));
     match result {
         Ok(_) => Ok(ExportSummary {
@@ -95,6 +96,7 @@ pub async fn write_export(
 
 async fn write_lines(
     store: &dyn EventStore,
+    dir: &AuditDir,
     out: &Path,
     force: bool,
     size: u64,
@@ -115,10 +117,19 @@ async fn write_lines(
         _ => io("cannot create")(e),
     })?;
     let mut w = BufWriter::new(file);
+    let cosignatures = read_cosignatures(&dir.cosignatures_path())?;
     let mut next_head = heads.iter().peekable();
     let mut write_heads_up_to = |w: &mut BufWriter<std::fs::File>, p: u64| {
         while let Some(h) = next_head.next_if(|h| h.tree_size <= p) {
             writeln!(w, "{}", head_line(h))?;
+            // Witnesses' cosignatures follow the last head of their size.
+            if next_head.peek().is_none_or(|n| n.tree_size != h.tree_size) {
+                for c in cosignatures.iter().filter(|c| c.tree_size == h.tree_size) {
+                    if let Some(line) = c.export_line() {
+                        writeln!(w, "{line}")?;
+                    }
+                }
+            }
         }
         Ok::<(), std::io::Error>(())
     };

@@ -79,7 +79,7 @@ impl TreeState {
 pub struct Ledger {
     dir: AuditDir,
     _lock: DirLock,
-    key: AuditKey,
+    key: Arc<AuditKey>,
     record: LeafRecord,
     heads: HeadLog,
     state: Arc<RwLock<TreeState>>,
@@ -116,7 +116,7 @@ impl Ledger {
         Ok(Ledger {
             dir: dir.clone(),
             _lock: lock,
-            key,
+            key: Arc::new(key),
             record,
             heads,
             state: Arc::new(RwLock::new(state)),
@@ -126,6 +126,12 @@ impl Ledger {
 
     pub fn dir(&self) -> &AuditDir {
         &self.dir
+    }
+
+    /// The signing key, for the checkpoints the server hands witnesses
+    /// (signed on demand: Ed25519 gives the same bytes for the same head).
+    pub fn signer(&self) -> Arc<AuditKey> {
+        self.key.clone()
     }
 
     pub fn public_key(&self) -> AuditPublicKey {

@@ -24,6 +24,10 @@
 //! - [`check`]: `registre verify` on a store: the log against the leaf
 //!   record and every signed head.
 //! - [`export`]: the JSON Lines archival export.
+//! - [`witnessed`]: the log checked against a checkpoint a witness
+//!   cosigned.
+//! - [`witnesses`]: the witnesses the server trusts and the cosignatures
+//!   it keeps and serves.
 //!
 //! ## Files of the audit directory
 //! | file | content |
@@ -33,6 +37,8 @@
 //! | `leaves.bin` | leaf hash of position i at bytes `32 (i-1) .. 32 i` |
 //! | `heads.jsonl` | one signed tree head per line, in signing order |
 //! | `lock` | locked (advisory) by the process that writes the other files |
+//! | `witnesses` | the witness keys (C2SP vkeys, one per line) whose cosignatures the server takes |
+//! | `cosignatures.jsonl` | every cosignature taken, one export cosignature line each |
 
 pub mod check;
 pub mod dir;
@@ -42,6 +48,8 @@ pub mod leaf_record;
 pub mod ledger;
 pub mod proof;
 pub mod trail;
+pub mod witnessed;
+pub mod witnesses;
 
 use std::path::{Path, PathBuf};
 
@@ -114,6 +122,18 @@ pub enum AuditError {
     OutputExists(PathBuf),
     #[error("the audit trail has stopped")]
     Stopped,
+    #[error("{path}, line {line}: not a witness key ({reason})")]
+    BadWitnessKey {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+    #[error("{path}, line {line}: not a cosignature ({reason})")]
+    BadCosignatureLine {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
 }
 
 impl AuditError {

@@ -23,11 +23,11 @@
 //! blocking pool. The [`AuditTrail`] handle reads the shared tree for the
 //! API (size, root, heads, proofs) and asks the task to sign.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use futures::StreamExt;
-use registre_audit::{AuditPublicKey, Hash, SignedTreeHead};
+use registre_audit::{AuditKey, AuditPublicKey, Hash, SignedTreeHead, sign_checkpoint};
 use registre_schema::{Position, RecordedEvent};
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -35,6 +35,7 @@ use super::AuditError;
 use super::dir::AuditDir;
 use super::ledger::{Ledger, TreeState};
 use super::proof::{self, ConsistencyProof, InclusionProof, ProofRequestError};
+use super::witnesses::{ReceiveError, Witnesses};
 use crate::health::{Backoff, Fault};
 use crate::store::{EventStore, Feed, MAX_READ_BATCH, subscribe};
 
@@ -79,6 +80,8 @@ type SignReply = oneshot::Sender<Result<SignedTreeHead, String>>;
 pub struct AuditTrail {
     state: Arc<RwLock<TreeState>>,
     public: AuditPublicKey,
+    signer: Arc<AuditKey>,
+    witnesses: Arc<Mutex<Witnesses>>,
     sign: mpsc::Sender<SignReply>,
     progress: watch::Receiver<Progress>,
 }
@@ -125,6 +128,14 @@ impl AuditTrail {
         );
         let state = ledger.state();
         let public = ledger.public_key();
+        let signer = ledger.signer();
+        let audit_dir = ledger.dir().clone();
+        let witnesses = tokio::task::spawn_blocking(move || {
+            Witnesses::open(&audit_dir.witnesses_path(), &audit_dir.cosignatures_path())
+        })
+        .await
+        .map_err(|_| AuditError::Stopped)??;
+        let witnesses = Arc::new(Mutex::new(witnesses));
         let (progress_tx, progress) = watch::channel(Progress {
             size: ledger.size(),
             caught_up: false,
@@ -146,6 +157,8 @@ impl AuditTrail {
             AuditTrail {
                 state,
                 public,
+                signer,
+                witnesses,
                 sign,
                 progress,
             },
@@ -202,6 +215,29 @@ impl AuditTrail {
         second: u64,
     ) -> Result<ConsistencyProof, ProofRequestError> {
         self.read(|s| proof::consistency(s, first, second))
+    }
+
+    /// The latest signed head as a C2SP checkpoint, signed by the log and
+    /// carrying the cosignatures the server keeps for it.
+    pub fn checkpoint(&self) -> Option<String> {
+        let head = self.latest_head()?;
+        let mut note = sign_checkpoint(&self.signer, &head);
+        let witnesses = self.witnesses.lock().unwrap_or_else(|p| p.into_inner());
+        note.signatures
+            .extend(witnesses.of_size(head.tree_size).cloned());
+        Some(note.to_text())
+    }
+
+    /// Takes a checkpoint of ours cosigned by trusted witnesses (see
+    /// [`Witnesses::receive`]); returns how many cosignatures were new.
+    pub async fn receive_cosignatures(&self, note: String) -> Result<usize, ReceiveError> {
+        let trail = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut witnesses = trail.witnesses.lock().unwrap_or_else(|p| p.into_inner());
+            witnesses.receive(&note, &trail.public, |size| trail.head_at(size))
+        })
+        .await
+        .map_err(|_| ReceiveError::Audit(AuditError::Stopped))?
     }
 
     /// Signs a head of the tree as the trail has it now (call
