@@ -426,6 +426,12 @@ fn a_leaf_record_cut_short_or_a_last_head_edited_or_removed_is_never_passed_sile
         assert!(out.contains("2 signed tree head(s)"), "{out}");
         assert!(!out.contains("covered by no signed head"), "{out}");
     }
+    // Its line end turned into another byte: a damaged head, named, not
+    // skipped as an interrupted write would be.
+    let mut damaged = both.clone();
+    *damaged.last_mut().unwrap() = b'x';
+    std::fs::write(&heads_file, &damaged).unwrap();
+    assert_tampered(&db, "heads.jsonl, line 2: not a signed tree head");
     // The last head deleted: nothing here can prove it, so verify says
     // plainly which events no head covers.
     let first_line = both.iter().position(|&b| b == b'\n').unwrap() + 1;
