@@ -445,6 +445,44 @@ fn a_leaf_record_cut_short_or_a_last_head_edited_or_removed_is_never_passed_sile
 }
 
 #[test]
+fn the_log_of_events_longer_than_the_output_buffer_ends_quietly_when_its_reader_goes_away() {
+    // Given an event of about 8 KiB, more than standard output buffers.
+    let dir = scratch();
+    let db = dir.path().join("r.db");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = SqliteStore::open(&db).await.unwrap();
+        store
+            .append(AppendRequest {
+                stream_id: StreamId::new("commune-0").unwrap(),
+                expected: ExpectedState::Any,
+                meta: CommandMeta::new(Actor::system()),
+                events: vec![EventData::new(
+                    "AuditProbeRecorded",
+                    1,
+                    chrono::Utc::now(),
+                    serde_json::json!({"note": "Ségou ".repeat(1200)}),
+                )],
+            })
+            .await
+            .unwrap();
+        store.close().await.unwrap();
+    });
+    // When `registre log` writes it to a reader that already left,
+    let mut child = registre()
+        .args(["log", "--store", &sqlite_url(&db)])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    // Then the listing just ends.
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    assert!(text(&o).1.is_empty(), "{:?}", text(&o));
+}
+
+#[test]
 fn exports_verify_with_the_public_key_alone_and_refuse_tampering() {
     let (dir, db) = signed_store();
     // Two more events: the export must sign a head covering them.
