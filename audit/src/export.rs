@@ -86,6 +86,14 @@ pub enum ExportError {
     },
     #[error("no head of the export is cosigned by the witness {witness}")]
     NotWitnessed { witness: String },
+    #[error(
+        "line {line}: the signed tree head of size {tree_size} stands a second time (first on line {first_line})"
+    )]
+    RepeatedHead {
+        line: usize,
+        first_line: usize,
+        tree_size: u64,
+    },
     #[error(transparent)]
     Tampered(#[from] Finding),
 }
@@ -218,6 +226,9 @@ fn read_lines<S: AsRef<str>>(
     // Each position's line, to name a repeated one (the tree alone would
     // only say that the export holds more events than its head).
     let mut lines_of: HashMap<u64, usize> = HashMap::new();
+    // The same for heads, by signature: a head given twice changes no
+    // hash, but registre never writes one twice, so the file was edited.
+    let mut head_lines: HashMap<[u8; 64], usize> = HashMap::new();
     for (i, line) in lines.into_iter().enumerate() {
         let line_no = i + 1;
         let line = line.as_ref();
@@ -285,6 +296,14 @@ fn read_lines<S: AsRef<str>>(
                     .and_then(|h| {
                         serde_json::from_value(h).map_err(|e| malformed(&e.to_string()))
                     })?;
+                if let Some(&first_line) = head_lines.get(&head.signature) {
+                    return Err(ExportError::RepeatedHead {
+                        line: line_no,
+                        first_line,
+                        tree_size: head.tree_size,
+                    });
+                }
+                head_lines.insert(head.signature, line_no);
                 heads.push(head);
                 last_is_head = true;
             }

@@ -948,6 +948,34 @@ fn an_export_with_a_line_repeated_names_both_lines() {
 }
 
 #[test]
+fn an_export_with_a_head_line_repeated_names_both_lines() {
+    // Given the heads of sizes 4 (line 5) and 10 (line 12): the first
+    // given again right after itself, the last given again at the end
+    // (the export still ends with a head covering every event).
+    let mut after_itself = export(10, &[4, 10]);
+    after_itself.insert(5, after_itself[4].clone());
+    let mut at_end = export(10, &[4, 10]);
+    at_end.push(at_end[11].clone());
+    // Then each is refused, naming the repeated line and the first one.
+    assert_eq!(
+        check_export(&after_itself),
+        Err(ExportError::RepeatedHead {
+            line: 6,
+            first_line: 5,
+            tree_size: 4
+        })
+    );
+    assert_eq!(
+        check_export(&at_end),
+        Err(ExportError::RepeatedHead {
+            line: 13,
+            first_line: 12,
+            tree_size: 10
+        })
+    );
+}
+
+#[test]
 fn malformed_export_lines_are_refused_with_their_line_number() {
     let base = export(3, &[3]);
     let mut extra = base.clone();

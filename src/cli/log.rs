@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::sync::Arc;
 
+use anyhow::Context;
 use clap::Args;
 use futures::StreamExt;
 use registre_service::store::{self, EventStore, Feed};
@@ -28,11 +29,14 @@ pub async fn run(store: Arc<dyn EventStore>, args: LogArgs) -> anyhow::Result<()
         let Some(item) = feed.next().await else { break };
         match item? {
             Feed::Event(e) => {
-                let mut out = stdout.lock();
-                serde_json::to_writer(&mut out, &e)?;
-                // A closed pipe (`registre log | head`) ends the listing.
-                if writeln!(out).is_err() {
-                    break;
+                // The whole line at once: an event longer than the output
+                // buffer is written through, so a closed pipe shows there.
+                let line = serde_json::to_string(&e)?;
+                match writeln!(stdout.lock(), "{line}") {
+                    Ok(()) => {}
+                    // A closed pipe (`registre log | head`) ends the listing.
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => break,
+                    Err(e) => return Err(e).context("cannot write to standard output"),
                 }
                 printed += 1;
             }

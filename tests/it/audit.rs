@@ -426,6 +426,12 @@ fn a_leaf_record_cut_short_or_a_last_head_edited_or_removed_is_never_passed_sile
         assert!(out.contains("2 signed tree head(s)"), "{out}");
         assert!(!out.contains("covered by no signed head"), "{out}");
     }
+    // Its line end turned into another byte: a damaged head, named, not
+    // skipped as an interrupted write would be.
+    let mut damaged = both.clone();
+    *damaged.last_mut().unwrap() = b'x';
+    std::fs::write(&heads_file, &damaged).unwrap();
+    assert_tampered(&db, "heads.jsonl, line 2: not a signed tree head");
     // The last head deleted: nothing here can prove it, so verify says
     // plainly which events no head covers.
     let first_line = both.iter().position(|&b| b == b'\n').unwrap() + 1;
@@ -436,6 +442,44 @@ fn a_leaf_record_cut_short_or_a_last_head_edited_or_removed_is_never_passed_sile
         out.contains("2 event(s), positions 21 to 22, are covered by no signed head"),
         "{out}"
     );
+}
+
+#[test]
+fn the_log_of_events_longer_than_the_output_buffer_ends_quietly_when_its_reader_goes_away() {
+    // Given an event of about 8 KiB, more than standard output buffers.
+    let dir = scratch();
+    let db = dir.path().join("r.db");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = SqliteStore::open(&db).await.unwrap();
+        store
+            .append(AppendRequest {
+                stream_id: StreamId::new("commune-0").unwrap(),
+                expected: ExpectedState::Any,
+                meta: CommandMeta::new(Actor::system()),
+                events: vec![EventData::new(
+                    "AuditProbeRecorded",
+                    1,
+                    chrono::Utc::now(),
+                    serde_json::json!({"note": "Ségou ".repeat(1200)}),
+                )],
+            })
+            .await
+            .unwrap();
+        store.close().await.unwrap();
+    });
+    // When `registre log` writes it to a reader that already left,
+    let mut child = registre()
+        .args(["log", "--store", &sqlite_url(&db)])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    // Then the listing just ends.
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    assert!(text(&o).1.is_empty(), "{:?}", text(&o));
 }
 
 #[test]

@@ -70,6 +70,8 @@ pub async fn write_export(
     let left_out = store.head().await?.saturating_sub(size);
     let mut heads = state.heads.clone();
     heads.sort_by_key(|h| (h.tree_size, h.timestamp));
+    // A head stored twice is written once: an export never repeats a line.
+    heads.dedup();
     let record: Vec<Hash> = (0..size.min(state.tree.size()))
         .filter_map(|i| state.tree.leaf(i))
         .collect();

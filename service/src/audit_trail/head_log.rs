@@ -2,12 +2,14 @@
 //! line in signing order (the stored form of `registre_audit::sth`).
 //!
 //! A head is written and fsynced whole, after the leaf records it covers.
-//! A crash while writing can leave a partial last line: the writer drops
-//! it on open, readers skip it. A last line that holds a whole head but no
-//! line end (a write cut at its last byte, or an edit) is a head like the
-//! others: readers check it, and the writer ends its line rather than drop
-//! it, so no signed head is ever lost unseen. Any other line that is not a
-//! head is an error, never skipped.
+//! A crash while writing can leave a partial last line (the beginning of a
+//! head, cut before its end): the writer drops it on open, readers skip
+//! it. A last line that holds a whole head but no line end (a write cut at
+//! its last byte, or an edit) is a head like the others: readers check it,
+//! and the writer ends its line rather than drop it, so no signed head is
+//! ever lost unseen. Any other line that is not a head, the last one
+//! included (a whole head whose line end became another byte), is an
+//! error naming its line, never skipped.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
@@ -121,13 +123,33 @@ fn read_from(file: &mut File, path: &Path) -> Result<(Vec<SignedTreeHead>, u64, 
         heads.push(serde_json::from_slice(line).map_err(|e| bad(e.to_string()))?);
     }
     let tail = &bytes[complete..];
-    if tail.len() <= MAX_LINE
-        && let Ok(head) = serde_json::from_slice::<SignedTreeHead>(tail)
-    {
-        heads.push(head);
-        return Ok((heads, complete as u64, true));
+    if tail.is_empty() || is_torn(tail) {
+        return Ok((heads, complete as u64, false));
     }
-    Ok((heads, complete as u64, false))
+    let bad = |reason: String| AuditError::BadHeadLine {
+        path: path.to_path_buf(),
+        line: bytes[..complete].iter().filter(|&&b| b == b'\n').count() + 1,
+        reason: format!("the last line, without its line end: {reason}"),
+    };
+    if tail.len() > MAX_LINE {
+        return Err(bad(format!("longer than {MAX_LINE} bytes")));
+    }
+    let head = serde_json::from_slice(tail).map_err(|e| bad(e.to_string()))?;
+    heads.push(head);
+    Ok((heads, complete as u64, true))
+}
+
+/// Whether a last line without its end is what an interrupted write
+/// leaves: the beginning of a head, cut before its closing brace, maybe
+/// followed by zero bytes (a file grown before its data reached the
+/// disk). Anything else there (a whole head followed by other bytes, say
+/// its line end edited) is a damaged head, reported and never skipped.
+fn is_torn(tail: &[u8]) -> bool {
+    let end = tail.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    let start = &tail[..end];
+    start.is_empty()
+        || (start.len() <= MAX_LINE
+            && serde_json::from_slice::<SignedTreeHead>(start).is_err_and(|e| e.is_eof()))
 }
 
 #[cfg(test)]
@@ -193,5 +215,56 @@ mod tests {
             log.append(&h3).unwrap();
             assert_eq!(read(&path).unwrap(), vec![h1.clone(), h2.clone(), h3]);
         }
+    }
+
+    #[test]
+    fn a_last_head_whose_line_end_became_another_byte_is_refused_naming_its_line() {
+        // Given two heads, the second one's line end turned into a letter
+        // or a zero byte.
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("heads.jsonl");
+        let key = AuditKey::from_seed([1; 32]);
+        let (mut log, _) = HeadLog::open(&path).unwrap();
+        log.append(&key.sign(1, [1; 32], chrono::Utc::now()))
+            .unwrap();
+        log.append(&key.sign(2, [2; 32], chrono::Utc::now()))
+            .unwrap();
+        drop(log);
+        let whole = std::fs::read(&path).unwrap();
+        for ending in [b'x', 0] {
+            let mut bytes = whole.clone();
+            *bytes.last_mut().unwrap() = ending;
+            std::fs::write(&path, &bytes).unwrap();
+            // Then neither a reader nor the writer skips it: both name line 2.
+            for result in [read(&path).map(|_| ()), HeadLog::open(&path).map(|_| ())] {
+                assert!(
+                    matches!(result, Err(AuditError::BadHeadLine { line: 2, .. })),
+                    "{result:?}"
+                );
+            }
+            assert_eq!(std::fs::read(&path).unwrap(), bytes);
+        }
+    }
+
+    #[test]
+    fn a_head_cut_by_a_crash_even_padded_with_zero_bytes_is_dropped() {
+        // Given a head whose write stopped partway, its end zero-filled.
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("heads.jsonl");
+        let key = AuditKey::from_seed([1; 32]);
+        let h1 = key.sign(1, [1; 32], chrono::Utc::now());
+        let (mut log, _) = HeadLog::open(&path).unwrap();
+        log.append(&h1).unwrap();
+        drop(log);
+        let whole = std::fs::read(&path).unwrap();
+        let mut torn = whole.clone();
+        torn.extend_from_slice(&whole[..40]);
+        torn.extend_from_slice(&[0; 64]);
+        std::fs::write(&path, &torn).unwrap();
+        // Then it is an interrupted write: skipped, and dropped by the writer.
+        assert_eq!(read(&path).unwrap(), vec![h1.clone()]);
+        let (_, heads) = HeadLog::open(&path).unwrap();
+        assert_eq!(heads, vec![h1]);
+        assert_eq!(std::fs::read(&path).unwrap(), whole);
     }
 }
