@@ -7,7 +7,8 @@
 //! ## Format (version 1)
 //!
 //! The canonical bytes of an event are the UTF-8 text of one JSON object,
-//! written as follows. An auditor can reimplement it from this section alone.
+//! written as follows. An auditor can reimplement it from this section alone
+//! (`docs/audit-spec.md` §2 is the normative text, with test vectors).
 //!
 //! 1. The object has exactly these 14 members (the envelope of
 //!    `RecordedEvent`, plus a format marker):
@@ -43,7 +44,7 @@
 //!    UTF-8 (as RFC 8785 does).
 //! 5. Numbers are integers between -2^63 and 2^64-1 written in decimal
 //!    with no sign for positive numbers, no leading zero, no fraction and no
-//!    exponent. A payload holding any other number (a fraction, an
+//!    exponent. A payload holding any other number (a fraction, `-0`, an
 //!    exponent, a float) has no canonical form: it is rejected with
 //!    [`CanonicalError::NonIntegerNumber`] rather than hashed in a way an
 //!    auditor might not reproduce. `true`, `false`, `null` as themselves.

@@ -8,6 +8,11 @@
 //! key. Inclusion proofs show an event is in the log of size N; consistency
 //! proofs show the log of size N extends the log of size M.
 //!
+//! The formats are specified, normatively, in `docs/audit-spec.md`
+//! ("registre audit trail, version 1"), with test vectors in
+//! `docs/audit-vectors/` that `tests/vectors.rs` checks against this code;
+//! the module docs below summarise the same rules.
+//!
 //! ## Layout
 //! - [`canonical`]: the canonical bytes of an event (the exact format, for
 //!   auditors reimplementing it).

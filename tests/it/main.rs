@@ -23,6 +23,7 @@ mod graphql_mutations;
 mod graphql_queries;
 mod graphql_roles;
 mod graphql_ws;
+mod independent_verifier;
 mod multi_instance;
 mod mutation_examples;
 mod projection;
