@@ -25,7 +25,7 @@ fn root() -> &'static Path {
 }
 
 /// Whether python3 and `cryptography` are there, or says why not.
-fn python() -> bool {
+pub(crate) fn python() -> bool {
     let ok = Command::new("python3")
         .args(["-c", "import cryptography"])
         .output()

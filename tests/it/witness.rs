@@ -215,6 +215,23 @@ fn a_witness_cosigns_the_log_and_catches_it_rolled_back() {
     ]);
     assert_eq!(o.status.code(), Some(3), "{}", out(&o));
 
+    // and the independent verifier, from the specification alone, agrees on both
+    if crate::independent_verifier::python() {
+        let python = |file: &Path| {
+            std::process::Command::new("python3")
+                .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("verifier/registre_verify.py"))
+                .arg(file)
+                .arg("--key")
+                .arg(&log_key)
+                .args(["--witness", &witness.vkey])
+                .output()
+                .expect("run python3")
+        };
+        let o = python(&export);
+        assert!(o.status.success(), "{}", out(&o));
+        assert_eq!(python(&stripped_path).status.code(), Some(3));
+    }
+
     // then the store holds what the witness saw
     let kept = witness.state.join("checkpoint");
     let verify_store = |db: &Path| {
