@@ -598,6 +598,7 @@ def verify_export(data: bytes, key: LogKey, witnesses: list[Witness]) -> dict:
     heads: list[dict] = []
     cosigs: list[tuple[int, dict, str, bytes, bytes]] = []  # (line, head, name, key id, rest)
     seen: dict[int, int] = {}
+    head_lines: dict[bytes, int] = {}
     last_is_head = False
     lines = data.split(b"\n")
     if lines and lines[-1] == b"":
@@ -655,6 +656,10 @@ def verify_export(data: bytes, key: LogKey, witnesses: list[Witness]) -> dict:
             except ValueError as e:
                 raise bad(str(e)) from None
             head["line"] = number
+            if head["signature"] in head_lines:
+                raise Finding("sequence", f"the signed tree head of size {head['tree_size']} stands a second "
+                              f"time (first on line {head_lines[head['signature']]})", number)
+            head_lines[head["signature"]] = number
             heads.append(head)
             last_is_head = True
         elif kind == "cosignature":

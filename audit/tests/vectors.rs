@@ -604,6 +604,7 @@ fn export_verdict(e: &ExportError) -> (&'static str, Option<usize>, Option<u64>)
         ExportError::RepeatedEvent { line, position, .. } => {
             ("sequence", Some(*line), Some(*position))
         }
+        ExportError::RepeatedHead { line, .. } => ("sequence", Some(*line), None),
         ExportError::Cosignature { line, .. } => ("witness", Some(*line), None),
         ExportError::NotWitnessed { .. } => ("witness", None, None),
         ExportError::Tampered(f) => match f {
@@ -730,6 +731,12 @@ fn export_json(lines: &[String]) -> Value {
         (
             "an event appended after the last head",
             json!([{"op": "insert", "line": 19, "text": appended}]),
+            vec![],
+            None,
+        ),
+        (
+            "the last head given a second time",
+            json!([{"op": "insert", "line": 19, "text": l(17)}]),
             vec![],
             None,
         ),
