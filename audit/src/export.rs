@@ -28,10 +28,11 @@
 //!
 //! The verifier rebuilds the tree from the events, uses the `leaf_hash`
 //! members as the leaf record (so it can name the first altered, missing,
-//! inserted or moved event) and checks every head in the file. An event
-//! line is read strictly: its `event` object must be exactly the canonical
-//! form of an event (no extra member, same field forms), so nothing in the
-//! file escapes the hashes.
+//! inserted or moved event) and checks every head in the file. Every line
+//! is read strictly: byte for byte the canonical JSON registre writes (no
+//! member twice, no space, no other escape), and an event's object exactly
+//! the canonical form of an event, so nothing in the file escapes the
+//! hashes and no two readers see two events in one line.
 //!
 //! Every line and every event is held in memory while verifying (about
 //! the size of the file): fine for registre's logs, not for unbounded
@@ -247,6 +248,20 @@ fn read_lines<S: AsRef<str>>(
         let obj = value
             .as_object()
             .ok_or_else(|| malformed("not a JSON object"))?;
+        // Byte for byte as registre writes it: a member given twice, an
+        // escape or a space that parsers read differently could otherwise
+        // show two readers two different events under one hash. Checked
+        // once the line's content is known good, to name a finer fault first.
+        let canonical = || {
+            if crate::canonical::canonical_json(&value).is_ok_and(|c| c == line.as_bytes()) {
+                Ok(())
+            } else {
+                Err(malformed(
+                    "not written in canonical form (sorted members, each once, no space, \
+                     only the required escapes)",
+                ))
+            }
+        };
         match obj.get("type").and_then(Value::as_str) {
             Some("event") => {
                 if obj.len() != 4 {
@@ -273,6 +288,7 @@ fn read_lines<S: AsRef<str>>(
                 if event.position != position {
                     return Err(malformed("the line's position differs from its event's"));
                 }
+                canonical()?;
                 if let Some(&first_line) = lines_of.get(&position) {
                     return Err(ExportError::RepeatedEvent {
                         line: line_no,
@@ -296,6 +312,12 @@ fn read_lines<S: AsRef<str>>(
                     .and_then(|h| {
                         serde_json::from_value(h).map_err(|e| malformed(&e.to_string()))
                     })?;
+                canonical()?;
+                if head_line(&head) != line {
+                    return Err(malformed(
+                        "the tree head is not written in its canonical form",
+                    ));
+                }
                 if let Some(&first_line) = head_lines.get(&head.signature) {
                     return Err(ExportError::RepeatedHead {
                         line: line_no,
@@ -310,6 +332,7 @@ fn read_lines<S: AsRef<str>>(
             Some("cosignature") => {
                 let line = cosignature_of(obj, heads.last().filter(|_| last_is_head), key)
                     .map_err(&malformed)?;
+                canonical()?;
                 cosignatures.push(CosignatureLine {
                     line: line_no,
                     checkpoint: line.0,

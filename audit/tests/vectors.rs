@@ -735,6 +735,18 @@ fn export_json(lines: &[String]) -> Value {
             None,
         ),
         (
+            "an event member given twice (a reader keeping the first sees another actor)",
+            json!([{"op": "replace", "line": 2, "text": l(2).replacen("{\"event\":{", "{\"event\":{\"actor\":{\"id\":\"x\",\"role\":\"auditor\"},", 1)}]),
+            vec![],
+            None,
+        ),
+        (
+            "an accented letter written as an escape",
+            json!([{"op": "replace", "line": 7, "text": l(7).replacen("é", "\\u00e9", 1)}]),
+            vec![],
+            None,
+        ),
+        (
             "the last head given a second time",
             json!([{"op": "insert", "line": 19, "text": l(17)}]),
             vec![],
