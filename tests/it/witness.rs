@@ -178,15 +178,18 @@ fn a_witness_cosigns_the_log_and_catches_it_rolled_back() {
         export.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", out(&o));
-    let o = run(&[
-        "verify",
-        "--export",
-        export.to_str().unwrap(),
-        "--key",
-        log_key.to_str().unwrap(),
-        "--witness-key",
-        &witness.vkey,
-    ]);
+    let verify_export = |file: &Path| {
+        run(&[
+            "verify",
+            "--export",
+            file.to_str().unwrap(),
+            "--key",
+            log_key.to_str().unwrap(),
+            "--witness-key",
+            &witness.vkey,
+        ])
+    };
+    let o = verify_export(&export);
     assert!(o.status.success(), "{}", out(&o));
     assert!(
         out(&o).contains(&format!(
@@ -204,15 +207,7 @@ fn a_witness_cosigns_the_log_and_catches_it_rolled_back() {
         .collect();
     let stripped_path = dir.path().join("stripped.jsonl");
     std::fs::write(&stripped_path, stripped).unwrap();
-    let o = run(&[
-        "verify",
-        "--export",
-        stripped_path.to_str().unwrap(),
-        "--key",
-        log_key.to_str().unwrap(),
-        "--witness-key",
-        &witness.vkey,
-    ]);
+    let o = verify_export(&stripped_path);
     assert_eq!(o.status.code(), Some(3), "{}", out(&o));
 
     // and the independent verifier, from the specification alone, agrees on both
