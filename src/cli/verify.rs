@@ -66,6 +66,12 @@ impl VerifyArgs {
         let Some(path) = &self.checkpoint else {
             return Ok(None);
         };
+        if self.witness_keys.is_empty() {
+            anyhow::bail!(
+                "--checkpoint needs --witness-key: a checkpoint the log alone signed is the \
+                 operator's word, which a witness's cosignature is there to check"
+            );
+        }
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
         let note = SignedNote::parse(&text)
@@ -208,8 +214,11 @@ pub fn run_export(file: &Path, key_file: &Path, args: &VerifyArgs) -> anyhow::Re
             );
             print_summary(&verified);
             for w in &witnessed {
+                let at = chrono::DateTime::from_timestamp(w.timestamp as i64, 0)
+                    .map(|t| t.format(" on %Y-%m-%dT%H:%M:%SZ").to_string())
+                    .unwrap_or_default();
                 say!(
-                    "witness {}: cosigned the tree of {} events{}",
+                    "witness {}: cosigned the tree of {} events{at}{}",
                     w.witness,
                     w.tree_size,
                     if verified.size > w.tree_size {

@@ -162,6 +162,15 @@ fn round(
             )));
         }
     };
+    let size = cosigned.checkpoint.tree_size;
+    let kept_by_server = offered.signatures.iter().any(|s| key.public().names(s));
+    if last.as_ref() == Some(&cosigned.checkpoint) && kept_by_server {
+        // Cosigned already, and the server serves it: a new time would say
+        // nothing more.
+        return Ok(format!(
+            "the log has not grown since the tree of {size} events this witness cosigned"
+        ));
+    }
     // Keep only the log's signature and ours: the note is this witness's
     // own statement.
     let origin = log_origin(log);
@@ -178,7 +187,6 @@ fn round(
         .push(cosigned.cosignature.to_note_signature());
     write_atomically(&kept_path, &note.to_text())?;
     let sent = server.post("/audit/cosignature", &note.to_text());
-    let size = cosigned.checkpoint.tree_size;
     Ok(match sent {
         Ok(_) => format!("cosigned the tree of {size} events; the server keeps the cosignature"),
         Err(e) => format!(

@@ -165,6 +165,19 @@ fn a_witness_cosigns_the_log_and_catches_it_rolled_back() {
     };
     let witnessed = cosigned_size(&o);
     assert!(witnessed >= 3, "{}", out(&o));
+    // a log that has not grown is not cosigned again: the server keeps one
+    // cosignature per witness and head
+    let kept_lines = || {
+        std::fs::read_to_string(audit_dir(&db).join("cosignatures.jsonl"))
+            .unwrap()
+            .lines()
+            .count()
+    };
+    let before = kept_lines();
+    let o = witness.round(&server, &log_key, &token);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("has not grown"), "{}", out(&o));
+    assert_eq!(kept_lines(), before);
     assert!(server.stop().success());
 
     // then an export carries the cosignatures and verifies with the witness's key
@@ -193,7 +206,7 @@ fn a_witness_cosigns_the_log_and_catches_it_rolled_back() {
     assert!(o.status.success(), "{}", out(&o));
     assert!(
         out(&o).contains(&format!(
-            "witness ministere.example/temoin: cosigned the tree of {witnessed} events"
+            "witness ministere.example/temoin: cosigned the tree of {witnessed} events on 20"
         )),
         "{}",
         out(&o)
@@ -246,6 +259,22 @@ fn a_witness_cosigns_the_log_and_catches_it_rolled_back() {
     assert!(o.status.success(), "{}", out(&o));
     assert!(
         out(&o).contains("witnessed: the log holds the tree of"),
+        "{}",
+        out(&o)
+    );
+    // a checkpoint without a witness's key to check it is only the operator's word
+    let o = run(&[
+        "verify",
+        "--store",
+        &sqlite_url(&db),
+        "--key",
+        log_key.to_str().unwrap(),
+        "--checkpoint",
+        kept.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(
+        out(&o).contains("--checkpoint needs --witness-key"),
         "{}",
         out(&o)
     );

@@ -25,8 +25,10 @@ use serde::Deserialize;
 
 use super::AuditError;
 
-/// Most trusted witnesses read from the file.
-const MAX_WITNESSES: usize = 64;
+/// Most trusted witnesses read from the file (a served note carries at
+/// most one cosignature of each, plus the log's own line, within what
+/// readers take).
+const MAX_WITNESSES: usize = 32;
 /// Longest cosignature line kept (a line is about 200 bytes).
 const MAX_LINE: usize = 4096;
 
@@ -161,13 +163,16 @@ impl Witnesses {
         if taken.is_empty() {
             return Err(CosignRefusal::NoTrustedCosignature.into());
         }
-        let already: HashSet<(String, u64)> = self
+        // One cosignature per witness key and head: a witness that cosigns
+        // an unchanged head again must not grow the file, nor the served
+        // note past what a reader takes.
+        let mut already: HashSet<(String, [u8; 4])> = self
             .of_size(ours.tree_size)
-            .map(|s| (s.name.clone(), cosignature_time(s)))
+            .map(|s| (s.name.clone(), s.key_id))
             .collect();
         let mut added = 0;
         for c in taken {
-            if already.contains(&(c.witness.clone(), c.timestamp)) {
+            if !already.insert((c.witness.clone(), c.key_id)) {
                 continue;
             }
             let line = cosignature_line(ours.tree_size, &c);
@@ -197,12 +202,6 @@ pub enum ReceiveError {
     Refused(#[from] CosignRefusal),
     #[error(transparent)]
     Audit(#[from] AuditError),
-}
-
-fn cosignature_time(s: &NoteSignature) -> u64 {
-    Cosignature::from_note_signature(s)
-        .map(|c| c.timestamp)
-        .unwrap_or(0)
 }
 
 /// The trusted witness keys; a missing file trusts no one.
@@ -351,13 +350,15 @@ mod tests {
     }
 
     #[test]
-    fn a_trusted_cosignature_is_kept_once_and_survives_a_restart() {
+    fn a_trusted_cosignature_is_kept_once_per_head_and_survives_a_restart() {
         // given a server that trusts the ministry's witness
         let dir = tempfile::tempdir().unwrap();
         let mut w = open(dir.path(), &[&witness()]);
-        // when the witness sends its cosignature twice
+        // when the witness sends its cosignature of one head again and again
         assert_eq!(receive(&mut w, &cosigned(&witness(), 1_736_931_600)), Ok(1));
         assert_eq!(receive(&mut w, &cosigned(&witness(), 1_736_931_600)), Ok(0));
+        // and a later cosignature of the same head by the same key adds nothing
+        assert_eq!(receive(&mut w, &cosigned(&witness(), 1_736_935_200)), Ok(0));
         // then it is kept once, and read back after a restart
         let w = open(dir.path(), &[&witness()]);
         assert_eq!(w.of_size(10).count(), 1);
@@ -426,8 +427,9 @@ mod tests {
         let mut text = std::fs::read_to_string(&path).unwrap();
         text.push_str("{\"cosignature\":\"AAAA");
         std::fs::write(&path, text).unwrap();
-        let mut w = open(dir.path(), &[&witness()]);
-        receive(&mut w, &cosigned(&witness(), 2)).unwrap();
+        let partner = WitnessKey::from_seed("partenaire.example/temoin", [4; 32]).unwrap();
+        let mut w = open(dir.path(), &[&witness(), &partner]);
+        assert_eq!(receive(&mut w, &cosigned(&partner, 2)), Ok(1));
         assert_eq!(read_cosignatures(&path).unwrap().len(), 2);
     }
 }
