@@ -151,9 +151,26 @@ pub struct NoteSignature {
 impl NoteSignature {
     /// `— <name> <base64(key id || bytes)>` and a newline.
     pub fn line(&self) -> String {
+        format!("\u{2014} {} {}\n", self.name, self.to_base64())
+    }
+
+    /// `base64(key id || bytes)`: the signature as a note line and an
+    /// export's cosignature line both write it.
+    pub fn to_base64(&self) -> String {
         let mut blob = self.key_id.to_vec();
         blob.extend_from_slice(&self.bytes);
-        format!("\u{2014} {} {}\n", self.name, BASE64.encode(blob))
+        BASE64.encode(blob)
+    }
+
+    /// The signature of `name` written as [`NoteSignature::to_base64`]
+    /// does; none unless it is standard base64 of a key id and more.
+    pub fn from_base64(name: &str, text: &str) -> Option<Self> {
+        let blob = BASE64.decode(text).ok().filter(|b| b.len() > 4)?;
+        Some(NoteSignature {
+            name: name.to_string(),
+            key_id: [blob[0], blob[1], blob[2], blob[3]],
+            bytes: blob[4..].to_vec(),
+        })
     }
 
     fn parse(line: &str) -> Result<Self, NoteError> {
@@ -167,17 +184,8 @@ impl NoteSignature {
         if !valid_key_name(name) {
             return Err(bad("the key name is empty or holds a plus sign"));
         }
-        let blob = BASE64
-            .decode(blob)
-            .map_err(|_| bad("the signature is not standard base64"))?;
-        if blob.len() < 5 {
-            return Err(bad("the signature is shorter than a key id"));
-        }
-        Ok(NoteSignature {
-            name: name.to_string(),
-            key_id: [blob[0], blob[1], blob[2], blob[3]],
-            bytes: blob[4..].to_vec(),
-        })
+        Self::from_base64(name, blob)
+            .ok_or_else(|| bad("the signature is not standard base64 of a key id and more"))
     }
 }
 

@@ -42,9 +42,6 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
-
 use crate::canonical::{canonical_bytes, event_from_canonical_value};
 use crate::checkpoint::{Checkpoint, NoteSignature};
 use crate::cosignature::{Cosignature, CosignatureError, WitnessPublicKey};
@@ -141,10 +138,8 @@ pub fn head_line(head: &SignedTreeHead) -> String {
 /// The export line of a witness's cosignature of the head of `tree_size`.
 pub fn cosignature_line(tree_size: u64, cosignature: &Cosignature) -> String {
     let note = cosignature.to_note_signature();
-    let mut blob = note.key_id.to_vec();
-    blob.extend_from_slice(&note.bytes);
     let line = serde_json::json!({
-        "cosignature": BASE64.encode(blob),
+        "cosignature": note.to_base64(),
         "tree_size": tree_size,
         "type": "cosignature",
         "witness": note.name,
@@ -384,18 +379,10 @@ fn cosignature_of(
         .and_then(Value::as_str)
         .filter(|n| crate::checkpoint::valid_key_name(n))
         .ok_or("witness must be a key name (no space, no plus sign)")?;
-    let blob = obj
+    let signature = obj
         .get("cosignature")
         .and_then(Value::as_str)
-        .and_then(|b| BASE64.decode(b).ok())
-        .filter(|b| b.len() > 4)
+        .and_then(|b| NoteSignature::from_base64(name, b))
         .ok_or("cosignature must be base64 of a key id and a signature")?;
-    Ok((
-        Checkpoint::of_head(head, key),
-        NoteSignature {
-            name: name.to_string(),
-            key_id: [blob[0], blob[1], blob[2], blob[3]],
-            bytes: blob[4..].to_vec(),
-        },
-    ))
+    Ok((Checkpoint::of_head(head, key), signature))
 }

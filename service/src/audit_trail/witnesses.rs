@@ -14,8 +14,6 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use registre_audit::checkpoint::NoteSignature;
 use registre_audit::{
     AuditPublicKey, Checkpoint, Cosignature, SignedNote, SignedTreeHead, WitnessPublicKey,
@@ -287,18 +285,11 @@ fn read_lines(path: &Path) -> Result<(Vec<KeptCosignature>, u64), AuditError> {
         complete_len += read as u64;
         let stored: StoredLine =
             serde_json::from_str(buf.trim_end()).map_err(|e| bad(line_no, &e.to_string()))?;
-        let blob = BASE64
-            .decode(&stored.cosignature)
-            .ok()
-            .filter(|b| b.len() > 4)
+        let signature = NoteSignature::from_base64(&stored.witness, &stored.cosignature)
             .ok_or_else(|| bad(line_no, "cosignature must be base64"))?;
         kept.push(KeptCosignature {
             tree_size: stored.tree_size,
-            signature: NoteSignature {
-                name: stored.witness,
-                key_id: [blob[0], blob[1], blob[2], blob[3]],
-                bytes: blob[4..].to_vec(),
-            },
+            signature,
         });
     }
     Ok((kept, complete_len))
@@ -307,6 +298,8 @@ fn read_lines(path: &Path) -> Result<(Vec<KeptCosignature>, u64), AuditError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD as BASE64;
     use chrono::{TimeZone, Utc};
     use registre_audit::{AuditKey, WitnessKey, sign_checkpoint};
 
