@@ -26,6 +26,8 @@
 //! - [`cosignature`]: witness keys and their cosignatures of checkpoints.
 //! - [`witness`]: what a witness decides on a new checkpoint (cosign,
 //!   or report a rollback, a split view or an inconsistent tree).
+//! - [`stated_records`]: the records an official document states and
+//!   their proofs, checked with the public key alone.
 //! - [`export`]: the JSON Lines archival export and its verification with
 //!   nothing but the file and the public key.
 //!
@@ -39,6 +41,7 @@ pub mod checkpoint;
 pub mod cosignature;
 pub mod export;
 pub mod merkle;
+pub mod stated_records;
 pub mod sth;
 pub mod verify;
 pub mod witness;
@@ -53,6 +56,9 @@ pub use export::{
 pub use merkle::{
     Hash, MerkleTree, ProofError, RootBuilder, TreeError, empty_root, leaf_hash, node_hash,
     verify_consistency, verify_inclusion,
+};
+pub use stated_records::{
+    STATED_RECORDS_FORMAT, StatedRecord, StatedRecords, StatedRecordsError, VerifiedRecords,
 };
 pub use sth::{AuditKey, AuditPublicKey, KeyError, SignedTreeHead, SthError};
 pub use verify::{Finding, LogVerifier, VerifiedLog, event_leaf_hash, verify_log};
