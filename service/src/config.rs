@@ -27,6 +27,27 @@ pub struct FileSettings {
     pub state_dir: Option<PathBuf>,
     /// The web accounts' password hashes (never in the log).
     pub credentials: Option<PathBuf>,
+    /// The official documents' letterhead and public address.
+    pub documents: Option<DocumentFileSettings>,
+}
+
+/// `[documents]`: what official documents print; each unset value keeps
+/// the AMM's default.
+#[derive(Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentFileSettings {
+    /// The association's name.
+    pub name: Option<String>,
+    /// The town documents are made in ("Fait à Bamako").
+    pub town: Option<String>,
+    /// The address, one line per element.
+    pub address: Option<Vec<String>>,
+    /// The emblem, an SVG file.
+    pub emblem: Option<PathBuf>,
+    /// The address readers reach registre at (the verification page's,
+    /// printed and in the QR code); default: `http://` and the address
+    /// served.
+    pub public_url: Option<String>,
 }
 
 /// The read models' directory when none is set: `PATH.state/` beside a

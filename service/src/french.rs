@@ -1,8 +1,12 @@
-//! How the pages write dates, amounts, statuses and names in French.
+//! How registre writes dates, amounts, statuses and names in French (the pages and the documents).
 
 use chrono::{Datelike, NaiveDate};
 use registre_domain::member::MemberStatus;
+use registre_domain::session::quorum_required;
+use registre_projections::ReadModels;
+use registre_projections::sessions::SessionRecord;
 use registre_schema::Role;
+use registre_schema::events::session::{MotionKind, SessionKind};
 
 const MONTHS: [&str; 12] = [
     "janvier",
@@ -153,6 +157,91 @@ pub fn folded(s: &str) -> String {
         .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
         .flat_map(char::to_lowercase)
         .collect()
+}
+
+/// A session's kind, as the convocation says it.
+pub fn session_kind(k: SessionKind) -> &'static str {
+    match k {
+        SessionKind::Ordinary => "ordinaire",
+        SessionKind::Extraordinary => "extraordinaire",
+    }
+}
+
+/// What a motion decides.
+pub fn motion_kind(k: MotionKind) -> &'static str {
+    match k {
+        MotionKind::Ordinary => "ordinaire",
+        MotionKind::Election => "élection",
+        MotionKind::Exclusion => "exclusion",
+        MotionKind::StatuteAmendment => "modification des statuts",
+        MotionKind::Dissolution => "dissolution",
+    }
+}
+
+/// The notice a convocation gave, against what the statutes require.
+pub fn notice(s: &SessionRecord) -> String {
+    let required = s
+        .notice_required
+        .map(|d| format!(", {d} requis par les statuts"))
+        .unwrap_or_default();
+    let verdict = match s.notice_compliant {
+        Some(true) => " : délai respecté",
+        Some(false) => " : délai NON respecté",
+        None => "",
+    };
+    format!("{} jours de préavis{required}{verdict}", s.notice_days)
+}
+
+/// The quorum as it stands: present and represented against what the
+/// statutes of the convocation require of the members convened.
+pub fn quorum(m: &ReadModels, s: &SessionRecord) -> String {
+    if let Some(q) = &s.quorum {
+        let c = &q.count;
+        let verdict = if q.reached { "atteint" } else { "non atteint" };
+        return format!(
+            "Quorum {verdict} à l'ouverture : {} et {} pour {} sur {}.",
+            count(c.present, "présent", "présents"),
+            count(c.represented, "représenté", "représentés"),
+            count(c.required, "requis", "requis"),
+            count(c.eligible, "convoqué", "convoqués"),
+        );
+    }
+    let eligible = s.eligible.len() as u32;
+    let present = s.present.len() as u32;
+    let represented = s.proxies.len() as u32;
+    let required = m
+        .sessions
+        .statutes
+        .iter()
+        .find(|st| st.version == s.statutes_version)
+        .map(|st| quorum_required(st, eligible));
+    let counted = format!(
+        "{} et {} sur {}",
+        count(present, "présent", "présents"),
+        count(represented, "représenté", "représentés"),
+        count(eligible, "convoqué", "convoqués"),
+    );
+    match required {
+        Some(required) => {
+            let verdict = if present + represented >= required {
+                "le quorum est atteint"
+            } else {
+                "le quorum n'est pas encore atteint"
+            };
+            format!("{counted} ; {required} requis : {verdict}.")
+        }
+        None => format!("{counted}."),
+    }
+}
+
+/// The majority a motion needed.
+pub fn majority(m: registre_schema::events::statutes::Majority) -> &'static str {
+    use registre_schema::events::statutes::Majority;
+    match m {
+        Majority::Simple => "majorité simple",
+        Majority::Absolute => "majorité absolue",
+        Majority::TwoThirds => "majorité des deux tiers",
+    }
 }
 
 #[cfg(test)]

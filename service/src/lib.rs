@@ -22,6 +22,8 @@
 //! - [`accounts`]: the web application's personal accounts (events of the
 //!   log) and their password hashes (a file, never the log).
 //! - [`pages`]: the French web application, a second adapter beside GraphQL.
+//! - [`french`]: dates, amounts, statuses and names written in French (the
+//!   pages and the documents).
 //! - [`graphql`]: the GraphQL API: schema, role guards, HTTP and websocket
 //!   transports, error masking.
 //! - [`metrics`]: Prometheus counters and histograms.
@@ -42,6 +44,7 @@ pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod exports;
+pub mod french;
 pub mod graphql;
 pub mod health;
 pub mod metrics;

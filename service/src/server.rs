@@ -37,6 +37,7 @@ pub use connections::ConnectionLimits;
 
 use crate::accounts::CredentialFile;
 use crate::application::Application;
+use crate::application::documents::DocumentSettings;
 use crate::audit_trail::AuditTrail;
 use crate::auth::TokenRegistry;
 use crate::graphql::{self, GraphqlState};
@@ -73,7 +74,7 @@ impl AppState {
         read_models: Option<Projector<ReadModels>>,
         trail: Option<AuditTrail>,
     ) -> Result<(AppState, JoinHandle<()>), StoreError> {
-        Self::start_in(store, read_models, trail, None, None).await
+        Self::start_in(store, read_models, trail, None, None, Default::default()).await
     }
 
     /// Like [`start`](Self::start), keeping the as-of checkpoints under
@@ -85,6 +86,7 @@ impl AppState {
         trail: Option<AuditTrail>,
         state_dir: Option<&std::path::Path>,
         credentials: Option<CredentialFile>,
+        documents: DocumentSettings,
     ) -> Result<(AppState, JoinHandle<()>), StoreError> {
         let metrics = Metrics::new();
         let store = InstrumentedStore::wrap(store, metrics.clone());
@@ -96,8 +98,9 @@ impl AppState {
         );
         // Commands go through the instrumented store so appends and
         // conflicts are counted.
-        let mut app =
-            Application::new(store.clone(), registry.clone()).with_past_states(as_of.clone());
+        let mut app = Application::new(store.clone(), registry.clone())
+            .with_past_states(as_of.clone())
+            .with_documents(documents);
         if let Some(models) = &read_models {
             app = app.with_read_models(models.clone());
         }

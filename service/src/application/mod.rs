@@ -16,8 +16,11 @@
 //! - [`read_models`]: [`LiveModels`], the registers kept up to date.
 //! - [`log`]: [`LogReader`], the log read only.
 //! - [`accounts`]: signing in with a name and a password.
+//! - [`documents`]: official documents in PDF, made again from their
+//!   reference, and what their verification page shows.
 
 mod accounts;
+pub mod documents;
 mod log;
 mod read_models;
 mod submit;
@@ -57,6 +60,8 @@ pub struct Application {
     sign_in_attempts: accounts::Attempts,
     /// Password checks running at once (see [`accounts`]).
     password_checks: tokio::sync::Semaphore,
+    /// The letterhead and public address of official documents.
+    document_settings: Arc<documents::DocumentSettings>,
 }
 
 impl Application {
@@ -74,6 +79,7 @@ impl Application {
             credentials: None,
             sign_in_attempts: Default::default(),
             password_checks: tokio::sync::Semaphore::new(accounts::PASSWORD_CHECKS),
+            document_settings: Arc::default(),
         }
     }
 

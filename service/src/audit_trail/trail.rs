@@ -193,6 +193,13 @@ impl AuditTrail {
         self.read(|s| s.head_at(size).cloned())
     }
 
+    /// The first head signed at exactly this size: what an official
+    /// document made at that size states, so it is the same head however
+    /// often the tree is signed again at that size.
+    pub fn first_head_at(&self, size: u64) -> Option<SignedTreeHead> {
+        self.read(|s| s.heads.iter().find(|h| h.tree_size == size).cloned())
+    }
+
     /// The instance's public key.
     pub fn public_key(&self) -> AuditPublicKey {
         self.public

@@ -113,6 +113,9 @@ pub struct Member {
     pub in_good_standing: bool,
     /// Position of the log the read models were at for this answer.
     pub read_position: u64,
+    /// Its attestation of membership and good standing (on the day it is
+    /// judged on), in PDF.
+    pub documents: Vec<super::documents::DocumentLink>,
 }
 
 #[ComplexObject]
@@ -180,6 +183,7 @@ pub(crate) fn member(
         })
         .collect();
     Member {
+        documents: super::documents::of_member(r.member_id, today),
         id: id(r.member_id),
         name: r.name.clone(),
         unit_code: r.unit.code.clone(),

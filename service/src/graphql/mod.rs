@@ -30,6 +30,7 @@ pub mod activity;
 pub mod as_of;
 pub mod audit;
 pub mod bodies;
+pub mod documents;
 pub mod domain_enums;
 pub mod dues;
 pub mod errors;

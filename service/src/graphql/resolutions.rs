@@ -69,6 +69,8 @@ pub struct Motion {
     pub corrections: Vec<Correction>,
     /// Position of the log the read models were at for this answer.
     pub read_position: u64,
+    /// Its certified extract in PDF, once decided.
+    pub documents: Vec<super::documents::DocumentLink>,
 }
 
 pub(crate) fn motion(r: &Resolution, read_position: u64) -> Motion {
@@ -100,6 +102,7 @@ pub(crate) fn motion(r: &Resolution, read_position: u64) -> Motion {
         position: r.position,
         corrections: corrections(&r.corrections),
         read_position,
+        documents: super::documents::of_motion(r.motion_id, r.decision.is_some()),
     }
 }
 

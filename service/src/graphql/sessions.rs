@@ -9,6 +9,7 @@ use registre_projections::ReadModels;
 use registre_projections::resolutions::ResolutionFilter;
 use registre_projections::sessions::{SessionFilter, SessionRecord};
 
+use super::documents::{self, DocumentLink};
 use super::errors::ApiError;
 use super::guard::{Policy, RootKind};
 use super::minutes::{Minutes, minutes};
@@ -160,6 +161,8 @@ pub struct Session {
     pub minutes: Vec<Minutes>,
     /// Position of the log the read models were at for this answer.
     pub read_position: u64,
+    /// Its convocation, attendance sheet and minutes, in PDF.
+    pub documents: Vec<DocumentLink>,
     #[graphql(skip)]
     record: SessionRecord,
 }
@@ -273,6 +276,7 @@ pub(crate) fn session(rm: &ReadModels, s: &SessionRecord, read_position: u64) ->
             .map(|m| minutes(m, read_position))
             .collect(),
         read_position,
+        documents: documents::of_session(s.session_id),
         record: s.clone(),
     }
 }

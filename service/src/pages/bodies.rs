@@ -9,17 +9,20 @@ use chrono::Utc;
 use registre_schema::events::body::{BodyKind, BodyLevel};
 
 use super::WebState;
-use super::french;
 use super::page::{self, Frame, render};
+use crate::french;
 
 #[derive(Template)]
 #[template(path = "bodies.html")]
 struct BodiesPage {
     frame: Frame,
     bodies: Vec<Body>,
+    /// The year whose register of deliberations is offered.
+    year: i32,
 }
 
 struct Body {
+    id: uuid::Uuid,
     name: String,
     /// `instance nationale`, `organe régional`...
     kind: &'static str,
@@ -41,6 +44,7 @@ pub async fn page(State(state): State<WebState>, headers: HeaderMap) -> Response
             .values()
             .filter(|b| scope.body(m, b.body_id))
             .map(|b| Body {
+                id: b.body_id,
                 name: b.name.clone(),
                 kind: match (b.kind, b.level) {
                     (BodyKind::Instance, BodyLevel::National) => "instance nationale",
@@ -74,6 +78,7 @@ pub async fn page(State(state): State<WebState>, headers: HeaderMap) -> Response
         BodiesPage {
             frame: viewer.frame("instances"),
             bodies,
+            year: chrono::Datelike::year(&today),
         }
     });
     render(&page)

@@ -19,9 +19,9 @@ use serde::Deserialize;
 
 use super::WebState;
 use super::chart::{self, Bar};
-use super::french;
 use super::page::{self, Frame, Viewer, render};
 use super::scope::Scope;
+use crate::french;
 
 /// Records listed under "latest".
 const LATEST: u64 = 8;

@@ -14,10 +14,10 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::WebState;
-use super::french;
 use super::page::{self, Frame, Viewer, render};
 use super::payment::PaymentFields;
 use super::scope::Scope;
+use crate::french;
 
 /// Members listed per page of the directory.
 const PER_PAGE: usize = 50;
@@ -205,6 +205,8 @@ struct MemberPage {
     status: &'static str,
     member_since: String,
     category: String,
+    /// Today, for the attestation link (`AAAA-MM-JJ`).
+    today: String,
     years: Vec<YearRow>,
     payments: Vec<PaymentRow>,
     history: Vec<Step>,
@@ -221,6 +223,8 @@ struct YearRow {
 }
 
 struct PaymentRow {
+    /// Where it was recorded: what its receipt is issued by.
+    position: u64,
     paid_on: String,
     year: i32,
     amount: String,
@@ -306,6 +310,7 @@ pub fn member_page(
                     .iter()
                     .rev()
                     .map(|p| PaymentRow {
+                        position: p.position,
                         paid_on: french::date(p.paid_on),
                         year: p.year,
                         amount: french::amount(p.amount_xof),
@@ -337,6 +342,7 @@ pub fn member_page(
             status: french::status(member.status),
             member_since: french::date(member.member_since),
             category: member.dues_category.clone(),
+            today: chrono::Utc::now().date_naive().to_string(),
             years,
             payments,
             history,

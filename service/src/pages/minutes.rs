@@ -20,7 +20,6 @@ use uuid::Uuid;
 
 use super::WebState;
 use super::fields;
-use super::french;
 use super::logins::same_token;
 use super::page::{self, Viewer};
 use super::scope::Scope;
@@ -28,6 +27,7 @@ use super::session_course::{self, uuid};
 use super::sessions;
 use super::submit::Refusal;
 use crate::application::Command;
+use crate::french;
 
 /// Largest document accepted for drafting minutes.
 pub const MAX_DOCUMENT_BYTES: usize = 20 * 1024 * 1024;

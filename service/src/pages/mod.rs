@@ -36,8 +36,8 @@ mod audit;
 mod bodies;
 mod chart;
 mod dashboard;
+mod documents;
 mod fields;
-pub mod french;
 pub mod logins;
 mod members;
 mod minutes;
@@ -105,6 +105,10 @@ pub fn router(app: Arc<Application>) -> Router {
             )),
         )
         .route("/sessions/{id}/{step}", post(session_course::step))
+        .route("/documents/nouveau", get(documents::issue))
+        .route("/documents/{reference}", get(documents::download))
+        .route("/verifier", get(documents::form))
+        .route("/verifier/{reference}", get(documents::page))
         .route("/static/{*file}", get(assets::serve))
         .with_state(state)
         .layer(axum::middleware::map_response(protect))

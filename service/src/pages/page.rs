@@ -10,11 +10,11 @@ use axum::Form;
 use axum::extract::rejection::FormRejection;
 use registre_schema::Position;
 
-use super::french;
 use super::logins::Login;
 use super::logins::same_token;
 use super::scope::Scope;
 use crate::application::LiveModels;
+use crate::french;
 
 /// The signed-in viewer of a page.
 pub struct Viewer {

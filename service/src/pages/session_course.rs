@@ -15,7 +15,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
-use registre_domain::session::{SessionCommand, quorum_required};
+use registre_domain::session::SessionCommand;
 use registre_domain::text::{MAX_NAME, MAX_TEXT};
 use registre_projections::ReadModels;
 use registre_projections::resolutions::MotionResult;
@@ -27,13 +27,13 @@ use uuid::Uuid;
 
 use super::WebState;
 use super::fields;
-use super::french;
 use super::logins::same_token;
 use super::minutes::{self, MinutesView};
 use super::page::{self, Frame, Viewer};
 use super::sessions;
 use super::submit::{self, Refusal};
 use crate::application::Command;
+use crate::french;
 
 /// Most fields a step's form may carry (a vote per voter, and a few more).
 const MAX_FIELDS: usize = 2_000;
@@ -92,6 +92,8 @@ struct Motion {
     tally: String,
     result: &'static str,
     voting: bool,
+    /// Decided: its certified extract can be issued.
+    decided: bool,
 }
 
 struct Voter {
@@ -145,12 +147,12 @@ fn show(
             title: format!(
                 "{} · session {} du {}",
                 sessions::body_name(m, s.body_id),
-                sessions::kind(s.kind),
+                french::session_kind(s.kind),
                 french::date(s.session_date)
             ),
             place: s.place.clone(),
             convened_on: french::date(s.convened_on),
-            notice_period: notice_period(s),
+            notice_period: french::notice(s),
             state: sessions::state(s.state),
             is_convened: s.state == SessionState::Convened,
             is_open: s.state == SessionState::Open,
@@ -161,7 +163,7 @@ fn show(
                 .enumerate()
                 .map(|(i, a)| (i + 1, a))
                 .collect(),
-            quorum: quorum_text(m, s),
+            quorum: french::quorum(m, s),
             sheet: sheet(m, s),
             motions: motions(m, s),
             voters: voters(m, s),
@@ -178,65 +180,10 @@ fn show(
     }
 }
 
-fn notice_period(s: &SessionRecord) -> String {
-    let required = s
-        .notice_required
-        .map(|d| format!(", {d} requis par les statuts"))
-        .unwrap_or_default();
-    let verdict = match s.notice_compliant {
-        Some(true) => " : délai respecté",
-        Some(false) => " : délai NON respecté",
-        None => "",
-    };
-    format!("{} jours de préavis{required}{verdict}", s.notice_days)
-}
-
 fn member_name(m: &ReadModels, id: Uuid) -> String {
     m.membership
         .member(id)
         .map_or_else(|| id.to_string(), |r| r.name.clone())
-}
-
-/// The quorum as it stands: present and represented against what the
-/// statutes of the convocation require of the members convened.
-fn quorum_text(m: &ReadModels, s: &SessionRecord) -> String {
-    if let Some(q) = &s.quorum {
-        let c = &q.count;
-        let verdict = if q.reached { "atteint" } else { "non atteint" };
-        return format!(
-            "Quorum {verdict} à l'ouverture : {} et {} pour {} sur {}.",
-            french::count(c.present, "présent", "présents"),
-            french::count(c.represented, "représenté", "représentés"),
-            french::count(c.required, "requis", "requis"),
-            french::count(c.eligible, "convoqué", "convoqués"),
-        );
-    }
-    let eligible = s.eligible.len() as u32;
-    let present = s.present.len() as u32;
-    let represented = s.proxies.len() as u32;
-    let required = m
-        .sessions
-        .statutes
-        .iter()
-        .find(|st| st.version == s.statutes_version)
-        .map(|st| quorum_required(st, eligible));
-    let counted = format!(
-        "{} et {} sur {}",
-        french::count(present, "présent", "présents"),
-        french::count(represented, "représenté", "représentés"),
-        french::count(eligible, "convoqué", "convoqués"),
-    );
-    match required {
-        Some(required) => {
-            let verdict = if present + represented >= required {
-                "le quorum est atteint"
-            } else {
-                "le quorum n'est pas encore atteint"
-            };
-            format!("{counted} ; {required} requis : {verdict}.")
-        }
-        None => format!("{counted}."),
-    }
 }
 
 fn sheet(m: &ReadModels, s: &SessionRecord) -> Vec<Attendee> {
@@ -271,7 +218,7 @@ fn motions(m: &ReadModels, s: &SessionRecord) -> Vec<Motion> {
             id: r.motion_id,
             // Counted from 0 in the records, from 1 on paper.
             item: r.agenda_item.saturating_add(1),
-            kind: motion_kind(r.kind),
+            kind: french::motion_kind(r.kind),
             title: r.title.clone(),
             text: r.text.clone(),
             tally: format!(
@@ -284,6 +231,7 @@ fn motions(m: &ReadModels, s: &SessionRecord) -> Vec<Motion> {
                 _ => "vote en cours",
             },
             voting: r.decision.is_none() && s.state == SessionState::Open,
+            decided: r.decision.is_some(),
         })
         .collect();
     list.sort_by_key(|x| (x.item, x.id));
@@ -309,16 +257,6 @@ fn voters(m: &ReadModels, s: &SessionRecord) -> Vec<Voter> {
         .collect();
     list.sort_by_cached_key(|v| french::folded(&v.name));
     list
-}
-
-pub fn motion_kind(k: MotionKind) -> &'static str {
-    match k {
-        MotionKind::Ordinary => "ordinaire",
-        MotionKind::Election => "élection",
-        MotionKind::Exclusion => "exclusion",
-        MotionKind::StatuteAmendment => "modification des statuts",
-        MotionKind::Dissolution => "dissolution",
-    }
 }
 
 #[derive(Deserialize)]
@@ -348,7 +286,7 @@ pub async fn live_quorum(
         Some(Quorum {
             id,
             position,
-            text: quorum_text(m, s),
+            text: french::quorum(m, s),
         })
     });
     match part.map(|q| q.render()) {

@@ -19,9 +19,9 @@ use uuid::Uuid;
 
 use super::WebState;
 use super::fields::{self, take};
-use super::french;
 use super::page::{self, Frame, Viewer, render};
 use super::submit::{self, Refusal};
+use crate::french;
 
 // The domain's own bounds, so the form and the rules never disagree.
 use registre_domain::session::MAX_AGENDA as MAX_ITEMS;
@@ -60,7 +60,7 @@ pub fn line(m: &ReadModels, s: &SessionRecord) -> Line {
         id: s.session_id,
         date: french::date(s.session_date),
         body: body_name(m, s.body_id),
-        kind: kind(s.kind),
+        kind: french::session_kind(s.kind),
         place: s.place.clone(),
         state: state(s.state),
     }
@@ -70,13 +70,6 @@ pub fn body_name(m: &ReadModels, id: Uuid) -> String {
     m.bodies
         .body(id)
         .map_or_else(|| "Instance inconnue".to_owned(), |b| b.name.clone())
-}
-
-pub fn kind(k: SessionKind) -> &'static str {
-    match k {
-        SessionKind::Ordinary => "ordinaire",
-        SessionKind::Extraordinary => "extraordinaire",
-    }
 }
 
 pub fn state(s: SessionState) -> &'static str {

@@ -9,8 +9,8 @@ use chrono::Utc;
 use registre_domain::statutes::rules;
 
 use super::WebState;
-use super::french;
 use super::page::{self, Frame, render};
+use crate::french;
 
 #[derive(Template)]
 #[template(path = "statutes.html")]

@@ -1,0 +1,482 @@
+//! What each document says, read from the registers as they stood at the
+//! document's position, written in French for its template, and the
+//! positions of the events it states (attached with their proofs).
+
+use chrono::{Datelike, NaiveDate};
+use registre_documents::Kind;
+use registre_projections::ReadModels;
+use registre_projections::audit_timeline::{EntityKey, EntityKind};
+use registre_projections::resolutions::{MotionResult, Resolution};
+use registre_projections::sessions::SessionRecord;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::DocumentError;
+use super::reference::{Extra, Reference};
+use crate::french;
+
+/// A document's data and the positions of the events it states.
+pub(super) struct Content {
+    pub data: Value,
+    pub positions: Vec<u64>,
+}
+
+/// What a document is about, as the registers know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// A payment of a member, by the position it was recorded at.
+    Payment {
+        member: Uuid,
+        position: u64,
+    },
+    Member(Uuid),
+    Session(Uuid),
+    Motion {
+        motion: Uuid,
+        session: Uuid,
+    },
+    Body(Uuid),
+    /// Every member (the directory).
+    Members,
+}
+
+/// The first position of an entity: what a reference names it by.
+pub(super) fn first_position(m: &ReadModels, kind: EntityKind, id: Uuid) -> Option<u64> {
+    m.timeline
+        .entities
+        .get(&EntityKey::new(kind, id))
+        .and_then(|p| p.first().copied())
+}
+
+fn entity_at(m: &ReadModels, kind: EntityKind, first: u64) -> Option<Uuid> {
+    m.timeline
+        .entities
+        .iter()
+        .find(|(k, p)| k.kind == kind && p.first() == Some(&first))
+        .map(|(k, _)| k.id)
+}
+
+/// The subject a reference names, in registers that reach its position.
+pub fn subject(m: &ReadModels, r: &Reference) -> Option<Subject> {
+    Some(match r.kind {
+        Kind::Receipt => {
+            let member = m
+                .dues
+                .members
+                .values()
+                .find(|d| d.payments.iter().any(|p| p.position == r.subject))?;
+            Subject::Payment {
+                member: member.member_id,
+                position: r.subject,
+            }
+        }
+        Kind::Attestation => Subject::Member(entity_at(m, EntityKind::Member, r.subject)?),
+        Kind::Convocation | Kind::AttendanceSheet | Kind::Minutes => {
+            Subject::Session(entity_at(m, EntityKind::Session, r.subject)?)
+        }
+        Kind::Extract => {
+            let motion = entity_at(m, EntityKind::Motion, r.subject)?;
+            let session = m.resolutions.motions.get(&motion)?.session_id;
+            Subject::Motion { motion, session }
+        }
+        Kind::Register => Subject::Body(entity_at(m, EntityKind::Body, r.subject)?),
+        Kind::Directory => Subject::Members,
+    })
+}
+
+/// The positions of an entity's events up to `at`.
+fn positions_of(m: &ReadModels, kind: EntityKind, id: Uuid, at: u64) -> Vec<u64> {
+    m.timeline
+        .entities
+        .get(&EntityKey::new(kind, id))
+        .map(|p| p.iter().copied().filter(|&p| p <= at).collect())
+        .unwrap_or_default()
+}
+
+/// The document `r` names, from registers at its position; `made_on` is
+/// the day its head was signed (the date the document is made).
+pub(super) fn build(
+    m: &ReadModels,
+    r: &Reference,
+    made_on: NaiveDate,
+) -> Result<Content, DocumentError> {
+    let subject = subject(m, r).ok_or(DocumentError::UnknownReference)?;
+    let made = french::date(made_on);
+    match (r.kind, subject) {
+        (Kind::Receipt, Subject::Payment { member, position }) => {
+            receipt(m, member, position, made)
+        }
+        (Kind::Attestation, Subject::Member(id)) => {
+            let Extra::Date(on) = r.extra else {
+                return Err(DocumentError::UnknownReference);
+            };
+            attestation(m, id, on, made, r.at)
+        }
+        (Kind::Convocation | Kind::AttendanceSheet | Kind::Minutes, Subject::Session(id)) => {
+            let s = m
+                .sessions
+                .sessions
+                .get(&id)
+                .ok_or(DocumentError::UnknownReference)?;
+            Ok(Content {
+                data: session(m, s, made),
+                positions: positions_of(m, EntityKind::Session, id, r.at),
+            })
+        }
+        (
+            Kind::Extract,
+            Subject::Motion {
+                motion,
+                session: id,
+            },
+        ) => {
+            let s = m
+                .sessions
+                .sessions
+                .get(&id)
+                .ok_or(DocumentError::UnknownReference)?;
+            let motion = m
+                .resolutions
+                .motions
+                .get(&motion)
+                .ok_or(DocumentError::UnknownReference)?;
+            let mut data = session(m, s, made);
+            let year = s.session_date.year();
+            let n = deliberations_of(m, s.body_id, year)
+                .iter()
+                .position(|x| x.motion_id == motion.motion_id)
+                .map_or(0, |i| i + 1);
+            data["year"] = json!(year);
+            data["motion"] = deliberation(motion, n);
+            Ok(Content {
+                data,
+                positions: positions_of(m, EntityKind::Motion, motion.motion_id, r.at),
+            })
+        }
+        (Kind::Register, Subject::Body(body)) => {
+            let Extra::Year(year) = r.extra else {
+                return Err(DocumentError::UnknownReference);
+            };
+            register(m, body, year, made, r.at)
+        }
+        (Kind::Directory, Subject::Members) => Ok(directory(m, made)),
+        _ => Err(DocumentError::UnknownReference),
+    }
+}
+
+fn member_json(m: &ReadModels, id: Uuid) -> Value {
+    let Some(member) = m.membership.member(id) else {
+        return json!({"name": id.to_string(), "pcode": "", "place": "", "category": ""});
+    };
+    json!({
+        "name": member.name,
+        "pcode": member.unit.code,
+        "place": place(m, &member.unit),
+        "category": member.dues_category,
+    })
+}
+
+fn place(m: &ReadModels, unit: &registre_schema::events::territory::TerritorialUnitKey) -> String {
+    let p = m.membership.placement(unit);
+    match (p.cercle, p.region) {
+        (Some(c), Some(r)) => format!("cercle de {}, région de {}", c.name, r.name),
+        (None, Some(r)) => format!("région de {}", r.name),
+        (Some(c), None) => format!("cercle de {}", c.name),
+        (None, None) => String::new(),
+    }
+}
+
+fn receipt(
+    m: &ReadModels,
+    member: Uuid,
+    position: u64,
+    made: String,
+) -> Result<Content, DocumentError> {
+    let dues = m
+        .dues
+        .members
+        .get(&member)
+        .ok_or(DocumentError::UnknownReference)?;
+    let p = dues
+        .payments
+        .iter()
+        .find(|p| p.position == position)
+        .ok_or(DocumentError::UnknownReference)?;
+    let year_position = m.dues.position(member, p.year);
+    let amount = |f: fn(&registre_projections::dues::DuesPosition) -> i64| {
+        year_position
+            .as_ref()
+            .map_or_else(String::new, |y| french::amount(f(y).max(0)))
+    };
+    let mut positions = vec![position];
+    positions.extend(p.reversed.as_ref().map(|r| r.position));
+    Ok(Content {
+        data: json!({
+            "date_emission": made,
+            "member": member_json(m, member),
+            "receipt_ref": p.receipt_ref,
+            "year": p.year,
+            "amount": french::amount(p.amount_xof),
+            "paid_on": french::date(p.paid_on),
+            "reversed": p.reversed.as_ref().map(|r| json!({"on": french::date(r.reversed_on), "reason": r.reason})),
+            "due": amount(|y| y.due),
+            "paid": amount(|y| y.paid),
+            "balance": amount(|y| y.balance),
+        }),
+        positions,
+    })
+}
+
+fn attestation(
+    m: &ReadModels,
+    id: Uuid,
+    on: NaiveDate,
+    made: String,
+    at: u64,
+) -> Result<Content, DocumentError> {
+    let member = m
+        .membership
+        .member(id)
+        .ok_or(DocumentError::UnknownReference)?;
+    let good = m.dues.in_good_standing(id, on);
+    let unpaid: Vec<String> = m
+        .dues
+        .member_positions(id)
+        .iter()
+        .filter(|y| y.year <= on.year() && y.balance > 0)
+        .map(|y| y.year.to_string())
+        .collect();
+    let status = member
+        .history
+        .iter()
+        .filter(|h| h.effective_on <= on)
+        .count();
+    Ok(Content {
+        data: json!({
+            "date_emission": made,
+            "member": member_json(m, id),
+            "member_since": french::date(member.member_since),
+            "deliberation_ref": member.deliberation_ref,
+            "on": french::date(on),
+            "status": if status == 0 { "non encore membre" } else { french::status(member.status) },
+            "standing": if good { "à jour" } else { "non à jour" },
+            "good_standing": good,
+            "unpaid_years": unpaid,
+        }),
+        positions: positions_of(m, EntityKind::Member, id, at),
+    })
+}
+
+fn session(m: &ReadModels, s: &SessionRecord, made: String) -> Value {
+    let name = |id: &Uuid| {
+        m.membership
+            .member(*id)
+            .map_or_else(|| id.to_string(), |r| r.name.clone())
+    };
+    let unit_place = |id: &Uuid| {
+        m.membership
+            .member(*id)
+            .map(|r| {
+                let p = m.membership.placement(&r.unit);
+                [p.cercle, p.region]
+                    .into_iter()
+                    .flatten()
+                    .map(|u| u.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    };
+    let mut convened: Vec<(String, Uuid)> = s
+        .eligible
+        .iter()
+        .map(|id| (french::folded(&name(id)), *id))
+        .collect();
+    convened.sort();
+    let rows: Vec<Value> = convened
+        .iter()
+        .enumerate()
+        .map(|(i, (_, id))| {
+            let presence = match (s.present.get(id), s.proxies.get(id)) {
+                (Some(_), _) => "présente".to_owned(),
+                (None, Some(holder)) => format!("représentée par {}", name(holder)),
+                (None, None) => String::new(),
+            };
+            json!({"n": i + 1, "name": name(id), "place": unit_place(id), "presence": presence})
+        })
+        .collect();
+    let mut present: Vec<String> = s.present.keys().map(name).collect();
+    present.sort_by_cached_key(|n| french::folded(n));
+    let represented: Vec<String> = s
+        .proxies
+        .iter()
+        .map(|(grantor, holder)| format!("{}, par {}", name(grantor), name(holder)))
+        .collect();
+    let eligible = s.eligible.len();
+    let mut motions: Vec<&Resolution> = m
+        .resolutions
+        .motions
+        .values()
+        .filter(|r| r.session_id == s.session_id)
+        .collect();
+    motions.sort_by_key(|r| (r.position, r.motion_id));
+    let elections: Vec<Value> = m
+        .bodies
+        .bodies
+        .values()
+        .flat_map(|b| b.mandates.iter().map(move |md| (b, md)))
+        .filter(|(_, md)| md.elected_in_session == Some(s.session_id))
+        .map(|(b, md)| {
+            json!({
+                "post": b.posts.get(&md.post_id).map_or("poste", |p| p.title.as_str()),
+                "holder": md.holder_name,
+                "from": md.starts_on.map(french::date).unwrap_or_default(),
+            })
+        })
+        .collect();
+    let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or_else(
+            || "(non enregistrée)".to_owned(),
+            |t| t.format("le %d/%m/%Y à %H h %M (UTC)").to_string(),
+        )
+    };
+    json!({
+        "date_emission": made,
+        "body": m.bodies.body(s.body_id).map_or("Instance", |b| b.name.as_str()),
+        "session_kind": french::session_kind(s.kind),
+        "session_date": french::date(s.session_date),
+        "year_words": s.session_date.year().to_string(),
+        "place": s.place,
+        "convened_on": french::date(s.convened_on),
+        "notice": french::notice(s),
+        "second_convocation": s.second_convocation_of.is_some(),
+        "agenda": s.agenda,
+        "convened": convened.iter().map(|(_, id)| json!({"name": name(id), "place": unit_place(id)})).collect::<Vec<_>>(),
+        "counts": {
+            "eligible": eligible,
+            "present": s.present.len(),
+            "represented": s.proxies.len(),
+            "absent": eligible.saturating_sub(s.present.len() + s.proxies.len()),
+        },
+        "quorum": french::quorum(m, s),
+        "opened_at": time(s.opened_at),
+        "closed_at": time(s.closed_at),
+        "rows": rows,
+        "motions": motions.iter().enumerate().map(|(i, r)| deliberation(r, i + 1)).collect::<Vec<_>>(),
+        "elections": elections,
+        "present": present,
+        "represented": represented,
+    })
+}
+
+fn result(r: &Resolution) -> &'static str {
+    match r.result {
+        MotionResult::Adopted => "adoptée",
+        MotionResult::Rejected => "rejetée",
+        _ => "vote non clos",
+    }
+}
+
+fn deliberation(r: &Resolution, n: usize) -> Value {
+    json!({
+        "n": n,
+        "agenda_item": r.agenda_item.saturating_add(1),
+        "title": r.title,
+        "kind": french::motion_kind(r.kind),
+        "text": r.text,
+        "votes_for": r.votes_for,
+        "votes_against": r.votes_against,
+        "abstentions": r.abstentions,
+        "by_proxy": r.by_proxy,
+        "result": result(r),
+        "majority": r.decision.as_ref().map(|d| french::majority(d.majority)),
+    })
+}
+
+/// A body's decided motions of a year, in the order they were decided.
+fn deliberations_of(m: &ReadModels, body: Uuid, year: i32) -> Vec<&Resolution> {
+    let mut list: Vec<&Resolution> = m
+        .resolutions
+        .motions
+        .values()
+        .filter(|r| r.body_id == Some(body) && r.decision.is_some())
+        .filter(|r| r.session_date.is_some_and(|d| d.year() == year))
+        .collect();
+    list.sort_by_key(|r| (r.decision.as_ref().map(|d| d.position), r.motion_id));
+    list
+}
+
+fn register(
+    m: &ReadModels,
+    body: Uuid,
+    year: i32,
+    made: String,
+    at: u64,
+) -> Result<Content, DocumentError> {
+    let b = m.bodies.body(body).ok_or(DocumentError::UnknownReference)?;
+    let list = deliberations_of(m, body, year);
+    let mut by_kind: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    let deliberations: Vec<Value> = list
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            by_kind
+                .entry(french::motion_kind(r.kind))
+                .or_default()
+                .push(i + 1);
+            let session = m.sessions.sessions.get(&r.session_id);
+            let mut d = deliberation(r, i + 1);
+            d["session_date"] = json!(r.session_date.map(french::date).unwrap_or_default());
+            d["session_kind"] = json!(session.map_or("", |s| french::session_kind(s.kind)));
+            d
+        })
+        .collect();
+    Ok(Content {
+        data: json!({
+            "date_emission": made,
+            "body": b.name,
+            "year": year,
+            "deliberations": deliberations,
+            "by_kind": by_kind.into_iter().map(|(k, n)| json!({"kind": k, "numbers": n})).collect::<Vec<_>>(),
+        }),
+        positions: list
+            .iter()
+            .flat_map(|r| positions_of(m, EntityKind::Motion, r.motion_id, at))
+            .collect(),
+    })
+}
+
+fn directory(m: &ReadModels, made: String) -> Content {
+    let mut regions: std::collections::BTreeMap<String, Vec<(String, Value)>> = Default::default();
+    for member in m.membership.members.values() {
+        let p = m.membership.placement(&member.unit);
+        let region = p
+            .region
+            .map(|r| r.name)
+            .unwrap_or_else(|| "Sans région".into());
+        regions.entry(region).or_default().push((
+            french::folded(&member.name),
+            json!({
+                "name": member.name,
+                "cercle": p.cercle.map(|c| c.name).unwrap_or_default(),
+                "pcode": member.unit.code,
+                "status": french::status(member.status),
+                "since": french::date(member.member_since),
+            }),
+        ));
+    }
+    let count = m.membership.members.len();
+    let regions: Vec<Value> = regions
+        .into_iter()
+        .map(|(name, mut members)| {
+            members.sort_by(|a, b| a.0.cmp(&b.0));
+            json!({"name": name, "members": members.into_iter().map(|(_, v)| v).collect::<Vec<_>>()})
+        })
+        .collect();
+    // The directory states no single record: it is the whole register,
+    // tied to the log by the signed head it carries.
+    Content {
+        data: json!({"date_emission": made, "count": count, "regions": regions}),
+        positions: Vec::new(),
+    }
+}

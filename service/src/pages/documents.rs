@@ -1,0 +1,350 @@
+//! Official documents from the pages: a download link issues a reference
+//! at the log as it stands and sends the browser to the PDF
+//! (`/documents/nouveau?…` then `/documents/REFERENCE`); `/verifier` is
+//! the public page a document's QR code leads to.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::WebState;
+use super::page::{self, Viewer};
+use crate::application::documents::{DocumentError, Order, Reference, Subject};
+use crate::french;
+
+/// What a download link asks for (`type` and the subject's id).
+#[derive(Deserialize)]
+pub struct Asked {
+    #[serde(rename = "type", default)]
+    kind: String,
+    #[serde(default)]
+    paiement: Option<u64>,
+    #[serde(default)]
+    membre: Option<Uuid>,
+    #[serde(default)]
+    date: Option<NaiveDate>,
+    #[serde(default)]
+    session: Option<Uuid>,
+    #[serde(default)]
+    motion: Option<Uuid>,
+    #[serde(default)]
+    instance: Option<Uuid>,
+    #[serde(default)]
+    annee: Option<i32>,
+}
+
+impl Asked {
+    fn order(&self) -> Option<Order> {
+        Some(match self.kind.as_str() {
+            "recu" => Order::Receipt {
+                payment: self.paiement?,
+            },
+            "attestation" => Order::Attestation {
+                member: self.membre?,
+                on: self.date?,
+            },
+            "convocation" => Order::Convocation {
+                session: self.session?,
+            },
+            "emargement" => Order::AttendanceSheet {
+                session: self.session?,
+            },
+            "pv" => Order::Minutes {
+                session: self.session?,
+            },
+            "extrait" => Order::Extract {
+                motion: self.motion?,
+            },
+            "registre" => Order::Register {
+                body: self.instance?,
+                year: self.annee?,
+            },
+            "annuaire" => Order::Directory,
+            _ => return None,
+        })
+    }
+}
+
+fn refused(e: DocumentError) -> Response {
+    let status = match e {
+        DocumentError::UnknownReference | DocumentError::UnknownSubject => StatusCode::NOT_FOUND,
+        DocumentError::EmptyLog => StatusCode::CONFLICT,
+        DocumentError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        DocumentError::Failed => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    page::message(
+        status,
+        "Document indisponible",
+        &format!("{} (code {})", e.message_fr(), e.code()),
+    )
+}
+
+/// Who asks for a document: a browser signed in to the pages, or a
+/// program with an access token (GraphQL's links; tokens are not limited
+/// to a region).
+enum Reader {
+    Browser(Box<Viewer>),
+    Token,
+}
+
+async fn reader(state: &WebState, headers: &HeaderMap) -> Result<Reader, Response> {
+    let Some(auth) = headers.get(header::AUTHORIZATION) else {
+        return Viewer::of(state, headers)
+            .await
+            .map(|v| Reader::Browser(Box::new(v)));
+    };
+    let principal = auth
+        .to_str()
+        .ok()
+        .and_then(crate::auth::registry::bearer)
+        .and_then(|secret| state.app.tokens().authenticate(secret));
+    match principal {
+        Some(_) => Ok(Reader::Token),
+        None => Err(page::message(
+            StatusCode::UNAUTHORIZED,
+            "Jeton refusé",
+            "Jeton d'accès absent ou invalide. (code UNAUTHENTICATED)",
+        )),
+    }
+}
+
+/// Whether the reader's scope covers what a document is about.
+fn within(state: &WebState, reader: &Reader, subject: Subject) -> bool {
+    let Reader::Browser(viewer) = reader else {
+        return true;
+    };
+    let scope = viewer.scope();
+    if scope.is_whole() {
+        return true;
+    }
+    let Some(models) = state.app.read_models() else {
+        return false;
+    };
+    models.read(|m, _| match subject {
+        Subject::Payment { member, .. } | Subject::Member(member) => scope.member(m, member),
+        Subject::Session(s) | Subject::Motion { session: s, .. } => scope.session(m, s).is_some(),
+        Subject::Body(b) => scope.body(m, b),
+        Subject::Members => false,
+    })
+}
+
+/// `/documents/nouveau?type=…`: a reference at the log as it stands, then
+/// the document.
+pub async fn issue(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    asked: Result<Query<Asked>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let viewer = match reader(&state, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Some(order) = asked.ok().and_then(|Query(a)| a.order()) else {
+        return page::message(
+            StatusCode::BAD_REQUEST,
+            "Document inconnu",
+            "Ce lien ne désigne aucun document : revenez à la page précédente. (code INVALID_DOCUMENT_REQUEST)",
+        );
+    };
+    let documents = state.app.documents();
+    let reference = match documents.issue(order).await {
+        Ok(r) => r,
+        Err(e) => return refused(e),
+    };
+    match documents.subject(&reference).await {
+        Ok(subject) if within(&state, &viewer, subject) => {}
+        Ok(_) => return page::forbidden(),
+        Err(e) => return refused(e),
+    }
+    Redirect::to(&format!("/documents/{reference}")).into_response()
+}
+
+/// `/documents/REFERENCE`: the PDF, made again from the log.
+pub async fn download(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+) -> Response {
+    let viewer = match reader(&state, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let reference = reference.strip_suffix(".pdf").unwrap_or(&reference);
+    let Some(reference) = Reference::parse(reference) else {
+        return refused(DocumentError::UnknownReference);
+    };
+    let documents = state.app.documents();
+    match documents.subject(&reference).await {
+        Ok(subject) if within(&state, &viewer, subject) => {}
+        Ok(_) => return page::forbidden(),
+        Err(e) => return refused(e),
+    }
+    match documents.pdf(&reference).await {
+        Ok(pdf) => pdf_response(pdf.bytes, &pdf.file_name),
+        Err(e) => refused(e),
+    }
+}
+
+fn pdf_response(bytes: Vec<u8>, file_name: &str) -> Response {
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{file_name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+#[derive(Template)]
+#[template(path = "verify.html")]
+struct VerifyPage {
+    asked: String,
+    refusal: String,
+    found: Option<Found>,
+}
+
+struct Found {
+    title: &'static str,
+    reference: String,
+    sound: bool,
+    verdict: String,
+    at: u64,
+    signed_at: String,
+    root: String,
+    key_id: String,
+    latest: Option<String>,
+    records: Vec<Record>,
+}
+
+struct Record {
+    position: u64,
+    what: String,
+    recorded_on: String,
+    leaf: String,
+    included: bool,
+}
+
+#[derive(Deserialize)]
+pub struct Typed {
+    #[serde(default)]
+    reference: String,
+}
+
+/// `/verifier?reference=…`: the form, or the page of the reference typed.
+pub async fn form(Query(typed): Query<Typed>) -> Response {
+    let typed = typed.reference.trim();
+    if typed.is_empty() {
+        return page::render(&VerifyPage {
+            asked: String::new(),
+            refusal: String::new(),
+            found: None,
+        });
+    }
+    match Reference::parse(typed) {
+        Some(r) => Redirect::to(&format!("/verifier/{r}")).into_response(),
+        None => unknown(typed),
+    }
+}
+
+fn unknown(asked: &str) -> Response {
+    page::render_as(
+        &VerifyPage {
+            asked: asked.chars().take(64).collect(),
+            refusal: format!(
+                "{} (code {})",
+                DocumentError::UnknownReference.message_fr(),
+                DocumentError::UnknownReference.code()
+            ),
+            found: None,
+        },
+        StatusCode::NOT_FOUND,
+    )
+}
+
+/// `/verifier/REFERENCE`: public, for anyone holding the paper.
+pub async fn page(State(state): State<WebState>, Path(asked): Path<String>) -> Response {
+    let Some(reference) = Reference::parse(&asked) else {
+        return unknown(&asked);
+    };
+    let v = match state.app.documents().verification(&reference).await {
+        Ok(v) => v,
+        Err(DocumentError::UnknownReference | DocumentError::UnknownSubject) => {
+            return unknown(&asked);
+        }
+        Err(e) => return refused(e),
+    };
+    let key_id = state
+        .app
+        .audit_trail()
+        .map(|t| t.public_key().key_id())
+        .unwrap_or_default();
+    let consistent = v.latest.as_ref().is_none_or(|(_, ok)| *ok);
+    let sound = consistent && v.records.iter().all(|r| r.included);
+    let verdict = if !sound {
+        "ÉCHEC de la vérification : le journal ne confirme pas ce document. Signalez-le au secrétariat."
+            .to_owned()
+    } else if v.records.is_empty() {
+        "Document authentique, établi par le registre : le journal n'a fait que s'allonger depuis."
+            .to_owned()
+    } else {
+        let stated = match v.records.len() {
+            1 => "l'enregistrement qu'il atteste figure".to_owned(),
+            n => format!(
+                "les {} enregistrements qu'il atteste figurent",
+                french::number(n as i64)
+            ),
+        };
+        format!(
+            "Document authentique, établi par le registre : {stated} au journal, qui n'a fait que s'allonger depuis."
+        )
+    };
+    let found = Found {
+        title: reference.kind.title(),
+        reference: reference.to_string(),
+        sound,
+        verdict,
+        at: v.head.tree_size,
+        signed_at: format!(
+            "{} à {} (UTC)",
+            french::date(v.head.timestamp.date_naive()),
+            v.head.timestamp.format("%H:%M:%S")
+        ),
+        root: hex_of(&v.head.root_hash),
+        key_id,
+        latest: v.latest.map(|(l, _)| {
+            format!(
+                "{} événements, le {}",
+                l.tree_size,
+                french::date(l.timestamp.date_naive())
+            )
+        }),
+        records: v
+            .records
+            .into_iter()
+            .map(|r| Record {
+                position: r.position,
+                what: french::event(&r.event_type).to_owned(),
+                recorded_on: french::date(r.recorded_at.date_naive()),
+                // Enough of the leaf hash to compare by eye.
+                leaf: r.leaf_hash.chars().take(16).collect(),
+                included: r.included,
+            })
+            .collect(),
+    };
+    page::render(&VerifyPage {
+        asked: found.reference.clone(),
+        refusal: String::new(),
+        found: Some(found),
+    })
+}
+
+fn hex_of(h: &[u8; 32]) -> String {
+    h.iter().map(|b| format!("{b:02x}")).collect()
+}
