@@ -81,6 +81,8 @@ enum Command {
     /// Watch a registre server as a third party: check and cosign its
     /// signed tree heads (exit status 3 on a rollback or split view).
     Witness(cli::witness::WitnessArgs),
+    /// Official documents: check a PDF's attached records offline.
+    Document(cli::document::DocumentArgs),
     /// Append generated events from many writers and print each
     /// acknowledgement as it arrives (used by the crash tests).
     #[command(hide = true)]
@@ -223,6 +225,8 @@ fn run() -> anyhow::Result<()> {
             Command::Account(args) => cli::account::run(open().await?, &credentials, args).await,
             // A witness opens no store: it watches a server.
             Command::Witness(args) => cli::witness::run(args),
+            // Nor does a document's check: the file and the key suffice.
+            Command::Document(args) => cli::document::run(args),
         }
     })
 }

@@ -26,6 +26,7 @@ mod append;
 mod as_of;
 mod backend;
 mod commands;
+mod documents;
 mod figures;
 mod graphql;
 mod history;
@@ -195,6 +196,19 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 300)]
         requests: usize,
     },
+    /// Generate a history, start the server, then issue and download a
+    /// receipt and the largest minutes again and again (each typeset
+    /// afresh); typeset the minutes of a Congrès of 700 present alone.
+    Documents {
+        #[arg(long, default_value_t = 200_000)]
+        events: usize,
+        /// Downloads of the receipt.
+        #[arg(long, default_value_t = 200)]
+        receipts: usize,
+        /// Downloads of the minutes, and typesettings of the 700.
+        #[arg(long, default_value_t = 10)]
+        minutes: usize,
+    },
     /// Generate a history, then answer as-of queries at past positions
     /// and dates as the server does, cold and warm: each must equal a
     /// replay stopped there (the bench fails otherwise); latencies.
@@ -321,6 +335,17 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             let (server, _) = Server::start(&paths, &d.join("serve.log")).await?;
             pages::pages(&server, &token, requests).await?;
         }
+        BenchWhat::Documents {
+            events,
+            receipts,
+            minutes,
+        } => {
+            let db = history(d, events, 1, indexing).await?;
+            let token = issue_token(&db).await?;
+            let paths = StorePaths::beside(&db);
+            let (server, _) = Server::start(&paths, &d.join("serve.log")).await?;
+            documents::documents(&server, &token, receipts, minutes).await?;
+        }
         BenchWhat::StreamReads { events, reads } => stream_reads(d, events, reads).await?,
         BenchWhat::All {
             events,
@@ -345,6 +370,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             let server = startup(d, &db).await?;
             graphql(&server, &token, &load).await?;
             pages::pages(&server, &token, 300).await?;
+            documents::documents(&server, &token, 200, 10).await?;
             drop(server);
             println!("all cases in {:.0} s", started.elapsed().as_secs_f64());
         }

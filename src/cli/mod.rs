@@ -12,6 +12,7 @@ pub mod account;
 pub mod audit;
 pub mod copy;
 pub mod demo;
+pub mod document;
 pub mod export;
 pub mod log;
 pub mod probe;

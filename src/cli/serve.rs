@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Args;
 use registre_service::accounts::CredentialFile;
+use registre_service::application::documents::DocumentSettings;
 use registre_service::audit_trail::trail::TrailSettings;
 use registre_service::audit_trail::{AuditDir, AuditTrail};
 use registre_service::config::{self, FileSettings};
@@ -90,6 +91,7 @@ pub async fn run(
     // script, the integration tests) learns it here, without the race of
     // choosing a port for it beforehand.
     say!("{LISTENING}{address}");
+    let documents = document_settings(file, address)?;
     // Readiness waits for the read models to catch up (see /readyz).
     let (state, follower) = AppState::start_in(
         store.clone(),
@@ -97,6 +99,7 @@ pub async fn run(
         Some(trail),
         Some(&state_dir),
         Some(credentials),
+        documents,
     )
     .await
     .context("loading the access tokens")?;
@@ -146,4 +149,44 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// The documents' letterhead and public address: `[documents]` of the
+/// settings file over the AMM's defaults.
+fn document_settings(file: &FileSettings, address: SocketAddr) -> anyhow::Result<DocumentSettings> {
+    let mut settings = DocumentSettings {
+        public_url: format!("http://{address}"),
+        ..DocumentSettings::default()
+    };
+    let Some(d) = &file.documents else {
+        return Ok(settings);
+    };
+    let head = &mut settings.letterhead;
+    if let Some(name) = &d.name {
+        head.name = name.clone();
+    }
+    if let Some(town) = &d.town {
+        head.town = town.clone();
+    }
+    if let Some(address) = &d.address {
+        head.address = address.clone();
+    }
+    if let Some(path) = &d.emblem {
+        let svg = std::fs::read(path)
+            .with_context(|| format!("cannot read the emblem {}", path.display()))?;
+        anyhow::ensure!(
+            svg.len() <= 1 << 20,
+            "the emblem {} is over 1 MiB",
+            path.display()
+        );
+        head.emblem_svg = Some(svg);
+    }
+    if let Some(url) = &d.public_url {
+        anyhow::ensure!(
+            url.starts_with("http://") || url.starts_with("https://"),
+            "documents.public_url must start with http:// or https://"
+        );
+        settings.public_url = url.trim_end_matches('/').to_owned();
+    }
+    Ok(settings)
 }

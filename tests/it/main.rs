@@ -11,6 +11,7 @@ mod copy;
 mod crash;
 mod demo;
 mod deploy;
+mod documents;
 mod exports;
 mod faults;
 mod graphql_audit;

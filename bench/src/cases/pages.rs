@@ -83,7 +83,7 @@ async fn sign_in(conn: &mut Conn) -> anyhow::Result<String> {
 /// Waits until the audit trail has recorded the whole log: after a start
 /// on a long history it hashes every event, which would otherwise share
 /// the two cores with the pages timed.
-async fn wait_recorded(conn: &mut Conn, token: &str) -> anyhow::Result<()> {
+pub(super) async fn wait_recorded(conn: &mut Conn, token: &str) -> anyhow::Result<()> {
     let query = br#"{"query":"{ head treeHead { size } }"}"#;
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {

@@ -1,0 +1,308 @@
+//! Official documents end to end: from the demo history, each document is
+//! issued through the links GraphQL gives, downloaded twice with the same
+//! bytes, states what the registers say (pdftotext), is verified offline
+//! with the public key alone (`registre document verify`) and on the
+//! public verification page; a document whose attached records were
+//! altered fails the check.
+
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use registre_audit::StatedRecords;
+use serde_json::Value;
+
+use crate::support::{Server, create_token, graphql, http, registre, scratch, sqlite_url};
+
+fn run(args: &[&str]) -> Output {
+    registre().args(args).output().expect("run registre")
+}
+
+fn out(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A GET with a bearer token: status, `Location`, `Content-Type` and the
+/// body's bytes.
+fn get(addr: SocketAddr, path: &str, token: &str) -> (u16, String, String, Vec<u8>) {
+    let mut s = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a head");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let header = |name: &str| {
+        head.lines()
+            .filter_map(|l| l.split_once(':'))
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    (
+        status,
+        header("location"),
+        header("content-type"),
+        raw[split + 4..].to_vec(),
+    )
+}
+
+/// Issues the document of a GraphQL link, then downloads it: its
+/// reference and bytes.
+fn issue(addr: SocketAddr, url: &str, token: &str) -> (String, Vec<u8>) {
+    let (status, location, _, body) = get(addr, url, token);
+    assert_eq!(status, 303, "{url}: {}", String::from_utf8_lossy(&body));
+    let reference = location
+        .strip_prefix("/documents/")
+        .expect("a document")
+        .to_owned();
+    let (status, _, kind, pdf) = get(addr, &location, token);
+    assert_eq!(status, 200, "{location}: {}", String::from_utf8_lossy(&pdf));
+    assert_eq!(kind, "application/pdf");
+    (reference, pdf)
+}
+
+fn pdftotext(pdf: &Path) -> Option<String> {
+    let o = std::process::Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .ok()?;
+    Some(
+        String::from_utf8(o.stdout)
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+fn nodes<'a>(v: &'a Value, path: &[&str]) -> &'a Vec<Value> {
+    let mut v = v;
+    for p in path {
+        v = &v[p];
+    }
+    v.as_array().unwrap_or_else(|| panic!("{path:?} in {v}"))
+}
+
+#[test]
+fn documents_from_the_demo_are_the_same_every_time_and_verified_offline_and_online() {
+    // given the demo history, served, with a secretariat token
+    let dir = scratch();
+    let db = dir.path().join("registre.db");
+    let url = sqlite_url(&db);
+    let demo = run(&["demo", "--store", &url, "--communes", "40", "--years", "2"]);
+    assert!(demo.status.success(), "{}", out(&demo));
+    let token = create_token(&db, "secretariat", "greffe");
+    let server = Server::start(&db);
+    let key = PathBuf::from(format!("{}.audit/audit.pub", db.display()));
+
+    // when GraphQL gives the documents of a closed session with a decided motion
+    let answer = graphql(
+        server.addr,
+        &token,
+        "{ sessions(state: CLOSED, first: 50) { nodes { bodyName place documents { title url }
+            motions(first: 20) { nodes { title result documents { url } } } } }
+           members(first: 1) { nodes { name unitCode documents { url } } } }",
+    )
+    .json();
+    let sessions = nodes(&answer, &["data", "sessions", "nodes"]);
+    let session = sessions
+        .iter()
+        .find(|s| {
+            nodes(s, &["motions", "nodes"])
+                .iter()
+                .any(|m| m["result"] == "ADOPTED")
+        })
+        .unwrap_or_else(|| panic!("no closed session with an adopted motion: {answer}"));
+    let motion = nodes(session, &["motions", "nodes"])
+        .iter()
+        .find(|m| m["result"] == "ADOPTED")
+        .unwrap();
+    let member = &nodes(&answer, &["data", "members", "nodes"])[0];
+    let mut links: Vec<(String, String)> = nodes(session, &["documents"])
+        .iter()
+        .map(|d| {
+            (
+                d["title"].as_str().unwrap().to_owned(),
+                d["url"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(links.len(), 3, "{session}");
+    links.push((
+        "Extrait".into(),
+        motion["documents"][0]["url"].as_str().unwrap().to_owned(),
+    ));
+    links.push((
+        "Attestation".into(),
+        member["documents"][0]["url"].as_str().unwrap().to_owned(),
+    ));
+    links.push(("Annuaire".into(), "/documents/nouveau?type=annuaire".into()));
+    let payment = std::str::from_utf8(&run(&["log", "--store", &url]).stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|e| e["event_type"] == "DuesPaid")
+        .expect("a payment in the demo")["position"]
+        .as_u64()
+        .unwrap();
+    links.push((
+        "Reçu".into(),
+        format!("/documents/nouveau?type=recu&paiement={payment}"),
+    ));
+
+    let has_text = pdftotext(Path::new("/nonexistent")).is_some();
+    assert!(
+        has_text || std::env::var_os("CI").is_none(),
+        "pdftotext is missing under CI"
+    );
+    let mut references = Vec::new();
+    for (title, link) in &links {
+        // then each is a PDF, the same bytes when downloaded again
+        let (reference, pdf) = issue(server.addr, link, &token);
+        assert!(pdf.starts_with(b"%PDF-"), "{title}");
+        let (_, _, _, again) = get(server.addr, &format!("/documents/{reference}"), &token);
+        assert!(again == pdf, "{title} {reference}: not the same bytes");
+
+        // and it checks offline with the public key alone
+        let file = dir.path().join(format!("{reference}.pdf"));
+        std::fs::write(&file, &pdf).unwrap();
+        let check = run(&[
+            "document",
+            "verify",
+            file.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ]);
+        assert!(check.status.success(), "{title}: {}", out(&check));
+        assert!(
+            out(&check).contains(&format!("OK: document {reference}")),
+            "{}",
+            out(&check)
+        );
+
+        // and it states what the registers say
+        if has_text {
+            let text = pdftotext(&file).unwrap();
+            assert!(text.contains(&reference), "{title}: {text}");
+            let expected: Vec<&str> = match title.as_str() {
+                "Procès-verbal" | "Convocation" | "Feuille d'émargement" => {
+                    vec![
+                        session["bodyName"].as_str().unwrap(),
+                        session["place"].as_str().unwrap(),
+                    ]
+                }
+                "Extrait" => vec![
+                    motion["title"].as_str().unwrap(),
+                    "Pour extrait certifié conforme",
+                ],
+                "Attestation" => vec![
+                    member["name"].as_str().unwrap(),
+                    member["unitCode"].as_str().unwrap(),
+                ],
+                "Annuaire" => vec![member["name"].as_str().unwrap()],
+                _ => vec!["F CFA"],
+            };
+            for w in expected {
+                assert!(text.contains(w), "{title}: {w:?} not in {text}");
+            }
+        }
+        references.push((title.clone(), reference, pdf));
+    }
+
+    // then the verification page, public, confirms each reference
+    for (title, reference, _) in &references {
+        let page = http(
+            server.addr,
+            "GET",
+            &format!("/verifier/{reference}"),
+            &[],
+            b"",
+        );
+        assert_eq!(page.status, 200, "{title}: {}", page.body);
+        assert!(
+            page.body.contains("Document authentique"),
+            "{title}: {}",
+            page.body
+        );
+    }
+    // and says so of a reference registre never printed
+    let unknown = http(server.addr, "GET", "/verifier/PV-1-999999", &[], b"");
+    assert_eq!(unknown.status, 404);
+    assert!(unknown.body.contains("Aucun document"), "{}", unknown.body);
+    let garbage = http(server.addr, "GET", "/verifier/%3Cscript%3E", &[], b"");
+    assert_eq!(garbage.status, 404);
+    assert!(!garbage.body.contains("<script>"));
+
+    // when the records attached to the minutes are altered, the check fails
+    let (_, reference, pdf) = references
+        .iter()
+        .find(|(t, _, _)| t == "Procès-verbal")
+        .unwrap();
+    let mut records =
+        StatedRecords::from_json(&registre_documents::proofs_of(pdf).unwrap()).unwrap();
+    assert!(!records.records.is_empty());
+    records.records[0].event["payload"]["place"] = Value::from("Ailleurs");
+    let forged = registre_documents::render(&registre_documents::Rendering {
+        kind: registre_documents::Kind::Minutes,
+        reference,
+        verify_url: "http://127.0.0.1/verifier/x",
+        issued_on: (2025, 1, 1),
+        letterhead: &registre_documents::Letterhead {
+            name: "Association des Municipalités du Mali".into(),
+            town: "Bamako".into(),
+            address: vec![],
+            emblem_svg: None,
+        },
+        data: &serde_json::json!({"date_emission": "1er janvier 2025", "body": "", "session_kind": "", "session_date": "",
+            "place": "", "convened_on": "", "notice": "", "agenda": [], "counts": {"eligible": 0, "present": 0, "represented": 0, "absent": 0},
+            "quorum": "", "opened_at": "", "closed_at": "", "motions": [], "elections": [], "present": [], "represented": []}),
+        proofs: &records.to_json(),
+    })
+    .unwrap();
+    let file = dir.path().join("forged.pdf");
+    std::fs::write(&file, forged).unwrap();
+    let check = run(&[
+        "document",
+        "verify",
+        file.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+    ]);
+    assert_eq!(check.status.code(), Some(3), "{}", out(&check));
+    assert!(
+        out(&check).contains("TAMPERED") && out(&check).contains("altered"),
+        "{}",
+        out(&check)
+    );
+
+    // and without a token or a login, no document is given
+    let anonymous = http(
+        server.addr,
+        "GET",
+        &format!("/documents/{reference}"),
+        &[],
+        b"",
+    );
+    assert_eq!(anonymous.status, 303, "sent to sign in");
+    assert!(server.stop().success());
+}
