@@ -81,7 +81,8 @@ enum Command {
     /// Watch a registre server as a third party: check and cosign its
     /// signed tree heads (exit status 3 on a rollback or split view).
     Witness(cli::witness::WitnessArgs),
-    /// Official documents: check a PDF's attached records offline.
+    /// Official documents: fetch one from a server; check a PDF's
+    /// attached records offline.
     Document(cli::document::DocumentArgs),
     /// Append generated events from many writers and print each
     /// acknowledgement as it arrives (used by the crash tests).

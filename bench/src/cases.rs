@@ -196,16 +196,17 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 300)]
         requests: usize,
     },
-    /// Generate a history, start the server, then issue and download a
-    /// receipt and the largest minutes again and again (each typeset
-    /// afresh); typeset the minutes of a Congrès of 700 present alone.
+    /// Generate a history, start the server, then issue and download
+    /// receipts of different payments and the minutes of the largest
+    /// sessions; typeset the minutes of a Congrès of 700 present alone.
     Documents {
         #[arg(long, default_value_t = 200_000)]
         events: usize,
-        /// Downloads of the receipt.
+        /// Receipts (of different payments) downloaded.
         #[arg(long, default_value_t = 200)]
         receipts: usize,
-        /// Downloads of the minutes, and typesettings of the 700.
+        /// Minutes (of different sessions) downloaded, and typesettings of
+        /// the 700.
         #[arg(long, default_value_t = 10)]
         minutes: usize,
     },

@@ -24,5 +24,5 @@ mod world;
 
 pub use attachment::{AttachmentError, PROOFS_FILE, proofs_of};
 pub use kind::Kind;
-pub use render::{Letterhead, RenderError, Rendering, render};
+pub use render::{Letterhead, RenderError, Rendering, check_letterhead, forget_memoized, render};
 pub use world::fonts_cover;

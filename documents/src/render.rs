@@ -100,7 +100,38 @@ pub fn render(r: &Rendering<'_>) -> Result<Vec<u8>, RenderError> {
             .map_err(|e| RenderError::Pdf(e.message().to_string()))?,
         ..PdfOptions::default()
     };
-    typst_pdf::pdf(&document, &options).map_err(|errors| RenderError::Pdf(messages(&errors)))
+    let pdf =
+        typst_pdf::pdf(&document, &options).map_err(|errors| RenderError::Pdf(messages(&errors)));
+    // typst memoizes what it computed, process-wide, and never forgets on
+    // its own: results unused for the last few documents are dropped, so a
+    // server's memory stays bounded (what the frame and fonts share stays).
+    typst::comemo::evict(KEPT_FOR);
+    pdf
+}
+
+/// Documents a memoized result outlives unused.
+const KEPT_FOR: usize = 10;
+
+/// Forgets every memoized result: the next document is typeset from
+/// nothing (what the benchmarks time as a cold document).
+pub fn forget_memoized() {
+    typst::comemo::evict(0);
+}
+
+/// Typesets a page with `letterhead` alone: an emblem that cannot be
+/// drawn is found when the settings are read, not on a clerk's download.
+pub fn check_letterhead(letterhead: &Letterhead) -> Result<(), RenderError> {
+    let data = serde_json::json!({"date_emission": "", "count": 0, "regions": []});
+    render(&Rendering {
+        kind: Kind::Directory,
+        reference: "ANN-1",
+        verify_url: "http://127.0.0.1/verifier/ANN-1",
+        issued_on: (2000, 1, 1),
+        letterhead,
+        data: &data,
+        proofs: b"{}",
+    })
+    .map(|_| ())
 }
 
 fn messages(errors: &[typst::diag::SourceDiagnostic]) -> String {

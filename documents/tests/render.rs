@@ -208,3 +208,13 @@ fn the_words_of_each_document_are_those_of_its_data() {
         std::fs::remove_dir_all(&dir).ok();
     }
 }
+
+#[test]
+fn an_emblem_that_is_not_svg_is_found_when_the_letterhead_is_checked() {
+    let mut head = letterhead();
+    assert!(registre_documents::check_letterhead(&head).is_ok());
+    head.emblem_svg = Some(br#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><circle cx="5" cy="5" r="4"/></svg>"#.to_vec());
+    assert!(registre_documents::check_letterhead(&head).is_ok());
+    head.emblem_svg = Some(b"not an image".to_vec());
+    assert!(registre_documents::check_letterhead(&head).is_err());
+}

@@ -180,6 +180,8 @@ fn document_settings(file: &FileSettings, address: SocketAddr) -> anyhow::Result
             path.display()
         );
         head.emblem_svg = Some(svg);
+        registre_documents::check_letterhead(head)
+            .with_context(|| format!("the emblem {} cannot be drawn", path.display()))?;
     }
     if let Some(url) = &d.public_url {
         anyhow::ensure!(

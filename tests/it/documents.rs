@@ -229,6 +229,41 @@ fn documents_from_the_demo_are_the_same_every_time_and_verified_offline_and_onli
         references.push((title.clone(), reference, pdf));
     }
 
+    // then the command line fetches a document by its reference, the same bytes
+    let (_, reference, pdf) = &references[0];
+    let fetched = dir.path().join("fetched.pdf");
+    let o = registre()
+        .args([
+            "document",
+            "fetch",
+            reference,
+            "--server",
+            &format!("http://{}", server.addr),
+        ])
+        .args(["--out", fetched.to_str().unwrap()])
+        .env("REGISTRE_TOKEN", &token)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", out(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), reference);
+    assert!(std::fs::read(&fetched).unwrap() == *pdf);
+    let o = registre()
+        .args([
+            "document",
+            "fetch",
+            "PV-1-999999",
+            "--server",
+            &format!("http://{}", server.addr),
+        ])
+        .env("REGISTRE_TOKEN", &token)
+        .output()
+        .unwrap();
+    assert!(
+        !o.status.success() && out(&o).contains("404"),
+        "{}",
+        out(&o)
+    );
+
     // then the verification page, public, confirms each reference
     for (title, reference, _) in &references {
         let page = http(

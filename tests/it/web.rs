@@ -215,6 +215,28 @@ async fn login_cookie(c: &Client) -> String {
 }
 
 /// Fills the payment form of the member page on screen and posts it.
+/// Follows a page's download link as the browser does (its cookie, the
+/// redirect to the document): the document's path, once it answered a PDF.
+async fn download(c: &Client, link_css: &str) -> String {
+    let link = c
+        .find(Locator::Css(link_css))
+        .await
+        .expect("a download link");
+    let href = link.attr("href").await.unwrap().expect("an address");
+    let script = "const done = arguments[arguments.length - 1];
+        fetch(arguments[0]).then(r => r.arrayBuffer().then(b => done([r.status, r.headers.get('content-type'),
+            new URL(r.url).pathname, String.fromCharCode(...new Uint8Array(b.slice(0, 5)))])))
+            .catch(e => done([0, String(e), '', '']));";
+    let got = c
+        .execute_async(script, vec![serde_json::Value::from(href.clone())])
+        .await
+        .expect("the download ran");
+    assert_eq!(got[0], 200, "{href}: {got}");
+    assert_eq!(got[1], "application/pdf", "{href}: {got}");
+    assert_eq!(got[3], "%PDF-", "{href}: {got}");
+    got[2].as_str().unwrap().to_owned()
+}
+
 async fn post_payment(c: &Client, amount: &str, receipt: &str) {
     let form = c
         .form(Locator::Css("form[action$='/paiement']"))
@@ -337,6 +359,28 @@ async fn clerk_admits_and_records(driver: &Driver, addr: SocketAddr, dir: &Path,
     assert!(head(addr) > before);
     shot(&c, &format!("member{suffix}")).await;
     accessible(&c, "member").await;
+
+    // Its receipt downloads as a PDF, and its reference is confirmed on the
+    // public verification page.
+    let receipt = download(&c, "a[href*='type=recu']").await;
+    let reference = receipt
+        .strip_prefix("/documents/")
+        .expect("a document")
+        .to_owned();
+    assert!(reference.starts_with("RECU-"), "{reference}");
+    assert!(
+        download(&c, "a[href*='type=attestation']")
+            .await
+            .starts_with("/documents/ATT-")
+    );
+    c.goto(&format!("http://{addr}/verifier/{reference}"))
+        .await
+        .unwrap();
+    wait_for_text(&c, "main", "Document authentique").await;
+    wait_for_text(&c, "main", "Paiement").await;
+    shot(&c, &format!("verifier{suffix}")).await;
+    accessible(&c, "verification page").await;
+    c.goto(member_url.as_str()).await.unwrap();
 
     // The same receipt again: the domain refuses it, in French, with its
     // code, and nothing is recorded.
@@ -649,6 +693,16 @@ async fn a_session_runs_its_course_from_convocation_to_signed_minutes_in_a_brows
         wait_for_text(&c, "#proces-verbal", name).await;
     }
     wait_for_text(&c, "#proces-verbal", "adopté et signé").await;
+    // Its documents download as PDFs.
+    for kind in ["convocation", "emargement", "pv"] {
+        let path = download(&c, &format!("a[href*='type={kind}&']")).await;
+        assert!(path.starts_with("/documents/"), "{path}");
+    }
+    assert!(
+        download(&c, "a[href*='type=extrait']")
+            .await
+            .starts_with("/documents/EXT-")
+    );
     shot(&c, "session-closed").await;
     accessible(&c, "closed session").await;
     c.goto(&format!("http://{addr}/sessions")).await.unwrap();

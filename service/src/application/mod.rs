@@ -62,6 +62,8 @@ pub struct Application {
     password_checks: tokio::sync::Semaphore,
     /// The letterhead and public address of official documents.
     document_settings: Arc<documents::DocumentSettings>,
+    /// Documents made at once (see [`documents`]).
+    document_work: tokio::sync::Semaphore,
 }
 
 impl Application {
@@ -80,6 +82,7 @@ impl Application {
             sign_in_attempts: Default::default(),
             password_checks: tokio::sync::Semaphore::new(accounts::PASSWORD_CHECKS),
             document_settings: Arc::default(),
+            document_work: tokio::sync::Semaphore::new(documents::AT_ONCE),
         }
     }
 

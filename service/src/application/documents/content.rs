@@ -246,11 +246,13 @@ fn attestation(
         .filter(|y| y.year <= on.year() && y.balance > 0)
         .map(|y| y.year.to_string())
         .collect();
-    let status = member
-        .history
-        .iter()
-        .filter(|h| h.effective_on <= on)
-        .count();
+    // The status in force on `on`, by the domain's rule over the dated
+    // changes of status.
+    let status = m
+        .dues
+        .members
+        .get(&id)
+        .and_then(|d| registre_domain::member::status_in_force(&d.status_changes, on));
     Ok(Content {
         data: json!({
             "date_emission": made,
@@ -258,7 +260,7 @@ fn attestation(
             "member_since": french::date(member.member_since),
             "deliberation_ref": member.deliberation_ref,
             "on": french::date(on),
-            "status": if status == 0 { "non encore membre" } else { french::status(member.status) },
+            "status": status.map_or("non encore membre", french::status),
             "standing": if good { "à jour" } else { "non à jour" },
             "good_standing": good,
             "unpaid_years": unpaid,
@@ -305,7 +307,15 @@ fn session(m: &ReadModels, s: &SessionRecord, made: String) -> Value {
             json!({"n": i + 1, "name": name(id), "place": unit_place(id), "presence": presence})
         })
         .collect();
-    let mut present: Vec<String> = s.present.keys().map(name).collect();
+    // A commune is present through its delegate, named when recorded.
+    let mut present: Vec<String> = s
+        .present
+        .iter()
+        .map(|(id, delegate)| match delegate.trim() {
+            "" => name(id),
+            delegate => format!("{} ({delegate})", name(id)),
+        })
+        .collect();
     present.sort_by_cached_key(|n| french::folded(n));
     let represented: Vec<String> = s
         .proxies

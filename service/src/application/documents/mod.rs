@@ -8,7 +8,11 @@
 //!   bytes, however often it is downloaded (no clock is read).
 //! - A reference holds all that is needed to make the document again
 //!   ([`Reference`]); nothing is stored when one is issued.
-//! - Rendering runs on the blocking threads, never the async ones.
+//! - Rendering runs on the blocking threads, never the async ones, and
+//!   at most [`AT_ONCE`] documents are made or verified at a time: the
+//!   verification page is public, and a reference at an old position
+//!   replays the registers to it, so requests wait their turn rather than
+//!   take every core.
 //!
 //! ## Layout
 //! - this file: [`Documents`], issuing, making and verifying a document.
@@ -176,6 +180,9 @@ impl Application {
     }
 }
 
+/// Documents made or verified at once.
+pub const AT_ONCE: usize = 2;
+
 /// How long issuing waits for the registers and the trail to reach the
 /// log's head.
 const CATCH_UP: Duration = Duration::from_secs(10);
@@ -257,6 +264,14 @@ impl Documents<'_> {
             .ok_or(DocumentError::UnknownReference)
     }
 
+    async fn turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>, DocumentError> {
+        self.app
+            .document_work
+            .acquire()
+            .await
+            .map_err(|_| DocumentError::Unavailable)
+    }
+
     fn head_of(&self, reference: &Reference) -> Result<SignedTreeHead, DocumentError> {
         let trail = self.app.audit_trail().ok_or(DocumentError::Unavailable)?;
         trail
@@ -267,6 +282,7 @@ impl Documents<'_> {
     /// The document a reference names, made again from the log.
     pub async fn pdf(&self, reference: &Reference) -> Result<Pdf, DocumentError> {
         let head = self.head_of(reference)?;
+        let _turn = self.turn().await?;
         let made_on = head.timestamp.date_naive();
         let content = self
             .with_models_at(reference.at, |m| content::build(m, reference, made_on))
@@ -342,6 +358,7 @@ impl Documents<'_> {
     /// record it states proved in the latest signed head's tree.
     pub async fn verification(&self, reference: &Reference) -> Result<Verification, DocumentError> {
         let head = self.head_of(reference)?;
+        let _turn = self.turn().await?;
         let trail = self.app.audit_trail().ok_or(DocumentError::Unavailable)?;
         let made_on = head.timestamp.date_naive();
         let (positions, rows) = self
