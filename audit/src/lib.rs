@@ -58,7 +58,8 @@ pub use merkle::{
     verify_consistency, verify_inclusion,
 };
 pub use stated_records::{
-    STATED_RECORDS_FORMAT, StatedRecord, StatedRecords, StatedRecordsError, VerifiedRecords,
+    REFERENCE_CHECK_LEN, STATED_RECORDS_FORMAT, StatedRecord, StatedRecords, StatedRecordsError,
+    VerifiedRecords, reference_check,
 };
 pub use sth::{AuditKey, AuditPublicKey, KeyError, SignedTreeHead, SthError};
 pub use verify::{Finding, LogVerifier, VerifiedLog, event_leaf_hash, verify_log};

@@ -13,7 +13,24 @@ use serde_json::Value;
 
 use crate::canonical::{CanonicalError, canonical_bytes, event_from_canonical_value};
 use crate::merkle::{Hash, leaf_hash, verify_inclusion};
-use crate::sth::{AuditPublicKey, SignedTreeHead, SthError};
+use crate::sth::{AuditKey, AuditPublicKey, SignedTreeHead, SthError};
+
+/// Bytes of a document reference's check code.
+pub const REFERENCE_CHECK_LEN: usize = 5;
+
+/// A document reference's check code: the first bytes of the audit key's
+/// Ed25519 signature of the reference (domain-separated). Ed25519 is
+/// deterministic, so the server that issued a reference computes the same
+/// code again; without the secret key no one makes a reference it
+/// accepts, so references cannot be guessed or enumerated.
+pub fn reference_check(key: &AuditKey, reference: &str) -> [u8; REFERENCE_CHECK_LEN] {
+    let mut message = b"registre document reference v1\n".to_vec();
+    message.extend_from_slice(reference.as_bytes());
+    let signature = key.sign_message(&message);
+    let mut check = [0; REFERENCE_CHECK_LEN];
+    check.copy_from_slice(&signature[..REFERENCE_CHECK_LEN]);
+    check
+}
 
 /// The bundle's format name, checked on reading.
 pub const STATED_RECORDS_FORMAT: &str = "registre-stated-records/1";

@@ -182,14 +182,18 @@ pub fn motion_kind(k: MotionKind) -> &'static str {
 pub fn notice(s: &SessionRecord) -> String {
     let required = s
         .notice_required
-        .map(|d| format!(", {d} requis par les statuts"))
+        .map(|d| format!(", {} requis par les statuts", count(d, "jour", "jours")))
         .unwrap_or_default();
     let verdict = match s.notice_compliant {
         Some(true) => " : délai respecté",
         Some(false) => " : délai NON respecté",
         None => "",
     };
-    format!("{} jours de préavis{required}{verdict}", s.notice_days)
+    let days = u32::try_from(s.notice_days.max(0)).unwrap_or(u32::MAX);
+    format!(
+        "{} de préavis{required}{verdict}",
+        count(days, "jour", "jours")
+    )
 }
 
 /// The quorum as it stands: present and represented against what the

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use registre_audit::StatedRecords;
+use registre_service::application::documents::Reference;
 use registre_service::audit_trail::dir::read_public_key;
 
 use super::Tampered;
@@ -147,6 +148,34 @@ fn verify(file: &Path, key: &Path) -> anyhow::Result<()> {
     let verified = records
         .verify(&key)
         .map_err(|e| Tampered(format!("{} ({}): {e}", file.display(), records.reference)))?;
+    // The records must be those of the reference they claim: made at the
+    // head they carry, and about the subject the reference names.
+    let reference = Reference::parse(&verified.reference).ok_or_else(|| {
+        Tampered(format!(
+            "{}: {:?} is not a document reference",
+            file.display(),
+            verified.reference
+        ))
+    })?;
+    if reference.at != verified.tree_size {
+        return Err(Tampered(format!(
+            "{}: the reference {reference} was made at position {}, but its records are proved at {}",
+            file.display(),
+            reference.at,
+            verified.tree_size
+        ))
+        .into());
+    }
+    if reference.kind != registre_documents::Kind::Directory
+        && !verified.positions.contains(&reference.subject)
+    {
+        return Err(Tampered(format!(
+            "{}: the records do not include what the reference {reference} is about (position {})",
+            file.display(),
+            reference.subject
+        ))
+        .into());
+    }
     say!(
         "OK: document {} states {} record(s) of the log, each proved in the tree of {} events signed by key {}",
         verified.reference,

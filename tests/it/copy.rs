@@ -9,11 +9,7 @@ use registre_audit::{MerkleTree, event_leaf_hash};
 use registre_schema::RecordedEvent;
 
 use crate::store_postgres::fresh_schema;
-use crate::support::{Server, create_token_url, graphql, registre, scratch, sqlite_url};
-
-fn run(args: &[&str]) -> Output {
-    registre().args(args).output().expect("run registre")
-}
+use crate::support::{Server, create_token_url, graphql, run, scratch, sqlite_url};
 
 fn ok(out: Output) -> String {
     assert!(

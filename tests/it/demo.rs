@@ -4,15 +4,10 @@
 //! command-line behaviour.
 
 use std::collections::BTreeMap;
-use std::process::Output;
 
 use registre_schema::{DomainEvent, RecordedEvent};
 
-use crate::support::{registre, scratch, sqlite_url};
-
-fn run(args: &[&str]) -> Output {
-    registre().args(args).output().expect("run registre")
-}
+use crate::support::{run, scratch, sqlite_url};
 
 fn log(url: &str) -> Vec<RecordedEvent> {
     let out = run(&["log", "--store", url]);

@@ -8,25 +8,14 @@
 use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 use std::time::Duration;
 
 use registre_audit::StatedRecords;
 use serde_json::Value;
 
-use crate::support::{Server, create_token, graphql, http, registre, scratch, sqlite_url};
-
-fn run(args: &[&str]) -> Output {
-    registre().args(args).output().expect("run registre")
-}
-
-fn out(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use crate::support::{
+    Server, create_token, graphql, http, out, registre, run, scratch, sqlite_url,
+};
 
 /// A GET with a bearer token: status, `Location`, `Content-Type` and the
 /// body's bytes.
@@ -119,7 +108,7 @@ fn documents_from_the_demo_are_the_same_every_time_and_verified_offline_and_onli
     let answer = graphql(
         server.addr,
         &token,
-        "{ sessions(state: CLOSED, first: 50) { nodes { bodyName place documents { title url }
+        "{ sessions(state: CLOSED, first: 50) { nodes { bodyId bodyName place sessionDate documents { title url }
             motions(first: 20) { nodes { title result documents { url } } } } }
            members(first: 1) { nodes { name unitCode documents { url } } } }",
     )
@@ -157,6 +146,14 @@ fn documents_from_the_demo_are_the_same_every_time_and_verified_offline_and_onli
         member["documents"][0]["url"].as_str().unwrap().to_owned(),
     ));
     links.push(("Annuaire".into(), "/documents/nouveau?type=annuaire".into()));
+    let year = &session["sessionDate"].as_str().unwrap()[..4];
+    links.push((
+        "Registre".into(),
+        format!(
+            "/documents/nouveau?type=registre&instance={}&annee={year}",
+            session["bodyId"].as_str().unwrap()
+        ),
+    ));
     let payment = std::str::from_utf8(&run(&["log", "--store", &url]).stdout)
         .unwrap()
         .lines()
@@ -220,6 +217,11 @@ fn documents_from_the_demo_are_the_same_every_time_and_verified_offline_and_onli
                     member["unitCode"].as_str().unwrap(),
                 ],
                 "Annuaire" => vec![member["name"].as_str().unwrap()],
+                "Registre" => vec![
+                    session["bodyName"].as_str().unwrap(),
+                    motion["title"].as_str().unwrap(),
+                    "Table chronologique",
+                ],
                 _ => vec!["F CFA"],
             };
             for w in expected {
@@ -232,32 +234,20 @@ fn documents_from_the_demo_are_the_same_every_time_and_verified_offline_and_onli
     // then the command line fetches a document by its reference, the same bytes
     let (_, reference, pdf) = &references[0];
     let fetched = dir.path().join("fetched.pdf");
-    let o = registre()
-        .args([
-            "document",
-            "fetch",
-            reference,
-            "--server",
-            &format!("http://{}", server.addr),
-        ])
-        .args(["--out", fetched.to_str().unwrap()])
-        .env("REGISTRE_TOKEN", &token)
-        .output()
-        .unwrap();
+    let fetch = |document: &str, file: &Path| {
+        let server = format!("http://{}", server.addr);
+        registre()
+            .args(["document", "fetch", document, "--server", &server])
+            .args(["--out", file.to_str().unwrap()])
+            .env("REGISTRE_TOKEN", &token)
+            .output()
+            .unwrap()
+    };
+    let o = fetch(reference, &fetched);
     assert!(o.status.success(), "{}", out(&o));
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), reference);
     assert!(std::fs::read(&fetched).unwrap() == *pdf);
-    let o = registre()
-        .args([
-            "document",
-            "fetch",
-            "PV-1-999999",
-            "--server",
-            &format!("http://{}", server.addr),
-        ])
-        .env("REGISTRE_TOKEN", &token)
-        .output()
-        .unwrap();
+    let o = fetch("PV-1-999999", &dir.path().join("none.pdf"));
     assert!(
         !o.status.success() && out(&o).contains("404"),
         "{}",
@@ -275,11 +265,29 @@ fn documents_from_the_demo_are_the_same_every_time_and_verified_offline_and_onli
         );
         assert_eq!(page.status, 200, "{title}: {}", page.body);
         assert!(
-            page.body.contains("Document authentique"),
+            page.body.contains("Référence authentique"),
             "{title}: {}",
             page.body
         );
     }
+    // and gives the original, the bytes the reader downloaded
+    let (_, reference, pdf) = &references[0];
+    let (status, _, kind, original) = get(server.addr, &format!("/verifier/{reference}/pdf"), "");
+    assert_eq!((status, kind.as_str()), (200, "application/pdf"));
+    assert!(original == *pdf, "the original differs from the download");
+    // but not for a reference whose check code was made up
+    let made_up = format!("{}-0000000000", reference.rsplit_once('-').unwrap().0);
+    let page = http(
+        server.addr,
+        "GET",
+        &format!("/verifier/{made_up}"),
+        &[],
+        b"",
+    );
+    assert_eq!(page.status, 404, "{}", page.body);
+    let (status, _, _, _) = get(server.addr, &format!("/verifier/{made_up}/pdf"), "");
+    assert_eq!(status, 404);
+
     // and says so of a reference registre never printed
     let unknown = http(server.addr, "GET", "/verifier/PV-1-999999", &[], b"");
     assert_eq!(unknown.status, 404);
@@ -297,21 +305,28 @@ fn documents_from_the_demo_are_the_same_every_time_and_verified_offline_and_onli
         StatedRecords::from_json(&registre_documents::proofs_of(pdf).unwrap()).unwrap();
     assert!(!records.records.is_empty());
     records.records[0].event["payload"]["place"] = Value::from("Ailleurs");
-    let forged = registre_documents::render(&registre_documents::Rendering {
+    let letterhead = registre_documents::Letterhead {
+        name: "Association des Municipalités du Mali".into(),
+        town: "Bamako".into(),
+        address: vec![],
+        emblem_svg: None,
+    };
+    let data = serde_json::json!({"date_emission": "1er janvier 2025", "body": "", "session_kind": "",
+        "session_date": "", "place": "", "convened_on": "", "notice": "", "agenda": [],
+        "counts": {"eligible": 0, "present": 0, "represented": 0, "absent": 0}, "quorum": "",
+        "opened_at": "", "closed_at": "", "motions": [], "elections": [], "present": [], "represented": []});
+    let rendering = registre_documents::Rendering {
         kind: registre_documents::Kind::Minutes,
         reference,
         verify_url: "http://127.0.0.1/verifier/x",
         issued_on: (2025, 1, 1),
-        letterhead: &registre_documents::Letterhead {
-            name: "Association des Municipalités du Mali".into(),
-            town: "Bamako".into(),
-            address: vec![],
-            emblem_svg: None,
-        },
-        data: &serde_json::json!({"date_emission": "1er janvier 2025", "body": "", "session_kind": "", "session_date": "",
-            "place": "", "convened_on": "", "notice": "", "agenda": [], "counts": {"eligible": 0, "present": 0, "represented": 0, "absent": 0},
-            "quorum": "", "opened_at": "", "closed_at": "", "motions": [], "elections": [], "present": [], "represented": []}),
+        letterhead: &letterhead,
+        data: &data,
+        proofs: b"",
+    };
+    let forged = registre_documents::render(&registre_documents::Rendering {
         proofs: &records.to_json(),
+        ..rendering.clone()
     })
     .unwrap();
     let file = dir.path().join("forged.pdf");
@@ -326,6 +341,30 @@ fn documents_from_the_demo_are_the_same_every_time_and_verified_offline_and_onli
     assert_eq!(check.status.code(), Some(3), "{}", out(&check));
     assert!(
         out(&check).contains("TAMPERED") && out(&check).contains("altered"),
+        "{}",
+        out(&check)
+    );
+
+    // and when the record the reference names is dropped, it fails too
+    let mut records =
+        StatedRecords::from_json(&registre_documents::proofs_of(pdf).unwrap()).unwrap();
+    records.records.remove(0);
+    let dropped = registre_documents::render(&registre_documents::Rendering {
+        proofs: &records.to_json(),
+        ..rendering.clone()
+    })
+    .unwrap();
+    std::fs::write(&file, dropped).unwrap();
+    let check = run(&[
+        "document",
+        "verify",
+        file.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+    ]);
+    assert_eq!(check.status.code(), Some(3), "{}", out(&check));
+    assert!(
+        out(&check).contains("TAMPERED") && out(&check).contains("do not include"),
         "{}",
         out(&check)
     );

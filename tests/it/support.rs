@@ -14,8 +14,23 @@ pub fn registre() -> Command {
         .env_remove("REGISTRE_AUDIT_DIR")
         .env_remove("REGISTRE_STATE_DIR")
         .env_remove("REGISTRE_CREDENTIALS")
+        .env_remove("REGISTRE_TOKEN")
         .env("REGISTRE_LOG", "warn");
     cmd
+}
+
+/// Runs `registre` with `args` to the end.
+pub fn run(args: &[&str]) -> std::process::Output {
+    registre().args(args).output().expect("run registre")
+}
+
+/// What a run printed, standard output then standard error.
+pub fn out(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 pub fn sqlite_url(path: &Path) -> String {

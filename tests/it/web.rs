@@ -214,7 +214,6 @@ async fn login_cookie(c: &Client) -> String {
     format!("registre_session={}", cookie.value())
 }
 
-/// Fills the payment form of the member page on screen and posts it.
 /// Follows a page's download link as the browser does (its cookie, the
 /// redirect to the document): the document's path, once it answered a PDF.
 async fn download(c: &Client, link_css: &str) -> String {
@@ -237,6 +236,7 @@ async fn download(c: &Client, link_css: &str) -> String {
     got[2].as_str().unwrap().to_owned()
 }
 
+/// Fills the payment form of the member page on screen and posts it.
 async fn post_payment(c: &Client, amount: &str, receipt: &str) {
     let form = c
         .form(Locator::Css("form[action$='/paiement']"))
@@ -376,7 +376,7 @@ async fn clerk_admits_and_records(driver: &Driver, addr: SocketAddr, dir: &Path,
     c.goto(&format!("http://{addr}/verifier/{reference}"))
         .await
         .unwrap();
-    wait_for_text(&c, "main", "Document authentique").await;
+    wait_for_text(&c, "main", "Référence authentique").await;
     wait_for_text(&c, "main", "Paiement").await;
     shot(&c, &format!("verifier{suffix}")).await;
     accessible(&c, "verification page").await;

@@ -346,6 +346,36 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
         http(addr, "GET", "/readyz", &[], b"").json()["head"],
         before
     );
+    // Another region's member's attestation is refused, and so is an
+    // attestation issued for someone who sees every region, by its
+    // reference; the member's own region gets its attestation; the
+    // directory of every member is not offered.
+    let outside = get(
+        &kayes,
+        &format!("/documents/nouveau?type=attestation&membre={elsewhere}"),
+    );
+    assert_eq!(outside.status, 403, "{}", outside.body);
+    assert!(
+        outside.body.contains("hors de votre région"),
+        "{}",
+        outside.body
+    );
+    let issued = get(
+        &awa,
+        &format!("/documents/nouveau?type=attestation&membre={elsewhere}"),
+    );
+    assert_eq!(issued.status, 303, "{}", issued.body);
+    let document = issued.header("location").unwrap().to_owned();
+    assert_eq!(get(&awa, &document).status, 200);
+    assert_eq!(get(&kayes, &document).status, 403);
+    let own_attestation = get(
+        &kayes,
+        &format!("/documents/nouveau?type=attestation&membre={own}"),
+    );
+    assert_eq!(own_attestation.status, 303, "{}", own_attestation.body);
+    assert!(!directory.contains("type=annuaire"));
+    assert_eq!(get(&kayes, "/documents/nouveau?type=annuaire").status, 403);
+
     // A payment within the region, its form posted twice: recorded once,
     // and the second answer says so.
     let payment = format!(

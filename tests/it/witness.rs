@@ -6,22 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use crate::support::{Server, create_token, registre, scratch, sqlite_url};
+use crate::support::{Server, create_token, out, run, scratch, sqlite_url};
 
 fn audit_dir(db: &Path) -> PathBuf {
     PathBuf::from(format!("{}.audit", db.display()))
-}
-
-fn run(args: &[&str]) -> Output {
-    registre().args(args).output().expect("run registre")
-}
-
-fn out(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 struct Witness {

@@ -28,18 +28,19 @@ async fn issue(conn: &mut Conn, token: &str, link: &str) -> anyhow::Result<Strin
         .ok_or_else(|| anyhow::anyhow!("{link}: no document"))
 }
 
-/// Downloads `path` `n` times: the latencies, sorted, and the PDF's size.
-async fn downloads(
+/// Issues the document of each link, then downloads it once: the
+/// downloads' latencies, sorted, and the last PDF's size.
+async fn first_downloads(
     conn: &mut Conn,
     token: &str,
-    path: &str,
-    n: usize,
+    links: impl Iterator<Item = String>,
 ) -> anyhow::Result<(Vec<Duration>, usize)> {
-    let mut latencies = Vec::with_capacity(n);
+    let mut latencies = Vec::new();
     let mut size = 0;
-    for _ in 0..n {
+    for link in links {
+        let path = issue(conn, token, &link).await?;
         let t = Instant::now();
-        let r = conn.request("GET", path, Some(token), b"").await?;
+        let r = conn.request("GET", &path, Some(token), b"").await?;
         latencies.push(t.elapsed());
         anyhow::ensure!(r.status == 200, "{path} answered {}", r.status);
         size = r.body.len();
@@ -106,35 +107,16 @@ pub(super) async fn documents(
     println!(
         "Documents over loopback, each a different one downloaded once (its first download), one connection:"
     );
-    let mut latencies = Vec::with_capacity(payments.len());
-    let mut size = 0;
-    for p in &payments {
-        let receipt = issue(
-            &mut conn,
-            token,
-            &format!("/documents/nouveau?type=recu&paiement={p}"),
-        )
-        .await?;
-        let (l, s) = downloads(&mut conn, token, &receipt, 1).await?;
-        latencies.extend(l);
-        size = s;
-    }
-    latencies.sort_unstable();
+    let receipts = payments
+        .iter()
+        .map(|p| format!("/documents/nouveau?type=recu&paiement={p}"));
+    let (latencies, size) = first_downloads(&mut conn, token, receipts).await?;
     report("receipt (goal: p99 <= 100 ms)", &latencies, size);
-    let mut latencies = Vec::with_capacity(sessions.len());
     let (most, fewest) = (sessions[0].0, sessions[sessions.len() - 1].0);
-    for (_, session) in &sessions {
-        let pv = issue(
-            &mut conn,
-            token,
-            &format!("/documents/nouveau?type=pv&session={session}"),
-        )
-        .await?;
-        let (l, s) = downloads(&mut conn, token, &pv, 1).await?;
-        latencies.extend(l);
-        size = s;
-    }
-    latencies.sort_unstable();
+    let minutes_of = sessions
+        .iter()
+        .map(|(_, s)| format!("/documents/nouveau?type=pv&session={s}"));
+    let (latencies, size) = first_downloads(&mut conn, token, minutes_of).await?;
     report(
         &format!("minutes, {fewest} to {most} present (goal: <= 1 s)"),
         &latencies,
@@ -152,6 +134,7 @@ pub(super) async fn documents(
         emblem_svg: None,
     };
     let mut latencies = Vec::with_capacity(minutes);
+    let mut size = 0;
     for _ in 0..minutes {
         registre_documents::forget_memoized();
         let t = Instant::now();

@@ -62,8 +62,10 @@ pub struct Application {
     password_checks: tokio::sync::Semaphore,
     /// The letterhead and public address of official documents.
     document_settings: Arc<documents::DocumentSettings>,
-    /// Documents made at once (see [`documents`]).
+    /// Documents made at once (see [`documents`]), for signed-in readers
+    /// and for the public verification page.
     document_work: tokio::sync::Semaphore,
+    public_document_work: tokio::sync::Semaphore,
 }
 
 impl Application {
@@ -83,6 +85,7 @@ impl Application {
             password_checks: tokio::sync::Semaphore::new(accounts::PASSWORD_CHECKS),
             document_settings: Arc::default(),
             document_work: tokio::sync::Semaphore::new(documents::AT_ONCE),
+            public_document_work: tokio::sync::Semaphore::new(documents::PUBLIC_AT_ONCE),
         }
     }
 

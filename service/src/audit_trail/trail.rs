@@ -200,6 +200,12 @@ impl AuditTrail {
         self.read(|s| s.heads.iter().find(|h| h.tree_size == size).cloned())
     }
 
+    /// The check code of a document reference (see
+    /// [`registre_audit::reference_check`]).
+    pub fn reference_check(&self, reference: &str) -> [u8; registre_audit::REFERENCE_CHECK_LEN] {
+        registre_audit::reference_check(&self.signer, reference)
+    }
+
     /// The instance's public key.
     pub fn public_key(&self) -> AuditPublicKey {
         self.public

@@ -21,14 +21,16 @@ fn link(title: &str, query: String) -> DocumentLink {
     }
 }
 
-/// A session's convocation, attendance sheet and minutes.
-pub(crate) fn of_session(session: Uuid) -> Vec<DocumentLink> {
+/// A session's convocation and attendance sheet, and its minutes once
+/// closed.
+pub(crate) fn of_session(session: Uuid, closed: bool) -> Vec<DocumentLink> {
     [
         ("Convocation", "convocation"),
         ("Feuille d'émargement", "emargement"),
         ("Procès-verbal", "pv"),
     ]
     .into_iter()
+    .filter(|(_, kind)| closed || *kind != "pv")
     .map(|(title, kind)| link(title, format!("type={kind}&session={session}")))
     .collect()
 }
@@ -44,10 +46,10 @@ pub(crate) fn of_motion(motion: Uuid, decided: bool) -> Vec<DocumentLink> {
     )]
 }
 
-/// A member's attestation of good standing on a date.
-pub(crate) fn of_member(member: Uuid, on: chrono::NaiveDate) -> Vec<DocumentLink> {
+/// A member's attestation of good standing on the day it is made.
+pub(crate) fn of_member(member: Uuid) -> Vec<DocumentLink> {
     vec![link(
         "Attestation d'adhésion et de régularité",
-        format!("type=attestation&membre={member}&date={on}"),
+        format!("type=attestation&membre={member}"),
     )]
 }

@@ -183,7 +183,7 @@ pub(crate) fn member(
         })
         .collect();
     Member {
-        documents: super::documents::of_member(r.member_id, today),
+        documents: super::documents::of_member(r.member_id),
         id: id(r.member_id),
         name: r.name.clone(),
         unit_code: r.unit.code.clone(),

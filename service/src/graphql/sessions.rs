@@ -161,7 +161,8 @@ pub struct Session {
     pub minutes: Vec<Minutes>,
     /// Position of the log the read models were at for this answer.
     pub read_position: u64,
-    /// Its convocation, attendance sheet and minutes, in PDF.
+    /// Its convocation and attendance sheet, and its minutes once closed,
+    /// in PDF.
     pub documents: Vec<DocumentLink>,
     #[graphql(skip)]
     record: SessionRecord,
@@ -276,7 +277,10 @@ pub(crate) fn session(rm: &ReadModels, s: &SessionRecord, read_position: u64) ->
             .map(|m| minutes(m, read_position))
             .collect(),
         read_position,
-        documents: documents::of_session(s.session_id),
+        documents: documents::of_session(
+            s.session_id,
+            s.state == registre_projections::sessions::SessionState::Closed,
+        ),
         record: s.clone(),
     }
 }

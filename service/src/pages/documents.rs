@@ -7,13 +7,12 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::WebState;
 use super::page::{self, Viewer};
-use crate::application::documents::{DocumentError, Order, Reference, Subject};
+use crate::application::documents::{Asker, DocumentError, Order, Reference, Subject};
 use crate::french;
 
 /// What a download link asks for (`type` and the subject's id).
@@ -25,8 +24,6 @@ pub struct Asked {
     paiement: Option<u64>,
     #[serde(default)]
     membre: Option<Uuid>,
-    #[serde(default)]
-    date: Option<NaiveDate>,
     #[serde(default)]
     session: Option<Uuid>,
     #[serde(default)]
@@ -45,7 +42,6 @@ impl Asked {
             },
             "attestation" => Order::Attestation {
                 member: self.membre?,
-                on: self.date?,
             },
             "convocation" => Order::Convocation {
                 session: self.session?,
@@ -72,7 +68,7 @@ impl Asked {
 fn refused(e: DocumentError) -> Response {
     let status = match e {
         DocumentError::UnknownReference | DocumentError::UnknownSubject => StatusCode::NOT_FOUND,
-        DocumentError::EmptyLog => StatusCode::CONFLICT,
+        DocumentError::EmptyLog | DocumentError::NotYet => StatusCode::CONFLICT,
         DocumentError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         DocumentError::Failed => StatusCode::INTERNAL_SERVER_ERROR,
     };
@@ -151,15 +147,17 @@ pub async fn issue(
         );
     };
     let documents = state.app.documents();
+    // The scope first: nothing is issued (no head signed) for a subject
+    // the reader may not see, and a refusal does not say whether it exists.
+    match documents.subject_of(order) {
+        Some(subject) if within(&state, &viewer, subject) => {}
+        Some(_) => return outside_scope(),
+        None => return refused(DocumentError::UnknownSubject),
+    }
     let reference = match documents.issue(order).await {
         Ok(r) => r,
         Err(e) => return refused(e),
     };
-    match documents.subject(&reference).await {
-        Ok(subject) if within(&state, &viewer, subject) => {}
-        Ok(_) => return page::forbidden(),
-        Err(e) => return refused(e),
-    }
     Redirect::to(&format!("/documents/{reference}")).into_response()
 }
 
@@ -180,11 +178,33 @@ pub async fn download(
     let documents = state.app.documents();
     match documents.subject(&reference).await {
         Ok(subject) if within(&state, &viewer, subject) => {}
-        Ok(_) => return page::forbidden(),
+        Ok(_) => return outside_scope(),
         Err(e) => return refused(e),
     }
-    match documents.pdf(&reference).await {
+    match documents.pdf(&reference, Asker::Reader).await {
         Ok(pdf) => pdf_response(pdf.bytes, &pdf.file_name),
+        Err(e) => refused(e),
+    }
+}
+
+fn outside_scope() -> Response {
+    page::message(
+        StatusCode::FORBIDDEN,
+        "Accès refusé",
+        "Ce document concerne un membre, une instance ou une session hors de votre région. (code FORBIDDEN)",
+    )
+}
+
+/// `/verifier/REFERENCE/pdf`: the original of a document, for anyone who
+/// holds its reference (only registre makes references, so this is no
+/// more than the paper already shows), to compare with the paper.
+pub async fn original(State(state): State<WebState>, Path(asked): Path<String>) -> Response {
+    let Some(reference) = Reference::parse(&asked) else {
+        return unknown(&asked);
+    };
+    match state.app.documents().pdf(&reference, Asker::Public).await {
+        Ok(pdf) => pdf_response(pdf.bytes, &pdf.file_name),
+        Err(DocumentError::UnknownReference | DocumentError::UnknownSubject) => unknown(&asked),
         Err(e) => refused(e),
     }
 }
@@ -211,6 +231,9 @@ struct VerifyPage {
 }
 
 struct Found {
+    /// The original PDF, to compare with the paper.
+    original: String,
+    made_on: String,
     title: &'static str,
     reference: String,
     sound: bool,
@@ -256,7 +279,7 @@ pub async fn form(Query(typed): Query<Typed>) -> Response {
 fn unknown(asked: &str) -> Response {
     page::render_as(
         &VerifyPage {
-            asked: asked.chars().take(64).collect(),
+            asked: asked.chars().take(80).collect(),
             refusal: format!(
                 "{} (code {})",
                 DocumentError::UnknownReference.message_fr(),
@@ -280,6 +303,7 @@ pub async fn page(State(state): State<WebState>, Path(asked): Path<String>) -> R
         }
         Err(e) => return refused(e),
     };
+    let original = format!("/verifier/{}/pdf", v.reference);
     let key_id = state
         .app
         .audit_trail()
@@ -291,7 +315,7 @@ pub async fn page(State(state): State<WebState>, Path(asked): Path<String>) -> R
         "ÉCHEC de la vérification : le journal ne confirme pas ce document. Signalez-le au secrétariat."
             .to_owned()
     } else if v.records.is_empty() {
-        "Document authentique, établi par le registre : le journal n'a fait que s'allonger depuis."
+        "Référence authentique : ce document a été établi par le registre, dont le journal n'a fait que s'allonger depuis."
             .to_owned()
     } else {
         let stated = match v.records.len() {
@@ -302,10 +326,12 @@ pub async fn page(State(state): State<WebState>, Path(asked): Path<String>) -> R
             ),
         };
         format!(
-            "Document authentique, établi par le registre : {stated} au journal, qui n'a fait que s'allonger depuis."
+            "Référence authentique : ce document a été établi par le registre ; {stated} au journal, qui n'a fait que s'allonger depuis."
         )
     };
     let found = Found {
+        original,
+        made_on: french::date(v.reference.made_on),
         title: reference.kind.title(),
         reference: reference.to_string(),
         sound,

@@ -28,6 +28,9 @@ const MAX_SEARCH: usize = 100;
 #[template(path = "directory.html")]
 struct Directory {
     frame: Frame,
+    /// The directory in PDF covers every member: not offered to an
+    /// account limited to a region.
+    whole: bool,
     q: String,
     regions: Vec<Choice>,
     statuses: Vec<Choice>,
@@ -150,6 +153,7 @@ fn list(
     };
     Directory {
         frame,
+        whole: scope.is_whole(),
         statuses: french::STATUSES
             .into_iter()
             .map(|s| Choice {
@@ -205,8 +209,6 @@ struct MemberPage {
     status: &'static str,
     member_since: String,
     category: String,
-    /// Today, for the attestation link (`AAAA-MM-JJ`).
-    today: String,
     years: Vec<YearRow>,
     payments: Vec<PaymentRow>,
     history: Vec<Step>,
@@ -342,7 +344,6 @@ pub fn member_page(
             status: french::status(member.status),
             member_since: french::date(member.member_since),
             category: member.dues_category.clone(),
-            today: chrono::Utc::now().date_naive().to_string(),
             years,
             payments,
             history,

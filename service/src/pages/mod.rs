@@ -109,6 +109,7 @@ pub fn router(app: Arc<Application>) -> Router {
         .route("/documents/{reference}", get(documents::download))
         .route("/verifier", get(documents::form))
         .route("/verifier/{reference}", get(documents::page))
+        .route("/verifier/{reference}/pdf", get(documents::original))
         .route("/static/{*file}", get(assets::serve))
         .with_state(state)
         .layer(axum::middleware::map_response(protect))

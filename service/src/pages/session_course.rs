@@ -50,6 +50,7 @@ struct SessionPage {
     state: &'static str,
     is_convened: bool,
     is_open: bool,
+    is_closed: bool,
     agenda: Vec<(usize, String)>,
     quorum: String,
     sheet: Vec<Attendee>,
@@ -156,6 +157,7 @@ fn show(
             state: sessions::state(s.state),
             is_convened: s.state == SessionState::Convened,
             is_open: s.state == SessionState::Open,
+            is_closed: s.state == SessionState::Closed,
             agenda: s
                 .agenda
                 .iter()

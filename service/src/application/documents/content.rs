@@ -7,12 +7,13 @@ use registre_documents::Kind;
 use registre_projections::ReadModels;
 use registre_projections::audit_timeline::{EntityKey, EntityKind};
 use registre_projections::resolutions::{MotionResult, Resolution};
-use registre_projections::sessions::SessionRecord;
+use registre_projections::sessions::{SessionRecord, SessionState};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::DocumentError;
-use super::reference::{Extra, Reference};
+use super::Order;
+use super::reference::Reference;
 use crate::french;
 
 /// A document's data and the positions of the events it states.
@@ -84,6 +85,56 @@ pub fn subject(m: &ReadModels, r: &Reference) -> Option<Subject> {
     })
 }
 
+/// What an order is about (none: not in the registers).
+pub(super) fn subject_of(m: &ReadModels, order: Order) -> Option<Subject> {
+    Some(match order {
+        Order::Receipt { payment } => {
+            let member = m
+                .dues
+                .members
+                .values()
+                .find(|d| d.payments.iter().any(|p| p.position == payment))?;
+            Subject::Payment {
+                member: member.member_id,
+                position: payment,
+            }
+        }
+        Order::Attestation { member } => Subject::Member(member),
+        Order::Convocation { session }
+        | Order::AttendanceSheet { session }
+        | Order::Minutes { session } => Subject::Session(session),
+        Order::Extract { motion } => Subject::Motion {
+            motion,
+            session: m.resolutions.motions.get(&motion)?.session_id,
+        },
+        Order::Register { body, .. } => Subject::Body(body),
+        Order::Directory => Subject::Members,
+    })
+}
+
+/// Whether the document of `order` exists yet: minutes once the session
+/// is closed, an extract once the motion is decided.
+pub(super) fn ready(m: &ReadModels, order: Order) -> Result<(), DocumentError> {
+    let ready = match order {
+        Order::Minutes { session } => m
+            .sessions
+            .sessions
+            .get(&session)
+            .is_none_or(|s| s.state == SessionState::Closed),
+        Order::Extract { motion } => m
+            .resolutions
+            .motions
+            .get(&motion)
+            .is_none_or(|r| r.decision.is_some()),
+        _ => true,
+    };
+    if ready {
+        Ok(())
+    } else {
+        Err(DocumentError::NotYet)
+    }
+}
+
 /// The positions of an entity's events up to `at`.
 fn positions_of(m: &ReadModels, kind: EntityKind, id: Uuid, at: u64) -> Vec<u64> {
     m.timeline
@@ -95,29 +146,23 @@ fn positions_of(m: &ReadModels, kind: EntityKind, id: Uuid, at: u64) -> Vec<u64>
 
 /// The document `r` names, from registers at its position; `made_on` is
 /// the day its head was signed (the date the document is made).
-pub(super) fn build(
-    m: &ReadModels,
-    r: &Reference,
-    made_on: NaiveDate,
-) -> Result<Content, DocumentError> {
+pub(super) fn build(m: &ReadModels, r: &Reference) -> Result<Content, DocumentError> {
     let subject = subject(m, r).ok_or(DocumentError::UnknownReference)?;
-    let made = french::date(made_on);
+    let made = french::date(r.made_on);
     match (r.kind, subject) {
         (Kind::Receipt, Subject::Payment { member, position }) => {
             receipt(m, member, position, made)
         }
-        (Kind::Attestation, Subject::Member(id)) => {
-            let Extra::Date(on) = r.extra else {
-                return Err(DocumentError::UnknownReference);
-            };
-            attestation(m, id, on, made, r.at)
-        }
+        (Kind::Attestation, Subject::Member(id)) => attestation(m, id, r.made_on, made, r.at),
         (Kind::Convocation | Kind::AttendanceSheet | Kind::Minutes, Subject::Session(id)) => {
             let s = m
                 .sessions
                 .sessions
                 .get(&id)
                 .ok_or(DocumentError::UnknownReference)?;
+            if r.kind == Kind::Minutes {
+                ready(m, Order::Minutes { session: id })?;
+            }
             Ok(Content {
                 data: session(m, s, made),
                 positions: positions_of(m, EntityKind::Session, id, r.at),
@@ -140,23 +185,23 @@ pub(super) fn build(
                 .motions
                 .get(&motion)
                 .ok_or(DocumentError::UnknownReference)?;
+            ready(
+                m,
+                Order::Extract {
+                    motion: motion.motion_id,
+                },
+            )?;
             let mut data = session(m, s, made);
             let year = s.session_date.year();
-            let n = deliberations_of(m, s.body_id, year)
-                .iter()
-                .position(|x| x.motion_id == motion.motion_id)
-                .map_or(0, |i| i + 1);
             data["year"] = json!(year);
-            data["motion"] = deliberation(motion, n);
+            data["motion"] = deliberation(motion, number_in_register(m, motion));
             Ok(Content {
                 data,
                 positions: positions_of(m, EntityKind::Motion, motion.motion_id, r.at),
             })
         }
         (Kind::Register, Subject::Body(body)) => {
-            let Extra::Year(year) = r.extra else {
-                return Err(DocumentError::UnknownReference);
-            };
+            let year = r.year.ok_or(DocumentError::UnknownReference)?;
             register(m, body, year, made, r.at)
         }
         (Kind::Directory, Subject::Members) => Ok(directory(m, made)),
@@ -347,7 +392,7 @@ fn session(m: &ReadModels, s: &SessionRecord, made: String) -> Value {
     let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
         t.map_or_else(
             || "(non enregistrée)".to_owned(),
-            |t| t.format("le %d/%m/%Y à %H h %M (UTC)").to_string(),
+            |t| format!("à {} h {} (UTC)", t.format("%-H"), t.format("%M")),
         )
     };
     json!({
@@ -372,7 +417,7 @@ fn session(m: &ReadModels, s: &SessionRecord, made: String) -> Value {
         "opened_at": time(s.opened_at),
         "closed_at": time(s.closed_at),
         "rows": rows,
-        "motions": motions.iter().enumerate().map(|(i, r)| deliberation(r, i + 1)).collect::<Vec<_>>(),
+        "motions": motions.iter().map(|r| deliberation(r, number_in_register(m, r))).collect::<Vec<_>>(),
         "elections": elections,
         "present": present,
         "represented": represented,
@@ -401,6 +446,19 @@ fn deliberation(r: &Resolution, n: usize) -> Value {
         "result": result(r),
         "majority": r.decision.as_ref().map(|d| french::majority(d.majority)),
     })
+}
+
+/// A decided motion's number in its body's register of the year (the
+/// number the minutes, the extract and the register all give it); 0 for
+/// a motion not decided.
+fn number_in_register(m: &ReadModels, r: &Resolution) -> usize {
+    let (Some(body), Some(date)) = (r.body_id, r.session_date) else {
+        return 0;
+    };
+    deliberations_of(m, body, date.year())
+        .iter()
+        .position(|x| x.motion_id == r.motion_id)
+        .map_or(0, |i| i + 1)
 }
 
 /// A body's decided motions of a year, in the order they were decided.
@@ -449,9 +507,14 @@ fn register(
             "deliberations": deliberations,
             "by_kind": by_kind.into_iter().map(|(k, n)| json!({"kind": k, "numbers": n})).collect::<Vec<_>>(),
         }),
-        positions: list
-            .iter()
-            .flat_map(|r| positions_of(m, EntityKind::Motion, r.motion_id, at))
+        // The body's establishment (what the reference names), then each
+        // deliberation's events.
+        positions: first_position(m, EntityKind::Body, body)
+            .into_iter()
+            .chain(
+                list.iter()
+                    .flat_map(|r| positions_of(m, EntityKind::Motion, r.motion_id, at)),
+            )
             .collect(),
     })
 }
@@ -475,7 +538,12 @@ fn directory(m: &ReadModels, made: String) -> Content {
             }),
         ));
     }
-    let count = m.membership.members.len();
+    let count = m
+        .membership
+        .members
+        .values()
+        .filter(|r| r.status.is_member())
+        .count();
     let regions: Vec<Value> = regions
         .into_iter()
         .map(|(name, mut members)| {

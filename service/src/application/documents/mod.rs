@@ -5,14 +5,16 @@
 //! Invariants:
 //! - A document is made at the size of a signed tree head, and states the
 //!   first head signed at that size: the same reference gives the same
-//!   bytes, however often it is downloaded (no clock is read).
+//!   bytes, however often it is downloaded (no clock is read; the
+//!   letterhead and public address are settings).
 //! - A reference holds all that is needed to make the document again
-//!   ([`Reference`]); nothing is stored when one is issued.
-//! - Rendering runs on the blocking threads, never the async ones, and
-//!   at most [`AT_ONCE`] documents are made or verified at a time: the
-//!   verification page is public, and a reference at an old position
-//!   replays the registers to it, so requests wait their turn rather than
-//!   take every core.
+//!   ([`Reference`]); nothing is stored when one is issued. Its check code
+//!   is a keyed function of the rest, so a reference registre did not
+//!   issue is unknown: references cannot be made up or enumerated.
+//! - Rendering runs on the blocking threads, never the async ones: at
+//!   most [`AT_ONCE`] documents at a time for signed-in readers, and
+//!   [`PUBLIC_AT_ONCE`] apart for the public verification page, so that
+//!   anonymous visitors never hold up the secretariat.
 //!
 //! ## Layout
 //! - this file: [`Documents`], issuing, making and verifying a document.
@@ -25,7 +27,7 @@ mod reference;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use registre_audit::{
     STATED_RECORDS_FORMAT, SignedTreeHead, StatedRecord, StatedRecords, canonical_bytes,
 };
@@ -35,9 +37,9 @@ use registre_projections::audit_timeline::EntityKind;
 use uuid::Uuid;
 
 pub use content::Subject;
-pub use reference::{Extra, MAX_REFERENCE_LEN, Reference};
+pub use reference::{MAX_REFERENCE_LEN, Reference};
 
-use super::Application;
+use super::{Application, AsOfError};
 
 /// The letterhead and the public address documents carry.
 #[derive(Debug, Clone)]
@@ -70,9 +72,10 @@ pub enum Order {
     Receipt {
         payment: u64,
     },
+    /// An attestation of membership and good standing on the day it is
+    /// made.
     Attestation {
         member: Uuid,
-        on: NaiveDate,
     },
     Convocation {
         session: Uuid,
@@ -80,9 +83,11 @@ pub enum Order {
     AttendanceSheet {
         session: Uuid,
     },
+    /// The minutes of a closed session.
     Minutes {
         session: Uuid,
     },
+    /// The certified extract of a decided motion.
     Extract {
         motion: Uuid,
     },
@@ -100,6 +105,8 @@ pub enum DocumentError {
     UnknownReference,
     #[error("what the document is about is not in the registers")]
     UnknownSubject,
+    #[error("the document does not exist yet")]
+    NotYet,
     #[error("the log is empty: there is nothing to state")]
     EmptyLog,
     #[error("the registers or the audit trail are not served here")]
@@ -114,6 +121,7 @@ impl DocumentError {
         match self {
             DocumentError::UnknownReference => "UNKNOWN_DOCUMENT",
             DocumentError::UnknownSubject => "UNKNOWN_SUBJECT",
+            DocumentError::NotYet => "DOCUMENT_NOT_READY",
             DocumentError::EmptyLog => "EMPTY_LOG",
             DocumentError::Unavailable => "UNAVAILABLE",
             DocumentError::Failed => "INTERNAL",
@@ -123,11 +131,16 @@ impl DocumentError {
     pub fn message_fr(&self) -> &'static str {
         match self {
             DocumentError::UnknownReference => {
-                "Aucun document de registre ne porte cette référence."
+                "Aucun document du registre ne porte cette référence."
             }
             DocumentError::UnknownSubject => "Ce que le document concerne n'est pas au registre.",
+            DocumentError::NotYet => {
+                "Ce document n'existe pas encore : la session n'est pas close, ou la délibération n'est pas votée."
+            }
             DocumentError::EmptyLog => "Le registre est vide : aucun document ne peut en attester.",
-            DocumentError::Unavailable => "Les documents ne sont pas servis ici.",
+            DocumentError::Unavailable => {
+                "Les documents ne peuvent être établis pour le moment ; réessayez dans un instant."
+            }
             DocumentError::Failed => "Le document n'a pas pu être établi.",
         }
     }
@@ -137,7 +150,7 @@ impl DocumentError {
 #[derive(Debug, Clone)]
 pub struct Pdf {
     pub bytes: Vec<u8>,
-    /// `recu-RECU-12-40.pdf`.
+    /// `recu-RECU-12-40-20250315-0123456789.pdf`.
     pub file_name: String,
 }
 
@@ -145,10 +158,12 @@ pub struct Pdf {
 #[derive(Debug, Clone)]
 pub struct Verification {
     pub reference: Reference,
-    /// The head the document states.
+    /// The head the document states, and whether its root is the root of
+    /// the tree the trail holds at its size.
     pub head: SignedTreeHead,
-    /// The latest signed head, and whether the log of the document's head
-    /// is a prefix of it (a consistency proof checked here).
+    /// The latest signed head, and whether the tree of the document's head
+    /// is a prefix of it (both signed roots checked against the tree, and
+    /// a consistency proof between them).
     pub latest: Option<(SignedTreeHead, bool)>,
     pub records: Vec<VerifiedEntry>,
 }
@@ -160,7 +175,7 @@ pub struct VerifiedEntry {
     pub event_type: String,
     pub recorded_at: chrono::DateTime<chrono::Utc>,
     pub leaf_hash: String,
-    /// Its inclusion proof in the latest head's tree checked.
+    /// Its inclusion proof leads to the latest signed head's root.
     pub included: bool,
 }
 
@@ -180,12 +195,22 @@ impl Application {
     }
 }
 
-/// Documents made or verified at once.
+/// Documents made at once for signed-in readers.
 pub const AT_ONCE: usize = 2;
+/// Documents made or verified at once for the public verification page,
+/// apart, so that anonymous visitors never hold up the secretariat.
+pub const PUBLIC_AT_ONCE: usize = 1;
 
 /// How long issuing waits for the registers and the trail to reach the
 /// log's head.
 const CATCH_UP: Duration = Duration::from_secs(10);
+
+/// Who asks: a signed-in reader, or anyone (the verification page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asker {
+    Reader,
+    Public,
+}
 
 impl Documents<'_> {
     pub fn settings(&self) -> &DocumentSettings {
@@ -229,9 +254,15 @@ impl Documents<'_> {
         live.wait_for(at, CATCH_UP)
             .await
             .map_err(|_| DocumentError::Unavailable)?;
-        let reference = self
-            .with_models_at(at, |m| reference_of(m, order, at))
+        // Made today: on a quiet log the head may be days old, but the
+        // registers it closes are today's.
+        let made_on = chrono::Utc::now()
+            .date_naive()
+            .max(signed.timestamp.date_naive());
+        let mut reference = self
+            .with_models_at(at, |m| reference_of(m, order, at, made_on))
             .await??;
+        reference.check = trail.reference_check(&reference.body());
         Ok(reference)
     }
 
@@ -249,10 +280,13 @@ impl Documents<'_> {
             return Ok(out);
         }
         let past = self.app.past_states().ok_or(DocumentError::Unavailable)?;
-        let models = past
-            .at(at)
-            .await
-            .map_err(|_| DocumentError::UnknownReference)?;
+        let models = past.at(at).await.map_err(|e| match e {
+            AsOfError::BeyondHead { .. } => DocumentError::UnknownReference,
+            e => {
+                tracing::warn!(error = %e, "the registers at a document's position could not be read");
+                DocumentError::Unavailable
+            }
+        })?;
         Ok((f.take().expect("once"))(&models))
     }
 
@@ -264,28 +298,43 @@ impl Documents<'_> {
             .ok_or(DocumentError::UnknownReference)
     }
 
-    async fn turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>, DocumentError> {
-        self.app
-            .document_work
-            .acquire()
-            .await
-            .map_err(|_| DocumentError::Unavailable)
+    /// What an order is about, read in the live registers (to check a
+    /// reader's scope before anything is issued).
+    pub fn subject_of(&self, order: Order) -> Option<Subject> {
+        let live = self.app.read_models()?;
+        live.read(|m, _| content::subject_of(m, order))
     }
 
+    /// The head a reference was made at, once its check code is this
+    /// registre's: a made-up reference is unknown, whatever it names.
     fn head_of(&self, reference: &Reference) -> Result<SignedTreeHead, DocumentError> {
         let trail = self.app.audit_trail().ok_or(DocumentError::Unavailable)?;
-        trail
+        let expected = trail.reference_check(&reference.body());
+        let same = expected
+            .iter()
+            .zip(reference.check)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+        let head = trail
             .first_head_at(reference.at)
-            .ok_or(DocumentError::UnknownReference)
+            .filter(|h| same && h.timestamp.date_naive() <= reference.made_on);
+        head.ok_or(DocumentError::UnknownReference)
+    }
+
+    async fn turn(&self, asker: Asker) -> Result<tokio::sync::SemaphorePermit<'_>, DocumentError> {
+        let work = match asker {
+            Asker::Reader => &self.app.document_work,
+            Asker::Public => &self.app.public_document_work,
+        };
+        work.acquire().await.map_err(|_| DocumentError::Unavailable)
     }
 
     /// The document a reference names, made again from the log.
-    pub async fn pdf(&self, reference: &Reference) -> Result<Pdf, DocumentError> {
+    pub async fn pdf(&self, reference: &Reference, asker: Asker) -> Result<Pdf, DocumentError> {
         let head = self.head_of(reference)?;
-        let _turn = self.turn().await?;
-        let made_on = head.timestamp.date_naive();
+        let _turn = self.turn(asker).await?;
         let content = self
-            .with_models_at(reference.at, |m| content::build(m, reference, made_on))
+            .with_models_at(reference.at, |m| content::build(m, reference))
             .await??;
         let stated = self
             .stated_records(reference, head, &content.positions)
@@ -293,17 +342,14 @@ impl Documents<'_> {
         let settings = self.app.document_settings.clone();
         let verify_url = self.verify_url(reference);
         let reference = *reference;
+        let made_on = reference.made_on;
         let bytes = tokio::task::spawn_blocking(move || {
             let text = reference.to_string();
             registre_documents::render(&Rendering {
                 kind: reference.kind,
                 reference: &text,
                 verify_url: &verify_url,
-                issued_on: (
-                    chrono::Datelike::year(&made_on),
-                    chrono::Datelike::month(&made_on) as u8,
-                    chrono::Datelike::day(&made_on) as u8,
-                ),
+                issued_on: (made_on.year(), made_on.month() as u8, made_on.day() as u8),
                 letterhead: &settings.letterhead,
                 data: &content.data,
                 proofs: &stated.to_json(),
@@ -354,18 +400,17 @@ impl Documents<'_> {
         })
     }
 
-    /// The verification page's findings: the document's head, and each
-    /// record it states proved in the latest signed head's tree.
+    /// The verification page's findings: the document's head checked
+    /// against the tree, and each record it states proved in the latest
+    /// signed head's tree.
     pub async fn verification(&self, reference: &Reference) -> Result<Verification, DocumentError> {
         let head = self.head_of(reference)?;
-        let _turn = self.turn().await?;
+        let _turn = self.turn(Asker::Public).await?;
         let trail = self.app.audit_trail().ok_or(DocumentError::Unavailable)?;
-        let made_on = head.timestamp.date_naive();
-        let (positions, rows) = self
+        let rows = self
             .with_models_at(reference.at, |m| {
-                content::build(m, reference, made_on).map(|c| {
-                    let rows: Vec<_> = c
-                        .positions
+                content::build(m, reference).map(|c| {
+                    c.positions
                         .iter()
                         .filter_map(|&p| {
                             m.timeline.row(p).map(|r| {
@@ -373,18 +418,24 @@ impl Documents<'_> {
                                 (p, e.event_type.to_owned(), e.recorded_at)
                             })
                         })
-                        .collect();
-                    (c.positions, rows)
+                        .collect::<Vec<_>>()
                 })
             })
             .await??;
-        let latest = trail.latest_head();
-        let size = latest.as_ref().map_or(head.tree_size, |l| l.tree_size);
+        let latest = trail.latest_head().unwrap_or_else(|| head.clone());
+        // Both signed roots must be the tree's, and the later tree must
+        // extend the earlier: checked on the proofs, not taken from the
+        // heads file alone.
+        let consistent = trail
+            .consistency_proof(head.tree_size, latest.tree_size)
+            .is_ok_and(|p| p.first_root == head.root_hash && p.second_root == latest.root_hash);
         let records = rows
             .into_iter()
-            .zip(positions)
-            .map(|((position, event_type, recorded_at), _)| {
-                let proof = trail.inclusion_proof(position, Some(size));
+            .map(|(position, event_type, recorded_at)| {
+                let proof = trail
+                    .inclusion_proof(position, Some(latest.tree_size))
+                    .ok()
+                    .filter(|p| p.root_hash == latest.root_hash);
                 VerifiedEntry {
                     position,
                     event_type,
@@ -393,31 +444,31 @@ impl Documents<'_> {
                         .as_ref()
                         .map(|p| hex::encode(p.leaf_hash))
                         .unwrap_or_default(),
-                    included: proof.is_ok(),
+                    included: proof.is_some(),
                 }
             })
             .collect();
-        let latest = latest.map(|l| {
-            let consistent = trail.consistency_proof(head.tree_size, l.tree_size).is_ok()
-                && trail
-                    .first_head_at(head.tree_size)
-                    .is_some_and(|h| h.root_hash == head.root_hash);
-            (l, consistent)
-        });
         Ok(Verification {
             reference: *reference,
             head,
-            latest,
+            latest: Some((latest, consistent)),
             records,
         })
     }
 }
 
-/// The reference of `order` in registers at `at`.
-fn reference_of(m: &ReadModels, order: Order, at: u64) -> Result<Reference, DocumentError> {
+/// The reference of `order` in registers at `at`, made on `made_on`,
+/// without its check code (the caller adds it).
+fn reference_of(
+    m: &ReadModels,
+    order: Order,
+    at: u64,
+    made_on: NaiveDate,
+) -> Result<Reference, DocumentError> {
+    content::ready(m, order)?;
     let first =
         |kind, id| content::first_position(m, kind, id).ok_or(DocumentError::UnknownSubject);
-    let (kind, subject, extra) = match order {
+    let (kind, subject, year) = match order {
         Order::Receipt { payment } => {
             let known = m
                 .dues
@@ -427,45 +478,35 @@ fn reference_of(m: &ReadModels, order: Order, at: u64) -> Result<Reference, Docu
             if !known {
                 return Err(DocumentError::UnknownSubject);
             }
-            (Kind::Receipt, payment, Extra::None)
+            (Kind::Receipt, payment, None)
         }
-        Order::Attestation { member, on } => (
-            Kind::Attestation,
-            first(EntityKind::Member, member)?,
-            Extra::Date(on),
-        ),
+        Order::Attestation { member } => {
+            (Kind::Attestation, first(EntityKind::Member, member)?, None)
+        }
         Order::Convocation { session } => (
             Kind::Convocation,
             first(EntityKind::Session, session)?,
-            Extra::None,
+            None,
         ),
         Order::AttendanceSheet { session } => (
             Kind::AttendanceSheet,
             first(EntityKind::Session, session)?,
-            Extra::None,
+            None,
         ),
-        Order::Minutes { session } => (
-            Kind::Minutes,
-            first(EntityKind::Session, session)?,
-            Extra::None,
-        ),
-        Order::Extract { motion } => (
-            Kind::Extract,
-            first(EntityKind::Motion, motion)?,
-            Extra::None,
-        ),
-        Order::Register { body, year } => (
-            Kind::Register,
-            first(EntityKind::Body, body)?,
-            Extra::Year(year),
-        ),
-        Order::Directory => (Kind::Directory, 0, Extra::None),
+        Order::Minutes { session } => (Kind::Minutes, first(EntityKind::Session, session)?, None),
+        Order::Extract { motion } => (Kind::Extract, first(EntityKind::Motion, motion)?, None),
+        Order::Register { body, year } => {
+            (Kind::Register, first(EntityKind::Body, body)?, Some(year))
+        }
+        Order::Directory => (Kind::Directory, 0, None),
     };
     let reference = Reference {
         kind,
         subject,
         at,
-        extra,
+        made_on,
+        year,
+        check: [0; registre_audit::REFERENCE_CHECK_LEN],
     };
     // A reference that does not read back (a year of five digits) is
     // refused here rather than printed.
