@@ -47,7 +47,7 @@ fn sample(kind: Kind) -> Value {
         }
         Kind::Attestation => {
             json!({"date_emission": "4 décembre 2025", "member": member(), "member_since": "12 janvier 2024",
-            "deliberation_ref": "DEL-2024-03", "on": "4 décembre 2025", "status": "active",
+            "deliberation_ref": "DEL-2024-03", "on": "4 décembre 2025", "status": "active", "is_member": true,
             "standing": "à jour", "good_standing": true, "unpaid_years": []})
         }
         Kind::Extract => {
@@ -143,7 +143,13 @@ fn the_words_of_each_document_are_those_of_its_data() {
         ),
         (
             Kind::Attestation,
-            &["ATTESTATION", "à jour", "Ségou", "4 décembre 2025"],
+            &[
+                "ATTESTATION",
+                "à jour",
+                "Ségou",
+                "4 décembre 2025",
+                "est membre de l\u{2019}association depuis le 12 janvier 2024",
+            ],
         ),
         (
             Kind::Convocation,
@@ -203,6 +209,10 @@ fn the_words_of_each_document_are_those_of_its_data() {
         for w in *words {
             assert!(flat.contains(w), "{kind:?}: {w:?} not in {flat}");
         }
+        // No markup of a template printed as text.
+        for leak in ["#", "else [", "b.", "none ["] {
+            assert!(!flat.contains(leak), "{kind:?}: {leak:?} printed in {flat}");
+        }
     }
     if kept.is_none() {
         std::fs::remove_dir_all(&dir).ok();
@@ -217,4 +227,76 @@ fn an_emblem_that_is_not_svg_is_found_when_the_letterhead_is_checked() {
     assert!(registre_documents::check_letterhead(&head).is_ok());
     head.emblem_svg = Some(b"not an image".to_vec());
     assert!(registre_documents::check_letterhead(&head).is_err());
+}
+
+/// The branches the samples above do not take: a former member, years
+/// unpaid, a reversed payment.
+#[test]
+fn the_other_branches_print_words_not_markup() {
+    if std::process::Command::new("pdftotext")
+        .arg("-v")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "pdftotext is missing under CI"
+        );
+        return;
+    }
+    let head = letterhead();
+    let cases = [
+        (
+            Kind::Attestation,
+            json!({"date_emission": "4 décembre 2025", "member": member(), "member_since": "12 janvier 2024",
+                "deliberation_ref": null, "on": "4 décembre 2025", "status": "exclue", "is_member": false,
+                "standing": "non à jour", "good_standing": false, "unpaid_years": ["2024", "2025"]}),
+            vec![
+                "n\u{2019}est pas membre",
+                "ne peut se prévaloir",
+                "2024, 2025",
+            ],
+        ),
+        (
+            Kind::Receipt,
+            json!({"date_emission": "2 février 2025", "member": member(), "receipt_ref": "R-9",
+                "year": 2025, "amount": "50 000 F CFA", "paid_on": "2 février 2025",
+                "reversed": {"on": "3 février 2025", "reason": "chèque sans provision"},
+                "due": "50 000 F CFA", "paid": "0 F CFA", "balance": "50 000 F CFA"}),
+            vec!["Paiement annulé", "chèque sans provision"],
+        ),
+    ];
+    let dir = std::env::temp_dir().join(format!("registre-branches-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (kind, data, words) in cases {
+        let pdf = render(&Rendering {
+            kind,
+            reference: "X-1-2",
+            verify_url: "http://127.0.0.1:8080/verifier/X-1-2",
+            issued_on: (2025, 3, 15),
+            letterhead: &head,
+            data: &data,
+            proofs: b"{}",
+        })
+        .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+        let file = dir.join("branch.pdf");
+        std::fs::write(&file, pdf).unwrap();
+        let out = std::process::Command::new("pdftotext")
+            .arg(&file)
+            .arg("-")
+            .output()
+            .unwrap();
+        let flat = String::from_utf8(out.stdout)
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        for w in words {
+            assert!(flat.contains(w), "{kind:?}: {w:?} not in {flat}");
+        }
+        for leak in ["#", "else [", "b.", "none ["] {
+            assert!(!flat.contains(leak), "{kind:?}: {leak:?} printed in {flat}");
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -306,6 +306,7 @@ fn attestation(
             "deliberation_ref": member.deliberation_ref,
             "on": french::date(on),
             "status": status.map_or("non encore membre", french::status),
+            "is_member": status.is_some_and(|s| s.is_member()),
             "standing": if good { "à jour" } else { "non à jour" },
             "good_standing": good,
             "unpaid_years": unpaid,
