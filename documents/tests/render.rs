@@ -115,19 +115,44 @@ fn the_shipped_fonts_draw_french_and_malian_names() {
     assert!(!registre_documents::fonts_cover("平"));
 }
 
+/// Whether pdftotext (poppler-utils) is here; under CI it must be.
+fn has_pdftotext() -> bool {
+    let here = std::process::Command::new("pdftotext")
+        .arg("-v")
+        .output()
+        .is_ok();
+    assert!(
+        here || std::env::var_os("CI").is_none(),
+        "pdftotext is missing under CI"
+    );
+    if !here {
+        eprintln!("pdftotext not installed: skipped");
+    }
+    here
+}
+
+/// The words of `pdf`, as pdftotext reads them, hold `words` and no markup
+/// of a template printed as text.
+fn assert_words(kind: Kind, pdf: &std::path::Path, words: &[&str]) {
+    let out = std::process::Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for w in words {
+        assert!(flat.contains(w), "{kind:?}: {w:?} not in {flat}");
+    }
+    for leak in ["#", "else [", "b.", "none ["] {
+        assert!(!flat.contains(leak), "{kind:?}: {leak:?} printed in {flat}");
+    }
+}
+
 /// The words, as pdftotext reads them (poppler-utils; required under CI).
 #[test]
 fn the_words_of_each_document_are_those_of_its_data() {
-    if std::process::Command::new("pdftotext")
-        .arg("-v")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "pdftotext is missing under CI"
-        );
-        eprintln!("pdftotext not installed: skipped");
+    if !has_pdftotext() {
         return;
     }
     let expect: &[(Kind, &[&str])] = &[
@@ -199,20 +224,7 @@ fn the_words_of_each_document_are_those_of_its_data() {
     for (kind, words) in expect {
         let pdf = dir.join(format!("{}.pdf", kind.file_stem()));
         std::fs::write(&pdf, rendered(*kind)).unwrap();
-        let out = std::process::Command::new("pdftotext")
-            .arg(&pdf)
-            .arg("-")
-            .output()
-            .unwrap();
-        let text = String::from_utf8(out.stdout).unwrap();
-        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        for w in *words {
-            assert!(flat.contains(w), "{kind:?}: {w:?} not in {flat}");
-        }
-        // No markup of a template printed as text.
-        for leak in ["#", "else [", "b.", "none ["] {
-            assert!(!flat.contains(leak), "{kind:?}: {leak:?} printed in {flat}");
-        }
+        assert_words(*kind, &pdf, words);
     }
     if kept.is_none() {
         std::fs::remove_dir_all(&dir).ok();
@@ -233,15 +245,7 @@ fn an_emblem_that_is_not_svg_is_found_when_the_letterhead_is_checked() {
 /// unpaid, a reversed payment.
 #[test]
 fn the_other_branches_print_words_not_markup() {
-    if std::process::Command::new("pdftotext")
-        .arg("-v")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "pdftotext is missing under CI"
-        );
+    if !has_pdftotext() {
         return;
     }
     let head = letterhead();
@@ -281,22 +285,7 @@ fn the_other_branches_print_words_not_markup() {
         .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
         let file = dir.join("branch.pdf");
         std::fs::write(&file, pdf).unwrap();
-        let out = std::process::Command::new("pdftotext")
-            .arg(&file)
-            .arg("-")
-            .output()
-            .unwrap();
-        let flat = String::from_utf8(out.stdout)
-            .unwrap()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        for w in words {
-            assert!(flat.contains(w), "{kind:?}: {w:?} not in {flat}");
-        }
-        for leak in ["#", "else [", "b.", "none ["] {
-            assert!(!flat.contains(leak), "{kind:?}: {leak:?} printed in {flat}");
-        }
+        assert_words(kind, &file, &words);
     }
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -324,50 +324,28 @@ fn documents_from_the_demo_are_the_same_every_time_and_verified_offline_and_onli
         data: &data,
         proofs: b"",
     };
-    let forged = registre_documents::render(&registre_documents::Rendering {
-        proofs: &records.to_json(),
-        ..rendering.clone()
-    })
-    .unwrap();
-    let file = dir.path().join("forged.pdf");
-    std::fs::write(&file, forged).unwrap();
-    let check = run(&[
-        "document",
-        "verify",
-        file.to_str().unwrap(),
-        "--key",
-        key.to_str().unwrap(),
-    ]);
-    assert_eq!(check.status.code(), Some(3), "{}", out(&check));
-    assert!(
-        out(&check).contains("TAMPERED") && out(&check).contains("altered"),
-        "{}",
-        out(&check)
-    );
+    // A PDF carrying `records`, checked: refused as tampered, saying `why`.
+    let refused = |records: &StatedRecords, why: &str| {
+        let forged = registre_documents::render(&registre_documents::Rendering {
+            proofs: &records.to_json(),
+            ..rendering.clone()
+        })
+        .unwrap();
+        let file = dir.path().join("forged.pdf");
+        std::fs::write(&file, forged).unwrap();
+        let file = file.to_str().unwrap();
+        let check = run(&["document", "verify", file, "--key", key.to_str().unwrap()]);
+        assert_eq!(check.status.code(), Some(3), "{}", out(&check));
+        let said = out(&check);
+        assert!(said.contains("TAMPERED") && said.contains(why), "{said}");
+    };
+    refused(&records, "altered");
 
     // and when the record the reference names is dropped, it fails too
     let mut records =
         StatedRecords::from_json(&registre_documents::proofs_of(pdf).unwrap()).unwrap();
     records.records.remove(0);
-    let dropped = registre_documents::render(&registre_documents::Rendering {
-        proofs: &records.to_json(),
-        ..rendering.clone()
-    })
-    .unwrap();
-    std::fs::write(&file, dropped).unwrap();
-    let check = run(&[
-        "document",
-        "verify",
-        file.to_str().unwrap(),
-        "--key",
-        key.to_str().unwrap(),
-    ]);
-    assert_eq!(check.status.code(), Some(3), "{}", out(&check));
-    assert!(
-        out(&check).contains("TAMPERED") && out(&check).contains("do not include"),
-        "{}",
-        out(&check)
-    );
+    refused(&records, "do not include");
 
     // and without a token or a login, no document is given
     let anonymous = http(
