@@ -342,7 +342,7 @@ pub async fn page(State(state): State<WebState>, Path(asked): Path<String>) -> R
             french::date(v.head.timestamp.date_naive()),
             v.head.timestamp.format("%H:%M:%S")
         ),
-        root: hex_of(&v.head.root_hash),
+        root: hex::encode(v.head.root_hash),
         key_id,
         latest: v.latest.map(|(l, _)| {
             format!(
@@ -369,8 +369,4 @@ pub async fn page(State(state): State<WebState>, Path(asked): Path<String>) -> R
         refusal: String::new(),
         found: Some(found),
     })
-}
-
-fn hex_of(h: &[u8; 32]) -> String {
-    h.iter().map(|b| format!("{b:02x}")).collect()
 }

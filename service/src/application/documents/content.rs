@@ -60,17 +60,7 @@ fn entity_at(m: &ReadModels, kind: EntityKind, first: u64) -> Option<Uuid> {
 /// The subject a reference names, in registers that reach its position.
 pub fn subject(m: &ReadModels, r: &Reference) -> Option<Subject> {
     Some(match r.kind {
-        Kind::Receipt => {
-            let member = m
-                .dues
-                .members
-                .values()
-                .find(|d| d.payments.iter().any(|p| p.position == r.subject))?;
-            Subject::Payment {
-                member: member.member_id,
-                position: r.subject,
-            }
-        }
+        Kind::Receipt => payment_at(m, r.subject)?,
         Kind::Attestation => Subject::Member(entity_at(m, EntityKind::Member, r.subject)?),
         Kind::Convocation | Kind::AttendanceSheet | Kind::Minutes => {
             Subject::Session(entity_at(m, EntityKind::Session, r.subject)?)
@@ -85,20 +75,23 @@ pub fn subject(m: &ReadModels, r: &Reference) -> Option<Subject> {
     })
 }
 
+/// The payment recorded at `position`, and whose it is.
+fn payment_at(m: &ReadModels, position: u64) -> Option<Subject> {
+    let payer = m
+        .dues
+        .members
+        .values()
+        .find(|d| d.payments.iter().any(|p| p.position == position))?;
+    Some(Subject::Payment {
+        member: payer.member_id,
+        position,
+    })
+}
+
 /// What an order is about (none: not in the registers).
 pub(super) fn subject_of(m: &ReadModels, order: Order) -> Option<Subject> {
     Some(match order {
-        Order::Receipt { payment } => {
-            let member = m
-                .dues
-                .members
-                .values()
-                .find(|d| d.payments.iter().any(|p| p.position == payment))?;
-            Subject::Payment {
-                member: member.member_id,
-                position: payment,
-            }
-        }
+        Order::Receipt { payment } => payment_at(m, payment)?,
         Order::Attestation { member } => Subject::Member(member),
         Order::Convocation { session }
         | Order::AttendanceSheet { session }

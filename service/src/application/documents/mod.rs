@@ -470,14 +470,7 @@ fn reference_of(
         |kind, id| content::first_position(m, kind, id).ok_or(DocumentError::UnknownSubject);
     let (kind, subject, year) = match order {
         Order::Receipt { payment } => {
-            let known = m
-                .dues
-                .members
-                .values()
-                .any(|d| d.payments.iter().any(|p| p.position == payment));
-            if !known {
-                return Err(DocumentError::UnknownSubject);
-            }
+            content::subject_of(m, order).ok_or(DocumentError::UnknownSubject)?;
             (Kind::Receipt, payment, None)
         }
         Order::Attestation { member } => {
