@@ -32,7 +32,7 @@ use registre_domain::context::SessionFact;
 use registre_domain::member::{Member, MemberCommand};
 use registre_domain::minutes::{Minutes, MinutesCommand};
 use registre_domain::session::{Session, SessionCommand};
-use registre_domain::{Aggregate, Context, DomainError, Facts, streams};
+use registre_domain::{Aggregate, Context, DomainError, Facts, Reason, streams};
 use registre_schema::events::{DuesTier, MotionKind, SessionKind, Signatory, VoteChoice};
 use registre_schema::{Actor, CommandMeta, DomainEvent, EventData, Role, StreamId};
 use uuid::Uuid;
@@ -553,7 +553,10 @@ fn stream(name: String) -> Result<StreamId, HistoryError> {
         what: "stream name",
         source: DomainError::InvalidTerritorialUnit {
             code: String::new(),
-            reason: "a generated stream name is invalid",
+            reason: Reason::new(
+                "a generated stream name is invalid",
+                "un nom de flux généré est invalide",
+            ),
         },
     })
 }

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::dates::Dated;
 use crate::text::{MAX_NAME, required};
-use crate::{Aggregate, Context, DomainError};
+use crate::{Aggregate, Context, DomainError, Reason};
 
 /// Most seats one post may have.
 pub const MAX_SEATS: u32 = 100;
@@ -288,7 +288,10 @@ impl Aggregate for Body {
                 }
                 if *ended_on < holding.starts_on {
                     return Err(DomainError::InvalidDate {
-                        detail: "a mandate cannot end before it starts",
+                        detail: Reason::new(
+                            "a mandate cannot end before it starts",
+                            "un mandat ne peut pas prendre fin avant d'avoir commencé",
+                        ),
                     });
                 }
                 Ok(vec![

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::dates::Dated;
 use crate::member::{Member, MemberStatus};
 use crate::text::{MAX_NAME, required};
-use crate::{Aggregate, Context, DomainError};
+use crate::{Aggregate, Context, DomainError, Reason};
 
 /// Most tiers one schedule may have.
 pub const MAX_TIERS: usize = 50;
@@ -54,19 +54,31 @@ impl Aggregate for DuesSchedules {
         }
         let bad = |reason| Err(DomainError::InvalidDuesSchedule { reason });
         if !crate::dates::YEARS.contains(&c.year) {
-            return bad("the year is out of range");
+            return bad(Reason::new(
+                "the year is out of range",
+                "l'année est hors des années couvertes",
+            ));
         }
         if c.tiers.is_empty() || c.tiers.len() > MAX_TIERS {
-            return bad("a schedule has between 1 and 50 tiers");
+            return bad(Reason::new(
+                "a schedule has between 1 and 50 tiers",
+                "un barème compte de 1 à 50 catégories",
+            ));
         }
         let mut seen = BTreeSet::new();
         for t in &c.tiers {
             required("category", &t.category, MAX_NAME)?;
             if !seen.insert(&t.category) {
-                return bad("a category is listed twice");
+                return bad(Reason::new(
+                    "a category is listed twice",
+                    "une catégorie figure deux fois",
+                ));
             }
             if t.amount_xof <= 0 || t.amount_xof > crate::member::MAX_PAYMENT_XOF {
-                return bad("amounts must be positive");
+                return bad(Reason::new(
+                    "amounts must be positive",
+                    "les montants doivent être positifs",
+                ));
             }
         }
         Ok(vec![
@@ -318,6 +330,7 @@ mod tests {
             paid: BTreeMap::new(),
             receipts: Default::default(),
             predecessor: None,
+            contacts: Default::default(),
         }
     }
 

@@ -5,6 +5,26 @@
 use chrono::NaiveDate;
 use registre_schema::Role;
 
+/// Why an input is invalid, in both languages: English for `Display`
+/// (logs, developers, English clients), French for the secretariat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reason {
+    pub english: &'static str,
+    pub french: &'static str,
+}
+
+impl Reason {
+    pub const fn new(english: &'static str, french: &'static str) -> Self {
+        Reason { english, french }
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.english)
+    }
+}
+
 /// A command refused by the domain. Nothing was written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
@@ -16,7 +36,7 @@ pub enum DomainError {
     #[error("field {field} is longer than {max} characters")]
     TooLong { field: &'static str, max: usize },
     #[error("invalid date: {detail}")]
-    InvalidDate { detail: &'static str },
+    InvalidDate { detail: Reason },
     #[error("field {field} is a date outside the years the records cover")]
     DateOutOfRange { field: &'static str },
     #[error("this identifier is already used")]
@@ -28,13 +48,17 @@ pub enum DomainError {
     #[error("territorial unit {code} is already registered with other data")]
     TerritorialUnitConflict { code: String },
     #[error("invalid territorial unit {code}: {reason}")]
-    InvalidTerritorialUnit { code: String, reason: &'static str },
+    InvalidTerritorialUnit { code: String, reason: Reason },
 
     // Members and dues.
     #[error("this commune is already a member")]
     CommuneAlreadyMember,
     #[error("unknown member")]
     UnknownMember,
+    #[error("invalid {field}: {reason}")]
+    InvalidContact { field: &'static str, reason: Reason },
+    #[error("these contacts are already the ones recorded")]
+    ContactsUnchanged,
     #[error("the member is not active")]
     MemberNotActive,
     #[error("the member is not suspended")]
@@ -50,7 +74,7 @@ pub enum DomainError {
     #[error("the dues schedule of {year} is already set")]
     DuesScheduleAlreadySet { year: i32 },
     #[error("invalid dues schedule: {reason}")]
-    InvalidDuesSchedule { reason: &'static str },
+    InvalidDuesSchedule { reason: Reason },
     #[error("field {field} is a date after today")]
     DateInFuture { field: &'static str },
     #[error("a payment cannot be reversed before it was made")]
@@ -70,7 +94,7 @@ pub enum DomainError {
     #[error("no statutes have been adopted yet")]
     StatutesNotAdopted,
     #[error("invalid statutes: {reason}")]
-    InvalidStatutes { reason: &'static str },
+    InvalidStatutes { reason: Reason },
     #[error("an amendment cannot take effect before {current}, the current version's date")]
     AmendmentBeforeCurrent { current: NaiveDate },
 
@@ -120,7 +144,7 @@ pub enum DomainError {
     #[error("the proxy holder already holds {cap} proxy(ies), the statutory cap")]
     ProxyCapReached { cap: u32 },
     #[error("invalid proxy: {reason}")]
-    InvalidProxy { reason: &'static str },
+    InvalidProxy { reason: Reason },
     #[error("the session is already open")]
     SessionAlreadyOpen,
     #[error("the session is not open")]
@@ -217,6 +241,8 @@ impl DomainError {
             E::InvalidTerritorialUnit { .. } => "INVALID_TERRITORIAL_UNIT",
             E::CommuneAlreadyMember => "COMMUNE_ALREADY_MEMBER",
             E::UnknownMember => "UNKNOWN_MEMBER",
+            E::InvalidContact { .. } => "INVALID_CONTACT",
+            E::ContactsUnchanged => "CONTACTS_UNCHANGED",
             E::MemberNotActive => "MEMBER_NOT_ACTIVE",
             E::MemberNotSuspended => "MEMBER_NOT_SUSPENDED",
             E::MemberAlreadyLeft => "MEMBER_ALREADY_LEFT",
@@ -302,7 +328,7 @@ impl DomainError {
             E::TooLong { field, max } => {
                 format!("Le champ « {field} » dépasse {max} caractères.")
             }
-            E::InvalidDate { detail } => format!("Date invalide : {detail}."),
+            E::InvalidDate { detail } => format!("Date invalide : {}.", detail.french),
             E::DateOutOfRange { field } => format!(
                 "Le champ « {field} » doit être une date comprise entre les années {} et {}.",
                 crate::dates::YEARS.start(),
@@ -316,10 +342,14 @@ impl DomainError {
                 "La collectivité {code} est déjà enregistrée avec d'autres données pour cette édition."
             ),
             E::InvalidTerritorialUnit { code, reason } => {
-                format!("La collectivité {code} est invalide : {reason}.")
+                format!("La collectivité {code} est invalide : {}.", reason.french)
             }
             E::CommuneAlreadyMember => "Cette commune est déjà membre de l'association.".into(),
             E::UnknownMember => "Cette commune n'est pas membre de l'association.".into(),
+            E::InvalidContact { field, reason } => {
+                format!("Le champ « {field} » est invalide : {}.", reason.french)
+            }
+            E::ContactsUnchanged => "Ces coordonnées sont déjà celles enregistrées.".into(),
             E::MemberNotActive => "La commune n'est pas un membre actif.".into(),
             E::MemberNotSuspended => "La commune n'est pas suspendue.".into(),
             E::MemberAlreadyLeft => "La commune a déjà quitté l'association.".into(),
@@ -333,7 +363,7 @@ impl DomainError {
             E::DuesScheduleAlreadySet { year } => {
                 format!("Le barème des cotisations de {year} est déjà fixé.")
             }
-            E::InvalidDuesSchedule { reason } => format!("Barème invalide : {reason}."),
+            E::InvalidDuesSchedule { reason } => format!("Barème invalide : {}.", reason.french),
             E::DateInFuture { field } => {
                 format!("Le champ « {field} » ne peut pas être une date postérieure à aujourd'hui.")
             }
@@ -354,7 +384,7 @@ impl DomainError {
                 "Les statuts sont déjà adoptés ; il faut les modifier.".into()
             }
             E::StatutesNotAdopted => "Aucun statut n'a encore été adopté.".into(),
-            E::InvalidStatutes { reason } => format!("Statuts invalides : {reason}."),
+            E::InvalidStatutes { reason } => format!("Statuts invalides : {}.", reason.french),
             E::AmendmentBeforeCurrent { current } => format!(
                 "Une modification des statuts ne peut pas entrer en vigueur avant le {current}."
             ),
@@ -402,7 +432,7 @@ impl DomainError {
             E::ProxyCapReached { cap } => {
                 format!("Le mandataire détient déjà {cap} procuration(s), le maximum statutaire.")
             }
-            E::InvalidProxy { reason } => format!("Procuration invalide : {reason}."),
+            E::InvalidProxy { reason } => format!("Procuration invalide : {}.", reason.french),
             E::SessionAlreadyOpen => "La séance est déjà ouverte.".into(),
             E::SessionNotOpen => "La séance n'est pas ouverte.".into(),
             E::QuorumNotReached => {
@@ -469,6 +499,54 @@ impl DomainError {
             E::AccountRoleUnchanged { name, role } => {
                 format!("Le compte « {name} » a déjà le rôle {role}.")
             }
+        }
+    }
+
+    /// The message for a client that reads English: `Display` as a
+    /// sentence.
+    pub fn message_en(&self) -> String {
+        let text = self.to_string();
+        let mut chars = text.chars();
+        match chars.next() {
+            Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+            None => text,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Words an English message has and a French one does not: a French
+    /// message with one of them mixes the languages.
+    const ENGLISH_WORDS: &[&str] = &[
+        " the ", " must ", " cannot ", " is ", " are ", " only ", " listed ",
+    ];
+
+    #[test]
+    fn given_every_reason_when_written_in_french_then_no_english_is_mixed_in() {
+        let reason = Reason::new(
+            "a mandate cannot end before it starts",
+            "un mandat ne peut pas prendre fin avant d'avoir commencé",
+        );
+        for e in [
+            DomainError::InvalidDate { detail: reason },
+            DomainError::InvalidStatutes { reason },
+            DomainError::InvalidDuesSchedule { reason },
+            DomainError::InvalidProxy { reason },
+            DomainError::InvalidTerritorialUnit {
+                code: "ML01".into(),
+                reason,
+            },
+        ] {
+            let fr = format!(" {} ", e.message_fr());
+            assert!(!ENGLISH_WORDS.iter().any(|w| fr.contains(w)), "{fr}");
+            assert!(
+                e.message_en()
+                    .contains("a mandate cannot end before it starts")
+            );
+            assert!(e.message_en().ends_with('.'));
         }
     }
 }

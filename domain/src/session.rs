@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::dates::Dated;
 use crate::text::{MAX_NAME, MAX_TEXT, required};
-use crate::{Aggregate, Context, DomainError};
+use crate::{Aggregate, Context, DomainError, Reason};
 
 /// Most agenda items.
 pub const MAX_AGENDA: usize = 100;
@@ -357,7 +357,10 @@ impl Aggregate for Session {
                 }
                 if grantor_member_id == holder_member_id {
                     return Err(DomainError::InvalidProxy {
-                        reason: "a member cannot hold its own proxy",
+                        reason: Reason::new(
+                            "a member cannot hold its own proxy",
+                            "une commune ne peut pas détenir sa propre procuration",
+                        ),
                     });
                 }
                 if s.proxies.contains_key(grantor_member_id) {
@@ -370,7 +373,10 @@ impl Aggregate for Session {
                     || s.proxies.values().any(|h| h == grantor_member_id)
                 {
                     return Err(DomainError::InvalidProxy {
-                        reason: "a proxy cannot be passed on",
+                        reason: Reason::new(
+                            "a proxy cannot be passed on",
+                            "une procuration ne se transmet pas",
+                        ),
                     });
                 }
                 let statutes = ctx.statutes()?;

@@ -11,7 +11,7 @@ use registre_schema::events::{
 
 use crate::dates::Dated;
 use crate::text::{MAX_TEXT, required};
-use crate::{Aggregate, Context, DomainError};
+use crate::{Aggregate, Context, DomainError, Reason};
 
 /// The typical rules of associations of municipalities in francophone
 /// Africa, shipped as version 1 and adopted by an event at initialisation.
@@ -218,19 +218,34 @@ pub enum StatutesCommand {
 pub fn validate(s: &Statutes) -> Result<(), DomainError> {
     let bad = |reason| Err(DomainError::InvalidStatutes { reason });
     if s.quorum.denominator == 0 || s.quorum.numerator >= s.quorum.denominator {
-        return bad("the quorum must be a fraction below one");
+        return bad(Reason::new(
+            "the quorum must be a fraction below one",
+            "le quorum doit être une fraction inférieure à un",
+        ));
     }
     if s.mandate_years == 0 || s.mandate_years > 20 {
-        return bad("the mandate length must be between 1 and 20 years");
+        return bad(Reason::new(
+            "the mandate length must be between 1 and 20 years",
+            "la durée du mandat doit être comprise entre 1 et 20 ans",
+        ));
     }
     if s.notice_days_ordinary > 365 || s.notice_days_extraordinary > 365 {
-        return bad("notice periods must be at most 365 days");
+        return bad(Reason::new(
+            "notice periods must be at most 365 days",
+            "les délais de convocation sont de 365 jours au plus",
+        ));
     }
     if s.proxy_cap_per_delegate > 100 {
-        return bad("the proxy cap must be at most 100");
+        return bad(Reason::new(
+            "the proxy cap must be at most 100",
+            "le plafond de procurations est de 100 au plus",
+        ));
     }
     if s.arrears.unpaid_years_lose_vote == 0 || s.arrears.unpaid_years_before_suspension == 0 {
-        return bad("arrears thresholds must be at least one year");
+        return bad(Reason::new(
+            "arrears thresholds must be at least one year",
+            "les seuils d'arriérés sont d'au moins un an",
+        ));
     }
     Ok(())
 }
@@ -294,7 +309,10 @@ impl Aggregate for StatutesBook {
                 };
                 if changed_rules(latest, &statutes).is_empty() {
                     return Err(DomainError::InvalidStatutes {
-                        reason: "an amendment changes at least one rule",
+                        reason: Reason::new(
+                            "an amendment changes at least one rule",
+                            "une modification change au moins une règle",
+                        ),
                     });
                 }
                 validate(&statutes)?;

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::dates::Dated;
 use crate::text::{MAX_NAME, MAX_TEXT, required};
-use crate::{Aggregate, Context, DomainError};
+use crate::{Aggregate, Context, DomainError, Reason};
 
 /// Longest code accepted.
 pub const MAX_CODE: usize = 32;
@@ -80,7 +80,10 @@ fn check_code(field: &'static str, code: &str) -> Result<(), DomainError> {
     {
         return Err(DomainError::InvalidTerritorialUnit {
             code: code.chars().take(MAX_CODE).collect(),
-            reason: "only ASCII letters, digits and - _ . are allowed in codes",
+            reason: Reason::new(
+                "only ASCII letters, digits and - _ . are allowed in codes",
+                "un code ne contient que des lettres ASCII, des chiffres et - _ .",
+            ),
         });
     }
     Ok(())
@@ -120,7 +123,7 @@ impl Aggregate for Territory {
                     if batch.insert(&row.code, row).is_some() {
                         return Err(DomainError::InvalidTerritorialUnit {
                             code: row.code.clone(),
-                            reason: "listed twice",
+                            reason: Reason::new("listed twice", "elle figure deux fois"),
                         });
                     }
                 }
@@ -140,7 +143,10 @@ impl Aggregate for Territory {
                     if !parent_ok {
                         return Err(DomainError::InvalidTerritorialUnit {
                             code: row.code.clone(),
-                            reason: "its parent is missing or of the wrong level",
+                            reason: Reason::new(
+                                "its parent is missing or of the wrong level",
+                                "son rattachement manque ou n'est pas du bon niveau",
+                            ),
                         });
                     }
                     let unit = Unit {

@@ -242,7 +242,7 @@ fn the_graphql_over_http_rules_hold() {
         v["errors"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("nested too deep"),
+            .contains("Requête trop profonde"),
         "{v}"
     );
     let aliases: String = (0..10).map(|i| format!("e{i}: events(first: 1000) {{ events {{ position id streamId revision eventType payload }} }} ")).collect();
@@ -251,7 +251,7 @@ fn the_graphql_over_http_rules_hold() {
         v["errors"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("complex"),
+            .contains("Requête trop coûteuse"),
         "{v}"
     );
     assert!(v.get("data").is_none_or(|d| d.is_null()), "{v}");

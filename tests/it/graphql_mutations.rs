@@ -30,7 +30,7 @@ pub fn import_territory(db: &Path) {
 /// Runs a mutation that must succeed and returns its result object.
 pub fn ok(addr: SocketAddr, token: &str, field: &str, args: &str) -> Value {
     let q = format!(
-        "mutation {{ {field}({args}) {{ commandId streamId alreadyApplied position entityId entity events {{ position eventType streamId }} }} }}"
+        "mutation {{ {field}({args}) {{ commandId streamId alreadyApplied position entityId entity events {{ id position eventType streamId }} }} }}"
     );
     let a = graphql(addr, token, &q);
     let v = a.json();

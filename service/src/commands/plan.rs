@@ -7,7 +7,7 @@ use registre_domain::member::MemberCommand;
 use registre_domain::minutes::MinutesCommand;
 use registre_domain::session::SessionCommand;
 use registre_domain::territory::TerritoryCommand;
-use registre_domain::{Context, DomainError, Facts, streams};
+use registre_domain::{Context, DomainError, Facts, Reason, streams};
 use registre_schema::access::{account_stream, token_stream};
 use registre_schema::{CommandMeta, StreamId};
 use uuid::Uuid;
@@ -19,7 +19,10 @@ pub(super) fn stream(name: String) -> Result<StreamId, CommandError> {
     StreamId::new(name).map_err(|_| {
         CommandError::Rejected(DomainError::InvalidTerritorialUnit {
             code: String::new(),
-            reason: "the scheme or edition has characters a stream name cannot hold",
+            reason: Reason::new(
+                "the scheme or edition has characters a stream name cannot hold",
+                "le référentiel ou l'édition contient des caractères interdits",
+            ),
         })
     })
 }

@@ -106,7 +106,7 @@ fn trail<'a>(ctx: &Context<'a>) -> Result<&'a AuditTrail, ApiError> {
 /// internal error (the record is damaged: the operator must look).
 fn proof_error(e: ProofRequestError) -> ApiError {
     match e.message_fr() {
-        Some(message) => ApiError::BadInput(message),
+        Some(message) => ApiError::bad_input(message, e.to_string()),
         None => ApiError::Internal(e.to_string()),
     }
 }

@@ -235,7 +235,7 @@ impl BodiesQuery {
             rm.bodies
                 .body(key)
                 .map(|b| body(b, pos, day))
-                .ok_or_else(|| not_found("instance", key))
+                .ok_or_else(|| not_found("instance", "body", key))
         })
     }
 }

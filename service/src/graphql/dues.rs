@@ -60,8 +60,9 @@ impl DuesQuery {
         as_of: Option<AsOf>,
     ) -> Result<Conn<DuesPosition>, ApiError> {
         if !(1900..=2200).contains(&year) {
-            return Err(ApiError::BadInput(
-                "year doit être compris entre 1900 et 2200.".into(),
+            return Err(ApiError::bad_input(
+                "year doit être compris entre 1900 et 2200.",
+                "year must be between 1900 and 2200.",
             ));
         }
         let region = short(region, "region")?;

@@ -19,8 +19,10 @@ use futures::stream::BoxStream;
 use registre_schema::Role;
 use uuid::Uuid;
 
+use super::translation::{ENGLISH, coercion};
 use crate::application::StoreError;
 use crate::health::Fault;
+use crate::language::Message;
 
 /// Identifies one HTTP request or one websocket connection in the logs and
 /// in masked errors.
@@ -41,13 +43,17 @@ impl Default for RequestId {
 
 /// What a resolver returns when it fails.
 ///
-/// Domain errors (the extension point for commands) carry the domain's
-/// stable code and its French message: `ApiError::Domain { code, message }`.
+/// Every error with a code carries its message in French and in English;
+/// the client's language picks one when the response is written
+/// ([`super::translation`]). Domain errors carry the domain's stable code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
     /// A rule of the domain refused the command.
     #[error("{message}")]
-    Domain { code: &'static str, message: String },
+    Domain {
+        code: &'static str,
+        message: Message,
+    },
     /// The caller's role does not allow this operation.
     #[error("Le rôle « {role} » ne permet pas cette opération.")]
     Forbidden { role: Role },
@@ -57,10 +63,10 @@ pub enum ApiError {
     Unauthenticated,
     /// An argument is out of range or malformed.
     #[error("{0}")]
-    BadInput(String),
+    BadInput(Message),
     /// No record has the id asked for.
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Message),
     /// The read models did not reach the position asked for in time.
     #[error("Les registres n'ont pas encore atteint la position {wanted} ; réessayez.")]
     Behind { wanted: u64 },
@@ -99,6 +105,38 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// An argument refused, said in both languages.
+    pub fn bad_input(french: impl Into<String>, english: impl Into<String>) -> Self {
+        ApiError::BadInput(Message::new(french, english))
+    }
+
+    /// The message in English (`Display` is French).
+    pub fn english(&self) -> String {
+        match self {
+            ApiError::Domain { message, .. }
+            | ApiError::BadInput(message)
+            | ApiError::NotFound(message) => message.english.clone(),
+            ApiError::Forbidden { role } => {
+                format!("The role \"{role}\" does not allow this operation.")
+            }
+            ApiError::Unauthenticated => "Authentication required.".into(),
+            ApiError::Behind { wanted } => {
+                format!("The registers have not reached position {wanted} yet; retry.")
+            }
+            ApiError::Conflict => {
+                "The record was changed in the meantime; reload and retry.".into()
+            }
+            ApiError::StorageFull => "The disk is full: the command was not recorded.".into(),
+            ApiError::StoreUnavailable => {
+                "The registers' store cannot be reached for now; nothing was recorded, retry."
+                    .into()
+            }
+            ApiError::Internal(e) => e.clone(),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     /// A full disk and a lost store get their own codes (the client can
     /// tell the operator, or retry); other store errors stay internal.
@@ -122,7 +160,11 @@ impl From<ApiError> for async_graphql::Error {
         let message = e.to_string();
         match e.code() {
             Some(code) => {
-                async_graphql::Error::new(message).extend_with(|_, x| x.set("code", code))
+                let english = e.english();
+                async_graphql::Error::new(message).extend_with(|_, x| {
+                    x.set("code", code);
+                    x.set(super::translation::ENGLISH, english);
+                })
             }
             // No code: MaskErrors replaces it before it leaves the server.
             None => async_graphql::Error::new(message),
@@ -131,10 +173,16 @@ impl From<ApiError> for async_graphql::Error {
 }
 
 /// The generic message of a masked error.
-pub fn internal_message(id: RequestId) -> String {
-    format!(
-        "Erreur interne. Communiquez l'identifiant de requête {} à l'administrateur.",
-        id.0
+pub fn internal_message(id: RequestId) -> Message {
+    Message::new(
+        format!(
+            "Erreur interne. Communiquez l'identifiant de requête {} à l'administrateur.",
+            id.0
+        ),
+        format!(
+            "Internal error. Give the administrator the request id {}.",
+            id.0
+        ),
     )
 }
 
@@ -144,60 +192,29 @@ fn has_code(e: &ServerError) -> bool {
         .is_some_and(|x| x.get("code").is_some())
 }
 
-/// The French message for what async-graphql's coercion of an argument
-/// value says when it fails (a negative count, a number out of range, an
-/// impossible date): the client's mistake, but raised without a code,
-/// while validating a literal or while executing. The message formats are
-/// async-graphql's (`InputValueError`, `ArgumentsOfCorrectType`); a test
-/// pins them. `None`: not such an error.
-pub fn coercion_message(message: &str, field: Option<&str>) -> Option<String> {
-    let rest = message
-        .strip_prefix("Failed to parse \"")
-        .or_else(|| message.strip_prefix("Expected input type \""))
-        .or_else(|| {
-            message
-                .strip_prefix("Invalid value for argument ")
-                .and_then(|r| r.split_once("expected type \"").map(|(_, t)| t))
-        })?;
-    let ty = rest.split('"').next().unwrap_or("");
-    let expected = match ty {
-        "Int" => "un entier dans les bornes admises (un nombre d'éléments, une position ou un effectif n'est jamais négatif)".to_owned(),
-        "NaiveDate" => "une date existante au format AAAA-MM-JJ".to_owned(),
-        "DateTime" => {
-            "une date-heure RFC 3339 existante (décalage entre -23:59 et +23:59)".to_owned()
-        }
-        "Float" => "un nombre".to_owned(),
-        "String" => "une chaîne".to_owned(),
-        "Boolean" => "un booléen".to_owned(),
-        other => format!("une valeur valide de type {other}"),
-    };
-    Some(match field {
-        Some(f) => format!("Argument invalide pour « {f} » : il faut {expected}."),
-        None => format!("Argument invalide : il faut {expected}."),
-    })
-}
-
 fn mask(mut response: Response, id: RequestId) -> Response {
     for e in response.errors.iter_mut().filter(|e| !has_code(e)) {
         let field = match e.path.last() {
             Some(async_graphql::PathSegment::Field(f)) => Some(f.as_str()),
             _ => None,
         };
-        if let Some(message) = coercion_message(&e.message, field) {
+        if let Some(message) = coercion(&e.message, field) {
             tracing::info!(request_id = %id.0, path = ?e.path, error = %e.message, "argument refused");
-            e.message = message;
-            e.extensions
-                .get_or_insert_with(Default::default)
-                .set("code", "BAD_USER_INPUT");
+            e.message = message.french;
+            let ext = e.extensions.get_or_insert_with(Default::default);
+            ext.set("code", "BAD_USER_INPUT");
+            ext.set(ENGLISH, message.english);
             continue;
         }
         tracing::error!(request_id = %id.0, path = ?e.path, error = %e.message, "internal error");
-        let mut masked = ServerError::new(internal_message(id), None);
+        let message = internal_message(id);
+        let mut masked = ServerError::new(message.french, None);
         masked.path = std::mem::take(&mut e.path);
         masked.locations = std::mem::take(&mut e.locations);
         let mut ext = async_graphql::ErrorExtensionValues::default();
         ext.set("code", "INTERNAL");
         ext.set("requestId", id.0.to_string());
+        ext.set(ENGLISH, message.english);
         masked.extensions = Some(ext);
         *e = masked;
     }
@@ -297,7 +314,7 @@ mod tests {
         let mut r = Response::new(async_graphql::Value::Null);
         let domain: async_graphql::Error = ApiError::Domain {
             code: "COMMUNE_DEJA_MEMBRE",
-            message: "La commune est déjà membre.".into(),
+            message: Message::new("La commune est déjà membre.", "Already a member."),
         }
         .into();
         r.errors.push(domain.into_server_error(Default::default()));

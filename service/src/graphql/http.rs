@@ -37,6 +37,7 @@ use super::ws;
 use crate::application::Application;
 use crate::auth::registry::bearer;
 use crate::auth::{Principal, TokenRegistry};
+use crate::language::{Language, Message};
 use crate::metrics::{GraphqlLabels, Metrics};
 
 /// Largest request body (and GET query string) accepted.
@@ -70,8 +71,8 @@ impl GraphqlState {
 }
 
 /// An error refused before any GraphQL ran, as a GraphQL-shaped JSON body.
-pub fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = json!({"errors": [{"message": message, "extensions": {"code": code}}]});
+pub fn refuse(status: StatusCode, code: &str, message: &Message, language: Language) -> Response {
+    let body = json!({"errors": [{"message": message.in_language(language), "extensions": {"code": code}}]});
     let mut response = (status, axum::Json(body)).into_response();
     if status == StatusCode::UNAUTHORIZED {
         response
@@ -81,11 +82,15 @@ pub fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
     response
 }
 
-fn unauthorized() -> Response {
+fn unauthorized(language: Language) -> Response {
     refuse(
         StatusCode::UNAUTHORIZED,
         "UNAUTHENTICATED",
-        "Jeton d'accès absent, invalide ou révoqué.",
+        &Message::new(
+            "Jeton d'accès absent, invalide ou révoqué.",
+            "Access token missing, invalid or revoked.",
+        ),
+        language,
     )
 }
 
@@ -96,6 +101,15 @@ pub fn authenticate(headers: &HeaderMap, registry: &TokenRegistry) -> Option<Pri
 }
 
 /// The media type of a header, without parameters, lowercased.
+/// The language the client reads, from its `Accept-Language`.
+pub fn language(headers: &HeaderMap) -> Language {
+    Language::from_accept_language(
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
 fn media_type(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
     let v = headers.get(name)?.to_str().ok()?;
     Some(v.split(';').next()?.trim().to_ascii_lowercase())
@@ -158,21 +172,30 @@ fn kind_label(kind: Option<OperationType>) -> &'static str {
 /// POST /graphql.
 pub async fn post(State(state): State<GraphqlState>, req: Request) -> Response {
     let headers = req.headers().clone();
+    let language = language(&headers);
     if media_type(&headers, header::CONTENT_TYPE).as_deref() != Some(JSON) {
         return refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "UNSUPPORTED_MEDIA_TYPE",
-            "Le corps d'une requête GraphQL doit être de type application/json.",
+            &Message::new(
+                "Le corps d'une requête GraphQL doit être de type application/json.",
+                "The body of a GraphQL request must be application/json.",
+            ),
+            language,
         );
     }
     let Some(principal) = authenticate(&headers, state.app.tokens()) else {
-        return unauthorized();
+        return unauthorized(language);
     };
     let too_large = || {
         refuse(
             StatusCode::PAYLOAD_TOO_LARGE,
             "PAYLOAD_TOO_LARGE",
-            &format!("Requête trop volumineuse ({MAX_BODY_BYTES} octets au plus)."),
+            &Message::new(
+                format!("Requête trop volumineuse ({MAX_BODY_BYTES} octets au plus)."),
+                format!("Request too large (at most {MAX_BODY_BYTES} bytes)."),
+            ),
+            language,
         )
     };
     let declared = headers
@@ -194,7 +217,7 @@ pub async fn post(State(state): State<GraphqlState>, req: Request) -> Response {
     }
     let batch = match read_batch(&bytes) {
         Ok(b) => b,
-        Err(refused) => return refused.into_response(),
+        Err(refused) => return refused.into_response(language),
     };
     let (label, cacheable) = match &batch {
         BatchRequest::Single(r) => {
@@ -204,20 +227,20 @@ pub async fn post(State(state): State<GraphqlState>, req: Request) -> Response {
         BatchRequest::Batch(_) => ("batch", false),
     };
     let lookup = lookup.filter(|_| cacheable);
-    execute(&state, modern, principal, batch, label, lookup).await
+    execute(&state, modern, principal, language, batch, label, lookup).await
 }
 
 /// A request refused with 400 before any GraphQL ran.
 struct BadRequest {
     code: &'static str,
-    message: String,
+    message: Message,
 }
 
 impl BadRequest {
-    fn new(code: &'static str, message: impl Into<String>) -> Self {
+    fn new(code: &'static str, french: impl Into<String>, english: impl Into<String>) -> Self {
         BadRequest {
             code,
-            message: message.into(),
+            message: Message::new(french, english),
         }
     }
 
@@ -225,11 +248,12 @@ impl BadRequest {
         BadRequest::new(
             "MISSING_QUERY",
             "La requête n'a pas de champ « query » : le document GraphQL à exécuter.",
+            "The request has no \"query\" field: the GraphQL document to run.",
         )
     }
 
-    fn into_response(self) -> Response {
-        refuse(StatusCode::BAD_REQUEST, self.code, &self.message)
+    fn into_response(self, language: Language) -> Response {
+        refuse(StatusCode::BAD_REQUEST, self.code, &self.message, language)
     }
 }
 
@@ -241,6 +265,7 @@ fn read_batch(bytes: &[u8]) -> Result<BatchRequest, BadRequest> {
         BadRequest::new(
             "BAD_REQUEST",
             "Le corps n'est pas une requête GraphQL en JSON valide.",
+            "The body is not a GraphQL request in valid JSON.",
         )
     };
     let one = |v: serde_json::Value| -> Result<async_graphql::Request, BadRequest> {
@@ -260,6 +285,7 @@ fn read_batch(bytes: &[u8]) -> Result<BatchRequest, BadRequest> {
                         "BATCH_TOO_LARGE"
                     },
                     format!("Un lot contient de 1 à {MAX_BATCH} opérations."),
+                    format!("A batch holds 1 to {MAX_BATCH} operations."),
                 ));
             }
             Ok(BatchRequest::Batch(
@@ -276,7 +302,7 @@ fn read_batch(bytes: &[u8]) -> Result<BatchRequest, BadRequest> {
 fn checked(r: async_graphql::Request) -> Result<async_graphql::Request, BadRequest> {
     limits::check_text(&r.query)
         .and_then(|()| limits::check_variables(&r.variables))
-        .map_err(|e| BadRequest::new(e.code(), e.to_string()))?;
+        .map_err(|e| BadRequest::new(e.code(), e.to_string(), e.english()))?;
     Ok(r)
 }
 
@@ -292,7 +318,13 @@ struct GetParams {
 }
 
 fn read_get(query_string: &str) -> Result<async_graphql::Request, BadRequest> {
-    let invalid = || BadRequest::new("BAD_REQUEST", "Paramètres de requête GraphQL invalides.");
+    let invalid = || {
+        BadRequest::new(
+            "BAD_REQUEST",
+            "Paramètres de requête GraphQL invalides.",
+            "Invalid GraphQL request parameters.",
+        )
+    };
     let p: GetParams = form_params(query_string).ok_or_else(invalid)?;
     let Some(query) = p.query else {
         return Err(BadRequest::missing_query());
@@ -323,6 +355,7 @@ pub async fn get(State(state): State<GraphqlState>, req: Request) -> Response {
         return ws::upgrade(state, req).await;
     }
     let headers = req.headers().clone();
+    let language = language(&headers);
     let query_string = req.uri().query().unwrap_or("").to_owned();
     if query_string.is_empty() && accepts(&headers, "text/html") {
         // Its scripts are served by the pages (`/static/graphiql/`): it
@@ -330,13 +363,14 @@ pub async fn get(State(state): State<GraphqlState>, req: Request) -> Response {
         return Html(include_str!("graphiql.html")).into_response();
     }
     let Some(principal) = authenticate(&headers, state.app.tokens()) else {
-        return unauthorized();
+        return unauthorized(language);
     };
     if query_string.len() > MAX_BODY_BYTES {
         return refuse(
             StatusCode::URI_TOO_LONG,
             "URI_TOO_LONG",
-            "Requête trop longue.",
+            &Message::new("Requête trop longue.", "Request too long."),
+            language,
         );
     }
     let modern = accepts(&headers, GRAPHQL_RESPONSE);
@@ -351,14 +385,18 @@ pub async fn get(State(state): State<GraphqlState>, req: Request) -> Response {
     }
     let request = match read_get(&query_string) {
         Ok(r) => r,
-        Err(refused) => return refused.into_response(),
+        Err(refused) => return refused.into_response(language),
     };
     let Inspection { kind, cacheable } = inspect(&request.query, request.operation_name.as_deref());
     if kind == Some(OperationType::Mutation) {
         let mut r = refuse(
             StatusCode::METHOD_NOT_ALLOWED,
             "METHOD_NOT_ALLOWED",
-            "Une mutation doit être envoyée en POST.",
+            &Message::new(
+                "Une mutation doit être envoyée en POST.",
+                "A mutation must be sent with POST.",
+            ),
+            language,
         );
         r.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
@@ -368,6 +406,7 @@ pub async fn get(State(state): State<GraphqlState>, req: Request) -> Response {
         &state,
         modern,
         principal,
+        language,
         BatchRequest::Single(request),
         kind_label(kind),
         lookup.filter(|_| cacheable),
@@ -423,6 +462,7 @@ async fn execute(
     state: &GraphqlState,
     modern: bool,
     principal: Principal,
+    language: Language,
     batch: BatchRequest,
     label: &'static str,
     lookup: Option<Lookup>,
@@ -432,7 +472,7 @@ async fn execute(
     if lookup.is_some() {
         state.metrics.graphql_cache_misses.inc();
     }
-    let batch = batch.data(Caller(principal)).data(id);
+    let batch = batch.data(Caller(principal)).data(id).data(language);
     let response = state.schema.execute_batch(batch).await;
     let encoded = encode(modern, id, &response);
     observe(state, label, started);
@@ -441,6 +481,7 @@ async fn execute(
             StatusCode::INTERNAL_SERVER_ERROR,
             "INTERNAL",
             &super::errors::internal_message(id),
+            language,
         );
     };
     let clean = match &response {
@@ -524,11 +565,15 @@ fn reply(modern: bool, id: RequestId, cached: Cached) -> Response {
 }
 
 /// Any other method on /graphql.
-pub async fn other_method(method: Method) -> Response {
+pub async fn other_method(method: Method, headers: HeaderMap) -> Response {
     let mut r = refuse(
         StatusCode::METHOD_NOT_ALLOWED,
         "METHOD_NOT_ALLOWED",
-        &format!("Méthode {method} non permise ; utilisez GET ou POST."),
+        &Message::new(
+            format!("Méthode {method} non permise ; utilisez GET ou POST."),
+            format!("Method {method} not allowed; use GET or POST."),
+        ),
+        language(&headers),
     );
     r.headers_mut()
         .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
@@ -634,14 +679,14 @@ mod tests {
                 Ok(BatchRequest::Batch(v)) => {
                     prop_assert!((1..=MAX_BATCH).contains(&v.len()));
                 }
-                Err(e) => prop_assert!(!e.code.is_empty() && !e.message.is_empty()),
+                Err(e) => prop_assert!(!e.code.is_empty() && !e.message.french.is_empty()),
             }
         }
 
         #[test]
         fn any_query_string_is_read_or_refused_with_a_code(qs in "[a-zA-Z=&%0-9{}_ \\[\\]\"]{0,80}") {
             if let Err(e) = read_get(&qs) {
-                prop_assert!(!e.code.is_empty() && !e.message.is_empty());
+                prop_assert!(!e.code.is_empty() && !e.message.french.is_empty());
             }
         }
     }

@@ -21,14 +21,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
-    NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest, NextValidation,
 };
 use async_graphql::parser::Pos;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{ServerError, ServerResult, ValidationResult, Value, Variables};
 
-use super::errors::coercion_message;
+use crate::language::Message;
+
+use super::translation::{ENGLISH, coercion};
 
 /// Deepest nesting of brackets (`{`, `[`, `(`) in a document's text,
 /// outside strings and comments. A selection at the deepest depth allowed
@@ -58,8 +59,13 @@ pub enum Refusal {
     FragmentsTooDeep,
     #[error("Le fragment « {0} » se contient lui-même.")]
     FragmentCycle(String),
-    #[error("Document GraphQL illisible : {0}")]
-    Syntax(String),
+    #[error("Document GraphQL illisible à la ligne {line}, colonne {column}.")]
+    Syntax {
+        line: usize,
+        column: usize,
+        /// The parser's own words (English), kept as a detail.
+        detail: String,
+    },
 }
 
 impl Refusal {
@@ -71,12 +77,42 @@ impl Refusal {
             Refusal::TooManySelections => "QUERY_TOO_LARGE",
             Refusal::FragmentsTooDeep => "FRAGMENTS_TOO_DEEP",
             Refusal::FragmentCycle(_) => "FRAGMENT_CYCLE",
-            Refusal::Syntax(_) => "GRAPHQL_PARSE_FAILED",
+            Refusal::Syntax { .. } => "GRAPHQL_PARSE_FAILED",
+        }
+    }
+
+    /// The message for a client that reads English.
+    pub fn english(&self) -> String {
+        match self {
+            Refusal::DocumentTooDeep => format!(
+                "GraphQL document nested too deep: at most {MAX_NESTING} levels of braces, brackets or parentheses."
+            ),
+            Refusal::VariablesTooDeep => {
+                format!(
+                    "Variables nested too deep: at most {MAX_VALUE_DEPTH} levels of lists or objects."
+                )
+            }
+            Refusal::TooManySelections => format!(
+                "Request too large: at most {MAX_SELECTIONS} selections once fragments are expanded."
+            ),
+            Refusal::FragmentsTooDeep => {
+                format!("Fragments nested too deep: at most {MAX_NESTING} levels.")
+            }
+            Refusal::FragmentCycle(name) => format!("Fragment \"{name}\" contains itself."),
+            Refusal::Syntax { line, column, .. } => {
+                format!("Unreadable GraphQL document at line {line}, column {column}.")
+            }
         }
     }
 
     pub fn into_server_error(self) -> ServerError {
-        with_code(ServerError::new(self.to_string(), None), self.code())
+        let mut e = with_code(ServerError::new(self.to_string(), None), self.code());
+        let ext = e.extensions.get_or_insert_with(Default::default);
+        ext.set(ENGLISH, self.english());
+        if let Refusal::Syntax { detail, .. } = self {
+            ext.set("detail", detail);
+        }
+        e
     }
 }
 
@@ -183,8 +219,14 @@ pub fn check_document(doc: &ExecutableDocument) -> Result<(), Refusal> {
 pub fn check_request(query: &str, variables: &Variables) -> Result<ExecutableDocument, Refusal> {
     check_text(query)?;
     check_variables(variables)?;
-    let doc =
-        async_graphql::parser::parse_query(query).map_err(|e| Refusal::Syntax(e.to_string()))?;
+    let doc = async_graphql::parser::parse_query(query).map_err(|e| {
+        let at = e.positions().next().unwrap_or_default();
+        Refusal::Syntax {
+            line: at.line,
+            column: at.column,
+            detail: e.to_string(),
+        }
+    })?;
     check_document(&doc)?;
     Ok(doc)
 }
@@ -239,16 +281,22 @@ impl<'a> Expansion<'a> {
     }
 }
 
-/// The French for async-graphql's refusals of the schema's depth and
-/// complexity limits (its own text is kept after it, in parentheses).
-fn limit_message(message: &str) -> Option<String> {
+/// async-graphql's refusals of the schema's depth and complexity limits,
+/// in both languages.
+fn limit_message(message: &str) -> Option<Message> {
     use super::schema::{MAX_COMPLEXITY, MAX_DEPTH};
     match message {
-        "Query is nested too deep." => Some(format!(
-            "Requête trop profonde : {MAX_DEPTH} niveaux de champs au plus"
+        "Query is nested too deep." => Some(Message::new(
+            format!("Requête trop profonde : {MAX_DEPTH} niveaux de champs au plus."),
+            format!("Query nested too deep: at most {MAX_DEPTH} levels of fields."),
         )),
-        "Query is too complex." => Some(format!(
-            "Requête trop coûteuse : complexité {MAX_COMPLEXITY} au plus (un champ compte 1, multiplié par la taille des pages demandées)"
+        "Query is too complex." => Some(Message::new(
+            format!(
+                "Requête trop coûteuse : complexité {MAX_COMPLEXITY} au plus (un champ compte 1, multiplié par la taille des pages demandées)."
+            ),
+            format!(
+                "Query too complex: at most {MAX_COMPLEXITY} (a field counts 1, multiplied by the page sizes asked for)."
+            ),
         )),
         _ => None,
     }
@@ -268,11 +316,13 @@ impl ExtensionFactory for RequestLimits {
 struct RequestLimitsExtension {
     /// Where each field with arguments is, to name it in a refusal that
     /// only gives its position (a page size that is not a number when
-    /// validation computes the complexity).
+    /// validation computes the complexity), and each argument's value, to
+    /// name the argument a value refused while executing belongs to.
     fields: Mutex<Vec<(Pos, String)>>,
 }
 
-/// The fields with arguments of a document, where they are written.
+/// The fields with arguments of a document and their arguments' values,
+/// where they are written.
 fn fields_with_arguments(doc: &ExecutableDocument) -> Vec<(Pos, String)> {
     fn walk(set: &SelectionSet, out: &mut Vec<(Pos, String)>) {
         for item in &set.items {
@@ -280,6 +330,9 @@ fn fields_with_arguments(doc: &ExecutableDocument) -> Vec<(Pos, String)> {
                 Selection::Field(f) => {
                     if !f.node.arguments.is_empty() {
                         out.push((f.pos, f.node.name.node.to_string()));
+                    }
+                    for (name, value) in &f.node.arguments {
+                        out.push((value.pos, name.node.to_string()));
                     }
                     walk(&f.node.selection_set.node, out);
                 }
@@ -298,8 +351,47 @@ fn fields_with_arguments(doc: &ExecutableDocument) -> Vec<(Pos, String)> {
     out
 }
 
+impl RequestLimitsExtension {
+    /// What is written at `at`: an argument's name for its value, or a
+    /// field's.
+    fn named(&self, at: Option<&Pos>) -> Option<String> {
+        let fields = self.fields.lock().unwrap_or_else(|p| p.into_inner());
+        let at = at?;
+        fields.iter().find(|(p, _)| p == at).map(|(_, n)| n.clone())
+    }
+}
+
 #[async_trait::async_trait]
 impl Extension for RequestLimitsExtension {
+    /// A value an argument refused while executing (a date that does not
+    /// exist): the client's, named by its argument. Runs inside
+    /// `MaskErrors`, which would otherwise only know the field.
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> async_graphql::Response {
+        let mut response = next.run(ctx, operation_name).await;
+        for e in &mut response.errors {
+            let coded = e
+                .extensions
+                .as_ref()
+                .is_some_and(|x| x.get("code").is_some());
+            if coded {
+                continue;
+            }
+            let named = self.named(e.locations.first());
+            if let Some(message) = coercion(&e.message, named.as_deref()) {
+                e.message = message.french;
+                let ext = e.extensions.get_or_insert_with(Default::default);
+                ext.set("code", "BAD_USER_INPUT");
+                ext.set(ENGLISH, message.english);
+            }
+        }
+        response
+    }
+
     async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -312,18 +404,6 @@ impl Extension for RequestLimitsExtension {
         // async-graphql uses this document instead of parsing again.
         request.set_parsed_query(doc);
         next.run(ctx, request).await
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables)
-            .await
-            .map_err(|e| with_code(e, "GRAPHQL_VALIDATION_FAILED"))
     }
 
     async fn validation(
@@ -348,18 +428,21 @@ impl Extension for RequestLimitsExtension {
                                 .map(|(_, n)| n.as_str())
                         })
                         .map(str::to_owned);
-                    match coercion_message(&e.message, named.as_deref()) {
-                        Some(message) => {
-                            e.message = message;
-                            with_code(e, "BAD_USER_INPUT")
-                        }
-                        None => {
-                            if let Some(french) = limit_message(&e.message) {
-                                e.message = format!("{french} ({})", e.message);
-                            }
-                            with_code(e, "GRAPHQL_VALIDATION_FAILED")
-                        }
+                    // Other refusals are named and translated last, by
+                    // the translation extension.
+                    let (code, message) = match coercion(&e.message, named.as_deref()) {
+                        Some(message) => ("BAD_USER_INPUT", message),
+                        None => match limit_message(&e.message) {
+                            Some(message) => ("GRAPHQL_VALIDATION_FAILED", message),
+                            None => return e,
+                        },
+                    };
+                    e.message = message.french;
+                    let mut e = with_code(e, code);
+                    if let Some(ext) = e.extensions.as_mut() {
+                        ext.set(ENGLISH, message.english);
                     }
+                    e
                 })
                 .collect()
         })

@@ -158,7 +158,7 @@ impl MinutesQuery {
             rm.minutes
                 .get(key)
                 .map(|m| minutes(m, pos))
-                .ok_or_else(|| not_found("procès-verbal", key))
+                .ok_or_else(|| not_found("procès-verbal", "minutes", key))
         })
     }
 }

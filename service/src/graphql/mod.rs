@@ -50,6 +50,7 @@ pub mod schema;
 pub mod sessions;
 pub mod statutes;
 pub mod timeline;
+pub mod translation;
 pub mod ws;
 
 pub use errors::{ApiError, RequestId};

@@ -179,7 +179,7 @@ impl ResolutionsQuery {
             rm.resolutions
                 .motion(key)
                 .map(|r| motion(r, pos))
-                .ok_or_else(|| not_found("motion", key))
+                .ok_or_else(|| not_found("motion", "motion", key))
         })
     }
 }

@@ -27,6 +27,7 @@ use super::resolutions::ResolutionsQuery;
 use super::sessions::SessionsQuery;
 use super::statutes::StatutesQuery;
 use super::timeline::TimelineQuery;
+use super::translation::Translation;
 
 use crate::application::Application;
 
@@ -91,8 +92,11 @@ pub fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> 
     .limit_complexity(MAX_COMPLEXITY)
     .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
     .limit_directives(MAX_DIRECTIVES)
-    .extension(RequestLimits)
+    // Translation first: its `request` wraps the others and runs last;
+    // then MaskErrors, whose `execute` sees what RequestLimits' left.
+    .extension(Translation)
     .extension(MaskErrors)
+    .extension(RequestLimits)
 }
 
 /// The schema the server runs: resolvers reach the service through the

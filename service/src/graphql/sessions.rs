@@ -346,7 +346,7 @@ impl SessionsQuery {
             rm.sessions
                 .session(key)
                 .map(|s| session(rm, s, pos))
-                .ok_or_else(|| not_found("session", key))
+                .ok_or_else(|| not_found("session", "session", key))
         })
     }
 }

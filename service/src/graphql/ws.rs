@@ -37,6 +37,7 @@ use super::http::{GraphqlState, MAX_BODY_BYTES, refuse};
 use crate::auth::Principal;
 use crate::auth::TokenRegistry;
 use crate::auth::registry::bearer;
+use crate::language::Language;
 
 /// How long a socket may stay open before its `connection_init` (the
 /// protocol's `connectionInitWaitTimeout`): a socket that never
@@ -113,11 +114,16 @@ pub async fn upgrade(state: GraphqlState, req: Request) -> Response {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .any(|p| p.trim() == PROTOCOL);
+    let language = super::http::language(&parts.headers);
     if !offered {
         return refuse(
             StatusCode::BAD_REQUEST,
             "BAD_REQUEST",
-            "Seul le sous-protocole graphql-transport-ws est pris en charge.",
+            &crate::language::Message::new(
+                "Seul le sous-protocole graphql-transport-ws est pris en charge.",
+                "Only the graphql-transport-ws subprotocol is supported.",
+            ),
+            language,
         );
     }
     let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
@@ -127,7 +133,7 @@ pub async fn upgrade(state: GraphqlState, req: Request) -> Response {
     upgrade
         .protocols([PROTOCOL])
         .max_message_size(MAX_BODY_BYTES)
-        .on_upgrade(move |socket| serve(socket, state))
+        .on_upgrade(move |socket| serve(socket, state, language))
 }
 
 /// A message from the client.
@@ -173,7 +179,7 @@ struct Session {
 
 type Sink = SplitSink<WebSocket, Message>;
 
-async fn serve(socket: WebSocket, state: GraphqlState) {
+async fn serve(socket: WebSocket, state: GraphqlState, language: Language) {
     let (mut sink, mut input) = socket.split();
     let registry = state.app.tokens().clone();
     let mut folded = registry.folded();
@@ -246,6 +252,7 @@ async fn serve(socket: WebSocket, state: GraphqlState) {
                         let mut data = Data::default();
                         data.insert(Caller(principal.clone()));
                         data.insert(RequestId::new());
+                        data.insert(language);
                         session = Some(Session { principal, data: Arc::new(data) });
                         if send_text(&mut sink, json!({"type": "connection_ack"})).await.is_err() {
                             break None;
