@@ -64,8 +64,9 @@ fn sample(kind: Kind) -> Value {
         }
         Kind::Directory => {
             json!({"date_emission": "4 décembre 2025", "count": 2, "regions": [{"name": "Ségou", "members": [
-            {"name": "Ségou", "cercle": "Ségou", "pcode": "ML0401001", "status": "active", "since": "12 janvier 2024"},
-            {"name": "Kɔnɔbugu", "cercle": "Ségou", "pcode": "ML0401002", "status": "suspendue", "since": "3 mai 2024"}]}]})
+            {"name": "Ségou", "cercle": "Ségou", "pcode": "ML0401001", "status": "active", "since": "12 janvier 2024",
+             "contacts": ["Maire : Nana Touré", "+223 21 32 00 00", "mairie@segou.ml"]},
+            {"name": "Kɔnɔbugu", "cercle": "Ségou", "pcode": "ML0401002", "status": "suspendue", "since": "3 mai 2024", "contacts": []}]}]})
         }
         Kind::Convocation | Kind::AttendanceSheet | Kind::Minutes => session(),
     }
@@ -212,7 +213,13 @@ fn the_words_of_each_document_are_those_of_its_data() {
         ),
         (
             Kind::Directory,
-            &["ANNUAIRE DES MEMBRES", "ML0401002", "suspendue"],
+            &[
+                "ANNUAIRE DES MEMBRES",
+                "ML0401002",
+                "suspendue",
+                "Nana Touré",
+                "mairie@segou.ml",
+            ],
         ),
     ];
     // REGISTRE_DOCUMENTS_OUT keeps the PDFs, to look at them.

@@ -28,6 +28,7 @@ pub mod access;
 pub mod account;
 pub mod aggregate;
 pub mod body;
+pub mod contacts;
 pub mod context;
 pub mod correction;
 pub mod dates;
@@ -48,6 +49,6 @@ mod testing;
 
 pub use aggregate::Aggregate;
 pub use context::{Context, Facts};
-pub use error::DomainError;
+pub use error::{DomainError, Reason};
 pub use registre_schema::DomainEvent;
 pub use registre_schema::events;

@@ -10,12 +10,14 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use registre_schema::DomainEvent;
 use registre_schema::events::{
-    CommuneAdmitted, DuesPaid, DuesPaymentReversed, MemberExcluded, MemberReinstated,
-    MemberSuspended, MemberWithdrew, MembershipSucceeded, TerritorialLevel, TerritorialUnitKey,
+    CommuneAdmitted, DuesPaid, DuesPaymentReversed, MemberContactsRecorded, MemberExcluded,
+    MemberReinstated, MemberSuspended, MemberWithdrew, MembershipSucceeded, TerritorialLevel,
+    TerritorialUnitKey,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::contacts::{self, Contacts};
 use crate::dates::Dated;
 use crate::dues::YearPaid;
 use crate::streams::member_id_for;
@@ -95,6 +97,7 @@ pub struct Member {
     /// Its payments by receipt number.
     pub receipts: BTreeMap<String, Receipt>,
     pub predecessor: Option<Uuid>,
+    pub contacts: Contacts,
 }
 
 /// A payment as its receipt stands in the member's record.
@@ -106,7 +109,7 @@ pub struct Receipt {
     pub reversed: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum MemberCommand {
     Admit {
         unit: TerritorialUnitKey,
@@ -163,6 +166,8 @@ pub enum MemberCommand {
         reversed_on: NaiveDate,
         reason: String,
     },
+    /// States the member's contacts from now on (all of them).
+    RecordContacts { member_id: Uuid, contacts: Contacts },
 }
 
 impl MemberCommand {
@@ -177,7 +182,8 @@ impl MemberCommand {
             | C::Withdraw { member_id, .. }
             | C::Succeed { member_id, .. }
             | C::RecordPayment { member_id, .. }
-            | C::ReversePayment { member_id, .. } => *member_id,
+            | C::ReversePayment { member_id, .. }
+            | C::RecordContacts { member_id, .. } => *member_id,
         }
     }
 }
@@ -248,6 +254,7 @@ impl Aggregate for Member {
             C::ReversePayment { reversed_on, .. } => {
                 vec![Dated::day("reversed_on", *reversed_on)]
             }
+            C::RecordContacts { .. } => vec![],
         }
     }
 
@@ -465,6 +472,21 @@ impl Aggregate for Member {
                 }
                 .into()
             }
+            C::RecordContacts {
+                member_id,
+                contacts,
+            } => {
+                let m = member(state)?;
+                contacts::check(contacts)?;
+                if m.contacts == *contacts {
+                    return Err(DomainError::ContactsUnchanged);
+                }
+                MemberContactsRecorded {
+                    member_id: *member_id,
+                    contacts: contacts.clone(),
+                }
+                .into()
+            }
         };
         Ok(vec![event])
     }
@@ -490,6 +512,7 @@ impl Aggregate for Member {
                     paid: BTreeMap::new(),
                     receipts: BTreeMap::new(),
                     predecessor: None,
+                    contacts: Contacts::default(),
                 });
             }
             E::MemberSuspended(e) => {
@@ -516,6 +539,7 @@ impl Aggregate for Member {
                         paid: BTreeMap::new(),
                         receipts: BTreeMap::new(),
                         predecessor: Some(e.predecessor_member_id),
+                        contacts: Contacts::default(),
                     });
                 }
             },
@@ -536,6 +560,11 @@ impl Aggregate for Member {
                             reversed: false,
                         },
                     );
+                }
+            }
+            E::MemberContactsRecorded(e) => {
+                if let Some(m) = state.as_mut() {
+                    m.contacts = e.contacts.clone();
                 }
             }
             E::DuesPaymentReversed(e) => {

@@ -6,13 +6,14 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use registre_schema::events::{
-    ReorganisationKind, TerritorialLevel, TerritorialUnitKey, TerritorialUnitRegistered,
+    Contacts, ReorganisationKind, TerritorialLevel, TerritorialUnitKey, TerritorialUnitRegistered,
 };
 use registre_schema::{DomainEvent, Position};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::fold::{Correction, CorrectionNotice, Fold, Meta};
+use crate::search::Search;
 
 /// A member's standing: the domain's own status, so that the registers and
 /// the arrears rule read one type.
@@ -62,6 +63,23 @@ pub struct MemberRecord {
     pub successor: Option<Uuid>,
     pub history: Vec<HistoryStep>,
     pub corrections: Vec<Correction>,
+    /// Every recording of its contacts, the one in force last.
+    pub contacts: Vec<RecordedContacts>,
+}
+
+/// A member's contacts as recorded at one position of the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedContacts {
+    pub contacts: Contacts,
+    pub recorded_on: NaiveDate,
+    pub position: Position,
+}
+
+impl MemberRecord {
+    /// Its contacts in force (none known before the first recording).
+    pub fn current_contacts(&self) -> Option<&Contacts> {
+        self.contacts.last().map(|c| &c.contacts)
+    }
 }
 
 /// A unit of the territorial reference list.
@@ -107,6 +125,8 @@ pub struct MemberFilter {
     pub region: Option<String>,
     pub cercle: Option<String>,
     pub status: Option<MemberStatus>,
+    /// By name or code, accents and case ignored.
+    pub search: Option<Search>,
 }
 
 impl MemberFilter {
@@ -280,7 +300,11 @@ impl MembershipRegister {
         }
         let mut placer = self.placer();
         for m in self.members.values() {
-            if f.status.is_some_and(|s| s != m.status) {
+            if f.status.is_some_and(|s| s != m.status)
+                || f.search
+                    .as_ref()
+                    .is_some_and(|s| !s.finds(&m.name, &m.unit.code))
+            {
                 continue;
             }
             let (region, cercle) = placer.region_and_cercle(&m.unit);
@@ -377,6 +401,12 @@ impl<'a> Placer<'a> {
         if f.status.is_some_and(|s| s != m.status) {
             return false;
         }
+        if f.search
+            .as_ref()
+            .is_some_and(|s| !s.finds(&m.name, &m.unit.code))
+        {
+            return false;
+        }
         if f.region.is_none() && f.cercle.is_none() {
             return true;
         }
@@ -440,6 +470,7 @@ impl Fold for MembershipRegister {
                     successor: None,
                     history: history.0,
                     corrections: history.1,
+                    contacts: Vec::new(),
                 };
                 record.history.push(s);
                 self.members.insert(e.member_id, record);
@@ -466,6 +497,15 @@ impl Fold for MembershipRegister {
                 let mut s = step(C::Withdrew, e.effective_on, pos);
                 s.reason = Some(e.reason.clone());
                 self.push(e.member_id, s, MemberStatus::Withdrawn);
+            }
+            E::MemberContactsRecorded(e) => {
+                if let Some(m) = self.members.get_mut(&e.member_id) {
+                    m.contacts.push(RecordedContacts {
+                        contacts: e.contacts.clone(),
+                        recorded_on: meta.recorded_at.date_naive(),
+                        position: pos,
+                    });
+                }
             }
             E::MembershipSucceeded(e) => {
                 // Recorded in both members' streams: each copy updates its
@@ -498,6 +538,7 @@ impl Fold for MembershipRegister {
                             successor: None,
                             history: vec![s],
                             corrections: Vec::new(),
+                            contacts: Vec::new(),
                         },
                     );
                 }

@@ -137,7 +137,8 @@ impl ReadModel for ReadModels {
     // 2: the dues model keeps status changes with their effective dates.
     // 3: and payments summed by year.
     // 4: with their dates, for standing on a date; the statutes register.
-    const VERSION: u32 = 4;
+    // 5: members' contacts.
+    const VERSION: u32 = 5;
 
     fn apply(&mut self, e: &RecordedEvent) -> Result<(), ProjectionError> {
         self.position = e.position;

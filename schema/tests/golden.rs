@@ -210,6 +210,20 @@ fn samples() -> Vec<(&'static str, DomainEvent)> {
         ),
         (
             "member-x",
+            MemberContactsRecorded {
+                member_id: id(2),
+                contacts: Contacts {
+                    mayor: Some("Fatoumata Coulibaly".into()),
+                    secretary_general: Some("Moussa Traoré".into()),
+                    phones: vec!["+223 20 22 33 44".into(), "76 00 11 22".into()],
+                    email: Some("mairie@kayes.ml".into()),
+                    postal_address: Some("BP 12, Kayes".into()),
+                },
+            }
+            .into(),
+        ),
+        (
+            "member-x",
             DuesPaymentReversed {
                 member_id: id(2),
                 receipt_ref: "R-2024-0012".into(),

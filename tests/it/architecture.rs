@@ -12,6 +12,7 @@ const ADAPTERS: &[&str] = &[
     "service/src/graphql",
     "service/src/pages",
     "service/src/documents",
+    "service/src/spreadsheets",
 ];
 
 /// What an adapter must not name: the log's writer side and the services

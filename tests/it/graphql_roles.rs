@@ -30,6 +30,7 @@ fn example(kind: RootKind, field: &str) -> Option<&'static str> {
         (RootKind::Query, "member") => {
             r#"{ member(id: "00000000-0000-0000-0000-000000000001") { id } }"#
         }
+        (RootKind::Query, "memberByCode") => r#"{ memberByCode(code: "ML010101") { id } }"#,
         (RootKind::Query, "memberCounts") => "{ memberCounts { total } }",
         (RootKind::Query, "dues") => "{ dues(year: 2024) { totalCount } }",
         (RootKind::Query, "membersDueForSuspension") => {

@@ -36,6 +36,10 @@ pub const MUTATIONS: &[(&str, &str)] = &[
         r#"mutation { reversePayment(memberId: "00000000-0000-0000-0000-000000000001", receiptRef: "R1", reversedOn: "2024-03-01", reason: "chèque sans provision") { commandId events { position } } }"#,
     ),
     (
+        "recordContacts",
+        r#"mutation { recordContacts(memberId: "00000000-0000-0000-0000-000000000001", mayor: "Fatoumata Coulibaly", phones: ["+223 20 22 33 44"], email: "mairie@kayes.ml", postalAddress: "BP 12, Kayes") { commandId events { position } } }"#,
+    ),
+    (
         "setDuesSchedule",
         r#"mutation { setDuesSchedule(year: 2024, tiers: [{category: "rurale", amountXof: 50000}], dueOn: "2024-03-31") { commandId events { position } } }"#,
     ),

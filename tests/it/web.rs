@@ -391,6 +391,38 @@ async fn clerk_admits_and_records(driver: &Driver, addr: SocketAddr, dir: &Path,
     shot(&c, &format!("member-refused{suffix}")).await;
     accessible(&c, "member with a refusal").await;
 
+    // Its contacts: a malformed e-mail is refused beside its field and
+    // nothing is recorded; then they are, and the member's page shows them.
+    c.goto(&format!("http://{addr}{}/coordonnees", member_url.path()))
+        .await
+        .unwrap();
+    let form = c.form(Locator::Css("form.form")).await.unwrap();
+    form.set_by_name("mayor", "Fatoumata Coulibaly")
+        .await
+        .unwrap();
+    form.set_by_name("phones", "+223 20 22 33 44\n76 00 11 22")
+        .await
+        .unwrap();
+    form.set_by_name("email", "mairie-sans-arobase")
+        .await
+        .unwrap();
+    let before = head(addr);
+    form.submit().await.unwrap();
+    wait_for_text(&c, "#email-error", "nom@domaine.ml").await;
+    assert_eq!(head(addr), before);
+    shot(&c, &format!("contacts-refused{suffix}")).await;
+    accessible(&c, "contacts form").await;
+    let form = c.form(Locator::Css("form.form")).await.unwrap();
+    form.set_by_name("email", "mairie@exemple.ml")
+        .await
+        .unwrap();
+    form.submit().await.unwrap();
+    wait_for_text(&c, ".done", "Enregistré").await;
+    wait_for_text(&c, "main", "Fatoumata Coulibaly").await;
+    wait_for_text(&c, ".timeline", "Coordonnées enregistrées").await;
+    assert!(head(addr) > before);
+    shot(&c, &format!("member-contacts{suffix}")).await;
+
     // The directory finds the new member with an accent typed in its name.
     let accented = name.replacen('e', "é", 1).replacen('a', "à", 1);
     c.goto(&format!("http://{addr}/membres")).await.unwrap();
@@ -400,6 +432,18 @@ async fn clerk_admits_and_records(driver: &Driver, addr: SocketAddr, dir: &Path,
     wait_for_text(&c, "table", &name).await;
     shot(&c, &format!("directory{suffix}")).await;
     accessible(&c, "directory").await;
+
+    // The directory as of a past day, in force then (no member yet in
+    // 1990), and a date it cannot read, said in French.
+    c.goto(&format!("http://{addr}/membres?le=1990-01-01&sens=vigueur"))
+        .await
+        .unwrap();
+    wait_for_text(&c, ".done", "Registre en vigueur le 1er janvier 1990").await;
+    wait_for_text(&c, "main", "0 membre(s)").await;
+    c.goto(&format!("http://{addr}/membres?le=31%2F12%2F2024"))
+        .await
+        .unwrap();
+    wait_for_text(&c, ".refusal", "Date invalide").await;
 
     // A form posted without the session's CSRF token is refused, even
     // with the session's cookie.
@@ -458,7 +502,7 @@ async fn the_dashboard_follows_records_made_elsewhere_and_a_viewer_cannot_record
         .click()
         .await
         .unwrap();
-    wait_for_text(&clerk, "h2", "Cotisations").await;
+    wait_for_text(&clerk, "main", "Cotisations par année").await;
     post_payment(&clerk, "25 000", "R-LIVE-1").await;
     wait_for_text(&clerk, ".done", "Enregistré").await;
     let head_after = head(addr);

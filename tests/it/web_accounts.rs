@@ -342,6 +342,23 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
         body.as_bytes(),
     );
     assert_eq!(post.status, 404);
+    // Nor its contacts, form or post.
+    assert_eq!(
+        get(&kayes, &format!("/membres/{elsewhere}/coordonnees")).status,
+        404
+    );
+    let body = format!("csrf={}&mayor=Hors+r%C3%A9gion", csrf_of(&page.body));
+    let post = http(
+        addr,
+        "POST",
+        &format!("/membres/{elsewhere}/coordonnees"),
+        &[
+            ("Cookie", &kayes),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        body.as_bytes(),
+    );
+    assert_eq!(post.status, 404);
     assert_eq!(
         http(addr, "GET", "/readyz", &[], b"").json()["head"],
         before

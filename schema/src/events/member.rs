@@ -80,3 +80,24 @@ pub struct MembershipSucceeded {
     pub reorganisation_id: Option<Uuid>,
     pub statutes_version: u32,
 }
+
+/// How the secretariat reaches a member commune. Each recording states
+/// them all: a field left empty is no longer known.
+#[derive(Serialize, Deserialize, Debug, Clone, Default, PartialEq, Eq, JsonSchema)]
+pub struct Contacts {
+    /// The mayor's name.
+    pub mayor: Option<String>,
+    /// The secretary-general's name.
+    pub secretary_general: Option<String>,
+    /// Phone numbers, as written (`+223 20 22 33 44`).
+    pub phones: Vec<String>,
+    pub email: Option<String>,
+    pub postal_address: Option<String>,
+}
+
+/// A member's contacts were recorded (coordonnées).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema)]
+pub struct MemberContactsRecorded {
+    pub member_id: Uuid,
+    pub contacts: Contacts,
+}

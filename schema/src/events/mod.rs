@@ -136,6 +136,7 @@ domain_events! {
     MemberExcluded => 1,
     MemberWithdrew => 1,
     MembershipSucceeded => 1,
+    MemberContactsRecorded => 1,
     DuesScheduleSet => 1,
     DuesPaid => 1,
     DuesPaymentReversed => 1,
@@ -350,9 +351,9 @@ mod tests {
 
     #[test]
     fn every_type_has_a_schema_and_its_version() {
-        assert_eq!(DomainEvent::TYPES.len(), 34);
+        assert_eq!(DomainEvent::TYPES.len(), 35);
         let schemas = DomainEvent::json_schemas();
-        assert_eq!(schemas.len(), 34);
+        assert_eq!(schemas.len(), 35);
         for (t, v) in DomainEvent::TYPES {
             assert_eq!(DomainEvent::upcaster().current_version(t), Some(*v));
         }

@@ -133,6 +133,7 @@ impl CommandHandler {
                 .filter(|e| e.command_id == command_id)
                 .map(|e| Appended {
                     position: e.position,
+                    id: e.id,
                     event_type: e.event_type,
                 })
                 .collect(),
@@ -305,7 +306,7 @@ impl CommandHandler {
                     });
                 }
             };
-            let data = events
+            let data: Vec<EventData> = events
                 .iter()
                 .map(|e| {
                     EventData::new(
@@ -316,6 +317,7 @@ impl CommandHandler {
                     )
                 })
                 .collect();
+            let ids: Vec<Uuid> = data.iter().map(|d| d.id).collect();
             let request = AppendRequest {
                 stream_id: stream.clone(),
                 expected: ExpectedState::of(revision),
@@ -337,9 +339,10 @@ impl CommandHandler {
                         stream_id: stream,
                         already_applied: false,
                         events: (outcome.first_position..)
-                            .zip(&events)
-                            .map(|(position, e)| Appended {
+                            .zip(events.iter().zip(&ids))
+                            .map(|(position, (e, id))| Appended {
                                 position,
+                                id: *id,
                                 event_type: e.event_type().to_owned(),
                             })
                             .collect(),

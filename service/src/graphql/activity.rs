@@ -54,9 +54,10 @@ impl ActivityQuery {
     ) -> Result<LatestEvents, ApiError> {
         let first = first.unwrap_or(DEFAULT_LATEST);
         if first == 0 || first > MAX_LATEST {
-            return Err(ApiError::BadInput(format!(
-                "first doit être compris entre 1 et {MAX_LATEST}."
-            )));
+            return Err(ApiError::bad_input(
+                format!("first doit être compris entre 1 et {MAX_LATEST}."),
+                format!("first must be between 1 and {MAX_LATEST}."),
+            ));
         }
         let p = registers(ctx, min_position, as_of).await?;
         Ok(p.read(|rm, position| {

@@ -126,17 +126,22 @@ struct Filter {
 impl Filter {
     fn new(category: Option<String>, types: Option<Vec<String>>) -> Result<Filter, ApiError> {
         if category.as_ref().is_some_and(|c| c.len() > 200) {
-            return Err(ApiError::BadInput(
-                "streamCategory : 200 caractères au plus.".into(),
+            return Err(ApiError::bad_input(
+                "streamCategory : 200 caractères au plus.",
+                "streamCategory: at most 200 characters.",
             ));
         }
         if types.as_ref().is_some_and(|t| {
             t.len() > MAX_EVENT_TYPES || t.iter().any(|x| x.len() > MAX_EVENT_TYPE_LEN)
         }) {
-            return Err(ApiError::BadInput(format!(
-                "eventTypes : {MAX_EVENT_TYPES} types au plus, de {} caractères au plus.",
-                MAX_EVENT_TYPE_LEN
-            )));
+            return Err(ApiError::bad_input(
+                format!(
+                    "eventTypes : {MAX_EVENT_TYPES} types au plus, de {MAX_EVENT_TYPE_LEN} caractères au plus."
+                ),
+                format!(
+                    "eventTypes: at most {MAX_EVENT_TYPES} types of at most {MAX_EVENT_TYPE_LEN} characters."
+                ),
+            ));
         }
         Ok(Filter { category, types })
     }
@@ -155,9 +160,10 @@ impl Filter {
 fn check_first(first: Option<u64>) -> Result<usize, ApiError> {
     let first = first.unwrap_or(DEFAULT_FIRST);
     if first == 0 || first > MAX_FIRST {
-        return Err(ApiError::BadInput(format!(
-            "first doit être compris entre 1 et {MAX_FIRST}."
-        )));
+        return Err(ApiError::bad_input(
+            format!("first doit être compris entre 1 et {MAX_FIRST}."),
+            format!("first must be between 1 and {MAX_FIRST}."),
+        ));
     }
     Ok(first as usize)
 }
@@ -244,7 +250,10 @@ impl EventQuery {
     ) -> Result<Vec<Event>, ApiError> {
         let first = check_first(first)?;
         let id = StreamId::new(id).map_err(|e| {
-            ApiError::BadInput(format!("Identifiant de flux invalide : {}.", e.reason))
+            ApiError::bad_input(
+                "Identifiant de flux invalide : une catégorie, un tiret, puis des lettres ASCII, des chiffres ou - _ . : (par exemple member-…).",
+                format!("Invalid stream id: {}.", e.reason),
+            )
         })?;
         let events = log(ctx).stream(&id, from.unwrap_or(0), first).await?;
         Ok(events.into_iter().map(Event).collect())

@@ -69,6 +69,7 @@ pub const POLICY: &[(RootKind, &str, Permission)] = &[
     ),
     (RootKind::Query, "members", Permission::ReadModels),
     (RootKind::Query, "member", Permission::ReadModels),
+    (RootKind::Query, "memberByCode", Permission::ReadModels),
     (RootKind::Query, "memberCounts", Permission::ReadModels),
     (RootKind::Query, "dues", Permission::ReadModels),
     (
@@ -97,6 +98,7 @@ pub const POLICY: &[(RootKind, &str, Permission)] = &[
     (RootKind::Mutation, "recordSuccession", Permission::Mutate),
     (RootKind::Mutation, "recordPayment", Permission::Mutate),
     (RootKind::Mutation, "reversePayment", Permission::Mutate),
+    (RootKind::Mutation, "recordContacts", Permission::Mutate),
     (RootKind::Mutation, "setDuesSchedule", Permission::Mutate),
     (RootKind::Mutation, "adoptStatutes", Permission::Mutate),
     (RootKind::Mutation, "amendStatutes", Permission::Mutate),

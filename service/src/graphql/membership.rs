@@ -4,7 +4,9 @@
 use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
 use chrono::NaiveDate;
 use registre_projections::ReadModels;
+use registre_projections::membership::MemberStatus;
 use registre_projections::membership::{self as m, MemberFilter, MemberRecord};
+use registre_projections::search::Search;
 
 use super::errors::ApiError;
 use super::guard::{Policy, RootKind};
@@ -12,6 +14,7 @@ use super::read_models::{
     AsOf, Conn, Correction, Page, corrections, id, nested, nested_ranked, not_found, page_cost,
     registers, short, uuid,
 };
+use crate::language::Message;
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(
@@ -83,6 +86,33 @@ pub struct DuesYear {
     pub in_arrears: bool,
 }
 
+/// How the secretariat reaches a member, as recorded at one position.
+#[derive(SimpleObject, Clone)]
+pub struct MemberContacts {
+    pub mayor: Option<String>,
+    pub secretary_general: Option<String>,
+    pub phones: Vec<String>,
+    pub email: Option<String>,
+    pub postal_address: Option<String>,
+    /// The day the secretariat recorded them.
+    pub recorded_on: NaiveDate,
+    /// Position of the recording in the log.
+    pub position: u64,
+}
+
+fn contacts(r: &m::RecordedContacts) -> MemberContacts {
+    let c = &r.contacts;
+    MemberContacts {
+        mayor: c.mayor.clone(),
+        secretary_general: c.secretary_general.clone(),
+        phones: c.phones.clone(),
+        email: c.email.clone(),
+        postal_address: c.postal_address.clone(),
+        recorded_on: r.recorded_on,
+        position: r.position,
+    }
+}
+
 /// A member commune.
 #[derive(SimpleObject)]
 #[graphql(complex)]
@@ -106,6 +136,10 @@ pub struct Member {
     #[graphql(skip)]
     history: Vec<HistoryStep>,
     pub corrections: Vec<Correction>,
+    /// Its contacts in force; none until first recorded.
+    pub contacts: Option<MemberContacts>,
+    /// Every recording of its contacts, the one in force last.
+    pub contacts_history: Vec<MemberContacts>,
     #[graphql(skip)]
     dues: Vec<DuesYear>,
     /// In good standing today (for a past point, on its day), by the
@@ -212,6 +246,8 @@ pub(crate) fn member(
             })
             .collect(),
         corrections: corrections(&r.corrections),
+        contacts: r.contacts.last().map(contacts),
+        contacts_history: r.contacts.iter().map(contacts).collect(),
         dues,
         in_good_standing: models.dues.in_good_standing(r.member_id, today),
         read_position,
@@ -245,11 +281,13 @@ fn filter(
     region: Option<String>,
     cercle: Option<String>,
     status: Option<GqlMemberStatus>,
+    search: Option<String>,
 ) -> Result<MemberFilter, ApiError> {
     Ok(MemberFilter {
         region: short(region, "region")?,
         cercle: short(cercle, "cercle")?,
         status: status.map(Into::into),
+        search: short(search, "search")?.as_deref().and_then(Search::new),
     })
 }
 
@@ -258,7 +296,9 @@ pub struct MembershipQuery;
 
 #[Object(guard = "Policy(RootKind::Query)")]
 impl MembershipQuery {
-    /// Members by id, filtered by region code, cercle code and status.
+    /// Members by id, filtered by region code, cercle code, status and a
+    /// search: a name with accents and case ignored (`segou` finds
+    /// Ségou), or the start of a P-code (`ML0401`).
     #[graphql(complexity = "child_complexity * page_cost(first)")]
     #[allow(clippy::too_many_arguments)]
     async fn members(
@@ -267,12 +307,13 @@ impl MembershipQuery {
         region: Option<String>,
         cercle: Option<String>,
         status: Option<GqlMemberStatus>,
+        search: Option<String>,
         first: Option<u32>,
         after: Option<String>,
         min_position: Option<u64>,
         as_of: Option<AsOf>,
     ) -> Result<Conn<Member>, ApiError> {
-        let f = filter(region, cercle, status)?;
+        let f = filter(region, cercle, status, search)?;
         let page = Page::new(first, after)?;
         let p = registers(ctx, min_position, as_of).await?;
         let day = p.today();
@@ -302,23 +343,58 @@ impl MembershipQuery {
             let r = rm
                 .membership
                 .member(key)
-                .ok_or_else(|| not_found("membre", key))?;
+                .ok_or_else(|| not_found("membre", "member", key))?;
+            Ok(member(rm, r, pos, day))
+        })
+    }
+
+    /// The member of the unit with this code (a P-code: `ML040101`): the
+    /// commune's membership in force if it has one, else its latest.
+    async fn member_by_code(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+        min_position: Option<u64>,
+        as_of: Option<AsOf>,
+    ) -> Result<Member, ApiError> {
+        let code = short(Some(code), "code")?.unwrap_or_default();
+        let p = registers(ctx, min_position, as_of).await?;
+        let day = p.today();
+        p.read(|rm, pos| {
+            let r = rm
+                .membership
+                .members
+                .values()
+                .filter(|m| m.unit.code.eq_ignore_ascii_case(code.trim()))
+                .max_by_key(|m| {
+                    let in_force =
+                        matches!(m.status, MemberStatus::Active | MemberStatus::Suspended);
+                    (in_force, m.member_since)
+                })
+                .ok_or_else(|| {
+                    ApiError::NotFound(Message::new(
+                        format!("Aucun membre pour le code « {code} »."),
+                        format!("No member for the code \"{code}\"."),
+                    ))
+                })?;
             Ok(member(rm, r, pos, day))
         })
     }
 
     /// Members counted by status, region and cercle, with the same
     /// filters as `members`.
+    #[allow(clippy::too_many_arguments)]
     async fn member_counts(
         &self,
         ctx: &Context<'_>,
         region: Option<String>,
         cercle: Option<String>,
         status: Option<GqlMemberStatus>,
+        search: Option<String>,
         min_position: Option<u64>,
         as_of: Option<AsOf>,
     ) -> Result<MemberCounts, ApiError> {
-        let f = filter(region, cercle, status)?;
+        let f = filter(region, cercle, status, search)?;
         let p = registers(ctx, min_position, as_of).await?;
         Ok(p.read(|rm, pos| {
             let c = rm.membership.counts(&f);

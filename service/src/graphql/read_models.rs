@@ -27,6 +27,7 @@ use uuid::Uuid;
 use super::errors::ApiError;
 use super::schema::app;
 use crate::application::{LiveModels, WaitError};
+use crate::language::Message;
 
 /// Most items one page returns.
 pub const MAX_FIRST: u32 = 500;
@@ -60,9 +61,10 @@ pub async fn models<'a>(
     }
     let head = app.log().head().await?;
     if wanted > head {
-        return Err(ApiError::BadInput(format!(
-            "minPosition ({wanted}) dépasse la dernière position du journal ({head})."
-        )));
+        return Err(ApiError::bad_input(
+            format!("minPosition ({wanted}) dépasse la dernière position du journal ({head})."),
+            format!("minPosition ({wanted}) is beyond the log's last position ({head})."),
+        ));
     }
     match projector.wait_for(wanted, MAX_WAIT).await {
         Ok(()) => Ok(projector),
@@ -71,15 +73,30 @@ pub async fn models<'a>(
     }
 }
 
-/// A point of the log to read the registers at, instead of their
-/// current state: give one of the two.
+/// Which past to read the registers in, instead of their current state:
+/// give one of the three. Two kinds of "as of": the register as it stood
+/// when recorded (`position`, `date`: what the secretariat had entered by
+/// then), or the world as it was on a day as the log knows it now
+/// (`inForceOn`: what was in force that day, late entries included).
+/// Asked both about one day, they show what was entered late.
+///
+/// Deux sortes de « à la date du » : le registre tel qu'il était
+/// enregistré (`position`, `date` : ce que le secrétariat avait saisi),
+/// ou le monde tel qu'il était ce jour-là selon ce que le journal sait
+/// aujourd'hui (`inForceOn` : ce qui était en vigueur, saisies tardives
+/// comprises).
 #[derive(OneofObject, Clone, Debug)]
 pub enum AsOf {
-    /// After the event at this global position (0: before any event).
+    /// As recorded: after the event at this global position (0: before
+    /// any event). Tel qu'enregistré jusqu'à cette position.
     Position(u64),
-    /// The end of a day (YYYY-MM-DD, UTC), or an RFC 3339 instant: the
-    /// last event recorded at or before it.
+    /// As recorded by the end of a day (YYYY-MM-DD, UTC), or by an RFC
+    /// 3339 instant: the last event recorded at or before it. Tel
+    /// qu'enregistré à cette date.
     Date(String),
+    /// In force on a day (YYYY-MM-DD): every change effective by then,
+    /// whenever it was recorded. En vigueur à cette date.
+    InForceOn(NaiveDate),
 }
 
 /// The registers a read-model query answers from: the live read models,
@@ -127,9 +144,9 @@ pub async fn registers<'a>(
 ) -> Result<Registers<'a>, ApiError> {
     match as_of {
         None => Ok(Registers::Live(models(ctx, min_position).await?)),
-        Some(_) if min_position.is_some() => Err(ApiError::BadInput(
-            "asOf et minPosition s'excluent : un état passé se lit dans le journal lui-même."
-                .into(),
+        Some(_) if min_position.is_some() => Err(ApiError::bad_input(
+            "asOf et minPosition s'excluent : un état passé se lit dans le journal lui-même.",
+            "asOf and minPosition exclude each other: a past state is read from the log itself.",
         )),
         Some(point) => {
             let (position, day, models) = super::as_of::resolve_point(ctx, point).await?;
@@ -177,11 +194,12 @@ impl Page {
     pub fn new(first: Option<u32>, after: Option<String>) -> Result<Page, ApiError> {
         let first = first.unwrap_or(DEFAULT_FIRST);
         if first == 0 || first > MAX_FIRST {
-            return Err(ApiError::BadInput(format!(
-                "first doit être compris entre 1 et {MAX_FIRST}."
-            )));
+            return Err(ApiError::bad_input(
+                format!("first doit être compris entre 1 et {MAX_FIRST}."),
+                format!("first must be between 1 and {MAX_FIRST}."),
+            ));
         }
-        let bad = || ApiError::BadInput("Curseur invalide.".into());
+        let bad = || ApiError::bad_input("Curseur invalide.", "Invalid cursor.");
         let after = match after {
             None => None,
             Some(c) if c.len() > MAX_TEXT_ARG => return Err(bad()),
@@ -273,22 +291,30 @@ pub fn date_key(d: Option<NaiveDate>) -> String {
 
 /// Parses an id argument.
 pub fn uuid(id: &ID, what: &str) -> Result<Uuid, ApiError> {
-    Uuid::try_parse(id.as_str())
-        .map_err(|_| ApiError::BadInput(format!("Identifiant de {what} invalide.")))
+    Uuid::try_parse(id.as_str()).map_err(|_| {
+        ApiError::bad_input(
+            format!("Identifiant de {what} invalide."),
+            "Invalid identifier: a UUID is expected.",
+        )
+    })
 }
 
 /// Checks a short text argument (a code, a name).
 pub fn short(arg: Option<String>, name: &str) -> Result<Option<String>, ApiError> {
     match arg {
-        Some(s) if s.len() > MAX_TEXT_ARG => Err(ApiError::BadInput(format!(
-            "{name} : {MAX_TEXT_ARG} caractères au plus."
-        ))),
+        Some(s) if s.len() > MAX_TEXT_ARG => Err(ApiError::bad_input(
+            format!("{name} : {MAX_TEXT_ARG} caractères au plus."),
+            format!("{name}: at most {MAX_TEXT_ARG} characters."),
+        )),
         other => Ok(other),
     }
 }
 
-pub fn not_found(what: &str, id: impl std::fmt::Display) -> ApiError {
-    ApiError::NotFound(format!("Aucun(e) {what} d'identifiant {id}."))
+pub fn not_found(french: &str, english: &str, id: impl std::fmt::Display) -> ApiError {
+    ApiError::NotFound(Message::new(
+        format!("Aucun(e) {french} d'identifiant {id}."),
+        format!("No {english} with id {id}."),
+    ))
 }
 
 pub fn id(u: Uuid) -> ID {

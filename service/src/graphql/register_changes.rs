@@ -71,6 +71,7 @@ fn change_of(e: &RecordedEvent) -> Option<(Vec<Register>, Vec<EntityKey>)> {
         | E::MemberReinstated(_)
         | E::MemberExcluded(_)
         | E::MemberWithdrew(_) => vec![R::Membership, R::Dues],
+        E::MemberContactsRecorded(_) => vec![R::Membership],
         E::MembershipSucceeded(x) => {
             add(K::Member, x.predecessor_member_id);
             add(K::Member, x.successor_member_id);
@@ -188,8 +189,9 @@ impl RegisterSubscription {
             .as_ref()
             .is_some_and(|r| r.is_empty() || r.len() > 16)
         {
-            return Err(ApiError::BadInput(
-                "registers : au moins un registre, seize au plus.".into(),
+            return Err(ApiError::bad_input(
+                "registers : au moins un registre, seize au plus.",
+                "registers: at least one register, at most sixteen.",
             ));
         }
         let models = app(ctx)

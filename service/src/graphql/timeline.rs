@@ -84,15 +84,17 @@ impl TimelineQuery {
         as_of: Option<AsOf>,
     ) -> Result<Conn<HistoryEntry>, ApiError> {
         if entity_id.len() > MAX_TEXT_ARG {
-            return Err(ApiError::BadInput(format!(
-                "entityId : {MAX_TEXT_ARG} caractères au plus."
-            )));
+            return Err(ApiError::bad_input(
+                format!("entityId : {MAX_TEXT_ARG} caractères au plus."),
+                format!("entityId: at most {MAX_TEXT_ARG} characters."),
+            ));
         }
         let keys: Vec<EntityKey> = match Uuid::try_parse(&entity_id) {
             Ok(id) => KINDS.iter().map(|k| EntityKey::new(*k, id)).collect(),
             Err(_) => vec![entity_id.parse().map_err(|_| {
-                ApiError::BadInput(
-                    "entityId : un uuid, ou « genre:uuid » (member, session, body…).".into(),
+                ApiError::bad_input(
+                    "entityId : un uuid, ou « genre:uuid » (member, session, body…).",
+                    "entityId: a uuid, or \"kind:uuid\" (member, session, body…).",
                 )
             })?],
         };
@@ -103,7 +105,7 @@ impl TimelineQuery {
             let key = keys
                 .iter()
                 .find(|k| t.entities.contains_key(k))
-                .ok_or_else(|| not_found("entité", &entity_id))?;
+                .ok_or_else(|| not_found("entité", "entity", &entity_id))?;
             let items = t
                 .history(*key, None)
                 .into_iter()

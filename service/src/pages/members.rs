@@ -7,11 +7,16 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use chrono::NaiveDate;
 use registre_projections::ReadModels;
 use registre_projections::membership::MembershipChange;
+use registre_projections::search::{Search, folded};
 use registre_schema::events::territory::TerritorialLevel;
 use serde::Deserialize;
+use std::sync::Arc;
 use uuid::Uuid;
+
+use crate::application::AsOfDate;
 
 use super::WebState;
 use super::page::{self, Frame, Viewer, render};
@@ -40,6 +45,11 @@ struct Directory {
     pages: usize,
     previous: Option<String>,
     next: Option<String>,
+    le: String,
+    sens: String,
+    /// Which past is shown (empty: the registers now).
+    past: String,
+    refusal: String,
 }
 
 struct Choice {
@@ -65,7 +75,59 @@ pub struct DirectoryQuery {
     region: String,
     #[serde(default)]
     statut: String,
+    /// A past day (AAAA-MM-JJ): the registers then, in the sense `sens`
+    /// says (`vigueur`: in force that day; `enregistre`: as recorded).
+    #[serde(default)]
+    le: String,
+    #[serde(default)]
+    sens: String,
     page: Option<usize>,
+}
+
+/// Which past the directory shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Past {
+    InForceOn(NaiveDate),
+    RecordedBy(NaiveDate),
+}
+
+impl Past {
+    fn of(query: &DirectoryQuery) -> Result<Option<Past>, ()> {
+        if query.le.trim().is_empty() {
+            return Ok(None);
+        }
+        let day = NaiveDate::parse_from_str(query.le.trim(), "%Y-%m-%d").map_err(|_| ())?;
+        Ok(Some(match query.sens.as_str() {
+            "enregistre" => Past::RecordedBy(day),
+            _ => Past::InForceOn(day),
+        }))
+    }
+
+    fn said(self) -> String {
+        match self {
+            Past::InForceOn(d) => format!(
+                "Registre en vigueur le {} : chaque changement effectif à cette date, même enregistré plus tard.",
+                french::date(d)
+            ),
+            Past::RecordedBy(d) => format!(
+                "Registre tel que le secrétariat l'avait enregistré à la fin du {}.",
+                french::date(d)
+            ),
+        }
+    }
+
+    /// The registers of that past, from the log.
+    async fn models(self, state: &WebState) -> Option<Arc<ReadModels>> {
+        let past = state.app.past_states()?;
+        match self {
+            Past::InForceOn(d) => past.in_force_on(d).await.ok().map(|(_, m)| m),
+            Past::RecordedBy(d) => {
+                let end = d.succ_opt()?.and_time(chrono::NaiveTime::MIN).and_utc();
+                let position = past.position_at(AsOfDate::Before(end)).await.ok()?;
+                past.at(position).await.ok()
+            }
+        }
+    }
 }
 
 pub async fn directory(
@@ -82,7 +144,28 @@ pub async fn directory(
     let Query(query) = query.unwrap_or_else(|_| Query(DirectoryQuery::default()));
     let q: String = query.q.trim().chars().take(MAX_SEARCH).collect();
     let scope = viewer.scope();
-    render(&models.read(|m, _| list(m, viewer.frame("membres"), scope, q, &query)))
+    let frame = viewer.frame("membres");
+    let (past, refusal) = match Past::of(&query) {
+        Ok(past) => (past, String::new()),
+        Err(()) => (
+            None,
+            "Date invalide : écrivez-la AAAA-MM-JJ (par exemple 2025-06-30). (code BAD_USER_INPUT)"
+                .into(),
+        ),
+    };
+    let mut page = match past {
+        None => models.read(|m, _| list(m, frame, scope, q, &query)),
+        Some(p) => match p.models(&state).await {
+            Some(m) => {
+                let mut d = list(&m, frame, scope, q, &query);
+                d.past = p.said();
+                d
+            }
+            None => return page::unavailable(),
+        },
+    };
+    page.refusal = refusal;
+    render(&page)
 }
 
 fn list(
@@ -93,7 +176,7 @@ fn list(
     query: &DirectoryQuery,
 ) -> Directory {
     let wanted_status = french::status_from_slug(&query.statut);
-    let needle = french::folded(&q);
+    let search = Search::new(&q);
     let mut regions: Vec<Choice> = m
         .membership
         .units
@@ -118,9 +201,9 @@ fn list(
         if !query.region.is_empty() && region.is_none_or(|r| r.code != query.region) {
             continue;
         }
-        if !needle.is_empty()
-            && !french::folded(&member.name).contains(&needle)
-            && !member.unit.code.to_ascii_lowercase().starts_with(&needle)
+        if search
+            .as_ref()
+            .is_some_and(|s| !s.finds(&member.name, &member.unit.code))
         {
             continue;
         }
@@ -133,7 +216,7 @@ fn list(
             status: french::status(member.status),
         });
     }
-    rows.sort_by_cached_key(|r| french::folded(&r.name));
+    rows.sort_by_cached_key(|r| folded(&r.name));
     let total = rows.len();
     let pages = total.div_ceil(PER_PAGE).max(1);
     let page = query.page.unwrap_or(1).clamp(1, pages);
@@ -147,6 +230,8 @@ fn list(
             ("q", &q),
             ("region", &query.region),
             ("statut", &query.statut),
+            ("le", &query.le),
+            ("sens", &query.sens),
         ]);
         s.push_str(&format!("&page={p}"));
         format!("/membres?{s}")
@@ -170,6 +255,10 @@ fn list(
         page,
         pages,
         q,
+        le: query.le.chars().take(10).collect(),
+        sens: query.sens.chars().take(10).collect(),
+        past: String::new(),
+        refusal: String::new(),
     }
 }
 
@@ -212,6 +301,8 @@ struct MemberPage {
     years: Vec<YearRow>,
     payments: Vec<PaymentRow>,
     history: Vec<Step>,
+    /// The contacts in force (none known: empty).
+    contacts: Vec<(&'static str, String)>,
     form: PaymentFields,
     notice: &'static str,
 }
@@ -324,18 +415,54 @@ pub fn member_page(
                     .collect()
             })
             .unwrap_or_default();
-        let history = member
+        // The membership's changes and the recordings of its contacts,
+        // latest recorded first.
+        let mut steps: Vec<(u64, Step)> = member
             .history
             .iter()
-            .rev()
-            .map(|s| Step {
-                date: french::date(s.effective_on),
-                what: change(s.change),
-                reason: s.reason.clone().unwrap_or_default(),
+            .map(|s| {
+                let step = Step {
+                    date: french::date(s.effective_on),
+                    what: change(s.change),
+                    reason: s.reason.clone().unwrap_or_default(),
+                };
+                (s.position, step)
             })
+            .chain(member.contacts.iter().map(|c| {
+                let step = Step {
+                    date: french::date(c.recorded_on),
+                    what: "Coordonnées enregistrées",
+                    reason: String::new(),
+                };
+                (c.position, step)
+            }))
             .collect();
+        steps.sort_by_key(|(position, _)| std::cmp::Reverse(*position));
+        let history = steps.into_iter().map(|(_, s)| s).collect();
+        let contacts = member
+            .current_contacts()
+            .map(|c| {
+                [
+                    ("Maire", c.mayor.clone().unwrap_or_default()),
+                    (
+                        "Secrétaire général",
+                        c.secretary_general.clone().unwrap_or_default(),
+                    ),
+                    ("Téléphones", c.phones.join(" · ")),
+                    ("Adresse électronique", c.email.clone().unwrap_or_default()),
+                    (
+                        "Adresse postale",
+                        c.postal_address.clone().unwrap_or_default(),
+                    ),
+                ]
+                .into_iter()
+                .filter(|(_, v)| !v.is_empty())
+                .collect()
+            })
+            .unwrap_or_default();
         Some(MemberPage {
             frame,
+            contacts,
             id,
             name: member.name.clone(),
             code: member.unit.code.clone(),

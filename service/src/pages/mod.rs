@@ -35,6 +35,7 @@ mod assets;
 mod audit;
 mod bodies;
 mod chart;
+mod contacts;
 mod dashboard;
 mod documents;
 mod fields;
@@ -88,6 +89,10 @@ pub fn router(app: Arc<Application>) -> Router {
         )
         .route("/membres/{id}", get(members::member))
         .route("/membres/{id}/paiement", post(payment::submit))
+        .route(
+            "/membres/{id}/coordonnees",
+            get(contacts::form).post(contacts::submit),
+        )
         .route("/audit", get(audit::page))
         .route("/instances", get(bodies::page))
         .route("/statuts", get(statutes::page))

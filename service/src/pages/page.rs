@@ -162,6 +162,18 @@ fn to_sign_in(headers: &HeaderMap) -> Response {
     Redirect::to("/connexion").into_response()
 }
 
+/// The member a form posts for, by the id in its path, if the viewer sees
+/// it (an account limited to a region sees its region's alone). `None`:
+/// the page is not found, and nothing is recorded for it.
+pub fn seen_member(state: &WebState, viewer: &Viewer, id: &str) -> Option<uuid::Uuid> {
+    let member_id = uuid::Uuid::parse_str(id).ok()?;
+    let scope = viewer.scope();
+    let models = state.app.read_models()?;
+    models
+        .read(|m, _| scope.member(m, member_id))
+        .then_some(member_id)
+}
+
 /// Whether the viewer's role reads the log itself (the latest records):
 /// the secretariat and the auditors, as over GraphQL; a dashboard reads
 /// the registers only.

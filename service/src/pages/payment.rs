@@ -70,17 +70,9 @@ pub async fn submit(
         Ok(posted) => posted,
         Err(refusal) => return refusal,
     };
-    let Ok(member_id) = Uuid::parse_str(&id) else {
+    let Some(member_id) = page::seen_member(&state, &viewer, &id) else {
         return page::not_found();
     };
-    let scope = viewer.scope();
-    let within = state
-        .app
-        .read_models()
-        .is_some_and(|models| models.read(|m, _| scope.member(m, member_id)));
-    if !within {
-        return page::not_found();
-    }
     let year = take(&mut form.year_error, fields::year("Année", &form.year));
     let amount = take(
         &mut form.amount_error,

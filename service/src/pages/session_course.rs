@@ -18,7 +18,6 @@ use chrono::Utc;
 use registre_domain::session::SessionCommand;
 use registre_domain::text::{MAX_NAME, MAX_TEXT};
 use registre_projections::ReadModels;
-use registre_projections::resolutions::MotionResult;
 use registre_projections::sessions::{SessionRecord, SessionState};
 use registre_schema::Position;
 use registre_schema::events::session::{MotionKind, VoteChoice};
@@ -206,7 +205,7 @@ fn sheet(m: &ReadModels, s: &SessionRecord) -> Vec<Attendee> {
             }
         })
         .collect();
-    rows.sort_by_cached_key(|r| french::folded(&r.name));
+    rows.sort_by_cached_key(|r| registre_projections::search::folded(&r.name));
     rows
 }
 
@@ -227,11 +226,7 @@ fn motions(m: &ReadModels, s: &SessionRecord) -> Vec<Motion> {
                 "{} pour, {} contre, {} abstentions",
                 r.votes_for, r.votes_against, r.abstentions
             ),
-            result: match r.result {
-                MotionResult::Adopted => "adoptée",
-                MotionResult::Rejected => "rejetée",
-                _ => "vote en cours",
-            },
+            result: french::motion_result(r.result),
             voting: r.decision.is_none() && s.state == SessionState::Open,
             decided: r.decision.is_some(),
         })
@@ -257,7 +252,7 @@ fn voters(m: &ReadModels, s: &SessionRecord) -> Vec<Voter> {
             holder: Some((*holder, member_name(m, *holder))),
         }))
         .collect();
-    list.sort_by_cached_key(|v| french::folded(&v.name));
+    list.sort_by_cached_key(|v| registre_projections::search::folded(&v.name));
     list
 }
 

@@ -6,7 +6,7 @@ use chrono::{Datelike, NaiveDate};
 use registre_documents::Kind;
 use registre_projections::ReadModels;
 use registre_projections::audit_timeline::{EntityKey, EntityKind};
-use registre_projections::resolutions::{MotionResult, Resolution};
+use registre_projections::resolutions::Resolution;
 use registre_projections::sessions::{SessionRecord, SessionState};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -331,7 +331,7 @@ fn session(m: &ReadModels, s: &SessionRecord, made: String) -> Value {
     let mut convened: Vec<(String, Uuid)> = s
         .eligible
         .iter()
-        .map(|id| (french::folded(&name(id)), *id))
+        .map(|id| (registre_projections::search::folded(&name(id)), *id))
         .collect();
     convened.sort();
     let rows: Vec<Value> = convened
@@ -355,7 +355,7 @@ fn session(m: &ReadModels, s: &SessionRecord, made: String) -> Value {
             delegate => format!("{} ({delegate})", name(id)),
         })
         .collect();
-    present.sort_by_cached_key(|n| french::folded(n));
+    present.sort_by_cached_key(|n| registre_projections::search::folded(n));
     let represented: Vec<String> = s
         .proxies
         .iter()
@@ -419,11 +419,7 @@ fn session(m: &ReadModels, s: &SessionRecord, made: String) -> Value {
 }
 
 fn result(r: &Resolution) -> &'static str {
-    match r.result {
-        MotionResult::Adopted => "adoptée",
-        MotionResult::Rejected => "rejetée",
-        _ => "vote non clos",
-    }
+    french::motion_result(r.result)
 }
 
 fn deliberation(r: &Resolution, n: usize) -> Value {
@@ -513,6 +509,20 @@ fn register(
     })
 }
 
+/// A member's contacts as the directory prints them, one per line.
+fn directory_contacts(c: Option<&registre_domain::contacts::Contacts>) -> Vec<String> {
+    let Some(c) = c else { return Vec::new() };
+    let named =
+        |label: &str, name: &Option<String>| name.as_ref().map(|n| format!("{label} : {n}"));
+    named("Maire", &c.mayor)
+        .into_iter()
+        .chain(named("SG", &c.secretary_general))
+        .chain(c.phones.iter().cloned())
+        .chain(c.email.clone())
+        .chain(c.postal_address.clone())
+        .collect()
+}
+
 fn directory(m: &ReadModels, made: String) -> Content {
     let mut regions: std::collections::BTreeMap<String, Vec<(String, Value)>> = Default::default();
     for member in m.membership.members.values() {
@@ -522,13 +532,14 @@ fn directory(m: &ReadModels, made: String) -> Content {
             .map(|r| r.name)
             .unwrap_or_else(|| "Sans région".into());
         regions.entry(region).or_default().push((
-            french::folded(&member.name),
+            registre_projections::search::folded(&member.name),
             json!({
                 "name": member.name,
                 "cercle": p.cercle.map(|c| c.name).unwrap_or_default(),
                 "pcode": member.unit.code,
                 "status": french::status(member.status),
                 "since": french::date(member.member_since),
+                "contacts": directory_contacts(member.current_contacts()),
             }),
         ));
     }

@@ -67,9 +67,10 @@ impl BodyMutation {
         let post_id = call.new_id("postId", post_id, "post")?;
         bounded("title", &title, MAX_NAME)?;
         if seats > MAX_SEATS {
-            return Err(ApiError::BadInput(format!(
-                "seats : {MAX_SEATS} sièges au plus."
-            )));
+            return Err(ApiError::bad_input(
+                format!("seats : {MAX_SEATS} sièges au plus."),
+                format!("seats: at most {MAX_SEATS}."),
+            ));
         }
         let command = BodyCommand::DefinePost {
             body_id,

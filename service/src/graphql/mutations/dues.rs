@@ -33,9 +33,10 @@ impl DuesMutation {
     ) -> Result<CommandResult, ApiError> {
         let call = Call::new(command_id, occurred_at)?;
         if tiers.len() > MAX_TIERS {
-            return Err(ApiError::BadInput(format!(
-                "tiers : {MAX_TIERS} catégories au plus."
-            )));
+            return Err(ApiError::bad_input(
+                format!("tiers : {MAX_TIERS} catégories au plus."),
+                format!("tiers: at most {MAX_TIERS} categories."),
+            ));
         }
         for t in &tiers {
             bounded("tiers.category", &t.category, MAX_NAME)?;

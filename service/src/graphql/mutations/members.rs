@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, NaiveDate, Utc};
+use registre_domain::contacts::{Contacts, MAX_ADDRESS, MAX_EMAIL, MAX_PHONE, MAX_PHONES};
 use registre_domain::member::MemberCommand;
 use registre_domain::streams::member_id_for;
 use registre_schema::events::TerritorialUnitKey;
@@ -311,5 +312,58 @@ impl MemberMutation {
         };
         let dues = Entity::MemberDues(member_id);
         call.submit(ctx, Some(reversed_on), command, dues).await
+    }
+
+    /// States a member's contacts from now on: the mayor's and the
+    /// secretary-general's names, phone numbers, e-mail and postal
+    /// address. Each recording states them all (a field left out is no
+    /// longer known); earlier ones stay in the member's history.
+    #[allow(clippy::too_many_arguments)]
+    async fn record_contacts(
+        &self,
+        ctx: &Context<'_>,
+        command_id: Option<ID>,
+        occurred_at: Option<DateTime<Utc>>,
+        member_id: ID,
+        mayor: Option<String>,
+        secretary_general: Option<String>,
+        #[graphql(default)] phones: Vec<String>,
+        email: Option<String>,
+        postal_address: Option<String>,
+    ) -> Result<CommandResult, ApiError> {
+        let call = Call::new(command_id, occurred_at)?;
+        let member_id = uuid("memberId", &member_id)?;
+        if phones.len() > MAX_PHONES {
+            return Err(ApiError::bad_input(
+                format!("phones : {MAX_PHONES} numéros au plus."),
+                format!("phones: at most {MAX_PHONES} numbers."),
+            ));
+        }
+        // Blank fields are not known: left out rather than recorded blank.
+        let given =
+            |field: &str, v: Option<String>, max: usize| -> Result<Option<String>, ApiError> {
+                let v = v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+                if let Some(v) = &v {
+                    bounded(field, v, max)?;
+                }
+                Ok(v)
+            };
+        let mut numbers = Vec::with_capacity(phones.len());
+        for p in phones {
+            numbers.extend(given("phones", Some(p), MAX_PHONE)?);
+        }
+        let contacts = Contacts {
+            mayor: given("mayor", mayor, MAX_NAME)?,
+            secretary_general: given("secretaryGeneral", secretary_general, MAX_NAME)?,
+            phones: numbers,
+            email: given("email", email, MAX_EMAIL)?,
+            postal_address: given("postalAddress", postal_address, MAX_ADDRESS)?,
+        };
+        let command = MemberCommand::RecordContacts {
+            member_id,
+            contacts,
+        };
+        call.submit(ctx, None, command, Entity::Member(member_id))
+            .await
     }
 }

@@ -53,6 +53,7 @@ use super::errors::ApiError;
 use super::guard::{RootKind, authorize_field};
 use super::schema::app;
 use crate::application::{Command, CommandError, Submission};
+use crate::language::Message;
 
 pub(crate) use call::{Call, Entity};
 
@@ -75,6 +76,9 @@ pub use registre_domain::text::{MAX_NAME, MAX_TEXT};
 #[derive(SimpleObject, Clone)]
 pub struct AppendedEvent {
     pub position: u64,
+    /// The event's id: what a correction (`correctRecord`) names, with
+    /// the stream.
+    pub id: ID,
     pub event_type: String,
     pub stream_id: String,
 }
@@ -128,7 +132,7 @@ pub(crate) fn json<T: serde::Serialize>(v: Option<&T>) -> Option<serde_json::Val
 fn domain(e: DomainError) -> ApiError {
     ApiError::Domain {
         code: e.code(),
-        message: e.message_fr(),
+        message: Message::new(e.message_fr(), e.message_en()),
     }
 }
 
@@ -163,6 +167,7 @@ pub(crate) async fn submit(ctx: &Context<'_>, submit: Submit) -> Result<CommandR
             .into_iter()
             .map(|e| AppendedEvent {
                 position: e.position,
+                id: ID(e.id.to_string()),
                 event_type: e.event_type,
                 stream_id: stream_id.clone(),
             })
@@ -179,8 +184,12 @@ pub(crate) async fn submit(ctx: &Context<'_>, submit: Submit) -> Result<CommandR
 
 /// A client id, or an error naming the field.
 pub(crate) fn uuid(field: &str, id: &ID) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(id.as_str())
-        .map_err(|_| ApiError::BadInput(format!("{field} : identifiant invalide (UUID attendu).")))
+    Uuid::parse_str(id.as_str()).map_err(|_| {
+        ApiError::bad_input(
+            format!("{field} : identifiant invalide (UUID attendu)."),
+            format!("{field}: invalid identifier (a UUID is expected)."),
+        )
+    })
 }
 
 pub(crate) fn opt_uuid(field: &str, id: Option<&ID>) -> Result<Option<Uuid>, ApiError> {
@@ -206,9 +215,10 @@ pub(crate) fn new_id(
 /// Refuses a string longer than `max` characters.
 pub(crate) fn bounded(field: &str, s: &str, max: usize) -> Result<(), ApiError> {
     if s.chars().count() > max {
-        return Err(ApiError::BadInput(format!(
-            "{field} : {max} caractères au plus."
-        )));
+        return Err(ApiError::bad_input(
+            format!("{field} : {max} caractères au plus."),
+            format!("{field}: at most {max} characters."),
+        ));
     }
     Ok(())
 }

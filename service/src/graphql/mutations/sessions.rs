@@ -38,9 +38,10 @@ impl SessionMutation {
         let session_id = call.new_id("sessionId", session_id, "session")?;
         bounded("place", &place, MAX_NAME)?;
         if agenda.len() > MAX_AGENDA {
-            return Err(ApiError::BadInput(format!(
-                "agenda : {MAX_AGENDA} points au plus."
-            )));
+            return Err(ApiError::bad_input(
+                format!("agenda : {MAX_AGENDA} points au plus."),
+                format!("agenda: at most {MAX_AGENDA} items."),
+            ));
         }
         for item in &agenda {
             bounded("agenda", item, MAX_TEXT)?;
