@@ -68,6 +68,14 @@ enum Command {
     Bench(registre_bench::BenchArgs),
     /// Manage territorial reference lists.
     Territory(cli::territory::TerritoryArgs),
+    /// Existing members from a spreadsheet. Columns: code_commune, nom,
+    /// categorie_cotisation, admise_le, deliberation, decision; and,
+    /// optional, maire, secretaire_general, telephones (apart by /),
+    /// email, adresse.
+    Members(cli::import::ImportArgs),
+    /// Past dues payments from a spreadsheet. Columns: code_commune,
+    /// annee, montant_xof, paye_le, recu.
+    Payments(cli::import::ImportArgs),
     /// Seed an empty store with a realistic demo history.
     Demo(cli::demo::DemoArgs),
     /// Copy the log to another store (say SQLite to PostgreSQL), keeping
@@ -213,6 +221,12 @@ fn run() -> anyhow::Result<()> {
             // The benchmarks make their own stores.
             Command::Bench(args) => registre_bench::run(args).await,
             Command::Territory(args) => cli::territory::run(open().await?, args).await,
+            Command::Members(args) => {
+                cli::import::run(open().await?, cli::import::Register::Members, args).await
+            }
+            Command::Payments(args) => {
+                cli::import::run(open().await?, cli::import::Register::Payments, args).await
+            }
             Command::Demo(args) => cli::demo::run(open().await?, args).await,
             // Names its two stores itself; --store is not used.
             Command::Copy(args) => cli::copy::run(args).await,

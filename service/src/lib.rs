@@ -47,9 +47,11 @@ pub mod exports;
 pub mod french;
 pub mod graphql;
 pub mod health;
+pub mod language;
 pub mod metrics;
 pub mod projector;
 pub mod server;
+pub mod spreadsheets;
 /// The event log (the `registre-store` crate), under the name the service
 /// has always used for it.
 pub use registre_store as store;

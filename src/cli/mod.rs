@@ -14,6 +14,7 @@ pub mod copy;
 pub mod demo;
 pub mod document;
 pub mod export;
+pub mod import;
 pub mod log;
 pub mod probe;
 pub mod proof;

@@ -16,11 +16,13 @@
 //! - [`read_models`]: [`LiveModels`], the registers kept up to date.
 //! - [`log`]: [`LogReader`], the log read only.
 //! - [`accounts`]: signing in with a name and a password.
+//! - [`imports`]: members and payments from spreadsheets, all or nothing.
 //! - [`documents`]: official documents in PDF, made again from their
 //!   reference, and what their verification page shows.
 
 mod accounts;
 pub mod documents;
+mod imports;
 mod log;
 mod read_models;
 mod submit;
@@ -30,6 +32,7 @@ use std::sync::Arc;
 use registre_projections::ReadModels;
 
 pub use accounts::{LOCKOUT, MAX_FAILED_SIGN_INS, SignInError, SignedIn};
+pub use imports::{ImportError, Imported};
 pub use log::{LogReader, MAX_EVENT_TYPE_LEN};
 pub use read_models::LiveModels;
 pub use submit::{READ_YOUR_WRITES, Submission, Submitted};

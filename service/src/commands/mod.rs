@@ -11,11 +11,13 @@
 //!   bounded retries, appends.
 //! - [`plan`]: for each command, its stream and the facts its decision
 //!   needs: a pure function of the command and the view.
+//! - [`rehearsal`]: commands decided without being appended (imports).
 //! - [`succession`]: the one command that writes two streams.
 //! - [`view`]: the in-memory view of cross-aggregate facts.
 
 mod handler;
 mod plan;
+mod rehearsal;
 mod succession;
 pub mod view;
 
@@ -35,6 +37,7 @@ use registre_schema::{Position, StreamId};
 use crate::store::StoreError;
 
 pub use handler::CommandHandler;
+pub use rehearsal::Rehearsed;
 
 /// Concurrency conflicts tolerated before giving up.
 pub const MAX_ATTEMPTS: usize = 5;
@@ -52,6 +55,34 @@ pub enum Command {
     Correction(CorrectRecord),
     Access(AccessCommand),
     Account(AccountCommand),
+}
+
+impl Command {
+    /// The day a command's change happens in the world, when it names one
+    /// (an admission, a change of status, a payment, a mandate, an
+    /// amendment): what its events' `occurred_at` says, so that the
+    /// registers as in force on a day count it from then. Other commands
+    /// happen when they are recorded.
+    pub fn occurred_on(&self) -> Option<chrono::NaiveDate> {
+        use MemberCommand as M;
+        Some(match self {
+            Command::Member(M::Admit { admitted_on, .. }) => *admitted_on,
+            Command::Member(
+                M::Suspend { effective_on, .. }
+                | M::Reinstate { effective_on, .. }
+                | M::Exclude { effective_on, .. }
+                | M::Withdraw { effective_on, .. }
+                | M::Succeed { effective_on, .. },
+            ) => *effective_on,
+            Command::Member(M::RecordPayment { paid_on, .. }) => *paid_on,
+            Command::Member(M::ReversePayment { reversed_on, .. }) => *reversed_on,
+            Command::Body(BodyCommand::ElectOfficer { starts_on, .. }) => *starts_on,
+            Command::Body(BodyCommand::EndMandate { ended_on, .. }) => *ended_on,
+            Command::Statutes(StatutesCommand::Amend { effective_from, .. }) => *effective_from,
+            Command::Statutes(StatutesCommand::Adopt { statutes, .. }) => statutes.effective_from,
+            _ => return None,
+        })
+    }
 }
 
 macro_rules! from_command {
@@ -100,6 +131,8 @@ impl Outcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Appended {
     pub position: Position,
+    /// The event's id (what a correction names).
+    pub id: uuid::Uuid,
     pub event_type: String,
 }
 
@@ -118,4 +151,32 @@ pub enum CommandError {
     /// A technical fault (storage, a stored event that cannot be read).
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use registre_domain::territory::TerritoryCommand;
+    use uuid::Uuid;
+
+    use super::*;
+
+    #[test]
+    fn given_a_payment_when_dated_then_it_happens_on_its_day_and_an_import_when_recorded() {
+        let paid_on = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+        let payment = Command::Member(MemberCommand::RecordPayment {
+            member_id: Uuid::nil(),
+            year: 2024,
+            amount_xof: 1_000,
+            paid_on,
+            receipt_ref: "R-1".into(),
+        });
+        assert_eq!(payment.occurred_on(), Some(paid_on));
+        let import = Command::Territory(TerritoryCommand::Import {
+            scheme: "ocha-pcode".into(),
+            edition: "2015".into(),
+            units: Vec::new(),
+        });
+        assert_eq!(import.occurred_on(), None);
+    }
 }
