@@ -30,12 +30,14 @@ pub mod bodies;
 pub mod digest;
 pub mod dues;
 pub mod fold;
+pub mod in_force;
 pub mod indicators;
 pub mod log_summary;
 pub mod membership;
 pub mod minutes;
 pub mod read_models;
 pub mod resolutions;
+pub mod search;
 pub mod sessions;
 pub mod statutes;
 #[cfg(test)]

@@ -4,8 +4,10 @@ use chrono::{Datelike, NaiveDate};
 use registre_domain::member::MemberStatus;
 use registre_domain::session::quorum_required;
 use registre_projections::ReadModels;
+use registre_projections::resolutions::MotionResult;
 use registre_projections::sessions::SessionRecord;
 use registre_schema::Role;
+use registre_schema::events::MandateEndReason;
 use registre_schema::events::session::{MotionKind, SessionKind};
 
 const MONTHS: [&str; 12] = [
@@ -114,6 +116,7 @@ pub fn event(event_type: &str) -> &str {
         "MemberExcluded" => "Exclusion d'un membre",
         "MemberWithdrew" => "Retrait d'un membre",
         "MembershipSucceeded" => "Succession d'une commune",
+        "MemberContactsRecorded" => "Coordonnées d'un membre",
         "DuesScheduleSet" => "Barème des cotisations",
         "DuesPaid" => "Paiement de cotisation",
         "DuesPaymentReversed" => "Annulation d'un paiement",
@@ -150,15 +153,6 @@ pub fn event(event_type: &str) -> &str {
     }
 }
 
-/// Lower case without accents, for searches: `Ségou` and `segou` meet.
-pub fn folded(s: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    s.nfd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
 /// A session's kind, as the convocation says it.
 pub fn session_kind(k: SessionKind) -> &'static str {
     match k {
@@ -175,6 +169,26 @@ pub fn motion_kind(k: MotionKind) -> &'static str {
         MotionKind::Exclusion => "exclusion",
         MotionKind::StatuteAmendment => "modification des statuts",
         MotionKind::Dissolution => "dissolution",
+    }
+}
+
+/// What came of a motion's vote.
+pub fn motion_result(r: MotionResult) -> &'static str {
+    match r {
+        MotionResult::Adopted => "adoptée",
+        MotionResult::Rejected => "rejetée",
+        MotionResult::Pending => "vote en cours",
+    }
+}
+
+/// Why a mandate ended.
+pub fn mandate_end(r: MandateEndReason) -> &'static str {
+    match r {
+        MandateEndReason::Term => "fin du terme",
+        MandateEndReason::Resignation => "démission",
+        MandateEndReason::LossOfCommunalMandate => "perte du mandat communal",
+        MandateEndReason::Death => "décès",
+        MandateEndReason::Removal => "révocation",
     }
 }
 
@@ -274,13 +288,6 @@ mod tests {
         assert_eq!(count(0, "présent", "présents"), "0 présent");
         assert_eq!(count(1, "présent", "présents"), "1 présent");
         assert_eq!(count(2, "présent", "présents"), "2 présents");
-    }
-
-    #[test]
-    fn given_accented_names_when_folded_then_they_match_plain_letters() {
-        assert_eq!(folded("Ségou"), "segou");
-        assert_eq!(folded("KOULIKORO"), "koulikoro");
-        assert_eq!(folded("Niéna"), "niena");
     }
 
     #[test]

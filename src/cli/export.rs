@@ -8,13 +8,17 @@
 //!
 //! `export csv --register R` and `export popolo` fold the log into the
 //! read models and write a register for spreadsheets (UTF-8 with BOM,
-//! RFC 4180) or the Popolo JSON of the association.
+//! RFC 4180) or the Popolo JSON of the association: as they stand, as
+//! recorded by a day (`--recorded-by`) or as in force on a day
+//! (`--in-force-on`).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
-use registre_projections::{ReadModel, ReadModels};
+use registre_projections::{ReadModel, ReadModels, in_force};
+use registre_schema::DecodedEvent;
 use registre_service::audit_trail::AuditDir;
 use registre_service::audit_trail::export::write_export;
 use registre_service::exports::csv::Register;
@@ -49,6 +53,8 @@ pub enum ExportKind {
         out: PathBuf,
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        when: When,
     },
     /// The association as Popolo JSON (organizations, memberships, posts,
     /// motions, vote events).
@@ -60,7 +66,45 @@ pub enum ExportKind {
         /// The association's name.
         #[arg(long, default_value = "Association des Municipalités du Mali")]
         name: String,
+        #[command(flatten)]
+        when: When,
     },
+}
+
+/// Which registers to write: as they stand now (neither), or one of the
+/// two kinds of "as of".
+#[derive(Args, Clone, Copy)]
+pub struct When {
+    /// As recorded by the end of this day (YYYY-MM-DD): what the
+    /// secretariat had entered by then (tel qu'enregistré à cette date).
+    #[arg(long, conflicts_with = "in_force_on")]
+    pub recorded_by: Option<NaiveDate>,
+    /// As the world was on this day (YYYY-MM-DD), as the log knows it
+    /// now: every change effective by then, whenever recorded (en
+    /// vigueur à cette date).
+    #[arg(long)]
+    pub in_force_on: Option<NaiveDate>,
+}
+
+impl When {
+    /// Whether the event belongs to the registers asked for.
+    fn keeps(self, e: &DecodedEvent) -> bool {
+        match (self.recorded_by, self.in_force_on) {
+            (Some(day), _) => e.recorded_at.date_naive() <= day,
+            (None, Some(day)) => e
+                .payload
+                .as_ref()
+                .is_some_and(|p| in_force::belongs_to(p, e.occurred_at, day)),
+            (None, None) => true,
+        }
+    }
+
+    /// The day arrears and standing are judged on.
+    fn day(self) -> NaiveDate {
+        self.recorded_by
+            .or(self.in_force_on)
+            .unwrap_or_else(|| chrono::Utc::now().date_naive())
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -82,18 +126,18 @@ impl From<RegisterArg> for Register {
     }
 }
 
-/// The read models folded from the whole log.
-async fn fold(store: &dyn EventStore) -> anyhow::Result<ReadModels> {
+/// The read models folded from the log's events `when` keeps.
+async fn fold(store: &dyn EventStore, when: When) -> anyhow::Result<ReadModels> {
     let mut models = ReadModels::default();
     let mut next = 1;
     loop {
-        let batch = store.read_all(next, MAX_READ_BATCH).await?;
+        let batch = store.read_all_decoded(next, MAX_READ_BATCH).await?;
         let Some(last) = batch.last() else {
             return Ok(models);
         };
         next = last.position + 1;
-        for e in &batch {
-            models.apply(e)?;
+        for e in batch.iter().filter(|e| when.keeps(e)) {
+            models.apply_decoded(e)?;
         }
     }
 }
@@ -119,11 +163,11 @@ pub async fn run(store: &dyn EventStore, dir: &AuditDir, args: ExportArgs) -> an
             register,
             out,
             force,
+            when,
         } => {
-            let models = fold(store).await?;
+            let models = fold(store, when).await?;
             let mut bytes = Vec::new();
-            let today = chrono::Utc::now().date_naive();
-            let rows = csv::write(&models, register.into(), today, &mut bytes)?;
+            let rows = csv::write(&models, register.into(), when.day(), &mut bytes)?;
             write_new(&out, force, &bytes)?;
             say!(
                 "exported {rows} row(s) at position {} to {}",
@@ -132,8 +176,13 @@ pub async fn run(store: &dyn EventStore, dir: &AuditDir, args: ExportArgs) -> an
             );
             return Ok(());
         }
-        ExportKind::Popolo { out, force, name } => {
-            let models = fold(store).await?;
+        ExportKind::Popolo {
+            out,
+            force,
+            name,
+            when,
+        } => {
+            let models = fold(store, when).await?;
             let doc = popolo::document(&models, &name);
             write_new(&out, force, &serde_json::to_vec_pretty(&doc)?)?;
             say!(

@@ -59,7 +59,7 @@ fn registers_export_as_csv_with_accents_and_popolo_with_its_structure() {
     };
     let (text, members) = read(
         "membership",
-        "id_membre,nom,region,cercle,code_commune,statut,",
+        "id_membre,nom,région,cercle,code_commune,statut,",
     );
     assert_eq!(
         members.len(),
@@ -74,14 +74,28 @@ fn registers_export_as_csv_with_accents_and_popolo_with_its_structure() {
     assert!(text.contains("\r\n"), "RFC 4180 line ends");
     let (_, dues) = read(
         "dues",
-        "id_membre,nom,annee,du_xof,paye_xof,solde_xof,en_retard",
+        "id_membre,nom,année,dû_xof,payé_xof,solde_xof,en_retard",
     );
     assert!(!dues.is_empty());
+    // Values in French too: statuses, results, kinds.
+    let statuses: BTreeSet<&str> = members.iter().map(|r| &r[5]).collect();
+    assert!(statuses.contains("membre actif"), "{statuses:?}");
+    assert!(!statuses.contains("active"), "{statuses:?}");
     let (_, resolutions) = read(
         "resolutions",
         "id_motion,organe,date_session,point,type,titre,",
     );
     assert_eq!(resolutions.len(), count(&events, "MotionTabled"));
+    let results: BTreeSet<&str> = resolutions.iter().map(|r| &r[10]).collect();
+    assert!(results.contains("adoptée"), "{results:?}");
+    assert!(
+        results
+            .iter()
+            .all(|r| ["adoptée", "rejetée", "vote en cours"].contains(r)),
+        "{results:?}"
+    );
+    let kinds: BTreeSet<&str> = resolutions.iter().map(|r| &r[4]).collect();
+    assert!(kinds.contains("élection"), "{kinds:?}");
     let (_, officers) = read("officers", "organe,poste,titulaire,id_membre,commune,");
     assert_eq!(officers.len(), count(&events, "OfficerElected"));
     // An existing file is not replaced without --force.

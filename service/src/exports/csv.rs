@@ -3,15 +3,17 @@
 //! Files start with a UTF-8 byte-order mark so spreadsheet programs read
 //! accents (Ségou, Kayes-Ndi...) correctly, and follow RFC 4180 (comma
 //! separated, fields quoted when needed, CRLF line ends). Column names
-//! are French, as the secretariat's registers are.
+//! and values are French with their accents, as the secretariat's
+//! registers are; ids and codes stay as the log has them. (The JSON
+//! exports keep the stable codes.)
 
 use std::io::Write;
 
 use chrono::NaiveDate;
 use registre_projections::ReadModels;
-use registre_projections::resolutions::{MotionResult, ResolutionFilter};
+use registre_projections::resolutions::ResolutionFilter;
 
-use super::name_of;
+use crate::french;
 
 /// The UTF-8 byte-order mark.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -31,21 +33,21 @@ impl Register {
             Register::Membership => &[
                 "id_membre",
                 "nom",
-                "region",
+                "région",
                 "cercle",
                 "code_commune",
                 "statut",
                 "membre_depuis",
-                "categorie_cotisation",
-                "deliberation",
-                "decision",
+                "catégorie_cotisation",
+                "délibération",
+                "décision",
             ],
             Register::Dues => &[
                 "id_membre",
                 "nom",
-                "annee",
-                "du_xof",
-                "paye_xof",
+                "année",
+                "dû_xof",
+                "payé_xof",
                 "solde_xof",
                 "en_retard",
             ],
@@ -60,7 +62,7 @@ impl Register {
                 "contre",
                 "abstentions",
                 "par_procuration",
-                "resultat",
+                "résultat",
             ],
             Register::Officers => &[
                 "organe",
@@ -68,7 +70,7 @@ impl Register {
                 "titulaire",
                 "id_membre",
                 "commune",
-                "debut",
+                "début",
                 "fin_du_terme",
                 "fin_effective",
                 "motif_fin",
@@ -120,7 +122,7 @@ pub fn write<W: Write>(
                     place.region.map(|p| p.name).unwrap_or_default(),
                     place.cercle.map(|p| p.name).unwrap_or_default(),
                     m.unit.code.clone(),
-                    m.status.as_str().to_owned(),
+                    french::status(m.status).to_owned(),
                     m.member_since.to_string(),
                     m.dues_category.clone(),
                     m.deliberation_ref.clone().unwrap_or_default(),
@@ -157,18 +159,13 @@ pub fn write<W: Write>(
                     body,
                     date(r.session_date),
                     r.agenda_item.to_string(),
-                    name_of(&r.kind),
+                    french::motion_kind(r.kind).to_owned(),
                     r.title.clone(),
                     r.votes_for.to_string(),
                     r.votes_against.to_string(),
                     r.abstentions.to_string(),
                     r.by_proxy.to_string(),
-                    match r.result {
-                        MotionResult::Pending => "en_attente",
-                        MotionResult::Adopted => "adoptee",
-                        MotionResult::Rejected => "rejetee",
-                    }
-                    .to_owned(),
+                    french::motion_result(r.result).to_owned(),
                 ])?;
                 rows += 1;
             }
@@ -190,7 +187,10 @@ pub fn write<W: Write>(
                         date(m.starts_on),
                         date(m.term_ends_on),
                         date(m.ended_on),
-                        m.end_reason.as_ref().map(name_of).unwrap_or_default(),
+                        m.end_reason
+                            .map(french::mandate_end)
+                            .unwrap_or_default()
+                            .to_owned(),
                     ])?;
                     rows += 1;
                 }

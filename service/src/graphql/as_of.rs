@@ -34,30 +34,33 @@ fn service<'a>(ctx: &Context<'a>) -> Result<&'a AsOfService, ApiError> {
 
 fn as_of_error(e: AsOfError) -> ApiError {
     match e {
-        AsOfError::BeyondHead { asked, head } => ApiError::BadInput(format!(
-            "La position {asked} est au-delà de la fin du journal ({head})."
-        )),
+        AsOfError::BeyondHead { asked, head } => ApiError::bad_input(
+            format!("La position {asked} est au-delà de la fin du journal ({head})."),
+            format!("Position {asked} is beyond the end of the log ({head})."),
+        ),
         other => ApiError::Internal(other.to_string()),
     }
 }
 
 fn parse_date(s: &str) -> Result<AsOfDate, ApiError> {
     if s.len() > MAX_DATE_LEN {
-        return Err(ApiError::BadInput("Date trop longue.".into()));
+        return Err(ApiError::bad_input("Date trop longue.", "Date too long."));
     }
     AsOfDate::parse(s).map_err(|_| {
-        ApiError::BadInput(format!(
-            "« {s} » n'est pas une date (AAAA-MM-JJ) ou une date-heure RFC 3339."
-        ))
+        ApiError::bad_input(
+            format!("« {s} » n'est pas une date (AAAA-MM-JJ) ou une date-heure RFC 3339."),
+            format!("\"{s}\" is not a date (YYYY-MM-DD) or an RFC 3339 date-time."),
+        )
     })
 }
 
 fn check_first(first: Option<usize>) -> Result<usize, ApiError> {
     let first = first.unwrap_or(DEFAULT_FIRST);
     if first == 0 || first > MAX_FIRST {
-        return Err(ApiError::BadInput(format!(
-            "first doit être compris entre 1 et {MAX_FIRST}."
-        )));
+        return Err(ApiError::bad_input(
+            format!("first doit être compris entre 1 et {MAX_FIRST}."),
+            format!("first must be between 1 and {MAX_FIRST}."),
+        ));
     }
     Ok(first)
 }
@@ -70,8 +73,9 @@ fn parse_status(s: &str) -> Result<MemberStatus, ApiError> {
         "withdrawn" => MemberStatus::Withdrawn,
         "succeeded" => MemberStatus::Succeeded,
         _ => {
-            return Err(ApiError::BadInput(
-                "status : active, suspended, excluded, withdrawn ou succeeded.".into(),
+            return Err(ApiError::bad_input(
+                "status : active, suspended, excluded, withdrawn ou succeeded.",
+                "status: active, suspended, excluded, withdrawn or succeeded.",
             ));
         }
     })
@@ -99,8 +103,9 @@ async fn resolve(
             (svc.position_at(d).await.map_err(as_of_error)?, Some(d))
         }
         _ => {
-            return Err(ApiError::BadInput(
-                "Donnez soit position, soit date.".into(),
+            return Err(ApiError::bad_input(
+                "Donnez soit position, soit date.",
+                "Give either position or date.",
             ));
         }
     };
@@ -123,6 +128,10 @@ pub(crate) async fn resolve_point(
     match point {
         AsOf::Position(p) => resolve(ctx, Some(p), None).await,
         AsOf::Date(d) => resolve(ctx, None, Some(d)).await,
+        AsOf::InForceOn(day) => {
+            let (position, models) = service(ctx)?.in_force_on(day).await.map_err(as_of_error)?;
+            Ok((position, day, models))
+        }
     }
 }
 
@@ -418,8 +427,9 @@ impl AsOfQuery {
         let (from_position, _, a) = resolve(ctx, None, Some(from)).await?;
         let (to_position, _, b) = resolve(ctx, None, Some(to)).await?;
         if from_position > to_position {
-            return Err(ApiError::BadInput(
-                "from doit précéder ou égaler to.".into(),
+            return Err(ApiError::bad_input(
+                "from doit précéder ou égaler to.",
+                "from must come before or equal to.",
             ));
         }
         let (mut members, mut resolutions) = register_diff(&a, &b);

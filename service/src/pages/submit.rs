@@ -52,7 +52,11 @@ pub async fn command(
             id: account.name.clone(),
             role: account.role,
         },
-        occurred_at: Utc::now(),
+        // The day the change happens in the world (an admission's, a
+        // payment's), as the API dates it; else now.
+        occurred_at: command
+            .occurred_on()
+            .map_or_else(Utc::now, |d| d.and_time(chrono::NaiveTime::MIN).and_utc()),
         command,
     };
     match state.app.submit(submission, |_| ()).await {

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use registre_projections::{ProjectionError, ReadModel, ReadModels};
+use registre_projections::{ProjectionError, ReadModel, ReadModels, in_force};
 use registre_schema::Position;
 use tokio::sync::Semaphore;
 
@@ -84,6 +84,9 @@ pub enum AsOfError {
     BeyondHead { asked: Position, head: Position },
 }
 
+/// Recent states kept in memory, by what they answer.
+type Kept<K> = Mutex<VecDeque<(K, Arc<ReadModels>)>>;
+
 /// Answers as-of queries. Cheap to clone.
 #[derive(Clone)]
 pub struct AsOfService {
@@ -94,7 +97,9 @@ struct Inner {
     store: Arc<dyn EventStore>,
     dir: Option<PathBuf>,
     interval: u64,
-    cache: Mutex<VecDeque<(Position, Arc<ReadModels>)>>,
+    cache: Kept<Position>,
+    /// Recent states of the world on a day, by the log's head they read.
+    in_force: Kept<(Position, NaiveDate)>,
     permits: Semaphore,
 }
 
@@ -107,6 +112,7 @@ impl AsOfService {
                 dir,
                 interval: interval.max(1),
                 cache: Mutex::new(VecDeque::new()),
+                in_force: Mutex::new(VecDeque::new()),
                 permits: Semaphore::new(CONCURRENT),
             }),
         }
@@ -161,6 +167,60 @@ impl AsOfService {
         }
         cache.push_back((position, models.clone()));
         Ok(models)
+    }
+
+    /// The registers as the world was on `day`, as the whole log knows it
+    /// now (see `registre_projections::in_force`), with the log's head they
+    /// read. A fold of the whole log, kept for the next question about the
+    /// same day while the log does not grow.
+    pub async fn in_force_on(
+        &self,
+        day: NaiveDate,
+    ) -> Result<(Position, Arc<ReadModels>), AsOfError> {
+        let head = self.inner.store.head().await?;
+        let key = (head, day);
+        let hit = |s: &Self| {
+            let cache = s.inner.in_force.lock().unwrap_or_else(|p| p.into_inner());
+            cache
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, m)| m.clone())
+        };
+        if let Some(models) = hit(self) {
+            return Ok((head, models));
+        }
+        let _permit = self.inner.permits.acquire().await.ok();
+        if let Some(models) = hit(self) {
+            return Ok((head, models));
+        }
+        let mut models = ReadModels::default();
+        let mut at = 0;
+        while at < head {
+            let want = (head - at).min(MAX_READ_BATCH as u64) as usize;
+            let batch = self.inner.store.read_all_decoded(at + 1, want).await?;
+            let Some(last) = batch.last() else { break };
+            at = last.position;
+            for e in &batch {
+                let belongs = e
+                    .payload
+                    .as_ref()
+                    .is_some_and(|p| in_force::belongs_to(p, e.occurred_at, day));
+                if belongs {
+                    models.apply_decoded(e)?;
+                }
+            }
+        }
+        let models = Arc::new(models);
+        let mut cache = self
+            .inner
+            .in_force
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if cache.len() == CACHE {
+            cache.pop_front();
+        }
+        cache.push_back((key, models.clone()));
+        Ok((head, models))
     }
 
     /// Writes every missing checkpoint up to `position` (the background
