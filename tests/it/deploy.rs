@@ -36,6 +36,37 @@ fn the_example_settings_file_starts_the_server_and_the_probe_sees_it() {
     assert!(!probe.status.success(), "the probe passed with no server");
 }
 
+/// A token created beside a running server is accepted once the server
+/// has read it: `probe --token --wait` waits for that, so that a script's
+/// next request is not refused.
+#[test]
+fn the_probe_waits_until_a_new_token_is_accepted_and_refuses_a_wrong_one() {
+    let dir = scratch();
+    let db = dir.path().join("registre.db");
+    let server = Server::start(&db);
+    let token = crate::support::create_token(&db, "secretariat", "greffe");
+    let addr = server.addr.to_string();
+    let probe = registre()
+        .args(["probe", "--addr", &addr, "--token", &token, "--wait", "10"])
+        .output()
+        .unwrap();
+    assert!(
+        probe.status.success(),
+        "{}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
+    let answer = crate::support::graphql(server.addr, &token, "{ head }");
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let probe = registre()
+        .args([
+            "probe", "--addr", &addr, "--token", "reg_faux", "--wait", "0.3",
+        ])
+        .output()
+        .unwrap();
+    assert!(!probe.status.success());
+    assert!(String::from_utf8_lossy(&probe.stderr).contains("401"));
+}
+
 #[test]
 fn a_settings_file_with_an_unknown_key_is_refused() {
     let dir = scratch();
