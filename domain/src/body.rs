@@ -10,7 +10,7 @@ use chrono::{Datelike, NaiveDate};
 use registre_schema::DomainEvent;
 use registre_schema::events::{
     BodyEstablished, BodyKind, BodyLevel, MandateEndReason, MandateEnded, MandateStarted,
-    OfficerElected, PostDefined, TerritorialUnitKey,
+    OfficerElected, PostDefined, TerritorialLevel, TerritorialUnitKey,
 };
 use uuid::Uuid;
 
@@ -156,12 +156,28 @@ impl Aggregate for Body {
                 return Err(DomainError::BodyAlreadyExists);
             }
             required("name", name, MAX_NAME)?;
-            if let Some(unit) = territorial_unit
-                && !ctx.facts.known_units.contains_key(unit)
+            let unit_level = match territorial_unit {
+                Some(unit) => match ctx.facts.known_units.get(unit) {
+                    Some(u) => Some(u.level),
+                    None => {
+                        return Err(DomainError::UnknownTerritorialUnit {
+                            code: unit.code.chars().take(64).collect(),
+                        });
+                    }
+                },
+                None => None,
+            };
+            // A regional or cercle body counts the communes of its own
+            // unit: without one it would count every commune.
+            let required_level = match level {
+                BodyLevel::National => None,
+                BodyLevel::Regional => Some((TerritorialLevel::Region, "regional")),
+                BodyLevel::Cercle => Some((TerritorialLevel::Cercle, "cercle")),
+            };
+            if let Some((wanted, name)) = required_level
+                && unit_level != Some(wanted)
             {
-                return Err(DomainError::UnknownTerritorialUnit {
-                    code: unit.code.chars().take(64).collect(),
-                });
+                return Err(DomainError::BodyTerritoryRequired { level: name });
             }
             for other in [convened_by_body_id, parent_body_id].into_iter().flatten() {
                 if !ctx.facts.bodies.contains_key(other) {
@@ -228,6 +244,9 @@ impl Aggregate for Body {
                     return Err(DomainError::IdAlreadyUsed);
                 }
                 required("holder_name", holder_name, MAX_NAME)?;
+                if ctx.facts.outside_territory.contains(member_id) {
+                    return Err(DomainError::OutsideBodyTerritory);
+                }
                 if !ctx.facts.eligible_members.contains(member_id) {
                     return Err(DomainError::NotEligibleToStand);
                 }
@@ -480,6 +499,55 @@ mod tests {
             .then_error("UNKNOWN_TERRITORIAL_UNIT");
     }
 
+    fn knows(code: &str, level: TerritorialLevel) -> impl FnOnce(&mut crate::Facts) {
+        let code = code.to_owned();
+        move |f| {
+            f.known_units.insert(
+                key(&code),
+                crate::context::UnitFact {
+                    level,
+                    name: "Kayes".into(),
+                },
+            );
+        }
+    }
+
+    #[test]
+    fn a_regional_or_cercle_body_names_a_unit_of_its_level() {
+        let regional = |unit| {
+            establishing(
+                "Conférence Régionale de Kayes",
+                BodyKind::Instance,
+                BodyLevel::Regional,
+                unit,
+                None,
+            )
+        };
+        given::<Body>(vec![])
+            .when(regional(None).0)
+            .then_error("BODY_TERRITORY_REQUIRED");
+        given::<Body>(vec![])
+            .with_facts(knows("ML01", TerritorialLevel::Cercle))
+            .when(regional(Some(key("ML01"))).0)
+            .then_error("BODY_TERRITORY_REQUIRED");
+        let (command, event) = regional(Some(key("ML01")));
+        given::<Body>(vec![])
+            .with_facts(knows("ML01", TerritorialLevel::Region))
+            .when(command)
+            .then_events(vec![event]);
+        let (cercle, _) = establishing(
+            "Assemblée de Cercle de Kita",
+            BodyKind::Instance,
+            BodyLevel::Cercle,
+            Some(key("ML01")),
+            None,
+        );
+        given::<Body>(vec![])
+            .with_facts(knows("ML01", TerritorialLevel::Region))
+            .when(cercle)
+            .then_error("BODY_TERRITORY_REQUIRED");
+    }
+
     #[test]
     fn posts_are_defined_with_seats() {
         let define = |title: &str, seats| BodyCommand::DefinePost {
@@ -555,6 +623,12 @@ mod tests {
         given::<Body>(vec![established(), post(1)])
             .when(elect(10, 100, d(2024, 3, 1)))
             .then_error("NOT_ELIGIBLE_TO_STAND");
+        given::<Body>(vec![established(), post(1)])
+            .with_facts(|f| {
+                f.outside_territory.insert(id(100));
+            })
+            .when(elect(10, 100, d(2024, 3, 1)))
+            .then_error("OUTSIDE_BODY_TERRITORY");
         given::<Body>(vec![established()])
             .with_facts(eligible)
             .when(elect(10, 100, d(2024, 3, 1)))

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use registre_schema::Actor;
-use registre_schema::events::{Statutes, TerritorialLevel, TerritorialUnitKey};
+use registre_schema::events::{MotionKind, Statutes, TerritorialLevel, TerritorialUnitKey};
 use uuid::Uuid;
 
 use crate::DomainError;
@@ -75,6 +75,22 @@ pub struct SessionFact {
     pub closed: bool,
 }
 
+/// A motion as the handler's view knows it: what a decision citing it
+/// checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MotionFact {
+    pub motion_id: Uuid,
+    pub body_id: Uuid,
+    /// The body is a national instance (Congrès, Conseil National).
+    pub national_instance: bool,
+    pub kind: MotionKind,
+    pub adopted: bool,
+    /// The date of the session that voted on it.
+    pub decided_on: NaiveDate,
+    /// An exclusion or an amendment already cites it.
+    pub applied: bool,
+}
+
 /// Facts from other aggregates, fetched by the handler before deciding.
 /// Each command reads only the ones it needs; a missing fact reads as
 /// "not known".
@@ -84,6 +100,9 @@ pub struct Facts {
     pub known_units: BTreeMap<TerritorialUnitKey, UnitFact>,
     /// Members active and in good standing on the command's date.
     pub eligible_members: BTreeSet<Uuid>,
+    /// Members the command names whose commune lies outside the body's
+    /// territory: what a refusal says instead of "not in good standing".
+    pub outside_territory: BTreeSet<Uuid>,
     /// Bodies the command refers to.
     pub bodies: BTreeMap<Uuid, BodyFact>,
     /// Sessions the command refers to.
@@ -98,4 +117,6 @@ pub struct Facts {
     pub used_receipts: BTreeSet<String>,
     /// Event ids the command refers to that are in the log.
     pub known_events: BTreeSet<Uuid>,
+    /// Motions the command cites.
+    pub motions: BTreeMap<Uuid, MotionFact>,
 }

@@ -53,6 +53,8 @@ pub enum DomainError {
     // Members and dues.
     #[error("this commune is already a member")]
     CommuneAlreadyMember,
+    #[error("the name {given:?} differs from the territorial reference's, {reference:?}")]
+    NameDiffersFromReference { given: String, reference: String },
     #[error("unknown member")]
     UnknownMember,
     #[error("invalid {field}: {reason}")]
@@ -113,6 +115,10 @@ pub enum DomainError {
     PostFull { seats: u32 },
     #[error("the candidate's commune is not a member in good standing")]
     NotEligibleToStand,
+    #[error("the commune lies outside the body's territory")]
+    OutsideBodyTerritory,
+    #[error("a {level} body must name a territorial unit of that level")]
+    BodyTerritoryRequired { level: &'static str },
     #[error("unknown mandate")]
     UnknownMandate,
     #[error("the mandate has already ended")]
@@ -127,6 +133,13 @@ pub enum DomainError {
     NotEntitledToConvene,
     #[error("notice of {given_days} days is shorter than the {required_days} days required")]
     NoticeTooShort { required_days: u32, given_days: i64 },
+    #[error(
+        "the session, on {session_date}, would be held before its convocation, on {convened_on}"
+    )]
+    SessionBeforeConvocation {
+        convened_on: NaiveDate,
+        session_date: NaiveDate,
+    },
     #[error("the agenda is empty")]
     EmptyAgenda,
     #[error("the first session did not fail for lack of quorum")]
@@ -171,6 +184,16 @@ pub enum DomainError {
     NoSuchProxy,
     #[error("votes are still open on some motions")]
     MotionsStillOpen,
+    #[error("the motion cited was not adopted")]
+    MotionNotAdopted,
+    #[error("the motion cited is not a motion of {expected}")]
+    MotionOfAnotherKind { expected: &'static str },
+    #[error("the motion cited was not adopted by the competent body ({competent})")]
+    MotionOfAnotherBody { competent: Reason },
+    #[error("the motion cited has already taken effect")]
+    MotionAlreadyApplied,
+    #[error("a decision cannot take effect before the session that took it, on {decided_on}")]
+    EffectBeforeDecision { decided_on: NaiveDate },
 
     // Minutes.
     #[error("the minutes are already adopted and can no longer change")]
@@ -237,6 +260,10 @@ impl DomainError {
             E::DateOutOfRange { .. } => "DATE_OUT_OF_RANGE",
             E::IdAlreadyUsed => "ID_ALREADY_USED",
             E::UnknownTerritorialUnit { .. } => "UNKNOWN_TERRITORIAL_UNIT",
+            E::NameDiffersFromReference { .. } => "NAME_DIFFERS_FROM_REFERENCE",
+            E::OutsideBodyTerritory => "OUTSIDE_BODY_TERRITORY",
+            E::BodyTerritoryRequired { .. } => "BODY_TERRITORY_REQUIRED",
+            E::SessionBeforeConvocation { .. } => "SESSION_BEFORE_CONVOCATION",
             E::TerritorialUnitConflict { .. } => "TERRITORIAL_UNIT_CONFLICT",
             E::InvalidTerritorialUnit { .. } => "INVALID_TERRITORIAL_UNIT",
             E::CommuneAlreadyMember => "COMMUNE_ALREADY_MEMBER",
@@ -296,6 +323,11 @@ impl DomainError {
             E::NotPresent => "NOT_PRESENT",
             E::NoSuchProxy => "NO_SUCH_PROXY",
             E::MotionsStillOpen => "MOTIONS_STILL_OPEN",
+            E::MotionNotAdopted => "MOTION_NOT_ADOPTED",
+            E::MotionOfAnotherKind { .. } => "MOTION_OF_ANOTHER_KIND",
+            E::MotionOfAnotherBody { .. } => "MOTION_OF_ANOTHER_BODY",
+            E::MotionAlreadyApplied => "MOTION_ALREADY_APPLIED",
+            E::EffectBeforeDecision { .. } => "EFFECT_BEFORE_DECISION",
             E::MinutesAlreadyAdopted => "MINUTES_ALREADY_ADOPTED",
             E::MinutesNotDrafted => "MINUTES_NOT_DRAFTED",
             E::MinutesOfAnotherSession => "MINUTES_OF_ANOTHER_SESSION",
@@ -408,6 +440,23 @@ impl DomainError {
             E::NotEntitledToConvene => {
                 "Cet organe n'a pas qualité pour convoquer cette instance.".into()
             }
+            E::NameDiffersFromReference { given, reference } => format!(
+                "Le nom « {given} » diffère de celui de la liste territoriale, « {reference} » : laissez le nom vide pour reprendre celui de la liste, ou confirmez que ce nom diffère volontairement."
+            ),
+            E::OutsideBodyTerritory => {
+                "La commune n'est pas située dans le ressort territorial de cette instance.".into()
+            }
+            E::BodyTerritoryRequired { level } => format!(
+                "Une instance ou un organe de niveau {} doit nommer son ressort : {}.",
+                if *level == "regional" { "régional" } else { "cercle" },
+                if *level == "regional" { "une région" } else { "un cercle" }
+            ),
+            E::SessionBeforeConvocation {
+                convened_on,
+                session_date,
+            } => format!(
+                "La session, le {session_date}, ne peut pas se tenir avant sa convocation, le {convened_on}."
+            ),
             E::NoticeTooShort {
                 required_days,
                 given_days,
@@ -448,6 +497,23 @@ impl DomainError {
             E::NotPresent => "Le délégué de la commune n'est pas présent.".into(),
             E::NoSuchProxy => "La commune n'a pas donné procuration à ce mandataire.".into(),
             E::MotionsStillOpen => "Des votes sont encore ouverts.".into(),
+            E::MotionNotAdopted => "La motion citée n'a pas été adoptée.".into(),
+            E::MotionOfAnotherKind { expected } => format!(
+                "La motion citée n'est pas une motion {}.",
+                if *expected == "exclusion" {
+                    "d'exclusion"
+                } else {
+                    "de modification des statuts"
+                }
+            ),
+            E::MotionOfAnotherBody { competent } => format!(
+                "La motion citée n'a pas été adoptée par l'instance compétente ({}).",
+                competent.french
+            ),
+            E::MotionAlreadyApplied => "La motion citée a déjà pris effet.".into(),
+            E::EffectBeforeDecision { decided_on } => format!(
+                "Une décision ne peut pas prendre effet avant la séance qui l'a prise, le {decided_on}."
+            ),
             E::MinutesAlreadyAdopted => {
                 "Le procès-verbal est déjà adopté et ne peut plus être modifié.".into()
             }

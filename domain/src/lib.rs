@@ -32,6 +32,7 @@ pub mod contacts;
 pub mod context;
 pub mod correction;
 pub mod dates;
+pub mod decided;
 pub mod dues;
 pub mod error;
 pub mod member;

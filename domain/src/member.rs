@@ -11,14 +11,15 @@ use chrono::NaiveDate;
 use registre_schema::DomainEvent;
 use registre_schema::events::{
     CommuneAdmitted, DuesPaid, DuesPaymentReversed, MemberContactsRecorded, MemberExcluded,
-    MemberReinstated, MemberSuspended, MemberWithdrew, MembershipSucceeded, TerritorialLevel,
-    TerritorialUnitKey,
+    MemberReinstated, MemberSuspended, MemberWithdrew, MembershipSucceeded, MotionKind,
+    TerritorialLevel, TerritorialUnitKey,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::contacts::{self, Contacts};
 use crate::dates::Dated;
+use crate::decided::{Competent, decided_by};
 use crate::dues::YearPaid;
 use crate::streams::member_id_for;
 use crate::text::{MAX_NAME, MAX_TEXT, required};
@@ -113,7 +114,11 @@ pub struct Receipt {
 pub enum MemberCommand {
     Admit {
         unit: TerritorialUnitKey,
+        /// Empty: the territorial list's name.
         name: String,
+        /// The clerk states that a name other than the list's is meant;
+        /// without it such a name is refused.
+        keep_different_name: bool,
         dues_category: String,
         admitted_on: NaiveDate,
         deliberation_ref: String,
@@ -135,6 +140,8 @@ pub enum MemberCommand {
         reason: String,
         decided_by_body_id: Uuid,
         hearing_notified_on: NaiveDate,
+        /// The exclusion motion the body adopted.
+        motion_id: Uuid,
     },
     Withdraw {
         member_id: Uuid,
@@ -147,6 +154,7 @@ pub enum MemberCommand {
         member_id: Uuid,
         successor_unit: TerritorialUnitKey,
         successor_name: String,
+        keep_different_name: bool,
         dues_category: String,
         effective_on: NaiveDate,
         inherits_dues: bool,
@@ -196,13 +204,35 @@ pub fn check_successor(successor: &Option<Member>) -> Result<(), DomainError> {
     }
 }
 
-fn known_commune(ctx: &Context, unit: &TerritorialUnitKey) -> Result<(), DomainError> {
-    match ctx.facts.known_units.get(unit) {
-        Some(u) if u.level == TerritorialLevel::Commune => Ok(()),
-        _ => Err(DomainError::UnknownTerritorialUnit {
-            code: unit.code.chars().take(64).collect(),
-        }),
+/// The commune's name as recorded: the territorial reference's when none
+/// is given. A different name is recorded only when the clerk says it is
+/// meant (the list spells "Segou Commune", the association "Ségou"),
+/// never silently.
+fn known_commune(
+    ctx: &Context,
+    unit: &TerritorialUnitKey,
+    (field, name, keep_different_name): (&'static str, &str, bool),
+) -> Result<String, DomainError> {
+    let reference = match ctx.facts.known_units.get(unit) {
+        Some(u) if u.level == TerritorialLevel::Commune => &u.name,
+        _ => {
+            return Err(DomainError::UnknownTerritorialUnit {
+                code: unit.code.chars().take(64).collect(),
+            });
+        }
+    };
+    let given = name.trim();
+    if given.is_empty() || given == reference {
+        return Ok(reference.clone());
     }
+    if keep_different_name {
+        required(field, given, MAX_NAME)?;
+        return Ok(given.into());
+    }
+    Err(DomainError::NameDiffersFromReference {
+        given: given.into(),
+        reference: reference.clone(),
+    })
 }
 
 /// A dues category the schedule in force has (when one is set: before
@@ -268,6 +298,7 @@ impl Aggregate for Member {
             C::Admit {
                 unit,
                 name,
+                keep_different_name,
                 dues_category,
                 admitted_on,
                 deliberation_ref,
@@ -276,16 +307,15 @@ impl Aggregate for Member {
                 if state.as_ref().is_some_and(|m| m.status.is_member()) {
                     return Err(DomainError::CommuneAlreadyMember);
                 }
-                required("name", name, MAX_NAME)?;
                 required("dues_category", dues_category, MAX_NAME)?;
                 required("deliberation_ref", deliberation_ref, MAX_TEXT)?;
                 required("decision_ref", decision_ref, MAX_TEXT)?;
-                known_commune(ctx, unit)?;
+                let name = known_commune(ctx, unit, ("name", name, *keep_different_name))?;
                 known_category(ctx, dues_category)?;
                 CommuneAdmitted {
                     member_id: member_id_for(unit),
                     unit: unit.clone(),
-                    name: name.clone(),
+                    name,
                     dues_category: dues_category.clone(),
                     admitted_on: *admitted_on,
                     deliberation_ref: deliberation_ref.clone(),
@@ -334,6 +364,7 @@ impl Aggregate for Member {
                 reason,
                 decided_by_body_id,
                 hearing_notified_on,
+                motion_id,
             } => {
                 still_member(state)?;
                 required("reason", reason, MAX_TEXT)?;
@@ -344,6 +375,13 @@ impl Aggregate for Member {
                         required_days: statutes.exclusion_hearing_notice_days,
                     });
                 }
+                decided_by(
+                    ctx,
+                    motion_id,
+                    MotionKind::Exclusion,
+                    Competent::Body(*decided_by_body_id),
+                    *effective_on,
+                )?;
                 MemberExcluded {
                     member_id: *member_id,
                     effective_on: *effective_on,
@@ -351,6 +389,7 @@ impl Aggregate for Member {
                     decided_by_body_id: *decided_by_body_id,
                     hearing_notified_on: *hearing_notified_on,
                     statutes_version: statutes.version,
+                    motion_id: Some(*motion_id),
                 }
                 .into()
             }
@@ -372,15 +411,19 @@ impl Aggregate for Member {
                 member_id,
                 successor_unit,
                 successor_name,
+                keep_different_name,
                 dues_category,
                 effective_on,
                 inherits_dues,
                 reorganisation_id,
             } => {
                 let m = still_member(state)?;
-                required("successor_name", successor_name, MAX_NAME)?;
                 required("dues_category", dues_category, MAX_NAME)?;
-                known_commune(ctx, successor_unit)?;
+                let successor_name = known_commune(
+                    ctx,
+                    successor_unit,
+                    ("successor_name", successor_name, *keep_different_name),
+                )?;
                 known_category(ctx, dues_category)?;
                 let successor_member_id = member_id_for(successor_unit);
                 if successor_member_id == m.member_id {
@@ -390,7 +433,7 @@ impl Aggregate for Member {
                     predecessor_member_id: *member_id,
                     successor_member_id,
                     successor_unit: successor_unit.clone(),
-                    successor_name: successor_name.clone(),
+                    successor_name,
                     dues_category: dues_category.clone(),
                     effective_on: *effective_on,
                     inherits_dues: *inherits_dues,
@@ -594,6 +637,7 @@ mod tests {
         MemberCommand::Admit {
             unit: key("ML010101"),
             name: "Bangassi".into(),
+            keep_different_name: false,
             dues_category: "rurale".into(),
             admitted_on: d(2024, 3, 1),
             deliberation_ref: "Délib. 2024-01".into(),
@@ -622,7 +666,7 @@ mod tests {
                 key(&code),
                 UnitFact {
                     level,
-                    name: "x".into(),
+                    name: "Bangassi".into(),
                 },
             );
         }
@@ -638,6 +682,46 @@ mod tests {
             .with_facts(knows("ML010101", TerritorialLevel::Commune))
             .when(admit())
             .then_events(vec![admitted("ML010101")]);
+    }
+
+    #[test]
+    fn a_commune_admitted_without_a_name_takes_the_territorial_references() {
+        let mut unnamed = admit();
+        if let MemberCommand::Admit { name, .. } = &mut unnamed {
+            *name = "  ".into();
+        }
+        given::<Member>(vec![])
+            .with_facts(knows("ML010101", TerritorialLevel::Commune))
+            .when(unnamed)
+            .then_events(vec![admitted("ML010101")]);
+    }
+
+    #[test]
+    fn a_name_other_than_the_territorial_references_is_refused() {
+        let mut other = admit();
+        if let MemberCommand::Admit { name, .. } = &mut other {
+            *name = "Bangasi".into();
+        }
+        given::<Member>(vec![])
+            .with_facts(knows("ML010101", TerritorialLevel::Commune))
+            .when(other.clone())
+            .then_error("NAME_DIFFERS_FROM_REFERENCE");
+        // Said on purpose, it is recorded as given.
+        if let MemberCommand::Admit {
+            keep_different_name,
+            ..
+        } = &mut other
+        {
+            *keep_different_name = true;
+        }
+        let mut as_given = admitted("ML010101");
+        if let DomainEvent::CommuneAdmitted(e) = &mut as_given {
+            e.name = "Bangasi".into();
+        }
+        given::<Member>(vec![])
+            .with_facts(knows("ML010101", TerritorialLevel::Commune))
+            .when(other)
+            .then_events(vec![as_given]);
     }
 
     #[test]
@@ -724,16 +808,34 @@ mod tests {
             .then_error("MEMBER_NOT_SUSPENDED");
     }
 
+    /// The Conseil National's adopted exclusion motion of 2024-03-18.
+    fn exclusion_voted(f: &mut crate::Facts) {
+        f.motions.insert(
+            id(50),
+            crate::context::MotionFact {
+                motion_id: id(50),
+                body_id: id(1),
+                national_instance: true,
+                kind: MotionKind::Exclusion,
+                adopted: true,
+                decided_on: d(2024, 3, 18),
+                applied: false,
+            },
+        );
+    }
+
     #[test]
-    fn exclusion_needs_the_hearing_notice() {
+    fn exclusion_needs_the_hearing_notice_and_the_bodys_adopted_motion() {
         let exclude = |notified| MemberCommand::Exclude {
             member_id: mid(),
             effective_on: d(2024, 3, 20),
             reason: "arriérés".into(),
             decided_by_body_id: id(1),
             hearing_notified_on: notified,
+            motion_id: id(50),
         };
         given::<Member>(vec![admitted("ML010101"), suspended()])
+            .with_facts(exclusion_voted)
             .when(exclude(d(2024, 3, 5)))
             .then_events(vec![
                 MemberExcluded {
@@ -743,10 +845,23 @@ mod tests {
                     decided_by_body_id: id(1),
                     hearing_notified_on: d(2024, 3, 5),
                     statutes_version: 1,
+                    motion_id: Some(id(50)),
                 }
                 .into(),
             ]);
+        // Without the motion (or with one the body did not adopt): refused.
+        given::<Member>(vec![admitted("ML010101"), suspended()])
+            .when(exclude(d(2024, 3, 5)))
+            .then_error("UNKNOWN_MOTION");
+        given::<Member>(vec![admitted("ML010101"), suspended()])
+            .with_facts(|f| {
+                exclusion_voted(f);
+                f.motions.get_mut(&id(50)).unwrap().body_id = id(2);
+            })
+            .when(exclude(d(2024, 3, 5)))
+            .then_error("MOTION_OF_ANOTHER_BODY");
         given::<Member>(vec![admitted("ML010101")])
+            .with_facts(exclusion_voted)
             .when(exclude(d(2024, 3, 6)))
             .then_error("HEARING_NOTICE_TOO_SHORT");
         let excluded = MemberExcluded {
@@ -756,8 +871,10 @@ mod tests {
             decided_by_body_id: id(1),
             hearing_notified_on: d(2024, 3, 5),
             statutes_version: 1,
+            motion_id: None,
         };
         given::<Member>(vec![admitted("ML010101"), excluded.into()])
+            .with_facts(exclusion_voted)
             .when(exclude(d(2024, 3, 5)))
             .then_error("MEMBER_ALREADY_LEFT");
     }
@@ -788,7 +905,9 @@ mod tests {
         let succeed = MemberCommand::Succeed {
             member_id: mid(),
             successor_unit: key("ML010199"),
-            successor_name: "Nouvelle".into(),
+            // Left blank: the territorial reference's name is recorded.
+            successor_name: String::new(),
+            keep_different_name: false,
             dues_category: "rurale".into(),
             effective_on: d(2024, 3, 1),
             inherits_dues: true,
@@ -798,7 +917,7 @@ mod tests {
             predecessor_member_id: mid(),
             successor_member_id: member_id_for(&key("ML010199")),
             successor_unit: key("ML010199"),
-            successor_name: "Nouvelle".into(),
+            successor_name: "Bangassi".into(),
             dues_category: "rurale".into(),
             effective_on: d(2024, 3, 1),
             inherits_dues: true,

@@ -140,6 +140,7 @@ fn member_command() -> impl Strategy<Value = MemberCommand> {
         (0u8..3).prop_map(move |n| MemberCommand::Admit {
             unit: unit(n),
             name: "c".into(),
+            keep_different_name: true,
             dues_category: "rurale".into(),
             admitted_on: d(2024, 1, 1),
             deliberation_ref: "d".into(),

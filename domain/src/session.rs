@@ -173,6 +173,18 @@ fn session(state: &Option<Session>) -> Result<&Session, DomainError> {
     state.as_ref().ok_or(DomainError::UnknownSession)
 }
 
+/// A member on the list frozen at the convocation; a refusal names the
+/// real reason: outside the body's territory, or not in good standing.
+fn may_take_part(s: &Session, ctx: &Context, member_id: &Uuid) -> Result<(), DomainError> {
+    if s.eligible.contains(member_id) {
+        Ok(())
+    } else if ctx.facts.outside_territory.contains(member_id) {
+        Err(DomainError::OutsideBodyTerritory)
+    } else {
+        Err(DomainError::NotEligibleToVote)
+    }
+}
+
 /// The session may still take attendance and proxies.
 fn before_or_during(s: &Session) -> Result<(), DomainError> {
     match s.status {
@@ -281,6 +293,12 @@ impl Aggregate for Session {
                     SessionKind::Extraordinary => statutes.notice_days_extraordinary,
                 };
                 let given_days = (*session_date - *convened_on).num_days();
+                if given_days < 0 {
+                    return Err(DomainError::SessionBeforeConvocation {
+                        convened_on: *convened_on,
+                        session_date: *session_date,
+                    });
+                }
                 if given_days < i64::from(required_days) {
                     return Err(DomainError::NoticeTooShort {
                         required_days,
@@ -325,9 +343,7 @@ impl Aggregate for Session {
             } => {
                 let s = session(state)?;
                 before_or_during(s)?;
-                if !s.eligible.contains(member_id) {
-                    return Err(DomainError::NotEligibleToVote);
-                }
+                may_take_part(s, ctx, member_id)?;
                 if s.present.contains(member_id) {
                     return Err(DomainError::AlreadyPresent);
                 }
@@ -351,10 +367,8 @@ impl Aggregate for Session {
             } => {
                 let s = session(state)?;
                 before_or_during(s)?;
-                if !s.eligible.contains(grantor_member_id) || !s.eligible.contains(holder_member_id)
-                {
-                    return Err(DomainError::NotEligibleToVote);
-                }
+                may_take_part(s, ctx, grantor_member_id)?;
+                may_take_part(s, ctx, holder_member_id)?;
                 if grantor_member_id == holder_member_id {
                     return Err(DomainError::InvalidProxy {
                         reason: Reason::new(
@@ -500,9 +514,7 @@ impl Aggregate for Session {
                 proxy_holder_member_id,
             } => {
                 let (s, motion) = motion_open_for_votes(state, motion_id)?;
-                if !s.eligible.contains(member_id) {
-                    return Err(DomainError::NotEligibleToVote);
-                }
+                may_take_part(s, ctx, member_id)?;
                 if motion.votes.contains_key(member_id) {
                     return Err(DomainError::AlreadyVoted);
                 }

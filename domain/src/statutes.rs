@@ -5,11 +5,13 @@
 use chrono::NaiveDate;
 use registre_schema::DomainEvent;
 use registre_schema::events::{
-    ArrearsRule, Fraction, Majorities, Majority, SecondConvocationRule, Statutes, StatutesAdopted,
-    StatutesAmended,
+    ArrearsRule, Fraction, Majorities, Majority, MotionKind, SecondConvocationRule, Statutes,
+    StatutesAdopted, StatutesAmended,
 };
+use uuid::Uuid;
 
 use crate::dates::Dated;
+use crate::decided::{Competent, decided_by};
 use crate::text::{MAX_TEXT, required};
 use crate::{Aggregate, Context, DomainError, Reason};
 
@@ -211,6 +213,8 @@ pub enum StatutesCommand {
         effective_from: NaiveDate,
         changes: StatutesChanges,
         reference: String,
+        /// The statute-amendment motion a national instance adopted.
+        motion_id: Uuid,
     },
 }
 
@@ -266,7 +270,7 @@ impl Aggregate for StatutesBook {
     fn decide_dated(
         state: &StatutesBook,
         command: &StatutesCommand,
-        _ctx: &Context,
+        ctx: &Context,
     ) -> Result<Vec<DomainEvent>, DomainError> {
         match command {
             StatutesCommand::Adopt {
@@ -294,6 +298,7 @@ impl Aggregate for StatutesBook {
                 effective_from,
                 changes,
                 reference,
+                motion_id,
             } => {
                 let latest = state.latest().ok_or(DomainError::StatutesNotAdopted)?;
                 required("reference", reference, MAX_TEXT)?;
@@ -302,6 +307,15 @@ impl Aggregate for StatutesBook {
                         current: latest.effective_from,
                     });
                 }
+                // The majority is the motion kind's: a statute-amendment
+                // motion is judged by the statutes' amendment majority.
+                decided_by(
+                    ctx,
+                    motion_id,
+                    MotionKind::StatuteAmendment,
+                    Competent::NationalInstance,
+                    *effective_from,
+                )?;
                 let statutes = Statutes {
                     version: latest.version + 1,
                     effective_from: *effective_from,
@@ -320,6 +334,7 @@ impl Aggregate for StatutesBook {
                     StatutesAmended {
                         statutes,
                         reference: reference.clone(),
+                        motion_id: Some(*motion_id),
                     }
                     .into(),
                 ])
@@ -398,7 +413,24 @@ mod tests {
             effective_from,
             changes,
             reference: "Congrès 2019".into(),
+            motion_id: id(60),
         }
+    }
+
+    /// The Congrès adopted the amendment motion on 2009-06-01.
+    fn voted(f: &mut crate::Facts) {
+        f.motions.insert(
+            id(60),
+            crate::context::MotionFact {
+                motion_id: id(60),
+                body_id: id(5),
+                national_instance: true,
+                kind: MotionKind::StatuteAmendment,
+                adopted: true,
+                decided_on: d(2009, 6, 1),
+                applied: false,
+            },
+        );
     }
 
     fn notice(days: u32) -> StatutesChanges {
@@ -417,6 +449,7 @@ mod tests {
         StatutesAmended {
             statutes,
             reference: "Congrès 2019".into(),
+            motion_id: Some(id(60)),
         }
         .into()
     }
@@ -424,6 +457,7 @@ mod tests {
     #[test]
     fn amendment_takes_the_next_version_and_applies_from_its_date() {
         let events = given::<StatutesBook>(vec![adopted()])
+            .with_facts(voted)
             .when(amend(d(2020, 1, 1), notice(30)))
             .then_events(vec![amended(2, d(2020, 1, 1), |s| {
                 s.notice_days_ordinary = 30
@@ -439,11 +473,38 @@ mod tests {
     }
 
     #[test]
+    fn an_amendment_cites_the_amendment_motion_a_national_instance_adopted() {
+        given::<StatutesBook>(vec![adopted()])
+            .when(amend(d(2020, 1, 1), notice(30)))
+            .then_error("UNKNOWN_MOTION");
+        given::<StatutesBook>(vec![adopted()])
+            .with_facts(|f| {
+                voted(f);
+                f.motions.get_mut(&id(60)).unwrap().national_instance = false;
+            })
+            .when(amend(d(2020, 1, 1), notice(30)))
+            .then_error("MOTION_OF_ANOTHER_BODY");
+        given::<StatutesBook>(vec![adopted()])
+            .with_facts(|f| {
+                voted(f);
+                f.motions.get_mut(&id(60)).unwrap().kind = MotionKind::Ordinary;
+            })
+            .when(amend(d(2020, 1, 1), notice(30)))
+            .then_error("MOTION_OF_ANOTHER_KIND");
+        given::<StatutesBook>(vec![adopted()])
+            .with_facts(voted)
+            .when(amend(d(2009, 1, 1), notice(30)))
+            .then_error("EFFECT_BEFORE_DECISION");
+    }
+
+    #[test]
     fn amendments_need_adopted_statutes_and_a_date_not_before_the_current_one() {
         given::<StatutesBook>(vec![])
+            .with_facts(voted)
             .when(amend(d(2020, 1, 1), notice(30)))
             .then_error("STATUTES_NOT_ADOPTED");
         given::<StatutesBook>(vec![adopted()])
+            .with_facts(voted)
             .when(amend(d(2000, 1, 1), notice(30)))
             .then_error("AMENDMENT_BEFORE_CURRENT");
         given::<StatutesBook>(vec![adopted()])
@@ -451,6 +512,7 @@ mod tests {
                 effective_from: d(2020, 1, 1),
                 changes: notice(30),
                 reference: " ".into(),
+                motion_id: id(60),
             })
             .then_error("FIELD_REQUIRED");
     }
@@ -470,11 +532,13 @@ mod tests {
             }
         };
         let v2 = given::<StatutesBook>(vec![adopted()])
+            .with_facts(voted)
             .when(amend(d(2010, 1, 1), two_thirds))
             .then_events(vec![amended(2, d(2010, 1, 1), two_thirds_quorum)]);
         // Version 3 names only the notice: the quorum of version 2 stays.
         let history: Vec<DomainEvent> = std::iter::once(adopted()).chain(v2).collect();
         let v3 = given::<StatutesBook>(history.clone())
+            .with_facts(voted)
             .when(amend(d(2020, 1, 1), notice(30)))
             .then_events(vec![amended(3, d(2020, 1, 1), |s| {
                 two_thirds_quorum(s);
@@ -498,9 +562,11 @@ mod tests {
         );
         // Naming nothing, or only values already in force, changes nothing.
         given::<StatutesBook>(history.clone())
+            .with_facts(voted)
             .when(amend(d(2020, 1, 1), StatutesChanges::default()))
             .then_error("INVALID_STATUTES");
         given::<StatutesBook>(history.clone())
+            .with_facts(voted)
             .when(amend(d(2020, 1, 1), notice(15)))
             .then_error("INVALID_STATUTES");
         // The result must still be a valid version.
@@ -509,6 +575,7 @@ mod tests {
             ..Default::default()
         };
         given::<StatutesBook>(history)
+            .with_facts(voted)
             .when(amend(d(2020, 1, 1), broken))
             .then_error("INVALID_STATUTES");
     }

@@ -29,6 +29,16 @@ pub struct Decision {
     pub position: Position,
 }
 
+/// What an adopted motion caused: the decision that cites it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    /// The member was excluded.
+    Exclusion { member_id: Uuid, position: Position },
+    /// The statutes took this version.
+    Amendment { version: u32, position: Position },
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resolution {
     pub motion_id: Uuid,
@@ -48,6 +58,8 @@ pub struct Resolution {
     pub by_proxy: u32,
     pub result: MotionResult,
     pub decision: Option<Decision>,
+    /// The decisions that cite the motion.
+    pub effects: Vec<Effect>,
     pub position: Position,
     pub corrections: Vec<Correction>,
 }
@@ -94,6 +106,12 @@ impl ResolutionsRegister {
         out
     }
 
+    fn caused(&mut self, motion: Option<Uuid>, effect: Effect) {
+        if let Some(r) = motion.and_then(|m| self.motions.get_mut(&m)) {
+            r.effects.push(effect);
+        }
+    }
+
     fn decide(&mut self, motion: Uuid, result: MotionResult, d: Decision) {
         if let Some(r) = self.motions.get_mut(&motion) {
             r.result = result;
@@ -130,6 +148,7 @@ impl Fold for ResolutionsRegister {
                         by_proxy: 0,
                         result: MotionResult::Pending,
                         decision: None,
+                        effects: Vec::new(),
                         position: pos,
                         corrections: Vec::new(),
                     },
@@ -162,6 +181,20 @@ impl Fold for ResolutionsRegister {
                     tally: e.tally,
                     majority: e.majority,
                     statutes_version: e.statutes_version,
+                    position: pos,
+                },
+            ),
+            E::MemberExcluded(e) => self.caused(
+                e.motion_id,
+                Effect::Exclusion {
+                    member_id: e.member_id,
+                    position: pos,
+                },
+            ),
+            E::StatutesAmended(e) => self.caused(
+                e.motion_id,
+                Effect::Amendment {
+                    version: e.statutes.version,
                     position: pos,
                 },
             ),
@@ -215,6 +248,7 @@ mod tests {
         assert_eq!(d.statutes_version, 1);
         assert_eq!(r.body_id, Some(id(10)));
         assert!(r.corrections.is_empty());
+        assert!(r.effects.is_empty());
 
         let pending = rm.resolutions.list(&ResolutionFilter {
             result: Some(MotionResult::Pending),
@@ -228,5 +262,24 @@ mod tests {
             ..Default::default()
         });
         assert!(other_body.is_empty());
+    }
+
+    #[test]
+    fn given_an_adopted_motion_when_a_decision_cites_it_then_its_record_shows_the_effect() {
+        let mut amendment = statutes_amended(2, d(2024, 6, 1), Default::default());
+        if let DomainEvent::StatutesAmended(e) = &mut amendment.event {
+            e.motion_id = Some(id(30));
+        }
+        let rm = given_congress_convened([
+            tabled(20, 30, MotionKind::StatuteAmendment),
+            decided(20, 30, true, (2, 0, 0, 1), Majority::TwoThirds),
+            amendment,
+        ]);
+        let r = rm.resolutions.motion(id(30)).unwrap();
+        assert!(
+            matches!(r.effects[..], [Effect::Amendment { version: 2, .. }]),
+            "{:?}",
+            r.effects
+        );
     }
 }

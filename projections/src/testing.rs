@@ -191,6 +191,7 @@ pub fn excluded(n: u128, on: NaiveDate) -> Ev {
             decided_by_body_id: id(11),
             hearing_notified_on: on - chrono::Duration::days(20),
             statutes_version: 1,
+            motion_id: None,
         },
     )
 }
@@ -263,6 +264,7 @@ pub fn statutes_amended(
         StatutesAmended {
             statutes,
             reference: format!("Congrès, résolution {version}"),
+            motion_id: None,
         },
     )
 }

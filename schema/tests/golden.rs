@@ -151,6 +151,7 @@ fn samples() -> Vec<(&'static str, DomainEvent)> {
                 decided_by_body_id: id(3),
                 hearing_notified_on: date(2022, 5, 1),
                 statutes_version: 1,
+                motion_id: Some(id(15)),
             }
             .into(),
         ),
@@ -252,6 +253,7 @@ fn samples() -> Vec<(&'static str, DomainEvent)> {
                     ..statutes()
                 },
                 reference: "Congrès 2019".into(),
+                motion_id: Some(id(16)),
             }
             .into(),
         ),
@@ -518,6 +520,20 @@ fn every_golden_file_decodes() {
             name,
             format!("{}.v{}.json", stored.event_type, stored.schema_version)
         );
+    }
+}
+
+#[test]
+fn given_a_version_1_exclusion_or_amendment_when_read_then_it_cites_no_motion() {
+    for t in ["MemberExcluded", "StatutesAmended"] {
+        let text = std::fs::read_to_string(dir().join(format!("{t}.v1.json"))).unwrap();
+        let stored: RecordedEvent = serde_json::from_str(&text).unwrap();
+        let motion = match DomainEvent::decode(t, 1, stored.payload).unwrap() {
+            DomainEvent::MemberExcluded(e) => e.motion_id,
+            DomainEvent::StatutesAmended(e) => e.motion_id,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(motion, None, "{t}");
     }
 }
 

@@ -82,7 +82,8 @@ async fn setup() -> (tempfile::TempDir, Arc<CommandHandler>) {
 fn admit(code: &str) -> MemberCommand {
     MemberCommand::Admit {
         unit: key(code),
-        name: "Bangassi".into(),
+        name: String::new(),
+        keep_different_name: false,
         dues_category: "rurale".into(),
         admitted_on: day(2016, 2, 1),
         deliberation_ref: "D-1".into(),
@@ -217,7 +218,8 @@ async fn a_succession_ends_the_predecessor_and_admits_the_successor_once() {
     let succeed = |unit: &str| MemberCommand::Succeed {
         member_id: predecessor,
         successor_unit: key(unit),
-        successor_name: "Nouvelle commune".into(),
+        successor_name: String::new(),
+        keep_different_name: false,
         dues_category: "rurale".into(),
         effective_on: day(2017, 1, 1),
         inherits_dues: true,
@@ -301,7 +303,8 @@ async fn a_succession_interrupted_between_its_appends_completes_on_retry() {
     let succeed = MemberCommand::Succeed {
         member_id: predecessor,
         successor_unit: key("ML010102"),
-        successor_name: "Nouvelle commune".into(),
+        successor_name: String::new(),
+        keep_different_name: false,
         dues_category: "rurale".into(),
         effective_on: day(2017, 1, 1),
         inherits_dues: true,

@@ -54,7 +54,7 @@ fn a_repeated_query_is_served_from_the_cache_until_the_next_event() {
         a,
         &sec,
         "admitCommune",
-        r#"unit: {scheme: "ocha-pcode", edition: "2015", code: "ML010101"}, name: "Kayes", duesCategory: "urbaine", admittedOn: "2020-01-15", deliberationRef: "D1", decisionRef: "B1""#,
+        r#"unit: {scheme: "ocha-pcode", edition: "2015", code: "ML010101"}, duesCategory: "urbaine", admittedOn: "2020-01-15", deliberationRef: "D1", decisionRef: "B1""#,
     );
     let after = graphql(a, &dash, COUNTS).json();
     assert_eq!(after["data"]["memberCounts"]["total"], 1, "{after}");

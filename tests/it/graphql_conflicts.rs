@@ -112,7 +112,7 @@ fn racing_admissions_of_one_commune_admit_it_once_and_refuse_the_others_with_a_c
             std::thread::spawn(move || {
                 // Distinct command ids: six different commands, not retries.
                 let q = format!(
-                    r#"mutation {{ admitCommune(commandId: "00000000-0000-4000-8000-00000000000{i}", unit: {{scheme: "ocha-pcode", edition: "2015", code: "ML010101"}}, name: "Kayes", duesCategory: "urbaine", admittedOn: "2020-01-15", deliberationRef: "D{i}", decisionRef: "B{i}") {{ commandId entityId events {{ position eventType }} }} }}"#
+                    r#"mutation {{ admitCommune(commandId: "00000000-0000-4000-8000-00000000000{i}", unit: {{scheme: "ocha-pcode", edition: "2015", code: "ML010101"}}, duesCategory: "urbaine", admittedOn: "2020-01-15", deliberationRef: "D{i}", decisionRef: "B{i}") {{ commandId entityId events {{ position eventType }} }} }}"#
                 );
                 barrier.wait();
                 graphql(addr, &sec, &q).json()

@@ -53,7 +53,7 @@ fn a_server_killed_mid_stream_restarts_with_read_models_equal_to_a_rebuild() {
                     break;
                 }
                 let admit = format!(
-                    r#"mutation {{ admitCommune(unit: {{scheme: "ocha-pcode", edition: "2015", code: "{code}"}}, name: "C{n}", duesCategory: "rurale", admittedOn: "2023-01-15", deliberationRef: "D{n}", decisionRef: "B{n}") {{ entityId }} }}"#
+                    r#"mutation {{ admitCommune(unit: {{scheme: "ocha-pcode", edition: "2015", code: "{code}"}}, duesCategory: "rurale", admittedOn: "2023-01-15", deliberationRef: "D{n}", decisionRef: "B{n}") {{ entityId }} }}"#
                 );
                 // The server dies under us: a failed request ends the stream.
                 let sent = std::panic::catch_unwind(|| graphql(addr, &sec, &admit).json());

@@ -170,28 +170,44 @@ fn argument_mistakes_are_coded_french_refusals_naming_the_field() {
     let a = server.addr;
     let id = "00000000-0000-0000-0000-000000000001";
     let cases = [
-        ("{ latestEvents(first: -3) { position } }".to_owned(), "first"),
-        ("{ event(position: -1) { position } }".to_owned(), "position"),
+        (
+            "{ latestEvents(first: -3) { position } }".to_owned(),
+            "first",
+        ),
+        (
+            "{ event(position: -1) { position } }".to_owned(),
+            "position",
+        ),
         // Refused while validation computes its cost: named by its field.
         ("{ events(first: -1) { nextFrom } }".to_owned(), "events"),
         (
-            format!(r#"mutation {{ definePost(bodyId: "{id}", title: "Président", seats: -5) {{ commandId }} }}"#),
+            format!(
+                r#"mutation {{ definePost(bodyId: "{id}", title: "Président", seats: -5) {{ commandId }} }}"#
+            ),
             "seats",
         ),
         (
-            r#"mutation { amendStatutes(statutes: {effectiveFrom: "2025-01-01", quorumNumerator: -5}, reference: "R") { commandId } }"#.to_owned(),
+            format!(
+                r#"mutation {{ amendStatutes(statutes: {{effectiveFrom: "2025-01-01", quorumNumerator: -5}}, reference: "R", motionId: "{id}") {{ commandId }} }}"#
+            ),
             "statutes",
         ),
         (
-            r#"mutation { amendStatutes(statutes: {effectiveFrom: "2024-02-30"}, reference: "R") { commandId } }"#.to_owned(),
+            format!(
+                r#"mutation {{ amendStatutes(statutes: {{effectiveFrom: "2024-02-30"}}, reference: "R", motionId: "{id}") {{ commandId }} }}"#
+            ),
             "statutes",
         ),
         (
-            format!(r#"mutation {{ recordPayment(memberId: "{id}", year: 2024, amountXof: 1000, paidOn: "2024-02-30", receiptRef: "R1") {{ commandId }} }}"#),
+            format!(
+                r#"mutation {{ recordPayment(memberId: "{id}", year: 2024, amountXof: 1000, paidOn: "2024-02-30", receiptRef: "R1") {{ commandId }} }}"#
+            ),
             "paidOn",
         ),
         (
-            format!(r#"mutation {{ recordPayment(occurredAt: "2024-01-01T00:00:00+25:00", memberId: "{id}", year: 2024, amountXof: 1000, paidOn: "2024-02-01", receiptRef: "R1") {{ commandId }} }}"#),
+            format!(
+                r#"mutation {{ recordPayment(occurredAt: "2024-01-01T00:00:00+25:00", memberId: "{id}", year: 2024, amountXof: 1000, paidOn: "2024-02-01", receiptRef: "R1") {{ commandId }} }}"#
+            ),
             "occurredAt",
         ),
     ];

@@ -94,6 +94,111 @@ fn unit(code: &str) -> String {
 
 const SHA: &str = "4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945";
 
+/// A Bureau Exécutif National, the Congrès it convenes and three member
+/// communes admitted in 2005: what a motion needs to be voted.
+struct Congress {
+    ben: String,
+    congress: String,
+    members: Vec<String>,
+}
+
+impl Congress {
+    fn establish(a: SocketAddr, sec: &str) -> Congress {
+        let body = |args: &str| ok(a, sec, "establishBody", args)["entityId"].to_string();
+        let ben = body(r#"name: "Bureau Exécutif National", kind: ORGAN, level: NATIONAL"#)
+            .trim_matches('"')
+            .to_owned();
+        let congress = body(&format!(
+            r#"name: "Congrès", kind: INSTANCE, level: NATIONAL, convenedByBodyId: "{ben}""#
+        ))
+        .trim_matches('"')
+        .to_owned();
+        let members = ["ML010101", "ML010102", "ML010103"]
+            .iter()
+            .enumerate()
+            .map(|(n, code)| {
+                let args = format!(
+                    r#"unit: {}, duesCategory: "rurale", admittedOn: "2005-01-15", deliberationRef: "DCC-{n}", decisionRef: "BEN-{n}""#,
+                    unit(code)
+                );
+                ok(a, sec, "admitCommune", &args)["entityId"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        Congress {
+            ben,
+            congress,
+            members,
+        }
+    }
+
+    /// A motion of `kind` the Congrès adopts unanimously in session on
+    /// `day` (convened a month before); its id.
+    fn adopts(&self, a: SocketAddr, sec: &str, kind: &str, day: &str) -> String {
+        let (ben, congress) = (&self.ben, &self.congress);
+        let convened_on = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap()
+            - chrono::Duration::days(30);
+        let r = ok(
+            a,
+            sec,
+            "conveneSession",
+            &format!(
+                r#"bodyId: "{congress}", convenedByBodyId: "{ben}", kind: ORDINARY, convenedOn: "{convened_on}", sessionDate: "{day}", place: "Bamako", agenda: ["Résolutions"]"#
+            ),
+        );
+        let session = r["entityId"].as_str().unwrap().to_owned();
+        for m in &self.members {
+            ok(
+                a,
+                sec,
+                "recordAttendance",
+                &format!(r#"sessionId: "{session}", memberId: "{m}", delegateName: "Maire""#),
+            );
+        }
+        ok(
+            a,
+            sec,
+            "openSession",
+            &format!(r#"sessionId: "{session}", openedAt: "{day}T10:00:00Z""#),
+        );
+        let r = ok(
+            a,
+            sec,
+            "tableMotion",
+            &format!(
+                r#"sessionId: "{session}", agendaItem: 0, kind: {kind}, title: "Résolution", text: "Le Congrès décide.""#
+            ),
+        );
+        let motion = r["entityId"].as_str().unwrap().to_owned();
+        for m in &self.members {
+            ok(
+                a,
+                sec,
+                "recordVote",
+                &format!(
+                    r#"sessionId: "{session}", motionId: "{motion}", memberId: "{m}", choice: FOR"#
+                ),
+            );
+        }
+        let r = ok(
+            a,
+            sec,
+            "closeVote",
+            &format!(r#"sessionId: "{session}", motionId: "{motion}""#),
+        );
+        check_written(&r, "MotionAdopted");
+        ok(
+            a,
+            sec,
+            "closeSession",
+            &format!(r#"sessionId: "{session}", closedAt: "{day}T18:00:00Z""#),
+        );
+        motion
+    }
+}
+
 #[test]
 fn a_secretariat_holds_a_congress_and_sees_each_change_at_once() {
     let dir = scratch();
@@ -611,8 +716,10 @@ fn dates_outside_the_records_years_are_refused_with_their_code() {
 fn statutes_are_amended_rule_by_rule_and_read_back_version_by_version() {
     let dir = scratch();
     let db = dir.path().join("r.db");
+    import_territory(&db);
     let sec = create_token(&db, "secretariat", "secretariat-permanent");
     let dash = create_token(&db, "dashboard", "tableau");
+    let aud = create_token(&db, "auditor", "auditeur");
     let server = Server::start(&db);
     let a = server.addr;
     ok(
@@ -621,29 +728,86 @@ fn statutes_are_amended_rule_by_rule_and_read_back_version_by_version() {
         "adoptStatutes",
         r#"statutes: {effectiveFrom: "2001-02-01"}, reference: "Statuts constitutifs""#,
     );
+    let congress = Congress::establish(a, &sec);
+    let first = congress.adopts(a, &sec, "STATUTE_AMENDMENT", "2009-06-01");
+    let second = congress.adopts(a, &sec, "STATUTE_AMENDMENT", "2019-06-01");
+    let ordinary = congress.adopts(a, &sec, "ORDINARY", "2019-09-01");
+    // Without an adopted amendment motion, or before its session, or
+    // citing a motion already applied: refused, nothing written.
+    let amend = |from: &str, rules: &str, motion: &str| {
+        format!(
+            r#"statutes: {{effectiveFrom: "{from}", {rules}}}, reference: "Congrès, résolution", motionId: "{motion}""#
+        )
+    };
+    let before = head(a, &aud);
+    for (args, code) in [
+        (
+            amend("2010-01-01", "noticeDaysOrdinary: 20", &ordinary),
+            "MOTION_OF_ANOTHER_KIND",
+        ),
+        (
+            amend("2009-01-01", "noticeDaysOrdinary: 20", &first),
+            "EFFECT_BEFORE_DECISION",
+        ),
+        (
+            amend("2010-01-01", "noticeDaysOrdinary: 20", &congress.members[0]),
+            "UNKNOWN_MOTION",
+        ),
+    ] {
+        assert_eq!(refused(a, &sec, "amendStatutes", &args), code, "{args}");
+    }
+    assert_eq!(head(a, &aud), before);
     // A quorum of two thirds from 2010, then only the notice from 2020:
     // the second amendment keeps the first one's quorum.
     ok(
         a,
         &sec,
         "amendStatutes",
-        r#"statutes: {effectiveFrom: "2010-01-01", quorumNumerator: 2, quorumDenominator: 3}, reference: "Congrès 2009, résolution 4""#,
+        &amend(
+            "2010-01-01",
+            "quorumNumerator: 2, quorumDenominator: 3",
+            &first,
+        ),
     );
-    let r = ok(
-        a,
-        &sec,
-        "amendStatutes",
-        r#"statutes: {effectiveFrom: "2020-01-01", noticeDaysOrdinary: 30}, reference: "Congrès 2019, résolution 2""#,
-    );
-    check_written(&r, "StatutesAmended");
     assert_eq!(
         refused(
             a,
             &sec,
             "amendStatutes",
-            r#"statutes: {effectiveFrom: "2021-01-01"}, reference: "rien""#
+            &amend("2020-01-01", "noticeDaysOrdinary: 30", &first)
+        ),
+        "MOTION_ALREADY_APPLIED"
+    );
+    let r = ok(
+        a,
+        &sec,
+        "amendStatutes",
+        &amend("2020-01-01", "noticeDaysOrdinary: 30", &second)
+            .replace("Congrès, résolution", "Congrès 2019, résolution 2"),
+    );
+    check_written(&r, "StatutesAmended");
+    // One that changes nothing is refused, even when voted.
+    let third = congress.adopts(a, &sec, "STATUTE_AMENDMENT", "2020-06-01");
+    assert_eq!(
+        refused(
+            a,
+            &sec,
+            "amendStatutes",
+            &amend("2021-01-01", "noticeDaysOrdinary: 30", &third)
         ),
         "INVALID_STATUTES"
+    );
+    // The motion's record shows the version it made.
+    let v = graphql(
+        a,
+        &dash,
+        &format!(r#"{{ motion(id: "{second}") {{ effects {{ kind statutesVersion }} }} }}"#),
+    )
+    .json();
+    assert_eq!(
+        v["data"]["motion"]["effects"],
+        serde_json::json!([{"kind": "AMENDMENT", "statutesVersion": 3}]),
+        "{v}"
     );
 
     let fields = "version effectiveFrom reference quorumNumerator quorumDenominator noticeDaysOrdinary majorityExclusion changes { rule before after }";
@@ -684,5 +848,69 @@ fn statutes_are_amended_rule_by_rule_and_read_back_version_by_version() {
         .unwrap_or_else(|| panic!("{v}"));
     assert_eq!(versions.len(), 3, "{v}");
     assert_eq!(versions[1]["changes"].as_array().unwrap().len(), 2, "{v}");
+    drop(server);
+}
+
+#[test]
+fn an_exclusion_cites_the_motion_its_body_adopted_and_the_motion_shows_it() {
+    let dir = scratch();
+    let db = dir.path().join("r.db");
+    import_territory(&db);
+    let sec = create_token(&db, "secretariat", "secretariat-permanent");
+    let aud = create_token(&db, "auditor", "auditeur");
+    let server = Server::start(&db);
+    let a = server.addr;
+    ok(
+        a,
+        &sec,
+        "adoptStatutes",
+        r#"statutes: {effectiveFrom: "2001-02-01"}, reference: "Statuts constitutifs""#,
+    );
+    let congress = Congress::establish(a, &sec);
+    let motion = congress.adopts(a, &sec, "EXCLUSION", "2024-03-01");
+    let excluded = &congress.members[2];
+    let exclude = |body: &str, on: &str| {
+        format!(
+            r#"memberId: "{excluded}", effectiveOn: "{on}", reason: "manquements répétés", decidedByBodyId: "{body}", hearingNotifiedOn: "2024-02-01", motionId: "{motion}""#
+        )
+    };
+    let before = head(a, &aud);
+    assert_eq!(
+        refused(
+            a,
+            &sec,
+            "excludeMember",
+            &exclude(&congress.ben, "2024-03-01")
+        ),
+        "MOTION_OF_ANOTHER_BODY"
+    );
+    assert_eq!(
+        refused(
+            a,
+            &sec,
+            "excludeMember",
+            &exclude(&congress.congress, "2024-02-28")
+        ),
+        "EFFECT_BEFORE_DECISION"
+    );
+    assert_eq!(head(a, &aud), before);
+    let r = ok(
+        a,
+        &sec,
+        "excludeMember",
+        &exclude(&congress.congress, "2024-03-01"),
+    );
+    check_written(&r, "MemberExcluded");
+    let v = graphql(
+        a,
+        &aud,
+        &format!(r#"{{ motion(id: "{motion}") {{ effects {{ kind memberId }} }} }}"#),
+    )
+    .json();
+    assert_eq!(
+        v["data"]["motion"]["effects"],
+        serde_json::json!([{"kind": "EXCLUSION", "memberId": excluded}]),
+        "{v}"
+    );
     drop(server);
 }

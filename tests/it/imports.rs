@@ -91,6 +91,13 @@ fn a_clerks_spreadsheets_go_in_whole_once_and_bad_lines_are_named_in_french() {
             && said.contains("UNKNOWN_TERRITORIAL_UNIT"),
         "{said}"
     );
+    // The list spells it "Segou Commune": another name is not taken
+    // silently (the sample says `nom_different` = oui).
+    assert!(
+        said.contains("ligne 2 : Le nom « Ségou » diffère de celui de la liste territoriale, « Segou Commune »")
+            && said.contains("NAME_DIFFERS_FROM_REFERENCE"),
+        "{said}"
+    );
     assert_eq!(head(a, &secretariat), before, "a refused file wrote");
 
     // The sample goes in whole, then again adds nothing.

@@ -204,7 +204,7 @@ async fn two_servers_on_one_database_keep_the_invariants_and_converge() {
         let mut members = Vec::new();
         for (n, code) in communes.iter().enumerate() {
             let args = format!(
-                r#"unit: {}, name: "Commune {n}", duesCategory: "rurale", admittedOn: "2024-01-15", deliberationRef: "D-{n}", decisionRef: "B-{n}""#,
+                r#"unit: {}, duesCategory: "rurale", admittedOn: "2024-01-15", deliberationRef: "D-{n}", decisionRef: "B-{n}""#,
                 unit(code)
             );
             let (ra, rb) = both_at_once(a, b, &sec, "admitCommune", args);
@@ -276,7 +276,7 @@ async fn two_servers_on_one_database_keep_the_invariants_and_converge() {
                 &sec,
                 "admitCommune",
                 &format!(
-                    r#"unit: {}, name: "Autre {n}", duesCategory: "rurale", admittedOn: "2024-01-20", deliberationRef: "d", decisionRef: "b""#,
+                    r#"unit: {}, duesCategory: "rurale", admittedOn: "2024-01-20", deliberationRef: "d", decisionRef: "b""#,
                     unit(code)
                 ),
             )

@@ -5,7 +5,7 @@
 pub const MUTATIONS: &[(&str, &str)] = &[
     (
         "admitCommune",
-        r#"mutation { admitCommune(unit: {scheme: "ocha-pcode", edition: "2015", code: "ML010101"}, name: "Kayes", duesCategory: "urbaine", admittedOn: "2020-01-15", deliberationRef: "D1", decisionRef: "B1") { commandId events { position } } }"#,
+        r#"mutation { admitCommune(unit: {scheme: "ocha-pcode", edition: "2015", code: "ML010101"}, duesCategory: "urbaine", admittedOn: "2020-01-15", deliberationRef: "D1", decisionRef: "B1") { commandId events { position } } }"#,
     ),
     (
         "suspendMember",
@@ -21,7 +21,7 @@ pub const MUTATIONS: &[(&str, &str)] = &[
     ),
     (
         "excludeMember",
-        r#"mutation { excludeMember(memberId: "00000000-0000-0000-0000-000000000001", effectiveOn: "2024-01-01", reason: "r", decidedByBodyId: "00000000-0000-0000-0000-000000000001", hearingNotifiedOn: "2023-12-01") { commandId events { position } } }"#,
+        r#"mutation { excludeMember(memberId: "00000000-0000-0000-0000-000000000001", effectiveOn: "2024-01-01", reason: "r", decidedByBodyId: "00000000-0000-0000-0000-000000000001", hearingNotifiedOn: "2023-12-01", motionId: "00000000-0000-0000-0000-000000000002") { commandId events { position } } }"#,
     ),
     (
         "recordSuccession",
@@ -49,7 +49,7 @@ pub const MUTATIONS: &[(&str, &str)] = &[
     ),
     (
         "amendStatutes",
-        r#"mutation { amendStatutes(statutes: {effectiveFrom: "2025-01-01"}, reference: "Révision") { commandId events { position } } }"#,
+        r#"mutation { amendStatutes(statutes: {effectiveFrom: "2025-01-01"}, reference: "Révision", motionId: "00000000-0000-0000-0000-000000000002") { commandId events { position } } }"#,
     ),
     (
         "establishBody",

@@ -84,6 +84,11 @@ fn convocation_needs_notice_an_entitled_body_and_an_agenda() {
         .with_facts(facts)
         .when(convene(d(2024, 2, 20)))
         .then_error("NOTICE_TOO_SHORT");
+    // Convened after the day it would sit: said so, not "-29 days' notice".
+    given::<Session>(vec![])
+        .with_facts(facts)
+        .when(convene(d(2024, 3, 30)))
+        .then_error("SESSION_BEFORE_CONVOCATION");
     let mut by_itself = convene(d(2024, 2, 1));
     if let SessionCommand::Convene {
         convened_by_body_id,
@@ -185,6 +190,12 @@ fn attendance_of_eligible_members_once() {
     given::<Session>(vec![convened()])
         .when(attend(999))
         .then_error("NOT_ELIGIBLE_TO_VOTE");
+    given::<Session>(vec![convened()])
+        .with_facts(|f| {
+            f.outside_territory.insert(id(999));
+        })
+        .when(attend(999))
+        .then_error("OUTSIDE_BODY_TERRITORY");
     given::<Session>(vec![])
         .when(attend(100))
         .then_error("UNKNOWN_SESSION");

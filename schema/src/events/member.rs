@@ -54,6 +54,9 @@ pub struct MemberExcluded {
     /// When the member was notified of its hearing.
     pub hearing_notified_on: NaiveDate,
     pub statutes_version: u32,
+    /// The adopted motion that decided the exclusion (since version 2;
+    /// none in the exclusions recorded before).
+    pub motion_id: Option<Uuid>,
 }
 
 /// A member withdrew (retrait).

@@ -133,7 +133,7 @@ domain_events! {
     CommuneAdmitted => 1,
     MemberSuspended => 1,
     MemberReinstated => 1,
-    MemberExcluded => 1,
+    MemberExcluded => 2,
     MemberWithdrew => 1,
     MembershipSucceeded => 1,
     MemberContactsRecorded => 1,
@@ -141,7 +141,7 @@ domain_events! {
     DuesPaid => 1,
     DuesPaymentReversed => 1,
     StatutesAdopted => 1,
-    StatutesAmended => 1,
+    StatutesAmended => 2,
     BodyEstablished => 1,
     PostDefined => 1,
     SessionConvened => 1,
@@ -170,7 +170,19 @@ static UPCASTER: LazyLock<Upcaster> = LazyLock::new(|| {
     DomainEvent::TYPES
         .iter()
         .fold(Upcaster::new(), |u, (t, v)| u.current(t, *v))
+        // Version 2 names the motion that decided; earlier records had none.
+        .step("MemberExcluded", 1, no_motion)
+        .step("StatutesAmended", 1, no_motion)
 });
+
+/// The step to a version that cites a motion: the records before cite none.
+fn no_motion(mut payload: serde_json::Value) -> Result<serde_json::Value, String> {
+    let object = payload
+        .as_object_mut()
+        .ok_or_else(|| "the payload is not an object".to_owned())?;
+    object.insert("motion_id".into(), serde_json::Value::Null);
+    Ok(payload)
+}
 
 impl DomainEvent {
     /// The registry of current versions and upcast steps of every type.

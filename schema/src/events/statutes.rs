@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 /// A fraction of integers (no floats in the log: payloads are hashed).
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
@@ -88,4 +89,7 @@ pub struct StatutesAdopted {
 pub struct StatutesAmended {
     pub statutes: Statutes,
     pub reference: String,
+    /// The adopted motion that decided the amendment (since version 2;
+    /// none in the amendments recorded before).
+    pub motion_id: Option<Uuid>,
 }

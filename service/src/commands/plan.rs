@@ -6,6 +6,7 @@ use registre_domain::body::BodyCommand;
 use registre_domain::member::MemberCommand;
 use registre_domain::minutes::MinutesCommand;
 use registre_domain::session::SessionCommand;
+use registre_domain::statutes::StatutesCommand;
 use registre_domain::territory::TerritoryCommand;
 use registre_domain::{Context, DomainError, Facts, Reason, streams};
 use registre_schema::access::{account_stream, token_stream};
@@ -25,6 +26,28 @@ pub(super) fn stream(name: String) -> Result<StreamId, CommandError> {
             ),
         })
     })
+}
+
+/// The body a known session belongs to.
+fn body_of(view: &View, session_id: &Uuid) -> Option<Uuid> {
+    view.sessions.get(session_id).map(|s| s.body_id)
+}
+
+/// Notes the named members whose commune lies outside the body's
+/// territory, so that a refusal says so.
+fn outside<'a>(
+    f: &mut Facts,
+    view: &View,
+    body_id: Option<Uuid>,
+    members: impl IntoIterator<Item = &'a Uuid>,
+) {
+    if let Some(body_id) = body_id {
+        f.outside_territory.extend(
+            members
+                .into_iter()
+                .filter(|m| view.outside_territory(body_id, **m)),
+        );
+    }
 }
 
 /// The facts a command reads, taken from the caught-up view.
@@ -48,6 +71,12 @@ fn facts(view: &View, command: &Command) -> Facts {
     match command {
         Command::Territory(TerritoryCommand::RecordReorganisation { successors, .. }) => {
             successors.iter().for_each(|s| unit(&mut f, s))
+        }
+        Command::Statutes(StatutesCommand::Amend { motion_id, .. })
+        | Command::Member(MemberCommand::Exclude { motion_id, .. }) => {
+            if let Some(m) = view.motions.get(motion_id) {
+                f.motions.insert(*motion_id, m.clone());
+            }
         }
         Command::Territory(_) | Command::Statutes(_) | Command::Dues(_) => {}
         Command::Member(MemberCommand::Admit {
@@ -87,9 +116,13 @@ fn facts(view: &View, command: &Command) -> Facts {
             }
         }
         Command::Body(BodyCommand::ElectOfficer {
-            body_id, starts_on, ..
+            body_id,
+            member_id,
+            starts_on,
+            ..
         }) => {
             f.eligible_members = view.eligible(Some(*body_id), *starts_on);
+            outside(&mut f, view, Some(*body_id), [member_id]);
         }
         Command::Body(_) => {}
         Command::Session(SessionCommand::Convene {
@@ -104,6 +137,28 @@ fn facts(view: &View, command: &Command) -> Facts {
                 session(&mut f, first);
             }
         }
+        Command::Session(
+            SessionCommand::RecordAttendance {
+                session_id,
+                member_id,
+                ..
+            }
+            | SessionCommand::RecordVote {
+                session_id,
+                member_id,
+                ..
+            },
+        ) => outside(&mut f, view, body_of(view, session_id), [member_id]),
+        Command::Session(SessionCommand::RegisterProxy {
+            session_id,
+            grantor_member_id,
+            holder_member_id,
+        }) => outside(
+            &mut f,
+            view,
+            body_of(view, session_id),
+            [grantor_member_id, holder_member_id],
+        ),
         Command::Session(_) => {}
         Command::Minutes(MinutesCommand::Draft { session_id, .. }) => session(&mut f, session_id),
         Command::Minutes(MinutesCommand::Adopt {

@@ -7,11 +7,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use registre_domain::Aggregate;
-use registre_domain::context::{BodyFact, SessionFact, UnitFact};
+use registre_domain::context::{BodyFact, MotionFact, SessionFact, UnitFact};
 use registre_domain::dues::{DuesSchedules, in_good_standing};
 use registre_domain::member::Member;
 use registre_domain::statutes::StatutesBook;
-use registre_schema::events::{BodyLevel, Statutes, TerritorialUnitKey};
+use registre_schema::events::{BodyKind, BodyLevel, Statutes, TerritorialUnitKey};
 use registre_schema::{DomainEvent, Position, RecordedEvent};
 use uuid::Uuid;
 
@@ -19,6 +19,7 @@ use uuid::Uuid;
 #[derive(Debug, Clone)]
 pub struct BodyInfo {
     pub fact: BodyFact,
+    pub kind: BodyKind,
     pub level: BodyLevel,
     pub territorial_unit: Option<TerritorialUnitKey>,
 }
@@ -36,6 +37,9 @@ pub struct View {
     pub statutes: StatutesBook,
     pub bodies: HashMap<Uuid, BodyInfo>,
     pub sessions: HashMap<Uuid, SessionFact>,
+    /// Every tabled motion: what an exclusion or an amendment citing it
+    /// checks.
+    pub motions: HashMap<Uuid, MotionFact>,
     pub event_ids: HashSet<Uuid>,
     /// Where each command's events are: one append is one dense run of
     /// positions, so a retried command is answered by reading that run.
@@ -75,8 +79,12 @@ impl View {
             .strip_prefix("member-")
             .and_then(|s| Uuid::parse_str(s).ok())
         {
-            if let E::DuesPaid(p) = event {
-                self.receipts.insert(p.receipt_ref.clone());
+            match event {
+                E::DuesPaid(p) => {
+                    self.receipts.insert(p.receipt_ref.clone());
+                }
+                E::MemberExcluded(e) => self.applied(e.motion_id),
+                _ => {}
             }
             let state = self.members.remove(&id);
             if let Some(m) = Member::evolve(state, event) {
@@ -101,7 +109,34 @@ impl View {
                 self.schedules = DuesSchedules::evolve(std::mem::take(&mut self.schedules), event)
             }
             E::StatutesAdopted(_) | E::StatutesAmended(_) => {
+                if let E::StatutesAmended(e) = event {
+                    self.applied(e.motion_id);
+                }
                 self.statutes = StatutesBook::evolve(std::mem::take(&mut self.statutes), event)
+            }
+            E::MotionTabled(e) => {
+                if let Some(session) = self.sessions.get(&e.session_id) {
+                    let body = self.bodies.get(&session.body_id);
+                    self.motions.insert(
+                        e.motion_id,
+                        MotionFact {
+                            motion_id: e.motion_id,
+                            body_id: session.body_id,
+                            national_instance: body.is_some_and(|b| {
+                                b.kind == BodyKind::Instance && b.level == BodyLevel::National
+                            }),
+                            kind: e.kind,
+                            adopted: false,
+                            decided_on: session.session_date,
+                            applied: false,
+                        },
+                    );
+                }
+            }
+            E::MotionAdopted(e) => {
+                if let Some(m) = self.motions.get_mut(&e.motion_id) {
+                    m.adopted = true;
+                }
             }
             E::BodyEstablished(e) => {
                 self.bodies.insert(
@@ -111,6 +146,7 @@ impl View {
                             body_id: e.body_id,
                             convened_by_body_id: e.convened_by_body_id,
                         },
+                        kind: e.kind,
                         level: e.level,
                         territorial_unit: e.territorial_unit.clone(),
                     },
@@ -154,6 +190,13 @@ impl View {
         }
     }
 
+    /// Notes that a decision cites `motion`: it has taken effect.
+    fn applied(&mut self, motion: Option<Uuid>) {
+        if let Some(m) = motion.and_then(|id| self.motions.get_mut(&id)) {
+            m.applied = true;
+        }
+    }
+
     pub fn statutes_at(&self, date: NaiveDate) -> Option<Statutes> {
         self.statutes.in_force(date).cloned()
     }
@@ -178,18 +221,31 @@ impl View {
         false
     }
 
+    /// A body's territory: none for a national body.
+    fn scope(&self, body_id: Option<Uuid>) -> Option<TerritorialUnitKey> {
+        body_id
+            .and_then(|b| self.bodies.get(&b))
+            .and_then(|b| match b.level {
+                BodyLevel::National => None,
+                _ => b.territorial_unit.clone(),
+            })
+    }
+
+    /// Whether a member's commune lies outside a body's territory.
+    pub fn outside_territory(&self, body_id: Uuid, member_id: Uuid) -> bool {
+        match (self.scope(Some(body_id)), self.members.get(&member_id)) {
+            (Some(scope), Some(m)) => !self.within(&m.unit, &scope),
+            _ => false,
+        }
+    }
+
     /// Members of a body's scope active and in good standing on `date`
     /// (all members for a national body, or when no body is given).
     pub fn eligible(&self, body_id: Option<Uuid>, date: NaiveDate) -> BTreeSet<Uuid> {
         let Some(statutes) = self.statutes.in_force(date) else {
             return BTreeSet::new();
         };
-        let scope = body_id
-            .and_then(|b| self.bodies.get(&b))
-            .and_then(|b| match b.level {
-                BodyLevel::National => None,
-                _ => b.territorial_unit.clone(),
-            });
+        let scope = self.scope(body_id);
         self.members
             .iter()
             .filter(|(_, m)| in_good_standing(m, &self.schedules, statutes, date))
@@ -332,6 +388,9 @@ mod tests {
         assert_eq!(v.eligible(None, day(2020, 3, 1)), [a, b].into());
         assert_eq!(v.eligible(None, day(2020, 4, 1)), [a].into());
         assert_eq!(v.eligible(Some(regional), day(2020, 3, 1)), [a].into());
+        // `b` is left out of the regional body for its place, not its dues.
+        assert!(v.outside_territory(regional, b));
+        assert!(!v.outside_territory(regional, a));
         // Not yet a member, or no statutes in force: nobody.
         assert!(v.eligible(None, day(2018, 1, 1)).is_empty());
         apply(

@@ -63,6 +63,7 @@ pub(super) async fn admit(
             MemberCommand::Admit {
                 unit,
                 name: u.name.clone(),
+                keep_different_name: false,
                 dues_category: category.into(),
                 admitted_on,
                 deliberation_ref: format!("Délibération du conseil communal n°{:03}", n + 1),

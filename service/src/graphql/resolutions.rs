@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::NaiveDate;
-use registre_projections::resolutions::{Resolution, ResolutionFilter};
+use registre_projections::resolutions::{Effect, Resolution, ResolutionFilter};
 
 use super::errors::ApiError;
 use super::guard::{Policy, RootKind};
@@ -45,6 +45,45 @@ pub struct Decision {
     pub position: u64,
 }
 
+/// What an adopted motion caused.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum EffectKind {
+    /// A member excluded (`memberId`).
+    Exclusion,
+    /// A version of the statutes (`statutesVersion`).
+    Amendment,
+}
+
+/// A decision that cites the motion.
+#[derive(SimpleObject, Clone)]
+pub struct MotionEffect {
+    pub kind: EffectKind,
+    pub member_id: Option<ID>,
+    pub statutes_version: Option<u32>,
+    /// Position of the decision in the log.
+    pub position: u64,
+}
+
+fn effect(e: &Effect) -> MotionEffect {
+    match *e {
+        Effect::Exclusion {
+            member_id,
+            position,
+        } => MotionEffect {
+            kind: EffectKind::Exclusion,
+            member_id: Some(id(member_id)),
+            statutes_version: None,
+            position,
+        },
+        Effect::Amendment { version, position } => MotionEffect {
+            kind: EffectKind::Amendment,
+            member_id: None,
+            statutes_version: Some(version),
+            position,
+        },
+    }
+}
+
 /// A motion and its outcome.
 #[derive(SimpleObject, Clone)]
 pub struct Motion {
@@ -64,6 +103,8 @@ pub struct Motion {
     pub by_proxy: u32,
     pub result: GqlMotionResult,
     pub decision: Option<Decision>,
+    /// The decisions that cite it: an exclusion, an amendment.
+    pub effects: Vec<MotionEffect>,
     /// Position of the tabling in the log.
     pub position: u64,
     pub corrections: Vec<Correction>,
@@ -99,6 +140,7 @@ pub(crate) fn motion(r: &Resolution, read_position: u64) -> Motion {
             statutes_version: d.statutes_version,
             position: d.position,
         }),
+        effects: r.effects.iter().map(effect).collect(),
         position: r.position,
         corrections: corrections(&r.corrections),
         read_position,

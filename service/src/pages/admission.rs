@@ -37,6 +37,9 @@ pub struct AdmissionFields {
     commune: String,
     #[serde(default)]
     name: String,
+    /// `oui` when the clerk keeps a name other than the list's.
+    #[serde(default)]
+    keep_name: String,
     #[serde(default)]
     category: String,
     #[serde(default)]
@@ -171,15 +174,9 @@ pub async fn submit(
         }
     });
     let unit = take(&mut form.commune_error, unit);
-    let unit_name = unit.as_ref().and_then(|u| {
-        state
-            .app
-            .read_models()?
-            .read(|m, _| m.membership.unit(u).map(|r| r.name.clone()))
-    });
-    // The name defaults to the reference list's.
+    // Left empty, the domain records the territorial list's name.
     let name = match form.name.trim() {
-        "" => unit_name.ok_or_else(|| "Nom : champ requis.".to_owned()),
+        "" => Ok(String::new()),
         given => fields::text("Nom", given, MAX_NAME),
     };
     let name = take(&mut form.name_error, name);
@@ -218,6 +215,7 @@ pub async fn submit(
     let command = MemberCommand::Admit {
         unit,
         name,
+        keep_different_name: form.keep_name == "oui",
         dues_category,
         admitted_on,
         deliberation_ref,

@@ -4,7 +4,8 @@
 //! | column | required | what |
 //! |---|---|---|
 //! | `code_commune` | yes | the commune's P-code (`ML010101`) |
-//! | `nom` | yes | its name as registered |
+//! | `nom` | no | its name; empty, the territorial list's |
+//! | `nom_different` | no | `oui` to keep a `nom` other than the list's (else refused) |
 //! | `categorie_cotisation` | yes | its dues category |
 //! | `admise_le` | yes | admission date |
 //! | `deliberation` | yes | the communal council's deliberation |
@@ -18,9 +19,8 @@ use registre_domain::streams::member_id_for;
 use super::{Imported, Line, Refusal, Row, Sheet, command_id, on};
 
 /// The columns a members file must have.
-pub const REQUIRED: [&str; 6] = [
+pub const REQUIRED: [&str; 5] = [
     "code_commune",
-    "nom",
     "categorie_cotisation",
     "admise_le",
     "deliberation",
@@ -48,7 +48,8 @@ fn line(row: &Row<'_>, scheme: &str, edition: &str) -> Result<Line, Refusal> {
     let code = unit.code.clone();
     let admitted_on = row.date("admise_le")?;
     let member_id = member_id_for(&unit);
-    let (name, category) = (row.required("nom")?, row.required("categorie_cotisation")?);
+    let (name, category) = (row.cell("nom"), row.required("categorie_cotisation")?);
+    let keep_different_name = row.yes("nom_different")?;
     let (deliberation, decision) = (row.required("deliberation")?, row.required("decision")?);
     // The id covers all the row says: the same row imported again counts
     // once; a row changed since is a new admission, refused
@@ -60,6 +61,11 @@ fn line(row: &Row<'_>, scheme: &str, edition: &str) -> Result<Line, Refusal> {
         edition,
         &code,
         name,
+        if keep_different_name {
+            "nom_different"
+        } else {
+            ""
+        },
         category,
         &day,
         deliberation,
@@ -71,6 +77,7 @@ fn line(row: &Row<'_>, scheme: &str, edition: &str) -> Result<Line, Refusal> {
         command: MemberCommand::Admit {
             unit,
             name: name.to_owned(),
+            keep_different_name,
             dues_category: category.to_owned(),
             admitted_on,
             deliberation_ref: deliberation.to_owned(),
@@ -143,7 +150,7 @@ mod tests {
     fn given_bad_rows_when_read_then_each_is_named_with_its_line() {
         let refused = read(
             "ML010101;Kayes;urbaine;15/01/2005;D-1;B-1;;;\n\
-             ML010102;;urbaine;15/01/2005;D-1;B-1;;;\n\
+             ML010102;;;15/01/2005;D-1;B-1;;;\n\
              ML010101;Kayes;urbaine;2005-01-15;D-1;B-1;;;\n\
              ML010103;Bangassi;rurale;31/02/2005;D-1;B-1;;;\n",
         )

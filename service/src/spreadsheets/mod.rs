@@ -319,6 +319,19 @@ impl Row<'_> {
         Some(self.cell(column).to_owned()).filter(|c| !c.is_empty())
     }
 
+    /// A yes-or-no cell: `oui` (or `yes`, `1`) or empty (or `non`, `no`, `0`).
+    pub fn yes(&self, column: &str) -> Result<bool, Refusal> {
+        match self.cell(column).to_lowercase().as_str() {
+            "oui" | "yes" | "1" => Ok(true),
+            "" | "non" | "no" | "0" => Ok(false),
+            other => Err(self.refuse(
+                "INVALID_YES_NO",
+                format!("« {other:.20} » (colonne « {column} ») : écrivez oui ou non."),
+                format!("\"{other:.20}\" (column \"{column}\"): write yes or no."),
+            )),
+        }
+    }
+
     /// A date written `2025-01-15` or `15/01/2025`.
     pub fn date(&self, column: &str) -> Result<NaiveDate, Refusal> {
         let text = self.required(column)?;

@@ -47,6 +47,7 @@ enum Status {
     Exclude {
         decided_by_body_id: Uuid,
         hearing_notified_on: NaiveDate,
+        motion_id: Uuid,
     },
 }
 
@@ -86,12 +87,14 @@ impl StatusChange {
             Status::Exclude {
                 decided_by_body_id,
                 hearing_notified_on,
+                motion_id,
             } => MemberCommand::Exclude {
                 member_id,
                 effective_on,
                 reason,
                 decided_by_body_id,
                 hearing_notified_on,
+                motion_id,
             },
         };
         let on = Some(effective_on);
@@ -110,7 +113,12 @@ impl MemberMutation {
         command_id: Option<ID>,
         occurred_at: Option<DateTime<Utc>>,
         unit: TerritorialUnitInput,
-        name: String,
+        #[graphql(desc = "Omitted: the territorial list's.")] name: Option<String>,
+        #[graphql(
+            default,
+            desc = "True to record a name other than the territorial list's; else it is refused."
+        )]
+        keep_different_name: bool,
         dues_category: String,
         admitted_on: NaiveDate,
         deliberation_ref: String,
@@ -118,6 +126,7 @@ impl MemberMutation {
     ) -> Result<CommandResult, ApiError> {
         let call = Call::new(command_id, occurred_at)?;
         let unit = unit.key("unit")?;
+        let name = name.unwrap_or_default();
         bounded("name", &name, MAX_NAME)?;
         bounded("duesCategory", &dues_category, MAX_NAME)?;
         bounded("deliberationRef", &deliberation_ref, MAX_TEXT)?;
@@ -126,6 +135,7 @@ impl MemberMutation {
         let command = MemberCommand::Admit {
             unit,
             name,
+            keep_different_name,
             dues_category,
             admitted_on,
             deliberation_ref,
@@ -196,7 +206,8 @@ impl MemberMutation {
         change.submit(ctx, Status::Withdraw).await
     }
 
-    /// Excludes a member, by decision of a body, after its hearing notice.
+    /// Excludes a member after its hearing notice, as the exclusion
+    /// motion the deciding body adopted says.
     #[allow(clippy::too_many_arguments)]
     async fn exclude_member(
         &self,
@@ -208,10 +219,12 @@ impl MemberMutation {
         reason: String,
         decided_by_body_id: ID,
         hearing_notified_on: NaiveDate,
+        motion_id: ID,
     ) -> Result<CommandResult, ApiError> {
         let exclude = Status::Exclude {
             decided_by_body_id: uuid("decidedByBodyId", &decided_by_body_id)?,
             hearing_notified_on,
+            motion_id: uuid("motionId", &motion_id)?,
         };
         let change = StatusChange {
             command_id,
@@ -233,7 +246,12 @@ impl MemberMutation {
         occurred_at: Option<DateTime<Utc>>,
         member_id: ID,
         successor_unit: TerritorialUnitInput,
-        successor_name: String,
+        #[graphql(desc = "Omitted: the territorial list's.")] successor_name: Option<String>,
+        #[graphql(
+            default,
+            desc = "True to record a name other than the territorial list's; else it is refused."
+        )]
+        keep_different_name: bool,
         dues_category: String,
         effective_on: NaiveDate,
         inherits_dues: bool,
@@ -242,6 +260,7 @@ impl MemberMutation {
         let call = Call::new(command_id, occurred_at)?;
         let member_id = uuid("memberId", &member_id)?;
         let successor_unit = successor_unit.key("successorUnit")?;
+        let successor_name = successor_name.unwrap_or_default();
         bounded("successorName", &successor_name, MAX_NAME)?;
         bounded("duesCategory", &dues_category, MAX_NAME)?;
         // The successor is the entity that now stands as the member.
@@ -250,6 +269,7 @@ impl MemberMutation {
             member_id,
             successor_unit,
             successor_name,
+            keep_different_name,
             dues_category,
             effective_on,
             inherits_dues,

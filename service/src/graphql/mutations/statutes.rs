@@ -3,8 +3,9 @@
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use registre_domain::statutes::{StatutesChanges, StatutesCommand, defaults};
+use uuid::Uuid;
 
-use super::{Call, CommandResult, Entity, MAX_TEXT, bounded};
+use super::{Call, CommandResult, Entity, MAX_TEXT, bounded, uuid};
 use crate::graphql::domain_enums::Majority;
 use crate::graphql::errors::ApiError;
 use crate::graphql::guard::{Policy, RootKind};
@@ -68,23 +69,23 @@ async fn statutes_submit(
     occurred_at: Option<DateTime<Utc>>,
     statutes: StatutesInput,
     reference: String,
-    amend: bool,
+    amended_by: Option<Uuid>,
 ) -> Result<CommandResult, ApiError> {
     let call = Call::new(command_id, occurred_at)?;
     bounded("reference", &reference, MAX_TEXT)?;
     let effective_from = statutes.effective_from;
     let changes = statutes.changes();
-    let command = if amend {
-        StatutesCommand::Amend {
+    let command = match amended_by {
+        Some(motion_id) => StatutesCommand::Amend {
             effective_from,
             changes,
             reference,
-        }
-    } else {
-        StatutesCommand::Adopt {
+            motion_id,
+        },
+        None => StatutesCommand::Adopt {
             statutes: changes.apply(&defaults(effective_from)),
             reference,
-        }
+        },
     };
     let version = Entity::Statutes(effective_from);
     call.submit(ctx, Some(effective_from), command, version)
@@ -102,12 +103,13 @@ impl StatutesMutation {
         statutes: StatutesInput,
         reference: String,
     ) -> Result<CommandResult, ApiError> {
-        statutes_submit(ctx, command_id, occurred_at, statutes, reference, false).await
+        statutes_submit(ctx, command_id, occurred_at, statutes, reference, None).await
     }
 
     /// Adopts a new version of the statutes (its number is the latest + 1):
     /// the rules it names change, the others keep their value in the
-    /// latest version.
+    /// latest version. It cites the statute-amendment motion a national
+    /// instance adopted, and takes effect no earlier than that session.
     async fn amend_statutes(
         &self,
         ctx: &Context<'_>,
@@ -115,7 +117,17 @@ impl StatutesMutation {
         occurred_at: Option<DateTime<Utc>>,
         statutes: StatutesInput,
         reference: String,
+        motion_id: ID,
     ) -> Result<CommandResult, ApiError> {
-        statutes_submit(ctx, command_id, occurred_at, statutes, reference, true).await
+        let motion = uuid("motionId", &motion_id)?;
+        statutes_submit(
+            ctx,
+            command_id,
+            occurred_at,
+            statutes,
+            reference,
+            Some(motion),
+        )
+        .await
     }
 }
