@@ -18,6 +18,7 @@
 //! - [`startup`]: time to `/readyz` without and with saved read models.
 //! - [`graphql`]: GraphQL load against a running server.
 //! - [`pages`]: the web application's server time and page weight.
+//! - [`slow_link`]: a cold first load in Chromium over an emulated slow link.
 //! - [`http`]: a minimal keep-alive HTTP/1.1 client.
 //! - [`server`]: a spawned `registre serve` and its request load.
 //! - [`as_of`]: as-of answers against a replay stopped at the same point.
@@ -35,6 +36,7 @@ mod machine;
 mod pages;
 mod replay;
 mod server;
+mod slow_link;
 mod startup;
 mod stream_reads;
 
@@ -84,6 +86,18 @@ pub struct BenchArgs {
     #[arg(long, global = true, default_value_t = registre_service::store::sqlite::INDEX_BATCH,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub index_batch: u64,
+}
+
+/// Cold loads in Chromium over an emulated slow link.
+#[derive(Args, Clone)]
+pub struct BrowserArgs {
+    /// Cold loads per page (0: none).
+    #[arg(long, default_value_t = 5)]
+    pub browser_runs: usize,
+    #[arg(long, default_value = "/usr/bin/chromedriver")]
+    pub chromedriver: PathBuf,
+    #[arg(long, default_value = "/usr/bin/chromium")]
+    pub chromium: PathBuf,
 }
 
 #[derive(Args, Clone)]
@@ -195,6 +209,8 @@ pub enum BenchWhat {
         /// Requests per page.
         #[arg(long, default_value_t = 300)]
         requests: usize,
+        #[command(flatten)]
+        browser: BrowserArgs,
     },
     /// Generate a history, start the server, then issue and download
     /// receipts of different payments and the minutes of the largest
@@ -328,13 +344,20 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             let (server, _) = Server::start(&paths, &d.join("serve.log")).await?;
             graphql(&server, &token, &load).await?;
         }
-        BenchWhat::Pages { events, requests } => {
+        BenchWhat::Pages {
+            events,
+            requests,
+            browser,
+        } => {
             let db = history(d, events, 1, indexing).await?;
             pages::open_account(&db).await?;
             let token = issue_token(&db).await?;
             let paths = StorePaths::beside(&db);
             let (server, _) = Server::start(&paths, &d.join("serve.log")).await?;
             pages::pages(&server, &token, requests).await?;
+            if browser.browser_runs > 0 {
+                pages::slow_link(&server, &browser).await?;
+            }
         }
         BenchWhat::Documents {
             events,

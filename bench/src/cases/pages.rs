@@ -80,6 +80,30 @@ async fn sign_in(conn: &mut Conn) -> anyhow::Result<String> {
     cookie(&r, "registre_session").ok_or_else(|| anyhow::anyhow!("sign-in refused ({})", r.status))
 }
 
+/// The dashboard and the directory loaded cold in Chromium over the slow
+/// link, signed in.
+pub(super) async fn slow_link(server: &Server, browser: &super::BrowserArgs) -> anyhow::Result<()> {
+    if !browser.chromedriver.exists() || !browser.chromium.exists() {
+        println!(
+            "Slow link not measured: {} or {} is missing.",
+            browser.chromedriver.display(),
+            browser.chromium.display()
+        );
+        return Ok(());
+    }
+    let mut conn = Conn::connect(server.addr).await?;
+    let login = sign_in(&mut conn).await?;
+    super::slow_link::slow_link(
+        &browser.chromedriver,
+        &browser.chromium,
+        server.addr,
+        &login,
+        &[("/", "Tableau de bord"), ("/membres", "Membres")],
+        browser.browser_runs,
+    )
+    .await
+}
+
 /// Waits until the audit trail has recorded the whole log: after a start
 /// on a long history it hashes every event, which would otherwise share
 /// the two cores with the pages timed.
