@@ -13,9 +13,10 @@
 //! # Layout
 //! - `plan.rs`: the bodies, posts, sessions, motions, dates and references.
 //! - `generator.rs`: the generator's state, its seeded RNG and command helpers.
-//! - `founding.rs`: the statutes and the territorial reference list.
+//! - `founding.rs`: the statutes, their amendment and the territorial
+//!   reference list.
 //! - `bodies.rs`: national and local bodies and their posts.
-//! - `members.rs`: admissions and a suspension for arrears.
+//! - `members.rs`: admissions, a suspension for arrears, the exclusion.
 //! - `dues.rs`: schedules, payments and a receipt's correction.
 //! - `session.rs`: convening, attendance with proxies, votes, closing.
 //! - `mandates.rs`: the bureau's election and a resignation.
@@ -118,28 +119,36 @@ pub async fn seed(
     let communes = members::admit(&mut g, &candidates, size.communes, &years).await?;
     dues::set_schedules(&mut g, &years).await?;
     let first_payer = dues::record_payments(&mut g, &communes, &years).await?;
-    members::suspend_for_arrears(&mut g, &communes, LAST_YEAR).await?;
+    let suspended = members::suspend_for_arrears(&mut g, &communes, LAST_YEAR).await?;
     let names = members::names(&communes);
 
     // The Congress: motions, the bureau's election, then its minutes.
     let congress = session::convene_and_open(&mut g, &CONGRESS, &national, None, &names).await?;
-    session::vote_motions(&mut g, &congress, &CONGRESS_MOTIONS).await?;
+    let resolutions = session::vote_motions(&mut g, &congress, &CONGRESS_MOTIONS).await?;
     let holders = mandates::elect_bureau(&mut g, &congress, ben, &ben_posts, &names).await?;
     session::close(&mut g, &congress).await?;
     let congress_minutes = minutes::draft_and_sign(&mut g, &congress, &holders).await?;
 
     // The Conseil National fails quorum; its second convocation deliberates
-    // without quorum, adopts the Congress minutes and a budget.
+    // without quorum, adopts the Congress minutes and a budget, and
+    // excludes the commune suspended for arrears.
     let first = session::convene_and_open(&mut g, &COUNCIL_FIRST, &national, None, &names).await?;
     let second =
         session::convene_and_open(&mut g, &COUNCIL_SECOND, &national, Some(first.id), &names)
             .await?;
     minutes::adopt(&mut g, congress_minutes, &second).await?;
-    session::vote_motions(&mut g, &second, &COUNCIL_MOTIONS).await?;
+    let decided = session::vote_motions(&mut g, &second, &COUNCIL_MOTIONS).await?;
     session::close(&mut g, &second).await?;
+    if let Some(member) = suspended {
+        let council = national.id(National::Council);
+        members::exclude(&mut g, member, council, decided[1], COUNCIL_SECOND.date).await?;
+    }
 
     // A vice-president resigns; a payment's receipt number was mistyped.
     mandates::resign(&mut g, ben, &holders).await?;
     dues::correct_receipt(&mut g, first_payer).await?;
+
+    // The statutes amended as the Congress decided: one rule, from 2025.
+    founding::amend_notice(&mut g, resolutions[1]).await?;
     Ok(g.report)
 }

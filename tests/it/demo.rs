@@ -77,6 +77,8 @@ fn the_demo_history_is_complete_and_every_decision_names_its_statutes() {
         "VoteRecorded",
         "MotionAdopted",
         "MotionRejected",
+        "MemberExcluded",
+        "StatutesAmended",
         "OfficerElected",
         "MandateStarted",
         "MandateEnded",

@@ -1,13 +1,16 @@
 //! What everything else stands on: the founding statutes and the territorial
 //! reference list, both issued by the system rather than the secretariat.
 
-use registre_domain::statutes::{StatutesCommand, defaults};
+use registre_domain::statutes::{StatutesChanges, StatutesCommand, defaults};
 use registre_domain::territory::{TerritoryCommand, UnitRow};
 use registre_schema::Actor;
 use registre_schema::events::{TerritorialLevel, TerritorialUnitKey};
 
 use super::generator::{Gen, at};
-use super::plan::{EDITION, FOUNDING, SCHEME, STATUTES_REFERENCE, TERRITORY_IMPORTED};
+use super::plan::{
+    AMENDED_FROM, AMENDED_NOTICE_DAYS, AMENDMENT_REFERENCE, EDITION, FOUNDING, SCHEME,
+    STATUTES_REFERENCE, TERRITORY_IMPORTED,
+};
 use super::{DemoError, MALI_2015_CSV};
 
 pub(super) async fn adopt_statutes(g: &mut Gen<'_>) -> Result<(), DemoError> {
@@ -17,6 +20,24 @@ pub(super) async fn adopt_statutes(g: &mut Gen<'_>) -> Result<(), DemoError> {
         StatutesCommand::Adopt {
             statutes: defaults(FOUNDING),
             reference: STATUTES_REFERENCE.into(),
+        },
+    )
+    .await
+}
+
+/// The amendment the Congress's motion decided: one rule, the rest kept.
+pub(super) async fn amend_notice(g: &mut Gen<'_>, motion_id: uuid::Uuid) -> Result<(), DemoError> {
+    g.run(
+        None,
+        at(AMENDED_FROM, 9),
+        StatutesCommand::Amend {
+            effective_from: AMENDED_FROM,
+            changes: StatutesChanges {
+                notice_days_ordinary: Some(AMENDED_NOTICE_DAYS),
+                ..Default::default()
+            },
+            reference: AMENDMENT_REFERENCE.into(),
+            motion_id,
         },
     )
     .await

@@ -13,7 +13,10 @@ use uuid::Uuid;
 use super::DemoError;
 use super::founding::key;
 use super::generator::{Gen, at, day};
-use super::plan::{ARREARS_YEARS, RURAL, SUSPENDED_ON, SUSPENSION_REASON, URBAN, URBAN_PREFIX};
+use super::plan::{
+    ARREARS_YEARS, EXCLUSION_REASON, HEARING_NOTIFIED_ON, RURAL, SUSPENDED_ON, SUSPENSION_REASON,
+    URBAN, URBAN_PREFIX,
+};
 
 pub(super) struct Commune {
     pub(super) id: Uuid,
@@ -86,12 +89,12 @@ pub(super) async fn suspend_for_arrears(
     g: &mut Gen<'_>,
     communes: &[Commune],
     last_year: i32,
-) -> Result<(), DemoError> {
+) -> Result<Option<Uuid>, DemoError> {
     let Some(c) = communes
         .iter()
         .find(|c| c.habit == 1 && c.stops_in <= last_year - ARREARS_YEARS)
     else {
-        return Ok(());
+        return Ok(None);
     };
     g.run(
         None,
@@ -100,6 +103,31 @@ pub(super) async fn suspend_for_arrears(
             member_id: c.id,
             effective_on: SUSPENDED_ON,
             reason: SUSPENSION_REASON.into(),
+        },
+    )
+    .await?;
+    Ok(Some(c.id))
+}
+
+/// Excludes `member` as the body's adopted motion decided, on the day of
+/// its session.
+pub(super) async fn exclude(
+    g: &mut Gen<'_>,
+    member: Uuid,
+    body: Uuid,
+    motion_id: Uuid,
+    on: chrono::NaiveDate,
+) -> Result<(), DemoError> {
+    g.run(
+        None,
+        at(on, 16),
+        MemberCommand::Exclude {
+            member_id: member,
+            effective_on: on,
+            reason: EXCLUSION_REASON.into(),
+            decided_by_body_id: body,
+            hearing_notified_on: HEARING_NOTIFIED_ON,
+            motion_id,
         },
     )
     .await

@@ -170,13 +170,14 @@ pub(super) const CONGRESS: SessionPlan = SessionPlan {
         "Rapport d'activités 2019-2023",
         "Modification des statuts : délai de convocation",
         "Élection du Bureau Exécutif National",
+        "Siège de l'Association",
     ],
     attendance: 80,
     proxies: true,
     closes_at: Some(18),
 };
 
-pub(super) const CONGRESS_MOTIONS: [MotionPlan; 3] = [
+pub(super) const CONGRESS_MOTIONS: [MotionPlan; 4] = [
     MotionPlan {
         item: 0,
         kind: MotionKind::Ordinary,
@@ -188,7 +189,7 @@ pub(super) const CONGRESS_MOTIONS: [MotionPlan; 3] = [
         item: 1,
         kind: MotionKind::StatuteAmendment,
         title: "Porter le délai de convocation des sessions ordinaires à 30 jours",
-        support: 55,
+        support: 85,
         hour: 12,
     },
     MotionPlan {
@@ -197,6 +198,13 @@ pub(super) const CONGRESS_MOTIONS: [MotionPlan; 3] = [
         title: "Élection du Bureau Exécutif National",
         support: 85,
         hour: 13,
+    },
+    MotionPlan {
+        item: 3,
+        kind: MotionKind::Ordinary,
+        title: "Transférer le siège de l'Association à Ségou",
+        support: 25,
+        hour: 14,
     },
 ];
 
@@ -215,7 +223,11 @@ pub(super) const SIGNATORIES: [(Signatory, &str); 2] = [
     (Signatory::Secretary, "Secrétaire général"),
 ];
 
-const COUNCIL_AGENDA: &[&str] = &["Adoption du procès-verbal du Congrès", "Budget 2025"];
+const COUNCIL_AGENDA: &[&str] = &[
+    "Adoption du procès-verbal du Congrès",
+    "Budget 2025",
+    "Exclusion d'une commune pour arriérés",
+];
 
 /// The Conseil National fails quorum...
 pub(super) const COUNCIL_FIRST: SessionPlan = SessionPlan {
@@ -243,13 +255,34 @@ pub(super) const COUNCIL_SECOND: SessionPlan = SessionPlan {
     closes_at: Some(17),
 };
 
-pub(super) const COUNCIL_MOTIONS: [MotionPlan; 1] = [MotionPlan {
-    item: 1,
-    kind: MotionKind::Ordinary,
-    title: "Adoption du budget 2025",
-    support: 80,
-    hour: 12,
-}];
+pub(super) const COUNCIL_MOTIONS: [MotionPlan; 2] = [
+    MotionPlan {
+        item: 1,
+        kind: MotionKind::Ordinary,
+        title: "Adoption du budget 2025",
+        support: 80,
+        hour: 12,
+    },
+    MotionPlan {
+        item: 2,
+        kind: MotionKind::Exclusion,
+        title: "Exclusion de la commune suspendue pour arriérés",
+        support: 80,
+        hour: 14,
+    },
+];
+
+/// The Congress's amendment motion takes effect: one rule changes, the
+/// notice of ordinary sessions, from the next year.
+pub(super) const AMENDED_FROM: NaiveDate = date(2025, 1, 1);
+pub(super) const AMENDED_NOTICE_DAYS: u32 = 30;
+pub(super) const AMENDMENT_REFERENCE: &str = "Congrès du 1er mars 2024, résolution n°2";
+
+/// The suspended commune, heard by the Conseil National after notice, is
+/// excluded by its motion.
+pub(super) const HEARING_NOTIFIED_ON: NaiveDate = date(2024, 6, 3);
+pub(super) const EXCLUSION_REASON: &str =
+    "Cotisations impayées depuis trois exercices, après audition";
 
 /// The first Vice-président elected resigns (recorded the next day).
 pub(super) const RESIGNING_POST: &str = "Vice-président";

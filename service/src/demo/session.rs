@@ -130,11 +130,12 @@ pub(super) async fn vote_motions(
     g: &mut Gen<'_>,
     session: &Held<'_>,
     motions: &[MotionPlan],
-) -> Result<(), DemoError> {
+) -> Result<Vec<Uuid>, DemoError> {
+    let mut ids = Vec::with_capacity(motions.len());
     for motion in motions {
-        vote_motion(g, session, motion).await?;
+        ids.push(vote_motion(g, session, motion).await?);
     }
-    Ok(())
+    Ok(ids)
 }
 
 /// Tables a motion, has every present member (and proxy) vote with about
@@ -143,7 +144,7 @@ async fn vote_motion(
     g: &mut Gen<'_>,
     session: &Held<'_>,
     motion: &MotionPlan,
-) -> Result<(), DemoError> {
+) -> Result<Uuid, DemoError> {
     let session_id = session.id;
     let when = at(session.plan.date, motion.hour);
     let motion_id = g.uuid();
@@ -197,7 +198,8 @@ async fn vote_motion(
             motion_id,
         },
     )
-    .await
+    .await?;
+    Ok(motion_id)
 }
 
 /// Closes the session at the hour its plan gives.
