@@ -529,3 +529,85 @@ fn field_of(page: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("no field {name}"))
         .to_owned()
 }
+
+#[test]
+fn an_auditor_downloads_the_logs_export_and_checks_it_with_the_public_key_alone() {
+    let (dir, db, credentials) = setup();
+    let auditor = [
+        "create",
+        "--name",
+        "ines",
+        "--full-name",
+        "Inès Maïga",
+        "--role",
+        "auditor",
+    ];
+    assert!(account(&db, &credentials, &auditor, Some(PASSWORD)));
+    let dashboard_account = [
+        "create",
+        "--name",
+        "tableau",
+        "--full-name",
+        "Tableau de bord",
+        "--role",
+        "dashboard",
+    ];
+    assert!(account(
+        &db,
+        &credentials,
+        &dashboard_account,
+        Some(PASSWORD)
+    ));
+    let server = Server::start_with(&db, &["--credentials", credentials.to_str().unwrap()]);
+    let a = server.addr;
+    let signed_in = |name| {
+        let answer = sign_in(a, name, PASSWORD);
+        assert_eq!(answer.status, 303, "{}", answer.body);
+        cookie_of(&answer, "registre_session").expect("a login cookie")
+    };
+    // Refused to a role that does not read the log.
+    let viewer = signed_in("tableau");
+    assert_eq!(
+        http(a, "GET", "/audit/export", &[("Cookie", &viewer)], b"").status,
+        403
+    );
+    let ines = signed_in("ines");
+    crate::support::eventually(20, "a signed head", || {
+        http(a, "GET", "/audit", &[("Cookie", &ines)], b"")
+            .body
+            .contains("/audit/export")
+    });
+    let answer = http(a, "GET", "/audit/export", &[("Cookie", &ines)], b"");
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(
+        answer
+            .header("content-disposition")
+            .is_some_and(|d| d.starts_with("attachment; filename=\"registre-journal-")),
+        "{:?}",
+        answer.headers
+    );
+    let file = dir.path().join("journal.jsonl");
+    std::fs::write(&file, &answer.body).unwrap();
+    let key = std::path::PathBuf::from(format!("{}.audit", db.display())).join("audit.pub");
+    let check = registre()
+        .args(["verify", "--export"])
+        .arg(&file)
+        .arg("--key")
+        .arg(&key)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&check.stdout);
+    assert!(check.status.success(), "{said}");
+    assert!(said.contains("latest signed head: size"), "{said}");
+    // One byte changed and the same check fails.
+    std::fs::write(&file, answer.body.replacen("ines", "inez", 1)).unwrap();
+    let tampered = registre()
+        .args(["verify", "--export"])
+        .arg(&file)
+        .arg("--key")
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(!tampered.status.success());
+    drop(server);
+}

@@ -15,6 +15,7 @@
 //!   show of it out.
 //! - [`read_models`]: [`LiveModels`], the registers kept up to date.
 //! - [`log`]: [`LogReader`], the log read only.
+//! - [`log_export`]: the log's export for an auditor's download.
 //! - [`accounts`]: signing in with a name and a password.
 //! - [`imports`]: members and payments from spreadsheets, all or nothing.
 //! - [`documents`]: official documents in PDF, made again from their
@@ -24,6 +25,7 @@ mod accounts;
 pub mod documents;
 mod imports;
 mod log;
+mod log_export;
 mod read_models;
 mod submit;
 
@@ -34,6 +36,7 @@ use registre_projections::ReadModels;
 pub use accounts::{LOCKOUT, MAX_FAILED_SIGN_INS, SignInError, SignedIn};
 pub use imports::{ImportError, Imported};
 pub use log::{LogReader, MAX_EVENT_TYPE_LEN};
+pub use log_export::{LogExport, LogExportError};
 pub use read_models::LiveModels;
 pub use submit::{READ_YOUR_WRITES, Submission, Submitted};
 
@@ -69,6 +72,8 @@ pub struct Application {
     /// and for the public verification page.
     document_work: tokio::sync::Semaphore,
     public_document_work: tokio::sync::Semaphore,
+    /// Log exports written at once: one (each reads the whole log).
+    log_exports: tokio::sync::Semaphore,
 }
 
 impl Application {
@@ -89,6 +94,7 @@ impl Application {
             document_settings: Arc::default(),
             document_work: tokio::sync::Semaphore::new(documents::AT_ONCE),
             public_document_work: tokio::sync::Semaphore::new(documents::PUBLIC_AT_ONCE),
+            log_exports: tokio::sync::Semaphore::new(1),
         }
     }
 

@@ -63,6 +63,30 @@ pub async fn write_export(
         }
         Err(e) => return Err(e.into()),
     };
+    export_state(store, dir, out, force, (state, key, signed_now)).await
+}
+
+/// The export a running server offers auditors to download: what its
+/// latest signed head covers, read from the audit directory as another
+/// process would (the server's own trail holds the key and goes on
+/// signing). `out` must not exist.
+pub async fn write_served_export(
+    store: &dyn EventStore,
+    dir: &AuditDir,
+    out: &Path,
+) -> Result<ExportSummary, CheckFailure> {
+    let sealed = (TreeState::load(dir)?, dir.public_key()?, false);
+    export_state(store, dir, out, false, sealed).await
+}
+
+/// Writes the events `state`'s latest head covers, verified as they go.
+async fn export_state(
+    store: &dyn EventStore,
+    dir: &AuditDir,
+    out: &Path,
+    force: bool,
+    (state, key, signed_now): (TreeState, registre_audit::AuditPublicKey, bool),
+) -> Result<ExportSummary, CheckFailure> {
     let Some(sealed_by) = state.latest_head().cloned() else {
         return Err(AuditError::NoAuditDir(dir.path().to_path_buf()).into());
     };

@@ -79,6 +79,7 @@ type SignReply = oneshot::Sender<Result<SignedTreeHead, String>>;
 #[derive(Clone)]
 pub struct AuditTrail {
     state: Arc<RwLock<TreeState>>,
+    dir: AuditDir,
     public: AuditPublicKey,
     signer: Arc<AuditKey>,
     witnesses: Arc<Mutex<Witnesses>>,
@@ -130,6 +131,7 @@ impl AuditTrail {
         let public = ledger.public_key();
         let signer = ledger.signer();
         let audit_dir = ledger.dir().clone();
+        let ledger_dir = audit_dir.clone();
         let witnesses = tokio::task::spawn_blocking(move || {
             Witnesses::open(&audit_dir.witnesses_path(), &audit_dir.cosignatures_path())
         })
@@ -156,6 +158,7 @@ impl AuditTrail {
         Ok((
             AuditTrail {
                 state,
+                dir: ledger_dir,
                 public,
                 signer,
                 witnesses,
@@ -174,6 +177,11 @@ impl AuditTrail {
     }
 
     /// Leaves in the tree.
+    /// The audit directory the trail records in.
+    pub fn dir(&self) -> &AuditDir {
+        &self.dir
+    }
+
     pub fn size(&self) -> u64 {
         self.read(|s| s.tree.size())
     }

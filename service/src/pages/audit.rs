@@ -3,14 +3,17 @@
 //! position is in the log, to check with the public key alone.
 
 use askama::Template;
+use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use tokio::io::AsyncReadExt;
 
 use super::WebState;
 use super::page::{self, Frame, Viewer, render};
+use crate::application::LogExportError;
 
 #[derive(Template)]
 #[template(path = "audit.html")]
@@ -50,20 +53,80 @@ pub struct ProofQuery {
     position: String,
 }
 
+/// The log itself, as over GraphQL: the roles that read it, over the
+/// whole association.
+async fn reader_of_the_log(state: &WebState, headers: &HeaderMap) -> Result<Viewer, Response> {
+    let viewer = Viewer::of(state, headers).await?;
+    if !page::reads_the_log(viewer.login.account.role) || !viewer.scope().is_whole() {
+        return Err(page::forbidden());
+    }
+    Ok(viewer)
+}
+
+/// `GET /audit/export`: the log's export as the audit trail last signed
+/// it, downloaded as a file to check with `registre verify --export` or
+/// any verifier that follows `docs/audit-spec.md`.
+pub async fn export(State(state): State<WebState>, headers: HeaderMap) -> Response {
+    if let Err(r) = reader_of_the_log(&state, &headers).await {
+        return r;
+    }
+    let export = match state.app.log_export().await {
+        Ok(e) => e,
+        Err(LogExportError::Busy) => {
+            return page::message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Export en cours",
+                "Un export du journal est déjà en cours d'écriture ; réessayez dans un instant. (code EXPORT_BUSY)",
+            );
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "the log export failed");
+            return page::unavailable();
+        }
+    };
+    let size = export.summary.sealed_by.tree_size;
+    // Its length is known: a client sees a truncated download as such.
+    let length = export.file.metadata().map(|m| m.len()).unwrap_or_default();
+    let chunks = futures::stream::unfold(
+        tokio::fs::File::from_std(export.file),
+        |mut file| async move {
+            let mut buf = vec![0; 64 * 1024];
+            match file.read(&mut buf).await {
+                Ok(0) => None,
+                Ok(n) => {
+                    buf.truncate(n);
+                    Some((Ok::<_, std::io::Error>(buf), file))
+                }
+                Err(e) => Some((Err(e), file)),
+            }
+        },
+    );
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/jsonl; charset=utf-8".to_owned(),
+            ),
+            (header::CONTENT_LENGTH, length.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"registre-journal-{size}.jsonl\""),
+            ),
+        ],
+        Body::from_stream(chunks),
+    )
+        .into_response()
+}
+
 pub async fn page(
     State(state): State<WebState>,
     headers: HeaderMap,
     query: Result<Query<ProofQuery>, QueryRejection>,
 ) -> Response {
-    let viewer = match Viewer::of(&state, &headers).await {
+    let viewer = match reader_of_the_log(&state, &headers).await {
         Ok(v) => v,
         Err(r) => return r,
     };
-    // The log itself, as over GraphQL: the roles that read it, over the
-    // whole association.
-    if !page::reads_the_log(viewer.login.account.role) || !viewer.scope().is_whole() {
-        return page::forbidden();
-    }
     let Some(trail) = state.app.audit_trail() else {
         return page::unavailable();
     };

@@ -94,6 +94,7 @@ pub fn router(app: Arc<Application>) -> Router {
             get(contacts::form).post(contacts::submit),
         )
         .route("/audit", get(audit::page))
+        .route("/audit/export", get(audit::export))
         .route("/instances", get(bodies::page))
         .route("/statuts", get(statutes::page))
         .route("/sessions", get(sessions::calendar))
