@@ -94,6 +94,22 @@ fn unit(code: &str) -> String {
 
 const SHA: &str = "4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945";
 
+/// A server on a store with the territory and the founding statutes of
+/// 2001; a secretariat's token and an auditor's.
+fn founded(db: &Path) -> (Server, String, String) {
+    import_territory(db);
+    let sec = create_token(db, "secretariat", "secretariat-permanent");
+    let aud = create_token(db, "auditor", "auditeur");
+    let server = Server::start(db);
+    ok(
+        server.addr,
+        &sec,
+        "adoptStatutes",
+        r#"statutes: {effectiveFrom: "2001-02-01"}, reference: "Statuts constitutifs""#,
+    );
+    (server, sec, aud)
+}
+
 /// A Bureau Exécutif National, the Congrès it convenes and three member
 /// communes admitted in 2005: what a motion needs to be voted.
 struct Congress {
@@ -715,19 +731,9 @@ fn dates_outside_the_records_years_are_refused_with_their_code() {
 #[test]
 fn statutes_are_amended_rule_by_rule_and_read_back_version_by_version() {
     let dir = scratch();
-    let db = dir.path().join("r.db");
-    import_territory(&db);
-    let sec = create_token(&db, "secretariat", "secretariat-permanent");
-    let dash = create_token(&db, "dashboard", "tableau");
-    let aud = create_token(&db, "auditor", "auditeur");
-    let server = Server::start(&db);
-    let a = server.addr;
-    ok(
-        a,
-        &sec,
-        "adoptStatutes",
-        r#"statutes: {effectiveFrom: "2001-02-01"}, reference: "Statuts constitutifs""#,
-    );
+    let (server, sec, aud) = founded(&dir.path().join("r.db"));
+    // An auditor reads the registers as a dashboard does.
+    let (a, dash) = (server.addr, aud.clone());
     let congress = Congress::establish(a, &sec);
     let first = congress.adopts(a, &sec, "STATUTE_AMENDMENT", "2009-06-01");
     let second = congress.adopts(a, &sec, "STATUTE_AMENDMENT", "2019-06-01");
@@ -854,18 +860,8 @@ fn statutes_are_amended_rule_by_rule_and_read_back_version_by_version() {
 #[test]
 fn an_exclusion_cites_the_motion_its_body_adopted_and_the_motion_shows_it() {
     let dir = scratch();
-    let db = dir.path().join("r.db");
-    import_territory(&db);
-    let sec = create_token(&db, "secretariat", "secretariat-permanent");
-    let aud = create_token(&db, "auditor", "auditeur");
-    let server = Server::start(&db);
+    let (server, sec, aud) = founded(&dir.path().join("r.db"));
     let a = server.addr;
-    ok(
-        a,
-        &sec,
-        "adoptStatutes",
-        r#"statutes: {effectiveFrom: "2001-02-01"}, reference: "Statuts constitutifs""#,
-    );
     let congress = Congress::establish(a, &sec);
     let motion = congress.adopts(a, &sec, "EXCLUSION", "2024-03-01");
     let excluded = &congress.members[2];

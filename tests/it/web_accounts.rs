@@ -533,31 +533,21 @@ fn field_of(page: &str, name: &str) -> String {
 #[test]
 fn an_auditor_downloads_the_logs_export_and_checks_it_with_the_public_key_alone() {
     let (dir, db, credentials) = setup();
-    let auditor = [
-        "create",
-        "--name",
-        "ines",
-        "--full-name",
-        "Inès Maïga",
-        "--role",
-        "auditor",
-    ];
-    assert!(account(&db, &credentials, &auditor, Some(PASSWORD)));
-    let dashboard_account = [
-        "create",
-        "--name",
-        "tableau",
-        "--full-name",
-        "Tableau de bord",
-        "--role",
-        "dashboard",
-    ];
-    assert!(account(
-        &db,
-        &credentials,
-        &dashboard_account,
-        Some(PASSWORD)
-    ));
+    for (name, full_name, role) in [
+        ("ines", "Inès Maïga", "auditor"),
+        ("tableau", "Tableau de bord", "dashboard"),
+    ] {
+        let open = [
+            "create",
+            "--name",
+            name,
+            "--full-name",
+            full_name,
+            "--role",
+            role,
+        ];
+        assert!(account(&db, &credentials, &open, Some(PASSWORD)));
+    }
     let server = Server::start_with(&db, &["--credentials", credentials.to_str().unwrap()]);
     let a = server.addr;
     let signed_in = |name| {

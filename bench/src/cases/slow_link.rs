@@ -41,6 +41,16 @@ pub struct Load {
     pub requests: u64,
 }
 
+/// A page to load signed in: `cookie` (`name=value`) is set for the
+/// server first, and `expect` must be in the page's first heading (a page
+/// that sent the browser elsewhere is not measured).
+pub struct Visit<'a> {
+    pub server: SocketAddr,
+    pub path: &'a str,
+    pub cookie: &'a str,
+    pub expect: &'a str,
+}
+
 /// A chromedriver process, stopped when dropped.
 pub struct Driver {
     child: Child,
@@ -98,17 +108,12 @@ impl Driver {
         Ok(v["value"].clone())
     }
 
-    /// Loads `url` cold over `link`, with `cookie` (`name=value`) set for
-    /// the server first. `expect` must be in the page's first heading: a
-    /// page that sent the browser elsewhere is not measured.
+    /// Makes `visit` cold over `link`, in a new browser profile.
     pub async fn cold_load(
         &self,
         chromium: &Path,
-        server: SocketAddr,
-        path: &str,
-        cookie: &str,
+        visit: &Visit<'_>,
         link: &Link,
-        expect: &str,
     ) -> anyhow::Result<Load> {
         let profile = tempfile::tempdir_in(self.profiles.path())?;
         let caps = json!({"capabilities": {"alwaysMatch": {
@@ -126,24 +131,20 @@ impl Driver {
             .as_str()
             .context("no session id")?
             .to_owned();
-        let result = self
-            .measure(&session, server, path, cookie, link, expect)
-            .await;
+        let result = self.measure(&session, visit, link).await;
         let _ = self
             .call("DELETE", &format!("/session/{session}"), json!({}))
             .await;
         result
     }
 
-    async fn measure(
-        &self,
-        session: &str,
-        server: SocketAddr,
-        path: &str,
-        cookie: &str,
-        link: &Link,
-        expect: &str,
-    ) -> anyhow::Result<Load> {
+    async fn measure(&self, session: &str, visit: &Visit<'_>, link: &Link) -> anyhow::Result<Load> {
+        let Visit {
+            server,
+            path,
+            cookie,
+            expect,
+        } = *visit;
         let execute = format!("/session/{session}/goog/cdp/execute");
         let cdp = |cmd: &str, params: Value| {
             self.call("POST", &execute, json!({"cmd": cmd, "params": params}))
@@ -221,13 +222,15 @@ pub(super) async fn slow_link(
         link.round_trip_ms
     );
     for (path, expect) in pages {
+        let visit = Visit {
+            server,
+            path,
+            cookie,
+            expect,
+        };
         let mut loads = Vec::with_capacity(runs);
         for _ in 0..runs {
-            loads.push(
-                driver
-                    .cold_load(chromium, server, path, cookie, &link, expect)
-                    .await?,
-            );
+            loads.push(driver.cold_load(chromium, &visit, &link).await?);
         }
         let mut paints: Vec<f64> = loads.iter().map(|l| l.first_paint_ms).collect();
         paints.sort_by(f64::total_cmp);
