@@ -424,6 +424,39 @@ async fn clerk_admits_and_records(driver: &Driver, addr: SocketAddr, dir: &Path,
     assert!(head(addr) > before);
     shot(&c, &format!("member-contacts{suffix}")).await;
 
+    // Its status: reinstating an active member is refused by the domain,
+    // in French with its code, and nothing is recorded; a suspension with
+    // its reason is, then the reinstatement.
+    let status_page = format!("http://{addr}{}/statut", member_url.path());
+    let change = |value: &'static str, reason: &'static str| {
+        let c = c.clone();
+        async move {
+            c.find(Locator::Css(&format!("#change-{value}")))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            let form = c.form(Locator::Css("form.form")).await.unwrap();
+            form.set_by_name("reason", reason).await.unwrap();
+            form.submit().await.unwrap();
+        }
+    };
+    c.goto(&status_page).await.unwrap();
+    let before = head(addr);
+    change("reintegration", "Régularisation").await;
+    wait_for_text(&c, ".refusal", "MEMBER_NOT_SUSPENDED").await;
+    assert_eq!(head(addr), before);
+    shot(&c, &format!("status-refused{suffix}")).await;
+    accessible(&c, "status form").await;
+    change("suspension", "Cotisations impayées depuis trois exercices").await;
+    wait_for_text(&c, ".done", "Enregistré").await;
+    wait_for_text(&c, ".facts", "suspendu").await;
+    c.goto(&status_page).await.unwrap();
+    change("reintegration", "Arriérés réglés").await;
+    wait_for_text(&c, ".facts", "membre actif").await;
+    wait_for_text(&c, ".timeline", "Réintégration").await;
+
     // The directory finds the new member with an accent typed in its name.
     let accented = name.replacen('e', "é", 1).replacen('a', "à", 1);
     c.goto(&format!("http://{addr}/membres")).await.unwrap();

@@ -15,7 +15,8 @@
 //! - [`dashboard`]: `/` and its live part.
 //! - [`members`]: the directory and a member's page.
 //! - [`admission`], [`payment`]: the forms that admit a commune and record
-//!   a payment.
+//!   a payment; [`contacts`] and [`status`]: a member's contacts, and its
+//!   suspension, reinstatement or withdrawal.
 //! - [`sessions`]: the calendar and convening; [`session_course`]: one
 //!   session's course (attendance and quorum, opening, motions and votes,
 //!   closing); [`minutes`]: its minutes drafted, signed and adopted.
@@ -48,6 +49,7 @@ mod scope;
 mod session_course;
 mod sessions;
 mod sign_in;
+mod status;
 mod statutes;
 mod submit;
 
@@ -92,6 +94,10 @@ pub fn router(app: Arc<Application>) -> Router {
         .route(
             "/membres/{id}/coordonnees",
             get(contacts::form).post(contacts::submit),
+        )
+        .route(
+            "/membres/{id}/statut",
+            get(status::form).post(status::submit),
         )
         .route("/audit", get(audit::page))
         .route("/audit/export", get(audit::export))
