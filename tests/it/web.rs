@@ -457,6 +457,24 @@ async fn clerk_admits_and_records(driver: &Driver, addr: SocketAddr, dir: &Path,
     wait_for_text(&c, ".facts", "membre actif").await;
     wait_for_text(&c, ".timeline", "Réintégration").await;
 
+    // The payment reversed from the member's page, with its reason: it
+    // stays listed, said reversed, and its year is owed again.
+    c.find(Locator::Css("a[href*='/annulation?recu=R-WEB-1']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&c, "main", "reçu R-WEB-1").await;
+    accessible(&c, "reversal form").await;
+    let form = c.form(Locator::Css("form.form")).await.unwrap();
+    form.set_by_name("reason", "Chèque sans provision")
+        .await
+        .unwrap();
+    form.submit().await.unwrap();
+    wait_for_text(&c, ".done", "Enregistré").await;
+    wait_for_text(&c, "main", "Chèque sans provision").await;
+
     // The directory finds the new member with an accent typed in its name.
     let accented = name.replacen('e', "é", 1).replacen('a', "à", 1);
     c.goto(&format!("http://{addr}/membres")).await.unwrap();

@@ -15,8 +15,9 @@
 //! - [`dashboard`]: `/` and its live part.
 //! - [`members`]: the directory and a member's page.
 //! - [`admission`], [`payment`]: the forms that admit a commune and record
-//!   a payment; [`contacts`] and [`status`]: a member's contacts, and its
-//!   suspension, reinstatement or withdrawal.
+//!   a payment; [`contacts`], [`status`] and [`reversal`]: a member's
+//!   contacts, its suspension, reinstatement or withdrawal, and a
+//!   payment's reversal.
 //! - [`sessions`]: the calendar and convening; [`session_course`]: one
 //!   session's course (attendance and quorum, opening, motions and votes,
 //!   closing); [`minutes`]: its minutes drafted, signed and adopted.
@@ -45,6 +46,7 @@ mod members;
 mod minutes;
 mod page;
 mod payment;
+mod reversal;
 mod scope;
 mod session_course;
 mod sessions;
@@ -98,6 +100,10 @@ pub fn router(app: Arc<Application>) -> Router {
         .route(
             "/membres/{id}/statut",
             get(status::form).post(status::submit),
+        )
+        .route(
+            "/membres/{id}/annulation",
+            get(reversal::form).post(reversal::submit),
         )
         .route("/audit", get(audit::page))
         .route("/audit/export", get(audit::export))

@@ -1,0 +1,179 @@
+//! A payment reversed from its member's page
+//! (`/membres/{id}/annulation?recu=…`): the payment shown, a date and a
+//! reason. The payment stays in the log; from that date its year is owed
+//! again.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::Utc;
+use registre_domain::member::MemberCommand;
+use registre_domain::text::MAX_TEXT;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::WebState;
+use super::fields::{self, take};
+use super::page::{self, Frame, Viewer};
+use super::submit::{self, Refusal};
+use crate::french;
+
+/// The form as shown: values, and a message beside a refused field.
+#[derive(Debug, Default, Deserialize)]
+pub struct ReversalFields {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub command_id: String,
+    #[serde(default)]
+    pub receipt: String,
+    #[serde(default)]
+    pub reversed_on: String,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(skip)]
+    pub reversed_on_error: String,
+    #[serde(skip)]
+    pub reason_error: String,
+    #[serde(skip)]
+    pub refusal: String,
+}
+
+impl page::Posted for ReversalFields {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct Receipt {
+    #[serde(default)]
+    recu: String,
+}
+
+#[derive(Template)]
+#[template(path = "reversal.html")]
+struct ReversalPage {
+    frame: Frame,
+    id: Uuid,
+    name: String,
+    /// The payment as the member's page lists it.
+    payment: String,
+    form: ReversalFields,
+}
+
+/// The page, when the member is seen and has a payment under the form's
+/// receipt (one already reversed is refused by the domain, in French).
+fn show(
+    state: &WebState,
+    viewer: &Viewer,
+    id: Uuid,
+    form: ReversalFields,
+    status: StatusCode,
+) -> Response {
+    let Some(models) = state.app.read_models() else {
+        return page::unavailable();
+    };
+    let scope = viewer.scope();
+    let found = models.read(|m, _| {
+        let member = m.membership.member(id).filter(|_| scope.member(m, id))?;
+        let payment = m
+            .dues
+            .members
+            .get(&id)?
+            .payments
+            .iter()
+            .find(|p| p.receipt_ref == form.receipt)?;
+        Some((
+            member.name.clone(),
+            format!(
+                "{} payé le {} pour {}, reçu {}",
+                french::amount(payment.amount_xof),
+                french::date(payment.paid_on),
+                payment.year,
+                payment.receipt_ref
+            ),
+        ))
+    });
+    let Some((name, payment)) = found else {
+        return page::not_found();
+    };
+    let page = ReversalPage {
+        frame: viewer.frame("membres"),
+        id,
+        name,
+        payment,
+        form,
+    };
+    page::render_as(&page, status)
+}
+
+pub async fn form(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    query: Result<Query<Receipt>, QueryRejection>,
+) -> Response {
+    let viewer = match Viewer::writer(&state, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let (Ok(id), Ok(Query(query))) = (Uuid::parse_str(&id), query) else {
+        return page::not_found();
+    };
+    let blank = ReversalFields {
+        command_id: Uuid::now_v7().to_string(),
+        receipt: query.recu,
+        reversed_on: Utc::now().date_naive().format("%Y-%m-%d").to_string(),
+        ..Default::default()
+    };
+    show(&state, &viewer, id, blank, StatusCode::OK)
+}
+
+pub async fn submit(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    form: Result<Form<ReversalFields>, FormRejection>,
+) -> Response {
+    let (viewer, mut form) = match page::posted(&state, &headers, form).await {
+        Ok(posted) => posted,
+        Err(refusal) => return refusal,
+    };
+    let Some(member_id) = page::seen_member(&state, &viewer, &id) else {
+        return page::not_found();
+    };
+    let reversed_on = take(
+        &mut form.reversed_on_error,
+        fields::date("Date de l'annulation", &form.reversed_on),
+    );
+    let reason = take(
+        &mut form.reason_error,
+        fields::text("Motif", &form.reason, MAX_TEXT),
+    );
+    let (Some(reversed_on), Some(reason)) = (reversed_on, reason) else {
+        return show(
+            &state,
+            &viewer,
+            member_id,
+            form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    };
+    let command = MemberCommand::ReversePayment {
+        member_id,
+        receipt_ref: form.receipt.clone(),
+        reversed_on,
+        reason,
+    };
+    match submit::command(&state, &viewer, &form.command_id, command.into()).await {
+        Ok(first) => submit::done(&format!("/membres/{member_id}"), first),
+        Err(Refusal { status, message }) => {
+            form.refusal = message;
+            show(&state, &viewer, member_id, form, status)
+        }
+    }
+}
