@@ -73,7 +73,7 @@ pub struct Application {
     document_work: tokio::sync::Semaphore,
     public_document_work: tokio::sync::Semaphore,
     /// Log exports written at once: one (each reads the whole log).
-    log_exports: tokio::sync::Semaphore,
+    log_exports: Arc<tokio::sync::Semaphore>,
 }
 
 impl Application {
@@ -94,7 +94,7 @@ impl Application {
             document_settings: Arc::default(),
             document_work: tokio::sync::Semaphore::new(documents::AT_ONCE),
             public_document_work: tokio::sync::Semaphore::new(documents::PUBLIC_AT_ONCE),
-            log_exports: tokio::sync::Semaphore::new(1),
+            log_exports: Arc::new(tokio::sync::Semaphore::new(1)),
         }
     }
 

@@ -63,7 +63,7 @@ pub async fn write_export(
         }
         Err(e) => return Err(e.into()),
     };
-    export_state(store, dir, out, force, (state, key, signed_now)).await
+    export_state(store, dir, (out, force, true), (state, key, signed_now)).await
 }
 
 /// The export a running server offers auditors to download: what its
@@ -75,16 +75,21 @@ pub async fn write_served_export(
     dir: &AuditDir,
     out: &Path,
 ) -> Result<ExportSummary, CheckFailure> {
-    let sealed = (TreeState::load(dir)?, dir.public_key()?, false);
-    export_state(store, dir, out, false, sealed).await
+    // Rebuilding the tree from the leaf record is long: off the runtime.
+    let loading = dir.clone();
+    let state = tokio::task::spawn_blocking(move || TreeState::load(&loading))
+        .await
+        .map_err(|_| AuditError::Stopped)??;
+    let sealed = (state, dir.public_key()?, false);
+    // A temporary file for one download: nothing to make durable.
+    export_state(store, dir, (out, false, false), sealed).await
 }
 
 /// Writes the events `state`'s latest head covers, verified as they go.
 async fn export_state(
     store: &dyn EventStore,
     dir: &AuditDir,
-    out: &Path,
-    force: bool,
+    (out, force, durable): (&Path, bool, bool),
     (state, key, signed_now): (TreeState, registre_audit::AuditPublicKey, bool),
 ) -> Result<ExportSummary, CheckFailure> {
     let Some(sealed_by) = state.latest_head().cloned() else {
@@ -101,7 +106,8 @@ async fn export_state(
         .collect();
     let mut verifier = LogVerifier::new(heads.clone(), Some(record), &key)?;
 
-    let result = write_lines(store, dir, out, force, size, &heads, &mut verifier).await;
+    let target = (out, force, durable);
+    let result = write_lines(store, dir, target, size, &heads, &mut verifier).await;
     let result = result.and_then(|()| Ok(verifier.finish()?));
     match result {
         Ok(_) => Ok(ExportSummary {
@@ -123,8 +129,7 @@ async fn export_state(
 async fn write_lines(
     store: &dyn EventStore,
     dir: &AuditDir,
-    out: &Path,
-    force: bool,
+    (out, force, durable): (&Path, bool, bool),
     size: u64,
     heads: &[SignedTreeHead],
     verifier: &mut LogVerifier,
@@ -181,6 +186,8 @@ async fn write_lines(
     let file = w
         .into_inner()
         .map_err(|e| io("cannot write")(e.into_error()))?;
-    file.sync_all().map_err(io("cannot sync"))?;
+    if durable {
+        file.sync_all().map_err(io("cannot sync"))?;
+    }
     Ok(())
 }

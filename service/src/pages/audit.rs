@@ -14,6 +14,8 @@ use tokio::io::AsyncReadExt;
 use super::WebState;
 use super::page::{self, Frame, Viewer, render};
 use crate::application::LogExportError;
+use crate::audit_trail::AuditError;
+use crate::audit_trail::check::CheckFailure;
 
 #[derive(Template)]
 #[template(path = "audit.html")]
@@ -79,28 +81,38 @@ pub async fn export(State(state): State<WebState>, headers: HeaderMap) -> Respon
                 "Un export du journal est déjà en cours d'écriture ; réessayez dans un instant. (code EXPORT_BUSY)",
             );
         }
+        Err(LogExportError::Failed(CheckFailure::Audit(AuditError::NoAuditDir(_)))) => {
+            return page::message(
+                StatusCode::CONFLICT,
+                "Pas encore d'export",
+                "Aucune tête n'est encore signée : l'export sera disponible après la prochaine signature, dans une minute au plus. (code NO_SIGNED_HEAD)",
+            );
+        }
         Err(e) => {
             tracing::error!(error = %e, "the log export failed");
             return page::unavailable();
         }
     };
     let size = export.summary.sealed_by.tree_size;
-    // Its length is known: a client sees a truncated download as such.
-    let length = export.file.metadata().map(|m| m.len()).unwrap_or_default();
-    let chunks = futures::stream::unfold(
-        tokio::fs::File::from_std(export.file),
-        |mut file| async move {
-            let mut buf = vec![0; 64 * 1024];
-            match file.read(&mut buf).await {
-                Ok(0) => None,
-                Ok(n) => {
-                    buf.truncate(n);
-                    Some((Ok::<_, std::io::Error>(buf), file))
-                }
-                Err(e) => Some((Err(e), file)),
+    // Said when the body goes as it is; the compression a browser asks
+    // for sends it in chunks instead, its end marked all the same.
+    let Ok(length) = export.file.metadata().map(|m| m.len()) else {
+        return page::unavailable();
+    };
+    // The turn goes with the body: one export on disk at a time, until
+    // its download ends.
+    let state = (tokio::fs::File::from_std(export.file), export.turn);
+    let chunks = futures::stream::unfold(state, |(mut file, turn)| async move {
+        let mut buf = vec![0; 64 * 1024];
+        match file.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok::<_, std::io::Error>(buf), (file, turn)))
             }
-        },
-    );
+            Err(e) => Some((Err(e), (file, turn))),
+        }
+    });
     (
         [
             (
