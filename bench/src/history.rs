@@ -405,6 +405,7 @@ pub async fn generate(
                             kind: MotionKind::Ordinary,
                             title: format!("Résolution {} de la session", item + 1),
                             text: "Le texte soumis au vote.".into(),
+                            subject_member_id: None,
                         },
                         "motion",
                     )?;

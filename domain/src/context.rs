@@ -84,10 +84,13 @@ pub struct MotionFact {
     /// The body is a national instance (Congrès, Conseil National).
     pub national_instance: bool,
     pub kind: MotionKind,
+    /// The member an exclusion motion concerns.
+    pub subject_member_id: Option<Uuid>,
     pub adopted: bool,
     /// The date of the session that voted on it.
     pub decided_on: NaiveDate,
-    /// An exclusion or an amendment already cites it.
+    /// An exclusion or an amendment the view has read cites it (the
+    /// statutes' and the member's own streams say so for certain).
     pub applied: bool,
 }
 

@@ -67,7 +67,9 @@ pub enum DomainError {
     MemberNotSuspended,
     #[error("the member has already left the association")]
     MemberAlreadyLeft,
-    #[error("the hearing notice is shorter than the {required_days} days the statutes require")]
+    #[error(
+        "the hearing notice before the vote is shorter than the {required_days} days the statutes require"
+    )]
     HearingNoticeTooShort { required_days: u32 },
     #[error("the amount must be a positive number of francs CFA")]
     InvalidAmount,
@@ -192,6 +194,11 @@ pub enum DomainError {
     MotionOfAnotherBody { competent: Reason },
     #[error("the motion cited has already taken effect")]
     MotionAlreadyApplied,
+    #[error("the motion cited concerns another member")]
+    MotionOfAnotherSubject,
+    #[error("an exclusion motion names the member it concerns")]
+    ExclusionWithoutSubject,
+
     #[error("a decision cannot take effect before the session that took it, on {decided_on}")]
     EffectBeforeDecision { decided_on: NaiveDate },
 
@@ -327,6 +334,8 @@ impl DomainError {
             E::MotionOfAnotherKind { .. } => "MOTION_OF_ANOTHER_KIND",
             E::MotionOfAnotherBody { .. } => "MOTION_OF_ANOTHER_BODY",
             E::MotionAlreadyApplied => "MOTION_ALREADY_APPLIED",
+            E::MotionOfAnotherSubject => "MOTION_OF_ANOTHER_SUBJECT",
+            E::ExclusionWithoutSubject => "EXCLUSION_WITHOUT_SUBJECT",
             E::EffectBeforeDecision { .. } => "EFFECT_BEFORE_DECISION",
             E::MinutesAlreadyAdopted => "MINUTES_ALREADY_ADOPTED",
             E::MinutesNotDrafted => "MINUTES_NOT_DRAFTED",
@@ -386,7 +395,7 @@ impl DomainError {
             E::MemberNotSuspended => "La commune n'est pas suspendue.".into(),
             E::MemberAlreadyLeft => "La commune a déjà quitté l'association.".into(),
             E::HearingNoticeTooShort { required_days } => format!(
-                "La commune doit être convoquée à son audition au moins {required_days} jours avant l'exclusion."
+                "La commune doit être avisée de son audition au moins {required_days} jours avant le vote de son exclusion."
             ),
             E::InvalidAmount => "Le montant doit être un nombre positif de francs CFA.".into(),
             E::NoDuesSchedule { year } => {
@@ -511,6 +520,12 @@ impl DomainError {
                 competent.french
             ),
             E::MotionAlreadyApplied => "La motion citée a déjà pris effet.".into(),
+            E::MotionOfAnotherSubject => {
+                "La motion citée ne porte pas sur cette commune.".into()
+            }
+            E::ExclusionWithoutSubject => {
+                "Une motion d'exclusion nomme la commune qu'elle concerne.".into()
+            }
             E::EffectBeforeDecision { decided_on } => format!(
                 "Une décision ne peut pas prendre effet avant la séance qui l'a prise, le {decided_on}."
             ),

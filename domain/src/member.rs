@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::contacts::{self, Contacts};
 use crate::dates::Dated;
-use crate::decided::{Competent, decided_by};
+use crate::decided::{Competent, Decision, decided_by};
 use crate::dues::YearPaid;
 use crate::streams::member_id_for;
 use crate::text::{MAX_NAME, MAX_TEXT, required};
@@ -230,7 +230,7 @@ fn known_commune(
         return Ok(given.into());
     }
     Err(DomainError::NameDiffersFromReference {
-        given: given.into(),
+        given: given.chars().take(MAX_NAME).collect(),
         reference: reference.clone(),
     })
 }
@@ -369,19 +369,23 @@ impl Aggregate for Member {
                 still_member(state)?;
                 required("reason", reason, MAX_TEXT)?;
                 let statutes = ctx.statutes()?;
-                let days = (*effective_on - *hearing_notified_on).num_days();
+                let motion = decided_by(
+                    ctx,
+                    motion_id,
+                    Decision {
+                        kind: MotionKind::Exclusion,
+                        competent: Competent::NamedNationalInstance(*decided_by_body_id),
+                        subject_member_id: Some(*member_id),
+                        effective_on: *effective_on,
+                    },
+                )?;
+                // Heard before the vote, with the statutory notice.
+                let days = (motion.decided_on - *hearing_notified_on).num_days();
                 if days < i64::from(statutes.exclusion_hearing_notice_days) {
                     return Err(DomainError::HearingNoticeTooShort {
                         required_days: statutes.exclusion_hearing_notice_days,
                     });
                 }
-                decided_by(
-                    ctx,
-                    motion_id,
-                    MotionKind::Exclusion,
-                    Competent::Body(*decided_by_body_id),
-                    *effective_on,
-                )?;
                 MemberExcluded {
                     member_id: *member_id,
                     effective_on: *effective_on,
@@ -808,7 +812,8 @@ mod tests {
             .then_error("MEMBER_NOT_SUSPENDED");
     }
 
-    /// The Conseil National's adopted exclusion motion of 2024-03-18.
+    /// The Conseil National's adopted motion of 2024-03-20 excluding the
+    /// member.
     fn exclusion_voted(f: &mut crate::Facts) {
         f.motions.insert(
             id(50),
@@ -817,8 +822,9 @@ mod tests {
                 body_id: id(1),
                 national_instance: true,
                 kind: MotionKind::Exclusion,
+                subject_member_id: Some(mid()),
                 adopted: true,
-                decided_on: d(2024, 3, 18),
+                decided_on: d(2024, 3, 20),
                 applied: false,
             },
         );
@@ -860,6 +866,13 @@ mod tests {
             })
             .when(exclude(d(2024, 3, 5)))
             .then_error("MOTION_OF_ANOTHER_BODY");
+        given::<Member>(vec![admitted("ML010101"), suspended()])
+            .with_facts(|f| {
+                exclusion_voted(f);
+                f.motions.get_mut(&id(50)).unwrap().subject_member_id = Some(id(99));
+            })
+            .when(exclude(d(2024, 3, 5)))
+            .then_error("MOTION_OF_ANOTHER_SUBJECT");
         given::<Member>(vec![admitted("ML010101")])
             .with_facts(exclusion_voted)
             .when(exclude(d(2024, 3, 6)))

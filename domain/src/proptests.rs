@@ -68,6 +68,7 @@ fn session_command() -> impl Strategy<Value = SessionCommand> {
             kind: MotionKind::Ordinary,
             title: "t".into(),
             text: "".into(),
+            subject_member_id: None,
         }),
         (
             0u128..2,

@@ -97,6 +97,8 @@ pub enum SessionCommand {
         kind: MotionKind,
         title: String,
         text: String,
+        /// The member an exclusion motion concerns (required for one).
+        subject_member_id: Option<Uuid>,
     },
     RecordVote {
         session_id: Uuid,
@@ -483,11 +485,16 @@ impl Aggregate for Session {
                 kind,
                 title,
                 text,
+                subject_member_id,
             } => {
                 let s = session(state)?;
                 open(s)?;
                 if s.motions.contains_key(motion_id) {
                     return Err(DomainError::MotionAlreadyTabled);
+                }
+                // An exclusion is of one member, named when it is tabled.
+                if *kind == MotionKind::Exclusion && subject_member_id.is_none() {
+                    return Err(DomainError::ExclusionWithoutSubject);
                 }
                 if *agenda_item >= s.agenda_len {
                     return Err(DomainError::NotOnAgenda { item: *agenda_item });
@@ -502,6 +509,7 @@ impl Aggregate for Session {
                         kind: *kind,
                         title: title.clone(),
                         text: text.clone(),
+                        subject_member_id: *subject_member_id,
                     }
                     .into(),
                 ])

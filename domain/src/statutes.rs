@@ -11,7 +11,7 @@ use registre_schema::events::{
 use uuid::Uuid;
 
 use crate::dates::Dated;
-use crate::decided::{Competent, decided_by};
+use crate::decided::{Competent, Decision, decided_by};
 use crate::text::{MAX_TEXT, required};
 use crate::{Aggregate, Context, DomainError, Reason};
 
@@ -52,6 +52,8 @@ pub fn defaults(effective_from: NaiveDate) -> Statutes {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StatutesBook {
     pub versions: Vec<Statutes>,
+    /// The motions amendments cited.
+    pub motions: std::collections::BTreeSet<Uuid>,
 }
 
 impl StatutesBook {
@@ -309,12 +311,20 @@ impl Aggregate for StatutesBook {
                 }
                 // The majority is the motion kind's: a statute-amendment
                 // motion is judged by the statutes' amendment majority.
+                // Taken once: the book knows every motion an amendment cited,
+                // whatever the view had read.
+                if state.motions.contains(motion_id) {
+                    return Err(DomainError::MotionAlreadyApplied);
+                }
                 decided_by(
                     ctx,
                     motion_id,
-                    MotionKind::StatuteAmendment,
-                    Competent::NationalInstance,
-                    *effective_from,
+                    Decision {
+                        kind: MotionKind::StatuteAmendment,
+                        competent: Competent::NationalInstance,
+                        subject_member_id: None,
+                        effective_on: *effective_from,
+                    },
                 )?;
                 let statutes = Statutes {
                     version: latest.version + 1,
@@ -345,7 +355,10 @@ impl Aggregate for StatutesBook {
     fn evolve(mut state: StatutesBook, event: &DomainEvent) -> StatutesBook {
         match event {
             DomainEvent::StatutesAdopted(e) => state.versions.push(e.statutes.clone()),
-            DomainEvent::StatutesAmended(e) => state.versions.push(e.statutes.clone()),
+            DomainEvent::StatutesAmended(e) => {
+                state.versions.push(e.statutes.clone());
+                state.motions.extend(e.motion_id);
+            }
             _ => {}
         }
         state
@@ -426,6 +439,7 @@ mod tests {
                 body_id: id(5),
                 national_instance: true,
                 kind: MotionKind::StatuteAmendment,
+                subject_member_id: None,
                 adopted: true,
                 decided_on: d(2009, 6, 1),
                 applied: false,
@@ -477,6 +491,15 @@ mod tests {
         given::<StatutesBook>(vec![adopted()])
             .when(amend(d(2020, 1, 1), notice(30)))
             .then_error("UNKNOWN_MOTION");
+        // Once: the book refuses a motion an amendment already cited, even
+        // when the view has not read that amendment yet.
+        given::<StatutesBook>(vec![
+            adopted(),
+            amended(2, d(2010, 1, 1), |s| s.notice_days_ordinary = 30),
+        ])
+        .with_facts(voted)
+        .when(amend(d(2020, 1, 1), notice(20)))
+        .then_error("MOTION_ALREADY_APPLIED");
         given::<StatutesBook>(vec![adopted()])
             .with_facts(|f| {
                 voted(f);
@@ -536,14 +559,33 @@ mod tests {
             .when(amend(d(2010, 1, 1), two_thirds))
             .then_events(vec![amended(2, d(2010, 1, 1), two_thirds_quorum)]);
         // Version 3 names only the notice: the quorum of version 2 stays.
+        // (A second motion decided it: each takes effect once.)
         let history: Vec<DomainEvent> = std::iter::once(adopted()).chain(v2).collect();
+        let amend_again = |from, changes| {
+            let mut a = amend(from, changes);
+            if let StatutesCommand::Amend { motion_id, .. } = &mut a {
+                *motion_id = id(61);
+            }
+            a
+        };
+        let voted_again = |f: &mut crate::Facts| {
+            voted(f);
+            let mut m = f.motions[&id(60)].clone();
+            m.motion_id = id(61);
+            f.motions.insert(id(61), m);
+        };
+        let second = amend_again(d(2020, 1, 1), notice(30));
+        let mut v3_event = amended(3, d(2020, 1, 1), |s| {
+            two_thirds_quorum(s);
+            s.notice_days_ordinary = 30;
+        });
+        if let DomainEvent::StatutesAmended(e) = &mut v3_event {
+            e.motion_id = Some(id(61));
+        }
         let v3 = given::<StatutesBook>(history.clone())
-            .with_facts(voted)
-            .when(amend(d(2020, 1, 1), notice(30)))
-            .then_events(vec![amended(3, d(2020, 1, 1), |s| {
-                two_thirds_quorum(s);
-                s.notice_days_ordinary = 30;
-            })]);
+            .with_facts(voted_again)
+            .when(second)
+            .then_events(vec![v3_event]);
         let book = StatutesBook::fold(history.iter().chain(v3.iter()));
         let (v2, v3) = (&book.versions[1], &book.versions[2]);
         assert_eq!(
@@ -562,12 +604,12 @@ mod tests {
         );
         // Naming nothing, or only values already in force, changes nothing.
         given::<StatutesBook>(history.clone())
-            .with_facts(voted)
-            .when(amend(d(2020, 1, 1), StatutesChanges::default()))
+            .with_facts(voted_again)
+            .when(amend_again(d(2020, 1, 1), StatutesChanges::default()))
             .then_error("INVALID_STATUTES");
         given::<StatutesBook>(history.clone())
-            .with_facts(voted)
-            .when(amend(d(2020, 1, 1), notice(15)))
+            .with_facts(voted_again)
+            .when(amend_again(d(2020, 1, 1), notice(15)))
             .then_error("INVALID_STATUTES");
         // The result must still be a valid version.
         let broken = StatutesChanges {
@@ -575,8 +617,8 @@ mod tests {
             ..Default::default()
         };
         given::<StatutesBook>(history)
-            .with_facts(voted)
-            .when(amend(d(2020, 1, 1), broken))
+            .with_facts(voted_again)
+            .when(amend_again(d(2020, 1, 1), broken))
             .then_error("INVALID_STATUTES");
     }
 }

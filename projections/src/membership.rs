@@ -190,6 +190,18 @@ fn step(change: MembershipChange, effective_on: NaiveDate, position: Position) -
 }
 
 impl MembershipRegister {
+    /// The member of a P-code (any case): the one in the association, or
+    /// else the latest admitted (a commune may leave and come back).
+    pub fn by_code(&self, code: &str) -> Option<&MemberRecord> {
+        self.members
+            .values()
+            .filter(|m| m.unit.code.eq_ignore_ascii_case(code.trim()))
+            .max_by_key(|m| {
+                let in_force = matches!(m.status, MemberStatus::Active | MemberStatus::Suspended);
+                (in_force, m.member_since)
+            })
+    }
+
     pub fn member(&self, id: Uuid) -> Option<&MemberRecord> {
         self.members.get(&id)
     }

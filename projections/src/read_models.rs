@@ -138,6 +138,7 @@ impl ReadModel for ReadModels {
     // 3: and payments summed by year.
     // 4: with their dates, for standing on a date; the statutes register.
     // 5: members' contacts.
+    // 6: what each motion caused.
     const VERSION: u32 = 6;
 
     fn apply(&mut self, e: &RecordedEvent) -> Result<(), ProjectionError> {

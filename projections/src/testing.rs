@@ -515,6 +515,7 @@ pub fn tabled(s: u128, motion: u128, kind: MotionKind) -> Ev {
             kind,
             title: format!("Motion {motion}"),
             text: "Le Congrès décide…".into(),
+            subject_member_id: None,
         },
     )
 }

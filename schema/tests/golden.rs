@@ -354,9 +354,10 @@ fn samples() -> Vec<(&'static str, DomainEvent)> {
                 session_id: id(8),
                 motion_id: id(9),
                 agenda_item: 0,
-                kind: MotionKind::Ordinary,
-                title: "Adoption du rapport".into(),
-                text: "Le Congrès adopte le rapport d'activités.".into(),
+                kind: MotionKind::Exclusion,
+                title: "Exclusion de la commune".into(),
+                text: "Le Conseil National exclut la commune après audition.".into(),
+                subject_member_id: Some(id(2)),
             }
             .into(),
         ),
@@ -524,13 +525,14 @@ fn every_golden_file_decodes() {
 }
 
 #[test]
-fn given_a_version_1_exclusion_or_amendment_when_read_then_it_cites_no_motion() {
-    for t in ["MemberExcluded", "StatutesAmended"] {
+fn given_a_version_1_exclusion_amendment_or_motion_when_read_then_it_names_none() {
+    for t in ["MemberExcluded", "StatutesAmended", "MotionTabled"] {
         let text = std::fs::read_to_string(dir().join(format!("{t}.v1.json"))).unwrap();
         let stored: RecordedEvent = serde_json::from_str(&text).unwrap();
         let motion = match DomainEvent::decode(t, 1, stored.payload).unwrap() {
             DomainEvent::MemberExcluded(e) => e.motion_id,
             DomainEvent::StatutesAmended(e) => e.motion_id,
+            DomainEvent::MotionTabled(e) => e.subject_member_id,
             other => panic!("{other:?}"),
         };
         assert_eq!(motion, None, "{t}");

@@ -124,7 +124,7 @@ pub async fn seed(
 
     // The Congress: motions, the bureau's election, then its minutes.
     let congress = session::convene_and_open(&mut g, &CONGRESS, &national, None, &names).await?;
-    let resolutions = session::vote_motions(&mut g, &congress, &CONGRESS_MOTIONS).await?;
+    let resolutions = session::vote_motions(&mut g, &congress, &CONGRESS_MOTIONS, None).await?;
     let holders = mandates::elect_bureau(&mut g, &congress, ben, &ben_posts, &names).await?;
     session::close(&mut g, &congress).await?;
     let congress_minutes = minutes::draft_and_sign(&mut g, &congress, &holders).await?;
@@ -137,11 +137,11 @@ pub async fn seed(
         session::convene_and_open(&mut g, &COUNCIL_SECOND, &national, Some(first.id), &names)
             .await?;
     minutes::adopt(&mut g, congress_minutes, &second).await?;
-    let decided = session::vote_motions(&mut g, &second, &COUNCIL_MOTIONS).await?;
+    let decided = session::vote_motions(&mut g, &second, &COUNCIL_MOTIONS, suspended).await?;
     session::close(&mut g, &second).await?;
-    if let Some(member) = suspended {
+    if let (Some(member), Some(&motion)) = (suspended, decided.get(1)) {
         let council = national.id(National::Council);
-        members::exclude(&mut g, member, council, decided[1], COUNCIL_SECOND.date).await?;
+        members::exclude(&mut g, member, council, motion, COUNCIL_SECOND.date).await?;
     }
 
     // A vice-president resigns; a payment's receipt number was mistyped.

@@ -150,9 +150,16 @@ impl Congress {
         }
     }
 
-    /// A motion of `kind` the Congrès adopts unanimously in session on
-    /// `day` (convened a month before); its id.
-    fn adopts(&self, a: SocketAddr, sec: &str, kind: &str, day: &str) -> String {
+    /// A motion of `kind` (about `subject`, a member id, for an exclusion)
+    /// the Congrès adopts unanimously in session on `day` (convened a
+    /// month before); its id.
+    fn adopts(
+        &self,
+        a: SocketAddr,
+        sec: &str,
+        (kind, subject): (&str, Option<&str>),
+        day: &str,
+    ) -> String {
         let (ben, congress) = (&self.ben, &self.congress);
         let convened_on = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap()
             - chrono::Duration::days(30);
@@ -184,7 +191,10 @@ impl Congress {
             sec,
             "tableMotion",
             &format!(
-                r#"sessionId: "{session}", agendaItem: 0, kind: {kind}, title: "Résolution", text: "Le Congrès décide.""#
+                r#"sessionId: "{session}", agendaItem: 0, kind: {kind}, title: "Résolution", text: "Le Congrès décide."{}"#,
+                subject
+                    .map(|m| format!(r#", subjectMemberId: "{m}""#))
+                    .unwrap_or_default()
             ),
         );
         let motion = r["entityId"].as_str().unwrap().to_owned();
@@ -735,9 +745,9 @@ fn statutes_are_amended_rule_by_rule_and_read_back_version_by_version() {
     // An auditor reads the registers as a dashboard does.
     let (a, dash) = (server.addr, aud.clone());
     let congress = Congress::establish(a, &sec);
-    let first = congress.adopts(a, &sec, "STATUTE_AMENDMENT", "2009-06-01");
-    let second = congress.adopts(a, &sec, "STATUTE_AMENDMENT", "2019-06-01");
-    let ordinary = congress.adopts(a, &sec, "ORDINARY", "2019-09-01");
+    let first = congress.adopts(a, &sec, ("STATUTE_AMENDMENT", None), "2009-06-01");
+    let second = congress.adopts(a, &sec, ("STATUTE_AMENDMENT", None), "2019-06-01");
+    let ordinary = congress.adopts(a, &sec, ("ORDINARY", None), "2019-09-01");
     // Without an adopted amendment motion, or before its session, or
     // citing a motion already applied: refused, nothing written.
     let amend = |from: &str, rules: &str, motion: &str| {
@@ -793,7 +803,7 @@ fn statutes_are_amended_rule_by_rule_and_read_back_version_by_version() {
     );
     check_written(&r, "StatutesAmended");
     // One that changes nothing is refused, even when voted.
-    let third = congress.adopts(a, &sec, "STATUTE_AMENDMENT", "2020-06-01");
+    let third = congress.adopts(a, &sec, ("STATUTE_AMENDMENT", None), "2020-06-01");
     assert_eq!(
         refused(
             a,
@@ -863,8 +873,8 @@ fn an_exclusion_cites_the_motion_its_body_adopted_and_the_motion_shows_it() {
     let (server, sec, aud) = founded(&dir.path().join("r.db"));
     let a = server.addr;
     let congress = Congress::establish(a, &sec);
-    let motion = congress.adopts(a, &sec, "EXCLUSION", "2024-03-01");
     let excluded = &congress.members[2];
+    let motion = congress.adopts(a, &sec, ("EXCLUSION", Some(excluded)), "2024-03-01");
     let exclude = |body: &str, on: &str| {
         format!(
             r#"memberId: "{excluded}", effectiveOn: "{on}", reason: "manquements répétés", decidedByBodyId: "{body}", hearingNotifiedOn: "2024-02-01", motionId: "{motion}""#
@@ -879,6 +889,16 @@ fn an_exclusion_cites_the_motion_its_body_adopted_and_the_motion_shows_it() {
             &exclude(&congress.ben, "2024-03-01")
         ),
         "MOTION_OF_ANOTHER_BODY"
+    );
+    // The motion is about one commune: another cannot be excluded by it.
+    let other = exclude(&congress.congress, "2024-03-01").replacen(
+        excluded.as_str(),
+        &congress.members[0],
+        1,
+    );
+    assert_eq!(
+        refused(a, &sec, "excludeMember", &other),
+        "MOTION_OF_ANOTHER_SUBJECT"
     );
     assert_eq!(
         refused(

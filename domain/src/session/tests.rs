@@ -314,6 +314,7 @@ fn without_quorum_a_first_convocation_fails_and_cannot_deliberate() {
             kind: MotionKind::Ordinary,
             title: "x".into(),
             text: "".into(),
+            subject_member_id: None,
         })
         .then_error("QUORUM_NOT_REACHED");
 }
@@ -350,6 +351,7 @@ fn tabled(kind: MotionKind) -> DomainEvent {
         kind,
         title: "Modification des statuts".into(),
         text: "…".into(),
+        subject_member_id: None,
     }
     .into()
 }
@@ -380,6 +382,7 @@ fn motions_are_tabled_on_the_agenda_of_an_open_session() {
         kind: MotionKind::StatuteAmendment,
         title: "Modification des statuts".into(),
         text: "…".into(),
+        subject_member_id: None,
     };
     given::<Session>(open_session())
         .when(table(1))
@@ -395,6 +398,33 @@ fn motions_are_tabled_on_the_agenda_of_an_open_session() {
     given::<Session>(with_motion)
         .when(table(1))
         .then_error("MOTION_ALREADY_TABLED");
+    // An exclusion names the member it concerns.
+    let exclusion = |subject| SessionCommand::TableMotion {
+        session_id: id(SESSION),
+        motion_id: id(MOTION),
+        agenda_item: 1,
+        kind: MotionKind::Exclusion,
+        title: "Exclusion".into(),
+        text: "…".into(),
+        subject_member_id: subject,
+    };
+    given::<Session>(open_session())
+        .when(exclusion(None))
+        .then_error("EXCLUSION_WITHOUT_SUBJECT");
+    given::<Session>(open_session())
+        .when(exclusion(Some(id(103))))
+        .then_events(vec![
+            MotionTabled {
+                session_id: id(SESSION),
+                motion_id: id(MOTION),
+                agenda_item: 1,
+                kind: MotionKind::Exclusion,
+                title: "Exclusion".into(),
+                text: "…".into(),
+                subject_member_id: Some(id(103)),
+            }
+            .into(),
+        ]);
 }
 
 fn vote(member: u128, choice: VoteChoice, holder: Option<u128>) -> SessionCommand {

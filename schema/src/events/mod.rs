@@ -150,7 +150,7 @@ domain_events! {
     QuorumReached => 1,
     QuorumFailed => 1,
     SessionOpened => 1,
-    MotionTabled => 1,
+    MotionTabled => 2,
     VoteRecorded => 1,
     MotionAdopted => 1,
     MotionRejected => 1,
@@ -173,14 +173,25 @@ static UPCASTER: LazyLock<Upcaster> = LazyLock::new(|| {
         // Version 2 names the motion that decided; earlier records had none.
         .step("MemberExcluded", 1, no_motion)
         .step("StatutesAmended", 1, no_motion)
+        // Version 2 names the member an exclusion motion concerns.
+        .step("MotionTabled", 1, no_subject)
 });
 
+/// The step to a version that names a motion's subject: none before.
+fn no_subject(payload: serde_json::Value) -> Result<serde_json::Value, String> {
+    with_null(payload, "subject_member_id")
+}
+
 /// The step to a version that cites a motion: the records before cite none.
-fn no_motion(mut payload: serde_json::Value) -> Result<serde_json::Value, String> {
+fn no_motion(payload: serde_json::Value) -> Result<serde_json::Value, String> {
+    with_null(payload, "motion_id")
+}
+
+fn with_null(mut payload: serde_json::Value, field: &str) -> Result<serde_json::Value, String> {
     let object = payload
         .as_object_mut()
         .ok_or_else(|| "the payload is not an object".to_owned())?;
-    object.insert("motion_id".into(), serde_json::Value::Null);
+    object.insert(field.into(), serde_json::Value::Null);
     Ok(payload)
 }
 

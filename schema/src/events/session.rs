@@ -109,6 +109,8 @@ pub struct MotionTabled {
     pub kind: MotionKind,
     pub title: String,
     pub text: String,
+    /// The member an exclusion motion concerns (since version 2).
+    pub subject_member_id: Option<Uuid>,
 }
 
 /// A vote's choice.

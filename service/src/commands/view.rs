@@ -126,6 +126,7 @@ impl View {
                                 b.kind == BodyKind::Instance && b.level == BodyLevel::National
                             }),
                             kind: e.kind,
+                            subject_member_id: e.subject_member_id,
                             adopted: false,
                             decided_on: session.session_date,
                             applied: false,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use registre_domain::session::SessionCommand;
-use registre_schema::events::VoteChoice;
+use registre_schema::events::{MotionKind, VoteChoice};
 use uuid::Uuid;
 
 use crate::commands::Command;
@@ -130,10 +130,19 @@ pub(super) async fn vote_motions(
     g: &mut Gen<'_>,
     session: &Held<'_>,
     motions: &[MotionPlan],
+    excluded: Option<Uuid>,
 ) -> Result<Vec<Uuid>, DemoError> {
     let mut ids = Vec::with_capacity(motions.len());
     for motion in motions {
-        ids.push(vote_motion(g, session, motion).await?);
+        // An exclusion motion is of one member: none, no motion.
+        let subject = match motion.kind {
+            MotionKind::Exclusion => match excluded {
+                Some(member) => Some(member),
+                None => continue,
+            },
+            _ => None,
+        };
+        ids.push(vote_motion(g, session, motion, subject).await?);
     }
     Ok(ids)
 }
@@ -144,6 +153,7 @@ async fn vote_motion(
     g: &mut Gen<'_>,
     session: &Held<'_>,
     motion: &MotionPlan,
+    subject_member_id: Option<Uuid>,
 ) -> Result<Uuid, DemoError> {
     let session_id = session.id;
     let when = at(session.plan.date, motion.hour);
@@ -158,6 +168,7 @@ async fn vote_motion(
             kind: motion.kind,
             title: motion.title.into(),
             text: format!("Le texte soumis au vote : {}.", motion.title),
+            subject_member_id,
         },
     )
     .await?;

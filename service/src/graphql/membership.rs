@@ -4,7 +4,6 @@
 use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
 use chrono::NaiveDate;
 use registre_projections::ReadModels;
-use registre_projections::membership::MemberStatus;
 use registre_projections::membership::{self as m, MemberFilter, MemberRecord};
 use registre_projections::search::Search;
 
@@ -361,22 +360,12 @@ impl MembershipQuery {
         let p = registers(ctx, min_position, as_of).await?;
         let day = p.today();
         p.read(|rm, pos| {
-            let r = rm
-                .membership
-                .members
-                .values()
-                .filter(|m| m.unit.code.eq_ignore_ascii_case(code.trim()))
-                .max_by_key(|m| {
-                    let in_force =
-                        matches!(m.status, MemberStatus::Active | MemberStatus::Suspended);
-                    (in_force, m.member_since)
-                })
-                .ok_or_else(|| {
-                    ApiError::NotFound(Message::new(
-                        format!("Aucun membre pour le code « {code} »."),
-                        format!("No member for the code \"{code}\"."),
-                    ))
-                })?;
+            let r = rm.membership.by_code(&code).ok_or_else(|| {
+                ApiError::NotFound(Message::new(
+                    format!("Aucun membre pour le code « {code} »."),
+                    format!("No member for the code \"{code}\"."),
+                ))
+            })?;
             Ok(member(rm, r, pos, day))
         })
     }

@@ -345,7 +345,7 @@ pub async fn step(
             opened_at: Utc::now(),
         }
         .into()),
-        "motion" => motion(session_id, &fields),
+        "motion" => motion(&state, &viewer, session_id, &fields),
         "votes" => {
             let base = command_base(&fields);
             return match votes(&state, session_id, &fields) {
@@ -492,7 +492,14 @@ fn proxy(session_id: Uuid, f: &HashMap<&str, &str>) -> Result<Command, String> {
     .into())
 }
 
-fn motion(session_id: Uuid, f: &HashMap<&str, &str>) -> Result<Command, String> {
+/// A motion tabled; an exclusion names its commune by P-code (a member
+/// the viewer sees).
+fn motion(
+    state: &WebState,
+    viewer: &Viewer,
+    session_id: Uuid,
+    f: &HashMap<&str, &str>,
+) -> Result<Command, String> {
     let agenda_item = f
         .get("item")
         .and_then(|v| v.parse::<u32>().ok())
@@ -507,6 +514,26 @@ fn motion(session_id: Uuid, f: &HashMap<&str, &str>) -> Result<Command, String> 
     };
     let title = fields::text("Intitulé", f.get("title").copied().unwrap_or(""), MAX_NAME)?;
     let text = fields::text("Texte", f.get("text").copied().unwrap_or(""), MAX_TEXT)?;
+    let subject_member_id = match f.get("subject").map(|c| c.trim()).unwrap_or("") {
+        "" => None,
+        code => {
+            let scope = viewer.scope();
+            let found = state.app.read_models().and_then(|models| {
+                models.read(|m, _| {
+                    m.membership
+                        .by_code(code)
+                        .map(|r| r.member_id)
+                        .filter(|id| scope.member(m, *id))
+                })
+            });
+            Some(found.ok_or_else(|| {
+                format!(
+                    "Commune concernée : aucun membre pour le code « {} ».",
+                    code.chars().take(32).collect::<String>()
+                )
+            })?)
+        }
+    };
     Ok(SessionCommand::TableMotion {
         session_id,
         motion_id: Uuid::now_v7(),
@@ -514,6 +541,7 @@ fn motion(session_id: Uuid, f: &HashMap<&str, &str>) -> Result<Command, String> 
         kind,
         title,
         text,
+        subject_member_id,
     }
     .into())
 }

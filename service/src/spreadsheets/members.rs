@@ -55,22 +55,20 @@ fn line(row: &Row<'_>, scheme: &str, edition: &str) -> Result<Line, Refusal> {
     // once; a row changed since is a new admission, refused
     // (COMMUNE_ALREADY_MEMBER) rather than taken as done.
     let day = admitted_on.to_string();
-    let id = [
+    let mut id = vec![
         "admission",
         scheme,
         edition,
         &code,
         name,
-        if keep_different_name {
-            "nom_different"
-        } else {
-            ""
-        },
         category,
         &day,
         deliberation,
         decision,
     ];
+    if keep_different_name {
+        id.push("nom_different");
+    }
     let mut commands = vec![Imported {
         command_id: command_id(&id),
         occurred_at: on(admitted_on),

@@ -127,7 +127,8 @@ impl SessionMutation {
     }
 
     /// Tables a motion on an agenda item (numbered from 0). `motionId`
-    /// defaults to an id derived from the command id.
+    /// defaults to an id derived from the command id. An exclusion motion
+    /// names the member it concerns (`subjectMemberId`).
     #[allow(clippy::too_many_arguments)]
     async fn table_motion(
         &self,
@@ -140,9 +141,11 @@ impl SessionMutation {
         kind: MotionKind,
         title: String,
         text: String,
+        subject_member_id: Option<ID>,
     ) -> Result<CommandResult, ApiError> {
         let call = Call::new(command_id, occurred_at)?;
         let motion_id = call.new_id("motionId", motion_id, "motion")?;
+        let subject_member_id = opt_uuid("subjectMemberId", subject_member_id.as_ref())?;
         bounded("title", &title, MAX_NAME)?;
         bounded("text", &text, MAX_TEXT)?;
         let command = SessionCommand::TableMotion {
@@ -152,6 +155,7 @@ impl SessionMutation {
             kind: kind.into(),
             title,
             text,
+            subject_member_id,
         };
         call.submit(ctx, None, command, Entity::Motion(motion_id))
             .await
