@@ -249,8 +249,4 @@ fn commune_key(text: &str) -> Result<TerritorialUnitKey, String> {
     }
 }
 
-impl page::Posted for AdmissionFields {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
+page::posted_form!(AdmissionFields);

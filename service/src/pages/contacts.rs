@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::WebState;
 use super::page::{self, Frame, Viewer};
-use super::submit::{self, Refusal};
+use super::submit;
 
 /// The form as shown: values, and a message beside a refused field.
 #[derive(Debug, Default, Deserialize)]
@@ -73,11 +73,7 @@ fn capitalised(s: &str) -> String {
         .unwrap_or_default()
 }
 
-impl page::Posted for ContactFields {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
+page::posted_form!(ContactFields);
 
 impl ContactFields {
     fn of(c: &Contacts) -> Self {
@@ -201,31 +197,20 @@ pub async fn submit(
     Path(id): Path<String>,
     form: Result<Form<ContactFields>, FormRejection>,
 ) -> Response {
-    let (viewer, mut form) = match page::posted(&state, &headers, form).await {
-        Ok(posted) => posted,
-        Err(refusal) => return refusal,
-    };
-    let Some(member_id) = page::seen_member(&state, &viewer, &id) else {
-        return page::not_found();
-    };
-    let Some(contacts) = form.contacts() else {
-        return show(
-            &state,
-            &viewer,
+    let (viewer, mut form, member_id) =
+        match page::posted_for_member(&state, &headers, &id, form).await {
+            Ok(posted) => posted,
+            Err(refusal) => return refusal,
+        };
+    let command = form.contacts().map(|contacts| {
+        MemberCommand::RecordContacts {
             member_id,
-            Some(form),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
-    };
-    let command = MemberCommand::RecordContacts {
-        member_id,
-        contacts,
-    };
-    match submit::command(&state, &viewer, &form.command_id, command.into()).await {
-        Ok(first) => submit::done(&format!("/membres/{member_id}"), first),
-        Err(Refusal { status, message }) => {
-            form.refusal = message;
-            show(&state, &viewer, member_id, Some(form), status)
+            contacts,
         }
-    }
+        .into()
+    });
+    submit::for_member(&state, &viewer, member_id, form, command, |form, status| {
+        show(&state, &viewer, member_id, Some(form), status)
+    })
+    .await
 }

@@ -124,10 +124,45 @@ pub async fn posted<T: Posted>(
     Ok((viewer, form))
 }
 
-/// A form's fields that carry the login's CSRF token.
+/// A form about one member, posted: as [`posted`], and the member, one
+/// the viewer sees (else the answer is "not found").
+pub async fn posted_for_member<T: Posted>(
+    state: &WebState,
+    headers: &HeaderMap,
+    id: &str,
+    form: Result<Form<T>, FormRejection>,
+) -> Result<(Viewer, T, uuid::Uuid), Response> {
+    let (viewer, form) = posted(state, headers, form).await?;
+    let member_id = seen_member(state, &viewer, id).ok_or_else(not_found)?;
+    Ok((viewer, form, member_id))
+}
+
+/// A form's fields that carry the login's CSRF token, the command id that
+/// makes a second post harmless, and the place its refusal is said.
 pub trait Posted {
     fn csrf(&self) -> &str;
+    fn command_id(&self) -> &str;
+    fn refused(&mut self, message: String);
 }
+
+/// [`Posted`] for a form whose fields are named `csrf`, `command_id` and
+/// `refusal`.
+macro_rules! posted_form {
+    ($fields:ty) => {
+        impl $crate::pages::page::Posted for $fields {
+            fn csrf(&self) -> &str {
+                &self.csrf
+            }
+            fn command_id(&self) -> &str {
+                &self.command_id
+            }
+            fn refused(&mut self, message: String) {
+                self.refusal = message;
+            }
+        }
+    };
+}
+pub(crate) use posted_form;
 
 /// Waits until the read models pass `seen` (a live part's long poll), or
 /// [`LIVE_WAIT`]: models that stopped answer at once, and the delay is

@@ -3,7 +3,7 @@
 use axum::Form;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::{Datelike, Utc};
 use registre_domain::member::MemberCommand;
@@ -14,7 +14,7 @@ use super::WebState;
 use super::fields::{self, take};
 use super::members::member_page;
 use super::page;
-use super::submit::{self, Refusal};
+use super::submit;
 
 // The domain's own bound, so the form and the rules never disagree.
 use registre_domain::text::MAX_TEXT as MAX_RECEIPT;
@@ -66,13 +66,11 @@ pub async fn submit(
     Path(id): Path<String>,
     form: Result<Form<PaymentFields>, FormRejection>,
 ) -> Response {
-    let (viewer, mut form) = match page::posted(&state, &headers, form).await {
-        Ok(posted) => posted,
-        Err(refusal) => return refusal,
-    };
-    let Some(member_id) = page::seen_member(&state, &viewer, &id) else {
-        return page::not_found();
-    };
+    let (viewer, mut form, member_id) =
+        match page::posted_for_member(&state, &headers, &id, form).await {
+            Ok(posted) => posted,
+            Err(refusal) => return refusal,
+        };
     let year = take(&mut form.year_error, fields::year("Année", &form.year));
     let amount = take(
         &mut form.amount_error,
@@ -86,36 +84,23 @@ pub async fn submit(
         &mut form.receipt_error,
         fields::text("Numéro de reçu", &form.receipt, MAX_RECEIPT),
     );
-    let (Some(year), Some(amount_xof), Some(paid_on), Some(receipt_ref)) =
-        (year, amount, paid_on, receipt)
-    else {
-        return member_page(
-            &state,
-            &viewer,
-            member_id,
-            form,
-            "",
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
+    let command = match (year, amount, paid_on, receipt) {
+        (Some(year), Some(amount_xof), Some(paid_on), Some(receipt_ref)) => Some(
+            MemberCommand::RecordPayment {
+                member_id,
+                year,
+                amount_xof,
+                paid_on,
+                receipt_ref,
+            }
+            .into(),
+        ),
+        _ => None,
     };
-    let command = MemberCommand::RecordPayment {
-        member_id,
-        year,
-        amount_xof,
-        paid_on,
-        receipt_ref,
-    };
-    match submit::command(&state, &viewer, &form.command_id, command.into()).await {
-        Ok(first) => submit::done(&format!("/membres/{member_id}"), first),
-        Err(Refusal { status, message }) => {
-            form.refusal = message;
-            member_page(&state, &viewer, member_id, form, "", status)
-        }
-    }
+    submit::for_member(&state, &viewer, member_id, form, command, |form, status| {
+        member_page(&state, &viewer, member_id, form, "", status)
+    })
+    .await
 }
 
-impl page::Posted for PaymentFields {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
+page::posted_form!(PaymentFields);

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::WebState;
 use super::fields::{self, take};
 use super::page::{self, Frame, Viewer};
-use super::submit::{self, Refusal};
+use super::submit;
 use crate::french;
 
 /// The form as shown: values, and a message beside a refused field.
@@ -42,11 +42,7 @@ pub struct ReversalFields {
     pub refusal: String,
 }
 
-impl page::Posted for ReversalFields {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
+page::posted_form!(ReversalFields);
 
 #[derive(Deserialize, Default)]
 pub struct Receipt {
@@ -139,13 +135,11 @@ pub async fn submit(
     Path(id): Path<String>,
     form: Result<Form<ReversalFields>, FormRejection>,
 ) -> Response {
-    let (viewer, mut form) = match page::posted(&state, &headers, form).await {
-        Ok(posted) => posted,
-        Err(refusal) => return refusal,
-    };
-    let Some(member_id) = page::seen_member(&state, &viewer, &id) else {
-        return page::not_found();
-    };
+    let (viewer, mut form, member_id) =
+        match page::posted_for_member(&state, &headers, &id, form).await {
+            Ok(posted) => posted,
+            Err(refusal) => return refusal,
+        };
     let reversed_on = take(
         &mut form.reversed_on_error,
         fields::date("Date de l'annulation", &form.reversed_on),
@@ -154,26 +148,17 @@ pub async fn submit(
         &mut form.reason_error,
         fields::text("Motif", &form.reason, MAX_TEXT),
     );
-    let (Some(reversed_on), Some(reason)) = (reversed_on, reason) else {
-        return show(
-            &state,
-            &viewer,
+    let command = reversed_on.zip(reason).map(|(reversed_on, reason)| {
+        MemberCommand::ReversePayment {
             member_id,
-            form,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
-    };
-    let command = MemberCommand::ReversePayment {
-        member_id,
-        receipt_ref: form.receipt.clone(),
-        reversed_on,
-        reason,
-    };
-    match submit::command(&state, &viewer, &form.command_id, command.into()).await {
-        Ok(first) => submit::done(&format!("/membres/{member_id}"), first),
-        Err(Refusal { status, message }) => {
-            form.refusal = message;
-            show(&state, &viewer, member_id, form, status)
+            receipt_ref: form.receipt.clone(),
+            reversed_on,
+            reason,
         }
-    }
+        .into()
+    });
+    submit::for_member(&state, &viewer, member_id, form, command, |form, status| {
+        show(&state, &viewer, member_id, form, status)
+    })
+    .await
 }

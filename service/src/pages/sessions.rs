@@ -317,11 +317,7 @@ fn agenda(text: &str) -> Result<Vec<String>, String> {
     Ok(items)
 }
 
-impl page::Posted for ConveneFields {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
+page::posted_form!(ConveneFields);
 
 #[cfg(test)]
 mod tests {

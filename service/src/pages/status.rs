@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::WebState;
 use super::fields::{self, take};
 use super::page::{self, Frame, Viewer};
-use super::submit::{self, Refusal};
+use super::submit;
 
 /// The changes the form offers, as its `change` field names them.
 const CHANGES: [(&str, &str); 3] = [
@@ -51,11 +51,7 @@ pub struct StatusFields {
     pub refusal: String,
 }
 
-impl page::Posted for StatusFields {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
+page::posted_form!(StatusFields);
 
 impl StatusFields {
     /// The command the form states, or `None` with a message beside each
@@ -164,27 +160,14 @@ pub async fn submit(
     Path(id): Path<String>,
     form: Result<Form<StatusFields>, FormRejection>,
 ) -> Response {
-    let (viewer, mut form) = match page::posted(&state, &headers, form).await {
-        Ok(posted) => posted,
-        Err(refusal) => return refusal,
-    };
-    let Some(member_id) = page::seen_member(&state, &viewer, &id) else {
-        return page::not_found();
-    };
-    let Some(command) = form.command(member_id) else {
-        return show(
-            &state,
-            &viewer,
-            member_id,
-            form,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
-    };
-    match submit::command(&state, &viewer, &form.command_id, command.into()).await {
-        Ok(first) => submit::done(&format!("/membres/{member_id}"), first),
-        Err(Refusal { status, message }) => {
-            form.refusal = message;
-            show(&state, &viewer, member_id, form, status)
-        }
-    }
+    let (viewer, mut form, member_id) =
+        match page::posted_for_member(&state, &headers, &id, form).await {
+            Ok(posted) => posted,
+            Err(refusal) => return refusal,
+        };
+    let command = form.command(member_id).map(Into::into);
+    submit::for_member(&state, &viewer, member_id, form, command, |form, status| {
+        show(&state, &viewer, member_id, form, status)
+    })
+    .await
 }

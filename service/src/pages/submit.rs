@@ -36,6 +36,29 @@ pub fn notice(recorded: bool, already: bool) -> &'static str {
     }
 }
 
+/// Submits a form about a member: back to the member's page once
+/// recorded, or the form again (`show`) with the domain's refusal; with
+/// no command (a field was refused), the form again at once.
+pub async fn for_member<F: super::page::Posted>(
+    state: &WebState,
+    viewer: &Viewer,
+    member_id: Uuid,
+    mut form: F,
+    command: Option<Command>,
+    show: impl FnOnce(F, StatusCode) -> Response,
+) -> Response {
+    let Some(command) = command else {
+        return show(form, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    match self::command(state, viewer, form.command_id(), command).await {
+        Ok(first) => done(&format!("/membres/{member_id}"), first),
+        Err(Refusal { status, message }) => {
+            form.refused(message);
+            show(form, status)
+        }
+    }
+}
+
 /// Submits `command` under the form's command id (the same form posted
 /// twice records once; a form without one gets a new id). `Ok(false)`:
 /// that id had been recorded already, and nothing more was.
