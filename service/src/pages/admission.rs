@@ -9,7 +9,6 @@ use axum::extract::State;
 use axum::extract::rejection::FormRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use chrono::Utc;
 use registre_domain::member::MemberCommand;
 use registre_domain::streams::member_id_for;
 use registre_projections::ReadModels;
@@ -90,7 +89,7 @@ pub async fn form(State(state): State<WebState>, headers: HeaderMap) -> Response
     };
     let form = AdmissionFields {
         command_id: Uuid::now_v7().to_string(),
-        admitted_on: Utc::now().date_naive().format("%Y-%m-%d").to_string(),
+        admitted_on: fields::today(),
         ..Default::default()
     };
     show(&state, &viewer, form, StatusCode::OK)

@@ -181,12 +181,9 @@ pub async fn form(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let viewer = match Viewer::writer(&state, &headers).await {
-        Ok(v) => v,
+    let (viewer, id) = match page::form_for_member(&state, &headers, &id).await {
+        Ok(opened) => opened,
         Err(r) => return r,
-    };
-    let Ok(id) = Uuid::parse_str(&id) else {
-        return page::not_found();
     };
     show(&state, &viewer, id, None, StatusCode::OK)
 }

@@ -4,6 +4,14 @@
 use chrono::NaiveDate;
 
 /// A date as `2025-01-15` (what a date field sends) or `15/01/2025`.
+/// Today as a date field holds it (`2025-01-15`): what a new form starts with.
+pub fn today() -> String {
+    chrono::Utc::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
 pub fn date(label: &str, text: &str) -> Result<NaiveDate, String> {
     let text = text.trim();
     if text.is_empty() {

@@ -124,6 +124,18 @@ pub async fn posted<T: Posted>(
     Ok((viewer, form))
 }
 
+/// A form about one member, opened by a writer: the viewer and the
+/// member's id (whether the viewer sees it is the page's to say).
+pub async fn form_for_member(
+    state: &WebState,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<(Viewer, uuid::Uuid), Response> {
+    let viewer = Viewer::writer(state, headers).await?;
+    let id = uuid::Uuid::parse_str(id).map_err(|_| not_found())?;
+    Ok((viewer, id))
+}
+
 /// A form about one member, posted: as [`posted`], and the member, one
 /// the viewer sees (else the answer is "not found").
 pub async fn posted_for_member<T: Posted>(

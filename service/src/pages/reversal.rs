@@ -9,7 +9,6 @@ use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use chrono::Utc;
 use registre_domain::member::MemberCommand;
 use registre_domain::text::MAX_TEXT;
 use serde::Deserialize;
@@ -113,17 +112,17 @@ pub async fn form(
     Path(id): Path<String>,
     query: Result<Query<Receipt>, QueryRejection>,
 ) -> Response {
-    let viewer = match Viewer::writer(&state, &headers).await {
-        Ok(v) => v,
+    let (viewer, id) = match page::form_for_member(&state, &headers, &id).await {
+        Ok(opened) => opened,
         Err(r) => return r,
     };
-    let (Ok(id), Ok(Query(query))) = (Uuid::parse_str(&id), query) else {
+    let Ok(Query(query)) = query else {
         return page::not_found();
     };
     let blank = ReversalFields {
         command_id: Uuid::now_v7().to_string(),
         receipt: query.recu,
-        reversed_on: Utc::now().date_naive().format("%Y-%m-%d").to_string(),
+        reversed_on: fields::today(),
         ..Default::default()
     };
     show(&state, &viewer, id, blank, StatusCode::OK)

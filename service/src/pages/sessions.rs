@@ -176,7 +176,7 @@ pub async fn convene_form(State(state): State<WebState>, headers: HeaderMap) -> 
     let form = ConveneFields {
         command_id: Uuid::now_v7().to_string(),
         kind: "ordinaire".into(),
-        convened_on: Utc::now().date_naive().format("%Y-%m-%d").to_string(),
+        convened_on: fields::today(),
         ..Default::default()
     };
     show(&state, &viewer, form, StatusCode::OK)

@@ -10,7 +10,6 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use chrono::Utc;
 use registre_domain::member::MemberCommand;
 use registre_domain::text::MAX_TEXT;
 use serde::Deserialize;
@@ -139,16 +138,13 @@ pub async fn form(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let viewer = match Viewer::writer(&state, &headers).await {
-        Ok(v) => v,
+    let (viewer, id) = match page::form_for_member(&state, &headers, &id).await {
+        Ok(opened) => opened,
         Err(r) => return r,
-    };
-    let Ok(id) = Uuid::parse_str(&id) else {
-        return page::not_found();
     };
     let blank = StatusFields {
         command_id: Uuid::now_v7().to_string(),
-        effective_on: Utc::now().date_naive().format("%Y-%m-%d").to_string(),
+        effective_on: fields::today(),
         ..Default::default()
     };
     show(&state, &viewer, id, blank, StatusCode::OK)
