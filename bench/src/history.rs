@@ -433,6 +433,7 @@ pub async fn generate(
                         SessionCommand::CloseVote {
                             session_id,
                             motion_id,
+                            casting_vote: None,
                         },
                         "vote closing",
                     )?;

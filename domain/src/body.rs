@@ -10,7 +10,7 @@ use chrono::{Datelike, NaiveDate};
 use registre_schema::DomainEvent;
 use registre_schema::events::{
     BodyEstablished, BodyKind, BodyLevel, MandateEndReason, MandateEnded, MandateStarted,
-    OfficerElected, PostDefined, TerritorialLevel, TerritorialUnitKey,
+    OfficerElected, PostDefined, StatutoryBody, TerritorialLevel, TerritorialUnitKey,
 };
 use uuid::Uuid;
 
@@ -54,6 +54,49 @@ impl Post {
     }
 }
 
+/// The kind and level each statutory body has.
+pub fn shape(b: StatutoryBody) -> (BodyKind, BodyLevel) {
+    use StatutoryBody as S;
+    match b {
+        S::Congress | S::NationalCouncil => (BodyKind::Instance, BodyLevel::National),
+        S::RegionalConference => (BodyKind::Instance, BodyLevel::Regional),
+        S::CercleAssembly => (BodyKind::Instance, BodyLevel::Cercle),
+        S::NationalBureau => (BodyKind::Organ, BodyLevel::National),
+        S::RegionalBureau => (BodyKind::Organ, BodyLevel::Regional),
+        S::CercleBureau => (BodyKind::Organ, BodyLevel::Cercle),
+    }
+}
+
+/// A statutory body's name, in English and in French.
+pub fn statutory_name(b: StatutoryBody) -> Reason {
+    use StatutoryBody as S;
+    match b {
+        S::Congress => Reason::new("Congress", "Congrès"),
+        S::NationalCouncil => Reason::new("National Council", "Conseil National"),
+        S::RegionalConference => Reason::new("Regional Conference", "Conférence Régionale"),
+        S::CercleAssembly => Reason::new("Cercle Assembly", "Assemblée de Cercle"),
+        S::NationalBureau => Reason::new("National Executive Bureau", "Bureau Exécutif National"),
+        S::RegionalBureau => Reason::new(
+            "Regional Coordination Bureau",
+            "Bureau de Coordination Régionale",
+        ),
+        S::CercleBureau => Reason::new("Cercle Bureau", "Bureau de Cercle"),
+    }
+}
+
+fn shape_name(kind: BodyKind, level: BodyLevel) -> Reason {
+    use BodyKind::*;
+    use BodyLevel::*;
+    match (kind, level) {
+        (Instance, National) => Reason::new("national instance", "une instance nationale"),
+        (Instance, Regional) => Reason::new("regional instance", "une instance régionale"),
+        (Instance, Cercle) => Reason::new("cercle instance", "une instance de cercle"),
+        (Organ, National) => Reason::new("national organ", "un organe national"),
+        (Organ, Regional) => Reason::new("regional organ", "un organe régional"),
+        (Organ, Cercle) => Reason::new("cercle organ", "un organe de cercle"),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Body {
     pub body_id: Uuid,
@@ -75,6 +118,9 @@ pub enum BodyCommand {
         territorial_unit: Option<TerritorialUnitKey>,
         convened_by_body_id: Option<Uuid>,
         parent_body_id: Option<Uuid>,
+        /// Which of the statutes' bodies it is; it must have that body's
+        /// kind and level.
+        statutory_body: Option<StatutoryBody>,
     },
     DefinePost {
         body_id: Uuid,
@@ -150,6 +196,7 @@ impl Aggregate for Body {
             territorial_unit,
             convened_by_body_id,
             parent_body_id,
+            statutory_body,
         } = command
         {
             if state.is_some() {
@@ -179,6 +226,15 @@ impl Aggregate for Body {
             {
                 return Err(DomainError::BodyTerritoryRequired { level: name });
             }
+            if let Some(b) = statutory_body {
+                let (wanted_kind, wanted_level) = shape(*b);
+                if (*kind, *level) != (wanted_kind, wanted_level) {
+                    return Err(DomainError::StatutoryBodyMismatch {
+                        statutory_body: statutory_name(*b),
+                        expected: shape_name(wanted_kind, wanted_level),
+                    });
+                }
+            }
             for other in [convened_by_body_id, parent_body_id].into_iter().flatten() {
                 if !ctx.facts.bodies.contains_key(other) {
                     return Err(DomainError::UnknownBody);
@@ -193,6 +249,7 @@ impl Aggregate for Body {
                     territorial_unit: territorial_unit.clone(),
                     convened_by_body_id: *convened_by_body_id,
                     parent_body_id: *parent_body_id,
+                    statutory_body: *statutory_body,
                 }
                 .into(),
             ]);
@@ -416,6 +473,7 @@ mod tests {
             territorial_unit: territorial_unit.clone(),
             convened_by_body_id,
             parent_body_id: None,
+            statutory_body: None,
         };
         let event = BodyEstablished {
             body_id: id(1),
@@ -425,6 +483,7 @@ mod tests {
             territorial_unit,
             convened_by_body_id,
             parent_body_id: None,
+            statutory_body: None,
         };
         (command, event.into())
     }
@@ -482,6 +541,7 @@ mod tests {
                     BodyFact {
                         body_id: id(9),
                         convened_by_body_id: None,
+                        statutory_body: None,
                     },
                 );
             })
@@ -546,6 +606,33 @@ mod tests {
             .with_facts(knows("ML01", TerritorialLevel::Region))
             .when(cercle)
             .then_error("BODY_TERRITORY_REQUIRED");
+    }
+
+    #[test]
+    fn given_a_statutory_body_when_established_then_it_has_that_bodys_kind_and_level() {
+        let named = |kind, statutory_body| {
+            let (mut command, mut event) =
+                establishing("Conseil National", kind, BodyLevel::National, None, None);
+            if let BodyCommand::Establish {
+                statutory_body: s, ..
+            } = &mut command
+            {
+                *s = Some(statutory_body);
+            }
+            if let DomainEvent::BodyEstablished(e) = &mut event {
+                e.statutory_body = Some(statutory_body);
+            }
+            (command, event)
+        };
+        let (command, event) = named(BodyKind::Instance, StatutoryBody::NationalCouncil);
+        given::<Body>(vec![]).when(command).then_events(vec![event]);
+        // An organ is no Conseil National; a national body no Conférence Régionale.
+        given::<Body>(vec![])
+            .when(named(BodyKind::Organ, StatutoryBody::NationalCouncil).0)
+            .then_error("STATUTORY_BODY_MISMATCH");
+        given::<Body>(vec![])
+            .when(named(BodyKind::Instance, StatutoryBody::RegionalConference).0)
+            .then_error("STATUTORY_BODY_MISMATCH");
     }
 
     #[test]

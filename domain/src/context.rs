@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use registre_schema::Actor;
-use registre_schema::events::{MotionKind, Statutes, TerritorialLevel, TerritorialUnitKey};
+use registre_schema::events::{
+    MotionKind, Statutes, StatutoryBody, TerritorialLevel, TerritorialUnitKey,
+};
 use uuid::Uuid;
 
 use crate::DomainError;
@@ -62,6 +64,9 @@ pub struct BodyFact {
     pub body_id: Uuid,
     /// The body entitled to convene it (none: itself).
     pub convened_by_body_id: Option<Uuid>,
+    /// Which of the statutes' bodies it is: whose quorum and majorities
+    /// its sessions follow.
+    pub statutory_body: Option<StatutoryBody>,
 }
 
 /// A past session as the handler's view knows it.

@@ -186,6 +186,15 @@ pub enum DomainError {
     NoSuchProxy,
     #[error("votes are still open on some motions")]
     MotionsStillOpen,
+    #[error("the votes are tied: the statutes give the chair a casting vote, for or against")]
+    CastingVoteRequired,
+    #[error("a casting vote is recorded only on a tie the statutes give the chair")]
+    CastingVoteWithoutTie,
+    #[error("a {statutory_body} is a {expected}")]
+    StatutoryBodyMismatch {
+        statutory_body: Reason,
+        expected: Reason,
+    },
     #[error("the motion cited was not adopted")]
     MotionNotAdopted,
     #[error("the motion cited is not a motion of {expected}")]
@@ -270,6 +279,9 @@ impl DomainError {
             E::NameDiffersFromReference { .. } => "NAME_DIFFERS_FROM_REFERENCE",
             E::OutsideBodyTerritory => "OUTSIDE_BODY_TERRITORY",
             E::BodyTerritoryRequired { .. } => "BODY_TERRITORY_REQUIRED",
+            E::StatutoryBodyMismatch { .. } => "STATUTORY_BODY_MISMATCH",
+            E::CastingVoteRequired => "CASTING_VOTE_REQUIRED",
+            E::CastingVoteWithoutTie => "CASTING_VOTE_WITHOUT_TIE",
             E::SessionBeforeConvocation { .. } => "SESSION_BEFORE_CONVOCATION",
             E::TerritorialUnitConflict { .. } => "TERRITORIAL_UNIT_CONFLICT",
             E::InvalidTerritorialUnit { .. } => "INVALID_TERRITORIAL_UNIT",
@@ -506,6 +518,15 @@ impl DomainError {
             E::NotPresent => "Le délégué de la commune n'est pas présent.".into(),
             E::NoSuchProxy => "La commune n'a pas donné procuration à ce mandataire.".into(),
             E::MotionsStillOpen => "Des votes sont encore ouverts.".into(),
+            E::CastingVoteRequired => "Partage des voix : les statuts donnent au président une voix prépondérante, pour ou contre, à enregistrer avec la clôture du vote.".into(),
+            E::CastingVoteWithoutTie => "Une voix prépondérante ne s'enregistre que sur un partage des voix où les statuts la donnent au président.".into(),
+            E::StatutoryBodyMismatch {
+                statutory_body,
+                expected,
+            } => format!(
+                "Le corps statutaire « {} » est {}.",
+                statutory_body.french, expected.french
+            ),
             E::MotionNotAdopted => "La motion citée n'a pas été adoptée.".into(),
             E::MotionOfAnotherKind { expected } => format!(
                 "La motion citée n'est pas une motion {}.",

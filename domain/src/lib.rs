@@ -14,6 +14,8 @@
 //! - [`aggregate`]: the [`Aggregate`] trait every aggregate implements.
 //! - [`context`]: what a decision is given besides state and command.
 //! - [`error`]: [`DomainError`], with stable codes and French messages.
+//! - [`majority`]: quorum and majorities, as statutes state them, in
+//!   integer arithmetic.
 //! - [`dates`]: the years a record's dates may fall in, checked for every
 //!   command.
 //! - one file per aggregate: [`territory`], [`member`], [`dues`],
@@ -35,6 +37,7 @@ pub mod dates;
 pub mod decided;
 pub mod dues;
 pub mod error;
+pub mod majority;
 pub mod member;
 pub mod minutes;
 pub mod session;

@@ -83,9 +83,12 @@ fn session_command() -> impl Strategy<Value = SessionCommand> {
                 choice: c,
                 proxy_holder_member_id: h.map(id),
             }),
-        (0u128..2).prop_map(move |k| SessionCommand::CloseVote {
-            session_id: s,
-            motion_id: id(10 + k),
+        (0u128..2, proptest::option::of(choice())).prop_map(move |(k, casting_vote)| {
+            SessionCommand::CloseVote {
+                session_id: s,
+                motion_id: id(10 + k),
+                casting_vote,
+            }
         }),
         Just(SessionCommand::Close {
             session_id: s,
@@ -194,6 +197,7 @@ proptest! {
                 territorial_unit: None,
                 convened_by_body_id: None,
                 parent_body_id: None,
+                statutory_body: None,
             }
             .into(),
             PostDefined { body_id: id(1), post_id: id(2), title: "VP".into(), seats: 2 }.into(),

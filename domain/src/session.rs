@@ -11,13 +11,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use registre_schema::DomainEvent;
 use registre_schema::events::{
-    AttendanceRecorded, Majority, MotionAdopted, MotionKind, MotionRejected, MotionTabled,
-    ProxyRegistered, QuorumCount, QuorumFailed, QuorumReached, SessionAdjourned, SessionClosed,
-    SessionConvened, SessionKind, SessionOpened, Statutes, Tally, VoteChoice, VoteRecorded,
+    AttendanceRecorded, MotionAdopted, MotionKind, MotionRejected, MotionTabled, ProxyRegistered,
+    QuorumCount, QuorumFailed, QuorumReached, SessionAdjourned, SessionClosed, SessionConvened,
+    SessionKind, SessionOpened, StatutoryBody, Tally, VoteChoice, VoteRecorded,
 };
 use uuid::Uuid;
 
 use crate::dates::Dated;
+use crate::majority::{Outcome, base_count, majority_rule, outcome, quorum_required, quorum_rule};
 use crate::text::{MAX_NAME, MAX_TEXT, required};
 use crate::{Aggregate, Context, DomainError, Reason};
 
@@ -107,9 +108,14 @@ pub enum SessionCommand {
         choice: VoteChoice,
         proxy_holder_member_id: Option<Uuid>,
     },
+    /// Closes the vote and records its result under the majority the
+    /// body's statutes set for the motion's kind.
     CloseVote {
         session_id: Uuid,
         motion_id: Uuid,
+        /// The chair's casting vote (for or against), given only on a tie
+        /// the statutes let the chair decide.
+        casting_vote: Option<VoteChoice>,
     },
     Close {
         session_id: Uuid,
@@ -138,37 +144,25 @@ impl SessionCommand {
     }
 }
 
-/// Whether a tally meets a majority.
-pub fn meets(majority: Majority, t: &Tally) -> bool {
-    let (yes, no, abst) = (
-        u64::from(t.votes_for),
-        u64::from(t.votes_against),
-        u64::from(t.abstentions),
-    );
-    match majority {
-        Majority::Simple => yes > no,
-        Majority::Absolute => 2 * yes > yes + no + abst,
-        Majority::TwoThirds => yes > 0 && 3 * yes >= 2 * (yes + no),
-    }
+/// Which of the statutes' bodies the session's body is, as the handler's
+/// view knows it: its quorum and majorities are that body's.
+fn statutory_body(s: &Session, ctx: &Context) -> Option<StatutoryBody> {
+    ctx.facts
+        .bodies
+        .get(&s.body_id)
+        .and_then(|b| b.statutory_body)
 }
 
-/// The majority the statutes require for a kind of motion.
-pub fn majority_for(statutes: &Statutes, kind: MotionKind) -> Majority {
-    let m = &statutes.majorities;
-    match kind {
-        MotionKind::Ordinary => m.ordinary,
-        MotionKind::Election => m.election,
-        MotionKind::Exclusion => m.exclusion,
-        MotionKind::StatuteAmendment => m.statute_amendment,
-        MotionKind::Dissolution => m.dissolution,
-    }
-}
-
-/// Members needed for quorum: strictly more than the fraction of eligible.
-pub fn quorum_required(statutes: &Statutes, eligible: u32) -> u32 {
-    let q = statutes.quorum;
-    let share = u64::from(eligible) * u64::from(q.numerator) / u64::from(q.denominator.max(1));
-    (share + 1) as u32
+/// Members present or represented: present, or absent with a proxy held
+/// by someone present.
+fn present_or_represented(s: &Session) -> (u32, u32) {
+    let present = s.present.len() as u32;
+    let represented = s
+        .proxies
+        .iter()
+        .filter(|(grantor, holder)| !s.present.contains(grantor) && s.present.contains(holder))
+        .count() as u32;
+    (present, represented)
 }
 
 fn session(state: &Option<Session>) -> Result<&Session, DomainError> {
@@ -428,14 +422,13 @@ impl Aggregate for Session {
                 }
                 let statutes = ctx.statutes()?;
                 let eligible = s.eligible.len() as u32;
-                let present = s.present.len() as u32;
-                let represented =
-                    s.proxies.values().filter(|h| s.present.contains(h)).count() as u32;
+                let (present, represented) = present_or_represented(s);
+                let rule = quorum_rule(statutes, statutory_body(s, ctx));
                 let count = QuorumCount {
                     eligible,
                     present,
                     represented,
-                    required: quorum_required(statutes, eligible),
+                    required: quorum_required(rule, eligible),
                 };
                 let version = statutes.version;
                 if present + represented >= count.required {
@@ -554,6 +547,7 @@ impl Aggregate for Session {
             C::CloseVote {
                 session_id,
                 motion_id,
+                casting_vote,
             } => {
                 let (s, motion) = motion_open_for_votes(state, motion_id)?;
                 let count = |c| motion.votes.values().filter(|v| **v == c).count() as u32;
@@ -564,13 +558,31 @@ impl Aggregate for Session {
                     absent: (s.eligible.len() - motion.votes.len()) as u32,
                 };
                 let statutes = ctx.statutes()?;
-                let majority = majority_for(statutes, motion.kind);
-                let event = if meets(majority, &tally) {
+                let rule = majority_rule(statutes, statutory_body(s, ctx), motion.kind);
+                let (present, represented) = present_or_represented(s);
+                let base = base_count(
+                    rule.base,
+                    &tally,
+                    s.eligible.len() as u32,
+                    present + represented,
+                );
+                let adopted = match (outcome(rule, tally.votes_for, base), casting_vote) {
+                    (Outcome::Tie, None) => return Err(DomainError::CastingVoteRequired),
+                    (Outcome::Tie, Some(VoteChoice::Abstain)) => {
+                        return Err(DomainError::CastingVoteRequired);
+                    }
+                    (Outcome::Tie, Some(choice)) => *choice == VoteChoice::For,
+                    (_, Some(_)) => return Err(DomainError::CastingVoteWithoutTie),
+                    (result, None) => result == Outcome::Adopted,
+                };
+                let event = if adopted {
                     MotionAdopted {
                         session_id: *session_id,
                         motion_id: *motion_id,
                         tally,
-                        majority,
+                        rule,
+                        base,
+                        casting_vote: *casting_vote,
                         statutes_version: statutes.version,
                     }
                     .into()
@@ -579,7 +591,9 @@ impl Aggregate for Session {
                         session_id: *session_id,
                         motion_id: *motion_id,
                         tally,
-                        majority,
+                        rule,
+                        base,
+                        casting_vote: *casting_vote,
                         statutes_version: statutes.version,
                     }
                     .into()

@@ -5,8 +5,9 @@
 use chrono::NaiveDate;
 use registre_schema::DomainEvent;
 use registre_schema::events::{
-    ArrearsRule, Fraction, Majorities, Majority, MotionKind, SecondConvocationRule, Statutes,
-    StatutesAdopted, StatutesAmended,
+    ArrearsRule, Comparison, Fraction, InstanceRules, Majorities, Majority, MajorityRule,
+    MajorityRules, MotionKind, QuorumRule, SecondConvocationRule, Statutes, StatutesAdopted,
+    StatutesAmended, StatutoryBody, TieRule, VoteBase,
 };
 use uuid::Uuid;
 
@@ -45,7 +46,76 @@ pub fn defaults(effective_from: NaiveDate) -> Statutes {
             unpaid_years_before_suspension: 3,
         },
         exclusion_hearing_notice_days: 15,
+        instances: default_instances(),
     }
+}
+
+/// Each statutory body's rules as such statutes typically state them:
+/// the Congrès and the assemblies of communes meet with more than half of
+/// their members, the Conseil National and the bureaux with at least two
+/// thirds; decisions by more than half of the votes cast, the chair's
+/// vote deciding a tie; an exclusion by more than half of the members
+/// present, an amendment or a dissolution by at least two thirds of them.
+fn default_instances() -> Vec<InstanceRules> {
+    let share = |numerator, denominator| Fraction {
+        numerator,
+        denominator,
+    };
+    let simple = MajorityRule {
+        comparison: Comparison::MoreThan,
+        share: share(1, 2),
+        base: VoteBase::VotesCast,
+        tie: TieRule::ChairCastingVote,
+    };
+    let majorities = MajorityRules {
+        ordinary: simple,
+        election: MajorityRule {
+            tie: TieRule::Rejected,
+            ..simple
+        },
+        exclusion: MajorityRule {
+            base: VoteBase::Present,
+            tie: TieRule::Rejected,
+            ..simple
+        },
+        statute_amendment: MajorityRule {
+            comparison: Comparison::AtLeast,
+            share: share(2, 3),
+            base: VoteBase::Present,
+            tie: TieRule::Rejected,
+        },
+        dissolution: MajorityRule {
+            comparison: Comparison::AtLeast,
+            share: share(2, 3),
+            base: VoteBase::Present,
+            tie: TieRule::Rejected,
+        },
+    };
+    use StatutoryBody as B;
+    [
+        (B::Congress, Comparison::MoreThan, share(1, 2), 60),
+        (B::NationalCouncil, Comparison::AtLeast, share(2, 3), 12),
+        (B::RegionalConference, Comparison::MoreThan, share(1, 2), 12),
+        (B::CercleAssembly, Comparison::MoreThan, share(1, 2), 12),
+        (B::NationalBureau, Comparison::AtLeast, share(2, 3), 3),
+        (B::RegionalBureau, Comparison::AtLeast, share(2, 3), 6),
+        (B::CercleBureau, Comparison::AtLeast, share(2, 3), 6),
+    ]
+    .into_iter()
+    .map(
+        |(statutory_body, comparison, quorum, months)| InstanceRules {
+            statutory_body,
+            quorum: QuorumRule {
+                comparison,
+                share: quorum,
+            },
+            majorities,
+            ordinary_session_every_months: months,
+            term_years: 5,
+            extraordinary_request_share: share(1, 3),
+        },
+    )
+    .collect()
 }
 
 /// Every version adopted so far, in order.
@@ -90,6 +160,9 @@ pub struct StatutesChanges {
     pub unpaid_years_lose_vote: Option<u32>,
     pub unpaid_years_before_suspension: Option<u32>,
     pub exclusion_hearing_notice_days: Option<u32>,
+    /// Statutory bodies whose rules change: each replaces that body's
+    /// rules whole (or adds them).
+    pub instances: Vec<InstanceRules>,
 }
 
 impl StatutesChanges {
@@ -136,6 +209,12 @@ impl StatutesChanges {
             &mut s.exclusion_hearing_notice_days,
             c.exclusion_hearing_notice_days,
         );
+        for rules in &c.instances {
+            s.instances
+                .retain(|r| r.statutory_body != rules.statutory_body);
+            s.instances.push(*rules);
+        }
+        s.instances.sort_by_key(|r| r.statutory_body);
         s
     }
 }
@@ -143,13 +222,13 @@ impl StatutesChanges {
 /// Every rule of a version by the name the API gives it, as text (a
 /// majority as the API's enumeration spells it): what the registers show
 /// and compare between versions.
-pub fn rules(s: &Statutes) -> Vec<(&'static str, String)> {
+pub fn rules(s: &Statutes) -> Vec<(String, String)> {
     let m = |m: Majority| match m {
         Majority::Simple => "SIMPLE",
         Majority::Absolute => "ABSOLUTE",
         Majority::TwoThirds => "TWO_THIRDS",
     };
-    vec![
+    let general: Vec<(&'static str, String)> = vec![
         ("noticeDaysOrdinary", s.notice_days_ordinary.to_string()),
         (
             "noticeDaysExtraordinary",
@@ -187,17 +266,112 @@ pub fn rules(s: &Statutes) -> Vec<(&'static str, String)> {
             "exclusionHearingNoticeDays",
             s.exclusion_hearing_notice_days.to_string(),
         ),
-    ]
+    ];
+    let general = general.into_iter().map(|(rule, v)| (rule.to_owned(), v));
+    let per_body = s.instances.iter().flat_map(|r| {
+        let name = |rule: &str| format!("{}.{rule}", body_key(r.statutory_body));
+        let m = &r.majorities;
+        [
+            (name("quorum"), quorum_text(r.quorum)),
+            (name("majorityOrdinary"), majority_text(m.ordinary)),
+            (name("majorityElection"), majority_text(m.election)),
+            (name("majorityExclusion"), majority_text(m.exclusion)),
+            (
+                name("majorityStatuteAmendment"),
+                majority_text(m.statute_amendment),
+            ),
+            (name("majorityDissolution"), majority_text(m.dissolution)),
+            (
+                name("ordinarySessionEveryMonths"),
+                r.ordinary_session_every_months.to_string(),
+            ),
+            (name("termYears"), r.term_years.to_string()),
+            (
+                name("extraordinaryRequestShare"),
+                format!(
+                    "AT_LEAST {}/{}",
+                    r.extraordinary_request_share.numerator,
+                    r.extraordinary_request_share.denominator
+                ),
+            ),
+        ]
+    });
+    general.chain(per_body).collect()
+}
+
+/// A statutory body's name in the rules' names (`nationalCouncil.quorum`).
+pub fn body_key(b: StatutoryBody) -> &'static str {
+    match b {
+        StatutoryBody::Congress => "congress",
+        StatutoryBody::NationalCouncil => "nationalCouncil",
+        StatutoryBody::RegionalConference => "regionalConference",
+        StatutoryBody::CercleAssembly => "cercleAssembly",
+        StatutoryBody::NationalBureau => "nationalBureau",
+        StatutoryBody::RegionalBureau => "regionalBureau",
+        StatutoryBody::CercleBureau => "cercleBureau",
+    }
+}
+
+fn comparison_text(c: Comparison) -> &'static str {
+    match c {
+        Comparison::AtLeast => "AT_LEAST",
+        Comparison::MoreThan => "MORE_THAN",
+    }
+}
+
+/// A quorum as the registers show it: `AT_LEAST 2/3`.
+fn quorum_text(q: QuorumRule) -> String {
+    format!(
+        "{} {}/{}",
+        comparison_text(q.comparison),
+        q.share.numerator,
+        q.share.denominator
+    )
+}
+
+/// A majority as the registers show it: `MORE_THAN 1/2 VOTES_CAST TIE_REJECTED`.
+fn majority_text(m: MajorityRule) -> String {
+    let base = match m.base {
+        VoteBase::VotesCast => "VOTES_CAST",
+        VoteBase::VotesCastWithAbstentions => "VOTES_CAST_WITH_ABSTENTIONS",
+        VoteBase::Present => "PRESENT",
+        VoteBase::Members => "MEMBERS",
+    };
+    let tie = match m.tie {
+        TieRule::Rejected => "TIE_REJECTED",
+        TieRule::ChairCastingVote => "TIE_CHAIR_CASTING_VOTE",
+    };
+    format!(
+        "{} {}/{} {base} {tie}",
+        comparison_text(m.comparison),
+        m.share.numerator,
+        m.share.denominator
+    )
 }
 
 /// What an amendment changed: `(rule, before, after)` for each rule
 /// whose value differs between two versions.
-pub fn changed_rules(before: &Statutes, after: &Statutes) -> Vec<(&'static str, String, String)> {
-    rules(before)
+/// A rule one version has and the other lacks reads as empty on its side.
+pub fn changed_rules(before: &Statutes, after: &Statutes) -> Vec<(String, String, String)> {
+    let before = rules(before);
+    let after = rules(after);
+    let value = |list: &[(String, String)], rule: &str| {
+        list.iter()
+            .find(|(r, _)| r == rule)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let mut names: Vec<&String> = after.iter().map(|(r, _)| r).collect();
+    names.extend(
+        before
+            .iter()
+            .map(|(r, _)| r)
+            .filter(|r| !after.iter().any(|(a, _)| a == *r)),
+    );
+    names
         .into_iter()
-        .zip(rules(after))
-        .filter(|((_, a), (_, b))| a != b)
-        .map(|((rule, a), (_, b))| (rule, a, b))
+        .map(|rule| (rule.clone(), value(&before, rule), value(&after, rule)))
+        .filter(|(_, a, b)| a != b)
         .collect()
 }
 
@@ -247,11 +421,73 @@ pub fn validate(s: &Statutes) -> Result<(), DomainError> {
             "le plafond de procurations est de 100 au plus",
         ));
     }
+    validate_instances(&s.instances)?;
     if s.arrears.unpaid_years_lose_vote == 0 || s.arrears.unpaid_years_before_suspension == 0 {
         return bad(Reason::new(
             "arrears thresholds must be at least one year",
             "les seuils d'arriérés sont d'au moins un an",
         ));
+    }
+    Ok(())
+}
+
+/// Each statutory body's rules stated once, with shares a count can meet.
+fn validate_instances(instances: &[InstanceRules]) -> Result<(), DomainError> {
+    let bad = |english, french| {
+        Err(DomainError::InvalidStatutes {
+            reason: Reason::new(english, french),
+        })
+    };
+    // "More than" all of a base can never be met; "at least" all of it can.
+    let possible = |c: Comparison, f: Fraction| {
+        f.numerator > 0
+            && f.denominator > 0
+            && f.denominator <= 1000
+            && match c {
+                Comparison::AtLeast => f.numerator <= f.denominator,
+                Comparison::MoreThan => f.numerator < f.denominator,
+            }
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for r in instances {
+        if !seen.insert(r.statutory_body) {
+            return bad(
+                "a statutory body's rules are stated once",
+                "les règles d'une instance sont énoncées une seule fois",
+            );
+        }
+        if !possible(r.quorum.comparison, r.quorum.share) {
+            return bad(
+                "a quorum is a share between zero and one that a count can meet",
+                "un quorum est une fraction entre zéro et un qu'un nombre peut atteindre",
+            );
+        }
+        let m = &r.majorities;
+        let all = [
+            m.ordinary,
+            m.election,
+            m.exclusion,
+            m.statute_amendment,
+            m.dissolution,
+        ];
+        if !all.iter().all(|m| possible(m.comparison, m.share)) {
+            return bad(
+                "a majority is a share between zero and one that a count can meet",
+                "une majorité est une fraction entre zéro et un qu'un nombre peut atteindre",
+            );
+        }
+        if !possible(Comparison::AtLeast, r.extraordinary_request_share) {
+            return bad(
+                "the share of members that may request an extraordinary session is between zero and one",
+                "la part des membres qui peut demander une session extraordinaire est entre zéro et un",
+            );
+        }
+        if r.term_years == 0 || r.term_years > 20 || r.ordinary_session_every_months > 240 {
+            return bad(
+                "a term is 1 to 20 years and sessions are at most 240 months apart",
+                "un mandat dure de 1 à 20 ans et les sessions sont espacées de 240 mois au plus",
+            );
+        }
     }
     Ok(())
 }
@@ -590,14 +826,18 @@ mod tests {
         let (v2, v3) = (&book.versions[1], &book.versions[2]);
         assert_eq!(
             changed_rules(v2, v3),
-            vec![("noticeDaysOrdinary", "15".to_string(), "30".to_string())]
+            vec![(
+                "noticeDaysOrdinary".to_string(),
+                "15".to_string(),
+                "30".to_string()
+            )]
         );
         let mut v4 = v3.clone();
         v4.majorities.exclusion = Majority::TwoThirds;
         assert_eq!(
             changed_rules(v3, &v4),
             vec![(
-                "majorityExclusion",
+                "majorityExclusion".to_string(),
                 "ABSOLUTE".to_string(),
                 "TWO_THIRDS".to_string()
             )]
@@ -620,5 +860,49 @@ mod tests {
             .with_facts(voted_again)
             .when(amend_again(d(2020, 1, 1), broken))
             .then_error("INVALID_STATUTES");
+    }
+
+    #[test]
+    fn given_rules_per_body_when_one_body_is_amended_then_the_others_stay_and_the_change_is_named()
+    {
+        let v1 = defaults(d(2001, 2, 1));
+        let mut council = *v1
+            .instances
+            .iter()
+            .find(|r| r.statutory_body == StatutoryBody::NationalCouncil)
+            .unwrap();
+        council.quorum = QuorumRule {
+            comparison: Comparison::MoreThan,
+            share: Fraction {
+                numerator: 3,
+                denominator: 4,
+            },
+        };
+        let v2 = StatutesChanges {
+            instances: vec![council],
+            ..Default::default()
+        }
+        .apply(&v1);
+        assert_eq!(v2.instances.len(), v1.instances.len());
+        assert_eq!(
+            changed_rules(&v1, &v2),
+            vec![(
+                "nationalCouncil.quorum".to_string(),
+                "AT_LEAST 2/3".to_string(),
+                "MORE_THAN 3/4".to_string()
+            )]
+        );
+        // A share no count can meet is refused.
+        council.quorum.share.numerator = 4;
+        let v3 = StatutesChanges {
+            instances: vec![council],
+            ..Default::default()
+        }
+        .apply(&v1);
+        assert_eq!(validate(&v3).unwrap_err().code(), "INVALID_STATUTES");
+        // Rules stated twice for one body are refused.
+        let mut twice = v1.clone();
+        twice.instances.push(v1.instances[0]);
+        assert_eq!(validate(&twice).unwrap_err().code(), "INVALID_STATUTES");
     }
 }

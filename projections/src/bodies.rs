@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use registre_schema::events::{BodyKind, BodyLevel, MandateEndReason, TerritorialUnitKey};
+use registre_schema::events::{
+    BodyKind, BodyLevel, MandateEndReason, StatutoryBody, TerritorialUnitKey,
+};
 use registre_schema::{DomainEvent, Position};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -55,6 +57,10 @@ pub struct BodyRecord {
     pub territorial_unit: Option<TerritorialUnitKey>,
     pub convened_by_body_id: Option<Uuid>,
     pub parent_body_id: Option<Uuid>,
+    /// Which of the statutes' bodies it is.
+    pub statutory_body: Option<StatutoryBody>,
+    /// The day it was established (when it is first due to meet).
+    pub established_on: NaiveDate,
     pub posts: BTreeMap<Uuid, PostRecord>,
     /// Every mandate ever given in this body, in election order.
     pub mandates: Vec<MandateRecord>,
@@ -160,6 +166,8 @@ impl Fold for BodiesRegister {
                         territorial_unit: e.territorial_unit.clone(),
                         convened_by_body_id: e.convened_by_body_id,
                         parent_body_id: e.parent_body_id,
+                        statutory_body: e.statutory_body,
+                        established_on: meta.occurred_at.date_naive(),
                         posts: BTreeMap::new(),
                         mandates: Vec::new(),
                         position: pos,

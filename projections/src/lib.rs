@@ -16,6 +16,8 @@
 //!   [`sessions`], [`resolutions`], [`bodies`], [`minutes`], [`statutes`],
 //!   [`audit_timeline`], [`indicators`], and [`log_summary`] (the log's
 //!   table of contents, a model of its own).
+//! - [`meetings`]: a query over the registers, not a model: which bodies
+//!   met as their statutes require and which are overdue.
 //! - [`digest`]: the SHA-256 of a model's canonical JSON, which replay
 //!   compares.
 //!
@@ -33,6 +35,7 @@ pub mod fold;
 pub mod in_force;
 pub mod indicators;
 pub mod log_summary;
+pub mod meetings;
 pub mod membership;
 pub mod minutes;
 pub mod read_models;

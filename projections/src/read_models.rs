@@ -139,7 +139,8 @@ impl ReadModel for ReadModels {
     // 4: with their dates, for standing on a date; the statutes register.
     // 5: members' contacts.
     // 6: what each motion caused.
-    const VERSION: u32 = 6;
+    // 7: the majority rule each vote applied; bodies' statutory bodies.
+    const VERSION: u32 = 7;
 
     fn apply(&mut self, e: &RecordedEvent) -> Result<(), ProjectionError> {
         self.position = e.position;

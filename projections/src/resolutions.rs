@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use registre_schema::events::{Majority, MotionKind, Tally, VoteChoice};
+use registre_schema::events::{MajorityRule, MotionKind, Tally, VoteChoice};
 use registre_schema::{DomainEvent, Position};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -24,7 +24,11 @@ pub enum MotionResult {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
     pub tally: Tally,
-    pub majority: Majority,
+    /// The majority rule applied, with its base as counted and the
+    /// chair's casting vote on a tie.
+    pub rule: MajorityRule,
+    pub base: u32,
+    pub casting_vote: Option<VoteChoice>,
     pub statutes_version: u32,
     pub position: Position,
 }
@@ -169,7 +173,9 @@ impl Fold for ResolutionsRegister {
                 MotionResult::Adopted,
                 Decision {
                     tally: e.tally,
-                    majority: e.majority,
+                    rule: e.rule,
+                    base: e.base,
+                    casting_vote: e.casting_vote,
                     statutes_version: e.statutes_version,
                     position: pos,
                 },
@@ -179,7 +185,9 @@ impl Fold for ResolutionsRegister {
                 MotionResult::Rejected,
                 Decision {
                     tally: e.tally,
-                    majority: e.majority,
+                    rule: e.rule,
+                    base: e.base,
+                    casting_vote: e.casting_vote,
                     statutes_version: e.statutes_version,
                     position: pos,
                 },
@@ -225,6 +233,7 @@ impl Fold for ResolutionsRegister {
 mod tests {
     use super::*;
     use crate::testing::*;
+    use registre_schema::events::Majority;
     use registre_schema::events::VoteChoice as V;
 
     #[test]
@@ -243,7 +252,11 @@ mod tests {
         assert_eq!((r.votes_for, r.votes_against, r.abstentions), (2, 1, 0));
         assert_eq!(r.by_proxy, 1);
         let d = r.decision.unwrap();
-        assert_eq!(d.majority, Majority::TwoThirds);
+        assert_eq!(
+            d.rule,
+            registre_domain::majority::general(Majority::TwoThirds)
+        );
+        assert_eq!(d.base, 3);
         assert_eq!(d.tally.absent, 1);
         assert_eq!(d.statutes_version, 1);
         assert_eq!(r.body_id, Some(id(10)));

@@ -23,7 +23,7 @@ pub struct StatutesVersion {
 /// A rule an amendment changed: its name (the API's), before and after.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RuleChange {
-    pub rule: &'static str,
+    pub rule: String,
     pub before: String,
     pub after: String,
 }
@@ -125,7 +125,7 @@ mod tests {
         assert_eq!(
             m.changes(2),
             vec![RuleChange {
-                rule: "mandateYears",
+                rule: "mandateYears".into(),
                 before: "5".into(),
                 after: "3".into(),
             }]

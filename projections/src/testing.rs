@@ -324,6 +324,11 @@ fn body_stream(n: u128) -> String {
 }
 
 pub fn body(n: u128, name: &str) -> Ev {
+    statutory(n, name, None)
+}
+
+/// A national body that is one of the statutes' bodies (or none).
+pub fn statutory(n: u128, name: &str, statutory_body: Option<StatutoryBody>) -> Ev {
     ev(
         body_stream(n),
         BodyEstablished {
@@ -334,6 +339,7 @@ pub fn body(n: u128, name: &str) -> Ev {
             territorial_unit: None,
             convened_by_body_id: None,
             parent_body_id: None,
+            statutory_body,
         },
     )
 }
@@ -546,6 +552,8 @@ pub fn decided(
         abstentions: t.2,
         absent: t.3,
     };
+    let rule = registre_domain::majority::general(majority);
+    let base = registre_domain::majority::base_count(rule.base, &tally, 0, 0);
     if adopted {
         ev(
             session(s),
@@ -553,7 +561,9 @@ pub fn decided(
                 session_id: id(s),
                 motion_id: id(motion),
                 tally,
-                majority,
+                rule,
+                base,
+                casting_vote: None,
                 statutes_version: 1,
             },
         )
@@ -564,7 +574,9 @@ pub fn decided(
                 session_id: id(s),
                 motion_id: id(motion),
                 tally,
-                majority,
+                rule,
+                base,
+                casting_vote: None,
                 statutes_version: 1,
             },
         )

@@ -63,6 +63,55 @@ fn statutes() -> Statutes {
             unpaid_years_before_suspension: 3,
         },
         exclusion_hearing_notice_days: 15,
+        instances: vec![InstanceRules {
+            statutory_body: StatutoryBody::NationalCouncil,
+            quorum: QuorumRule {
+                comparison: Comparison::AtLeast,
+                share: Fraction {
+                    numerator: 2,
+                    denominator: 3,
+                },
+            },
+            majorities: MajorityRules {
+                ordinary: simple(),
+                election: simple(),
+                exclusion: MajorityRule {
+                    base: VoteBase::Members,
+                    ..simple()
+                },
+                statute_amendment: MajorityRule {
+                    comparison: Comparison::AtLeast,
+                    share: Fraction {
+                        numerator: 2,
+                        denominator: 3,
+                    },
+                    ..simple()
+                },
+                dissolution: MajorityRule {
+                    base: VoteBase::Present,
+                    tie: TieRule::Rejected,
+                    ..simple()
+                },
+            },
+            ordinary_session_every_months: 12,
+            term_years: 5,
+            extraordinary_request_share: Fraction {
+                numerator: 1,
+                denominator: 3,
+            },
+        }],
+    }
+}
+
+fn simple() -> MajorityRule {
+    MajorityRule {
+        comparison: Comparison::MoreThan,
+        share: Fraction {
+            numerator: 1,
+            denominator: 2,
+        },
+        base: VoteBase::VotesCast,
+        tie: TieRule::ChairCastingVote,
     }
 }
 
@@ -267,6 +316,7 @@ fn samples() -> Vec<(&'static str, DomainEvent)> {
                 territorial_unit: None,
                 convened_by_body_id: Some(id(6)),
                 parent_body_id: None,
+                statutory_body: Some(StatutoryBody::NationalCouncil),
             }
             .into(),
         ),
@@ -378,7 +428,9 @@ fn samples() -> Vec<(&'static str, DomainEvent)> {
                 session_id: id(8),
                 motion_id: id(9),
                 tally,
-                majority: Majority::Simple,
+                rule: simple(),
+                base: 320,
+                casting_vote: None,
                 statutes_version: 1,
             }
             .into(),
@@ -392,7 +444,12 @@ fn samples() -> Vec<(&'static str, DomainEvent)> {
                     votes_for: 10,
                     ..tally
                 },
-                majority: Majority::TwoThirds,
+                rule: MajorityRule {
+                    tie: TieRule::Rejected,
+                    ..simple()
+                },
+                base: 325,
+                casting_vote: Some(VoteChoice::Against),
                 statutes_version: 1,
             }
             .into(),
@@ -536,6 +593,60 @@ fn given_a_version_1_exclusion_amendment_or_motion_when_read_then_it_names_none(
             other => panic!("{other:?}"),
         };
         assert_eq!(motion, None, "{t}");
+    }
+}
+
+fn stored(file: &str) -> RecordedEvent {
+    let text = std::fs::read_to_string(dir().join(file)).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn given_a_version_1_result_when_read_then_its_majority_is_the_rule_it_meant() {
+    // MotionAdopted v1: simple majority, 300 for and 20 against.
+    let adopted = stored("MotionAdopted.v1.json");
+    let DomainEvent::MotionAdopted(e) =
+        DomainEvent::decode("MotionAdopted", 1, adopted.payload).unwrap()
+    else {
+        panic!("not a MotionAdopted");
+    };
+    assert_eq!(e.rule.comparison, Comparison::MoreThan);
+    assert_eq!((e.rule.share.numerator, e.rule.share.denominator), (1, 2));
+    assert_eq!(e.rule.base, VoteBase::VotesCast);
+    assert_eq!(e.rule.tie, TieRule::Rejected);
+    assert_eq!(e.base, 320);
+    assert_eq!(e.casting_vote, None);
+    // MotionRejected v1: two thirds, 10 for and 20 against.
+    let rejected = stored("MotionRejected.v1.json");
+    let DomainEvent::MotionRejected(e) =
+        DomainEvent::decode("MotionRejected", 1, rejected.payload).unwrap()
+    else {
+        panic!("not a MotionRejected");
+    };
+    assert_eq!(e.rule.comparison, Comparison::AtLeast);
+    assert_eq!((e.rule.share.numerator, e.rule.share.denominator), (2, 3));
+    assert_eq!(e.base, 30);
+}
+
+#[test]
+fn given_earlier_statutes_and_bodies_when_read_then_they_state_no_rules_per_body() {
+    for (t, v) in [
+        ("StatutesAdopted", 1),
+        ("StatutesAmended", 1),
+        ("StatutesAmended", 2),
+    ] {
+        let e = stored(&format!("{t}.v{v}.json"));
+        let statutes = match DomainEvent::decode(t, v, e.payload).unwrap() {
+            DomainEvent::StatutesAdopted(e) => e.statutes,
+            DomainEvent::StatutesAmended(e) => e.statutes,
+            other => panic!("{other:?}"),
+        };
+        assert!(statutes.instances.is_empty(), "{t} v{v}");
+    }
+    let body = stored("BodyEstablished.v1.json");
+    match DomainEvent::decode("BodyEstablished", 1, body.payload).unwrap() {
+        DomainEvent::BodyEstablished(e) => assert_eq!(e.statutory_body, None),
+        other => panic!("{other:?}"),
     }
 }
 

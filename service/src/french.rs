@@ -1,14 +1,17 @@
 //! How registre writes dates, amounts, statuses and names in French (the pages and the documents).
 
 use chrono::{Datelike, NaiveDate};
+use registre_domain::majority::{quorum_required, quorum_rule};
 use registre_domain::member::MemberStatus;
-use registre_domain::session::quorum_required;
 use registre_projections::ReadModels;
 use registre_projections::resolutions::MotionResult;
 use registre_projections::sessions::SessionRecord;
 use registre_schema::Role;
-use registre_schema::events::MandateEndReason;
 use registre_schema::events::session::{MotionKind, SessionKind};
+use registre_schema::events::{
+    Comparison, Fraction, MajorityRule, MandateEndReason, QuorumRule, StatutoryBody, TieRule,
+    VoteBase,
+};
 
 const MONTHS: [&str; 12] = [
     "janvier",
@@ -226,13 +229,17 @@ pub fn quorum(m: &ReadModels, s: &SessionRecord) -> String {
     }
     let eligible = s.eligible.len() as u32;
     let present = s.present.len() as u32;
-    let represented = s.proxies.len() as u32;
+    // Absent members whose proxy holder is present.
+    let represented = s.attendance().represented.len() as u32;
     let required = m
         .sessions
         .statutes
         .iter()
         .find(|st| st.version == s.statutes_version)
-        .map(|st| quorum_required(st, eligible));
+        .map(|st| {
+            let body = m.bodies.body(s.body_id).and_then(|b| b.statutory_body);
+            quorum_required(quorum_rule(st, body), eligible)
+        });
     let counted = format!(
         "{} et {} sur {}",
         count(present, "présent", "présents"),
@@ -252,14 +259,93 @@ pub fn quorum(m: &ReadModels, s: &SessionRecord) -> String {
     }
 }
 
-/// The majority a motion needed.
-pub fn majority(m: registre_schema::events::statutes::Majority) -> &'static str {
-    use registre_schema::events::statutes::Majority;
-    match m {
-        Majority::Simple => "majorité simple",
-        Majority::Absolute => "majorité absolue",
-        Majority::TwoThirds => "majorité des deux tiers",
+/// A share in words where French has them: `la moitié`, `les deux
+/// tiers`; with `more`, as it follows "plus" (`de la moitié`).
+fn share(numerator: u32, denominator: u32, more: bool) -> String {
+    let named = match (numerator, denominator) {
+        (1, 2) => Some(("la moitié", "de la moitié")),
+        (1, 3) => Some(("le tiers", "du tiers")),
+        (2, 3) => Some(("les deux tiers", "des deux tiers")),
+        (3, 4) => Some(("les trois quarts", "des trois quarts")),
+        _ => None,
+    };
+    match (named, more) {
+        (Some((plain, _)), false) => plain.into(),
+        (Some((_, after_more)), true) => after_more.into(),
+        (None, false) => format!("{numerator}/{denominator}"),
+        (None, true) => format!("de {numerator}/{denominator}"),
     }
+}
+
+fn compared(c: Comparison, f: Fraction) -> String {
+    match c {
+        Comparison::AtLeast => format!("au moins {}", share(f.numerator, f.denominator, false)),
+        Comparison::MoreThan => format!("plus {}", share(f.numerator, f.denominator, true)),
+    }
+}
+
+/// A quorum in words: `au moins les deux tiers des membres`.
+pub fn quorum_rule_text(q: QuorumRule) -> String {
+    format!("{} des membres", compared(q.comparison, q.share))
+}
+
+/// A majority in words: `plus de la moitié des suffrages exprimés ; en
+/// cas de partage, la voix du président est prépondérante`.
+pub fn majority_rule(m: MajorityRule) -> String {
+    let base = match m.base {
+        VoteBase::VotesCast => "des suffrages exprimés",
+        VoteBase::VotesCastWithAbstentions => "des votants, abstentions comprises",
+        VoteBase::Present => "des membres présents ou représentés",
+        VoteBase::Members => "des membres appelés à siéger",
+    };
+    let tie = match m.tie {
+        TieRule::Rejected => "",
+        TieRule::ChairCastingVote => " ; en cas de partage, la voix du président est prépondérante",
+    };
+    format!("{} {base}{tie}", compared(m.comparison, m.share))
+}
+
+/// A rule's value as the statutes register spells it (`AT_LEAST 2/3`,
+/// `MORE_THAN 1/2 VOTES_CAST TIE_REJECTED`), in words; `None` for a value
+/// of another shape.
+pub fn statutory_rule(value: &str) -> Option<String> {
+    let mut words = value.split(' ');
+    let comparison = match words.next()? {
+        "AT_LEAST" => Comparison::AtLeast,
+        "MORE_THAN" => Comparison::MoreThan,
+        _ => return None,
+    };
+    let (n, d) = words.next()?.split_once('/')?;
+    let share = Fraction {
+        numerator: n.parse().ok()?,
+        denominator: d.parse().ok()?,
+    };
+    let Some(base) = words.next() else {
+        return Some(quorum_rule_text(QuorumRule { comparison, share }));
+    };
+    let base = match base {
+        "VOTES_CAST" => VoteBase::VotesCast,
+        "VOTES_CAST_WITH_ABSTENTIONS" => VoteBase::VotesCastWithAbstentions,
+        "PRESENT" => VoteBase::Present,
+        "MEMBERS" => VoteBase::Members,
+        _ => return None,
+    };
+    let tie = match words.next()? {
+        "TIE_REJECTED" => TieRule::Rejected,
+        "TIE_CHAIR_CASTING_VOTE" => TieRule::ChairCastingVote,
+        _ => return None,
+    };
+    Some(majority_rule(MajorityRule {
+        comparison,
+        share,
+        base,
+        tie,
+    }))
+}
+
+/// A statutory body's name.
+pub fn statutory_body(b: StatutoryBody) -> &'static str {
+    registre_domain::body::statutory_name(b).french
 }
 
 #[cfg(test)]

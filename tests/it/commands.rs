@@ -160,6 +160,7 @@ async fn racing_elections_never_exceed_a_posts_seats() {
             territorial_unit: None,
             convened_by_body_id: None,
             parent_body_id: None,
+            statutory_body: None,
         },
     )
     .await

@@ -930,3 +930,99 @@ fn an_exclusion_cites_the_motion_its_body_adopted_and_the_motion_shows_it() {
     );
     drop(server);
 }
+
+#[test]
+fn a_council_with_rules_of_its_own_counts_its_quorum_and_its_chair_breaks_a_tie() {
+    let dir = scratch();
+    let (server, sec, aud) = founded(&dir.path().join("r.db"));
+    let a = server.addr;
+    let congress = Congress::establish(a, &sec);
+    let ben = &congress.ben;
+    // The Conseil National is an instance: named as an organ, it is refused.
+    let council = |kind: &str| {
+        format!(
+            r#"name: "Conseil National", kind: {kind}, level: NATIONAL, convenedByBodyId: "{ben}", statutoryBody: NATIONAL_COUNCIL"#
+        )
+    };
+    let before = head(a, &aud);
+    assert_eq!(
+        refused(a, &sec, "establishBody", &council("ORGAN")),
+        "STATUTORY_BODY_MISMATCH"
+    );
+    assert_eq!(head(a, &aud), before);
+    let council = ok(a, &sec, "establishBody", &council("INSTANCE"))["entityId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Two of the three members sit: at least two thirds, so quorum.
+    let r = ok(
+        a,
+        &sec,
+        "conveneSession",
+        &format!(
+            r#"bodyId: "{council}", convenedByBodyId: "{ben}", kind: ORDINARY, convenedOn: "2024-02-01", sessionDate: "2024-03-01", place: "Bamako", agenda: ["Budget"]"#
+        ),
+    );
+    let session = r["entityId"].as_str().unwrap().to_owned();
+    let (yes, no) = (&congress.members[0], &congress.members[1]);
+    for m in [yes, no] {
+        ok(
+            a,
+            &sec,
+            "recordAttendance",
+            &format!(r#"sessionId: "{session}", memberId: "{m}", delegateName: "Maire""#),
+        );
+    }
+    let r = ok(
+        a,
+        &sec,
+        "openSession",
+        &format!(r#"sessionId: "{session}", openedAt: "2024-03-01T10:00:00Z""#),
+    );
+    check_written(&r, "QuorumReached");
+    let r = ok(
+        a,
+        &sec,
+        "tableMotion",
+        &format!(
+            r#"sessionId: "{session}", agendaItem: 0, kind: ORDINARY, title: "Budget", text: "Le Conseil adopte le budget.""#
+        ),
+    );
+    let motion = r["entityId"].as_str().unwrap().to_owned();
+    for (m, choice) in [(yes, "FOR"), (no, "AGAINST")] {
+        ok(
+            a,
+            &sec,
+            "recordVote",
+            &format!(
+                r#"sessionId: "{session}", motionId: "{motion}", memberId: "{m}", choice: {choice}"#
+            ),
+        );
+    }
+    // One for, one against: the council's statutes give the chair the
+    // casting vote, which closing the vote must record.
+    let close = |casting: &str| format!(r#"sessionId: "{session}", motionId: "{motion}"{casting}"#);
+    let before = head(a, &aud);
+    assert_eq!(
+        refused(a, &sec, "closeVote", &close("")),
+        "CASTING_VOTE_REQUIRED"
+    );
+    assert_eq!(
+        refused(a, &sec, "closeVote", &close(", castingVote: ABSTAIN")),
+        "CASTING_VOTE_REQUIRED"
+    );
+    assert_eq!(head(a, &aud), before);
+    let r = ok(a, &sec, "closeVote", &close(", castingVote: FOR"));
+    check_written(&r, "MotionAdopted");
+    let v = graphql(a, &aud, &format!(
+        r#"{{ motion(id: "{motion}") {{ result decision {{ base castingVote rule {{ comparison base tie share {{ numerator denominator }} }} }} }} }}"#
+    ))
+    .json();
+    let d = &v["data"]["motion"]["decision"];
+    assert_eq!(v["data"]["motion"]["result"], "ADOPTED", "{v}");
+    assert_eq!(d["castingVote"], "FOR", "{v}");
+    assert_eq!(d["base"], 2, "{v}");
+    assert_eq!(d["rule"]["tie"], "CHAIR_CASTING_VOTE", "{v}");
+    assert_eq!(d["rule"]["base"], "VOTES_CAST", "{v}");
+    drop(server);
+}

@@ -231,7 +231,7 @@ fn a_dashboard_reads_the_registers_and_an_auditor_the_history() {
             &f.dashboard,
             &format!(
                 r#"{{ session(id: "{id}") {{ id eligibleCount attendance {{ present(first: 500) {{ totalCount edges {{ node {{ memberId }} }} }} represented {{ totalCount }} absent {{ totalCount }} }}
-                     motions(first: 50) {{ edges {{ node {{ id result votesFor votesAgainst abstentions decision {{ tally {{ votesFor votesAgainst abstentions absent }} majority }} }} }} }} }} }}"#
+                     motions(first: 50) {{ edges {{ node {{ id result votesFor votesAgainst abstentions decision {{ tally {{ votesFor votesAgainst abstentions absent }} rule {{ comparison base tie share {{ numerator denominator }} }} base castingVote }} }} }} }} }} }}"#
             ),
         )["session"]
             .clone();
@@ -268,7 +268,7 @@ fn a_dashboard_reads_the_registers_and_an_auditor_the_history() {
         let register = f.all(
             "resolutions",
             &format!(r#", sessionId: "{id}""#),
-            "id result votesFor votesAgainst abstentions decision { tally { votesFor votesAgainst abstentions absent } majority }",
+            "id result votesFor votesAgainst abstentions decision { tally { votesFor votesAgainst abstentions absent } rule { comparison base tie share { numerator denominator } } base castingVote }",
             50,
         );
         assert_eq!(nodes(&session["motions"]), register);
@@ -276,6 +276,16 @@ fn a_dashboard_reads_the_registers_and_an_auditor_the_history() {
             if let Some(t) = mo["decision"]["tally"].as_object() {
                 assert_eq!(t["votesFor"], mo["votesFor"]);
                 assert_eq!(t["votesAgainst"], mo["votesAgainst"]);
+                // The base a decision counted is the one its rule names.
+                let cast = t["votesFor"].as_u64().unwrap() + t["votesAgainst"].as_u64().unwrap();
+                let base = mo["decision"]["base"].as_u64().unwrap();
+                match mo["decision"]["rule"]["base"].as_str().unwrap() {
+                    "VOTES_CAST" => assert_eq!(base, cast),
+                    "VOTES_CAST_WITH_ABSTENTIONS" => {
+                        assert_eq!(base, cast + t["abstentions"].as_u64().unwrap())
+                    }
+                    _ => assert!(base <= session["eligibleCount"].as_u64().unwrap()),
+                }
                 checked_motions += 1;
             }
         }
@@ -293,6 +303,42 @@ fn a_dashboard_reads_the_registers_and_an_auditor_the_history() {
         &format!(r#"{{ motion(id: "{one}") {{ id result }} }}"#),
     );
     assert_eq!(motion["motion"]["result"], "ADOPTED");
+
+    // Statutory meetings: the demo's Assemblées de Cercle never meet, so
+    // they are overdue; the Congrès met in 2024 and is due by 2029.
+    let meetings = f.data(
+        &f.dashboard,
+        r#"{ statutoryMeetings(on: "2025-06-30") { name statutoryBody everyMonths lastMet nextDue overdue } }"#,
+    )["statutoryMeetings"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let congress = meetings
+        .iter()
+        .find(|m| m["statutoryBody"] == "CONGRESS")
+        .expect("the Congrès has a meeting rule");
+    assert_eq!(congress["overdue"], false, "{congress}");
+    assert!(congress["lastMet"].as_str().is_some(), "{congress}");
+    let silent_cercle = meetings
+        .iter()
+        .find(|m| m["statutoryBody"] == "CERCLE_ASSEMBLY" && m["lastMet"].is_null())
+        .expect("an Assemblée de Cercle that never met");
+    assert_eq!(silent_cercle["overdue"], true, "{silent_cercle}");
+    for m in &meetings {
+        let overdue = m["nextDue"].as_str().unwrap() < "2025-06-30";
+        assert_eq!(m["overdue"], overdue, "{m}");
+    }
+    let overdue_only = f.data(
+        &f.dashboard,
+        r#"{ statutoryMeetings(on: "2025-06-30", overdueOnly: true) { name } }"#,
+    )["statutoryMeetings"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(
+        overdue_only,
+        meetings.iter().filter(|m| m["overdue"] == true).count()
+    );
 
     // Bodies: a body shows its posts and its holders on a date.
     let bodies = f.all("bodies", "", "id name", 50);

@@ -47,6 +47,7 @@ fn example(kind: RootKind, field: &str) -> Option<&'static str> {
             r#"{ motion(id: "00000000-0000-0000-0000-000000000001") { id } }"#
         }
         (RootKind::Query, "bodies") => "{ bodies { totalCount } }",
+        (RootKind::Query, "statutoryMeetings") => "{ statutoryMeetings { name overdue } }",
         (RootKind::Query, "body") => {
             r#"{ body(id: "00000000-0000-0000-0000-000000000001") { id } }"#
         }

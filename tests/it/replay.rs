@@ -91,6 +91,7 @@ async fn seed(store: &dyn EventStore, from: u128) -> u64 {
             territorial_unit: None,
             convened_by_body_id: None,
             parent_body_id: None,
+            statutory_body: None,
         })],
     )
     .await;

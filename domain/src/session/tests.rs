@@ -3,6 +3,7 @@
 use super::*;
 use crate::context::{BodyFact, SessionFact};
 use crate::testing::*;
+use registre_schema::events::{Majority, MajorityRule};
 
 const SESSION: u128 = 1;
 const CONGRESS: u128 = 2;
@@ -19,6 +20,7 @@ fn facts(f: &mut crate::Facts) {
         BodyFact {
             body_id: id(CONGRESS),
             convened_by_body_id: Some(id(BEN)),
+            statutory_body: None,
         },
     );
     f.eligible_members.extend(members());
@@ -477,13 +479,34 @@ fn each_eligible_member_votes_once_directly_or_by_proxy() {
         .then_error("UNKNOWN_MOTION");
 }
 
+/// A vote's result under one of the statutes' general majorities, whose
+/// base is counted from the tally.
 fn result(adopted: bool, tally: Tally, majority: Majority) -> DomainEvent {
+    let rule = crate::majority::general(majority);
+    ruled(
+        adopted,
+        tally,
+        rule,
+        base_count(rule.base, &tally, 5, 0),
+        None,
+    )
+}
+
+fn ruled(
+    adopted: bool,
+    tally: Tally,
+    rule: MajorityRule,
+    base: u32,
+    casting_vote: Option<VoteChoice>,
+) -> DomainEvent {
     if adopted {
         MotionAdopted {
             session_id: id(SESSION),
             motion_id: id(MOTION),
             tally,
-            majority,
+            rule,
+            base,
+            casting_vote,
             statutes_version: 1,
         }
         .into()
@@ -492,7 +515,9 @@ fn result(adopted: bool, tally: Tally, majority: Majority) -> DomainEvent {
             session_id: id(SESSION),
             motion_id: id(MOTION),
             tally,
-            majority,
+            rule,
+            base,
+            casting_vote,
             statutes_version: 1,
         }
         .into()
@@ -500,9 +525,14 @@ fn result(adopted: bool, tally: Tally, majority: Majority) -> DomainEvent {
 }
 
 fn close_vote() -> SessionCommand {
+    casting(None)
+}
+
+fn casting(casting_vote: Option<VoteChoice>) -> SessionCommand {
     SessionCommand::CloseVote {
         session_id: id(SESSION),
         motion_id: id(MOTION),
+        casting_vote,
     }
 }
 
@@ -552,6 +582,10 @@ fn majorities() {
         abstentions: ab,
         absent: 0,
     };
+    let meets = |m, t: &Tally| {
+        let r = crate::majority::general(m);
+        outcome(r, t.votes_for, base_count(r.base, t, 0, 0)) == Outcome::Adopted
+    };
     assert!(meets(Majority::Simple, &t(2, 1, 5)));
     assert!(!meets(Majority::Simple, &t(1, 1, 0)));
     assert!(!meets(Majority::Absolute, &t(2, 1, 5)));
@@ -559,9 +593,105 @@ fn majorities() {
     assert!(meets(Majority::TwoThirds, &t(2, 1, 0)));
     assert!(!meets(Majority::TwoThirds, &t(3, 2, 0)));
     assert!(!meets(Majority::TwoThirds, &t(0, 0, 3)));
-    assert_eq!(quorum_required(&statutes(), 5), 3);
-    assert_eq!(quorum_required(&statutes(), 4), 3);
-    assert_eq!(quorum_required(&statutes(), 0), 1);
+    let general = quorum_rule(&statutes(), None);
+    assert_eq!(quorum_required(general, 5), 3);
+    assert_eq!(quorum_required(general, 4), 3);
+    assert_eq!(quorum_required(general, 0), 1);
+}
+
+/// The congress as the statutes' Conseil National: its own quorum (at
+/// least two thirds) and majorities (more than half of the votes cast,
+/// the chair deciding a tie; an exclusion by more than half of the members
+/// present).
+fn council(f: &mut crate::Facts) {
+    facts(f);
+    f.bodies.get_mut(&id(CONGRESS)).unwrap().statutory_body = Some(StatutoryBody::NationalCouncil);
+}
+
+#[test]
+fn given_a_body_with_rules_of_its_own_when_it_opens_then_its_quorum_is_counted() {
+    // Five members: more than half is 3, at least two thirds is 4.
+    let three = vec![convened(), present(100), present(101), present(102)];
+    given::<Session>(three.clone())
+        .with_facts(facts)
+        .when(open_cmd())
+        .then_events(vec![
+            QuorumReached {
+                session_id: id(SESSION),
+                count: count(3, 0),
+                statutes_version: 1,
+            }
+            .into(),
+            opened(false),
+        ]);
+    given::<Session>(three)
+        .with_facts(council)
+        .when(open_cmd())
+        .then_events(vec![
+            QuorumFailed {
+                session_id: id(SESSION),
+                count: QuorumCount {
+                    required: 4,
+                    ..count(3, 0)
+                },
+                statutes_version: 1,
+            }
+            .into(),
+        ]);
+}
+
+#[test]
+fn given_a_tie_when_the_statutes_give_the_chair_a_casting_vote_then_it_decides() {
+    let mut tied = open_session();
+    tied.push(tabled(MotionKind::Ordinary));
+    tied.extend([
+        voted(100, VoteChoice::For, None),
+        voted(101, VoteChoice::Against, None),
+    ]);
+    let tally = Tally {
+        votes_for: 1,
+        votes_against: 1,
+        abstentions: 0,
+        absent: 3,
+    };
+    let rule = crate::majority::majority_rule(
+        &statutes(),
+        Some(StatutoryBody::NationalCouncil),
+        MotionKind::Ordinary,
+    );
+    // Without rules of its own the tie rejects; with them the chair decides.
+    given::<Session>(tied.clone())
+        .with_facts(facts)
+        .when(close_vote())
+        .then_events(vec![result(false, tally, Majority::Simple)]);
+    given::<Session>(tied.clone())
+        .with_facts(council)
+        .when(close_vote())
+        .then_error("CASTING_VOTE_REQUIRED");
+    given::<Session>(tied.clone())
+        .with_facts(council)
+        .when(casting(Some(VoteChoice::Abstain)))
+        .then_error("CASTING_VOTE_REQUIRED");
+    given::<Session>(tied.clone())
+        .with_facts(council)
+        .when(casting(Some(VoteChoice::For)))
+        .then_events(vec![ruled(true, tally, rule, 2, Some(VoteChoice::For))]);
+    given::<Session>(tied.clone())
+        .with_facts(council)
+        .when(casting(Some(VoteChoice::Against)))
+        .then_events(vec![ruled(
+            false,
+            tally,
+            rule,
+            2,
+            Some(VoteChoice::Against),
+        )]);
+    // No tie, no casting vote.
+    tied.push(voted(102, VoteChoice::For, None));
+    given::<Session>(tied)
+        .with_facts(council)
+        .when(casting(Some(VoteChoice::For)))
+        .then_error("CASTING_VOTE_WITHOUT_TIE");
 }
 
 #[test]

@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::TerritorialUnitKey;
+use super::{StatutoryBody, TerritorialUnitKey};
 
 /// Deliberating instance or executive organ.
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
@@ -37,6 +37,9 @@ pub struct BodyEstablished {
     pub convened_by_body_id: Option<Uuid>,
     /// The body this one reports to, e.g. the BEN for the Secrétariat.
     pub parent_body_id: Option<Uuid>,
+    /// Which of the statutes' bodies it is (since version 2); none for a
+    /// body the statutes give no rules of its own, like the Secrétariat.
+    pub statutory_body: Option<StatutoryBody>,
 }
 
 /// A post was defined in a body (président, secrétaire général, ...).

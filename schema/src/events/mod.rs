@@ -140,9 +140,9 @@ domain_events! {
     DuesScheduleSet => 1,
     DuesPaid => 1,
     DuesPaymentReversed => 1,
-    StatutesAdopted => 1,
-    StatutesAmended => 2,
-    BodyEstablished => 1,
+    StatutesAdopted => 2,
+    StatutesAmended => 3,
+    BodyEstablished => 2,
     PostDefined => 1,
     SessionConvened => 1,
     AttendanceRecorded => 1,
@@ -152,8 +152,8 @@ domain_events! {
     SessionOpened => 1,
     MotionTabled => 2,
     VoteRecorded => 1,
-    MotionAdopted => 1,
-    MotionRejected => 1,
+    MotionAdopted => 2,
+    MotionRejected => 2,
     SessionClosed => 1,
     SessionAdjourned => 1,
     OfficerElected => 1,
@@ -175,7 +175,67 @@ static UPCASTER: LazyLock<Upcaster> = LazyLock::new(|| {
         .step("StatutesAmended", 1, no_motion)
         // Version 2 names the member an exclusion motion concerns.
         .step("MotionTabled", 1, no_subject)
+        // Statutes state rules per statutory body since these versions.
+        .step("StatutesAdopted", 1, no_instance_rules)
+        .step("StatutesAmended", 2, no_instance_rules)
+        .step("BodyEstablished", 1, no_statutory_body)
+        // A result names the rule it applied, not one of three majorities.
+        .step("MotionAdopted", 1, majority_as_rule)
+        .step("MotionRejected", 1, majority_as_rule)
 });
+
+/// The step to statutes with rules per statutory body: none before.
+fn no_instance_rules(mut payload: serde_json::Value) -> Result<serde_json::Value, String> {
+    let statutes = payload
+        .get_mut("statutes")
+        .and_then(|s| s.as_object_mut())
+        .ok_or_else(|| "the payload has no statutes".to_owned())?;
+    statutes.insert("instances".into(), serde_json::Value::Array(Vec::new()));
+    Ok(payload)
+}
+
+/// The step to bodies that say which statutory body they are: none before.
+fn no_statutory_body(payload: serde_json::Value) -> Result<serde_json::Value, String> {
+    with_null(payload, "statutory_body")
+}
+
+/// The step from one of three majorities to the rule it meant, with the
+/// base it counted (read from the tally) and no casting vote.
+fn majority_as_rule(mut payload: serde_json::Value) -> Result<serde_json::Value, String> {
+    let count = |field: &str| {
+        payload["tally"][field]
+            .as_u64()
+            .ok_or_else(|| format!("the tally has no {field}"))
+    };
+    let cast = count("votes_for")? + count("votes_against")?;
+    let (comparison, share, base_name, base) = match payload["majority"].as_str() {
+        Some("simple") => ("more_than", (1, 2), "votes_cast", cast),
+        Some("absolute") => (
+            "more_than",
+            (1, 2),
+            "votes_cast_with_abstentions",
+            cast + count("abstentions")?,
+        ),
+        Some("two_thirds") => ("at_least", (2, 3), "votes_cast", cast),
+        other => return Err(format!("unknown majority {other:?}")),
+    };
+    let object = payload
+        .as_object_mut()
+        .ok_or_else(|| "the payload is not an object".to_owned())?;
+    object.remove("majority");
+    object.insert(
+        "rule".into(),
+        serde_json::json!({
+            "comparison": comparison,
+            "share": {"numerator": share.0, "denominator": share.1},
+            "base": base_name,
+            "tie": "rejected",
+        }),
+    );
+    object.insert("base".into(), base.into());
+    object.insert("casting_vote".into(), serde_json::Value::Null);
+    Ok(payload)
+}
 
 /// The step to a version that names a motion's subject: none before.
 fn no_subject(payload: serde_json::Value) -> Result<serde_json::Value, String> {

@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::Majority;
+use super::MajorityRule;
 
 /// Ordinary or extraordinary session (their notice periods differ).
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
@@ -148,7 +148,13 @@ pub struct MotionAdopted {
     pub session_id: Uuid,
     pub motion_id: Uuid,
     pub tally: Tally,
-    pub majority: Majority,
+    /// The rule applied (since version 2; earlier records named one of
+    /// three majorities, read as the rule it meant).
+    pub rule: MajorityRule,
+    /// The rule's base counted when the vote closed.
+    pub base: u32,
+    /// The chair's casting vote on a tie, when the rule gives one.
+    pub casting_vote: Option<VoteChoice>,
     pub statutes_version: u32,
 }
 
@@ -158,7 +164,13 @@ pub struct MotionRejected {
     pub session_id: Uuid,
     pub motion_id: Uuid,
     pub tally: Tally,
-    pub majority: Majority,
+    /// The rule applied (since version 2; earlier records named one of
+    /// three majorities, read as the rule it meant).
+    pub rule: MajorityRule,
+    /// The rule's base counted when the vote closed.
+    pub base: u32,
+    /// The chair's casting vote on a tie, when the rule gives one.
+    pub casting_vote: Option<VoteChoice>,
     pub statutes_version: u32,
 }
 

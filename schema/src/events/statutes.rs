@@ -35,6 +35,104 @@ pub struct Majorities {
     pub dissolution: Majority,
 }
 
+/// Which of the statutes' bodies a body is: the statutes state rules for
+/// each (quorum, majorities, how often it meets, its term).
+#[derive(
+    Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum StatutoryBody {
+    /// Congrès.
+    Congress,
+    /// Conseil National.
+    NationalCouncil,
+    /// Conférence Régionale.
+    RegionalConference,
+    /// Assemblée de Cercle.
+    CercleAssembly,
+    /// Bureau Exécutif National.
+    NationalBureau,
+    /// Bureau de Coordination Régionale.
+    RegionalBureau,
+    /// Bureau de Cercle.
+    CercleBureau,
+}
+
+/// "At least" or "more than" a share: two thirds of 9 is 6 at least, 7
+/// for more than.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Comparison {
+    AtLeast,
+    MoreThan,
+}
+
+/// What a majority's share is taken of.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VoteBase {
+    /// Votes for and against (suffrages exprimés).
+    VotesCast,
+    /// Votes for, against and abstentions.
+    VotesCastWithAbstentions,
+    /// Members present or represented when the vote closes.
+    Present,
+    /// Members called to sit (the list frozen at the convocation).
+    Members,
+}
+
+/// What a tie does: a "more than" majority met exactly.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TieRule {
+    /// The motion is rejected.
+    Rejected,
+    /// The chair's casting vote decides (voix prépondérante).
+    ChairCastingVote,
+}
+
+/// A quorum: members present or represented, compared with a share of the
+/// members called to sit.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+pub struct QuorumRule {
+    pub comparison: Comparison,
+    pub share: Fraction,
+}
+
+/// A majority: votes for, compared with a share of a base.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+pub struct MajorityRule {
+    pub comparison: Comparison,
+    pub share: Fraction,
+    pub base: VoteBase,
+    pub tie: TieRule,
+}
+
+/// The majority rule for each kind of motion.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+pub struct MajorityRules {
+    pub ordinary: MajorityRule,
+    pub election: MajorityRule,
+    pub exclusion: MajorityRule,
+    pub statute_amendment: MajorityRule,
+    pub dissolution: MajorityRule,
+}
+
+/// The rules of one statutory body.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+pub struct InstanceRules {
+    pub statutory_body: StatutoryBody,
+    pub quorum: QuorumRule,
+    pub majorities: MajorityRules,
+    /// Most months between two ordinary sessions (0: the statutes set none).
+    pub ordinary_session_every_months: u32,
+    /// Years a mandate in this body lasts.
+    pub term_years: u32,
+    /// The share of its members that may request an extraordinary session
+    /// (its bureau always may).
+    pub extraordinary_request_share: Fraction,
+}
+
 /// What happens when a session lacks quorum.
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
 pub struct SecondConvocationRule {
@@ -63,8 +161,8 @@ pub struct Statutes {
     pub effective_from: NaiveDate,
     pub notice_days_ordinary: u32,
     pub notice_days_extraordinary: u32,
-    /// Quorum: strictly more than this fraction of the eligible members
-    /// present or represented (1/2 is an absolute majority).
+    /// Quorum of a body without rules of its own: strictly more than this
+    /// fraction of the eligible members present or represented.
     pub quorum: Fraction,
     pub second_convocation: SecondConvocationRule,
     pub majorities: Majorities,
@@ -74,6 +172,10 @@ pub struct Statutes {
     pub arrears: ArrearsRule,
     /// Fewest days between notifying a member of its hearing and excluding it.
     pub exclusion_hearing_notice_days: u32,
+    /// The rules of each statutory body (since `StatutesAdopted` v2 and
+    /// `StatutesAmended` v3). A body the list leaves out, or that names no
+    /// statutory body, follows `quorum` and `majorities` above.
+    pub instances: Vec<InstanceRules>,
 }
 
 /// The first statutes were adopted.

@@ -159,6 +159,15 @@ fn facts(view: &View, command: &Command) -> Facts {
             body_of(view, session_id),
             [grantor_member_id, holder_member_id],
         ),
+        // Opening counts the body's quorum and closing a vote its majority:
+        // the statutory body it is says which.
+        Command::Session(
+            SessionCommand::Open { session_id, .. } | SessionCommand::CloseVote { session_id, .. },
+        ) => {
+            if let Some(b) = body_of(view, session_id) {
+                body(&mut f, &b);
+            }
+        }
         Command::Session(_) => {}
         Command::Minutes(MinutesCommand::Draft { session_id, .. }) => session(&mut f, session_id),
         Command::Minutes(MinutesCommand::Adopt {

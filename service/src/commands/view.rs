@@ -146,6 +146,7 @@ impl View {
                         fact: BodyFact {
                             body_id: e.body_id,
                             convened_by_body_id: e.convened_by_body_id,
+                            statutory_body: e.statutory_body,
                         },
                         kind: e.kind,
                         level: e.level,
@@ -339,6 +340,7 @@ mod tests {
                 territorial_unit: Some(key("ML01")),
                 convened_by_body_id: None,
                 parent_body_id: None,
+                statutory_body: None,
             },
         );
         let (a, b) = (

@@ -58,6 +58,7 @@ pub(super) async fn establish_national(g: &mut Gen<'_>) -> Result<NationalBodies
                 territorial_unit: None,
                 convened_by_body_id: body.convened_by.map(|b| bodies.id(b)),
                 parent_body_id: body.parent.map(|b| bodies.id(b)),
+                statutory_body: body.statutory,
             },
         )
         .await?;
@@ -106,9 +107,16 @@ pub(super) async fn establish_local(
     for unit in units {
         let bureau = g.uuid();
         let instance = g.uuid();
-        for (body_id, prefix, kind, convened_by) in [
-            (bureau, tier.bureau, BodyKind::Organ, None),
-            (instance, tier.instance, BodyKind::Instance, Some(bureau)),
+        let (bureau_statutory, instance_statutory) = tier.statutory;
+        for (body_id, prefix, kind, convened_by, statutory) in [
+            (bureau, tier.bureau, BodyKind::Organ, None, bureau_statutory),
+            (
+                instance,
+                tier.instance,
+                BodyKind::Instance,
+                Some(bureau),
+                instance_statutory,
+            ),
         ] {
             g.run(
                 None,
@@ -121,6 +129,7 @@ pub(super) async fn establish_local(
                     territorial_unit: Some(key(&unit.code)),
                     convened_by_body_id: convened_by,
                     parent_body_id: Some(ben),
+                    statutory_body: Some(statutory),
                 },
             )
             .await?;

@@ -4,7 +4,9 @@
 //! which communes, who attends, how they vote, who is elected).
 
 use chrono::NaiveDate;
-use registre_schema::events::{BodyKind, BodyLevel, MotionKind, SessionKind, Signatory};
+use registre_schema::events::{
+    BodyKind, BodyLevel, MotionKind, SessionKind, Signatory, StatutoryBody,
+};
 
 /// A date in a `const`; the demo's dates are all valid.
 const fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -44,6 +46,8 @@ pub(super) struct NationalBody {
     pub(super) kind: BodyKind,
     pub(super) convened_by: Option<National>,
     pub(super) parent: Option<National>,
+    /// Which of the statutes' bodies it is (the Secrétariat is none).
+    pub(super) statutory: Option<StatutoryBody>,
 }
 
 /// The national bodies, in the order they are established.
@@ -54,6 +58,7 @@ pub(super) const NATIONAL_BODIES: [NationalBody; 4] = [
         kind: BodyKind::Organ,
         convened_by: None,
         parent: None,
+        statutory: Some(StatutoryBody::NationalBureau),
     },
     NationalBody {
         body: National::Secretariat,
@@ -61,6 +66,7 @@ pub(super) const NATIONAL_BODIES: [NationalBody; 4] = [
         kind: BodyKind::Organ,
         convened_by: None,
         parent: Some(National::Ben),
+        statutory: None,
     },
     NationalBody {
         body: National::Congress,
@@ -68,6 +74,7 @@ pub(super) const NATIONAL_BODIES: [NationalBody; 4] = [
         kind: BodyKind::Instance,
         convened_by: Some(National::Ben),
         parent: None,
+        statutory: Some(StatutoryBody::Congress),
     },
     NationalBody {
         body: National::Council,
@@ -75,6 +82,7 @@ pub(super) const NATIONAL_BODIES: [NationalBody; 4] = [
         kind: BodyKind::Instance,
         convened_by: Some(National::Ben),
         parent: None,
+        statutory: Some(StatutoryBody::NationalCouncil),
     },
 ];
 
@@ -97,6 +105,8 @@ pub(super) struct LocalTier {
     pub(super) instance: &'static str,
     /// Single-seat posts of the bureau.
     pub(super) posts: &'static [&'static str],
+    /// Which of the statutes' bodies the bureau and the instance are.
+    pub(super) statutory: (StatutoryBody, StatutoryBody),
     /// Hour of the establishments; the posts follow an hour later.
     pub(super) hour: u32,
 }
@@ -107,6 +117,10 @@ pub(super) const REGIONAL: LocalTier = LocalTier {
     bureau: "Bureau de la Coordination Régionale de ",
     instance: "Conférence Régionale de ",
     posts: &["Président", "Secrétaire", "Trésorier"],
+    statutory: (
+        StatutoryBody::RegionalBureau,
+        StatutoryBody::RegionalConference,
+    ),
     hour: 11,
 };
 
@@ -116,6 +130,7 @@ pub(super) const CERCLE: LocalTier = LocalTier {
     bureau: "Bureau du Cercle de ",
     instance: "Assemblée de Cercle de ",
     posts: &[],
+    statutory: (StatutoryBody::CercleBureau, StatutoryBody::CercleAssembly),
     hour: 14,
 };
 

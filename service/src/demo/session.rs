@@ -207,6 +207,7 @@ async fn vote_motion(
         SessionCommand::CloseVote {
             session_id,
             motion_id,
+            casting_vote: None,
         },
     )
     .await?;

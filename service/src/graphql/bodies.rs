@@ -4,6 +4,7 @@
 use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
 use chrono::NaiveDate;
 use registre_projections::bodies::{BodyFilter, BodyRecord, MandateRecord};
+use registre_projections::meetings::statutory_meetings;
 
 use super::errors::ApiError;
 use super::guard::{Policy, RootKind};
@@ -17,6 +18,8 @@ use super::domain_enums::BodyKind as GqlBodyKind;
 use super::domain_enums::BodyLevel as GqlBodyLevel;
 
 use super::domain_enums::MandateEndReason as GqlMandateEndReason;
+
+use super::domain_enums::StatutoryBody as GqlStatutoryBody;
 
 /// A mandate: a member's representative in a post.
 #[derive(SimpleObject, Clone)]
@@ -98,6 +101,9 @@ pub struct Body {
     pub unit_code: Option<String>,
     pub convened_by_body_id: Option<ID>,
     pub parent_body_id: Option<ID>,
+    /// Which of the statutes' bodies it is (its quorum, majorities and
+    /// meetings are that body's).
+    pub statutory_body: Option<GqlStatutoryBody>,
     /// Position of its establishment in the log.
     pub position: u64,
     pub corrections: Vec<Correction>,
@@ -174,12 +180,30 @@ fn body(b: &BodyRecord, read_position: u64, day: NaiveDate) -> Body {
         unit_code: b.territorial_unit.as_ref().map(|u| u.code.clone()),
         convened_by_body_id: b.convened_by_body_id.map(id),
         parent_body_id: b.parent_body_id.map(id),
+        statutory_body: b.statutory_body.map(Into::into),
         position: b.position,
         corrections: corrections(&b.corrections),
         read_position,
         record: b.clone(),
         day,
     }
+}
+
+/// A body's ordinary sessions against its statutes.
+#[derive(SimpleObject)]
+pub struct StatutoryMeeting {
+    pub body_id: ID,
+    pub name: String,
+    pub statutory_body: GqlStatutoryBody,
+    /// Code of the region or cercle it serves.
+    pub unit_code: Option<String>,
+    /// Most months between two ordinary sessions.
+    pub every_months: u32,
+    /// Its latest ordinary session that deliberated.
+    pub last_met: Option<NaiveDate>,
+    /// When it must next meet at the latest.
+    pub next_due: NaiveDate,
+    pub overdue: bool,
 }
 
 #[derive(Default)]
@@ -217,6 +241,42 @@ impl BodiesQuery {
                 .map(|b| (b.body_id.to_string(), b))
                 .collect();
             page.cut(pos, items, |b| body(b, pos, day))
+        }))
+    }
+
+    /// Every body the statutes in force on `on` (default today, or the
+    /// day of the point `asOf` names) require to meet in ordinary session
+    /// every so many months: when it last met, when it must next meet,
+    /// whether it is overdue. `overdueOnly` keeps the overdue ones.
+    async fn statutory_meetings(
+        &self,
+        ctx: &Context<'_>,
+        on: Option<NaiveDate>,
+        overdue_only: Option<bool>,
+        min_position: Option<u64>,
+        as_of: Option<AsOf>,
+    ) -> Result<Vec<StatutoryMeeting>, ApiError> {
+        let p = registers(ctx, min_position, as_of).await?;
+        let on = on.unwrap_or_else(|| p.today());
+        let overdue_only = overdue_only.unwrap_or(false);
+        Ok(p.read(|rm, _| {
+            statutory_meetings(rm, on)
+                .into_iter()
+                .filter(|due| due.overdue || !overdue_only)
+                .filter_map(|due| {
+                    let b = rm.bodies.body(due.body_id)?;
+                    Some(StatutoryMeeting {
+                        body_id: id(due.body_id),
+                        name: b.name.clone(),
+                        statutory_body: due.statutory_body.into(),
+                        unit_code: b.territorial_unit.as_ref().map(|u| u.code.clone()),
+                        every_months: due.every_months,
+                        last_met: due.last_met,
+                        next_due: due.next_due,
+                        overdue: due.overdue,
+                    })
+                })
+                .collect()
         }))
     }
 

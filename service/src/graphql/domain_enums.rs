@@ -75,3 +75,43 @@ pub enum Majority {
     Absolute,
     TwoThirds,
 }
+
+/// Which of the statutes' bodies a body is: the statutes state its quorum,
+/// majorities, how often it meets and its term.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+#[graphql(remote = "registre_schema::events::StatutoryBody")]
+pub enum StatutoryBody {
+    Congress,
+    NationalCouncil,
+    RegionalConference,
+    CercleAssembly,
+    NationalBureau,
+    RegionalBureau,
+    CercleBureau,
+}
+
+/// "At least" or "more than" a share.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+#[graphql(remote = "registre_schema::events::Comparison")]
+pub enum Comparison {
+    AtLeast,
+    MoreThan,
+}
+
+/// What a majority's share is taken of.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+#[graphql(remote = "registre_schema::events::VoteBase")]
+pub enum VoteBase {
+    VotesCast,
+    VotesCastWithAbstentions,
+    Present,
+    Members,
+}
+
+/// What a tie does under a "more than" majority met exactly.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+#[graphql(remote = "registre_schema::events::TieRule")]
+pub enum TieRule {
+    Rejected,
+    ChairCastingVote,
+}

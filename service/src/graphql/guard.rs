@@ -84,6 +84,7 @@ pub const POLICY: &[(RootKind, &str, Permission)] = &[
     (RootKind::Query, "resolutions", Permission::ReadModels),
     (RootKind::Query, "motion", Permission::ReadModels),
     (RootKind::Query, "bodies", Permission::ReadModels),
+    (RootKind::Query, "statutoryMeetings", Permission::ReadModels),
     (RootKind::Query, "body", Permission::ReadModels),
     (RootKind::Query, "minutesRegister", Permission::ReadModels),
     (RootKind::Query, "minutes", Permission::ReadModels),

@@ -49,6 +49,7 @@ pub mod response_cache;
 pub mod schema;
 pub mod sessions;
 pub mod statutes;
+pub mod statutory_rules;
 pub mod timeline;
 pub mod translation;
 pub mod ws;

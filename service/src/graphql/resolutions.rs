@@ -24,7 +24,8 @@ pub enum GqlMotionResult {
     Rejected,
 }
 
-use super::domain_enums::Majority as GqlMajority;
+use super::domain_enums::VoteChoice;
+use super::statutory_rules::MajorityRule;
 
 /// The count closing a vote.
 #[derive(SimpleObject, Clone)]
@@ -39,7 +40,12 @@ pub struct Tally {
 #[derive(SimpleObject, Clone)]
 pub struct Decision {
     pub tally: Tally,
-    pub majority: GqlMajority,
+    /// The majority rule applied.
+    pub rule: MajorityRule,
+    /// The rule's base as counted when the vote closed.
+    pub base: u32,
+    /// The chair's casting vote on a tie, when the rule gives one.
+    pub casting_vote: Option<VoteChoice>,
     pub statutes_version: u32,
     /// Position of the decision in the log.
     pub position: u64,
@@ -136,7 +142,9 @@ pub(crate) fn motion(r: &Resolution, read_position: u64) -> Motion {
                 abstentions: d.tally.abstentions,
                 absent: d.tally.absent,
             },
-            majority: d.majority.into(),
+            rule: d.rule.into(),
+            base: d.base,
+            casting_vote: d.casting_vote.map(Into::into),
             statutes_version: d.statutes_version,
             position: d.position,
         }),

@@ -9,6 +9,7 @@ use super::domain_enums::Majority;
 use super::errors::ApiError;
 use super::guard::{Policy, RootKind};
 use super::read_models::{AsOf, registers};
+use super::statutory_rules::InstanceRules;
 
 /// A rule an amendment changed, named as `amendStatutes` names it.
 #[derive(SimpleObject)]
@@ -49,6 +50,9 @@ pub struct StatutesVersion {
     pub unpaid_years_lose_vote: u32,
     pub unpaid_years_before_suspension: u32,
     pub exclusion_hearing_notice_days: u32,
+    /// The rules of each statutory body; a body left out follows the
+    /// general quorum and majorities above.
+    pub instances: Vec<InstanceRules>,
     /// The rules this version changed (none for the adoption).
     pub changes: Vec<RuleChange>,
 }
@@ -78,11 +82,12 @@ impl StatutesVersion {
             unpaid_years_lose_vote: s.arrears.unpaid_years_lose_vote,
             unpaid_years_before_suspension: s.arrears.unpaid_years_before_suspension,
             exclusion_hearing_notice_days: s.exclusion_hearing_notice_days,
+            instances: s.instances.iter().map(|r| (*r).into()).collect(),
             changes: register
                 .changes(s.version)
                 .into_iter()
                 .map(|c| RuleChange {
-                    rule: c.rule.into(),
+                    rule: c.rule,
                     before: c.before,
                     after: c.after,
                 })

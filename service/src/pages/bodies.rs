@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::Utc;
+use registre_projections::meetings::statutory_meetings;
 use registre_schema::events::body::{BodyKind, BodyLevel};
 
 use super::WebState;
@@ -17,6 +18,8 @@ use crate::french;
 struct BodiesPage {
     frame: Frame,
     bodies: Vec<Body>,
+    /// Bodies in scope past the date their statutes require them to meet.
+    overdue: usize,
     /// The year whose register of deliberations is offered.
     year: i32,
 }
@@ -27,6 +30,13 @@ struct Body {
     /// `instance nationale`, `organe régional`...
     kind: &'static str,
     national: bool,
+    /// Which of the statutes' bodies it is.
+    statutory: Option<&'static str>,
+    /// Its ordinary sessions against its statutes, in words.
+    meetings: Option<String>,
+    overdue: bool,
+    /// The first overdue body, which the summary links to.
+    first_overdue: bool,
     seats: Vec<(String, Vec<String>)>,
 }
 
@@ -38,6 +48,10 @@ pub async fn page(State(state): State<WebState>, headers: HeaderMap) -> Response
     let today = Utc::now().date_naive();
     let scope = viewer.scope();
     let page = models.read(|m, _| {
+        let due: std::collections::BTreeMap<_, _> = statutory_meetings(m, today)
+            .into_iter()
+            .map(|d| (d.body_id, d))
+            .collect();
         let mut bodies: Vec<Body> = m
             .bodies
             .bodies
@@ -55,6 +69,20 @@ pub async fn page(State(state): State<WebState>, headers: HeaderMap) -> Response
                     (BodyKind::Organ, BodyLevel::Cercle) => "organe de cercle",
                 },
                 national: b.level == BodyLevel::National,
+                statutory: b.statutory_body.map(french::statutory_body),
+                meetings: due.get(&b.body_id).map(|d| {
+                    let last = match d.last_met {
+                        Some(day) => format!("dernière le {}", french::date(day)),
+                        None => "jamais réunie".into(),
+                    };
+                    format!(
+                        "Session ordinaire au moins tous les {} mois : {last} ; prochaine au plus tard le {}.",
+                        d.every_months,
+                        french::date(d.next_due)
+                    )
+                }),
+                overdue: due.get(&b.body_id).is_some_and(|d| d.overdue),
+                first_overdue: false,
                 seats: b
                     .composition(today)
                     .into_iter()
@@ -75,8 +103,12 @@ pub async fn page(State(state): State<WebState>, headers: HeaderMap) -> Response
             })
             .collect();
         bodies.sort_by_key(|b| (!b.national, b.name.clone()));
+        if let Some(first) = bodies.iter_mut().find(|b| b.overdue) {
+            first.first_overdue = true;
+        }
         BodiesPage {
             frame: viewer.frame("instances"),
+            overdue: bodies.iter().filter(|b| b.overdue).count(),
             bodies,
             year: chrono::Datelike::year(&today),
         }

@@ -222,10 +222,29 @@ fn motions(m: &ReadModels, s: &SessionRecord) -> Vec<Motion> {
             kind: french::motion_kind(r.kind),
             title: r.title.clone(),
             text: r.text.clone(),
-            tally: format!(
-                "{} pour, {} contre, {} abstentions",
-                r.votes_for, r.votes_against, r.abstentions
-            ),
+            tally: {
+                let counted = format!(
+                    "{} pour, {} contre, {} abstentions",
+                    r.votes_for, r.votes_against, r.abstentions
+                );
+                match &r.decision {
+                    Some(d) => format!(
+                        "{counted} · majorité requise : {} ({} pris en compte){}",
+                        french::majority_rule(d.rule),
+                        d.base,
+                        match d.casting_vote {
+                            Some(registre_schema::events::VoteChoice::For) => {
+                                " · partage tranché par la voix prépondérante du président : pour"
+                            }
+                            Some(_) => {
+                                " · partage tranché par la voix prépondérante du président : contre"
+                            }
+                            None => "",
+                        }
+                    ),
+                    None => counted,
+                }
+            },
             result: french::motion_result(r.result),
             voting: r.decision.is_none() && s.state == SessionState::Open,
             decided: r.decision.is_some(),
@@ -363,12 +382,19 @@ pub async fn step(
                 ),
             };
         }
-        "cloture-vote" => uuid(&fields, "motion", "Motion").map(|motion_id| {
-            SessionCommand::CloseVote {
+        "cloture-vote" => uuid(&fields, "motion", "Motion").and_then(|motion_id| {
+            let casting_vote = match fields.get("preponderante").copied().unwrap_or("") {
+                "" => None,
+                "pour" => Some(VoteChoice::For),
+                "contre" => Some(VoteChoice::Against),
+                _ => return Err("Voix prépondérante : pour, contre ou aucune.".to_owned()),
+            };
+            Ok(SessionCommand::CloseVote {
                 session_id,
                 motion_id,
+                casting_vote,
             }
-            .into()
+            .into())
         }),
         "cloture" => Ok(SessionCommand::Close {
             session_id,

@@ -24,8 +24,8 @@ struct Version {
     number: u32,
     effective_from: String,
     reference: String,
-    rules: Vec<(&'static str, String)>,
-    changes: Vec<(&'static str, String, String)>,
+    rules: Vec<(String, String)>,
+    changes: Vec<(String, String, String)>,
 }
 
 pub async fn page(State(state): State<WebState>, headers: HeaderMap) -> Response {
@@ -42,16 +42,16 @@ pub async fn page(State(state): State<WebState>, headers: HeaderMap) -> Response
             reference: v.reference.clone(),
             rules: rules(&v.statutes)
                 .into_iter()
-                .map(|(rule, value)| (label(rule), shown(rule, &value)))
+                .map(|(rule, value)| (label(&rule), shown(&rule, &value)))
                 .collect(),
             changes: register
                 .changes(v.statutes.version)
                 .into_iter()
                 .map(|c| {
                     (
-                        label(c.rule),
-                        shown(c.rule, &c.before),
-                        shown(c.rule, &c.after),
+                        label(&c.rule),
+                        shown(&c.rule, &c.before),
+                        shown(&c.rule, &c.after),
                     )
                 })
                 .collect(),
@@ -65,8 +65,35 @@ pub async fn page(State(state): State<WebState>, headers: HeaderMap) -> Response
     render(&page)
 }
 
-/// A rule's name as the statutes say it.
-fn label(rule: &str) -> &'static str {
+/// A rule's name as the statutes say it; a statutory body's rule
+/// (`nationalCouncil.quorum`) is prefixed with that body's name.
+fn label(rule: &str) -> String {
+    let Some((body, rule)) = rule.split_once('.') else {
+        return general_label(rule).into();
+    };
+    let body = match body {
+        "congress" => "Congrès",
+        "nationalCouncil" => "Conseil National",
+        "regionalConference" => "Conférence Régionale",
+        "cercleAssembly" => "Assemblée de Cercle",
+        "nationalBureau" => "Bureau Exécutif National",
+        "regionalBureau" => "Bureau de Coordination Régionale",
+        "cercleBureau" => "Bureau de Cercle",
+        _ => "Instance",
+    };
+    let rule = match rule {
+        "quorum" => "quorum",
+        "ordinarySessionEveryMonths" => "sessions ordinaires, au plus tous les (mois)",
+        "termYears" => "durée des mandats (années)",
+        "extraordinaryRequestShare" => {
+            "part des membres pouvant demander une session extraordinaire"
+        }
+        other => general_label(other),
+    };
+    format!("{body} : {rule}")
+}
+
+fn general_label(rule: &str) -> &'static str {
     match rule {
         "noticeDaysOrdinary" => "Préavis d'une session ordinaire (jours)",
         "noticeDaysExtraordinary" => "Préavis d'une session extraordinaire (jours)",
@@ -90,6 +117,9 @@ fn label(rule: &str) -> &'static str {
 
 /// A rule's value in French (majorities and yes or no spelled out).
 fn shown(rule: &str, value: &str) -> String {
+    if let Some(words) = french::statutory_rule(value) {
+        return words;
+    }
     match value {
         "SIMPLE" => "simple".into(),
         "ABSOLUTE" => "absolue".into(),
@@ -109,8 +139,20 @@ mod tests {
     fn given_every_rule_of_the_statutes_when_labelled_then_each_has_its_french_name() {
         let s = registre_domain::statutes::defaults(chrono::NaiveDate::MIN);
         for (rule, value) in rules(&s) {
-            assert_ne!(label(rule), "Règle", "{rule} has no French name");
-            assert!(!shown(rule, &value).contains('_'), "{rule}: {value}");
+            assert!(!label(&rule).contains("Règle"), "{rule} has no French name");
+            assert!(!label(&rule).starts_with("Instance"), "{rule}");
+            assert!(!shown(&rule, &value).contains('_'), "{rule}: {value}");
         }
+        assert_eq!(
+            shown(
+                "nationalCouncil.majorityOrdinary",
+                "MORE_THAN 1/2 VOTES_CAST TIE_CHAIR_CASTING_VOTE"
+            ),
+            "plus de la moitié des suffrages exprimés ; en cas de partage, la voix du président est prépondérante"
+        );
+        assert_eq!(
+            shown("nationalCouncil.quorum", "AT_LEAST 2/3"),
+            "au moins les deux tiers des membres"
+        );
     }
 }

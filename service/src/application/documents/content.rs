@@ -434,7 +434,7 @@ fn deliberation(r: &Resolution, n: usize) -> Value {
         "abstentions": r.abstentions,
         "by_proxy": r.by_proxy,
         "result": result(r),
-        "majority": r.decision.as_ref().map(|d| french::majority(d.majority)),
+        "majority": r.decision.as_ref().map(|d| format!("majorité requise : {}", french::majority_rule(d.rule))),
     })
 }
 

@@ -6,7 +6,7 @@ use registre_domain::body::{BodyCommand, MAX_SEATS};
 
 use super::members::TerritorialUnitInput;
 use super::{Call, CommandResult, Entity, MAX_NAME, bounded, opt_uuid, uuid};
-use crate::graphql::domain_enums::{BodyKind, BodyLevel, MandateEndReason};
+use crate::graphql::domain_enums::{BodyKind, BodyLevel, MandateEndReason, StatutoryBody};
 use crate::graphql::errors::ApiError;
 use crate::graphql::guard::{Policy, RootKind};
 
@@ -16,7 +16,9 @@ pub struct BodyMutation;
 #[Object(guard = "Policy(RootKind::Mutation)")]
 impl BodyMutation {
     /// Establishes an instance or an organ. `bodyId` defaults to an id
-    /// derived from the command id.
+    /// derived from the command id. `statutoryBody` says which of the
+    /// statutes' bodies it is (its sessions follow that body's quorum and
+    /// majorities); it must match `kind` and `level`.
     #[allow(clippy::too_many_arguments)]
     async fn establish_body(
         &self,
@@ -30,6 +32,7 @@ impl BodyMutation {
         territorial_unit: Option<TerritorialUnitInput>,
         convened_by_body_id: Option<ID>,
         parent_body_id: Option<ID>,
+        statutory_body: Option<StatutoryBody>,
     ) -> Result<CommandResult, ApiError> {
         let call = Call::new(command_id, occurred_at)?;
         let body_id = call.new_id("bodyId", body_id, "body")?;
@@ -45,6 +48,7 @@ impl BodyMutation {
             territorial_unit,
             convened_by_body_id: opt_uuid("convenedByBodyId", convened_by_body_id.as_ref())?,
             parent_body_id: opt_uuid("parentBodyId", parent_body_id.as_ref())?,
+            statutory_body: statutory_body.map(Into::into),
         };
         call.submit(ctx, None, command, Entity::Body(body_id)).await
     }

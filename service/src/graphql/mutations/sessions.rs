@@ -192,7 +192,9 @@ impl SessionMutation {
     }
 
     /// Closes the vote on a motion: the tally decides it under the
-    /// majority the statutes require for its kind.
+    /// majority the statutes require for its kind in the session's body.
+    /// `castingVote` is the chair's vote (FOR or AGAINST) on a tie the
+    /// statutes let the chair decide, and only then.
     async fn close_vote(
         &self,
         ctx: &Context<'_>,
@@ -200,12 +202,14 @@ impl SessionMutation {
         occurred_at: Option<DateTime<Utc>>,
         session_id: ID,
         motion_id: ID,
+        casting_vote: Option<VoteChoice>,
     ) -> Result<CommandResult, ApiError> {
         let call = Call::new(command_id, occurred_at)?;
         let motion_id = uuid("motionId", &motion_id)?;
         let command = SessionCommand::CloseVote {
             session_id: uuid("sessionId", &session_id)?,
             motion_id,
+            casting_vote: casting_vote.map(Into::into),
         };
         call.submit(ctx, None, command, Entity::Motion(motion_id))
             .await

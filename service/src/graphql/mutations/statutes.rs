@@ -9,6 +9,7 @@ use super::{Call, CommandResult, Entity, MAX_TEXT, bounded, uuid};
 use crate::graphql::domain_enums::Majority;
 use crate::graphql::errors::ApiError;
 use crate::graphql::guard::{Policy, RootKind};
+use crate::graphql::statutory_rules::InstanceRules;
 
 /// The rules of a statutes version. In an adoption every field left out
 /// takes the shipped default (simple majorities, 1/2 quorum, five-year
@@ -34,6 +35,10 @@ pub struct StatutesInput {
     pub unpaid_years_lose_vote: Option<u32>,
     pub unpaid_years_before_suspension: Option<u32>,
     pub exclusion_hearing_notice_days: Option<u32>,
+    /// Statutory bodies whose rules are stated: each replaces that body's
+    /// rules whole (at most one entry per statutory body).
+    #[graphql(validator(max_items = 7))]
+    pub instances: Option<Vec<InstanceRules>>,
 }
 
 impl StatutesInput {
@@ -56,6 +61,12 @@ impl StatutesInput {
             unpaid_years_lose_vote: self.unpaid_years_lose_vote,
             unpaid_years_before_suspension: self.unpaid_years_before_suspension,
             exclusion_hearing_notice_days: self.exclusion_hearing_notice_days,
+            instances: self
+                .instances
+                .iter()
+                .flatten()
+                .map(|r| (*r).into())
+                .collect(),
         }
     }
 }
