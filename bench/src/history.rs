@@ -360,6 +360,7 @@ pub async fn generate(
                             .map(|i| format!("Point {} de l'ordre du jour", i + 1))
                             .collect(),
                         second_convocation_of: None,
+                        request: None,
                     },
                     "convocation",
                 )?;

@@ -105,6 +105,7 @@ pub struct Body {
     pub level: BodyLevel,
     pub territorial_unit: Option<TerritorialUnitKey>,
     pub convened_by_body_id: Option<Uuid>,
+    pub statutory_body: Option<StatutoryBody>,
     pub posts: BTreeMap<Uuid, Post>,
 }
 
@@ -308,7 +309,9 @@ impl Aggregate for Body {
                     return Err(DomainError::NotEligibleToStand);
                 }
                 let statutes = ctx.statutes()?;
-                let ends_on = add_years(*starts_on, statutes.mandate_years);
+                // The term is the statutory body's, else the general one.
+                let term = crate::statutory::term_years(statutes, body.statutory_body);
+                let ends_on = add_years(*starts_on, term);
                 // Mandates of one post may not overlap beyond its seats: the
                 // most seats held on any day of the new mandate is reached
                 // on its first day or on a later mandate's first day.
@@ -395,6 +398,7 @@ impl Aggregate for Body {
                     level: e.level,
                     territorial_unit: e.territorial_unit.clone(),
                     convened_by_body_id: e.convened_by_body_id,
+                    statutory_body: e.statutory_body,
                     posts: BTreeMap::new(),
                 });
             }
@@ -720,6 +724,29 @@ mod tests {
             .with_facts(eligible)
             .when(elect(10, 100, d(2024, 3, 1)))
             .then_error("UNKNOWN_POST");
+    }
+
+    #[test]
+    fn given_a_statutory_body_with_its_own_term_when_elected_then_the_mandate_lasts_that_term() {
+        let mut bureau = established();
+        if let DomainEvent::BodyEstablished(e) = &mut bureau {
+            e.statutory_body = Some(StatutoryBody::NationalBureau);
+        }
+        let mut three_years = crate::testing::statutes();
+        for r in &mut three_years.instances {
+            if r.statutory_body == StatutoryBody::NationalBureau {
+                r.term_years = 3;
+            }
+        }
+        let mut events = elected(10, 100, d(2024, 3, 1));
+        if let DomainEvent::MandateStarted(e) = &mut events[1] {
+            e.ends_on = d(2027, 3, 1);
+        }
+        given::<Body>(vec![bureau, post(1)])
+            .with_facts(eligible)
+            .with_ctx(|c| c.statutes = Some(three_years))
+            .when(elect(10, 100, d(2024, 3, 1)))
+            .then_events(events);
     }
 
     #[test]

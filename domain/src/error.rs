@@ -144,6 +144,12 @@ pub enum DomainError {
     },
     #[error("the agenda is empty")]
     EmptyAgenda,
+    #[error("an extraordinary session states its grounds and who asked for it")]
+    ExtraordinaryGroundsRequired,
+    #[error("an ordinary session is held by the statutes, not at anyone's request")]
+    RequestForOrdinarySession,
+    #[error("{given} member(s) asked for the session; the statutes require {required}")]
+    ExtraordinaryRequestTooFew { required: u32, given: u32 },
     #[error("the first session did not fail for lack of quorum")]
     NotAFailedSession,
     #[error("a second convocation must be at least {min_days} days after the first session")]
@@ -281,6 +287,9 @@ impl DomainError {
             E::BodyTerritoryRequired { .. } => "BODY_TERRITORY_REQUIRED",
             E::StatutoryBodyMismatch { .. } => "STATUTORY_BODY_MISMATCH",
             E::CastingVoteRequired => "CASTING_VOTE_REQUIRED",
+            E::ExtraordinaryGroundsRequired => "EXTRAORDINARY_GROUNDS_REQUIRED",
+            E::RequestForOrdinarySession => "REQUEST_FOR_ORDINARY_SESSION",
+            E::ExtraordinaryRequestTooFew { .. } => "EXTRAORDINARY_REQUEST_TOO_FEW",
             E::CastingVoteWithoutTie => "CASTING_VOTE_WITHOUT_TIE",
             E::SessionBeforeConvocation { .. } => "SESSION_BEFORE_CONVOCATION",
             E::TerritorialUnitConflict { .. } => "TERRITORIAL_UNIT_CONFLICT",
@@ -485,6 +494,15 @@ impl DomainError {
                 "Délai de convocation insuffisant : {given_days} jours au lieu de {required_days} jours au moins."
             ),
             E::EmptyAgenda => "L'ordre du jour est vide.".into(),
+            E::ExtraordinaryGroundsRequired => {
+                "Une session extraordinaire indique ses motifs et qui l'a demandée.".into()
+            }
+            E::RequestForOrdinarySession => {
+                "Une session ordinaire se tient en vertu des statuts : ni motifs ni demande.".into()
+            }
+            E::ExtraordinaryRequestTooFew { required, given } => format!(
+                "{given} commune(s) demandent la session ; les statuts en exigent au moins {required}."
+            ),
             E::NotAFailedSession => "La première session n'a pas échoué faute de quorum.".into(),
             E::SecondConvocationTooEarly { min_days } => format!(
                 "La seconde convocation doit avoir lieu au moins {min_days} jours après la première session."

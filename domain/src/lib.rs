@@ -14,8 +14,8 @@
 //! - [`aggregate`]: the [`Aggregate`] trait every aggregate implements.
 //! - [`context`]: what a decision is given besides state and command.
 //! - [`error`]: [`DomainError`], with stable codes and French messages.
-//! - [`majority`]: quorum and majorities, as statutes state them, in
-//!   integer arithmetic.
+//! - [`majority`]: quorum and majorities counted, in integer arithmetic;
+//!   [`statutory`]: which rules a statutory body follows.
 //! - [`dates`]: the years a record's dates may fall in, checked for every
 //!   command.
 //! - one file per aggregate: [`territory`], [`member`], [`dues`],
@@ -42,6 +42,7 @@ pub mod member;
 pub mod minutes;
 pub mod session;
 pub mod statutes;
+pub mod statutory;
 pub mod streams;
 pub mod territory;
 pub mod text;

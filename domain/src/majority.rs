@@ -4,75 +4,8 @@
 //! least, 7 for more than).
 
 use registre_schema::events::{
-    Comparison, Fraction, Majority, MajorityRule, MotionKind, QuorumRule, Statutes, StatutoryBody,
-    Tally, TieRule, VoteBase,
+    Comparison, Fraction, MajorityRule, QuorumRule, Tally, TieRule, VoteBase,
 };
-
-/// The rules of a statutory body, if the statutes state them.
-fn instance(
-    s: &Statutes,
-    body: Option<StatutoryBody>,
-) -> Option<&registre_schema::events::InstanceRules> {
-    let body = body?;
-    s.instances.iter().find(|r| r.statutory_body == body)
-}
-
-/// The quorum of a body: its statutory body's, else the statutes' general
-/// one (strictly more than the fraction).
-pub fn quorum_rule(s: &Statutes, body: Option<StatutoryBody>) -> QuorumRule {
-    match instance(s, body) {
-        Some(r) => r.quorum,
-        None => QuorumRule {
-            comparison: Comparison::MoreThan,
-            share: s.quorum,
-        },
-    }
-}
-
-/// The majority a kind of motion needs in a body: its statutory body's,
-/// else the general one for that kind.
-pub fn majority_rule(s: &Statutes, body: Option<StatutoryBody>, kind: MotionKind) -> MajorityRule {
-    if let Some(r) = instance(s, body) {
-        let m = &r.majorities;
-        return match kind {
-            MotionKind::Ordinary => m.ordinary,
-            MotionKind::Election => m.election,
-            MotionKind::Exclusion => m.exclusion,
-            MotionKind::StatuteAmendment => m.statute_amendment,
-            MotionKind::Dissolution => m.dissolution,
-        };
-    }
-    let m = &s.majorities;
-    general(match kind {
-        MotionKind::Ordinary => m.ordinary,
-        MotionKind::Election => m.election,
-        MotionKind::Exclusion => m.exclusion,
-        MotionKind::StatuteAmendment => m.statute_amendment,
-        MotionKind::Dissolution => m.dissolution,
-    })
-}
-
-/// One of the general majorities as the rule it means.
-pub fn general(m: Majority) -> MajorityRule {
-    let (comparison, (numerator, denominator), base) = match m {
-        Majority::Simple => (Comparison::MoreThan, (1, 2), VoteBase::VotesCast),
-        Majority::Absolute => (
-            Comparison::MoreThan,
-            (1, 2),
-            VoteBase::VotesCastWithAbstentions,
-        ),
-        Majority::TwoThirds => (Comparison::AtLeast, (2, 3), VoteBase::VotesCast),
-    };
-    MajorityRule {
-        comparison,
-        share: Fraction {
-            numerator,
-            denominator,
-        },
-        base,
-        tie: TieRule::Rejected,
-    }
-}
 
 /// `count` compared with `share` of `base`: `Less`, `Equal` (exactly the
 /// share) or `Greater`.
@@ -132,7 +65,9 @@ pub fn outcome(rule: MajorityRule, votes_for: u32, base: u32) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::statutory::general;
     use proptest::prelude::*;
+    use registre_schema::events::Majority;
 
     fn share(numerator: u32, denominator: u32) -> Fraction {
         Fraction {

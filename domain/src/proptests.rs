@@ -110,6 +110,7 @@ fn convened() -> DomainEvent {
         // 100..106 eligible; 106 and 107 are not.
         eligible_member_ids: (100..106).map(id).collect(),
         second_convocation_of: None,
+        request: None,
         statutes_version: 1,
     }
     .into()

@@ -11,14 +11,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use registre_schema::DomainEvent;
 use registre_schema::events::{
-    AttendanceRecorded, MotionAdopted, MotionKind, MotionRejected, MotionTabled, ProxyRegistered,
-    QuorumCount, QuorumFailed, QuorumReached, SessionAdjourned, SessionClosed, SessionConvened,
-    SessionKind, SessionOpened, StatutoryBody, Tally, VoteChoice, VoteRecorded,
+    AttendanceRecorded, ExtraordinaryRequest, MotionAdopted, MotionKind, MotionRejected,
+    MotionTabled, ProxyRegistered, QuorumCount, QuorumFailed, QuorumReached, RequestedBy,
+    SessionAdjourned, SessionClosed, SessionConvened, SessionKind, SessionOpened, StatutoryBody,
+    Tally, VoteChoice, VoteRecorded,
 };
 use uuid::Uuid;
 
 use crate::dates::Dated;
-use crate::majority::{Outcome, base_count, majority_rule, outcome, quorum_required, quorum_rule};
+use crate::majority::{Outcome, base_count, outcome, quorum_required};
+use crate::statutory::{extraordinary_request_share, majority_rule, quorum_rule};
 use crate::text::{MAX_NAME, MAX_TEXT, required};
 use crate::{Aggregate, Context, DomainError, Reason};
 
@@ -76,6 +78,9 @@ pub enum SessionCommand {
         place: String,
         agenda: Vec<String>,
         second_convocation_of: Option<Uuid>,
+        /// An extraordinary session's grounds and who asked for it
+        /// (required for one, refused for an ordinary session).
+        request: Option<ExtraordinaryRequest>,
     },
     RecordAttendance {
         session_id: Uuid,
@@ -163,6 +168,59 @@ fn present_or_represented(s: &Session) -> (u32, u32) {
         .filter(|(grantor, holder)| !s.present.contains(grantor) && s.present.contains(holder))
         .count() as u32;
     (present, represented)
+}
+
+/// Most members named as asking for one extraordinary session.
+pub const MAX_REQUESTERS: usize = 2_000;
+
+/// An extraordinary session states its grounds and who asked for it: its
+/// bureau, or members on the list of those called to sit, at least the
+/// share the statutes require. An ordinary session states neither.
+fn checked_request(
+    kind: SessionKind,
+    request: Option<&ExtraordinaryRequest>,
+    statutes: &registre_schema::events::Statutes,
+    body: Option<StatutoryBody>,
+    ctx: &Context,
+) -> Result<(), DomainError> {
+    let request = match (kind, request) {
+        (SessionKind::Ordinary, None) => return Ok(()),
+        (SessionKind::Ordinary, Some(_)) => return Err(DomainError::RequestForOrdinarySession),
+        (SessionKind::Extraordinary, None) => {
+            return Err(DomainError::ExtraordinaryGroundsRequired);
+        }
+        (SessionKind::Extraordinary, Some(r)) => r,
+    };
+    required("grounds", &request.grounds, MAX_TEXT)?;
+    let RequestedBy::Members { member_ids } = &request.requested_by else {
+        return Ok(());
+    };
+    if member_ids.len() > MAX_REQUESTERS {
+        return Err(DomainError::TooLong {
+            field: "requested_by",
+            max: MAX_REQUESTERS,
+        });
+    }
+    let askers: BTreeSet<&Uuid> = member_ids.iter().collect();
+    for m in &askers {
+        if !ctx.facts.eligible_members.contains(m) {
+            return Err(if ctx.facts.outside_territory.contains(m) {
+                DomainError::OutsideBodyTerritory
+            } else {
+                DomainError::NotEligibleToVote
+            });
+        }
+    }
+    let share = extraordinary_request_share(statutes, body);
+    let members = ctx.facts.eligible_members.len() as u64;
+    let required = (members * u64::from(share.numerator))
+        .div_ceil(u64::from(share.denominator.max(1)))
+        .max(1) as u32;
+    let given = askers.len() as u32;
+    if given < required {
+        return Err(DomainError::ExtraordinaryRequestTooFew { required, given });
+    }
+    Ok(())
 }
 
 fn session(state: &Option<Session>) -> Result<&Session, DomainError> {
@@ -258,6 +316,7 @@ impl Aggregate for Session {
                 place,
                 agenda,
                 second_convocation_of,
+                request,
             } => {
                 if state.is_some() {
                     return Err(DomainError::SessionAlreadyConvened);
@@ -301,6 +360,8 @@ impl Aggregate for Session {
                         given_days,
                     });
                 }
+                let statutory_body = body.statutory_body;
+                checked_request(*kind, request.as_ref(), statutes, statutory_body, ctx)?;
                 if let Some(first) = second_convocation_of {
                     let first = ctx
                         .facts
@@ -327,6 +388,7 @@ impl Aggregate for Session {
                         agenda: agenda.clone(),
                         eligible_member_ids: ctx.facts.eligible_members.iter().copied().collect(),
                         second_convocation_of: *second_convocation_of,
+                        request: request.clone(),
                         statutes_version: statutes.version,
                     }
                     .into(),

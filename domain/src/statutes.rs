@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use registre_schema::DomainEvent;
 use registre_schema::events::{
     ArrearsRule, Comparison, Fraction, InstanceRules, Majorities, Majority, MajorityRule,
-    MajorityRules, MotionKind, QuorumRule, SecondConvocationRule, Statutes, StatutesAdopted,
-    StatutesAmended, StatutoryBody, TieRule, VoteBase,
+    MajorityRules, Membership, MotionKind, QuorumRule, SecondConvocationRule, Statutes,
+    StatutesAdopted, StatutesAmended, StatutoryBody, TieRule, VoteBase,
 };
 use uuid::Uuid;
 
@@ -91,20 +91,58 @@ fn default_instances() -> Vec<InstanceRules> {
             tie: TieRule::Rejected,
         },
     };
+    use Membership::*;
     use StatutoryBody as B;
     [
-        (B::Congress, Comparison::MoreThan, share(1, 2), 60),
-        (B::NationalCouncil, Comparison::AtLeast, share(2, 3), 12),
-        (B::RegionalConference, Comparison::MoreThan, share(1, 2), 12),
-        (B::CercleAssembly, Comparison::MoreThan, share(1, 2), 12),
-        (B::NationalBureau, Comparison::AtLeast, share(2, 3), 3),
-        (B::RegionalBureau, Comparison::AtLeast, share(2, 3), 6),
-        (B::CercleBureau, Comparison::AtLeast, share(2, 3), 6),
+        (B::Congress, Derived, Comparison::MoreThan, share(1, 2), 60),
+        (
+            B::NationalCouncil,
+            Designated,
+            Comparison::AtLeast,
+            share(2, 3),
+            12,
+        ),
+        (
+            B::RegionalConference,
+            Derived,
+            Comparison::MoreThan,
+            share(1, 2),
+            12,
+        ),
+        (
+            B::CercleAssembly,
+            Derived,
+            Comparison::MoreThan,
+            share(1, 2),
+            12,
+        ),
+        (
+            B::NationalBureau,
+            Designated,
+            Comparison::AtLeast,
+            share(2, 3),
+            3,
+        ),
+        (
+            B::RegionalBureau,
+            Designated,
+            Comparison::AtLeast,
+            share(2, 3),
+            6,
+        ),
+        (
+            B::CercleBureau,
+            Designated,
+            Comparison::AtLeast,
+            share(2, 3),
+            6,
+        ),
     ]
     .into_iter()
     .map(
-        |(statutory_body, comparison, quorum, months)| InstanceRules {
+        |(statutory_body, membership, comparison, quorum, months)| InstanceRules {
             statutory_body,
+            membership,
             quorum: QuorumRule {
                 comparison,
                 share: quorum,
@@ -272,6 +310,14 @@ pub fn rules(s: &Statutes) -> Vec<(String, String)> {
         let name = |rule: &str| format!("{}.{rule}", body_key(r.statutory_body));
         let m = &r.majorities;
         [
+            (
+                name("membership"),
+                match r.membership {
+                    Membership::Derived => "DERIVED",
+                    Membership::Designated => "DESIGNATED",
+                }
+                .to_owned(),
+            ),
             (name("quorum"), quorum_text(r.quorum)),
             (name("majorityOrdinary"), majority_text(m.ordinary)),
             (name("majorityElection"), majority_text(m.election)),

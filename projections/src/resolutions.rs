@@ -254,7 +254,7 @@ mod tests {
         let d = r.decision.unwrap();
         assert_eq!(
             d.rule,
-            registre_domain::majority::general(Majority::TwoThirds)
+            registre_domain::statutory::general(Majority::TwoThirds)
         );
         assert_eq!(d.base, 3);
         assert_eq!(d.tally.absent, 1);

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use registre_schema::events::{QuorumCount, SessionKind, Statutes};
+use registre_schema::events::{ExtraordinaryRequest, QuorumCount, SessionKind, Statutes};
 use registre_schema::{DomainEvent, Position};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -48,6 +48,8 @@ pub struct SessionRecord {
     pub notice_required: Option<u32>,
     pub notice_compliant: Option<bool>,
     pub second_convocation_of: Option<Uuid>,
+    /// An extraordinary session's grounds and who asked for it.
+    pub request: Option<ExtraordinaryRequest>,
     /// Later sessions convened after this one's quorum failed.
     pub second_convocations: Vec<Uuid>,
     /// Present members and their delegates.
@@ -170,6 +172,7 @@ impl Fold for SessionsRegister {
                         notice_required,
                         notice_compliant: notice_required.map(|r| notice_days >= i64::from(r)),
                         second_convocation_of: e.second_convocation_of,
+                        request: e.request.clone(),
                         second_convocations: Vec::new(),
                         present: BTreeMap::new(),
                         proxies: BTreeMap::new(),

@@ -422,6 +422,7 @@ pub fn convened(
             agenda: vec!["Budget".into()],
             eligible_member_ids: eligible.iter().map(|n| id(*n)).collect(),
             second_convocation_of: second_of.map(id),
+            request: None,
             statutes_version: 1,
         },
     )
@@ -552,7 +553,7 @@ pub fn decided(
         abstentions: t.2,
         absent: t.3,
     };
-    let rule = registre_domain::majority::general(majority);
+    let rule = registre_domain::statutory::general(majority);
     let base = registre_domain::majority::base_count(rule.base, &tally, 0, 0);
     if adopted {
         ev(

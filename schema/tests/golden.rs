@@ -65,6 +65,7 @@ fn statutes() -> Statutes {
         exclusion_hearing_notice_days: 15,
         instances: vec![InstanceRules {
             statutory_body: StatutoryBody::NationalCouncil,
+            membership: Membership::Designated,
             quorum: QuorumRule {
                 comparison: Comparison::AtLeast,
                 share: Fraction {
@@ -336,13 +337,19 @@ fn samples() -> Vec<(&'static str, DomainEvent)> {
                 session_id: id(8),
                 body_id: id(5),
                 convened_by_body_id: id(6),
-                kind: SessionKind::Ordinary,
+                kind: SessionKind::Extraordinary,
                 convened_on: date(2024, 2, 1),
                 session_date: date(2024, 3, 1),
                 place: "Bamako".into(),
                 agenda: vec!["Rapport d'activités".into(), "Élection du bureau".into()],
                 eligible_member_ids: vec![id(2), id(4)],
                 second_convocation_of: None,
+                request: Some(ExtraordinaryRequest {
+                    grounds: "Vacance de la présidence".into(),
+                    requested_by: RequestedBy::Members {
+                        member_ids: vec![id(2)],
+                    },
+                }),
                 statutes_version: 1,
             }
             .into(),

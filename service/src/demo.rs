@@ -40,7 +40,7 @@ mod session;
 use generator::Gen;
 use plan::{
     BEN_POSTS, BEN_POSTS_HOUR, CERCLE, CONGRESS, CONGRESS_MOTIONS, COUNCIL_FIRST, COUNCIL_MOTIONS,
-    COUNCIL_SECOND, LAST_YEAR, National, REGIONAL,
+    COUNCIL_SEATS, COUNCIL_SECOND, LAST_YEAR, National, REGIONAL,
 };
 
 /// The 2015 reference list shipped with registre.
@@ -122,16 +122,24 @@ pub async fn seed(
     let suspended = members::suspend_for_arrears(&mut g, &communes, LAST_YEAR).await?;
     let names = members::names(&communes);
 
+    // The Conseil National's seats, defined with the bodies (drawn after
+    // the members, so that who is admitted stays as it was).
+    let council = national.id(National::Council);
+    let council_seats =
+        bodies::define_posts(&mut g, council, &COUNCIL_SEATS, BEN_POSTS_HOUR).await?;
+
     // The Congress: motions, the bureau's election, then its minutes.
     let congress = session::convene_and_open(&mut g, &CONGRESS, &national, None, &names).await?;
     let resolutions = session::vote_motions(&mut g, &congress, &CONGRESS_MOTIONS, None).await?;
-    let holders = mandates::elect_bureau(&mut g, &congress, ben, &ben_posts, &names).await?;
+    let holders = mandates::elect(&mut g, &congress, ben, &ben_posts, &names).await?;
+    mandates::elect(&mut g, &congress, council, &council_seats, &names).await?;
     session::close(&mut g, &congress).await?;
     let congress_minutes = minutes::draft_and_sign(&mut g, &congress, &holders).await?;
 
-    // The Conseil National fails quorum; its second convocation deliberates
-    // without quorum, adopts the Congress minutes and a budget, and
-    // excludes the commune suspended for arrears.
+    // The Conseil National (the communes the Congrès designated) fails
+    // quorum; its second convocation deliberates without quorum, adopts
+    // the Congress minutes and a budget, and excludes the commune
+    // suspended for arrears.
     let first = session::convene_and_open(&mut g, &COUNCIL_FIRST, &national, None, &names).await?;
     let second =
         session::convene_and_open(&mut g, &COUNCIL_SECOND, &national, Some(first.id), &names)
@@ -140,7 +148,6 @@ pub async fn seed(
     let decided = session::vote_motions(&mut g, &second, &COUNCIL_MOTIONS, suspended).await?;
     session::close(&mut g, &second).await?;
     if let (Some(member), Some(&motion)) = (suspended, decided.get(1)) {
-        let council = national.id(National::Council);
         members::exclude(&mut g, member, council, motion, COUNCIL_SECOND.date).await?;
     }
 

@@ -1,8 +1,9 @@
 //! How registre writes dates, amounts, statuses and names in French (the pages and the documents).
 
 use chrono::{Datelike, NaiveDate};
-use registre_domain::majority::{quorum_required, quorum_rule};
+use registre_domain::majority::quorum_required;
 use registre_domain::member::MemberStatus;
+use registre_domain::statutory::quorum_rule;
 use registre_projections::ReadModels;
 use registre_projections::resolutions::MotionResult;
 use registre_projections::sessions::SessionRecord;

@@ -524,7 +524,7 @@ fn a_secretariat_holds_a_congress_and_sees_each_change_at_once() {
         &sec,
         "conveneSession",
         &format!(
-            r#"bodyId: "{congress}", convenedByBodyId: "{ben}", kind: EXTRAORDINARY, convenedOn: "2024-03-15", sessionDate: "2024-04-01", place: "Bamako", agenda: ["Adoption du procès-verbal"]"#
+            r#"bodyId: "{congress}", convenedByBodyId: "{ben}", kind: EXTRAORDINARY, convenedOn: "2024-03-15", sessionDate: "2024-04-01", place: "Bamako", agenda: ["Adoption du procès-verbal"], request: {{grounds: "Adopter le procès-verbal avant l'exercice", requestedBy: BUREAU}}"#
         ),
     );
     let next = r["entityId"].as_str().unwrap().to_owned();
@@ -954,7 +954,27 @@ fn a_council_with_rules_of_its_own_counts_its_quorum_and_its_chair_breaks_a_tie(
         .as_str()
         .unwrap()
         .to_owned();
-    // Two of the three members sit: at least two thirds, so quorum.
+    // Its membership is designated: no seat held, no one called to sit.
+    let seat = ok(
+        a,
+        &sec,
+        "definePost",
+        &format!(r#"bodyId: "{council}", title: "Membre", seats: 3"#),
+    )["entityId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (n, m) in congress.members.iter().enumerate() {
+        ok(
+            a,
+            &sec,
+            "electOfficer",
+            &format!(
+                r#"bodyId: "{council}", postId: "{seat}", memberId: "{m}", holderName: "Maire {n}", startsOn: "2024-01-10""#
+            ),
+        );
+    }
+    // Two of the three holders sit: at least two thirds, so quorum.
     let r = ok(
         a,
         &sec,

@@ -702,6 +702,44 @@ async fn a_session_runs_its_course_from_convocation_to_signed_minutes_in_a_brows
     wait_for_text(&c, ".refusal", "NOTICE_TOO_SHORT").await;
     assert_eq!(head(addr), before);
 
+    // An extraordinary session states its grounds: without them it is
+    // refused next to the field, and nothing is kept; asked for by the
+    // bureau, it is recorded and its page says why and by whom.
+    let soon = (chrono::Utc::now().date_naive() + chrono::Days::new(20)).to_string();
+    c.goto(&format!("http://{addr}/sessions/convocation"))
+        .await
+        .unwrap();
+    c.find(Locator::XPath(
+        "//select[@id='body']/option[starts-with(normalize-space(.), 'Conférence Régionale de Kidal')]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    c.find(Locator::Css("input[name='kind'][value='extraordinaire']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let fields = [
+        ("session_date", soon.as_str()),
+        ("place", "Kidal"),
+        ("agenda", "Vacance de la coordination"),
+    ];
+    post(&c, "form.form", &fields).await;
+    wait_for_text(&c, "#request-error", "Motifs").await;
+    shot(&c, "convene-refused").await;
+    accessible(&c, "convocation").await;
+    assert_eq!(head(addr), before);
+    let mut with_grounds = fields.to_vec();
+    with_grounds.push(("grounds", "Démission du président de la coordination"));
+    post(&c, "form.form", &with_grounds).await;
+    wait_for_text(&c, ".facts", "Démission du président").await;
+    wait_for_text(&c, ".facts", "le bureau qui la convoque").await;
+    shot(&c, "session-extraordinary").await;
+
     // Convened with due notice; one commune of Kidal is convened.
     let date = (chrono::Utc::now().date_naive() + chrono::Days::new(40)).to_string();
     let session = convene(&c, addr, "Conférence Régionale de Kidal", &date).await;

@@ -43,6 +43,7 @@ fn convocation(
         place: "Bamako".into(),
         agenda: vec!["Rapport".into(), "Statuts".into()],
         second_convocation_of,
+        request: None,
     };
     let event = SessionConvened {
         session_id: id(SESSION),
@@ -55,6 +56,7 @@ fn convocation(
         agenda: vec!["Rapport".into(), "Statuts".into()],
         eligible_member_ids: members(),
         second_convocation_of,
+        request: None,
         statutes_version: 1,
     };
     (command, event.into())
@@ -118,6 +120,88 @@ fn convocation_needs_notice_an_entitled_body_and_an_agenda() {
         .with_facts(facts)
         .when(convene(d(2024, 2, 1)))
         .then_error("SESSION_ALREADY_CONVENED");
+}
+
+/// An extraordinary convocation with `request`, as commanded and recorded.
+fn extraordinary(request: Option<ExtraordinaryRequest>) -> (SessionCommand, DomainEvent) {
+    let (mut command, mut event) = convocation(d(2024, 2, 1), d(2024, 3, 1), None);
+    if let SessionCommand::Convene {
+        kind, request: r, ..
+    } = &mut command
+    {
+        *kind = SessionKind::Extraordinary;
+        *r = request.clone();
+    }
+    if let DomainEvent::SessionConvened(e) = &mut event {
+        e.kind = SessionKind::Extraordinary;
+        e.request = request;
+    }
+    (command, event)
+}
+
+fn asked_by(members: &[u128]) -> Option<ExtraordinaryRequest> {
+    Some(ExtraordinaryRequest {
+        grounds: "Vacance de la présidence".into(),
+        requested_by: if members.is_empty() {
+            RequestedBy::Bureau
+        } else {
+            RequestedBy::Members {
+                member_ids: members.iter().map(|n| id(*n)).collect(),
+            }
+        },
+    })
+}
+
+#[test]
+fn given_an_extraordinary_session_when_convened_then_it_states_its_grounds_and_who_asked() {
+    // Asked by its bureau: recorded with its grounds.
+    let (command, event) = extraordinary(asked_by(&[]));
+    given::<Session>(vec![])
+        .with_facts(facts)
+        .when(command)
+        .then_events(vec![event]);
+    // Five members called: a third is 2 at least, so one is too few.
+    given::<Session>(vec![])
+        .with_facts(facts)
+        .when(extraordinary(asked_by(&[100])).0)
+        .then_error("EXTRAORDINARY_REQUEST_TOO_FEW");
+    // Named twice, a commune counts once.
+    given::<Session>(vec![])
+        .with_facts(facts)
+        .when(extraordinary(asked_by(&[100, 100])).0)
+        .then_error("EXTRAORDINARY_REQUEST_TOO_FEW");
+    let (command, event) = extraordinary(asked_by(&[100, 101]));
+    given::<Session>(vec![])
+        .with_facts(facts)
+        .when(command)
+        .then_events(vec![event]);
+    // A commune not called to sit cannot ask.
+    given::<Session>(vec![])
+        .with_facts(facts)
+        .when(extraordinary(asked_by(&[100, 999])).0)
+        .then_error("NOT_ELIGIBLE_TO_VOTE");
+    // Without grounds, or with blank ones, refused; an ordinary session
+    // is held by the statutes, at no one's request.
+    given::<Session>(vec![])
+        .with_facts(facts)
+        .when(extraordinary(None).0)
+        .then_error("EXTRAORDINARY_GROUNDS_REQUIRED");
+    let mut blank = asked_by(&[]);
+    if let Some(r) = &mut blank {
+        r.grounds = "  ".into();
+    }
+    given::<Session>(vec![])
+        .with_facts(facts)
+        .when(extraordinary(blank).0)
+        .then_error("FIELD_REQUIRED");
+    let mut ordinary = convene(d(2024, 2, 1));
+    if let SessionCommand::Convene { request, .. } = &mut ordinary {
+        *request = asked_by(&[]);
+    }
+    given::<Session>(vec![])
+        .with_facts(facts)
+        .when(ordinary)
+        .then_error("REQUEST_FOR_ORDINARY_SESSION");
 }
 
 fn second(date: NaiveDate) -> SessionCommand {
@@ -482,7 +566,7 @@ fn each_eligible_member_votes_once_directly_or_by_proxy() {
 /// A vote's result under one of the statutes' general majorities, whose
 /// base is counted from the tally.
 fn result(adopted: bool, tally: Tally, majority: Majority) -> DomainEvent {
-    let rule = crate::majority::general(majority);
+    let rule = crate::statutory::general(majority);
     ruled(
         adopted,
         tally,
@@ -583,7 +667,7 @@ fn majorities() {
         absent: 0,
     };
     let meets = |m, t: &Tally| {
-        let r = crate::majority::general(m);
+        let r = crate::statutory::general(m);
         outcome(r, t.votes_for, base_count(r.base, t, 0, 0)) == Outcome::Adopted
     };
     assert!(meets(Majority::Simple, &t(2, 1, 5)));
@@ -654,7 +738,7 @@ fn given_a_tie_when_the_statutes_give_the_chair_a_casting_vote_then_it_decides()
         abstentions: 0,
         absent: 3,
     };
-    let rule = crate::majority::majority_rule(
+    let rule = crate::statutory::majority_rule(
         &statutes(),
         Some(StatutoryBody::NationalCouncil),
         MotionKind::Ordinary,

@@ -144,7 +144,7 @@ domain_events! {
     StatutesAmended => 3,
     BodyEstablished => 2,
     PostDefined => 1,
-    SessionConvened => 1,
+    SessionConvened => 2,
     AttendanceRecorded => 1,
     ProxyRegistered => 1,
     QuorumReached => 1,
@@ -179,6 +179,8 @@ static UPCASTER: LazyLock<Upcaster> = LazyLock::new(|| {
         .step("StatutesAdopted", 1, no_instance_rules)
         .step("StatutesAmended", 2, no_instance_rules)
         .step("BodyEstablished", 1, no_statutory_body)
+        // An extraordinary session records its grounds since version 2.
+        .step("SessionConvened", 1, no_request)
         // A result names the rule it applied, not one of three majorities.
         .step("MotionAdopted", 1, majority_as_rule)
         .step("MotionRejected", 1, majority_as_rule)
@@ -192,6 +194,12 @@ fn no_instance_rules(mut payload: serde_json::Value) -> Result<serde_json::Value
         .ok_or_else(|| "the payload has no statutes".to_owned())?;
     statutes.insert("instances".into(), serde_json::Value::Array(Vec::new()));
     Ok(payload)
+}
+
+/// The step to convocations that record an extraordinary session's
+/// grounds: none before.
+fn no_request(payload: serde_json::Value) -> Result<serde_json::Value, String> {
+    with_null(payload, "request")
 }
 
 /// The step to bodies that say which statutory body they are: none before.

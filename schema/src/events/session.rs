@@ -17,6 +17,23 @@ pub enum SessionKind {
     Extraordinary,
 }
 
+/// Who asked for an extraordinary session.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "by")]
+pub enum RequestedBy {
+    /// The bureau that convenes the body.
+    Bureau,
+    /// These members, at least the share the statutes require.
+    Members { member_ids: Vec<Uuid> },
+}
+
+/// Why an extraordinary session is held, and who asked for it.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, JsonSchema)]
+pub struct ExtraordinaryRequest {
+    pub grounds: String,
+    pub requested_by: RequestedBy,
+}
+
 /// A session was convened (convoquée). The eligible members (active and in
 /// good standing on the convocation date) are frozen here.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema)]
@@ -32,6 +49,9 @@ pub struct SessionConvened {
     pub eligible_member_ids: Vec<Uuid>,
     /// The session whose failed quorum this second convocation follows.
     pub second_convocation_of: Option<Uuid>,
+    /// An extraordinary session's grounds and who asked for it (since
+    /// version 2; none for an ordinary session).
+    pub request: Option<ExtraordinaryRequest>,
     pub statutes_version: u32,
 }
 

@@ -118,10 +118,23 @@ pub struct MajorityRules {
     pub dissolution: MajorityRule,
 }
 
+/// Who sits in a statutory body.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Membership {
+    /// Every member commune in good standing within its territory (the
+    /// Congrès, a Conférence Régionale, an Assemblée de Cercle).
+    Derived,
+    /// The communes holding its seats, by designation or election, in
+    /// good standing (the Conseil National, a bureau).
+    Designated,
+}
+
 /// The rules of one statutory body.
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
 pub struct InstanceRules {
     pub statutory_body: StatutoryBody,
+    pub membership: Membership,
     pub quorum: QuorumRule,
     pub majorities: MajorityRules,
     /// Most months between two ordinary sessions (0: the statutes set none).

@@ -10,6 +10,7 @@ use registre_domain::statutes::StatutesCommand;
 use registre_domain::territory::TerritoryCommand;
 use registre_domain::{Context, DomainError, Facts, Reason, streams};
 use registre_schema::access::{account_stream, token_stream};
+use registre_schema::events::RequestedBy;
 use registre_schema::{CommandMeta, StreamId};
 use uuid::Uuid;
 
@@ -121,7 +122,7 @@ fn facts(view: &View, command: &Command) -> Facts {
             starts_on,
             ..
         }) => {
-            f.eligible_members = view.eligible(Some(*body_id), *starts_on);
+            f.eligible_members = view.eligible_to_stand(Some(*body_id), *starts_on);
             outside(&mut f, view, Some(*body_id), [member_id]);
         }
         Command::Body(_) => {}
@@ -129,10 +130,16 @@ fn facts(view: &View, command: &Command) -> Facts {
             body_id,
             convened_on,
             second_convocation_of,
+            request,
             ..
         }) => {
             body(&mut f, body_id);
             f.eligible_members = view.eligible(Some(*body_id), *convened_on);
+            if let Some(RequestedBy::Members { member_ids }) =
+                request.as_ref().map(|r| &r.requested_by)
+            {
+                outside(&mut f, view, Some(*body_id), member_ids);
+            }
             if let Some(first) = second_convocation_of {
                 session(&mut f, first);
             }

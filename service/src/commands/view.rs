@@ -11,7 +11,8 @@ use registre_domain::context::{BodyFact, MotionFact, SessionFact, UnitFact};
 use registre_domain::dues::{DuesSchedules, in_good_standing};
 use registre_domain::member::Member;
 use registre_domain::statutes::StatutesBook;
-use registre_schema::events::{BodyKind, BodyLevel, Statutes, TerritorialUnitKey};
+use registre_domain::statutory::membership;
+use registre_schema::events::{BodyKind, BodyLevel, Membership, Statutes, TerritorialUnitKey};
 use registre_schema::{DomainEvent, Position, RecordedEvent};
 use uuid::Uuid;
 
@@ -22,6 +23,26 @@ pub struct BodyInfo {
     pub kind: BodyKind,
     pub level: BodyLevel,
     pub territorial_unit: Option<TerritorialUnitKey>,
+    /// Its mandates: who holds its seats, and when.
+    pub seats: HashMap<Uuid, Seat>,
+}
+
+/// A mandate in a body: the member commune holding it, and its dates.
+#[derive(Debug, Clone, Default)]
+pub struct Seat {
+    pub member_id: Uuid,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub ended_on: Option<NaiveDate>,
+}
+
+impl Seat {
+    /// Held on `date`: started, not past its term, not ended.
+    fn held_on(&self, date: NaiveDate) -> bool {
+        self.starts_on.is_some_and(|s| s <= date)
+            && self.ends_on.is_none_or(|e| date < e)
+            && self.ended_on.is_none_or(|e| date < e)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -151,8 +172,25 @@ impl View {
                         kind: e.kind,
                         level: e.level,
                         territorial_unit: e.territorial_unit.clone(),
+                        seats: HashMap::new(),
                     },
                 );
+            }
+            E::OfficerElected(e) => {
+                if let Some(b) = self.bodies.get_mut(&e.body_id) {
+                    b.seats.entry(e.mandate_id).or_default().member_id = e.member_id;
+                }
+            }
+            E::MandateStarted(e) => {
+                if let Some(seat) = self.seat(e.body_id, e.mandate_id) {
+                    seat.starts_on = Some(e.starts_on);
+                    seat.ends_on = Some(e.ends_on);
+                }
+            }
+            E::MandateEnded(e) => {
+                if let Some(seat) = self.seat(e.body_id, e.mandate_id) {
+                    seat.ended_on = Some(e.ended_on);
+                }
             }
             E::SessionConvened(e) => {
                 self.sessions.insert(
@@ -190,6 +228,10 @@ impl View {
             }
             _ => {}
         }
+    }
+
+    fn seat(&mut self, body_id: Uuid, mandate_id: Uuid) -> Option<&mut Seat> {
+        self.bodies.get_mut(&body_id)?.seats.get_mut(&mandate_id)
     }
 
     /// Notes that a decision cites `motion`: it has taken effect.
@@ -241,9 +283,33 @@ impl View {
         }
     }
 
-    /// Members of a body's scope active and in good standing on `date`
-    /// (all members for a national body, or when no body is given).
+    /// Who sits in a body on `date`: the members of its territory in good
+    /// standing, or, where the statutes say its seats are designated, those
+    /// of them holding a seat that day.
     pub fn eligible(&self, body_id: Option<Uuid>, date: NaiveDate) -> BTreeSet<Uuid> {
+        let within = self.eligible_to_stand(body_id, date);
+        let (Some(statutes), Some(body)) = (
+            self.statutes.in_force(date),
+            body_id.and_then(|b| self.bodies.get(&b)),
+        ) else {
+            return within;
+        };
+        match membership(statutes, body.fact.statutory_body) {
+            Membership::Derived => within,
+            Membership::Designated => body
+                .seats
+                .values()
+                .filter(|seat| seat.held_on(date))
+                .map(|seat| seat.member_id)
+                .filter(|m| within.contains(m))
+                .collect(),
+        }
+    }
+
+    /// Members of a body's scope active and in good standing on `date`
+    /// (all members for a national body, or when no body is given): who
+    /// may stand for its seats.
+    pub fn eligible_to_stand(&self, body_id: Option<Uuid>, date: NaiveDate) -> BTreeSet<Uuid> {
         let Some(statutes) = self.statutes.in_force(date) else {
             return BTreeSet::new();
         };
@@ -394,6 +460,59 @@ mod tests {
         // `b` is left out of the regional body for its place, not its dues.
         assert!(v.outside_territory(regional, b));
         assert!(!v.outside_territory(regional, a));
+        // A designated body (the Conseil National) seats the holders of its
+        // seats in good standing, while its mandates run; anyone in good
+        // standing may stand for a seat.
+        let council = Uuid::now_v7();
+        let stream = format!("body-{council}");
+        apply(
+            &mut v,
+            &stream,
+            BodyEstablished {
+                body_id: council,
+                name: "Conseil National".into(),
+                kind: BodyKind::Instance,
+                level: BodyLevel::National,
+                territorial_unit: None,
+                convened_by_body_id: None,
+                parent_body_id: None,
+                statutory_body: Some(StatutoryBody::NationalCouncil),
+            },
+        );
+        assert!(v.eligible(Some(council), day(2020, 3, 1)).is_empty());
+        assert_eq!(
+            v.eligible_to_stand(Some(council), day(2020, 3, 1)),
+            [a, b].into()
+        );
+        let (post, mandate) = (Uuid::now_v7(), Uuid::now_v7());
+        apply(
+            &mut v,
+            &stream,
+            OfficerElected {
+                body_id: council,
+                post_id: post,
+                mandate_id: mandate,
+                member_id: b,
+                holder_name: "Maire".into(),
+                session_id: None,
+                statutes_version: 1,
+            },
+        );
+        apply(
+            &mut v,
+            &stream,
+            MandateStarted {
+                body_id: council,
+                post_id: post,
+                mandate_id: mandate,
+                starts_on: day(2020, 1, 1),
+                ends_on: day(2025, 1, 1),
+            },
+        );
+        assert_eq!(v.eligible(Some(council), day(2020, 3, 1)), [b].into());
+        // Behind on its dues, the holder does not sit.
+        assert!(v.eligible(Some(council), day(2020, 4, 1)).is_empty());
+        assert!(v.eligible(Some(council), day(2019, 6, 1)).is_empty());
         // Not yet a member, or no statutes in force: nobody.
         assert!(v.eligible(None, day(2018, 1, 1)).is_empty());
         apply(

@@ -2,6 +2,9 @@
 //! order) and the helpers that issue commands and count what they appended.
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use registre_domain::majority::{self, base_count, outcome};
+use registre_domain::statutory::majority_rule;
+use registre_schema::events::{MotionKind, Tally};
 use registre_schema::{Actor, CommandMeta, Role};
 use uuid::Uuid;
 
@@ -107,6 +110,34 @@ impl<'a> Gen<'a> {
                 source,
             })?;
         Ok(eligible.into_iter().collect())
+    }
+
+    /// Whether a motion's vote is tied where the chair decides: the rule
+    /// of its kind in the session's body, counted on `tally`.
+    pub(super) async fn tied(
+        &self,
+        body_id: Uuid,
+        date: NaiveDate,
+        kind: MotionKind,
+        tally: &Tally,
+        present: u32,
+        members: u32,
+    ) -> Result<bool, DemoError> {
+        self.handler
+            .with_view(|v| {
+                let Some(statutes) = v.statutes_at(date) else {
+                    return false;
+                };
+                let body = v.bodies.get(&body_id).and_then(|b| b.fact.statutory_body);
+                let rule = majority_rule(&statutes, body, kind);
+                let base = base_count(rule.base, tally, members, present);
+                outcome(rule, tally.votes_for, base) == majority::Outcome::Tie
+            })
+            .await
+            .map_err(|source| DemoError::Command {
+                step: "tie".into(),
+                source,
+            })
     }
 
     fn count(

@@ -1,5 +1,5 @@
-//! The Bureau Exécutif National's mandates: elected by the Congress, and
-//! one of them ended by a resignation.
+//! Mandates the Congress gives (the Bureau Exécutif National, the seats of
+//! the Conseil National), and a bureau member's resignation.
 
 use std::collections::BTreeMap;
 
@@ -28,12 +28,12 @@ impl Holder {
     }
 }
 
-/// One candidate per seat, drawn among the members present, each elected
-/// from the session's day.
-pub(super) async fn elect_bureau(
+/// One candidate per seat of `body`'s posts, drawn among the members
+/// present, each elected from the session's day.
+pub(super) async fn elect(
     g: &mut Gen<'_>,
     session: &Held<'_>,
-    ben: Uuid,
+    body: Uuid,
     posts: &[Post],
     names: &BTreeMap<Uuid, &str>,
 ) -> Result<Vec<Holder>, DemoError> {
@@ -56,7 +56,7 @@ pub(super) async fn elect_bureau(
                 None,
                 at(day, BUREAU_ELECTED_AT),
                 BodyCommand::ElectOfficer {
-                    body_id: ben,
+                    body_id: body,
                     post_id: post.id,
                     mandate_id,
                     member_id: member,

@@ -96,6 +96,11 @@ pub(super) const BEN_POSTS: [(&str, u32); 6] = [
     ("Secrétaire à l'organisation", 1),
 ];
 
+/// The seats of the Conseil National, designated by the Congrès: its
+/// members are the communes holding them (the statutes say its membership
+/// is designated).
+pub(super) const COUNCIL_SEATS: [(&str, u32); 1] = [("Membre du Conseil National", 30)];
+
 /// A local tier: for each of its territorial units a bureau (an organ) and
 /// the instance it convenes, both under the Bureau Exécutif National.
 pub(super) struct LocalTier {
@@ -265,7 +270,7 @@ pub(super) const COUNCIL_SECOND: SessionPlan = SessionPlan {
     date: date(2024, 6, 25),
     place: "Siège de l'AMM, Bamako",
     agenda: COUNCIL_AGENDA,
-    attendance: 25,
+    attendance: 45,
     proxies: false,
     closes_at: Some(17),
 };
@@ -282,7 +287,7 @@ pub(super) const COUNCIL_MOTIONS: [MotionPlan; 2] = [
         item: 2,
         kind: MotionKind::Exclusion,
         title: "Exclusion de la commune suspendue pour arriérés",
-        support: 80,
+        support: 95,
         hour: 14,
     },
 ];

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use registre_domain::session::SessionCommand;
-use registre_schema::events::{MotionKind, VoteChoice};
+use registre_schema::events::{MotionKind, Tally, VoteChoice};
 use uuid::Uuid;
 
 use crate::commands::Command;
@@ -18,7 +18,10 @@ use super::plan::{MotionPlan, National, SessionPlan};
 /// A session that was convened and opened, and who sits in it.
 pub(super) struct Held<'p> {
     pub(super) id: Uuid,
+    pub(super) body_id: Uuid,
     pub(super) plan: &'p SessionPlan,
+    /// How many members were called to sit.
+    pub(super) eligible: u32,
     pub(super) present: Vec<Uuid>,
     /// (grantor, holder) pairs.
     pub(super) proxies: Vec<(Uuid, Uuid)>,
@@ -48,6 +51,7 @@ pub(super) async fn convene_and_open<'p>(
             place: plan.place.into(),
             agenda: plan.agenda.iter().map(|&item| item.into()).collect(),
             second_convocation_of,
+            request: None,
         },
     )
     .await?;
@@ -64,10 +68,17 @@ pub(super) async fn convene_and_open<'p>(
     .await?;
     Ok(Held {
         id: session_id,
+        body_id,
         plan,
+        eligible: eligible.len() as u32,
         present,
         proxies,
     })
+}
+
+/// `percent` of `n`, rounded to the nearest.
+fn share_of(n: usize, percent: u8) -> usize {
+    (n * usize::from(percent) + 50) / 100
 }
 
 /// Records the attendance of the plan's share of the eligible members and,
@@ -80,15 +91,13 @@ async fn attend(
     eligible: &[Uuid],
     names: &BTreeMap<Uuid, &str>,
 ) -> Result<(Vec<Uuid>, Vec<(Uuid, Uuid)>), DemoError> {
-    let mut present = Vec::new();
-    let mut absent = Vec::new();
-    for m in eligible {
-        if g.rng.u8(0..100) < plan.attendance {
-            present.push(*m);
-        } else {
-            absent.push(*m);
-        }
-    }
+    // The plan's share exactly (rounded), drawn at random: whether a
+    // quorum is met is the plan's, whatever the number convened.
+    let mut drawn = eligible.to_vec();
+    g.rng.shuffle(&mut drawn);
+    let attending = share_of(drawn.len(), plan.attendance);
+    let absent = drawn.split_off(attending);
+    let present = drawn;
     let batch: Vec<(DateTime<Utc>, Command)> = present
         .iter()
         .map(|m| {
@@ -147,7 +156,7 @@ pub(super) async fn vote_motions(
     Ok(ids)
 }
 
-/// Tables a motion, has every present member (and proxy) vote with about
+/// Tables a motion, has every present member (and proxy) vote with
 /// the motion's support percent for, and closes the vote.
 async fn vote_motion(
     g: &mut Gen<'_>,
@@ -177,17 +186,32 @@ async fn vote_motion(
         .iter()
         .map(|m| (*m, None))
         .chain(session.proxies.iter().map(|(g, h)| (*g, Some(*h))));
-    let voters: Vec<_> = voters.collect();
-    let support = motion.support;
-    for (member_id, holder) in voters {
-        let roll = g.rng.u8(0..100);
-        let choice = if roll < support {
+    let mut voters: Vec<_> = voters.collect();
+    g.rng.shuffle(&mut voters);
+    // The motion's support exactly (rounded); of the others, three in four
+    // vote against and the rest abstain.
+    let voted = voters.len() as u32;
+    let votes_for = share_of(voters.len(), motion.support);
+    let votes_against = votes_for + (voters.len() - votes_for) * 3 / 4;
+    let mut tally = Tally {
+        votes_for: 0,
+        votes_against: 0,
+        abstentions: 0,
+        absent: 0,
+    };
+    for (n, (member_id, holder)) in voters.into_iter().enumerate() {
+        let choice = if n < votes_for {
             VoteChoice::For
-        } else if roll < support + (100 - support) * 3 / 4 {
+        } else if n < votes_against {
             VoteChoice::Against
         } else {
             VoteChoice::Abstain
         };
+        match choice {
+            VoteChoice::For => tally.votes_for += 1,
+            VoteChoice::Against => tally.votes_against += 1,
+            VoteChoice::Abstain => tally.abstentions += 1,
+        }
         g.run(
             None,
             when,
@@ -201,13 +225,25 @@ async fn vote_motion(
         )
         .await?;
     }
+    // On a tie the statutes leave to the chair, the chair votes for.
+    let body_id = session.body_id;
+    let tied = g
+        .tied(
+            body_id,
+            session.plan.date,
+            motion.kind,
+            &tally,
+            voted,
+            session.eligible,
+        )
+        .await?;
     g.run(
         None,
         when,
         SessionCommand::CloseVote {
             session_id,
             motion_id,
-            casting_vote: None,
+            casting_vote: tied.then_some(VoteChoice::For),
         },
     )
     .await?;

@@ -115,3 +115,22 @@ pub enum TieRule {
     Rejected,
     ChairCastingVote,
 }
+
+/// Who sits in a statutory body.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+#[graphql(remote = "registre_schema::events::Membership")]
+pub enum Membership {
+    /// Every member commune in good standing within its territory.
+    Derived,
+    /// The communes holding its seats, in good standing.
+    Designated,
+}
+
+/// Who asked for an extraordinary session.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Requester {
+    /// The bureau that convenes the body.
+    Bureau,
+    /// Members of the body, at least the share the statutes require.
+    Members,
+}

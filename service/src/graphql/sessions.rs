@@ -10,6 +10,7 @@ use registre_projections::resolutions::ResolutionFilter;
 use registre_projections::sessions::{SessionFilter, SessionRecord};
 
 use super::documents::{self, DocumentLink};
+use super::domain_enums::Requester;
 use super::errors::ApiError;
 use super::guard::{Policy, RootKind};
 use super::minutes::{Minutes, minutes};
@@ -18,6 +19,7 @@ use super::read_models::{
     page_cost, registers, uuid,
 };
 use super::resolutions::{Motion, motion};
+use registre_schema::events::RequestedBy;
 use uuid::Uuid;
 
 use super::domain_enums::SessionKind as GqlSessionKind;
@@ -145,6 +147,12 @@ pub struct Session {
     pub notice_compliant: Option<bool>,
     pub second_convocation_of: Option<ID>,
     pub second_convocations: Vec<ID>,
+    /// An extraordinary session's grounds.
+    pub grounds: Option<String>,
+    /// Who asked for an extraordinary session.
+    pub requested_by: Option<Requester>,
+    /// The members who asked, when members did.
+    pub requested_by_member_ids: Vec<ID>,
     pub quorum: Option<Quorum>,
     pub opened_at: Option<DateTime<Utc>>,
     pub without_quorum: bool,
@@ -254,6 +262,17 @@ pub(crate) fn session(rm: &ReadModels, s: &SessionRecord, read_position: u64) ->
         notice_compliant: s.notice_compliant,
         second_convocation_of: s.second_convocation_of.map(id),
         second_convocations: s.second_convocations.iter().copied().map(id).collect(),
+        grounds: s.request.as_ref().map(|r| r.grounds.clone()),
+        requested_by: s.request.as_ref().map(|r| match r.requested_by {
+            RequestedBy::Bureau => Requester::Bureau,
+            RequestedBy::Members { .. } => Requester::Members,
+        }),
+        requested_by_member_ids: match s.request.as_ref().map(|r| &r.requested_by) {
+            Some(RequestedBy::Members { member_ids }) => {
+                member_ids.iter().copied().map(id).collect()
+            }
+            _ => Vec::new(),
+        },
         quorum: s.quorum.map(|q| Quorum {
             reached: q.reached,
             eligible: q.count.eligible,

@@ -5,7 +5,7 @@
 use async_graphql::{InputObject, SimpleObject};
 use registre_schema::events as schema;
 
-use super::domain_enums::{Comparison, StatutoryBody, TieRule, VoteBase};
+use super::domain_enums::{Comparison, Membership, StatutoryBody, TieRule, VoteBase};
 
 /// A fraction of integers (two thirds: 2 over 3).
 #[derive(SimpleObject, InputObject, Clone, Copy)]
@@ -50,6 +50,8 @@ pub struct MajorityRules {
 #[graphql(input_name = "InstanceRulesInput")]
 pub struct InstanceRules {
     pub statutory_body: StatutoryBody,
+    /// Who sits in it: its territory's members, or the holders of its seats.
+    pub membership: Membership,
     pub quorum: QuorumRule,
     pub majorities: MajorityRules,
     /// Most months between two ordinary sessions (0: the statutes set none).
@@ -106,6 +108,7 @@ impl From<schema::InstanceRules> for InstanceRules {
         let m = r.majorities;
         InstanceRules {
             statutory_body: r.statutory_body.into(),
+            membership: r.membership.into(),
             quorum: QuorumRule {
                 comparison: r.quorum.comparison.into(),
                 share: r.quorum.share.into(),
@@ -129,6 +132,7 @@ impl From<InstanceRules> for schema::InstanceRules {
         let m = r.majorities;
         schema::InstanceRules {
             statutory_body: r.statutory_body.into(),
+            membership: r.membership.into(),
             quorum: schema::QuorumRule {
                 comparison: r.quorum.comparison.into(),
                 share: r.quorum.share.into(),

@@ -20,7 +20,7 @@ use registre_domain::text::{MAX_NAME, MAX_TEXT};
 use registre_projections::ReadModels;
 use registre_projections::sessions::{SessionRecord, SessionState};
 use registre_schema::Position;
-use registre_schema::events::session::{MotionKind, VoteChoice};
+use registre_schema::events::session::{MotionKind, RequestedBy, VoteChoice};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -46,6 +46,8 @@ struct SessionPage {
     place: String,
     convened_on: String,
     notice_period: String,
+    /// An extraordinary session's grounds and who asked for it, in words.
+    request: Option<(String, String)>,
     state: &'static str,
     is_convened: bool,
     is_open: bool,
@@ -153,6 +155,28 @@ fn show(
             place: s.place.clone(),
             convened_on: french::date(s.convened_on),
             notice_period: french::notice(s),
+            request: s.request.as_ref().map(|r| {
+                let by = match &r.requested_by {
+                    RequestedBy::Bureau => "le bureau qui la convoque".to_owned(),
+                    RequestedBy::Members { member_ids } => {
+                        let names: Vec<String> = member_ids
+                            .iter()
+                            .map(|id| {
+                                m.membership.member(*id).map_or_else(
+                                    || "commune inconnue".to_owned(),
+                                    |r| r.name.clone(),
+                                )
+                            })
+                            .collect();
+                        format!(
+                            "{} : {}",
+                            french::count(names.len() as u32, "commune", "communes"),
+                            names.join(", ")
+                        )
+                    }
+                };
+                (r.grounds.clone(), by)
+            }),
             state: sessions::state(s.state),
             is_convened: s.state == SessionState::Convened,
             is_open: s.state == SessionState::Open,

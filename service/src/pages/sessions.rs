@@ -13,7 +13,7 @@ use chrono::Utc;
 use registre_domain::session::SessionCommand;
 use registre_projections::ReadModels;
 use registre_projections::sessions::{SessionFilter, SessionRecord, SessionState};
-use registre_schema::events::session::SessionKind;
+use registre_schema::events::session::{ExtraordinaryRequest, RequestedBy, SessionKind};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -24,7 +24,7 @@ use super::submit::{self, Refusal};
 use crate::french;
 
 // The domain's own bounds, so the form and the rules never disagree.
-use registre_domain::session::MAX_AGENDA as MAX_ITEMS;
+use registre_domain::session::{MAX_AGENDA as MAX_ITEMS, MAX_REQUESTERS};
 use registre_domain::text::{MAX_NAME as MAX_PLACE, MAX_TEXT as MAX_ITEM};
 
 #[derive(Template)]
@@ -146,8 +146,18 @@ pub struct ConveneFields {
     place: String,
     #[serde(default)]
     agenda: String,
+    /// An extraordinary session's grounds.
+    #[serde(default)]
+    grounds: String,
+    /// `bureau`, or `communes` listed in `requesters` by P-code.
+    #[serde(default)]
+    requested_by: String,
+    #[serde(default)]
+    requesters: String,
     #[serde(skip)]
     body_error: String,
+    #[serde(skip)]
+    request_error: String,
     #[serde(skip)]
     convened_on_error: String,
     #[serde(skip)]
@@ -252,6 +262,8 @@ pub async fn convene(
         fields::text("Lieu", &form.place, MAX_PLACE),
     );
     let agenda = take(&mut form.agenda_error, agenda(&form.agenda));
+    let asked = request(&state, &viewer, kind, &form);
+    let request = take(&mut form.request_error, asked);
     let (
         Some(body_id),
         Some(convened_by_body_id),
@@ -259,6 +271,7 @@ pub async fn convene(
         Some(session_date),
         Some(place),
         Some(agenda),
+        Some(request),
     ) = (
         body_id,
         convened_by,
@@ -266,6 +279,7 @@ pub async fn convene(
         session_date,
         place,
         agenda,
+        request,
     )
     else {
         return show(&state, &viewer, form, StatusCode::UNPROCESSABLE_ENTITY);
@@ -285,6 +299,7 @@ pub async fn convene(
         place,
         agenda,
         second_convocation_of: None,
+        request,
     };
     match submit::command(&state, &viewer, &command_id, command.into()).await {
         Ok(first) => submit::done(&format!("/sessions/{session_id}"), first),
@@ -293,6 +308,70 @@ pub async fn convene(
             show(&state, &viewer, form, status)
         }
     }
+}
+
+/// An extraordinary session's grounds and who asked for it: the bureau,
+/// or the communes whose P-codes are listed (one a line or separated by
+/// commas), each a member the viewer sees. Nothing for an ordinary
+/// session, whose grounds fields are ignored.
+fn request(
+    state: &WebState,
+    viewer: &Viewer,
+    kind: SessionKind,
+    form: &ConveneFields,
+) -> Result<Option<ExtraordinaryRequest>, String> {
+    if kind == SessionKind::Ordinary {
+        return Ok(None);
+    }
+    let grounds = fields::text(
+        "Motifs de la session extraordinaire",
+        &form.grounds,
+        MAX_ITEM,
+    )?;
+    let requested_by = match form.requested_by.as_str() {
+        "communes" => {
+            let codes: Vec<&str> = form
+                .requesters
+                .split([',', '\n', ';'])
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect();
+            if codes.is_empty() {
+                return Err("Communes demandeuses : indiquez leurs codes P.".into());
+            }
+            if codes.len() > MAX_REQUESTERS {
+                return Err(format!("Communes demandeuses : {MAX_REQUESTERS} au plus."));
+            }
+            let scope = viewer.scope();
+            let found = state.app.read_models().map(|models| {
+                models.read(|m, _| {
+                    codes
+                        .iter()
+                        .map(|code| {
+                            m.membership
+                                .by_code(code)
+                                .map(|r| r.member_id)
+                                .filter(|id| scope.member(m, *id))
+                                .ok_or_else(|| {
+                                    format!(
+                                        "Communes demandeuses : aucun membre pour le code « {} ».",
+                                        code.chars().take(32).collect::<String>()
+                                    )
+                                })
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                })
+            });
+            RequestedBy::Members {
+                member_ids: found.ok_or("Registres indisponibles : réessayez.")??,
+            }
+        }
+        _ => RequestedBy::Bureau,
+    };
+    Ok(Some(ExtraordinaryRequest {
+        grounds,
+        requested_by,
+    }))
 }
 
 /// The agenda, one item a line; blank lines dropped.

@@ -83,6 +83,7 @@ fn label(rule: &str) -> String {
     };
     let rule = match rule {
         "quorum" => "quorum",
+        "membership" => "qui y siège",
         "ordinarySessionEveryMonths" => "sessions ordinaires, au plus tous les (mois)",
         "termYears" => "durée des mandats (années)",
         "extraordinaryRequestShare" => {
@@ -121,6 +122,8 @@ fn shown(rule: &str, value: &str) -> String {
         return words;
     }
     match value {
+        "DERIVED" => "les communes membres à jour de son territoire".into(),
+        "DESIGNATED" => "les communes à jour qui en détiennent les sièges".into(),
         "SIMPLE" => "simple".into(),
         "ABSOLUTE" => "absolue".into(),
         "TWO_THIRDS" => "des deux tiers".into(),

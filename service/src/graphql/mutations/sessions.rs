@@ -1,14 +1,52 @@
 //! Sessions: convocation, attendance and proxies, opening on quorum,
 //! motions and votes, closing or adjournment.
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use registre_domain::session::SessionCommand;
+use registre_schema::events::{ExtraordinaryRequest, RequestedBy};
 
 use super::{Call, CommandResult, Entity, MAX_AGENDA, MAX_NAME, MAX_TEXT, bounded, opt_uuid, uuid};
-use crate::graphql::domain_enums::{MotionKind, SessionKind, VoteChoice};
+use crate::graphql::domain_enums::{MotionKind, Requester, SessionKind, VoteChoice};
 use crate::graphql::errors::ApiError;
 use crate::graphql::guard::{Policy, RootKind};
+
+/// An extraordinary session's grounds and who asked for it.
+#[derive(InputObject)]
+pub struct ExtraordinaryRequestInput {
+    pub grounds: String,
+    pub requested_by: Requester,
+    /// The members who asked, when `requestedBy` is MEMBERS.
+    #[graphql(validator(max_items = 2000))]
+    pub member_ids: Option<Vec<ID>>,
+}
+
+impl ExtraordinaryRequestInput {
+    /// The one conversion of this input.
+    fn request(self) -> Result<ExtraordinaryRequest, ApiError> {
+        bounded("request.grounds", &self.grounds, MAX_TEXT)?;
+        let ids = self.member_ids.unwrap_or_default();
+        let requested_by = match self.requested_by {
+            Requester::Bureau if ids.is_empty() => RequestedBy::Bureau,
+            Requester::Bureau => {
+                return Err(ApiError::bad_input(
+                    "request.memberIds : seulement quand requestedBy vaut MEMBERS.".to_owned(),
+                    "request.memberIds: only when requestedBy is MEMBERS.".to_owned(),
+                ));
+            }
+            Requester::Members => RequestedBy::Members {
+                member_ids: ids
+                    .iter()
+                    .map(|id| uuid("request.memberIds", id))
+                    .collect::<Result<_, _>>()?,
+            },
+        };
+        Ok(ExtraordinaryRequest {
+            grounds: self.grounds,
+            requested_by,
+        })
+    }
+}
 
 #[derive(Default)]
 pub struct SessionMutation;
@@ -17,7 +55,9 @@ pub struct SessionMutation;
 impl SessionMutation {
     /// Convenes a session of a body; the eligible members are frozen on
     /// the convocation date. `sessionId` defaults to an id derived from
-    /// the command id.
+    /// the command id. An extraordinary session gives its `request`: its
+    /// grounds and who asked for it (the bureau, or at least the share of
+    /// the members the statutes require).
     #[allow(clippy::too_many_arguments)]
     async fn convene_session(
         &self,
@@ -33,6 +73,7 @@ impl SessionMutation {
         place: String,
         agenda: Vec<String>,
         second_convocation_of: Option<ID>,
+        request: Option<ExtraordinaryRequestInput>,
     ) -> Result<CommandResult, ApiError> {
         let call = Call::new(command_id, occurred_at)?;
         let session_id = call.new_id("sessionId", session_id, "session")?;
@@ -56,6 +97,9 @@ impl SessionMutation {
             place,
             agenda,
             second_convocation_of: opt_uuid("secondConvocationOf", second_convocation_of.as_ref())?,
+            request: request
+                .map(ExtraordinaryRequestInput::request)
+                .transpose()?,
         };
         let on = Some(convened_on);
         call.submit(ctx, on, command, Entity::Session(session_id))

@@ -1,0 +1,95 @@
+//! What the statutes say of one statutory body (the Congrès, the Conseil
+//! National, a bureau...): who sits in it, its quorum and majorities, who
+//! may ask for an extraordinary session, how long its mandates last. A
+//! body the statutes give no rules of its own follows their general ones.
+
+use registre_schema::events::{
+    Comparison, Fraction, InstanceRules, Majority, MajorityRule, Membership, MotionKind,
+    QuorumRule, Statutes, StatutoryBody, TieRule, VoteBase,
+};
+
+/// The rules of a statutory body, if the statutes state them.
+fn instance(s: &Statutes, body: Option<StatutoryBody>) -> Option<&InstanceRules> {
+    let body = body?;
+    s.instances.iter().find(|r| r.statutory_body == body)
+}
+
+/// The quorum of a body: its statutory body's, else the statutes' general
+/// one (strictly more than the fraction).
+pub fn quorum_rule(s: &Statutes, body: Option<StatutoryBody>) -> QuorumRule {
+    match instance(s, body) {
+        Some(r) => r.quorum,
+        None => QuorumRule {
+            comparison: Comparison::MoreThan,
+            share: s.quorum,
+        },
+    }
+}
+
+/// The majority a kind of motion needs in a body: its statutory body's,
+/// else the general one for that kind.
+pub fn majority_rule(s: &Statutes, body: Option<StatutoryBody>, kind: MotionKind) -> MajorityRule {
+    if let Some(r) = instance(s, body) {
+        let m = &r.majorities;
+        return match kind {
+            MotionKind::Ordinary => m.ordinary,
+            MotionKind::Election => m.election,
+            MotionKind::Exclusion => m.exclusion,
+            MotionKind::StatuteAmendment => m.statute_amendment,
+            MotionKind::Dissolution => m.dissolution,
+        };
+    }
+    let m = &s.majorities;
+    general(match kind {
+        MotionKind::Ordinary => m.ordinary,
+        MotionKind::Election => m.election,
+        MotionKind::Exclusion => m.exclusion,
+        MotionKind::StatuteAmendment => m.statute_amendment,
+        MotionKind::Dissolution => m.dissolution,
+    })
+}
+
+/// One of the general majorities as the rule it means.
+pub fn general(m: Majority) -> MajorityRule {
+    let (comparison, (numerator, denominator), base) = match m {
+        Majority::Simple => (Comparison::MoreThan, (1, 2), VoteBase::VotesCast),
+        Majority::Absolute => (
+            Comparison::MoreThan,
+            (1, 2),
+            VoteBase::VotesCastWithAbstentions,
+        ),
+        Majority::TwoThirds => (Comparison::AtLeast, (2, 3), VoteBase::VotesCast),
+    };
+    MajorityRule {
+        comparison,
+        share: Fraction {
+            numerator,
+            denominator,
+        },
+        base,
+        tie: TieRule::Rejected,
+    }
+}
+
+/// Who sits in the body: derived from its territory unless its rules say
+/// its seats are designated.
+pub fn membership(s: &Statutes, body: Option<StatutoryBody>) -> Membership {
+    instance(s, body).map_or(Membership::Derived, |r| r.membership)
+}
+
+/// The share of its members that may ask for an extraordinary session: a
+/// third where the statutes say nothing of the body.
+pub fn extraordinary_request_share(s: &Statutes, body: Option<StatutoryBody>) -> Fraction {
+    instance(s, body).map_or(
+        Fraction {
+            numerator: 1,
+            denominator: 3,
+        },
+        |r| r.extraordinary_request_share,
+    )
+}
+
+/// Years a mandate in the body lasts.
+pub fn term_years(s: &Statutes, body: Option<StatutoryBody>) -> u32 {
+    instance(s, body).map_or(s.mandate_years, |r| r.term_years)
+}
