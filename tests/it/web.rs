@@ -874,3 +874,85 @@ async fn a_session_runs_its_course_from_convocation_to_signed_minutes_in_a_brows
     c.close().await.unwrap();
     drop(server);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_defines_a_post_and_designates_a_commune_to_it_in_a_browser() {
+    let Some(driver) = driver() else { return };
+    let dir = scratch();
+    let server = demo_server(dir.path());
+    let addr = server.addr;
+    let c = browser(&driver, &dir.path().join("chromium"), 1280, 1000).await;
+    sign_in(&c, addr, "awa", CLERK_PASSWORD).await;
+
+    // From the bodies, the Conseil National's seats: its statutes say the
+    // communes holding them are who sits in it.
+    c.goto(&format!("http://{addr}/instances")).await.unwrap();
+    c.find(Locator::XPath(
+        "//section[h2[starts-with(normalize-space(.), 'Conseil National')]]//a[contains(., 'postes et sièges')]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_for_text(&c, "h1", "Postes et sièges · Conseil National").await;
+    wait_for_text(&c, "main", "qui en détiennent les sièges").await;
+
+    // A post defined with its seats.
+    post(
+        &c,
+        "form:has(input[name='step'][value='poste'])",
+        &[("title", "Suppléant"), ("seats", "2")],
+    )
+    .await;
+    wait_for_text(&c, ".done", "Enregistré").await;
+    wait_for_text(&c, ".facts", "Suppléant").await;
+
+    // A code no member has is refused beside its field; nothing is kept.
+    let before = head(addr);
+    let designate = |commune: &'static str| {
+        [
+            ("commune", commune),
+            ("holder", "Maire de Kidal"),
+            ("starts_on", "2024-07-01"),
+        ]
+    };
+    c.find(Locator::XPath(
+        "//select[@id='post']/option[normalize-space(.) = 'Suppléant']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    post(
+        &c,
+        "form:has(input[name='step'][value='designation'])",
+        &designate("ML999999"),
+    )
+    .await;
+    wait_for_text(&c, "#commune-error", "aucun membre").await;
+    assert_eq!(head(addr), before);
+
+    // Kidal designated: it holds the seat from its date.
+    c.find(Locator::XPath(
+        "//select[@id='post']/option[normalize-space(.) = 'Suppléant']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    post(
+        &c,
+        "form:has(input[name='step'][value='designation'])",
+        &designate("ML080102"),
+    )
+    .await;
+    wait_for_text(&c, ".done", "Enregistré").await;
+    wait_for_text(&c, ".facts", "Maire de Kidal").await;
+    shot(&c, "seats").await;
+    accessible(&c, "seats").await;
+    assert!(head(addr) > before);
+    drop(server);
+}

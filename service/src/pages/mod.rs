@@ -25,8 +25,10 @@
 //!   refusals); [`submit`]: a form's command submitted; [`fields`]: typed
 //!   fields read with French refusals.
 //! - [`audit`]: for auditors, the tree, its signed heads and proofs.
-//! - [`bodies`]: the instances and organs and who holds their posts;
-//!   [`statutes`]: the statutes in force and every version.
+//! - [`bodies`]: the instances and organs, who holds their posts and
+//!   which are overdue for a statutory meeting; [`seats`]: a body's posts
+//!   defined and communes designated to them; [`statutes`]: the statutes
+//!   in force and every version.
 //! - [`scope`]: what a viewer limited to one region sees and acts on.
 //! - [`french`]: dates, amounts and names as French writes them.
 //! - [`chart`]: bar charts drawn as SVG on the server.
@@ -48,6 +50,7 @@ mod page;
 mod payment;
 mod reversal;
 mod scope;
+mod seats;
 mod session_course;
 mod sessions;
 mod sign_in;
@@ -108,6 +111,10 @@ pub fn router(app: Arc<Application>) -> Router {
         .route("/audit", get(audit::page))
         .route("/audit/export", get(audit::export))
         .route("/instances", get(bodies::page))
+        .route(
+            "/instances/{id}/sieges",
+            get(seats::form).post(seats::submit),
+        )
         .route("/statuts", get(statutes::page))
         .route("/sessions", get(sessions::calendar))
         .route(

@@ -1,0 +1,295 @@
+//! A body's seats (`/instances/{id}/sieges`): its posts and who holds
+//! them, a post defined with its number of seats, and a commune designated
+//! (or elected) to a seat from a date. For a body whose statutes say its
+//! seats are designated (the Conseil National, a bureau), the holders are
+//! who sits in its sessions.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::Utc;
+use registre_domain::body::{BodyCommand, MAX_SEATS};
+use registre_domain::text::MAX_NAME;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::WebState;
+use super::fields::{self, take};
+use super::page::{self, Frame, Viewer};
+use super::submit::{self, Refusal};
+use crate::commands::Command;
+use crate::french;
+
+/// Both forms' fields: `step` says which was posted (`poste` or
+/// `designation`), with a message beside each refused field.
+#[derive(Debug, Default, Deserialize)]
+pub struct SeatFields {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub command_id: String,
+    #[serde(default)]
+    pub step: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub seats: String,
+    #[serde(default)]
+    pub post: String,
+    #[serde(default)]
+    pub commune: String,
+    #[serde(default)]
+    pub holder: String,
+    #[serde(default)]
+    pub starts_on: String,
+    #[serde(skip)]
+    pub title_error: String,
+    #[serde(skip)]
+    pub seats_error: String,
+    #[serde(skip)]
+    pub post_error: String,
+    #[serde(skip)]
+    pub commune_error: String,
+    #[serde(skip)]
+    pub holder_error: String,
+    #[serde(skip)]
+    pub starts_on_error: String,
+    #[serde(skip)]
+    pub refusal: String,
+}
+
+page::posted_form!(SeatFields);
+
+#[derive(Template)]
+#[template(path = "seats.html")]
+struct SeatsPage {
+    frame: Frame,
+    id: Uuid,
+    name: String,
+    /// `Conseil National au sens des statuts : sièges désignés`...
+    membership: String,
+    /// Each post: id, title, seats, holders today.
+    posts: Vec<(String, String, u32, Vec<String>)>,
+    form: SeatFields,
+    notice: &'static str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Flags {
+    enregistre: Option<String>,
+    deja: Option<String>,
+}
+
+fn show(
+    state: &WebState,
+    viewer: &Viewer,
+    id: Uuid,
+    form: SeatFields,
+    status: StatusCode,
+    notice: &'static str,
+) -> Response {
+    let Some(models) = state.app.read_models() else {
+        return page::unavailable();
+    };
+    let scope = viewer.scope();
+    let today = Utc::now().date_naive();
+    let found = models.read(|m, _| {
+        let b = m.bodies.body(id).filter(|_| scope.body(m, id))?;
+        let statutes = m.statutes.in_force(today).map(|v| &v.statutes);
+        let membership = match (b.statutory_body, statutes) {
+            (Some(s), Some(statutes)) => format!(
+                "{} au sens des statuts : {}.",
+                french::statutory_body(s),
+                match registre_domain::statutory::membership(statutes, Some(s)) {
+                    registre_schema::events::Membership::Designated => {
+                        "y siègent les communes à jour qui en détiennent les sièges"
+                    }
+                    registre_schema::events::Membership::Derived => {
+                        "y siègent toutes les communes à jour de son territoire"
+                    }
+                }
+            ),
+            _ => "Les statuts ne lui donnent pas de règles propres.".into(),
+        };
+        let mut posts: Vec<_> = b
+            .composition(today)
+            .into_iter()
+            .map(|seat| {
+                (
+                    seat.post.post_id.to_string(),
+                    seat.post.title.clone(),
+                    seat.post.seats,
+                    seat.holders.iter().map(|h| h.holder_name.clone()).collect(),
+                )
+            })
+            .collect();
+        posts.sort_by(|a, b| a.1.cmp(&b.1));
+        Some((b.name.clone(), membership, posts))
+    });
+    let Some((name, membership, posts)) = found else {
+        return page::not_found();
+    };
+    page::render_as(
+        &SeatsPage {
+            frame: viewer.frame("instances"),
+            id,
+            name,
+            membership,
+            posts,
+            form,
+            notice,
+        },
+        status,
+    )
+}
+
+fn blank() -> SeatFields {
+    SeatFields {
+        command_id: Uuid::now_v7().to_string(),
+        seats: "1".into(),
+        starts_on: fields::today(),
+        ..Default::default()
+    }
+}
+
+pub async fn form(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    flags: Result<Query<Flags>, QueryRejection>,
+) -> Response {
+    let viewer = match Viewer::writer(&state, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return page::not_found();
+    };
+    let flags = flags.map(|Query(f)| f).unwrap_or_default();
+    let notice = submit::notice(flags.enregistre.is_some(), flags.deja.is_some());
+    show(&state, &viewer, id, blank(), StatusCode::OK, notice)
+}
+
+pub async fn submit(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    form: Result<Form<SeatFields>, FormRejection>,
+) -> Response {
+    let (viewer, mut form) = match page::posted(&state, &headers, form).await {
+        Ok(posted) => posted,
+        Err(refusal) => return refusal,
+    };
+    let Ok(body_id) = Uuid::parse_str(&id) else {
+        return page::not_found();
+    };
+    let command = match form.step.as_str() {
+        "poste" => form.post_command(body_id),
+        _ => form.designation(&state, &viewer, body_id),
+    };
+    let Some(command) = command else {
+        return show(
+            &state,
+            &viewer,
+            body_id,
+            form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "",
+        );
+    };
+    let command_id = form.command_id.clone();
+    match submit::command(&state, &viewer, &command_id, command).await {
+        Ok(first) => submit::done(&format!("/instances/{body_id}/sieges"), first),
+        Err(Refusal { status, message }) => {
+            form.refusal = message;
+            show(&state, &viewer, body_id, form, status, "")
+        }
+    }
+}
+
+impl SeatFields {
+    fn post_command(&mut self, body_id: Uuid) -> Option<Command> {
+        let title = take(
+            &mut self.title_error,
+            fields::text("Intitulé du poste", &self.title, MAX_NAME),
+        );
+        let seats = take(
+            &mut self.seats_error,
+            self.seats
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=MAX_SEATS).contains(n))
+                .ok_or_else(|| format!("Sièges : un nombre de 1 à {MAX_SEATS}.")),
+        );
+        Some(
+            BodyCommand::DefinePost {
+                body_id,
+                post_id: Uuid::new_v5(
+                    &Uuid::parse_str(&self.command_id).unwrap_or_else(|_| Uuid::now_v7()),
+                    b"post",
+                ),
+                title: title?,
+                seats: seats?,
+            }
+            .into(),
+        )
+    }
+
+    /// A commune designated to a seat: found by its P-code among the
+    /// members the viewer sees.
+    fn designation(&mut self, state: &WebState, viewer: &Viewer, body_id: Uuid) -> Option<Command> {
+        let post_id = take(
+            &mut self.post_error,
+            Uuid::parse_str(&self.post).map_err(|_| "Poste : choisissez-en un.".to_owned()),
+        );
+        let code = self.commune.trim().to_owned();
+        let scope = viewer.scope();
+        let member_id = take(
+            &mut self.commune_error,
+            state
+                .app
+                .read_models()
+                .and_then(|models| {
+                    models.read(|m, _| {
+                        m.membership
+                            .by_code(&code)
+                            .map(|r| r.member_id)
+                            .filter(|id| scope.member(m, *id))
+                    })
+                })
+                .ok_or_else(|| {
+                    format!(
+                        "Commune : aucun membre pour le code « {} ».",
+                        code.chars().take(32).collect::<String>()
+                    )
+                }),
+        );
+        let holder_name = take(
+            &mut self.holder_error,
+            fields::text("Titulaire", &self.holder, MAX_NAME),
+        );
+        let starts_on = take(
+            &mut self.starts_on_error,
+            fields::date("Début du mandat", &self.starts_on),
+        );
+        Some(
+            BodyCommand::ElectOfficer {
+                body_id,
+                post_id: post_id?,
+                mandate_id: Uuid::new_v5(
+                    &Uuid::parse_str(&self.command_id).unwrap_or_else(|_| Uuid::now_v7()),
+                    b"mandate",
+                ),
+                member_id: member_id?,
+                holder_name: holder_name?,
+                session_id: None,
+                starts_on: starts_on?,
+            }
+            .into(),
+        )
+    }
+}
