@@ -54,6 +54,8 @@ pub struct Resolution {
     pub kind: MotionKind,
     pub title: String,
     pub text: String,
+    /// The member an exclusion motion concerns.
+    pub subject_member_id: Option<Uuid>,
     /// Votes recorded so far (the decision's tally also counts the absent).
     pub votes_for: u32,
     pub votes_against: u32,
@@ -146,6 +148,7 @@ impl Fold for ResolutionsRegister {
                         kind: e.kind,
                         title: e.title.clone(),
                         text: e.text.clone(),
+                        subject_member_id: e.subject_member_id,
                         votes_for: 0,
                         votes_against: 0,
                         abstentions: 0,

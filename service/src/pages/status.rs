@@ -1,8 +1,9 @@
-//! A member's status (`/membres/{id}/statut`): suspension, reinstatement
-//! or withdrawal, dated and with its reason. Which change the member's
-//! status allows is the domain's to say (a reinstatement of a member not
-//! suspended is refused with its French message). An exclusion cites a
-//! body's adopted motion: it is taken through the API (`excludeMember`).
+//! A member's status (`/membres/{id}/statut`): suspension, reinstatement,
+//! withdrawal or exclusion, dated and with its reason. Which change the
+//! member's status allows is the domain's to say (a reinstatement of a
+//! member not suspended is refused with its French message). An exclusion
+//! cites the adopted exclusion motion about the member, picked from a
+//! list, and the day the member was notified of its hearing.
 
 use askama::Template;
 use axum::Form;
@@ -12,6 +13,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use registre_domain::member::MemberCommand;
 use registre_domain::text::MAX_TEXT;
+use registre_projections::resolutions::MotionResult;
+use registre_schema::events::MotionKind;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -21,10 +24,11 @@ use super::page::{self, Frame, Viewer};
 use super::submit;
 
 /// The changes the form offers, as its `change` field names them.
-const CHANGES: [(&str, &str); 3] = [
+const CHANGES: [(&str, &str); 4] = [
     ("suspension", "Suspendre"),
     ("reintegration", "Réintégrer (après une suspension)"),
     ("retrait", "Enregistrer le retrait de la commune"),
+    ("exclusion", "Exclure, en application d'une motion adoptée"),
 ];
 
 /// The form as shown: values, and a message beside a refused field.
@@ -40,8 +44,17 @@ pub struct StatusFields {
     pub effective_on: String,
     #[serde(default)]
     pub reason: String,
+    /// For an exclusion: the motion it applies, and the hearing's notice.
+    #[serde(default)]
+    pub motion: String,
+    #[serde(default)]
+    pub hearing_notified_on: String,
     #[serde(skip)]
     pub change_error: String,
+    #[serde(skip)]
+    pub motion_error: String,
+    #[serde(skip)]
+    pub hearing_notified_on_error: String,
     #[serde(skip)]
     pub effective_on_error: String,
     #[serde(skip)]
@@ -55,7 +68,7 @@ page::posted_form!(StatusFields);
 impl StatusFields {
     /// The command the form states, or `None` with a message beside each
     /// refused field.
-    fn command(&mut self, member_id: Uuid) -> Option<MemberCommand> {
+    fn command(&mut self, member_id: Uuid, motions: &[Offered]) -> Option<MemberCommand> {
         let change = take(
             &mut self.change_error,
             CHANGES
@@ -72,6 +85,28 @@ impl StatusFields {
             &mut self.reason_error,
             fields::text("Motif", &self.reason, MAX_TEXT),
         );
+        if change == Some("exclusion") {
+            let motion = take(
+                &mut self.motion_error,
+                motions
+                    .iter()
+                    .find(|m| m.id.to_string() == self.motion)
+                    .ok_or_else(|| "Motion : choisissez la motion d'exclusion adoptée.".to_owned()),
+            );
+            let hearing = take(
+                &mut self.hearing_notified_on_error,
+                fields::date("Notification de l'audition", &self.hearing_notified_on),
+            );
+            let (motion, hearing_notified_on) = (motion?, hearing?);
+            return Some(MemberCommand::Exclude {
+                member_id,
+                effective_on: effective_on?,
+                reason: reason?,
+                decided_by_body_id: motion.body_id,
+                hearing_notified_on,
+                motion_id: motion.id,
+            });
+        }
         let (change, effective_on, reason) = (change?, effective_on?, reason?);
         Some(match change {
             "suspension" => MemberCommand::Suspend {
@@ -93,6 +128,44 @@ impl StatusFields {
     }
 }
 
+/// An adopted exclusion motion about the member, offered to cite.
+struct Offered {
+    id: Uuid,
+    body_id: Uuid,
+    /// `Exclusion de la commune · Conseil National, 25 juin 2024`.
+    label: String,
+}
+
+/// The adopted exclusion motions about `member_id` that no exclusion
+/// cites yet.
+fn offered(m: &registre_projections::ReadModels, member_id: Uuid) -> Vec<Offered> {
+    m.resolutions
+        .motions
+        .values()
+        .filter(|r| {
+            r.kind == MotionKind::Exclusion
+                && r.subject_member_id == Some(member_id)
+                && r.result == MotionResult::Adopted
+                && r.effects.is_empty()
+        })
+        .filter_map(|r| {
+            let body_id = r.body_id?;
+            Some(Offered {
+                id: r.motion_id,
+                body_id,
+                label: format!(
+                    "{} · {}{}",
+                    r.title,
+                    crate::pages::sessions::body_name(m, body_id),
+                    r.session_date
+                        .map(|d| format!(", {}", crate::french::date(d)))
+                        .unwrap_or_default()
+                ),
+            })
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "status.html")]
 struct StatusPage {
@@ -100,7 +173,8 @@ struct StatusPage {
     id: Uuid,
     name: String,
     status: &'static str,
-    changes: [(&'static str, &'static str); 3],
+    changes: [(&'static str, &'static str); 4],
+    motions: Vec<Offered>,
     form: StatusFields,
 }
 
@@ -117,9 +191,9 @@ fn show(
     let scope = viewer.scope();
     let found = models.read(|m, _| {
         let member = m.membership.member(id).filter(|_| scope.member(m, id))?;
-        Some((member.name.clone(), member.status))
+        Some((member.name.clone(), member.status, offered(m, id)))
     });
-    let Some((name, current)) = found else {
+    let Some((name, current, motions)) = found else {
         return page::not_found();
     };
     let page = StatusPage {
@@ -128,6 +202,7 @@ fn show(
         name,
         status: crate::french::status(current),
         changes: CHANGES,
+        motions,
         form,
     };
     page::render_as(&page, status)
@@ -161,9 +236,59 @@ pub async fn submit(
             Ok(posted) => posted,
             Err(refusal) => return refusal,
         };
-    let command = form.command(member_id).map(Into::into);
+    let motions = state
+        .app
+        .read_models()
+        .map(|models| models.read(|m, _| offered(m, member_id)))
+        .unwrap_or_default();
+    let command = form.command(member_id, &motions).map(Into::into);
     submit::for_member(&state, &viewer, member_id, form, command, |form, status| {
         show(&state, &viewer, member_id, form, status)
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exclusion(motion: &str, hearing: &str) -> StatusFields {
+        StatusFields {
+            change: "exclusion".into(),
+            effective_on: "2024-07-01".into(),
+            reason: "Arriérés de trois exercices".into(),
+            motion: motion.into(),
+            hearing_notified_on: hearing.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn given_an_adopted_motion_when_an_exclusion_is_posted_then_it_cites_the_motion_and_its_body() {
+        let (member, motion, body) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let offered = [Offered {
+            id: motion,
+            body_id: body,
+            label: "Exclusion".into(),
+        }];
+        let mut form = exclusion(&motion.to_string(), "2024-06-03");
+        match form.command(member, &offered) {
+            Some(MemberCommand::Exclude {
+                member_id,
+                decided_by_body_id,
+                motion_id,
+                hearing_notified_on,
+                ..
+            }) => {
+                assert_eq!((member_id, decided_by_body_id, motion_id), (member, body, motion));
+                assert_eq!(hearing_notified_on.to_string(), "2024-06-03");
+            }
+            other => panic!("{other:?}"),
+        }
+        // A motion not offered, or no hearing date: refused beside the field.
+        let mut form = exclusion(&Uuid::now_v7().to_string(), "");
+        assert!(form.command(member, &offered).is_none());
+        assert!(form.motion_error.contains("motion d'exclusion"));
+        assert!(form.hearing_notified_on_error.contains("audition"));
+    }
 }
