@@ -150,6 +150,8 @@ pub enum DomainError {
     RequestForOrdinarySession,
     #[error("{given} member(s) asked for the session; the statutes require {required}")]
     ExtraordinaryRequestTooFew { required: u32, given: u32 },
+    #[error("at most {max} members may be named as asking for a session")]
+    TooManyRequesters { max: usize },
     #[error("the first session did not fail for lack of quorum")]
     NotAFailedSession,
     #[error("a second convocation must be at least {min_days} days after the first session")]
@@ -290,6 +292,7 @@ impl DomainError {
             E::ExtraordinaryGroundsRequired => "EXTRAORDINARY_GROUNDS_REQUIRED",
             E::RequestForOrdinarySession => "REQUEST_FOR_ORDINARY_SESSION",
             E::ExtraordinaryRequestTooFew { .. } => "EXTRAORDINARY_REQUEST_TOO_FEW",
+            E::TooManyRequesters { .. } => "TOO_MANY_REQUESTERS",
             E::CastingVoteWithoutTie => "CASTING_VOTE_WITHOUT_TIE",
             E::SessionBeforeConvocation { .. } => "SESSION_BEFORE_CONVOCATION",
             E::TerritorialUnitConflict { .. } => "TERRITORIAL_UNIT_CONFLICT",
@@ -500,6 +503,9 @@ impl DomainError {
             E::RequestForOrdinarySession => {
                 "Une session ordinaire se tient en vertu des statuts : ni motifs ni demande.".into()
             }
+            E::TooManyRequesters { max } => {
+                format!("Une demande de session nomme {max} communes au plus.")
+            }
             E::ExtraordinaryRequestTooFew { required, given } => format!(
                 "{given} commune(s) demandent la session ; les statuts en exigent au moins {required}."
             ),
@@ -542,7 +548,7 @@ impl DomainError {
                 statutory_body,
                 expected,
             } => format!(
-                "Le corps statutaire « {} » est {}.",
+                "Le corps statutaire « {} » doit être {}.",
                 statutory_body.french, expected.french
             ),
             E::MotionNotAdopted => "La motion citée n'a pas été adoptée.".into(),

@@ -38,7 +38,9 @@ pub fn base_count(base: VoteBase, tally: &Tally, members: u32, present: u32) -> 
     }
 }
 
-/// What a vote's count gives under a rule.
+/// What a vote's count gives under a rule. The statutes give the chair a
+/// casting vote only under a simple majority of the votes cast, where the
+/// share met exactly is votes for equal to votes against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Adopted,

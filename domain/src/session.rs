@@ -196,8 +196,7 @@ fn checked_request(
         return Ok(());
     };
     if member_ids.len() > MAX_REQUESTERS {
-        return Err(DomainError::TooLong {
-            field: "requested_by",
+        return Err(DomainError::TooManyRequesters {
             max: MAX_REQUESTERS,
         });
     }

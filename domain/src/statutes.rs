@@ -46,17 +46,29 @@ pub fn defaults(effective_from: NaiveDate) -> Statutes {
             unpaid_years_before_suspension: 3,
         },
         exclusion_hearing_notice_days: 15,
-        instances: default_instances(),
+        // No rules per statutory body: every body follows the general
+        // quorum and majorities until the statutes state its own.
+        instances: Vec::new(),
     }
 }
 
-/// Each statutory body's rules as such statutes typically state them:
+/// The defaults with [`typical_instances`]: what the demo adopts.
+pub fn with_typical_instances(effective_from: NaiveDate) -> Statutes {
+    Statutes {
+        instances: typical_instances(),
+        ..defaults(effective_from)
+    }
+}
+
+/// Each statutory body's rules as such statutes typically state them
+/// (offered, not shipped as a default: a body's own rules are the
+/// association's to state):
 /// the Congrès and the assemblies of communes meet with more than half of
 /// their members, the Conseil National and the bureaux with at least two
 /// thirds; decisions by more than half of the votes cast, the chair's
 /// vote deciding a tie; an exclusion by more than half of the members
 /// present, an amendment or a dissolution by at least two thirds of them.
-fn default_instances() -> Vec<InstanceRules> {
+pub fn typical_instances() -> Vec<InstanceRules> {
     let share = |numerator, denominator| Fraction {
         numerator,
         denominator,
@@ -516,6 +528,23 @@ fn validate_instances(instances: &[InstanceRules]) -> Result<(), DomainError> {
             m.statute_amendment,
             m.dissolution,
         ];
+        // The chair's vote breaks a tie of votes for and against: under a
+        // simple majority of the votes cast that is the share met exactly;
+        // under any other rule it would decide what no tie left open.
+        let simple = |m: &MajorityRule| {
+            m.comparison == Comparison::MoreThan
+                && m.base == VoteBase::VotesCast
+                && u64::from(m.share.numerator) * 2 == u64::from(m.share.denominator)
+        };
+        if all
+            .iter()
+            .any(|m| m.tie == TieRule::ChairCastingVote && !simple(m))
+        {
+            return bad(
+                "a casting vote decides only a simple majority of the votes cast",
+                "la voix prépondérante ne départage qu'une majorité simple des suffrages exprimés",
+            );
+        }
         if !all.iter().all(|m| possible(m.comparison, m.share)) {
             return bad(
                 "a majority is a share between zero and one that a count can meet",
@@ -911,7 +940,7 @@ mod tests {
     #[test]
     fn given_rules_per_body_when_one_body_is_amended_then_the_others_stay_and_the_change_is_named()
     {
-        let v1 = defaults(d(2001, 2, 1));
+        let v1 = with_typical_instances(d(2001, 2, 1));
         let mut council = *v1
             .instances
             .iter()
@@ -946,6 +975,10 @@ mod tests {
         }
         .apply(&v1);
         assert_eq!(validate(&v3).unwrap_err().code(), "INVALID_STATUTES");
+        // A casting vote on another rule than a simple majority is refused.
+        let mut casting = v1.clone();
+        casting.instances[0].majorities.exclusion.tie = TieRule::ChairCastingVote;
+        assert_eq!(validate(&casting).unwrap_err().code(), "INVALID_STATUTES");
         // Rules stated twice for one body are refused.
         let mut twice = v1.clone();
         twice.instances.push(v1.instances[0]);

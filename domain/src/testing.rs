@@ -28,7 +28,7 @@ pub fn key(code: &str) -> TerritorialUnitKey {
 }
 
 pub fn statutes() -> Statutes {
-    crate::statutes::defaults(d(2001, 2, 1))
+    crate::statutes::with_typical_instances(d(2001, 2, 1))
 }
 
 /// A context at 2024-03-01 with the default statutes and no facts.

@@ -43,7 +43,9 @@ pub fn statutory_meetings(m: &ReadModels, on: NaiveDate) -> Vec<MeetingDue> {
     m.bodies
         .bodies
         .values()
-        .filter(|b| b.established_on <= on)
+        // Established by then, or met by then (a body recorded late, with
+        // the sessions it held before).
+        .filter(|b| b.established_on <= on || last_met.contains_key(&b.body_id))
         .filter_map(|b| {
             let statutory_body = b.statutory_body?;
             let rules = statutes

@@ -245,7 +245,7 @@ pub fn statutes_adopted(from: NaiveDate) -> Ev {
     ev(
         "statutes".into(),
         StatutesAdopted {
-            statutes: registre_domain::statutes::defaults(from),
+            statutes: registre_domain::statutes::with_typical_instances(from),
             reference: "AG constitutive".into(),
         },
     )
@@ -257,7 +257,7 @@ pub fn statutes_amended(
     from: NaiveDate,
     changes: registre_domain::statutes::StatutesChanges,
 ) -> Ev {
-    let mut statutes = changes.apply(&registre_domain::statutes::defaults(from));
+    let mut statutes = changes.apply(&registre_domain::statutes::with_typical_instances(from));
     statutes.version = version;
     ev(
         "statutes".into(),

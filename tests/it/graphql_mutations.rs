@@ -938,6 +938,50 @@ fn a_council_with_rules_of_its_own_counts_its_quorum_and_its_chair_breaks_a_tie(
     let a = server.addr;
     let congress = Congress::establish(a, &sec);
     let ben = &congress.ben;
+    // The founding statutes give no body rules of its own; the Congrès
+    // amends them to state the Conseil National's.
+    let motion = congress.adopts(a, &sec, ("STATUTE_AMENDMENT", None), "2023-06-01");
+    let simple = "{comparison: MORE_THAN, share: {numerator: 1, denominator: 2}, base: VOTES_CAST, tie: CHAIR_CASTING_VOTE}";
+    let rules = format!(
+        "{{statutoryBody: NATIONAL_COUNCIL, membership: DESIGNATED, quorum: {{comparison: AT_LEAST, share: {{numerator: 2, denominator: 3}}}}, majorities: {{ordinary: {simple}, election: {simple}, exclusion: {simple}, statuteAmendment: {simple}, dissolution: {simple}}}, ordinarySessionEveryMonths: 12, termYears: 5, extraordinaryRequestShare: {{numerator: 1, denominator: 3}}}}"
+    );
+    let amend = |instances: &str| {
+        format!(
+            r#"statutes: {{effectiveFrom: "2023-07-01", instances: [{instances}]}}, reference: "Congrès 2023, résolution 1", motionId: "{motion}""#
+        )
+    };
+    let before = head(a, &aud);
+    assert_eq!(
+        refused(
+            a,
+            &sec,
+            "amendStatutes",
+            &amend(&format!("{rules}, {rules}"))
+        ),
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(head(a, &aud), before);
+    ok(a, &sec, "amendStatutes", &amend(&rules));
+    let v = graphql(
+        a,
+        &aud,
+        r#"{ statutes(on: "2024-01-01") { version instances { statutoryBody membership quorum { comparison share { numerator denominator } } } changes { rule after } } }"#,
+    )
+    .json();
+    let s = &v["data"]["statutes"];
+    assert_eq!(
+        s["instances"][0]["statutoryBody"], "NATIONAL_COUNCIL",
+        "{v}"
+    );
+    assert_eq!(s["instances"][0]["quorum"]["comparison"], "AT_LEAST", "{v}");
+    assert!(
+        s["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["rule"] == "nationalCouncil.quorum" && c["after"] == "AT_LEAST 2/3"),
+        "{v}"
+    );
     // The Conseil National is an instance: named as an organ, it is refused.
     let council = |kind: &str| {
         format!(

@@ -1,7 +1,7 @@
 //! What everything else stands on: the founding statutes and the territorial
 //! reference list, both issued by the system rather than the secretariat.
 
-use registre_domain::statutes::{StatutesChanges, StatutesCommand, defaults};
+use registre_domain::statutes::{StatutesChanges, StatutesCommand, with_typical_instances};
 use registre_domain::territory::{TerritoryCommand, UnitRow};
 use registre_schema::Actor;
 use registre_schema::events::{TerritorialLevel, TerritorialUnitKey};
@@ -18,7 +18,7 @@ pub(super) async fn adopt_statutes(g: &mut Gen<'_>) -> Result<(), DemoError> {
         Some(Actor::system()),
         at(FOUNDING, 9),
         StatutesCommand::Adopt {
-            statutes: defaults(FOUNDING),
+            statutes: with_typical_instances(FOUNDING),
             reference: STATUTES_REFERENCE.into(),
         },
     )

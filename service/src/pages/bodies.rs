@@ -73,7 +73,7 @@ pub async fn page(State(state): State<WebState>, headers: HeaderMap) -> Response
                 meetings: due.get(&b.body_id).map(|d| {
                     let last = match d.last_met {
                         Some(day) => format!("dernière le {}", french::date(day)),
-                        None => "jamais réunie".into(),
+                        None => "aucune session tenue".into(),
                     };
                     format!(
                         "Session ordinaire au moins tous les {} mois : {last} ; prochaine au plus tard le {}.",

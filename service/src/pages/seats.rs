@@ -20,7 +20,7 @@ use super::WebState;
 use super::fields::{self, take};
 use super::page::{self, Frame, Viewer};
 use super::submit::{self, Refusal};
-use crate::commands::Command;
+use crate::application::Command;
 use crate::french;
 
 /// Both forms' fields: `step` says which was posted (`poste` or

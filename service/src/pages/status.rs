@@ -280,7 +280,10 @@ mod tests {
                 hearing_notified_on,
                 ..
             }) => {
-                assert_eq!((member_id, decided_by_body_id, motion_id), (member, body, motion));
+                assert_eq!(
+                    (member_id, decided_by_body_id, motion_id),
+                    (member, body, motion)
+                );
                 assert_eq!(hearing_notified_on.to_string(), "2024-06-03");
             }
             other => panic!("{other:?}"),

@@ -140,7 +140,7 @@ mod tests {
 
     #[test]
     fn given_every_rule_of_the_statutes_when_labelled_then_each_has_its_french_name() {
-        let s = registre_domain::statutes::defaults(chrono::NaiveDate::MIN);
+        let s = registre_domain::statutes::with_typical_instances(chrono::NaiveDate::MIN);
         for (rule, value) in rules(&s) {
             assert!(!label(&rule).contains("Règle"), "{rule} has no French name");
             assert!(!label(&rule).starts_with("Instance"), "{rule}");

@@ -8,6 +8,7 @@ use registre_projections::ReadModels;
 use registre_projections::audit_timeline::{EntityKey, EntityKind};
 use registre_projections::resolutions::Resolution;
 use registre_projections::sessions::{SessionRecord, SessionState};
+use registre_schema::events::VoteChoice;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -356,8 +357,11 @@ fn session(m: &ReadModels, s: &SessionRecord, made: String) -> Value {
         })
         .collect();
     present.sort_by_cached_key(|n| registre_projections::search::folded(n));
-    let represented: Vec<String> = s
-        .proxies
+    // Represented: absent, with a proxy whose holder is present (as the
+    // quorum counts them).
+    let attendance = s.attendance();
+    let represented: Vec<String> = attendance
+        .represented
         .iter()
         .map(|(grantor, holder)| format!("{}, par {}", name(grantor), name(holder)))
         .collect();
@@ -403,9 +407,9 @@ fn session(m: &ReadModels, s: &SessionRecord, made: String) -> Value {
         "convened": convened.iter().map(|(_, id)| json!({"name": name(id), "place": unit_place(id)})).collect::<Vec<_>>(),
         "counts": {
             "eligible": eligible,
-            "present": s.present.len(),
-            "represented": s.proxies.len(),
-            "absent": eligible.saturating_sub(s.present.len() + s.proxies.len()),
+            "present": attendance.present.len(),
+            "represented": attendance.represented.len(),
+            "absent": attendance.absent.len(),
         },
         "quorum": french::quorum(m, s),
         "opened_at": time(s.opened_at),
@@ -434,7 +438,14 @@ fn deliberation(r: &Resolution, n: usize) -> Value {
         "abstentions": r.abstentions,
         "by_proxy": r.by_proxy,
         "result": result(r),
-        "majority": r.decision.as_ref().map(|d| format!("majorité requise : {}", french::majority_rule(d.rule))),
+        "majority": r.decision.as_ref().map(|d| {
+            let casting = match d.casting_vote {
+                Some(VoteChoice::For) => " ; partage tranché par la voix prépondérante du président, pour",
+                Some(_) => " ; partage tranché par la voix prépondérante du président, contre",
+                None => "",
+            };
+            format!("majorité requise : {}{casting}", french::majority_rule(d.rule))
+        }),
     })
 }
 

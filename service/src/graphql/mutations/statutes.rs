@@ -13,8 +13,8 @@ use crate::graphql::statutory_rules::InstanceRules;
 
 /// The rules of a statutes version. In an adoption every field left out
 /// takes the shipped default (simple majorities, 1/2 quorum, five-year
-/// mandates, 15 days' notice...); in an amendment it keeps its value in
-/// the latest version.
+/// mandates, 15 days' notice, no rules of a statutory body's own); in an
+/// amendment it keeps its value in the latest version.
 #[derive(InputObject, Default)]
 pub struct StatutesInput {
     /// Decisions dated on or after this day are judged under this version.
@@ -86,6 +86,17 @@ async fn statutes_submit(
     bounded("reference", &reference, MAX_TEXT)?;
     let effective_from = statutes.effective_from;
     let changes = statutes.changes();
+    let mut stated = std::collections::BTreeSet::new();
+    if !changes
+        .instances
+        .iter()
+        .all(|r| stated.insert(r.statutory_body))
+    {
+        return Err(ApiError::bad_input(
+            "statutes.instances : une entrée par corps statutaire au plus.",
+            "statutes.instances: one entry per statutory body at most.",
+        ));
+    }
     let command = match amended_by {
         Some(motion_id) => StatutesCommand::Amend {
             effective_from,
