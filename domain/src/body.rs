@@ -10,7 +10,8 @@ use chrono::{Datelike, NaiveDate};
 use registre_schema::DomainEvent;
 use registre_schema::events::{
     BodyEstablished, BodyKind, BodyLevel, MandateEndReason, MandateEnded, MandateStarted,
-    OfficerElected, PostDefined, StatutoryBody, TerritorialLevel, TerritorialUnitKey,
+    OfficerElected, PostDefined, StatutoryBody, StatutoryBodyNamed, TerritorialLevel,
+    TerritorialUnitKey,
 };
 use uuid::Uuid;
 
@@ -84,6 +85,18 @@ pub fn statutory_name(b: StatutoryBody) -> Reason {
     }
 }
 
+/// A body of `kind` and `level` may be `b`: refused with the shape `b` has.
+fn has_shape(b: StatutoryBody, kind: BodyKind, level: BodyLevel) -> Result<(), DomainError> {
+    let (wanted_kind, wanted_level) = shape(b);
+    if (kind, level) == (wanted_kind, wanted_level) {
+        return Ok(());
+    }
+    Err(DomainError::StatutoryBodyMismatch {
+        statutory_body: statutory_name(b),
+        expected: shape_name(wanted_kind, wanted_level),
+    })
+}
+
 fn shape_name(kind: BodyKind, level: BodyLevel) -> Reason {
     use BodyKind::*;
     use BodyLevel::*;
@@ -129,6 +142,13 @@ pub enum BodyCommand {
         title: String,
         seats: u32,
     },
+    /// Says which of the statutes' bodies an established body is (one
+    /// established before bodies said so); it must have that body's kind
+    /// and level.
+    NameStatutoryBody {
+        body_id: Uuid,
+        statutory_body: StatutoryBody,
+    },
     /// The candidate's eligibility (a member in good standing) comes from
     /// `ctx.facts.eligible_members`.
     ElectOfficer {
@@ -154,6 +174,7 @@ impl BodyCommand {
         match self {
             BodyCommand::Establish { body_id, .. }
             | BodyCommand::DefinePost { body_id, .. }
+            | BodyCommand::NameStatutoryBody { body_id, .. }
             | BodyCommand::ElectOfficer { body_id, .. }
             | BodyCommand::EndMandate { body_id, .. } => *body_id,
         }
@@ -175,7 +196,9 @@ impl Aggregate for Body {
 
     fn dates(command: &BodyCommand) -> Vec<Dated> {
         match command {
-            BodyCommand::Establish { .. } | BodyCommand::DefinePost { .. } => vec![],
+            BodyCommand::Establish { .. }
+            | BodyCommand::DefinePost { .. }
+            | BodyCommand::NameStatutoryBody { .. } => vec![],
             BodyCommand::ElectOfficer { starts_on, .. } => {
                 vec![Dated::day("starts_on", *starts_on)]
             }
@@ -228,13 +251,7 @@ impl Aggregate for Body {
                 return Err(DomainError::BodyTerritoryRequired { level: name });
             }
             if let Some(b) = statutory_body {
-                let (wanted_kind, wanted_level) = shape(*b);
-                if (*kind, *level) != (wanted_kind, wanted_level) {
-                    return Err(DomainError::StatutoryBodyMismatch {
-                        statutory_body: statutory_name(*b),
-                        expected: shape_name(wanted_kind, wanted_level),
-                    });
-                }
+                has_shape(*b, *kind, *level)?;
             }
             for other in [convened_by_body_id, parent_body_id].into_iter().flatten() {
                 if !ctx.facts.bodies.contains_key(other) {
@@ -258,6 +275,22 @@ impl Aggregate for Body {
         let body = state.as_ref().ok_or(DomainError::UnknownBody)?;
         match command {
             C::Establish { .. } => unreachable!("handled above"),
+            C::NameStatutoryBody {
+                body_id,
+                statutory_body,
+            } => {
+                if body.statutory_body == Some(*statutory_body) {
+                    return Err(DomainError::StatutoryBodyUnchanged);
+                }
+                has_shape(*statutory_body, body.kind, body.level)?;
+                Ok(vec![
+                    StatutoryBodyNamed {
+                        body_id: *body_id,
+                        statutory_body: *statutory_body,
+                    }
+                    .into(),
+                ])
+            }
             C::DefinePost {
                 body_id,
                 post_id,
@@ -401,6 +434,11 @@ impl Aggregate for Body {
                     statutory_body: e.statutory_body,
                     posts: BTreeMap::new(),
                 });
+            }
+            E::StatutoryBodyNamed(e) => {
+                if let Some(b) = state.as_mut() {
+                    b.statutory_body = Some(e.statutory_body);
+                }
             }
             E::PostDefined(e) => {
                 if let Some(b) = state.as_mut() {
@@ -637,6 +675,32 @@ mod tests {
         given::<Body>(vec![])
             .when(named(BodyKind::Instance, StatutoryBody::RegionalConference).0)
             .then_error("STATUTORY_BODY_MISMATCH");
+    }
+
+    #[test]
+    fn given_a_body_established_before_bodies_said_which_they_are_when_named_then_it_is_that_one() {
+        let named = |statutory_body| BodyCommand::NameStatutoryBody {
+            body_id: id(1),
+            statutory_body,
+        };
+        let event: DomainEvent = StatutoryBodyNamed {
+            body_id: id(1),
+            statutory_body: StatutoryBody::NationalBureau,
+        }
+        .into();
+        given::<Body>(vec![established()])
+            .when(named(StatutoryBody::NationalBureau))
+            .then_events(vec![event.clone()]);
+        given::<Body>(vec![established(), event])
+            .when(named(StatutoryBody::NationalBureau))
+            .then_error("STATUTORY_BODY_UNCHANGED");
+        // The BEN is a national organ, no Congrès.
+        given::<Body>(vec![established()])
+            .when(named(StatutoryBody::Congress))
+            .then_error("STATUTORY_BODY_MISMATCH");
+        given::<Body>(vec![])
+            .when(named(StatutoryBody::NationalBureau))
+            .then_error("UNKNOWN_BODY");
     }
 
     #[test]

@@ -198,6 +198,8 @@ pub enum DomainError {
     CastingVoteRequired,
     #[error("a casting vote is recorded only on a tie the statutes give the chair")]
     CastingVoteWithoutTie,
+    #[error("the body is already that statutory body")]
+    StatutoryBodyUnchanged,
     #[error("a {statutory_body} is a {expected}")]
     StatutoryBodyMismatch {
         statutory_body: Reason,
@@ -288,6 +290,7 @@ impl DomainError {
             E::OutsideBodyTerritory => "OUTSIDE_BODY_TERRITORY",
             E::BodyTerritoryRequired { .. } => "BODY_TERRITORY_REQUIRED",
             E::StatutoryBodyMismatch { .. } => "STATUTORY_BODY_MISMATCH",
+            E::StatutoryBodyUnchanged => "STATUTORY_BODY_UNCHANGED",
             E::CastingVoteRequired => "CASTING_VOTE_REQUIRED",
             E::ExtraordinaryGroundsRequired => "EXTRAORDINARY_GROUNDS_REQUIRED",
             E::RequestForOrdinarySession => "REQUEST_FOR_ORDINARY_SESSION",
@@ -542,6 +545,9 @@ impl DomainError {
             E::NotPresent => "Le délégué de la commune n'est pas présent.".into(),
             E::NoSuchProxy => "La commune n'a pas donné procuration à ce mandataire.".into(),
             E::MotionsStillOpen => "Des votes sont encore ouverts.".into(),
+            E::StatutoryBodyUnchanged => {
+                "L'instance est déjà ce corps statutaire : rien n'est changé.".into()
+            }
             E::CastingVoteRequired => "Partage des voix : les statuts donnent au président une voix prépondérante, pour ou contre, à enregistrer avec la clôture du vote.".into(),
             E::CastingVoteWithoutTie => "Une voix prépondérante ne s'enregistre que sur un partage des voix où les statuts la donnent au président.".into(),
             E::StatutoryBodyMismatch {

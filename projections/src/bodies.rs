@@ -175,6 +175,11 @@ impl Fold for BodiesRegister {
                     },
                 );
             }
+            E::StatutoryBodyNamed(e) => {
+                if let Some(b) = self.bodies.get_mut(&e.body_id) {
+                    b.statutory_body = Some(e.statutory_body);
+                }
+            }
             E::PostDefined(e) => {
                 if let Some(b) = self.bodies.get_mut(&e.body_id) {
                     b.posts.insert(

@@ -21,6 +21,7 @@ pub fn belongs_to(event: &DomainEvent, occurred_at: DateTime<Utc>, day: NaiveDat
         E::TerritorialUnitRegistered(_)
         | E::DuesScheduleSet(_)
         | E::BodyEstablished(_)
+        | E::StatutoryBodyNamed(_)
         | E::PostDefined(_)
         | E::MemberContactsRecorded(_)
         | E::RecordCorrected(_) => true,

@@ -323,6 +323,14 @@ fn samples() -> Vec<(&'static str, DomainEvent)> {
         ),
         (
             "body-x",
+            StatutoryBodyNamed {
+                body_id: id(5),
+                statutory_body: StatutoryBody::CercleAssembly,
+            }
+            .into(),
+        ),
+        (
+            "body-x",
             PostDefined {
                 body_id: id(6),
                 post_id: id(7),

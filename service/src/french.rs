@@ -128,6 +128,7 @@ pub fn event(event_type: &str) -> &str {
         "StatutesAmended" => "Modification des statuts",
         "BodyEstablished" => "Création d'une instance",
         "PostDefined" => "Création d'un poste",
+        "StatutoryBodyNamed" => "Instance rattachée à un corps statutaire",
         "OfficerElected" => "Élection à un poste",
         "MandateStarted" => "Début de mandat",
         "MandateEnded" => "Fin de mandat",

@@ -982,6 +982,26 @@ fn a_council_with_rules_of_its_own_counts_its_quorum_and_its_chair_breaks_a_tie(
             .any(|c| c["rule"] == "nationalCouncil.quorum" && c["after"] == "AT_LEAST 2/3"),
         "{v}"
     );
+    // A body established before bodies said which they are is named
+    // afterwards: the Congrès, not a bureau.
+    let congress_id = &congress.congress;
+    assert_eq!(
+        refused(
+            a,
+            &sec,
+            "nameStatutoryBody",
+            &format!(r#"bodyId: "{congress_id}", statutoryBody: NATIONAL_BUREAU"#)
+        ),
+        "STATUTORY_BODY_MISMATCH"
+    );
+    let r = ok(
+        a,
+        &sec,
+        "nameStatutoryBody",
+        &format!(r#"bodyId: "{congress_id}", statutoryBody: CONGRESS"#),
+    );
+    check_written(&r, "StatutoryBodyNamed");
+    assert_eq!(r["entity"]["statutory_body"], "congress", "{r}");
     // The Conseil National is an instance: named as an organ, it is refused.
     let council = |kind: &str| {
         format!(

@@ -56,6 +56,10 @@ pub const MUTATIONS: &[(&str, &str)] = &[
         r#"mutation { establishBody(name: "Congrès", kind: INSTANCE, level: NATIONAL) { commandId events { position } } }"#,
     ),
     (
+        "nameStatutoryBody",
+        r#"mutation { nameStatutoryBody(bodyId: "00000000-0000-0000-0000-000000000001", statutoryBody: CONGRESS) { commandId events { position } } }"#,
+    ),
+    (
         "definePost",
         r#"mutation { definePost(bodyId: "00000000-0000-0000-0000-000000000001", title: "Président", seats: 1) { commandId events { position } } }"#,
     ),

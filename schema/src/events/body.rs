@@ -42,6 +42,14 @@ pub struct BodyEstablished {
     pub statutory_body: Option<StatutoryBody>,
 }
 
+/// A body was named as one of the statutes' bodies after it was
+/// established (bodies established before they said which one they are).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema)]
+pub struct StatutoryBodyNamed {
+    pub body_id: Uuid,
+    pub statutory_body: StatutoryBody,
+}
+
 /// A post was defined in a body (président, secrétaire général, ...).
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, JsonSchema)]
 pub struct PostDefined {

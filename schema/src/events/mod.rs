@@ -143,6 +143,7 @@ domain_events! {
     StatutesAdopted => 2,
     StatutesAmended => 3,
     BodyEstablished => 2,
+    StatutoryBodyNamed => 1,
     PostDefined => 1,
     SessionConvened => 2,
     AttendanceRecorded => 1,
@@ -442,9 +443,9 @@ mod tests {
 
     #[test]
     fn every_type_has_a_schema_and_its_version() {
-        assert_eq!(DomainEvent::TYPES.len(), 35);
+        assert_eq!(DomainEvent::TYPES.len(), 36);
         let schemas = DomainEvent::json_schemas();
-        assert_eq!(schemas.len(), 35);
+        assert_eq!(schemas.len(), 36);
         for (t, v) in DomainEvent::TYPES {
             assert_eq!(DomainEvent::upcaster().current_version(t), Some(*v));
         }

@@ -176,6 +176,11 @@ impl View {
                     },
                 );
             }
+            E::StatutoryBodyNamed(e) => {
+                if let Some(b) = self.bodies.get_mut(&e.body_id) {
+                    b.fact.statutory_body = Some(e.statutory_body);
+                }
+            }
             E::OfficerElected(e) => {
                 if let Some(b) = self.bodies.get_mut(&e.body_id) {
                     b.seats.entry(e.mandate_id).or_default().member_id = e.member_id;
@@ -327,7 +332,7 @@ impl View {
 mod tests {
     use super::*;
     use chrono::{TimeZone, Utc};
-    use registre_domain::statutes::defaults;
+    use registre_domain::statutes::with_typical_instances;
     use registre_domain::streams::member_id_for;
     use registre_schema::events::*;
     use registre_schema::{Actor, StreamId};
@@ -371,7 +376,7 @@ mod tests {
             &mut v,
             "statutes",
             StatutesAdopted {
-                statutes: defaults(day(2001, 1, 1)),
+                statutes: with_typical_instances(day(2001, 1, 1)),
                 reference: "AG".into(),
             },
         );

@@ -103,6 +103,7 @@ pub const POLICY: &[(RootKind, &str, Permission)] = &[
     (RootKind::Mutation, "setDuesSchedule", Permission::Mutate),
     (RootKind::Mutation, "adoptStatutes", Permission::Mutate),
     (RootKind::Mutation, "amendStatutes", Permission::Mutate),
+    (RootKind::Mutation, "nameStatutoryBody", Permission::Mutate),
     (RootKind::Mutation, "establishBody", Permission::Mutate),
     (RootKind::Mutation, "definePost", Permission::Mutate),
     (RootKind::Mutation, "electOfficer", Permission::Mutate),

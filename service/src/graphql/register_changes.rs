@@ -84,7 +84,7 @@ fn change_of(e: &RecordedEvent) -> Option<(Vec<Register>, Vec<EntityKey>)> {
         | E::DuesPaymentReversed(_)
         | E::StatutesAdopted(_)
         | E::StatutesAmended(_) => vec![R::Dues, R::Membership],
-        E::BodyEstablished(_) => vec![R::Bodies],
+        E::BodyEstablished(_) | E::StatutoryBodyNamed(_) => vec![R::Bodies],
         E::PostDefined(x) => {
             add(K::Post, x.post_id);
             vec![R::Bodies]

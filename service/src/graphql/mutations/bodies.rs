@@ -53,6 +53,26 @@ impl BodyMutation {
         call.submit(ctx, None, command, Entity::Body(body_id)).await
     }
 
+    /// Says which of the statutes' bodies an established body is (for a
+    /// body established before bodies said so); it must match the body's
+    /// kind and level.
+    async fn name_statutory_body(
+        &self,
+        ctx: &Context<'_>,
+        command_id: Option<ID>,
+        occurred_at: Option<DateTime<Utc>>,
+        body_id: ID,
+        statutory_body: StatutoryBody,
+    ) -> Result<CommandResult, ApiError> {
+        let call = Call::new(command_id, occurred_at)?;
+        let body_id = uuid("bodyId", &body_id)?;
+        let command = BodyCommand::NameStatutoryBody {
+            body_id,
+            statutory_body: statutory_body.into(),
+        };
+        call.submit(ctx, None, command, Entity::Body(body_id)).await
+    }
+
     /// Defines a post of a body with its number of seats. `postId`
     /// defaults to an id derived from the command id.
     #[allow(clippy::too_many_arguments)]
