@@ -410,6 +410,7 @@ pub async fn generate(
                         },
                         "motion",
                     )?;
+                    let (mut votes_for, mut votes_against) = (0u32, 0u32);
                     for m in &present {
                         let roll = choice_rng.u8(0..100);
                         let choice = match roll {
@@ -417,6 +418,8 @@ pub async fn generate(
                             75..92 => VoteChoice::Against,
                             _ => VoteChoice::Abstain,
                         };
+                        votes_for += u32::from(choice == VoteChoice::For);
+                        votes_against += u32::from(choice == VoteChoice::Against);
                         d.run(
                             &ctx,
                             SessionCommand::RecordVote {
@@ -434,7 +437,15 @@ pub async fn generate(
                         SessionCommand::CloseVote {
                             session_id,
                             motion_id,
-                            casting_vote: None,
+                            // On a tie the statutes leave to the chair, the
+                            // chair votes for.
+                            casting_vote: tied(
+                                statutes.as_ref(),
+                                fact.statutory_body,
+                                votes_for,
+                                votes_against,
+                            )
+                            .then_some(VoteChoice::For),
                         },
                         "vote closing",
                     )?;
@@ -562,4 +573,28 @@ fn stream(name: String) -> Result<StreamId, HistoryError> {
             ),
         },
     })
+}
+
+/// Whether an ordinary motion's votes are tied where the body's statutes
+/// give the chair a casting vote.
+fn tied(
+    statutes: Option<&registre_schema::events::Statutes>,
+    body: Option<registre_schema::events::StatutoryBody>,
+    votes_for: u32,
+    votes_against: u32,
+) -> bool {
+    use registre_domain::majority::{Outcome, base_count, outcome};
+    let Some(statutes) = statutes else {
+        return false;
+    };
+    let rule = registre_domain::statutory::majority_rule(statutes, body, MotionKind::Ordinary);
+    let tally = registre_schema::events::Tally {
+        votes_for,
+        votes_against,
+        abstentions: 0,
+        absent: 0,
+    };
+    // The chair's vote decides only a simple majority of the votes cast,
+    // whose base the abstentions and the absent do not change.
+    outcome(rule, votes_for, base_count(rule.base, &tally, 0, 0)) == Outcome::Tie
 }
