@@ -910,49 +910,38 @@ async fn a_clerk_defines_a_post_and_designates_a_commune_to_it_in_a_browser() {
 
     // A code no member has is refused beside its field; nothing is kept.
     let before = head(addr);
-    let designate = |commune: &'static str| {
-        [
-            ("commune", commune),
-            ("holder", "Maire de Kidal"),
-            ("starts_on", "2024-07-01"),
-        ]
-    };
-    c.find(Locator::XPath(
-        "//select[@id='post']/option[normalize-space(.) = 'Suppléant']",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
-    post(
-        &c,
-        "form:has(input[name='step'][value='designation'])",
-        &designate("ML999999"),
-    )
-    .await;
+    designate(&c, "ML999999").await;
     wait_for_text(&c, "#commune-error", "aucun membre").await;
     assert_eq!(head(addr), before);
 
     // Kidal designated: it holds the seat from its date.
-    c.find(Locator::XPath(
-        "//select[@id='post']/option[normalize-space(.) = 'Suppléant']",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
-    post(
-        &c,
-        "form:has(input[name='step'][value='designation'])",
-        &designate("ML080102"),
-    )
-    .await;
+    designate(&c, "ML080102").await;
     wait_for_text(&c, ".done", "Enregistré").await;
     wait_for_text(&c, ".facts", "Maire de Kidal").await;
     shot(&c, "seats").await;
     accessible(&c, "seats").await;
     assert!(head(addr) > before);
     drop(server);
+}
+
+/// Designates the commune of P-code `commune` to the post "Suppléant".
+async fn designate(c: &Client, commune: &str) {
+    c.find(Locator::XPath(
+        "//select[@id='post']/option[normalize-space(.) = 'Suppléant']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    post(
+        c,
+        "form:has(input[name='step'][value='designation'])",
+        &[
+            ("commune", commune),
+            ("holder", "Maire de Kidal"),
+            ("starts_on", "2024-07-01"),
+        ],
+    )
+    .await;
 }
