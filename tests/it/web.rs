@@ -626,19 +626,26 @@ async fn post(c: &Client, css: &str, fields: &[(&str, &str)]) {
     form.submit().await.unwrap();
 }
 
-/// Convenes a session of the body whose name starts with `body`, on
-/// `date`, and returns its page's address.
-async fn convene(c: &Client, addr: SocketAddr, body: &str, date: &str) -> String {
+/// The convocation form, with the body whose name starts with `body`
+/// chosen.
+async fn convocation_form(c: &Client, addr: SocketAddr, body: &str) {
     c.goto(&format!("http://{addr}/sessions/convocation"))
         .await
         .unwrap();
-    let option = c
-        .find(Locator::XPath(&format!(
-            "//select[@id='body']/option[starts-with(normalize-space(.), '{body}')]"
-        )))
-        .await
-        .unwrap();
-    option.click().await.unwrap();
+    c.find(Locator::XPath(&format!(
+        "//select[@id='body']/option[starts-with(normalize-space(.), '{body}')]"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+}
+
+/// Convenes a session of the body whose name starts with `body`, on
+/// `date`, and returns its page's address.
+async fn convene(c: &Client, addr: SocketAddr, body: &str, date: &str) -> String {
+    convocation_form(c, addr, body).await;
     post(
         c,
         "form.form",
@@ -677,17 +684,7 @@ async fn a_session_runs_its_course_from_convocation_to_signed_minutes_in_a_brows
 
     // Too short a notice is refused by the statutes, and nothing is kept.
     let before = head(addr);
-    c.goto(&format!("http://{addr}/sessions/convocation"))
-        .await
-        .unwrap();
-    c.find(Locator::XPath(
-        "//select[@id='body']/option[starts-with(normalize-space(.), 'Conférence Régionale de Kidal')]",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    convocation_form(&c, addr, "Conférence Régionale de Kidal").await;
     let tomorrow = (chrono::Utc::now().date_naive() + chrono::Days::new(1)).to_string();
     post(
         &c,
@@ -706,17 +703,7 @@ async fn a_session_runs_its_course_from_convocation_to_signed_minutes_in_a_brows
     // refused next to the field, and nothing is kept; asked for by the
     // bureau, it is recorded and its page says why and by whom.
     let soon = (chrono::Utc::now().date_naive() + chrono::Days::new(20)).to_string();
-    c.goto(&format!("http://{addr}/sessions/convocation"))
-        .await
-        .unwrap();
-    c.find(Locator::XPath(
-        "//select[@id='body']/option[starts-with(normalize-space(.), 'Conférence Régionale de Kidal')]",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    convocation_form(&c, addr, "Conférence Régionale de Kidal").await;
     c.find(Locator::Css("input[name='kind'][value='extraordinaire']"))
         .await
         .unwrap()
