@@ -763,4 +763,6 @@ impl Aggregate for Session {
 }
 
 #[cfg(test)]
+mod statutory_tests;
+#[cfg(test)]
 mod tests;

@@ -1,20 +1,21 @@
-//! The session's rules, given/when/then.
+//! The session's rules, given/when/then (the rules of a statutory body's
+//! own in `statutory_tests.rs`).
 
 use super::*;
 use crate::context::{BodyFact, SessionFact};
 use crate::testing::*;
 use registre_schema::events::{Majority, MajorityRule};
 
-const SESSION: u128 = 1;
-const CONGRESS: u128 = 2;
+pub(super) const SESSION: u128 = 1;
+pub(super) const CONGRESS: u128 = 2;
 const BEN: u128 = 3;
 const MOTION: u128 = 4;
 
-fn members() -> Vec<Uuid> {
+pub(super) fn members() -> Vec<Uuid> {
     (100..105).map(id).collect()
 }
 
-fn facts(f: &mut crate::Facts) {
+pub(super) fn facts(f: &mut crate::Facts) {
     f.bodies.insert(
         id(CONGRESS),
         BodyFact {
@@ -28,7 +29,7 @@ fn facts(f: &mut crate::Facts) {
 
 /// The congress's convocation, as the command asks it and as the event
 /// records it: the tests compare the two field by field.
-fn convocation(
+pub(super) fn convocation(
     convened_on: NaiveDate,
     session_date: NaiveDate,
     second_convocation_of: Option<Uuid>,
@@ -62,15 +63,15 @@ fn convocation(
     (command, event.into())
 }
 
-fn convene(convened_on: NaiveDate) -> SessionCommand {
+pub(super) fn convene(convened_on: NaiveDate) -> SessionCommand {
     convocation(convened_on, d(2024, 3, 1), None).0
 }
 
-fn convened_with(second: Option<Uuid>, date: NaiveDate) -> DomainEvent {
+pub(super) fn convened_with(second: Option<Uuid>, date: NaiveDate) -> DomainEvent {
     convocation(d(2024, 2, 1), date, second).1
 }
 
-fn convened() -> DomainEvent {
+pub(super) fn convened() -> DomainEvent {
     convened_with(None, d(2024, 3, 1))
 }
 
@@ -122,93 +123,11 @@ fn convocation_needs_notice_an_entitled_body_and_an_agenda() {
         .then_error("SESSION_ALREADY_CONVENED");
 }
 
-/// An extraordinary convocation with `request`, as commanded and recorded.
-fn extraordinary(request: Option<ExtraordinaryRequest>) -> (SessionCommand, DomainEvent) {
-    let (mut command, mut event) = convocation(d(2024, 2, 1), d(2024, 3, 1), None);
-    if let SessionCommand::Convene {
-        kind, request: r, ..
-    } = &mut command
-    {
-        *kind = SessionKind::Extraordinary;
-        *r = request.clone();
-    }
-    if let DomainEvent::SessionConvened(e) = &mut event {
-        e.kind = SessionKind::Extraordinary;
-        e.request = request;
-    }
-    (command, event)
-}
-
-fn asked_by(members: &[u128]) -> Option<ExtraordinaryRequest> {
-    Some(ExtraordinaryRequest {
-        grounds: "Vacance de la présidence".into(),
-        requested_by: if members.is_empty() {
-            RequestedBy::Bureau
-        } else {
-            RequestedBy::Members {
-                member_ids: members.iter().map(|n| id(*n)).collect(),
-            }
-        },
-    })
-}
-
-#[test]
-fn given_an_extraordinary_session_when_convened_then_it_states_its_grounds_and_who_asked() {
-    // Asked by its bureau: recorded with its grounds.
-    let (command, event) = extraordinary(asked_by(&[]));
-    given::<Session>(vec![])
-        .with_facts(facts)
-        .when(command)
-        .then_events(vec![event]);
-    // Five members called: a third is 2 at least, so one is too few.
-    given::<Session>(vec![])
-        .with_facts(facts)
-        .when(extraordinary(asked_by(&[100])).0)
-        .then_error("EXTRAORDINARY_REQUEST_TOO_FEW");
-    // Named twice, a commune counts once.
-    given::<Session>(vec![])
-        .with_facts(facts)
-        .when(extraordinary(asked_by(&[100, 100])).0)
-        .then_error("EXTRAORDINARY_REQUEST_TOO_FEW");
-    let (command, event) = extraordinary(asked_by(&[100, 101]));
-    given::<Session>(vec![])
-        .with_facts(facts)
-        .when(command)
-        .then_events(vec![event]);
-    // A commune not called to sit cannot ask.
-    given::<Session>(vec![])
-        .with_facts(facts)
-        .when(extraordinary(asked_by(&[100, 999])).0)
-        .then_error("NOT_ELIGIBLE_TO_VOTE");
-    // Without grounds, or with blank ones, refused; an ordinary session
-    // is held by the statutes, at no one's request.
-    given::<Session>(vec![])
-        .with_facts(facts)
-        .when(extraordinary(None).0)
-        .then_error("EXTRAORDINARY_GROUNDS_REQUIRED");
-    let mut blank = asked_by(&[]);
-    if let Some(r) = &mut blank {
-        r.grounds = "  ".into();
-    }
-    given::<Session>(vec![])
-        .with_facts(facts)
-        .when(extraordinary(blank).0)
-        .then_error("FIELD_REQUIRED");
-    let mut ordinary = convene(d(2024, 2, 1));
-    if let SessionCommand::Convene { request, .. } = &mut ordinary {
-        *request = asked_by(&[]);
-    }
-    given::<Session>(vec![])
-        .with_facts(facts)
-        .when(ordinary)
-        .then_error("REQUEST_FOR_ORDINARY_SESSION");
-}
-
-fn second(date: NaiveDate) -> SessionCommand {
+pub(super) fn second(date: NaiveDate) -> SessionCommand {
     convocation(d(2024, 2, 1), date, Some(id(90))).0
 }
 
-fn first_session(failed: bool) -> impl FnOnce(&mut crate::Facts) {
+pub(super) fn first_session(failed: bool) -> impl FnOnce(&mut crate::Facts) {
     move |f| {
         facts(f);
         f.sessions.insert(
@@ -241,7 +160,7 @@ fn a_second_convocation_follows_a_failed_quorum_after_the_delay() {
         .then_error("NOT_A_FAILED_SESSION");
 }
 
-fn present(n: u128) -> DomainEvent {
+pub(super) fn present(n: u128) -> DomainEvent {
     AttendanceRecorded {
         session_id: id(SESSION),
         member_id: id(n),
@@ -250,7 +169,7 @@ fn present(n: u128) -> DomainEvent {
     .into()
 }
 
-fn proxy(grantor: u128, holder: u128) -> DomainEvent {
+pub(super) fn proxy(grantor: u128, holder: u128) -> DomainEvent {
     ProxyRegistered {
         session_id: id(SESSION),
         grantor_member_id: id(grantor),
@@ -317,14 +236,14 @@ fn proxies_are_capped_and_not_passed_on() {
         .then_error("NOT_ELIGIBLE_TO_VOTE");
 }
 
-fn open_cmd() -> SessionCommand {
+pub(super) fn open_cmd() -> SessionCommand {
     SessionCommand::Open {
         session_id: id(SESSION),
         opened_at: at(2024, 3, 1),
     }
 }
 
-fn count(present: u32, represented: u32) -> QuorumCount {
+pub(super) fn count(present: u32, represented: u32) -> QuorumCount {
     QuorumCount {
         eligible: 5,
         present,
@@ -333,7 +252,7 @@ fn count(present: u32, represented: u32) -> QuorumCount {
     }
 }
 
-fn opened(without_quorum: bool) -> DomainEvent {
+pub(super) fn opened(without_quorum: bool) -> DomainEvent {
     SessionOpened {
         session_id: id(SESSION),
         opened_at: at(2024, 3, 1),
@@ -429,7 +348,7 @@ fn a_second_convocation_deliberates_without_quorum_if_the_statutes_allow() {
         .then_events(vec![failed]);
 }
 
-fn tabled(kind: MotionKind) -> DomainEvent {
+pub(super) fn tabled(kind: MotionKind) -> DomainEvent {
     MotionTabled {
         session_id: id(SESSION),
         motion_id: id(MOTION),
@@ -442,7 +361,7 @@ fn tabled(kind: MotionKind) -> DomainEvent {
     .into()
 }
 
-fn open_session() -> Vec<DomainEvent> {
+pub(super) fn open_session() -> Vec<DomainEvent> {
     vec![
         convened(),
         present(100),
@@ -513,7 +432,7 @@ fn motions_are_tabled_on_the_agenda_of_an_open_session() {
         ]);
 }
 
-fn vote(member: u128, choice: VoteChoice, holder: Option<u128>) -> SessionCommand {
+pub(super) fn vote(member: u128, choice: VoteChoice, holder: Option<u128>) -> SessionCommand {
     SessionCommand::RecordVote {
         session_id: id(SESSION),
         motion_id: id(MOTION),
@@ -523,7 +442,7 @@ fn vote(member: u128, choice: VoteChoice, holder: Option<u128>) -> SessionComman
     }
 }
 
-fn voted(member: u128, choice: VoteChoice, holder: Option<u128>) -> DomainEvent {
+pub(super) fn voted(member: u128, choice: VoteChoice, holder: Option<u128>) -> DomainEvent {
     VoteRecorded {
         session_id: id(SESSION),
         motion_id: id(MOTION),
@@ -565,7 +484,7 @@ fn each_eligible_member_votes_once_directly_or_by_proxy() {
 
 /// A vote's result under one of the statutes' general majorities, whose
 /// base is counted from the tally.
-fn result(adopted: bool, tally: Tally, majority: Majority) -> DomainEvent {
+pub(super) fn result(adopted: bool, tally: Tally, majority: Majority) -> DomainEvent {
     let rule = crate::statutory::general(majority);
     ruled(
         adopted,
@@ -576,7 +495,7 @@ fn result(adopted: bool, tally: Tally, majority: Majority) -> DomainEvent {
     )
 }
 
-fn ruled(
+pub(super) fn ruled(
     adopted: bool,
     tally: Tally,
     rule: MajorityRule,
@@ -608,11 +527,11 @@ fn ruled(
     }
 }
 
-fn close_vote() -> SessionCommand {
+pub(super) fn close_vote() -> SessionCommand {
     casting(None)
 }
 
-fn casting(casting_vote: Option<VoteChoice>) -> SessionCommand {
+pub(super) fn casting(casting_vote: Option<VoteChoice>) -> SessionCommand {
     SessionCommand::CloseVote {
         session_id: id(SESSION),
         motion_id: id(MOTION),
@@ -681,101 +600,6 @@ fn majorities() {
     assert_eq!(quorum_required(general, 5), 3);
     assert_eq!(quorum_required(general, 4), 3);
     assert_eq!(quorum_required(general, 0), 1);
-}
-
-/// The congress as the statutes' Conseil National: its own quorum (at
-/// least two thirds) and majorities (more than half of the votes cast,
-/// the chair deciding a tie; an exclusion by more than half of the members
-/// present).
-fn council(f: &mut crate::Facts) {
-    facts(f);
-    f.bodies.get_mut(&id(CONGRESS)).unwrap().statutory_body = Some(StatutoryBody::NationalCouncil);
-}
-
-#[test]
-fn given_a_body_with_rules_of_its_own_when_it_opens_then_its_quorum_is_counted() {
-    // Five members: more than half is 3, at least two thirds is 4.
-    let three = vec![convened(), present(100), present(101), present(102)];
-    given::<Session>(three.clone())
-        .with_facts(facts)
-        .when(open_cmd())
-        .then_events(vec![
-            QuorumReached {
-                session_id: id(SESSION),
-                count: count(3, 0),
-                statutes_version: 1,
-            }
-            .into(),
-            opened(false),
-        ]);
-    given::<Session>(three)
-        .with_facts(council)
-        .when(open_cmd())
-        .then_events(vec![
-            QuorumFailed {
-                session_id: id(SESSION),
-                count: QuorumCount {
-                    required: 4,
-                    ..count(3, 0)
-                },
-                statutes_version: 1,
-            }
-            .into(),
-        ]);
-}
-
-#[test]
-fn given_a_tie_when_the_statutes_give_the_chair_a_casting_vote_then_it_decides() {
-    let mut tied = open_session();
-    tied.push(tabled(MotionKind::Ordinary));
-    tied.extend([
-        voted(100, VoteChoice::For, None),
-        voted(101, VoteChoice::Against, None),
-    ]);
-    let tally = Tally {
-        votes_for: 1,
-        votes_against: 1,
-        abstentions: 0,
-        absent: 3,
-    };
-    let rule = crate::statutory::majority_rule(
-        &statutes(),
-        Some(StatutoryBody::NationalCouncil),
-        MotionKind::Ordinary,
-    );
-    // Without rules of its own the tie rejects; with them the chair decides.
-    given::<Session>(tied.clone())
-        .with_facts(facts)
-        .when(close_vote())
-        .then_events(vec![result(false, tally, Majority::Simple)]);
-    given::<Session>(tied.clone())
-        .with_facts(council)
-        .when(close_vote())
-        .then_error("CASTING_VOTE_REQUIRED");
-    given::<Session>(tied.clone())
-        .with_facts(council)
-        .when(casting(Some(VoteChoice::Abstain)))
-        .then_error("CASTING_VOTE_REQUIRED");
-    given::<Session>(tied.clone())
-        .with_facts(council)
-        .when(casting(Some(VoteChoice::For)))
-        .then_events(vec![ruled(true, tally, rule, 2, Some(VoteChoice::For))]);
-    given::<Session>(tied.clone())
-        .with_facts(council)
-        .when(casting(Some(VoteChoice::Against)))
-        .then_events(vec![ruled(
-            false,
-            tally,
-            rule,
-            2,
-            Some(VoteChoice::Against),
-        )]);
-    // No tie, no casting vote.
-    tied.push(voted(102, VoteChoice::For, None));
-    given::<Session>(tied)
-        .with_facts(council)
-        .when(casting(Some(VoteChoice::For)))
-        .then_error("CASTING_VOTE_WITHOUT_TIE");
 }
 
 #[test]
