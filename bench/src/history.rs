@@ -32,8 +32,9 @@ use registre_domain::context::SessionFact;
 use registre_domain::member::{Member, MemberCommand};
 use registre_domain::minutes::{Minutes, MinutesCommand};
 use registre_domain::session::{Session, SessionCommand};
+use registre_domain::statutory::tied;
 use registre_domain::{Aggregate, Context, DomainError, Facts, Reason, streams};
-use registre_schema::events::{DuesTier, MotionKind, SessionKind, Signatory, VoteChoice};
+use registre_schema::events::{DuesTier, MotionKind, SessionKind, Signatory, Tally, VoteChoice};
 use registre_schema::{Actor, CommandMeta, DomainEvent, EventData, Role, StreamId};
 use uuid::Uuid;
 
@@ -439,13 +440,21 @@ pub async fn generate(
                             motion_id,
                             // On a tie the statutes leave to the chair, the
                             // chair votes for.
-                            casting_vote: tied(
-                                statutes.as_ref(),
-                                fact.statutory_body,
-                                votes_for,
-                                votes_against,
-                            )
-                            .then_some(VoteChoice::For),
+                            casting_vote: statutes
+                                .as_ref()
+                                .is_some_and(|s| {
+                                    let tally = Tally {
+                                        votes_for,
+                                        votes_against,
+                                        abstentions: 0,
+                                        absent: 0,
+                                    };
+                                    // The chair decides only a simple majority
+                                    // of the votes cast: abstentions and the
+                                    // absent do not change its base.
+                                    tied(s, fact.statutory_body, MotionKind::Ordinary, &tally, 0, 0)
+                                })
+                                .then_some(VoteChoice::For),
                         },
                         "vote closing",
                     )?;
@@ -573,28 +582,4 @@ fn stream(name: String) -> Result<StreamId, HistoryError> {
             ),
         },
     })
-}
-
-/// Whether an ordinary motion's votes are tied where the body's statutes
-/// give the chair a casting vote.
-fn tied(
-    statutes: Option<&registre_schema::events::Statutes>,
-    body: Option<registre_schema::events::StatutoryBody>,
-    votes_for: u32,
-    votes_against: u32,
-) -> bool {
-    use registre_domain::majority::{Outcome, base_count, outcome};
-    let Some(statutes) = statutes else {
-        return false;
-    };
-    let rule = registre_domain::statutory::majority_rule(statutes, body, MotionKind::Ordinary);
-    let tally = registre_schema::events::Tally {
-        votes_for,
-        votes_against,
-        abstentions: 0,
-        absent: 0,
-    };
-    // The chair's vote decides only a simple majority of the votes cast,
-    // whose base the abstentions and the absent do not change.
-    outcome(rule, votes_for, base_count(rule.base, &tally, 0, 0)) == Outcome::Tie
 }

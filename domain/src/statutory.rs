@@ -5,8 +5,10 @@
 
 use registre_schema::events::{
     Comparison, Fraction, InstanceRules, Majority, MajorityRule, Membership, MotionKind,
-    QuorumRule, Statutes, StatutoryBody, TieRule, VoteBase,
+    QuorumRule, Statutes, StatutoryBody, Tally, TieRule, VoteBase,
 };
+
+use crate::majority::{Outcome, base_count, outcome};
 
 /// The rules of a statutory body, if the statutes state them.
 fn instance(s: &Statutes, body: Option<StatutoryBody>) -> Option<&InstanceRules> {
@@ -92,4 +94,20 @@ pub fn extraordinary_request_share(s: &Statutes, body: Option<StatutoryBody>) ->
 /// Years a mandate in the body lasts.
 pub fn term_years(s: &Statutes, body: Option<StatutoryBody>) -> u32 {
     instance(s, body).map_or(s.mandate_years, |r| r.term_years)
+}
+
+/// Whether a vote of `kind` in `body`, counted `tally` with `members`
+/// called and `present` present or represented, is a tie the statutes
+/// leave to the chair's casting vote.
+pub fn tied(
+    s: &Statutes,
+    body: Option<StatutoryBody>,
+    kind: MotionKind,
+    tally: &Tally,
+    members: u32,
+    present: u32,
+) -> bool {
+    let rule = majority_rule(s, body, kind);
+    let base = base_count(rule.base, tally, members, present);
+    outcome(rule, tally.votes_for, base) == Outcome::Tie
 }

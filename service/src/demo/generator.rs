@@ -2,8 +2,7 @@
 //! order) and the helpers that issue commands and count what they appended.
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use registre_domain::majority::{self, base_count, outcome};
-use registre_domain::statutory::majority_rule;
+use registre_domain::statutory::tied;
 use registre_schema::events::{MotionKind, Tally};
 use registre_schema::{Actor, CommandMeta, Role};
 use uuid::Uuid;
@@ -125,13 +124,9 @@ impl<'a> Gen<'a> {
     ) -> Result<bool, DemoError> {
         self.handler
             .with_view(|v| {
-                let Some(statutes) = v.statutes_at(date) else {
-                    return false;
-                };
                 let body = v.bodies.get(&body_id).and_then(|b| b.fact.statutory_body);
-                let rule = majority_rule(&statutes, body, kind);
-                let base = base_count(rule.base, tally, members, present);
-                outcome(rule, tally.votes_for, base) == majority::Outcome::Tie
+                v.statutes_at(date)
+                    .is_some_and(|s| tied(&s, body, kind, tally, members, present))
             })
             .await
             .map_err(|source| DemoError::Command {
