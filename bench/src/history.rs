@@ -512,6 +512,7 @@ pub async fn generate(
                             quorum_failed: false,
                             open: false,
                             closed: true,
+                            voters: 0,
                         },
                     );
                     let drafted = session_day + Days::new(7);

@@ -16,6 +16,7 @@ use registre_schema::events::{
 use uuid::Uuid;
 
 use crate::dates::Dated;
+use crate::election::{self, Count, Election};
 use crate::text::{MAX_NAME, required};
 use crate::{Aggregate, Context, DomainError, Reason};
 
@@ -52,6 +53,22 @@ impl Post {
             .values()
             .filter(|h| h.starts_on <= date && date < h.until())
             .count()
+    }
+
+    /// The most seats held on any day from `starts_on` to `ends_on`
+    /// (exclusive): reached on the first day or on a later mandate's
+    /// first day.
+    pub fn busiest(&self, starts_on: NaiveDate, ends_on: NaiveDate) -> usize {
+        std::iter::once(starts_on)
+            .chain(
+                self.mandates
+                    .values()
+                    .map(|h| h.starts_on)
+                    .filter(|s| starts_on < *s && *s < ends_on),
+            )
+            .map(|day| self.holders_on(day))
+            .max()
+            .unwrap_or(0)
     }
 }
 
@@ -120,6 +137,7 @@ pub struct Body {
     pub convened_by_body_id: Option<Uuid>,
     pub statutory_body: Option<StatutoryBody>,
     pub posts: BTreeMap<Uuid, Post>,
+    pub elections: BTreeMap<Uuid, Election>,
 }
 
 #[derive(Debug, Clone)]
@@ -149,8 +167,10 @@ pub enum BodyCommand {
         body_id: Uuid,
         statutory_body: StatutoryBody,
     },
-    /// The candidate's eligibility (a member in good standing) comes from
-    /// `ctx.facts.eligible_members`.
+    /// Designates a commune to a seat, or records an election held
+    /// without ballots counted here; one naming a session must name one of
+    /// the body that elects this body. The candidate's eligibility (a
+    /// member in good standing) comes from `ctx.facts.eligible_members`.
     ElectOfficer {
         body_id: Uuid,
         post_id: Uuid,
@@ -167,6 +187,29 @@ pub enum BodyCommand {
         ended_on: NaiveDate,
         reason: MandateEndReason,
     },
+    /// Opens an election to fill seats of a post, in a session in
+    /// progress of the body that elects this body.
+    OpenElection {
+        body_id: Uuid,
+        election_id: Uuid,
+        post_id: Uuid,
+        session_id: Uuid,
+        seats: u32,
+    },
+    /// A commune stands; its eligibility on the session's day comes from
+    /// `ctx.facts.eligible_members`.
+    FileCandidacy {
+        body_id: Uuid,
+        election_id: Uuid,
+        member_id: Uuid,
+        holder_name: String,
+    },
+    /// Counts a round's ballots; the elected get their mandates.
+    CountElectionRound {
+        body_id: Uuid,
+        election_id: Uuid,
+        count: Count,
+    },
 }
 
 impl BodyCommand {
@@ -176,13 +219,48 @@ impl BodyCommand {
             | BodyCommand::DefinePost { body_id, .. }
             | BodyCommand::NameStatutoryBody { body_id, .. }
             | BodyCommand::ElectOfficer { body_id, .. }
-            | BodyCommand::EndMandate { body_id, .. } => *body_id,
+            | BodyCommand::EndMandate { body_id, .. }
+            | BodyCommand::OpenElection { body_id, .. }
+            | BodyCommand::FileCandidacy { body_id, .. }
+            | BodyCommand::CountElectionRound { body_id, .. } => *body_id,
         }
     }
 }
 
+/// The body as its seats stand: a commune that left the association
+/// (excluded, withdrawn, succeeded) holds none from that day.
+fn with_departures<'b>(body: &'b Body, ctx: &Context) -> std::borrow::Cow<'b, Body> {
+    let departed = &ctx.facts.departed;
+    let cut = |h: &Holding| {
+        departed
+            .get(&h.member_id)?
+            .iter()
+            .filter(|d| h.starts_on <= **d && **d < h.until())
+            .min()
+    };
+    if !body
+        .posts
+        .values()
+        .flat_map(|p| p.mandates.values())
+        .any(|h| cut(h).is_some())
+    {
+        return std::borrow::Cow::Borrowed(body);
+    }
+    let mut body = body.clone();
+    for h in body
+        .posts
+        .values_mut()
+        .flat_map(|p| p.mandates.values_mut())
+    {
+        if let Some(day) = cut(h) {
+            h.ended_on = Some(*day);
+        }
+    }
+    std::borrow::Cow::Owned(body)
+}
+
 /// `date` plus whole years, clamped to the month's end (29 February).
-fn add_years(date: NaiveDate, years: u32) -> NaiveDate {
+pub(crate) fn add_years(date: NaiveDate, years: u32) -> NaiveDate {
     let y = date.year() + years as i32;
     date.with_year(y)
         .or_else(|| NaiveDate::from_ymd_opt(y, date.month(), 28))
@@ -198,7 +276,10 @@ impl Aggregate for Body {
         match command {
             BodyCommand::Establish { .. }
             | BodyCommand::DefinePost { .. }
-            | BodyCommand::NameStatutoryBody { .. } => vec![],
+            | BodyCommand::NameStatutoryBody { .. }
+            | BodyCommand::OpenElection { .. }
+            | BodyCommand::FileCandidacy { .. }
+            | BodyCommand::CountElectionRound { .. } => vec![],
             BodyCommand::ElectOfficer { starts_on, .. } => {
                 vec![Dated::day("starts_on", *starts_on)]
             }
@@ -272,7 +353,7 @@ impl Aggregate for Body {
                 .into(),
             ]);
         }
-        let body = state.as_ref().ok_or(DomainError::UnknownBody)?;
+        let body = &with_departures(state.as_ref().ok_or(DomainError::UnknownBody)?, ctx);
         match command {
             C::Establish { .. } => unreachable!("handled above"),
             C::NameStatutoryBody {
@@ -342,22 +423,23 @@ impl Aggregate for Body {
                     return Err(DomainError::NotEligibleToStand);
                 }
                 let statutes = ctx.statutes()?;
+                if let Some(session_id) = session_id {
+                    let session = ctx
+                        .facts
+                        .sessions
+                        .get(session_id)
+                        .ok_or(DomainError::UnknownSession)?;
+                    let electing = ctx.facts.bodies.get(&session.body_id);
+                    if !electing.is_some_and(|b| election::competent(statutes, body, b)) {
+                        return Err(DomainError::NotCompetentToElect);
+                    }
+                }
+                election::may_take_seat(body, post_id, member_id, *starts_on, ctx)?;
                 // The term is the statutory body's, else the general one.
                 let term = crate::statutory::term_years(statutes, body.statutory_body);
                 let ends_on = add_years(*starts_on, term);
-                // Mandates of one post may not overlap beyond its seats: the
-                // most seats held on any day of the new mandate is reached
-                // on its first day or on a later mandate's first day.
-                let busiest = std::iter::once(*starts_on)
-                    .chain(
-                        post.mandates
-                            .values()
-                            .map(|h| h.starts_on)
-                            .filter(|s| starts_on < s && *s < ends_on),
-                    )
-                    .map(|day| post.holders_on(day))
-                    .max()
-                    .unwrap_or(0);
+                // Mandates of one post may not overlap beyond its seats.
+                let busiest = post.busiest(*starts_on, ends_on);
                 if busiest >= post.seats as usize {
                     return Err(DomainError::PostFull { seats: post.seats });
                 }
@@ -382,6 +464,22 @@ impl Aggregate for Body {
                     .into(),
                 ])
             }
+            C::OpenElection {
+                election_id,
+                post_id,
+                session_id,
+                seats,
+                ..
+            } => election::open(body, *election_id, *post_id, *session_id, *seats, ctx),
+            C::FileCandidacy {
+                election_id,
+                member_id,
+                holder_name,
+                ..
+            } => election::file_candidacy(body, *election_id, *member_id, holder_name, ctx),
+            C::CountElectionRound {
+                election_id, count, ..
+            } => election::count_round(body, *election_id, count, ctx),
             C::EndMandate {
                 body_id,
                 post_id,
@@ -433,6 +531,7 @@ impl Aggregate for Body {
                     convened_by_body_id: e.convened_by_body_id,
                     statutory_body: e.statutory_body,
                     posts: BTreeMap::new(),
+                    elections: BTreeMap::new(),
                 });
             }
             E::StatutoryBodyNamed(e) => {
@@ -486,6 +585,11 @@ impl Aggregate for Body {
                     h.ended_on = Some(e.ended_on);
                 }
             }
+            E::ElectionOpened(_) | E::CandidacyFiled(_) | E::ElectionRoundCounted(_) => {
+                if let Some(b) = state.as_mut() {
+                    election::evolve(&mut b.elections, event);
+                }
+            }
             _ => {}
         }
         state
@@ -497,6 +601,7 @@ mod tests {
     use super::*;
     use crate::context::BodyFact;
     use crate::testing::*;
+    use registre_schema::events::PostDefined;
 
     /// A national body with no convener nor parent, as the command asks it
     /// and as the event records it: the tests compare the two field by field.
@@ -584,6 +689,7 @@ mod tests {
                         body_id: id(9),
                         convened_by_body_id: None,
                         statutory_body: None,
+                        territorial_unit: None,
                     },
                 );
             })
@@ -765,8 +871,142 @@ mod tests {
         ]
     }
 
+    /// Members 100 to 102 may stand; session 50 is one of the body's own.
     fn eligible(f: &mut crate::Facts) {
         f.eligible_members.extend([id(100), id(101), id(102)]);
+        f.sessions.insert(id(50), session_of(id(1)));
+        f.bodies.insert(id(1), fact_of(id(1)));
+        f.bodies.insert(id(40), fact_of(id(40)));
+    }
+
+    fn session_of(body_id: Uuid) -> crate::context::SessionFact {
+        crate::context::SessionFact {
+            session_id: id(50),
+            body_id,
+            session_date: d(2024, 3, 1),
+            quorum_failed: false,
+            open: true,
+            closed: false,
+            voters: 300,
+        }
+    }
+
+    fn fact_of(body_id: Uuid) -> BodyFact {
+        BodyFact {
+            body_id,
+            convened_by_body_id: None,
+            statutory_body: None,
+            territorial_unit: None,
+        }
+    }
+
+    #[test]
+    fn given_a_session_named_when_a_commune_is_elected_then_the_session_is_of_a_body_that_elects_this_one()
+     {
+        // An unknown session: the record would cite nothing.
+        given::<Body>(vec![established(), post(1)])
+            .with_facts(|f| {
+                f.eligible_members.insert(id(100));
+            })
+            .when(elect(10, 100, d(2024, 3, 1)))
+            .then_error("UNKNOWN_SESSION");
+        // A session of another body that neither the statutes name nor the
+        // bureau convenes.
+        given::<Body>(vec![established(), post(1)])
+            .with_facts(eligible)
+            .with_facts(|f| {
+                f.sessions.insert(id(50), session_of(id(40)));
+            })
+            .when(elect(10, 100, d(2024, 3, 1)))
+            .then_error("NOT_COMPETENT_TO_ELECT");
+        // The Congrès the bureau convenes elects it.
+        given::<Body>(vec![established(), post(1)])
+            .with_facts(eligible)
+            .with_facts(|f| {
+                f.sessions.insert(id(50), session_of(id(40)));
+                f.bodies.get_mut(&id(40)).unwrap().convened_by_body_id = Some(id(1));
+            })
+            .when(elect(10, 100, d(2024, 3, 1)))
+            .then_events(elected(10, 100, d(2024, 3, 1)));
+    }
+
+    #[test]
+    fn given_a_holder_whose_commune_left_when_a_seat_is_filled_then_its_mandate_ended_that_day() {
+        let mut history = vec![established(), post(1)];
+        history.extend(elected(10, 100, d(2024, 3, 1)));
+        let left = |f: &mut crate::Facts| {
+            f.departed.insert(id(100), vec![d(2025, 1, 1)]);
+        };
+        given::<Body>(history.clone())
+            .with_facts(eligible)
+            .with_facts(left)
+            .when(elect(11, 101, d(2024, 12, 1)))
+            .then_error("POST_FULL");
+        given::<Body>(history.clone())
+            .with_facts(eligible)
+            .with_facts(left)
+            .when(elect(11, 101, d(2025, 1, 1)))
+            .then_events(elected(11, 101, d(2025, 1, 1)));
+        // Its mandate has ended: it cannot be ended again.
+        given::<Body>(history)
+            .with_facts(left)
+            .when(BodyCommand::EndMandate {
+                body_id: id(1),
+                post_id: id(2),
+                mandate_id: id(10),
+                ended_on: d(2025, 6, 1),
+                reason: MandateEndReason::Removal,
+            })
+            .then_error("MANDATE_ALREADY_ENDED");
+    }
+
+    #[test]
+    fn given_a_commune_holding_a_seat_when_designated_again_then_refused() {
+        let mut history = vec![established(), post(2)];
+        history.extend(elected(10, 100, d(2024, 3, 1)));
+        given::<Body>(history.clone())
+            .with_facts(eligible)
+            .when(elect(11, 100, d(2025, 1, 1)))
+            .then_error("ALREADY_HOLDS_SEAT");
+        // Another post of the body: the statutes say whether one commune
+        // may hold two.
+        history.push(
+            PostDefined {
+                body_id: id(1),
+                post_id: id(3),
+                title: "Trésorier".into(),
+                seats: 1,
+            }
+            .into(),
+        );
+        let treasurer = BodyCommand::ElectOfficer {
+            body_id: id(1),
+            post_id: id(3),
+            mandate_id: id(11),
+            member_id: id(100),
+            holder_name: "Maire 100".into(),
+            session_id: None,
+            starts_on: d(2025, 1, 1),
+        };
+        given::<Body>(history.clone())
+            .with_facts(eligible)
+            .when(treasurer.clone())
+            .then_error("SEVERAL_POSTS_NOT_ALLOWED");
+        let mut several = crate::testing::statutes();
+        several.elections.several_posts = true;
+        let mut events = elected(11, 100, d(2025, 1, 1));
+        for e in &mut events {
+            match e {
+                DomainEvent::OfficerElected(e) => (e.post_id, e.session_id) = (id(3), None),
+                DomainEvent::MandateStarted(e) => e.post_id = id(3),
+                _ => {}
+            }
+        }
+        given::<Body>(history)
+            .with_facts(eligible)
+            .with_ctx(|c| c.statutes = Some(several))
+            .when(treasurer)
+            .then_events(events);
     }
 
     #[test]

@@ -67,6 +67,9 @@ pub struct BodyFact {
     /// Which of the statutes' bodies it is: whose quorum and majorities
     /// its sessions follow.
     pub statutory_body: Option<StatutoryBody>,
+    /// Its territory (none for a national body): a bureau is elected by
+    /// the instance of its own territory.
+    pub territorial_unit: Option<TerritorialUnitKey>,
 }
 
 /// A past session as the handler's view knows it.
@@ -78,6 +81,8 @@ pub struct SessionFact {
     pub quorum_failed: bool,
     pub open: bool,
     pub closed: bool,
+    /// Members present or represented: the most ballots a vote may count.
+    pub voters: u32,
 }
 
 /// A motion as the handler's view knows it: what a decision citing it
@@ -113,6 +118,10 @@ pub struct Facts {
     pub outside_territory: BTreeSet<Uuid>,
     /// Bodies the command refers to.
     pub bodies: BTreeMap<Uuid, BodyFact>,
+    /// Communes holding seats of the body a command writes that left the
+    /// association, with each day they left: a mandate held that day
+    /// ended then.
+    pub departed: BTreeMap<Uuid, Vec<NaiveDate>>,
     /// Sessions the command refers to.
     pub sessions: BTreeMap<Uuid, SessionFact>,
     /// Years that have a dues schedule.

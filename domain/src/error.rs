@@ -125,6 +125,32 @@ pub enum DomainError {
     UnknownMandate,
     #[error("the mandate has already ended")]
     MandateAlreadyEnded,
+    #[error("this session's body does not elect this body's officers")]
+    NotCompetentToElect,
+    #[error("the commune already holds a seat of this post")]
+    AlreadyHoldsSeat,
+    #[error("the statutes allow a commune one post of a body at a time")]
+    SeveralPostsNotAllowed,
+    #[error("unknown election")]
+    UnknownElection,
+    #[error("an election fills between 1 and {vacant} vacant seat(s) of the post")]
+    ElectionSeats { vacant: u32 },
+    #[error("candidacies close when the first round is counted")]
+    CandidaciesClosed,
+    #[error("the commune already stands in this election")]
+    AlreadyCandidate,
+    #[error("an election has at most {max} candidates")]
+    TooManyCandidates { max: usize },
+    #[error("the election has no candidate")]
+    NoCandidates,
+    #[error("the commune does not stand in this round")]
+    NotACandidate,
+    #[error("more ballots than the {voters} members present or represented")]
+    TooManyBallots { voters: u32 },
+    #[error("invalid count: {reason}")]
+    InvalidElectionTally { reason: Reason },
+    #[error("every seat of the election is filled")]
+    ElectionComplete,
 
     // Sessions.
     #[error("this session is already convened")]
@@ -331,6 +357,19 @@ impl DomainError {
             E::NotEligibleToStand => "NOT_ELIGIBLE_TO_STAND",
             E::UnknownMandate => "UNKNOWN_MANDATE",
             E::MandateAlreadyEnded => "MANDATE_ALREADY_ENDED",
+            E::NotCompetentToElect => "NOT_COMPETENT_TO_ELECT",
+            E::AlreadyHoldsSeat => "ALREADY_HOLDS_SEAT",
+            E::SeveralPostsNotAllowed => "SEVERAL_POSTS_NOT_ALLOWED",
+            E::UnknownElection => "UNKNOWN_ELECTION",
+            E::ElectionSeats { .. } => "ELECTION_SEATS",
+            E::CandidaciesClosed => "CANDIDACIES_CLOSED",
+            E::AlreadyCandidate => "ALREADY_CANDIDATE",
+            E::TooManyCandidates { .. } => "TOO_MANY_CANDIDATES",
+            E::NoCandidates => "NO_CANDIDATES",
+            E::NotACandidate => "NOT_A_CANDIDATE",
+            E::TooManyBallots { .. } => "TOO_MANY_BALLOTS",
+            E::InvalidElectionTally { .. } => "INVALID_ELECTION_TALLY",
+            E::ElectionComplete => "ELECTION_COMPLETE",
             E::SessionAlreadyConvened => "SESSION_ALREADY_CONVENED",
             E::UnknownSession => "UNKNOWN_SESSION",
             E::NotEntitledToConvene => "NOT_ENTITLED_TO_CONVENE",
@@ -471,6 +510,33 @@ impl DomainError {
             }
             E::UnknownMandate => "Mandat inconnu.".into(),
             E::MandateAlreadyEnded => "Ce mandat a déjà pris fin.".into(),
+            E::NotCompetentToElect => {
+                "Cette session n'est pas celle de l'instance qui, selon les statuts, élit les membres de cet organe.".into()
+            }
+            E::AlreadyHoldsSeat => "La commune occupe déjà un siège de ce poste.".into(),
+            E::SeveralPostsNotAllowed => {
+                "Les statuts ne permettent à une commune qu'un poste à la fois dans cet organe : elle en occupe ou en brigue déjà un autre.".into()
+            }
+            E::UnknownElection => "Élection inconnue.".into(),
+            E::ElectionSeats { vacant } => {
+                format!("Une élection pourvoit entre 1 et {vacant} siège(s) vacant(s) du poste.")
+            }
+            E::CandidaciesClosed => {
+                "Les candidatures sont closes : le premier tour a été dépouillé.".into()
+            }
+            E::AlreadyCandidate => "La commune est déjà candidate à cette élection.".into(),
+            E::TooManyCandidates { max } => {
+                format!("Une élection compte au plus {max} candidats.")
+            }
+            E::NoCandidates => "L'élection n'a aucun candidat.".into(),
+            E::NotACandidate => "Cette commune n'est pas candidate à ce tour.".into(),
+            E::TooManyBallots { voters } => format!(
+                "Plus de bulletins que de membres présents ou représentés ({voters})."
+            ),
+            E::InvalidElectionTally { reason } => {
+                format!("Dépouillement invalide : {}.", reason.french)
+            }
+            E::ElectionComplete => "Tous les sièges de cette élection sont pourvus.".into(),
             E::SessionAlreadyConvened => "Cette session est déjà convoquée.".into(),
             E::UnknownSession => "Session inconnue.".into(),
             E::NotEntitledToConvene => {

@@ -19,7 +19,8 @@
 //! - [`dates`]: the years a record's dates may fall in, checked for every
 //!   command.
 //! - one file per aggregate: [`territory`], [`member`], [`dues`],
-//!   [`statutes`], [`body`] (posts and mandates), [`session`], [`minutes`],
+//!   [`statutes`], [`body`] (posts and mandates, with [`election`]: the
+//!   elections that fill them), [`session`], [`minutes`],
 //!   [`correction`], [`access`] (the API's tokens) and [`account`] (the
 //!   web application's personal accounts), whose events are not the
 //!   domain's but follow the same decide/evolve.
@@ -36,6 +37,7 @@ pub mod correction;
 pub mod dates;
 pub mod decided;
 pub mod dues;
+pub mod election;
 pub mod error;
 pub mod majority;
 pub mod member;

@@ -249,6 +249,7 @@ mod tests {
                     quorum_failed: false,
                     open,
                     closed,
+                    voters: 0,
                 },
             );
         }

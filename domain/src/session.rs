@@ -161,13 +161,17 @@ fn statutory_body(s: &Session, ctx: &Context) -> Option<StatutoryBody> {
 /// Members present or represented: present, or absent with a proxy held
 /// by someone present.
 fn present_or_represented(s: &Session) -> (u32, u32) {
-    let present = s.present.len() as u32;
-    let represented = s
-        .proxies
+    attendance(&s.present, &s.proxies)
+}
+
+/// Members present, and absent ones represented by a present proxy
+/// holder: what a quorum and a vote count.
+pub fn attendance(present: &BTreeSet<Uuid>, proxies: &BTreeMap<Uuid, Uuid>) -> (u32, u32) {
+    let represented = proxies
         .iter()
-        .filter(|(grantor, holder)| !s.present.contains(grantor) && s.present.contains(holder))
+        .filter(|(grantor, holder)| !present.contains(grantor) && present.contains(holder))
         .count() as u32;
-    (present, represented)
+    (present.len() as u32, represented)
 }
 
 /// Most members named as asking for one extraordinary session.

@@ -5,9 +5,9 @@
 use chrono::NaiveDate;
 use registre_schema::DomainEvent;
 use registre_schema::events::{
-    ArrearsRule, Comparison, Fraction, InstanceRules, Majorities, Majority, MajorityRule,
-    MajorityRules, Membership, MotionKind, QuorumRule, SecondConvocationRule, Statutes,
-    StatutesAdopted, StatutesAmended, StatutoryBody, TieRule, VoteBase,
+    ArrearsRule, Comparison, ElectionRules, Fraction, InstanceRules, Majorities, Majority,
+    MajorityRule, MajorityRules, Membership, MotionKind, QuorumRule, SecondConvocationRule,
+    Statutes, StatutesAdopted, StatutesAmended, StatutoryBody, TieRule, VoteBase,
 };
 use uuid::Uuid;
 
@@ -46,6 +46,12 @@ pub fn defaults(effective_from: NaiveDate) -> Statutes {
             unpaid_years_before_suspension: 3,
         },
         exclusion_hearing_notice_days: 15,
+        // A first round by an absolute majority, then a relative one; one
+        // post per commune in a body.
+        elections: ElectionRules {
+            absolute_majority_rounds: 1,
+            several_posts: false,
+        },
         // No rules per statutory body: every body follows the general
         // quorum and majorities until the statutes state its own.
         instances: Vec::new(),
@@ -153,6 +159,7 @@ pub fn typical_instances() -> Vec<InstanceRules> {
     .into_iter()
     .map(
         |(statutory_body, membership, comparison, quorum, months)| InstanceRules {
+            elected_by: electing_body(statutory_body),
             statutory_body,
             membership,
             quorum: QuorumRule {
@@ -166,6 +173,18 @@ pub fn typical_instances() -> Vec<InstanceRules> {
         },
     )
     .collect()
+}
+
+/// Who typically elects a body: each bureau by the instance of its tier,
+/// the Conseil National by the Congrès; an instance elects its own.
+fn electing_body(b: StatutoryBody) -> Option<StatutoryBody> {
+    use StatutoryBody as B;
+    match b {
+        B::NationalCouncil | B::NationalBureau => Some(B::Congress),
+        B::RegionalBureau => Some(B::RegionalConference),
+        B::CercleBureau => Some(B::CercleAssembly),
+        B::Congress | B::RegionalConference | B::CercleAssembly => None,
+    }
 }
 
 /// Every version adopted so far, in order.
@@ -210,6 +229,8 @@ pub struct StatutesChanges {
     pub unpaid_years_lose_vote: Option<u32>,
     pub unpaid_years_before_suspension: Option<u32>,
     pub exclusion_hearing_notice_days: Option<u32>,
+    pub election_absolute_majority_rounds: Option<u32>,
+    pub election_several_posts: Option<bool>,
     /// Statutory bodies whose rules change: each replaces that body's
     /// rules whole (or adds them).
     pub instances: Vec<InstanceRules>,
@@ -259,6 +280,13 @@ impl StatutesChanges {
             &mut s.exclusion_hearing_notice_days,
             c.exclusion_hearing_notice_days,
         );
+        set(
+            &mut s.elections.absolute_majority_rounds,
+            c.election_absolute_majority_rounds,
+        );
+        s.elections.several_posts = c
+            .election_several_posts
+            .unwrap_or(s.elections.several_posts);
         for rules in &c.instances {
             s.instances
                 .retain(|r| r.statutory_body != rules.statutory_body);
@@ -316,6 +344,14 @@ pub fn rules(s: &Statutes) -> Vec<(String, String)> {
             "exclusionHearingNoticeDays",
             s.exclusion_hearing_notice_days.to_string(),
         ),
+        (
+            "electionAbsoluteMajorityRounds",
+            s.elections.absolute_majority_rounds.to_string(),
+        ),
+        (
+            "electionSeveralPosts",
+            s.elections.several_posts.to_string(),
+        ),
     ];
     let general = general.into_iter().map(|(rule, v)| (rule.to_owned(), v));
     let per_body = s.instances.iter().flat_map(|r| {
@@ -344,6 +380,10 @@ pub fn rules(s: &Statutes) -> Vec<(String, String)> {
                 r.ordinary_session_every_months.to_string(),
             ),
             (name("termYears"), r.term_years.to_string()),
+            (
+                name("electedBy"),
+                r.elected_by.map_or("", body_key).to_owned(),
+            ),
             (
                 name("extraordinaryRequestShare"),
                 format!(
@@ -480,6 +520,12 @@ pub fn validate(s: &Statutes) -> Result<(), DomainError> {
         ));
     }
     validate_instances(&s.instances)?;
+    if s.elections.absolute_majority_rounds > 10 {
+        return bad(Reason::new(
+            "at most 10 rounds may require an absolute majority",
+            "10 tours au plus peuvent exiger la majorité absolue",
+        ));
+    }
     if s.arrears.unpaid_years_lose_vote == 0 || s.arrears.unpaid_years_before_suspension == 0 {
         return bad(Reason::new(
             "arrears thresholds must be at least one year",

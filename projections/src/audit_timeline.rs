@@ -290,6 +290,16 @@ fn related(event: &DomainEvent, out: &mut Vec<EntityKey>) {
         }
         E::MandateStarted(e) => add(K::Mandate, e.mandate_id),
         E::MandateEnded(e) => add(K::Mandate, e.mandate_id),
+        E::ElectionOpened(e) => {
+            add(K::Post, e.post_id);
+            add(K::Session, e.session_id);
+        }
+        E::CandidacyFiled(e) => add(K::Member, e.member_id),
+        E::ElectionRoundCounted(e) => {
+            for c in &e.votes {
+                add(K::Member, c.member_id);
+            }
+        }
         E::MinutesDrafted(e) => add(K::Session, e.session_id),
         E::MinutesAdopted(e) => add(K::Session, e.adopted_in_session_id),
         E::RecordCorrected(e) => out.push(EntityKey::of_stream(&e.corrected_stream_id)),

@@ -12,6 +12,7 @@ use registre_schema::{DomainEvent, Position};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::elections::{self, ElectionRecord};
 use crate::fold::{Correction, CorrectionNotice, Fold, Meta};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,16 +36,29 @@ pub struct MandateRecord {
     pub term_ends_on: Option<NaiveDate>,
     pub ended_on: Option<NaiveDate>,
     pub end_reason: Option<MandateEndReason>,
+    /// The day its commune left the association (excluded, withdrawn,
+    /// succeeded): the mandate ended then.
+    pub commune_left_on: Option<NaiveDate>,
     pub position: Position,
     pub corrections: Vec<Correction>,
 }
 
 impl MandateRecord {
-    /// Held on `date`: started on or before it, not ended, term not over.
+    /// Held on `date`: started on or before it, not ended, term not over,
+    /// its commune still a member.
     pub fn held_on(&self, date: NaiveDate) -> bool {
         self.starts_on.is_some_and(|s| s <= date)
             && self.ended_on.is_none_or(|e| date < e)
             && self.term_ends_on.is_none_or(|e| date < e)
+            && self.commune_left_on.is_none_or(|e| date < e)
+    }
+
+    /// The day it ended early: recorded, or when its commune left.
+    pub fn ended(&self) -> Option<NaiveDate> {
+        match (self.ended_on, self.commune_left_on) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 }
 
@@ -64,6 +78,8 @@ pub struct BodyRecord {
     pub posts: BTreeMap<Uuid, PostRecord>,
     /// Every mandate ever given in this body, in election order.
     pub mandates: Vec<MandateRecord>,
+    /// Every election to its posts, in the order they opened.
+    pub elections: Vec<ElectionRecord>,
     pub position: Position,
     pub corrections: Vec<Correction>,
 }
@@ -140,6 +156,34 @@ impl BodiesRegister {
             .collect()
     }
 
+    /// The elections held in a session, with the body each fills.
+    pub fn elections_in_session(&self, session_id: Uuid) -> Vec<(&BodyRecord, &ElectionRecord)> {
+        self.bodies
+            .values()
+            .flat_map(|b| b.elections.iter().map(move |e| (b, e)))
+            .filter(|(_, e)| e.session_id == session_id)
+            .collect()
+    }
+
+    /// A commune left the association: every mandate it holds that day
+    /// ends then (one it takes after a readmission is a new mandate).
+    fn commune_left(&mut self, member_id: Uuid, on: NaiveDate) {
+        let held = self
+            .bodies
+            .values_mut()
+            .flat_map(|b| b.mandates.iter_mut())
+            .filter(|m| m.member_id == member_id && m.held_on(on));
+        for m in held {
+            m.commune_left_on = Some(on);
+        }
+    }
+
+    fn on_election(&mut self, body: Uuid, position: Position, event: &DomainEvent) {
+        if let Some(b) = self.bodies.get_mut(&body) {
+            elections::on(&mut b.elections, position, event);
+        }
+    }
+
     fn mandate(&mut self, body: Uuid, mandate: Uuid) -> Option<&mut MandateRecord> {
         self.bodies
             .get_mut(&body)?
@@ -170,6 +214,7 @@ impl Fold for BodiesRegister {
                         established_on: meta.occurred_at.date_naive(),
                         posts: BTreeMap::new(),
                         mandates: Vec::new(),
+                        elections: Vec::new(),
                         position: pos,
                         corrections: Vec::new(),
                     },
@@ -206,6 +251,7 @@ impl Fold for BodiesRegister {
                         term_ends_on: None,
                         ended_on: None,
                         end_reason: None,
+                        commune_left_on: None,
                         position: pos,
                         corrections: Vec::new(),
                     });
@@ -223,6 +269,12 @@ impl Fold for BodiesRegister {
                     m.end_reason = Some(e.reason);
                 }
             }
+            E::MemberExcluded(e) => self.commune_left(e.member_id, e.effective_on),
+            E::MemberWithdrew(e) => self.commune_left(e.member_id, e.effective_on),
+            E::MembershipSucceeded(e) => self.commune_left(e.predecessor_member_id, e.effective_on),
+            E::ElectionOpened(e) => self.on_election(e.body_id, pos, event),
+            E::CandidacyFiled(e) => self.on_election(e.body_id, pos, event),
+            E::ElectionRoundCounted(e) => self.on_election(e.body_id, pos, event),
             _ => {}
         }
     }
@@ -280,5 +332,49 @@ mod tests {
         assert_eq!(presidents[1].corrections.len(), 1);
         assert!(b.corrections.is_empty());
         assert_eq!(rm.bodies.mandates_of_member(id(1)).len(), 1);
+    }
+
+    #[test]
+    fn given_a_contested_election_when_folded_then_the_body_keeps_its_candidates_and_rounds() {
+        let rm = given(vec![
+            body(10, "Bureau Exécutif National"),
+            post(10, 40, "Président", 1),
+            election_opened(10, 40, 60, 20, 1),
+            stood(10, 60, 1, "A. Traoré"),
+            stood(10, 60, 2, "B. Coulibaly"),
+            round_counted(10, 60, 1, &[(1, 140), (2, 160)], &[]),
+            round_counted(10, 60, 2, &[(1, 170), (2, 130)], &[1]),
+            elected(10, 40, 50, 1, "A. Traoré"),
+        ]);
+        let b = rm.bodies.body(id(10)).unwrap();
+        let e = &b.elections[0];
+        assert_eq!(e.candidates.len(), 2);
+        assert_eq!(e.rounds.len(), 2);
+        assert!(e.rounds[0].elected.is_empty());
+        assert_eq!(e.elected().collect::<Vec<_>>(), vec![&id(1)]);
+        assert!(e.complete());
+        assert_eq!(e.holder_name(id(2)), Some("B. Coulibaly"));
+        assert_eq!(rm.bodies.elections_in_session(id(20)).len(), 1);
+        assert!(rm.bodies.elections_in_session(id(21)).is_empty());
+    }
+
+    #[test]
+    fn given_a_holder_whose_commune_is_excluded_when_folded_then_its_mandate_ends_that_day() {
+        let rm = given(vec![
+            body(10, "Conseil National"),
+            post(10, 40, "Membre", 30),
+            elected(10, 40, 50, 1, "A. Traoré"),
+            mandate_started(10, 40, 50, d(2024, 3, 1), d(2029, 3, 1)),
+            elected(10, 40, 51, 2, "B. Coulibaly"),
+            mandate_started(10, 40, 51, d(2024, 3, 1), d(2029, 3, 1)),
+            excluded(1, d(2025, 1, 1)),
+        ]);
+        let b = rm.bodies.body(id(10)).unwrap();
+        assert_eq!(b.composition(d(2024, 12, 31))[0].holders.len(), 2);
+        let after = b.composition(d(2025, 1, 1));
+        assert_eq!(after[0].holders.len(), 1);
+        assert_eq!(after[0].holders[0].holder_name, "B. Coulibaly");
+        assert_eq!(b.mandates[0].commune_left_on, Some(d(2025, 1, 1)));
+        assert_eq!(b.mandates[1].commune_left_on, None);
     }
 }

@@ -13,7 +13,8 @@
 //! - [`fold`]: what a model is handed (envelope data, typed event,
 //!   corrections).
 //! - one module per read model, named for it: [`membership`], [`dues`],
-//!   [`sessions`], [`resolutions`], [`bodies`], [`minutes`], [`statutes`],
+//!   [`sessions`], [`resolutions`], [`bodies`] (with [`elections`], kept
+//!   in each body's record), [`minutes`], [`statutes`],
 //!   [`audit_timeline`], [`indicators`], and [`log_summary`] (the log's
 //!   table of contents, a model of its own).
 //! - [`meetings`]: a query over the registers, not a model: which bodies
@@ -31,6 +32,7 @@ pub mod audit_timeline;
 pub mod bodies;
 pub mod digest;
 pub mod dues;
+pub mod elections;
 pub mod fold;
 pub mod in_force;
 pub mod indicators;

@@ -140,7 +140,8 @@ impl ReadModel for ReadModels {
     // 5: members' contacts.
     // 6: what each motion caused.
     // 7: the majority rule each vote applied; bodies' statutory bodies.
-    const VERSION: u32 = 7;
+    // 8: bodies' elections; mandates end when their commune leaves.
+    const VERSION: u32 = 8;
 
     fn apply(&mut self, e: &RecordedEvent) -> Result<(), ProjectionError> {
         self.position = e.position;

@@ -397,6 +397,68 @@ pub fn mandate_ended(b: u128, p: u128, mandate: u128, on: NaiveDate, why: Mandat
     )
 }
 
+pub fn election_opened(b: u128, p: u128, election: u128, session: u128, seats: u32) -> Ev {
+    ev(
+        body_stream(b),
+        ElectionOpened {
+            body_id: id(b),
+            election_id: id(election),
+            post_id: id(p),
+            session_id: id(session),
+            seats,
+            held_on: d(2024, 3, 1),
+        },
+    )
+}
+
+pub fn stood(b: u128, election: u128, member: u128, name: &str) -> Ev {
+    ev(
+        body_stream(b),
+        CandidacyFiled {
+            body_id: id(b),
+            election_id: id(election),
+            member_id: id(member),
+            holder_name: name.into(),
+        },
+    )
+}
+
+/// A round's count: `(member, votes)` of each candidate, and whom it
+/// elected.
+pub fn round_counted(
+    b: u128,
+    election: u128,
+    round: u32,
+    votes: &[(u128, u32)],
+    elected: &[u128],
+) -> Ev {
+    ev(
+        body_stream(b),
+        ElectionRoundCounted {
+            body_id: id(b),
+            election_id: id(election),
+            round,
+            majority: if round == 1 {
+                ElectionMajority::Absolute
+            } else {
+                ElectionMajority::Relative
+            },
+            ballots: votes.iter().map(|(_, v)| v).sum(),
+            blank: 0,
+            spoilt: 0,
+            votes: votes
+                .iter()
+                .map(|(m, v)| CandidateVotes {
+                    member_id: id(*m),
+                    votes: *v,
+                })
+                .collect(),
+            elected: elected.iter().map(|m| id(*m)).collect(),
+            statutes_version: 1,
+        },
+    )
+}
+
 fn session(n: u128) -> String {
     format!("session-{}", id(n))
 }

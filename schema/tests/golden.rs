@@ -100,7 +100,12 @@ fn statutes() -> Statutes {
                 numerator: 1,
                 denominator: 3,
             },
+            elected_by: Some(StatutoryBody::Congress),
         }],
+        elections: ElectionRules {
+            absolute_majority_rounds: 1,
+            several_posts: false,
+        },
     }
 }
 
@@ -518,6 +523,53 @@ fn samples() -> Vec<(&'static str, DomainEvent)> {
                 mandate_id: id(10),
                 ended_on: date(2026, 1, 1),
                 reason: MandateEndReason::Resignation,
+            }
+            .into(),
+        ),
+        (
+            "body-x",
+            ElectionOpened {
+                body_id: id(6),
+                election_id: id(20),
+                post_id: id(7),
+                session_id: id(8),
+                seats: 1,
+                held_on: date(2024, 3, 1),
+            }
+            .into(),
+        ),
+        (
+            "body-x",
+            CandidacyFiled {
+                body_id: id(6),
+                election_id: id(20),
+                member_id: id(2),
+                holder_name: "Amadou Traoré".into(),
+            }
+            .into(),
+        ),
+        (
+            "body-x",
+            ElectionRoundCounted {
+                body_id: id(6),
+                election_id: id(20),
+                round: 2,
+                majority: ElectionMajority::Relative,
+                ballots: 310,
+                blank: 4,
+                spoilt: 2,
+                votes: vec![
+                    CandidateVotes {
+                        member_id: id(2),
+                        votes: 170,
+                    },
+                    CandidateVotes {
+                        member_id: id(3),
+                        votes: 140,
+                    },
+                ],
+                elected: vec![id(2)],
+                statutes_version: 1,
             }
             .into(),
         ),

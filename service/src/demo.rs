@@ -85,6 +85,8 @@ pub enum DemoError {
     Store(#[from] StoreError),
     #[error("the shipped territory list is unreadable: {0}")]
     Territory(String),
+    #[error("the demo's plan cannot be carried out: {0}")]
+    Plan(&'static str),
 }
 
 /// Seeds an empty store through `handler`.

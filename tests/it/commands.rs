@@ -145,8 +145,33 @@ async fn a_rejected_command_writes_nothing_and_command_ids_apply_once() {
 #[tokio::test]
 async fn racing_elections_never_exceed_a_posts_seats() {
     let (_dir, h) = setup().await;
-    h.handle(meta(), when(), admit("ML010101")).await.unwrap();
-    let member = registre_domain::streams::member_id_for(&key("ML010101"));
+    // Six communes race for two seats (one commune holds one seat): four
+    // more communes of the cercle first.
+    let codes = [
+        "ML010101", "ML010102", "ML010103", "ML010104", "ML010105", "ML010106",
+    ];
+    h.handle(
+        meta(),
+        when(),
+        TerritoryCommand::Import {
+            scheme: "ocha-pcode".into(),
+            edition: "2015".into(),
+            units: codes[2..]
+                .iter()
+                .map(|code| UnitRow {
+                    code: (*code).into(),
+                    level: TerritorialLevel::Commune,
+                    name: (*code).into(),
+                    parent_code: Some("ML0101".into()),
+                })
+                .collect(),
+        },
+    )
+    .await
+    .unwrap();
+    for code in codes {
+        h.handle(meta(), when(), admit(code)).await.unwrap();
+    }
     let body_id = Uuid::now_v7();
     let post_id = Uuid::now_v7();
     h.handle(
@@ -177,9 +202,11 @@ async fn racing_elections_never_exceed_a_posts_seats() {
     )
     .await
     .unwrap();
-    let tasks: Vec<_> = (0..6)
-        .map(|_| {
+    let tasks: Vec<_> = codes
+        .iter()
+        .map(|code| {
             let h = h.clone();
+            let member = registre_domain::streams::member_id_for(&key(code));
             tokio::spawn(async move {
                 h.handle(
                     meta(),

@@ -44,7 +44,7 @@ pub fn ok(addr: SocketAddr, token: &str, field: &str, args: &str) -> Value {
 }
 
 /// Runs a mutation that the domain must refuse, and returns the error code.
-fn refused(addr: SocketAddr, token: &str, field: &str, args: &str) -> String {
+pub fn refused(addr: SocketAddr, token: &str, field: &str, args: &str) -> String {
     let q = format!("mutation {{ {field}({args}) {{ commandId }} }}");
     let v = graphql(addr, token, &q).json();
     let e = &v["errors"][0];
@@ -78,7 +78,7 @@ fn head(addr: SocketAddr, auditor: &str) -> u64 {
 
 /// What every successful mutation answers: events appended, the read
 /// models at least as far as the last one, the entity as it now stands.
-fn check_written(r: &Value, event_type: &str) {
+pub fn check_written(r: &Value, event_type: &str) {
     let events = r["events"].as_array().unwrap();
     assert!(
         events.iter().any(|e| e["eventType"] == event_type),
@@ -96,7 +96,7 @@ const SHA: &str = "4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b
 
 /// A server on a store with the territory and the founding statutes of
 /// 2001; a secretariat's token and an auditor's.
-fn founded(db: &Path) -> (Server, String, String) {
+pub fn founded(db: &Path) -> (Server, String, String) {
     import_territory(db);
     let sec = create_token(db, "secretariat", "secretariat-permanent");
     let aud = create_token(db, "auditor", "auditeur");
@@ -112,14 +112,14 @@ fn founded(db: &Path) -> (Server, String, String) {
 
 /// A Bureau Exécutif National, the Congrès it convenes and three member
 /// communes admitted in 2005: what a motion needs to be voted.
-struct Congress {
-    ben: String,
-    congress: String,
-    members: Vec<String>,
+pub struct Congress {
+    pub ben: String,
+    pub congress: String,
+    pub members: Vec<String>,
 }
 
 impl Congress {
-    fn establish(a: SocketAddr, sec: &str) -> Congress {
+    pub fn establish(a: SocketAddr, sec: &str) -> Congress {
         let body = |args: &str| ok(a, sec, "establishBody", args)["entityId"].to_string();
         let ben = body(r#"name: "Bureau Exécutif National", kind: ORGAN, level: NATIONAL"#)
             .trim_matches('"')

@@ -68,6 +68,22 @@ pub const MUTATIONS: &[(&str, &str)] = &[
         r#"mutation { electOfficer(bodyId: "00000000-0000-0000-0000-000000000001", postId: "00000000-0000-0000-0000-000000000001", memberId: "00000000-0000-0000-0000-000000000001", holderName: "n", startsOn: "2024-03-01") { commandId events { position } } }"#,
     ),
     (
+        "recordReorganisation",
+        r#"mutation { recordReorganisation(kind: SPLIT, effectiveFrom: "2023-01-01", predecessors: [{scheme: "ocha-pcode", edition: "2015", code: "ML01"}], successors: [{scheme: "ocha-pcode", edition: "2023", code: "ML11"}], legalReference: "Loi n° 2023-001") { commandId events { position } } }"#,
+    ),
+    (
+        "openElection",
+        r#"mutation { openElection(bodyId: "00000000-0000-0000-0000-000000000001", postId: "00000000-0000-0000-0000-000000000001", sessionId: "00000000-0000-0000-0000-000000000001", seats: 1) { commandId events { position } } }"#,
+    ),
+    (
+        "fileCandidacy",
+        r#"mutation { fileCandidacy(bodyId: "00000000-0000-0000-0000-000000000001", electionId: "00000000-0000-0000-0000-000000000001", memberId: "00000000-0000-0000-0000-000000000001", holderName: "n") { commandId events { position } } }"#,
+    ),
+    (
+        "countElectionRound",
+        r#"mutation { countElectionRound(bodyId: "00000000-0000-0000-0000-000000000001", electionId: "00000000-0000-0000-0000-000000000001", ballots: 10, votes: [{memberId: "00000000-0000-0000-0000-000000000001", votes: 6}]) { commandId events { position } } }"#,
+    ),
+    (
         "endMandate",
         r#"mutation { endMandate(bodyId: "00000000-0000-0000-0000-000000000001", postId: "00000000-0000-0000-0000-000000000001", mandateId: "00000000-0000-0000-0000-000000000001", endedOn: "2024-09-01", reason: RESIGNATION) { commandId events { position } } }"#,
     ),

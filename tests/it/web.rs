@@ -908,6 +908,26 @@ async fn a_clerk_defines_a_post_and_designates_a_commune_to_it_in_a_browser() {
     shot(&c, "seats").await;
     accessible(&c, "seats").await;
     assert!(head(addr) > before);
+
+    // The bureau's elections: the Congrès elected its president in two
+    // rounds, the first without an absolute majority.
+    c.goto(&format!("http://{addr}/instances")).await.unwrap();
+    c.find(Locator::XPath(
+        "//section[h2[starts-with(normalize-space(.), 'Bureau Exécutif National')]]//a[contains(., 'élections')]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_for_text(&c, "h1", "Élections · Bureau Exécutif National").await;
+    wait_for_text(&c, "main", "Tour 2 (majorité relative)").await;
+    wait_for_text(&c, "main", "personne n'est élu").await;
+    wait_for_text(&c, "main", "— élu").await;
+    // Every session is over: an election cannot be opened.
+    wait_for_text(&c, "main", "Aucune session n'est ouverte").await;
+    shot(&c, "elections").await;
+    accessible(&c, "elections").await;
     drop(server);
 }
 

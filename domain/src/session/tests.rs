@@ -22,6 +22,7 @@ pub(super) fn facts(f: &mut crate::Facts) {
             body_id: id(CONGRESS),
             convened_by_body_id: Some(id(BEN)),
             statutory_body: None,
+            territorial_unit: None,
         },
     );
     f.eligible_members.extend(members());
@@ -139,6 +140,7 @@ pub(super) fn first_session(failed: bool) -> impl FnOnce(&mut crate::Facts) {
                 quorum_failed: failed,
                 open: false,
                 closed: false,
+                voters: 0,
             },
         );
     }

@@ -7,12 +7,14 @@
 //!
 //! ## Layout
 //! One file per aggregate: [`territory`], [`member`], [`dues`], [`statutes`],
-//! [`body`], [`session`], [`mandate`], [`minutes`], [`correction`]; this file
+//! [`body`], [`session`], [`mandate`], [`election`], [`minutes`],
+//! [`correction`]; this file
 //! gathers them in [`DomainEvent`].
 
 pub mod body;
 pub mod correction;
 pub mod dues;
+pub mod election;
 pub mod mandate;
 pub mod member;
 pub mod minutes;
@@ -25,6 +27,7 @@ use std::sync::LazyLock;
 pub use body::*;
 pub use correction::*;
 pub use dues::*;
+pub use election::*;
 pub use mandate::*;
 pub use member::*;
 pub use minutes::*;
@@ -140,8 +143,8 @@ domain_events! {
     DuesScheduleSet => 1,
     DuesPaid => 1,
     DuesPaymentReversed => 1,
-    StatutesAdopted => 2,
-    StatutesAmended => 3,
+    StatutesAdopted => 3,
+    StatutesAmended => 4,
     BodyEstablished => 2,
     StatutoryBodyNamed => 1,
     PostDefined => 1,
@@ -160,6 +163,9 @@ domain_events! {
     OfficerElected => 1,
     MandateStarted => 1,
     MandateEnded => 1,
+    ElectionOpened => 1,
+    CandidacyFiled => 1,
+    ElectionRoundCounted => 1,
     MinutesDrafted => 1,
     MinutesAdopted => 1,
     MinutesSigned => 1,
@@ -180,6 +186,9 @@ static UPCASTER: LazyLock<Upcaster> = LazyLock::new(|| {
         .step("StatutesAdopted", 1, no_instance_rules)
         .step("StatutesAmended", 2, no_instance_rules)
         .step("BodyEstablished", 1, no_statutory_body)
+        // Statutes state how elections are decided and who elects each body.
+        .step("StatutesAdopted", 2, no_election_rules)
+        .step("StatutesAmended", 3, no_election_rules)
         // An extraordinary session records its grounds since version 2.
         .step("SessionConvened", 1, no_request)
         // A result names the rule it applied, not one of three majorities.
@@ -194,6 +203,32 @@ fn no_instance_rules(mut payload: serde_json::Value) -> Result<serde_json::Value
         .and_then(|s| s.as_object_mut())
         .ok_or_else(|| "the payload has no statutes".to_owned())?;
     statutes.insert("instances".into(), serde_json::Value::Array(Vec::new()));
+    Ok(payload)
+}
+
+/// The step to statutes that state how elections are decided: before,
+/// one round decided by an absolute majority, then relative ones, and no
+/// rule against a commune holding several posts; each body elected by
+/// its own sessions or those of a body it convenes.
+fn no_election_rules(mut payload: serde_json::Value) -> Result<serde_json::Value, String> {
+    let statutes = payload
+        .get_mut("statutes")
+        .and_then(|s| s.as_object_mut())
+        .ok_or_else(|| "the payload has no statutes".to_owned())?;
+    statutes.insert(
+        "elections".into(),
+        serde_json::json!({"absolute_majority_rounds": 1, "several_posts": true}),
+    );
+    let instances = statutes
+        .get_mut("instances")
+        .and_then(|i| i.as_array_mut())
+        .ok_or_else(|| "the statutes have no instances".to_owned())?;
+    for rules in instances {
+        let rules = rules
+            .as_object_mut()
+            .ok_or_else(|| "a body's rules are not an object".to_owned())?;
+        rules.insert("elected_by".into(), serde_json::Value::Null);
+    }
     Ok(payload)
 }
 
@@ -443,9 +478,9 @@ mod tests {
 
     #[test]
     fn every_type_has_a_schema_and_its_version() {
-        assert_eq!(DomainEvent::TYPES.len(), 36);
+        assert_eq!(DomainEvent::TYPES.len(), 39);
         let schemas = DomainEvent::json_schemas();
-        assert_eq!(schemas.len(), 36);
+        assert_eq!(schemas.len(), 39);
         for (t, v) in DomainEvent::TYPES {
             assert_eq!(DomainEvent::upcaster().current_version(t), Some(*v));
         }

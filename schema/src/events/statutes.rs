@@ -144,6 +144,21 @@ pub struct InstanceRules {
     /// The share of its members that may request an extraordinary session
     /// (its bureau always may).
     pub extraordinary_request_share: Fraction,
+    /// The statutory body whose sessions elect this body's officers (the
+    /// Congrès elects the Bureau Exécutif National); none: its own
+    /// sessions, or those of a body it convenes.
+    pub elected_by: Option<StatutoryBody>,
+}
+
+/// How elections to a body's posts are decided.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+pub struct ElectionRules {
+    /// Rounds decided by an absolute majority of the valid ballots; the
+    /// rounds after them by a relative majority (0: relative from the
+    /// first round).
+    pub absolute_majority_rounds: u32,
+    /// One commune may hold several posts of one body at a time.
+    pub several_posts: bool,
 }
 
 /// What happens when a session lacks quorum.
@@ -185,6 +200,9 @@ pub struct Statutes {
     pub arrears: ArrearsRule,
     /// Fewest days between notifying a member of its hearing and excluding it.
     pub exclusion_hearing_notice_days: u32,
+    /// How elections are decided (since `StatutesAdopted` v3 and
+    /// `StatutesAmended` v4).
+    pub elections: ElectionRules,
     /// The rules of each statutory body (since `StatutesAdopted` v2 and
     /// `StatutesAmended` v3). A body the list leaves out, or that names no
     /// statutory body, follows `quorum` and `majorities` above.

@@ -69,6 +69,13 @@ fn facts(view: &View, command: &Command) -> Facts {
             f.sessions.insert(*id, s.clone());
         }
     };
+    // A session and its body: whether that body elects the one written.
+    let electing = |f: &mut Facts, id: &Uuid| {
+        session(f, id);
+        if let Some(b) = body_of(view, id) {
+            body(f, &b);
+        }
+    };
     match command {
         Command::Territory(TerritoryCommand::RecordReorganisation { successors, .. }) => {
             successors.iter().for_each(|s| unit(&mut f, s))
@@ -120,10 +127,41 @@ fn facts(view: &View, command: &Command) -> Facts {
             body_id,
             member_id,
             starts_on,
+            session_id,
             ..
         }) => {
             f.eligible_members = view.eligible_to_stand(Some(*body_id), *starts_on);
             outside(&mut f, view, Some(*body_id), [member_id]);
+            if let Some(s) = session_id {
+                electing(&mut f, s);
+            }
+        }
+        // An election is held in a session of the body that elects; a
+        // candidacy is judged on that session's day.
+        Command::Body(BodyCommand::OpenElection { session_id, .. }) => electing(&mut f, session_id),
+        Command::Body(BodyCommand::FileCandidacy {
+            body_id,
+            election_id,
+            member_id,
+            ..
+        }) => {
+            if let Some((_, day)) = view.elections.get(&(*body_id, *election_id)) {
+                f.eligible_members = view
+                    .eligible_to_stand(Some(*body_id), *day)
+                    .into_iter()
+                    .filter(|m| m == member_id)
+                    .collect();
+            }
+            outside(&mut f, view, Some(*body_id), [member_id]);
+        }
+        Command::Body(BodyCommand::CountElectionRound {
+            body_id,
+            election_id,
+            ..
+        }) => {
+            if let Some((s, _)) = view.elections.get(&(*body_id, *election_id)) {
+                electing(&mut f, s);
+            }
         }
         Command::Body(_) => {}
         Command::Session(SessionCommand::Convene {
@@ -188,6 +226,18 @@ fn facts(view: &View, command: &Command) -> Facts {
             }
         }
         Command::Access(_) | Command::Account(_) => {}
+    }
+    // Every decision about a body's seats counts only the communes still
+    // members on the day.
+    // and only the elections whose session still sits hold seats and
+    // candidates.
+    if let Command::Body(c) = command {
+        f.departed = view.departed(c.body_id());
+        for ((body_id, _), (s, _)) in &view.elections {
+            if *body_id == c.body_id() {
+                session(&mut f, s);
+            }
+        }
     }
     f
 }

@@ -10,6 +10,7 @@ use registre_domain::Aggregate;
 use registre_domain::context::{BodyFact, MotionFact, SessionFact, UnitFact};
 use registre_domain::dues::{DuesSchedules, in_good_standing};
 use registre_domain::member::Member;
+use registre_domain::session::attendance;
 use registre_domain::statutes::StatutesBook;
 use registre_domain::statutory::membership;
 use registre_schema::events::{BodyKind, BodyLevel, Membership, Statutes, TerritorialUnitKey};
@@ -61,10 +62,35 @@ pub struct View {
     /// Every tabled motion: what an exclusion or an amendment citing it
     /// checks.
     pub motions: HashMap<Uuid, MotionFact>,
+    /// The days each commune left the association (excluded, withdrawn,
+    /// succeeded; a readmitted one may leave again): its mandates end then.
+    pub departures: HashMap<Uuid, Vec<NaiveDate>>,
+    /// Who attends each session: what its votes may count.
+    pub attendance: HashMap<Uuid, Attendance>,
+    /// Each election (by body and id) with its session and the day it
+    /// sits: where its rounds are counted, the day a candidacy's
+    /// eligibility is judged on.
+    pub elections: HashMap<(Uuid, Uuid), (Uuid, NaiveDate)>,
     pub event_ids: HashSet<Uuid>,
     /// Where each command's events are: one append is one dense run of
     /// positions, so a retried command is answered by reading that run.
     pub commands: HashMap<Uuid, CommandSpan>,
+}
+
+/// A session's attendance sheet and proxies.
+#[derive(Debug, Clone, Default)]
+pub struct Attendance {
+    pub present: BTreeSet<Uuid>,
+    /// Grantor → holder.
+    pub proxies: BTreeMap<Uuid, Uuid>,
+}
+
+impl Attendance {
+    /// Members present or represented.
+    fn voters(&self) -> u32 {
+        let (present, represented) = attendance(&self.present, &self.proxies);
+        present + represented
+    }
 }
 
 /// The positions of the events one command id appended.
@@ -104,7 +130,12 @@ impl View {
                 E::DuesPaid(p) => {
                     self.receipts.insert(p.receipt_ref.clone());
                 }
-                E::MemberExcluded(e) => self.applied(e.motion_id),
+                E::MemberExcluded(e) => {
+                    self.applied(e.motion_id);
+                    self.left(e.member_id, e.effective_on);
+                }
+                E::MemberWithdrew(e) => self.left(e.member_id, e.effective_on),
+                E::MembershipSucceeded(e) => self.left(e.predecessor_member_id, e.effective_on),
                 _ => {}
             }
             let state = self.members.remove(&id);
@@ -168,6 +199,10 @@ impl View {
                             body_id: e.body_id,
                             convened_by_body_id: e.convened_by_body_id,
                             statutory_body: e.statutory_body,
+                            territorial_unit: match e.level {
+                                BodyLevel::National => None,
+                                _ => e.territorial_unit.clone(),
+                            },
                         },
                         kind: e.kind,
                         level: e.level,
@@ -207,8 +242,23 @@ impl View {
                         quorum_failed: false,
                         open: false,
                         closed: false,
+                        voters: 0,
                     },
                 );
+            }
+            E::AttendanceRecorded(e) => {
+                let a = self.attendance.entry(e.session_id).or_default();
+                a.present.insert(e.member_id);
+                self.count_voters(e.session_id);
+            }
+            E::ProxyRegistered(e) => {
+                let a = self.attendance.entry(e.session_id).or_default();
+                a.proxies.insert(e.grantor_member_id, e.holder_member_id);
+                self.count_voters(e.session_id);
+            }
+            E::ElectionOpened(e) => {
+                self.elections
+                    .insert((e.body_id, e.election_id), (e.session_id, e.held_on));
             }
             E::QuorumFailed(e) => {
                 if let Some(s) = self.sessions.get_mut(&e.session_id) {
@@ -221,17 +271,49 @@ impl View {
                 }
             }
             E::SessionClosed(e) => {
+                // Only a session in progress counts ballots.
+                self.attendance.remove(&e.session_id);
                 if let Some(s) = self.sessions.get_mut(&e.session_id) {
                     s.open = false;
                     s.closed = true;
                 }
             }
             E::SessionAdjourned(e) => {
+                self.attendance.remove(&e.session_id);
                 if let Some(s) = self.sessions.get_mut(&e.session_id) {
                     s.open = false;
                 }
             }
             _ => {}
+        }
+    }
+
+    /// The communes holding seats of a body that left the association,
+    /// with the days they left.
+    pub fn departed(&self, body_id: Uuid) -> BTreeMap<Uuid, Vec<NaiveDate>> {
+        let Some(body) = self.bodies.get(&body_id) else {
+            return BTreeMap::new();
+        };
+        body.seats
+            .values()
+            .filter_map(|seat| {
+                let days = self.departures.get(&seat.member_id)?;
+                Some((seat.member_id, days.clone()))
+            })
+            .collect()
+    }
+
+    fn left(&mut self, member_id: Uuid, on: NaiveDate) {
+        self.departures.entry(member_id).or_default().push(on);
+    }
+
+    fn count_voters(&mut self, session_id: Uuid) {
+        let voters = self
+            .attendance
+            .get(&session_id)
+            .map_or(0, Attendance::voters);
+        if let Some(s) = self.sessions.get_mut(&session_id) {
+            s.voters = voters;
         }
     }
 

@@ -1,16 +1,21 @@
-//! Mandates the Congress gives (the Bureau Exécutif National, the seats of
-//! the Conseil National), and a bureau member's resignation.
+//! Mandates the Congress gives (the Bureau Exécutif National, its
+//! president by a contested election in two rounds, the seats of the
+//! Conseil National), and a bureau member's resignation.
 
 use std::collections::BTreeMap;
 
 use registre_domain::body::BodyCommand;
-use registre_schema::events::MandateEndReason;
+use registre_domain::election::{Count, majority, winners};
+use registre_schema::events::{CandidateVotes, MandateEndReason};
 use uuid::Uuid;
 
 use super::DemoError;
 use super::bodies::Post;
 use super::generator::{Gen, at};
-use super::plan::{BUREAU_ELECTED_AT, RESIGNATION_RECORDED, RESIGNED_ON, RESIGNING_POST};
+use super::plan::{
+    BUREAU_ELECTED_AT, CONTESTED_POST, CONTESTED_ROUNDS, RESIGNATION_RECORDED, RESIGNED_ON,
+    RESIGNING_POST,
+};
 use super::session::Held;
 
 /// An elected officer.
@@ -28,8 +33,11 @@ impl Holder {
     }
 }
 
-/// One candidate per seat of `body`'s posts, drawn among the members
-/// present, each elected from the session's day.
+/// The contested post goes to an election between three communes drawn
+/// among those present: no one has an absolute majority in the first
+/// round, the second elects the first placed. Every other seat of
+/// `body`'s posts is filled by one candidate drawn among the members
+/// present, from the session's day.
 pub(super) async fn elect(
     g: &mut Gen<'_>,
     session: &Held<'_>,
@@ -42,6 +50,12 @@ pub(super) async fn elect(
     let mut pool = session.present.clone();
     g.rng.shuffle(&mut pool);
     for post in posts {
+        if post.title == CONTESTED_POST {
+            if let Some(holder) = contest(g, session, body, post, &mut pool, names).await? {
+                holders.push(holder);
+            }
+            continue;
+        }
         for _ in 0..post.seats {
             let Some(member) = pool.pop() else { break };
             let mandate_id = g.uuid();
@@ -69,6 +83,101 @@ pub(super) async fn elect(
         }
     }
     Ok(holders)
+}
+
+/// Three candidates to a one-seat post, counted round by round until
+/// one is elected; the valid ballots are those of the members present,
+/// less one blank and one spoilt.
+async fn contest(
+    g: &mut Gen<'_>,
+    session: &Held<'_>,
+    body: Uuid,
+    post: &Post,
+    pool: &mut Vec<Uuid>,
+    names: &BTreeMap<Uuid, &str>,
+) -> Result<Option<Holder>, DemoError> {
+    let when = at(session.plan.date, BUREAU_ELECTED_AT);
+    let election_id = g.uuid();
+    let candidates: Vec<Uuid> = (0..3).filter_map(|_| pool.pop()).collect();
+    if candidates.is_empty() {
+        return Ok(None);
+    }
+    g.run(
+        None,
+        when,
+        BodyCommand::OpenElection {
+            body_id: body,
+            election_id,
+            post_id: post.id,
+            session_id: session.id,
+            seats: 1,
+        },
+    )
+    .await?;
+    let name = |m: &Uuid| format!("Maire de {}", names.get(m).unwrap_or(&"?"));
+    for member_id in &candidates {
+        g.run(
+            None,
+            when,
+            BodyCommand::FileCandidacy {
+                body_id: body,
+                election_id,
+                member_id: *member_id,
+                holder_name: name(member_id),
+            },
+        )
+        .await?;
+    }
+    let spoilt = (session.present.len() > 4) as u32;
+    let ballots = (session.present.len() as u32 - 2 * spoilt).max(1);
+    let rules = g
+        .handler
+        .with_view(|v| v.statutes_at(session.plan.date).map(|s| s.elections))
+        .await
+        .map_err(|source| DemoError::Command {
+            step: "election rules".into(),
+            source,
+        })?
+        .ok_or(DemoError::Plan("no statutes in force for the election"))?;
+    for (round, shares) in (1..).zip(CONTESTED_ROUNDS) {
+        // The second and third candidates take their shares; the first
+        // the rest, so that it leads every round.
+        let others: Vec<u32> = shares.iter().map(|s| ballots * s / 100).collect();
+        let first = ballots - others.iter().sum::<u32>();
+        let votes: Vec<CandidateVotes> = candidates
+            .iter()
+            .zip(std::iter::once(first).chain(others))
+            .map(|(member_id, votes)| CandidateVotes {
+                member_id: *member_id,
+                votes,
+            })
+            .collect();
+        let elected = winners(&votes, ballots, 1, majority(rules, round));
+        g.run(
+            None,
+            when,
+            BodyCommand::CountElectionRound {
+                body_id: body,
+                election_id,
+                count: Count {
+                    ballots,
+                    blank: spoilt,
+                    spoilt,
+                    votes,
+                },
+            },
+        )
+        .await?;
+        if let Some(member_id) = elected.first() {
+            return Ok(Some(Holder {
+                post_id: post.id,
+                mandate_id: Uuid::new_v5(&election_id, member_id.as_bytes()),
+                title: post.title,
+                name: name(member_id),
+            }));
+        }
+    }
+    Err(DemoError::Plan("the planned rounds elected no one"))
 }
 
 /// The first holder of the resigning post resigns, if there is one.

@@ -231,6 +231,14 @@ pub(super) const CONGRESS_MOTIONS: [MotionPlan; 4] = [
 /// The Congress elects the Bureau Exécutif National at this hour.
 pub(super) const BUREAU_ELECTED_AT: u32 = 15;
 
+/// The post the Congress elects by a contested election, three communes
+/// standing.
+pub(super) const CONTESTED_POST: &str = "Président";
+/// Each round's shares of the valid ballots, in percent, for the second
+/// and third candidates; the first has the rest: 45% in the first round
+/// (no absolute majority), 48% in the second (the most votes).
+pub(super) const CONTESTED_ROUNDS: [[u32; 2]; 2] = [[35, 20], [40, 12]];
+
 /// The Congress minutes: drafted and signed at 9:00 on these days, adopted
 /// by the Conseil National's second convocation at this hour.
 pub(super) const MINUTES_REF: &str = "PV/CONGRES/2024/01";

@@ -186,7 +186,7 @@ pub fn write<W: Write>(
                         member_name(m.member_id),
                         date(m.starts_on),
                         date(m.term_ends_on),
-                        date(m.ended_on),
+                        date(m.ended()),
                         m.end_reason
                             .map(french::mandate_end)
                             .unwrap_or_default()

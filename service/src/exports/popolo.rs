@@ -76,7 +76,7 @@ pub fn document(models: &ReadModels, association_name: &str) -> Value {
                 "role": b.posts.get(&m.post_id).map(|p| p.title.clone()),
                 "on_behalf_of_id": m.member_id.to_string(),
                 "start_date": m.starts_on.map(|d| d.to_string()),
-                "end_date": m.ended_on.or(m.term_ends_on).map(|d| d.to_string()),
+                "end_date": m.ended().or(m.term_ends_on).map(|d| d.to_string()),
             }));
         }
     }

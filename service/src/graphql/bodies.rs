@@ -4,6 +4,7 @@
 use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
 use chrono::NaiveDate;
 use registre_projections::bodies::{BodyFilter, BodyRecord, MandateRecord};
+use registre_projections::elections::ElectionRecord;
 use registre_projections::meetings::statutory_meetings;
 
 use super::errors::ApiError;
@@ -21,6 +22,8 @@ use super::domain_enums::MandateEndReason as GqlMandateEndReason;
 
 use super::domain_enums::StatutoryBody as GqlStatutoryBody;
 
+use super::domain_enums::ElectionMajority as GqlElectionMajority;
+
 /// A mandate: a member's representative in a post.
 #[derive(SimpleObject, Clone)]
 pub struct Mandate {
@@ -35,6 +38,9 @@ pub struct Mandate {
     pub term_ends_on: Option<NaiveDate>,
     pub ended_on: Option<NaiveDate>,
     pub end_reason: Option<GqlMandateEndReason>,
+    /// The day its commune left the association (excluded, withdrawn or
+    /// succeeded): the mandate ended then.
+    pub commune_left_on: Option<NaiveDate>,
     /// Position of the election in the log.
     pub position: u64,
     pub corrections: Vec<Correction>,
@@ -52,8 +58,100 @@ fn mandate(m: &MandateRecord) -> Mandate {
         term_ends_on: m.term_ends_on,
         ended_on: m.ended_on,
         end_reason: m.end_reason.map(Into::into),
+        commune_left_on: m.commune_left_on,
         position: m.position,
         corrections: corrections(&m.corrections),
+    }
+}
+
+/// A candidate in an election.
+#[derive(SimpleObject, Clone)]
+pub struct Candidate {
+    pub member_id: ID,
+    pub holder_name: String,
+    /// A round elected them.
+    pub elected: bool,
+}
+
+/// The votes a candidate received in a round.
+#[derive(SimpleObject, Clone)]
+pub struct CandidateVotes {
+    pub member_id: ID,
+    pub votes: u32,
+}
+
+/// One round of an election, as counted.
+#[derive(SimpleObject, Clone)]
+pub struct ElectionRound {
+    pub round: u32,
+    pub majority: GqlElectionMajority,
+    /// Valid ballots (suffrages exprimés).
+    pub ballots: u32,
+    pub blank: u32,
+    pub spoilt: u32,
+    pub votes: Vec<CandidateVotes>,
+    pub elected_member_ids: Vec<ID>,
+    /// Position of the count in the log.
+    pub position: u64,
+}
+
+/// An election to fill seats of a post.
+#[derive(SimpleObject, Clone)]
+pub struct Election {
+    pub id: ID,
+    pub post_id: ID,
+    /// The session that votes.
+    pub session_id: ID,
+    pub seats: u32,
+    pub held_on: NaiveDate,
+    pub candidates: Vec<Candidate>,
+    pub rounds: Vec<ElectionRound>,
+    /// Every seat is filled.
+    pub complete: bool,
+    /// Position of its opening in the log.
+    pub position: u64,
+}
+
+fn election(e: &ElectionRecord) -> Election {
+    let elected: Vec<_> = e.elected().copied().collect();
+    Election {
+        id: id(e.election_id),
+        post_id: id(e.post_id),
+        session_id: id(e.session_id),
+        seats: e.seats,
+        held_on: e.held_on,
+        candidates: e
+            .candidates
+            .iter()
+            .map(|c| Candidate {
+                member_id: id(c.member_id),
+                holder_name: c.holder_name.clone(),
+                elected: elected.contains(&c.member_id),
+            })
+            .collect(),
+        rounds: e
+            .rounds
+            .iter()
+            .map(|r| ElectionRound {
+                round: r.round,
+                majority: r.majority.into(),
+                ballots: r.ballots,
+                blank: r.blank,
+                spoilt: r.spoilt,
+                votes: r
+                    .votes
+                    .iter()
+                    .map(|v| CandidateVotes {
+                        member_id: id(v.member_id),
+                        votes: v.votes,
+                    })
+                    .collect(),
+                elected_member_ids: r.elected.iter().copied().map(id).collect(),
+                position: r.position,
+            })
+            .collect(),
+        complete: e.complete(),
+        position: e.position,
     }
 }
 
@@ -167,6 +265,23 @@ impl Body {
             first,
             after,
             mandate,
+        )
+    }
+
+    /// Every election to its posts, in the order they opened, with their
+    /// candidates and rounds.
+    #[graphql(complexity = "child_complexity * page_cost(first)")]
+    async fn elections(
+        &self,
+        first: Option<u32>,
+        after: Option<String>,
+    ) -> Result<Conn<Election>, ApiError> {
+        nested(
+            self.read_position,
+            &self.record.elections,
+            first,
+            after,
+            election,
         )
     }
 }

@@ -134,3 +134,24 @@ pub enum Requester {
     /// Members of the body, at least the share the statutes require.
     Members,
 }
+
+/// The majority an election round is decided by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+#[graphql(remote = "registre_schema::events::ElectionMajority")]
+pub enum ElectionMajority {
+    /// More than half of the valid ballots.
+    Absolute,
+    /// The most votes.
+    Relative,
+}
+
+/// How territorial units were reorganised.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+#[graphql(remote = "registre_schema::events::ReorganisationKind")]
+pub enum ReorganisationKind {
+    Split,
+    Merge,
+    Rename,
+    Transfer,
+    Creation,
+}

@@ -66,16 +66,16 @@ fn change_of(e: &RecordedEvent) -> Option<(Vec<Register>, Vec<EntityKey>)> {
     let mut add = |k, id: Uuid| keys.push(EntityKey::new(k, id));
     let registers = match &event {
         E::TerritorialUnitRegistered(_) | E::TerritorialUnitsReorganised(_) => vec![R::Membership],
-        E::CommuneAdmitted(_)
-        | E::MemberSuspended(_)
-        | E::MemberReinstated(_)
-        | E::MemberExcluded(_)
-        | E::MemberWithdrew(_) => vec![R::Membership, R::Dues],
+        E::CommuneAdmitted(_) | E::MemberSuspended(_) | E::MemberReinstated(_) => {
+            vec![R::Membership, R::Dues]
+        }
+        // A commune that leaves ends its mandates.
+        E::MemberExcluded(_) | E::MemberWithdrew(_) => vec![R::Membership, R::Dues, R::Bodies],
         E::MemberContactsRecorded(_) => vec![R::Membership],
         E::MembershipSucceeded(x) => {
             add(K::Member, x.predecessor_member_id);
             add(K::Member, x.successor_member_id);
-            vec![R::Membership, R::Dues]
+            vec![R::Membership, R::Dues, R::Bodies]
         }
         // A member's record shows its dues and good standing, which these
         // change: membership readers must re-read too.
@@ -139,6 +139,19 @@ fn change_of(e: &RecordedEvent) -> Option<(Vec<Register>, Vec<EntityKey>)> {
             add(K::Post, x.post_id);
             add(K::Mandate, x.mandate_id);
             vec![R::Bodies]
+        }
+        E::ElectionOpened(x) => {
+            add(K::Post, x.post_id);
+            add(K::Session, x.session_id);
+            vec![R::Bodies, R::Sessions]
+        }
+        E::CandidacyFiled(x) => {
+            add(K::Member, x.member_id);
+            vec![R::Bodies]
+        }
+        E::ElectionRoundCounted(x) => {
+            x.votes.iter().for_each(|c| add(K::Member, c.member_id));
+            vec![R::Bodies, R::Sessions]
         }
         E::MinutesDrafted(x) => {
             add(K::Session, x.session_id);

@@ -20,7 +20,7 @@ use super::membership::MembershipQuery;
 use super::minutes::MinutesQuery;
 use super::mutations::{
     BodyMutation, CorrectionMutation, DuesMutation, MemberMutation, MinutesMutation,
-    SessionMutation, StatutesMutation,
+    SessionMutation, StatutesMutation, TerritoryMutation,
 };
 use super::register_changes::RegisterSubscription;
 use super::resolutions::ResolutionsQuery;
@@ -74,6 +74,7 @@ pub struct Mutation(
     SessionMutation,
     MinutesMutation,
     CorrectionMutation,
+    TerritoryMutation,
 );
 
 #[derive(MergedSubscription, Default)]

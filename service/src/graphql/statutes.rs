@@ -50,6 +50,11 @@ pub struct StatutesVersion {
     pub unpaid_years_lose_vote: u32,
     pub unpaid_years_before_suspension: u32,
     pub exclusion_hearing_notice_days: u32,
+    /// Election rounds decided by an absolute majority of the valid
+    /// ballots; the later ones by the most votes.
+    pub election_absolute_majority_rounds: u32,
+    /// One commune may hold several posts of one body at a time.
+    pub election_several_posts: bool,
     /// The rules of each statutory body; a body left out follows the
     /// general quorum and majorities above.
     pub instances: Vec<InstanceRules>,
@@ -82,6 +87,8 @@ impl StatutesVersion {
             unpaid_years_lose_vote: s.arrears.unpaid_years_lose_vote,
             unpaid_years_before_suspension: s.arrears.unpaid_years_before_suspension,
             exclusion_hearing_notice_days: s.exclusion_hearing_notice_days,
+            election_absolute_majority_rounds: s.elections.absolute_majority_rounds,
+            election_several_posts: s.elections.several_posts,
             instances: s.instances.iter().map(|r| (*r).into()).collect(),
             changes: register
                 .changes(s.version)

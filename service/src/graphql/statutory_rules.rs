@@ -61,6 +61,9 @@ pub struct InstanceRules {
     /// The share of its members that may request an extraordinary session
     /// (its bureau always may).
     pub extraordinary_request_share: Fraction,
+    /// The statutory body whose sessions elect its officers (none: its
+    /// own sessions, or those of a body it convenes).
+    pub elected_by: Option<StatutoryBody>,
 }
 
 impl From<schema::Fraction> for Fraction {
@@ -123,6 +126,7 @@ impl From<schema::InstanceRules> for InstanceRules {
             ordinary_session_every_months: r.ordinary_session_every_months,
             term_years: r.term_years,
             extraordinary_request_share: r.extraordinary_request_share.into(),
+            elected_by: r.elected_by.map(Into::into),
         }
     }
 }
@@ -147,6 +151,7 @@ impl From<InstanceRules> for schema::InstanceRules {
             ordinary_session_every_months: r.ordinary_session_every_months,
             term_years: r.term_years,
             extraordinary_request_share: r.extraordinary_request_share.into(),
+            elected_by: r.elected_by.map(Into::into),
         }
     }
 }

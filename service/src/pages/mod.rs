@@ -27,7 +27,8 @@
 //! - [`audit`]: for auditors, the tree, its signed heads and proofs.
 //! - [`bodies`]: the instances and organs, who holds their posts and
 //!   which are overdue for a statutory meeting; [`seats`]: a body's posts
-//!   defined and communes designated to them; [`statutes`]: the statutes
+//!   defined and communes designated to them; [`elections`]: elections to
+//!   them, candidacies and rounds counted; [`statutes`]: the statutes
 //!   in force and every version.
 //! - [`scope`]: what a viewer limited to one region sees and acts on.
 //! - [`french`]: dates, amounts and names as French writes them.
@@ -42,6 +43,7 @@ mod chart;
 mod contacts;
 mod dashboard;
 mod documents;
+mod elections;
 mod fields;
 pub mod logins;
 mod members;
@@ -114,6 +116,10 @@ pub fn router(app: Arc<Application>) -> Router {
         .route(
             "/instances/{id}/sieges",
             get(seats::form).post(seats::submit),
+        )
+        .route(
+            "/instances/{id}/elections",
+            get(elections::form).post(elections::submit),
         )
         .route("/statuts", get(statutes::page))
         .route("/sessions", get(sessions::calendar))

@@ -221,6 +221,17 @@ pub fn seen_member(state: &WebState, viewer: &Viewer, id: &str) -> Option<uuid::
         .then_some(member_id)
 }
 
+/// The body a form posts for, by the id in its path, if the viewer sees
+/// it (an account limited to a region, its region's bodies alone).
+pub fn seen_body(state: &WebState, viewer: &Viewer, id: &str) -> Option<uuid::Uuid> {
+    let body_id = uuid::Uuid::parse_str(id).ok()?;
+    let scope = viewer.scope();
+    let models = state.app.read_models()?;
+    models
+        .read(|m, _| m.bodies.body(body_id).is_some() && scope.body(m, body_id))
+        .then_some(body_id)
+}
+
 /// Whether the viewer's role reads the log itself (the latest records):
 /// the secretariat and the auditors, as over GraphQL; a dashboard reads
 /// the registers only.

@@ -183,7 +183,7 @@ pub async fn submit(
         Ok(posted) => posted,
         Err(refusal) => return refusal,
     };
-    let Ok(body_id) = Uuid::parse_str(&id) else {
+    let Some(body_id) = page::seen_body(&state, &viewer, &id) else {
         return page::not_found();
     };
     let command = match form.step.as_str() {

@@ -57,6 +57,9 @@ struct SessionPage {
     sheet: Vec<Attendee>,
     motions: Vec<Motion>,
     voters: Vec<Voter>,
+    /// The elections held in it: body id, body, post, and who was elected
+    /// (empty while none is).
+    elections: Vec<(Uuid, String, String, String)>,
     minutes: MinutesView,
     refusal: String,
     notice: &'static str,
@@ -192,6 +195,22 @@ fn show(
             sheet: sheet(m, s),
             motions: motions(m, s),
             voters: voters(m, s),
+            elections: m
+                .bodies
+                .elections_in_session(s.session_id)
+                .into_iter()
+                .map(|(b, e)| {
+                    let post = b.posts.get(&e.post_id).map_or("?", |p| p.title.as_str());
+                    let elected: Vec<&str> =
+                        e.elected().filter_map(|id| e.holder_name(*id)).collect();
+                    (
+                        b.body_id,
+                        b.name.clone(),
+                        post.to_owned(),
+                        elected.join(", "),
+                    )
+                })
+                .collect(),
             minutes: minutes::view(m, s, scope),
             id,
             frame,

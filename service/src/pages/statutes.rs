@@ -71,17 +71,9 @@ fn label(rule: &str) -> String {
     let Some((body, rule)) = rule.split_once('.') else {
         return general_label(rule).into();
     };
-    let body = match body {
-        "congress" => "Congrès",
-        "nationalCouncil" => "Conseil National",
-        "regionalConference" => "Conférence Régionale",
-        "cercleAssembly" => "Assemblée de Cercle",
-        "nationalBureau" => "Bureau Exécutif National",
-        "regionalBureau" => "Bureau de Coordination Régionale",
-        "cercleBureau" => "Bureau de Cercle",
-        _ => "Instance",
-    };
+    let body = body_name(body).unwrap_or("Instance");
     let rule = match rule {
+        "electedBy" => "élu par",
         "quorum" => "quorum",
         "membership" => "qui y siège",
         "ordinarySessionEveryMonths" => "sessions ordinaires, au plus tous les (mois)",
@@ -92,6 +84,20 @@ fn label(rule: &str) -> String {
         other => general_label(other),
     };
     format!("{body} : {rule}")
+}
+
+/// A statutory body's name, from its name in the rules' names.
+fn body_name(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "congress" => "Congrès",
+        "nationalCouncil" => "Conseil National",
+        "regionalConference" => "Conférence Régionale",
+        "cercleAssembly" => "Assemblée de Cercle",
+        "nationalBureau" => "Bureau Exécutif National",
+        "regionalBureau" => "Bureau de Coordination Régionale",
+        "cercleBureau" => "Bureau de Cercle",
+        _ => return None,
+    })
 }
 
 fn general_label(rule: &str) -> &'static str {
@@ -112,6 +118,10 @@ fn general_label(rule: &str) -> &'static str {
         "unpaidYearsLoseVote" => "Années impayées qui privent du vote",
         "unpaidYearsBeforeSuspension" => "Années impayées avant la suspension",
         "exclusionHearingNoticeDays" => "Préavis de l'audition avant une exclusion (jours)",
+        "electionAbsoluteMajorityRounds" => {
+            "Tours d'une élection à la majorité absolue (les suivants à la majorité relative)"
+        }
+        "electionSeveralPosts" => "Une commune peut occuper plusieurs postes d'un même organe",
         _ => "Règle",
     }
 }
@@ -120,6 +130,9 @@ fn general_label(rule: &str) -> &'static str {
 fn shown(rule: &str, value: &str) -> String {
     if let Some(words) = french::statutory_rule(value) {
         return words;
+    }
+    if rule.ends_with(".electedBy") {
+        return body_name(value).map_or_else(|| "ses propres sessions".into(), Into::into);
     }
     match value {
         "DERIVED" => "les communes membres à jour de son territoire".into(),

@@ -1,8 +1,10 @@
 //! Bodies, their posts, elections to the posts and ends of mandates.
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use registre_domain::body::{BodyCommand, MAX_SEATS};
+use registre_domain::election::{Count, MAX_CANDIDATES};
+use registre_schema::events::CandidateVotes;
 
 use super::members::TerritorialUnitInput;
 use super::{Call, CommandResult, Entity, MAX_NAME, bounded, opt_uuid, uuid};
@@ -12,6 +14,13 @@ use crate::graphql::guard::{Policy, RootKind};
 
 #[derive(Default)]
 pub struct BodyMutation;
+
+/// The votes one candidate received in a round.
+#[derive(InputObject)]
+pub struct CandidateVotesInput {
+    pub member_id: ID,
+    pub votes: u32,
+}
 
 #[Object(guard = "Policy(RootKind::Mutation)")]
 impl BodyMutation {
@@ -174,5 +183,120 @@ impl BodyMutation {
             body_id,
         };
         call.submit(ctx, Some(ended_on), command, mandate).await
+    }
+
+    /// Opens an election to fill `seats` vacant seats of a post, in a
+    /// session in progress of the body the statutes say elects this one.
+    /// `electionId` defaults to an id derived from the command id.
+    #[allow(clippy::too_many_arguments)]
+    async fn open_election(
+        &self,
+        ctx: &Context<'_>,
+        command_id: Option<ID>,
+        occurred_at: Option<DateTime<Utc>>,
+        body_id: ID,
+        election_id: Option<ID>,
+        post_id: ID,
+        session_id: ID,
+        seats: u32,
+    ) -> Result<CommandResult, ApiError> {
+        let call = Call::new(command_id, occurred_at)?;
+        let body_id = uuid("bodyId", &body_id)?;
+        let election_id = call.new_id("electionId", election_id, "election")?;
+        let command = BodyCommand::OpenElection {
+            body_id,
+            election_id,
+            post_id: uuid("postId", &post_id)?,
+            session_id: uuid("sessionId", &session_id)?,
+            seats,
+        };
+        let election = Entity::InBody {
+            id: election_id,
+            body_id,
+        };
+        call.submit(ctx, None, command, election).await
+    }
+
+    /// A member commune stands in an election, by its representative,
+    /// before the first round is counted.
+    #[allow(clippy::too_many_arguments)]
+    async fn file_candidacy(
+        &self,
+        ctx: &Context<'_>,
+        command_id: Option<ID>,
+        occurred_at: Option<DateTime<Utc>>,
+        body_id: ID,
+        election_id: ID,
+        member_id: ID,
+        holder_name: String,
+    ) -> Result<CommandResult, ApiError> {
+        let call = Call::new(command_id, occurred_at)?;
+        let body_id = uuid("bodyId", &body_id)?;
+        let election_id = uuid("electionId", &election_id)?;
+        bounded("holderName", &holder_name, MAX_NAME)?;
+        let command = BodyCommand::FileCandidacy {
+            body_id,
+            election_id,
+            member_id: uuid("memberId", &member_id)?,
+            holder_name,
+        };
+        let election = Entity::InBody {
+            id: election_id,
+            body_id,
+        };
+        call.submit(ctx, None, command, election).await
+    }
+
+    /// Records a round's count: valid ballots, blank and spoilt (nuls)
+    /// ones, and each candidate's votes (a candidate left out had none).
+    /// The round
+    /// elects by the majority the statutes set for it; those it elects get
+    /// their mandates from the session's day.
+    #[allow(clippy::too_many_arguments)]
+    async fn count_election_round(
+        &self,
+        ctx: &Context<'_>,
+        command_id: Option<ID>,
+        occurred_at: Option<DateTime<Utc>>,
+        body_id: ID,
+        election_id: ID,
+        ballots: u32,
+        #[graphql(default)] blank: u32,
+        #[graphql(default)] spoilt: u32,
+        votes: Vec<CandidateVotesInput>,
+    ) -> Result<CommandResult, ApiError> {
+        let call = Call::new(command_id, occurred_at)?;
+        let body_id = uuid("bodyId", &body_id)?;
+        let election_id = uuid("electionId", &election_id)?;
+        if votes.len() > MAX_CANDIDATES {
+            return Err(ApiError::bad_input(
+                format!("votes : {MAX_CANDIDATES} candidats au plus."),
+                format!("votes: at most {MAX_CANDIDATES} candidates."),
+            ));
+        }
+        let votes = votes
+            .iter()
+            .map(|v| {
+                Ok(CandidateVotes {
+                    member_id: uuid("votes.memberId", &v.member_id)?,
+                    votes: v.votes,
+                })
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        let command = BodyCommand::CountElectionRound {
+            body_id,
+            election_id,
+            count: Count {
+                ballots,
+                blank,
+                spoilt,
+                votes,
+            },
+        };
+        let election = Entity::InBody {
+            id: election_id,
+            body_id,
+        };
+        call.submit(ctx, None, command, election).await
     }
 }

@@ -79,6 +79,8 @@ pub(crate) enum Entity {
     /// The corrected record carries the notice in its own read model; the
     /// correction itself is only in the log.
     Correction(Uuid),
+    /// A reorganisation of the territory, as the member register reads it.
+    Reorganisation(Uuid),
 }
 
 impl Entity {
@@ -91,7 +93,8 @@ impl Entity {
             | Entity::Session(id)
             | Entity::Motion(id)
             | Entity::Minutes(id)
-            | Entity::Correction(id) => id.to_string(),
+            | Entity::Correction(id)
+            | Entity::Reorganisation(id) => id.to_string(),
             Entity::DuesSchedule(year) => year.to_string(),
             Entity::Statutes(from) => from.to_string(),
         }
@@ -110,6 +113,14 @@ impl Entity {
             Entity::DuesSchedule(year) => Box::new(move |m| json(m.dues.schedules.get(&year))),
             Entity::Statutes(from) => Box::new(move |m| json(m.dues.statutes_in_force(from))),
             Entity::Correction(_) => Box::new(|_| None),
+            Entity::Reorganisation(id) => Box::new(move |m| {
+                json(
+                    m.membership
+                        .reorganisations
+                        .iter()
+                        .find(|r| r.reorganisation_id == id),
+                )
+            }),
         }
     }
 }

@@ -33,6 +33,7 @@
 //! - [`sessions`]: convocation to closing.
 //! - [`minutes`]: drafting, adoption, signatures.
 //! - [`corrections`]: corrections of recorded facts.
+//! - [`territory`]: reorganisations of the territorial units.
 
 mod bodies;
 mod call;
@@ -42,6 +43,7 @@ mod members;
 mod minutes;
 mod sessions;
 mod statutes;
+mod territory;
 
 use async_graphql::{Context, ID, Json, SimpleObject};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -64,6 +66,7 @@ pub use members::MemberMutation;
 pub use minutes::MinutesMutation;
 pub use sessions::SessionMutation;
 pub use statutes::StatutesMutation;
+pub use territory::TerritoryMutation;
 
 // The bounds of input are the domain's: one definition of each, checked
 // here too so that an oversized argument is refused before a command is

@@ -35,6 +35,8 @@ pub struct StatutesInput {
     pub unpaid_years_lose_vote: Option<u32>,
     pub unpaid_years_before_suspension: Option<u32>,
     pub exclusion_hearing_notice_days: Option<u32>,
+    pub election_absolute_majority_rounds: Option<u32>,
+    pub election_several_posts: Option<bool>,
     /// Statutory bodies whose rules are stated: each replaces that body's
     /// rules whole (at most one entry per statutory body).
     #[graphql(validator(max_items = 7))]
@@ -61,6 +63,8 @@ impl StatutesInput {
             unpaid_years_lose_vote: self.unpaid_years_lose_vote,
             unpaid_years_before_suspension: self.unpaid_years_before_suspension,
             exclusion_hearing_notice_days: self.exclusion_hearing_notice_days,
+            election_absolute_majority_rounds: self.election_absolute_majority_rounds,
+            election_several_posts: self.election_several_posts,
             instances: self
                 .instances
                 .iter()

@@ -1,0 +1,500 @@
+//! A body's elections (`/instances/{id}/elections`): each election to its
+//! posts with its candidates and every round's count; an election opened
+//! in a session in progress, a commune standing, a round counted. The
+//! domain judges the rest: which session may elect this body, who may
+//! stand, which majority a round needs.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use registre_domain::body::{BodyCommand, MAX_SEATS};
+use registre_domain::election::{Count, MAX_BALLOTS};
+use registre_domain::text::MAX_NAME;
+use registre_projections::elections::ElectionRecord;
+use registre_projections::read_models::ReadModels;
+use registre_projections::sessions::SessionState;
+use registre_schema::events::{CandidateVotes, ElectionMajority};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::WebState;
+use super::fields::{self, take};
+use super::page::{self, Frame, Viewer};
+use super::submit::{self, Refusal};
+use crate::application::Command;
+use crate::french;
+
+/// The three forms' fields: `step` says which was posted (`ouverture`,
+/// `candidature` or `tour`); a round's votes come as `voix_<member id>`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ElectionFields {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub command_id: String,
+    #[serde(default)]
+    pub step: String,
+    #[serde(default)]
+    pub election: String,
+    #[serde(default)]
+    pub post: String,
+    #[serde(default)]
+    pub session: String,
+    #[serde(default)]
+    pub seats: String,
+    #[serde(default)]
+    pub commune: String,
+    #[serde(default)]
+    pub holder: String,
+    #[serde(default)]
+    pub ballots: String,
+    #[serde(default)]
+    pub blank: String,
+    #[serde(default)]
+    pub spoilt: String,
+    #[serde(flatten)]
+    pub votes: BTreeMap<String, String>,
+    #[serde(skip)]
+    pub errors: BTreeMap<&'static str, String>,
+    #[serde(skip)]
+    pub refusal: String,
+}
+
+page::posted_form!(ElectionFields);
+
+impl ElectionFields {
+    /// The message beside a field, if it was refused.
+    pub fn error(&self, field: &str) -> &str {
+        self.errors.get(field).map_or("", String::as_str)
+    }
+
+    /// What was typed in a field of the form posted for `election`.
+    fn typed(&self, election: &str, value: &str) -> String {
+        if self.election == election {
+            value.to_owned()
+        } else {
+            String::new()
+        }
+    }
+
+    fn votes_typed(&self, election: &str, member: &str) -> String {
+        if self.election != election {
+            return String::new();
+        }
+        self.votes
+            .get(&format!("voix_{member}"))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// A candidate as the page shows it.
+struct CandidateView {
+    id: String,
+    name: String,
+    elected: bool,
+    /// Their votes in each round counted: none in the rounds after the
+    /// one that elected them.
+    votes: Vec<Option<u32>>,
+    /// Typed in the round's form if refused.
+    typed: String,
+}
+
+/// A counted round: its number, majority, ballots, blank, spoilt, and
+/// whom it elected.
+struct RoundView {
+    round: u32,
+    majority: &'static str,
+    ballots: u32,
+    blank: u32,
+    spoilt: u32,
+    elected: String,
+}
+
+struct ElectionView {
+    id: String,
+    title: String,
+    seats: u32,
+    session: String,
+    candidates: Vec<CandidateView>,
+    rounds: Vec<RoundView>,
+    complete: bool,
+    open_to_candidates: bool,
+    next_round: u32,
+    typed_ballots: String,
+    typed_blank: String,
+    typed_spoilt: String,
+    typed_commune: String,
+    typed_holder: String,
+}
+
+#[derive(Template)]
+#[template(path = "elections.html")]
+struct ElectionsPage {
+    frame: Frame,
+    id: Uuid,
+    name: String,
+    elections: Vec<ElectionView>,
+    /// Each post: id and title.
+    posts: Vec<(String, String)>,
+    /// Sessions in progress: id and label.
+    sessions: Vec<(String, String)>,
+    form: ElectionFields,
+    notice: &'static str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Flags {
+    enregistre: Option<String>,
+    deja: Option<String>,
+}
+
+fn majority(m: ElectionMajority) -> &'static str {
+    match m {
+        ElectionMajority::Absolute => "absolue",
+        ElectionMajority::Relative => "relative",
+    }
+}
+
+/// A session as a list names it: its body and day.
+fn session_label(m: &ReadModels, id: Uuid) -> String {
+    let Some(s) = m.sessions.session(id) else {
+        return "session inconnue".into();
+    };
+    let body = m.bodies.body(s.body_id).map_or("?", |b| b.name.as_str());
+    format!("{body}, {}", french::date(s.session_date))
+}
+
+fn election_view(
+    m: &ReadModels,
+    e: &ElectionRecord,
+    title: &str,
+    form: &ElectionFields,
+) -> ElectionView {
+    let key = e.election_id.to_string();
+    let elected: Vec<Uuid> = e.elected().copied().collect();
+    let name = |id: &Uuid| e.holder_name(*id).unwrap_or("?").to_owned();
+    ElectionView {
+        id: key.clone(),
+        title: title.to_owned(),
+        seats: e.seats,
+        session: session_label(m, e.session_id),
+        candidates: e
+            .candidates
+            .iter()
+            .map(|c| CandidateView {
+                id: c.member_id.to_string(),
+                name: c.holder_name.clone(),
+                elected: elected.contains(&c.member_id),
+                votes: e
+                    .rounds
+                    .iter()
+                    .map(|r| {
+                        r.votes
+                            .iter()
+                            .find(|v| v.member_id == c.member_id)
+                            .map(|v| v.votes)
+                    })
+                    .collect(),
+                typed: form.votes_typed(&key, &c.member_id.to_string()),
+            })
+            .collect(),
+        rounds: e
+            .rounds
+            .iter()
+            .map(|r| RoundView {
+                round: r.round,
+                majority: majority(r.majority),
+                ballots: r.ballots,
+                blank: r.blank,
+                spoilt: r.spoilt,
+                elected: r.elected.iter().map(name).collect::<Vec<_>>().join(", "),
+            })
+            .collect(),
+        complete: e.complete(),
+        open_to_candidates: e.rounds.is_empty(),
+        next_round: e.rounds.len() as u32 + 1,
+        typed_ballots: form.typed(&key, &form.ballots),
+        typed_blank: form.typed(&key, &form.blank),
+        typed_spoilt: form.typed(&key, &form.spoilt),
+        typed_commune: form.typed(&key, &form.commune),
+        typed_holder: form.typed(&key, &form.holder),
+    }
+}
+
+fn show(
+    state: &WebState,
+    viewer: &Viewer,
+    id: Uuid,
+    form: ElectionFields,
+    status: StatusCode,
+    notice: &'static str,
+) -> Response {
+    let Some(models) = state.app.read_models() else {
+        return page::unavailable();
+    };
+    let scope = viewer.scope();
+    let found = models.read(|m, _| {
+        let b = m.bodies.body(id).filter(|_| scope.body(m, id))?;
+        let title = |post: Uuid| b.posts.get(&post).map_or("?", |p| p.title.as_str());
+        let elections = b
+            .elections
+            .iter()
+            .rev()
+            .map(|e| election_view(m, e, title(e.post_id), &form))
+            .collect();
+        let mut posts: Vec<_> = b
+            .posts
+            .values()
+            .map(|p| (p.post_id.to_string(), p.title.clone()))
+            .collect();
+        posts.sort_by(|a, b| a.1.cmp(&b.1));
+        let sessions = m
+            .sessions
+            .sessions
+            .values()
+            .filter(|s| s.state == SessionState::Open)
+            .filter(|s| scope.body(m, s.body_id))
+            .map(|s| (s.session_id.to_string(), session_label(m, s.session_id)))
+            .collect();
+        Some((b.name.clone(), elections, posts, sessions))
+    });
+    let Some((name, elections, posts, sessions)) = found else {
+        return page::not_found();
+    };
+    page::render_as(
+        &ElectionsPage {
+            frame: viewer.frame("instances"),
+            id,
+            name,
+            elections,
+            posts,
+            sessions,
+            form,
+            notice,
+        },
+        status,
+    )
+}
+
+fn blank() -> ElectionFields {
+    ElectionFields {
+        command_id: Uuid::now_v7().to_string(),
+        seats: "1".into(),
+        ..Default::default()
+    }
+}
+
+pub async fn form(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    flags: Result<Query<Flags>, QueryRejection>,
+) -> Response {
+    let viewer = match Viewer::writer(&state, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return page::not_found();
+    };
+    let flags = flags.map(|Query(f)| f).unwrap_or_default();
+    let notice = submit::notice(flags.enregistre.is_some(), flags.deja.is_some());
+    show(&state, &viewer, id, blank(), StatusCode::OK, notice)
+}
+
+pub async fn submit(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    form: Result<Form<ElectionFields>, FormRejection>,
+) -> Response {
+    let (viewer, mut form) = match page::posted(&state, &headers, form).await {
+        Ok(posted) => posted,
+        Err(refusal) => return refusal,
+    };
+    let Some(body_id) = page::seen_body(&state, &viewer, &id) else {
+        return page::not_found();
+    };
+    let command = match form.step.as_str() {
+        "ouverture" => form.opening(body_id),
+        "candidature" => form.candidacy(&state, &viewer, body_id),
+        _ => form.round(body_id),
+    };
+    let Some(command) = command else {
+        return show(
+            &state,
+            &viewer,
+            body_id,
+            form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "",
+        );
+    };
+    let command_id = form.command_id.clone();
+    match submit::command(&state, &viewer, &command_id, command).await {
+        Ok(first) => submit::done(&format!("/instances/{body_id}/elections"), first),
+        Err(Refusal { status, message }) => {
+            form.refusal = message;
+            show(&state, &viewer, body_id, form, status, "")
+        }
+    }
+}
+
+/// A whole number of at most `max`, an empty field read as `empty`.
+fn number(label: &str, text: &str, max: u32, empty: Option<u32>) -> Result<u32, String> {
+    let text = text.trim();
+    if text.is_empty()
+        && let Some(n) = empty
+    {
+        return Ok(n);
+    }
+    text.parse::<u32>()
+        .ok()
+        .filter(|n| *n <= max)
+        .ok_or_else(|| format!("{label} : un nombre entier de 0 à {max}."))
+}
+
+impl ElectionFields {
+    fn slot(&mut self, field: &'static str) -> &mut String {
+        self.errors.entry(field).or_default()
+    }
+
+    fn check<T>(&mut self, field: &'static str, result: Result<T, String>) -> Option<T> {
+        let value = take(self.slot(field), result);
+        self.errors.retain(|_, m| !m.is_empty());
+        value
+    }
+
+    fn new_id(&self, salt: &[u8]) -> Uuid {
+        Uuid::new_v5(
+            &Uuid::parse_str(&self.command_id).unwrap_or_else(|_| Uuid::now_v7()),
+            salt,
+        )
+    }
+
+    fn election_id(&mut self) -> Option<Uuid> {
+        let parsed =
+            Uuid::parse_str(&self.election).map_err(|_| "Élection : choisissez-en une.".to_owned());
+        self.check("election", parsed)
+    }
+
+    fn opening(&mut self, body_id: Uuid) -> Option<Command> {
+        let post = Uuid::parse_str(&self.post).map_err(|_| "Poste : choisissez-en un.".to_owned());
+        let post_id = self.check("post", post);
+        let session = Uuid::parse_str(&self.session)
+            .map_err(|_| "Session : choisissez une session ouverte.".to_owned());
+        let session_id = self.check("session", session);
+        let seats = number("Sièges à pourvoir", &self.seats, MAX_SEATS, None);
+        let seats = self.check(
+            "seats",
+            seats.and_then(|n| {
+                (n > 0)
+                    .then_some(n)
+                    .ok_or_else(|| "Sièges à pourvoir : au moins un.".into())
+            }),
+        );
+        Some(
+            BodyCommand::OpenElection {
+                body_id,
+                election_id: self.new_id(b"election"),
+                post_id: post_id?,
+                session_id: session_id?,
+                seats: seats?,
+            }
+            .into(),
+        )
+    }
+
+    /// A commune standing: found by its P-code among the members the
+    /// viewer sees.
+    fn candidacy(&mut self, state: &WebState, viewer: &Viewer, body_id: Uuid) -> Option<Command> {
+        let election_id = self.election_id();
+        let code = self.commune.trim().to_owned();
+        let scope = viewer.scope();
+        let member = state
+            .app
+            .read_models()
+            .and_then(|models| {
+                models.read(|m, _| {
+                    m.membership
+                        .by_code(&code)
+                        .map(|r| r.member_id)
+                        .filter(|id| scope.member(m, *id))
+                })
+            })
+            .ok_or_else(|| {
+                format!(
+                    "Commune : aucun membre pour le code « {} ».",
+                    code.chars().take(32).collect::<String>()
+                )
+            });
+        let member_id = self.check("commune", member);
+        let holder = fields::text("Candidat", &self.holder, MAX_NAME);
+        let holder_name = self.check("holder", holder);
+        Some(
+            BodyCommand::FileCandidacy {
+                body_id,
+                election_id: election_id?,
+                member_id: member_id?,
+                holder_name: holder_name?,
+            }
+            .into(),
+        )
+    }
+
+    /// A round's count: the ballots, then each candidate's votes (a field
+    /// left empty is no vote).
+    fn round(&mut self, body_id: Uuid) -> Option<Command> {
+        let election_id = self.election_id();
+        let ballots = number("Bulletins valables", &self.ballots, MAX_BALLOTS, None);
+        let ballots = self.check("ballots", ballots);
+        let blank = number("Bulletins blancs", &self.blank, MAX_BALLOTS, Some(0));
+        let blank = self.check("blank", blank);
+        let spoilt = number("Bulletins nuls", &self.spoilt, MAX_BALLOTS, Some(0));
+        let spoilt = self.check("spoilt", spoilt);
+        let mut votes = Vec::new();
+        let mut refused = false;
+        for (field, text) in &self.votes {
+            let Some(member) = field.strip_prefix("voix_") else {
+                continue;
+            };
+            let (Ok(member_id), Ok(n)) = (
+                Uuid::parse_str(member),
+                number("Voix", text, MAX_BALLOTS, Some(0)),
+            ) else {
+                refused = true;
+                continue;
+            };
+            votes.push(CandidateVotes {
+                member_id,
+                votes: n,
+            });
+        }
+        if refused {
+            self.errors.insert(
+                "votes",
+                format!("Voix : un nombre entier de 0 à {MAX_BALLOTS} pour chaque candidat."),
+            );
+            return None;
+        }
+        Some(
+            BodyCommand::CountElectionRound {
+                body_id,
+                election_id: election_id?,
+                count: Count {
+                    ballots: ballots?,
+                    blank: blank?,
+                    spoilt: spoilt?,
+                    votes,
+                },
+            }
+            .into(),
+        )
+    }
+}
