@@ -62,11 +62,7 @@ impl Election {
     pub fn live(&self, ctx: &Context) -> bool {
         !self.complete()
             && (self.rounds == 0 || self.standing().next().is_some())
-            && ctx
-                .facts
-                .sessions
-                .get(&self.session_id)
-                .is_some_and(|s| s.open)
+            && sitting(ctx, &self.session_id)
     }
 }
 
@@ -238,6 +234,18 @@ pub(crate) fn open(
     ])
 }
 
+fn find(body: &Body, election_id: Uuid) -> Result<&Election, DomainError> {
+    body.elections
+        .get(&election_id)
+        .ok_or(DomainError::UnknownElection)
+}
+
+/// Whether the session sits (the plan gives the sessions an election of
+/// the body refers to).
+fn sitting(ctx: &Context, session_id: &Uuid) -> bool {
+    ctx.facts.sessions.get(session_id).is_some_and(|s| s.open)
+}
+
 /// A member commune stands, if it may sit and take the seat.
 pub(crate) fn file_candidacy(
     body: &Body,
@@ -246,19 +254,11 @@ pub(crate) fn file_candidacy(
     holder_name: &str,
     ctx: &Context,
 ) -> Result<Vec<DomainEvent>, DomainError> {
-    let election = body
-        .elections
-        .get(&election_id)
-        .ok_or(DomainError::UnknownElection)?;
+    let election = find(body, election_id)?;
     if election.rounds > 0 {
         return Err(DomainError::CandidaciesClosed);
     }
-    if !ctx
-        .facts
-        .sessions
-        .get(&election.session_id)
-        .is_some_and(|s| s.open)
-    {
+    if !sitting(ctx, &election.session_id) {
         return Err(DomainError::SessionNotOpen);
     }
     if election.candidates.contains_key(&member_id) {
@@ -313,10 +313,7 @@ pub(crate) fn count_round(
     count: &Count,
     ctx: &Context,
 ) -> Result<Vec<DomainEvent>, DomainError> {
-    let election = body
-        .elections
-        .get(&election_id)
-        .ok_or(DomainError::UnknownElection)?;
+    let election = find(body, election_id)?;
     if election.complete() {
         return Err(DomainError::ElectionComplete);
     }

@@ -2,39 +2,17 @@
 //! session elects the bureau's president in two rounds, and the result
 //! gives the mandate.
 
-use std::net::SocketAddr;
-
 use crate::graphql_mutations::{Congress, check_written, founded, ok, refused};
 use crate::support::{graphql, scratch};
 
-/// The Congrès convened for 1 March 2024, its three members present, and
-/// the session opened: its id.
-fn congress_in_session(a: SocketAddr, sec: &str, c: &Congress) -> String {
-    let (ben, congress) = (&c.ben, &c.congress);
-    let r = ok(
-        a,
-        sec,
-        "conveneSession",
-        &format!(
-            r#"bodyId: "{congress}", convenedByBodyId: "{ben}", kind: ORDINARY, convenedOn: "2024-01-30", sessionDate: "2024-03-01", place: "Bamako", agenda: ["Élection du Bureau"]"#
-        ),
-    );
-    let session = r["entityId"].as_str().unwrap().to_owned();
-    for m in &c.members {
-        ok(
-            a,
-            sec,
-            "recordAttendance",
-            &format!(r#"sessionId: "{session}", memberId: "{m}", delegateName: "Maire""#),
-        );
-    }
-    ok(
-        a,
-        sec,
-        "openSession",
-        &format!(r#"sessionId: "{session}", openedAt: "2024-03-01T10:00:00Z""#),
-    );
-    session
+/// The types of the events a mutation appended, in order.
+fn types(r: &serde_json::Value) -> Vec<&str> {
+    r["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["eventType"].as_str().unwrap())
+        .collect()
 }
 
 #[test]
@@ -61,7 +39,7 @@ fn the_congress_elects_the_bureaus_president_in_two_rounds_and_the_result_gives_
         refused(a, &sec, "openElection", &open(&unknown.to_string())),
         "UNKNOWN_SESSION"
     );
-    let session = congress_in_session(a, &sec, &c);
+    let session = c.sits(a, &sec, "2024-03-01");
     let r = ok(a, &sec, "openElection", &open(&session));
     check_written(&r, "ElectionOpened");
     let election = r["entityId"].as_str().unwrap().to_owned();
@@ -103,13 +81,7 @@ fn the_congress_elects_the_bureaus_president_in_two_rounds_and_the_result_gives_
     );
     // First round: one vote each, no absolute majority, no one elected.
     let r = ok(a, &sec, "countElectionRound", &round([1, 1, 1]));
-    let types: Vec<&str> = r["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["eventType"].as_str().unwrap())
-        .collect();
-    assert_eq!(types, ["ElectionRoundCounted"]);
+    assert_eq!(types(&r), ["ElectionRoundCounted"]);
     // Candidacies are closed once a round is counted.
     let late = uuid::Uuid::now_v7();
     assert_eq!(
@@ -126,14 +98,8 @@ fn the_congress_elects_the_bureaus_president_in_two_rounds_and_the_result_gives_
     // Second round, by a relative majority: the first placed is elected
     // and holds the post from the session's day, in the same append.
     let r = ok(a, &sec, "countElectionRound", &round([2, 1, 0]));
-    let types: Vec<&str> = r["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["eventType"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        types,
+        types(&r),
         ["ElectionRoundCounted", "OfficerElected", "MandateStarted"]
     );
     assert_eq!(

@@ -150,16 +150,9 @@ impl Congress {
         }
     }
 
-    /// A motion of `kind` (about `subject`, a member id, for an exclusion)
-    /// the Congrès adopts unanimously in session on `day` (convened a
-    /// month before); its id.
-    fn adopts(
-        &self,
-        a: SocketAddr,
-        sec: &str,
-        (kind, subject): (&str, Option<&str>),
-        day: &str,
-    ) -> String {
+    /// The Congrès convened a month before `day` for `day`, its members
+    /// present, the session opened: its id.
+    pub fn sits(&self, a: SocketAddr, sec: &str, day: &str) -> String {
         let (ben, congress) = (&self.ben, &self.congress);
         let convened_on = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap()
             - chrono::Duration::days(30);
@@ -186,6 +179,20 @@ impl Congress {
             "openSession",
             &format!(r#"sessionId: "{session}", openedAt: "{day}T10:00:00Z""#),
         );
+        session
+    }
+
+    /// A motion of `kind` (about `subject`, a member id, for an exclusion)
+    /// the Congrès adopts unanimously in session on `day` (convened a
+    /// month before); its id.
+    fn adopts(
+        &self,
+        a: SocketAddr,
+        sec: &str,
+        (kind, subject): (&str, Option<&str>),
+        day: &str,
+    ) -> String {
+        let session = self.sits(a, sec, day);
         let r = ok(
             a,
             sec,

@@ -359,6 +359,30 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
         body.as_bytes(),
     );
     assert_eq!(post.status, 404);
+    // Nor a national body's posts and elections.
+    let bodies = get(&awa, "/instances").body;
+    let ben = bodies
+        .find("<h2>Bureau Exécutif National")
+        .and_then(|at| bodies[at..].split("instance=").nth(1))
+        .map(|id| id[..36].to_owned())
+        .expect("the bureau's id on the bodies page");
+    for (form, fields) in [
+        ("sieges", "step=poste&title=Hors+r%C3%A9gion&seats=1"),
+        ("elections", "step=ouverture&post=x&session=x&seats=1"),
+    ] {
+        let body = format!("csrf={}&{fields}", csrf_of(&page.body));
+        let post = http(
+            addr,
+            "POST",
+            &format!("/instances/{ben}/{form}"),
+            &[
+                ("Cookie", &kayes),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
+            body.as_bytes(),
+        );
+        assert_eq!(post.status, 404, "{form}");
+    }
     assert_eq!(
         http(addr, "GET", "/readyz", &[], b"").json()["head"],
         before

@@ -7,12 +7,14 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::WebState;
 use axum::Form;
-use axum::extract::rejection::FormRejection;
+use axum::extract::Query;
+use axum::extract::rejection::{FormRejection, QueryRejection};
 use registre_schema::Position;
 
 use super::logins::Login;
 use super::logins::same_token;
 use super::scope::Scope;
+use super::submit::Done;
 use crate::application::LiveModels;
 use crate::french;
 
@@ -221,9 +223,36 @@ pub fn seen_member(state: &WebState, viewer: &Viewer, id: &str) -> Option<uuid::
         .then_some(member_id)
 }
 
+/// A form about one body, opened by a writer: the viewer, the body's id
+/// and what the page says after a recorded form sent it back.
+pub async fn form_for_body(
+    state: &WebState,
+    headers: &HeaderMap,
+    id: &str,
+    done: Result<Query<Done>, QueryRejection>,
+) -> Result<(Viewer, uuid::Uuid, &'static str), Response> {
+    let viewer = Viewer::writer(state, headers).await?;
+    let id = uuid::Uuid::parse_str(id).map_err(|_| not_found())?;
+    let notice = done.map(|Query(d)| d.notice()).unwrap_or_default();
+    Ok((viewer, id, notice))
+}
+
+/// A form about one body, posted: as [`posted`], and the body, one the
+/// viewer sees (else the answer is "not found").
+pub async fn posted_for_body<T: Posted>(
+    state: &WebState,
+    headers: &HeaderMap,
+    id: &str,
+    form: Result<Form<T>, FormRejection>,
+) -> Result<(Viewer, T, uuid::Uuid), Response> {
+    let (viewer, form) = posted(state, headers, form).await?;
+    let body_id = seen_body(state, &viewer, id).ok_or_else(not_found)?;
+    Ok((viewer, form, body_id))
+}
+
 /// The body a form posts for, by the id in its path, if the viewer sees
 /// it (an account limited to a region, its region's bodies alone).
-pub fn seen_body(state: &WebState, viewer: &Viewer, id: &str) -> Option<uuid::Uuid> {
+fn seen_body(state: &WebState, viewer: &Viewer, id: &str) -> Option<uuid::Uuid> {
     let body_id = uuid::Uuid::parse_str(id).ok()?;
     let scope = viewer.scope();
     let models = state.app.read_models()?;

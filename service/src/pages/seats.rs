@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::WebState;
 use super::fields::{self, take};
 use super::page::{self, Frame, Viewer};
-use super::submit::{self, Refusal};
+use super::submit::{self, Done, Refusal};
 use crate::application::Command;
 use crate::french;
 
@@ -75,12 +75,6 @@ struct SeatsPage {
     posts: Vec<(String, String, u32, Vec<String>)>,
     form: SeatFields,
     notice: &'static str,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct Flags {
-    enregistre: Option<String>,
-    deja: Option<String>,
 }
 
 fn show(
@@ -159,18 +153,12 @@ pub async fn form(
     State(state): State<WebState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    flags: Result<Query<Flags>, QueryRejection>,
+    done: Result<Query<Done>, QueryRejection>,
 ) -> Response {
-    let viewer = match Viewer::writer(&state, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let Ok(id) = Uuid::parse_str(&id) else {
-        return page::not_found();
-    };
-    let flags = flags.map(|Query(f)| f).unwrap_or_default();
-    let notice = submit::notice(flags.enregistre.is_some(), flags.deja.is_some());
-    show(&state, &viewer, id, blank(), StatusCode::OK, notice)
+    match page::form_for_body(&state, &headers, &id, done).await {
+        Ok((viewer, id, notice)) => show(&state, &viewer, id, blank(), StatusCode::OK, notice),
+        Err(refusal) => refusal,
+    }
 }
 
 pub async fn submit(
@@ -179,12 +167,10 @@ pub async fn submit(
     Path(id): Path<String>,
     form: Result<Form<SeatFields>, FormRejection>,
 ) -> Response {
-    let (viewer, mut form) = match page::posted(&state, &headers, form).await {
+    let (viewer, mut form, body_id) = match page::posted_for_body(&state, &headers, &id, form).await
+    {
         Ok(posted) => posted,
         Err(refusal) => return refusal,
-    };
-    let Some(body_id) = page::seen_body(&state, &viewer, &id) else {
-        return page::not_found();
     };
     let command = match form.step.as_str() {
         "poste" => form.post_command(body_id),

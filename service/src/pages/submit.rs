@@ -25,6 +25,20 @@ pub fn done(path: &str, first: bool) -> Response {
     Redirect::to(&format!("{path}?{flag}=1")).into_response()
 }
 
+/// The query a recorded form's redirect carries (see [`done`]).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Done {
+    enregistre: Option<String>,
+    deja: Option<String>,
+}
+
+impl Done {
+    /// What the page says (see [`notice`]).
+    pub fn notice(&self) -> &'static str {
+        notice(self.enregistre.is_some(), self.deja.is_some())
+    }
+}
+
 /// What a page says after a form sent it there (see [`done`]).
 pub fn notice(recorded: bool, already: bool) -> &'static str {
     match (recorded, already) {
