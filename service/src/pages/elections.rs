@@ -25,7 +25,7 @@ use uuid::Uuid;
 use super::WebState;
 use super::fields::{self, take};
 use super::page::{self, Frame, Viewer};
-use super::submit::{self, Done, Refusal};
+use super::submit::{self, Done};
 use crate::application::Command;
 use crate::french;
 
@@ -312,24 +312,11 @@ pub async fn submit(
         "candidature" => form.candidacy(&state, &viewer, body_id),
         _ => form.round(body_id),
     };
-    let Some(command) = command else {
-        return show(
-            &state,
-            &viewer,
-            body_id,
-            form,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "",
-        );
-    };
-    let command_id = form.command_id.clone();
-    match submit::command(&state, &viewer, &command_id, command).await {
-        Ok(first) => submit::done(&format!("/instances/{body_id}/elections"), first),
-        Err(Refusal { status, message }) => {
-            form.refusal = message;
-            show(&state, &viewer, body_id, form, status, "")
-        }
-    }
+    let back = format!("/instances/{body_id}/elections");
+    submit::posted(&state, &viewer, &back, form, command, |form, status| {
+        show(&state, &viewer, body_id, form, status, "")
+    })
+    .await
 }
 
 /// A whole number of at most `max`, an empty field read as `empty`.

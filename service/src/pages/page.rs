@@ -146,9 +146,21 @@ pub async fn posted_for_member<T: Posted>(
     id: &str,
     form: Result<Form<T>, FormRejection>,
 ) -> Result<(Viewer, T, uuid::Uuid), Response> {
+    posted_for(state, headers, id, form, seen_member).await
+}
+
+/// A form posted about the record `id` names, if `seen` says the viewer
+/// sees it (else the answer is "not found", and nothing is recorded).
+async fn posted_for<T: Posted>(
+    state: &WebState,
+    headers: &HeaderMap,
+    id: &str,
+    form: Result<Form<T>, FormRejection>,
+    seen: fn(&WebState, &Viewer, &str) -> Option<uuid::Uuid>,
+) -> Result<(Viewer, T, uuid::Uuid), Response> {
     let (viewer, form) = posted(state, headers, form).await?;
-    let member_id = seen_member(state, &viewer, id).ok_or_else(not_found)?;
-    Ok((viewer, form, member_id))
+    let id = seen(state, &viewer, id).ok_or_else(not_found)?;
+    Ok((viewer, form, id))
 }
 
 /// A form's fields that carry the login's CSRF token, the command id that
@@ -245,9 +257,7 @@ pub async fn posted_for_body<T: Posted>(
     id: &str,
     form: Result<Form<T>, FormRejection>,
 ) -> Result<(Viewer, T, uuid::Uuid), Response> {
-    let (viewer, form) = posted(state, headers, form).await?;
-    let body_id = seen_body(state, &viewer, id).ok_or_else(not_found)?;
-    Ok((viewer, form, body_id))
+    posted_for(state, headers, id, form, seen_body).await
 }
 
 /// The body a form posts for, by the id in its path, if the viewer sees

@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::WebState;
 use super::fields::{self, take};
 use super::page::{self, Frame, Viewer};
-use super::submit::{self, Done, Refusal};
+use super::submit::{self, Done};
 use crate::application::Command;
 use crate::french;
 
@@ -176,24 +176,11 @@ pub async fn submit(
         "poste" => form.post_command(body_id),
         _ => form.designation(&state, &viewer, body_id),
     };
-    let Some(command) = command else {
-        return show(
-            &state,
-            &viewer,
-            body_id,
-            form,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "",
-        );
-    };
-    let command_id = form.command_id.clone();
-    match submit::command(&state, &viewer, &command_id, command).await {
-        Ok(first) => submit::done(&format!("/instances/{body_id}/sieges"), first),
-        Err(Refusal { status, message }) => {
-            form.refusal = message;
-            show(&state, &viewer, body_id, form, status, "")
-        }
-    }
+    let back = format!("/instances/{body_id}/sieges");
+    submit::posted(&state, &viewer, &back, form, command, |form, status| {
+        show(&state, &viewer, body_id, form, status, "")
+    })
+    .await
 }
 
 impl SeatFields {

@@ -57,6 +57,27 @@ pub async fn for_member<F: super::page::Posted>(
     state: &WebState,
     viewer: &Viewer,
     member_id: Uuid,
+    form: F,
+    command: Option<Command>,
+    show: impl FnOnce(F, StatusCode) -> Response,
+) -> Response {
+    posted(
+        state,
+        viewer,
+        &format!("/membres/{member_id}"),
+        form,
+        command,
+        show,
+    )
+    .await
+}
+
+/// Submits a posted form's command: to `back` once recorded, or the form
+/// again (`show`) with its fields' refusals (no command) or the domain's.
+pub async fn posted<F: super::page::Posted>(
+    state: &WebState,
+    viewer: &Viewer,
+    back: &str,
     mut form: F,
     command: Option<Command>,
     show: impl FnOnce(F, StatusCode) -> Response,
@@ -65,7 +86,7 @@ pub async fn for_member<F: super::page::Posted>(
         return show(form, StatusCode::UNPROCESSABLE_ENTITY);
     };
     match self::command(state, viewer, form.command_id(), command).await {
-        Ok(first) => done(&format!("/membres/{member_id}"), first),
+        Ok(first) => done(back, first),
         Err(Refusal { status, message }) => {
             form.refused(message);
             show(form, status)
