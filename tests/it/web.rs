@@ -873,15 +873,7 @@ async fn a_clerk_defines_a_post_and_designates_a_commune_to_it_in_a_browser() {
 
     // From the bodies, the Conseil National's seats: its statutes say the
     // communes holding them are who sits in it.
-    c.goto(&format!("http://{addr}/instances")).await.unwrap();
-    c.find(Locator::XPath(
-        "//section[h2[starts-with(normalize-space(.), 'Conseil National')]]//a[contains(., 'postes et sièges')]",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    from_bodies(&c, addr, "Conseil National", "postes et sièges").await;
     wait_for_text(&c, "h1", "Postes et sièges · Conseil National").await;
     wait_for_text(&c, "main", "qui en détiennent les sièges").await;
 
@@ -911,15 +903,7 @@ async fn a_clerk_defines_a_post_and_designates_a_commune_to_it_in_a_browser() {
 
     // The bureau's elections: the Congrès elected its president in two
     // rounds, the first without an absolute majority.
-    c.goto(&format!("http://{addr}/instances")).await.unwrap();
-    c.find(Locator::XPath(
-        "//section[h2[starts-with(normalize-space(.), 'Bureau Exécutif National')]]//a[contains(., 'élections')]",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    from_bodies(&c, addr, "Bureau Exécutif National", "élections").await;
     wait_for_text(&c, "h1", "Élections · Bureau Exécutif National").await;
     wait_for_text(&c, "main", "Tour 2 (majorité relative)").await;
     wait_for_text(&c, "main", "personne n'est élu").await;
@@ -929,6 +913,19 @@ async fn a_clerk_defines_a_post_and_designates_a_commune_to_it_in_a_browser() {
     shot(&c, "elections").await;
     accessible(&c, "elections").await;
     drop(server);
+}
+
+/// Follows, on the bodies page, the link `link` of the body `body`.
+async fn from_bodies(c: &Client, addr: SocketAddr, body: &str, link: &str) {
+    c.goto(&format!("http://{addr}/instances")).await.unwrap();
+    c.find(Locator::XPath(&format!(
+        "//section[h2[starts-with(normalize-space(.), '{body}')]]//a[contains(., '{link}')]"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
 }
 
 /// Designates the commune of P-code `commune` to the post "Suppléant".
