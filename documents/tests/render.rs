@@ -33,7 +33,16 @@ fn session() -> Value {
                  {"n": 2, "name": "Kɔnɔbugu", "place": "région de Ségou", "presence": "représentée par Ségou"}],
         "motions": [{"n": 1, "agenda_item": 1, "title": "Budget 2025", "kind": "ordinaire", "text": "Le budget est adopté.",
                      "votes_for": 2, "votes_against": 0, "abstentions": 0, "by_proxy": 1, "result": "adoptée", "majority": "majorité simple"}],
-        "elections": [],
+        "elections": [{"post": "Président", "holder": "Maire de Ségou", "from": "15 mars 2025"}],
+        "ballots": [{"body": "Bureau Exécutif National", "post": "Président", "seats": 1,
+                     "candidates": ["Maire de Ségou", "Maire de Kɔnɔbugu"],
+                     "rounds": [{"round": 1, "majority": "majorité absolue", "ballots": 2, "blank": 0, "spoilt": 0,
+                                 "votes": [{"name": "Maire de Ségou", "votes": 1}, {"name": "Maire de Kɔnɔbugu", "votes": 1}],
+                                 "elected": []},
+                                {"round": 2, "majority": "majorité relative", "ballots": 2, "blank": 1, "spoilt": 0,
+                                 "votes": [{"name": "Maire de Ségou", "votes": 1}, {"name": "Maire de Kɔnɔbugu", "votes": 0}],
+                                 "elected": ["Maire de Ségou"]}]}],
+        "request": {"grounds": "Vacance de la présidence", "by": "le bureau qui convoque l'instance"},
         "present": ["Ségou"], "represented": ["Kɔnɔbugu, par Ségou"]
     })
 }
@@ -184,6 +193,8 @@ fn the_words_of_each_document_are_those_of_its_data() {
                 "Adoption du budget",
                 "Kɔnɔbugu",
                 "15 mars 2025",
+                "Session demandée par",
+                "Vacance de la présidence",
             ],
         ),
         (
@@ -197,6 +208,10 @@ fn the_words_of_each_document_are_those_of_its_data() {
                 "Budget 2025",
                 "adoptée",
                 "Le Président de séance",
+                "Scrutins",
+                "Tour 2 (majorité relative)",
+                "Élu(s) : Maire de Ségou",
+                "Aucun élu à ce tour.",
             ],
         ),
         (

@@ -8,7 +8,7 @@ use registre_projections::ReadModels;
 use registre_projections::audit_timeline::{EntityKey, EntityKind};
 use registre_projections::resolutions::Resolution;
 use registre_projections::sessions::{SessionRecord, SessionState};
-use registre_schema::events::VoteChoice;
+use registre_schema::events::{ElectionMajority, RequestedBy, VoteChoice};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -387,6 +387,55 @@ fn session(m: &ReadModels, s: &SessionRecord, made: String) -> Value {
             })
         })
         .collect();
+    // Each election held in the session, round by round.
+    let ballots: Vec<Value> = m
+        .bodies
+        .elections_in_session(s.session_id)
+        .into_iter()
+        .map(|(b, e)| {
+            let candidate = |id: &Uuid| e.holder_name(*id).map_or_else(|| name(id), str::to_owned);
+            let rounds: Vec<Value> = e
+                .rounds
+                .iter()
+                .map(|r| {
+                    // Most votes first, as the tellers read them out.
+                    let mut votes = r.votes.clone();
+                    votes.sort_by(|a, b| b.votes.cmp(&a.votes));
+                    json!({
+                        "round": r.round,
+                        "majority": match r.majority {
+                            ElectionMajority::Absolute => "majorité absolue",
+                            ElectionMajority::Relative => "majorité relative",
+                        },
+                        "ballots": r.ballots,
+                        "blank": r.blank,
+                        "spoilt": r.spoilt,
+                        "votes": votes.iter().map(|v| json!({"name": candidate(&v.member_id), "votes": v.votes})).collect::<Vec<_>>(),
+                        "elected": r.elected.iter().map(candidate).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            json!({
+                "body": b.name,
+                "post": b.posts.get(&e.post_id).map_or("poste", |p| p.title.as_str()),
+                "seats": e.seats,
+                "candidates": e.candidates.iter().map(|c| c.holder_name.clone()).collect::<Vec<_>>(),
+                "rounds": rounds,
+            })
+        })
+        .collect();
+    // An extraordinary session's grounds, and who asked for it.
+    let request = s.request.as_ref().map(|r| {
+        let by = match &r.requested_by {
+            RequestedBy::Bureau => "le bureau qui convoque l'instance".to_owned(),
+            RequestedBy::Members { member_ids } => format!(
+                "{} membre(s) : {}",
+                member_ids.len(),
+                member_ids.iter().map(name).collect::<Vec<_>>().join(", ")
+            ),
+        };
+        json!({"grounds": r.grounds, "by": by})
+    });
     let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
         t.map_or_else(
             || "(non enregistrée)".to_owned(),
@@ -417,6 +466,8 @@ fn session(m: &ReadModels, s: &SessionRecord, made: String) -> Value {
         "rows": rows,
         "motions": motions.iter().map(|r| deliberation(r, number_in_register(m, r))).collect::<Vec<_>>(),
         "elections": elections,
+        "ballots": ballots,
+        "request": request,
         "present": present,
         "represented": represented,
     })
