@@ -438,8 +438,10 @@ impl Aggregate for Body {
                 // The term is the statutory body's, else the general one.
                 let term = crate::statutory::term_years(statutes, body.statutory_body);
                 let ends_on = add_years(*starts_on, term);
-                // Mandates of one post may not overlap beyond its seats.
-                let busiest = post.busiest(*starts_on, ends_on);
+                // Mandates of one post may not overlap beyond its seats,
+                // those an election under way is to fill counted taken.
+                let busiest = post.busiest(*starts_on, ends_on)
+                    + election::reserved(body, *post_id, ctx) as usize;
                 if busiest >= post.seats as usize {
                     return Err(DomainError::PostFull { seats: post.seats });
                 }

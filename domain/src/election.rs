@@ -185,6 +185,16 @@ pub(crate) fn may_take_seat(
     Ok(())
 }
 
+/// The seats of a post that elections under way are to fill: neither
+/// another election nor a designation takes them.
+pub(crate) fn reserved(body: &Body, post_id: Uuid, ctx: &Context) -> u32 {
+    body.elections
+        .values()
+        .filter(|e| e.post_id == post_id && e.live(ctx))
+        .map(Election::vacant)
+        .sum()
+}
+
 /// Opens an election in a session in progress, to fill seats of a post
 /// that are vacant on the session's day and not already to be filled by
 /// another election.
@@ -205,16 +215,10 @@ pub(crate) fn open(
         return Err(DomainError::SessionNotOpen);
     }
     let day = session.session_date;
-    let reserved: u32 = body
-        .elections
-        .values()
-        .filter(|e| e.post_id == post_id && e.live(ctx))
-        .map(Election::vacant)
-        .sum();
     let vacant = post
         .seats
         .saturating_sub(post.holders_on(day) as u32)
-        .saturating_sub(reserved);
+        .saturating_sub(reserved(body, post_id, ctx));
     if vacant == 0 {
         return Err(DomainError::PostFull { seats: post.seats });
     }

@@ -5,9 +5,10 @@
 use chrono::NaiveDate;
 use registre_schema::DomainEvent;
 use registre_schema::events::{
-    ArrearsRule, Comparison, ElectionRules, Fraction, InstanceRules, Majorities, Majority,
-    MajorityRule, MajorityRules, Membership, MotionKind, QuorumRule, SecondConvocationRule,
-    Statutes, StatutesAdopted, StatutesAmended, StatutoryBody, TieRule, VoteBase,
+    ArrearsRule, BodyKind, Comparison, ElectionRules, Fraction, InstanceRules, Majorities,
+    Majority, MajorityRule, MajorityRules, Membership, MotionKind, QuorumRule,
+    SecondConvocationRule, Statutes, StatutesAdopted, StatutesAmended, StatutoryBody, TieRule,
+    VoteBase,
 };
 use uuid::Uuid;
 
@@ -560,6 +561,17 @@ fn validate_instances(instances: &[InstanceRules]) -> Result<(), DomainError> {
                 "les règles d'une instance sont énoncées une seule fois",
             );
         }
+        // The electing body is found in the same territory (see
+        // `election::competent`): an instance of the same level.
+        if let Some(elector) = r.elected_by {
+            let (kind, level) = crate::body::shape(elector);
+            if kind != BodyKind::Instance || level != crate::body::shape(r.statutory_body).1 {
+                return bad(
+                    "a body is elected by an instance of its own level",
+                    "une instance ou un organe est élu par une instance de son propre niveau",
+                );
+            }
+        }
         if !possible(r.quorum.comparison, r.quorum.share) {
             return bad(
                 "a quorum is a share between zero and one that a count can meet",
@@ -1029,5 +1041,40 @@ mod tests {
         let mut twice = v1.clone();
         twice.instances.push(v1.instances[0]);
         assert_eq!(validate(&twice).unwrap_err().code(), "INVALID_STATUTES");
+    }
+
+    #[test]
+    fn given_an_electing_body_when_it_is_no_instance_of_the_elected_ones_level_then_it_is_refused()
+    {
+        let v1 = with_typical_instances(d(2001, 2, 1));
+        assert!(validate(&v1).is_ok());
+        let with_elector = |elected: StatutoryBody, elector: StatutoryBody| {
+            let mut s = v1.clone();
+            for r in &mut s.instances {
+                if r.statutory_body == elected {
+                    r.elected_by = Some(elector);
+                }
+            }
+            validate(&s).map_err(|e| e.code())
+        };
+        use StatutoryBody as B;
+        assert_eq!(with_elector(B::NationalBureau, B::NationalCouncil), Ok(()));
+        assert_eq!(
+            with_elector(B::RegionalBureau, B::RegionalConference),
+            Ok(())
+        );
+        // A cercle assembly cannot elect a national bureau, nor a bureau
+        // another body.
+        for (elected, elector) in [
+            (B::NationalBureau, B::CercleAssembly),
+            (B::RegionalBureau, B::Congress),
+            (B::CercleAssembly, B::CercleBureau),
+        ] {
+            assert_eq!(
+                with_elector(elected, elector),
+                Err("INVALID_STATUTES"),
+                "{elected:?} by {elector:?}"
+            );
+        }
     }
 }

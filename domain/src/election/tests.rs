@@ -614,3 +614,58 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn given_an_election_under_way_when_a_commune_is_designated_then_it_takes_only_a_seat_left_over() {
+    // Two of the three vice-presidents' seats are to be elected.
+    let history = with(ben(), [opened(VICE_PRESIDENT, 2)]);
+    let designate = |member: u128, mandate: u128| BodyCommand::ElectOfficer {
+        body_id: id(BUREAU),
+        post_id: id(VICE_PRESIDENT),
+        mandate_id: id(mandate),
+        member_id: id(member),
+        holder_name: format!("Maire {member}"),
+        session_id: None,
+        starts_on: d(2024, 3, 1),
+    };
+    let designated = |member: u128, mandate: u128| -> Vec<DomainEvent> {
+        vec![
+            OfficerElected {
+                body_id: id(BUREAU),
+                post_id: id(VICE_PRESIDENT),
+                mandate_id: id(mandate),
+                member_id: id(member),
+                holder_name: format!("Maire {member}"),
+                session_id: None,
+                statutes_version: 1,
+            }
+            .into(),
+            MandateStarted {
+                body_id: id(BUREAU),
+                post_id: id(VICE_PRESIDENT),
+                mandate_id: id(mandate),
+                starts_on: d(2024, 3, 1),
+                ends_on: d(2029, 3, 1),
+            }
+            .into(),
+        ]
+    };
+    // The third seat is free,
+    let first = given::<Body>(history.clone())
+        .with_facts(congress_sitting)
+        .when(designate(103, 70))
+        .then_events(designated(103, 70));
+    // but the two the election is to fill are not;
+    given::<Body>(with(history, first.clone()))
+        .with_facts(congress_sitting)
+        .when(designate(104, 71))
+        .then_error("POST_FULL");
+    // once its session is over unfinished, they are.
+    given::<Body>(with(with(ben(), [opened(VICE_PRESIDENT, 2)]), first))
+        .with_facts(congress_sitting)
+        .with_facts(|f| {
+            f.sessions.insert(id(SESSION), session(CONGRESS, false));
+        })
+        .when(designate(104, 71))
+        .then_events(designated(104, 71));
+}
