@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use registre_schema::Actor;
 use registre_schema::events::{
-    MotionKind, Statutes, StatutoryBody, TerritorialLevel, TerritorialUnitKey,
+    CarriedDues, MotionKind, Statutes, StatutoryBody, TerritorialLevel, TerritorialUnitKey,
 };
 use uuid::Uuid;
 
@@ -136,4 +136,12 @@ pub struct Facts {
     pub known_events: BTreeSet<Uuid>,
     /// Motions the command cites.
     pub motions: BTreeMap<Uuid, MotionFact>,
+    /// A member in the association whose commune is the one a command
+    /// admits or names as a successor, under another edition's code
+    /// (see [`crate::lineage`]).
+    pub same_commune_member: Option<Uuid>,
+    /// What the member a succession ends left unpaid of the years before
+    /// the succession's (see [`crate::dues::unpaid_before`]): what a
+    /// successor inheriting its dues takes over.
+    pub unpaid_dues: Vec<CarriedDues>,
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, NaiveDate};
 use registre_schema::DomainEvent;
-use registre_schema::events::{DuesScheduleSet, DuesTier, Statutes};
+use registre_schema::events::{CarriedDues, DuesScheduleSet, DuesTier, Statutes};
 use serde::{Deserialize, Serialize};
 
 use crate::dates::Dated;
@@ -171,6 +171,47 @@ pub struct DuesAccount<'a> {
     pub dues_category: &'a str,
     /// What it had paid towards a year on a date.
     pub paid: &'a dyn PaidBy,
+    /// Dues taken over from predecessors by succession, by year.
+    pub carried: &'a BTreeMap<i32, i64>,
+}
+
+impl DuesAccount<'_> {
+    /// What the member owes for a year whose schedule is `tiers`: its own
+    /// dues from the year it joined on, and what it took over.
+    pub fn owed(&self, year: i32, tiers: &BTreeMap<String, i64>) -> i64 {
+        let own = if year >= self.member_since.year() {
+            tiers.get(self.dues_category).copied().unwrap_or(0)
+        } else {
+            0
+        };
+        own + self.carried.get(&year).copied().unwrap_or(0)
+    }
+
+    /// Whether the member owes anything for `year`: a year of its
+    /// membership, or one whose dues it took over.
+    pub fn concerns(&self, year: i32) -> bool {
+        year >= self.member_since.year() || self.carried.contains_key(&year)
+    }
+}
+
+/// What a member left unpaid of the years before `on`'s, as paid by that
+/// day: what a successor that inherits its dues takes over.
+pub fn unpaid_before<'s>(
+    account: DuesAccount<'_>,
+    years: impl IntoIterator<Item = YearDue<'s>>,
+    on: NaiveDate,
+) -> Vec<CarriedDues> {
+    years
+        .into_iter()
+        .filter(|(year, _, _)| *year < on.year() && account.concerns(*year))
+        .filter_map(|(year, _, tiers)| {
+            let left = account.owed(year, tiers) - account.paid.paid_by(year, on);
+            (left > 0).then_some(CarriedDues {
+                year,
+                amount_xof: left,
+            })
+        })
+        .collect()
 }
 
 /// What the arrears rule reads of one year's schedule: the year, its due
@@ -202,6 +243,7 @@ impl Member {
             member_since: self.member_since,
             dues_category: &self.dues_category,
             paid: &self.paid,
+            carried: &self.carried_dues,
         }
     }
 }
@@ -220,11 +262,8 @@ pub fn unpaid_years_of<'s>(
 ) -> u32 {
     years
         .into_iter()
-        .filter(|(year, due_on, _)| *year >= account.member_since.year() && *due_on < as_of)
-        .filter(|(year, _, tiers)| {
-            let owed = tiers.get(account.dues_category).copied().unwrap_or(0);
-            account.paid.paid_by(*year, as_of) < owed
-        })
+        .filter(|(year, due_on, _)| account.concerns(*year) && *due_on < as_of)
+        .filter(|(year, _, tiers)| account.paid.paid_by(*year, as_of) < account.owed(*year, tiers))
         .count() as u32
 }
 
@@ -329,7 +368,11 @@ mod tests {
             status_changes: vec![(since, MemberStatus::Active)],
             paid: BTreeMap::new(),
             receipts: Default::default(),
-            predecessor: None,
+            predecessors: Vec::new(),
+            carried_dues: BTreeMap::new(),
+            reorganisation: None,
+            successors: Vec::new(),
+            dues_taken_over: false,
             contacts: Default::default(),
         }
     }

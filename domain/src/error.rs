@@ -49,6 +49,8 @@ pub enum DomainError {
     TerritorialUnitConflict { code: String },
     #[error("invalid territorial unit {code}: {reason}")]
     InvalidTerritorialUnit { code: String, reason: Reason },
+    #[error("invalid reorganisation: {reason}")]
+    InvalidReorganisation { reason: Reason },
 
     // Members and dues.
     #[error("this commune is already a member")]
@@ -67,6 +69,8 @@ pub enum DomainError {
     MemberNotSuspended,
     #[error("the member has already left the association")]
     MemberAlreadyLeft,
+    #[error("another successor of this reorganisation already took over the member's dues")]
+    DuesAlreadyCarried,
     #[error(
         "the hearing notice before the vote is shorter than the {required_days} days the statutes require"
     )]
@@ -326,6 +330,7 @@ impl DomainError {
             E::SessionBeforeConvocation { .. } => "SESSION_BEFORE_CONVOCATION",
             E::TerritorialUnitConflict { .. } => "TERRITORIAL_UNIT_CONFLICT",
             E::InvalidTerritorialUnit { .. } => "INVALID_TERRITORIAL_UNIT",
+            E::InvalidReorganisation { .. } => "INVALID_REORGANISATION",
             E::CommuneAlreadyMember => "COMMUNE_ALREADY_MEMBER",
             E::UnknownMember => "UNKNOWN_MEMBER",
             E::InvalidContact { .. } => "INVALID_CONTACT",
@@ -333,6 +338,7 @@ impl DomainError {
             E::MemberNotActive => "MEMBER_NOT_ACTIVE",
             E::MemberNotSuspended => "MEMBER_NOT_SUSPENDED",
             E::MemberAlreadyLeft => "MEMBER_ALREADY_LEFT",
+            E::DuesAlreadyCarried => "DUES_ALREADY_CARRIED",
             E::HearingNoticeTooShort { .. } => "HEARING_NOTICE_TOO_SHORT",
             E::InvalidAmount => "INVALID_AMOUNT",
             E::NoDuesSchedule { .. } => "NO_DUES_SCHEDULE",
@@ -451,6 +457,9 @@ impl DomainError {
             E::InvalidTerritorialUnit { code, reason } => {
                 format!("La collectivité {code} est invalide : {}.", reason.french)
             }
+            E::InvalidReorganisation { reason } => {
+                format!("Réorganisation invalide : {}.", reason.french)
+            }
             E::CommuneAlreadyMember => "Cette commune est déjà membre de l'association.".into(),
             E::UnknownMember => "Cette commune n'est pas membre de l'association.".into(),
             E::InvalidContact { field, reason } => {
@@ -460,6 +469,7 @@ impl DomainError {
             E::MemberNotActive => "La commune n'est pas un membre actif.".into(),
             E::MemberNotSuspended => "La commune n'est pas suspendue.".into(),
             E::MemberAlreadyLeft => "La commune a déjà quitté l'association.".into(),
+            E::DuesAlreadyCarried => "Une autre commune issue de la même réorganisation a déjà repris les cotisations de cette commune.".into(),
             E::HearingNoticeTooShort { required_days } => format!(
                 "La commune doit être avisée de son audition au moins {required_days} jours avant le vote de son exclusion."
             ),
@@ -733,6 +743,7 @@ mod tests {
             DomainError::InvalidStatutes { reason },
             DomainError::InvalidDuesSchedule { reason },
             DomainError::InvalidProxy { reason },
+            DomainError::InvalidReorganisation { reason },
             DomainError::InvalidTerritorialUnit {
                 code: "ML01".into(),
                 reason,

@@ -24,6 +24,9 @@
 //!   [`correction`], [`access`] (the API's tokens) and [`account`] (the
 //!   web application's personal accounts), whose events are not the
 //!   domain's but follow the same decide/evolve.
+//! - [`lineage`]: which unit of another edition of the territory is the
+//!   same place (renames and transfers carry a commune; splits and merges
+//!   do not).
 //! - [`streams`]: which stream each aggregate lives in (the stream design is
 //!   what makes invariants race-safe: one stream per consistency boundary).
 
@@ -39,6 +42,7 @@ pub mod decided;
 pub mod dues;
 pub mod election;
 pub mod error;
+pub mod lineage;
 pub mod majority;
 pub mod member;
 pub mod minutes;

@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use registre_schema::DomainEvent;
 use registre_schema::events::{
-    CommuneAdmitted, DuesPaid, DuesPaymentReversed, MemberContactsRecorded, MemberExcluded,
-    MemberReinstated, MemberSuspended, MemberWithdrew, MembershipSucceeded, MotionKind,
-    TerritorialLevel, TerritorialUnitKey,
+    CarriedDues, CommuneAdmitted, DuesPaid, DuesPaymentReversed, MemberContactsRecorded,
+    MemberExcluded, MemberReinstated, MemberSuspended, MemberWithdrew, MembershipSucceeded,
+    MotionKind, TerritorialLevel, TerritorialUnitKey,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -97,7 +97,18 @@ pub struct Member {
     pub paid: BTreeMap<i32, YearPaid>,
     /// Its payments by receipt number.
     pub receipts: BTreeMap<String, Receipt>,
-    pub predecessor: Option<Uuid>,
+    /// The members it succeeded: one, or several for a merge.
+    pub predecessors: Vec<Uuid>,
+    /// Dues taken over from predecessors by succession, by year.
+    pub carried_dues: BTreeMap<i32, i64>,
+    /// The reorganisation of the succession that began its membership
+    /// (a merge's other predecessors may join it) or ended it (a split's
+    /// other successors may follow it).
+    pub reorganisation: Option<Uuid>,
+    /// The members that succeeded it (several for a split).
+    pub successors: Vec<Uuid>,
+    /// A successor took over its dues: no other one may.
+    pub dues_taken_over: bool,
     pub contacts: Contacts,
 }
 
@@ -196,10 +207,25 @@ impl MemberCommand {
     }
 }
 
-/// Checks the successor's own stream before a succession is appended to it.
-pub fn check_successor(successor: &Option<Member>) -> Result<(), DomainError> {
+/// Checks the successor's own stream before a succession is appended to
+/// it: the commune is not a member, or is one by a succession of the same
+/// reorganisation from other predecessors (a merge).
+pub fn check_successor(
+    successor: &Option<Member>,
+    predecessor_id: Uuid,
+    reorganisation_id: Option<Uuid>,
+) -> Result<(), DomainError> {
     match successor {
-        Some(m) if m.status.is_member() => Err(DomainError::CommuneAlreadyMember),
+        Some(m) if m.status.is_member() => {
+            let merged = reorganisation_id.is_some()
+                && m.reorganisation == reorganisation_id
+                && !m.predecessors.contains(&predecessor_id);
+            if merged {
+                Ok(())
+            } else {
+                Err(DomainError::CommuneAlreadyMember)
+            }
+        }
         _ => Ok(()),
     }
 }
@@ -244,6 +270,13 @@ fn known_category(ctx: &Context, category: &str) -> Result<(), DomainError> {
             known: known.iter().cloned().collect::<Vec<_>>().join(", "),
         }),
         _ => Ok(()),
+    }
+}
+
+/// Adds a succession's carried dues to a successor's.
+fn carry(into: &mut BTreeMap<i32, i64>, carried: &[CarriedDues]) {
+    for c in carried {
+        *into.entry(c.year).or_default() += c.amount_xof;
     }
 }
 
@@ -304,7 +337,9 @@ impl Aggregate for Member {
                 deliberation_ref,
                 decision_ref,
             } => {
-                if state.as_ref().is_some_and(|m| m.status.is_member()) {
+                if state.as_ref().is_some_and(|m| m.status.is_member())
+                    || ctx.facts.same_commune_member.is_some()
+                {
                     return Err(DomainError::CommuneAlreadyMember);
                 }
                 required("dues_category", dues_category, MAX_NAME)?;
@@ -421,7 +456,19 @@ impl Aggregate for Member {
                 inherits_dues,
                 reorganisation_id,
             } => {
-                let m = still_member(state)?;
+                // A split's successors each succeed the one predecessor,
+                // under the same reorganisation.
+                let m = member(state)?;
+                let split = m.status == MemberStatus::Succeeded
+                    && reorganisation_id.is_some()
+                    && m.reorganisation == *reorganisation_id
+                    && !m.successors.contains(&member_id_for(successor_unit));
+                if !split {
+                    still_member(state)?;
+                }
+                if *inherits_dues && m.dues_taken_over {
+                    return Err(DomainError::DuesAlreadyCarried);
+                }
                 required("dues_category", dues_category, MAX_NAME)?;
                 let successor_name = known_commune(
                     ctx,
@@ -430,7 +477,7 @@ impl Aggregate for Member {
                 )?;
                 known_category(ctx, dues_category)?;
                 let successor_member_id = member_id_for(successor_unit);
-                if successor_member_id == m.member_id {
+                if successor_member_id == m.member_id || ctx.facts.same_commune_member.is_some() {
                     return Err(DomainError::CommuneAlreadyMember);
                 }
                 MembershipSucceeded {
@@ -443,6 +490,11 @@ impl Aggregate for Member {
                     inherits_dues: *inherits_dues,
                     reorganisation_id: *reorganisation_id,
                     statutes_version: ctx.statutes()?.version,
+                    carried_dues: if *inherits_dues {
+                        ctx.facts.unpaid_dues.clone()
+                    } else {
+                        Vec::new()
+                    },
                 }
                 .into()
             }
@@ -558,7 +610,11 @@ impl Aggregate for Member {
                     status_changes: vec![(e.admitted_on, MemberStatus::Active)],
                     paid: BTreeMap::new(),
                     receipts: BTreeMap::new(),
-                    predecessor: None,
+                    predecessors: Vec::new(),
+                    carried_dues: BTreeMap::new(),
+                    reorganisation: None,
+                    successors: Vec::new(),
+                    dues_taken_over: false,
                     contacts: Contacts::default(),
                 });
             }
@@ -570,11 +626,23 @@ impl Aggregate for Member {
             E::MemberWithdrew(e) => set_status(&mut state, MemberStatus::Withdrawn, e.effective_on),
             E::MembershipSucceeded(e) => match state.as_mut() {
                 Some(m) if m.member_id == e.predecessor_member_id => {
-                    m.status = MemberStatus::Succeeded;
-                    m.status_changes
-                        .push((e.effective_on, MemberStatus::Succeeded));
+                    if m.status != MemberStatus::Succeeded {
+                        m.status = MemberStatus::Succeeded;
+                        m.status_changes
+                            .push((e.effective_on, MemberStatus::Succeeded));
+                    }
+                    m.reorganisation = e.reorganisation_id;
+                    m.successors.push(e.successor_member_id);
+                    m.dues_taken_over |= e.inherits_dues;
+                }
+                // Another predecessor of a merge joins the successor.
+                Some(m) if m.member_id == e.successor_member_id && m.status.is_member() => {
+                    m.predecessors.push(e.predecessor_member_id);
+                    carry(&mut m.carried_dues, &e.carried_dues);
                 }
                 _ => {
+                    let mut carried_dues = BTreeMap::new();
+                    carry(&mut carried_dues, &e.carried_dues);
                     state = Some(Member {
                         member_id: e.successor_member_id,
                         unit: e.successor_unit.clone(),
@@ -585,7 +653,11 @@ impl Aggregate for Member {
                         status_changes: vec![(e.effective_on, MemberStatus::Active)],
                         paid: BTreeMap::new(),
                         receipts: BTreeMap::new(),
-                        predecessor: Some(e.predecessor_member_id),
+                        predecessors: vec![e.predecessor_member_id],
+                        carried_dues,
+                        reorganisation: e.reorganisation_id,
+                        successors: Vec::new(),
+                        dues_taken_over: false,
                         contacts: Contacts::default(),
                     });
                 }
@@ -757,6 +829,15 @@ mod tests {
     }
 
     #[test]
+    fn a_commune_in_the_association_under_another_editions_code_is_not_admitted_again() {
+        given::<Member>(vec![])
+            .with_facts(knows("ML010101", TerritorialLevel::Commune))
+            .with_facts(|f| f.same_commune_member = Some(Uuid::from_u128(7)))
+            .when(admit())
+            .then_error("COMMUNE_ALREADY_MEMBER");
+    }
+
+    #[test]
     fn admission_needs_statutes_in_force() {
         given::<Member>(vec![])
             .with_facts(knows("ML010101", TerritorialLevel::Commune))
@@ -913,46 +994,119 @@ mod tests {
             .then_error("MEMBER_ALREADY_LEFT");
     }
 
-    #[test]
-    fn succession_ends_the_predecessor_and_starts_the_successor() {
-        let succeed = MemberCommand::Succeed {
+    fn succeed(code: &str, inherits_dues: bool, reorganisation: u128) -> MemberCommand {
+        MemberCommand::Succeed {
             member_id: mid(),
-            successor_unit: key("ML010199"),
+            successor_unit: key(code),
             // Left blank: the territorial reference's name is recorded.
             successor_name: String::new(),
             keep_different_name: false,
             dues_category: "rurale".into(),
             effective_on: d(2024, 3, 1),
-            inherits_dues: true,
-            reorganisation_id: Some(id(9)),
-        };
-        let event: DomainEvent = MembershipSucceeded {
-            predecessor_member_id: mid(),
-            successor_member_id: member_id_for(&key("ML010199")),
-            successor_unit: key("ML010199"),
+            inherits_dues,
+            reorganisation_id: Some(id(reorganisation)),
+        }
+    }
+
+    fn succeeded(
+        (predecessor, code): (Uuid, &str),
+        inherits_dues: bool,
+        reorganisation: u128,
+        carried_dues: Vec<CarriedDues>,
+    ) -> DomainEvent {
+        MembershipSucceeded {
+            predecessor_member_id: predecessor,
+            successor_member_id: member_id_for(&key(code)),
+            successor_unit: key(code),
             successor_name: "Bangassi".into(),
             dues_category: "rurale".into(),
             effective_on: d(2024, 3, 1),
-            inherits_dues: true,
-            reorganisation_id: Some(id(9)),
+            inherits_dues,
+            reorganisation_id: Some(id(reorganisation)),
             statutes_version: 1,
+            carried_dues,
         }
-        .into();
+        .into()
+    }
+
+    fn arrears_2023(amount_xof: i64) -> Vec<CarriedDues> {
+        vec![CarriedDues {
+            year: 2023,
+            amount_xof,
+        }]
+    }
+
+    #[test]
+    fn succession_ends_the_predecessor_and_starts_the_successor_with_its_dues() {
+        let event = succeeded((mid(), "ML010199"), true, 9, arrears_2023(50_000));
         given::<Member>(vec![admitted("ML010101")])
             .with_facts(knows("ML010199", TerritorialLevel::Commune))
-            .when(succeed.clone())
+            .with_facts(|f| f.unpaid_dues = arrears_2023(50_000))
+            .when(succeed("ML010199", true, 9))
             .then_events(vec![event.clone()]);
         given::<Member>(vec![admitted("ML010101")])
-            .when(succeed)
+            .when(succeed("ML010199", true, 9))
             .then_error("UNKNOWN_TERRITORIAL_UNIT");
         let pred = Member::fold([&admitted("ML010101"), &event]).unwrap();
         assert_eq!(pred.status, MemberStatus::Succeeded);
         let succ = Member::fold([&event]).unwrap();
         assert_eq!(succ.member_id, member_id_for(&key("ML010199")));
         assert_eq!(succ.status, MemberStatus::Active);
-        assert_eq!(succ.predecessor, Some(mid()));
-        assert!(check_successor(&Some(succ)).is_err());
-        assert!(check_successor(&None).is_ok());
+        assert_eq!(succ.predecessors, vec![mid()]);
+        assert_eq!(succ.carried_dues, BTreeMap::from([(2023, 50_000)]));
+        assert!(check_successor(&Some(succ.clone()), mid(), Some(id(9))).is_err());
+        assert!(check_successor(&Some(succ), id(5), Some(id(8))).is_err());
+        assert!(check_successor(&None, mid(), Some(id(9))).is_ok());
+    }
+
+    #[test]
+    fn a_successor_that_does_not_inherit_takes_over_no_dues() {
+        given::<Member>(vec![admitted("ML010101")])
+            .with_facts(knows("ML010199", TerritorialLevel::Commune))
+            .with_facts(|f| f.unpaid_dues = arrears_2023(50_000))
+            .when(succeed("ML010199", false, 9))
+            .then_events(vec![succeeded((mid(), "ML010199"), false, 9, vec![])]);
+    }
+
+    #[test]
+    fn a_merge_joins_its_predecessors_and_their_dues_in_one_successor() {
+        // Given a successor that took over one predecessor's dues,
+        let first = succeeded((id(1), "ML010199"), true, 9, arrears_2023(50_000));
+        let succ = Member::fold([&first]).unwrap();
+        // a second predecessor of the same reorganisation may join it,
+        assert!(check_successor(&Some(succ.clone()), id(2), Some(id(9))).is_ok());
+        // and then it holds both, and owes both predecessors' arrears.
+        let second = succeeded((id(2), "ML010199"), true, 9, arrears_2023(30_000));
+        let merged = Member::fold([&first, &second]).unwrap();
+        assert_eq!(merged.predecessors, vec![id(1), id(2)]);
+        assert_eq!(merged.carried_dues, BTreeMap::from([(2023, 80_000)]));
+        assert_eq!(merged.member_since, d(2024, 3, 1));
+    }
+
+    #[test]
+    fn a_split_succeeds_one_commune_by_several_and_its_dues_go_to_one() {
+        let first = succeeded((mid(), "ML010198"), true, 9, vec![]);
+        let split = vec![admitted("ML010101"), first];
+        // A second successor of the same reorganisation follows the first,
+        given::<Member>(split.clone())
+            .with_facts(knows("ML010197", TerritorialLevel::Commune))
+            .when(succeed("ML010197", false, 9))
+            .then_events(vec![succeeded((mid(), "ML010197"), false, 9, vec![])]);
+        // but may not take over the dues the first took over,
+        given::<Member>(split.clone())
+            .with_facts(knows("ML010197", TerritorialLevel::Commune))
+            .when(succeed("ML010197", true, 9))
+            .then_error("DUES_ALREADY_CARRIED");
+        // nor the same successor twice,
+        given::<Member>(split.clone())
+            .with_facts(knows("ML010198", TerritorialLevel::Commune))
+            .when(succeed("ML010198", false, 9))
+            .then_error("MEMBER_ALREADY_LEFT");
+        // and no succession of another reorganisation follows.
+        given::<Member>(split)
+            .with_facts(knows("ML010197", TerritorialLevel::Commune))
+            .when(succeed("ML010197", false, 8))
+            .then_error("MEMBER_ALREADY_LEFT");
     }
 
     #[test]

@@ -89,6 +89,44 @@ fn check_code(field: &'static str, code: &str) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// A reorganisation's units are of one level, in the numbers its kind
+/// says: the lineage reads a rename or a transfer as one unit carried
+/// (see [`crate::lineage`]), so a kind must mean what it says.
+fn check_shape(
+    kind: ReorganisationKind,
+    predecessors: usize,
+    successors: usize,
+    levels: usize,
+) -> Result<(), DomainError> {
+    use ReorganisationKind as K;
+    let bad = |english, french| {
+        Err(DomainError::InvalidReorganisation {
+            reason: Reason::new(english, french),
+        })
+    };
+    if levels != 1 {
+        return bad(
+            "its units are of one level",
+            "ses collectivités sont d'un seul niveau",
+        );
+    }
+    match kind {
+        K::Rename | K::Transfer if predecessors != 1 || successors != 1 => bad(
+            "a rename or a transfer makes one unit of one",
+            "un changement de nom ou un rattachement fait d'une collectivité une seule",
+        ),
+        K::Merge if predecessors < 2 || successors != 1 => bad(
+            "a merge makes one unit of several",
+            "une fusion fait de plusieurs collectivités une seule",
+        ),
+        K::Split if predecessors != 1 || successors < 2 => bad(
+            "a split makes several units of one",
+            "une scission fait d'une collectivité plusieurs",
+        ),
+        _ => Ok(()),
+    }
+}
+
 impl Aggregate for Territory {
     type State = Territory;
     type Command = TerritoryCommand;
@@ -207,13 +245,21 @@ impl Aggregate for Territory {
                         });
                     }
                 }
-                for s in successors {
-                    if !ctx.facts.known_units.contains_key(s) {
-                        return Err(DomainError::UnknownTerritorialUnit {
-                            code: s.code.clone(),
-                        });
-                    }
+                let mut levels = BTreeSet::new();
+                for p in predecessors {
+                    levels.extend(state.units.get(&p.code).map(|u| u.level));
                 }
+                for s in successors {
+                    match ctx.facts.known_units.get(s) {
+                        Some(u) => levels.insert(u.level),
+                        None => {
+                            return Err(DomainError::UnknownTerritorialUnit {
+                                code: s.code.clone(),
+                            });
+                        }
+                    };
+                }
+                check_shape(*kind, predecessors.len(), successors.len(), levels.len())?;
                 Ok(vec![
                     TerritorialUnitsReorganised {
                         reorganisation_id: *reorganisation_id,
@@ -348,38 +394,52 @@ mod tests {
             .then_error("FIELD_REQUIRED");
     }
 
-    fn reorganise(successor: TerritorialUnitKey) -> TerritoryCommand {
+    fn reorganise(
+        kind: ReorganisationKind,
+        successors: &[&TerritorialUnitKey],
+    ) -> TerritoryCommand {
         TerritoryCommand::RecordReorganisation {
             reorganisation_id: id(7),
-            kind: ReorganisationKind::Split,
+            kind,
             effective_from: d(2024, 1, 1),
             predecessors: vec![key("ML010101")],
-            successors: vec![successor],
+            successors: successors.iter().map(|s| (*s).clone()).collect(),
             legal_reference: "Loi 2023-006".into(),
+        }
+    }
+
+    fn in_2024(code: &str) -> TerritorialUnitKey {
+        TerritorialUnitKey {
+            edition: "2024".into(),
+            ..key(code)
+        }
+    }
+
+    fn knows_2024(level: TerritorialLevel) -> impl Fn(&mut crate::Facts) {
+        move |f| {
+            for code in ["ML010198", "ML010199"] {
+                f.known_units.insert(
+                    in_2024(code),
+                    UnitFact {
+                        level,
+                        name: "x".into(),
+                    },
+                );
+            }
         }
     }
 
     #[test]
     fn reorganisation_records_lineage_between_known_units() {
         let history: Vec<_> = sample().iter().map(registered).collect();
-        let mut succ = key("ML1101");
-        succ.edition = "2024".into();
-        let s2 = succ.clone();
+        let succ = in_2024("ML010199");
         given::<Territory>(history.clone())
-            .with_facts(|f| {
-                f.known_units.insert(
-                    s2,
-                    UnitFact {
-                        level: TerritorialLevel::Commune,
-                        name: "x".into(),
-                    },
-                );
-            })
-            .when(reorganise(succ.clone()))
+            .with_facts(knows_2024(TerritorialLevel::Commune))
+            .when(reorganise(ReorganisationKind::Transfer, &[&succ]))
             .then_events(vec![
                 TerritorialUnitsReorganised {
                     reorganisation_id: id(7),
-                    kind: ReorganisationKind::Split,
+                    kind: ReorganisationKind::Transfer,
                     effective_from: d(2024, 1, 1),
                     predecessors: vec![key("ML010101")],
                     successors: vec![succ.clone()],
@@ -388,10 +448,50 @@ mod tests {
                 .into(),
             ]);
         given::<Territory>(history)
-            .when(reorganise(succ))
+            .when(reorganise(ReorganisationKind::Transfer, &[&succ]))
             .then_error("UNKNOWN_TERRITORIAL_UNIT");
         given::<Territory>(vec![])
-            .when(reorganise(key("ML01")))
+            .when(reorganise(ReorganisationKind::Transfer, &[&key("ML01")]))
             .then_error("UNKNOWN_TERRITORIAL_UNIT");
+    }
+
+    #[test]
+    fn a_reorganisation_is_of_one_level_and_as_many_units_as_its_kind_says() {
+        use ReorganisationKind as K;
+        let history: Vec<_> = sample().iter().map(registered).collect();
+        let (a, b) = (in_2024("ML010198"), in_2024("ML010199"));
+        // A split of one commune into two is recorded;
+        let split = given::<Territory>(history.clone())
+            .with_facts(knows_2024(TerritorialLevel::Commune))
+            .when(reorganise(K::Split, &[&a, &b]))
+            .then_events(vec![
+                TerritorialUnitsReorganised {
+                    reorganisation_id: id(7),
+                    kind: K::Split,
+                    effective_from: d(2024, 1, 1),
+                    predecessors: vec![key("ML010101")],
+                    successors: vec![a.clone(), b.clone()],
+                    legal_reference: "Loi 2023-006".into(),
+                }
+                .into(),
+            ]);
+        assert_eq!(split.len(), 1);
+        // a split into one, a rename into two, a merge of one are not;
+        for (kind, successors) in [
+            (K::Split, vec![&a]),
+            (K::Rename, vec![&a, &b]),
+            (K::Transfer, vec![&a, &b]),
+            (K::Merge, vec![&a]),
+        ] {
+            given::<Territory>(history.clone())
+                .with_facts(knows_2024(TerritorialLevel::Commune))
+                .when(reorganise(kind, &successors))
+                .then_error("INVALID_REORGANISATION");
+        }
+        // nor a commune become a cercle.
+        given::<Territory>(history)
+            .with_facts(knows_2024(TerritorialLevel::Cercle))
+            .when(reorganise(K::Rename, &[&a]))
+            .then_error("INVALID_REORGANISATION");
     }
 }

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use registre_domain::dues::{
     DuesAccount, PaidBy, YearDue, amounts_by_category, good_standing, unpaid_years_of,
 };
@@ -66,6 +66,8 @@ pub struct MemberDues {
     /// is asked for every member at once, and a member may have paid for
     /// well over a century.
     pub paid_by_year: BTreeMap<i32, YearTotal>,
+    /// Dues taken over from predecessors by succession, by year.
+    pub carried: BTreeMap<i32, i64>,
 }
 
 impl MemberDues {
@@ -84,6 +86,7 @@ impl MemberDues {
             status_changes: vec![(member_since, MemberStatus::Active)],
             payments: Vec::new(),
             paid_by_year: BTreeMap::new(),
+            carried: BTreeMap::new(),
         }
     }
 
@@ -96,6 +99,7 @@ impl MemberDues {
             member_since: self.member_since,
             dues_category: &self.dues_category,
             paid: self,
+            carried: &self.carried,
         }
     }
 
@@ -200,13 +204,10 @@ impl DuesRegister {
     /// A member's position for a year: with every payment recorded, or
     /// with those made by `by` when judged on that date.
     fn position_of(&self, m: &MemberDues, year: i32, by: Option<NaiveDate>) -> DuesPosition {
-        let schedule = self.schedules.get(&year);
-        let due = match schedule {
-            Some(s) if year >= m.member_since.year() => {
-                s.tiers.get(&m.dues_category).copied().unwrap_or(0)
-            }
-            _ => 0,
-        };
+        let due = self
+            .schedules
+            .get(&year)
+            .map_or(0, |s| m.account().owed(year, &s.tiers));
         let paid = match by {
             Some(date) => m.paid_by(year, date),
             None => m.paid_in(year),
@@ -243,7 +244,7 @@ impl DuesRegister {
             .schedules
             .keys()
             .copied()
-            .filter(|y| *y >= m.member_since.year())
+            .filter(|y| m.account().concerns(*y))
             .collect();
         years.extend(m.payments.iter().map(|p| p.year));
         years.sort_unstable();
@@ -314,7 +315,7 @@ impl DuesRegister {
             let owed: i64 = self
                 .schedules
                 .iter()
-                .filter(|(y, s)| **y >= m.member_since.year() && s.due_on < as_of)
+                .filter(|(y, s)| m.account().concerns(**y) && s.due_on < as_of)
                 .map(|(y, _)| self.position_of(m, *y, Some(as_of)))
                 .map(|p| p.balance.max(0))
                 .sum();
@@ -382,17 +383,29 @@ impl Fold for DuesRegister {
                         e.effective_on,
                     );
                 } else if side == Some(e.successor_member_id) {
-                    // The domain starts the successor with nothing paid and
-                    // owing from the succession's year on; so does this model.
-                    self.members.insert(
-                        e.successor_member_id,
-                        MemberDues::new(
+                    // As in the domain: the successor owes from the
+                    // succession's year on, and what it took over; a
+                    // merge's further predecessors add to what it owes.
+                    let merged = self
+                        .members
+                        .get(&e.successor_member_id)
+                        .is_some_and(|m| m.status.is_member());
+                    if !merged {
+                        self.members.insert(
                             e.successor_member_id,
-                            e.successor_unit.clone(),
-                            e.dues_category.clone(),
-                            e.effective_on,
-                        ),
-                    );
+                            MemberDues::new(
+                                e.successor_member_id,
+                                e.successor_unit.clone(),
+                                e.dues_category.clone(),
+                                e.effective_on,
+                            ),
+                        );
+                    }
+                    if let Some(m) = self.members.get_mut(&e.successor_member_id) {
+                        for c in &e.carried_dues {
+                            *m.carried.entry(c.year).or_default() += c.amount_xof;
+                        }
+                    }
                 }
             }
             E::DuesPaid(e) => {
@@ -536,6 +549,17 @@ mod tests {
             paid(8, 2022, 50_000, d(2023, 6, 1)),
             paid(8, 2023, 60_000, d(2023, 2, 1)),
             reversed(8, 2023, 60_000, d(2023, 10, 1)),
+            // Members 9 and 10 merge into 11, which takes over what 10
+            // left unpaid of 2021 and pays it late.
+            admitted(9, "ML010109", 2021),
+            paid(9, 2021, 50_000, d(2021, 1, 10)),
+            admitted(10, "ML010110", 2021),
+            merger_in(9, 9, 11, d(2022, 2, 1), 0),
+            merger_in(11, 9, 11, d(2022, 2, 1), 0),
+            merger_in(10, 10, 11, d(2022, 2, 1), 50_000),
+            merger_in(11, 10, 11, d(2022, 2, 1), 50_000),
+            paid(11, 2022, 50_000, d(2022, 3, 1)),
+            paid(11, 2021, 50_000, d(2023, 5, 1)),
         ]);
         let mut members: BTreeMap<Uuid, Option<Member>> = BTreeMap::new();
         let mut schedules = DuesSchedules::default();
@@ -579,6 +603,41 @@ mod tests {
         }
         // Both answers occur, or the comparison would prove little.
         assert!(good > 0 && good < judged, "{good} of {judged}");
+    }
+
+    #[test]
+    fn a_merged_successor_owes_what_it_took_over_until_it_pays_it() {
+        // Given member 10, which paid nothing for 2021, merged with 9
+        // into 11 on 1 February 2022, inheriting its dues,
+        let mut h = history();
+        h.extend([
+            admitted(9, "ML010109", 2021),
+            admitted(10, "ML010110", 2021),
+            merger_in(9, 9, 11, d(2022, 2, 1), 0),
+            merger_in(11, 9, 11, d(2022, 2, 1), 0),
+            merger_in(10, 10, 11, d(2022, 2, 1), 50_000),
+            merger_in(11, 10, 11, d(2022, 2, 1), 50_000),
+            paid(11, 2022, 50_000, d(2022, 3, 1)),
+        ]);
+        let m = given(h.clone()).dues;
+        // then the successor owes 2021 (before its own first year) as well
+        // as 2022, and is behind by that one year once 2022 is paid.
+        let p = m.position(id(11), 2021).unwrap();
+        assert_eq!((p.due, p.paid, p.balance), (50_000, 0, 50_000));
+        let record = &m.members[&id(11)];
+        assert_eq!(m.unpaid_years(record, d(2022, 6, 1)), 1);
+        assert!(!m.in_good_standing(id(11), d(2022, 6, 1)));
+        assert_eq!(
+            m.member_positions(id(11))
+                .iter()
+                .map(|p| p.year)
+                .collect::<Vec<_>>(),
+            vec![2021, 2022, 2023]
+        );
+        // When it pays the year it took over, it is in good standing.
+        h.push(paid(11, 2021, 50_000, d(2022, 7, 1)));
+        let m = given(h).dues;
+        assert!(m.in_good_standing(id(11), d(2022, 8, 1)));
     }
 
     #[test]

@@ -12,6 +12,8 @@ use registre_schema::{DomainEvent, Position};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use registre_domain::lineage::Lineage;
+
 use crate::fold::{Correction, CorrectionNotice, Fold, Meta};
 use crate::search::Search;
 
@@ -118,10 +120,13 @@ pub struct Reorganisation {
     pub position: Position,
 }
 
-/// Which members a listing shows. Codes are the units' codes in the
-/// member's own scheme and edition.
+/// Which members a listing shows. Codes are the units' codes in
+/// `edition` when one is given, each member placed by its commune in that
+/// edition (see [`registre_domain::lineage`]); else in the member's own
+/// scheme and edition.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MemberFilter {
+    pub edition: Option<String>,
     pub region: Option<String>,
     pub cercle: Option<String>,
     pub status: Option<MemberStatus>,
@@ -210,6 +215,26 @@ impl MembershipRegister {
         self.units.get(&unit_key(k))
     }
 
+    /// Which unit of another edition is the same place, from the
+    /// reorganisations recorded.
+    pub fn lineage(&self) -> Lineage {
+        let mut lineage = Lineage::default();
+        for r in &self.reorganisations {
+            lineage.reorganised(r.kind, &r.predecessors, &r.successors);
+        }
+        lineage
+    }
+
+    /// The unit `k` is in `edition` (see [`Lineage::unit_in`]).
+    pub fn unit_in(
+        &self,
+        lineage: &Lineage,
+        k: &TerritorialUnitKey,
+        edition: &str,
+    ) -> Option<TerritorialUnitKey> {
+        lineage.unit_in(k, edition, |u| self.units.contains_key(&unit_key(u)))
+    }
+
     /// The region, cercle and commune a unit belongs to, walking up the
     /// reference list of the unit's own scheme and edition.
     pub fn placement(&self, k: &TerritorialUnitKey) -> Placement {
@@ -240,6 +265,7 @@ impl MembershipRegister {
             register: self,
             key: String::new(),
             parents: HashMap::new(),
+            lineage: self.lineage(),
         }
     }
 
@@ -319,7 +345,7 @@ impl MembershipRegister {
             {
                 continue;
             }
-            let (region, cercle) = placer.region_and_cercle(&m.unit);
+            let (region, cercle) = placer.placed(m, f);
             if !f.holds(region, cercle) {
                 continue;
             }
@@ -367,6 +393,7 @@ pub struct Placer<'a> {
     key: String,
     /// By the parent's `units` key.
     parents: HashMap<String, Levels<'a>>,
+    lineage: Lineage,
 }
 
 impl<'a> Placer<'a> {
@@ -377,11 +404,26 @@ impl<'a> Placer<'a> {
         codes(self.levels(k))
     }
 
+    /// The codes of the region and cercle a member's commune belongs to,
+    /// in the filter's edition: none where the commune is not there.
+    fn placed(&mut self, m: &MemberRecord, f: &MemberFilter) -> (Option<&'a str>, Option<&'a str>) {
+        match &f.edition {
+            Some(edition) if *edition != m.unit.edition => {
+                match self.register.unit_in(&self.lineage, &m.unit, edition) {
+                    Some(there) => self.region_and_cercle(&there),
+                    None => (None, None),
+                }
+            }
+            _ => self.region_and_cercle(&m.unit),
+        }
+    }
+
     fn levels(&mut self, k: &TerritorialUnitKey) -> Levels<'a> {
         let Placer {
             register,
             key,
             parents,
+            ..
         } = self;
         let mut out = [None; 3];
         let Some(unit) = register.unit_at(key, &k.scheme, &k.edition, &k.code) else {
@@ -422,7 +464,7 @@ impl<'a> Placer<'a> {
         if f.region.is_none() && f.cercle.is_none() {
             return true;
         }
-        let (region, cercle) = self.region_and_cercle(&m.unit);
+        let (region, cercle) = self.placed(m, f);
         f.holds(region, cercle)
     }
 }
@@ -535,6 +577,15 @@ impl Fold for MembershipRegister {
                     let mut s = step(C::SucceededTo, e.effective_on, pos);
                     s.other_member_id = Some(e.predecessor_member_id);
                     s.statutes_version = Some(e.statutes_version);
+                    // A merge's further predecessor joins the successor.
+                    if let Some(m) = self
+                        .members
+                        .get_mut(&e.successor_member_id)
+                        .filter(|m| m.status.is_member())
+                    {
+                        m.history.push(s);
+                        return;
+                    }
                     self.members.insert(
                         e.successor_member_id,
                         MemberRecord {
@@ -584,6 +635,7 @@ impl Fold for MembershipRegister {
 mod tests {
     use super::*;
     use crate::testing::*;
+    use registre_schema::events::TerritorialUnitsReorganised;
 
     #[test]
     fn a_member_is_placed_in_its_cercle_and_region_and_counted() {
@@ -678,6 +730,71 @@ mod tests {
             (Some("ML01"), Some("ML0101"))
         );
         assert_eq!(m.region_and_cercle(&key("ML030101")), (None, None));
+    }
+
+    #[test]
+    fn a_filter_places_each_member_in_the_edition_it_names() {
+        use TerritorialLevel::{Cercle, Commune, Region};
+        let in_2023 = |code: &str| TerritorialUnitKey {
+            edition: "2023".into(),
+            ..key(code)
+        };
+        // Given Kayes in 2015, and a 2023 list that moves cercle ML0101
+        // to a new region ML11 and renames Bangassi ML010199,
+        let m = given(Vec::from_iter(kayes().into_iter().chain([
+            unit_of("2023", "ML01", Region, None),
+            unit_of("2023", "ML11", Region, None),
+            unit_of("2023", "ML0101", Cercle, Some("ML11")),
+            unit_of("2023", "ML010101", Commune, Some("ML0101")),
+            unit_of("2023", "ML010199", Commune, Some("ML0101")),
+            ev(
+                "territory-ocha-pcode-2015".into(),
+                TerritorialUnitsReorganised {
+                    reorganisation_id: id(90),
+                    kind: ReorganisationKind::Rename,
+                    effective_from: d(2023, 2, 13),
+                    predecessors: vec![key("ML010102")],
+                    successors: vec![in_2023("ML010199")],
+                    legal_reference: "Loi 2023-007".into(),
+                },
+            ),
+            // and both communes admitted under their 2015 codes,
+            admitted(1, "ML010101", 2020),
+            admitted(2, "ML010102", 2020),
+        ])))
+        .membership;
+        let ids = |f: MemberFilter| {
+            m.members(&f)
+                .iter()
+                .map(|r| r.member_id)
+                .collect::<Vec<_>>()
+        };
+        // When a filter names region ML11 of 2023, then both are in it,
+        let ml11 = MemberFilter {
+            edition: Some("2023".into()),
+            region: Some("ML11".into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(ml11.clone()), vec![id(1), id(2)]);
+        // and none is in 2023's ML01, though all were in 2015's.
+        let ml01_2023 = MemberFilter {
+            region: Some("ML01".into()),
+            ..ml11.clone()
+        };
+        assert!(ids(ml01_2023).is_empty());
+        let ml01_2015 = MemberFilter {
+            edition: Some("2015".into()),
+            region: Some("ML01".into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(ml01_2015), vec![id(1), id(2)]);
+        // Counts speak of the filter's edition too.
+        let counts = m.counts(&MemberFilter {
+            edition: Some("2023".into()),
+            ..Default::default()
+        });
+        assert_eq!(counts.by_region["ML11"], 2);
+        assert_eq!(counts.by_cercle["ML0101"], 2);
     }
 
     #[test]

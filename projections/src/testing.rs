@@ -16,7 +16,7 @@ pub struct Ev {
     pub event: DomainEvent,
 }
 
-fn ev(stream: String, event: impl Into<DomainEvent>) -> Ev {
+pub fn ev(stream: String, event: impl Into<DomainEvent>) -> Ev {
     Ev {
         stream,
         event: event.into(),
@@ -222,6 +222,30 @@ pub fn succession_in(stream_of: u128, from: u128, to: u128, on: NaiveDate) -> Ev
             inherits_dues: true,
             reorganisation_id: None,
             statutes_version: 1,
+            carried_dues: Vec::new(),
+        },
+    )
+}
+
+/// A succession of a merge (reorganisation `id(99)`) that carries what
+/// the predecessor left unpaid for 2021.
+pub fn merger_in(stream_of: u128, from: u128, to: u128, on: NaiveDate, unpaid_2021: i64) -> Ev {
+    ev(
+        member(stream_of),
+        MembershipSucceeded {
+            predecessor_member_id: id(from),
+            successor_member_id: id(to),
+            successor_unit: key("ML010198"),
+            successor_name: "Fusionnée".into(),
+            dues_category: "rurale".into(),
+            effective_on: on,
+            inherits_dues: true,
+            reorganisation_id: Some(id(99)),
+            statutes_version: 1,
+            carried_dues: vec![CarriedDues {
+                year: 2021,
+                amount_xof: unpaid_2021,
+            }],
         },
     )
 }

@@ -231,6 +231,10 @@ fn samples() -> Vec<(&'static str, DomainEvent)> {
                 inherits_dues: true,
                 reorganisation_id: Some(id(1)),
                 statutes_version: 1,
+                carried_dues: vec![CarriedDues {
+                    year: 2023,
+                    amount_xof: 50_000,
+                }],
             }
             .into(),
         ),
@@ -713,6 +717,18 @@ fn given_earlier_statutes_and_bodies_when_read_then_they_state_no_rules_per_body
     let body = stored("BodyEstablished.v1.json");
     match DomainEvent::decode("BodyEstablished", 1, body.payload).unwrap() {
         DomainEvent::BodyEstablished(e) => assert_eq!(e.statutory_body, None),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn given_an_earlier_succession_when_read_then_it_carried_no_dues() {
+    let e = stored("MembershipSucceeded.v1.json");
+    match DomainEvent::decode("MembershipSucceeded", 1, e.payload).unwrap() {
+        DomainEvent::MembershipSucceeded(e) => {
+            assert!(e.inherits_dues);
+            assert!(e.carried_dues.is_empty());
+        }
         other => panic!("{other:?}"),
     }
 }

@@ -231,6 +231,98 @@ fn documents_from_the_demo_are_the_same_every_time_and_verified_offline_and_onli
         references.push((title.clone(), reference, pdf));
     }
 
+    // then the minutes of the Congrès, which elected the bureau's
+    // president in two rounds, give each round's count and result
+    if has_text {
+        let congress = sessions
+            .iter()
+            .find(|s| {
+                s["bodyName"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("Congrès"))
+            })
+            .unwrap_or_else(|| panic!("no closed Congrès: {answer}"));
+        let minutes = nodes(congress, &["documents"])
+            .iter()
+            .find(|d| d["title"] == "Procès-verbal")
+            .unwrap_or_else(|| panic!("no minutes: {congress}"))["url"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (reference, pdf) = issue(server.addr, &minutes, &token);
+        let file = dir.path().join(format!("{reference}.pdf"));
+        std::fs::write(&file, &pdf).unwrap();
+        let text = pdftotext(&file).unwrap();
+        for w in [
+            "Scrutins",
+            "Président",
+            "Tour 1 (majorité absolue)",
+            "Tour 2 (majorité relative)",
+            "bulletins valables",
+            "Aucun élu à ce tour.",
+            "Élu(s) :",
+        ] {
+            assert!(text.contains(w), "{w:?} not in the minutes: {text}");
+        }
+
+        // and an extraordinary session's convocation says why it is held
+        // and who asked for it
+        let bodies = graphql(
+            server.addr,
+            &token,
+            "{ bodies(level: NATIONAL, first: 20) { nodes { id name } } }",
+        )
+        .json();
+        let body = |prefix: &str| {
+            nodes(&bodies, &["data", "bodies", "nodes"])
+                .iter()
+                .find(|b| b["name"].as_str().is_some_and(|n| n.starts_with(prefix)))
+                .unwrap_or_else(|| panic!("no {prefix}: {bodies}"))["id"]
+                .clone()
+        };
+        let today = chrono::Utc::now().date_naive();
+        let convened = graphql(
+            server.addr,
+            &token,
+            &format!(
+                r#"mutation {{ conveneSession(bodyId: {}, convenedByBodyId: {}, kind: EXTRAORDINARY, convenedOn: "{today}", sessionDate: "{}", place: "Bamako", agenda: ["Situation financière"], request: {{grounds: "Déficit de trésorerie constaté par le commissaire aux comptes", requestedBy: BUREAU}}) {{ entityId position }} }}"#,
+                body("Congrès"),
+                body("Bureau Exécutif National"),
+                today + chrono::Days::new(40)
+            ),
+        )
+        .json();
+        let session = &convened["data"]["conveneSession"];
+        assert!(session["entityId"].is_string(), "{convened}");
+        let documents = graphql(
+            server.addr,
+            &token,
+            &format!(
+                "{{ session(id: {}, minPosition: {}) {{ documents {{ title url }} }} }}",
+                session["entityId"], session["position"]
+            ),
+        )
+        .json();
+        let convocation = nodes(&documents, &["data", "session", "documents"])
+            .iter()
+            .find(|d| d["title"] == "Convocation")
+            .unwrap_or_else(|| panic!("no convocation: {documents}"))["url"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (reference, pdf) = issue(server.addr, &convocation, &token);
+        let file = dir.path().join(format!("{reference}.pdf"));
+        std::fs::write(&file, &pdf).unwrap();
+        let text = pdftotext(&file).unwrap();
+        for w in [
+            "Session demandée par",
+            "le bureau qui convoque l",
+            "Déficit de trésorerie",
+        ] {
+            assert!(text.contains(w), "{w:?} not in the convocation: {text}");
+        }
+    }
+
     // then the command line fetches a document by its reference, the same bytes
     let (_, reference, pdf) = &references[0];
     let fetched = dir.path().join("fetched.pdf");
@@ -314,7 +406,8 @@ fn documents_from_the_demo_are_the_same_every_time_and_verified_offline_and_onli
     let data = serde_json::json!({"date_emission": "1er janvier 2025", "body": "", "session_kind": "",
         "session_date": "", "place": "", "convened_on": "", "notice": "", "agenda": [],
         "counts": {"eligible": 0, "present": 0, "represented": 0, "absent": 0}, "quorum": "",
-        "opened_at": "", "closed_at": "", "motions": [], "elections": [], "present": [], "represented": []});
+        "opened_at": "", "closed_at": "", "motions": [], "elections": [], "ballots": [], "request": null,
+        "present": [], "represented": []});
     let rendering = registre_documents::Rendering {
         kind: registre_documents::Kind::Minutes,
         reference,

@@ -82,6 +82,17 @@ pub struct MembershipSucceeded {
     pub inherits_dues: bool,
     pub reorganisation_id: Option<Uuid>,
     pub statutes_version: u32,
+    /// The predecessor's dues unpaid on the succession's day, by year,
+    /// which the successor owes from then on: empty unless it inherits
+    /// them (since version 2).
+    pub carried_dues: Vec<CarriedDues>,
+}
+
+/// Dues of one year a successor took over from its predecessor.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+pub struct CarriedDues {
+    pub year: i32,
+    pub amount_xof: i64,
 }
 
 /// How the secretariat reaches a member commune. Each recording states

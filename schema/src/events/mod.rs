@@ -138,7 +138,7 @@ domain_events! {
     MemberReinstated => 1,
     MemberExcluded => 2,
     MemberWithdrew => 1,
-    MembershipSucceeded => 1,
+    MembershipSucceeded => 2,
     MemberContactsRecorded => 1,
     DuesScheduleSet => 1,
     DuesPaid => 1,
@@ -191,6 +191,8 @@ static UPCASTER: LazyLock<Upcaster> = LazyLock::new(|| {
         .step("StatutesAmended", 3, no_election_rules)
         // An extraordinary session records its grounds since version 2.
         .step("SessionConvened", 1, no_request)
+        // A succession records the dues it carried since version 2.
+        .step("MembershipSucceeded", 1, nothing_carried)
         // A result names the rule it applied, not one of three majorities.
         .step("MotionAdopted", 1, majority_as_rule)
         .step("MotionRejected", 1, majority_as_rule)
@@ -236,6 +238,17 @@ fn no_election_rules(mut payload: serde_json::Value) -> Result<serde_json::Value
 /// grounds: none before.
 fn no_request(payload: serde_json::Value) -> Result<serde_json::Value, String> {
     with_null(payload, "request")
+}
+
+/// The step to successions that record the dues they carried: none
+/// before (the successor started owing from the succession's year on,
+/// whatever it inherited).
+fn nothing_carried(mut payload: serde_json::Value) -> Result<serde_json::Value, String> {
+    let object = payload
+        .as_object_mut()
+        .ok_or_else(|| "the payload is not an object".to_owned())?;
+    object.insert("carried_dues".into(), serde_json::Value::Array(Vec::new()));
+    Ok(payload)
 }
 
 /// The step to bodies that say which statutory body they are: none before.

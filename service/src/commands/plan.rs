@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use registre_domain::body::BodyCommand;
+use registre_domain::dues::unpaid_before;
 use registre_domain::member::MemberCommand;
 use registre_domain::minutes::MinutesCommand;
 use registre_domain::session::SessionCommand;
@@ -93,14 +94,21 @@ fn facts(view: &View, command: &Command) -> Facts {
             ..
         }) => {
             unit(&mut f, u);
+            f.same_commune_member = view.same_commune_member(u);
             f.dues_categories = view.schedules.categories_on(*admitted_on);
         }
         Command::Member(MemberCommand::Succeed {
+            member_id,
             successor_unit,
             effective_on,
             ..
         }) => {
+            if let Some(m) = view.members.get(member_id) {
+                f.unpaid_dues =
+                    unpaid_before(m.dues_account(), view.schedules.years_due(), *effective_on);
+            }
             unit(&mut f, successor_unit);
+            f.same_commune_member = view.same_commune_member(successor_unit);
             f.dues_categories = view.schedules.categories_on(*effective_on);
         }
         Command::Member(MemberCommand::RecordPayment { receipt_ref, .. }) => {

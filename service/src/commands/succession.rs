@@ -25,7 +25,13 @@ impl CommandHandler {
         ctx: &Context,
         command: &MemberCommand,
     ) -> Result<Outcome, CommandError> {
-        let MemberCommand::Succeed { successor_unit, .. } = command else {
+        let MemberCommand::Succeed {
+            member_id,
+            successor_unit,
+            reorganisation_id,
+            ..
+        } = command
+        else {
             return self
                 .execute::<Member>(predecessor_stream, meta, ctx, command)
                 .await;
@@ -47,8 +53,9 @@ impl CommandHandler {
             .await?;
         if !successor_done {
             let for_successor = events.clone();
+            let (predecessor_id, reorganisation_id) = (*member_id, *reorganisation_id);
             self.execute_events::<Member>(successor_stream, &successor_meta, ctx, move |s| {
-                check_successor(s)?;
+                check_successor(s, predecessor_id, reorganisation_id)?;
                 Ok(for_successor.clone())
             })
             .await?;

@@ -9,10 +9,12 @@ use chrono::NaiveDate;
 use registre_domain::Aggregate;
 use registre_domain::context::{BodyFact, MotionFact, SessionFact, UnitFact};
 use registre_domain::dues::{DuesSchedules, in_good_standing};
+use registre_domain::lineage::Lineage;
 use registre_domain::member::Member;
 use registre_domain::session::attendance;
 use registre_domain::statutes::StatutesBook;
 use registre_domain::statutory::membership;
+use registre_domain::streams::member_id_for;
 use registre_schema::events::{BodyKind, BodyLevel, Membership, Statutes, TerritorialUnitKey};
 use registre_schema::{DomainEvent, Position, RecordedEvent};
 use uuid::Uuid;
@@ -51,6 +53,8 @@ pub struct View {
     /// Last position folded.
     pub position: Position,
     pub units: BTreeMap<TerritorialUnitKey, (UnitFact, Option<String>)>,
+    /// Which unit of another edition is the same place.
+    pub lineage: Lineage,
     /// Member state by member stream id's uuid.
     pub members: HashMap<Uuid, Member>,
     pub schedules: DuesSchedules,
@@ -145,7 +149,12 @@ impl View {
             return;
         }
         match event {
+            E::TerritorialUnitsReorganised(e) => {
+                self.lineage
+                    .reorganised(e.kind, &e.predecessors, &e.successors)
+            }
             E::TerritorialUnitRegistered(e) => {
+                self.lineage.registered(&e.unit);
                 self.units.insert(
                     e.unit.clone(),
                     (
@@ -336,9 +345,25 @@ impl View {
         self.units.get(key).map(|(f, _)| (key.clone(), f.clone()))
     }
 
-    /// Whether `unit` lies within `scope` (itself or an ancestor).
+    /// A member in the association whose commune is `unit` under another
+    /// edition's code.
+    pub fn same_commune_member(&self, unit: &TerritorialUnitKey) -> Option<Uuid> {
+        self.lineage
+            .elsewhere(unit, |k| self.units.contains_key(k))
+            .iter()
+            .map(member_id_for)
+            .find(|id| self.members.get(id).is_some_and(|m| m.status.is_member()))
+    }
+
+    /// Whether `unit` lies within `scope` (itself or an ancestor), the
+    /// unit taken in the scope's edition.
     fn within(&self, unit: &TerritorialUnitKey, scope: &TerritorialUnitKey) -> bool {
-        let mut current = unit.clone();
+        let Some(mut current) = self
+            .lineage
+            .unit_in(unit, &scope.edition, |k| self.units.contains_key(k))
+        else {
+            return false;
+        };
         // Three levels at most; the bound guards against a cyclic list.
         for _ in 0..8 {
             if current == *scope {
@@ -415,7 +440,6 @@ mod tests {
     use super::*;
     use chrono::{TimeZone, Utc};
     use registre_domain::statutes::with_typical_instances;
-    use registre_domain::streams::member_id_for;
     use registre_schema::events::*;
     use registre_schema::{Actor, StreamId};
 
@@ -613,5 +637,123 @@ mod tests {
             },
         );
         assert!(v.eligible(None, day(2020, 6, 1)).is_empty());
+    }
+
+    fn register(v: &mut View, edition: &str, rows: &[(&str, TerritorialLevel, Option<&str>)]) {
+        for (code, level, parent) in rows {
+            apply(
+                v,
+                &format!("territory-ocha-pcode-{edition}"),
+                TerritorialUnitRegistered {
+                    unit: TerritorialUnitKey {
+                        edition: edition.into(),
+                        ..key(code)
+                    },
+                    level: *level,
+                    name: (*code).into(),
+                    parent_code: parent.map(Into::into),
+                },
+            );
+        }
+    }
+
+    #[test]
+    fn a_commune_is_placed_in_the_edition_a_body_speaks_of_and_admitted_once() {
+        use TerritorialLevel::{Cercle, Commune, Region};
+        let mut v = View::default();
+        // Given the 2015 list, where ML010101 and ML010102 are in Kayes,
+        register(
+            &mut v,
+            "2015",
+            &[
+                ("ML01", Region, None),
+                ("ML0101", Cercle, Some("ML01")),
+                ("ML010101", Commune, Some("ML0101")),
+                ("ML010102", Commune, Some("ML0101")),
+            ],
+        );
+        // and a 2023 list that moves cercle ML0101 to a new region ML11,
+        // where ML010102 is renamed ML010199,
+        register(
+            &mut v,
+            "2023",
+            &[
+                ("ML01", Region, None),
+                ("ML11", Region, None),
+                ("ML0101", Cercle, Some("ML11")),
+                ("ML010101", Commune, Some("ML0101")),
+                ("ML010199", Commune, Some("ML0101")),
+            ],
+        );
+        let in_2023 = |code: &str| TerritorialUnitKey {
+            edition: "2023".into(),
+            ..key(code)
+        };
+        apply(
+            &mut v,
+            "territory-ocha-pcode-2015",
+            TerritorialUnitsReorganised {
+                reorganisation_id: Uuid::now_v7(),
+                kind: ReorganisationKind::Rename,
+                effective_from: day(2023, 2, 13),
+                predecessors: vec![key("ML010102")],
+                successors: vec![in_2023("ML010199")],
+                legal_reference: "Loi 2023-007".into(),
+            },
+        );
+        // and both communes admitted under their 2015 codes,
+        let (a, b) = (
+            member_id_for(&key("ML010101")),
+            member_id_for(&key("ML010102")),
+        );
+        for (id, code) in [(a, "ML010101"), (b, "ML010102")] {
+            apply(
+                &mut v,
+                &format!("member-{id}"),
+                CommuneAdmitted {
+                    member_id: id,
+                    unit: key(code),
+                    name: code.into(),
+                    dues_category: "rurale".into(),
+                    admitted_on: day(2019, 1, 1),
+                    deliberation_ref: "d".into(),
+                    decision_ref: "b".into(),
+                    statutes_version: 1,
+                },
+            );
+        }
+        let body = |v: &mut View, unit: TerritorialUnitKey| {
+            let id = Uuid::now_v7();
+            apply(
+                v,
+                &format!("body-{id}"),
+                BodyEstablished {
+                    body_id: id,
+                    name: "Conférence Régionale".into(),
+                    kind: BodyKind::Instance,
+                    level: BodyLevel::Regional,
+                    territorial_unit: Some(unit),
+                    convened_by_body_id: None,
+                    parent_body_id: None,
+                    statutory_body: None,
+                },
+            );
+            id
+        };
+        let kayes_2015 = body(&mut v, key("ML01"));
+        let kayes_2023 = body(&mut v, in_2023("ML01"));
+        let new_region = body(&mut v, in_2023("ML11"));
+        // Then each body places them in its own edition: the 2015 region
+        // holds both, the 2023 one neither, the new region both (the
+        // renamed commune through its rename).
+        for m in [a, b] {
+            assert!(!v.outside_territory(kayes_2015, m));
+            assert!(v.outside_territory(kayes_2023, m));
+            assert!(!v.outside_territory(new_region, m));
+        }
+        // And under its 2023 code, each is the member it already is.
+        assert_eq!(v.same_commune_member(&in_2023("ML010101")), Some(a));
+        assert_eq!(v.same_commune_member(&in_2023("ML010199")), Some(b));
+        assert_eq!(v.same_commune_member(&key("ML010101")), None);
     }
 }

@@ -16,7 +16,8 @@ pub struct DuesPosition {
     pub member_id: ID,
     pub member_name: String,
     pub year: i32,
-    /// Owed per the year's schedule and the member's category, in francs CFA.
+    /// Owed per the year's schedule and the member's category, with what it
+    /// took over by succession, in francs CFA.
     pub due: i64,
     pub paid: i64,
     /// `due - paid`: positive is owed, negative paid in advance.

@@ -277,12 +277,14 @@ pub struct MemberCounts {
 }
 
 fn filter(
+    edition: Option<String>,
     region: Option<String>,
     cercle: Option<String>,
     status: Option<GqlMemberStatus>,
     search: Option<String>,
 ) -> Result<MemberFilter, ApiError> {
     Ok(MemberFilter {
+        edition: short(edition, "edition")?,
         region: short(region, "region")?,
         cercle: short(cercle, "cercle")?,
         status: status.map(Into::into),
@@ -303,6 +305,10 @@ impl MembershipQuery {
     async fn members(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The edition of the territory the region and cercle codes are of (`2015`): each member is placed by its commune in that edition, carried there by renames and transfers. Without it, each member is placed in the edition it was admitted under."
+        )]
+        edition: Option<String>,
         region: Option<String>,
         cercle: Option<String>,
         status: Option<GqlMemberStatus>,
@@ -312,7 +318,7 @@ impl MembershipQuery {
         min_position: Option<u64>,
         as_of: Option<AsOf>,
     ) -> Result<Conn<Member>, ApiError> {
-        let f = filter(region, cercle, status, search)?;
+        let f = filter(edition, region, cercle, status, search)?;
         let page = Page::new(first, after)?;
         let p = registers(ctx, min_position, as_of).await?;
         let day = p.today();
@@ -376,6 +382,10 @@ impl MembershipQuery {
     async fn member_counts(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The edition of the territory the region and cercle codes are of (`2015`): each member is placed by its commune in that edition, carried there by renames and transfers. Without it, each member is placed in the edition it was admitted under."
+        )]
+        edition: Option<String>,
         region: Option<String>,
         cercle: Option<String>,
         status: Option<GqlMemberStatus>,
@@ -383,7 +393,7 @@ impl MembershipQuery {
         min_position: Option<u64>,
         as_of: Option<AsOf>,
     ) -> Result<MemberCounts, ApiError> {
-        let f = filter(region, cercle, status, search)?;
+        let f = filter(edition, region, cercle, status, search)?;
         let p = registers(ctx, min_position, as_of).await?;
         Ok(p.read(|rm, pos| {
             let c = rm.membership.counts(&f);

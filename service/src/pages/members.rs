@@ -13,6 +13,7 @@ use registre_projections::membership::MembershipChange;
 use registre_projections::search::{Search, folded};
 use registre_schema::events::territory::TerritorialLevel;
 use serde::Deserialize;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -37,6 +38,8 @@ struct Directory {
     /// account limited to a region.
     whole: bool,
     q: String,
+    /// The editions of the territory, offered when there are several.
+    editions: Vec<Choice>,
     regions: Vec<Choice>,
     statuses: Vec<Choice>,
     rows: Vec<Row>,
@@ -71,6 +74,9 @@ struct Row {
 pub struct DirectoryQuery {
     #[serde(default)]
     q: String,
+    /// The edition of the territory the regions are of (empty: the latest).
+    #[serde(default)]
+    edition: String,
     #[serde(default)]
     region: String,
     #[serde(default)]
@@ -177,11 +183,34 @@ fn list(
 ) -> Directory {
     let wanted_status = french::status_from_slug(&query.statut);
     let search = Search::new(&q);
-    let mut regions: Vec<Choice> = m
-        .membership
-        .units
-        .values()
-        .filter(|u| u.level == TerritorialLevel::Region)
+    // Regions are of one edition, the latest unless another is asked for;
+    // each member is placed by its commune in that edition.
+    let region_units = || {
+        m.membership
+            .units
+            .values()
+            .filter(|u| u.level == TerritorialLevel::Region)
+    };
+    let known: BTreeSet<&str> = region_units().map(|u| u.unit.edition.as_str()).collect();
+    let edition = match known.get(query.edition.as_str()) {
+        Some(e) => *e,
+        None => known.last().copied().unwrap_or_default(),
+    };
+    let editions = if known.len() > 1 {
+        known
+            .iter()
+            .map(|e| Choice {
+                value: (*e).into(),
+                label: (*e).into(),
+                selected: *e == edition,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let lineage = m.membership.lineage();
+    let mut regions: Vec<Choice> = region_units()
+        .filter(|u| u.unit.edition == edition)
         .filter(|u| scope.0.is_none_or(|r| r == u.unit.code))
         .map(|u| Choice {
             selected: u.unit.code == query.region,
@@ -196,7 +225,11 @@ fn list(
         if wanted_status.is_some_and(|s| s != member.status) || !scope.unit(m, &member.unit) {
             continue;
         }
-        let place = m.membership.placement(&member.unit);
+        let place = m
+            .membership
+            .unit_in(&lineage, &member.unit, edition)
+            .map(|u| m.membership.placement(&u))
+            .unwrap_or_default();
         let region = place.region.as_ref();
         if !query.region.is_empty() && region.is_none_or(|r| r.code != query.region) {
             continue;
@@ -210,7 +243,10 @@ fn list(
         rows.push(Row {
             id: member.member_id,
             name: member.name.clone(),
-            code: member.unit.code.clone(),
+            code: place
+                .commune
+                .as_ref()
+                .map_or_else(|| member.unit.code.clone(), |c| c.code.clone()),
             region: region.map(|r| r.name.clone()).unwrap_or_default(),
             cercle: place.cercle.map(|c| c.name).unwrap_or_default(),
             status: french::status(member.status),
@@ -228,6 +264,7 @@ fn list(
     let link = |p: usize| {
         let mut s = url_query(&[
             ("q", &q),
+            ("edition", &query.edition),
             ("region", &query.region),
             ("statut", &query.statut),
             ("le", &query.le),
@@ -247,6 +284,7 @@ fn list(
                 selected: Some(s) == wanted_status,
             })
             .collect(),
+        editions,
         regions,
         rows,
         total,

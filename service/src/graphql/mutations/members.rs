@@ -237,7 +237,11 @@ impl MemberMutation {
     }
 
     /// A successor commune (after a reorganisation) takes over a member's
-    /// membership.
+    /// membership. A merge records one succession per predecessor, to the
+    /// same successor; a split one per successor, from the same member;
+    /// each names the reorganisation. A successor that `inheritsDues`
+    /// owes what the predecessor left unpaid of the years before the
+    /// succession's (in a split, one successor at most).
     #[allow(clippy::too_many_arguments)]
     async fn record_succession(
         &self,
