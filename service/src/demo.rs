@@ -21,6 +21,8 @@
 //! - `session.rs`: convening, attendance with proxies, votes, closing.
 //! - `mandates.rs`: the bureau's election and a resignation.
 //! - `minutes.rs`: the minutes' draft, signatures and adoption.
+//! - `reform.rs`: a territorial reform, as an example: a second edition
+//!   in which two members merge, the merged one taking their unpaid dues.
 
 use registre_schema::events::TerritorialLevel;
 
@@ -35,6 +37,7 @@ mod mandates;
 mod members;
 mod minutes;
 mod plan;
+mod reform;
 mod session;
 
 use generator::Gen;
@@ -120,7 +123,7 @@ pub async fn seed(
     let candidates = founding::units_at(&units, TerritorialLevel::Commune, None);
     let communes = members::admit(&mut g, &candidates, size.communes, &years).await?;
     dues::set_schedules(&mut g, &years).await?;
-    let first_payer = dues::record_payments(&mut g, &communes, &years).await?;
+    let payments = dues::record_payments(&mut g, &communes, &years).await?;
     let suspended = members::suspend_for_arrears(&mut g, &communes, LAST_YEAR).await?;
     let names = members::names(&communes);
 
@@ -153,11 +156,16 @@ pub async fn seed(
         members::exclude(&mut g, member, council, motion, COUNCIL_SECOND.date).await?;
     }
 
-    // A vice-president resigns; a payment's receipt number was mistyped.
+    // A vice-president resigns; a payment's receipt number was mistyped;
+    // a cheque is returned.
     mandates::resign(&mut g, ben, &holders).await?;
-    dues::correct_receipt(&mut g, first_payer).await?;
+    dues::correct_receipt(&mut g, payments.first_payer).await?;
+    dues::reverse(&mut g, &payments, suspended).await?;
 
     // The statutes amended as the Congress decided: one rule, from 2025.
     founding::amend_notice(&mut g, resolutions[1]).await?;
+
+    // A territorial reform, as an example: an edition, and a merger.
+    reform::reorganise(&mut g, &units, &communes, first_region, suspended).await?;
     Ok(g.report)
 }

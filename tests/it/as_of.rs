@@ -499,7 +499,7 @@ async fn as_of_on_a_generated_history_equals_a_replay_stopped_there() {
     let store: Arc<dyn EventStore> =
         Arc::new(SqliteStore::open(&dir.path().join("h.db")).await.unwrap());
     let handler = CommandHandler::new(store.clone());
-    let report = registre_bench::history::generate(&handler, 3, 6_000)
+    let report = registre_bench::history::generate(&handler, 3, 9_000)
         .await
         .unwrap();
     let head = store.head().await.unwrap();

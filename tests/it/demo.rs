@@ -87,11 +87,24 @@ fn the_demo_history_is_complete_and_every_decision_names_its_statutes() {
         "MinutesSigned",
         "MinutesAdopted",
         "RecordCorrected",
+        "DuesPaymentReversed",
+        "TerritorialUnitsReorganised",
+        "MembershipSucceeded",
+        "ElectionRoundCounted",
     ] {
         assert!(counts.contains_key(t), "no {t} in the demo: {counts:?}");
     }
     assert_eq!(counts["CommuneAdmitted"], 120);
-    assert_eq!(counts["TerritorialUnitRegistered"], 9 + 50 + 701);
+    // The 2015 list, then the example edition, which is the same but for
+    // two communes merged into one.
+    assert_eq!(
+        counts["TerritorialUnitRegistered"],
+        (9 + 50 + 701) + (9 + 50 + 701 - 1)
+    );
+    // The merger: one reorganisation, each predecessor's succession
+    // written to both streams.
+    assert_eq!(counts["TerritorialUnitsReorganised"], 1);
+    assert_eq!(counts["MembershipSucceeded"], 4);
     // A second run refuses: the store is not empty.
     let again = run(&["demo", "--store", &url]);
     assert!(!again.status.success());

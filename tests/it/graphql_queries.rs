@@ -115,7 +115,10 @@ fn a_dashboard_reads_the_registers_and_an_auditor_the_history() {
     )["memberCounts"]
         .clone();
     let total = counts["total"].as_u64().unwrap();
-    assert_eq!(total, 80, "the demo admitted 80 communes");
+    assert_eq!(
+        total, 81,
+        "the demo admitted 80 communes, two of which merged into an 81st"
+    );
     assert!(counts["position"].as_u64().unwrap() > 0);
     let by_region: BTreeMap<String, u64> = counts["byRegion"]
         .as_array()

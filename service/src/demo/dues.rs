@@ -1,5 +1,5 @@
-//! Dues: a schedule every year, the members' payments by habit, and the
-//! correction of a mistyped receipt.
+//! Dues: a schedule every year, the members' payments by habit, the
+//! correction of a mistyped receipt and the reversal of a payment.
 
 use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
@@ -14,7 +14,17 @@ use uuid::Uuid;
 use super::DemoError;
 use super::generator::{Gen, at, day};
 use super::members::Commune;
-use super::plan::{CORRECTED_ON, CORRECTION, CORRECTION_REASON, DUES};
+use super::plan::{
+    CORRECTED_ON, CORRECTION, CORRECTION_REASON, DUES, REVERSAL_REASON, REVERSED_ON,
+};
+
+/// Whose payments the later steps correct and reverse.
+pub(super) struct Payments {
+    /// The first member that paid.
+    pub(super) first_payer: Option<Uuid>,
+    /// The payments recorded, in order: member and receipt number.
+    pub(super) receipts: Vec<(Uuid, String)>,
+}
 
 /// Each year's schedule, due on 31 March.
 pub(super) async fn set_schedules(
@@ -44,16 +54,16 @@ pub(super) async fn set_schedules(
 
 /// Each year's payments, by habit: most members pay (the last year only
 /// some have yet), some stop, some pay half in the years they fall short.
-/// Returns the first paying member.
 pub(super) async fn record_payments(
     g: &mut Gen<'_>,
     communes: &[Commune],
     years: &RangeInclusive<i32>,
-) -> Result<Option<Uuid>, DemoError> {
+) -> Result<Payments, DemoError> {
     let owed: BTreeMap<&str, i64> = DUES.into_iter().collect();
     let last_year = *years.end();
     let mut receipt = 0u32;
     let mut first_payment = None;
+    let mut receipts = Vec::new();
     for year in years.clone() {
         let mut batch = Vec::new();
         for c in communes {
@@ -73,6 +83,8 @@ pub(super) async fn record_payments(
             receipt += 1;
             let paid_on = day(year, 1, 20) + chrono::Days::new(g.rng.u64(0..60));
             first_payment.get_or_insert(c.id);
+            let receipt_ref = format!("R-{year}-{receipt:05}");
+            receipts.push((c.id, receipt_ref.clone()));
             batch.push((
                 at(paid_on, 11),
                 MemberCommand::RecordPayment {
@@ -80,14 +92,46 @@ pub(super) async fn record_payments(
                     year,
                     amount_xof: amount,
                     paid_on,
-                    receipt_ref: format!("R-{year}-{receipt:05}"),
+                    receipt_ref,
                 }
                 .into(),
             ));
         }
         g.run_many(batch).await?;
     }
-    Ok(first_payment)
+    Ok(Payments {
+        first_payer: first_payment,
+        receipts,
+    })
+}
+
+/// Reverses the last payment of a member still in the association (a
+/// cheque the bank returned): owed again from then.
+pub(super) async fn reverse(
+    g: &mut Gen<'_>,
+    payments: &Payments,
+    gone: Option<Uuid>,
+) -> Result<(), DemoError> {
+    let Some((member_id, receipt_ref)) = payments
+        .receipts
+        .iter()
+        .rev()
+        .find(|(m, _)| Some(*m) != gone)
+        .cloned()
+    else {
+        return Ok(());
+    };
+    g.run(
+        None,
+        at(REVERSED_ON, 10),
+        MemberCommand::ReversePayment {
+            member_id,
+            receipt_ref,
+            reversed_on: REVERSED_ON,
+            reason: REVERSAL_REASON.into(),
+        },
+    )
+    .await
 }
 
 /// Corrects the receipt number of `member`'s first payment.

@@ -20,6 +20,7 @@ use super::plan::{
 
 pub(super) struct Commune {
     pub(super) id: Uuid,
+    pub(super) code: String,
     pub(super) name: String,
     pub(super) category: &'static str,
     /// 0: pays on time; 1: stops paying; 2: pays half some years.
@@ -56,6 +57,7 @@ pub(super) async fn admit(
         let stops_in = g.rng.i32(years.clone());
         communes.push(Commune {
             id: member_id_for(&unit),
+            code: u.code.clone(),
             name: u.name.clone(),
             category,
             habit,

@@ -321,3 +321,20 @@ pub(super) const RESIGNATION_RECORDED: NaiveDate = date(2024, 9, 2);
 pub(super) const CORRECTED_ON: NaiveDate = date(2024, 10, 1);
 pub(super) const CORRECTION_REASON: &str = "Numéro de reçu mal saisi";
 pub(super) const CORRECTION: &str = "Le numéro du reçu est celui du carnet 2, pas du carnet 1";
+
+/// The last payment recorded is reversed: the bank returned the cheque.
+pub(super) const REVERSED_ON: NaiveDate = date(2024, 11, 15);
+pub(super) const REVERSAL_REASON: &str = "Chèque rejeté par la banque";
+
+/// A territorial reform, as an example (no official list of the 2023
+/// units with P-codes ships with registre): an edition of the list named
+/// for what it is, in which two member communes of a cercle of the first
+/// region merge, the merged commune taking over their unpaid dues.
+pub(super) const REFORM_EDITION: &str = "2025-exemple";
+pub(super) const REFORM_FROM: NaiveDate = date(2025, 1, 1);
+pub(super) const REFORM_RECORDED: NaiveDate = date(2025, 1, 6);
+/// The merged commune's code: its cercle's, then these digits (no
+/// commune of the 2015 list has them).
+pub(super) const REFORM_MERGED_SUFFIX: &str = "99";
+pub(super) const REFORM_REFERENCE: &str =
+    "Exemple de démonstration : découpage fictif, sans valeur officielle";
