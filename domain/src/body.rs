@@ -195,6 +195,9 @@ pub enum BodyCommand {
         post_id: Uuid,
         session_id: Uuid,
         seats: u32,
+        /// The election motion the session adopted, which the election
+        /// carries out.
+        motion_id: Option<Uuid>,
     },
     /// A commune stands; its eligibility on the session's day comes from
     /// `ctx.facts.eligible_members`.
@@ -471,8 +474,15 @@ impl Aggregate for Body {
                 post_id,
                 session_id,
                 seats,
+                motion_id,
                 ..
-            } => election::open(body, *election_id, *post_id, *session_id, *seats, ctx),
+            } => election::open(
+                body,
+                (*election_id, *post_id, *session_id),
+                *seats,
+                *motion_id,
+                ctx,
+            ),
             C::FileCandidacy {
                 election_id,
                 member_id,

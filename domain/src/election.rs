@@ -11,12 +11,12 @@ use chrono::NaiveDate;
 use registre_schema::DomainEvent;
 use registre_schema::events::{
     BodyLevel, CandidacyFiled, CandidateVotes, ElectionMajority, ElectionOpened,
-    ElectionRoundCounted, ElectionRules, MandateStarted, OfficerElected, Statutes,
+    ElectionRoundCounted, ElectionRules, MandateStarted, MotionKind, OfficerElected, Statutes,
 };
 use uuid::Uuid;
 
 use crate::body::{Body, add_years};
-use crate::context::BodyFact;
+use crate::context::{BodyFact, SessionFact};
 use crate::text::{MAX_NAME, required};
 use crate::{Context, DomainError, Reason};
 
@@ -200,10 +200,9 @@ pub(crate) fn reserved(body: &Body, post_id: Uuid, ctx: &Context) -> u32 {
 /// another election.
 pub(crate) fn open(
     body: &Body,
-    election_id: Uuid,
-    post_id: Uuid,
-    session_id: Uuid,
+    (election_id, post_id, session_id): (Uuid, Uuid, Uuid),
     seats: u32,
+    motion_id: Option<Uuid>,
     ctx: &Context,
 ) -> Result<Vec<DomainEvent>, DomainError> {
     if body.elections.contains_key(&election_id) {
@@ -225,6 +224,9 @@ pub(crate) fn open(
     if seats == 0 || seats > vacant {
         return Err(DomainError::ElectionSeats { vacant });
     }
+    if let Some(motion_id) = &motion_id {
+        carried_out(ctx, motion_id, &session)?;
+    }
     Ok(vec![
         ElectionOpened {
             body_id: body.body_id,
@@ -233,9 +235,37 @@ pub(crate) fn open(
             session_id,
             seats,
             held_on: day,
+            motion_id,
         }
         .into(),
     ])
+}
+
+/// The motion an election cites: an election motion adopted in the
+/// session that holds it.
+fn carried_out(ctx: &Context, motion_id: &Uuid, session: &SessionFact) -> Result<(), DomainError> {
+    let motion = ctx
+        .facts
+        .motions
+        .get(motion_id)
+        .ok_or(DomainError::UnknownMotion)?;
+    if motion.kind != MotionKind::Election {
+        return Err(DomainError::MotionOfAnotherKind {
+            expected: "election",
+        });
+    }
+    if motion.body_id != session.body_id || motion.decided_on != session.session_date {
+        return Err(DomainError::MotionOfAnotherBody {
+            competent: Reason::new(
+                "the session that holds the election",
+                "la session qui tient l'élection",
+            ),
+        });
+    }
+    if !motion.adopted {
+        return Err(DomainError::MotionNotAdopted);
+    }
+    Ok(())
 }
 
 fn find(body: &Body, election_id: Uuid) -> Result<&Election, DomainError> {

@@ -636,10 +636,10 @@ impl DomainError {
             E::MotionNotAdopted => "La motion citée n'a pas été adoptée.".into(),
             E::MotionOfAnotherKind { expected } => format!(
                 "La motion citée n'est pas une motion {}.",
-                if *expected == "exclusion" {
-                    "d'exclusion"
-                } else {
-                    "de modification des statuts"
+                match *expected {
+                    "exclusion" => "d'exclusion",
+                    "election" => "d'élection",
+                    _ => "de modification des statuts",
                 }
             ),
             E::MotionOfAnotherBody { competent } => format!(

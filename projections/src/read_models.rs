@@ -141,7 +141,7 @@ impl ReadModel for ReadModels {
     // 6: what each motion caused.
     // 7: the majority rule each vote applied; bodies' statutory bodies.
     // 8: bodies' elections; mandates end when their commune leaves.
-    // 9: dues carried by successions; merges.
+    // 9: dues carried by successions; merges; the elections a motion caused.
     const VERSION: u32 = 9;
 
     fn apply(&mut self, e: &RecordedEvent) -> Result<(), ProjectionError> {

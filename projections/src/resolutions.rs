@@ -41,6 +41,13 @@ pub enum Effect {
     Exclusion { member_id: Uuid, position: Position },
     /// The statutes took this version.
     Amendment { version: u32, position: Position },
+    /// An election to a body's post was opened to carry it out; its
+    /// rounds and result are the body's (`BodyRecord::elections`).
+    Election {
+        body_id: Uuid,
+        election_id: Uuid,
+        position: Position,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,6 +213,14 @@ impl Fold for ResolutionsRegister {
                 e.motion_id,
                 Effect::Amendment {
                     version: e.statutes.version,
+                    position: pos,
+                },
+            ),
+            E::ElectionOpened(e) => self.caused(
+                e.motion_id,
+                Effect::Election {
+                    body_id: e.body_id,
+                    election_id: e.election_id,
                     position: pos,
                 },
             ),

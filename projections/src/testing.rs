@@ -431,6 +431,7 @@ pub fn election_opened(b: u128, p: u128, election: u128, session: u128, seats: u
             session_id: id(session),
             seats,
             held_on: d(2024, 3, 1),
+            motion_id: None,
         },
     )
 }

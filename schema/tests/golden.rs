@@ -539,6 +539,7 @@ fn samples() -> Vec<(&'static str, DomainEvent)> {
                 session_id: id(8),
                 seats: 1,
                 held_on: date(2024, 3, 1),
+                motion_id: None,
             }
             .into(),
         ),

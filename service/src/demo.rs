@@ -24,7 +24,7 @@
 //! - `reform.rs`: a territorial reform, as an example: a second edition
 //!   in which two members merge, the merged one taking their unpaid dues.
 
-use registre_schema::events::TerritorialLevel;
+use registre_schema::events::{MotionKind, TerritorialLevel};
 
 use crate::commands::{CommandError, CommandHandler};
 use crate::store::StoreError;
@@ -136,8 +136,13 @@ pub async fn seed(
     // The Congress: motions, the bureau's election, then its minutes.
     let congress = session::convene_and_open(&mut g, &CONGRESS, &national, None, &names).await?;
     let resolutions = session::vote_motions(&mut g, &congress, &CONGRESS_MOTIONS, None).await?;
-    let holders = mandates::elect(&mut g, &congress, ben, &ben_posts, &names).await?;
-    mandates::elect(&mut g, &congress, council, &council_seats, &names).await?;
+    let election_motion = CONGRESS_MOTIONS
+        .iter()
+        .position(|m| m.kind == MotionKind::Election)
+        .and_then(|i| resolutions.get(i).copied());
+    let holders =
+        mandates::elect(&mut g, &congress, ben, &ben_posts, &names, election_motion).await?;
+    mandates::elect(&mut g, &congress, council, &council_seats, &names, None).await?;
     session::close(&mut g, &congress).await?;
     let congress_minutes = minutes::draft_and_sign(&mut g, &congress, &holders).await?;
 

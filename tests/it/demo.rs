@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use registre_schema::{DomainEvent, RecordedEvent};
 
-use crate::support::{run, scratch, sqlite_url};
+use std::time::{Duration, Instant};
+
+use crate::support::{Server, run, scratch, sqlite_url};
 
 fn log(url: &str) -> Vec<RecordedEvent> {
     let out = run(&["log", "--store", url]);
@@ -105,6 +107,35 @@ fn the_demo_history_is_complete_and_every_decision_names_its_statutes() {
     // written to both streams.
     assert_eq!(counts["TerritorialUnitsReorganised"], 1);
     assert_eq!(counts["MembershipSucceeded"], 4);
+
+    // Served once: the audit trail it keeps verifies the log, and the
+    // read models it saved are what a replay of the log gives.
+    let db = dir.path().join("demo.db");
+    let saved = dir.path().join("demo.db.state").join(format!(
+        "read_models.v{}.snap",
+        <registre_projections::ReadModels as registre_projections::ReadModel>::VERSION
+    ));
+    {
+        let server = Server::start(&db);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !saved.exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        drop(server);
+    }
+    assert!(saved.exists(), "the server saved no read models");
+    let said = crate::support::out;
+    let verify = run(&["verify", "--store", &url]);
+    assert!(verify.status.success(), "{}", said(&verify));
+    assert!(said(&verify).contains("intact"), "{}", said(&verify));
+    let check = run(&["replay", "--check", "--store", &url]);
+    assert!(check.status.success(), "{}", said(&check));
+    assert!(
+        said(&check).contains("match the replay"),
+        "{}",
+        said(&check)
+    );
+
     // A second run refuses: the store is not empty.
     let again = run(&["demo", "--store", &url]);
     assert!(!again.status.success());

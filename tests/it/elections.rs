@@ -40,7 +40,45 @@ fn the_congress_elects_the_bureaus_president_in_two_rounds_and_the_result_gives_
         "UNKNOWN_SESSION"
     );
     let session = c.sits(a, &sec, "2024-03-01");
-    let r = ok(a, &sec, "openElection", &open(&session));
+    // The Congrès adopts the election motion the election carries out; a
+    // motion of another kind may not be cited.
+    let table = |kind: &str| {
+        let r = ok(
+            a,
+            &sec,
+            "tableMotion",
+            &format!(
+                r#"sessionId: "{session}", agendaItem: 0, kind: {kind}, title: "Élection du bureau", text: "Le Congrès élit son bureau.""#
+            ),
+        );
+        r["entityId"].as_str().unwrap().to_owned()
+    };
+    let (election_motion, other) = (table("ELECTION"), table("ORDINARY"));
+    for motion in [&election_motion, &other] {
+        for m in &c.members {
+            ok(
+                a,
+                &sec,
+                "recordVote",
+                &format!(
+                    r#"sessionId: "{session}", motionId: "{motion}", memberId: "{m}", choice: FOR"#
+                ),
+            );
+        }
+        let r = ok(
+            a,
+            &sec,
+            "closeVote",
+            &format!(r#"sessionId: "{session}", motionId: "{motion}""#),
+        );
+        check_written(&r, "MotionAdopted");
+    }
+    let citing = |motion: &str| format!(r#"{}, motionId: "{motion}""#, open(&session));
+    assert_eq!(
+        refused(a, &sec, "openElection", &citing(&other)),
+        "MOTION_OF_ANOTHER_KIND"
+    );
+    let r = ok(a, &sec, "openElection", &citing(&election_motion));
     check_written(&r, "ElectionOpened");
     let election = r["entityId"].as_str().unwrap().to_owned();
 
@@ -126,5 +164,15 @@ fn the_congress_elects_the_bureaus_president_in_two_rounds_and_the_result_gives_
     assert_eq!(e["rounds"][1]["electedMemberIds"][0], c.members[0].as_str());
     assert_eq!(e["candidates"][0]["elected"], true);
     assert_eq!(e["candidates"][1]["elected"], false);
+
+    // The motion's record shows what it caused: this election.
+    let q = format!(
+        r#"{{ motion(id: "{election_motion}") {{ effects {{ kind bodyId electionId }} }} }}"#
+    );
+    let v = graphql(a, &sec, &q).json();
+    let effects = &v["data"]["motion"]["effects"];
+    assert_eq!(effects[0]["kind"], "ELECTION", "{v}");
+    assert_eq!(effects[0]["electionId"], election.as_str());
+    assert_eq!(effects[0]["bodyId"], ben.as_str());
     drop(server);
 }

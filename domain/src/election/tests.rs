@@ -7,7 +7,7 @@ use registre_schema::events::{
 
 use super::*;
 use crate::body::{Body, BodyCommand};
-use crate::context::SessionFact;
+use crate::context::{MotionFact, SessionFact};
 use crate::testing::*;
 
 const BUREAU: u128 = 1;
@@ -105,6 +105,7 @@ fn open_election(post: u128, seats: u32) -> BodyCommand {
         post_id: id(post),
         session_id: id(SESSION),
         seats,
+        motion_id: None,
     }
 }
 
@@ -116,6 +117,7 @@ fn opened(post: u128, seats: u32) -> DomainEvent {
         session_id: id(SESSION),
         seats,
         held_on: d(2024, 3, 1),
+        motion_id: None,
     }
     .into()
 }
@@ -242,6 +244,7 @@ fn given_the_congress_in_session_when_an_election_to_the_bureau_opens_then_it_fi
             post_id: id(PRESIDENT),
             session_id: id(SESSION),
             seats: 1,
+            motion_id: None,
         })
         .then_error("POST_FULL");
 }
@@ -257,6 +260,7 @@ fn given_an_election_whose_session_ended_unfinished_when_another_opens_then_it_l
         post_id: id(PRESIDENT),
         session_id: id(51),
         seats: 1,
+        motion_id: None,
     };
     let later = |f: &mut crate::Facts| {
         congress_sitting(f);
@@ -280,6 +284,7 @@ fn given_an_election_whose_session_ended_unfinished_when_another_opens_then_it_l
                 session_id: id(51),
                 seats: 1,
                 held_on: d(2024, 3, 1),
+                motion_id: None,
             }
             .into(),
         ]);
@@ -668,4 +673,72 @@ fn given_an_election_under_way_when_a_commune_is_designated_then_it_takes_only_a
         })
         .when(designate(104, 71))
         .then_events(designated(104, 71));
+}
+
+#[test]
+fn given_an_election_motion_the_session_adopted_when_the_election_cites_it_then_it_records_it() {
+    let motion = |kind: MotionKind, body: u128, adopted: bool| {
+        move |f: &mut crate::Facts| {
+            congress_sitting(f);
+            f.motions.insert(
+                id(80),
+                MotionFact {
+                    motion_id: id(80),
+                    body_id: id(body),
+                    national_instance: true,
+                    kind,
+                    subject_member_id: None,
+                    adopted,
+                    decided_on: d(2024, 3, 1),
+                    applied: false,
+                },
+            );
+        }
+    };
+    let citing = BodyCommand::OpenElection {
+        body_id: id(BUREAU),
+        election_id: id(ELECTION),
+        post_id: id(PRESIDENT),
+        session_id: id(SESSION),
+        seats: 1,
+        motion_id: Some(id(80)),
+    };
+    given::<Body>(ben())
+        .with_facts(motion(MotionKind::Election, CONGRESS, true))
+        .when(citing.clone())
+        .then_events(vec![
+            ElectionOpened {
+                motion_id: Some(id(80)),
+                ..match opened(PRESIDENT, 1) {
+                    DomainEvent::ElectionOpened(e) => e,
+                    _ => unreachable!(),
+                }
+            }
+            .into(),
+        ]);
+    // Not an election motion, not of the session's body, not adopted, or
+    // unknown: refused, each for its reason.
+    for (facts, code) in [
+        (
+            motion(MotionKind::Ordinary, CONGRESS, true),
+            "MOTION_OF_ANOTHER_KIND",
+        ),
+        (
+            motion(MotionKind::Election, CONFERENCE, true),
+            "MOTION_OF_ANOTHER_BODY",
+        ),
+        (
+            motion(MotionKind::Election, CONGRESS, false),
+            "MOTION_NOT_ADOPTED",
+        ),
+    ] {
+        given::<Body>(ben())
+            .with_facts(facts)
+            .when(citing.clone())
+            .then_error(code);
+    }
+    given::<Body>(ben())
+        .with_facts(congress_sitting)
+        .when(citing)
+        .then_error("UNKNOWN_MOTION");
 }

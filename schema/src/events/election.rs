@@ -21,6 +21,9 @@ pub struct ElectionOpened {
     pub seats: u32,
     /// The session's day: the mandates given start on it.
     pub held_on: NaiveDate,
+    /// The election motion the session adopted that the election carries
+    /// out, if it cites one (since version 2).
+    pub motion_id: Option<Uuid>,
 }
 
 /// A member commune stood for the election, by its representative.

@@ -163,7 +163,7 @@ domain_events! {
     OfficerElected => 1,
     MandateStarted => 1,
     MandateEnded => 1,
-    ElectionOpened => 1,
+    ElectionOpened => 2,
     CandidacyFiled => 1,
     ElectionRoundCounted => 1,
     MinutesDrafted => 1,
@@ -193,6 +193,8 @@ static UPCASTER: LazyLock<Upcaster> = LazyLock::new(|| {
         .step("SessionConvened", 1, no_request)
         // A succession records the dues it carried since version 2.
         .step("MembershipSucceeded", 1, nothing_carried)
+        // An election cites the motion it carries out since version 2.
+        .step("ElectionOpened", 1, no_motion_cited)
         // A result names the rule it applied, not one of three majorities.
         .step("MotionAdopted", 1, majority_as_rule)
         .step("MotionRejected", 1, majority_as_rule)
@@ -249,6 +251,11 @@ fn nothing_carried(mut payload: serde_json::Value) -> Result<serde_json::Value, 
         .ok_or_else(|| "the payload is not an object".to_owned())?;
     object.insert("carried_dues".into(), serde_json::Value::Array(Vec::new()));
     Ok(payload)
+}
+
+/// The step to elections that may cite their motion: none before.
+fn no_motion_cited(payload: serde_json::Value) -> Result<serde_json::Value, String> {
+    with_null(payload, "motion_id")
 }
 
 /// The step to bodies that say which statutory body they are: none before.

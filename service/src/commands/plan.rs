@@ -146,7 +146,16 @@ fn facts(view: &View, command: &Command) -> Facts {
         }
         // An election is held in a session of the body that elects; a
         // candidacy is judged on that session's day.
-        Command::Body(BodyCommand::OpenElection { session_id, .. }) => electing(&mut f, session_id),
+        Command::Body(BodyCommand::OpenElection {
+            session_id,
+            motion_id,
+            ..
+        }) => {
+            electing(&mut f, session_id);
+            if let Some(m) = motion_id.and_then(|m| view.motions.get(&m)) {
+                f.motions.insert(m.motion_id, m.clone());
+            }
+        }
         Command::Body(BodyCommand::FileCandidacy {
             body_id,
             election_id,

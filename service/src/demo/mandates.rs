@@ -34,8 +34,9 @@ impl Holder {
 }
 
 /// The contested post goes to an election between three communes drawn
-/// among those present: no one has an absolute majority in the first
-/// round, the second elects the first placed. Every other seat of
+/// among those present, carrying out the election motion `decided` (if
+/// any): no one has an absolute majority in the first round, the second
+/// elects the first placed. Every other seat of
 /// `body`'s posts is filled by one candidate drawn among the members
 /// present, from the session's day.
 pub(super) async fn elect(
@@ -44,6 +45,7 @@ pub(super) async fn elect(
     body: Uuid,
     posts: &[Post],
     names: &BTreeMap<Uuid, &str>,
+    decided: Option<Uuid>,
 ) -> Result<Vec<Holder>, DemoError> {
     let day = session.plan.date;
     let mut holders = Vec::new();
@@ -51,7 +53,9 @@ pub(super) async fn elect(
     g.rng.shuffle(&mut pool);
     for post in posts {
         if post.title == CONTESTED_POST {
-            if let Some(holder) = contest(g, session, body, post, &mut pool, names).await? {
+            if let Some(holder) =
+                contest(g, session, (body, post), &mut pool, names, decided).await?
+            {
                 holders.push(holder);
             }
             continue;
@@ -91,10 +95,10 @@ pub(super) async fn elect(
 async fn contest(
     g: &mut Gen<'_>,
     session: &Held<'_>,
-    body: Uuid,
-    post: &Post,
+    (body, post): (Uuid, &Post),
     pool: &mut Vec<Uuid>,
     names: &BTreeMap<Uuid, &str>,
+    decided: Option<Uuid>,
 ) -> Result<Option<Holder>, DemoError> {
     let when = at(session.plan.date, BUREAU_ELECTED_AT);
     let election_id = g.uuid();
@@ -111,6 +115,7 @@ async fn contest(
             post_id: post.id,
             session_id: session.id,
             seats: 1,
+            motion_id: decided,
         },
     )
     .await?;

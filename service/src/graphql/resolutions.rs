@@ -58,6 +58,9 @@ pub enum EffectKind {
     Exclusion,
     /// A version of the statutes (`statutesVersion`).
     Amendment,
+    /// An election that carries it out (`electionId` in the body
+    /// `bodyId`: its rounds and result are `Body.elections`).
+    Election,
 }
 
 /// A decision that cites the motion.
@@ -66,6 +69,8 @@ pub struct MotionEffect {
     pub kind: EffectKind,
     pub member_id: Option<ID>,
     pub statutes_version: Option<u32>,
+    pub body_id: Option<ID>,
+    pub election_id: Option<ID>,
     /// Position of the decision in the log.
     pub position: u64,
 }
@@ -79,12 +84,28 @@ fn effect(e: &Effect) -> MotionEffect {
             kind: EffectKind::Exclusion,
             member_id: Some(id(member_id)),
             statutes_version: None,
+            body_id: None,
+            election_id: None,
             position,
         },
         Effect::Amendment { version, position } => MotionEffect {
             kind: EffectKind::Amendment,
             member_id: None,
             statutes_version: Some(version),
+            body_id: None,
+            election_id: None,
+            position,
+        },
+        Effect::Election {
+            body_id,
+            election_id,
+            position,
+        } => MotionEffect {
+            kind: EffectKind::Election,
+            member_id: None,
+            statutes_version: None,
+            body_id: Some(id(body_id)),
+            election_id: Some(id(election_id)),
             position,
         },
     }

@@ -17,8 +17,9 @@ use registre_domain::election::{Count, MAX_BALLOTS};
 use registre_domain::text::MAX_NAME;
 use registre_projections::elections::ElectionRecord;
 use registre_projections::read_models::ReadModels;
+use registre_projections::resolutions::MotionResult;
 use registre_projections::sessions::SessionState;
-use registre_schema::events::{CandidateVotes, ElectionMajority};
+use registre_schema::events::{CandidateVotes, ElectionMajority, MotionKind};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -47,6 +48,9 @@ pub struct ElectionFields {
     pub session: String,
     #[serde(default)]
     pub seats: String,
+    /// The election motion the session adopted (empty: none cited).
+    #[serde(default)]
+    pub motion: String,
     #[serde(default)]
     pub commune: String,
     #[serde(default)]
@@ -144,6 +148,8 @@ struct ElectionsPage {
     posts: Vec<(String, String)>,
     /// Sessions in progress: id and label.
     sessions: Vec<(String, String)>,
+    /// Election motions adopted in those sessions: id and label.
+    motions: Vec<(String, String)>,
     form: ElectionFields,
     notice: &'static str,
 }
@@ -248,17 +254,29 @@ fn show(
             .map(|p| (p.post_id.to_string(), p.title.clone()))
             .collect();
         posts.sort_by(|a, b| a.1.cmp(&b.1));
-        let sessions = m
+        let open: Vec<Uuid> = m
             .sessions
             .sessions
             .values()
             .filter(|s| s.state == SessionState::Open)
             .filter(|s| scope.body(m, s.body_id))
-            .map(|s| (s.session_id.to_string(), session_label(m, s.session_id)))
+            .map(|s| s.session_id)
             .collect();
-        Some((b.name.clone(), elections, posts, sessions))
+        let sessions = open
+            .iter()
+            .map(|s| (s.to_string(), session_label(m, *s)))
+            .collect();
+        let motions = m
+            .resolutions
+            .motions
+            .values()
+            .filter(|r| open.contains(&r.session_id))
+            .filter(|r| r.kind == MotionKind::Election && r.result == MotionResult::Adopted)
+            .map(|r| (r.motion_id.to_string(), r.title.clone()))
+            .collect();
+        Some((b.name.clone(), elections, posts, sessions, motions))
     });
-    let Some((name, elections, posts, sessions)) = found else {
+    let Some((name, elections, posts, sessions, motions)) = found else {
         return page::not_found();
     };
     page::render_as(
@@ -269,6 +287,7 @@ fn show(
             elections,
             posts,
             sessions,
+            motions,
             form,
             notice,
         },
@@ -372,6 +391,13 @@ impl ElectionFields {
                     .ok_or_else(|| "Sièges à pourvoir : au moins un.".into())
             }),
         );
+        let motion_id = match self.motion.trim() {
+            "" => Ok(None),
+            m => Uuid::parse_str(m)
+                .map(Some)
+                .map_err(|_| "Motion : choisissez-en une dans la liste.".to_owned()),
+        };
+        let motion_id = self.check("motion", motion_id);
         Some(
             BodyCommand::OpenElection {
                 body_id,
@@ -379,6 +405,7 @@ impl ElectionFields {
                 post_id: post_id?,
                 session_id: session_id?,
                 seats: seats?,
+                motion_id: motion_id?,
             }
             .into(),
         )

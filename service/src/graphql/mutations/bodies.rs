@@ -187,7 +187,9 @@ impl BodyMutation {
 
     /// Opens an election to fill `seats` vacant seats of a post, in a
     /// session in progress of the body the statutes say elects this one.
-    /// `electionId` defaults to an id derived from the command id.
+    /// `electionId` defaults to an id derived from the command id. An
+    /// election may cite the election motion the session adopted
+    /// (`motionId`): the motion's effects then list it.
     #[allow(clippy::too_many_arguments)]
     async fn open_election(
         &self,
@@ -199,6 +201,7 @@ impl BodyMutation {
         post_id: ID,
         session_id: ID,
         seats: u32,
+        motion_id: Option<ID>,
     ) -> Result<CommandResult, ApiError> {
         let call = Call::new(command_id, occurred_at)?;
         let body_id = uuid("bodyId", &body_id)?;
@@ -209,6 +212,7 @@ impl BodyMutation {
             post_id: uuid("postId", &post_id)?,
             session_id: uuid("sessionId", &session_id)?,
             seats,
+            motion_id: opt_uuid("motionId", motion_id.as_ref())?,
         };
         let election = Entity::InBody {
             id: election_id,
