@@ -400,7 +400,7 @@ fn session(m: &ReadModels, s: &SessionRecord, made: String) -> Value {
                 .map(|r| {
                     // Most votes first, as the tellers read them out.
                     let mut votes = r.votes.clone();
-                    votes.sort_by(|a, b| b.votes.cmp(&a.votes));
+                    votes.sort_by_key(|v| std::cmp::Reverse(v.votes));
                     json!({
                         "round": r.round,
                         "majority": match r.majority {
