@@ -451,7 +451,8 @@ impl<'a> Placer<'a> {
         out
     }
 
-    fn matches(&mut self, m: &MemberRecord, f: &MemberFilter) -> bool {
+    /// Whether a member is one `f` lists.
+    pub fn matches(&mut self, m: &MemberRecord, f: &MemberFilter) -> bool {
         if f.status.is_some_and(|s| s != m.status) {
             return false;
         }

@@ -281,5 +281,20 @@ fn a_commune_keeps_one_member_across_editions_and_the_directory_says_which_editi
         .unwrap_or_else(|| panic!("{v}"));
     assert_eq!(row["due"], 50000, "{row}");
     assert_eq!(row["balance"], 50000, "{row}");
+    // The dues register's region filter reads an edition as well: the
+    // merged commune is of 2023's Kayes, and of no 2015 region.
+    let in_region = |args: &str| {
+        let q = format!(
+            "{{ dues(year: 2022, {args}, minPosition: {position}) {{ nodes {{ memberId }} }} }}"
+        );
+        let v = graphql(a, &sec, &q).json();
+        v["data"]["dues"]["nodes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{v}"))
+            .iter()
+            .any(|n| n["memberId"] == merged.as_str())
+    };
+    assert!(in_region(r#"edition: "2023", region: "ML01""#));
+    assert!(!in_region(r#"edition: "2015", region: "ML01""#));
     drop(server);
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::NaiveDate;
+use registre_projections::membership::MemberFilter;
 
 use super::errors::ApiError;
 use super::guard::{Policy, RootKind};
@@ -44,7 +45,8 @@ pub struct DuesQuery;
 impl DuesQuery {
     /// Every member's dues for `year`, judged on `judgedOn` (default
     /// today, or the day of the point `asOf` names); optionally only those
-    /// in arrears (or not), in good standing (or not), or of one region.
+    /// in arrears (or not), in good standing (or not), or of one region
+    /// (of `edition`, as `members` reads it).
     #[graphql(complexity = "child_complexity * page_cost(first)")]
     #[allow(clippy::too_many_arguments)]
     async fn dues(
@@ -54,6 +56,7 @@ impl DuesQuery {
         judged_on: Option<NaiveDate>,
         in_arrears: Option<bool>,
         in_good_standing: Option<bool>,
+        edition: Option<String>,
         region: Option<String>,
         first: Option<u32>,
         after: Option<String>,
@@ -66,7 +69,11 @@ impl DuesQuery {
                 "year must be between 1900 and 2200.",
             ));
         }
-        let region = short(region, "region")?;
+        let place = MemberFilter {
+            edition: short(edition, "edition")?,
+            region: short(region, "region")?,
+            ..MemberFilter::default()
+        };
         let page = Page::new(first, after)?;
         let p = registers(ctx, min_position, as_of).await?;
         let judged_on = judged_on.unwrap_or_else(|| p.today());
@@ -92,11 +99,11 @@ impl DuesQuery {
                 .filter(|d| in_arrears.is_none_or(|a| d.in_arrears == a))
                 .filter(|d| in_good_standing.is_none_or(|g| is_good(d.member_id) == g))
                 .filter(|d| {
-                    region.as_ref().is_none_or(|want| {
-                        rm.membership.member(d.member_id).is_some_and(|m| {
-                            placer.region_and_cercle(&m.unit).0 == Some(want.as_str())
-                        })
-                    })
+                    place.region.is_none()
+                        || rm
+                            .membership
+                            .member(d.member_id)
+                            .is_some_and(|m| placer.matches(m, &place))
                 })
                 .map(|d| (d.member_id.to_string(), d))
                 .collect();
