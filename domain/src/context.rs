@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use registre_schema::Actor;
 use registre_schema::events::{
-    CarriedDues, MotionKind, Statutes, StatutoryBody, TerritorialLevel, TerritorialUnitKey,
+    CarriedDues, MotionKind, ReorganisationKind, Statutes, StatutoryBody, TerritorialLevel,
+    TerritorialUnitKey,
 };
 use uuid::Uuid;
 
@@ -140,8 +141,21 @@ pub struct Facts {
     /// admits or names as a successor, under another edition's code
     /// (see [`crate::lineage`]).
     pub same_commune_member: Option<Uuid>,
-    /// What the member a succession ends left unpaid of the years before
-    /// the succession's (see [`crate::dues::unpaid_before`]): what a
-    /// successor inheriting its dues takes over.
+    /// The dues position of the member a succession ends (see
+    /// [`crate::dues::position_carried`]): what a successor inheriting its
+    /// dues takes over.
     pub unpaid_dues: Vec<CarriedDues>,
+    /// The reorganisation a succession cites, as recorded.
+    pub reorganisation: Option<ReorganisationFact>,
+    /// The member's commune under every edition of the territory it
+    /// stands in (see [`crate::lineage`]).
+    pub member_units: Vec<TerritorialUnitKey>,
+}
+
+/// A recorded reorganisation: what a succession citing it checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReorganisationFact {
+    pub kind: ReorganisationKind,
+    pub predecessors: Vec<TerritorialUnitKey>,
+    pub successors: Vec<TerritorialUnitKey>,
 }

@@ -194,19 +194,26 @@ impl DuesAccount<'_> {
     }
 }
 
-/// What a member left unpaid of the years before `on`'s, as paid by that
-/// day: what a successor that inherits its dues takes over.
-pub fn unpaid_before<'s>(
+/// A member's dues position year by year, for a successor that inherits
+/// it on `on`: before that year, what it owed less every payment recorded
+/// (a debt, or a credit paid in advance); from that year on, its payments
+/// alone, as credit (the successor owes those years' dues itself).
+pub fn position_carried<'s>(
     account: DuesAccount<'_>,
     years: impl IntoIterator<Item = YearDue<'s>>,
     on: NaiveDate,
 ) -> Vec<CarriedDues> {
     years
         .into_iter()
-        .filter(|(year, _, _)| *year < on.year() && account.concerns(*year))
+        .filter(|(year, _, _)| account.concerns(*year))
         .filter_map(|(year, _, tiers)| {
-            let left = account.owed(year, tiers) - account.paid.paid_by(year, on);
-            (left > 0).then_some(CarriedDues {
+            let owed = if year < on.year() {
+                account.owed(year, tiers)
+            } else {
+                0
+            };
+            let left = owed - account.paid.paid_by(year, NaiveDate::MAX);
+            (left != 0).then_some(CarriedDues {
                 year,
                 amount_xof: left,
             })

@@ -71,6 +71,10 @@ pub enum DomainError {
     MemberAlreadyLeft,
     #[error("another successor of this reorganisation already took over the member's dues")]
     DuesAlreadyCarried,
+    #[error("no reorganisation has this id")]
+    UnknownReorganisation,
+    #[error("the reorganisation cited does not make the successor of the member's commune")]
+    NotInReorganisation,
     #[error(
         "the hearing notice before the vote is shorter than the {required_days} days the statutes require"
     )]
@@ -339,6 +343,8 @@ impl DomainError {
             E::MemberNotSuspended => "MEMBER_NOT_SUSPENDED",
             E::MemberAlreadyLeft => "MEMBER_ALREADY_LEFT",
             E::DuesAlreadyCarried => "DUES_ALREADY_CARRIED",
+            E::UnknownReorganisation => "UNKNOWN_REORGANISATION",
+            E::NotInReorganisation => "NOT_IN_REORGANISATION",
             E::HearingNoticeTooShort { .. } => "HEARING_NOTICE_TOO_SHORT",
             E::InvalidAmount => "INVALID_AMOUNT",
             E::NoDuesSchedule { .. } => "NO_DUES_SCHEDULE",
@@ -469,7 +475,9 @@ impl DomainError {
             E::MemberNotActive => "La commune n'est pas un membre actif.".into(),
             E::MemberNotSuspended => "La commune n'est pas suspendue.".into(),
             E::MemberAlreadyLeft => "La commune a déjà quitté l'association.".into(),
-            E::DuesAlreadyCarried => "Une autre commune issue de la même réorganisation a déjà repris les cotisations de cette commune.".into(),
+            E::DuesAlreadyCarried => "Une commune qui lui succède a déjà repris les cotisations de cette commune.".into(),
+            E::UnknownReorganisation => "Aucune réorganisation ne porte cet identifiant.".into(),
+            E::NotInReorganisation => "La réorganisation citée ne fait pas de cette commune la remplaçante de la commune membre : une fusion ou une scission, dont la commune membre est une devancière et la remplaçante une héritière.".into(),
             E::HearingNoticeTooShort { required_days } => format!(
                 "La commune doit être avisée de son audition au moins {required_days} jours avant le vote de son exclusion."
             ),

@@ -3,19 +3,22 @@
 //! A code stands for the same unit from one edition to the next unless a
 //! reorganisation says otherwise. A rename or a transfer carries its one
 //! predecessor to its one successor: the commune is the same, so its
-//! member keeps one identity, its dues and its mandates. A split, a merge
-//! or a creation ends its predecessors and starts its successors: those
-//! communes are succeeded, not carried.
+//! member keeps one identity, its dues and its mandates. A split or a
+//! merge ends its predecessors and starts its successors, a creation
+//! starts its successors: those communes are succeeded, not carried. Editions are ordered as their
+//! names sort (`2015` before `2023`): a split's successor has no earlier
+//! self, its predecessor no later one.
 //!
 //! Architecture invariant: a body's territory and a register's region
 //! filter speak of one edition; a member is placed in that edition by
 //! [`Lineage::unit_in`], never by comparing codes of two editions.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use registre_schema::events::{ReorganisationKind, TerritorialUnitKey};
 
-/// Most links one walk follows: it ends a walk caught in a cycle.
+/// Most units a walk visits per edition: it ends a walk through a list
+/// whose links go round in circles.
 const WALK_BOUND: usize = 16;
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -26,9 +29,12 @@ pub struct Lineage {
     carried: BTreeMap<TerritorialUnitKey, TerritorialUnitKey>,
     /// Successor → its one predecessor.
     carried_from: BTreeMap<TerritorialUnitKey, TerritorialUnitKey>,
-    /// Units a split, a merge or a creation ended or started: no code
-    /// carries them to another edition.
-    broken: BTreeSet<TerritorialUnitKey>,
+    /// Predecessors of a split, a merge or a creation: no later edition's
+    /// code is them.
+    ended: BTreeSet<TerritorialUnitKey>,
+    /// Successors of a split, a merge or a creation: no earlier edition's
+    /// code is them.
+    started: BTreeSet<TerritorialUnitKey>,
 }
 
 impl Lineage {
@@ -59,17 +65,20 @@ impl Lineage {
                 self.carried.insert(from.clone(), to.clone());
                 self.carried_from.insert(to.clone(), from.clone());
             }
-            _ => self
-                .broken
-                .extend(predecessors.iter().chain(successors).cloned()),
+            // A creation leaves its predecessors as they were.
+            (K::Creation, _, _) => self.started.extend(successors.iter().cloned()),
+            _ => {
+                self.ended.extend(predecessors.iter().cloned());
+                self.started.extend(successors.iter().cloned());
+            }
         }
     }
 
-    /// The unit `unit` is in `edition` of its scheme: itself; the one a
-    /// chain of renames and transfers leads to, either way; or the same
-    /// code there, from the unit or from the end of its chain forward,
-    /// when no reorganisation made either side new. `exists` says whether
-    /// a key is registered.
+    /// The unit `unit` is in `edition` of its scheme: itself, or the one
+    /// reached by renames and transfers (either way) and codes that stand
+    /// for the same place from one edition to another (see
+    /// [`Lineage::same_place`]), through any number of editions. `exists`
+    /// says whether a key is registered.
     pub fn unit_in(
         &self,
         unit: &TerritorialUnitKey,
@@ -79,37 +88,82 @@ impl Lineage {
         if unit.edition == edition {
             return Some(unit.clone());
         }
-        let mut forward_end = unit;
-        for (links, end) in [(&self.carried, true), (&self.carried_from, false)] {
-            let mut at = unit;
-            for _ in 0..WALK_BOUND {
-                let Some(next) = links.get(at) else { break };
-                if next.edition == edition {
-                    return Some(next.clone());
-                }
-                at = next;
+        let editions = self.editions_of(&unit.scheme, edition);
+        let mut seen = BTreeSet::from([unit.clone()]);
+        let mut queue = VecDeque::from([unit.clone()]);
+        while let Some(at) = queue.pop_front() {
+            if seen.len() > WALK_BOUND * editions.len() {
+                break;
             }
-            if end {
-                forward_end = at;
+            // A recorded link first, then an unchanged code.
+            let mut next: Vec<TerritorialUnitKey> = Vec::new();
+            next.extend(self.carried.get(&at).cloned());
+            next.extend(self.carried_from.get(&at).cloned());
+            for e in editions.iter().filter(|e| **e != at.edition) {
+                let there = TerritorialUnitKey {
+                    edition: e.clone(),
+                    ..at.clone()
+                };
+                if self.same_place(&at, &there) && exists(&there) {
+                    next.push(there);
+                }
+            }
+            for n in next {
+                if n.edition == edition {
+                    return Some(n);
+                }
+                if seen.insert(n.clone()) {
+                    queue.push_back(n);
+                }
             }
         }
-        let same = |from: &TerritorialUnitKey| TerritorialUnitKey {
-            edition: edition.to_owned(),
-            ..from.clone()
-        };
-        // Made new or ended by a split, a merge, a creation, or the
-        // successor of another unit's rename: not the same place.
-        let new_there =
-            |k: &TerritorialUnitKey| self.broken.contains(k) || self.carried_from.contains_key(k);
-        let untouched = |k: &TerritorialUnitKey| !new_there(k) && !self.carried.contains_key(k);
-        let from = if forward_end == unit {
-            untouched(unit).then_some(unit)
+        None
+    }
+
+    /// Whether one code stands for the same place in two editions,
+    /// ordered as their names sort (years): the earlier was not ended by a
+    /// split, a merge or a creation, nor renamed or transferred into
+    /// another unit by the later edition; the later was not made by one,
+    /// nor is it another unit's successor since the earlier.
+    fn same_place(&self, a: &TerritorialUnitKey, b: &TerritorialUnitKey) -> bool {
+        let (early, late) = if a.edition <= b.edition {
+            (a, b)
         } else {
-            (!self.broken.contains(forward_end)).then_some(forward_end)
-        }?;
-        let there = same(from);
-        (!new_there(&there) && !self.carried.contains_key(&there) && exists(&there))
-            .then_some(there)
+            (b, a)
+        };
+        !self.ended.contains(early)
+            && !self.started.contains(late)
+            && !self
+                .carried
+                .get(early)
+                .is_some_and(|n| n.edition <= late.edition)
+            && !self
+                .carried_from
+                .get(late)
+                .is_some_and(|p| p.edition >= early.edition)
+    }
+
+    /// The editions of `scheme` a walk may pass through: those registered,
+    /// those a reorganisation names, and `target`.
+    fn editions_of(&self, scheme: &str, target: &str) -> BTreeSet<String> {
+        let linked = self
+            .carried
+            .iter()
+            .flat_map(|(a, b)| [a, b])
+            .chain(&self.ended)
+            .chain(&self.started)
+            .filter(|k| k.scheme == scheme)
+            .map(|k| k.edition.clone());
+        let mut editions: BTreeSet<String> = self
+            .editions
+            .get(scheme)
+            .into_iter()
+            .flatten()
+            .cloned()
+            .chain(linked)
+            .collect();
+        editions.insert(target.to_owned());
+        editions
     }
 
     /// The unit under each other edition of its scheme where it stands:
@@ -220,6 +274,34 @@ mod tests {
             l.elsewhere(&key("2015", "ML010101"), exists),
             vec![key("2023", "ML010101"), key("2030", "ML010101")]
         );
+    }
+
+    #[test]
+    fn a_renamed_units_successor_is_found_from_a_later_edition_and_back() {
+        let (mut l, mut units) = reformed();
+        for k in [key("2030", "ML010199"), key("2030", "ML010105")] {
+            l.registered(&k);
+            units.insert(k);
+        }
+        let exists = |k: &TerritorialUnitKey| units.contains(k);
+        assert_eq!(
+            l.unit_in(&key("2023", "ML010199"), "2030", exists),
+            Some(key("2030", "ML010199"))
+        );
+        assert_eq!(
+            l.unit_in(&key("2030", "ML010199"), "2015", exists),
+            Some(key("2015", "ML010102"))
+        );
+        assert_eq!(
+            l.elsewhere(&key("2030", "ML010199"), exists),
+            vec![key("2015", "ML010102"), key("2023", "ML010199")]
+        );
+        // The merged commune is itself from 2023 on, and nothing before.
+        assert_eq!(
+            l.unit_in(&key("2030", "ML010105"), "2023", exists),
+            Some(key("2023", "ML010105"))
+        );
+        assert_eq!(l.unit_in(&key("2030", "ML010105"), "2015", exists), None);
     }
 
     #[test]

@@ -23,7 +23,7 @@ use crate::decided::{Competent, Decision, decided_by};
 use crate::dues::YearPaid;
 use crate::streams::member_id_for;
 use crate::text::{MAX_NAME, MAX_TEXT, required};
-use crate::{Aggregate, Context, DomainError};
+use crate::{Aggregate, Context, DomainError, Reason};
 
 /// Largest single payment accepted (a typo guard: a billion francs CFA).
 pub const MAX_PAYMENT_XOF: i64 = 1_000_000_000;
@@ -209,22 +209,29 @@ impl MemberCommand {
 
 /// Checks the successor's own stream before a succession is appended to
 /// it: the commune is not a member, or is one by a succession of the same
-/// reorganisation from other predecessors (a merge).
+/// reorganisation from other predecessors (a merge), in the same dues
+/// category.
 pub fn check_successor(
     successor: &Option<Member>,
-    predecessor_id: Uuid,
-    reorganisation_id: Option<Uuid>,
+    succession: &MembershipSucceeded,
 ) -> Result<(), DomainError> {
     match successor {
         Some(m) if m.status.is_member() => {
-            let merged = reorganisation_id.is_some()
-                && m.reorganisation == reorganisation_id
-                && !m.predecessors.contains(&predecessor_id);
-            if merged {
-                Ok(())
-            } else {
-                Err(DomainError::CommuneAlreadyMember)
+            let merged = succession.reorganisation_id.is_some()
+                && m.reorganisation == succession.reorganisation_id
+                && !m.predecessors.contains(&succession.predecessor_member_id);
+            if !merged {
+                return Err(DomainError::CommuneAlreadyMember);
             }
+            if m.dues_category != succession.dues_category {
+                return Err(DomainError::InvalidReorganisation {
+                    reason: Reason::new(
+                        "the merged commune already has another dues category",
+                        "la commune issue de la fusion a déjà une autre catégorie de cotisation",
+                    ),
+                });
+            }
+            Ok(())
         }
         _ => Ok(()),
     }
@@ -271,6 +278,33 @@ fn known_category(ctx: &Context, category: &str) -> Result<(), DomainError> {
         }),
         _ => Ok(()),
     }
+}
+
+/// The reorganisation a succession cites makes `successor` of the
+/// member's commune: a merge, a split or a creation of which the commune
+/// (under any edition's code) is a predecessor and `successor` a successor.
+fn in_reorganisation(
+    m: &Member,
+    successor: &TerritorialUnitKey,
+    ctx: &Context,
+) -> Result<(), DomainError> {
+    use registre_schema::events::ReorganisationKind as K;
+    let r = ctx
+        .facts
+        .reorganisation
+        .as_ref()
+        .ok_or(DomainError::UnknownReorganisation)?;
+    let ours = r
+        .predecessors
+        .iter()
+        .any(|p| *p == m.unit || ctx.facts.member_units.contains(p));
+    if !matches!(r.kind, K::Merge | K::Split | K::Creation)
+        || !ours
+        || !r.successors.contains(successor)
+    {
+        return Err(DomainError::NotInReorganisation);
+    }
+    Ok(())
 }
 
 /// Adds a succession's carried dues to a successor's.
@@ -476,6 +510,9 @@ impl Aggregate for Member {
                     ("successor_name", successor_name, *keep_different_name),
                 )?;
                 known_category(ctx, dues_category)?;
+                if reorganisation_id.is_some() {
+                    in_reorganisation(m, successor_unit, ctx)?;
+                }
                 let successor_member_id = member_id_for(successor_unit);
                 if successor_member_id == m.member_id || ctx.facts.same_commune_member.is_some() {
                     return Err(DomainError::CommuneAlreadyMember);
@@ -542,6 +579,10 @@ impl Aggregate for Member {
                 reason,
             } => {
                 let m = member(state)?;
+                // Its dues position is the successor's now.
+                if m.dues_taken_over {
+                    return Err(DomainError::DuesAlreadyCarried);
+                }
                 required("receipt_ref", receipt_ref, MAX_TEXT)?;
                 required("reason", reason, MAX_TEXT)?;
                 let receipt = match m.receipts.get(receipt_ref) {
@@ -706,8 +747,10 @@ impl Aggregate for Member {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::context::ReorganisationFact;
     use crate::context::UnitFact;
     use crate::testing::*;
+    use registre_schema::events::ReorganisationKind;
 
     fn admit() -> MemberCommand {
         MemberCommand::Admit {
@@ -1029,6 +1072,28 @@ mod tests {
         .into()
     }
 
+    /// Reorganisation `n` of `kind`, from and to these 2015 codes.
+    fn reorganisation(
+        kind: ReorganisationKind,
+        from: &[&str],
+        to: &[&str],
+    ) -> impl Fn(&mut crate::Facts) {
+        let fact = ReorganisationFact {
+            kind,
+            predecessors: from.iter().map(|c| key(c)).collect(),
+            successors: to.iter().map(|c| key(c)).collect(),
+        };
+        move |f| f.reorganisation = Some(fact.clone())
+    }
+
+    fn merger(f: &mut crate::Facts) {
+        reorganisation(
+            ReorganisationKind::Merge,
+            &["ML010101", "ML010102"],
+            &["ML010199"],
+        )(f)
+    }
+
     fn arrears_2023(amount_xof: i64) -> Vec<CarriedDues> {
         vec![CarriedDues {
             year: 2023,
@@ -1041,6 +1106,7 @@ mod tests {
         let event = succeeded((mid(), "ML010199"), true, 9, arrears_2023(50_000));
         given::<Member>(vec![admitted("ML010101")])
             .with_facts(knows("ML010199", TerritorialLevel::Commune))
+            .with_facts(merger)
             .with_facts(|f| f.unpaid_dues = arrears_2023(50_000))
             .when(succeed("ML010199", true, 9))
             .then_events(vec![event.clone()]);
@@ -1054,18 +1120,106 @@ mod tests {
         assert_eq!(succ.status, MemberStatus::Active);
         assert_eq!(succ.predecessors, vec![mid()]);
         assert_eq!(succ.carried_dues, BTreeMap::from([(2023, 50_000)]));
-        assert!(check_successor(&Some(succ.clone()), mid(), Some(id(9))).is_err());
-        assert!(check_successor(&Some(succ), id(5), Some(id(8))).is_err());
-        assert!(check_successor(&None, mid(), Some(id(9))).is_ok());
+        let again = |from: Uuid, reorganisation: u128| match succeeded(
+            (from, "ML010199"),
+            true,
+            reorganisation,
+            vec![],
+        ) {
+            DomainEvent::MembershipSucceeded(e) => e,
+            _ => unreachable!(),
+        };
+        assert!(check_successor(&Some(succ.clone()), &again(mid(), 9)).is_err());
+        assert!(check_successor(&Some(succ), &again(id(5), 8)).is_err());
+        assert!(check_successor(&None, &again(mid(), 9)).is_ok());
     }
 
     #[test]
     fn a_successor_that_does_not_inherit_takes_over_no_dues() {
         given::<Member>(vec![admitted("ML010101")])
             .with_facts(knows("ML010199", TerritorialLevel::Commune))
+            .with_facts(merger)
             .with_facts(|f| f.unpaid_dues = arrears_2023(50_000))
             .when(succeed("ML010199", false, 9))
             .then_events(vec![succeeded((mid(), "ML010199"), false, 9, vec![])]);
+    }
+
+    #[test]
+    fn a_succession_is_one_its_reorganisation_makes() {
+        let merge = |f: &mut crate::Facts| {
+            knows("ML010199", TerritorialLevel::Commune)(f);
+            merger(f);
+        };
+        // Unknown, a rename, or a commune it does not name on either side:
+        // refused, each for its reason.
+        given::<Member>(vec![admitted("ML010101")])
+            .with_facts(knows("ML010199", TerritorialLevel::Commune))
+            .when(succeed("ML010199", false, 9))
+            .then_error("UNKNOWN_REORGANISATION");
+        given::<Member>(vec![admitted("ML010101")])
+            .with_facts(knows("ML010199", TerritorialLevel::Commune))
+            .with_facts(reorganisation(
+                ReorganisationKind::Rename,
+                &["ML010101"],
+                &["ML010199"],
+            ))
+            .when(succeed("ML010199", false, 9))
+            .then_error("NOT_IN_REORGANISATION");
+        given::<Member>(vec![admitted("ML010103")])
+            .with_facts(merge)
+            .when(MemberCommand::Succeed {
+                member_id: member_id_for(&key("ML010103")),
+                successor_unit: key("ML010199"),
+                successor_name: String::new(),
+                keep_different_name: false,
+                dues_category: "rurale".into(),
+                effective_on: d(2024, 3, 1),
+                inherits_dues: false,
+                reorganisation_id: Some(id(9)),
+            })
+            .then_error("NOT_IN_REORGANISATION");
+        given::<Member>(vec![admitted("ML010101")])
+            .with_facts(merge)
+            .with_facts(knows("ML010198", TerritorialLevel::Commune))
+            .when(succeed("ML010198", false, 9))
+            .then_error("NOT_IN_REORGANISATION");
+        // A member admitted under another edition's code of a predecessor
+        // is that predecessor.
+        let mut under_2010 = admitted("ML010101");
+        if let DomainEvent::CommuneAdmitted(e) = &mut under_2010 {
+            e.unit.edition = "2010".into();
+        }
+        given::<Member>(vec![under_2010])
+            .with_facts(merge)
+            .with_facts(|f| f.member_units = vec![key("ML010101")])
+            .when(succeed("ML010199", false, 9))
+            .then_events(vec![succeeded((mid(), "ML010199"), false, 9, vec![])]);
+    }
+
+    #[test]
+    fn a_succeeded_members_payment_is_reversed_on_its_successor_once_it_took_its_dues() {
+        let paid: DomainEvent = DuesPaid {
+            member_id: mid(),
+            year: 2023,
+            amount_xof: 50_000,
+            paid_on: d(2023, 2, 1),
+            receipt_ref: "R-1".into(),
+        }
+        .into();
+        let reverse = MemberCommand::ReversePayment {
+            member_id: mid(),
+            receipt_ref: "R-1".into(),
+            reversed_on: d(2024, 6, 1),
+            reason: "chèque rejeté".into(),
+        };
+        let history = vec![
+            admitted("ML010101"),
+            paid,
+            succeeded((mid(), "ML010199"), true, 9, vec![]),
+        ];
+        given::<Member>(history)
+            .when(reverse)
+            .then_error("DUES_ALREADY_CARRIED");
     }
 
     #[test]
@@ -1074,7 +1228,21 @@ mod tests {
         let first = succeeded((id(1), "ML010199"), true, 9, arrears_2023(50_000));
         let succ = Member::fold([&first]).unwrap();
         // a second predecessor of the same reorganisation may join it,
-        assert!(check_successor(&Some(succ.clone()), id(2), Some(id(9))).is_ok());
+        let joining = |category: &str| match succeeded((id(2), "ML010199"), true, 9, vec![]) {
+            DomainEvent::MembershipSucceeded(mut e) => {
+                e.dues_category = category.into();
+                e
+            }
+            _ => unreachable!(),
+        };
+        assert!(check_successor(&Some(succ.clone()), &joining("rurale")).is_ok());
+        // in the merged commune's dues category,
+        assert_eq!(
+            check_successor(&Some(succ.clone()), &joining("urbaine"))
+                .unwrap_err()
+                .code(),
+            "INVALID_REORGANISATION"
+        );
         // and then it holds both, and owes both predecessors' arrears.
         let second = succeeded((id(2), "ML010199"), true, 9, arrears_2023(30_000));
         let merged = Member::fold([&first, &second]).unwrap();
@@ -1087,14 +1255,21 @@ mod tests {
     fn a_split_succeeds_one_commune_by_several_and_its_dues_go_to_one() {
         let first = succeeded((mid(), "ML010198"), true, 9, vec![]);
         let split = vec![admitted("ML010101"), first];
+        let split_facts = reorganisation(
+            ReorganisationKind::Split,
+            &["ML010101"],
+            &["ML010198", "ML010197"],
+        );
         // A second successor of the same reorganisation follows the first,
         given::<Member>(split.clone())
             .with_facts(knows("ML010197", TerritorialLevel::Commune))
+            .with_facts(&split_facts)
             .when(succeed("ML010197", false, 9))
             .then_events(vec![succeeded((mid(), "ML010197"), false, 9, vec![])]);
         // but may not take over the dues the first took over,
         given::<Member>(split.clone())
             .with_facts(knows("ML010197", TerritorialLevel::Commune))
+            .with_facts(&split_facts)
             .when(succeed("ML010197", true, 9))
             .then_error("DUES_ALREADY_CARRIED");
         // nor the same successor twice,

@@ -32,6 +32,9 @@ pub struct Unit {
 pub struct Territory {
     pub units: BTreeMap<String, Unit>,
     pub reorganisations: BTreeSet<Uuid>,
+    /// Codes a split, a merge, a rename or a transfer made into other
+    /// units: none is made into others twice.
+    pub reorganised: BTreeSet<String>,
 }
 
 /// One row of a reference list.
@@ -125,6 +128,66 @@ fn check_shape(
         ),
         _ => Ok(()),
     }
+}
+
+/// Whether a reorganisation of `kind` makes its predecessors into other
+/// units (a creation leaves them as they were).
+fn ends(kind: ReorganisationKind) -> bool {
+    kind != ReorganisationKind::Creation
+}
+
+/// Predecessors of one edition (this stream's: the first one's), named
+/// once each and not made into other units before; successors of the same
+/// scheme in another edition, named once each.
+fn check_editions(
+    state: &Territory,
+    kind: ReorganisationKind,
+    predecessors: &[TerritorialUnitKey],
+    successors: &[TerritorialUnitKey],
+) -> Result<(), DomainError> {
+    let bad = |english, french| {
+        Err(DomainError::InvalidReorganisation {
+            reason: Reason::new(english, french),
+        })
+    };
+    let first = &predecessors[0];
+    if predecessors
+        .iter()
+        .any(|p| p.scheme != first.scheme || p.edition != first.edition)
+    {
+        return bad(
+            "its predecessors are of one edition",
+            "ses collectivités d'origine sont d'une seule édition",
+        );
+    }
+    if successors
+        .iter()
+        .any(|s| s.scheme != first.scheme || s.edition == first.edition)
+    {
+        return bad(
+            "its successors are of another edition of the same list",
+            "les collectivités qui en sont issues sont d'une autre édition du même référentiel",
+        );
+    }
+    let distinct =
+        |units: &[TerritorialUnitKey]| units.iter().collect::<BTreeSet<_>>().len() == units.len();
+    if !distinct(predecessors) || !distinct(successors) {
+        return bad(
+            "each unit is named once",
+            "chaque collectivité est nommée une fois",
+        );
+    }
+    if ends(kind)
+        && predecessors
+            .iter()
+            .any(|p| state.reorganised.contains(&p.code))
+    {
+        return bad(
+            "a unit is made into other units once",
+            "une collectivité n'est réorganisée en d'autres qu'une fois",
+        );
+    }
+    Ok(())
 }
 
 impl Aggregate for Territory {
@@ -260,6 +323,7 @@ impl Aggregate for Territory {
                     };
                 }
                 check_shape(*kind, predecessors.len(), successors.len(), levels.len())?;
+                check_editions(state, *kind, predecessors, successors)?;
                 Ok(vec![
                     TerritorialUnitsReorganised {
                         reorganisation_id: *reorganisation_id,
@@ -289,6 +353,11 @@ impl Aggregate for Territory {
             }
             DomainEvent::TerritorialUnitsReorganised(e) => {
                 state.reorganisations.insert(e.reorganisation_id);
+                if ends(e.kind) {
+                    state
+                        .reorganised
+                        .extend(e.predecessors.iter().map(|p| p.code.clone()));
+                }
             }
             _ => {}
         }
@@ -488,10 +557,42 @@ mod tests {
                 .when(reorganise(kind, &successors))
                 .then_error("INVALID_REORGANISATION");
         }
-        // nor a commune become a cercle.
-        given::<Territory>(history)
+        // nor a commune become a cercle,
+        given::<Territory>(history.clone())
             .with_facts(knows_2024(TerritorialLevel::Cercle))
             .when(reorganise(K::Rename, &[&a]))
+            .then_error("INVALID_REORGANISATION");
+        // nor a successor be named twice, or be of the same edition,
+        given::<Territory>(history.clone())
+            .with_facts(knows_2024(TerritorialLevel::Commune))
+            .when(reorganise(K::Split, &[&a, &a]))
+            .then_error("INVALID_REORGANISATION");
+        let same_edition = key("ML010101");
+        given::<Territory>(history.clone())
+            .with_facts(|f| {
+                f.known_units.insert(
+                    key("ML010101"),
+                    UnitFact {
+                        level: TerritorialLevel::Commune,
+                        name: "x".into(),
+                    },
+                );
+            })
+            .when(reorganise(K::Rename, &[&same_edition]))
+            .then_error("INVALID_REORGANISATION");
+        // nor a unit be made into others twice.
+        let mut again = history;
+        again.extend(split);
+        given::<Territory>(again)
+            .with_facts(knows_2024(TerritorialLevel::Commune))
+            .when(TerritoryCommand::RecordReorganisation {
+                reorganisation_id: id(8),
+                kind: K::Rename,
+                effective_from: d(2024, 1, 1),
+                predecessors: vec![key("ML010101")],
+                successors: vec![b.clone()],
+                legal_reference: "Loi 2024-001".into(),
+            })
             .then_error("INVALID_REORGANISATION");
     }
 }

@@ -549,18 +549,11 @@ mod tests {
             paid(8, 2022, 50_000, d(2023, 6, 1)),
             paid(8, 2023, 60_000, d(2023, 2, 1)),
             reversed(8, 2023, 60_000, d(2023, 10, 1)),
-            // Members 9 and 10 merge into 11, which takes over what 10
-            // left unpaid of 2021 and pays it late.
-            admitted(9, "ML010109", 2021),
-            paid(9, 2021, 50_000, d(2021, 1, 10)),
-            admitted(10, "ML010110", 2021),
-            merger_in(9, 9, 11, d(2022, 2, 1), 0),
-            merger_in(11, 9, 11, d(2022, 2, 1), 0),
-            merger_in(10, 10, 11, d(2022, 2, 1), 50_000),
-            merger_in(11, 10, 11, d(2022, 2, 1), 50_000),
-            paid(11, 2022, 50_000, d(2022, 3, 1)),
-            paid(11, 2021, 50_000, d(2023, 5, 1)),
         ]);
+        // Members 9 and 10 merge into 11, which takes over what 10 left
+        // unpaid of 2021 and pays it late.
+        h.extend(merger());
+        h.push(paid(11, 2021, 50_000, d(2023, 5, 1)));
         let mut members: BTreeMap<Uuid, Option<Member>> = BTreeMap::new();
         let mut schedules = DuesSchedules::default();
         let mut statutes = StatutesBook::default();
@@ -605,20 +598,28 @@ mod tests {
         assert!(good > 0 && good < judged, "{good} of {judged}");
     }
 
-    #[test]
-    fn a_merged_successor_owes_what_it_took_over_until_it_pays_it() {
-        // Given member 10, which paid nothing for 2021, merged with 9
-        // into 11 on 1 February 2022, inheriting its dues,
-        let mut h = history();
-        h.extend([
+    /// Members 9 (which paid 2021) and 10 (which did not) merge into 11
+    /// on 1 February 2022, which takes over their unpaid dues and pays
+    /// 2022.
+    fn merger() -> Vec<Ev> {
+        vec![
             admitted(9, "ML010109", 2021),
+            paid(9, 2021, 50_000, d(2021, 1, 10)),
             admitted(10, "ML010110", 2021),
             merger_in(9, 9, 11, d(2022, 2, 1), 0),
             merger_in(11, 9, 11, d(2022, 2, 1), 0),
             merger_in(10, 10, 11, d(2022, 2, 1), 50_000),
             merger_in(11, 10, 11, d(2022, 2, 1), 50_000),
             paid(11, 2022, 50_000, d(2022, 3, 1)),
-        ]);
+        ]
+    }
+
+    #[test]
+    fn a_merged_successor_owes_what_it_took_over_until_it_pays_it() {
+        // Given member 10, which paid nothing for 2021, merged with 9
+        // into 11 on 1 February 2022, inheriting its dues,
+        let mut h = history();
+        h.extend(merger());
         let m = given(h.clone()).dues;
         // then the successor owes 2021 (before its own first year) as well
         // as 2022, and is behind by that one year once 2022 is paid.

@@ -7,9 +7,7 @@ use std::collections::BTreeMap;
 
 use registre_schema::{DomainEvent, RecordedEvent};
 
-use std::time::{Duration, Instant};
-
-use crate::support::{Server, run, scratch, sqlite_url};
+use crate::support::{run, scratch, serve_until_saved, sqlite_url};
 
 fn log(url: &str) -> Vec<RecordedEvent> {
     let out = run(&["log", "--store", url]);
@@ -110,20 +108,7 @@ fn the_demo_history_is_complete_and_every_decision_names_its_statutes() {
 
     // Served once: the audit trail it keeps verifies the log, and the
     // read models it saved are what a replay of the log gives.
-    let db = dir.path().join("demo.db");
-    let saved = dir.path().join("demo.db.state").join(format!(
-        "read_models.v{}.snap",
-        <registre_projections::ReadModels as registre_projections::ReadModel>::VERSION
-    ));
-    {
-        let server = Server::start(&db);
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !saved.exists() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        drop(server);
-    }
-    assert!(saved.exists(), "the server saved no read models");
+    serve_until_saved(&dir.path().join("demo.db"));
     let said = crate::support::out;
     let verify = run(&["verify", "--store", &url]);
     assert!(verify.status.success(), "{}", said(&verify));

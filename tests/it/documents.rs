@@ -84,6 +84,22 @@ fn pdftotext(pdf: &Path) -> Option<String> {
     )
 }
 
+/// The words of the document titled `title` among a session's
+/// `documents`, issued and read with pdftotext.
+fn issued_text(addr: SocketAddr, session: &Value, title: &str, token: &str, dir: &Path) -> String {
+    let url = nodes(session, &["documents"])
+        .iter()
+        .find(|d| d["title"] == title)
+        .unwrap_or_else(|| panic!("no {title}: {session}"))["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (reference, pdf) = issue(addr, &url, token);
+    let file = dir.join(format!("{reference}.pdf"));
+    std::fs::write(&file, &pdf).unwrap();
+    pdftotext(&file).unwrap()
+}
+
 fn nodes<'a>(v: &'a Value, path: &[&str]) -> &'a Vec<Value> {
     let mut v = v;
     for p in path {
@@ -242,17 +258,7 @@ fn documents_from_the_demo_are_the_same_every_time_and_verified_offline_and_onli
                     .is_some_and(|n| n.starts_with("Congrès"))
             })
             .unwrap_or_else(|| panic!("no closed Congrès: {answer}"));
-        let minutes = nodes(congress, &["documents"])
-            .iter()
-            .find(|d| d["title"] == "Procès-verbal")
-            .unwrap_or_else(|| panic!("no minutes: {congress}"))["url"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let (reference, pdf) = issue(server.addr, &minutes, &token);
-        let file = dir.path().join(format!("{reference}.pdf"));
-        std::fs::write(&file, &pdf).unwrap();
-        let text = pdftotext(&file).unwrap();
+        let text = issued_text(server.addr, congress, "Procès-verbal", &token, dir.path());
         for w in [
             "Scrutins",
             "Président",
@@ -303,17 +309,13 @@ fn documents_from_the_demo_are_the_same_every_time_and_verified_offline_and_onli
             ),
         )
         .json();
-        let convocation = nodes(&documents, &["data", "session", "documents"])
-            .iter()
-            .find(|d| d["title"] == "Convocation")
-            .unwrap_or_else(|| panic!("no convocation: {documents}"))["url"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let (reference, pdf) = issue(server.addr, &convocation, &token);
-        let file = dir.path().join(format!("{reference}.pdf"));
-        std::fs::write(&file, &pdf).unwrap();
-        let text = pdftotext(&file).unwrap();
+        let text = issued_text(
+            server.addr,
+            &documents["data"]["session"],
+            "Convocation",
+            &token,
+            dir.path(),
+        );
         for w in [
             "Session demandée par",
             "le bureau qui convoque l",

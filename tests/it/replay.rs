@@ -3,7 +3,6 @@
 
 use std::path::Path;
 use std::process::Output;
-use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use registre_schema::events::{
@@ -14,7 +13,7 @@ use registre_service::store::sqlite::SqliteStore;
 use registre_service::store::{AppendRequest, EventStore, ExpectedState};
 use uuid::Uuid;
 
-use crate::support::{Server, registre, scratch, sqlite_url};
+use crate::support::{Server, registre, scratch, serve_until_saved, sqlite_url};
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -179,19 +178,7 @@ async fn check_matches_what_a_server_saved_and_catches_a_difference() {
     seed(&store, 1).await;
     drop(store);
 
-    let saved = dir.path().join("registre.db.state").join(format!(
-        "read_models.v{}.snap",
-        <registre_projections::ReadModels as registre_projections::ReadModel>::VERSION
-    ));
-    {
-        let server = Server::start(&db);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !saved.exists() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        drop(server);
-    }
-    assert!(saved.exists(), "the server saved no read models");
+    let saved = serve_until_saved(&db);
 
     // More events after the save: the check replays to the saved position.
     let store = SqliteStore::open(&db).await.unwrap();

@@ -336,3 +336,20 @@ impl Server {
         }
     }
 }
+
+/// Serves the store at `db` until the server has saved its read models
+/// (in `<db>.state`), then stops it: the snapshot's path.
+pub fn serve_until_saved(db: &Path) -> std::path::PathBuf {
+    let saved = std::path::PathBuf::from(format!("{}.state", db.display())).join(format!(
+        "read_models.v{}.snap",
+        <registre_projections::ReadModels as registre_projections::ReadModel>::VERSION
+    ));
+    let server = Server::start(db);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !saved.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(server);
+    assert!(saved.exists(), "the server saved no read models");
+    saved
+}

@@ -22,6 +22,25 @@ fn registre_in(db: &Path, args: &[&str]) -> std::process::Output {
         .expect("run registre")
 }
 
+/// Imports `list` as the 2023 edition, from a file beside the store.
+fn import_2023(db: &Path, list: &str) {
+    let csv = db.with_file_name("mali-2023.csv");
+    std::fs::write(&csv, list).unwrap();
+    let o = registre_in(
+        db,
+        &[
+            "territory",
+            "import",
+            csv.to_str().unwrap(),
+            "--scheme",
+            "ocha-pcode",
+            "--edition",
+            "2023",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
 #[test]
 fn a_reorganisation_is_recorded_from_the_command_line_and_the_api_once_its_edition_is_imported() {
     let dir = scratch();
@@ -59,21 +78,7 @@ fn a_reorganisation_is_recorded_from_the_command_line_and_the_api_once_its_editi
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("UNKNOWN_TERRITORIAL_UNIT"), "{err}");
 
-    let csv = dir.path().join("mali-2023.csv");
-    std::fs::write(&csv, EDITION_2023).unwrap();
-    let o = registre_in(
-        &db,
-        &[
-            "territory",
-            "import",
-            csv.to_str().unwrap(),
-            "--scheme",
-            "ocha-pcode",
-            "--edition",
-            "2023",
-        ],
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    import_2023(&db, EDITION_2023);
     let o = reorganise("ML11");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stdout).contains("1 reorganisation(s) recorded"));
@@ -132,21 +137,7 @@ fn a_commune_keeps_one_member_across_editions_and_the_directory_says_which_editi
     let dir = scratch();
     let db = dir.path().join("registre.db");
     import_territory(&db);
-    let csv = dir.path().join("mali-2023.csv");
-    std::fs::write(&csv, EDITION_2023_RENAMED).unwrap();
-    let o = registre_in(
-        &db,
-        &[
-            "territory",
-            "import",
-            csv.to_str().unwrap(),
-            "--scheme",
-            "ocha-pcode",
-            "--edition",
-            "2023",
-        ],
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    import_2023(&db, EDITION_2023_RENAMED);
     let sec = create_token(&db, "secretariat", "secretariat-permanent");
     let server = Server::start(&db);
     let a = server.addr;
@@ -191,7 +182,7 @@ fn a_commune_keeps_one_member_across_editions_and_the_directory_says_which_editi
         )
     };
     // Given Bangassi, Colimbine and Nioro admitted under their 2015 codes,
-    ok(a, &sec, "admitCommune", &admit("2015", "ML010101"));
+    let bangassi = ok(a, &sec, "admitCommune", &admit("2015", "ML010101"))["entityId"].clone();
     ok(a, &sec, "admitCommune", &admit("2015", "ML010102"));
     let last = ok(a, &sec, "admitCommune", &admit("2015", "ML010610"));
     // when any is admitted again under its 2023 code, it is refused: the
@@ -258,6 +249,12 @@ fn a_commune_keeps_one_member_across_editions_and_the_directory_says_which_editi
             unit("2023", "ML010105")
         )
     };
+    // A succession is one its reorganisation makes: Bangassi is no
+    // predecessor of this merger.
+    assert_eq!(
+        refused(a, &sec, "recordSuccession", &succeed(&bangassi)),
+        "NOT_IN_REORGANISATION"
+    );
     let first = ok(a, &sec, "recordSuccession", &succeed(&diamou));
     let second = ok(a, &sec, "recordSuccession", &succeed(&djelebou));
     // Both name the one successor, which stays the member it became.

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use registre_domain::body::BodyCommand;
-use registre_domain::dues::unpaid_before;
+use registre_domain::dues::position_carried;
 use registre_domain::member::MemberCommand;
 use registre_domain::minutes::MinutesCommand;
 use registre_domain::session::SessionCommand;
@@ -101,12 +101,16 @@ fn facts(view: &View, command: &Command) -> Facts {
             member_id,
             successor_unit,
             effective_on,
+            reorganisation_id,
             ..
         }) => {
             if let Some(m) = view.members.get(member_id) {
                 f.unpaid_dues =
-                    unpaid_before(m.dues_account(), view.schedules.years_due(), *effective_on);
+                    position_carried(m.dues_account(), view.schedules.years_due(), *effective_on);
+                f.member_units = view.units_elsewhere(&m.unit);
             }
+            f.reorganisation =
+                reorganisation_id.and_then(|r| view.reorganisations.get(&r).cloned());
             unit(&mut f, successor_unit);
             f.same_commune_member = view.same_commune_member(successor_unit);
             f.dues_categories = view.schedules.categories_on(*effective_on);

@@ -2,7 +2,7 @@
 
 use registre_domain::member::{Member, MemberCommand, check_successor};
 use registre_domain::{Aggregate, Context, streams};
-use registre_schema::{CommandMeta, StreamId};
+use registre_schema::{CommandMeta, DomainEvent, StreamId};
 use uuid::Uuid;
 
 use super::handler::CommandHandler;
@@ -11,7 +11,8 @@ use super::{CommandError, Outcome};
 
 impl CommandHandler {
     /// A succession writes the same event to the successor's stream (which
-    /// must not hold a current member) and then to the predecessor's.
+    /// must not hold a current member, a merge's successor excepted: see
+    /// [`check_successor`]) and then to the predecessor's.
     ///
     /// The two appends are not one transaction: if the second fails, the
     /// successor is a member and the predecessor still is too. Re-issuing
@@ -25,13 +26,7 @@ impl CommandHandler {
         ctx: &Context,
         command: &MemberCommand,
     ) -> Result<Outcome, CommandError> {
-        let MemberCommand::Succeed {
-            member_id,
-            successor_unit,
-            reorganisation_id,
-            ..
-        } = command
-        else {
+        let MemberCommand::Succeed { successor_unit, .. } = command else {
             return self
                 .execute::<Member>(predecessor_stream, meta, ctx, command)
                 .await;
@@ -53,9 +48,10 @@ impl CommandHandler {
             .await?;
         if !successor_done {
             let for_successor = events.clone();
-            let (predecessor_id, reorganisation_id) = (*member_id, *reorganisation_id);
             self.execute_events::<Member>(successor_stream, &successor_meta, ctx, move |s| {
-                check_successor(s, predecessor_id, reorganisation_id)?;
+                if let Some(DomainEvent::MembershipSucceeded(e)) = for_successor.first() {
+                    check_successor(s, e)?;
+                }
                 Ok(for_successor.clone())
             })
             .await?;

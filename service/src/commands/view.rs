@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use registre_domain::Aggregate;
-use registre_domain::context::{BodyFact, MotionFact, SessionFact, UnitFact};
+use registre_domain::context::{BodyFact, MotionFact, ReorganisationFact, SessionFact, UnitFact};
 use registre_domain::dues::{DuesSchedules, in_good_standing};
 use registre_domain::lineage::Lineage;
 use registre_domain::member::Member;
@@ -55,6 +55,8 @@ pub struct View {
     pub units: BTreeMap<TerritorialUnitKey, (UnitFact, Option<String>)>,
     /// Which unit of another edition is the same place.
     pub lineage: Lineage,
+    /// Every recorded reorganisation: what a succession citing one checks.
+    pub reorganisations: HashMap<Uuid, ReorganisationFact>,
     /// Member state by member stream id's uuid.
     pub members: HashMap<Uuid, Member>,
     pub schedules: DuesSchedules,
@@ -151,7 +153,15 @@ impl View {
         match event {
             E::TerritorialUnitsReorganised(e) => {
                 self.lineage
-                    .reorganised(e.kind, &e.predecessors, &e.successors)
+                    .reorganised(e.kind, &e.predecessors, &e.successors);
+                self.reorganisations.insert(
+                    e.reorganisation_id,
+                    ReorganisationFact {
+                        kind: e.kind,
+                        predecessors: e.predecessors.clone(),
+                        successors: e.successors.clone(),
+                    },
+                );
             }
             E::TerritorialUnitRegistered(e) => {
                 self.lineage.registered(&e.unit);
@@ -345,11 +355,15 @@ impl View {
         self.units.get(key).map(|(f, _)| (key.clone(), f.clone()))
     }
 
+    /// The commune of `unit` under every other edition it stands in.
+    pub fn units_elsewhere(&self, unit: &TerritorialUnitKey) -> Vec<TerritorialUnitKey> {
+        self.lineage.elsewhere(unit, |k| self.units.contains_key(k))
+    }
+
     /// A member in the association whose commune is `unit` under another
     /// edition's code.
     pub fn same_commune_member(&self, unit: &TerritorialUnitKey) -> Option<Uuid> {
-        self.lineage
-            .elsewhere(unit, |k| self.units.contains_key(k))
+        self.units_elsewhere(unit)
             .iter()
             .map(member_id_for)
             .find(|id| self.members.get(id).is_some_and(|m| m.status.is_member()))
@@ -475,6 +489,26 @@ mod tests {
         view.apply(&stored, &event);
     }
 
+    /// The commune of `code` (2015) admitted in 2019: its member id.
+    fn admit(view: &mut View, code: &str) -> Uuid {
+        let id = member_id_for(&key(code));
+        apply(
+            view,
+            &format!("member-{id}"),
+            CommuneAdmitted {
+                member_id: id,
+                unit: key(code),
+                name: code.into(),
+                dues_category: "rurale".into(),
+                admitted_on: day(2019, 1, 1),
+                deliberation_ref: "d".into(),
+                decision_ref: "b".into(),
+                statutes_version: 1,
+            },
+        );
+        id
+    }
+
     #[test]
     fn eligibility_follows_scope_status_and_dues_at_the_date() {
         let mut v = View::default();
@@ -520,26 +554,7 @@ mod tests {
                 statutory_body: None,
             },
         );
-        let (a, b) = (
-            member_id_for(&key("ML010101")),
-            member_id_for(&key("ML020101")),
-        );
-        for (id, code) in [(a, "ML010101"), (b, "ML020101")] {
-            apply(
-                &mut v,
-                &format!("member-{id}"),
-                CommuneAdmitted {
-                    member_id: id,
-                    unit: key(code),
-                    name: code.into(),
-                    dues_category: "rurale".into(),
-                    admitted_on: day(2019, 1, 1),
-                    deliberation_ref: "d".into(),
-                    decision_ref: "b".into(),
-                    statutes_version: 1,
-                },
-            );
-        }
+        let (a, b) = (admit(&mut v, "ML010101"), admit(&mut v, "ML020101"));
         apply(
             &mut v,
             "dues-schedule",
@@ -702,26 +717,7 @@ mod tests {
             },
         );
         // and both communes admitted under their 2015 codes,
-        let (a, b) = (
-            member_id_for(&key("ML010101")),
-            member_id_for(&key("ML010102")),
-        );
-        for (id, code) in [(a, "ML010101"), (b, "ML010102")] {
-            apply(
-                &mut v,
-                &format!("member-{id}"),
-                CommuneAdmitted {
-                    member_id: id,
-                    unit: key(code),
-                    name: code.into(),
-                    dues_category: "rurale".into(),
-                    admitted_on: day(2019, 1, 1),
-                    deliberation_ref: "d".into(),
-                    decision_ref: "b".into(),
-                    statutes_version: 1,
-                },
-            );
-        }
+        let (a, b) = (admit(&mut v, "ML010101"), admit(&mut v, "ML010102"));
         let body = |v: &mut View, unit: TerritorialUnitKey| {
             let id = Uuid::now_v7();
             apply(
