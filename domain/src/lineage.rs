@@ -133,14 +133,14 @@ impl Lineage {
         };
         !self.ended.contains(early)
             && !self.started.contains(late)
-            && !self
+            && self
                 .carried
                 .get(early)
-                .is_some_and(|n| n.edition <= late.edition)
-            && !self
+                .is_none_or(|n| n.edition > late.edition)
+            && self
                 .carried_from
                 .get(late)
-                .is_some_and(|p| p.edition >= early.edition)
+                .is_none_or(|p| p.edition < early.edition)
     }
 
     /// The editions of `scheme` a walk may pass through: those registered,
