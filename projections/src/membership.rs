@@ -2,7 +2,7 @@
 //! history and its place in the territory, plus the reference list of
 //! territorial units and reorganisations it is read against.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use registre_schema::events::{
@@ -162,6 +162,8 @@ pub struct MembershipRegister {
     /// By `scheme:edition:code`.
     pub units: BTreeMap<String, UnitRecord>,
     pub reorganisations: Vec<Reorganisation>,
+    /// The editions of each scheme the units are of.
+    pub editions: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// The `units` key of a territorial unit.
@@ -223,6 +225,28 @@ impl MembershipRegister {
             lineage.reorganised(r.kind, &r.predecessors, &r.successors);
         }
         lineage
+    }
+
+    /// Where a commune stands now: its unit in the latest edition of its
+    /// scheme (editions sort as years do), else its own.
+    pub fn unit_now(&self, lineage: &Lineage, k: &TerritorialUnitKey) -> TerritorialUnitKey {
+        let latest = self.editions.get(&k.scheme).and_then(|e| e.last());
+        match latest {
+            Some(latest) if *latest != k.edition => self
+                .unit_in(lineage, k, latest)
+                .unwrap_or_else(|| k.clone()),
+            _ => k.clone(),
+        }
+    }
+
+    /// The region a commune stands in now (see [`Self::unit_now`]).
+    pub fn region_now(&self, k: &TerritorialUnitKey) -> Option<&str> {
+        let latest = self.editions.get(&k.scheme).and_then(|e| e.last());
+        if latest.is_none_or(|l| *l == k.edition) {
+            return self.region_and_cercle(k).0;
+        }
+        let now = self.unit_now(&self.lineage(), k);
+        self.region_and_cercle(&now).0
     }
 
     /// The unit `k` is in `edition` (see [`Lineage::unit_in`]).
@@ -482,6 +506,16 @@ impl Fold for MembershipRegister {
                 name,
                 parent_code,
             }) => {
+                if !self
+                    .editions
+                    .get(&unit.scheme)
+                    .is_some_and(|e| e.contains(&unit.edition))
+                {
+                    self.editions
+                        .entry(unit.scheme.clone())
+                        .or_default()
+                        .insert(unit.edition.clone());
+                }
                 self.units.insert(
                     unit_key(unit),
                     UnitRecord {
@@ -796,6 +830,11 @@ mod tests {
         });
         assert_eq!(counts.by_region["ML11"], 2);
         assert_eq!(counts.by_cercle["ML0101"], 2);
+        // Where each stands now is the latest edition's place: what an
+        // account limited to a region and the dashboard read.
+        assert_eq!(m.region_now(&key("ML010101")), Some("ML11"));
+        assert_eq!(m.region_now(&key("ML010102")), Some("ML11"));
+        assert_eq!(m.region_now(&in_2023("ML010199")), Some("ML11"));
     }
 
     #[test]

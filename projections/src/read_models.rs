@@ -110,6 +110,7 @@ impl ReadModels {
             .collect();
         let mut out: BTreeMap<String, Share> = BTreeMap::new();
         let mut placer = self.membership.placer();
+        let lineage = self.membership.lineage();
         for m in self.membership.members(&MemberFilter::default()) {
             if !matches!(
                 m.status,
@@ -119,8 +120,9 @@ impl ReadModels {
             {
                 continue;
             }
+            // Where it stands now, in the latest edition of the territory.
             let region = placer
-                .region_and_cercle(&m.unit)
+                .region_and_cercle(&self.membership.unit_now(&lineage, &m.unit))
                 .0
                 .unwrap_or("?")
                 .to_owned();

@@ -199,6 +199,7 @@ fn figures(m: &ReadModels, position: Position, today: NaiveDate, scope: Scope<'_
     // Members by region (by cercle within one region), named as the
     // reference list names them.
     let mut by_place: BTreeMap<String, i64> = BTreeMap::new();
+    let lineage = m.membership.lineage();
     for record in m.membership.members.values() {
         if !record.status.is_member() || !scope.unit(m, &record.unit) {
             continue;
@@ -207,7 +208,10 @@ fn figures(m: &ReadModels, position: Position, today: NaiveDate, scope: Scope<'_
             MemberStatus::Active => active += 1,
             _ => suspended += 1,
         }
-        let place = m.membership.placement(&record.unit);
+        // Where it stands now, in the latest edition of the territory.
+        let place = m
+            .membership
+            .placement(&m.membership.unit_now(&lineage, &record.unit));
         let place = if scope.is_whole() {
             place.region
         } else {

@@ -17,11 +17,12 @@ impl Scope<'_> {
         self.0.is_none()
     }
 
-    /// Whether a territorial unit lies within the scope.
+    /// Whether a territorial unit lies within the scope: the region
+    /// where it stands now, in the latest edition of the territory.
     pub fn unit(&self, m: &ReadModels, unit: &TerritorialUnitKey) -> bool {
         match self.0 {
             None => true,
-            Some(region) => m.membership.region_and_cercle(unit).0 == Some(region),
+            Some(region) => m.membership.region_now(unit) == Some(region),
         }
     }
 

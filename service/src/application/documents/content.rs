@@ -587,8 +587,12 @@ fn directory_contacts(c: Option<&registre_domain::contacts::Contacts>) -> Vec<St
 
 fn directory(m: &ReadModels, made: String) -> Content {
     let mut regions: std::collections::BTreeMap<String, Vec<(String, Value)>> = Default::default();
+    let lineage = m.membership.lineage();
     for member in m.membership.members.values() {
-        let p = m.membership.placement(&member.unit);
+        // Where it stands now, in the latest edition of the territory.
+        let p = m
+            .membership
+            .placement(&m.membership.unit_now(&lineage, &member.unit));
         let region = p
             .region
             .map(|r| r.name)
