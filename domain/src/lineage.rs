@@ -37,19 +37,24 @@ pub struct Lineage {
     started: BTreeSet<TerritorialUnitKey>,
 }
 
+/// Adds a unit's edition to the editions of its scheme (cloning only
+/// what is new: a list registers hundreds of units of one edition).
+pub fn note_edition(editions: &mut BTreeMap<String, BTreeSet<String>>, unit: &TerritorialUnitKey) {
+    if !editions
+        .get(&unit.scheme)
+        .is_some_and(|e| e.contains(&unit.edition))
+    {
+        editions
+            .entry(unit.scheme.clone())
+            .or_default()
+            .insert(unit.edition.clone());
+    }
+}
+
 impl Lineage {
     /// Notes a registered unit's edition.
     pub fn registered(&mut self, unit: &TerritorialUnitKey) {
-        if !self
-            .editions
-            .get(&unit.scheme)
-            .is_some_and(|e| e.contains(&unit.edition))
-        {
-            self.editions
-                .entry(unit.scheme.clone())
-                .or_default()
-                .insert(unit.edition.clone());
-        }
+        note_edition(&mut self.editions, unit);
     }
 
     /// Notes a reorganisation's lineage.

@@ -12,7 +12,7 @@ use registre_schema::{DomainEvent, Position};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use registre_domain::lineage::Lineage;
+use registre_domain::lineage::{Lineage, note_edition};
 
 use crate::fold::{Correction, CorrectionNotice, Fold, Meta};
 use crate::search::Search;
@@ -506,16 +506,7 @@ impl Fold for MembershipRegister {
                 name,
                 parent_code,
             }) => {
-                if !self
-                    .editions
-                    .get(&unit.scheme)
-                    .is_some_and(|e| e.contains(&unit.edition))
-                {
-                    self.editions
-                        .entry(unit.scheme.clone())
-                        .or_default()
-                        .insert(unit.edition.clone());
-                }
+                note_edition(&mut self.editions, unit);
                 self.units.insert(
                     unit_key(unit),
                     UnitRecord {
