@@ -888,6 +888,109 @@ async fn a_session_runs_its_course_from_convocation_to_signed_minutes_in_a_brows
     drop(server);
 }
 
+/// A clerk records a member's succession after a split recorded on the
+/// command line: the form offers the split's successors, and the member
+/// is then succeeded, its successor a member.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_records_a_succession_after_a_split_in_a_browser() {
+    let Some(driver) = driver() else { return };
+    let dir = scratch();
+    let (db, credentials) = demo_store(dir.path());
+    // A 2025 list that splits Kidal (ML080102, a member of the demo) in
+    // two, and the split recorded.
+    let csv = dir.path().join("kidal-2025.csv");
+    std::fs::write(
+        &csv,
+        "region_pcode,region_name,cercle_pcode,cercle_name,commune_pcode,commune_name
+ML08,Kidal,ML0801,Kidal,ML080197,Kidal-Nord
+ML08,Kidal,ML0801,Kidal,ML080198,Kidal-Sud
+",
+    )
+    .unwrap();
+    let url = sqlite_url(&db);
+    for args in [
+        &[
+            "territory",
+            "import",
+            csv.to_str().unwrap(),
+            "--scheme",
+            "ocha-pcode",
+            "--edition",
+            "2025",
+        ][..],
+        &[
+            "territory",
+            "reorganise",
+            "--kind",
+            "split",
+            "--from-edition",
+            "2015",
+            "--from",
+            "ML080102",
+            "--to-edition",
+            "2025",
+            "--to",
+            "ML080197",
+            "--to",
+            "ML080198",
+            "--effective-from",
+            "2025-01-01",
+            "--reference",
+            "Décret n° 2024-0999 portant scission de Kidal",
+        ][..],
+    ] {
+        let o = registre()
+            .args(args)
+            .args(["--store", &url])
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let server = Server::start_with(&db, &["--credentials", credentials.to_str().unwrap()]);
+    let addr = server.addr;
+    let c = browser(&driver, &dir.path().join("chromium"), 1280, 1000).await;
+    sign_in(&c, addr, "awa", CLERK_PASSWORD).await;
+
+    // From Kidal's page, its succession: the split's two successors.
+    c.goto(&format!("http://{addr}/membres?q=ML080102&edition=2015"))
+        .await
+        .unwrap();
+    c.find(Locator::LinkText("Kidal"))
+        .await
+        .expect("Kidal in the directory")
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::LinkText("Succession"))
+        .await
+        .expect("the succession link")
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&c, "h1", "Succession de Kidal").await;
+    wait_for_text(&c, "#successor", "scission du 1er janvier 2025").await;
+    wait_for_text(&c, "#successor", "Kidal-Sud (ML080198").await;
+    shot(&c, "succession").await;
+    accessible(&c, "succession").await;
+
+    // Without a date it is refused beside the field, and nothing is kept.
+    let before = head(addr);
+    post(&c, "form.form", &[("effective_on", "")]).await;
+    wait_for_text(&c, "#effective_on-error", "Date de la succession").await;
+    assert_eq!(head(addr), before);
+
+    // Kidal-Nord succeeds Kidal: Kidal's page says it was succeeded.
+    post(&c, "form.form", &[("effective_on", "2025-01-01")]).await;
+    wait_for_text(&c, ".done", "Enregistré").await;
+    wait_for_text(&c, "main", "remplacé par un successeur").await;
+    assert!(head(addr) > before);
+    drop(server);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clerk_defines_a_post_and_designates_a_commune_to_it_in_a_browser() {
     let Some(driver) = driver() else { return };

@@ -298,8 +298,8 @@ async fn member_region(models: &LiveModels, e: &RecordedEvent) -> Result<Option<
     Ok(models.read(|rm, _| {
         rm.membership
             .member(member)
-            .and_then(|m| rm.membership.placement(&m.unit).region)
-            .map(|r| r.code)
+            .and_then(|m| rm.membership.region_now(&m.unit))
+            .map(str::to_owned)
     }))
 }
 
@@ -316,7 +316,8 @@ impl EventSubscription {
     ///
     /// `region` (a region code of the reference list, e.g. `ML01`) keeps
     /// the events of members' streams (admission, status changes,
-    /// successions, dues payments) whose commune lies in that region.
+    /// successions, dues payments) whose commune lies in that region, in
+    /// the latest edition of the territory.
     /// Other streams (bodies, sessions, minutes, statutes, dues schedules,
     /// territory, corrections, tokens) belong to no region: with `region`
     /// they are left out, even when a body serves that region.

@@ -15,9 +15,10 @@
 //! - [`dashboard`]: `/` and its live part.
 //! - [`members`]: the directory and a member's page.
 //! - [`admission`], [`payment`]: the forms that admit a commune and record
-//!   a payment; [`contacts`], [`status`] and [`reversal`]: a member's
-//!   contacts, its suspension, reinstatement or withdrawal, and a
-//!   payment's reversal.
+//!   a payment; [`contacts`], [`status`], [`reversal`] and
+//!   [`succession`]: a member's contacts, its suspension, reinstatement
+//!   or withdrawal, a payment's reversal, and its succession after a
+//!   merge or a split.
 //! - [`sessions`]: the calendar and convening; [`session_course`]: one
 //!   session's course (attendance and quorum, opening, motions and votes,
 //!   closing); [`minutes`]: its minutes drafted, signed and adopted.
@@ -59,6 +60,7 @@ mod sign_in;
 mod status;
 mod statutes;
 mod submit;
+mod succession;
 
 use std::sync::Arc;
 
@@ -109,6 +111,10 @@ pub fn router(app: Arc<Application>) -> Router {
         .route(
             "/membres/{id}/annulation",
             get(reversal::form).post(reversal::submit),
+        )
+        .route(
+            "/membres/{id}/succession",
+            get(succession::form).post(succession::submit),
         )
         .route("/audit", get(audit::page))
         .route("/audit/export", get(audit::export))

@@ -1,0 +1,237 @@
+//! A member succeeded after a merge or a split
+//! (`/membres/{id}/succession`): the reorganisation and the successor
+//! picked among those recorded for the member's commune, the date, the
+//! dues category, and whether the successor takes over the dues.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use registre_domain::member::MemberCommand;
+use registre_domain::text::MAX_NAME;
+use registre_projections::read_models::ReadModels;
+use registre_schema::events::{ReorganisationKind, TerritorialUnitKey};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::WebState;
+use super::fields::{self, take};
+use super::page::{self, Frame, Viewer};
+use super::submit;
+use crate::french;
+
+/// The form as shown: values, and a message beside a refused field.
+#[derive(Debug, Default, Deserialize)]
+pub struct SuccessionFields {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub command_id: String,
+    /// `reorganisation|scheme|edition|code`: one successor of one
+    /// reorganisation.
+    #[serde(default)]
+    pub successor: String,
+    #[serde(default)]
+    pub effective_on: String,
+    #[serde(default)]
+    pub dues_category: String,
+    /// Checked: the successor takes over the member's dues position.
+    #[serde(default)]
+    pub inherits_dues: Option<String>,
+    #[serde(skip)]
+    pub successor_error: String,
+    #[serde(skip)]
+    pub effective_on_error: String,
+    #[serde(skip)]
+    pub dues_category_error: String,
+    #[serde(skip)]
+    pub refusal: String,
+}
+
+page::posted_form!(SuccessionFields);
+
+#[derive(Template)]
+#[template(path = "succession.html")]
+struct SuccessionPage {
+    frame: Frame,
+    id: Uuid,
+    name: String,
+    /// Each successor of a merge, a split or a creation that names the
+    /// member's commune: value and label.
+    successors: Vec<(String, String)>,
+    form: SuccessionFields,
+}
+
+fn kind(k: ReorganisationKind) -> &'static str {
+    match k {
+        ReorganisationKind::Merge => "Fusion",
+        ReorganisationKind::Split => "Scission",
+        ReorganisationKind::Creation => "Création",
+        ReorganisationKind::Rename => "Changement de nom",
+        ReorganisationKind::Transfer => "Rattachement",
+    }
+}
+
+/// The successors the member's commune has by a merge, a split or a
+/// creation naming it, under any edition's code.
+fn successors(m: &ReadModels, unit: &TerritorialUnitKey) -> Vec<(String, String)> {
+    let lineage = m.membership.lineage();
+    m.membership
+        .reorganisations
+        .iter()
+        .filter(|r| {
+            !matches!(
+                r.kind,
+                ReorganisationKind::Rename | ReorganisationKind::Transfer
+            )
+        })
+        .filter(|r| {
+            r.predecessors.iter().any(|p| {
+                m.membership
+                    .unit_in(&lineage, unit, &p.edition)
+                    .is_some_and(|u| u == *p)
+            })
+        })
+        .flat_map(|r| {
+            r.successors.iter().map(move |s| {
+                let name = m
+                    .membership
+                    .placement(s)
+                    .commune
+                    .map_or_else(|| s.code.clone(), |c| c.name);
+                (
+                    format!(
+                        "{}|{}|{}|{}",
+                        r.reorganisation_id, s.scheme, s.edition, s.code
+                    ),
+                    format!(
+                        "{name} ({}, édition {}) : {} du {}, {}",
+                        s.code,
+                        s.edition,
+                        kind(r.kind).to_lowercase(),
+                        french::date(r.effective_from),
+                        r.legal_reference
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+fn show(
+    state: &WebState,
+    viewer: &Viewer,
+    id: Uuid,
+    form: SuccessionFields,
+    status: StatusCode,
+) -> Response {
+    let Some(models) = state.app.read_models() else {
+        return page::unavailable();
+    };
+    let scope = viewer.scope();
+    let found = models.read(|m, _| {
+        let member = m.membership.member(id).filter(|_| scope.member(m, id))?;
+        Some((member.name.clone(), successors(m, &member.unit)))
+    });
+    let Some((name, successors)) = found else {
+        return page::not_found();
+    };
+    page::render_as(
+        &SuccessionPage {
+            frame: viewer.frame("membres"),
+            id,
+            name,
+            successors,
+            form,
+        },
+        status,
+    )
+}
+
+pub async fn form(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let (viewer, id) = match page::form_for_member(&state, &headers, &id).await {
+        Ok(opened) => opened,
+        Err(r) => return r,
+    };
+    let category = state
+        .app
+        .read_models()
+        .and_then(|models| {
+            models.read(|m, _| m.membership.member(id).map(|r| r.dues_category.clone()))
+        })
+        .unwrap_or_default();
+    let blank = SuccessionFields {
+        command_id: Uuid::now_v7().to_string(),
+        effective_on: fields::today(),
+        dues_category: category,
+        inherits_dues: Some("oui".into()),
+        ..Default::default()
+    };
+    show(&state, &viewer, id, blank, StatusCode::OK)
+}
+
+/// The reorganisation and successor a `successor` value names.
+fn picked(value: &str) -> Result<(Uuid, TerritorialUnitKey), String> {
+    let refused = || "Commune qui succède : choisissez-en une dans la liste.".to_owned();
+    let mut parts = value.splitn(4, '|');
+    let (Some(r), Some(scheme), Some(edition), Some(code)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(refused());
+    };
+    let r = Uuid::parse_str(r).map_err(|_| refused())?;
+    let unit = TerritorialUnitKey {
+        scheme: scheme.into(),
+        edition: edition.into(),
+        code: code.into(),
+    };
+    Ok((r, unit))
+}
+
+pub async fn submit(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    form: Result<Form<SuccessionFields>, FormRejection>,
+) -> Response {
+    let (viewer, mut form, member_id) =
+        match page::posted_for_member(&state, &headers, &id, form).await {
+            Ok(posted) => posted,
+            Err(refusal) => return refusal,
+        };
+    let successor = take(&mut form.successor_error, picked(&form.successor));
+    let effective_on = take(
+        &mut form.effective_on_error,
+        fields::date("Date de la succession", &form.effective_on),
+    );
+    let category = take(
+        &mut form.dues_category_error,
+        fields::text("Catégorie de cotisation", &form.dues_category, MAX_NAME),
+    );
+    let inherits_dues = form.inherits_dues.is_some();
+    let command = successor.zip(effective_on).zip(category).map(
+        |(((reorganisation_id, successor_unit), effective_on), dues_category)| {
+            MemberCommand::Succeed {
+                member_id,
+                successor_unit,
+                successor_name: String::new(),
+                keep_different_name: false,
+                dues_category,
+                effective_on,
+                inherits_dues,
+                reorganisation_id: Some(reorganisation_id),
+            }
+            .into()
+        },
+    );
+    submit::for_member(&state, &viewer, member_id, form, command, |form, status| {
+        show(&state, &viewer, member_id, form, status)
+    })
+    .await
+}
