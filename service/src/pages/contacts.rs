@@ -155,17 +155,13 @@ fn show(
     form: Option<ContactFields>,
     status: StatusCode,
 ) -> Response {
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable();
-    };
-    let scope = viewer.scope();
-    let found = models.read(|m, _| {
-        let member = m.membership.member(id).filter(|_| scope.member(m, id))?;
+    let found = page::about_member(state, viewer, id, |_, member| {
         let current = member.current_contacts().cloned().unwrap_or_default();
         Some((member.name.clone(), current))
     });
-    let Some((name, current)) = found else {
-        return page::not_found();
+    let (name, current) = match found {
+        Ok(found) => found,
+        Err(unseen) => return unseen.page(),
     };
     let page = ContactsPage {
         frame: viewer.frame("membres"),

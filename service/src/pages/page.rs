@@ -342,6 +342,44 @@ pub fn forbidden() -> Response {
     )
 }
 
+/// Why a page about a record is not shown.
+pub enum Unseen {
+    /// The registers are not served here.
+    Unavailable,
+    /// No such record, or not the viewer's.
+    NotFound,
+}
+
+impl Unseen {
+    pub fn page(self) -> Response {
+        match self {
+            Unseen::Unavailable => unavailable(),
+            Unseen::NotFound => not_found(),
+        }
+    }
+}
+
+/// What `read` takes from the registers about member `id`, if the viewer
+/// sees the member (and `read` finds what it looks for).
+pub fn about_member<T>(
+    state: &WebState,
+    viewer: &Viewer,
+    id: uuid::Uuid,
+    read: impl FnOnce(
+        &registre_projections::ReadModels,
+        &registre_projections::membership::MemberRecord,
+    ) -> Option<T>,
+) -> Result<T, Unseen> {
+    let models = state.app.read_models().ok_or(Unseen::Unavailable)?;
+    let scope = viewer.scope();
+    models
+        .read(|m, _| {
+            let member = m.membership.member(id).filter(|_| scope.member(m, id))?;
+            read(m, member)
+        })
+        .ok_or(Unseen::NotFound)
+}
+
 pub fn not_found() -> Response {
     message(
         StatusCode::NOT_FOUND,

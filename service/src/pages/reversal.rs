@@ -69,12 +69,7 @@ fn show(
     form: ReversalFields,
     status: StatusCode,
 ) -> Response {
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable();
-    };
-    let scope = viewer.scope();
-    let found = models.read(|m, _| {
-        let member = m.membership.member(id).filter(|_| scope.member(m, id))?;
+    let found = page::about_member(state, viewer, id, |m, member| {
         let payment = m
             .dues
             .members
@@ -93,8 +88,9 @@ fn show(
             ),
         ))
     });
-    let Some((name, payment)) = found else {
-        return page::not_found();
+    let (name, payment) = match found {
+        Ok(found) => found,
+        Err(unseen) => return unseen.page(),
     };
     let page = ReversalPage {
         frame: viewer.frame("membres"),

@@ -185,16 +185,12 @@ fn show(
     form: StatusFields,
     status: StatusCode,
 ) -> Response {
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable();
-    };
-    let scope = viewer.scope();
-    let found = models.read(|m, _| {
-        let member = m.membership.member(id).filter(|_| scope.member(m, id))?;
+    let found = page::about_member(state, viewer, id, |m, member| {
         Some((member.name.clone(), member.status, offered(m, id)))
     });
-    let Some((name, current, motions)) = found else {
-        return page::not_found();
+    let (name, current, motions) = match found {
+        Ok(found) => found,
+        Err(unseen) => return unseen.page(),
     };
     let page = StatusPage {
         frame: viewer.frame("membres"),

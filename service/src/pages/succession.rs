@@ -127,16 +127,12 @@ fn show(
     form: SuccessionFields,
     status: StatusCode,
 ) -> Response {
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable();
-    };
-    let scope = viewer.scope();
-    let found = models.read(|m, _| {
-        let member = m.membership.member(id).filter(|_| scope.member(m, id))?;
+    let found = page::about_member(state, viewer, id, |m, member| {
         Some((member.name.clone(), successors(m, &member.unit)))
     });
-    let Some((name, successors)) = found else {
-        return page::not_found();
+    let (name, successors) = match found {
+        Ok(found) => found,
+        Err(unseen) => return unseen.page(),
     };
     page::render_as(
         &SuccessionPage {
