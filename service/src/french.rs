@@ -10,8 +10,8 @@ use registre_projections::sessions::SessionRecord;
 use registre_schema::Role;
 use registre_schema::events::session::{MotionKind, SessionKind};
 use registre_schema::events::{
-    Comparison, Fraction, MajorityRule, MandateEndReason, QuorumRule, StatutoryBody, TieRule,
-    VoteBase,
+    Comparison, Fraction, MajorityRule, MandateEndReason, QuorumRule, ReorganisationKind,
+    StatutoryBody, TieRule, VoteBase,
 };
 
 const MONTHS: [&str; 12] = [
@@ -349,6 +349,17 @@ pub fn statutory_rule(value: &str) -> Option<String> {
 }
 
 /// A statutory body's name.
+/// What a reorganisation of the territory did.
+pub fn reorganisation(k: ReorganisationKind) -> &'static str {
+    match k {
+        ReorganisationKind::Merge => "Fusion",
+        ReorganisationKind::Split => "Scission",
+        ReorganisationKind::Creation => "Création",
+        ReorganisationKind::Rename => "Changement de nom",
+        ReorganisationKind::Transfer => "Rattachement",
+    }
+}
+
 pub fn statutory_body(b: StatutoryBody) -> &'static str {
     registre_domain::body::statutory_name(b).french
 }

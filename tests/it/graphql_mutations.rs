@@ -185,7 +185,7 @@ impl Congress {
     /// A motion of `kind` (about `subject`, a member id, for an exclusion)
     /// the Congrès adopts unanimously in session on `day` (convened a
     /// month before); its id.
-    fn adopts(
+    pub fn adopts(
         &self,
         a: SocketAddr,
         sec: &str,

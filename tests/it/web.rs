@@ -18,11 +18,11 @@ use crate::support::{Server, eventually, http, registre, scratch, sqlite_url};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CLERK_PASSWORD: &str = "mot de passe du secrétariat";
+pub(crate) const CLERK_PASSWORD: &str = "mot de passe du secrétariat";
 const VIEWER_PASSWORD: &str = "mot de passe du tableau";
 
 /// A chromedriver process, killed when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     port: u16,
 }
@@ -35,7 +35,7 @@ impl Drop for Driver {
 }
 
 /// Starts chromedriver, or says why the browser tests cannot run.
-fn driver() -> Option<Driver> {
+pub(crate) fn driver() -> Option<Driver> {
     if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
         assert!(
             std::env::var("CI").is_err(),
@@ -63,7 +63,7 @@ fn driver() -> Option<Driver> {
 
 /// A headless Chromium with a fresh profile, kept off the network (this
 /// machine has none, and the application needs none).
-async fn browser(driver: &Driver, profile: &Path, width: u32, height: u32) -> Client {
+pub(crate) async fn browser(driver: &Driver, profile: &Path, width: u32, height: u32) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
@@ -97,13 +97,13 @@ fn screenshots() -> PathBuf {
     dir
 }
 
-async fn shot(c: &Client, name: &str) {
+pub(crate) async fn shot(c: &Client, name: &str) {
     let png = c.screenshot().await.expect("a screenshot");
     std::fs::write(screenshots().join(format!("{name}.png")), png).expect("screenshot written");
 }
 
 /// The demo history, a clerk's account and a dashboard viewer's.
-fn demo_store(dir: &Path) -> (PathBuf, PathBuf) {
+pub(crate) fn demo_store(dir: &Path) -> (PathBuf, PathBuf) {
     let db = dir.join("registre.db");
     let credentials = demo_at(&sqlite_url(&db), dir);
     (db, credentials)
@@ -133,7 +133,14 @@ fn demo_at(store: &str, dir: &Path) -> PathBuf {
     credentials
 }
 
-fn open_account(store: &str, credentials: &Path, name: &str, full: &str, role: &str, pw: &str) {
+pub(crate) fn open_account(
+    store: &str,
+    credentials: &Path,
+    name: &str,
+    full: &str,
+    role: &str,
+    pw: &str,
+) {
     use std::io::Write;
     let mut child = registre()
         .args(["account", "create", "--store", store, "--credentials"])
@@ -146,13 +153,34 @@ fn open_account(store: &str, credentials: &Path, name: &str, full: &str, role: &
     assert!(child.wait().unwrap().success(), "account {name} opened");
 }
 
+/// Imports a 2025 edition of the territorial list that splits Kidal
+/// (ML080102, a member of the demo) into Kidal-Nord and Kidal-Sud.
+pub(crate) fn import_kidal_split(dir: &Path, db: &Path) {
+    let csv = dir.join("kidal-2025.csv");
+    std::fs::write(
+        &csv,
+        "region_pcode,region_name,cercle_pcode,cercle_name,commune_pcode,commune_name
+ML08,Kidal,ML0801,Kidal,ML080197,Kidal-Nord
+ML08,Kidal,ML0801,Kidal,ML080198,Kidal-Sud
+",
+    )
+    .unwrap();
+    let imported = registre()
+        .args(["territory", "import", csv.to_str().unwrap()])
+        .args(["--scheme", "ocha-pcode", "--edition", "2025"])
+        .args(["--store", &sqlite_url(db)])
+        .output()
+        .unwrap();
+    assert!(imported.status.success(), "{imported:?}");
+}
+
 /// The log's head, as `/readyz` reports it.
-fn head(addr: SocketAddr) -> u64 {
+pub(crate) fn head(addr: SocketAddr) -> u64 {
     let answer = http(addr, "GET", "/readyz", &[], b"");
     answer.json()["head"].as_u64().expect("a head")
 }
 
-async fn sign_in(c: &Client, addr: SocketAddr, name: &str, password: &str) {
+pub(crate) async fn sign_in(c: &Client, addr: SocketAddr, name: &str, password: &str) {
     c.goto(&format!("http://{addr}/")).await.unwrap();
     // Not signed in: the dashboard sends the browser to sign in.
     assert!(
@@ -169,14 +197,14 @@ async fn sign_in(c: &Client, addr: SocketAddr, name: &str, password: &str) {
     wait_for_text(c, "h1", "Tableau de bord").await;
 }
 
-async fn text_of(c: &Client, css: &str) -> String {
+pub(crate) async fn text_of(c: &Client, css: &str) -> String {
     match c.find(Locator::Css(css)).await {
         Ok(e) => e.text().await.unwrap_or_default(),
         Err(_) => String::new(),
     }
 }
 
-async fn wait_for_text(c: &Client, css: &str, wanted: &str) {
+pub(crate) async fn wait_for_text(c: &Client, css: &str, wanted: &str) {
     for _ in 0..100 {
         if text_of(c, css).await.contains(wanted) {
             return;
@@ -189,7 +217,7 @@ async fn wait_for_text(c: &Client, css: &str, wanted: &str) {
 
 /// axe-core, run in the page on screen: every WCAG 2.1 A and AA rule it
 /// can check must pass.
-async fn accessible(c: &Client, page: &str) {
+pub(crate) async fn accessible(c: &Client, page: &str) {
     const AXE: &str = include_str!("../fixtures/axe-core/axe.min.js");
     let script = format!(
         "{AXE}\nconst done = arguments[arguments.length - 1];\n\
@@ -644,7 +672,7 @@ async fn the_dashboard_follows_records_made_elsewhere_and_a_viewer_cannot_record
 
 /// Posts the form of the page on screen that `css` finds, after filling
 /// `fields` (name, value).
-async fn post(c: &Client, css: &str, fields: &[(&str, &str)]) {
+pub(crate) async fn post(c: &Client, css: &str, fields: &[(&str, &str)]) {
     let form = c.form(Locator::Css(css)).await.unwrap();
     for (name, value) in fields {
         form.set_by_name(name, value).await.unwrap();
@@ -898,58 +926,27 @@ async fn a_clerk_records_a_succession_after_a_split_in_a_browser() {
     let (db, credentials) = demo_store(dir.path());
     // A 2025 list that splits Kidal (ML080102, a member of the demo) in
     // two, and the split recorded.
-    let csv = dir.path().join("kidal-2025.csv");
-    std::fs::write(
-        &csv,
-        "region_pcode,region_name,cercle_pcode,cercle_name,commune_pcode,commune_name
-ML08,Kidal,ML0801,Kidal,ML080197,Kidal-Nord
-ML08,Kidal,ML0801,Kidal,ML080198,Kidal-Sud
-",
-    )
-    .unwrap();
-    let url = sqlite_url(&db);
-    for args in [
-        &[
-            "territory",
-            "import",
-            csv.to_str().unwrap(),
-            "--scheme",
-            "ocha-pcode",
-            "--edition",
-            "2025",
-        ][..],
-        &[
-            "territory",
-            "reorganise",
-            "--kind",
-            "split",
-            "--from-edition",
-            "2015",
-            "--from",
-            "ML080102",
+    import_kidal_split(dir.path(), &db);
+    let reorganised = registre()
+        .args(["territory", "reorganise", "--kind", "split"])
+        .args(["--from-edition", "2015", "--from", "ML080102"])
+        .args([
             "--to-edition",
             "2025",
             "--to",
             "ML080197",
             "--to",
             "ML080198",
-            "--effective-from",
-            "2025-01-01",
+        ])
+        .args(["--effective-from", "2025-01-01"])
+        .args([
             "--reference",
             "Décret n° 2024-0999 portant scission de Kidal",
-        ][..],
-    ] {
-        let o = registre()
-            .args(args)
-            .args(["--store", &url])
-            .output()
-            .unwrap();
-        assert!(
-            o.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-    }
+        ])
+        .args(["--store", &sqlite_url(&db)])
+        .output()
+        .unwrap();
+    assert!(reorganised.status.success(), "{reorganised:?}");
     let server = Server::start_with(&db, &["--credentials", credentials.to_str().unwrap()]);
     let addr = server.addr;
     let c = browser(&driver, &dir.path().join("chromium"), 1280, 1000).await;
@@ -1045,7 +1042,7 @@ async fn a_clerk_defines_a_post_and_designates_a_commune_to_it_in_a_browser() {
 }
 
 /// Follows, on the bodies page, the link `link` of the body `body`.
-async fn from_bodies(c: &Client, addr: SocketAddr, body: &str, link: &str) {
+pub(crate) async fn from_bodies(c: &Client, addr: SocketAddr, body: &str, link: &str) {
     c.goto(&format!("http://{addr}/instances")).await.unwrap();
     c.find(Locator::XPath(&format!(
         "//section[h2[starts-with(normalize-space(.), '{body}')]]//a[contains(., '{link}')]"

@@ -361,12 +361,17 @@ struct PaymentRow {
     amount: String,
     receipt: String,
     reversed: Option<String>,
+    corrections: Vec<String>,
 }
 
 struct Step {
+    /// Where it was recorded: what a correction names.
+    position: u64,
     date: String,
     what: &'static str,
     reason: String,
+    correctable: bool,
+    corrections: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -419,6 +424,15 @@ pub fn member_page(
     let page = models.read(|m, _| {
         let member = m.membership.member(id).filter(|_| scope.member(m, id))?;
         let place = m.membership.placement(&member.unit);
+        let corrections: std::collections::BTreeMap<u64, Vec<String>> =
+            super::correction::correctable(m, member)
+                .into_iter()
+                .map(|r| {
+                    let said = r.corrections.into_iter().map(super::correction::said);
+                    (r.position, said.collect())
+                })
+                .collect();
+        let corrected = |position: u64| corrections.get(&position).cloned();
         let years = m
             .dues
             .member_positions(id)
@@ -449,6 +463,7 @@ pub fn member_page(
                         reversed: p.reversed.as_ref().map(|r| {
                             format!("annulé le {} : {}", french::date(r.reversed_on), r.reason)
                         }),
+                        corrections: corrected(p.position).unwrap_or_default(),
                     })
                     .collect()
             })
@@ -460,17 +475,23 @@ pub fn member_page(
             .iter()
             .map(|s| {
                 let step = Step {
+                    position: s.position,
                     date: french::date(s.effective_on),
                     what: change(s.change),
                     reason: s.reason.clone().unwrap_or_default(),
+                    correctable: true,
+                    corrections: corrected(s.position).unwrap_or_default(),
                 };
                 (s.position, step)
             })
             .chain(member.contacts.iter().map(|c| {
                 let step = Step {
+                    position: c.position,
                     date: french::date(c.recorded_on),
                     what: "Coordonnées enregistrées",
                     reason: String::new(),
+                    correctable: false,
+                    corrections: Vec::new(),
                 };
                 (c.position, step)
             }))
@@ -522,7 +543,7 @@ pub fn member_page(
     }
 }
 
-fn change(c: MembershipChange) -> &'static str {
+pub(super) fn change(c: MembershipChange) -> &'static str {
     match c {
         MembershipChange::Admitted => "Admission",
         MembershipChange::Suspended => "Suspension",

@@ -18,7 +18,11 @@
 //!   a payment; [`contacts`], [`status`], [`reversal`] and
 //!   [`succession`]: a member's contacts, its suspension, reinstatement
 //!   or withdrawal, a payment's reversal, and its succession after a
-//!   merge or a split.
+//!   merge or a split; [`correction`]: a change of its membership or a
+//!   payment corrected; [`reorganisation`]: communes merged, split or
+//!   created by law, which successions then follow.
+//! - [`dues_schedule`]: each year's dues schedule, and the form that
+//!   sets the next.
 //! - [`sessions`]: the calendar and convening; [`session_course`]: one
 //!   session's course (attendance and quorum, opening, motions and votes,
 //!   closing); [`minutes`]: its minutes drafted, signed and adopted.
@@ -27,30 +31,37 @@
 //!   fields read with French refusals.
 //! - [`audit`]: for auditors, the tree, its signed heads and proofs.
 //! - [`bodies`]: the instances and organs, who holds their posts and
-//!   which are overdue for a statutory meeting; [`seats`]: a body's posts
-//!   defined and communes designated to them; [`elections`]: elections to
+//!   which are overdue for a statutory meeting; [`establishment`]: a body
+//!   established; [`seats`]: a body's posts defined, communes designated
+//!   to them, its statutory name and mandates ended; [`elections`]: elections to
 //!   them, candidacies and rounds counted; [`statutes`]: the statutes
-//!   in force and every version.
+//!   in force and every version; [`amendment`]: their general rules
+//!   amended.
 //! - [`scope`]: what a viewer limited to one region sees and acts on.
 //! - [`french`]: dates, amounts and names as French writes them.
 //! - [`chart`]: bar charts drawn as SVG on the server.
 //! - [`assets`]: the stylesheet, htmx and GraphiQL's scripts, compiled in.
 
 mod admission;
+mod amendment;
 mod assets;
 mod audit;
 mod bodies;
 mod chart;
 mod contacts;
+mod correction;
 mod dashboard;
 mod documents;
+mod dues_schedule;
 mod elections;
+mod establishment;
 mod fields;
 pub mod logins;
 mod members;
 mod minutes;
 mod page;
 mod payment;
+mod reorganisation;
 mod reversal;
 mod scope;
 mod seats;
@@ -113,12 +124,28 @@ pub fn router(app: Arc<Application>) -> Router {
             get(reversal::form).post(reversal::submit),
         )
         .route(
+            "/membres/{id}/correction",
+            get(correction::form).post(correction::submit),
+        )
+        .route(
             "/membres/{id}/succession",
             get(succession::form).post(succession::submit),
+        )
+        .route(
+            "/cotisations",
+            get(dues_schedule::page).post(dues_schedule::submit),
+        )
+        .route(
+            "/territoire/reorganisation",
+            get(reorganisation::form).post(reorganisation::submit),
         )
         .route("/audit", get(audit::page))
         .route("/audit/export", get(audit::export))
         .route("/instances", get(bodies::page))
+        .route(
+            "/instances/nouvelle",
+            get(establishment::form).post(establishment::submit),
+        )
         .route(
             "/instances/{id}/sieges",
             get(seats::form).post(seats::submit),
@@ -128,6 +155,10 @@ pub fn router(app: Arc<Application>) -> Router {
             get(elections::form).post(elections::submit),
         )
         .route("/statuts", get(statutes::page))
+        .route(
+            "/statuts/modification",
+            get(amendment::form).post(amendment::submit),
+        )
         .route("/sessions", get(sessions::calendar))
         .route(
             "/sessions/convocation",

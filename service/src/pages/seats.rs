@@ -11,12 +11,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::Utc;
-use registre_domain::body::{BodyCommand, MAX_SEATS};
+use registre_domain::body::{BodyCommand, MAX_SEATS, shape};
 use registre_domain::text::MAX_NAME;
+use registre_schema::events::MandateEndReason;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::WebState;
+use super::establishment::STATUTORY;
 use super::fields::{self, take};
 use super::page::{self, Frame, Viewer};
 use super::submit::{self, Done};
@@ -45,6 +47,14 @@ pub struct SeatFields {
     pub holder: String,
     #[serde(default)]
     pub starts_on: String,
+    #[serde(default)]
+    pub mandate: String,
+    #[serde(default)]
+    pub ended_on: String,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub statutory: String,
     #[serde(skip)]
     pub title_error: String,
     #[serde(skip)]
@@ -57,6 +67,14 @@ pub struct SeatFields {
     pub holder_error: String,
     #[serde(skip)]
     pub starts_on_error: String,
+    #[serde(skip)]
+    pub mandate_error: String,
+    #[serde(skip)]
+    pub ended_on_error: String,
+    #[serde(skip)]
+    pub reason_error: String,
+    #[serde(skip)]
+    pub statutory_error: String,
     #[serde(skip)]
     pub refusal: String,
 }
@@ -73,6 +91,13 @@ struct SeatsPage {
     membership: String,
     /// Each post: id, title, seats, holders today.
     posts: Vec<(String, String, u32, Vec<String>)>,
+    /// Each mandate in course: its id and `Poste : titulaire (commune)`.
+    mandates: Vec<(String, String)>,
+    /// Why a mandate ends: each reason's value and name.
+    reasons: Vec<(&'static str, &'static str)>,
+    /// For a body the statutes do not name yet, which of their bodies it
+    /// may be (those of its kind and level): slug and name.
+    statutory: Vec<(&'static str, &'static str)>,
     form: SeatFields,
     notice: &'static str,
 }
@@ -121,9 +146,31 @@ fn show(
             })
             .collect();
         posts.sort_by(|a, b| a.1.cmp(&b.1));
-        Some((b.name.clone(), membership, posts))
+        let mut mandates: Vec<_> = b
+            .composition(today)
+            .into_iter()
+            .flat_map(|seat| {
+                seat.holders.into_iter().map(move |h| {
+                    let commune = m
+                        .membership
+                        .member(h.member_id)
+                        .map_or("", |r| r.name.as_str());
+                    (
+                        h.mandate_id.to_string(),
+                        format!("{} : {} ({commune})", seat.post.title, h.holder_name),
+                    )
+                })
+            })
+            .collect();
+        mandates.sort_by(|a, b| a.1.cmp(&b.1));
+        let statutory: Vec<_> = STATUTORY
+            .iter()
+            .filter(|(_, s)| b.statutory_body.is_none() && shape(*s) == (b.kind, b.level))
+            .map(|(slug, s)| (*slug, french::statutory_body(*s)))
+            .collect();
+        Some((b.name.clone(), membership, posts, mandates, statutory))
     });
-    let Some((name, membership, posts)) = found else {
+    let Some((name, membership, posts, mandates, statutory)) = found else {
         return page::not_found();
     };
     page::render_as(
@@ -133,6 +180,12 @@ fn show(
             name,
             membership,
             posts,
+            mandates,
+            reasons: END_REASONS
+                .iter()
+                .map(|(value, r)| (*value, french::mandate_end(*r)))
+                .collect(),
+            statutory,
             form,
             notice,
         },
@@ -140,11 +193,21 @@ fn show(
     )
 }
 
+/// The reasons a mandate ends, as the form names them.
+const END_REASONS: [(&str, MandateEndReason); 5] = [
+    ("terme", MandateEndReason::Term),
+    ("demission", MandateEndReason::Resignation),
+    ("perte", MandateEndReason::LossOfCommunalMandate),
+    ("deces", MandateEndReason::Death),
+    ("revocation", MandateEndReason::Removal),
+];
+
 fn blank() -> SeatFields {
     SeatFields {
         command_id: Uuid::now_v7().to_string(),
         seats: "1".into(),
         starts_on: fields::today(),
+        ended_on: fields::today(),
         ..Default::default()
     }
 }
@@ -174,6 +237,8 @@ pub async fn submit(
     };
     let command = match form.step.as_str() {
         "poste" => form.post_command(body_id),
+        "fin" => form.end_of_mandate(&state, &viewer, body_id),
+        "statuts" => form.statutory_name(body_id),
         _ => form.designation(&state, &viewer, body_id),
     };
     let back = format!("/instances/{body_id}/sieges");
@@ -261,6 +326,76 @@ impl SeatFields {
                 holder_name: holder_name?,
                 session_id: None,
                 starts_on: starts_on?,
+            }
+            .into(),
+        )
+    }
+
+    /// A mandate of this body ended: found among the body's mandates, so
+    /// that a mandate of another body cannot be named.
+    fn end_of_mandate(
+        &mut self,
+        state: &WebState,
+        viewer: &Viewer,
+        body_id: Uuid,
+    ) -> Option<Command> {
+        let scope = viewer.scope();
+        let chosen = Uuid::parse_str(&self.mandate).ok();
+        let post_and_mandate = take(
+            &mut self.mandate_error,
+            chosen
+                .and_then(|mandate_id| {
+                    let models = state.app.read_models()?;
+                    models.read(|m, _| {
+                        let b = m.bodies.body(body_id).filter(|_| scope.body(m, body_id))?;
+                        b.mandates
+                            .iter()
+                            .find(|x| x.mandate_id == mandate_id)
+                            .map(|x| (x.post_id, x.mandate_id))
+                    })
+                })
+                .ok_or_else(|| "Mandat : choisissez-en un.".to_owned()),
+        );
+        let ended_on = take(
+            &mut self.ended_on_error,
+            fields::date("Fin du mandat", &self.ended_on),
+        );
+        let reason = take(
+            &mut self.reason_error,
+            END_REASONS
+                .iter()
+                .find(|(value, _)| *value == self.reason)
+                .map(|(_, r)| *r)
+                .ok_or_else(|| "Motif : choisissez-en un.".to_owned()),
+        );
+        let (post_id, mandate_id) = post_and_mandate?;
+        Some(
+            BodyCommand::EndMandate {
+                body_id,
+                post_id,
+                mandate_id,
+                ended_on: ended_on?,
+                reason: reason?,
+            }
+            .into(),
+        )
+    }
+
+    /// The statutes' body this body is, for a body established before it
+    /// said so (the domain checks its kind and level).
+    fn statutory_name(&mut self, body_id: Uuid) -> Option<Command> {
+        let statutory_body = take(
+            &mut self.statutory_error,
+            STATUTORY
+                .iter()
+                .find(|(slug, _)| *slug == self.statutory)
+                .map(|(_, b)| *b)
+                .ok_or_else(|| "Au sens des statuts : choisissez-en un.".to_owned()),
+        )?;
+        Some(
+            BodyCommand::NameStatutoryBody {
+                body_id,
+                statutory_body,
             }
             .into(),
         )

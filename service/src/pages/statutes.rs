@@ -2,7 +2,8 @@
 //! French, and what each amendment changed.
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::Utc;
@@ -10,6 +11,7 @@ use registre_domain::statutes::rules;
 
 use super::WebState;
 use super::page::{self, Frame, render};
+use super::submit::Done;
 use crate::french;
 
 #[derive(Template)]
@@ -18,6 +20,8 @@ struct StatutesPage {
     frame: Frame,
     in_force: Option<Version>,
     versions: Vec<Version>,
+    /// What the page says after the amendment form sent it here.
+    notice: &'static str,
 }
 
 struct Version {
@@ -28,7 +32,11 @@ struct Version {
     changes: Vec<(String, String, String)>,
 }
 
-pub async fn page(State(state): State<WebState>, headers: HeaderMap) -> Response {
+pub async fn page(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    done: Result<Query<Done>, QueryRejection>,
+) -> Response {
     let (viewer, models) = match page::reading(&state, &headers).await {
         Ok(found) => found,
         Err(refusal) => return refusal,
@@ -60,6 +68,7 @@ pub async fn page(State(state): State<WebState>, headers: HeaderMap) -> Response
             frame: viewer.frame("statuts"),
             in_force: register.in_force(today).map(version),
             versions: register.versions.iter().rev().map(version).collect(),
+            notice: done.map(|Query(d)| d.notice()).unwrap_or_default(),
         }
     });
     render(&page)
@@ -100,7 +109,7 @@ fn body_name(key: &str) -> Option<&'static str> {
     })
 }
 
-fn general_label(rule: &str) -> &'static str {
+pub(super) fn general_label(rule: &str) -> &'static str {
     match rule {
         "noticeDaysOrdinary" => "Préavis d'une session ordinaire (jours)",
         "noticeDaysExtraordinary" => "Préavis d'une session extraordinaire (jours)",

@@ -64,16 +64,6 @@ struct SuccessionPage {
     form: SuccessionFields,
 }
 
-fn kind(k: ReorganisationKind) -> &'static str {
-    match k {
-        ReorganisationKind::Merge => "Fusion",
-        ReorganisationKind::Split => "Scission",
-        ReorganisationKind::Creation => "Création",
-        ReorganisationKind::Rename => "Changement de nom",
-        ReorganisationKind::Transfer => "Rattachement",
-    }
-}
-
 /// The successors the member's commune has by a merge, a split or a
 /// creation naming it, under any edition's code.
 fn successors(m: &ReadModels, unit: &TerritorialUnitKey) -> Vec<(String, String)> {
@@ -110,7 +100,7 @@ fn successors(m: &ReadModels, unit: &TerritorialUnitKey) -> Vec<(String, String)
                         "{name} ({}, édition {}) : {} du {}, {}",
                         s.code,
                         s.edition,
-                        kind(r.kind).to_lowercase(),
+                        french::reorganisation(r.kind).to_lowercase(),
                         french::date(r.effective_from),
                         r.legal_reference
                     ),

@@ -1,0 +1,525 @@
+//! The statutes amended (`/statuts/modification`): the amendment motion a
+//! national instance adopted, the date the new version takes effect, and
+//! the general rules it changes, each started from the version in force.
+//! A rule left as it stands is not part of the amendment. The rules of
+//! each statutory body (their own quorum, majorities, sessions) are
+//! amended through the API.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::extract::rejection::FormRejection;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use registre_domain::statutes::{StatutesChanges, StatutesCommand};
+use registre_domain::text::MAX_TEXT as MAX_REFERENCE;
+use registre_projections::ReadModels;
+use registre_projections::resolutions::{Effect, MotionResult};
+use registre_schema::events::session::MotionKind;
+use registre_schema::events::{Majority, Statutes};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::WebState;
+use super::fields::{self, take};
+use super::page::{self, Frame, Viewer};
+use super::statutes::general_label;
+use super::submit;
+
+/// A general rule of the statutes: its name (the API's), its value in a
+/// version, and where an amendment that changes it says so.
+struct Rule<T> {
+    name: &'static str,
+    value: fn(&Statutes) -> T,
+    change: fn(&mut StatutesChanges, T),
+}
+
+/// `rule!("noticeDaysOrdinary", notice_days_ordinary)`: the rule read
+/// from the statutes' field (a path) and changed by the amendment's.
+macro_rules! rule {
+    ($name:literal, $($field:ident).+, $change:ident) => {
+        Rule {
+            name: $name,
+            value: |s| s.$($field).+,
+            change: |c, v| c.$change = Some(v),
+        }
+    };
+}
+
+const NUMBERS: [Rule<u32>; 10] = [
+    rule!(
+        "noticeDaysOrdinary",
+        notice_days_ordinary,
+        notice_days_ordinary
+    ),
+    rule!(
+        "noticeDaysExtraordinary",
+        notice_days_extraordinary,
+        notice_days_extraordinary
+    ),
+    rule!("quorumNumerator", quorum.numerator, quorum_numerator),
+    rule!("quorumDenominator", quorum.denominator, quorum_denominator),
+    rule!(
+        "secondConvocationMinDelayDays",
+        second_convocation.min_delay_days,
+        second_convocation_min_delay_days
+    ),
+    rule!(
+        "proxyCapPerDelegate",
+        proxy_cap_per_delegate,
+        proxy_cap_per_delegate
+    ),
+    rule!("mandateYears", mandate_years, mandate_years),
+    rule!(
+        "unpaidYearsLoseVote",
+        arrears.unpaid_years_lose_vote,
+        unpaid_years_lose_vote
+    ),
+    rule!(
+        "unpaidYearsBeforeSuspension",
+        arrears.unpaid_years_before_suspension,
+        unpaid_years_before_suspension
+    ),
+    rule!(
+        "exclusionHearingNoticeDays",
+        exclusion_hearing_notice_days,
+        exclusion_hearing_notice_days
+    ),
+];
+
+const FLAGS: [Rule<bool>; 2] = [
+    rule!(
+        "secondConvocationWithoutQuorum",
+        second_convocation.allowed_without_quorum,
+        second_convocation_without_quorum
+    ),
+    rule!(
+        "electionSeveralPosts",
+        elections.several_posts,
+        election_several_posts
+    ),
+];
+
+const MAJORITIES: [Rule<Majority>; 5] = [
+    rule!("majorityOrdinary", majorities.ordinary, majority_ordinary),
+    rule!("majorityElection", majorities.election, majority_election),
+    rule!(
+        "majorityExclusion",
+        majorities.exclusion,
+        majority_exclusion
+    ),
+    rule!(
+        "majorityStatuteAmendment",
+        majorities.statute_amendment,
+        majority_statute_amendment
+    ),
+    rule!(
+        "majorityDissolution",
+        majorities.dissolution,
+        majority_dissolution
+    ),
+];
+
+/// The majorities as the form names them.
+const MAJORITY_CHOICES: [(&str, &str, Majority); 3] = [
+    ("simple", "simple", Majority::Simple),
+    ("absolue", "absolue", Majority::Absolute),
+    ("deux-tiers", "des deux tiers", Majority::TwoThirds),
+];
+
+/// The form's fields: the amendment's, then each rule's value by the
+/// rule's name, as posted.
+#[derive(Debug, Default, Deserialize)]
+#[serde(from = "Vec<(String, String)>")]
+pub struct AmendmentFields {
+    pub csrf: String,
+    pub command_id: String,
+    pub motion: String,
+    pub effective_from: String,
+    pub reference: String,
+    /// Each rule's name and value as typed, in the order of the tables.
+    pub rules: Vec<(&'static str, String)>,
+    pub motion_error: String,
+    pub effective_from_error: String,
+    pub reference_error: String,
+    /// The first refusal about the rules: which one, and why.
+    pub rules_error: String,
+    pub refusal: String,
+}
+
+impl From<Vec<(String, String)>> for AmendmentFields {
+    fn from(pairs: Vec<(String, String)>) -> Self {
+        let mut form = AmendmentFields {
+            rules: rule_names().map(|n| (n, String::new())).collect(),
+            ..Default::default()
+        };
+        for (name, value) in pairs {
+            match name.as_str() {
+                "csrf" => form.csrf = value,
+                "command_id" => form.command_id = value,
+                "motion" => form.motion = value,
+                "effective_from" => form.effective_from = value,
+                "reference" => form.reference = value,
+                rule => {
+                    if let Some(slot) = form.rules.iter_mut().find(|(n, _)| *n == rule) {
+                        slot.1 = value;
+                    }
+                }
+            }
+        }
+        form
+    }
+}
+
+page::posted_form!(AmendmentFields);
+
+fn rule_names() -> impl Iterator<Item = &'static str> {
+    let numbers = NUMBERS.iter().map(|r| r.name);
+    let flags = FLAGS.iter().map(|r| r.name);
+    numbers
+        .chain(flags)
+        .chain(MAJORITIES.iter().map(|r| r.name))
+}
+
+#[derive(Template)]
+#[template(path = "amendment.html")]
+struct AmendmentPage {
+    frame: Frame,
+    /// The version in force, which the amendment changes.
+    version: u32,
+    motions: Vec<(String, String)>,
+    /// Each rule: name, label, kind (`nombre`, `oui-non`, `majorite`),
+    /// value in the form.
+    rules: Vec<RuleShown>,
+    majorities: &'static [(&'static str, &'static str, Majority)],
+    form: AmendmentFields,
+}
+
+struct RuleShown {
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    value: String,
+}
+
+pub async fn form(State(state): State<WebState>, headers: HeaderMap) -> Response {
+    let viewer = match Viewer::writer(&state, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Some(models) = state.app.read_models() else {
+        return page::unavailable();
+    };
+    let Some(rules) = models.read(|m, _| latest(m).map(values)) else {
+        return page::message(
+            StatusCode::NOT_FOUND,
+            "Aucuns statuts",
+            "Aucuns statuts ne sont adoptés : il n'y a rien à modifier. (code STATUTES_NOT_ADOPTED)",
+        );
+    };
+    let form = AmendmentFields {
+        command_id: Uuid::now_v7().to_string(),
+        effective_from: fields::today(),
+        rules,
+        ..Default::default()
+    };
+    show(&state, &viewer, form, StatusCode::OK)
+}
+
+fn latest(m: &ReadModels) -> Option<&Statutes> {
+    m.statutes.versions.last().map(|v| &v.statutes)
+}
+
+/// Each rule's value in `s`, as the form shows it.
+fn values(s: &Statutes) -> Vec<(&'static str, String)> {
+    let numbers = NUMBERS.iter().map(|r| (r.name, (r.value)(s).to_string()));
+    let flags = FLAGS
+        .iter()
+        .map(|r| (r.name, if (r.value)(s) { "oui" } else { "non" }.to_owned()));
+    let majorities = MAJORITIES.iter().map(|r| {
+        let value = (r.value)(s);
+        let slug = MAJORITY_CHOICES
+            .iter()
+            .find(|(.., m)| *m == value)
+            .map_or("", |(slug, ..)| slug);
+        (r.name, slug.to_owned())
+    });
+    numbers.chain(flags).chain(majorities).collect()
+}
+
+fn show(state: &WebState, viewer: &Viewer, form: AmendmentFields, status: StatusCode) -> Response {
+    let Some(models) = state.app.read_models() else {
+        return page::unavailable();
+    };
+    let (version, motions) = models.read(|m, _| {
+        let version = latest(m).map_or(0, |s| s.version);
+        (version, amendment_motions(m))
+    });
+    let kind = |name: &str| {
+        if NUMBERS.iter().any(|r| r.name == name) {
+            "nombre"
+        } else if FLAGS.iter().any(|r| r.name == name) {
+            "oui-non"
+        } else {
+            "majorite"
+        }
+    };
+    let rules = form
+        .rules
+        .iter()
+        .map(|(name, value)| RuleShown {
+            name,
+            label: general_label(name),
+            kind: kind(name),
+            value: value.clone(),
+        })
+        .collect();
+    page::render_as(
+        &AmendmentPage {
+            frame: viewer.frame("statuts"),
+            version,
+            motions,
+            rules,
+            majorities: &MAJORITY_CHOICES,
+            form,
+        },
+        status,
+    )
+}
+
+/// The statute-amendment motions adopted, latest first: id and label.
+fn amendment_motions(m: &ReadModels) -> Vec<(String, String)> {
+    let mut found: Vec<_> = m
+        .resolutions
+        .motions
+        .values()
+        .filter(|r| r.kind == MotionKind::StatuteAmendment && r.result == MotionResult::Adopted)
+        // A motion carried out already is not offered again.
+        .filter(|r| {
+            !r.effects
+                .iter()
+                .any(|e| matches!(e, Effect::Amendment { .. }))
+        })
+        .map(|r| {
+            let body = r
+                .body_id
+                .and_then(|id| m.bodies.body(id))
+                .map_or("", |b| b.name.as_str());
+            let day = r
+                .session_date
+                .map(|d| format!(", session du {}", crate::french::date(d)))
+                .unwrap_or_default();
+            let label = format!("{} ({body}{day})", r.title);
+            (r.position, r.motion_id.to_string(), label)
+        })
+        .collect();
+    found.sort_by_key(|(position, ..)| std::cmp::Reverse(*position));
+    found
+        .into_iter()
+        .map(|(_, id, label)| (id, label))
+        .collect()
+}
+
+pub async fn submit(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    form: Result<Form<AmendmentFields>, FormRejection>,
+) -> Response {
+    let (viewer, mut form) = match page::posted(&state, &headers, form).await {
+        Ok(posted) => posted,
+        Err(refusal) => return refusal,
+    };
+    let Some(models) = state.app.read_models() else {
+        return page::unavailable();
+    };
+    let in_force = models.read(|m, _| latest(m).cloned());
+    let command = in_force.and_then(|s| form.command(&s)).map(Into::into);
+    submit::posted(
+        &state,
+        &viewer,
+        "/statuts",
+        form,
+        command,
+        |form, status| show(&state, &viewer, form, status),
+    )
+    .await
+}
+
+impl AmendmentFields {
+    /// The amendment of `in_force` the fields say: only the rules whose
+    /// value differs; `None` with each refusal beside its field.
+    fn command(&mut self, in_force: &Statutes) -> Option<StatutesCommand> {
+        let motion_id = take(
+            &mut self.motion_error,
+            Uuid::parse_str(&self.motion)
+                .map_err(|_| "Motion : choisissez la motion de modification adoptée.".to_owned()),
+        );
+        let effective_from = take(
+            &mut self.effective_from_error,
+            fields::date("En vigueur le", &self.effective_from),
+        );
+        let reference = take(
+            &mut self.reference_error,
+            fields::text("Référence", &self.reference, MAX_REFERENCE),
+        );
+        let changes = self.changes(in_force);
+        let changes = take(&mut self.rules_error, changes);
+        Some(StatutesCommand::Amend {
+            effective_from: effective_from?,
+            changes: changes?,
+            reference: reference?,
+            motion_id: motion_id?,
+        })
+    }
+
+    fn changes(&self, in_force: &Statutes) -> Result<StatutesChanges, String> {
+        let typed = |name: &str| {
+            self.rules
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or("", |(_, v)| v.trim())
+        };
+        let mut changes = StatutesChanges::default();
+        let mut changed = changed_rules(&NUMBERS, in_force, &mut changes, |name| {
+            typed(name)
+                .parse::<u32>()
+                .map_err(|_| "un nombre entier positif ou nul.")
+        })?;
+        changed |= changed_rules(&FLAGS, in_force, &mut changes, |name| match typed(name) {
+            "oui" => Ok(true),
+            "non" => Ok(false),
+            _ => Err("oui ou non."),
+        })?;
+        changed |= changed_rules(&MAJORITIES, in_force, &mut changes, |name| {
+            MAJORITY_CHOICES
+                .iter()
+                .find(|(slug, ..)| *slug == typed(name))
+                .map(|(.., m)| *m)
+                .ok_or("choisissez-en une.")
+        })?;
+        if changed {
+            Ok(changes)
+        } else {
+            Err("Règles : aucune ne change ; modifiez au moins une valeur.".into())
+        }
+    }
+}
+
+/// Names in `changes` each of `rules` whose value, as `read` takes it
+/// from the form, differs from `in_force`'s; whether any did. A value
+/// that cannot be read is refused with its rule's name.
+fn changed_rules<T: PartialEq + Copy>(
+    rules: &[Rule<T>],
+    in_force: &Statutes,
+    changes: &mut StatutesChanges,
+    read: impl Fn(&str) -> Result<T, &'static str>,
+) -> Result<bool, String> {
+    let mut changed = false;
+    for r in rules {
+        let value = read(r.name).map_err(|why| format!("{} : {why}", general_label(r.name)))?;
+        if value != (r.value)(in_force) {
+            (r.change)(changes, value);
+            changed = true;
+        }
+    }
+    Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn statutes() -> Statutes {
+        registre_domain::statutes::with_typical_instances(chrono::NaiveDate::MIN)
+    }
+
+    fn posted(s: &Statutes, changed: &[(&str, &str)]) -> AmendmentFields {
+        let mut pairs: Vec<(String, String)> = vec![
+            ("motion".into(), Uuid::nil().to_string()),
+            ("effective_from".into(), "2026-01-01".into()),
+            ("reference".into(), "Congrès 2025, résolution 4".into()),
+        ];
+        for (name, value) in values(s) {
+            let value = changed
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(value, |(_, v)| (*v).to_owned());
+            pairs.push((name.to_owned(), value));
+        }
+        pairs.into()
+    }
+
+    #[test]
+    fn given_one_rule_changed_when_read_then_the_amendment_names_it_alone() {
+        let s = statutes();
+        let new = (s.mandate_years + 1).to_string();
+        let mut form = posted(&s, &[("mandateYears", &new)]);
+        let Some(StatutesCommand::Amend { changes, .. }) = form.command(&s) else {
+            panic!("an amendment: {form:?}");
+        };
+        assert_eq!(
+            changes,
+            StatutesChanges {
+                mandate_years: Some(s.mandate_years + 1),
+                ..Default::default()
+            }
+        );
+        let applied = changes.apply(&s);
+        assert_eq!(applied.mandate_years, s.mandate_years + 1);
+        assert_eq!(applied.quorum, s.quorum);
+    }
+
+    #[test]
+    fn given_a_flag_and_a_majority_changed_when_read_then_both_are_in_the_amendment() {
+        let s = statutes();
+        let flag = if s.elections.several_posts {
+            "non"
+        } else {
+            "oui"
+        };
+        let majority = if s.majorities.dissolution == Majority::Simple {
+            "absolue"
+        } else {
+            "simple"
+        };
+        let mut form = posted(
+            &s,
+            &[
+                ("electionSeveralPosts", flag),
+                ("majorityDissolution", majority),
+            ],
+        );
+        let Some(StatutesCommand::Amend { changes, .. }) = form.command(&s) else {
+            panic!("an amendment: {form:?}");
+        };
+        assert_eq!(
+            changes.election_several_posts,
+            Some(!s.elections.several_posts)
+        );
+        assert!(changes.majority_dissolution.is_some());
+        assert_eq!(changes.mandate_years, None);
+    }
+
+    #[test]
+    fn given_nothing_changed_or_a_bad_number_when_read_then_refused_beside_the_rules() {
+        let s = statutes();
+        let mut same = posted(&s, &[]);
+        assert!(same.command(&s).is_none());
+        assert!(same.rules_error.starts_with("Règles : aucune ne change"));
+        let mut bad = posted(&s, &[("proxyCapPerDelegate", "-1")]);
+        assert!(bad.command(&s).is_none());
+        assert_eq!(
+            bad.rules_error,
+            "Procurations par délégué, au plus : un nombre entier positif ou nul."
+        );
+    }
+
+    #[test]
+    fn given_no_motion_when_read_then_the_motion_is_asked_for() {
+        let s = statutes();
+        let mut form = posted(&s, &[("mandateYears", "9")]);
+        form.motion = "?".into();
+        assert!(form.command(&s).is_none());
+        assert!(form.motion_error.starts_with("Motion : choisissez"));
+    }
+}

@@ -1,0 +1,341 @@
+//! A body established (`/instances/nouvelle`): an instance or an organ,
+//! national or of a region or a cercle, named as the statutes' body it is
+//! when it is one (its kind and level then follow from the statutes), and
+//! placed under the body it reports to and the one that convenes it.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::extract::rejection::FormRejection;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use registre_domain::body::{BodyCommand, shape};
+use registre_domain::text::MAX_NAME;
+use registre_projections::ReadModels;
+use registre_schema::events::StatutoryBody;
+use registre_schema::events::body::{BodyKind, BodyLevel};
+use registre_schema::events::territory::{TerritorialLevel, TerritorialUnitKey};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::WebState;
+use super::fields::{self, take};
+use super::page::{self, Frame, Viewer};
+use super::scope::Scope;
+use super::submit;
+use crate::french;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EstablishmentFields {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub command_id: String,
+    #[serde(default)]
+    pub name: String,
+    /// A slug of [`STATUTORY`], or empty: a body the statutes do not name.
+    #[serde(default)]
+    pub statutory: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub level: String,
+    /// `scheme|edition|code` of a region or a cercle.
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub parent: String,
+    #[serde(default)]
+    pub convened_by: String,
+    #[serde(skip)]
+    pub name_error: String,
+    #[serde(skip)]
+    pub kind_error: String,
+    #[serde(skip)]
+    pub level_error: String,
+    #[serde(skip)]
+    pub unit_error: String,
+    #[serde(skip)]
+    pub parent_error: String,
+    #[serde(skip)]
+    pub convened_by_error: String,
+    #[serde(skip)]
+    pub refusal: String,
+}
+
+page::posted_form!(EstablishmentFields);
+
+/// The statutes' bodies as the form names them.
+pub const STATUTORY: [(&str, StatutoryBody); 7] = [
+    ("congres", StatutoryBody::Congress),
+    ("conseil-national", StatutoryBody::NationalCouncil),
+    ("conference-regionale", StatutoryBody::RegionalConference),
+    ("assemblee-de-cercle", StatutoryBody::CercleAssembly),
+    ("bureau-national", StatutoryBody::NationalBureau),
+    ("bureau-regional", StatutoryBody::RegionalBureau),
+    ("bureau-de-cercle", StatutoryBody::CercleBureau),
+];
+
+const KINDS: [(&str, &str, BodyKind); 2] = [
+    ("instance", "Instance (elle délibère)", BodyKind::Instance),
+    ("organe", "Organe (il exécute)", BodyKind::Organ),
+];
+
+const LEVELS: [(&str, &str, BodyLevel); 3] = [
+    ("national", "Nationale", BodyLevel::National),
+    ("regional", "D'une région", BodyLevel::Regional),
+    ("cercle", "D'un cercle", BodyLevel::Cercle),
+];
+
+#[derive(Template)]
+#[template(path = "establishment.html")]
+struct EstablishmentPage {
+    frame: Frame,
+    form: EstablishmentFields,
+    statutory: Vec<(&'static str, &'static str)>,
+    kinds: &'static [(&'static str, &'static str, BodyKind)],
+    levels: &'static [(&'static str, &'static str, BodyLevel)],
+    regions: Vec<(String, String)>,
+    cercles: Vec<(String, String)>,
+    /// The bodies the viewer sees: id and name.
+    bodies: Vec<(String, String)>,
+}
+
+pub async fn form(State(state): State<WebState>, headers: HeaderMap) -> Response {
+    let viewer = match Viewer::writer(&state, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let form = EstablishmentFields {
+        command_id: Uuid::now_v7().to_string(),
+        ..Default::default()
+    };
+    show(&state, &viewer, form, StatusCode::OK)
+}
+
+fn show(
+    state: &WebState,
+    viewer: &Viewer,
+    form: EstablishmentFields,
+    status: StatusCode,
+) -> Response {
+    let Some(models) = state.app.read_models() else {
+        return page::unavailable();
+    };
+    let scope = viewer.scope();
+    let (regions, cercles, bodies) = models.read(|m, _| {
+        (
+            units(m, scope, TerritorialLevel::Region),
+            units(m, scope, TerritorialLevel::Cercle),
+            bodies(m, scope),
+        )
+    });
+    page::render_as(
+        &EstablishmentPage {
+            frame: viewer.frame("instances"),
+            form,
+            statutory: STATUTORY
+                .iter()
+                .map(|(slug, b)| (*slug, french::statutory_body(*b)))
+                .collect(),
+            kinds: &KINDS,
+            levels: &LEVELS,
+            regions,
+            cercles,
+            bodies,
+        },
+        status,
+    )
+}
+
+/// The regions or the cercles of the latest edition of the territory
+/// within the viewer's scope, by name: their form value and label.
+fn units(m: &ReadModels, scope: Scope<'_>, level: TerritorialLevel) -> Vec<(String, String)> {
+    let latest = m
+        .membership
+        .units
+        .values()
+        .map(|u| u.unit.edition.as_str())
+        .max()
+        .unwrap_or_default();
+    let mut found: Vec<_> = m
+        .membership
+        .units
+        .values()
+        .filter(|u| u.level == level && u.unit.edition == latest && scope.unit(m, &u.unit))
+        .map(|u| {
+            let k = &u.unit;
+            let label = match level {
+                TerritorialLevel::Cercle => {
+                    let region = m.membership.placement(k).region.map(|r| r.name);
+                    format!("{} (région de {})", u.name, region.unwrap_or_default())
+                }
+                _ => u.name.clone(),
+            };
+            (format!("{}|{}|{}", k.scheme, k.edition, k.code), label)
+        })
+        .collect();
+    found.sort_by(|a, b| a.1.cmp(&b.1));
+    found
+}
+
+fn bodies(m: &ReadModels, scope: Scope<'_>) -> Vec<(String, String)> {
+    let mut found: Vec<_> = m
+        .bodies
+        .bodies
+        .values()
+        .filter(|b| scope.body(m, b.body_id))
+        .map(|b| (b.body_id.to_string(), b.name.clone()))
+        .collect();
+    found.sort_by(|a, b| a.1.cmp(&b.1));
+    found
+}
+
+pub async fn submit(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    form: Result<Form<EstablishmentFields>, FormRejection>,
+) -> Response {
+    let (viewer, mut form) = match page::posted(&state, &headers, form).await {
+        Ok(posted) => posted,
+        Err(refusal) => return refusal,
+    };
+    let Some(models) = state.app.read_models() else {
+        return page::unavailable();
+    };
+    let scope = viewer.scope();
+    let command = models.read(|m, _| form.command(m, scope));
+    let body_id = command.as_ref().map(BodyCommand::body_id);
+    let back = body_id.map_or_else(
+        || "/instances".to_owned(),
+        |id| format!("/instances/{id}/sieges"),
+    );
+    submit::posted(
+        &state,
+        &viewer,
+        &back,
+        form,
+        command.map(Into::into),
+        |form, status| show(&state, &viewer, form, status),
+    )
+    .await
+}
+
+impl EstablishmentFields {
+    /// The command the fields say, or `None` with each refusal beside its
+    /// field. The body's id follows from the form's command id, so that
+    /// the form posted twice names one body.
+    fn command(&mut self, m: &ReadModels, scope: Scope<'_>) -> Option<BodyCommand> {
+        let name = take(
+            &mut self.name_error,
+            fields::text("Nom", &self.name, MAX_NAME),
+        );
+        let statutory = STATUTORY
+            .iter()
+            .find(|(slug, _)| *slug == self.statutory)
+            .map(|(_, b)| *b);
+        // A body of the statutes has the kind and level they give it.
+        let (kind, level) = match statutory.map(shape) {
+            Some((kind, level)) => (Some(kind), Some(level)),
+            None => (
+                take(
+                    &mut self.kind_error,
+                    KINDS
+                        .iter()
+                        .find(|(slug, ..)| *slug == self.kind)
+                        .map(|(.., k)| *k)
+                        .ok_or_else(|| "Nature : instance ou organe ?".to_owned()),
+                ),
+                take(
+                    &mut self.level_error,
+                    LEVELS
+                        .iter()
+                        .find(|(slug, ..)| *slug == self.level)
+                        .map(|(.., l)| *l)
+                        .ok_or_else(|| "Niveau : choisissez-en un.".to_owned()),
+                ),
+            ),
+        };
+        let unit = match level {
+            Some(level) => {
+                let unit = self.territory(m, scope, level);
+                take(&mut self.unit_error, unit)
+            }
+            None => None,
+        };
+        let parent = take(
+            &mut self.parent_error,
+            chosen_body(m, scope, &self.parent, "Rattachée à"),
+        );
+        let convened_by = take(
+            &mut self.convened_by_error,
+            chosen_body(m, scope, &self.convened_by, "Convoquée par"),
+        );
+        let command_id = Uuid::parse_str(&self.command_id).unwrap_or_else(|_| Uuid::now_v7());
+        Some(BodyCommand::Establish {
+            body_id: Uuid::new_v5(&command_id, b"body"),
+            name: name?,
+            kind: kind?,
+            level: level?,
+            territorial_unit: unit?,
+            convened_by_body_id: convened_by?,
+            parent_body_id: parent?,
+            statutory_body: statutory,
+        })
+    }
+
+    /// The unit a body of `level` works in: none for a national body (the
+    /// whole country, which an account limited to a region does not act
+    /// for), else a region or a cercle of the list, within the scope.
+    fn territory(
+        &self,
+        m: &ReadModels,
+        scope: Scope<'_>,
+        level: BodyLevel,
+    ) -> Result<Option<TerritorialUnitKey>, String> {
+        let wanted = match level {
+            BodyLevel::National if scope.is_whole() => return Ok(None),
+            BodyLevel::National => {
+                return Err(
+                    "Niveau : votre compte, limité à une région, ne crée pas d'instance nationale."
+                        .into(),
+                );
+            }
+            BodyLevel::Regional => TerritorialLevel::Region,
+            BodyLevel::Cercle => TerritorialLevel::Cercle,
+        };
+        let mut parts = self.unit.split('|');
+        let found = match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some(scheme), Some(edition), Some(code), None) => m
+                .membership
+                .units
+                .get(&format!("{scheme}:{edition}:{code}"))
+                .filter(|u| u.level == wanted && scope.unit(m, &u.unit)),
+            _ => None,
+        };
+        match (found, wanted) {
+            (Some(u), _) => Ok(Some(u.unit.clone())),
+            (None, TerritorialLevel::Region) => {
+                Err("Territoire : choisissez une région de la liste.".into())
+            }
+            (None, _) => Err("Territoire : choisissez un cercle de la liste.".into()),
+        }
+    }
+}
+
+/// A body picked in a list (empty: none), one the viewer sees.
+fn chosen_body(
+    m: &ReadModels,
+    scope: Scope<'_>,
+    value: &str,
+    label: &str,
+) -> Result<Option<Uuid>, String> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    Uuid::parse_str(value)
+        .ok()
+        .filter(|id| m.bodies.body(*id).is_some() && scope.body(m, *id))
+        .map(Some)
+        .ok_or_else(|| format!("{label} : choisissez une instance de la liste."))
+}

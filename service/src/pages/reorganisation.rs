@@ -1,0 +1,308 @@
+//! A reorganisation of the territory recorded
+//! (`/territoire/reorganisation`): communes or cercles merged, split,
+//! created, renamed or moved, by a legal act, from the units of one
+//! edition of the territorial list to those of another, by their P-codes
+//! as the act lists them. Members then pass on by successions. It changes
+//! the whole country's list, so an account limited to a region does not
+//! record one.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use registre_domain::territory::TerritoryCommand;
+use registre_domain::text::MAX_TEXT;
+use registre_projections::ReadModels;
+use registre_schema::events::{ReorganisationKind, TerritorialUnitKey};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::WebState;
+use super::fields::{self, take};
+use super::page::{self, Frame, Viewer};
+use super::submit::{self, Done};
+use crate::french;
+
+/// Most units one side of a reorganisation names: a split of a cercle
+/// into its communes stays far below it.
+const MAX_UNITS: usize = 200;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReorganisationFields {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub command_id: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub effective_from: String,
+    #[serde(default)]
+    pub legal_reference: String,
+    #[serde(default)]
+    pub from_edition: String,
+    #[serde(default)]
+    pub predecessors: String,
+    #[serde(default)]
+    pub to_edition: String,
+    #[serde(default)]
+    pub successors: String,
+    #[serde(skip)]
+    pub kind_error: String,
+    #[serde(skip)]
+    pub effective_from_error: String,
+    #[serde(skip)]
+    pub legal_reference_error: String,
+    #[serde(skip)]
+    pub predecessors_error: String,
+    #[serde(skip)]
+    pub successors_error: String,
+    #[serde(skip)]
+    pub refusal: String,
+}
+
+page::posted_form!(ReorganisationFields);
+
+const KINDS: [(&str, ReorganisationKind); 5] = [
+    ("fusion", ReorganisationKind::Merge),
+    ("scission", ReorganisationKind::Split),
+    ("creation", ReorganisationKind::Creation),
+    ("nom", ReorganisationKind::Rename),
+    ("rattachement", ReorganisationKind::Transfer),
+];
+
+#[derive(Template)]
+#[template(path = "reorganisation.html")]
+struct ReorganisationPage {
+    frame: Frame,
+    kinds: Vec<(&'static str, &'static str)>,
+    editions: Vec<String>,
+    /// The reorganisations recorded, latest first, in words.
+    recorded: Vec<String>,
+    form: ReorganisationFields,
+    notice: &'static str,
+}
+
+pub async fn form(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    done: Result<Query<Done>, QueryRejection>,
+) -> Response {
+    let viewer = match national_writer(&state, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let notice = done.map(|Query(d)| d.notice()).unwrap_or_default();
+    let Some(models) = state.app.read_models() else {
+        return page::unavailable();
+    };
+    let editions = models.read(|m, _| editions(m));
+    let form = ReorganisationFields {
+        command_id: Uuid::now_v7().to_string(),
+        effective_from: fields::today(),
+        from_edition: editions.first().cloned().unwrap_or_default(),
+        to_edition: editions.last().cloned().unwrap_or_default(),
+        ..Default::default()
+    };
+    show(&state, &viewer, form, StatusCode::OK, notice)
+}
+
+/// A writer whose account is not limited to a region.
+async fn national_writer(state: &WebState, headers: &HeaderMap) -> Result<Viewer, Response> {
+    let viewer = Viewer::writer(state, headers).await?;
+    if viewer.scope().is_whole() {
+        Ok(viewer)
+    } else {
+        Err(regional())
+    }
+}
+
+fn regional() -> Response {
+    page::message(
+        StatusCode::FORBIDDEN,
+        "Accès refusé",
+        "Une réorganisation change la liste territoriale de tout le pays : un compte limité à une région ne l'enregistre pas. (code FORBIDDEN)",
+    )
+}
+
+/// The editions of the territorial list, in order (their names sort as
+/// years).
+fn editions(m: &ReadModels) -> Vec<String> {
+    m.membership
+        .editions
+        .values()
+        .flatten()
+        .cloned()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+fn show(
+    state: &WebState,
+    viewer: &Viewer,
+    form: ReorganisationFields,
+    status: StatusCode,
+    notice: &'static str,
+) -> Response {
+    let Some(models) = state.app.read_models() else {
+        return page::unavailable();
+    };
+    let (editions, recorded) = models.read(|m, _| (editions(m), recorded(m)));
+    page::render_as(
+        &ReorganisationPage {
+            frame: viewer.frame("membres"),
+            kinds: KINDS
+                .iter()
+                .map(|(slug, k)| (*slug, french::reorganisation(*k)))
+                .collect(),
+            editions,
+            recorded,
+            form,
+            notice,
+        },
+        status,
+    )
+}
+
+fn recorded(m: &ReadModels) -> Vec<String> {
+    let names = |units: &[TerritorialUnitKey]| {
+        units
+            .iter()
+            .map(|u| {
+                let name = m
+                    .membership
+                    .units
+                    .get(&registre_projections::membership::unit_key(u))
+                    .map_or("?", |r| r.name.as_str());
+                format!("{name} ({} {})", u.code, u.edition)
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    m.membership
+        .reorganisations
+        .iter()
+        .rev()
+        .map(|r| {
+            format!(
+                "{} le {} : {} → {} ({})",
+                french::reorganisation(r.kind),
+                french::date(r.effective_from),
+                names(&r.predecessors),
+                names(&r.successors),
+                r.legal_reference
+            )
+        })
+        .collect()
+}
+
+pub async fn submit(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    form: Result<Form<ReorganisationFields>, FormRejection>,
+) -> Response {
+    let (viewer, mut form) = match page::posted(&state, &headers, form).await {
+        Ok(posted) => posted,
+        Err(refusal) => return refusal,
+    };
+    if !viewer.scope().is_whole() {
+        return regional();
+    }
+    let Some(models) = state.app.read_models() else {
+        return page::unavailable();
+    };
+    let command = models.read(|m, _| form.command(m));
+    let back = "/territoire/reorganisation";
+    submit::posted(
+        &state,
+        &viewer,
+        back,
+        form,
+        command.map(Into::into),
+        |form, status| show(&state, &viewer, form, status, ""),
+    )
+    .await
+}
+
+impl ReorganisationFields {
+    fn command(&mut self, m: &ReadModels) -> Option<TerritoryCommand> {
+        let kind = take(
+            &mut self.kind_error,
+            KINDS
+                .iter()
+                .find(|(slug, _)| *slug == self.kind)
+                .map(|(_, k)| *k)
+                .ok_or_else(|| "Nature : choisissez-en une.".to_owned()),
+        );
+        let effective_from = take(
+            &mut self.effective_from_error,
+            fields::date("En vigueur le", &self.effective_from),
+        );
+        let legal_reference = take(
+            &mut self.legal_reference_error,
+            fields::text("Acte", &self.legal_reference, MAX_TEXT),
+        );
+        let predecessors = take(
+            &mut self.predecessors_error,
+            units(m, "Prédécesseurs", &self.from_edition, &self.predecessors),
+        );
+        let successors = take(
+            &mut self.successors_error,
+            units(m, "Successeurs", &self.to_edition, &self.successors),
+        );
+        let command_id = Uuid::parse_str(&self.command_id).unwrap_or_else(|_| Uuid::now_v7());
+        Some(TerritoryCommand::RecordReorganisation {
+            reorganisation_id: Uuid::new_v5(&command_id, b"reorganisation"),
+            kind: kind?,
+            effective_from: effective_from?,
+            predecessors: predecessors?,
+            successors: successors?,
+            legal_reference: legal_reference?,
+        })
+    }
+}
+
+/// The units of `edition` the P-codes in `codes` name (apart by commas,
+/// spaces or lines, any case), each known to the list; the first
+/// unknown code is named in the refusal.
+fn units(
+    m: &ReadModels,
+    label: &str,
+    edition: &str,
+    codes: &str,
+) -> Result<Vec<TerritorialUnitKey>, String> {
+    let codes: Vec<&str> = codes
+        .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter(|c| !c.is_empty())
+        .take(MAX_UNITS + 1)
+        .collect();
+    if codes.is_empty() {
+        return Err(format!("{label} : indiquez au moins un code P."));
+    }
+    if codes.len() > MAX_UNITS {
+        return Err(format!("{label} : {MAX_UNITS} codes au plus."));
+    }
+    let mut found = Vec::with_capacity(codes.len());
+    for code in codes {
+        let wanted = code.to_uppercase();
+        let unit = m
+            .membership
+            .units
+            .values()
+            .find(|u| u.unit.edition == edition && u.unit.code == wanted);
+        match unit {
+            Some(u) => found.push(u.unit.clone()),
+            None => {
+                let shown: String = code.chars().take(32).collect();
+                let edition: String = edition.chars().take(32).collect();
+                return Err(format!(
+                    "{label} : le code « {shown} » n'est pas dans l'édition {edition} de la liste territoriale."
+                ));
+            }
+        }
+    }
+    Ok(found)
+}

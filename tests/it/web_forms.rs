@@ -1,0 +1,357 @@
+//! The secretariat's forms beyond a session's course, in a real browser
+//! (see [`crate::web`]): a year's dues schedule, a body established and
+//! named, a mandate ended, a record corrected, the statutes amended and a
+//! reorganisation of the territory. Each refused post shows its French
+//! message beside the field and changes nothing.
+
+use std::path::Path;
+
+use fantoccini::{Client, Locator};
+
+use crate::graphql_mutations::{Congress, founded};
+use crate::support::{Server, scratch, sqlite_url};
+use crate::web::{
+    CLERK_PASSWORD, Driver, accessible, browser, demo_store, driver, from_bodies, head,
+    import_kidal_split, open_account, post, shot, sign_in, text_of, wait_for_text,
+};
+
+/// The server on `db` with its accounts, and a browser signed in as the
+/// clerk.
+async fn clerk_on(driver: &Driver, dir: &Path, db: &Path, credentials: &Path) -> (Server, Client) {
+    let server = Server::start_with(db, &["--credentials", credentials.to_str().unwrap()]);
+    let c = browser(driver, &dir.join("chromium"), 1280, 1000).await;
+    sign_in(&c, server.addr, "awa", CLERK_PASSWORD).await;
+    (server, c)
+}
+
+/// The same on the demo history.
+async fn clerk_on_demo(driver: &Driver, dir: &Path) -> (Server, Client) {
+    let (db, credentials) = demo_store(dir);
+    clerk_on(driver, dir, &db, &credentials).await
+}
+
+/// Clicks the option of the select `select` whose text contains `text`.
+async fn choose(c: &Client, select: &str, text: &str) {
+    c.find(Locator::XPath(&format!(
+        "//select[@id='{select}']//option[contains(normalize-space(.), '{text}')]"
+    )))
+    .await
+    .unwrap_or_else(|_| panic!("{select} offers {text}"))
+    .click()
+    .await
+    .unwrap();
+}
+
+/// Follows the link whose text is `text`.
+async fn follow(c: &Client, text: &str) {
+    c.find(Locator::LinkText(text))
+        .await
+        .unwrap_or_else(|_| panic!("a link {text:?}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Kidal's page (ML080102), from the directory.
+async fn kidal(c: &Client, addr: std::net::SocketAddr) {
+    c.goto(&format!("http://{addr}/membres?q=ML080102&edition=2015"))
+        .await
+        .unwrap();
+    follow(c, "Kidal").await;
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css} on the page"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// How many elements `css` finds.
+async fn count(c: &Client, css: &str) -> usize {
+    c.find_all(Locator::Css(css)).await.unwrap().len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_sets_the_next_dues_schedule_in_a_browser() {
+    let Some(driver) = driver() else { return };
+    let dir = scratch();
+    let (server, c) = clerk_on_demo(&driver, dir.path()).await;
+    let addr = server.addr;
+
+    // The schedules, from the navigation: the form proposes the year after
+    // the latest, with its categories and amounts.
+    follow(&c, "Cotisations").await;
+    wait_for_text(&c, "h1", "Barèmes des cotisations").await;
+    wait_for_text(&c, "main", "2024").await;
+    let year = c.find(Locator::Css("#year")).await.unwrap();
+    assert_eq!(year.prop("value").await.unwrap().as_deref(), Some("2025"));
+    let first = c.find(Locator::Css("#categorie-1")).await.unwrap();
+    let category = first.prop("value").await.unwrap().unwrap_or_default();
+    assert!(!category.is_empty(), "the latest schedule's categories");
+
+    // A category listed twice is refused beside the categories, and
+    // nothing is kept.
+    let before = head(addr);
+    // The first empty row follows the latest schedule's categories; a
+    // refused form shows it again at the same place.
+    let blank = 1 + count(&c, "input[name='categorie']:not([value=''])").await;
+    let last = format!("#categorie-{blank}");
+    c.find(Locator::Css(&last))
+        .await
+        .unwrap()
+        .send_keys(&category)
+        .await
+        .unwrap();
+    c.find(Locator::Css(&format!("#montant-{blank}")))
+        .await
+        .unwrap()
+        .send_keys("1000")
+        .await
+        .unwrap();
+    post(&c, "form.form", &[]).await;
+    wait_for_text(&c, "#tiers-error", "figure deux fois").await;
+    shot(&c, "dues-schedule-refused").await;
+    assert_eq!(head(addr), before);
+
+    // The row emptied, one amount raised: the 2025 schedule is set.
+    c.find(Locator::Css(&last))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    c.find(Locator::Css(&format!("#montant-{blank}")))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    let amount = c.find(Locator::Css("#montant-1")).await.unwrap();
+    amount.clear().await.unwrap();
+    amount.send_keys("275 000").await.unwrap();
+    post(&c, "form.form", &[]).await;
+    wait_for_text(&c, ".done", "Enregistré").await;
+    wait_for_text(&c, "main tbody tr", "2025").await;
+    wait_for_text(&c, "main tbody tr", "275").await;
+    // The next form proposes the year after.
+    let year = c.find(Locator::Css("#year")).await.unwrap();
+    assert_eq!(year.prop("value").await.unwrap().as_deref(), Some("2026"));
+    assert!(head(addr) > before);
+    shot(&c, "dues-schedule").await;
+    accessible(&c, "dues schedule").await;
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_establishes_a_body_and_ends_a_mandate_in_a_browser() {
+    let Some(driver) = driver() else { return };
+    let dir = scratch();
+    let (server, c) = clerk_on_demo(&driver, dir.path()).await;
+    let addr = server.addr;
+
+    // From the bodies, a new one: a Bureau de Cercle needs its cercle.
+    c.goto(&format!("http://{addr}/instances")).await.unwrap();
+    follow(&c, "Créer une instance ou un organe").await;
+    wait_for_text(&c, "h1", "Créer une instance ou un organe").await;
+    choose(&c, "statutory", "Bureau de Cercle").await;
+    let before = head(addr);
+    post(&c, "form.form", &[("name", "Bureau du Cercle de Bourem")]).await;
+    wait_for_text(&c, "#unit-error", "choisissez un cercle").await;
+    shot(&c, "establishment-refused").await;
+    accessible(&c, "establishment").await;
+    assert_eq!(head(addr), before);
+
+    // With its cercle it is established, and its posts come next.
+    choose(&c, "unit", "Bourem").await;
+    post(&c, "form.form", &[]).await;
+    wait_for_text(&c, "h1", "Postes et sièges · Bureau du Cercle de Bourem").await;
+    wait_for_text(&c, "main", "Bureau de Cercle au sens des statuts").await;
+    assert!(head(addr) > before);
+
+    // A mandate of the Bureau Exécutif National ends by resignation:
+    // its holder is no longer offered.
+    from_bodies(&c, addr, "Bureau Exécutif National", "postes et sièges").await;
+    wait_for_text(&c, "main", "Mettre fin à un mandat").await;
+    let held = count(&c, "#mandate option").await;
+    assert!(held > 0, "the bureau's mandates");
+    let ending = c
+        .find(Locator::Css("#mandate option"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let before = head(addr);
+    let step = "form:has(input[name='step'][value='fin'])";
+    post(&c, step, &[("ended_on", "2025-01-31")]).await;
+    wait_for_text(&c, "#reason-error", "Motif").await;
+    assert_eq!(head(addr), before);
+    click(&c, "input[name='reason'][value='demission']").await;
+    post(&c, step, &[("ended_on", "2025-01-31")]).await;
+    wait_for_text(&c, ".done", "Enregistré").await;
+    assert_eq!(count(&c, "#mandate option").await, held - 1);
+    assert!(!text_of(&c, "#mandate").await.contains(&ending), "{ending}");
+    shot(&c, "mandate-ended").await;
+    accessible(&c, "seats").await;
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_corrects_a_members_admission_in_a_browser() {
+    let Some(driver) = driver() else { return };
+    let dir = scratch();
+    let (server, c) = clerk_on_demo(&driver, dir.path()).await;
+    let addr = server.addr;
+
+    kidal(&c, addr).await;
+    c.find(Locator::XPath(
+        "//ol[@class='timeline']/li[contains(., 'Admission')]/a[.='corriger']",
+    ))
+    .await
+    .expect("the admission's correction link")
+    .click()
+    .await
+    .unwrap();
+    wait_for_text(&c, "h1", "Corriger un enregistrement de Kidal").await;
+    wait_for_text(&c, "main", "Admission du").await;
+
+    // Without saying what it should have said: refused, nothing kept.
+    let before = head(addr);
+    post(&c, "form.form", &[("reason", "Erreur de saisie")]).await;
+    wait_for_text(&c, "#correction-error", "champ requis").await;
+    assert_eq!(head(addr), before);
+    shot(&c, "correction-refused").await;
+    accessible(&c, "correction").await;
+
+    post(
+        &c,
+        "form.form",
+        &[
+            ("correction", "Délibération n° 2003-014 du conseil communal"),
+            ("reason", "Référence de la délibération mal recopiée"),
+        ],
+    )
+    .await;
+    wait_for_text(&c, ".done", "Enregistré").await;
+    wait_for_text(&c, ".timeline", "Corrigé : Délibération n° 2003-014").await;
+    assert!(head(addr) > before);
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_amends_the_statutes_after_the_congress_motion_in_a_browser() {
+    let Some(driver) = driver() else { return };
+    let dir = scratch();
+    let db = dir.path().join("r.db");
+    // A Congrès adopted a statute-amendment motion in 2019.
+    let (server, sec, _) = founded(&db);
+    let congress = Congress::establish(server.addr, &sec);
+    congress.adopts(server.addr, &sec, ("STATUTE_AMENDMENT", None), "2019-06-01");
+    drop(server);
+    let credentials = dir.path().join("credentials");
+    let store = sqlite_url(&db);
+    open_account(
+        &store,
+        &credentials,
+        "awa",
+        "Awa Traoré",
+        "secretariat",
+        CLERK_PASSWORD,
+    );
+    let (server, c) = clerk_on(&driver, dir.path(), &db, &credentials).await;
+    let addr = server.addr;
+
+    c.goto(&format!("http://{addr}/statuts")).await.unwrap();
+    follow(&c, "Enregistrer une modification des statuts").await;
+    wait_for_text(&c, "h1", "Modifier les statuts").await;
+    wait_for_text(
+        &c,
+        "#motion",
+        "Résolution (Congrès, session du 1er juin 2019)",
+    )
+    .await;
+    let reference = ("reference", "Congrès du 1er juin 2019, résolution");
+
+    // Nothing changed: refused beside the rules, nothing kept.
+    let before = head(addr);
+    post(
+        &c,
+        "form.form",
+        &[("effective_from", "2020-01-01"), reference],
+    )
+    .await;
+    wait_for_text(&c, "#rules-error", "aucune ne change").await;
+    assert_eq!(head(addr), before);
+    shot(&c, "amendment-refused").await;
+    accessible(&c, "amendment").await;
+
+    // The ordinary notice raised to 25 days from 2020: version 2.
+    post(
+        &c,
+        "form.form",
+        &[
+            ("effective_from", "2020-01-01"),
+            reference,
+            ("noticeDaysOrdinary", "25"),
+        ],
+    )
+    .await;
+    wait_for_text(&c, ".done", "Enregistré").await;
+    wait_for_text(&c, "main h2", "version 2").await;
+    wait_for_text(&c, "main", "Préavis d'une session ordinaire (jours) : ").await;
+    wait_for_text(&c, "main table", "25").await;
+    assert!(head(addr) > before);
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_records_a_split_of_the_territory_in_a_browser() {
+    let Some(driver) = driver() else { return };
+    let dir = scratch();
+    let (db, credentials) = demo_store(dir.path());
+    import_kidal_split(dir.path(), &db);
+    let (server, c) = clerk_on(&driver, dir.path(), &db, &credentials).await;
+    let addr = server.addr;
+
+    c.goto(&format!("http://{addr}/membres")).await.unwrap();
+    follow(&c, "Enregistrer une réorganisation territoriale").await;
+    wait_for_text(&c, "h1", "Enregistrer une réorganisation territoriale").await;
+    click(&c, "input[name='kind'][value='scission']").await;
+    choose(&c, "from_edition", "2015").await;
+    choose(&c, "to_edition", "2025").await;
+    let fields = [
+        ("predecessors", "ML080102"),
+        ("effective_from", "2025-01-01"),
+        (
+            "legal_reference",
+            "Décret n° 2024-0999 portant scission de Kidal",
+        ),
+    ];
+
+    // A code the 2025 list lacks is named in the refusal; nothing kept.
+    let before = head(addr);
+    let mut unknown = fields.to_vec();
+    unknown.push(("successors", "ML080197, ML089999"));
+    post(&c, "form.form", &unknown).await;
+    wait_for_text(&c, "#successors-error", "« ML089999 »").await;
+    assert_eq!(head(addr), before);
+    shot(&c, "reorganisation-refused").await;
+    accessible(&c, "reorganisation").await;
+
+    let mut known = fields.to_vec();
+    known.push(("successors", "ml080197 ML080198"));
+    post(&c, "form.form", &known).await;
+    wait_for_text(&c, ".done", "Enregistré").await;
+    wait_for_text(&c, "main ul.list", "Scission le 1er janvier 2025").await;
+    wait_for_text(&c, "main ul.list", "Kidal-Sud (ML080198 2025)").await;
+    assert!(head(addr) > before);
+
+    // Kidal's succession now offers the split's successors.
+    kidal(&c, addr).await;
+    follow(&c, "Succession").await;
+    wait_for_text(&c, "#successor", "Kidal-Nord").await;
+    drop(server);
+}
