@@ -698,7 +698,7 @@ async fn convocation_form(c: &Client, addr: SocketAddr, body: &str) {
 
 /// Convenes a session of the body whose name starts with `body`, on
 /// `date`, and returns its page's address.
-async fn convene(c: &Client, addr: SocketAddr, body: &str, date: &str) -> String {
+pub(crate) async fn convene(c: &Client, addr: SocketAddr, body: &str, date: &str) -> String {
     convocation_form(c, addr, body).await;
     post(
         c,
@@ -715,7 +715,7 @@ async fn convene(c: &Client, addr: SocketAddr, body: &str, date: &str) -> String
 }
 
 /// Records the one convened member present and opens the session.
-async fn attend_and_open(c: &Client) {
+pub(crate) async fn attend_and_open(c: &Client) {
     post(
         c,
         "#emargement form[action$='/emargement']",

@@ -11,7 +11,7 @@ use fantoccini::{Client, Locator};
 use crate::graphql_mutations::{Congress, founded};
 use crate::support::{Server, scratch, sqlite_url};
 use crate::web::{
-    CLERK_PASSWORD, Driver, accessible, browser, demo_store, driver, from_bodies, head,
+    CLERK_PASSWORD, Driver, accessible, browser, convene, demo_store, driver, from_bodies, head,
     import_kidal_split, open_account, post, shot, sign_in, text_of, wait_for_text,
 };
 
@@ -353,5 +353,59 @@ async fn a_clerk_records_a_split_of_the_territory_in_a_browser() {
     kidal(&c, addr).await;
     follow(&c, "Succession").await;
     wait_for_text(&c, "#successor", "Kidal-Nord").await;
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_without_quorum_is_convened_again_and_another_adjourned_in_a_browser() {
+    let Some(driver) = driver() else { return };
+    let dir = scratch();
+    let (server, c) = clerk_on_demo(&driver, dir.path()).await;
+    let addr = server.addr;
+    let body = "Conférence Régionale de Kidal";
+    let day = |days| (chrono::Utc::now().date_naive() + chrono::Days::new(days)).to_string();
+
+    // Opened with nobody present, the session fails its quorum.
+    let first = convene(&c, addr, body, &day(40)).await;
+    post(&c, "#emargement form[action$='/ouverture']", &[]).await;
+    wait_for_text(&c, ".facts", "quorum non atteint").await;
+    follow(&c, "Convoquer une seconde fois").await;
+    wait_for_text(&c, ".alert", "Seconde convocation de la session du").await;
+    let chosen = c.find(Locator::Css("#body option:checked")).await.unwrap();
+    assert!(chosen.text().await.unwrap().starts_with(body));
+    accessible(&c, "second convocation").await;
+
+    // Sooner than the statutes allow after the first: refused, nothing kept.
+    let before = head(addr);
+    post(&c, "form.form", &[("session_date", &day(41))]).await;
+    wait_for_text(&c, ".refusal", "SECOND_CONVOCATION_TOO_EARLY").await;
+    assert_eq!(head(addr), before);
+    post(&c, "form.form", &[("session_date", &day(70))]).await;
+    wait_for_text(&c, ".done", "Enregistré").await;
+    assert!(head(addr) > before);
+    // The first session is convened again once only.
+    c.goto(&first).await.unwrap();
+    wait_for_text(&c, ".facts", "quorum non atteint").await;
+    assert!(
+        !text_of(&c, "main")
+            .await
+            .contains("Convoquer une seconde fois")
+    );
+
+    // Another session, prevented, is adjourned with its reason.
+    convene(&c, addr, body, &day(45)).await;
+    let before = head(addr);
+    post(&c, "form[action$='/ajournement']", &[("reason", "")]).await;
+    wait_for_text(&c, ".refusal", "Motif de l'ajournement").await;
+    assert_eq!(head(addr), before);
+    post(
+        &c,
+        "form[action$='/ajournement']",
+        &[("reason", "Crue du fleuve, route coupée")],
+    )
+    .await;
+    wait_for_text(&c, ".facts", "ajournée").await;
+    wait_for_text(&c, ".facts", "Crue du fleuve, route coupée").await;
+    shot(&c, "session-adjourned").await;
     drop(server);
 }

@@ -44,6 +44,8 @@ struct SessionPage {
     id: Uuid,
     title: String,
     place: String,
+    /// Why it was adjourned (empty: it was not).
+    adjourned: String,
     convened_on: String,
     notice_period: String,
     /// An extraordinary session's grounds and who asked for it, in words.
@@ -52,6 +54,9 @@ struct SessionPage {
     is_convened: bool,
     is_open: bool,
     is_closed: bool,
+    /// Its quorum failed, and it is not convened a second time yet: the
+    /// page offers the second convocation.
+    may_convene_again: bool,
     agenda: Vec<(usize, String)>,
     quorum: String,
     sheet: Vec<Attendee>,
@@ -156,6 +161,7 @@ fn show(
                 french::date(s.session_date)
             ),
             place: s.place.clone(),
+            adjourned: s.adjourned.clone().unwrap_or_default(),
             convened_on: french::date(s.convened_on),
             notice_period: french::notice(s),
             request: s.request.as_ref().map(|r| {
@@ -184,6 +190,8 @@ fn show(
             is_convened: s.state == SessionState::Convened,
             is_open: s.state == SessionState::Open,
             is_closed: s.state == SessionState::Closed,
+            may_convene_again: s.state == SessionState::QuorumFailed
+                && s.second_convocations.is_empty(),
             agenda: s
                 .agenda
                 .iter()
@@ -439,6 +447,12 @@ pub async fn step(
             }
             .into())
         }),
+        "ajournement" => fields::text(
+            "Motif de l'ajournement",
+            fields.get("reason").copied().unwrap_or(""),
+            MAX_TEXT,
+        )
+        .map(|reason| SessionCommand::Adjourn { session_id, reason }.into()),
         "cloture" => Ok(SessionCommand::Close {
             session_id,
             closed_at: Utc::now(),

@@ -20,6 +20,7 @@ use uuid::Uuid;
 use super::WebState;
 use super::fields::{self, take};
 use super::page::{self, Frame, Viewer, render};
+use super::scope::Scope;
 use super::submit::{self, Refusal};
 use crate::french;
 
@@ -154,6 +155,10 @@ pub struct ConveneFields {
     requested_by: String,
     #[serde(default)]
     requesters: String,
+    /// The session without quorum this one convenes a second time (empty:
+    /// none).
+    #[serde(default)]
+    second_of: String,
     #[serde(skip)]
     body_error: String,
     #[serde(skip)]
@@ -176,20 +181,66 @@ struct ConvenePage {
     frame: Frame,
     form: ConveneFields,
     bodies: Vec<(String, String)>,
+    /// The session without quorum convened a second time, in words
+    /// (empty: a first convocation).
+    second: String,
 }
 
-pub async fn convene_form(State(state): State<WebState>, headers: HeaderMap) -> Response {
+/// The convocation form's query: `seconde`, a session whose quorum
+/// failed, to convene a second time, its body, place and agenda kept.
+#[derive(Debug, Default, Deserialize)]
+pub struct Again {
+    #[serde(default)]
+    seconde: String,
+}
+
+pub async fn convene_form(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    again: Result<Query<Again>, QueryRejection>,
+) -> Response {
     let viewer = match Viewer::writer(&state, &headers).await {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let form = ConveneFields {
+    let mut form = ConveneFields {
         command_id: Uuid::now_v7().to_string(),
         kind: "ordinaire".into(),
         convened_on: fields::today(),
         ..Default::default()
     };
+    let again = again.map(|Query(a)| a.seconde).unwrap_or_default();
+    if !again.is_empty() {
+        let scope = viewer.scope();
+        let first = state.app.read_models().and_then(|models| {
+            models.read(|m, _| {
+                let s = failed_quorum(m, scope, &again)?;
+                Some((s.body_id, s.kind, s.place.clone(), s.agenda.join("\n")))
+            })
+        });
+        let Some((body, kind, place, agenda)) = first else {
+            return page::not_found();
+        };
+        form.body = body.to_string();
+        form.kind = match kind {
+            SessionKind::Extraordinary => "extraordinaire",
+            SessionKind::Ordinary => "ordinaire",
+        }
+        .into();
+        form.place = place;
+        form.agenda = agenda;
+        form.second_of = again;
+    }
     show(&state, &viewer, form, StatusCode::OK)
+}
+
+/// The session `id` names, if the viewer sees it and it failed its
+/// quorum (what a second convocation follows).
+fn failed_quorum<'m>(m: &'m ReadModels, scope: Scope<'_>, id: &str) -> Option<&'m SessionRecord> {
+    let id = Uuid::parse_str(id).ok()?;
+    scope
+        .session(m, id)
+        .filter(|s| s.state == SessionState::QuorumFailed)
 }
 
 fn show(state: &WebState, viewer: &Viewer, form: ConveneFields, status: StatusCode) -> Response {
@@ -208,11 +259,20 @@ fn show(state: &WebState, viewer: &Viewer, form: ConveneFields, status: StatusCo
         b.sort_by(|x, y| x.1.cmp(&y.1));
         b
     });
+    let second = models.read(|m, _| {
+        failed_quorum(m, scope, &form.second_of).map_or_else(String::new, |s| {
+            format!(
+                "Seconde convocation de la session du {}, où le quorum n'a pas été atteint.",
+                french::date(s.session_date)
+            )
+        })
+    });
     page::render_as(
         &ConvenePage {
             frame: viewer.frame("sessions"),
             form,
             bodies,
+            second,
         },
         status,
     )
@@ -262,6 +322,23 @@ pub async fn convene(
         fields::text("Lieu", &form.place, MAX_PLACE),
     );
     let agenda = take(&mut form.agenda_error, agenda(&form.agenda));
+    // A second convocation names a session without quorum the viewer sees.
+    let second_of = match form.second_of.as_str() {
+        "" => Some(None),
+        id => state
+            .app
+            .read_models()
+            .and_then(|models| {
+                models.read(|m, _| failed_quorum(m, scope, id).map(|s| s.session_id))
+            })
+            .map(Some),
+    };
+    let second_of = take(
+        &mut form.body_error,
+        second_of.ok_or_else(|| {
+            "Seconde convocation : la session sans quorum est introuvable.".to_owned()
+        }),
+    );
     let asked = request(&state, &viewer, kind, &form);
     let request = take(&mut form.request_error, asked);
     let (
@@ -272,6 +349,7 @@ pub async fn convene(
         Some(place),
         Some(agenda),
         Some(request),
+        Some(second_convocation_of),
     ) = (
         body_id,
         convened_by,
@@ -280,6 +358,7 @@ pub async fn convene(
         place,
         agenda,
         request,
+        second_of,
     )
     else {
         return show(&state, &viewer, form, StatusCode::UNPROCESSABLE_ENTITY);
@@ -298,7 +377,7 @@ pub async fn convene(
         session_date,
         place,
         agenda,
-        second_convocation_of: None,
+        second_convocation_of,
         request,
     };
     match submit::command(&state, &viewer, &command_id, command.into()).await {
