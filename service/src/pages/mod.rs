@@ -25,7 +25,8 @@
 //!   sets the next.
 //! - [`sessions`]: the calendar and convening (a second time after a
 //!   failed quorum); [`session_course`]: one session's course (attendance
-//!   and quorum, opening, motions and votes, closing, adjournment); [`minutes`]: its minutes drafted, signed and adopted.
+//!   and quorum, opening, motions and votes, closing, adjournment);
+//!   [`minutes`]: its minutes drafted, signed and adopted.
 //! - [`page`]: what every page shares (the signed-in viewer, the frame,
 //!   refusals); [`submit`]: a form's command submitted; [`fields`]: typed
 //!   fields read with French refusals.
