@@ -230,6 +230,36 @@ pub(crate) async fn accessible(c: &Client, page: &str) {
     assert!(violations.is_empty(), "{page}: {violations:#?}");
 }
 
+/// Clicks what `css` finds on the page.
+pub(crate) async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css} on the page"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Clicks what the XPath `path` finds on the page.
+pub(crate) async fn click_xpath(c: &Client, path: &str) {
+    c.find(Locator::XPath(path))
+        .await
+        .unwrap_or_else(|_| panic!("{path} on the page"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Follows the link whose text is `text`.
+pub(crate) async fn follow(c: &Client, text: &str) {
+    c.find(Locator::LinkText(text))
+        .await
+        .unwrap_or_else(|_| panic!("a link {text:?}"))
+        .click()
+        .await
+        .unwrap();
+}
+
 /// The browser's login cookie, as a `Cookie` header's value.
 async fn login_cookie(c: &Client) -> String {
     let cookie = c
@@ -351,12 +381,7 @@ async fn clerk_admits_and_records(driver: &Driver, addr: SocketAddr, dir: &Path,
     let label = commune.text().await.unwrap();
     let name = label.split(" (").next().unwrap().to_owned();
     commune.click().await.unwrap();
-    c.find(Locator::Css("#category option:nth-child(2)"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "#category option:nth-child(2)").await;
     let form = c.form(Locator::Css("form.form")).await.unwrap();
     form.set_by_name(
         "deliberation",
@@ -461,12 +486,7 @@ async fn clerk_admits_and_records(driver: &Driver, addr: SocketAddr, dir: &Path,
     let change = |value: &'static str, reason: &'static str| {
         let c = c.clone();
         async move {
-            c.find(Locator::Css(&format!("#change-{value}")))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
+            click(&c, &format!("#change-{value}")).await;
             let form = c.form(Locator::Css("form.form")).await.unwrap();
             form.set_by_name("reason", reason).await.unwrap();
             form.submit().await.unwrap();
@@ -489,12 +509,7 @@ async fn clerk_admits_and_records(driver: &Driver, addr: SocketAddr, dir: &Path,
 
     // The payment reversed from the member's page, with its reason: it
     // stays listed, said reversed, and its year is owed again.
-    c.find(Locator::Css("a[href*='/annulation?recu=R-WEB-1']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "a[href*='/annulation?recu=R-WEB-1']").await;
     wait_for_text(&c, "main", "reçu R-WEB-1").await;
     accessible(&c, "reversal form").await;
     let form = c.form(Locator::Css("form.form")).await.unwrap();
@@ -601,13 +616,7 @@ async fn the_dashboard_follows_records_made_elsewhere_and_a_viewer_cannot_record
         .goto(&format!("http://{addr}/membres?statut=actif"))
         .await
         .unwrap();
-    clerk
-        .find(Locator::Css("table tbody a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&clerk, "table tbody a").await;
     wait_for_text(&clerk, "main", "Cotisations par année").await;
     post_payment(&clerk, "25 000", "R-LIVE-1").await;
     wait_for_text(&clerk, ".done", "Enregistré").await;
@@ -686,14 +695,11 @@ async fn convocation_form(c: &Client, addr: SocketAddr, body: &str) {
     c.goto(&format!("http://{addr}/sessions/convocation"))
         .await
         .unwrap();
-    c.find(Locator::XPath(&format!(
-        "//select[@id='body']/option[starts-with(normalize-space(.), '{body}')]"
-    )))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    click_xpath(
+        c,
+        &format!("//select[@id='body']/option[starts-with(normalize-space(.), '{body}')]"),
+    )
+    .await;
 }
 
 /// Convenes a session of the body whose name starts with `body`, on
@@ -758,12 +764,7 @@ async fn a_session_runs_its_course_from_convocation_to_signed_minutes_in_a_brows
     // bureau, it is recorded and its page says why and by whom.
     let soon = (chrono::Utc::now().date_naive() + chrono::Days::new(20)).to_string();
     convocation_form(&c, addr, "Conférence Régionale de Kidal").await;
-    c.find(Locator::Css("input[name='kind'][value='extraordinaire']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "input[name='kind'][value='extraordinaire']").await;
     let fields = [
         ("session_date", soon.as_str()),
         ("place", "Kidal"),
@@ -799,18 +800,8 @@ async fn a_session_runs_its_course_from_convocation_to_signed_minutes_in_a_brows
     )
     .await;
     wait_for_text(&c, "#motions", "vote en cours").await;
-    c.find(Locator::Css("#motions input[value='pour']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Css("#motions form[action$='/votes'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "#motions input[value='pour']").await;
+    click(&c, "#motions form[action$='/votes'] button").await;
     wait_for_text(&c, "#motions", "1 pour, 0 contre").await;
     post(&c, "form[action$='/cloture-vote']", &[]).await;
     wait_for_text(&c, "#motions", "adoptée").await;
@@ -956,18 +947,8 @@ async fn a_clerk_records_a_succession_after_a_split_in_a_browser() {
     c.goto(&format!("http://{addr}/membres?q=ML080102&edition=2015"))
         .await
         .unwrap();
-    c.find(Locator::LinkText("Kidal"))
-        .await
-        .expect("Kidal in the directory")
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::LinkText("Succession"))
-        .await
-        .expect("the succession link")
-        .click()
-        .await
-        .unwrap();
+    follow(&c, "Kidal").await;
+    follow(&c, "Succession").await;
     wait_for_text(&c, "h1", "Succession de Kidal").await;
     wait_for_text(&c, "#successor", "scission du 1er janvier 2025").await;
     wait_for_text(&c, "#successor", "Kidal-Sud (ML080198").await;
@@ -1044,26 +1025,22 @@ async fn a_clerk_defines_a_post_and_designates_a_commune_to_it_in_a_browser() {
 /// Follows, on the bodies page, the link `link` of the body `body`.
 pub(crate) async fn from_bodies(c: &Client, addr: SocketAddr, body: &str, link: &str) {
     c.goto(&format!("http://{addr}/instances")).await.unwrap();
-    c.find(Locator::XPath(&format!(
-        "//section[h2[starts-with(normalize-space(.), '{body}')]]//a[contains(., '{link}')]"
-    )))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    click_xpath(
+        c,
+        &format!(
+            "//section[h2[starts-with(normalize-space(.), '{body}')]]//a[contains(., '{link}')]"
+        ),
+    )
+    .await;
 }
 
 /// Designates the commune of P-code `commune` to the post "Suppléant".
 async fn designate(c: &Client, commune: &str) {
-    c.find(Locator::XPath(
+    click_xpath(
+        c,
         "//select[@id='post']/option[normalize-space(.) = 'Suppléant']",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    )
+    .await;
     post(
         c,
         "form:has(input[name='step'][value='designation'])",

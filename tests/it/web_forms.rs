@@ -11,8 +11,9 @@ use fantoccini::{Client, Locator};
 use crate::graphql_mutations::{Congress, founded};
 use crate::support::{Server, scratch, sqlite_url};
 use crate::web::{
-    CLERK_PASSWORD, Driver, accessible, browser, convene, demo_store, driver, from_bodies, head,
-    import_kidal_split, open_account, post, shot, sign_in, text_of, wait_for_text,
+    CLERK_PASSWORD, Driver, accessible, browser, click, click_xpath, convene, demo_store, driver,
+    follow, from_bodies, head, import_kidal_split, open_account, post, shot, sign_in, text_of,
+    wait_for_text,
 };
 
 /// The server on `db` with its accounts, and a browser signed in as the
@@ -32,24 +33,11 @@ async fn clerk_on_demo(driver: &Driver, dir: &Path) -> (Server, Client) {
 
 /// Clicks the option of the select `select` whose text contains `text`.
 async fn choose(c: &Client, select: &str, text: &str) {
-    c.find(Locator::XPath(&format!(
-        "//select[@id='{select}']//option[contains(normalize-space(.), '{text}')]"
-    )))
-    .await
-    .unwrap_or_else(|_| panic!("{select} offers {text}"))
-    .click()
-    .await
-    .unwrap();
-}
-
-/// Follows the link whose text is `text`.
-async fn follow(c: &Client, text: &str) {
-    c.find(Locator::LinkText(text))
-        .await
-        .unwrap_or_else(|_| panic!("a link {text:?}"))
-        .click()
-        .await
-        .unwrap();
+    click_xpath(
+        c,
+        &format!("//select[@id='{select}']//option[contains(normalize-space(.), '{text}')]"),
+    )
+    .await;
 }
 
 /// Kidal's page (ML080102), from the directory.
@@ -58,15 +46,6 @@ async fn kidal(c: &Client, addr: std::net::SocketAddr) {
         .await
         .unwrap();
     follow(c, "Kidal").await;
-}
-
-async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("{css} on the page"))
-        .click()
-        .await
-        .unwrap();
 }
 
 /// How many elements `css` finds.
