@@ -40,6 +40,7 @@ pub mod accounts;
 pub mod application;
 pub mod audit_trail;
 pub mod auth;
+pub mod catalogue;
 pub mod commands;
 pub mod config;
 pub mod demo;
