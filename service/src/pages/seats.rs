@@ -22,6 +22,7 @@ use super::page::{self, Frame, Viewer};
 use super::submit::{self, Done};
 use crate::application::Command;
 use crate::french;
+use crate::language::Language;
 
 /// Both forms' fields: `step` says which was posted (`poste` or
 /// `designation`), with a message beside each refused field.
@@ -85,8 +86,9 @@ fn show(
     status: StatusCode,
     notice: &'static str,
 ) -> Response {
+    let lang = viewer.language;
     let Some(models) = state.app.read_models() else {
-        return page::unavailable();
+        return page::unavailable(lang);
     };
     let scope = viewer.scope();
     let today = Utc::now().date_naive();
@@ -94,19 +96,20 @@ fn show(
         let b = m.bodies.body(id).filter(|_| scope.body(m, id))?;
         let statutes = m.statutes.in_force(today).map(|v| &v.statutes);
         let membership = match (b.statutory_body, statutes) {
-            (Some(s), Some(statutes)) => format!(
-                "{} au sens des statuts : {}.",
-                french::statutory_body(s),
+            (Some(s), Some(statutes)) => lang.fill(
                 match registre_domain::statutory::membership(statutes, Some(s)) {
                     registre_schema::events::Membership::Designated => {
-                        "y siègent les communes à jour qui en détiennent les sièges"
+                        "{} au sens des statuts : y siègent les communes à jour qui en détiennent les sièges."
                     }
                     registre_schema::events::Membership::Derived => {
-                        "y siègent toutes les communes à jour de son territoire"
+                        "{} au sens des statuts : y siègent toutes les communes à jour de son territoire."
                     }
-                }
+                },
+                &[&french::statutory_body(s)],
             ),
-            _ => "Les statuts ne lui donnent pas de règles propres.".into(),
+            _ => lang
+                .tr("Les statuts ne lui donnent pas de règles propres.")
+                .into(),
         };
         let mut posts: Vec<_> = b
             .composition(today)
@@ -124,7 +127,7 @@ fn show(
         Some((b.name.clone(), membership, posts))
     });
     let Some((name, membership, posts)) = found else {
-        return page::not_found();
+        return page::not_found(lang);
     };
     page::render_as(
         &SeatsPage {
@@ -173,7 +176,7 @@ pub async fn submit(
         Err(refusal) => return refusal,
     };
     let command = match form.step.as_str() {
-        "poste" => form.post_command(body_id),
+        "poste" => form.post_command(body_id, viewer.language),
         _ => form.designation(&state, &viewer, body_id),
     };
     let back = format!("/instances/{body_id}/sieges");
@@ -184,10 +187,10 @@ pub async fn submit(
 }
 
 impl SeatFields {
-    fn post_command(&mut self, body_id: Uuid) -> Option<Command> {
+    fn post_command(&mut self, body_id: Uuid, t: Language) -> Option<Command> {
         let title = take(
             &mut self.title_error,
-            fields::text("Intitulé du poste", &self.title, MAX_NAME),
+            fields::text(t, t.tr("Intitulé du poste"), &self.title, MAX_NAME),
         );
         let seats = take(
             &mut self.seats_error,
@@ -196,7 +199,7 @@ impl SeatFields {
                 .parse::<u32>()
                 .ok()
                 .filter(|n| (1..=MAX_SEATS).contains(n))
-                .ok_or_else(|| format!("Sièges : un nombre de 1 à {MAX_SEATS}.")),
+                .ok_or_else(|| t.fill("Sièges : un nombre de 1 à {}.", &[&MAX_SEATS])),
         );
         Some(
             BodyCommand::DefinePost {
@@ -215,9 +218,10 @@ impl SeatFields {
     /// A commune designated to a seat: found by its P-code among the
     /// members the viewer sees.
     fn designation(&mut self, state: &WebState, viewer: &Viewer, body_id: Uuid) -> Option<Command> {
+        let t = viewer.language;
         let post_id = take(
             &mut self.post_error,
-            Uuid::parse_str(&self.post).map_err(|_| "Poste : choisissez-en un.".to_owned()),
+            Uuid::parse_str(&self.post).map_err(|_| t.tr("Poste : choisissez-en un.").to_owned()),
         );
         let code = self.commune.trim().to_owned();
         let scope = viewer.scope();
@@ -235,19 +239,19 @@ impl SeatFields {
                     })
                 })
                 .ok_or_else(|| {
-                    format!(
+                    t.fill(
                         "Commune : aucun membre pour le code « {} ».",
-                        code.chars().take(32).collect::<String>()
+                        &[&code.chars().take(32).collect::<String>()],
                     )
                 }),
         );
         let holder_name = take(
             &mut self.holder_error,
-            fields::text("Titulaire", &self.holder, MAX_NAME),
+            fields::text(t, t.tr("Titulaire"), &self.holder, MAX_NAME),
         );
         let starts_on = take(
             &mut self.starts_on_error,
-            fields::date("Début du mandat", &self.starts_on),
+            fields::date(t, t.tr("Début du mandat"), &self.starts_on),
         );
         Some(
             BodyCommand::ElectOfficer {
