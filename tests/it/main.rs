@@ -42,4 +42,5 @@ mod support;
 mod territory;
 mod web;
 mod web_accounts;
+mod web_english;
 mod witness;

@@ -18,11 +18,11 @@ use crate::support::{Server, eventually, http, registre, scratch, sqlite_url};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CLERK_PASSWORD: &str = "mot de passe du secrétariat";
+pub(crate) const CLERK_PASSWORD: &str = "mot de passe du secrétariat";
 const VIEWER_PASSWORD: &str = "mot de passe du tableau";
 
 /// A chromedriver process, killed when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     port: u16,
 }
@@ -35,7 +35,7 @@ impl Drop for Driver {
 }
 
 /// Starts chromedriver, or says why the browser tests cannot run.
-fn driver() -> Option<Driver> {
+pub(crate) fn driver() -> Option<Driver> {
     if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
         assert!(
             std::env::var("CI").is_err(),
@@ -63,7 +63,7 @@ fn driver() -> Option<Driver> {
 
 /// A headless Chromium with a fresh profile, kept off the network (this
 /// machine has none, and the application needs none).
-async fn browser(driver: &Driver, profile: &Path, width: u32, height: u32) -> Client {
+pub(crate) async fn browser(driver: &Driver, profile: &Path, width: u32, height: u32) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
@@ -74,11 +74,14 @@ async fn browser(driver: &Driver, profile: &Path, width: u32, height: u32) -> Cl
             "mobileEmulation": {
                 "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0 }
             },
+            // A French browser: its `Accept-Language` asks for French (a
+            // headless Chromium ignores `--lang` there).
+            "prefs": { "intl.accept_languages": "fr-FR,fr" },
             "args": [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                 "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--lang=fr-FR",
+                "--disable-dev-shm-usage", "--lang=fr-FR", "--accept-lang=fr-FR,fr",
                 format!("--window-size={},{height}", width.max(500)),
                 format!("--user-data-dir={}", profile.display()),
             ],
@@ -97,7 +100,7 @@ fn screenshots() -> PathBuf {
     dir
 }
 
-async fn shot(c: &Client, name: &str) {
+pub(crate) async fn shot(c: &Client, name: &str) {
     let png = c.screenshot().await.expect("a screenshot");
     std::fs::write(screenshots().join(format!("{name}.png")), png).expect("screenshot written");
 }
@@ -110,7 +113,7 @@ fn demo_store(dir: &Path) -> (PathBuf, PathBuf) {
 }
 
 /// `registre serve` on the demo history, with its accounts.
-fn demo_server(dir: &Path) -> Server {
+pub(crate) fn demo_server(dir: &Path) -> Server {
     let (db, credentials) = demo_store(dir);
     let creds = credentials.to_str().unwrap();
     Server::start_with(&db, &["--credentials", creds])
@@ -147,12 +150,12 @@ fn open_account(store: &str, credentials: &Path, name: &str, full: &str, role: &
 }
 
 /// The log's head, as `/readyz` reports it.
-fn head(addr: SocketAddr) -> u64 {
+pub(crate) fn head(addr: SocketAddr) -> u64 {
     let answer = http(addr, "GET", "/readyz", &[], b"");
     answer.json()["head"].as_u64().expect("a head")
 }
 
-async fn sign_in(c: &Client, addr: SocketAddr, name: &str, password: &str) {
+pub(crate) async fn sign_in(c: &Client, addr: SocketAddr, name: &str, password: &str) {
     c.goto(&format!("http://{addr}/")).await.unwrap();
     // Not signed in: the dashboard sends the browser to sign in.
     assert!(
@@ -169,14 +172,14 @@ async fn sign_in(c: &Client, addr: SocketAddr, name: &str, password: &str) {
     wait_for_text(c, "h1", "Tableau de bord").await;
 }
 
-async fn text_of(c: &Client, css: &str) -> String {
+pub(crate) async fn text_of(c: &Client, css: &str) -> String {
     match c.find(Locator::Css(css)).await {
         Ok(e) => e.text().await.unwrap_or_default(),
         Err(_) => String::new(),
     }
 }
 
-async fn wait_for_text(c: &Client, css: &str, wanted: &str) {
+pub(crate) async fn wait_for_text(c: &Client, css: &str, wanted: &str) {
     for _ in 0..100 {
         if text_of(c, css).await.contains(wanted) {
             return;
@@ -189,7 +192,7 @@ async fn wait_for_text(c: &Client, css: &str, wanted: &str) {
 
 /// axe-core, run in the page on screen: every WCAG 2.1 A and AA rule it
 /// can check must pass.
-async fn accessible(c: &Client, page: &str) {
+pub(crate) async fn accessible(c: &Client, page: &str) {
     const AXE: &str = include_str!("../fixtures/axe-core/axe.min.js");
     let script = format!(
         "{AXE}\nconst done = arguments[arguments.length - 1];\n\
@@ -237,7 +240,7 @@ async fn download(c: &Client, link_css: &str) -> String {
 }
 
 /// Fills the payment form of the member page on screen and posts it.
-async fn post_payment(c: &Client, amount: &str, receipt: &str) {
+pub(crate) async fn post_payment(c: &Client, amount: &str, receipt: &str) {
     let form = c
         .form(Locator::Css("form[action$='/paiement']"))
         .await
