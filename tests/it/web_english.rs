@@ -195,6 +195,53 @@ async fn a_viewer_switches_to_english_reads_the_pages_and_forms_in_english_and_b
     shot(&c, "english-status-refused").await;
     accessible(&c, "status form in English").await;
 
+    // The statutes, the bodies and a session's page.
+    c.goto(&format!("http://{addr}/statuts")).await.unwrap();
+    wait_for_text(&c, "main", "In force: version 2").await;
+    reads(
+        &c,
+        "statutes",
+        &[
+            "Majority for an amendment of the statutes",
+            "of the votes cast",
+        ],
+        &["En vigueur", "suffrages exprimés"],
+    )
+    .await;
+    shot(&c, "english-statutes").await;
+    c.goto(&format!("http://{addr}/instances")).await.unwrap();
+    wait_for_text(&c, "h1", "Bodies and organs").await;
+    // Names of bodies are proper names, as recorded.
+    reads(
+        &c,
+        "bodies",
+        &[
+            "Bureau Exécutif National",
+            "national organ",
+            "posts and seats",
+        ],
+        &["organe national", "postes et sièges"],
+    )
+    .await;
+    shot(&c, "english-bodies").await;
+    c.goto(&format!("http://{addr}/sessions")).await.unwrap();
+    c.find(Locator::Css("ul.list a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&c, "main", "Attendance sheet").await;
+    reads(
+        &c,
+        "session",
+        &["Agenda", "Notice period", "Motions and votes", "Minutes"],
+        &["Ordre du jour", "Préavis", "Feuille d'émargement"],
+    )
+    .await;
+    shot(&c, "english-session").await;
+    accessible(&c, "session in English").await;
+
     // An error page, in the chosen language too.
     c.goto(&format!("http://{addr}/membres/pas-un-membre"))
         .await
