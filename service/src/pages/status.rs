@@ -1,7 +1,7 @@
 //! A member's status (`/membres/{id}/statut`): suspension, reinstatement,
 //! withdrawal or exclusion, dated and with its reason. Which change the
 //! member's status allows is the domain's to say (a reinstatement of a
-//! member not suspended is refused with its French message). An exclusion
+//! member not suspended is refused, in the viewer's language). An exclusion
 //! cites the adopted exclusion motion about the member, picked from a
 //! list, and the day the member was notified of its hearing.
 
