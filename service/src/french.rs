@@ -1,4 +1,8 @@
-//! How registre writes dates, amounts, statuses and names in French (the pages and the documents).
+//! How registre writes dates, amounts, statuses and names in French (the
+//! pages and the documents). Its texts are the catalogue's keys: the
+//! sentences made of values take the reader's language (the documents
+//! always pass French), and the pages translate the names where they
+//! print them.
 
 use chrono::{Datelike, NaiveDate};
 use registre_domain::majority::quorum_required;
@@ -13,6 +17,8 @@ use registre_schema::events::{
     Comparison, Fraction, MajorityRule, MandateEndReason, QuorumRule, ReorganisationKind,
     StatutoryBody, TieRule, VoteBase,
 };
+
+use crate::language::Language;
 
 const MONTHS: [&str; 12] = [
     "janvier",
@@ -58,12 +64,6 @@ pub fn number(n: i64) -> String {
         out.push(c);
     }
     out
-}
-
-/// `1 présent`, `3 présents`: a count and its noun, singular up to one as
-/// French has it.
-pub fn count(n: u32, singular: &str, plural: &str) -> String {
-    format!("{n} {}", if n > 1 { plural } else { singular })
 }
 
 /// A member's status as the secretariat says it.
@@ -201,41 +201,46 @@ pub fn mandate_end(r: MandateEndReason) -> &'static str {
 }
 
 /// The notice a convocation gave, against what the statutes require.
-pub fn notice(s: &SessionRecord) -> String {
-    let required = s
-        .notice_required
-        .map(|d| format!(", {} requis par les statuts", count(d, "jour", "jours")))
-        .unwrap_or_default();
-    let verdict = match s.notice_compliant {
-        Some(true) => " : délai respecté",
-        Some(false) => " : délai NON respecté",
-        None => "",
-    };
+pub fn notice(s: &SessionRecord, lang: Language) -> String {
     let days = u32::try_from(s.notice_days.max(0)).unwrap_or(u32::MAX);
-    format!(
-        "{} de préavis{required}{verdict}",
-        count(days, "jour", "jours")
-    )
+    let mut text = lang.fill("{} de préavis", &[&lang.count(days, "jour", "jours")]);
+    if let Some(d) = s.notice_required {
+        let required = lang.count(d, "jour", "jours");
+        text.push_str(&lang.fill(", {} requis par les statuts", &[&required]));
+    }
+    match s.notice_compliant {
+        Some(true) => lang.fill("{} : délai respecté", &[&text]),
+        Some(false) => lang.fill("{} : délai NON respecté", &[&text]),
+        None => text,
+    }
 }
 
 /// The quorum as it stands: present and represented against what the
 /// statutes of the convocation require of the members convened.
-pub fn quorum(m: &ReadModels, s: &SessionRecord) -> String {
+pub fn quorum(m: &ReadModels, s: &SessionRecord, lang: Language) -> String {
+    let present = |n| lang.count(n, "présent", "présents");
+    let represented = |n| lang.count(n, "représenté", "représentés");
+    let convened = |n| lang.count(n, "convoqué", "convoqués");
     if let Some(q) = &s.quorum {
         let c = &q.count;
-        let verdict = if q.reached { "atteint" } else { "non atteint" };
-        return format!(
-            "Quorum {verdict} à l'ouverture : {} et {} pour {} sur {}.",
-            count(c.present, "présent", "présents"),
-            count(c.represented, "représenté", "représentés"),
-            count(c.required, "requis", "requis"),
-            count(c.eligible, "convoqué", "convoqués"),
+        return lang.fill(
+            if q.reached {
+                "Quorum atteint à l'ouverture : {} et {} pour {} sur {}."
+            } else {
+                "Quorum non atteint à l'ouverture : {} et {} pour {} sur {}."
+            },
+            &[
+                &present(c.present),
+                &represented(c.represented),
+                &lang.count(c.required, "requis", "requis"),
+                &convened(c.eligible),
+            ],
         );
     }
     let eligible = s.eligible.len() as u32;
-    let present = s.present.len() as u32;
+    let here = s.present.len() as u32;
     // Absent members whose proxy holder is present.
-    let represented = s.attendance().represented.len() as u32;
+    let proxied = s.attendance().represented.len() as u32;
     let required = m
         .sessions
         .statutes
@@ -245,75 +250,81 @@ pub fn quorum(m: &ReadModels, s: &SessionRecord) -> String {
             let body = m.bodies.body(s.body_id).and_then(|b| b.statutory_body);
             quorum_required(quorum_rule(st, body), eligible)
         });
-    let counted = format!(
+    let counted = lang.fill(
         "{} et {} sur {}",
-        count(present, "présent", "présents"),
-        count(represented, "représenté", "représentés"),
-        count(eligible, "convoqué", "convoqués"),
+        &[&present(here), &represented(proxied), &convened(eligible)],
     );
     match required {
-        Some(required) => {
-            let verdict = if present + represented >= required {
-                "le quorum est atteint"
+        Some(required) => lang.fill(
+            if here + proxied >= required {
+                "{} ; {} requis : le quorum est atteint."
             } else {
-                "le quorum n'est pas encore atteint"
-            };
-            format!("{counted} ; {required} requis : {verdict}.")
-        }
+                "{} ; {} requis : le quorum n'est pas encore atteint."
+            },
+            &[&counted, &required],
+        ),
         None => format!("{counted}."),
     }
 }
 
 /// A share in words where French has them: `la moitié`, `les deux
 /// tiers`; with `more`, as it follows "plus" (`de la moitié`).
-fn share(numerator: u32, denominator: u32, more: bool) -> String {
-    let named = match (numerator, denominator) {
-        (1, 2) => Some(("la moitié", "de la moitié")),
-        (1, 3) => Some(("le tiers", "du tiers")),
-        (2, 3) => Some(("les deux tiers", "des deux tiers")),
-        (3, 4) => Some(("les trois quarts", "des trois quarts")),
-        _ => None,
+fn share(numerator: u32, denominator: u32, more: bool, lang: Language) -> String {
+    let named = match (numerator, denominator, more) {
+        (1, 2, false) => lang.tr("la moitié"),
+        (1, 2, true) => lang.tr("de la moitié"),
+        (1, 3, false) => lang.tr("le tiers"),
+        (1, 3, true) => lang.tr("du tiers"),
+        (2, 3, false) => lang.tr("les deux tiers"),
+        (2, 3, true) => lang.tr("des deux tiers"),
+        (3, 4, false) => lang.tr("les trois quarts"),
+        (3, 4, true) => lang.tr("des trois quarts"),
+        (_, _, false) => return format!("{numerator}/{denominator}"),
+        (_, _, true) => return lang.fill("de {}/{}", &[&numerator, &denominator]),
     };
-    match (named, more) {
-        (Some((plain, _)), false) => plain.into(),
-        (Some((_, after_more)), true) => after_more.into(),
-        (None, false) => format!("{numerator}/{denominator}"),
-        (None, true) => format!("de {numerator}/{denominator}"),
-    }
+    named.into()
 }
 
-fn compared(c: Comparison, f: Fraction) -> String {
+fn compared(c: Comparison, f: Fraction, lang: Language) -> String {
     match c {
-        Comparison::AtLeast => format!("au moins {}", share(f.numerator, f.denominator, false)),
-        Comparison::MoreThan => format!("plus {}", share(f.numerator, f.denominator, true)),
+        Comparison::AtLeast => lang.fill(
+            "au moins {}",
+            &[&share(f.numerator, f.denominator, false, lang)],
+        ),
+        Comparison::MoreThan => {
+            lang.fill("plus {}", &[&share(f.numerator, f.denominator, true, lang)])
+        }
     }
 }
 
 /// A quorum in words: `au moins les deux tiers des membres`.
-pub fn quorum_rule_text(q: QuorumRule) -> String {
-    format!("{} des membres", compared(q.comparison, q.share))
+pub fn quorum_rule_text(q: QuorumRule, lang: Language) -> String {
+    lang.fill("{} des membres", &[&compared(q.comparison, q.share, lang)])
 }
 
 /// A majority in words: `plus de la moitié des suffrages exprimés ; en
 /// cas de partage, la voix du président est prépondérante`.
-pub fn majority_rule(m: MajorityRule) -> String {
-    let base = match m.base {
+pub fn majority_rule(m: MajorityRule, lang: Language) -> String {
+    let base = lang.tr(match m.base {
         VoteBase::VotesCast => "des suffrages exprimés",
         VoteBase::VotesCastWithAbstentions => "des votants, abstentions comprises",
         VoteBase::Present => "des membres présents ou représentés",
         VoteBase::Members => "des membres appelés à siéger",
-    };
-    let tie = match m.tie {
-        TieRule::Rejected => "",
-        TieRule::ChairCastingVote => " ; en cas de partage, la voix du président est prépondérante",
-    };
-    format!("{} {base}{tie}", compared(m.comparison, m.share))
+    });
+    let rule = format!("{} {base}", compared(m.comparison, m.share, lang));
+    match m.tie {
+        TieRule::Rejected => rule,
+        TieRule::ChairCastingVote => lang.fill(
+            "{} ; en cas de partage, la voix du président est prépondérante",
+            &[&rule],
+        ),
+    }
 }
 
 /// A rule's value as the statutes register spells it (`AT_LEAST 2/3`,
 /// `MORE_THAN 1/2 VOTES_CAST TIE_REJECTED`), in words; `None` for a value
 /// of another shape.
-pub fn statutory_rule(value: &str) -> Option<String> {
+pub fn statutory_rule(value: &str, lang: Language) -> Option<String> {
     let mut words = value.split(' ');
     let comparison = match words.next()? {
         "AT_LEAST" => Comparison::AtLeast,
@@ -326,7 +337,7 @@ pub fn statutory_rule(value: &str) -> Option<String> {
         denominator: d.parse().ok()?,
     };
     let Some(base) = words.next() else {
-        return Some(quorum_rule_text(QuorumRule { comparison, share }));
+        return Some(quorum_rule_text(QuorumRule { comparison, share }, lang));
     };
     let base = match base {
         "VOTES_CAST" => VoteBase::VotesCast,
@@ -340,23 +351,26 @@ pub fn statutory_rule(value: &str) -> Option<String> {
         "TIE_CHAIR_CASTING_VOTE" => TieRule::ChairCastingVote,
         _ => return None,
     };
-    Some(majority_rule(MajorityRule {
-        comparison,
-        share,
-        base,
-        tie,
-    }))
+    Some(majority_rule(
+        MajorityRule {
+            comparison,
+            share,
+            base,
+            tie,
+        },
+        lang,
+    ))
 }
 
 /// A statutory body's name.
 /// What a reorganisation of the territory did.
 pub fn reorganisation(k: ReorganisationKind) -> &'static str {
     match k {
-        ReorganisationKind::Merge => "Fusion",
-        ReorganisationKind::Split => "Scission",
-        ReorganisationKind::Creation => "Création",
-        ReorganisationKind::Rename => "Changement de nom",
-        ReorganisationKind::Transfer => "Rattachement",
+        ReorganisationKind::Merge => "fusion",
+        ReorganisationKind::Split => "scission",
+        ReorganisationKind::Creation => "création",
+        ReorganisationKind::Rename => "changement de nom",
+        ReorganisationKind::Transfer => "rattachement",
     }
 }
 
@@ -383,13 +397,6 @@ mod tests {
         assert_eq!(number(1_234_567), "1\u{202f}234\u{202f}567");
         assert_eq!(number(-5_000), "-5\u{202f}000");
         assert_eq!(number(999), "999");
-    }
-
-    #[test]
-    fn given_counts_when_written_then_zero_and_one_are_singular() {
-        assert_eq!(count(0, "présent", "présents"), "0 présent");
-        assert_eq!(count(1, "présent", "présents"), "1 présent");
-        assert_eq!(count(2, "présent", "présents"), "2 présents");
     }
 
     #[test]

@@ -21,9 +21,13 @@
 //! - [`auth`]: bearer tokens (recorded as events) and the roles they carry.
 //! - [`accounts`]: the web application's personal accounts (events of the
 //!   log) and their password hashes (a file, never the log).
-//! - [`pages`]: the French web application, a second adapter beside GraphQL.
+//! - [`pages`]: the web application (French, or English), a second adapter
+//!   beside GraphQL.
+//! - [`catalogue`]: the pages' English, keyed by the French text
+//!   (`locales/en.po`); [`language`]: the reader's language, and dates,
+//!   amounts and counts written in it.
 //! - [`french`]: dates, amounts, statuses and names written in French (the
-//!   pages and the documents).
+//!   pages' catalogue keys, and the documents).
 //! - [`graphql`]: the GraphQL API: schema, role guards, HTTP and websocket
 //!   transports, error masking.
 //! - [`metrics`]: Prometheus counters and histograms.
@@ -40,6 +44,7 @@ pub mod accounts;
 pub mod application;
 pub mod audit_trail;
 pub mod auth;
+pub mod catalogue;
 pub mod commands;
 pub mod config;
 pub mod demo;

@@ -42,5 +42,6 @@ mod support;
 mod territory;
 mod web;
 mod web_accounts;
+mod web_english;
 mod web_forms;
 mod witness;

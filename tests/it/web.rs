@@ -74,11 +74,14 @@ pub(crate) async fn browser(driver: &Driver, profile: &Path, width: u32, height:
             "mobileEmulation": {
                 "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0 }
             },
+            // A French browser: its `Accept-Language` asks for French (a
+            // headless Chromium ignores `--lang` there).
+            "prefs": { "intl.accept_languages": "fr-FR,fr" },
             "args": [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                 "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--lang=fr-FR",
+                "--disable-dev-shm-usage", "--lang=fr-FR", "--accept-lang=fr-FR,fr",
                 format!("--window-size={},{height}", width.max(500)),
                 format!("--user-data-dir={}", profile.display()),
             ],
@@ -110,7 +113,7 @@ pub(crate) fn demo_store(dir: &Path) -> (PathBuf, PathBuf) {
 }
 
 /// `registre serve` on the demo history, with its accounts.
-fn demo_server(dir: &Path) -> Server {
+pub(crate) fn demo_server(dir: &Path) -> Server {
     let (db, credentials) = demo_store(dir);
     let creds = credentials.to_str().unwrap();
     Server::start_with(&db, &["--credentials", creds])
@@ -295,7 +298,7 @@ async fn download(c: &Client, link_css: &str) -> String {
 }
 
 /// Fills the payment form of the member page on screen and posts it.
-async fn post_payment(c: &Client, amount: &str, receipt: &str) {
+pub(crate) async fn post_payment(c: &Client, amount: &str, receipt: &str) {
     let form = c
         .form(Locator::Css("form[action$='/paiement']"))
         .await

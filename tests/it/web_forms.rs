@@ -324,7 +324,7 @@ async fn a_clerk_records_a_split_of_the_territory_in_a_browser() {
     known.push(("successors", "ml080197 ML080198"));
     post(&c, "form.form", &known).await;
     wait_for_text(&c, ".done", "Enregistré").await;
-    wait_for_text(&c, "main ul.list", "Scission le 1er janvier 2025").await;
+    wait_for_text(&c, "main ul.list", "Le 1er janvier 2025, scission").await;
     wait_for_text(&c, "main ul.list", "Kidal-Sud (ML080198 2025)").await;
     assert!(head(addr) > before);
 

@@ -52,6 +52,24 @@ impl ProofRequestError {
             ProofRequestError::SelfCheck(_) => return None,
         })
     }
+
+    /// The same refusal in English.
+    pub fn message_en(&self) -> Option<String> {
+        Some(match self {
+            ProofRequestError::PositionZero => "Positions start at 1.".into(),
+            ProofRequestError::Tree(TreeError::SizeBeyondTree { requested, size }) => {
+                format!("The tree holds only {size} events (size asked for: {requested}).")
+            }
+            ProofRequestError::Tree(TreeError::LeafBeyondSize { index, tree_size }) => format!(
+                "Position {} is not in a tree of {tree_size} events.",
+                index + 1
+            ),
+            ProofRequestError::Tree(TreeError::SizesReversed { first, second }) => {
+                format!("The first size ({first}) must be at most the second ({second}).")
+            }
+            ProofRequestError::SelfCheck(_) => return None,
+        })
+    }
 }
 
 /// Proof that the event at `position` is in the log of `tree_size` events.

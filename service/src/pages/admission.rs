@@ -21,6 +21,7 @@ use super::fields::{self, take};
 use super::page::{self, Frame, Viewer};
 use super::scope::Scope;
 use super::submit::{self, Refusal};
+use crate::language::Language;
 
 // The domain's own bounds, so the form and the rules never disagree.
 use registre_domain::text::{MAX_NAME, MAX_TEXT as MAX_REFERENCE};
@@ -96,11 +97,12 @@ pub async fn form(State(state): State<WebState>, headers: HeaderMap) -> Response
 }
 
 fn show(state: &WebState, viewer: &Viewer, form: AdmissionFields, status: StatusCode) -> Response {
+    let lang = viewer.language;
     let Some(models) = state.app.read_models() else {
-        return page::unavailable();
+        return page::unavailable(lang);
     };
     let scope = viewer.scope();
-    let (regions, categories) = models.read(|m, _| (candidates(m, scope), categories(m)));
+    let (regions, categories) = models.read(|m, _| (candidates(m, scope, lang), categories(m)));
     page::render_as(
         &AdmissionPage {
             frame: viewer.frame("admission"),
@@ -113,7 +115,7 @@ fn show(state: &WebState, viewer: &Viewer, form: AdmissionFields, status: Status
 }
 
 /// The communes of the reference lists that are not members, by region.
-fn candidates(m: &ReadModels, scope: Scope<'_>) -> Vec<Region> {
+fn candidates(m: &ReadModels, scope: Scope<'_>, lang: Language) -> Vec<Region> {
     let mut by_region: BTreeMap<String, Vec<Commune>> = BTreeMap::new();
     for unit in m.membership.units.values() {
         if unit.level != TerritorialLevel::Commune || !scope.unit(m, &unit.unit) {
@@ -129,7 +131,7 @@ fn candidates(m: &ReadModels, scope: Scope<'_>) -> Vec<Region> {
         let k = &unit.unit;
         by_region.entry(region).or_default().push(Commune {
             key: format!("{}|{}|{}", k.scheme, k.edition, k.code),
-            label: format!("{} (cercle de {cercle}, {})", unit.name, k.code),
+            label: lang.fill("{} (cercle de {}, {})", &[&unit.name, &cercle, &k.code]),
         });
     }
     by_region
@@ -161,7 +163,8 @@ pub async fn submit(
         Err(refusal) => return refusal,
     };
     let scope = viewer.scope();
-    let unit = commune_key(&form.commune).and_then(|u| {
+    let t = viewer.language;
+    let unit = commune_key(&form.commune, t).and_then(|u| {
         let within = state
             .app
             .read_models()
@@ -169,35 +172,41 @@ pub async fn submit(
         if within {
             Ok(u)
         } else {
-            Err("Commune : hors de votre région.".to_owned())
+            Err(t.tr("Commune : hors de votre région.").to_owned())
         }
     });
     let unit = take(&mut form.commune_error, unit);
     // Left empty, the domain records the territorial list's name.
     let name = match form.name.trim() {
         "" => Ok(String::new()),
-        given => fields::text("Nom", given, MAX_NAME),
+        given => fields::text(t, t.tr("Nom"), given, MAX_NAME),
     };
     let name = take(&mut form.name_error, name);
     let category = take(
         &mut form.category_error,
-        fields::text("Catégorie de cotisation", &form.category, MAX_NAME),
+        fields::text(t, t.tr("Catégorie de cotisation"), &form.category, MAX_NAME),
     );
     let admitted_on = take(
         &mut form.admitted_on_error,
-        fields::date("Date d'admission", &form.admitted_on),
+        fields::date(t, t.tr("Date d'admission"), &form.admitted_on),
     );
     let deliberation = take(
         &mut form.deliberation_error,
         fields::text(
-            "Délibération du conseil communal",
+            t,
+            t.tr("Délibération du conseil communal"),
             &form.deliberation,
             MAX_REFERENCE,
         ),
     );
     let decision = take(
         &mut form.decision_error,
-        fields::text("Décision d'admission", &form.decision, MAX_REFERENCE),
+        fields::text(
+            t,
+            t.tr("Décision d'admission"),
+            &form.decision,
+            MAX_REFERENCE,
+        ),
     );
     let (
         Some(unit),
@@ -229,7 +238,7 @@ pub async fn submit(
     }
 }
 
-fn commune_key(text: &str) -> Result<TerritorialUnitKey, String> {
+fn commune_key(text: &str, lang: Language) -> Result<TerritorialUnitKey, String> {
     let mut parts = text.split('|');
     match (parts.next(), parts.next(), parts.next(), parts.next()) {
         (Some(scheme), Some(edition), Some(code), None)
@@ -244,7 +253,9 @@ fn commune_key(text: &str) -> Result<TerritorialUnitKey, String> {
                 code: code.into(),
             })
         }
-        _ => Err("Commune : choisissez une commune dans la liste.".into()),
+        _ => Err(lang
+            .tr("Commune : choisissez une commune dans la liste.")
+            .into()),
     }
 }
 

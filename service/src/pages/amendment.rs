@@ -25,6 +25,7 @@ use super::fields::{self, take};
 use super::page::{self, Frame, Viewer};
 use super::statutes::general_label;
 use super::submit;
+use crate::language::Language;
 
 /// A general rule of the statutes: its name (the API's), its value in a
 /// version, and where an amendment that changes it says so.
@@ -121,7 +122,7 @@ const MAJORITIES: [Rule<Majority>; 5] = [
 ];
 
 /// The majorities as the form names them.
-const MAJORITY_CHOICES: [(&str, &str, Majority); 3] = [
+pub(super) const MAJORITY_CHOICES: [(&str, &str, Majority); 3] = [
     ("simple", "simple", Majority::Simple),
     ("absolue", "absolue", Majority::Absolute),
     ("deux-tiers", "des deux tiers", Majority::TwoThirds),
@@ -208,13 +209,15 @@ pub async fn form(State(state): State<WebState>, headers: HeaderMap) -> Response
         Err(r) => return r,
     };
     let Some(models) = state.app.read_models() else {
-        return page::unavailable();
+        return page::unavailable(viewer.language);
     };
     let Some(rules) = models.read(|m, _| latest(m).map(values)) else {
+        let lang = viewer.language;
         return page::message(
+            lang,
             StatusCode::NOT_FOUND,
-            "Aucuns statuts",
-            "Aucuns statuts ne sont adoptés : il n'y a rien à modifier. (code STATUTES_NOT_ADOPTED)",
+            lang.tr("Aucuns statuts"),
+            lang.tr("Aucuns statuts ne sont adoptés : il n'y a rien à modifier. (code STATUTES_NOT_ADOPTED)"),
         );
     };
     let form = AmendmentFields {
@@ -249,11 +252,11 @@ fn values(s: &Statutes) -> Vec<(&'static str, String)> {
 
 fn show(state: &WebState, viewer: &Viewer, form: AmendmentFields, status: StatusCode) -> Response {
     let Some(models) = state.app.read_models() else {
-        return page::unavailable();
+        return page::unavailable(viewer.language);
     };
     let (version, motions) = models.read(|m, _| {
         let version = latest(m).map_or(0, |s| s.version);
-        (version, amendment_motions(m))
+        (version, amendment_motions(m, viewer.language))
     });
     let kind = |name: &str| {
         if NUMBERS.iter().any(|r| r.name == name) {
@@ -269,7 +272,7 @@ fn show(state: &WebState, viewer: &Viewer, form: AmendmentFields, status: Status
         .iter()
         .map(|(name, value)| RuleShown {
             name,
-            label: general_label(name),
+            label: general_label(name, viewer.language),
             kind: kind(name),
             value: value.clone(),
         })
@@ -288,7 +291,7 @@ fn show(state: &WebState, viewer: &Viewer, form: AmendmentFields, status: Status
 }
 
 /// The statute-amendment motions adopted, latest first: id and label.
-fn amendment_motions(m: &ReadModels) -> Vec<(String, String)> {
+fn amendment_motions(m: &ReadModels, lang: Language) -> Vec<(String, String)> {
     let mut found: Vec<_> = m
         .resolutions
         .motions
@@ -305,11 +308,10 @@ fn amendment_motions(m: &ReadModels) -> Vec<(String, String)> {
                 .body_id
                 .and_then(|id| m.bodies.body(id))
                 .map_or("", |b| b.name.as_str());
-            let day = r
-                .session_date
-                .map(|d| format!(", session du {}", crate::french::date(d)))
-                .unwrap_or_default();
-            let label = format!("{} ({body}{day})", r.title);
+            let label = match r.session_date {
+                Some(d) => lang.fill("{} ({}, session du {})", &[&r.title, &body, &lang.date(d)]),
+                None => lang.fill("{} ({})", &[&r.title, &body]),
+            };
             (r.position, r.motion_id.to_string(), label)
         })
         .collect();
@@ -330,10 +332,12 @@ pub async fn submit(
         Err(refusal) => return refusal,
     };
     let Some(models) = state.app.read_models() else {
-        return page::unavailable();
+        return page::unavailable(viewer.language);
     };
     let in_force = models.read(|m, _| latest(m).cloned());
-    let command = in_force.and_then(|s| form.command(&s)).map(Into::into);
+    let command = in_force
+        .and_then(|s| form.command(&s, viewer.language))
+        .map(Into::into);
     submit::posted(
         &state,
         &viewer,
@@ -348,21 +352,23 @@ pub async fn submit(
 impl AmendmentFields {
     /// The amendment of `in_force` the fields say: only the rules whose
     /// value differs; `None` with each refusal beside its field.
-    fn command(&mut self, in_force: &Statutes) -> Option<StatutesCommand> {
+    fn command(&mut self, in_force: &Statutes, lang: Language) -> Option<StatutesCommand> {
         let motion_id = take(
             &mut self.motion_error,
-            Uuid::parse_str(&self.motion)
-                .map_err(|_| "Motion : choisissez la motion de modification adoptée.".to_owned()),
+            Uuid::parse_str(&self.motion).map_err(|_| {
+                lang.tr("Motion : choisissez la motion de modification adoptée.")
+                    .to_owned()
+            }),
         );
         let effective_from = take(
             &mut self.effective_from_error,
-            fields::date("En vigueur le", &self.effective_from),
+            fields::date(lang, lang.tr("En vigueur le"), &self.effective_from),
         );
         let reference = take(
             &mut self.reference_error,
-            fields::text("Référence", &self.reference, MAX_REFERENCE),
+            fields::text(lang, lang.tr("Référence"), &self.reference, MAX_REFERENCE),
         );
-        let changes = self.changes(in_force);
+        let changes = self.changes(in_force, lang);
         let changes = take(&mut self.rules_error, changes);
         Some(StatutesCommand::Amend {
             effective_from: effective_from?,
@@ -372,7 +378,7 @@ impl AmendmentFields {
         })
     }
 
-    fn changes(&self, in_force: &Statutes) -> Result<StatutesChanges, String> {
+    fn changes(&self, in_force: &Statutes, lang: Language) -> Result<StatutesChanges, String> {
         let typed = |name: &str| {
             self.rules
                 .iter()
@@ -380,17 +386,19 @@ impl AmendmentFields {
                 .map_or("", |(_, v)| v.trim())
         };
         let mut changes = StatutesChanges::default();
-        let mut changed = changed_rules(&NUMBERS, in_force, &mut changes, |name| {
+        let mut changed = changed_rules(&NUMBERS, in_force, &mut changes, lang, |name| {
             typed(name)
                 .parse::<u32>()
                 .map_err(|_| "un nombre entier positif ou nul.")
         })?;
-        changed |= changed_rules(&FLAGS, in_force, &mut changes, |name| match typed(name) {
-            "oui" => Ok(true),
-            "non" => Ok(false),
-            _ => Err("oui ou non."),
+        changed |= changed_rules(&FLAGS, in_force, &mut changes, lang, |name| {
+            match typed(name) {
+                "oui" => Ok(true),
+                "non" => Ok(false),
+                _ => Err("oui ou non."),
+            }
         })?;
-        changed |= changed_rules(&MAJORITIES, in_force, &mut changes, |name| {
+        changed |= changed_rules(&MAJORITIES, in_force, &mut changes, lang, |name| {
             MAJORITY_CHOICES
                 .iter()
                 .find(|(slug, ..)| *slug == typed(name))
@@ -400,23 +408,28 @@ impl AmendmentFields {
         if changed {
             Ok(changes)
         } else {
-            Err("Règles : aucune ne change ; modifiez au moins une valeur.".into())
+            Err(lang
+                .tr("Règles : aucune ne change ; modifiez au moins une valeur.")
+                .into())
         }
     }
 }
 
 /// Names in `changes` each of `rules` whose value, as `read` takes it
 /// from the form, differs from `in_force`'s; whether any did. A value
-/// that cannot be read is refused with its rule's name.
+/// that cannot be read is refused with its rule's name (`read` says why
+/// in French, the catalogue's key).
 fn changed_rules<T: PartialEq + Copy>(
     rules: &[Rule<T>],
     in_force: &Statutes,
     changes: &mut StatutesChanges,
+    lang: Language,
     read: impl Fn(&str) -> Result<T, &'static str>,
 ) -> Result<bool, String> {
     let mut changed = false;
     for r in rules {
-        let value = read(r.name).map_err(|why| format!("{} : {why}", general_label(r.name)))?;
+        let value = read(r.name)
+            .map_err(|why| lang.fill("{} : {}", &[&general_label(r.name, lang), &lang.tr(why)]))?;
         if value != (r.value)(in_force) {
             (r.change)(changes, value);
             changed = true;
@@ -428,6 +441,7 @@ fn changed_rules<T: PartialEq + Copy>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::language::Language::French;
 
     fn statutes() -> Statutes {
         registre_domain::statutes::with_typical_instances(chrono::NaiveDate::MIN)
@@ -454,7 +468,7 @@ mod tests {
         let s = statutes();
         let new = (s.mandate_years + 1).to_string();
         let mut form = posted(&s, &[("mandateYears", &new)]);
-        let Some(StatutesCommand::Amend { changes, .. }) = form.command(&s) else {
+        let Some(StatutesCommand::Amend { changes, .. }) = form.command(&s, French) else {
             panic!("an amendment: {form:?}");
         };
         assert_eq!(
@@ -489,7 +503,7 @@ mod tests {
                 ("majorityDissolution", majority),
             ],
         );
-        let Some(StatutesCommand::Amend { changes, .. }) = form.command(&s) else {
+        let Some(StatutesCommand::Amend { changes, .. }) = form.command(&s, French) else {
             panic!("an amendment: {form:?}");
         };
         assert_eq!(
@@ -504,10 +518,10 @@ mod tests {
     fn given_nothing_changed_or_a_bad_number_when_read_then_refused_beside_the_rules() {
         let s = statutes();
         let mut same = posted(&s, &[]);
-        assert!(same.command(&s).is_none());
+        assert!(same.command(&s, French).is_none());
         assert!(same.rules_error.starts_with("Règles : aucune ne change"));
         let mut bad = posted(&s, &[("proxyCapPerDelegate", "-1")]);
-        assert!(bad.command(&s).is_none());
+        assert!(bad.command(&s, French).is_none());
         assert_eq!(
             bad.rules_error,
             "Procurations par délégué, au plus : un nombre entier positif ou nul."
@@ -519,7 +533,7 @@ mod tests {
         let s = statutes();
         let mut form = posted(&s, &[("mandateYears", "9")]);
         form.motion = "?".into();
-        assert!(form.command(&s).is_none());
+        assert!(form.command(&s, French).is_none());
         assert!(form.motion_error.starts_with("Motion : choisissez"));
     }
 }

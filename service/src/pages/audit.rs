@@ -16,6 +16,8 @@ use super::page::{self, Frame, Viewer, render};
 use crate::application::LogExportError;
 use crate::audit_trail::AuditError;
 use crate::audit_trail::check::CheckFailure;
+use crate::audit_trail::proof::ProofRequestError;
+use crate::language::Language;
 
 #[derive(Template)]
 #[template(path = "audit.html")]
@@ -60,7 +62,7 @@ pub struct ProofQuery {
 async fn reader_of_the_log(state: &WebState, headers: &HeaderMap) -> Result<Viewer, Response> {
     let viewer = Viewer::of(state, headers).await?;
     if !page::reads_the_log(viewer.login.account.role) || !viewer.scope().is_whole() {
-        return Err(page::forbidden());
+        return Err(page::forbidden(viewer.language));
     }
     Ok(viewer)
 }
@@ -69,35 +71,38 @@ async fn reader_of_the_log(state: &WebState, headers: &HeaderMap) -> Result<View
 /// it, downloaded as a file to check with `registre verify --export` or
 /// any verifier that follows `docs/audit-spec.md`.
 pub async fn export(State(state): State<WebState>, headers: HeaderMap) -> Response {
-    if let Err(r) = reader_of_the_log(&state, &headers).await {
-        return r;
-    }
+    let t = match reader_of_the_log(&state, &headers).await {
+        Ok(viewer) => viewer.language,
+        Err(r) => return r,
+    };
     let export = match state.app.log_export().await {
         Ok(e) => e,
         Err(LogExportError::Busy) => {
             return page::message(
+                t,
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Export en cours",
-                "Un export du journal est déjà en cours d'écriture ; réessayez dans un instant. (code EXPORT_BUSY)",
+                t.tr("Export en cours"),
+                t.tr("Un export du journal est déjà en cours d'écriture ; réessayez dans un instant. (code EXPORT_BUSY)"),
             );
         }
         Err(LogExportError::Failed(CheckFailure::Audit(AuditError::NoAuditDir(_)))) => {
             return page::message(
+                t,
                 StatusCode::CONFLICT,
-                "Pas encore d'export",
-                "Aucune tête n'est encore signée : l'export sera disponible après la prochaine signature, dans une minute au plus. (code NO_SIGNED_HEAD)",
+                t.tr("Pas encore d'export"),
+                t.tr("Aucune tête n'est encore signée : l'export sera disponible après la prochaine signature, dans une minute au plus. (code NO_SIGNED_HEAD)"),
             );
         }
         Err(e) => {
             tracing::error!(error = %e, "the log export failed");
-            return page::unavailable();
+            return page::unavailable(t);
         }
     };
     let size = export.summary.sealed_by.tree_size;
     // Said when the body goes as it is; the compression a browser asks
     // for sends it in chunks instead, its end marked all the same.
     let Ok(length) = export.file.metadata().map(|m| m.len()) else {
-        return page::unavailable();
+        return page::unavailable(t);
     };
     // The turn goes with the body: one export on disk at a time, until
     // its download ends.
@@ -139,8 +144,9 @@ pub async fn page(
         Ok(v) => v,
         Err(r) => return r,
     };
+    let t = viewer.language;
     let Some(trail) = state.app.audit_trail() else {
-        return page::unavailable();
+        return page::unavailable(t);
     };
     let Query(query) = query.unwrap_or_default();
     let asked = query.position.trim().to_owned();
@@ -149,7 +155,7 @@ pub async fn page(
     if !asked.is_empty() {
         match asked.parse::<u64>() {
             Err(_) => {
-                refusal = "Position : un nombre entier, la position d'un événement dans le journal (code INVALID_POSITION).".into();
+                refusal = t.tr("Position : un nombre entier, la position d'un événement dans le journal (code INVALID_POSITION).").into();
             }
             Ok(position) => match trail.inclusion_proof(position, None) {
                 Ok(p) => {
@@ -164,11 +170,11 @@ pub async fn page(
                         how_to_check: p.how_to_check,
                     })
                 }
-                Err(e) => match e.message_fr() {
+                Err(e) => match refused_position(&e, t) {
                     Some(message) => refusal = format!("{message} (code INVALID_POSITION)"),
                     None => {
                         tracing::error!(error = %e, "an inclusion proof failed its own check");
-                        return page::unavailable();
+                        return page::unavailable(t);
                     }
                 },
             },
@@ -196,4 +202,12 @@ pub async fn page(
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     r
+}
+
+/// Why no proof is given for a position the auditor asked for, in `t`.
+fn refused_position(e: &ProofRequestError, t: Language) -> Option<String> {
+    match t {
+        Language::French => e.message_fr(),
+        Language::English => e.message_en(),
+    }
 }

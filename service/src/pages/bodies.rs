@@ -12,6 +12,7 @@ use registre_schema::events::body::{BodyKind, BodyLevel};
 use super::WebState;
 use super::page::{self, Frame, render};
 use crate::french;
+use crate::language::Language;
 
 #[derive(Template)]
 #[template(path = "bodies.html")]
@@ -47,6 +48,7 @@ pub async fn page(State(state): State<WebState>, headers: HeaderMap) -> Response
     };
     let today = Utc::now().date_naive();
     let scope = viewer.scope();
+    let lang = viewer.language;
     let page = models.read(|m, _| {
         let due: std::collections::BTreeMap<_, _> = statutory_meetings(m, today)
             .into_iter()
@@ -60,25 +62,17 @@ pub async fn page(State(state): State<WebState>, headers: HeaderMap) -> Response
             .map(|b| Body {
                 id: b.body_id,
                 name: b.name.clone(),
-                kind: match (b.kind, b.level) {
-                    (BodyKind::Instance, BodyLevel::National) => "instance nationale",
-                    (BodyKind::Instance, BodyLevel::Regional) => "instance régionale",
-                    (BodyKind::Instance, BodyLevel::Cercle) => "instance de cercle",
-                    (BodyKind::Organ, BodyLevel::National) => "organe national",
-                    (BodyKind::Organ, BodyLevel::Regional) => "organe régional",
-                    (BodyKind::Organ, BodyLevel::Cercle) => "organe de cercle",
-                },
+                kind: kind(b.kind, b.level, lang),
                 national: b.level == BodyLevel::National,
                 statutory: b.statutory_body.map(french::statutory_body),
                 meetings: due.get(&b.body_id).map(|d| {
                     let last = match d.last_met {
-                        Some(day) => format!("dernière le {}", french::date(day)),
-                        None => "aucune session tenue".into(),
+                        Some(day) => lang.fill("dernière le {}", &[&lang.date(day)]),
+                        None => lang.tr("aucune session tenue").into(),
                     };
-                    format!(
-                        "Session ordinaire au moins tous les {} mois : {last} ; prochaine au plus tard le {}.",
-                        d.every_months,
-                        french::date(d.next_due)
+                    lang.fill(
+                        "Session ordinaire au moins tous les {} mois : {} ; prochaine au plus tard le {}.",
+                        &[&d.every_months, &last, &lang.date(d.next_due)],
                     )
                 }),
                 overdue: due.get(&b.body_id).is_some_and(|d| d.overdue),
@@ -91,9 +85,10 @@ pub async fn page(State(state): State<WebState>, headers: HeaderMap) -> Response
                             .holders
                             .iter()
                             .map(|h| match h.term_ends_on {
-                                Some(end) => {
-                                    format!("{} (jusqu'au {})", h.holder_name, french::date(end))
-                                }
+                                Some(end) => lang.fill(
+                                    "{} (jusqu'au {})",
+                                    &[&h.holder_name, &lang.date(end)],
+                                ),
                                 None => h.holder_name.clone(),
                             })
                             .collect();
@@ -114,4 +109,16 @@ pub async fn page(State(state): State<WebState>, headers: HeaderMap) -> Response
         }
     });
     render(&page)
+}
+
+/// `instance nationale`, `organe régional`...
+fn kind(kind: BodyKind, level: BodyLevel, lang: Language) -> &'static str {
+    lang.tr(match (kind, level) {
+        (BodyKind::Instance, BodyLevel::National) => "instance nationale",
+        (BodyKind::Instance, BodyLevel::Regional) => "instance régionale",
+        (BodyKind::Instance, BodyLevel::Cercle) => "instance de cercle",
+        (BodyKind::Organ, BodyLevel::National) => "organe national",
+        (BodyKind::Organ, BodyLevel::Regional) => "organe régional",
+        (BodyKind::Organ, BodyLevel::Cercle) => "organe de cercle",
+    })
 }

@@ -3,6 +3,8 @@
 
 use std::fmt::Write;
 
+use crate::language::Language;
+
 /// One bar: its label, its value, and the value written beside it.
 pub struct Bar {
     pub label: String,
@@ -10,9 +12,9 @@ pub struct Bar {
     pub shown: String,
 }
 
-/// Horizontal bars, one per row, scaled to the largest value. Labels are
-/// escaped: they come from the records.
-pub fn horizontal(title: &str, bars: &[Bar]) -> String {
+/// Horizontal bars, one per row, scaled to the largest value; `title` in
+/// `lang` already. Labels are escaped: they come from the records.
+pub fn horizontal(lang: Language, title: &str, bars: &[Bar]) -> String {
     const ROW: usize = 26;
     const LABEL: usize = 130;
     const BARS: usize = 160;
@@ -53,7 +55,11 @@ pub fn horizontal(title: &str, bars: &[Bar]) -> String {
         );
     }
     if bars.is_empty() {
-        svg.push_str(r#"<text x="4" y="18">Aucune donnée</text>"#);
+        let _ = write!(
+            svg,
+            r#"<text x="4" y="18">{}</text>"#,
+            escape(lang.tr("Aucune donnée"))
+        );
     }
     svg.push_str("</svg>");
     svg
@@ -73,6 +79,7 @@ mod tests {
     #[test]
     fn given_bars_when_drawn_then_the_largest_fills_the_room_and_labels_are_escaped() {
         let svg = horizontal(
+            Language::French,
             "Membres par région",
             &[
                 Bar {
@@ -94,6 +101,7 @@ mod tests {
 
     #[test]
     fn given_no_bars_when_drawn_then_it_says_so() {
-        assert!(horizontal("Vide", &[]).contains("Aucune donnée"));
+        assert!(horizontal(Language::French, "Vide", &[]).contains("Aucune donnée"));
+        assert!(horizontal(Language::English, "Empty", &[]).contains("No data"));
     }
 }

@@ -17,6 +17,7 @@ use uuid::Uuid;
 use super::WebState;
 use super::page::{self, Frame, Viewer};
 use super::submit;
+use crate::language::Language;
 
 /// The form as shown: values, and a message beside a refused field.
 #[derive(Debug, Default, Deserialize)]
@@ -90,14 +91,15 @@ impl ContactFields {
 
     /// The contacts the form states (blank fields: not known), or `None`
     /// with a message beside each field over its length.
-    fn contacts(&mut self) -> Option<Contacts> {
-        fn given(value: &str, max: usize, error: &mut String) -> Option<String> {
+    fn contacts(&mut self, lang: Language) -> Option<Contacts> {
+        let too_long = |max: usize| lang.fill("{} caractères au plus.", &[&max]);
+        let given = |value: &str, max: usize, error: &mut String| {
             let v = value.trim();
             if v.chars().count() > max {
-                *error = format!("{max} caractères au plus.");
+                *error = too_long(max);
             }
             (!v.is_empty()).then(|| v.to_owned())
-        }
+        };
         let e = &mut self.errors;
         let phones: Vec<String> = self
             .phones
@@ -107,7 +109,7 @@ impl ContactFields {
             .map(str::to_owned)
             .collect();
         if phones.len() > MAX_PHONES {
-            e.phones = format!("{MAX_PHONES} numéros au plus.");
+            e.phones = lang.fill("{} numéros au plus.", &[&MAX_PHONES]);
         }
         let contacts = Contacts {
             mayor: given(&self.mayor, MAX_NAME, &mut e.mayor),
@@ -119,10 +121,14 @@ impl ContactFields {
         // The domain's own checks, said beside the field they concern.
         match registre_domain::contacts::check(&contacts) {
             Err(DomainError::InvalidContact { field, reason }) => {
-                *e.of(field) = format!("{}.", capitalised(reason.french));
+                let reason = match lang {
+                    Language::French => reason.french,
+                    Language::English => reason.english,
+                };
+                *e.of(field) = format!("{}.", capitalised(reason));
             }
             Err(DomainError::TooLong { field, max }) => {
-                *e.of(field) = format!("{max} caractères au plus.");
+                *e.of(field) = too_long(max);
             }
             _ => {}
         }
@@ -161,7 +167,7 @@ fn show(
     });
     let (name, current) = match found {
         Ok(found) => found,
-        Err(unseen) => return unseen.page(),
+        Err(unseen) => return unseen.page(viewer.language),
     };
     let page = ContactsPage {
         frame: viewer.frame("membres"),
@@ -195,7 +201,7 @@ pub async fn submit(
             Ok(posted) => posted,
             Err(refusal) => return refusal,
         };
-    let command = form.contacts().map(|contacts| {
+    let command = form.contacts(viewer.language).map(|contacts| {
         MemberCommand::RecordContacts {
             member_id,
             contacts,

@@ -22,7 +22,7 @@ use super::WebState;
 use super::fields::{self, take};
 use super::page::{self, Frame, Viewer};
 use super::submit;
-use crate::french;
+use crate::language::Language;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct CorrectionFields {
@@ -76,13 +76,19 @@ pub struct Correctable<'m> {
 
 /// The member's records a correction may name: the changes of its
 /// membership and its payments.
-pub fn correctable<'m>(m: &'m ReadModels, member: &'m MemberRecord) -> Vec<Correctable<'m>> {
+pub fn correctable<'m>(
+    m: &'m ReadModels,
+    member: &'m MemberRecord,
+    lang: Language,
+) -> Vec<Correctable<'m>> {
     let changes = member.history.iter().map(|s| Correctable {
         position: s.position,
-        label: format!(
+        label: lang.fill(
             "{} du {}",
-            super::members::change(s.change),
-            french::date(s.effective_on)
+            &[
+                &super::members::change(s.change, lang),
+                &lang.date(s.effective_on),
+            ],
         ),
         corrections: corrections_of(&member.corrections, s.position),
     });
@@ -94,12 +100,14 @@ pub fn correctable<'m>(m: &'m ReadModels, member: &'m MemberRecord) -> Vec<Corre
         .flat_map(|d| &d.payments)
         .map(|p| Correctable {
             position: p.position,
-            label: format!(
+            label: lang.fill(
                 "Paiement de {} le {} pour {}, reçu {}",
-                french::amount(p.amount_xof),
-                french::date(p.paid_on),
-                p.year,
-                p.receipt_ref
+                &[
+                    &lang.amount(p.amount_xof),
+                    &lang.date(p.paid_on),
+                    &p.year,
+                    &p.receipt_ref,
+                ],
             ),
             corrections: p.corrections.iter().collect(),
         });
@@ -114,8 +122,8 @@ fn corrections_of(all: &[Correction], position: u64) -> Vec<&Correction> {
 }
 
 /// A correction as the member's page says it.
-pub fn said(c: &Correction) -> String {
-    format!("Corrigé : {} (motif : {})", c.correction, c.reason)
+pub fn said(c: &Correction, lang: Language) -> String {
+    lang.fill("Corrigé : {} (motif : {})", &[&c.correction, &c.reason])
 }
 
 fn show(
@@ -127,18 +135,22 @@ fn show(
 ) -> Response {
     let position = form.position.parse::<u64>().ok();
     let found = page::about_member(state, viewer, id, |m, member| {
-        let record = correctable(m, member)
+        let record = correctable(m, member, viewer.language)
             .into_iter()
             .find(|r| Some(r.position) == position)?;
         Some((
             member.name.clone(),
             record.label,
-            record.corrections.into_iter().map(said).collect(),
+            record
+                .corrections
+                .into_iter()
+                .map(|c| said(c, viewer.language))
+                .collect(),
         ))
     });
     let (name, record, earlier) = match found {
         Ok(found) => found,
-        Err(unseen) => return unseen.page(),
+        Err(unseen) => return unseen.page(viewer.language),
     };
     let page = CorrectionPage {
         frame: viewer.frame("membres"),
@@ -162,7 +174,7 @@ pub async fn form(
         Err(r) => return r,
     };
     let Ok(Query(query)) = query else {
-        return page::not_found();
+        return page::not_found(viewer.language);
     };
     let blank = CorrectionFields {
         command_id: Uuid::now_v7().to_string(),
@@ -186,7 +198,7 @@ pub async fn submit(
     // Only a record the page offers is corrected: one of this member's.
     let position = form.position.parse::<u64>().ok().filter(|position| {
         page::about_member(&state, &viewer, member_id, |m, member| {
-            correctable(m, member)
+            correctable(m, member, viewer.language)
                 .iter()
                 .any(|r| r.position == *position)
                 .then_some(())
@@ -194,24 +206,30 @@ pub async fn submit(
         .is_ok()
     });
     let Some(position) = position else {
-        return page::not_found();
+        return page::not_found(viewer.language);
     };
     let corrected = match state.app.log().event(position).await {
         Ok(Some(event)) => event,
-        Ok(None) => return page::not_found(),
+        Ok(None) => return page::not_found(viewer.language),
         Err(e) => {
             tracing::error!(error = %e, "reading the record a form corrects");
-            return page::unavailable();
+            return page::unavailable(viewer.language);
         }
     };
     let reason = take(
         &mut form.reason_error,
-        fields::text("Motif", &form.reason, MAX_TEXT),
+        fields::text(
+            viewer.language,
+            viewer.language.tr("Motif de la correction"),
+            &form.reason,
+            MAX_TEXT,
+        ),
     );
     let correction = take(
         &mut form.correction_error,
         fields::text(
-            "Ce que l'enregistrement aurait dû dire",
+            viewer.language,
+            viewer.language.tr("Ce que l'enregistrement aurait dû dire"),
             &form.correction,
             MAX_TEXT,
         ),

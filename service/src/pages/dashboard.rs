@@ -22,6 +22,7 @@ use super::chart::{self, Bar};
 use super::page::{self, Frame, Viewer, render};
 use super::scope::Scope;
 use crate::french;
+use crate::language::Language;
 
 /// Records listed under "latest".
 const LATEST: u64 = 8;
@@ -38,6 +39,7 @@ struct DashboardPage {
 #[derive(Template)]
 #[template(path = "dashboard_live.html")]
 struct Live {
+    lang: Language,
     position: Position,
     today: String,
     members: u32,
@@ -65,7 +67,7 @@ struct Upcoming {
     date: String,
     body: String,
     place: String,
-    notice: &'static str,
+    notice: String,
 }
 
 struct Latest {
@@ -81,7 +83,7 @@ pub async fn page(State(state): State<WebState>, headers: HeaderMap) -> Response
         Err(r) => return r,
     };
     let Some(live) = live_part(&state, &viewer).await else {
-        return page::unavailable();
+        return page::unavailable(viewer.language);
     };
     render(&DashboardPage {
         frame: viewer.frame("tableau"),
@@ -104,17 +106,17 @@ pub async fn live(
         Err(r) => return r,
     };
     let Some(models) = state.app.read_models() else {
-        return page::unavailable();
+        return page::unavailable(viewer.language);
     };
     page::wait_past(models, after.apres).await;
     match live_part(&state, &viewer).await {
         Some(html) => axum::response::Html(html.to_string()).into_response(),
-        None => page::unavailable(),
+        None => page::unavailable(viewer.language),
     }
 }
 
-/// The dashboard's figures as rendered, per read models' position, day and
-/// kind of viewer: every viewer at the same point gets the same part, so
+/// The dashboard's figures as rendered, per read models' position, day,
+/// language and kind of viewer: every viewer at the same point gets the same part, so
 /// it is computed once per new record rather than once per request (each
 /// open dashboard asks again as soon as a record arrives).
 #[derive(Default)]
@@ -130,10 +132,11 @@ struct Key {
     day: NaiveDate,
     region: Option<String>,
     reads_the_log: bool,
+    language: Language,
 }
 
-/// Kinds of viewer kept at one position (regions, and whether they read
-/// the log): bounds the memory whatever the accounts.
+/// Kinds of viewer kept at one position (regions, languages, and whether
+/// they read the log): bounds the memory whatever the accounts.
 const KEPT: usize = 64;
 
 impl Rendered {
@@ -159,11 +162,13 @@ async fn live_part(state: &WebState, viewer: &Viewer) -> Option<Arc<String>> {
     let today = Utc::now().date_naive();
     let scope = viewer.scope();
     let reads_the_log = page::reads_the_log(viewer.login.account.role) && scope.is_whole();
+    let lang = viewer.language;
     let key = Key {
         position: models.position(),
         day: today,
         region: scope.0.map(str::to_owned),
         reads_the_log,
+        language: lang,
     };
     let cell = state.dashboards.cell(key);
     let html = cell
@@ -171,10 +176,10 @@ async fn live_part(state: &WebState, viewer: &Viewer) -> Option<Arc<String>> {
             // The figures and the latest records at the one position the
             // key names: a record arriving meanwhile waits for the next
             // answer.
-            let mut live = models.read(|m, position| figures(m, position, today, scope));
+            let mut live = models.read(|m, position| figures(m, position, today, scope, lang));
             live.reads_the_log = reads_the_log;
             if reads_the_log {
-                live.latest = latest(state, live.position).await;
+                live.latest = latest(state, live.position, lang).await;
             }
             live.render()
                 .map(Arc::new)
@@ -185,7 +190,13 @@ async fn live_part(state: &WebState, viewer: &Viewer) -> Option<Arc<String>> {
     Some(html.clone())
 }
 
-fn figures(m: &ReadModels, position: Position, today: NaiveDate, scope: Scope<'_>) -> Live {
+fn figures(
+    m: &ReadModels,
+    position: Position,
+    today: NaiveDate,
+    scope: Scope<'_>,
+    lang: Language,
+) -> Live {
     // Dues are owed by members (active or suspended), as the arrears rule
     // counts them; former members' years are not summed. A viewer limited
     // to a region counts its members alone.
@@ -217,7 +228,7 @@ fn figures(m: &ReadModels, position: Position, today: NaiveDate, scope: Scope<'_
         } else {
             place.cercle
         };
-        let name = place.map_or_else(|| "Hors liste".to_owned(), |r| r.name);
+        let name = place.map_or_else(|| lang.tr("Hors liste").to_owned(), |r| r.name);
         *by_place.entry(name).or_default() += 1;
     }
     let by_region = by_place;
@@ -258,7 +269,7 @@ fn figures(m: &ReadModels, position: Position, today: NaiveDate, scope: Scope<'_
         .map(|(y, collected, _, _)| Bar {
             label: y.to_string(),
             value: *collected,
-            shown: french::amount(*collected),
+            shown: lang.amount(*collected),
         })
         .collect();
     // Arrears are counted for the latest year whose dues fell due.
@@ -285,42 +296,45 @@ fn figures(m: &ReadModels, position: Position, today: NaiveDate, scope: Scope<'_
         .filter(|s| scope.body(m, s.body_id))
         .take(5)
         .map(|s| Upcoming {
-            date: french::date(s.session_date),
-            body: m
-                .bodies
-                .body(s.body_id)
-                .map_or_else(|| "Instance inconnue".to_owned(), |b| b.name.clone()),
+            date: lang.date(s.session_date),
+            body: super::sessions::body_name(m, s.body_id, lang),
             place: s.place.clone(),
             notice: match s.notice_compliant {
-                Some(false) => "délai de convocation non respecté",
-                _ => "",
+                Some(false) => lang.tr("délai de convocation non respecté").into(),
+                _ => String::new(),
             },
         })
         .collect();
     Live {
+        lang,
         position,
-        today: french::date(today),
+        today: lang.date(today),
         members: active + suspended,
         active,
         suspended,
         regions_svg: chart::horizontal(
-            if scope.is_whole() {
+            lang,
+            lang.tr(if scope.is_whole() {
                 "Membres par région"
             } else {
                 "Membres par cercle"
-            },
+            }),
             &regions,
         ),
         dues: dues
             .iter()
             .map(|(y, collected, due, owed)| DuesRow {
                 year: *y,
-                collected: french::amount(*collected),
-                due: french::amount(*due),
-                owed: french::amount(*owed),
+                collected: lang.amount(*collected),
+                due: lang.amount(*due),
+                owed: lang.amount(*owed),
             })
             .collect(),
-        dues_svg: chart::horizontal("Cotisations encaissées par année", &dues_bars),
+        dues_svg: chart::horizontal(
+            lang,
+            lang.tr("Cotisations encaissées par année"),
+            &dues_bars,
+        ),
         arrears_year,
         in_arrears,
         upcoming,
@@ -344,7 +358,7 @@ fn figures(m: &ReadModels, position: Position, today: NaiveDate, scope: Scope<'_
 }
 
 /// The last records of the log up to `position`, newest first.
-async fn latest(state: &WebState, position: Position) -> Vec<Latest> {
+async fn latest(state: &WebState, position: Position, lang: Language) -> Vec<Latest> {
     let log = state.app.log();
     let head = position;
     if head == 0 {
@@ -357,8 +371,8 @@ async fn latest(state: &WebState, position: Position) -> Vec<Latest> {
         .rev()
         .map(|e| Latest {
             position: e.position,
-            when: french::date(e.occurred_at.date_naive()),
-            what: french::event(&e.event_type).to_owned(),
+            when: lang.date(e.occurred_at.date_naive()),
+            what: lang.tr(french::event(&e.event_type)).to_owned(),
             who: e.actor.id.clone(),
         })
         .collect()

@@ -12,8 +12,10 @@ use uuid::Uuid;
 
 use super::WebState;
 use super::page::{self, Viewer};
+use super::switch;
 use crate::application::documents::{Asker, DocumentError, Order, Reference, Subject};
 use crate::french;
+use crate::language::Language;
 
 /// What a download link asks for (`type` and the subject's id).
 #[derive(Deserialize)]
@@ -65,7 +67,7 @@ impl Asked {
     }
 }
 
-fn refused(e: DocumentError) -> Response {
+fn refused(e: DocumentError, lang: Language) -> Response {
     let status = match e {
         DocumentError::UnknownReference | DocumentError::UnknownSubject => StatusCode::NOT_FOUND,
         DocumentError::EmptyLog | DocumentError::NotYet => StatusCode::CONFLICT,
@@ -73,9 +75,10 @@ fn refused(e: DocumentError) -> Response {
         DocumentError::Failed => StatusCode::INTERNAL_SERVER_ERROR,
     };
     page::message(
+        lang,
         status,
-        "Document indisponible",
-        &format!("{} (code {})", e.message_fr(), e.code()),
+        lang.tr("Document indisponible"),
+        &format!("{} (code {})", lang.tr(e.message_fr()), e.code()),
     )
 }
 
@@ -87,7 +90,7 @@ enum Reader {
     Token,
 }
 
-async fn reader(state: &WebState, headers: &HeaderMap) -> Result<Reader, Response> {
+async fn reader(state: &WebState, headers: &HeaderMap, lang: Language) -> Result<Reader, Response> {
     let Some(auth) = headers.get(header::AUTHORIZATION) else {
         return Viewer::of(state, headers)
             .await
@@ -101,9 +104,10 @@ async fn reader(state: &WebState, headers: &HeaderMap) -> Result<Reader, Respons
     match principal {
         Some(_) => Ok(Reader::Token),
         None => Err(page::message(
+            lang,
             StatusCode::UNAUTHORIZED,
-            "Jeton refusé",
-            "Jeton d'accès absent ou invalide. (code UNAUTHENTICATED)",
+            lang.tr("Jeton refusé"),
+            lang.tr("Jeton d'accès absent ou invalide. (code UNAUTHENTICATED)"),
         )),
     }
 }
@@ -135,15 +139,17 @@ pub async fn issue(
     headers: HeaderMap,
     asked: Result<Query<Asked>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let viewer = match reader(&state, &headers).await {
+    let lang = switch::language(&headers);
+    let viewer = match reader(&state, &headers, lang).await {
         Ok(v) => v,
         Err(r) => return r,
     };
     let Some(order) = asked.ok().and_then(|Query(a)| a.order()) else {
         return page::message(
+            lang,
             StatusCode::BAD_REQUEST,
-            "Document inconnu",
-            "Ce lien ne désigne aucun document : revenez à la page précédente. (code INVALID_DOCUMENT_REQUEST)",
+            lang.tr("Document inconnu"),
+            lang.tr("Ce lien ne désigne aucun document : revenez à la page précédente. (code INVALID_DOCUMENT_REQUEST)"),
         );
     };
     let documents = state.app.documents();
@@ -151,12 +157,12 @@ pub async fn issue(
     // the reader may not see, and a refusal does not say whether it exists.
     match documents.subject_of(order) {
         Some(subject) if within(&state, &viewer, subject) => {}
-        Some(_) => return outside_scope(),
-        None => return refused(DocumentError::UnknownSubject),
+        Some(_) => return outside_scope(lang),
+        None => return refused(DocumentError::UnknownSubject, lang),
     }
     let reference = match documents.issue(order).await {
         Ok(r) => r,
-        Err(e) => return refused(e),
+        Err(e) => return refused(e, lang),
     };
     Redirect::to(&format!("/documents/{reference}")).into_response()
 }
@@ -167,45 +173,53 @@ pub async fn download(
     headers: HeaderMap,
     Path(reference): Path<String>,
 ) -> Response {
-    let viewer = match reader(&state, &headers).await {
+    let lang = switch::language(&headers);
+    let viewer = match reader(&state, &headers, lang).await {
         Ok(v) => v,
         Err(r) => return r,
     };
     let reference = reference.strip_suffix(".pdf").unwrap_or(&reference);
     let Some(reference) = Reference::parse(reference) else {
-        return refused(DocumentError::UnknownReference);
+        return refused(DocumentError::UnknownReference, lang);
     };
     let documents = state.app.documents();
     match documents.subject(&reference).await {
         Ok(subject) if within(&state, &viewer, subject) => {}
-        Ok(_) => return outside_scope(),
-        Err(e) => return refused(e),
+        Ok(_) => return outside_scope(lang),
+        Err(e) => return refused(e, lang),
     }
     match documents.pdf(&reference, Asker::Reader).await {
         Ok(pdf) => pdf_response(pdf.bytes, &pdf.file_name),
-        Err(e) => refused(e),
+        Err(e) => refused(e, lang),
     }
 }
 
-fn outside_scope() -> Response {
+fn outside_scope(lang: Language) -> Response {
     page::message(
+        lang,
         StatusCode::FORBIDDEN,
-        "Accès refusé",
-        "Ce document concerne un membre, une instance ou une session hors de votre région. (code FORBIDDEN)",
+        lang.tr("Accès refusé"),
+        lang.tr("Ce document concerne un membre, une instance ou une session hors de votre région. (code FORBIDDEN)"),
     )
 }
 
 /// `/verifier/REFERENCE/pdf`: the original of a document, for anyone who
 /// holds its reference (only registre makes references, so this is no
 /// more than the paper already shows), to compare with the paper.
-pub async fn original(State(state): State<WebState>, Path(asked): Path<String>) -> Response {
+pub async fn original(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path(asked): Path<String>,
+) -> Response {
     let Some(reference) = Reference::parse(&asked) else {
-        return unknown(&asked);
+        return unknown(&asked, &headers);
     };
     match state.app.documents().pdf(&reference, Asker::Public).await {
         Ok(pdf) => pdf_response(pdf.bytes, &pdf.file_name),
-        Err(DocumentError::UnknownReference | DocumentError::UnknownSubject) => unknown(&asked),
-        Err(e) => refused(e),
+        Err(DocumentError::UnknownReference | DocumentError::UnknownSubject) => {
+            unknown(&asked, &headers)
+        }
+        Err(e) => refused(e, switch::language(&headers)),
     }
 }
 
@@ -225,6 +239,9 @@ fn pdf_response(bytes: Vec<u8>, file_name: &str) -> Response {
 #[derive(Template)]
 #[template(path = "verify.html")]
 struct VerifyPage {
+    lang: Language,
+    /// This page's address, where the language switch comes back to.
+    here: String,
     asked: String,
     refusal: String,
     found: Option<Found>,
@@ -261,10 +278,12 @@ pub struct Typed {
 }
 
 /// `/verifier?reference=…`: the form, or the page of the reference typed.
-pub async fn form(Query(typed): Query<Typed>) -> Response {
+pub async fn form(headers: HeaderMap, Query(typed): Query<Typed>) -> Response {
     let typed = typed.reference.trim();
     if typed.is_empty() {
         return page::render(&VerifyPage {
+            lang: switch::language(&headers),
+            here: switch::here(&headers),
             asked: String::new(),
             refusal: String::new(),
             found: None,
@@ -272,19 +291,19 @@ pub async fn form(Query(typed): Query<Typed>) -> Response {
     }
     match Reference::parse(typed) {
         Some(r) => Redirect::to(&format!("/verifier/{r}")).into_response(),
-        None => unknown(typed),
+        None => unknown(typed, &headers),
     }
 }
 
-fn unknown(asked: &str) -> Response {
+fn unknown(asked: &str, headers: &HeaderMap) -> Response {
+    let lang = switch::language(headers);
+    let e = DocumentError::UnknownReference;
     page::render_as(
         &VerifyPage {
+            lang,
+            here: switch::here(headers),
             asked: asked.chars().take(80).collect(),
-            refusal: format!(
-                "{} (code {})",
-                DocumentError::UnknownReference.message_fr(),
-                DocumentError::UnknownReference.code()
-            ),
+            refusal: format!("{} (code {})", lang.tr(e.message_fr()), e.code()),
             found: None,
         },
         StatusCode::NOT_FOUND,
@@ -292,16 +311,21 @@ fn unknown(asked: &str) -> Response {
 }
 
 /// `/verifier/REFERENCE`: public, for anyone holding the paper.
-pub async fn page(State(state): State<WebState>, Path(asked): Path<String>) -> Response {
+pub async fn page(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Path(asked): Path<String>,
+) -> Response {
+    let lang = switch::language(&headers);
     let Some(reference) = Reference::parse(&asked) else {
-        return unknown(&asked);
+        return unknown(&asked, &headers);
     };
     let v = match state.app.documents().verification(&reference).await {
         Ok(v) => v,
         Err(DocumentError::UnknownReference | DocumentError::UnknownSubject) => {
-            return unknown(&asked);
+            return unknown(&asked, &headers);
         }
-        Err(e) => return refused(e),
+        Err(e) => return refused(e, lang),
     };
     let original = format!("/verifier/{}/pdf", v.reference);
     let key_id = state
@@ -312,43 +336,39 @@ pub async fn page(State(state): State<WebState>, Path(asked): Path<String>) -> R
     let consistent = v.latest.as_ref().is_none_or(|(_, ok)| *ok);
     let sound = consistent && v.records.iter().all(|r| r.included);
     let verdict = if !sound {
-        "ÉCHEC de la vérification : le journal ne confirme pas ce document. Signalez-le au secrétariat."
+        lang.tr("ÉCHEC de la vérification : le journal ne confirme pas ce document. Signalez-le au secrétariat.")
             .to_owned()
     } else if v.records.is_empty() {
-        "Référence authentique : ce document a été établi par le registre, dont le journal n'a fait que s'allonger depuis."
+        lang.tr("Référence authentique : ce document a été établi par le registre, dont le journal n'a fait que s'allonger depuis.")
             .to_owned()
     } else {
-        let stated = match v.records.len() {
-            1 => "l'enregistrement qu'il atteste figure".to_owned(),
-            n => format!(
-                "les {} enregistrements qu'il atteste figurent",
-                french::number(n as i64)
+        match v.records.len() {
+            1 => lang.tr("Référence authentique : ce document a été établi par le registre ; l'enregistrement qu'il atteste figure au journal, qui n'a fait que s'allonger depuis.").to_owned(),
+            n => lang.fill(
+                "Référence authentique : ce document a été établi par le registre ; les {} enregistrements qu'il atteste figurent au journal, qui n'a fait que s'allonger depuis.",
+                &[&lang.number(n as i64)],
             ),
-        };
-        format!(
-            "Référence authentique : ce document a été établi par le registre ; {stated} au journal, qui n'a fait que s'allonger depuis."
-        )
+        }
     };
+    let signed_time = v.head.timestamp.format("%H:%M:%S");
     let found = Found {
         original,
-        made_on: french::date(v.reference.made_on),
-        title: reference.kind.title(),
+        made_on: lang.date(v.reference.made_on),
+        title: lang.tr(reference.kind.title()),
         reference: reference.to_string(),
         sound,
         verdict,
         at: v.head.tree_size,
-        signed_at: format!(
+        signed_at: lang.fill(
             "{} à {} (UTC)",
-            french::date(v.head.timestamp.date_naive()),
-            v.head.timestamp.format("%H:%M:%S")
+            &[&lang.date(v.head.timestamp.date_naive()), &signed_time],
         ),
         root: hex::encode(v.head.root_hash),
         key_id,
         latest: v.latest.map(|(l, _)| {
-            format!(
+            lang.fill(
                 "{} événements, le {}",
-                l.tree_size,
-                french::date(l.timestamp.date_naive())
+                &[&l.tree_size, &lang.date(l.timestamp.date_naive())],
             )
         }),
         records: v
@@ -356,8 +376,8 @@ pub async fn page(State(state): State<WebState>, Path(asked): Path<String>) -> R
             .into_iter()
             .map(|r| Record {
                 position: r.position,
-                what: french::event(&r.event_type).to_owned(),
-                recorded_on: french::date(r.recorded_at.date_naive()),
+                what: lang.tr(french::event(&r.event_type)).to_owned(),
+                recorded_on: lang.date(r.recorded_at.date_naive()),
                 // Enough of the leaf hash to compare by eye.
                 leaf: r.leaf_hash.chars().take(16).collect(),
                 included: r.included,
@@ -365,6 +385,8 @@ pub async fn page(State(state): State<WebState>, Path(asked): Path<String>) -> R
             .collect(),
     };
     page::render(&VerifyPage {
+        lang,
+        here: switch::here(&headers),
         asked: found.reference.clone(),
         refusal: String::new(),
         found: Some(found),

@@ -20,7 +20,7 @@ use super::WebState;
 use super::fields::{self, take};
 use super::page::{self, Frame, Viewer};
 use super::submit::{self, Done};
-use crate::french;
+use crate::language::Language;
 
 /// Empty rows the form offers after the latest schedule's categories.
 const BLANK_ROWS: usize = 3;
@@ -110,8 +110,10 @@ pub async fn page(
         Ok(found) => found,
         Err(refusal) => return refusal,
     };
-    let notice = done.map(|Query(d)| d.notice()).unwrap_or_default();
-    let form = models.read(|m, _| blank(m, Utc::now().date_naive()));
+    let notice = done
+        .map(|Query(d)| d.notice(viewer.language))
+        .unwrap_or_default();
+    let form = models.read(|m, _| blank(m, Utc::now().date_naive(), viewer.language));
     show(&state, &viewer, form, StatusCode::OK, notice)
 }
 
@@ -124,7 +126,7 @@ pub async fn submit(
         Ok(posted) => posted,
         Err(refusal) => return refusal,
     };
-    let command = form.command().map(Into::into);
+    let command = form.command(viewer.language).map(Into::into);
     submit::posted(
         &state,
         &viewer,
@@ -144,8 +146,9 @@ fn show(
     notice: &'static str,
 ) -> Response {
     let Some(models) = state.app.read_models() else {
-        return page::unavailable();
+        return page::unavailable(viewer.language);
     };
+    let lang = viewer.language;
     let (categories, years) = models.read(|m, _| {
         let schedules = &m.dues.schedules;
         let categories: Vec<String> = schedules
@@ -160,14 +163,14 @@ fn show(
             .rev()
             .map(|(year, s)| YearShown {
                 year: *year,
-                due_on: french::date(s.due_on),
+                due_on: lang.date(s.due_on),
                 statutes_version: s.statutes_version,
                 amounts: categories
                     .iter()
                     .map(|c| {
                         s.tiers
                             .get(c)
-                            .map_or_else(|| "—".into(), |a| french::amount(*a))
+                            .map_or_else(|| "—".into(), |a| lang.amount(*a))
                     })
                     .collect(),
             })
@@ -193,7 +196,7 @@ fn show(
 /// A new form: the year after the latest schedule (this year while none
 /// is set), due on the same day of the year as the latest, with the
 /// latest's categories and amounts.
-fn blank(m: &ReadModels, today: NaiveDate) -> ScheduleFields {
+fn blank(m: &ReadModels, today: NaiveDate, lang: Language) -> ScheduleFields {
     let latest = m.dues.schedules.iter().next_back();
     let year = latest.map_or(today.year(), |(y, _)| y + 1);
     let due_on = latest
@@ -207,7 +210,7 @@ fn blank(m: &ReadModels, today: NaiveDate) -> ScheduleFields {
                 .iter()
                 .map(|(category, amount)| TierRow {
                     category: category.clone(),
-                    amount: french::number(*amount),
+                    amount: lang.number(*amount),
                     error: String::new(),
                 })
                 .collect()
@@ -228,11 +231,14 @@ fn blank(m: &ReadModels, today: NaiveDate) -> ScheduleFields {
 impl ScheduleFields {
     /// The command the fields say, or `None` with each refusal beside its
     /// field. Rows left empty are not categories.
-    fn command(&mut self) -> Option<SetDuesSchedule> {
-        let year = take(&mut self.year_error, fields::year("Année", &self.year));
+    fn command(&mut self, lang: Language) -> Option<SetDuesSchedule> {
+        let year = take(
+            &mut self.year_error,
+            fields::year(lang, lang.tr("Année"), &self.year),
+        );
         let due_on = take(
             &mut self.due_on_error,
-            fields::date("Date d'échéance", &self.due_on),
+            fields::date(lang, lang.tr("Date d'échéance"), &self.due_on),
         );
         self.tiers
             .retain(|r| !(r.category.trim().is_empty() && r.amount.trim().is_empty()));
@@ -241,9 +247,12 @@ impl ScheduleFields {
         for row in &mut self.tiers {
             let category = take(
                 &mut row.error,
-                fields::text("Catégorie", &row.category, MAX_NAME),
+                fields::text(lang, lang.tr("Catégorie"), &row.category, MAX_NAME),
             );
-            let amount = take(&mut row.error, fields::amount("Montant", &row.amount));
+            let amount = take(
+                &mut row.error,
+                fields::amount(lang, lang.tr("Montant"), &row.amount),
+            );
             match (category, amount) {
                 (Some(category), Some(amount_xof)) => tiers.push(DuesTier {
                     category,
@@ -252,7 +261,7 @@ impl ScheduleFields {
                 _ => complete = false,
             }
         }
-        let listed = take(&mut self.tiers_error, listed(&tiers));
+        let listed = take(&mut self.tiers_error, listed(&tiers, lang));
         let (year, due_on) = (year?, due_on?);
         listed.filter(|_| complete)?;
         Some(SetDuesSchedule {
@@ -265,19 +274,18 @@ impl ScheduleFields {
 
 /// The categories as a whole: at least one, at most [`MAX_TIERS`], each
 /// once.
-fn listed(tiers: &[DuesTier]) -> Result<(), String> {
+fn listed(tiers: &[DuesTier], lang: Language) -> Result<(), String> {
     if tiers.is_empty() {
-        return Err("Catégories : indiquez au moins une catégorie et son montant.".into());
+        return Err(lang
+            .tr("Catégories : indiquez au moins une catégorie et son montant.")
+            .into());
     }
     if tiers.len() > MAX_TIERS {
-        return Err(format!("Catégories : {MAX_TIERS} au plus dans un barème."));
+        return Err(lang.tr1("Catégories : {} au plus dans un barème.", MAX_TIERS));
     }
     let mut seen = std::collections::BTreeSet::new();
     match tiers.iter().find(|t| !seen.insert(t.category.as_str())) {
-        Some(twice) => Err(format!(
-            "Catégories : « {} » figure deux fois.",
-            twice.category
-        )),
+        Some(twice) => Err(lang.tr1("Catégories : « {} » figure deux fois.", &twice.category)),
         None => Ok(()),
     }
 }
@@ -285,6 +293,7 @@ fn listed(tiers: &[DuesTier]) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::language::Language::French;
 
     fn posted(pairs: &[(&str, &str)]) -> ScheduleFields {
         pairs
@@ -306,7 +315,7 @@ mod tests {
             ("categorie", "Commune rurale"),
             ("montant", "50000"),
         ]);
-        let command = form.command().expect("a schedule");
+        let command = form.command(French).expect("a schedule");
         assert_eq!(command.year, 2026);
         assert_eq!(
             command
@@ -328,13 +337,13 @@ mod tests {
             ("categorie", "Rurale"),
             ("montant", "2"),
         ]);
-        assert!(twice.command().is_none());
+        assert!(twice.command(French).is_none());
         assert_eq!(
             twice.tiers_error,
             "Catégories : « Rurale » figure deux fois."
         );
         let mut none = posted(&[("year", "2026"), ("due_on", "2026-03-31")]);
-        assert!(none.command().is_none());
+        assert!(none.command(French).is_none());
         assert!(none.tiers_error.starts_with("Catégories : indiquez"));
     }
 
@@ -346,7 +355,7 @@ mod tests {
             ("categorie", "Rurale"),
             ("montant", "cinquante"),
         ]);
-        assert!(form.command().is_none());
+        assert!(form.command(French).is_none());
         assert!(
             form.tiers[0]
                 .error
@@ -365,7 +374,7 @@ mod tests {
         }
         let mut form = posted(&pairs);
         assert_eq!(form.tiers.len(), MAX_TIERS + 1);
-        assert!(form.command().is_none());
+        assert!(form.command(French).is_none());
         assert_eq!(form.tiers_error, "Catégories : 50 au plus dans un barème.");
     }
 }

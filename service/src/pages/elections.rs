@@ -28,7 +28,7 @@ use super::fields::{self, take};
 use super::page::{self, Frame, Viewer};
 use super::submit::{self, Done};
 use crate::application::Command;
-use crate::french;
+use crate::language::Language;
 
 /// The three forms' fields: `step` says which was posted (`ouverture`,
 /// `candidature` or `tour`); a round's votes come as `voix_<member id>`.
@@ -114,10 +114,8 @@ struct CandidateView {
 struct RoundView {
     round: u32,
     majority: &'static str,
-    ballots: u32,
-    blank: u32,
-    spoilt: u32,
-    elected: String,
+    /// Its count and whom it elected, in a sentence.
+    said: String,
 }
 
 struct ElectionView {
@@ -154,20 +152,33 @@ struct ElectionsPage {
     notice: &'static str,
 }
 
-fn majority(m: ElectionMajority) -> &'static str {
-    match m {
+fn majority(m: ElectionMajority, lang: Language) -> &'static str {
+    lang.tr(match m {
         ElectionMajority::Absolute => "absolue",
         ElectionMajority::Relative => "relative",
-    }
+    })
 }
 
 /// A session as a list names it: its body and day.
-fn session_label(m: &ReadModels, id: Uuid) -> String {
+fn session_label(m: &ReadModels, id: Uuid, lang: Language) -> String {
     let Some(s) = m.sessions.session(id) else {
-        return "session inconnue".into();
+        return lang.tr("session inconnue").into();
     };
     let body = m.bodies.body(s.body_id).map_or("?", |b| b.name.as_str());
-    format!("{body}, {}", french::date(s.session_date))
+    format!("{body}, {}", lang.date(s.session_date))
+}
+
+/// A round counted, in a sentence: its ballots, and whom it elected.
+fn round_said(r: &registre_projections::elections::Round, elected: &str, lang: Language) -> String {
+    let counted = lang.fill(
+        "Tour {} : {} bulletin(s) valable(s), {} blanc(s), {} nul(s)",
+        &[&r.round, &r.ballots, &r.blank, &r.spoilt],
+    );
+    if elected.is_empty() {
+        lang.fill("{} ; personne n'est élu.", &[&counted])
+    } else {
+        lang.fill("{} ; élu(s) : {}.", &[&counted, &elected])
+    }
 }
 
 fn election_view(
@@ -175,6 +186,7 @@ fn election_view(
     e: &ElectionRecord,
     title: &str,
     form: &ElectionFields,
+    lang: Language,
 ) -> ElectionView {
     let key = e.election_id.to_string();
     let elected: Vec<Uuid> = e.elected().copied().collect();
@@ -183,7 +195,7 @@ fn election_view(
         id: key.clone(),
         title: title.to_owned(),
         seats: e.seats,
-        session: session_label(m, e.session_id),
+        session: session_label(m, e.session_id, lang),
         candidates: e
             .candidates
             .iter()
@@ -209,11 +221,12 @@ fn election_view(
             .iter()
             .map(|r| RoundView {
                 round: r.round,
-                majority: majority(r.majority),
-                ballots: r.ballots,
-                blank: r.blank,
-                spoilt: r.spoilt,
-                elected: r.elected.iter().map(name).collect::<Vec<_>>().join(", "),
+                majority: majority(r.majority, lang),
+                said: round_said(
+                    r,
+                    &r.elected.iter().map(name).collect::<Vec<_>>().join(", "),
+                    lang,
+                ),
             })
             .collect(),
         complete: e.complete(),
@@ -235,8 +248,9 @@ fn show(
     status: StatusCode,
     notice: &'static str,
 ) -> Response {
+    let lang = viewer.language;
     let Some(models) = state.app.read_models() else {
-        return page::unavailable();
+        return page::unavailable(lang);
     };
     let scope = viewer.scope();
     let found = models.read(|m, _| {
@@ -246,7 +260,7 @@ fn show(
             .elections
             .iter()
             .rev()
-            .map(|e| election_view(m, e, title(e.post_id), &form))
+            .map(|e| election_view(m, e, title(e.post_id), &form, lang))
             .collect();
         let mut posts: Vec<_> = b
             .posts
@@ -264,7 +278,7 @@ fn show(
             .collect();
         let sessions = open
             .iter()
-            .map(|s| (s.to_string(), session_label(m, *s)))
+            .map(|s| (s.to_string(), session_label(m, *s, lang)))
             .collect();
         let motions = m
             .resolutions
@@ -277,7 +291,7 @@ fn show(
         Some((b.name.clone(), elections, posts, sessions, motions))
     });
     let Some((name, elections, posts, sessions, motions)) = found else {
-        return page::not_found();
+        return page::not_found(lang);
     };
     page::render_as(
         &ElectionsPage {
@@ -326,10 +340,11 @@ pub async fn submit(
         Ok(posted) => posted,
         Err(refusal) => return refusal,
     };
+    let t = viewer.language;
     let command = match form.step.as_str() {
-        "ouverture" => form.opening(body_id),
+        "ouverture" => form.opening(body_id, t),
         "candidature" => form.candidacy(&state, &viewer, body_id),
-        _ => form.round(body_id),
+        _ => form.round(body_id, t),
     };
     let back = format!("/instances/{body_id}/elections");
     submit::posted(&state, &viewer, &back, form, command, |form, status| {
@@ -338,8 +353,15 @@ pub async fn submit(
     .await
 }
 
-/// A whole number of at most `max`, an empty field read as `empty`.
-fn number(label: &str, text: &str, max: u32, empty: Option<u32>) -> Result<u32, String> {
+/// A whole number of at most `max`, an empty field read as `empty`;
+/// `label` in `t` already.
+fn number(
+    t: Language,
+    label: &str,
+    text: &str,
+    max: u32,
+    empty: Option<u32>,
+) -> Result<u32, String> {
     let text = text.trim();
     if text.is_empty()
         && let Some(n) = empty
@@ -349,7 +371,7 @@ fn number(label: &str, text: &str, max: u32, empty: Option<u32>) -> Result<u32, 
     text.parse::<u32>()
         .ok()
         .filter(|n| *n <= max)
-        .ok_or_else(|| format!("{label} : un nombre entier de 0 à {max}."))
+        .ok_or_else(|| t.fill("{} : un nombre entier de 0 à {}.", &[&label, &max]))
 }
 
 impl ElectionFields {
@@ -370,32 +392,33 @@ impl ElectionFields {
         )
     }
 
-    fn election_id(&mut self) -> Option<Uuid> {
-        let parsed =
-            Uuid::parse_str(&self.election).map_err(|_| "Élection : choisissez-en une.".to_owned());
+    fn election_id(&mut self, t: Language) -> Option<Uuid> {
+        let parsed = Uuid::parse_str(&self.election)
+            .map_err(|_| t.tr("Élection : choisissez-en une.").to_owned());
         self.check("election", parsed)
     }
 
-    fn opening(&mut self, body_id: Uuid) -> Option<Command> {
-        let post = Uuid::parse_str(&self.post).map_err(|_| "Poste : choisissez-en un.".to_owned());
+    fn opening(&mut self, body_id: Uuid, t: Language) -> Option<Command> {
+        let post =
+            Uuid::parse_str(&self.post).map_err(|_| t.tr("Poste : choisissez-en un.").to_owned());
         let post_id = self.check("post", post);
         let session = Uuid::parse_str(&self.session)
-            .map_err(|_| "Session : choisissez une session ouverte.".to_owned());
+            .map_err(|_| t.tr("Session : choisissez une session ouverte.").to_owned());
         let session_id = self.check("session", session);
-        let seats = number("Sièges à pourvoir", &self.seats, MAX_SEATS, None);
+        let seats = number(t, t.tr("Sièges à pourvoir"), &self.seats, MAX_SEATS, None);
         let seats = self.check(
             "seats",
             seats.and_then(|n| {
                 (n > 0)
                     .then_some(n)
-                    .ok_or_else(|| "Sièges à pourvoir : au moins un.".into())
+                    .ok_or_else(|| t.tr("Sièges à pourvoir : au moins un.").into())
             }),
         );
         let motion_id = match self.motion.trim() {
             "" => Ok(None),
             m => Uuid::parse_str(m)
                 .map(Some)
-                .map_err(|_| "Motion : choisissez-en une dans la liste.".to_owned()),
+                .map_err(|_| t.tr("Motion : choisissez-en une dans la liste.").to_owned()),
         };
         let motion_id = self.check("motion", motion_id);
         Some(
@@ -414,7 +437,8 @@ impl ElectionFields {
     /// A commune standing: found by its P-code among the members the
     /// viewer sees.
     fn candidacy(&mut self, state: &WebState, viewer: &Viewer, body_id: Uuid) -> Option<Command> {
-        let election_id = self.election_id();
+        let t = viewer.language;
+        let election_id = self.election_id(t);
         let code = self.commune.trim().to_owned();
         let scope = viewer.scope();
         let member = state
@@ -429,13 +453,13 @@ impl ElectionFields {
                 })
             })
             .ok_or_else(|| {
-                format!(
+                t.fill(
                     "Commune : aucun membre pour le code « {} ».",
-                    code.chars().take(32).collect::<String>()
+                    &[&code.chars().take(32).collect::<String>()],
                 )
             });
         let member_id = self.check("commune", member);
-        let holder = fields::text("Candidat", &self.holder, MAX_NAME);
+        let holder = fields::text(t, t.tr("Candidat"), &self.holder, MAX_NAME);
         let holder_name = self.check("holder", holder);
         Some(
             BodyCommand::FileCandidacy {
@@ -450,13 +474,31 @@ impl ElectionFields {
 
     /// A round's count: the ballots, then each candidate's votes (a field
     /// left empty is no vote).
-    fn round(&mut self, body_id: Uuid) -> Option<Command> {
-        let election_id = self.election_id();
-        let ballots = number("Bulletins valables", &self.ballots, MAX_BALLOTS, None);
+    fn round(&mut self, body_id: Uuid, t: Language) -> Option<Command> {
+        let election_id = self.election_id(t);
+        let ballots = number(
+            t,
+            t.tr("Bulletins valables"),
+            &self.ballots,
+            MAX_BALLOTS,
+            None,
+        );
         let ballots = self.check("ballots", ballots);
-        let blank = number("Bulletins blancs", &self.blank, MAX_BALLOTS, Some(0));
+        let blank = number(
+            t,
+            t.tr("Bulletins blancs"),
+            &self.blank,
+            MAX_BALLOTS,
+            Some(0),
+        );
         let blank = self.check("blank", blank);
-        let spoilt = number("Bulletins nuls", &self.spoilt, MAX_BALLOTS, Some(0));
+        let spoilt = number(
+            t,
+            t.tr("Bulletins nuls"),
+            &self.spoilt,
+            MAX_BALLOTS,
+            Some(0),
+        );
         let spoilt = self.check("spoilt", spoilt);
         let mut votes = Vec::new();
         let mut refused = false;
@@ -466,7 +508,7 @@ impl ElectionFields {
             };
             let (Ok(member_id), Ok(n)) = (
                 Uuid::parse_str(member),
-                number("Voix", text, MAX_BALLOTS, Some(0)),
+                number(t, t.tr("Voix"), text, MAX_BALLOTS, Some(0)),
             ) else {
                 refused = true;
                 continue;
@@ -479,7 +521,10 @@ impl ElectionFields {
         if refused {
             self.errors.insert(
                 "votes",
-                format!("Voix : un nombre entier de 0 à {MAX_BALLOTS} pour chaque candidat."),
+                t.fill(
+                    "Voix : un nombre entier de 0 à {} pour chaque candidat.",
+                    &[&MAX_BALLOTS],
+                ),
             );
             return None;
         }

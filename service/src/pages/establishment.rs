@@ -24,6 +24,7 @@ use super::page::{self, Frame, Viewer};
 use super::scope::Scope;
 use super::submit;
 use crate::french;
+use crate::language::Language;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct EstablishmentFields {
@@ -76,12 +77,12 @@ pub const STATUTORY: [(&str, StatutoryBody); 7] = [
     ("bureau-de-cercle", StatutoryBody::CercleBureau),
 ];
 
-const KINDS: [(&str, &str, BodyKind); 2] = [
+pub(super) const KINDS: [(&str, &str, BodyKind); 2] = [
     ("instance", "Instance (elle délibère)", BodyKind::Instance),
     ("organe", "Organe (il exécute)", BodyKind::Organ),
 ];
 
-const LEVELS: [(&str, &str, BodyLevel); 3] = [
+pub(super) const LEVELS: [(&str, &str, BodyLevel); 3] = [
     ("national", "Nationale", BodyLevel::National),
     ("regional", "D'une région", BodyLevel::Regional),
     ("cercle", "D'un cercle", BodyLevel::Cercle),
@@ -120,13 +121,13 @@ fn show(
     status: StatusCode,
 ) -> Response {
     let Some(models) = state.app.read_models() else {
-        return page::unavailable();
+        return page::unavailable(viewer.language);
     };
     let scope = viewer.scope();
     let (regions, cercles, bodies) = models.read(|m, _| {
         (
-            units(m, scope, TerritorialLevel::Region),
-            units(m, scope, TerritorialLevel::Cercle),
+            units(m, scope, TerritorialLevel::Region, viewer.language),
+            units(m, scope, TerritorialLevel::Cercle, viewer.language),
             bodies(m, scope),
         )
     });
@@ -136,7 +137,7 @@ fn show(
             form,
             statutory: STATUTORY
                 .iter()
-                .map(|(slug, b)| (*slug, french::statutory_body(*b)))
+                .map(|(slug, b)| (*slug, viewer.language.tr(french::statutory_body(*b))))
                 .collect(),
             kinds: &KINDS,
             levels: &LEVELS,
@@ -150,7 +151,12 @@ fn show(
 
 /// The regions or the cercles of the latest edition of the territory
 /// within the viewer's scope, by name: their form value and label.
-fn units(m: &ReadModels, scope: Scope<'_>, level: TerritorialLevel) -> Vec<(String, String)> {
+fn units(
+    m: &ReadModels,
+    scope: Scope<'_>,
+    level: TerritorialLevel,
+    lang: Language,
+) -> Vec<(String, String)> {
     let latest = m
         .membership
         .units
@@ -168,7 +174,7 @@ fn units(m: &ReadModels, scope: Scope<'_>, level: TerritorialLevel) -> Vec<(Stri
             let label = match level {
                 TerritorialLevel::Cercle => {
                     let region = m.membership.placement(k).region.map(|r| r.name);
-                    format!("{} (région de {})", u.name, region.unwrap_or_default())
+                    lang.tr2("{} (région de {})", &u.name, region.unwrap_or_default())
                 }
                 _ => u.name.clone(),
             };
@@ -201,10 +207,10 @@ pub async fn submit(
         Err(refusal) => return refusal,
     };
     let Some(models) = state.app.read_models() else {
-        return page::unavailable();
+        return page::unavailable(viewer.language);
     };
     let scope = viewer.scope();
-    let command = models.read(|m, _| form.command(m, scope));
+    let command = models.read(|m, _| form.command(m, scope, viewer.language));
     let body_id = command.as_ref().map(BodyCommand::body_id);
     let back = body_id.map_or_else(
         || "/instances".to_owned(),
@@ -225,10 +231,10 @@ impl EstablishmentFields {
     /// The command the fields say, or `None` with each refusal beside its
     /// field. The body's id follows from the form's command id, so that
     /// the form posted twice names one body.
-    fn command(&mut self, m: &ReadModels, scope: Scope<'_>) -> Option<BodyCommand> {
+    fn command(&mut self, m: &ReadModels, scope: Scope<'_>, lang: Language) -> Option<BodyCommand> {
         let name = take(
             &mut self.name_error,
-            fields::text("Nom", &self.name, MAX_NAME),
+            fields::text(lang, lang.tr("Nom"), &self.name, MAX_NAME),
         );
         let statutory = STATUTORY
             .iter()
@@ -244,7 +250,7 @@ impl EstablishmentFields {
                         .iter()
                         .find(|(slug, ..)| *slug == self.kind)
                         .map(|(.., k)| *k)
-                        .ok_or_else(|| "Nature : instance ou organe ?".to_owned()),
+                        .ok_or_else(|| lang.tr("Nature : instance ou organe ?").to_owned()),
                 ),
                 take(
                     &mut self.level_error,
@@ -252,24 +258,24 @@ impl EstablishmentFields {
                         .iter()
                         .find(|(slug, ..)| *slug == self.level)
                         .map(|(.., l)| *l)
-                        .ok_or_else(|| "Niveau : choisissez-en un.".to_owned()),
+                        .ok_or_else(|| lang.tr("Niveau : choisissez-en un.").to_owned()),
                 ),
             ),
         };
         let unit = match level {
             Some(level) => {
-                let unit = self.territory(m, scope, level);
+                let unit = self.territory(m, scope, level, lang);
                 take(&mut self.unit_error, unit)
             }
             None => None,
         };
         let parent = take(
             &mut self.parent_error,
-            chosen_body(m, scope, &self.parent, "Rattachée à"),
+            chosen_body(m, scope, &self.parent, lang.tr("Rattachée à"), lang),
         );
         let convened_by = take(
             &mut self.convened_by_error,
-            chosen_body(m, scope, &self.convened_by, "Convoquée par"),
+            chosen_body(m, scope, &self.convened_by, lang.tr("Convoquée par"), lang),
         );
         let command_id = Uuid::parse_str(&self.command_id).unwrap_or_else(|_| Uuid::now_v7());
         Some(BodyCommand::Establish {
@@ -292,14 +298,14 @@ impl EstablishmentFields {
         m: &ReadModels,
         scope: Scope<'_>,
         level: BodyLevel,
+        lang: Language,
     ) -> Result<Option<TerritorialUnitKey>, String> {
         let wanted = match level {
             BodyLevel::National if scope.is_whole() => return Ok(None),
             BodyLevel::National => {
-                return Err(
-                    "Niveau : votre compte, limité à une région, ne crée pas d'instance nationale."
-                        .into(),
-                );
+                return Err(lang
+                    .tr("Niveau : votre compte, limité à une région, ne crée pas d'instance nationale.")
+                    .into());
             }
             BodyLevel::Regional => TerritorialLevel::Region,
             BodyLevel::Cercle => TerritorialLevel::Cercle,
@@ -315,10 +321,12 @@ impl EstablishmentFields {
         };
         match (found, wanted) {
             (Some(u), _) => Ok(Some(u.unit.clone())),
-            (None, TerritorialLevel::Region) => {
-                Err("Territoire : choisissez une région de la liste.".into())
-            }
-            (None, _) => Err("Territoire : choisissez un cercle de la liste.".into()),
+            (None, TerritorialLevel::Region) => Err(lang
+                .tr("Territoire : choisissez une région de la liste.")
+                .into()),
+            (None, _) => Err(lang
+                .tr("Territoire : choisissez un cercle de la liste.")
+                .into()),
         }
     }
 }
@@ -329,6 +337,7 @@ fn chosen_body(
     scope: Scope<'_>,
     value: &str,
     label: &str,
+    lang: Language,
 ) -> Result<Option<Uuid>, String> {
     if value.is_empty() {
         return Ok(None);
@@ -337,5 +346,5 @@ fn chosen_body(
         .ok()
         .filter(|id| m.bodies.body(*id).is_some() && scope.body(m, *id))
         .map(Some)
-        .ok_or_else(|| format!("{label} : choisissez une instance de la liste."))
+        .ok_or_else(|| lang.tr1("{} : choisissez une instance de la liste.", label))
 }

@@ -24,6 +24,7 @@ use super::page::{self, Frame, Viewer, render};
 use super::payment::PaymentFields;
 use super::scope::Scope;
 use crate::french;
+use crate::language::Language;
 
 /// Members listed per page of the directory.
 const PER_PAGE: usize = 50;
@@ -109,15 +110,15 @@ impl Past {
         }))
     }
 
-    fn said(self) -> String {
+    fn said(self, lang: Language) -> String {
         match self {
-            Past::InForceOn(d) => format!(
+            Past::InForceOn(d) => lang.fill(
                 "Registre en vigueur le {} : chaque changement effectif à cette date, même enregistré plus tard.",
-                french::date(d)
+                &[&lang.date(d)],
             ),
-            Past::RecordedBy(d) => format!(
+            Past::RecordedBy(d) => lang.fill(
                 "Registre tel que le secrétariat l'avait enregistré à la fin du {}.",
-                french::date(d)
+                &[&lang.date(d)],
             ),
         }
     }
@@ -151,11 +152,12 @@ pub async fn directory(
     let q: String = query.q.trim().chars().take(MAX_SEARCH).collect();
     let scope = viewer.scope();
     let frame = viewer.frame("membres");
+    let lang = viewer.language;
     let (past, refusal) = match Past::of(&query) {
         Ok(past) => (past, String::new()),
         Err(()) => (
             None,
-            "Date invalide : écrivez-la AAAA-MM-JJ (par exemple 2025-06-30). (code BAD_USER_INPUT)"
+            lang.tr("Date invalide : écrivez-la AAAA-MM-JJ (par exemple 2025-06-30). (code BAD_USER_INPUT)")
                 .into(),
         ),
     };
@@ -164,10 +166,10 @@ pub async fn directory(
         Some(p) => match p.models(&state).await {
             Some(m) => {
                 let mut d = list(&m, frame, scope, q, &query);
-                d.past = p.said();
+                d.past = p.said(lang);
                 d
             }
-            None => return page::unavailable(),
+            None => return page::unavailable(lang),
         },
     };
     page.refusal = refusal;
@@ -181,6 +183,7 @@ fn list(
     q: String,
     query: &DirectoryQuery,
 ) -> Directory {
+    let lang = frame.lang;
     let wanted_status = french::status_from_slug(&query.statut);
     let search = Search::new(&q);
     // Regions are of one edition, the latest unless another is asked for;
@@ -249,7 +252,7 @@ fn list(
                 .map_or_else(|| member.unit.code.clone(), |c| c.code.clone()),
             region: region.map(|r| r.name.clone()).unwrap_or_default(),
             cercle: place.cercle.map(|c| c.name).unwrap_or_default(),
-            status: french::status(member.status),
+            status: lang.tr(french::status(member.status)),
         });
     }
     rows.sort_by_cached_key(|r| folded(&r.name));
@@ -280,7 +283,7 @@ fn list(
             .into_iter()
             .map(|s| Choice {
                 value: french::status_slug(s).into(),
-                label: french::status(s).into(),
+                label: lang.tr(french::status(s)).into(),
                 selected: Some(s) == wanted_status,
             })
             .collect(),
@@ -391,10 +394,10 @@ pub async fn member(
         Err(r) => return r,
     };
     let Ok(id) = Uuid::parse_str(&id) else {
-        return page::not_found();
+        return page::not_found(viewer.language);
     };
     let notice = query.map_or("", |Query(q)| {
-        super::submit::notice(q.enregistre.is_some(), q.deja.is_some())
+        super::submit::notice(q.enregistre.is_some(), q.deja.is_some(), viewer.language)
     });
     member_page(
         &state,
@@ -407,7 +410,7 @@ pub async fn member(
 }
 
 /// A member's page, with the payment form as given (blank, or as posted
-/// and refused with its messages).
+/// and refused with its messages) and `notice` in the viewer's language.
 pub fn member_page(
     state: &WebState,
     viewer: &Viewer,
@@ -416,8 +419,9 @@ pub fn member_page(
     notice: &'static str,
     status: StatusCode,
 ) -> Response {
+    let lang = viewer.language;
     let Some(models) = state.app.read_models() else {
-        return page::unavailable();
+        return page::unavailable(lang);
     };
     let frame = viewer.frame("membres");
     let scope = viewer.scope();
@@ -425,10 +429,13 @@ pub fn member_page(
         let member = m.membership.member(id).filter(|_| scope.member(m, id))?;
         let place = m.membership.placement(&member.unit);
         let corrections: std::collections::BTreeMap<u64, Vec<String>> =
-            super::correction::correctable(m, member)
+            super::correction::correctable(m, member, lang)
                 .into_iter()
                 .map(|r| {
-                    let said = r.corrections.into_iter().map(super::correction::said);
+                    let said = r
+                        .corrections
+                        .into_iter()
+                        .map(|c| super::correction::said(c, lang));
                     (r.position, said.collect())
                 })
                 .collect();
@@ -440,9 +447,9 @@ pub fn member_page(
             .rev()
             .map(|p| YearRow {
                 year: p.year,
-                due: french::amount(p.due),
-                paid: french::amount(p.paid),
-                balance: french::amount(p.balance.max(0)),
+                due: lang.amount(p.due),
+                paid: lang.amount(p.paid),
+                balance: lang.amount(p.balance.max(0)),
                 in_arrears: p.in_arrears,
             })
             .collect();
@@ -456,12 +463,12 @@ pub fn member_page(
                     .rev()
                     .map(|p| PaymentRow {
                         position: p.position,
-                        paid_on: french::date(p.paid_on),
+                        paid_on: lang.date(p.paid_on),
                         year: p.year,
-                        amount: french::amount(p.amount_xof),
+                        amount: lang.amount(p.amount_xof),
                         receipt: p.receipt_ref.clone(),
                         reversed: p.reversed.as_ref().map(|r| {
-                            format!("annulé le {} : {}", french::date(r.reversed_on), r.reason)
+                            lang.fill("annulé le {} : {}", &[&lang.date(r.reversed_on), &r.reason])
                         }),
                         corrections: corrected(p.position).unwrap_or_default(),
                     })
@@ -476,8 +483,8 @@ pub fn member_page(
             .map(|s| {
                 let step = Step {
                     position: s.position,
-                    date: french::date(s.effective_on),
-                    what: change(s.change),
+                    date: lang.date(s.effective_on),
+                    what: change(s.change, lang),
                     reason: s.reason.clone().unwrap_or_default(),
                     correctable: true,
                     corrections: corrected(s.position).unwrap_or_default(),
@@ -487,8 +494,8 @@ pub fn member_page(
             .chain(member.contacts.iter().map(|c| {
                 let step = Step {
                     position: c.position,
-                    date: french::date(c.recorded_on),
-                    what: "Coordonnées enregistrées",
+                    date: lang.date(c.recorded_on),
+                    what: lang.tr("Coordonnées enregistrées"),
                     reason: String::new(),
                     correctable: false,
                     corrections: Vec::new(),
@@ -502,15 +509,18 @@ pub fn member_page(
             .current_contacts()
             .map(|c| {
                 [
-                    ("Maire", c.mayor.clone().unwrap_or_default()),
+                    (lang.tr("Maire"), c.mayor.clone().unwrap_or_default()),
                     (
-                        "Secrétaire général",
+                        lang.tr("Secrétaire général"),
                         c.secretary_general.clone().unwrap_or_default(),
                     ),
-                    ("Téléphones", c.phones.join(" · ")),
-                    ("Adresse électronique", c.email.clone().unwrap_or_default()),
+                    (lang.tr("Téléphones"), c.phones.join(" · ")),
                     (
-                        "Adresse postale",
+                        lang.tr("Adresse électronique"),
+                        c.email.clone().unwrap_or_default(),
+                    ),
+                    (
+                        lang.tr("Adresse postale"),
                         c.postal_address.clone().unwrap_or_default(),
                     ),
                 ]
@@ -527,8 +537,8 @@ pub fn member_page(
             code: member.unit.code.clone(),
             region: place.region.map(|r| r.name).unwrap_or_default(),
             cercle: place.cercle.map(|c| c.name).unwrap_or_default(),
-            status: french::status(member.status),
-            member_since: french::date(member.member_since),
+            status: lang.tr(french::status(member.status)),
+            member_since: lang.date(member.member_since),
             category: member.dues_category.clone(),
             years,
             payments,
@@ -539,12 +549,13 @@ pub fn member_page(
     });
     match page {
         Some(page) => page::render_as(&page, status),
-        None => page::not_found(),
+        None => page::not_found(lang),
     }
 }
 
-pub(super) fn change(c: MembershipChange) -> &'static str {
-    match c {
+/// A change of membership, as the history says it.
+pub(super) fn change(c: MembershipChange, lang: Language) -> &'static str {
+    lang.tr(match c {
         MembershipChange::Admitted => "Admission",
         MembershipChange::Suspended => "Suspension",
         MembershipChange::Reinstated => "Réintégration",
@@ -552,5 +563,5 @@ pub(super) fn change(c: MembershipChange) -> &'static str {
         MembershipChange::Withdrew => "Retrait",
         MembershipChange::SucceededTo => "Succède à une commune",
         MembershipChange::SucceededBy => "Remplacée par une commune",
-    }
+    })
 }

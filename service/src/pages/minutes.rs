@@ -27,7 +27,7 @@ use super::session_course::{self, uuid};
 use super::sessions;
 use super::submit::Refusal;
 use crate::application::Command;
-use crate::french;
+use crate::language::Language;
 
 /// Largest document accepted for drafting minutes.
 pub const MAX_DOCUMENT_BYTES: usize = 20 * 1024 * 1024;
@@ -55,27 +55,29 @@ pub struct MinutesLine {
     pub secretary_signed: bool,
 }
 
-pub fn view(m: &ReadModels, s: &SessionRecord, scope: Scope<'_>) -> MinutesView {
+pub fn view(m: &ReadModels, s: &SessionRecord, scope: Scope<'_>, lang: Language) -> MinutesView {
     let records = m
         .minutes
         .of_session(s.session_id)
         .into_iter()
         .map(|r| MinutesLine {
             id: r.minutes_id,
-            status: match r.status() {
+            status: lang.tr(match r.status() {
                 MinutesStatus::Drafted => "rédigé, à adopter",
                 MinutesStatus::Adopted => "adopté, à signer",
                 MinutesStatus::Signed => "adopté et signé",
-            },
+            }),
             drafts: r
                 .drafts
                 .iter()
                 .map(|d| {
-                    format!(
+                    lang.fill(
                         "{} du {} (SHA-256 {}…)",
-                        d.document_ref,
-                        french::date(d.drafted_on),
-                        d.sha256.get(..16).unwrap_or(&d.sha256)
+                        &[
+                            &d.document_ref,
+                            &lang.date(d.drafted_on),
+                            &d.sha256.get(..16).unwrap_or(&d.sha256),
+                        ],
                     )
                 })
                 .collect(),
@@ -83,14 +85,13 @@ pub fn view(m: &ReadModels, s: &SessionRecord, scope: Scope<'_>) -> MinutesView 
                 .signatures
                 .iter()
                 .map(|g| {
-                    let who = match g.signatory {
+                    let who = lang.tr(match g.signatory {
                         Signatory::President => "le président",
                         Signatory::Secretary => "le secrétaire",
-                    };
-                    format!(
-                        "Signé par {who}, {}, le {}",
-                        g.name,
-                        french::date(g.signed_on)
+                    });
+                    lang.fill(
+                        "Signé par {}, {}, le {}",
+                        &[&who, &g.name, &lang.date(g.signed_on)],
                     )
                 })
                 .collect(),
@@ -98,12 +99,14 @@ pub fn view(m: &ReadModels, s: &SessionRecord, scope: Scope<'_>) -> MinutesView 
                 .adoption
                 .as_ref()
                 .map(|a| {
-                    format!(
+                    lang.fill(
                         "Adopté le {} en session ({})",
-                        french::date(a.adopted_on),
-                        m.sessions
-                            .session(a.adopted_in_session_id)
-                            .map_or_else(String::new, |x| sessions::line(m, x).date)
+                        &[
+                            &lang.date(a.adopted_on),
+                            &m.sessions
+                                .session(a.adopted_in_session_id)
+                                .map_or_else(String::new, |x| lang.date(x.session_date)),
+                        ],
                     )
                 })
                 .unwrap_or_default(),
@@ -119,8 +122,8 @@ pub fn view(m: &ReadModels, s: &SessionRecord, scope: Scope<'_>) -> MinutesView 
         .filter(|x| x.state == SessionState::Open && x.session_id != s.session_id)
         .filter(|x| x.body_id == s.body_id && scope.body(m, x.body_id))
         .map(|x| {
-            let l = sessions::line(m, x);
-            (x.session_id, format!("{} du {}", l.body, l.date))
+            let l = sessions::line(m, x, lang);
+            (x.session_id, lang.fill("{} du {}", &[&l.body, &l.date]))
         })
         .collect();
     MinutesView {
@@ -147,11 +150,12 @@ pub async fn draft(
         Ok(v) => v,
         Err(r) => return r,
     };
+    let t = viewer.language;
     let Ok(session_id) = Uuid::parse_str(&id) else {
-        return page::not_found();
+        return page::not_found(t);
     };
     if !session_course::within(&state, &viewer, session_id) {
-        return page::not_found();
+        return page::not_found(t);
     }
     let mut text: HashMap<String, String> = HashMap::new();
     let mut digest: Option<String> = None;
@@ -159,7 +163,7 @@ pub async fn draft(
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(_) => return too_big_or_unreadable(),
+            Err(_) => return too_big_or_unreadable(t),
         };
         let name = field.name().unwrap_or_default().to_owned();
         if name == "document" {
@@ -171,12 +175,12 @@ pub async fn draft(
                     Ok(Some(chunk)) => {
                         size += chunk.len();
                         if size > MAX_DOCUMENT_BYTES {
-                            return too_big_or_unreadable();
+                            return too_big_or_unreadable(t);
                         }
                         hasher.update(&chunk);
                     }
                     Ok(None) => break,
-                    Err(_) => return too_big_or_unreadable(),
+                    Err(_) => return too_big_or_unreadable(t),
                 }
             }
             if size > 0 {
@@ -187,18 +191,24 @@ pub async fn draft(
                 Ok(value) if value.len() <= MAX_TEXT * 4 => {
                     text.insert(name, value);
                 }
-                _ => return too_big_or_unreadable(),
+                _ => return too_big_or_unreadable(t),
             }
         }
     }
     let get = |k: &str| text.get(k).map(String::as_str).unwrap_or("");
     if !same_token(get("csrf"), &viewer.login.csrf) {
-        return page::bad_csrf();
+        return page::bad_csrf(t);
     }
     let built = (|| -> Result<Command, String> {
-        let sha256 = digest.ok_or("Document : joignez le procès-verbal (un fichier non vide).")?;
-        let document_ref = fields::text("Référence du document", get("document_ref"), MAX_NAME)?;
-        let drafted_on = fields::date("Date de rédaction", get("drafted_on"))?;
+        let sha256 =
+            digest.ok_or(t.tr("Document : joignez le procès-verbal (un fichier non vide)."))?;
+        let document_ref = fields::text(
+            t,
+            t.tr("Référence du document"),
+            get("document_ref"),
+            MAX_NAME,
+        )?;
+        let drafted_on = fields::date(t, t.tr("Date de rédaction"), get("drafted_on"))?;
         // A new draft of the session's minutes not adopted yet replaces
         // the earlier one (the domain clears its signatures); otherwise
         // new minutes.
@@ -241,13 +251,14 @@ pub async fn draft(
     }
 }
 
-fn too_big_or_unreadable() -> Response {
+fn too_big_or_unreadable(t: Language) -> Response {
     page::message(
+        t,
         StatusCode::PAYLOAD_TOO_LARGE,
-        "Document refusé",
-        &format!(
+        t.tr("Document refusé"),
+        &t.fill(
             "Le formulaire ou le document ne peut être lu, ou le document dépasse {} Mo. Rien n'a été enregistré. (code INVALID_FORM)",
-            MAX_DOCUMENT_BYTES / (1024 * 1024)
+            &[&(MAX_DOCUMENT_BYTES / (1024 * 1024))],
         ),
     )
 }
@@ -258,30 +269,32 @@ fn of_this_session(
     m: &ReadModels,
     session_id: Uuid,
     f: &HashMap<&str, &str>,
+    t: Language,
 ) -> Result<Uuid, String> {
-    let minutes_id = uuid(f, "minutes", "Procès-verbal")?;
+    let minutes_id = uuid(f, "minutes", t, t.tr("Procès-verbal"))?;
     match m.minutes.get(minutes_id) {
         Some(r) if r.session_id == session_id => Ok(minutes_id),
-        _ => Err("Procès-verbal : choisissez celui de cette session.".into()),
+        _ => Err(t
+            .tr("Procès-verbal : choisissez celui de cette session.")
+            .into()),
     }
 }
 
-pub fn sign(m: &ReadModels, session_id: Uuid, f: &HashMap<&str, &str>) -> Result<Command, String> {
-    let minutes_id = of_this_session(m, session_id, f)?;
+pub fn sign(
+    m: &ReadModels,
+    session_id: Uuid,
+    f: &HashMap<&str, &str>,
+    t: Language,
+) -> Result<Command, String> {
+    let minutes_id = of_this_session(m, session_id, f, t)?;
     let signatory = match f.get("signatory").copied().unwrap_or("") {
         "president" => Signatory::President,
         "secretaire" => Signatory::Secretary,
-        _ => return Err("Signataire : le président ou le secrétaire.".into()),
+        _ => return Err(t.tr("Signataire : le président ou le secrétaire.").into()),
     };
-    let signatory_name = fields::text(
-        "Nom du signataire",
-        f.get("name").copied().unwrap_or(""),
-        MAX_NAME,
-    )?;
-    let signed_on = fields::date(
-        "Date de signature",
-        f.get("signed_on").copied().unwrap_or(""),
-    )?;
+    let field = |name| f.get(name).copied().unwrap_or("");
+    let signatory_name = fields::text(t, t.tr("Nom du signataire"), field("name"), MAX_NAME)?;
+    let signed_on = fields::date(t, t.tr("Date de signature"), field("signed_on"))?;
     Ok(MinutesCommand::Sign {
         minutes_id,
         signatory,
@@ -297,16 +310,19 @@ pub fn adopt(
     session_id: Uuid,
     f: &HashMap<&str, &str>,
     scope: Scope<'_>,
+    t: Language,
 ) -> Result<Command, String> {
-    let minutes_id = of_this_session(m, session_id, f)?;
-    let adopted_in_session_id = uuid(f, "session", "Session d'adoption")?;
+    let minutes_id = of_this_session(m, session_id, f, t)?;
+    let adopted_in_session_id = uuid(f, "session", t, t.tr("Session d'adoption"))?;
     let body = m.sessions.session(session_id).map(|s| s.body_id);
     let within = m
         .sessions
         .session(adopted_in_session_id)
         .is_some_and(|x| scope.body(m, x.body_id) && Some(x.body_id) == body);
     if !within {
-        return Err("Session d'adoption : choisissez dans la liste.".into());
+        return Err(t
+            .tr("Session d'adoption : choisissez dans la liste.")
+            .into());
     }
     let adopted_on = Utc::now().date_naive();
     let sha256 = m
@@ -314,7 +330,7 @@ pub fn adopt(
         .get(minutes_id)
         .and_then(|r| r.drafts.last())
         .map(|d| d.sha256.clone())
-        .ok_or("Procès-verbal : aucun projet à adopter.")?;
+        .ok_or(t.tr("Procès-verbal : aucun projet à adopter."))?;
     Ok(MinutesCommand::Adopt {
         minutes_id,
         adopted_in_session_id,

@@ -1,6 +1,6 @@
-//! The web application: French pages for the secretariat, the auditors and
-//! the dashboards, rendered on the server and served by `registre serve`
-//! under `/`, beside `/graphql`.
+//! The web application: pages for the secretariat, the auditors and the
+//! dashboards, in French or English, rendered on the server and served by
+//! `registre serve` under `/`, beside `/graphql`.
 //!
 //! A second adapter over the application layer, like GraphQL: it holds an
 //! [`Application`] and nothing else of the service. Templates (askama,
@@ -8,6 +8,13 @@
 //! print; the forms post without JavaScript, and the vendored htmx only
 //! keeps the dashboard and a session's quorum live. Every asset ships
 //! inside the binary.
+//!
+//! Every text of a page comes from the [`catalogue`](crate::catalogue),
+//! whose keys are the French texts: templates call `frame.tr("…")` (or
+//! `lang.tr`), the handlers pass the viewer's [`Language`] down
+//! ([`page::Viewer`] reads it once per request, see [`switch`]).
+//!
+//! [`Language`]: crate::language::Language
 //!
 //! ## Layout
 //! - [`logins`]: signed-in browsers (a cookie each), CSRF tokens.
@@ -29,7 +36,8 @@
 //!   [`minutes`]: its minutes drafted, signed and adopted.
 //! - [`page`]: what every page shares (the signed-in viewer, the frame,
 //!   refusals); [`submit`]: a form's command submitted; [`fields`]: typed
-//!   fields read with French refusals.
+//!   fields read, refused in the viewer's language; [`switch`]: the
+//!   viewer's language and the switch that chooses it.
 //! - [`audit`]: for auditors, the tree, its signed heads and proofs.
 //! - [`bodies`]: the instances and organs, who holds their posts and
 //!   which are overdue for a statutory meeting; [`establishment`]: a body
@@ -39,7 +47,8 @@
 //!   in force and every version; [`amendment`]: their general rules
 //!   amended.
 //! - [`scope`]: what a viewer limited to one region sees and acts on.
-//! - [`french`]: dates, amounts and names as French writes them.
+//! - [`french`](crate::french): dates, amounts and names as French writes
+//!   them (the catalogue's keys).
 //! - [`chart`]: bar charts drawn as SVG on the server.
 //! - [`assets`]: the stylesheet, htmx and GraphiQL's scripts, compiled in.
 
@@ -56,6 +65,7 @@ mod documents;
 mod dues_schedule;
 mod elections;
 mod establishment;
+mod every_text;
 mod fields;
 pub mod logins;
 mod members;
@@ -73,6 +83,7 @@ mod status;
 mod statutes;
 mod submit;
 mod succession;
+mod switch;
 
 use std::sync::Arc;
 
@@ -180,7 +191,9 @@ pub fn router(app: Arc<Application>) -> Router {
         .route("/verifier/{reference}", get(documents::page))
         .route("/verifier/{reference}/pdf", get(documents::original))
         .route("/static/{*file}", get(assets::serve))
+        .route("/langue/{code}", get(switch::choose))
         .with_state(state)
+        .layer(axum::middleware::map_request(switch::note_the_page))
         .layer(axum::middleware::map_response(protect))
         // Pages are text and the secretariat's links are slow: gzip what
         // the browser accepts (htmx is served already compressed).

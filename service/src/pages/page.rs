@@ -15,12 +15,18 @@ use super::logins::Login;
 use super::logins::same_token;
 use super::scope::Scope;
 use super::submit::Done;
+use super::switch;
 use crate::application::LiveModels;
 use crate::french;
+use crate::language::Language;
 
 /// The signed-in viewer of a page.
 pub struct Viewer {
     pub login: Login,
+    /// The language its pages are in (see [`switch::language`]).
+    pub language: Language,
+    /// The page's own address, where the language switch comes back to.
+    here: String,
 }
 
 impl Viewer {
@@ -42,6 +48,7 @@ impl Viewer {
         headers: &HeaderMap,
         found: Option<(String, Login)>,
     ) -> Result<Viewer, Response> {
+        let language = switch::language(headers);
         let Some((login_id, mut login)) = found else {
             return Err(to_sign_in(headers));
         };
@@ -56,7 +63,11 @@ impl Viewer {
                     state.logins.refresh(&login_id, now.clone());
                     login.account = now;
                 }
-                Ok(Viewer { login })
+                Ok(Viewer {
+                    login,
+                    language,
+                    here: switch::here(headers),
+                })
             }
             Ok(None) => {
                 state.logins.end(&login_id);
@@ -64,7 +75,7 @@ impl Viewer {
             }
             Err(e) => {
                 tracing::error!(error = %e, "reading an account for a page");
-                Err(unavailable())
+                Err(unavailable(language))
             }
         }
     }
@@ -75,7 +86,7 @@ impl Viewer {
         if viewer.login.can_write() {
             Ok(viewer)
         } else {
-            Err(forbidden())
+            Err(forbidden(viewer.language))
         }
     }
 
@@ -88,14 +99,17 @@ impl Viewer {
     /// current entry of the navigation.
     pub fn frame(&self, section: &'static str) -> Frame {
         let a = &self.login.account;
+        let lang = self.language;
         Frame {
             full_name: a.full_name.clone(),
-            role: french::role(a.role),
+            role: lang.tr(french::role(a.role)),
             region: a.region.clone().unwrap_or_default(),
             csrf: self.login.csrf.clone(),
             can_write: self.login.can_write(),
             reads_the_log: reads_the_log(a.role) && a.region.is_none(),
             section,
+            lang,
+            here: self.here.clone(),
         }
     }
 }
@@ -107,7 +121,10 @@ pub async fn reading<'s>(
     headers: &HeaderMap,
 ) -> Result<(Viewer, &'s LiveModels), Response> {
     let viewer = Viewer::of(state, headers).await?;
-    let models = state.app.read_models().ok_or_else(unavailable)?;
+    let models = state
+        .app
+        .read_models()
+        .ok_or_else(|| unavailable(viewer.language))?;
     Ok((viewer, models))
 }
 
@@ -119,9 +136,9 @@ pub async fn posted<T: Posted>(
     form: Result<Form<T>, FormRejection>,
 ) -> Result<(Viewer, T), Response> {
     let viewer = Viewer::writer(state, headers).await?;
-    let Form(form) = form.map_err(unreadable_form)?;
+    let Form(form) = form.map_err(|r| unreadable_form(viewer.language, r))?;
     if !same_token(form.csrf(), &viewer.login.csrf) {
-        return Err(bad_csrf());
+        return Err(bad_csrf(viewer.language));
     }
     Ok((viewer, form))
 }
@@ -134,7 +151,7 @@ pub async fn form_for_member(
     id: &str,
 ) -> Result<(Viewer, uuid::Uuid), Response> {
     let viewer = Viewer::writer(state, headers).await?;
-    let id = uuid::Uuid::parse_str(id).map_err(|_| not_found())?;
+    let id = uuid::Uuid::parse_str(id).map_err(|_| not_found(viewer.language))?;
     Ok((viewer, id))
 }
 
@@ -159,7 +176,7 @@ async fn posted_for<T: Posted>(
     seen: fn(&WebState, &Viewer, &str) -> Option<uuid::Uuid>,
 ) -> Result<(Viewer, T, uuid::Uuid), Response> {
     let (viewer, form) = posted(state, headers, form).await?;
-    let id = seen(state, &viewer, id).ok_or_else(not_found)?;
+    let id = seen(state, &viewer, id).ok_or_else(|| not_found(viewer.language))?;
     Ok((viewer, form, id))
 }
 
@@ -244,8 +261,10 @@ pub async fn form_for_body(
     done: Result<Query<Done>, QueryRejection>,
 ) -> Result<(Viewer, uuid::Uuid, &'static str), Response> {
     let viewer = Viewer::writer(state, headers).await?;
-    let id = uuid::Uuid::parse_str(id).map_err(|_| not_found())?;
-    let notice = done.map(|Query(d)| d.notice()).unwrap_or_default();
+    let id = uuid::Uuid::parse_str(id).map_err(|_| not_found(viewer.language))?;
+    let notice = done
+        .map(|Query(d)| d.notice(viewer.language))
+        .unwrap_or_default();
     Ok((viewer, id, notice))
 }
 
@@ -292,6 +311,39 @@ pub struct Frame {
     /// The viewer reads the log itself (the audit page).
     pub reads_the_log: bool,
     pub section: &'static str,
+    pub lang: Language,
+    /// The page's own address, where the language switch comes back to.
+    pub here: String,
+}
+
+/// The catalogue as templates call it: `{{ frame.tr("Membres") }}`.
+impl Frame {
+    pub fn tr<'a>(&self, french: &'a str) -> &'a str {
+        self.lang.tr(french)
+    }
+
+    pub fn tr1(&self, french: &str, a: impl std::fmt::Display) -> String {
+        self.lang.tr1(french, a)
+    }
+
+    pub fn tr2(
+        &self,
+        french: &str,
+        a: impl std::fmt::Display,
+        b: impl std::fmt::Display,
+    ) -> String {
+        self.lang.tr2(french, a, b)
+    }
+
+    pub fn tr3(
+        &self,
+        french: &str,
+        a: impl std::fmt::Display,
+        b: impl std::fmt::Display,
+        c: impl std::fmt::Display,
+    ) -> String {
+        self.lang.tr3(french, a, b, c)
+    }
 }
 
 /// A template rendered to a page; a template that fails to render (it
@@ -301,7 +353,9 @@ pub fn render(t: &impl Template) -> Response {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "rendering a page");
-            unavailable()
+            // Short of a bug, never: the template does not say its
+            // language, and French is the working one.
+            unavailable(Language::default())
         }
     }
 }
@@ -320,12 +374,14 @@ pub fn render_as(t: &impl Template, status: StatusCode) -> Response {
 #[derive(Template)]
 #[template(path = "message.html")]
 struct Message<'a> {
+    lang: Language,
     title: &'a str,
     text: &'a str,
 }
 
-pub fn message(status: StatusCode, title: &str, text: &str) -> Response {
-    let html = Message { title, text }
+/// A page that says why: `title` and `text` in `lang` already.
+pub fn message(lang: Language, status: StatusCode, title: &str, text: &str) -> Response {
+    let html = Message { lang, title, text }
         .render()
         .unwrap_or_else(|_| text.to_owned());
     let mut r = (status, Html(html)).into_response();
@@ -334,11 +390,12 @@ pub fn message(status: StatusCode, title: &str, text: &str) -> Response {
     r
 }
 
-pub fn forbidden() -> Response {
+pub fn forbidden(lang: Language) -> Response {
     message(
+        lang,
         StatusCode::FORBIDDEN,
-        "Accès refusé",
-        "Votre rôle ne permet pas cette action. Seul le secrétariat enregistre. (code FORBIDDEN)",
+        lang.tr("Accès refusé"),
+        lang.tr("Votre rôle ne permet pas cette action. Seul le secrétariat enregistre. (code FORBIDDEN)"),
     )
 }
 
@@ -351,10 +408,10 @@ pub enum Unseen {
 }
 
 impl Unseen {
-    pub fn page(self) -> Response {
+    pub fn page(self, lang: Language) -> Response {
         match self {
-            Unseen::Unavailable => unavailable(),
-            Unseen::NotFound => not_found(),
+            Unseen::Unavailable => unavailable(lang),
+            Unseen::NotFound => not_found(lang),
         }
     }
 }
@@ -380,36 +437,43 @@ pub fn about_member<T>(
         .ok_or(Unseen::NotFound)
 }
 
-pub fn not_found() -> Response {
+pub fn not_found(lang: Language) -> Response {
     message(
+        lang,
         StatusCode::NOT_FOUND,
-        "Page introuvable",
-        "Cette page n'existe pas ou le membre n'est pas inscrit. (code NOT_FOUND)",
+        lang.tr("Page introuvable"),
+        lang.tr("Cette page n'existe pas ou le membre n'est pas inscrit. (code NOT_FOUND)"),
     )
 }
 
-pub fn bad_csrf() -> Response {
+pub fn bad_csrf(lang: Language) -> Response {
     message(
+        lang,
         StatusCode::FORBIDDEN,
-        "Formulaire refusé",
-        "Ce formulaire n'a pas été envoyé depuis votre session : rechargez la page et recommencez. Rien n'a été enregistré. (code CSRF_REFUSED)",
+        lang.tr("Formulaire refusé"),
+        lang.tr("Ce formulaire n'a pas été envoyé depuis votre session : rechargez la page et recommencez. Rien n'a été enregistré. (code CSRF_REFUSED)"),
     )
 }
 
-pub fn unavailable() -> Response {
+pub fn unavailable(lang: Language) -> Response {
     message(
+        lang,
         StatusCode::SERVICE_UNAVAILABLE,
-        "Service indisponible",
-        "Le registre ne peut répondre pour le moment ; réessayez dans un instant. (code UNAVAILABLE)",
+        lang.tr("Service indisponible"),
+        lang.tr("Le registre ne peut répondre pour le moment ; réessayez dans un instant. (code UNAVAILABLE)"),
     )
 }
 
 /// A form body that cannot be read (wrong encoding or type).
-pub fn unreadable_form(rejection: axum::extract::rejection::FormRejection) -> Response {
+pub fn unreadable_form(
+    lang: Language,
+    rejection: axum::extract::rejection::FormRejection,
+) -> Response {
     tracing::info!(%rejection, "unreadable form");
     message(
+        lang,
         StatusCode::BAD_REQUEST,
-        "Formulaire illisible",
-        "Le formulaire envoyé ne peut être lu ; rechargez la page et recommencez. Rien n'a été enregistré. (code INVALID_FORM)",
+        lang.tr("Formulaire illisible"),
+        lang.tr("Le formulaire envoyé ne peut être lu ; rechargez la page et recommencez. Rien n'a été enregistré. (code INVALID_FORM)"),
     )
 }

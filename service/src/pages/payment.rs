@@ -71,18 +71,22 @@ pub async fn submit(
             Ok(posted) => posted,
             Err(refusal) => return refusal,
         };
-    let year = take(&mut form.year_error, fields::year("Année", &form.year));
+    let t = viewer.language;
+    let year = take(
+        &mut form.year_error,
+        fields::year(t, t.tr("Année"), &form.year),
+    );
     let amount = take(
         &mut form.amount_error,
-        fields::amount("Montant", &form.amount),
+        fields::amount(t, t.tr("Montant"), &form.amount),
     );
     let paid_on = take(
         &mut form.paid_on_error,
-        fields::date("Date du paiement", &form.paid_on),
+        fields::date(t, t.tr("Date du paiement"), &form.paid_on),
     );
     let receipt = take(
         &mut form.receipt_error,
-        fields::text("Numéro de reçu", &form.receipt, MAX_RECEIPT),
+        fields::text(t, t.tr("Numéro de reçu"), &form.receipt, MAX_RECEIPT),
     );
     let command = match (year, amount, paid_on, receipt) {
         (Some(year), Some(amount_xof), Some(paid_on), Some(receipt_ref)) => Some(

@@ -24,6 +24,7 @@ use super::fields::{self, take};
 use super::page::{self, Frame, Viewer};
 use super::submit::{self, Done};
 use crate::french;
+use crate::language::Language;
 
 /// Most units one side of a reorganisation names: a split of a cercle
 /// into its communes stays far below it.
@@ -65,7 +66,7 @@ pub struct ReorganisationFields {
 
 page::posted_form!(ReorganisationFields);
 
-const KINDS: [(&str, ReorganisationKind); 5] = [
+pub(super) const KINDS: [(&str, ReorganisationKind); 5] = [
     ("fusion", ReorganisationKind::Merge),
     ("scission", ReorganisationKind::Split),
     ("creation", ReorganisationKind::Creation),
@@ -94,9 +95,11 @@ pub async fn form(
         Ok(v) => v,
         Err(r) => return r,
     };
-    let notice = done.map(|Query(d)| d.notice()).unwrap_or_default();
+    let notice = done
+        .map(|Query(d)| d.notice(viewer.language))
+        .unwrap_or_default();
     let Some(models) = state.app.read_models() else {
-        return page::unavailable();
+        return page::unavailable(viewer.language);
     };
     let editions = models.read(|m, _| editions(m));
     let form = ReorganisationFields {
@@ -115,15 +118,16 @@ async fn national_writer(state: &WebState, headers: &HeaderMap) -> Result<Viewer
     if viewer.scope().is_whole() {
         Ok(viewer)
     } else {
-        Err(regional())
+        Err(regional(viewer.language))
     }
 }
 
-fn regional() -> Response {
+fn regional(lang: Language) -> Response {
     page::message(
+        lang,
         StatusCode::FORBIDDEN,
-        "Accès refusé",
-        "Une réorganisation change la liste territoriale de tout le pays : un compte limité à une région ne l'enregistre pas. (code FORBIDDEN)",
+        lang.tr("Accès refusé"),
+        lang.tr("Une réorganisation change la liste territoriale de tout le pays : un compte limité à une région ne l'enregistre pas. (code FORBIDDEN)"),
     )
 }
 
@@ -148,15 +152,15 @@ fn show(
     notice: &'static str,
 ) -> Response {
     let Some(models) = state.app.read_models() else {
-        return page::unavailable();
+        return page::unavailable(viewer.language);
     };
-    let (editions, recorded) = models.read(|m, _| (editions(m), recorded(m)));
+    let (editions, recorded) = models.read(|m, _| (editions(m), recorded(m, viewer.language)));
     page::render_as(
         &ReorganisationPage {
             frame: viewer.frame("membres"),
             kinds: KINDS
                 .iter()
-                .map(|(slug, k)| (*slug, french::reorganisation(*k)))
+                .map(|(slug, k)| (*slug, viewer.language.tr(french::reorganisation(*k))))
                 .collect(),
             editions,
             recorded,
@@ -167,7 +171,7 @@ fn show(
     )
 }
 
-fn recorded(m: &ReadModels) -> Vec<String> {
+fn recorded(m: &ReadModels, lang: Language) -> Vec<String> {
     let names = |units: &[TerritorialUnitKey]| {
         units
             .iter()
@@ -187,13 +191,15 @@ fn recorded(m: &ReadModels) -> Vec<String> {
         .iter()
         .rev()
         .map(|r| {
-            format!(
-                "{} le {} : {} → {} ({})",
-                french::reorganisation(r.kind),
-                french::date(r.effective_from),
-                names(&r.predecessors),
-                names(&r.successors),
-                r.legal_reference
+            lang.fill(
+                "Le {}, {} : {} → {} ({})",
+                &[
+                    &lang.date(r.effective_from),
+                    &lang.tr(french::reorganisation(r.kind)),
+                    &names(&r.predecessors),
+                    &names(&r.successors),
+                    &r.legal_reference,
+                ],
             )
         })
         .collect()
@@ -209,12 +215,12 @@ pub async fn submit(
         Err(refusal) => return refusal,
     };
     if !viewer.scope().is_whole() {
-        return regional();
+        return regional(viewer.language);
     }
     let Some(models) = state.app.read_models() else {
-        return page::unavailable();
+        return page::unavailable(viewer.language);
     };
-    let command = models.read(|m, _| form.command(m));
+    let command = models.read(|m, _| form.command(m, viewer.language));
     let back = "/territoire/reorganisation";
     submit::posted(
         &state,
@@ -228,30 +234,42 @@ pub async fn submit(
 }
 
 impl ReorganisationFields {
-    fn command(&mut self, m: &ReadModels) -> Option<TerritoryCommand> {
+    fn command(&mut self, m: &ReadModels, lang: Language) -> Option<TerritoryCommand> {
         let kind = take(
             &mut self.kind_error,
             KINDS
                 .iter()
                 .find(|(slug, _)| *slug == self.kind)
                 .map(|(_, k)| *k)
-                .ok_or_else(|| "Nature : choisissez-en une.".to_owned()),
+                .ok_or_else(|| lang.tr("Nature : choisissez-en une.").to_owned()),
         );
         let effective_from = take(
             &mut self.effective_from_error,
-            fields::date("En vigueur le", &self.effective_from),
+            fields::date(lang, lang.tr("En vigueur le"), &self.effective_from),
         );
         let legal_reference = take(
             &mut self.legal_reference_error,
-            fields::text("Acte", &self.legal_reference, MAX_TEXT),
+            fields::text(lang, lang.tr("Acte"), &self.legal_reference, MAX_TEXT),
         );
         let predecessors = take(
             &mut self.predecessors_error,
-            units(m, "Prédécesseurs", &self.from_edition, &self.predecessors),
+            units(
+                m,
+                lang.tr("Prédécesseurs"),
+                &self.from_edition,
+                &self.predecessors,
+                lang,
+            ),
         );
         let successors = take(
             &mut self.successors_error,
-            units(m, "Successeurs", &self.to_edition, &self.successors),
+            units(
+                m,
+                lang.tr("Successeurs"),
+                &self.to_edition,
+                &self.successors,
+                lang,
+            ),
         );
         let command_id = Uuid::parse_str(&self.command_id).unwrap_or_else(|_| Uuid::now_v7());
         Some(TerritoryCommand::RecordReorganisation {
@@ -273,6 +291,7 @@ fn units(
     label: &str,
     edition: &str,
     codes: &str,
+    lang: Language,
 ) -> Result<Vec<TerritorialUnitKey>, String> {
     let codes: Vec<&str> = codes
         .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
@@ -280,10 +299,10 @@ fn units(
         .take(MAX_UNITS + 1)
         .collect();
     if codes.is_empty() {
-        return Err(format!("{label} : indiquez au moins un code P."));
+        return Err(lang.tr1("{} : indiquez au moins un code P.", label));
     }
     if codes.len() > MAX_UNITS {
-        return Err(format!("{label} : {MAX_UNITS} codes au plus."));
+        return Err(lang.tr2("{} : {} codes au plus.", label, MAX_UNITS));
     }
     let mut found = Vec::with_capacity(codes.len());
     for code in codes {
@@ -298,8 +317,11 @@ fn units(
             None => {
                 let shown: String = code.chars().take(32).collect();
                 let edition: String = edition.chars().take(32).collect();
-                return Err(format!(
-                    "{label} : le code « {shown} » n'est pas dans l'édition {edition} de la liste territoriale."
+                return Err(lang.tr3(
+                    "{} : le code « {} » n'est pas dans l'édition {} de la liste territoriale.",
+                    label,
+                    shown,
+                    edition,
                 ));
             }
         }

@@ -18,7 +18,6 @@ use super::WebState;
 use super::fields::{self, take};
 use super::page::{self, Frame, Viewer};
 use super::submit;
-use crate::french;
 
 /// The form as shown: values, and a message beside a refused field.
 #[derive(Debug, Default, Deserialize)]
@@ -61,7 +60,7 @@ struct ReversalPage {
 }
 
 /// The page, when the member is seen and has a payment under the form's
-/// receipt (one already reversed is refused by the domain, in French).
+/// receipt (one already reversed is refused by the domain).
 fn show(
     state: &WebState,
     viewer: &Viewer,
@@ -69,6 +68,7 @@ fn show(
     form: ReversalFields,
     status: StatusCode,
 ) -> Response {
+    let lang = viewer.language;
     let found = page::about_member(state, viewer, id, |m, member| {
         let payment = m
             .dues
@@ -79,18 +79,20 @@ fn show(
             .find(|p| p.receipt_ref == form.receipt)?;
         Some((
             member.name.clone(),
-            format!(
+            lang.fill(
                 "{} payé le {} pour {}, reçu {}",
-                french::amount(payment.amount_xof),
-                french::date(payment.paid_on),
-                payment.year,
-                payment.receipt_ref
+                &[
+                    &lang.amount(payment.amount_xof),
+                    &lang.date(payment.paid_on),
+                    &payment.year,
+                    &payment.receipt_ref,
+                ],
             ),
         ))
     });
     let (name, payment) = match found {
         Ok(found) => found,
-        Err(unseen) => return unseen.page(),
+        Err(unseen) => return unseen.page(lang),
     };
     let page = ReversalPage {
         frame: viewer.frame("membres"),
@@ -113,7 +115,7 @@ pub async fn form(
         Err(r) => return r,
     };
     let Ok(Query(query)) = query else {
-        return page::not_found();
+        return page::not_found(viewer.language);
     };
     let blank = ReversalFields {
         command_id: Uuid::now_v7().to_string(),
@@ -135,13 +137,14 @@ pub async fn submit(
             Ok(posted) => posted,
             Err(refusal) => return refusal,
         };
+    let t = viewer.language;
     let reversed_on = take(
         &mut form.reversed_on_error,
-        fields::date("Date de l'annulation", &form.reversed_on),
+        fields::date(t, t.tr("Date de l'annulation"), &form.reversed_on),
     );
     let reason = take(
         &mut form.reason_error,
-        fields::text("Motif", &form.reason, MAX_TEXT),
+        fields::text(t, t.tr("Motif"), &form.reason, MAX_TEXT),
     );
     let command = reversed_on.zip(reason).map(|(reversed_on, reason)| {
         MemberCommand::ReversePayment {

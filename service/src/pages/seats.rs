@@ -24,6 +24,7 @@ use super::page::{self, Frame, Viewer};
 use super::submit::{self, Done};
 use crate::application::Command;
 use crate::french;
+use crate::language::Language;
 
 /// Both forms' fields: `step` says which was posted (`poste` or
 /// `designation`), with a message beside each refused field.
@@ -110,8 +111,9 @@ fn show(
     status: StatusCode,
     notice: &'static str,
 ) -> Response {
+    let lang = viewer.language;
     let Some(models) = state.app.read_models() else {
-        return page::unavailable();
+        return page::unavailable(lang);
     };
     let scope = viewer.scope();
     let today = Utc::now().date_naive();
@@ -119,19 +121,20 @@ fn show(
         let b = m.bodies.body(id).filter(|_| scope.body(m, id))?;
         let statutes = m.statutes.in_force(today).map(|v| &v.statutes);
         let membership = match (b.statutory_body, statutes) {
-            (Some(s), Some(statutes)) => format!(
-                "{} au sens des statuts : {}.",
-                french::statutory_body(s),
+            (Some(s), Some(statutes)) => lang.fill(
                 match registre_domain::statutory::membership(statutes, Some(s)) {
                     registre_schema::events::Membership::Designated => {
-                        "y siègent les communes à jour qui en détiennent les sièges"
+                        "{} au sens des statuts : y siègent les communes à jour qui en détiennent les sièges."
                     }
                     registre_schema::events::Membership::Derived => {
-                        "y siègent toutes les communes à jour de son territoire"
+                        "{} au sens des statuts : y siègent toutes les communes à jour de son territoire."
                     }
-                }
+                },
+                &[&french::statutory_body(s)],
             ),
-            _ => "Les statuts ne lui donnent pas de règles propres.".into(),
+            _ => lang
+                .tr("Les statuts ne lui donnent pas de règles propres.")
+                .into(),
         };
         let mut posts: Vec<_> = b
             .composition(today)
@@ -166,12 +169,12 @@ fn show(
         let statutory: Vec<_> = STATUTORY
             .iter()
             .filter(|(_, s)| b.statutory_body.is_none() && shape(*s) == (b.kind, b.level))
-            .map(|(slug, s)| (*slug, french::statutory_body(*s)))
+            .map(|(slug, s)| (*slug, lang.tr(french::statutory_body(*s))))
             .collect();
         Some((b.name.clone(), membership, posts, mandates, statutory))
     });
     let Some((name, membership, posts, mandates, statutory)) = found else {
-        return page::not_found();
+        return page::not_found(lang);
     };
     page::render_as(
         &SeatsPage {
@@ -183,7 +186,7 @@ fn show(
             mandates,
             reasons: END_REASONS
                 .iter()
-                .map(|(value, r)| (*value, french::mandate_end(*r)))
+                .map(|(value, r)| (*value, lang.tr(french::mandate_end(*r))))
                 .collect(),
             statutory,
             form,
@@ -194,7 +197,7 @@ fn show(
 }
 
 /// The reasons a mandate ends, as the form names them.
-const END_REASONS: [(&str, MandateEndReason); 5] = [
+pub(super) const END_REASONS: [(&str, MandateEndReason); 5] = [
     ("terme", MandateEndReason::Term),
     ("demission", MandateEndReason::Resignation),
     ("perte", MandateEndReason::LossOfCommunalMandate),
@@ -236,9 +239,9 @@ pub async fn submit(
         Err(refusal) => return refusal,
     };
     let command = match form.step.as_str() {
-        "poste" => form.post_command(body_id),
+        "poste" => form.post_command(body_id, viewer.language),
         "fin" => form.end_of_mandate(&state, &viewer, body_id),
-        "statuts" => form.statutory_name(body_id),
+        "statuts" => form.statutory_name(body_id, viewer.language),
         _ => form.designation(&state, &viewer, body_id),
     };
     let back = format!("/instances/{body_id}/sieges");
@@ -249,10 +252,10 @@ pub async fn submit(
 }
 
 impl SeatFields {
-    fn post_command(&mut self, body_id: Uuid) -> Option<Command> {
+    fn post_command(&mut self, body_id: Uuid, t: Language) -> Option<Command> {
         let title = take(
             &mut self.title_error,
-            fields::text("Intitulé du poste", &self.title, MAX_NAME),
+            fields::text(t, t.tr("Intitulé du poste"), &self.title, MAX_NAME),
         );
         let seats = take(
             &mut self.seats_error,
@@ -261,7 +264,7 @@ impl SeatFields {
                 .parse::<u32>()
                 .ok()
                 .filter(|n| (1..=MAX_SEATS).contains(n))
-                .ok_or_else(|| format!("Sièges : un nombre de 1 à {MAX_SEATS}.")),
+                .ok_or_else(|| t.fill("Sièges : un nombre de 1 à {}.", &[&MAX_SEATS])),
         );
         Some(
             BodyCommand::DefinePost {
@@ -280,9 +283,10 @@ impl SeatFields {
     /// A commune designated to a seat: found by its P-code among the
     /// members the viewer sees.
     fn designation(&mut self, state: &WebState, viewer: &Viewer, body_id: Uuid) -> Option<Command> {
+        let t = viewer.language;
         let post_id = take(
             &mut self.post_error,
-            Uuid::parse_str(&self.post).map_err(|_| "Poste : choisissez-en un.".to_owned()),
+            Uuid::parse_str(&self.post).map_err(|_| t.tr("Poste : choisissez-en un.").to_owned()),
         );
         let code = self.commune.trim().to_owned();
         let scope = viewer.scope();
@@ -300,19 +304,19 @@ impl SeatFields {
                     })
                 })
                 .ok_or_else(|| {
-                    format!(
+                    t.fill(
                         "Commune : aucun membre pour le code « {} ».",
-                        code.chars().take(32).collect::<String>()
+                        &[&code.chars().take(32).collect::<String>()],
                     )
                 }),
         );
         let holder_name = take(
             &mut self.holder_error,
-            fields::text("Titulaire", &self.holder, MAX_NAME),
+            fields::text(t, t.tr("Titulaire"), &self.holder, MAX_NAME),
         );
         let starts_on = take(
             &mut self.starts_on_error,
-            fields::date("Début du mandat", &self.starts_on),
+            fields::date(t, t.tr("Début du mandat"), &self.starts_on),
         );
         Some(
             BodyCommand::ElectOfficer {
@@ -339,6 +343,7 @@ impl SeatFields {
         viewer: &Viewer,
         body_id: Uuid,
     ) -> Option<Command> {
+        let lang = viewer.language;
         let scope = viewer.scope();
         let chosen = Uuid::parse_str(&self.mandate).ok();
         let post_and_mandate = take(
@@ -354,11 +359,11 @@ impl SeatFields {
                             .map(|x| (x.post_id, x.mandate_id))
                     })
                 })
-                .ok_or_else(|| "Mandat : choisissez-en un.".to_owned()),
+                .ok_or_else(|| lang.tr("Mandat : choisissez-en un.").to_owned()),
         );
         let ended_on = take(
             &mut self.ended_on_error,
-            fields::date("Fin du mandat", &self.ended_on),
+            fields::date(lang, lang.tr("Fin du mandat"), &self.ended_on),
         );
         let reason = take(
             &mut self.reason_error,
@@ -366,7 +371,7 @@ impl SeatFields {
                 .iter()
                 .find(|(value, _)| *value == self.reason)
                 .map(|(_, r)| *r)
-                .ok_or_else(|| "Motif : choisissez-en un.".to_owned()),
+                .ok_or_else(|| lang.tr("Motif : choisissez-en un.").to_owned()),
         );
         let (post_id, mandate_id) = post_and_mandate?;
         Some(
@@ -383,14 +388,17 @@ impl SeatFields {
 
     /// The statutes' body this body is, for a body established before it
     /// said so (the domain checks its kind and level).
-    fn statutory_name(&mut self, body_id: Uuid) -> Option<Command> {
+    fn statutory_name(&mut self, body_id: Uuid, lang: Language) -> Option<Command> {
         let statutory_body = take(
             &mut self.statutory_error,
             STATUTORY
                 .iter()
                 .find(|(slug, _)| *slug == self.statutory)
                 .map(|(_, b)| *b)
-                .ok_or_else(|| "Au sens des statuts : choisissez-en un.".to_owned()),
+                .ok_or_else(|| {
+                    lang.tr("Au sens des statuts : choisissez-en un.")
+                        .to_owned()
+                }),
         )?;
         Some(
             BodyCommand::NameStatutoryBody {

@@ -33,6 +33,7 @@ use super::sessions;
 use super::submit::{self, Refusal};
 use crate::application::Command;
 use crate::french;
+use crate::language::Language;
 
 /// Most fields a step's form may carry (a vote per voter, and a few more).
 const MAX_FIELDS: usize = 2_000;
@@ -130,10 +131,10 @@ pub async fn page(
         Err(r) => return r,
     };
     let Ok(id) = Uuid::parse_str(&id) else {
-        return page::not_found();
+        return page::not_found(viewer.language);
     };
     let notice = query.map_or("", |Query(q)| {
-        super::submit::notice(q.enregistre.is_some(), q.deja.is_some())
+        super::submit::notice(q.enregistre.is_some(), q.deja.is_some(), viewer.language)
     });
     show(&state, &viewer, id, String::new(), notice, StatusCode::OK)
 }
@@ -146,47 +147,48 @@ fn show(
     notice: &'static str,
     status: StatusCode,
 ) -> Response {
+    let lang = viewer.language;
     let Some(models) = state.app.read_models() else {
-        return page::unavailable();
+        return page::unavailable(lang);
     };
     let frame = viewer.frame("sessions");
     let scope = viewer.scope();
     let built = models.read(|m, _| {
         let s = scope.session(m, id)?;
         Some(SessionPage {
-            title: format!(
+            title: lang.fill(
                 "{} · session {} du {}",
-                sessions::body_name(m, s.body_id),
-                french::session_kind(s.kind),
-                french::date(s.session_date)
+                &[
+                    &sessions::body_name(m, s.body_id, lang),
+                    &lang.tr(french::session_kind(s.kind)),
+                    &lang.date(s.session_date),
+                ],
             ),
             place: s.place.clone(),
             adjourned: s.adjourned.clone().unwrap_or_default(),
-            convened_on: french::date(s.convened_on),
-            notice_period: french::notice(s),
+            convened_on: lang.date(s.convened_on),
+            notice_period: french::notice(s, lang),
             request: s.request.as_ref().map(|r| {
                 let by = match &r.requested_by {
-                    RequestedBy::Bureau => "le bureau qui la convoque".to_owned(),
+                    RequestedBy::Bureau => lang.tr("le bureau qui la convoque").to_owned(),
                     RequestedBy::Members { member_ids } => {
                         let names: Vec<String> = member_ids
                             .iter()
                             .map(|id| {
                                 m.membership.member(*id).map_or_else(
-                                    || "commune inconnue".to_owned(),
+                                    || lang.tr("commune inconnue").to_owned(),
                                     |r| r.name.clone(),
                                 )
                             })
                             .collect();
-                        format!(
-                            "{} : {}",
-                            french::count(names.len() as u32, "commune", "communes"),
-                            names.join(", ")
-                        )
+                        let communes = lang.count(names.len() as u32, "commune", "communes");
+                        let names = names.join(", ");
+                        lang.fill("{} : {}", &[&communes, &names])
                     }
                 };
                 (r.grounds.clone(), by)
             }),
-            state: sessions::state(s.state),
+            state: sessions::state(s.state, lang),
             is_convened: s.state == SessionState::Convened,
             is_open: s.state == SessionState::Open,
             is_closed: s.state == SessionState::Closed,
@@ -199,9 +201,9 @@ fn show(
                 .enumerate()
                 .map(|(i, a)| (i + 1, a))
                 .collect(),
-            quorum: french::quorum(m, s),
-            sheet: sheet(m, s),
-            motions: motions(m, s),
+            quorum: french::quorum(m, s, lang),
+            sheet: sheet(m, s, lang),
+            motions: motions(m, s, lang),
             voters: voters(m, s),
             elections: m
                 .bodies
@@ -219,7 +221,7 @@ fn show(
                     )
                 })
                 .collect(),
-            minutes: minutes::view(m, s, scope),
+            minutes: minutes::view(m, s, scope, lang),
             id,
             frame,
             refusal,
@@ -228,7 +230,7 @@ fn show(
     });
     match built {
         Some(p) => page::render_as(&p, status),
-        None => page::not_found(),
+        None => page::not_found(lang),
     }
 }
 
@@ -238,14 +240,14 @@ fn member_name(m: &ReadModels, id: Uuid) -> String {
         .map_or_else(|| id.to_string(), |r| r.name.clone())
 }
 
-fn sheet(m: &ReadModels, s: &SessionRecord) -> Vec<Attendee> {
+fn sheet(m: &ReadModels, s: &SessionRecord, lang: Language) -> Vec<Attendee> {
     let mut rows: Vec<Attendee> = s
         .eligible
         .iter()
         .map(|id| {
             let presence = match (s.present.get(id), s.proxies.get(id)) {
-                (Some(delegate), _) => format!("présent ({delegate})"),
-                (None, Some(holder)) => format!("représenté par {}", member_name(m, *holder)),
+                (Some(delegate), _) => lang.fill("présent ({})", &[delegate]),
+                (None, Some(holder)) => lang.fill("représenté par {}", &[&member_name(m, *holder)]),
                 (None, None) => String::new(),
             };
             Attendee {
@@ -260,7 +262,7 @@ fn sheet(m: &ReadModels, s: &SessionRecord) -> Vec<Attendee> {
     rows
 }
 
-fn motions(m: &ReadModels, s: &SessionRecord) -> Vec<Motion> {
+fn motions(m: &ReadModels, s: &SessionRecord, lang: Language) -> Vec<Motion> {
     let mut list: Vec<Motion> = m
         .resolutions
         .motions
@@ -270,33 +272,36 @@ fn motions(m: &ReadModels, s: &SessionRecord) -> Vec<Motion> {
             id: r.motion_id,
             // Counted from 0 in the records, from 1 on paper.
             item: r.agenda_item.saturating_add(1),
-            kind: french::motion_kind(r.kind),
+            kind: lang.tr(french::motion_kind(r.kind)),
             title: r.title.clone(),
             text: r.text.clone(),
             tally: {
-                let counted = format!(
+                let counted = lang.fill(
                     "{} pour, {} contre, {} abstentions",
-                    r.votes_for, r.votes_against, r.abstentions
+                    &[&r.votes_for, &r.votes_against, &r.abstentions],
                 );
                 match &r.decision {
-                    Some(d) => format!(
-                        "{counted} · majorité requise : {} ({} pris en compte){}",
-                        french::majority_rule(d.rule),
-                        d.base,
+                    Some(d) => {
+                        let required = lang.fill(
+                            "{} · majorité requise : {} ({} pris en compte)",
+                            &[&counted, &french::majority_rule(d.rule, lang), &d.base],
+                        );
                         match d.casting_vote {
-                            Some(registre_schema::events::VoteChoice::For) => {
-                                " · partage tranché par la voix prépondérante du président : pour"
-                            }
-                            Some(_) => {
-                                " · partage tranché par la voix prépondérante du président : contre"
-                            }
-                            None => "",
+                            Some(VoteChoice::For) => lang.fill(
+                                "{} · partage tranché par la voix prépondérante du président : pour",
+                                &[&required],
+                            ),
+                            Some(_) => lang.fill(
+                                "{} · partage tranché par la voix prépondérante du président : contre",
+                                &[&required],
+                            ),
+                            None => required,
                         }
-                    ),
+                    }
                     None => counted,
                 }
             },
-            result: french::motion_result(r.result),
+            result: lang.tr(french::motion_result(r.result)),
             voting: r.decision.is_none() && s.state == SessionState::Open,
             decided: r.decision.is_some(),
         })
@@ -343,8 +348,9 @@ pub async fn live_quorum(
         Ok(v) => v,
         Err(r) => return r,
     };
+    let lang = viewer.language;
     let (Ok(id), Some(models)) = (Uuid::parse_str(&id), state.app.read_models()) else {
-        return page::not_found();
+        return page::not_found(lang);
     };
     page::wait_past(models, after.apres).await;
     let scope = viewer.scope();
@@ -353,12 +359,12 @@ pub async fn live_quorum(
         Some(Quorum {
             id,
             position,
-            text: french::quorum(m, s),
+            text: french::quorum(m, s, lang),
         })
     });
     match part.map(|q| q.render()) {
         Some(Ok(html)) => Html(html).into_response(),
-        _ => page::not_found(),
+        _ => page::not_found(lang),
     }
 }
 
@@ -373,9 +379,10 @@ pub async fn step(
         Ok(v) => v,
         Err(r) => return r,
     };
+    let t = viewer.language;
     let Form(pairs) = match form {
         Ok(form) => form,
-        Err(rejection) => return page::unreadable_form(rejection),
+        Err(rejection) => return page::unreadable_form(t, rejection),
     };
     let fields: HashMap<&str, &str> = pairs
         .iter()
@@ -386,17 +393,18 @@ pub async fn step(
         fields.get("csrf").copied().unwrap_or(""),
         &viewer.login.csrf,
     ) {
-        return page::bad_csrf();
+        return page::bad_csrf(t);
     }
     let Ok(session_id) = Uuid::parse_str(&id) else {
-        return page::not_found();
+        return page::not_found(t);
     };
     if !within(&state, &viewer, session_id) {
-        return page::not_found();
+        return page::not_found(t);
     }
     if pairs.len() > MAX_FIELDS {
-        let refusal = format!(
-            "Formulaire trop long : au plus {MAX_FIELDS} champs. Rien n'a été enregistré. (code INVALID_FORM)"
+        let refusal = t.fill(
+            "Formulaire trop long : au plus {} champs. Rien n'a été enregistré. (code INVALID_FORM)",
+            &[&MAX_FIELDS],
         );
         return show(
             &state,
@@ -408,8 +416,8 @@ pub async fn step(
         );
     }
     let built = match step.as_str() {
-        "emargement" => attendance(session_id, &fields),
-        "procuration" => proxy(session_id, &fields),
+        "emargement" => attendance(session_id, &fields, t),
+        "procuration" => proxy(session_id, &fields, t),
         "ouverture" => Ok(SessionCommand::Open {
             session_id,
             opened_at: Utc::now(),
@@ -418,7 +426,7 @@ pub async fn step(
         "motion" => motion(&state, &viewer, session_id, &fields),
         "votes" => {
             let base = command_base(&fields);
-            return match votes(&state, session_id, &fields) {
+            return match votes(&state, session_id, &fields, t) {
                 Ok(votes) => match submit_each(&state, &viewer, base, votes).await {
                     Ok(first) => submit::done(&format!("/sessions/{session_id}"), first),
                     Err(refusal) => refused(&state, &viewer, session_id, refusal),
@@ -433,12 +441,16 @@ pub async fn step(
                 ),
             };
         }
-        "cloture-vote" => uuid(&fields, "motion", "Motion").and_then(|motion_id| {
+        "cloture-vote" => uuid(&fields, "motion", t, t.tr("Motion")).and_then(|motion_id| {
             let casting_vote = match fields.get("preponderante").copied().unwrap_or("") {
                 "" => None,
                 "pour" => Some(VoteChoice::For),
                 "contre" => Some(VoteChoice::Against),
-                _ => return Err("Voix prépondérante : pour, contre ou aucune.".to_owned()),
+                _ => {
+                    return Err(t
+                        .tr("Voix prépondérante : pour, contre ou aucune.")
+                        .to_owned());
+                }
             };
             Ok(SessionCommand::CloseVote {
                 session_id,
@@ -448,7 +460,8 @@ pub async fn step(
             .into())
         }),
         "ajournement" => fields::text(
-            "Motif de l'ajournement",
+            viewer.language,
+            viewer.language.tr("Motif de l'ajournement"),
             fields.get("reason").copied().unwrap_or(""),
             MAX_TEXT,
         )
@@ -459,16 +472,16 @@ pub async fn step(
         }
         .into()),
         "pv-signature" => match state.app.read_models() {
-            Some(models) => models.read(|m, _| minutes::sign(m, session_id, &fields)),
-            None => return page::unavailable(),
+            Some(models) => models.read(|m, _| minutes::sign(m, session_id, &fields, t)),
+            None => return page::unavailable(t),
         },
         "pv-adoption" => match state.app.read_models() {
             Some(models) => {
-                models.read(|m, _| minutes::adopt(m, session_id, &fields, viewer.scope()))
+                models.read(|m, _| minutes::adopt(m, session_id, &fields, viewer.scope(), t))
             }
-            None => return page::unavailable(),
+            None => return page::unavailable(t),
         },
-        _ => return page::not_found(),
+        _ => return page::not_found(t),
     };
     let command = match built {
         Ok(command) => command,
@@ -531,9 +544,9 @@ pub async fn submit_each(
             Ok(first) => any_first |= first,
             Err(mut refusal) => {
                 if i > 0 {
-                    refusal.message = format!(
-                        "{i} enregistrement(s) sur {total} faits ; le suivant est refusé : {}",
-                        refusal.message
+                    refusal.message = viewer.language.fill(
+                        "{} enregistrement(s) sur {} faits ; le suivant est refusé : {}",
+                        &[&i, &total, &refusal.message],
                     );
                 }
                 return Err(refusal);
@@ -543,17 +556,25 @@ pub async fn submit_each(
     Ok(any_first)
 }
 
-pub fn uuid(fields: &HashMap<&str, &str>, key: &str, label: &str) -> Result<Uuid, String> {
+/// The id a form's field `key` holds, or the refusal naming its `label`
+/// (in `t` already).
+pub fn uuid(
+    fields: &HashMap<&str, &str>,
+    key: &str,
+    t: Language,
+    label: &str,
+) -> Result<Uuid, String> {
     fields
         .get(key)
         .and_then(|v| Uuid::parse_str(v).ok())
-        .ok_or_else(|| format!("{label} : choisissez dans la liste."))
+        .ok_or_else(|| t.fill("{} : choisissez dans la liste.", &[&label]))
 }
 
-fn attendance(session_id: Uuid, f: &HashMap<&str, &str>) -> Result<Command, String> {
-    let member_id = uuid(f, "member", "Commune")?;
+fn attendance(session_id: Uuid, f: &HashMap<&str, &str>, t: Language) -> Result<Command, String> {
+    let member_id = uuid(f, "member", t, t.tr("Commune"))?;
     let delegate_name = fields::text(
-        "Nom du délégué",
+        t,
+        t.tr("Nom du délégué"),
         f.get("delegate").copied().unwrap_or(""),
         MAX_NAME,
     )?;
@@ -566,11 +587,11 @@ fn attendance(session_id: Uuid, f: &HashMap<&str, &str>) -> Result<Command, Stri
 }
 
 /// An absent member represented by another convened member.
-fn proxy(session_id: Uuid, f: &HashMap<&str, &str>) -> Result<Command, String> {
+fn proxy(session_id: Uuid, f: &HashMap<&str, &str>, t: Language) -> Result<Command, String> {
     Ok(SessionCommand::RegisterProxy {
         session_id,
-        grantor_member_id: uuid(f, "grantor", "Commune représentée")?,
-        holder_member_id: uuid(f, "holder", "Représentée par")?,
+        grantor_member_id: uuid(f, "grantor", t, t.tr("Commune représentée"))?,
+        holder_member_id: uuid(f, "holder", t, t.tr("Représentée par"))?,
     }
     .into())
 }
@@ -583,20 +604,26 @@ fn motion(
     session_id: Uuid,
     f: &HashMap<&str, &str>,
 ) -> Result<Command, String> {
+    let t = viewer.language;
     let agenda_item = f
         .get("item")
         .and_then(|v| v.parse::<u32>().ok())
-        .ok_or("Point de l'ordre du jour : choisissez dans la liste.")?;
+        .ok_or(t.tr("Point de l'ordre du jour : choisissez dans la liste."))?;
     let kind = match f.get("kind").copied().unwrap_or("") {
         "ordinaire" => MotionKind::Ordinary,
         "election" => MotionKind::Election,
         "exclusion" => MotionKind::Exclusion,
         "statuts" => MotionKind::StatuteAmendment,
         "dissolution" => MotionKind::Dissolution,
-        _ => return Err("Nature de la motion : choisissez dans la liste.".into()),
+        _ => {
+            return Err(t
+                .tr("Nature de la motion : choisissez dans la liste.")
+                .into());
+        }
     };
-    let title = fields::text("Intitulé", f.get("title").copied().unwrap_or(""), MAX_NAME)?;
-    let text = fields::text("Texte", f.get("text").copied().unwrap_or(""), MAX_TEXT)?;
+    let field = |name| f.get(name).copied().unwrap_or("");
+    let title = fields::text(t, t.tr("Intitulé"), field("title"), MAX_NAME)?;
+    let text = fields::text(t, t.tr("Texte"), field("text"), MAX_TEXT)?;
     let subject_member_id = match f.get("subject").map(|c| c.trim()).unwrap_or("") {
         "" => None,
         code => {
@@ -610,9 +637,9 @@ fn motion(
                 })
             });
             Some(found.ok_or_else(|| {
-                format!(
+                t.fill(
                     "Commune concernée : aucun membre pour le code « {} ».",
-                    code.chars().take(32).collect::<String>()
+                    &[&code.chars().take(32).collect::<String>()],
                 )
             })?)
         }
@@ -635,8 +662,9 @@ fn votes(
     state: &WebState,
     session_id: Uuid,
     f: &HashMap<&str, &str>,
+    t: Language,
 ) -> Result<Vec<(Uuid, Command)>, String> {
-    let motion_id = uuid(f, "motion", "Motion")?;
+    let motion_id = uuid(f, "motion", t, t.tr("Motion"))?;
     let proxies = state
         .app
         .read_models()
@@ -650,12 +678,13 @@ fn votes(
         .collect();
     chosen.sort();
     for (member, choice) in chosen {
-        let member_id = Uuid::parse_str(member).map_err(|_| "Vote : votant inconnu.".to_owned())?;
+        let member_id =
+            Uuid::parse_str(member).map_err(|_| t.tr("Vote : votant inconnu.").to_owned())?;
         let choice = match choice {
             "pour" => VoteChoice::For,
             "contre" => VoteChoice::Against,
             "abstention" => VoteChoice::Abstain,
-            _ => return Err("Vote : pour, contre ou abstention.".into()),
+            _ => return Err(t.tr("Vote : pour, contre ou abstention.").into()),
         };
         commands.push((
             member_id,
@@ -670,7 +699,7 @@ fn votes(
         ));
     }
     if commands.is_empty() {
-        return Err("Vote : aucun vote choisi.".into());
+        return Err(t.tr("Vote : aucun vote choisi.").into());
     }
     Ok(commands)
 }

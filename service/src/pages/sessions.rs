@@ -23,6 +23,7 @@ use super::page::{self, Frame, Viewer, render};
 use super::scope::Scope;
 use super::submit::{self, Refusal};
 use crate::french;
+use crate::language::Language;
 
 // The domain's own bounds, so the form and the rules never disagree.
 use registre_domain::session::{MAX_AGENDA as MAX_ITEMS, MAX_REQUESTERS};
@@ -56,31 +57,32 @@ pub struct Line {
     pub state: &'static str,
 }
 
-pub fn line(m: &ReadModels, s: &SessionRecord) -> Line {
+pub fn line(m: &ReadModels, s: &SessionRecord, lang: Language) -> Line {
     Line {
         id: s.session_id,
-        date: french::date(s.session_date),
-        body: body_name(m, s.body_id),
-        kind: french::session_kind(s.kind),
+        date: lang.date(s.session_date),
+        body: body_name(m, s.body_id, lang),
+        kind: lang.tr(french::session_kind(s.kind)),
         place: s.place.clone(),
-        state: state(s.state),
+        state: state(s.state, lang),
     }
 }
 
-pub fn body_name(m: &ReadModels, id: Uuid) -> String {
-    m.bodies
-        .body(id)
-        .map_or_else(|| "Instance inconnue".to_owned(), |b| b.name.clone())
+pub fn body_name(m: &ReadModels, id: Uuid, lang: Language) -> String {
+    m.bodies.body(id).map_or_else(
+        || lang.tr("Instance inconnue").to_owned(),
+        |b| b.name.clone(),
+    )
 }
 
-pub fn state(s: SessionState) -> &'static str {
-    match s {
+pub fn state(s: SessionState, lang: Language) -> &'static str {
+    lang.tr(match s {
         SessionState::Convened => "convoquée",
         SessionState::QuorumFailed => "quorum non atteint",
         SessionState::Open => "en séance",
         SessionState::Closed => "close",
         SessionState::Adjourned => "ajournée",
-    }
+    })
 }
 
 pub async fn calendar(
@@ -101,6 +103,7 @@ pub async fn calendar(
     };
     let today = Utc::now().date_naive();
     let scope = viewer.scope();
+    let lang = viewer.language;
     let page = models.read(|m, _| {
         let all = m.sessions.calendar(&SessionFilter::default());
         let (upcoming, past): (Vec<_>, Vec<_>) = all
@@ -113,7 +116,7 @@ pub async fn calendar(
             upcoming: upcoming
                 .into_iter()
                 .take(PER_PAGE)
-                .map(|s| line(m, s))
+                .map(|s| line(m, s, lang))
                 .collect(),
             older: (past.len() > skip + PER_PAGE).then_some(page_no + 1),
             newer: (page_no > 1).then(|| page_no - 1),
@@ -122,7 +125,7 @@ pub async fn calendar(
                 .rev()
                 .skip(skip)
                 .take(PER_PAGE)
-                .map(|s| line(m, s))
+                .map(|s| line(m, s, lang))
                 .collect(),
         }
     });
@@ -219,7 +222,7 @@ pub async fn convene_form(
             })
         });
         let Some((body, kind, place, agenda)) = first else {
-            return page::not_found();
+            return page::not_found(viewer.language);
         };
         form.body = body.to_string();
         form.kind = match kind {
@@ -245,7 +248,7 @@ fn failed_quorum<'m>(m: &'m ReadModels, scope: Scope<'_>, id: &str) -> Option<&'
 
 fn show(state: &WebState, viewer: &Viewer, form: ConveneFields, status: StatusCode) -> Response {
     let Some(models) = state.app.read_models() else {
-        return page::unavailable();
+        return page::unavailable(viewer.language);
     };
     let scope = viewer.scope();
     let bodies = models.read(|m, _| {
@@ -261,9 +264,9 @@ fn show(state: &WebState, viewer: &Viewer, form: ConveneFields, status: StatusCo
     });
     let second = models.read(|m, _| {
         failed_quorum(m, scope, &form.second_of).map_or_else(String::new, |s| {
-            format!(
+            viewer.language.tr1(
                 "Seconde convocation de la session du {}, où le quorum n'a pas été atteint.",
-                french::date(s.session_date)
+                viewer.language.date(s.session_date),
             )
         })
     });
@@ -287,10 +290,11 @@ pub async fn convene(
         Ok(posted) => posted,
         Err(refusal) => return refusal,
     };
+    let t = viewer.language;
+    let no_body = t.tr("Instance : choisissez une instance dans la liste.");
     let body_id = take(
         &mut form.body_error,
-        Uuid::parse_str(&form.body)
-            .map_err(|_| "Instance : choisissez une instance dans la liste.".to_owned()),
+        Uuid::parse_str(&form.body).map_err(|_| no_body.to_owned()),
     );
     // The body convening is the one the statutes name for it (or itself).
     let scope = viewer.scope();
@@ -303,7 +307,7 @@ pub async fn convene(
         })
     });
     if body_id.is_some() && convened_by.is_none() {
-        form.body_error = "Instance : choisissez une instance dans la liste.".into();
+        form.body_error = no_body.into();
     }
     let kind = match form.kind.as_str() {
         "extraordinaire" => SessionKind::Extraordinary,
@@ -311,17 +315,17 @@ pub async fn convene(
     };
     let convened_on = take(
         &mut form.convened_on_error,
-        fields::date("Date de la convocation", &form.convened_on),
+        fields::date(t, t.tr("Date de la convocation"), &form.convened_on),
     );
     let session_date = take(
         &mut form.session_date_error,
-        fields::date("Date de la session", &form.session_date),
+        fields::date(t, t.tr("Date de la session"), &form.session_date),
     );
     let place = take(
         &mut form.place_error,
-        fields::text("Lieu", &form.place, MAX_PLACE),
+        fields::text(t, t.tr("Lieu"), &form.place, MAX_PLACE),
     );
-    let agenda = take(&mut form.agenda_error, agenda(&form.agenda));
+    let agenda = take(&mut form.agenda_error, agenda(&form.agenda, t));
     // A second convocation names a session without quorum the viewer sees.
     let second_of = match form.second_of.as_str() {
         "" => Some(None),
@@ -336,7 +340,8 @@ pub async fn convene(
     let second_of = take(
         &mut form.body_error,
         second_of.ok_or_else(|| {
-            "Seconde convocation : la session sans quorum est introuvable.".to_owned()
+            t.tr("Seconde convocation : la session sans quorum est introuvable.")
+                .to_owned()
         }),
     );
     let asked = request(&state, &viewer, kind, &form);
@@ -402,8 +407,10 @@ fn request(
     if kind == SessionKind::Ordinary {
         return Ok(None);
     }
+    let t = viewer.language;
     let grounds = fields::text(
-        "Motifs de la session extraordinaire",
+        t,
+        t.tr("Motifs de la session extraordinaire"),
         &form.grounds,
         MAX_ITEM,
     )?;
@@ -416,10 +423,12 @@ fn request(
                 .filter(|c| !c.is_empty())
                 .collect();
             if codes.is_empty() {
-                return Err("Communes demandeuses : indiquez leurs codes P.".into());
+                return Err(t
+                    .tr("Communes demandeuses : indiquez leurs codes P.")
+                    .into());
             }
             if codes.len() > MAX_REQUESTERS {
-                return Err(format!("Communes demandeuses : {MAX_REQUESTERS} au plus."));
+                return Err(t.fill("Communes demandeuses : {} au plus.", &[&MAX_REQUESTERS]));
             }
             let scope = viewer.scope();
             let found = state.app.read_models().map(|models| {
@@ -432,9 +441,9 @@ fn request(
                                 .map(|r| r.member_id)
                                 .filter(|id| scope.member(m, *id))
                                 .ok_or_else(|| {
-                                    format!(
+                                    t.fill(
                                         "Communes demandeuses : aucun membre pour le code « {} ».",
-                                        code.chars().take(32).collect::<String>()
+                                        &[&code.chars().take(32).collect::<String>()],
                                     )
                                 })
                         })
@@ -442,7 +451,7 @@ fn request(
                 })
             });
             RequestedBy::Members {
-                member_ids: found.ok_or("Registres indisponibles : réessayez.")??,
+                member_ids: found.ok_or(t.tr("Registres indisponibles : réessayez."))??,
             }
         }
         _ => RequestedBy::Bureau,
@@ -454,7 +463,7 @@ fn request(
 }
 
 /// The agenda, one item a line; blank lines dropped.
-fn agenda(text: &str) -> Result<Vec<String>, String> {
+fn agenda(text: &str, t: Language) -> Result<Vec<String>, String> {
     let items: Vec<String> = text
         .lines()
         .map(str::trim)
@@ -462,14 +471,17 @@ fn agenda(text: &str) -> Result<Vec<String>, String> {
         .map(str::to_owned)
         .collect();
     if items.is_empty() {
-        return Err("Ordre du jour : au moins un point, un par ligne.".into());
+        return Err(t
+            .tr("Ordre du jour : au moins un point, un par ligne.")
+            .into());
     }
     if items.len() > MAX_ITEMS {
-        return Err(format!("Ordre du jour : au plus {MAX_ITEMS} points."));
+        return Err(t.fill("Ordre du jour : au plus {} points.", &[&MAX_ITEMS]));
     }
     if items.iter().any(|i| i.chars().count() > MAX_ITEM) {
-        return Err(format!(
-            "Ordre du jour : au plus {MAX_ITEM} caractères par point."
+        return Err(t.fill(
+            "Ordre du jour : au plus {} caractères par point.",
+            &[&MAX_ITEM],
         ));
     }
     Ok(items)
@@ -484,10 +496,10 @@ mod tests {
     #[test]
     fn given_an_agenda_typed_one_item_a_line_when_read_then_blank_lines_are_dropped() {
         assert_eq!(
-            agenda("Ouverture\n\n  Budget 2025 \r\nDivers\n").unwrap(),
+            agenda("Ouverture\n\n  Budget 2025 \r\nDivers\n", Language::French).unwrap(),
             vec!["Ouverture", "Budget 2025", "Divers"]
         );
-        assert!(agenda(" \n ").is_err());
-        assert!(agenda(&"point\n".repeat(MAX_ITEMS + 1)).is_err());
+        assert!(agenda(" \n ", Language::French).is_err());
+        assert!(agenda(&"point\n".repeat(MAX_ITEMS + 1), Language::French).is_err());
     }
 }

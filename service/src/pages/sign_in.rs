@@ -15,7 +15,9 @@ use serde::Deserialize;
 use super::WebState;
 use super::logins::{self, COOKIE_NAME, MAX_AGE, same_token, set_cookie};
 use super::page::{self, render};
+use super::switch;
 use crate::application::SignInError;
+use crate::language::Language;
 
 const FORM_COOKIE: &str = "registre_connexion";
 /// Longest name and password read from the form (the rules allow less).
@@ -24,6 +26,7 @@ const MAX_FIELD: usize = 256;
 #[derive(Template)]
 #[template(path = "sign_in.html")]
 struct SignInPage {
+    lang: Language,
     token: String,
     name: String,
     error: Option<String>,
@@ -42,10 +45,12 @@ fn fresh_form(
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
+    let lang = switch::language(headers);
     let Some(token) = logins::random_token() else {
-        return page::unavailable();
+        return page::unavailable(lang);
     };
     let mut r = render(&SignInPage {
+        lang,
         token: token.clone(),
         name,
         error,
@@ -74,13 +79,14 @@ pub async fn submit(
     headers: HeaderMap,
     form: Result<Form<SignInForm>, FormRejection>,
 ) -> Response {
+    let lang = switch::language(&headers);
     let Form(form) = match form {
         Ok(form) => form,
-        Err(rejection) => return page::unreadable_form(rejection),
+        Err(rejection) => return page::unreadable_form(lang, rejection),
     };
     let expected = logins::cookie(&headers, FORM_COOKIE).unwrap_or_default();
     if expected.is_empty() || !same_token(&form.token, expected) {
-        return page::bad_csrf();
+        return page::bad_csrf(lang);
     }
     let name: String = form.name.trim().chars().take(MAX_FIELD).collect();
     if form.password.len() > MAX_FIELD {
@@ -88,7 +94,7 @@ pub async fn submit(
         return fresh_form(
             &headers,
             name,
-            Some(describe(&error)),
+            Some(describe(&error, lang)),
             StatusCode::UNAUTHORIZED,
         );
     }
@@ -96,7 +102,7 @@ pub async fn submit(
         Ok(account) => {
             tracing::info!(account = %account.name, "signed in");
             let Some(id) = state.logins.start(account) else {
-                return page::unavailable();
+                return page::unavailable(lang);
             };
             let secure = logins::over_tls(&headers);
             let mut r = Redirect::to("/").into_response();
@@ -124,20 +130,32 @@ pub async fn submit(
                 SignInError::Busy => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::UNAUTHORIZED,
             };
-            fresh_form(&headers, name, Some(describe(&e)), status)
+            fresh_form(&headers, name, Some(describe(&e, lang)), status)
         }
         Err(e) => {
             tracing::error!(error = %e, "signing in");
-            page::unavailable()
+            page::unavailable(lang)
         }
     }
 }
 
-fn describe(e: &SignInError) -> String {
-    let mut text = e.to_string();
-    if let Some(first) = text.get_mut(0..1) {
-        first.make_ascii_uppercase();
-    }
+/// Why a sign-in was refused, as a sentence with its code.
+fn describe(e: &SignInError, lang: Language) -> String {
+    let text = match e {
+        SignInError::Refused => lang.tr("Nom ou mot de passe incorrect").to_owned(),
+        SignInError::Throttled { minutes } => {
+            let minutes = u32::try_from(*minutes).unwrap_or(u32::MAX);
+            lang.fill(
+                "Trop d'essais infructueux : réessayez dans {}",
+                &[&lang.count(minutes, "minute", "minutes")],
+            )
+        }
+        SignInError::Busy => lang
+            .tr("Trop de connexions en cours : réessayez dans un instant")
+            .to_owned(),
+        // Not a refusal: answered as unavailable.
+        other => other.to_string(),
+    };
     format!("{text}. (code {})", e.code())
 }
 
@@ -152,13 +170,14 @@ pub async fn sign_out(
     headers: HeaderMap,
     form: Result<Form<SignOutForm>, FormRejection>,
 ) -> Response {
+    let lang = switch::language(&headers);
     let Form(form) = match form {
         Ok(form) => form,
-        Err(rejection) => return page::unreadable_form(rejection),
+        Err(rejection) => return page::unreadable_form(lang, rejection),
     };
     if let Some((id, login)) = state.logins.find(&headers) {
         if !same_token(&form.csrf, &login.csrf) {
-            return page::bad_csrf();
+            return page::bad_csrf(lang);
         }
         state.logins.end(&id);
     }

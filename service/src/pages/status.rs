@@ -1,7 +1,7 @@
 //! A member's status (`/membres/{id}/statut`): suspension, reinstatement,
 //! withdrawal or exclusion, dated and with its reason. Which change the
 //! member's status allows is the domain's to say (a reinstatement of a
-//! member not suspended is refused with its French message). An exclusion
+//! member not suspended is refused, in the viewer's language). An exclusion
 //! cites the adopted exclusion motion about the member, picked from a
 //! list, and the day the member was notified of its hearing.
 
@@ -22,14 +22,24 @@ use super::WebState;
 use super::fields::{self, take};
 use super::page::{self, Frame, Viewer};
 use super::submit;
+use crate::language::Language;
 
-/// The changes the form offers, as its `change` field names them.
-const CHANGES: [(&str, &str); 4] = [
-    ("suspension", "Suspendre"),
-    ("reintegration", "Réintégrer (après une suspension)"),
-    ("retrait", "Enregistrer le retrait de la commune"),
-    ("exclusion", "Exclure, en application d'une motion adoptée"),
-];
+/// The changes the form offers, as its `change` field names them, and
+/// their labels.
+fn changes(lang: Language) -> [(&'static str, &'static str); 4] {
+    [
+        ("suspension", lang.tr("Suspendre")),
+        (
+            "reintegration",
+            lang.tr("Réintégrer (après une suspension)"),
+        ),
+        ("retrait", lang.tr("Enregistrer le retrait de la commune")),
+        (
+            "exclusion",
+            lang.tr("Exclure, en application d'une motion adoptée"),
+        ),
+    ]
+}
 
 /// The form as shown: values, and a message beside a refused field.
 #[derive(Debug, Default, Deserialize)]
@@ -68,22 +78,30 @@ page::posted_form!(StatusFields);
 impl StatusFields {
     /// The command the form states, or `None` with a message beside each
     /// refused field.
-    fn command(&mut self, member_id: Uuid, motions: &[Offered]) -> Option<MemberCommand> {
+    fn command(
+        &mut self,
+        member_id: Uuid,
+        motions: &[Offered],
+        t: Language,
+    ) -> Option<MemberCommand> {
         let change = take(
             &mut self.change_error,
-            CHANGES
-                .iter()
-                .find(|(name, _)| *name == self.change)
-                .map(|(name, _)| *name)
-                .ok_or_else(|| "Changement : choisissez-en un dans la liste.".to_owned()),
+            changes(t)
+                .into_iter()
+                .map(|(name, _)| name)
+                .find(|name| *name == self.change)
+                .ok_or_else(|| {
+                    t.tr("Changement : choisissez-en un dans la liste.")
+                        .to_owned()
+                }),
         );
         let effective_on = take(
             &mut self.effective_on_error,
-            fields::date("Date d'effet", &self.effective_on),
+            fields::date(t, t.tr("Date d'effet"), &self.effective_on),
         );
         let reason = take(
             &mut self.reason_error,
-            fields::text("Motif", &self.reason, MAX_TEXT),
+            fields::text(t, t.tr("Motif"), &self.reason, MAX_TEXT),
         );
         if change == Some("exclusion") {
             let motion = take(
@@ -91,11 +109,18 @@ impl StatusFields {
                 motions
                     .iter()
                     .find(|m| m.id.to_string() == self.motion)
-                    .ok_or_else(|| "Motion : choisissez la motion d'exclusion adoptée.".to_owned()),
+                    .ok_or_else(|| {
+                        t.tr("Motion : choisissez la motion d'exclusion adoptée.")
+                            .to_owned()
+                    }),
             );
             let hearing = take(
                 &mut self.hearing_notified_on_error,
-                fields::date("Notification de l'audition", &self.hearing_notified_on),
+                fields::date(
+                    t,
+                    t.tr("Notification de l'audition"),
+                    &self.hearing_notified_on,
+                ),
             );
             let (motion, hearing_notified_on) = (motion?, hearing?);
             return Some(MemberCommand::Exclude {
@@ -138,7 +163,7 @@ struct Offered {
 
 /// The adopted exclusion motions about `member_id` that no exclusion
 /// cites yet.
-fn offered(m: &registre_projections::ReadModels, member_id: Uuid) -> Vec<Offered> {
+fn offered(m: &registre_projections::ReadModels, member_id: Uuid, lang: Language) -> Vec<Offered> {
     m.resolutions
         .motions
         .values()
@@ -156,9 +181,9 @@ fn offered(m: &registre_projections::ReadModels, member_id: Uuid) -> Vec<Offered
                 label: format!(
                     "{} · {}{}",
                     r.title,
-                    crate::pages::sessions::body_name(m, body_id),
+                    crate::pages::sessions::body_name(m, body_id, lang),
                     r.session_date
-                        .map(|d| format!(", {}", crate::french::date(d)))
+                        .map(|d| format!(", {}", lang.date(d)))
                         .unwrap_or_default()
                 ),
             })
@@ -185,19 +210,20 @@ fn show(
     form: StatusFields,
     status: StatusCode,
 ) -> Response {
+    let lang = viewer.language;
     let found = page::about_member(state, viewer, id, |m, member| {
-        Some((member.name.clone(), member.status, offered(m, id)))
+        Some((member.name.clone(), member.status, offered(m, id, lang)))
     });
     let (name, current, motions) = match found {
         Ok(found) => found,
-        Err(unseen) => return unseen.page(),
+        Err(unseen) => return unseen.page(lang),
     };
     let page = StatusPage {
         frame: viewer.frame("membres"),
         id,
         name,
-        status: crate::french::status(current),
-        changes: CHANGES,
+        status: lang.tr(crate::french::status(current)),
+        changes: changes(lang),
         motions,
         form,
     };
@@ -235,9 +261,11 @@ pub async fn submit(
     let motions = state
         .app
         .read_models()
-        .map(|models| models.read(|m, _| offered(m, member_id)))
+        .map(|models| models.read(|m, _| offered(m, member_id, viewer.language)))
         .unwrap_or_default();
-    let command = form.command(member_id, &motions).map(Into::into);
+    let command = form
+        .command(member_id, &motions, viewer.language)
+        .map(Into::into);
     submit::for_member(&state, &viewer, member_id, form, command, |form, status| {
         show(&state, &viewer, member_id, form, status)
     })
@@ -268,7 +296,7 @@ mod tests {
             label: "Exclusion".into(),
         }];
         let mut form = exclusion(&motion.to_string(), "2024-06-03");
-        match form.command(member, &offered) {
+        match form.command(member, &offered, Language::French) {
             Some(MemberCommand::Exclude {
                 member_id,
                 decided_by_body_id,
@@ -286,7 +314,7 @@ mod tests {
         }
         // A motion not offered, or no hearing date: refused beside the field.
         let mut form = exclusion(&Uuid::now_v7().to_string(), "");
-        assert!(form.command(member, &offered).is_none());
+        assert!(form.command(member, &offered, Language::French).is_none());
         assert!(form.motion_error.contains("motion d'exclusion"));
         assert!(form.hearing_notified_on_error.contains("audition"));
     }

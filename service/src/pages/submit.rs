@@ -9,9 +9,10 @@ use uuid::Uuid;
 use super::WebState;
 use super::page::Viewer;
 use crate::application::{Command, CommandError, Submission};
+use crate::language::Language;
 
-/// Why a form's command was not recorded: the French message shown above
-/// the form, and the answer's status.
+/// Why a form's command was not recorded: the message shown above the
+/// form (in the viewer's language), and the answer's status.
 pub struct Refusal {
     pub status: StatusCode,
     pub message: String,
@@ -34,18 +35,18 @@ pub struct Done {
 
 impl Done {
     /// What the page says (see [`notice`]).
-    pub fn notice(&self) -> &'static str {
-        notice(self.enregistre.is_some(), self.deja.is_some())
+    pub fn notice(&self, lang: Language) -> &'static str {
+        notice(self.enregistre.is_some(), self.deja.is_some(), lang)
     }
 }
 
 /// What a page says after a form sent it there (see [`done`]).
-pub fn notice(recorded: bool, already: bool) -> &'static str {
+pub fn notice(recorded: bool, already: bool, lang: Language) -> &'static str {
     match (recorded, already) {
-        (true, _) => "Enregistré.",
-        (false, true) => {
-            "Déjà enregistré : ce formulaire avait déjà été envoyé ; rien de plus n'a été enregistré."
-        }
+        (true, _) => lang.tr("Enregistré."),
+        (false, true) => lang.tr(
+            "Déjà enregistré : ce formulaire avait déjà été envoyé ; rien de plus n'a été enregistré.",
+        ),
         (false, false) => "",
     }
 }
@@ -104,6 +105,7 @@ pub async fn command(
     command: Command,
 ) -> Result<bool, Refusal> {
     let account = &viewer.login.account;
+    let lang = viewer.language;
     let submission = Submission {
         command_id: Uuid::parse_str(command_id).unwrap_or_else(|_| Uuid::now_v7()),
         actor: Actor {
@@ -121,17 +123,24 @@ pub async fn command(
         Ok(submitted) => Ok(!submitted.outcome.already_applied),
         Err(CommandError::Rejected(e)) => Err(Refusal {
             status: StatusCode::UNPROCESSABLE_ENTITY,
-            message: format!("{} (code {})", e.message_fr(), e.code()),
+            message: format!(
+                "{} (code {})",
+                match lang {
+                    Language::French => e.message_fr(),
+                    Language::English => e.message_en(),
+                },
+                e.code()
+            ),
         }),
         Err(CommandError::Conflict { .. }) => Err(Refusal {
             status: StatusCode::CONFLICT,
-            message: "D'autres enregistrements ont modifié ce dossier au même moment ; renvoyez le formulaire. Rien n'a été enregistré. (code CONFLICT)".into(),
+            message: lang.tr("D'autres enregistrements ont modifié ce dossier au même moment ; renvoyez le formulaire. Rien n'a été enregistré. (code CONFLICT)").into(),
         }),
         Err(CommandError::Store(e)) => {
             tracing::error!(error = %e, "a form's command could not be stored");
             Err(Refusal {
                 status: StatusCode::SERVICE_UNAVAILABLE,
-                message: "Le registre ne peut enregistrer pour le moment ; renvoyez le formulaire dans un instant (il ne sera pas enregistré deux fois). (code UNAVAILABLE)".into(),
+                message: lang.tr("Le registre ne peut enregistrer pour le moment ; renvoyez le formulaire dans un instant (il ne sera pas enregistré deux fois). (code UNAVAILABLE)").into(),
             })
         }
     }

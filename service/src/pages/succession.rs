@@ -21,6 +21,7 @@ use super::fields::{self, take};
 use super::page::{self, Frame, Viewer};
 use super::submit;
 use crate::french;
+use crate::language::Language;
 
 /// The form as shown: values, and a message beside a refused field.
 #[derive(Debug, Default, Deserialize)]
@@ -66,7 +67,7 @@ struct SuccessionPage {
 
 /// The successors the member's commune has by a merge, a split or a
 /// creation naming it, under any edition's code.
-fn successors(m: &ReadModels, unit: &TerritorialUnitKey) -> Vec<(String, String)> {
+fn successors(m: &ReadModels, unit: &TerritorialUnitKey, lang: Language) -> Vec<(String, String)> {
     let lineage = m.membership.lineage();
     m.membership
         .reorganisations
@@ -96,13 +97,16 @@ fn successors(m: &ReadModels, unit: &TerritorialUnitKey) -> Vec<(String, String)
                         "{}|{}|{}|{}",
                         r.reorganisation_id, s.scheme, s.edition, s.code
                     ),
-                    format!(
-                        "{name} ({}, édition {}) : {} du {}, {}",
-                        s.code,
-                        s.edition,
-                        french::reorganisation(r.kind).to_lowercase(),
-                        french::date(r.effective_from),
-                        r.legal_reference
+                    lang.fill(
+                        "{} ({}, édition {}) : {} du {}, {}",
+                        &[
+                            &name,
+                            &s.code,
+                            &s.edition,
+                            &lang.tr(french::reorganisation(r.kind)),
+                            &lang.date(r.effective_from),
+                            &r.legal_reference,
+                        ],
                     ),
                 )
             })
@@ -117,12 +121,13 @@ fn show(
     form: SuccessionFields,
     status: StatusCode,
 ) -> Response {
+    let lang = viewer.language;
     let found = page::about_member(state, viewer, id, |m, member| {
-        Some((member.name.clone(), successors(m, &member.unit)))
+        Some((member.name.clone(), successors(m, &member.unit, lang)))
     });
     let (name, successors) = match found {
         Ok(found) => found,
-        Err(unseen) => return unseen.page(),
+        Err(unseen) => return unseen.page(lang),
     };
     page::render_as(
         &SuccessionPage {
@@ -163,8 +168,11 @@ pub async fn form(
 }
 
 /// The reorganisation and successor a `successor` value names.
-fn picked(value: &str) -> Result<(Uuid, TerritorialUnitKey), String> {
-    let refused = || "Commune qui succède : choisissez-en une dans la liste.".to_owned();
+fn picked(value: &str, lang: Language) -> Result<(Uuid, TerritorialUnitKey), String> {
+    let refused = || {
+        lang.tr("Commune qui succède : choisissez-en une dans la liste.")
+            .to_owned()
+    };
     let mut parts = value.splitn(4, '|');
     let (Some(r), Some(scheme), Some(edition), Some(code)) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -191,14 +199,20 @@ pub async fn submit(
             Ok(posted) => posted,
             Err(refusal) => return refusal,
         };
-    let successor = take(&mut form.successor_error, picked(&form.successor));
+    let t = viewer.language;
+    let successor = take(&mut form.successor_error, picked(&form.successor, t));
     let effective_on = take(
         &mut form.effective_on_error,
-        fields::date("Date de la succession", &form.effective_on),
+        fields::date(t, t.tr("Date de la succession"), &form.effective_on),
     );
     let category = take(
         &mut form.dues_category_error,
-        fields::text("Catégorie de cotisation", &form.dues_category, MAX_NAME),
+        fields::text(
+            t,
+            t.tr("Catégorie de cotisation"),
+            &form.dues_category,
+            MAX_NAME,
+        ),
     );
     let inherits_dues = form.inherits_dues.is_some();
     let command = successor.zip(effective_on).zip(category).map(

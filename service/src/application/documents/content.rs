@@ -16,6 +16,7 @@ use super::DocumentError;
 use super::Order;
 use super::reference::Reference;
 use crate::french;
+use crate::language::Language;
 
 /// A document's data and the positions of the events it states.
 pub(super) struct Content {
@@ -450,7 +451,7 @@ fn session(m: &ReadModels, s: &SessionRecord, made: String) -> Value {
         "year_words": s.session_date.year().to_string(),
         "place": s.place,
         "convened_on": french::date(s.convened_on),
-        "notice": french::notice(s),
+        "notice": french::notice(s, Language::French),
         "second_convocation": s.second_convocation_of.is_some(),
         "agenda": s.agenda,
         "convened": convened.iter().map(|(_, id)| json!({"name": name(id), "place": unit_place(id)})).collect::<Vec<_>>(),
@@ -460,7 +461,7 @@ fn session(m: &ReadModels, s: &SessionRecord, made: String) -> Value {
             "represented": attendance.represented.len(),
             "absent": attendance.absent.len(),
         },
-        "quorum": french::quorum(m, s),
+        "quorum": french::quorum(m, s, Language::French),
         "opened_at": time(s.opened_at),
         "closed_at": time(s.closed_at),
         "rows": rows,
@@ -495,7 +496,7 @@ fn deliberation(r: &Resolution, n: usize) -> Value {
                 Some(_) => " ; partage tranché par la voix prépondérante du président, contre",
                 None => "",
             };
-            format!("majorité requise : {}{casting}", french::majority_rule(d.rule))
+            format!("majorité requise : {}{casting}", french::majority_rule(d.rule, Language::French))
         }),
     })
 }
