@@ -8,7 +8,7 @@ use std::path::Path;
 
 use fantoccini::{Client, Locator};
 
-use crate::graphql_mutations::{Congress, founded};
+use crate::graphql_mutations::{Congress, founded, import_territory};
 use crate::support::{Server, scratch, sqlite_url};
 use crate::web::{
     CLERK_PASSWORD, Driver, accessible, browser, click, click_xpath, convene, demo_store, driver,
@@ -216,6 +216,66 @@ async fn a_clerk_corrects_a_members_admission_in_a_browser() {
     .await;
     wait_for_text(&c, ".done", "Enregistré").await;
     wait_for_text(&c, ".timeline", "Corrigé : Délibération n° 2003-014").await;
+    assert!(head(addr) > before);
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_adopts_the_first_statutes_in_a_browser() {
+    let Some(driver) = driver() else { return };
+    let dir = scratch();
+    let db = dir.path().join("r.db");
+    import_territory(&db);
+    let credentials = dir.path().join("credentials");
+    let store = sqlite_url(&db);
+    open_account(
+        &store,
+        &credentials,
+        "awa",
+        "Awa Traoré",
+        "secretariat",
+        CLERK_PASSWORD,
+    );
+    let (server, c) = clerk_on(&driver, dir.path(), &db, &credentials).await;
+    let addr = server.addr;
+
+    c.goto(&format!("http://{addr}/statuts")).await.unwrap();
+    follow(&c, "Adopter les statuts constitutifs").await;
+    wait_for_text(&c, "h1", "Adopter les statuts").await;
+    assert!(c.find(Locator::Css("#motion")).await.is_err(), "no motion");
+
+    // Without a reference: refused beside it, nothing kept.
+    let before = head(addr);
+    post(&c, "form.form", &[("effective_from", "2001-02-01")]).await;
+    wait_for_text(&c, "#reference-error", "Référence : champ requis").await;
+    assert_eq!(head(addr), before);
+    accessible(&c, "adoption").await;
+
+    // Adopted with a mandate of four years: version 1, in force then.
+    post(
+        &c,
+        "form.form",
+        &[
+            ("effective_from", "2001-02-01"),
+            ("reference", "Statuts constitutifs, assemblée générale"),
+            ("mandateYears", "4"),
+        ],
+    )
+    .await;
+    wait_for_text(&c, ".done", "Enregistré").await;
+    wait_for_text(&c, "main h2", "version 1, depuis le 1er février 2001").await;
+    let mandate = c
+        .find(Locator::XPath(
+            "//tr[th[normalize-space(.) = 'Durée des mandats (années)']]/td",
+        ))
+        .await
+        .expect("the mandate's row");
+    assert_eq!(mandate.text().await.unwrap(), "4");
+    assert!(
+        text_of(&c, "main")
+            .await
+            .contains("Enregistrer une modification des statuts")
+    );
     assert!(head(addr) > before);
     drop(server);
 }

@@ -1,9 +1,10 @@
 //! The statutes amended (`/statuts/modification`): the amendment motion a
 //! national instance adopted, the date the new version takes effect, and
 //! the general rules it changes, each started from the version in force.
-//! A rule left as it stands is not part of the amendment. The rules of
-//! each statutory body (their own quorum, majorities, sessions) are
-//! amended through the API.
+//! A rule left as it stands is not part of the amendment. Before any
+//! statutes, the same form adopts the first ones (`adoptStatutes`). The
+//! rules of each statutory body (their own quorum, majorities, sessions)
+//! are stated through the API.
 
 use askama::Template;
 use axum::Form;
@@ -11,7 +12,7 @@ use axum::extract::State;
 use axum::extract::rejection::FormRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use registre_domain::statutes::{StatutesChanges, StatutesCommand};
+use registre_domain::statutes::{StatutesChanges, StatutesCommand, defaults};
 use registre_domain::text::MAX_TEXT as MAX_REFERENCE;
 use registre_projections::ReadModels;
 use registre_projections::resolutions::{Effect, MotionResult};
@@ -186,6 +187,8 @@ fn rule_names() -> impl Iterator<Item = &'static str> {
 #[template(path = "amendment.html")]
 struct AmendmentPage {
     frame: Frame,
+    /// No statutes yet: the form adopts the first ones.
+    adopting: bool,
     /// The version in force, which the amendment changes.
     version: u32,
     motions: Vec<(String, String)>,
@@ -211,15 +214,10 @@ pub async fn form(State(state): State<WebState>, headers: HeaderMap) -> Response
     let Some(models) = state.app.read_models() else {
         return page::unavailable(viewer.language);
     };
-    let Some(rules) = models.read(|m, _| latest(m).map(values)) else {
-        let lang = viewer.language;
-        return page::message(
-            lang,
-            StatusCode::NOT_FOUND,
-            lang.tr("Aucuns statuts"),
-            lang.tr("Aucuns statuts ne sont adoptés : il n'y a rien à modifier. (code STATUTES_NOT_ADOPTED)"),
-        );
-    };
+    // Before any statutes, the form adopts the first ones, each rule
+    // started from the value the API adopts when it is not stated.
+    let today = chrono::Utc::now().date_naive();
+    let rules = models.read(|m, _| values(latest(m).unwrap_or(&defaults(today))));
     let form = AmendmentFields {
         command_id: Uuid::now_v7().to_string(),
         effective_from: fields::today(),
@@ -258,6 +256,7 @@ fn show(state: &WebState, viewer: &Viewer, form: AmendmentFields, status: Status
         let version = latest(m).map_or(0, |s| s.version);
         (version, amendment_motions(m, viewer.language))
     });
+    let adopting = version == 0;
     let kind = |name: &str| {
         if NUMBERS.iter().any(|r| r.name == name) {
             "nombre"
@@ -280,6 +279,7 @@ fn show(state: &WebState, viewer: &Viewer, form: AmendmentFields, status: Status
     page::render_as(
         &AmendmentPage {
             frame: viewer.frame("statuts"),
+            adopting,
             version,
             motions,
             rules,
@@ -335,8 +335,8 @@ pub async fn submit(
         return page::unavailable(viewer.language);
     };
     let in_force = models.read(|m, _| latest(m).cloned());
-    let command = in_force
-        .and_then(|s| form.command(&s, viewer.language))
+    let command = form
+        .command(in_force.as_ref(), viewer.language)
         .map(Into::into);
     submit::posted(
         &state,
@@ -352,14 +352,20 @@ pub async fn submit(
 impl AmendmentFields {
     /// The amendment of `in_force` the fields say: only the rules whose
     /// value differs; `None` with each refusal beside its field.
-    fn command(&mut self, in_force: &Statutes, lang: Language) -> Option<StatutesCommand> {
-        let motion_id = take(
-            &mut self.motion_error,
-            Uuid::parse_str(&self.motion).map_err(|_| {
-                lang.tr("Motion : choisissez la motion de modification adoptée.")
-                    .to_owned()
-            }),
-        );
+    /// The amendment of `in_force` the fields say, only the rules whose
+    /// value differs; or, before any statutes, the first ones adopted,
+    /// each rule as the form gives it. `None` with each refusal beside its
+    /// field.
+    fn command(&mut self, in_force: Option<&Statutes>, lang: Language) -> Option<StatutesCommand> {
+        let motion_id = in_force.map(|_| {
+            take(
+                &mut self.motion_error,
+                Uuid::parse_str(&self.motion).map_err(|_| {
+                    lang.tr("Motion : choisissez la motion de modification adoptée.")
+                        .to_owned()
+                }),
+            )
+        });
         let effective_from = take(
             &mut self.effective_from_error,
             fields::date(lang, lang.tr("En vigueur le"), &self.effective_from),
@@ -368,17 +374,42 @@ impl AmendmentFields {
             &mut self.reference_error,
             fields::text(lang, lang.tr("Référence"), &self.reference, MAX_REFERENCE),
         );
-        let changes = self.changes(in_force, lang);
+        let base = match in_force {
+            Some(s) => s.clone(),
+            None => defaults(effective_from.unwrap_or(chrono::NaiveDate::MIN)),
+        };
+        let changes = self.changes(&base, lang).and_then(|(changes, changed)| {
+            if changed || in_force.is_none() {
+                Ok(changes)
+            } else {
+                Err(lang
+                    .tr("Règles : aucune ne change ; modifiez au moins une valeur.")
+                    .into())
+            }
+        });
         let changes = take(&mut self.rules_error, changes);
-        Some(StatutesCommand::Amend {
-            effective_from: effective_from?,
-            changes: changes?,
-            reference: reference?,
-            motion_id: motion_id?,
+        let (effective_from, changes, reference) = (effective_from?, changes?, reference?);
+        Some(match motion_id {
+            Some(motion_id) => StatutesCommand::Amend {
+                effective_from,
+                changes,
+                reference,
+                motion_id: motion_id?,
+            },
+            None => StatutesCommand::Adopt {
+                statutes: changes.apply(&base),
+                reference,
+            },
         })
     }
 
-    fn changes(&self, in_force: &Statutes, lang: Language) -> Result<StatutesChanges, String> {
+    /// The rules whose value differs from `in_force`'s, and whether any
+    /// did.
+    fn changes(
+        &self,
+        in_force: &Statutes,
+        lang: Language,
+    ) -> Result<(StatutesChanges, bool), String> {
         let typed = |name: &str| {
             self.rules
                 .iter()
@@ -405,13 +436,7 @@ impl AmendmentFields {
                 .map(|(.., m)| *m)
                 .ok_or("choisissez-en une.")
         })?;
-        if changed {
-            Ok(changes)
-        } else {
-            Err(lang
-                .tr("Règles : aucune ne change ; modifiez au moins une valeur.")
-                .into())
-        }
+        Ok((changes, changed))
     }
 }
 
@@ -468,7 +493,7 @@ mod tests {
         let s = statutes();
         let new = (s.mandate_years + 1).to_string();
         let mut form = posted(&s, &[("mandateYears", &new)]);
-        let Some(StatutesCommand::Amend { changes, .. }) = form.command(&s, French) else {
+        let Some(StatutesCommand::Amend { changes, .. }) = form.command(Some(&s), French) else {
             panic!("an amendment: {form:?}");
         };
         assert_eq!(
@@ -503,7 +528,7 @@ mod tests {
                 ("majorityDissolution", majority),
             ],
         );
-        let Some(StatutesCommand::Amend { changes, .. }) = form.command(&s, French) else {
+        let Some(StatutesCommand::Amend { changes, .. }) = form.command(Some(&s), French) else {
             panic!("an amendment: {form:?}");
         };
         assert_eq!(
@@ -518,10 +543,10 @@ mod tests {
     fn given_nothing_changed_or_a_bad_number_when_read_then_refused_beside_the_rules() {
         let s = statutes();
         let mut same = posted(&s, &[]);
-        assert!(same.command(&s, French).is_none());
+        assert!(same.command(Some(&s), French).is_none());
         assert!(same.rules_error.starts_with("Règles : aucune ne change"));
         let mut bad = posted(&s, &[("proxyCapPerDelegate", "-1")]);
-        assert!(bad.command(&s, French).is_none());
+        assert!(bad.command(Some(&s), French).is_none());
         assert_eq!(
             bad.rules_error,
             "Procurations par délégué, au plus : un nombre entier positif ou nul."
@@ -529,11 +554,36 @@ mod tests {
     }
 
     #[test]
+    fn given_no_statutes_yet_when_read_then_the_first_ones_are_adopted_as_typed() {
+        let base = defaults(chrono::NaiveDate::MIN);
+        let mut form = posted(&base, &[("mandateYears", "3")]);
+        form.motion.clear();
+        let Some(StatutesCommand::Adopt {
+            statutes,
+            reference,
+        }) = form.command(None, French)
+        else {
+            panic!("an adoption: {form:?}");
+        };
+        assert_eq!(statutes.mandate_years, 3);
+        assert_eq!(statutes.quorum, base.quorum);
+        assert_eq!(statutes.effective_from.to_string(), "2026-01-01");
+        assert_eq!(reference, "Congrès 2025, résolution 4");
+        assert!(form.motion_error.is_empty());
+        // Left as they are, the usual values are adopted all the same.
+        let mut unchanged = posted(&base, &[]);
+        assert!(matches!(
+            unchanged.command(None, French),
+            Some(StatutesCommand::Adopt { .. })
+        ));
+    }
+
+    #[test]
     fn given_no_motion_when_read_then_the_motion_is_asked_for() {
         let s = statutes();
         let mut form = posted(&s, &[("mandateYears", "9")]);
         form.motion = "?".into();
-        assert!(form.command(&s, French).is_none());
+        assert!(form.command(Some(&s), French).is_none());
         assert!(form.motion_error.starts_with("Motion : choisissez"));
     }
 }
