@@ -84,10 +84,7 @@ struct Commune {
 }
 
 pub async fn form(State(state): State<WebState>, headers: HeaderMap) -> Response {
-    let viewer = match Viewer::writer(&state, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let viewer = try_page!(Viewer::writer(&state, &headers).await);
     let form = AdmissionFields {
         command_id: Uuid::now_v7().to_string(),
         admitted_on: fields::today(),
@@ -158,10 +155,7 @@ pub async fn submit(
     headers: HeaderMap,
     form: Result<Form<AdmissionFields>, FormRejection>,
 ) -> Response {
-    let (viewer, mut form) = match page::posted(&state, &headers, form).await {
-        Ok(posted) => posted,
-        Err(refusal) => return refusal,
-    };
+    let (viewer, mut form) = try_page!(page::posted(&state, &headers, form).await);
     let scope = viewer.scope();
     let t = viewer.language;
     let unit = commune_key(&form.commune, t).and_then(|u| {

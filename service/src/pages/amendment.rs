@@ -207,10 +207,7 @@ struct RuleShown {
 }
 
 pub async fn form(State(state): State<WebState>, headers: HeaderMap) -> Response {
-    let viewer = match Viewer::writer(&state, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let viewer = try_page!(Viewer::writer(&state, &headers).await);
     let Some(models) = state.app.read_models() else {
         return page::unavailable(viewer.language);
     };
@@ -327,10 +324,7 @@ pub async fn submit(
     headers: HeaderMap,
     form: Result<Form<AmendmentFields>, FormRejection>,
 ) -> Response {
-    let (viewer, mut form) = match page::posted(&state, &headers, form).await {
-        Ok(posted) => posted,
-        Err(refusal) => return refusal,
-    };
+    let (viewer, mut form) = try_page!(page::posted(&state, &headers, form).await);
     let Some(models) = state.app.read_models() else {
         return page::unavailable(viewer.language);
     };

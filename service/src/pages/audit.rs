@@ -140,10 +140,7 @@ pub async fn page(
     headers: HeaderMap,
     query: Result<Query<ProofQuery>, QueryRejection>,
 ) -> Response {
-    let viewer = match reader_of_the_log(&state, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let viewer = try_page!(reader_of_the_log(&state, &headers).await);
     let t = viewer.language;
     let Some(trail) = state.app.audit_trail() else {
         return page::unavailable(t);

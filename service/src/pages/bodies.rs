@@ -42,10 +42,7 @@ struct Body {
 }
 
 pub async fn page(State(state): State<WebState>, headers: HeaderMap) -> Response {
-    let (viewer, models) = match page::reading(&state, &headers).await {
-        Ok(found) => found,
-        Err(refusal) => return refusal,
-    };
+    let (viewer, models) = try_page!(page::reading(&state, &headers).await);
     let today = Utc::now().date_naive();
     let scope = viewer.scope();
     let lang = viewer.language;

@@ -183,10 +183,7 @@ pub async fn form(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let (viewer, id) = match page::form_for_member(&state, &headers, &id).await {
-        Ok(opened) => opened,
-        Err(r) => return r,
-    };
+    let (viewer, id) = try_page!(page::form_for_member(&state, &headers, &id).await);
     show(&state, &viewer, id, None, StatusCode::OK)
 }
 
@@ -197,10 +194,7 @@ pub async fn submit(
     form: Result<Form<ContactFields>, FormRejection>,
 ) -> Response {
     let (viewer, mut form, member_id) =
-        match page::posted_for_member(&state, &headers, &id, form).await {
-            Ok(posted) => posted,
-            Err(refusal) => return refusal,
-        };
+        try_page!(page::posted_for_member(&state, &headers, &id, form).await);
     let command = form.contacts(viewer.language).map(|contacts| {
         MemberCommand::RecordContacts {
             member_id,

@@ -169,10 +169,7 @@ pub async fn form(
     Path(id): Path<String>,
     query: Result<Query<Record>, QueryRejection>,
 ) -> Response {
-    let (viewer, id) = match page::form_for_member(&state, &headers, &id).await {
-        Ok(opened) => opened,
-        Err(r) => return r,
-    };
+    let (viewer, id) = try_page!(page::form_for_member(&state, &headers, &id).await);
     let Ok(Query(query)) = query else {
         return page::not_found(viewer.language);
     };
@@ -191,10 +188,7 @@ pub async fn submit(
     form: Result<Form<CorrectionFields>, FormRejection>,
 ) -> Response {
     let (viewer, mut form, member_id) =
-        match page::posted_for_member(&state, &headers, &id, form).await {
-            Ok(posted) => posted,
-            Err(refusal) => return refusal,
-        };
+        try_page!(page::posted_for_member(&state, &headers, &id, form).await);
     // Only a record the page offers is corrected: one of this member's.
     let position = form.position.parse::<u64>().ok().filter(|position| {
         page::about_member(&state, &viewer, member_id, |m, member| {

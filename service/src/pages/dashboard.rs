@@ -78,10 +78,7 @@ struct Latest {
 }
 
 pub async fn page(State(state): State<WebState>, headers: HeaderMap) -> Response {
-    let viewer = match Viewer::of(&state, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let viewer = try_page!(Viewer::of(&state, &headers).await);
     let Some(live) = live_part(&state, &viewer).await else {
         return page::unavailable(viewer.language);
     };
@@ -101,10 +98,7 @@ pub async fn live(
     headers: HeaderMap,
     Query(after): Query<After>,
 ) -> Response {
-    let viewer = match Viewer::watching(&state, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let viewer = try_page!(Viewer::watching(&state, &headers).await);
     let Some(models) = state.app.read_models() else {
         return page::unavailable(viewer.language);
     };

@@ -140,10 +140,7 @@ pub async fn issue(
     asked: Result<Query<Asked>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let lang = switch::language(&headers);
-    let viewer = match reader(&state, &headers, lang).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let viewer = try_page!(reader(&state, &headers, lang).await);
     let Some(order) = asked.ok().and_then(|Query(a)| a.order()) else {
         return page::message(
             lang,
@@ -174,10 +171,7 @@ pub async fn download(
     Path(reference): Path<String>,
 ) -> Response {
     let lang = switch::language(&headers);
-    let viewer = match reader(&state, &headers, lang).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let viewer = try_page!(reader(&state, &headers, lang).await);
     let reference = reference.strip_suffix(".pdf").unwrap_or(&reference);
     let Some(reference) = Reference::parse(reference) else {
         return refused(DocumentError::UnknownReference, lang);

@@ -106,10 +106,7 @@ pub async fn page(
     headers: HeaderMap,
     done: Result<Query<Done>, QueryRejection>,
 ) -> Response {
-    let (viewer, models) = match page::reading(&state, &headers).await {
-        Ok(found) => found,
-        Err(refusal) => return refusal,
-    };
+    let (viewer, models) = try_page!(page::reading(&state, &headers).await);
     let notice = done
         .map(|Query(d)| d.notice(viewer.language))
         .unwrap_or_default();
@@ -122,10 +119,7 @@ pub async fn submit(
     headers: HeaderMap,
     form: Result<Form<ScheduleFields>, FormRejection>,
 ) -> Response {
-    let (viewer, mut form) = match page::posted(&state, &headers, form).await {
-        Ok(posted) => posted,
-        Err(refusal) => return refusal,
-    };
+    let (viewer, mut form) = try_page!(page::posted(&state, &headers, form).await);
     let command = form.command(viewer.language).map(Into::into);
     submit::posted(
         &state,

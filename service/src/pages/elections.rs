@@ -335,11 +335,8 @@ pub async fn submit(
     Path(id): Path<String>,
     form: Result<Form<ElectionFields>, FormRejection>,
 ) -> Response {
-    let (viewer, mut form, body_id) = match page::posted_for_body(&state, &headers, &id, form).await
-    {
-        Ok(posted) => posted,
-        Err(refusal) => return refusal,
-    };
+    let (viewer, mut form, body_id) =
+        try_page!(page::posted_for_body(&state, &headers, &id, form).await);
     let t = viewer.language;
     let command = match form.step.as_str() {
         "ouverture" => form.opening(body_id, t),

@@ -103,10 +103,7 @@ struct EstablishmentPage {
 }
 
 pub async fn form(State(state): State<WebState>, headers: HeaderMap) -> Response {
-    let viewer = match Viewer::writer(&state, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let viewer = try_page!(Viewer::writer(&state, &headers).await);
     let form = EstablishmentFields {
         command_id: Uuid::now_v7().to_string(),
         ..Default::default()
@@ -202,10 +199,7 @@ pub async fn submit(
     headers: HeaderMap,
     form: Result<Form<EstablishmentFields>, FormRejection>,
 ) -> Response {
-    let (viewer, mut form) = match page::posted(&state, &headers, form).await {
-        Ok(posted) => posted,
-        Err(refusal) => return refusal,
-    };
+    let (viewer, mut form) = try_page!(page::posted(&state, &headers, form).await);
     let Some(models) = state.app.read_models() else {
         return page::unavailable(viewer.language);
     };

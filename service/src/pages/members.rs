@@ -142,10 +142,7 @@ pub async fn directory(
     headers: HeaderMap,
     query: Result<Query<DirectoryQuery>, QueryRejection>,
 ) -> Response {
-    let (viewer, models) = match page::reading(&state, &headers).await {
-        Ok(found) => found,
-        Err(refusal) => return refusal,
-    };
+    let (viewer, models) = try_page!(page::reading(&state, &headers).await);
     // An unreadable query (a page that is not a number) shows the first
     // page unfiltered rather than an error.
     let Query(query) = query.unwrap_or_else(|_| Query(DirectoryQuery::default()));
@@ -389,10 +386,7 @@ pub async fn member(
     Path(id): Path<String>,
     query: Result<Query<MemberQuery>, QueryRejection>,
 ) -> Response {
-    let viewer = match Viewer::of(&state, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let viewer = try_page!(Viewer::of(&state, &headers).await);
     let Ok(id) = Uuid::parse_str(&id) else {
         return page::not_found(viewer.language);
     };

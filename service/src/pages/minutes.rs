@@ -146,10 +146,7 @@ pub async fn draft(
     Path(id): Path<String>,
     mut multipart: Multipart,
 ) -> Response {
-    let viewer = match Viewer::writer(&state, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let viewer = try_page!(Viewer::writer(&state, &headers).await);
     let t = viewer.language;
     let Ok(session_id) = Uuid::parse_str(&id) else {
         return page::not_found(t);

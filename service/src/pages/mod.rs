@@ -52,6 +52,17 @@
 //! - [`chart`]: bar charts drawn as SVG on the server.
 //! - [`assets`]: the stylesheet, htmx and GraphiQL's scripts, compiled in.
 
+/// The value of a step that may answer the page itself (sign in first,
+/// refused, not found): `?` for handlers that answer a `Response`.
+macro_rules! try_page {
+    ($step:expr) => {
+        match $step {
+            Ok(value) => value,
+            Err(answer) => return answer,
+        }
+    };
+}
+
 mod admission;
 mod amendment;
 mod assets;

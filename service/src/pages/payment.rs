@@ -67,10 +67,7 @@ pub async fn submit(
     form: Result<Form<PaymentFields>, FormRejection>,
 ) -> Response {
     let (viewer, mut form, member_id) =
-        match page::posted_for_member(&state, &headers, &id, form).await {
-            Ok(posted) => posted,
-            Err(refusal) => return refusal,
-        };
+        try_page!(page::posted_for_member(&state, &headers, &id, form).await);
     let t = viewer.language;
     let year = take(
         &mut form.year_error,

@@ -91,10 +91,7 @@ pub async fn form(
     headers: HeaderMap,
     done: Result<Query<Done>, QueryRejection>,
 ) -> Response {
-    let viewer = match national_writer(&state, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let viewer = try_page!(national_writer(&state, &headers).await);
     let notice = done
         .map(|Query(d)| d.notice(viewer.language))
         .unwrap_or_default();
@@ -210,10 +207,7 @@ pub async fn submit(
     headers: HeaderMap,
     form: Result<Form<ReorganisationFields>, FormRejection>,
 ) -> Response {
-    let (viewer, mut form) = match page::posted(&state, &headers, form).await {
-        Ok(posted) => posted,
-        Err(refusal) => return refusal,
-    };
+    let (viewer, mut form) = try_page!(page::posted(&state, &headers, form).await);
     if !viewer.scope().is_whole() {
         return regional(viewer.language);
     }

@@ -110,10 +110,7 @@ pub async fn form(
     Path(id): Path<String>,
     query: Result<Query<Receipt>, QueryRejection>,
 ) -> Response {
-    let (viewer, id) = match page::form_for_member(&state, &headers, &id).await {
-        Ok(opened) => opened,
-        Err(r) => return r,
-    };
+    let (viewer, id) = try_page!(page::form_for_member(&state, &headers, &id).await);
     let Ok(Query(query)) = query else {
         return page::not_found(viewer.language);
     };
@@ -133,10 +130,7 @@ pub async fn submit(
     form: Result<Form<ReversalFields>, FormRejection>,
 ) -> Response {
     let (viewer, mut form, member_id) =
-        match page::posted_for_member(&state, &headers, &id, form).await {
-            Ok(posted) => posted,
-            Err(refusal) => return refusal,
-        };
+        try_page!(page::posted_for_member(&state, &headers, &id, form).await);
     let t = viewer.language;
     let reversed_on = take(
         &mut form.reversed_on_error,

@@ -233,11 +233,8 @@ pub async fn submit(
     Path(id): Path<String>,
     form: Result<Form<SeatFields>, FormRejection>,
 ) -> Response {
-    let (viewer, mut form, body_id) = match page::posted_for_body(&state, &headers, &id, form).await
-    {
-        Ok(posted) => posted,
-        Err(refusal) => return refusal,
-    };
+    let (viewer, mut form, body_id) =
+        try_page!(page::posted_for_body(&state, &headers, &id, form).await);
     let command = match form.step.as_str() {
         "poste" => form.post_command(body_id, viewer.language),
         "fin" => form.end_of_mandate(&state, &viewer, body_id),

@@ -126,10 +126,7 @@ pub async fn page(
     Path(id): Path<String>,
     query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let viewer = match Viewer::of(&state, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let viewer = try_page!(Viewer::of(&state, &headers).await);
     let Ok(id) = Uuid::parse_str(&id) else {
         return page::not_found(viewer.language);
     };
@@ -344,10 +341,7 @@ pub async fn live_quorum(
     Path(id): Path<String>,
     Query(after): Query<After>,
 ) -> Response {
-    let viewer = match Viewer::watching(&state, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let viewer = try_page!(Viewer::watching(&state, &headers).await);
     let lang = viewer.language;
     let (Ok(id), Some(models)) = (Uuid::parse_str(&id), state.app.read_models()) else {
         return page::not_found(lang);
@@ -375,10 +369,7 @@ pub async fn step(
     Path((id, step)): Path<(String, String)>,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Response {
-    let viewer = match Viewer::writer(&state, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let viewer = try_page!(Viewer::writer(&state, &headers).await);
     let t = viewer.language;
     let Form(pairs) = match form {
         Ok(form) => form,

@@ -97,10 +97,7 @@ pub async fn calendar(
         .and_then(|Query(q)| q.page)
         .unwrap_or(1)
         .clamp(1, 1_000_000);
-    let (viewer, models) = match page::reading(&state, &headers).await {
-        Ok(found) => found,
-        Err(refusal) => return refusal,
-    };
+    let (viewer, models) = try_page!(page::reading(&state, &headers).await);
     let today = Utc::now().date_naive();
     let scope = viewer.scope();
     let lang = viewer.language;
@@ -202,10 +199,7 @@ pub async fn convene_form(
     headers: HeaderMap,
     again: Result<Query<Again>, QueryRejection>,
 ) -> Response {
-    let viewer = match Viewer::writer(&state, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let viewer = try_page!(Viewer::writer(&state, &headers).await);
     let mut form = ConveneFields {
         command_id: Uuid::now_v7().to_string(),
         kind: "ordinaire".into(),
@@ -286,10 +280,7 @@ pub async fn convene(
     headers: HeaderMap,
     form: Result<Form<ConveneFields>, FormRejection>,
 ) -> Response {
-    let (viewer, mut form) = match page::posted(&state, &headers, form).await {
-        Ok(posted) => posted,
-        Err(refusal) => return refusal,
-    };
+    let (viewer, mut form) = try_page!(page::posted(&state, &headers, form).await);
     let t = viewer.language;
     let no_body = t.tr("Instance : choisissez une instance dans la liste.");
     let body_id = take(

@@ -235,10 +235,7 @@ pub async fn form(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let (viewer, id) = match page::form_for_member(&state, &headers, &id).await {
-        Ok(opened) => opened,
-        Err(r) => return r,
-    };
+    let (viewer, id) = try_page!(page::form_for_member(&state, &headers, &id).await);
     let blank = StatusFields {
         command_id: Uuid::now_v7().to_string(),
         effective_on: fields::today(),
@@ -254,10 +251,7 @@ pub async fn submit(
     form: Result<Form<StatusFields>, FormRejection>,
 ) -> Response {
     let (viewer, mut form, member_id) =
-        match page::posted_for_member(&state, &headers, &id, form).await {
-            Ok(posted) => posted,
-            Err(refusal) => return refusal,
-        };
+        try_page!(page::posted_for_member(&state, &headers, &id, form).await);
     let motions = state
         .app
         .read_models()

@@ -38,10 +38,7 @@ pub async fn page(
     headers: HeaderMap,
     done: Result<Query<Done>, QueryRejection>,
 ) -> Response {
-    let (viewer, models) = match page::reading(&state, &headers).await {
-        Ok(found) => found,
-        Err(refusal) => return refusal,
-    };
+    let (viewer, models) = try_page!(page::reading(&state, &headers).await);
     let today = Utc::now().date_naive();
     let lang = viewer.language;
     let page = models.read(|m, _| {

@@ -146,10 +146,7 @@ pub async fn form(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let (viewer, id) = match page::form_for_member(&state, &headers, &id).await {
-        Ok(opened) => opened,
-        Err(r) => return r,
-    };
+    let (viewer, id) = try_page!(page::form_for_member(&state, &headers, &id).await);
     let category = state
         .app
         .read_models()
@@ -195,10 +192,7 @@ pub async fn submit(
     form: Result<Form<SuccessionFields>, FormRejection>,
 ) -> Response {
     let (viewer, mut form, member_id) =
-        match page::posted_for_member(&state, &headers, &id, form).await {
-            Ok(posted) => posted,
-            Err(refusal) => return refusal,
-        };
+        try_page!(page::posted_for_member(&state, &headers, &id, form).await);
     let t = viewer.language;
     let successor = take(&mut form.successor_error, picked(&form.successor, t));
     let effective_on = take(
