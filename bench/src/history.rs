@@ -510,6 +510,7 @@ pub async fn generate(
                             body_id: fact.body_id,
                             session_date: session_day,
                             quorum_failed: false,
+                            convened_again: None,
                             open: false,
                             closed: true,
                             voters: 0,

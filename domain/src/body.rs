@@ -897,6 +897,7 @@ mod tests {
             body_id,
             session_date: d(2024, 3, 1),
             quorum_failed: false,
+            convened_again: None,
             open: true,
             closed: false,
             voters: 300,

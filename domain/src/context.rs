@@ -80,6 +80,8 @@ pub struct SessionFact {
     pub body_id: Uuid,
     pub session_date: NaiveDate,
     pub quorum_failed: bool,
+    /// The session that convenes it a second time, if one does.
+    pub convened_again: Option<Uuid>,
     pub open: bool,
     pub closed: bool,
     /// Members present or represented: the most ballots a vote may count.

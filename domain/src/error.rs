@@ -188,6 +188,8 @@ pub enum DomainError {
     TooManyRequesters { max: usize },
     #[error("the first session did not fail for lack of quorum")]
     NotAFailedSession,
+    #[error("the first session has been convened a second time already")]
+    AlreadyConvenedAgain,
     #[error("a second convocation must be at least {min_days} days after the first session")]
     SecondConvocationTooEarly { min_days: u32 },
     #[error("the statutes do not allow a second convocation to deliberate without quorum")]
@@ -388,6 +390,7 @@ impl DomainError {
             E::NoticeTooShort { .. } => "NOTICE_TOO_SHORT",
             E::EmptyAgenda => "EMPTY_AGENDA",
             E::NotAFailedSession => "NOT_A_FAILED_SESSION",
+            E::AlreadyConvenedAgain => "ALREADY_CONVENED_AGAIN",
             E::SecondConvocationTooEarly { .. } => "SECOND_CONVOCATION_TOO_EARLY",
             E::SecondConvocationNotAllowed => "SECOND_CONVOCATION_NOT_ALLOWED",
             E::NotEligibleToVote => "NOT_ELIGIBLE_TO_VOTE",
@@ -597,6 +600,9 @@ impl DomainError {
                 "{given} commune(s) demandent la session ; les statuts en exigent au moins {required}."
             ),
             E::NotAFailedSession => "La première session n'a pas échoué faute de quorum.".into(),
+            E::AlreadyConvenedAgain => {
+                "La première session a déjà été convoquée une seconde fois.".into()
+            }
             E::SecondConvocationTooEarly { min_days } => format!(
                 "La seconde convocation doit avoir lieu au moins {min_days} jours après la première session."
             ),

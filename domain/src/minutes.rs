@@ -247,6 +247,7 @@ mod tests {
                     body_id: id(9),
                     session_date: d(2024, 3, 1),
                     quorum_failed: false,
+                    convened_again: None,
                     open,
                     closed,
                     voters: 0,

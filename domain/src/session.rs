@@ -374,6 +374,13 @@ impl Aggregate for Session {
                     if !first.quorum_failed || first.body_id != *body_id {
                         return Err(DomainError::NotAFailedSession);
                     }
+                    // Once: a second session for one failed quorum.
+                    if first
+                        .convened_again
+                        .is_some_and(|again| again != *session_id)
+                    {
+                        return Err(DomainError::AlreadyConvenedAgain);
+                    }
                     let min_days = statutes.second_convocation.min_delay_days;
                     if (*session_date - first.session_date).num_days() < i64::from(min_days) {
                         return Err(DomainError::SecondConvocationTooEarly { min_days });

@@ -383,6 +383,47 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
         );
         assert_eq!(post.status, 404, "{form}");
     }
+    // Nor the association's own registers: the dues schedule, the
+    // statutes, the territorial list. Their forms are not offered and a
+    // post is refused.
+    for (path, fields) in [
+        (
+            "/cotisations",
+            "year=2030&due_on=2030-03-31&categorie=rurale&montant=1000",
+        ),
+        (
+            "/statuts/modification",
+            "version=0&effective_from=2001-01-01&reference=R",
+        ),
+        (
+            "/territoire/reorganisation",
+            "kind=fusion&from_edition=2015&predecessors=ML010101&to_edition=2015&successors=ML010102&effective_from=2025-01-01&legal_reference=D",
+        ),
+    ] {
+        let body = format!("csrf={}&{fields}", csrf_of(&page.body));
+        let post = http(
+            addr,
+            "POST",
+            path,
+            &[
+                ("Cookie", &kayes),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
+            body.as_bytes(),
+        );
+        assert_eq!(post.status, 403, "{path}: {}", post.body);
+        assert!(post.body.contains("FORBIDDEN"), "{path}");
+    }
+    assert_eq!(get(&kayes, "/statuts/modification").status, 403);
+    assert_eq!(get(&kayes, "/territoire/reorganisation").status, 403);
+    let schedules = get(&kayes, "/cotisations");
+    assert_eq!(schedules.status, 200);
+    assert!(!schedules.body.contains("action=\"/cotisations\""));
+    assert!(
+        !get(&kayes, "/statuts")
+            .body
+            .contains("/statuts/modification")
+    );
     assert_eq!(
         http(addr, "GET", "/readyz", &[], b"").json()["head"],
         before

@@ -195,7 +195,7 @@ async fn a_clerk_corrects_a_members_admission_in_a_browser() {
     .await
     .unwrap();
     wait_for_text(&c, "h1", "Corriger un enregistrement de Kidal").await;
-    wait_for_text(&c, "main", "Admission du").await;
+    wait_for_text(&c, "main", "Admission, en vigueur le").await;
 
     // Without saying what it should have said: refused, nothing kept.
     let before = head(addr);
@@ -340,8 +340,19 @@ async fn a_clerk_amends_the_statutes_after_the_congress_motion_in_a_browser() {
     .await;
     wait_for_text(&c, ".done", "Enregistré").await;
     wait_for_text(&c, "main h2", "version 2").await;
-    wait_for_text(&c, "main", "Préavis d'une session ordinaire (jours) : ").await;
-    wait_for_text(&c, "main table", "25").await;
+    wait_for_text(
+        &c,
+        "main",
+        "Préavis d'une session ordinaire (jours) : 15 → 25",
+    )
+    .await;
+    let notice = c
+        .find(Locator::XPath(
+            "//tr[th[normalize-space(.) = \"Préavis d'une session ordinaire (jours)\"]]/td",
+        ))
+        .await
+        .expect("the notice's row");
+    assert_eq!(notice.text().await.unwrap(), "25");
     assert!(head(addr) > before);
     drop(server);
 }
@@ -430,6 +441,13 @@ async fn a_session_without_quorum_is_convened_again_and_another_adjourned_in_a_b
             .await
             .contains("Convoquer une seconde fois")
     );
+    let first_id = first.rsplit('/').next().unwrap();
+    c.goto(&format!(
+        "http://{addr}/sessions/convocation?seconde={first_id}"
+    ))
+    .await
+    .unwrap();
+    wait_for_text(&c, "h1", "Page introuvable").await;
 
     // Another session, prevented, is adjourned with its reason.
     convene(&c, addr, body, &day(45)).await;

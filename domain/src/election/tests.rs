@@ -92,6 +92,7 @@ fn session(body: u128, open: bool) -> SessionFact {
         body_id: id(body),
         session_date: d(2024, 3, 1),
         quorum_failed: false,
+        convened_again: None,
         open,
         closed: !open,
         voters: 300,

@@ -138,6 +138,7 @@ pub(super) fn first_session(failed: bool) -> impl FnOnce(&mut crate::Facts) {
                 body_id: id(CONGRESS),
                 session_date: d(2024, 2, 20),
                 quorum_failed: failed,
+                convened_again: None,
                 open: false,
                 closed: false,
                 voters: 0,
@@ -160,6 +161,18 @@ fn a_second_convocation_follows_a_failed_quorum_after_the_delay() {
         .with_facts(first_session(false))
         .when(second(d(2024, 3, 6)))
         .then_error("NOT_A_FAILED_SESSION");
+}
+
+#[test]
+fn a_failed_session_is_convened_a_second_time_once() {
+    let again = |f: &mut crate::Facts| {
+        first_session(true)(f);
+        f.sessions.get_mut(&id(90)).unwrap().convened_again = Some(id(91));
+    };
+    given::<Session>(vec![])
+        .with_facts(again)
+        .when(second(d(2024, 3, 6)))
+        .then_error("ALREADY_CONVENED_AGAIN");
 }
 
 pub(super) fn present(n: u128) -> DomainEvent {

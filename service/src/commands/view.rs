@@ -252,6 +252,12 @@ impl View {
                 }
             }
             E::SessionConvened(e) => {
+                if let Some(first) = e
+                    .second_convocation_of
+                    .and_then(|id| self.sessions.get_mut(&id))
+                {
+                    first.convened_again = Some(e.session_id);
+                }
                 self.sessions.insert(
                     e.session_id,
                     SessionFact {
@@ -259,6 +265,7 @@ impl View {
                         body_id: e.body_id,
                         session_date: e.session_date,
                         quorum_failed: false,
+                        convened_again: None,
                         open: false,
                         closed: false,
                         voters: 0,

@@ -48,7 +48,7 @@ macro_rules! rule {
     };
 }
 
-const NUMBERS: [Rule<u32>; 10] = [
+const NUMBERS: [Rule<u32>; 11] = [
     rule!(
         "noticeDaysOrdinary",
         notice_days_ordinary,
@@ -81,6 +81,11 @@ const NUMBERS: [Rule<u32>; 10] = [
         "unpaidYearsBeforeSuspension",
         arrears.unpaid_years_before_suspension,
         unpaid_years_before_suspension
+    ),
+    rule!(
+        "electionAbsoluteMajorityRounds",
+        elections.absolute_majority_rounds,
+        election_absolute_majority_rounds
     ),
     rule!(
         "exclusionHearingNoticeDays",
@@ -138,6 +143,11 @@ pub struct AmendmentFields {
     pub command_id: String,
     pub motion: String,
     pub effective_from: String,
+    /// The version of the statutes the form was opened on (`0`: none yet,
+    /// the form adopts the first ones): what its values are compared
+    /// with, so that a version recorded meanwhile keeps its rules and a
+    /// form posted again is known as the same command.
+    pub version: String,
     pub reference: String,
     /// Each rule's name and value as typed, in the order of the tables.
     pub rules: Vec<(&'static str, String)>,
@@ -161,6 +171,7 @@ impl From<Vec<(String, String)>> for AmendmentFields {
                 "command_id" => form.command_id = value,
                 "motion" => form.motion = value,
                 "effective_from" => form.effective_from = value,
+                "version" => form.version = value,
                 "reference" => form.reference = value,
                 rule => {
                     if let Some(slot) = form.rules.iter_mut().find(|(n, _)| *n == rule) {
@@ -207,17 +218,22 @@ struct RuleShown {
 }
 
 pub async fn form(State(state): State<WebState>, headers: HeaderMap) -> Response {
-    let viewer = try_page!(Viewer::writer(&state, &headers).await);
+    let viewer = try_page!(Viewer::national_writer(&state, &headers).await);
     let Some(models) = state.app.read_models() else {
         return page::unavailable(viewer.language);
     };
     // Before any statutes, the form adopts the first ones, each rule
     // started from the value the API adopts when it is not stated.
     let today = chrono::Utc::now().date_naive();
-    let rules = models.read(|m, _| values(latest(m).unwrap_or(&defaults(today))));
+    let (version, rules) = models.read(|m, _| {
+        let latest = latest(m);
+        let version = latest.map_or(0, |s| s.version);
+        (version, values(latest.unwrap_or(&defaults(today))))
+    });
     let form = AmendmentFields {
         command_id: Uuid::now_v7().to_string(),
         effective_from: fields::today(),
+        version: version.to_string(),
         rules,
         ..Default::default()
     };
@@ -325,12 +341,36 @@ pub async fn submit(
     form: Result<Form<AmendmentFields>, FormRejection>,
 ) -> Response {
     let (viewer, mut form) = try_page!(page::posted(&state, &headers, form).await);
+    if let Some(refusal) = viewer.regional_refusal() {
+        return refusal;
+    }
     let Some(models) = state.app.read_models() else {
         return page::unavailable(viewer.language);
     };
-    let in_force = models.read(|m, _| latest(m).cloned());
+    // The version the form was opened on, not the latest: what the clerk
+    // saw and changed.
+    let opened_on = form.version.trim().parse::<u32>().ok().and_then(|n| {
+        models.read(|m, _| match n {
+            0 => Some(None),
+            n => m
+                .statutes
+                .versions
+                .iter()
+                .find(|v| v.statutes.version == n)
+                .map(|v| Some(v.statutes.clone())),
+        })
+    });
+    let Some(opened_on) = opened_on else {
+        let lang = viewer.language;
+        return page::message(
+            lang,
+            StatusCode::BAD_REQUEST,
+            lang.tr("Formulaire illisible"),
+            lang.tr("Le formulaire envoyé ne peut être lu ; rechargez la page et recommencez. Rien n'a été enregistré. (code INVALID_FORM)"),
+        );
+    };
     let command = form
-        .command(in_force.as_ref(), viewer.language)
+        .command(opened_on.as_ref(), viewer.language)
         .map(Into::into);
     submit::posted(
         &state,

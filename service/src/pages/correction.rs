@@ -84,7 +84,7 @@ pub fn correctable<'m>(
     let changes = member.history.iter().map(|s| Correctable {
         position: s.position,
         label: lang.fill(
-            "{} du {}",
+            "{}, en vigueur le {}",
             &[
                 &super::members::change(s.change, lang),
                 &lang.date(s.effective_on),

@@ -60,12 +60,21 @@ impl From<Vec<(String, String)>> for ScheduleFields {
                 "command_id" => form.command_id = value,
                 "year" => form.year = value,
                 "due_on" => form.due_on = value,
-                // One row more than a schedule may hold: enough to refuse
-                // a long list without keeping all of it.
-                "categorie" if form.tiers.len() <= MAX_TIERS => form.tiers.push(TierRow {
-                    category: value,
-                    ..TierRow::default()
-                }),
+                "categorie" => {
+                    // A row left empty takes the next one's place, so
+                    // that only the rows filled in count; one more than
+                    // a schedule may hold is enough to refuse a long list
+                    // without keeping all of it.
+                    if form.tiers.last().is_some_and(TierRow::is_empty) {
+                        form.tiers.pop();
+                    }
+                    if form.tiers.len() <= MAX_TIERS {
+                        form.tiers.push(TierRow {
+                            category: value,
+                            ..TierRow::default()
+                        });
+                    }
+                }
                 "montant" => {
                     if let Some(row) = form.tiers.last_mut().filter(|r| r.amount.is_empty()) {
                         row.amount = value;
@@ -79,6 +88,12 @@ impl From<Vec<(String, String)>> for ScheduleFields {
 }
 
 page::posted_form!(ScheduleFields);
+
+impl TierRow {
+    fn is_empty(&self) -> bool {
+        self.category.trim().is_empty() && self.amount.trim().is_empty()
+    }
+}
 
 #[derive(Template)]
 #[template(path = "dues_schedule.html")]
@@ -120,6 +135,9 @@ pub async fn submit(
     form: Result<Form<ScheduleFields>, FormRejection>,
 ) -> Response {
     let (viewer, mut form) = try_page!(page::posted(&state, &headers, form).await);
+    if let Some(refusal) = viewer.regional_refusal() {
+        return refusal;
+    }
     let command = form.command(viewer.language).map(Into::into);
     submit::posted(
         &state,
@@ -234,8 +252,7 @@ impl ScheduleFields {
             &mut self.due_on_error,
             fields::date(lang, lang.tr("Date d'échéance"), &self.due_on),
         );
-        self.tiers
-            .retain(|r| !(r.category.trim().is_empty() && r.amount.trim().is_empty()));
+        self.tiers.retain(|r| !r.is_empty());
         let mut tiers = Vec::with_capacity(self.tiers.len());
         let mut complete = true;
         for row in &mut self.tiers {
@@ -368,6 +385,19 @@ mod tests {
         }
         let mut form = posted(&pairs);
         assert_eq!(form.tiers.len(), MAX_TIERS + 1);
+        assert!(form.command(French).is_none());
+        assert_eq!(form.tiers_error, "Catégories : 50 au plus dans un barème.");
+        // Empty rows before them do not make room for more.
+        let mut padded = vec![("year", "2026"), ("due_on", "2026-03-31")];
+        for _ in 0..10 {
+            padded.push(("categorie", ""));
+            padded.push(("montant", ""));
+        }
+        padded.extend(pairs.iter().skip(2).take(2 * 45));
+        let mut form = posted(&padded);
+        assert_eq!(form.tiers.len(), 45);
+        assert_eq!(form.command(French).map(|c| c.tiers.len()), Some(45));
+        let mut form = posted(&pairs);
         assert!(form.command(French).is_none());
         assert_eq!(form.tiers_error, "Catégories : 50 au plus dans un barème.");
     }

@@ -152,6 +152,13 @@ struct ElectionsPage {
     notice: &'static str,
 }
 
+impl ElectionsPage {
+    /// The command id of the page's form for `step`.
+    fn command_id(&self, step: &str) -> String {
+        page::command_id_for(step, &self.form.step, &self.form.command_id)
+    }
+}
+
 fn majority(m: ElectionMajority, lang: Language) -> &'static str {
     lang.tr(match m {
         ElectionMajority::Absolute => "absolue",

@@ -90,6 +90,37 @@ impl Viewer {
         }
     }
 
+    /// The viewer if it may record for the whole association (the
+    /// secretariat, its account not limited to a region): what the
+    /// association's own registers ask (the dues schedule, the statutes,
+    /// the territorial list).
+    pub async fn national_writer(
+        state: &WebState,
+        headers: &HeaderMap,
+    ) -> Result<Viewer, Response> {
+        let viewer = Self::writer(state, headers).await?;
+        match viewer.regional_refusal() {
+            Some(refusal) => Err(refusal),
+            None => Ok(viewer),
+        }
+    }
+
+    /// The refusal of an association-wide register's form to an account
+    /// limited to a region, if the viewer's is: a posted form checks it
+    /// after its CSRF token.
+    pub fn regional_refusal(&self) -> Option<Response> {
+        if self.scope().is_whole() {
+            return None;
+        }
+        let lang = self.language;
+        Some(message(
+            lang,
+            StatusCode::FORBIDDEN,
+            lang.tr("Accès refusé"),
+            lang.tr("Ce registre est celui de toute l'association : un compte limité à une région ne l'enregistre pas. (code FORBIDDEN)"),
+        ))
+    }
+
     /// What the viewer may see and act on.
     pub fn scope(&self) -> Scope<'_> {
         Scope(self.login.account.region.as_deref())
@@ -206,6 +237,18 @@ macro_rules! posted_form {
     };
 }
 pub(crate) use posted_form;
+
+/// The command id of a page's form for `step`, when a page holds several:
+/// the posted one for the form shown again with its refusals (posted once
+/// more, it records once), a new one for each other form, each its own
+/// command.
+pub fn command_id_for(step: &str, posted_step: &str, posted_id: &str) -> String {
+    if step == posted_step && !posted_id.is_empty() {
+        posted_id.to_owned()
+    } else {
+        uuid::Uuid::now_v7().to_string()
+    }
+}
 
 /// Waits until the read models pass `seen` (a live part's long poll), or
 /// [`LIVE_WAIT`]: models that stopped answer at once, and the delay is

@@ -91,7 +91,7 @@ pub async fn form(
     headers: HeaderMap,
     done: Result<Query<Done>, QueryRejection>,
 ) -> Response {
-    let viewer = try_page!(national_writer(&state, &headers).await);
+    let viewer = try_page!(Viewer::national_writer(&state, &headers).await);
     let notice = done
         .map(|Query(d)| d.notice(viewer.language))
         .unwrap_or_default();
@@ -107,25 +107,6 @@ pub async fn form(
         ..Default::default()
     };
     show(&state, &viewer, form, StatusCode::OK, notice)
-}
-
-/// A writer whose account is not limited to a region.
-async fn national_writer(state: &WebState, headers: &HeaderMap) -> Result<Viewer, Response> {
-    let viewer = Viewer::writer(state, headers).await?;
-    if viewer.scope().is_whole() {
-        Ok(viewer)
-    } else {
-        Err(regional(viewer.language))
-    }
-}
-
-fn regional(lang: Language) -> Response {
-    page::message(
-        lang,
-        StatusCode::FORBIDDEN,
-        lang.tr("Accès refusé"),
-        lang.tr("Une réorganisation change la liste territoriale de tout le pays : un compte limité à une région ne l'enregistre pas. (code FORBIDDEN)"),
-    )
 }
 
 /// The editions of the territorial list, in order (their names sort as
@@ -208,8 +189,8 @@ pub async fn submit(
     form: Result<Form<ReorganisationFields>, FormRejection>,
 ) -> Response {
     let (viewer, mut form) = try_page!(page::posted(&state, &headers, form).await);
-    if !viewer.scope().is_whole() {
-        return regional(viewer.language);
+    if let Some(refusal) = viewer.regional_refusal() {
+        return refusal;
     }
     let Some(models) = state.app.read_models() else {
         return page::unavailable(viewer.language);

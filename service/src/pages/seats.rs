@@ -103,6 +103,13 @@ struct SeatsPage {
     notice: &'static str,
 }
 
+impl SeatsPage {
+    /// The command id of the page's form for `step`.
+    fn command_id(&self, step: &str) -> String {
+        page::command_id_for(step, &self.form.step, &self.form.command_id)
+    }
+}
+
 fn show(
     state: &WebState,
     viewer: &Viewer,
@@ -160,7 +167,7 @@ fn show(
                         .map_or("", |r| r.name.as_str());
                     (
                         h.mandate_id.to_string(),
-                        format!("{} : {} ({commune})", seat.post.title, h.holder_name),
+                        lang.fill("{} : {} ({})", &[&seat.post.title, &h.holder_name, &commune]),
                     )
                 })
             })

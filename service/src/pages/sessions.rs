@@ -211,7 +211,9 @@ pub async fn convene_form(
         let scope = viewer.scope();
         let first = state.app.read_models().and_then(|models| {
             models.read(|m, _| {
-                let s = failed_quorum(m, scope, &again)?;
+                // Offered once; a form posted again is the domain's to answer.
+                let s =
+                    failed_quorum(m, scope, &again).filter(|s| s.second_convocations.is_empty())?;
                 Some((s.body_id, s.kind, s.place.clone(), s.agenda.join("\n")))
             })
         });
