@@ -326,16 +326,20 @@ pub async fn generate(
             }
         }
 
-        // Sessions: the Congress once a year, every other instance twice.
+        // Sessions: the Congress once a year (in April), every other
+        // instance three times (March, July, November): enough records a
+        // year for a history of a million events to end within the years
+        // the domain dates (`registre_domain::dates::YEARS`).
         for (fact, level, eligible) in &instances {
             if eligible.is_empty() {
                 continue;
             }
             let national_congress = matches!(level, registre_schema::events::BodyLevel::National);
-            let sittings = if national_congress { 1 } else { 2 };
+            let sittings = if national_congress { 1 } else { 3 };
             for sitting in 0..sittings {
-                let session_day = day(year, 4 + 6 * sitting, 10);
-                let convened = day(year, 2 + 6 * sitting, 1);
+                let month = if national_congress { 4 } else { 3 + 4 * sitting };
+                let session_day = day(year, month, 10);
+                let convened = day(year, month - 2, 1);
                 let session_id = uuid();
                 let mut facts = Facts {
                     eligible_members: eligible.clone(),
