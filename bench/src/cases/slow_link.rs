@@ -120,8 +120,12 @@ impl Driver {
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": chromium,
+                // A French browser, as the secretariat's: the pages follow
+                // `Accept-Language` (a headless Chromium ignores `--lang`).
+                "prefs": { "intl.accept_languages": "fr-FR,fr" },
                 "args": [
                     "--headless=new", "--no-sandbox", "--disable-gpu",
+                    "--accept-lang=fr-FR,fr",
                     "--window-size=1280,800",
                     format!("--user-data-dir={}", profile.path().display()),
                 ],
