@@ -337,7 +337,11 @@ pub async fn generate(
             let national_congress = matches!(level, registre_schema::events::BodyLevel::National);
             let sittings = if national_congress { 1 } else { 3 };
             for sitting in 0..sittings {
-                let month = if national_congress { 4 } else { 3 + 4 * sitting };
+                let month = if national_congress {
+                    4
+                } else {
+                    3 + 4 * sitting
+                };
                 let session_day = day(year, month, 10);
                 let convened = day(year, month - 2, 1);
                 let session_id = uuid();

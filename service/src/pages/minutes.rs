@@ -123,7 +123,10 @@ pub fn view(m: &ReadModels, s: &SessionRecord, scope: Scope<'_>, lang: Language)
         .filter(|x| x.body_id == s.body_id && scope.body(m, x.body_id))
         .map(|x| {
             let l = sessions::line(m, x, lang);
-            (x.session_id, lang.fill("{}, session du {}", &[&l.body, &l.date]))
+            (
+                x.session_id,
+                lang.fill("{}, session du {}", &[&l.body, &l.date]),
+            )
         })
         .collect();
     MinutesView {
