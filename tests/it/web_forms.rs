@@ -25,6 +25,21 @@ async fn clerk_on(driver: &Driver, dir: &Path, db: &Path, credentials: &Path) ->
     (server, c)
 }
 
+/// The same on a store without accounts: the clerk's opened first.
+async fn new_clerk_on(driver: &Driver, dir: &Path, db: &Path) -> (Server, Client) {
+    let credentials = dir.join("credentials");
+    let store = sqlite_url(db);
+    open_account(
+        &store,
+        &credentials,
+        "awa",
+        "Awa Traoré",
+        "secretariat",
+        CLERK_PASSWORD,
+    );
+    clerk_on(driver, dir, db, &credentials).await
+}
+
 /// The same on the demo history.
 async fn clerk_on_demo(driver: &Driver, dir: &Path) -> (Server, Client) {
     let (db, credentials) = demo_store(dir);
@@ -226,17 +241,7 @@ async fn a_clerk_adopts_the_first_statutes_in_a_browser() {
     let dir = scratch();
     let db = dir.path().join("r.db");
     import_territory(&db);
-    let credentials = dir.path().join("credentials");
-    let store = sqlite_url(&db);
-    open_account(
-        &store,
-        &credentials,
-        "awa",
-        "Awa Traoré",
-        "secretariat",
-        CLERK_PASSWORD,
-    );
-    let (server, c) = clerk_on(&driver, dir.path(), &db, &credentials).await;
+    let (server, c) = new_clerk_on(&driver, dir.path(), &db).await;
     let addr = server.addr;
 
     c.goto(&format!("http://{addr}/statuts")).await.unwrap();
@@ -290,17 +295,7 @@ async fn a_clerk_amends_the_statutes_after_the_congress_motion_in_a_browser() {
     let congress = Congress::establish(server.addr, &sec);
     congress.adopts(server.addr, &sec, ("STATUTE_AMENDMENT", None), "2019-06-01");
     drop(server);
-    let credentials = dir.path().join("credentials");
-    let store = sqlite_url(&db);
-    open_account(
-        &store,
-        &credentials,
-        "awa",
-        "Awa Traoré",
-        "secretariat",
-        CLERK_PASSWORD,
-    );
-    let (server, c) = clerk_on(&driver, dir.path(), &db, &credentials).await;
+    let (server, c) = new_clerk_on(&driver, dir.path(), &db).await;
     let addr = server.addr;
 
     c.goto(&format!("http://{addr}/statuts")).await.unwrap();
