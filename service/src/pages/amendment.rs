@@ -340,10 +340,7 @@ pub async fn submit(
     headers: HeaderMap,
     form: Result<Form<AmendmentFields>, FormRejection>,
 ) -> Response {
-    let (viewer, mut form) = try_page!(page::posted(&state, &headers, form).await);
-    if let Some(refusal) = viewer.regional_refusal() {
-        return refusal;
-    }
+    let (viewer, mut form) = try_page!(page::posted_national(&state, &headers, form).await);
     let Some(models) = state.app.read_models() else {
         return page::unavailable(viewer.language);
     };

@@ -134,10 +134,7 @@ pub async fn submit(
     headers: HeaderMap,
     form: Result<Form<ScheduleFields>, FormRejection>,
 ) -> Response {
-    let (viewer, mut form) = try_page!(page::posted(&state, &headers, form).await);
-    if let Some(refusal) = viewer.regional_refusal() {
-        return refusal;
-    }
+    let (viewer, mut form) = try_page!(page::posted_national(&state, &headers, form).await);
     let command = form.command(viewer.language).map(Into::into);
     submit::posted(
         &state,

@@ -125,7 +125,7 @@ fn show(
         (
             units(m, scope, TerritorialLevel::Region, viewer.language),
             units(m, scope, TerritorialLevel::Cercle, viewer.language),
-            bodies(m, scope),
+            scope.bodies(m),
         )
     });
     page::render_as(
@@ -177,18 +177,6 @@ fn units(
             };
             (format!("{}|{}|{}", k.scheme, k.edition, k.code), label)
         })
-        .collect();
-    found.sort_by(|a, b| a.1.cmp(&b.1));
-    found
-}
-
-fn bodies(m: &ReadModels, scope: Scope<'_>) -> Vec<(String, String)> {
-    let mut found: Vec<_> = m
-        .bodies
-        .bodies
-        .values()
-        .filter(|b| scope.body(m, b.body_id))
-        .map(|b| (b.body_id.to_string(), b.name.clone()))
         .collect();
     found.sort_by(|a, b| a.1.cmp(&b.1));
     found

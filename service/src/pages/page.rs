@@ -174,6 +174,20 @@ pub async fn posted<T: Posted>(
     Ok((viewer, form))
 }
 
+/// A form of the association's own registers, posted: as [`posted`],
+/// and refused to an account limited to a region.
+pub async fn posted_national<T: Posted>(
+    state: &WebState,
+    headers: &HeaderMap,
+    form: Result<Form<T>, FormRejection>,
+) -> Result<(Viewer, T), Response> {
+    let (viewer, form) = posted(state, headers, form).await?;
+    match viewer.regional_refusal() {
+        Some(refusal) => Err(refusal),
+        None => Ok((viewer, form)),
+    }
+}
+
 /// A form about one member, opened by a writer: the viewer and the
 /// member's id (whether the viewer sees it is the page's to say).
 pub async fn form_for_member(

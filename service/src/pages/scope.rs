@@ -39,6 +39,20 @@ impl Scope<'_> {
         m.sessions.session(id).filter(|s| self.body(m, s.body_id))
     }
 
+    /// The bodies within the scope, by name: each one's id and name (what
+    /// a form's list of bodies offers).
+    pub fn bodies(&self, m: &ReadModels) -> Vec<(String, String)> {
+        let mut found: Vec<_> = m
+            .bodies
+            .bodies
+            .values()
+            .filter(|b| self.body(m, b.body_id))
+            .map(|b| (b.body_id.to_string(), b.name.clone()))
+            .collect();
+        found.sort_by(|a, b| a.1.cmp(&b.1));
+        found
+    }
+
     /// Whether a body works within the scope: a national body is outside
     /// every region; a regional or cercle body is within its unit's region.
     pub fn body(&self, m: &ReadModels, id: Uuid) -> bool {

@@ -247,17 +247,7 @@ fn show(state: &WebState, viewer: &Viewer, form: ConveneFields, status: StatusCo
         return page::unavailable(viewer.language);
     };
     let scope = viewer.scope();
-    let bodies = models.read(|m, _| {
-        let mut b: Vec<(String, String)> = m
-            .bodies
-            .bodies
-            .values()
-            .filter(|b| scope.body(m, b.body_id))
-            .map(|b| (b.body_id.to_string(), b.name.clone()))
-            .collect();
-        b.sort_by(|x, y| x.1.cmp(&y.1));
-        b
-    });
+    let bodies = models.read(|m, _| scope.bodies(m));
     let second = models.read(|m, _| {
         failed_quorum(m, scope, &form.second_of).map_or_else(String::new, |s| {
             viewer.language.tr1(
