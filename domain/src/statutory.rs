@@ -4,8 +4,8 @@
 //! body the statutes give no rules of its own follows their general ones.
 
 use registre_schema::events::{
-    Comparison, Fraction, InstanceRules, Majority, MajorityRule, Membership, MotionKind,
-    QuorumRule, Statutes, StatutoryBody, Tally, TieRule, VoteBase,
+    Comparison, Fraction, InstanceRules, Majority, MajorityRule, MajorityRules, Membership,
+    MotionKind, QuorumRule, Statutes, StatutoryBody, Tally, TieRule, VoteBase,
 };
 
 use crate::majority::{Outcome, base_count, outcome};
@@ -96,6 +96,32 @@ pub fn term_years(s: &Statutes, body: Option<StatutoryBody>) -> u32 {
     instance(s, body).map_or(s.mandate_years, |r| r.term_years)
 }
 
+/// Every rule a statutory body follows: its own where the statutes state
+/// them, else the general ones as they apply to it (no set interval
+/// between sessions, elected by its own sessions).
+pub fn followed(s: &Statutes, body: StatutoryBody) -> InstanceRules {
+    if let Some(r) = instance(s, Some(body)) {
+        return *r;
+    }
+    let m = |kind| majority_rule(s, None, kind);
+    InstanceRules {
+        statutory_body: body,
+        membership: membership(s, None),
+        quorum: quorum_rule(s, None),
+        majorities: MajorityRules {
+            ordinary: m(MotionKind::Ordinary),
+            election: m(MotionKind::Election),
+            exclusion: m(MotionKind::Exclusion),
+            statute_amendment: m(MotionKind::StatuteAmendment),
+            dissolution: m(MotionKind::Dissolution),
+        },
+        ordinary_session_every_months: 0,
+        term_years: term_years(s, None),
+        extraordinary_request_share: extraordinary_request_share(s, None),
+        elected_by: None,
+    }
+}
+
 /// Whether a vote of `kind` in `body`, counted `tally` with `members`
 /// called and `present` present or represented, is a tie the statutes
 /// leave to the chair's casting vote.
@@ -110,4 +136,42 @@ pub fn tied(
     let rule = majority_rule(s, body, kind);
     let base = base_count(rule.base, tally, members, present);
     outcome(rule, tally.votes_for, base) == Outcome::Tie
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::statutes::{defaults, with_typical_instances};
+    use chrono::NaiveDate;
+
+    #[test]
+    fn given_a_body_with_rules_of_its_own_when_followed_then_they_are_its_rules() {
+        let s = with_typical_instances(NaiveDate::MIN);
+        let council = followed(&s, StatutoryBody::NationalCouncil);
+        assert_eq!(
+            Some(&council),
+            instance(&s, Some(StatutoryBody::NationalCouncil))
+        );
+    }
+
+    #[test]
+    fn given_statutes_silent_on_a_body_when_followed_then_the_general_rules_apply_to_it() {
+        let s = defaults(NaiveDate::MIN);
+        let bureau = followed(&s, StatutoryBody::CercleBureau);
+        assert_eq!(bureau.statutory_body, StatutoryBody::CercleBureau);
+        assert_eq!(bureau.quorum, quorum_rule(&s, None));
+        assert_eq!(
+            bureau.majorities.dissolution,
+            general(s.majorities.dissolution)
+        );
+        assert_eq!(bureau.term_years, s.mandate_years);
+        assert_eq!(bureau.membership, Membership::Derived);
+        assert_eq!(bureau.elected_by, None);
+        // As the body follows them, its decisions are judged the same.
+        let kind = MotionKind::Exclusion;
+        assert_eq!(
+            bureau.majorities.exclusion,
+            majority_rule(&s, Some(StatutoryBody::CercleBureau), kind)
+        );
+    }
 }

@@ -369,6 +369,7 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
     for (form, fields) in [
         ("sieges", "step=poste&title=Hors+r%C3%A9gion&seats=1"),
         ("elections", "step=ouverture&post=x&session=x&seats=1"),
+        ("correction", "position=1&correction=C&reason=R"),
     ] {
         let body = format!("csrf={}&{fields}", csrf_of(&page.body));
         let post = http(
@@ -396,6 +397,10 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
             "version=0&effective_from=2001-01-01&reference=R",
         ),
         (
+            "/statuts/instances/congres",
+            "version=1&effective_from=2030-01-01&reference=R&termYears=3",
+        ),
+        (
             "/territoire/reorganisation",
             "kind=fusion&from_edition=2015&predecessors=ML010101&to_edition=2015&successors=ML010102&effective_from=2025-01-01&legal_reference=D",
         ),
@@ -415,6 +420,11 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
         assert!(post.body.contains("FORBIDDEN"), "{path}");
     }
     assert_eq!(get(&kayes, "/statuts/modification").status, 403);
+    assert_eq!(get(&kayes, "/statuts/instances/congres").status, 403);
+    assert_eq!(
+        get(&kayes, &format!("/instances/{ben}/correction")).status,
+        404
+    );
     assert_eq!(get(&kayes, "/territoire/reorganisation").status, 403);
     let schedules = get(&kayes, "/cotisations");
     assert_eq!(schedules.status, 200);

@@ -1,8 +1,9 @@
 //! The secretariat's forms beyond a session's course, in a real browser
 //! (see [`crate::web`]): a year's dues schedule, a body established and
-//! named, a mandate ended, a record corrected, the statutes amended and a
-//! reorganisation of the territory. Each refused post shows its French
-//! message beside the field and changes nothing.
+//! named, a mandate ended, records of a member, a session and a body
+//! corrected, the statutes amended (their general rules and a statutory
+//! body's own) and a reorganisation of the territory. Each refused post
+//! shows its French message beside the field and changes nothing.
 
 use std::path::Path;
 
@@ -46,6 +47,17 @@ async fn clerk_on_demo(driver: &Driver, dir: &Path) -> (Server, Client) {
     clerk_on(driver, dir, &db, &credentials).await
 }
 
+/// The clerk signed in on a store whose Congrès adopted a
+/// statute-amendment motion in 2019, not yet carried out.
+async fn clerk_after_amendment_motion(driver: &Driver, dir: &Path) -> (Server, Client) {
+    let db = dir.join("r.db");
+    let (server, sec, _) = founded(&db);
+    let congress = Congress::establish(server.addr, &sec);
+    congress.adopts(server.addr, &sec, ("STATUTE_AMENDMENT", None), "2019-06-01");
+    drop(server);
+    new_clerk_on(driver, dir, &db).await
+}
+
 /// Clicks the option of the select `select` whose text contains `text`.
 async fn choose(c: &Client, select: &str, text: &str) {
     click_xpath(
@@ -61,6 +73,14 @@ async fn kidal(c: &Client, addr: std::net::SocketAddr) {
         .await
         .unwrap();
     follow(c, "Kidal").await;
+}
+
+/// Scrolls to the page's end, where a session's or a body's corrections
+/// are listed, for its screenshot.
+async fn scroll_to_end(c: &Client) {
+    c.execute("window.scrollTo(0, document.body.scrollHeight)", vec![])
+        .await
+        .unwrap();
 }
 
 /// How many elements `css` finds.
@@ -236,6 +256,78 @@ async fn a_clerk_corrects_a_members_admission_in_a_browser() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_corrects_a_convocation_and_a_mandate_in_a_browser() {
+    let Some(driver) = driver() else { return };
+    let dir = scratch();
+    let (server, c) = clerk_on_demo(&driver, dir.path()).await;
+    let addr = server.addr;
+    let day = (chrono::Utc::now().date_naive() + chrono::Days::new(40)).to_string();
+
+    // A session convened, then its convocation corrected from its page.
+    let session = convene(&c, addr, "Conférence Régionale de Kidal", &day).await;
+    follow(&c, "Corriger un enregistrement de la session").await;
+    wait_for_text(
+        &c,
+        "h1",
+        "Corriger un enregistrement de Conférence Régionale de Kidal, session du",
+    )
+    .await;
+    let place = ("correction", "Lieu : salle du conseil de cercle de Kidal");
+    let reason = ("reason", "Lieu mal recopié de la lettre de convocation");
+    // No record chosen: refused beside the list, nothing kept.
+    let before = head(addr);
+    post(&c, "form.form", &[place, reason]).await;
+    wait_for_text(&c, "#position-error", "choisissez-en un").await;
+    assert_eq!(head(addr), before);
+    accessible(&c, "session correction").await;
+    choose(&c, "position", "Convocation du").await;
+    post(&c, "form.form", &[place, reason]).await;
+    wait_for_text(&c, ".done", "Enregistré").await;
+    let page = session.split('?').next().unwrap();
+    assert!(c.current_url().await.unwrap().as_str().starts_with(page));
+    wait_for_text(
+        &c,
+        "main",
+        "Corrigé : Lieu : salle du conseil de cercle de Kidal (motif : Lieu mal recopié",
+    )
+    .await;
+    scroll_to_end(&c).await;
+    shot(&c, "session-corrected").await;
+    assert!(head(addr) > before);
+
+    // A mandate of the Bureau Exécutif National, from the body's seats.
+    from_bodies(&c, addr, "Bureau Exécutif National", "postes et sièges").await;
+    follow(&c, "Corriger un enregistrement de l'instance").await;
+    wait_for_text(
+        &c,
+        "h1",
+        "Corriger un enregistrement de Bureau Exécutif National",
+    )
+    .await;
+    choose(&c, "position", "Mandat de").await;
+    let before = head(addr);
+    post(&c, "form.form", &[("reason", "Date d'élection erronée")]).await;
+    wait_for_text(&c, "#correction-error", "champ requis").await;
+    assert_eq!(head(addr), before);
+    post(
+        &c,
+        "form.form",
+        &[
+            ("correction", "Élu au deuxième tour, non au premier"),
+            ("reason", "Procès-verbal du scrutin mal lu"),
+        ],
+    )
+    .await;
+    wait_for_text(&c, ".done", "Enregistré").await;
+    wait_for_text(&c, "main", "Corrigé : Élu au deuxième tour, non au premier").await;
+    accessible(&c, "seats with a correction").await;
+    scroll_to_end(&c).await;
+    shot(&c, "mandate-corrected").await;
+    assert!(head(addr) > before);
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clerk_adopts_the_first_statutes_in_a_browser() {
     let Some(driver) = driver() else { return };
     let dir = scratch();
@@ -289,13 +381,7 @@ async fn a_clerk_adopts_the_first_statutes_in_a_browser() {
 async fn a_clerk_amends_the_statutes_after_the_congress_motion_in_a_browser() {
     let Some(driver) = driver() else { return };
     let dir = scratch();
-    let db = dir.path().join("r.db");
-    // A Congrès adopted a statute-amendment motion in 2019.
-    let (server, sec, _) = founded(&db);
-    let congress = Congress::establish(server.addr, &sec);
-    congress.adopts(server.addr, &sec, ("STATUTE_AMENDMENT", None), "2019-06-01");
-    drop(server);
-    let (server, c) = new_clerk_on(&driver, dir.path(), &db).await;
+    let (server, c) = clerk_after_amendment_motion(&driver, dir.path()).await;
     let addr = server.addr;
 
     c.goto(&format!("http://{addr}/statuts")).await.unwrap();
@@ -348,6 +434,83 @@ async fn a_clerk_amends_the_statutes_after_the_congress_motion_in_a_browser() {
         .await
         .expect("the notice's row");
     assert_eq!(notice.text().await.unwrap(), "25");
+    assert!(head(addr) > before);
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_amends_the_rules_of_the_national_council_in_a_browser() {
+    let Some(driver) = driver() else { return };
+    let dir = scratch();
+    let (server, c) = clerk_after_amendment_motion(&driver, dir.path()).await;
+    let addr = server.addr;
+
+    c.goto(&format!("http://{addr}/statuts")).await.unwrap();
+    follow(&c, "Conseil National").await;
+    wait_for_text(&c, "h1", "Règles propres : Conseil National").await;
+    let reference = ("reference", "Congrès du 1er juin 2019, résolution");
+    let date = ("effective_from", "2020-01-01");
+
+    // Nothing changed: refused beside the rules.
+    let before = head(addr);
+    post(&c, "form.form", &[date, reference]).await;
+    wait_for_text(&c, "#rules-error", "aucune ne change").await;
+    // A quorum of more than all the members: the statutes refuse it.
+    post(
+        &c,
+        "form.form",
+        &[
+            date,
+            reference,
+            ("quorum-comparison", "plus-de"),
+            ("quorum-numerator", "3"),
+            ("quorum-denominator", "3"),
+        ],
+    )
+    .await;
+    wait_for_text(
+        &c,
+        ".refusal",
+        "un quorum est une fraction entre zéro et un",
+    )
+    .await;
+    wait_for_text(&c, ".refusal", "INVALID_STATUTES").await;
+    assert_eq!(head(addr), before);
+    shot(&c, "body-rules-refused").await;
+    accessible(&c, "body-rules").await;
+
+    // Three quarters of its members at least, and four-year mandates.
+    post(
+        &c,
+        "form.form",
+        &[
+            date,
+            reference,
+            ("quorum-comparison", "au-moins"),
+            ("quorum-numerator", "3"),
+            ("quorum-denominator", "4"),
+            ("termYears", "4"),
+        ],
+    )
+    .await;
+    wait_for_text(&c, ".done", "Enregistré").await;
+    wait_for_text(&c, "main h2", "version 2").await;
+    let row = |rule: &str| {
+        format!("//section[1]//tr[th[normalize-space(.) = \"Conseil National : {rule}\"]]/td")
+    };
+    let quorum = c
+        .find(Locator::XPath(&row("quorum")))
+        .await
+        .expect("the quorum's row");
+    assert_eq!(
+        quorum.text().await.unwrap(),
+        "au moins les trois quarts des membres"
+    );
+    let term = c
+        .find(Locator::XPath(&row("durée des mandats (années)")))
+        .await
+        .expect("the term's row");
+    assert_eq!(term.text().await.unwrap(), "4");
     assert!(head(addr) > before);
     drop(server);
 }

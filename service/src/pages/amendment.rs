@@ -2,9 +2,9 @@
 //! national instance adopted, the date the new version takes effect, and
 //! the general rules it changes, each started from the version in force.
 //! A rule left as it stands is not part of the amendment. Before any
-//! statutes, the same form adopts the first ones (`adoptStatutes`). The
-//! rules of each statutory body (their own quorum, majorities, sessions)
-//! are stated through the API.
+//! statutes, the same form adopts the first ones (`adoptStatutes`). Each
+//! statutory body's own rules are amended from a form of their own
+//! ([`super::body_rules`]), which shares this one's head and recording.
 
 use askama::Template;
 use axum::Form;
@@ -135,7 +135,8 @@ pub(super) const MAJORITY_CHOICES: [(&str, &str, Majority); 3] = [
 ];
 
 /// The form's fields: the amendment's, then each rule's value by the
-/// rule's name, as posted.
+/// rule's name, as posted. The form of a statutory body's own rules
+/// ([`super::body_rules`]) posts the same amendment with rules of its own.
 #[derive(Debug, Default, Deserialize)]
 #[serde(from = "Vec<(String, String)>")]
 pub struct AmendmentFields {
@@ -149,8 +150,8 @@ pub struct AmendmentFields {
     /// form posted again is known as the same command.
     pub version: String,
     pub reference: String,
-    /// Each rule's name and value as typed, in the order of the tables.
-    pub rules: Vec<(&'static str, String)>,
+    /// Each rule's name and value as typed (at most [`MAX_RULES`]).
+    pub rules: Vec<(String, String)>,
     pub motion_error: String,
     pub effective_from_error: String,
     pub reference_error: String,
@@ -159,12 +160,12 @@ pub struct AmendmentFields {
     pub refusal: String,
 }
 
+/// More fields than either form has: the rest of a post is not read.
+const MAX_RULES: usize = 64;
+
 impl From<Vec<(String, String)>> for AmendmentFields {
     fn from(pairs: Vec<(String, String)>) -> Self {
-        let mut form = AmendmentFields {
-            rules: rule_names().map(|n| (n, String::new())).collect(),
-            ..Default::default()
-        };
+        let mut form = AmendmentFields::default();
         for (name, value) in pairs {
             match name.as_str() {
                 "csrf" => form.csrf = value,
@@ -173,11 +174,8 @@ impl From<Vec<(String, String)>> for AmendmentFields {
                 "effective_from" => form.effective_from = value,
                 "version" => form.version = value,
                 "reference" => form.reference = value,
-                rule => {
-                    if let Some(slot) = form.rules.iter_mut().find(|(n, _)| *n == rule) {
-                        slot.1 = value;
-                    }
-                }
+                _ if form.rules.len() < MAX_RULES => form.rules.push((name, value)),
+                _ => {}
             }
         }
         form
@@ -230,22 +228,16 @@ pub async fn form(State(state): State<WebState>, headers: HeaderMap) -> Response
         let version = latest.map_or(0, |s| s.version);
         (version, values(latest.unwrap_or(&defaults(today))))
     });
-    let form = AmendmentFields {
-        command_id: Uuid::now_v7().to_string(),
-        effective_from: fields::today(),
-        version: version.to_string(),
-        rules,
-        ..Default::default()
-    };
+    let form = AmendmentFields::opened(version, rules);
     show(&state, &viewer, form, StatusCode::OK)
 }
 
-fn latest(m: &ReadModels) -> Option<&Statutes> {
+pub(super) fn latest(m: &ReadModels) -> Option<&Statutes> {
     m.statutes.versions.last().map(|v| &v.statutes)
 }
 
 /// Each rule's value in `s`, as the form shows it.
-fn values(s: &Statutes) -> Vec<(&'static str, String)> {
+fn values(s: &Statutes) -> Vec<(String, String)> {
     let numbers = NUMBERS.iter().map(|r| (r.name, (r.value)(s).to_string()));
     let flags = FLAGS
         .iter()
@@ -258,7 +250,11 @@ fn values(s: &Statutes) -> Vec<(&'static str, String)> {
             .map_or("", |(slug, ..)| slug);
         (r.name, slug.to_owned())
     });
-    numbers.chain(flags).chain(majorities).collect()
+    numbers
+        .chain(flags)
+        .chain(majorities)
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect()
 }
 
 fn show(state: &WebState, viewer: &Viewer, form: AmendmentFields, status: StatusCode) -> Response {
@@ -279,14 +275,12 @@ fn show(state: &WebState, viewer: &Viewer, form: AmendmentFields, status: Status
             "majorite"
         }
     };
-    let rules = form
-        .rules
-        .iter()
-        .map(|(name, value)| RuleShown {
+    let rules = rule_names()
+        .map(|name| RuleShown {
             name,
             label: general_label(name, viewer.language),
             kind: kind(name),
-            value: value.clone(),
+            value: form.typed(name).to_owned(),
         })
         .collect();
     page::render_as(
@@ -304,7 +298,7 @@ fn show(state: &WebState, viewer: &Viewer, form: AmendmentFields, status: Status
 }
 
 /// The statute-amendment motions adopted, latest first: id and label.
-fn amendment_motions(m: &ReadModels, lang: Language) -> Vec<(String, String)> {
+pub(super) fn amendment_motions(m: &ReadModels, lang: Language) -> Vec<(String, String)> {
     let mut found: Vec<_> = m
         .resolutions
         .motions
@@ -340,24 +334,53 @@ pub async fn submit(
     headers: HeaderMap,
     form: Result<Form<AmendmentFields>, FormRejection>,
 ) -> Response {
-    let (viewer, mut form) = try_page!(page::posted_national(&state, &headers, form).await);
+    let (viewer, form) = try_page!(page::posted_national(&state, &headers, form).await);
+    let lang = viewer.language;
+    record(
+        &state,
+        &viewer,
+        form,
+        |form, opened_on, _| form.command(opened_on, lang),
+        |form, status| show(&state, &viewer, form, status),
+    )
+    .await
+}
+
+/// Records what a form of the statutes states: `command` builds it from
+/// the version the form was opened on (the one the clerk saw and
+/// changed; `None`: no statutes yet) and the latest. A form naming a
+/// version never recorded cannot be read.
+pub(super) async fn record(
+    state: &WebState,
+    viewer: &Viewer,
+    mut form: AmendmentFields,
+    command: impl FnOnce(
+        &mut AmendmentFields,
+        Option<&Statutes>,
+        Option<&Statutes>,
+    ) -> Option<StatutesCommand>,
+    show: impl FnOnce(AmendmentFields, StatusCode) -> Response,
+) -> Response {
     let Some(models) = state.app.read_models() else {
         return page::unavailable(viewer.language);
     };
-    // The version the form was opened on, not the latest: what the clerk
-    // saw and changed.
-    let opened_on = form.version.trim().parse::<u32>().ok().and_then(|n| {
-        models.read(|m, _| match n {
-            0 => Some(None),
-            n => m
-                .statutes
-                .versions
-                .iter()
-                .find(|v| v.statutes.version == n)
-                .map(|v| Some(v.statutes.clone())),
+    let versions = form.version.trim().parse::<u32>().ok().and_then(|n| {
+        models.read(|m, _| {
+            let opened_on = match n {
+                0 => None,
+                n => Some(
+                    m.statutes
+                        .versions
+                        .iter()
+                        .find(|v| v.statutes.version == n)?
+                        .statutes
+                        .clone(),
+                ),
+            };
+            Some((opened_on, latest(m).cloned()))
         })
     });
-    let Some(opened_on) = opened_on else {
+    let Some((opened_on, latest)) = versions else {
         let lang = viewer.language;
         return page::message(
             lang,
@@ -366,72 +389,96 @@ pub async fn submit(
             lang.tr("Le formulaire envoyé ne peut être lu ; rechargez la page et recommencez. Rien n'a été enregistré. (code INVALID_FORM)"),
         );
     };
-    let command = form
-        .command(opened_on.as_ref(), viewer.language)
-        .map(Into::into);
-    submit::posted(
-        &state,
-        &viewer,
-        "/statuts",
-        form,
-        command,
-        |form, status| show(&state, &viewer, form, status),
-    )
-    .await
+    let command = command(&mut form, opened_on.as_ref(), latest.as_ref()).map(Into::into);
+    submit::posted(state, viewer, "/statuts", form, command, show).await
 }
 
 impl AmendmentFields {
-    /// The amendment of `in_force` the fields say: only the rules whose
-    /// value differs; `None` with each refusal beside its field.
+    /// A new form on `version` (`0`: none yet), its rules' values
+    /// `rules`, in force from today.
+    pub(super) fn opened(version: u32, rules: Vec<(String, String)>) -> AmendmentFields {
+        AmendmentFields {
+            command_id: Uuid::now_v7().to_string(),
+            effective_from: fields::today(),
+            version: version.to_string(),
+            rules,
+            ..Default::default()
+        }
+    }
+
+    /// A rule's value as typed, trimmed; empty when not posted.
+    pub(super) fn typed(&self, name: &str) -> &str {
+        self.rules
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.trim())
+    }
+
     /// The amendment of `in_force` the fields say, only the rules whose
     /// value differs; or, before any statutes, the first ones adopted,
     /// each rule as the form gives it. `None` with each refusal beside its
     /// field.
     fn command(&mut self, in_force: Option<&Statutes>, lang: Language) -> Option<StatutesCommand> {
-        let motion_id = in_force.map(|_| {
-            take(
-                &mut self.motion_error,
-                Uuid::parse_str(&self.motion).map_err(|_| {
-                    lang.tr("Motion : choisissez la motion de modification adoptée.")
-                        .to_owned()
-                }),
-            )
-        });
-        let effective_from = take(
-            &mut self.effective_from_error,
-            fields::date(lang, lang.tr("En vigueur le"), &self.effective_from),
-        );
-        let reference = take(
-            &mut self.reference_error,
-            fields::text(lang, lang.tr("Référence"), &self.reference, MAX_REFERENCE),
-        );
-        let base = match in_force {
-            Some(s) => s.clone(),
-            None => defaults(effective_from.unwrap_or(chrono::NaiveDate::MIN)),
-        };
-        let changes = self.changes(&base, lang).and_then(|(changes, changed)| {
-            if changed || in_force.is_none() {
-                Ok(changes)
-            } else {
-                Err(lang
-                    .tr("Règles : aucune ne change ; modifiez au moins une valeur.")
-                    .into())
-            }
-        });
-        let changes = take(&mut self.rules_error, changes);
-        let (effective_from, changes, reference) = (effective_from?, changes?, reference?);
-        Some(match motion_id {
-            Some(motion_id) => StatutesCommand::Amend {
-                effective_from,
-                changes,
-                reference,
-                motion_id: motion_id?,
-            },
-            None => StatutesCommand::Adopt {
+        let Some(in_force) = in_force else {
+            let effective_from = self.effective_from(lang);
+            let reference = self.reference(lang);
+            let base = defaults(effective_from.unwrap_or(chrono::NaiveDate::MIN));
+            let changes = self.changes(&base, lang).map(|(changes, _)| changes);
+            let changes = take(&mut self.rules_error, changes);
+            let (_, changes, reference) = (effective_from?, changes?, reference?);
+            return Some(StatutesCommand::Adopt {
                 statutes: changes.apply(&base),
                 reference,
-            },
+            });
+        };
+        let changes = self.changes(in_force, lang).and_then(|(changes, changed)| {
+            if changed {
+                Ok(changes)
+            } else {
+                Err(unchanged(lang))
+            }
+        });
+        self.amendment(changes, lang)
+    }
+
+    /// The amendment the form states with `changes`: the motion, date
+    /// and reference each read beside its field, `changes` refused beside
+    /// the rules.
+    pub(super) fn amendment(
+        &mut self,
+        changes: Result<StatutesChanges, String>,
+        lang: Language,
+    ) -> Option<StatutesCommand> {
+        let motion_id = take(
+            &mut self.motion_error,
+            Uuid::parse_str(&self.motion).map_err(|_| {
+                lang.tr("Motion : choisissez la motion de modification adoptée.")
+                    .to_owned()
+            }),
+        );
+        let effective_from = self.effective_from(lang);
+        let reference = self.reference(lang);
+        let changes = take(&mut self.rules_error, changes);
+        Some(StatutesCommand::Amend {
+            effective_from: effective_from?,
+            changes: changes?,
+            reference: reference?,
+            motion_id: motion_id?,
         })
+    }
+
+    fn effective_from(&mut self, lang: Language) -> Option<chrono::NaiveDate> {
+        take(
+            &mut self.effective_from_error,
+            fields::date(lang, lang.tr("En vigueur le"), &self.effective_from),
+        )
+    }
+
+    fn reference(&mut self, lang: Language) -> Option<String> {
+        take(
+            &mut self.reference_error,
+            fields::text(lang, lang.tr("Référence"), &self.reference, MAX_REFERENCE),
+        )
     }
 
     /// The rules whose value differs from `in_force`'s, and whether any
@@ -441,12 +488,7 @@ impl AmendmentFields {
         in_force: &Statutes,
         lang: Language,
     ) -> Result<(StatutesChanges, bool), String> {
-        let typed = |name: &str| {
-            self.rules
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map_or("", |(_, v)| v.trim())
-        };
+        let typed = |name: &str| self.typed(name);
         let mut changes = StatutesChanges::default();
         let mut changed = changed_rules(&NUMBERS, in_force, &mut changes, lang, |name| {
             typed(name)
@@ -469,6 +511,12 @@ impl AmendmentFields {
         })?;
         Ok((changes, changed))
     }
+}
+
+/// The refusal of an amendment that changes nothing.
+pub(super) fn unchanged(lang: Language) -> String {
+    lang.tr("Règles : aucune ne change ; modifiez au moins une valeur.")
+        .into()
 }
 
 /// Names in `changes` each of `rules` whose value, as `read` takes it
@@ -495,7 +543,7 @@ fn changed_rules<T: PartialEq + Copy>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::language::Language::French;
 
@@ -504,17 +552,26 @@ mod tests {
     }
 
     fn posted(s: &Statutes, changed: &[(&str, &str)]) -> AmendmentFields {
+        posted_rules(values(s), changed)
+    }
+
+    /// An amendment posted with the rules `values`, those `changed` named
+    /// taking their value.
+    pub(in crate::pages) fn posted_rules(
+        values: Vec<(String, String)>,
+        changed: &[(&str, &str)],
+    ) -> AmendmentFields {
         let mut pairs: Vec<(String, String)> = vec![
             ("motion".into(), Uuid::nil().to_string()),
             ("effective_from".into(), "2026-01-01".into()),
             ("reference".into(), "Congrès 2025, résolution 4".into()),
         ];
-        for (name, value) in values(s) {
+        for (name, value) in values {
             let value = changed
                 .iter()
                 .find(|(n, _)| *n == name)
                 .map_or(value, |(_, v)| (*v).to_owned());
-            pairs.push((name.to_owned(), value));
+            pairs.push((name, value));
         }
         pairs.into()
     }

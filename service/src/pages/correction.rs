@@ -1,8 +1,10 @@
-//! A record of a member corrected (`/membres/{id}/correction?position=N`):
-//! a change of its membership or a payment, shown as recorded, with why
-//! it was wrong and what it should have said. Nothing recorded is
-//! changed: the correction is a record of its own, shown beside the one
-//! it corrects on the member's page, in the registers and the documents.
+//! A record corrected: a member's (`/membres/{id}/correction`), a
+//! session's (`/sessions/{id}/correction`) or a body's
+//! (`/instances/{id}/correction`). The form names one of the records the
+//! subject's page shows, with why it was wrong and what it should have
+//! said. Nothing recorded is changed: the correction is a record of its
+//! own, shown beside the one it corrects, in the registers and the
+//! documents.
 
 use askama::Template;
 use axum::Form;
@@ -13,14 +15,17 @@ use axum::response::Response;
 use registre_domain::correction::CorrectRecord;
 use registre_domain::text::MAX_TEXT;
 use registre_projections::ReadModels;
+use registre_projections::bodies::BodyRecord;
 use registre_projections::fold::Correction;
 use registre_projections::membership::MemberRecord;
+use registre_projections::sessions::SessionRecord;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::WebState;
 use super::fields::{self, take};
 use super::page::{self, Frame, Viewer};
+use super::scope::Scope;
 use super::submit;
 use crate::language::Language;
 
@@ -38,6 +43,8 @@ pub struct CorrectionFields {
     #[serde(default)]
     pub correction: String,
     #[serde(skip)]
+    pub position_error: String,
+    #[serde(skip)]
     pub reason_error: String,
     #[serde(skip)]
     pub correction_error: String,
@@ -53,21 +60,101 @@ pub struct Record {
     position: String,
 }
 
+/// Whose records a correction names.
+#[derive(Debug, Clone, Copy)]
+pub enum Subject {
+    Member(Uuid),
+    Session(Uuid),
+    Body(Uuid),
+}
+
+/// Whose records a route's handlers correct: their const parameter.
+pub const MEMBER: u8 = 0;
+pub const SESSION: u8 = 1;
+pub const BODY: u8 = 2;
+
+impl Subject {
+    fn of(kind: u8, id: Uuid) -> Subject {
+        match kind {
+            SESSION => Subject::Session(id),
+            BODY => Subject::Body(id),
+            _ => Subject::Member(id),
+        }
+    }
+
+    /// The page that shows the subject's records, and its corrections.
+    fn page(self) -> String {
+        match self {
+            Subject::Member(id) => format!("/membres/{id}"),
+            Subject::Session(id) => format!("/sessions/{id}"),
+            Subject::Body(id) => format!("/instances/{id}/sieges"),
+        }
+    }
+
+    /// Where the form is posted.
+    fn action(self) -> String {
+        match self {
+            Subject::Member(id) => format!("/membres/{id}/correction"),
+            Subject::Session(id) => format!("/sessions/{id}/correction"),
+            Subject::Body(id) => format!("/instances/{id}/correction"),
+        }
+    }
+
+    fn section(self) -> &'static str {
+        match self {
+            Subject::Member(_) => "membres",
+            Subject::Session(_) => "sessions",
+            Subject::Body(_) => "instances",
+        }
+    }
+
+    /// The subject's name and the records a correction may name; `None`
+    /// when the viewer does not see it (an account limited to a region,
+    /// outside its region).
+    fn records<'m>(
+        self,
+        m: &'m ReadModels,
+        scope: &Scope,
+        lang: Language,
+    ) -> Option<(String, Vec<Correctable<'m>>)> {
+        match self {
+            Subject::Member(id) => {
+                let member = m.membership.member(id).filter(|_| scope.member(m, id))?;
+                Some((member.name.clone(), correctable(m, member, lang)))
+            }
+            Subject::Session(id) => {
+                let s = scope.session(m, id)?;
+                let body = m.bodies.body(s.body_id).map_or("", |b| b.name.as_str());
+                let name = lang.fill("{}, session du {}", &[&body, &lang.date(s.session_date)]);
+                Some((name, session_records(m, s, lang)))
+            }
+            Subject::Body(id) => {
+                let b = m.bodies.body(id).filter(|_| scope.body(m, id))?;
+                Some((b.name.clone(), body_records(b, lang)))
+            }
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "correction.html")]
 struct CorrectionPage {
     frame: Frame,
-    id: Uuid,
     name: String,
-    /// The record as the member's page lists it.
-    record: String,
-    /// The corrections already recorded for it.
+    back: String,
+    action: String,
+    /// The record the page was opened on, as its subject's page lists it;
+    /// none: the form lists them all.
+    record: Option<String>,
+    /// Each record the form may name: position and label.
+    records: Vec<(String, String)>,
+    /// The corrections already recorded, of the record or of them all.
     earlier: Vec<String>,
     form: CorrectionFields,
 }
 
-/// A member's record that a clerk may correct: where it stands in the
-/// log, how the member's page shows it, and its corrections so far.
+/// A record that a clerk may correct: where it stands in the log, how its
+/// page shows it, and its corrections so far.
 pub struct Correctable<'m> {
     pub position: u64,
     pub label: String,
@@ -114,63 +201,171 @@ pub fn correctable<'m>(
     changes.chain(payments).collect()
 }
 
-/// The corrections of the record at `position`, among a member's.
+/// A session's records a correction may name: its convocation, each
+/// motion tabled and decided, each draft of its minutes.
+fn session_records<'m>(
+    m: &'m ReadModels,
+    s: &'m SessionRecord,
+    lang: Language,
+) -> Vec<Correctable<'m>> {
+    let mut found = vec![Correctable {
+        position: s.position,
+        label: lang.fill(
+            "Convocation du {} pour le {}",
+            &[&lang.date(s.convened_on), &lang.date(s.session_date)],
+        ),
+        corrections: corrections_of(&s.corrections, s.position),
+    }];
+    let motions = m.resolutions.motions.values();
+    for r in motions.filter(|r| r.session_id == s.session_id) {
+        found.push(Correctable {
+            position: r.position,
+            label: lang.fill("Motion déposée : {}", &[&r.title]),
+            corrections: corrections_of(&r.corrections, r.position),
+        });
+        if let Some(d) = &r.decision {
+            found.push(Correctable {
+                position: d.position,
+                label: lang.fill("Décision sur la motion : {}", &[&r.title]),
+                corrections: corrections_of(&r.corrections, d.position),
+            });
+        }
+    }
+    let minutes = m.minutes.minutes.values();
+    for record in minutes.filter(|r| r.session_id == s.session_id) {
+        for d in &record.drafts {
+            found.push(Correctable {
+                position: d.position,
+                label: lang.fill(
+                    "Procès-verbal rédigé le {} ({})",
+                    &[&lang.date(d.drafted_on), &d.document_ref],
+                ),
+                corrections: corrections_of(&record.corrections, d.position),
+            });
+        }
+    }
+    found.sort_by_key(|r| r.position);
+    found
+}
+
+/// A body's records a correction may name: its establishment, each post
+/// defined and each mandate.
+fn body_records(b: &BodyRecord, lang: Language) -> Vec<Correctable<'_>> {
+    let mut found = vec![Correctable {
+        position: b.position,
+        label: lang.fill(
+            "Création de l'instance le {}",
+            &[&lang.date(b.established_on)],
+        ),
+        corrections: corrections_of(&b.corrections, b.position),
+    }];
+    found.extend(b.posts.values().map(|p| Correctable {
+        position: p.position,
+        label: lang.fill("Poste défini : {}", &[&p.title]),
+        corrections: corrections_of(&b.corrections, p.position),
+    }));
+    found.extend(b.mandates.iter().map(|mandate| {
+        let post = b
+            .posts
+            .get(&mandate.post_id)
+            .map_or("", |p| p.title.as_str());
+        Correctable {
+            position: mandate.position,
+            label: lang.fill("Mandat de {} au poste {}", &[&mandate.holder_name, &post]),
+            corrections: mandate.corrections.iter().collect(),
+        }
+    }));
+    found.sort_by_key(|r| r.position);
+    found
+}
+
+/// The corrections of the record at `position`, among a record's.
 fn corrections_of(all: &[Correction], position: u64) -> Vec<&Correction> {
     all.iter()
         .filter(|c| c.corrected_position == Some(position))
         .collect()
 }
 
-/// A correction as the member's page says it.
+/// A correction as the record's page says it.
 pub fn said(c: &Correction, lang: Language) -> String {
     lang.fill("Corrigé : {} (motif : {})", &[&c.correction, &c.reason])
+}
+
+/// Every correction of `records`, each after its record's label: what a
+/// page lists under its subject.
+pub fn listed(records: &[Correctable], lang: Language) -> Vec<String> {
+    records
+        .iter()
+        .flat_map(|r| {
+            r.corrections
+                .iter()
+                .map(|c| lang.fill("{} : {}", &[&r.label, &said(c, lang)]))
+        })
+        .collect()
+}
+
+/// The corrections shown under a session's or a body's page.
+pub fn of_subject(m: &ReadModels, subject: Subject, scope: &Scope, lang: Language) -> Vec<String> {
+    subject
+        .records(m, scope, lang)
+        .map(|(_, records)| listed(&records, lang))
+        .unwrap_or_default()
 }
 
 fn show(
     state: &WebState,
     viewer: &Viewer,
-    id: Uuid,
+    subject: Subject,
     form: CorrectionFields,
     status: StatusCode,
 ) -> Response {
+    let lang = viewer.language;
+    let Some(models) = state.app.read_models() else {
+        return page::unavailable(lang);
+    };
     let position = form.position.parse::<u64>().ok();
-    let found = page::about_member(state, viewer, id, |m, member| {
-        let record = correctable(m, member, viewer.language)
-            .into_iter()
-            .find(|r| Some(r.position) == position)?;
-        Some((
-            member.name.clone(),
-            record.label,
-            record
-                .corrections
-                .into_iter()
-                .map(|c| said(c, viewer.language))
+    let scope = viewer.scope();
+    let found = models.read(|m, _| {
+        let (name, records) = subject.records(m, &scope, lang)?;
+        // A member's record is opened from its line on the member's page;
+        // a session's or a body's is chosen here.
+        let record = match subject {
+            Subject::Member(_) => Some(records.iter().find(|r| Some(r.position) == position)?),
+            _ => None,
+        };
+        let earlier = match record {
+            Some(r) => r.corrections.iter().map(|c| said(c, lang)).collect(),
+            None => listed(&records, lang),
+        };
+        Some(CorrectionPage {
+            frame: viewer.frame(subject.section()),
+            name,
+            back: subject.page(),
+            action: subject.action(),
+            record: record.map(|r| r.label.clone()),
+            records: records
+                .iter()
+                .map(|r| (r.position.to_string(), r.label.clone()))
                 .collect(),
-        ))
+            earlier,
+            form,
+        })
     });
-    let (name, record, earlier) = match found {
-        Ok(found) => found,
-        Err(unseen) => return unseen.page(viewer.language),
-    };
-    let page = CorrectionPage {
-        frame: viewer.frame("membres"),
-        id,
-        name,
-        record,
-        earlier,
-        form,
-    };
-    page::render_as(&page, status)
+    match found {
+        Some(page) => page::render_as(&page, status),
+        None => page::not_found(lang),
+    }
 }
 
-pub async fn form(
+/// The form of a `KIND` subject's path, opened by a writer.
+pub async fn form<const KIND: u8>(
     State(state): State<WebState>,
     headers: HeaderMap,
     Path(id): Path<String>,
     query: Result<Query<Record>, QueryRejection>,
 ) -> Response {
-    let (viewer, id) = try_page!(page::form_for_member(&state, &headers, &id).await);
-    let Ok(Query(query)) = query else {
+    let viewer = try_page!(Viewer::writer(&state, &headers).await);
+    let (Ok(id), Ok(Query(query))) = (Uuid::parse_str(&id), query) else {
         return page::not_found(viewer.language);
     };
     let blank = CorrectionFields {
@@ -178,43 +373,63 @@ pub async fn form(
         position: query.position,
         ..Default::default()
     };
-    show(&state, &viewer, id, blank, StatusCode::OK)
+    show(
+        &state,
+        &viewer,
+        Subject::of(KIND, id),
+        blank,
+        StatusCode::OK,
+    )
 }
 
-pub async fn submit(
+pub async fn submit<const KIND: u8>(
     State(state): State<WebState>,
     headers: HeaderMap,
     Path(id): Path<String>,
     form: Result<Form<CorrectionFields>, FormRejection>,
 ) -> Response {
-    let (viewer, mut form, member_id) =
-        try_page!(page::posted_for_member(&state, &headers, &id, form).await);
-    // Only a record the page offers is corrected: one of this member's.
-    let position = form.position.parse::<u64>().ok().filter(|position| {
-        page::about_member(&state, &viewer, member_id, |m, member| {
-            correctable(m, member, viewer.language)
-                .iter()
-                .any(|r| r.position == *position)
-                .then_some(())
-        })
-        .is_ok()
-    });
-    let Some(position) = position else {
-        return page::not_found(viewer.language);
+    let (viewer, mut form) = try_page!(page::posted(&state, &headers, form).await);
+    let lang = viewer.language;
+    let Some(models) = state.app.read_models() else {
+        return page::unavailable(lang);
     };
-    let corrected = match state.app.log().event(position).await {
-        Ok(Some(event)) => event,
-        Ok(None) => return page::not_found(viewer.language),
-        Err(e) => {
-            tracing::error!(error = %e, "reading the record a form corrects");
-            return page::unavailable(viewer.language);
-        }
+    let Ok(id) = Uuid::parse_str(&id) else {
+        return page::not_found(lang);
+    };
+    let subject = Subject::of(KIND, id);
+    // Only a record the page offers is corrected: one of this subject's,
+    // which the viewer sees.
+    let scope = viewer.scope();
+    let Some(records) = models.read(|m, _| {
+        let (_, records) = subject.records(m, &scope, lang)?;
+        Some(records.iter().map(|r| r.position).collect::<Vec<_>>())
+    }) else {
+        return page::not_found(lang);
+    };
+    let position = take(
+        &mut form.position_error,
+        form.position
+            .parse::<u64>()
+            .ok()
+            .filter(|p| records.contains(p))
+            .ok_or_else(|| lang.tr("Enregistrement : choisissez-en un.").to_owned()),
+    );
+    let corrected = match position {
+        None => None,
+        Some(position) => match state.app.log().event(position).await {
+            Ok(Some(event)) => Some(event),
+            Ok(None) => return page::not_found(lang),
+            Err(e) => {
+                tracing::error!(error = %e, "reading the record a form corrects");
+                return page::unavailable(lang);
+            }
+        },
     };
     let reason = take(
         &mut form.reason_error,
         fields::text(
-            viewer.language,
-            viewer.language.tr("Motif de la correction"),
+            lang,
+            lang.tr("Motif de la correction"),
             &form.reason,
             MAX_TEXT,
         ),
@@ -222,26 +437,34 @@ pub async fn submit(
     let correction = take(
         &mut form.correction_error,
         fields::text(
-            viewer.language,
-            viewer.language.tr("Ce que l'enregistrement aurait dû dire"),
+            lang,
+            lang.tr("Ce que l'enregistrement aurait dû dire"),
             &form.correction,
             MAX_TEXT,
         ),
     );
     let command_id = Uuid::parse_str(&form.command_id).unwrap_or_else(|_| Uuid::now_v7());
-    let command = reason.zip(correction).map(|(reason, correction)| {
-        CorrectRecord {
-            correction_id: Uuid::new_v5(&command_id, b"correction"),
-            corrected_event_id: corrected.id,
-            corrected_stream_id: corrected.stream_id.to_string(),
-            reason,
-            correction,
-        }
-        .into()
-    });
-    submit::for_member(&state, &viewer, member_id, form, command, |form, status| {
-        show(&state, &viewer, member_id, form, status)
-    })
+    let command = corrected
+        .zip(reason)
+        .zip(correction)
+        .map(|((corrected, reason), correction)| {
+            CorrectRecord {
+                correction_id: Uuid::new_v5(&command_id, b"correction"),
+                corrected_event_id: corrected.id,
+                corrected_stream_id: corrected.stream_id.to_string(),
+                reason,
+                correction,
+            }
+            .into()
+        });
+    submit::posted(
+        &state,
+        &viewer,
+        &subject.page(),
+        form,
+        command,
+        |form, status| show(&state, &viewer, subject, form, status),
+    )
     .await
 }
 

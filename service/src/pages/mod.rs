@@ -25,8 +25,8 @@
 //!   a payment; [`contacts`], [`status`], [`reversal`] and
 //!   [`succession`]: a member's contacts, its suspension, reinstatement
 //!   or withdrawal, a payment's reversal, and its succession after a
-//!   merge or a split; [`correction`]: a change of its membership or a
-//!   payment corrected; [`reorganisation`]: communes merged, split or
+//!   merge or a split; [`correction`]: a record of a member, a session
+//!   or a body corrected; [`reorganisation`]: communes merged, split or
 //!   created by law, which successions then follow.
 //! - [`dues_schedule`]: each year's dues schedule, and the form that
 //!   sets the next.
@@ -45,7 +45,7 @@
 //!   to them, its statutory name and mandates ended; [`elections`]: elections to
 //!   them, candidacies and rounds counted; [`statutes`]: the statutes
 //!   in force and every version; [`amendment`]: their general rules
-//!   amended.
+//!   amended; [`body_rules`]: a statutory body's own rules amended.
 //! - [`scope`]: what a viewer limited to one region sees and acts on.
 //! - [`french`](crate::french): dates, amounts and names as French writes
 //!   them (the catalogue's keys).
@@ -68,6 +68,7 @@ mod amendment;
 mod assets;
 mod audit;
 mod bodies;
+mod body_rules;
 mod chart;
 mod contacts;
 mod correction;
@@ -148,7 +149,8 @@ pub fn router(app: Arc<Application>) -> Router {
         )
         .route(
             "/membres/{id}/correction",
-            get(correction::form).post(correction::submit),
+            get(correction::form::<{ correction::MEMBER }>)
+                .post(correction::submit::<{ correction::MEMBER }>),
         )
         .route(
             "/membres/{id}/succession",
@@ -174,6 +176,11 @@ pub fn router(app: Arc<Application>) -> Router {
             get(seats::form).post(seats::submit),
         )
         .route(
+            "/instances/{id}/correction",
+            get(correction::form::<{ correction::BODY }>)
+                .post(correction::submit::<{ correction::BODY }>),
+        )
+        .route(
             "/instances/{id}/elections",
             get(elections::form).post(elections::submit),
         )
@@ -182,6 +189,10 @@ pub fn router(app: Arc<Application>) -> Router {
             "/statuts/modification",
             get(amendment::form).post(amendment::submit),
         )
+        .route(
+            "/statuts/instances/{slug}",
+            get(body_rules::form).post(body_rules::submit),
+        )
         .route("/sessions", get(sessions::calendar))
         .route(
             "/sessions/convocation",
@@ -189,6 +200,11 @@ pub fn router(app: Arc<Application>) -> Router {
         )
         .route("/sessions/{id}", get(session_course::page))
         .route("/sessions/{id}/quorum", get(session_course::live_quorum))
+        .route(
+            "/sessions/{id}/correction",
+            get(correction::form::<{ correction::SESSION }>)
+                .post(correction::submit::<{ correction::SESSION }>),
+        )
         .route(
             "/sessions/{id}/pv-redaction",
             post(minutes::draft).layer(DefaultBodyLimit::max(

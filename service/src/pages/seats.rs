@@ -18,6 +18,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::WebState;
+use super::correction::{self, Subject};
 use super::establishment::STATUTORY;
 use super::fields::{self, take};
 use super::page::{self, Frame, Viewer};
@@ -99,6 +100,8 @@ struct SeatsPage {
     /// For a body the statutes do not name yet, which of their bodies it
     /// may be (those of its kind and level): slug and name.
     statutory: Vec<(&'static str, &'static str)>,
+    /// Each correction of the body's records, after the record's label.
+    corrections: Vec<String>,
     form: SeatFields,
     notice: &'static str,
 }
@@ -178,9 +181,17 @@ fn show(
             .filter(|(_, s)| b.statutory_body.is_none() && shape(*s) == (b.kind, b.level))
             .map(|(slug, s)| (*slug, lang.tr(french::statutory_body(*s))))
             .collect();
-        Some((b.name.clone(), membership, posts, mandates, statutory))
+        let corrections = correction::of_subject(m, Subject::Body(id), &scope, lang);
+        Some((
+            b.name.clone(),
+            membership,
+            posts,
+            mandates,
+            statutory,
+            corrections,
+        ))
     });
-    let Some((name, membership, posts, mandates, statutory)) = found else {
+    let Some((name, membership, posts, mandates, statutory, corrections)) = found else {
         return page::not_found(lang);
     };
     page::render_as(
@@ -196,6 +207,7 @@ fn show(
                 .map(|(value, r)| (*value, lang.tr(french::mandate_end(*r))))
                 .collect(),
             statutory,
+            corrections,
             form,
             notice,
         },

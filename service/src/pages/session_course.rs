@@ -25,6 +25,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::WebState;
+use super::correction::{self, Subject};
 use super::fields;
 use super::logins::same_token;
 use super::minutes::{self, MinutesView};
@@ -67,6 +68,8 @@ struct SessionPage {
     /// (empty while none is).
     elections: Vec<(Uuid, String, String, String)>,
     minutes: MinutesView,
+    /// Each correction of the session's records, after the record's label.
+    corrections: Vec<String>,
     refusal: String,
     notice: &'static str,
 }
@@ -219,6 +222,7 @@ fn show(
                 })
                 .collect(),
             minutes: minutes::view(m, s, scope, lang),
+            corrections: correction::of_subject(m, Subject::Session(id), &scope, lang),
             id,
             frame,
             refusal,

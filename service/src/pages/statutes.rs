@@ -23,6 +23,8 @@ struct StatutesPage {
     versions: Vec<Version>,
     /// What the page says after the amendment form sent it here.
     notice: &'static str,
+    /// Each statutory body, whose own rules have a form: slug and name.
+    bodies: Vec<(&'static str, &'static str)>,
 }
 
 struct Version {
@@ -70,6 +72,10 @@ pub async fn page(
             notice: done
                 .map(|Query(d)| d.notice(viewer.language))
                 .unwrap_or_default(),
+            bodies: super::establishment::STATUTORY
+                .iter()
+                .map(|(slug, b)| (*slug, french::statutory_body(*b)))
+                .collect(),
         }
     });
     render(&page)
