@@ -455,6 +455,10 @@ async fn a_clerk_amends_the_rules_of_the_national_council_in_a_browser() {
     let before = head(addr);
     post(&c, "form.form", &[date, reference]).await;
     wait_for_text(&c, "#rules-error", "aucune ne change").await;
+    // A length of mandate in words: refused beside its field.
+    post(&c, "form.form", &[date, reference, ("termYears", "cinq")]).await;
+    wait_for_text(&c, "#termYears-error", "un nombre entier").await;
+    shot(&c, "body-rules-field-refused").await;
     // A quorum of more than all the members: the statutes refuse it.
     post(
         &c,
@@ -465,6 +469,7 @@ async fn a_clerk_amends_the_rules_of_the_national_council_in_a_browser() {
             ("quorum-comparison", "plus-de"),
             ("quorum-numerator", "3"),
             ("quorum-denominator", "3"),
+            ("termYears", "5"),
         ],
     )
     .await;

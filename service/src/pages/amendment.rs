@@ -157,6 +157,9 @@ pub struct AmendmentFields {
     pub reference_error: String,
     /// The first refusal about the rules: which one, and why.
     pub rules_error: String,
+    /// Each rule refused beside its field, by its name, with why (the
+    /// form of a statutory body's rules).
+    pub rule_errors: Vec<(String, String)>,
     pub refusal: String,
 }
 

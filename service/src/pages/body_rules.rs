@@ -7,9 +7,12 @@
 //!
 //! Each rule starts from what the body follows in the version the form
 //! was opened on: its own rules, else the general ones. Only the rules
-//! the clerk changed are taken from the form; the others keep their
-//! value in the latest version, so that a version recorded meanwhile
-//! keeps its changes.
+//! the clerk changed (who sits, the quorum, each majority, each number,
+//! the share, the elector; each taken whole) are taken from the form; the
+//! others keep their value in the latest version, so that a version
+//! recorded meanwhile keeps its changes.
+
+use std::cell::RefCell;
 
 use askama::Template;
 use axum::Form;
@@ -23,7 +26,7 @@ use registre_domain::statutory::followed;
 use registre_schema::events::session::MotionKind;
 use registre_schema::events::{
     BodyKind, Comparison, Fraction, InstanceRules, MajorityRule, MajorityRules, Membership,
-    Statutes, StatutoryBody, TieRule, VoteBase,
+    QuorumRule, Statutes, StatutoryBody, TieRule, VoteBase,
 };
 
 use super::WebState;
@@ -88,12 +91,13 @@ fn body_of(slug: &str) -> Option<(&'static str, StatutoryBody)> {
     STATUTORY.iter().find(|(s, _)| *s == slug).copied()
 }
 
-/// The bodies that may elect `body`: the other instances of its level.
+/// The bodies that may elect `body`: the instances of its level (an
+/// instance may name itself).
 fn electors(body: StatutoryBody) -> impl Iterator<Item = (&'static str, StatutoryBody)> {
     let level = shape(body).1;
     STATUTORY
         .into_iter()
-        .filter(move |(_, b)| *b != body && shape(*b) == (BodyKind::Instance, level))
+        .filter(move |(_, b)| shape(*b) == (BodyKind::Instance, level))
 }
 
 /// Each rule of `r` by its field's name, as the form shows it.
@@ -135,80 +139,98 @@ fn share(v: &mut Vec<(String, String)>, prefix: &str, f: Fraction) {
     v.push((format!("{prefix}-denominator"), f.denominator.to_string()));
 }
 
-/// The rules of `body` the form states; the first field refused, with
-/// its label and why.
+/// The rules of `body` the form states; else each field refused, by its
+/// name, with why.
 fn read(
     form: &AmendmentFields,
     body: StatutoryBody,
     lang: Language,
-) -> Result<InstanceRules, String> {
-    let refused = |label: &str, why: &str| lang.fill("{} : {}", &[&label, &why]);
-    let number = |name: &str, label: &str| {
-        form.typed(name)
-            .parse::<u32>()
-            .map_err(|_| refused(label, lang.tr("un nombre entier positif ou nul.")))
+) -> Result<InstanceRules, Vec<(String, String)>> {
+    let refused = RefCell::new(Vec::new());
+    let rules = {
+        let refuse = |name: &str, why: &str| {
+            refused.borrow_mut().push((name.to_owned(), why.to_owned()));
+        };
+        let number = |name: &str| {
+            form.typed(name).parse::<u32>().unwrap_or_else(|_| {
+                refuse(name, lang.tr("un nombre entier positif ou nul."));
+                0
+            })
+        };
+        let fraction = |prefix: &str| Fraction {
+            numerator: number(&format!("{prefix}-numerator")),
+            denominator: number(&format!("{prefix}-denominator")),
+        };
+        let choose = lang.tr("choisissez-en une.");
+        let comparison = |prefix: &str| {
+            let name = format!("{prefix}-comparison");
+            chosen(form, &name, &COMPARISONS).unwrap_or_else(|| {
+                refuse(&name, choose);
+                Comparison::AtLeast
+            })
+        };
+        let majority = |prefix: &str| {
+            let (base, tie) = (format!("{prefix}-base"), format!("{prefix}-tie"));
+            MajorityRule {
+                comparison: comparison(prefix),
+                share: fraction(prefix),
+                base: chosen(form, &base, &BASES).unwrap_or_else(|| {
+                    refuse(&base, choose);
+                    VoteBase::VotesCast
+                }),
+                tie: chosen(form, &tie, &TIES).unwrap_or_else(|| {
+                    refuse(&tie, choose);
+                    TieRule::Rejected
+                }),
+            }
+        };
+        InstanceRules {
+            statutory_body: body,
+            membership: chosen(form, "membership", &MEMBERSHIPS).unwrap_or_else(|| {
+                refuse("membership", choose);
+                Membership::Derived
+            }),
+            quorum: QuorumRule {
+                comparison: comparison("quorum"),
+                share: fraction("quorum"),
+            },
+            majorities: MajorityRules {
+                ordinary: majority("majorityOrdinary"),
+                election: majority("majorityElection"),
+                exclusion: majority("majorityExclusion"),
+                statute_amendment: majority("majorityStatuteAmendment"),
+                dissolution: majority("majorityDissolution"),
+            },
+            ordinary_session_every_months: number("ordinarySessionEveryMonths"),
+            term_years: number("termYears"),
+            extraordinary_request_share: fraction("extraordinaryRequestShare"),
+            elected_by: match form.typed("electedBy") {
+                "" => None,
+                slug => {
+                    let elector = electors(body).find(|(s, _)| *s == slug);
+                    if elector.is_none() {
+                        refuse("electedBy", choose);
+                    }
+                    elector.map(|(_, b)| b)
+                }
+            },
+        }
     };
-    let fraction = |prefix: &str, label: &str| {
-        Ok::<_, String>(Fraction {
-            numerator: number(&format!("{prefix}-numerator"), label)?,
-            denominator: number(&format!("{prefix}-denominator"), label)?,
-        })
-    };
-    fn chosen<T: Copy>(form: &AmendmentFields, name: &str, table: &[(&str, T)]) -> Option<T> {
-        let typed = form.typed(name);
-        table
-            .iter()
-            .find(|(slug, _)| *slug == typed)
-            .map(|(_, v)| *v)
+    let refused = refused.into_inner();
+    if refused.is_empty() {
+        Ok(rules)
+    } else {
+        Err(refused)
     }
-    let choose = |label: &str| refused(label, lang.tr("choisissez-en une."));
-    let comparison = |prefix: &str, label: &str| {
-        chosen(form, &format!("{prefix}-comparison"), &COMPARISONS).ok_or_else(|| choose(label))
-    };
-    let majority = |name: &str| {
-        let label = general_label(name, lang);
-        Ok::<_, String>(MajorityRule {
-            comparison: comparison(name, label)?,
-            share: fraction(name, label)?,
-            base: chosen(form, &format!("{name}-base"), &BASES).ok_or_else(|| choose(label))?,
-            tie: chosen(form, &format!("{name}-tie"), &TIES).ok_or_else(|| choose(label))?,
-        })
-    };
-    let quorum_label = lang.tr("Quorum");
-    Ok(InstanceRules {
-        statutory_body: body,
-        membership: chosen(form, "membership", &MEMBERSHIPS)
-            .ok_or_else(|| choose(lang.tr("Qui y siège")))?,
-        quorum: registre_schema::events::QuorumRule {
-            comparison: comparison("quorum", quorum_label)?,
-            share: fraction("quorum", quorum_label)?,
-        },
-        majorities: MajorityRules {
-            ordinary: majority("majorityOrdinary")?,
-            election: majority("majorityElection")?,
-            exclusion: majority("majorityExclusion")?,
-            statute_amendment: majority("majorityStatuteAmendment")?,
-            dissolution: majority("majorityDissolution")?,
-        },
-        ordinary_session_every_months: number(
-            "ordinarySessionEveryMonths",
-            lang.tr("Sessions ordinaires, au plus tous les (mois ; 0 : sans délai fixé)"),
-        )?,
-        term_years: number("termYears", lang.tr("Durée des mandats (années)"))?,
-        extraordinary_request_share: fraction(
-            "extraordinaryRequestShare",
-            lang.tr("Part des membres pouvant demander une session extraordinaire (au moins)"),
-        )?,
-        elected_by: match form.typed("electedBy") {
-            "" => None,
-            slug => Some(
-                electors(body)
-                    .find(|(s, _)| *s == slug)
-                    .map(|(_, b)| b)
-                    .ok_or_else(|| choose(lang.tr("Élu par")))?,
-            ),
-        },
-    })
+}
+
+/// The choice of `table` the field `name` names.
+fn chosen<T: Copy>(form: &AmendmentFields, name: &str, table: &[(&str, T)]) -> Option<T> {
+    let typed = form.typed(name);
+    table
+        .iter()
+        .find(|(slug, _)| *slug == typed)
+        .map(|(_, v)| *v)
 }
 
 /// `latest` with each rule the form changed from `opened`.
@@ -245,15 +267,19 @@ fn command(
     lang: Language,
 ) -> Option<StatutesCommand> {
     let opened = followed(opened_on, body);
-    let changes = read(form, body, lang).and_then(|typed| {
-        if typed == opened {
-            return Err(unchanged(lang));
+    let changes = match read(form, body, lang) {
+        Err(refused) => {
+            form.rule_errors = refused;
+            Err(lang
+                .tr("Règles : corrigez les valeurs signalées.")
+                .to_owned())
         }
-        Ok(StatutesChanges {
+        Ok(typed) if typed == opened => Err(unchanged(lang)),
+        Ok(typed) => Ok(StatutesChanges {
             instances: vec![merged(&opened, &typed, &followed(latest, body))],
             ..Default::default()
-        })
-    });
+        }),
+    };
     form.amendment(changes, lang)
 }
 
@@ -283,6 +309,8 @@ struct Group {
 struct Control {
     name: String,
     label: &'static str,
+    /// Why its value was refused (empty: it was not).
+    error: String,
     /// Slug and label of each choice; none: a whole number.
     choices: Vec<(&'static str, &'static str)>,
     value: String,
@@ -291,6 +319,11 @@ struct Control {
 fn groups(body: StatutoryBody, form: &AmendmentFields, lang: Language) -> Vec<Group> {
     let control = |name: String, label, choices| Control {
         value: form.typed(&name).to_owned(),
+        error: form
+            .rule_errors
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or_else(String::new, |(_, why)| why.clone()),
         name,
         label,
         choices,
@@ -458,8 +491,15 @@ fn show(
     let Some(models) = state.app.read_models() else {
         return page::unavailable(lang);
     };
+    // The version the form was opened on, which its values come from.
+    let opened = form.version.trim().parse::<u32>().ok();
     let Some((version, own, motions)) = models.read(|m, _| {
-        let s = amendment::latest(m)?;
+        let versions = &m.statutes.versions;
+        let s = versions
+            .iter()
+            .find(|v| Some(v.statutes.version) == opened)
+            .or(versions.last())
+            .map(|v| &v.statutes)?;
         let own = s.instances.iter().any(|r| r.statutory_body == body);
         Some((s.version, own, amendment_motions(m, lang)))
     }) else {
@@ -492,7 +532,7 @@ pub async fn submit(
     let Some((_, body)) = body_of(&slug) else {
         return page::not_found(lang);
     };
-    if form.version.trim() == "0" {
+    if form.version.trim().parse::<u32>() == Ok(0) {
         return no_statutes(lang);
     }
     amendment::record(
@@ -603,19 +643,36 @@ mod tests {
         let mut same = posted(&followed(&s, body), &[]);
         assert!(command(&mut same, body, &s, &s, French).is_none());
         assert!(same.rules_error.starts_with("Règles : aucune ne change"));
+        // Every bad value is refused beside its own field, at once.
         let mut bad = posted(
             &followed(&s, body),
-            &[("majorityDissolution-numerator", "deux")],
+            &[
+                ("majorityDissolution-numerator", "deux"),
+                ("quorum-comparison", "environ"),
+            ],
         );
         assert!(command(&mut bad, body, &s, &s, French).is_none());
+        assert_eq!(bad.rules_error, "Règles : corrigez les valeurs signalées.");
         assert_eq!(
-            bad.rules_error,
-            "Majorité d'une dissolution : un nombre entier positif ou nul."
+            bad.rule_errors,
+            [
+                ("quorum-comparison".into(), "choisissez-en une.".into()),
+                (
+                    "majorityDissolution-numerator".into(),
+                    "un nombre entier positif ou nul.".into()
+                ),
+            ]
         );
-        // The Congrès is elected by its own sessions or the Conseil
-        // National; a bureau cannot elect it.
+        // The Congrès is elected by an instance of its level (its own
+        // sessions, the Conseil National); a bureau cannot elect it.
         let mut elector = posted(&followed(&s, body), &[("electedBy", "bureau-national")]);
         assert!(command(&mut elector, body, &s, &s, French).is_none());
-        assert_eq!(elector.rules_error, "Élu par : choisissez-en une.");
+        assert_eq!(
+            elector.rule_errors,
+            [("electedBy".into(), "choisissez-en une.".into())]
+        );
+        let mut itself = posted(&followed(&s, body), &[("electedBy", "congres")]);
+        let changes = changes(command(&mut itself, body, &s, &s, French));
+        assert_eq!(changes.instances[0].elected_by, Some(body));
     }
 }

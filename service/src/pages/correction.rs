@@ -108,31 +108,93 @@ impl Subject {
         }
     }
 
-    /// The subject's name and the records a correction may name; `None`
-    /// when the viewer does not see it (an account limited to a region,
-    /// outside its region).
-    fn records<'m>(
-        self,
-        m: &'m ReadModels,
-        scope: &Scope,
-        lang: Language,
-    ) -> Option<(String, Vec<Correctable<'m>>)> {
+    /// The subject's name and records; `None` when the viewer does not
+    /// see it (an account limited to a region, outside its region).
+    fn records<'m>(self, m: &'m ReadModels, scope: &Scope, lang: Language) -> Option<Records<'m>> {
         match self {
             Subject::Member(id) => {
                 let member = m.membership.member(id).filter(|_| scope.member(m, id))?;
-                Some((member.name.clone(), correctable(m, member, lang)))
+                Some(Records::new(
+                    member.name.clone(),
+                    correctable(m, member, lang),
+                    [],
+                ))
             }
             Subject::Session(id) => {
                 let s = scope.session(m, id)?;
                 let body = m.bodies.body(s.body_id).map_or("", |b| b.name.as_str());
                 let name = lang.fill("{}, session du {}", &[&body, &lang.date(s.session_date)]);
-                Some((name, session_records(m, s, lang)))
+                let minutes = m.minutes.minutes.values();
+                let minutes = minutes.filter(|r| r.session_id == id);
+                let all = s
+                    .corrections
+                    .iter()
+                    .chain(minutes.flat_map(|r| &r.corrections));
+                Some(Records::new(name, session_records(m, s, lang), all))
             }
             Subject::Body(id) => {
                 let b = m.bodies.body(id).filter(|_| scope.body(m, id))?;
-                Some((b.name.clone(), body_records(b, lang)))
+                Some(Records::new(
+                    b.name.clone(),
+                    body_records(b, lang),
+                    &b.corrections,
+                ))
             }
         }
+    }
+}
+
+/// What a correction's form and its subject's page know of the subject.
+struct Records<'m> {
+    name: String,
+    /// The records a correction may name.
+    offered: Vec<Correctable<'m>>,
+    /// The corrections of its other records (an attendance line, a vote,
+    /// a mandate's end), made through the API: its page lists them too.
+    others: Vec<&'m Correction>,
+}
+
+impl<'m> Records<'m> {
+    /// `offered`, and those of `all` the subject's corrections that
+    /// correct none of them.
+    fn new(
+        name: String,
+        offered: Vec<Correctable<'m>>,
+        all: impl IntoIterator<Item = &'m Correction>,
+    ) -> Records<'m> {
+        let others = all
+            .into_iter()
+            .filter(|c| {
+                !offered
+                    .iter()
+                    .any(|r| Some(r.position) == c.corrected_position)
+            })
+            .collect();
+        Records {
+            name,
+            offered,
+            others,
+        }
+    }
+
+    /// Every correction, each after its record's label: what the page
+    /// lists under its subject.
+    fn listed(&self, lang: Language) -> Vec<String> {
+        let offered = self.offered.iter().flat_map(|r| {
+            r.corrections
+                .iter()
+                .map(|c| lang.fill("{} : {}", &[&r.label, &said(c, lang)]))
+        });
+        let others = self.others.iter().map(|c| {
+            let position = c
+                .corrected_position
+                .map_or_else(String::new, |p| p.to_string());
+            lang.fill(
+                "Autre enregistrement (n° {} du journal) : {}",
+                &[&position, &said(c, lang)],
+            )
+        });
+        offered.chain(others).collect()
     }
 }
 
@@ -249,7 +311,7 @@ fn session_records<'m>(
 }
 
 /// A body's records a correction may name: its establishment, each post
-/// defined and each mandate.
+/// defined, each mandate, each election opened and each of its rounds.
 fn body_records(b: &BodyRecord, lang: Language) -> Vec<Correctable<'_>> {
     let mut found = vec![Correctable {
         position: b.position,
@@ -275,6 +337,22 @@ fn body_records(b: &BodyRecord, lang: Language) -> Vec<Correctable<'_>> {
             corrections: mandate.corrections.iter().collect(),
         }
     }));
+    for e in &b.elections {
+        let post = b.posts.get(&e.post_id).map_or("", |p| p.title.as_str());
+        found.push(Correctable {
+            position: e.position,
+            label: lang.fill(
+                "Élection au poste {} ouverte le {}",
+                &[&post, &lang.date(e.held_on)],
+            ),
+            corrections: corrections_of(&b.corrections, e.position),
+        });
+        found.extend(e.rounds.iter().map(|r| Correctable {
+            position: r.position,
+            label: lang.fill("Tour {} de l'élection au poste {}", &[&r.round, &post]),
+            corrections: corrections_of(&b.corrections, r.position),
+        }));
+    }
     found.sort_by_key(|r| r.position);
     found
 }
@@ -291,24 +369,11 @@ pub fn said(c: &Correction, lang: Language) -> String {
     lang.fill("Corrigé : {} (motif : {})", &[&c.correction, &c.reason])
 }
 
-/// Every correction of `records`, each after its record's label: what a
-/// page lists under its subject.
-pub fn listed(records: &[Correctable], lang: Language) -> Vec<String> {
-    records
-        .iter()
-        .flat_map(|r| {
-            r.corrections
-                .iter()
-                .map(|c| lang.fill("{} : {}", &[&r.label, &said(c, lang)]))
-        })
-        .collect()
-}
-
 /// The corrections shown under a session's or a body's page.
 pub fn of_subject(m: &ReadModels, subject: Subject, scope: &Scope, lang: Language) -> Vec<String> {
     subject
         .records(m, scope, lang)
-        .map(|(_, records)| listed(&records, lang))
+        .map(|r| r.listed(lang))
         .unwrap_or_default()
 }
 
@@ -326,24 +391,30 @@ fn show(
     let position = form.position.parse::<u64>().ok();
     let scope = viewer.scope();
     let found = models.read(|m, _| {
-        let (name, records) = subject.records(m, &scope, lang)?;
+        let records = subject.records(m, &scope, lang)?;
         // A member's record is opened from its line on the member's page;
         // a session's or a body's is chosen here.
         let record = match subject {
-            Subject::Member(_) => Some(records.iter().find(|r| Some(r.position) == position)?),
+            Subject::Member(_) => Some(
+                records
+                    .offered
+                    .iter()
+                    .find(|r| Some(r.position) == position)?,
+            ),
             _ => None,
         };
         let earlier = match record {
             Some(r) => r.corrections.iter().map(|c| said(c, lang)).collect(),
-            None => listed(&records, lang),
+            None => records.listed(lang),
         };
         Some(CorrectionPage {
             frame: viewer.frame(subject.section()),
-            name,
+            name: records.name.clone(),
             back: subject.page(),
             action: subject.action(),
             record: record.map(|r| r.label.clone()),
             records: records
+                .offered
                 .iter()
                 .map(|r| (r.position.to_string(), r.label.clone()))
                 .collect(),
@@ -401,8 +472,14 @@ pub async fn submit<const KIND: u8>(
     // which the viewer sees.
     let scope = viewer.scope();
     let Some(records) = models.read(|m, _| {
-        let (_, records) = subject.records(m, &scope, lang)?;
-        Some(records.iter().map(|r| r.position).collect::<Vec<_>>())
+        let records = subject.records(m, &scope, lang)?;
+        Some(
+            records
+                .offered
+                .iter()
+                .map(|r| r.position)
+                .collect::<Vec<_>>(),
+        )
     }) else {
         return page::not_found(lang);
     };
@@ -481,6 +558,24 @@ mod tests {
             correction: format!("correction {n}"),
             position: 100 + u64::from(n),
         }
+    }
+
+    #[test]
+    fn given_corrections_of_records_the_form_does_not_offer_when_listed_then_each_is_said() {
+        let all = [correction(3, 1), correction(9, 2)];
+        let offered = vec![Correctable {
+            position: 3,
+            label: "Convocation".into(),
+            corrections: corrections_of(&all, 3),
+        }];
+        let records = Records::new("Session".into(), offered, &all);
+        assert_eq!(
+            records.listed(crate::language::Language::French),
+            [
+                "Convocation : Corrigé : correction 1 (motif : motif 1)",
+                "Autre enregistrement (n° 9 du journal) : Corrigé : correction 2 (motif : motif 2)",
+            ]
+        );
     }
 
     #[test]

@@ -499,7 +499,7 @@ pub fn not_found(lang: Language) -> Response {
         lang,
         StatusCode::NOT_FOUND,
         lang.tr("Page introuvable"),
-        lang.tr("Cette page n'existe pas ou le membre n'est pas inscrit. (code NOT_FOUND)"),
+        lang.tr("Cette page n'existe pas, ou ce qu'elle montre n'est pas de votre ressort. (code NOT_FOUND)"),
     )
 }
 
