@@ -421,6 +421,8 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
     }
     assert_eq!(get(&kayes, "/statuts/modification").status, 403);
     assert_eq!(get(&kayes, "/statuts/instances/congres").status, 403);
+    assert_eq!(get(&kayes, "/statuts/correction").status, 404);
+    assert!(!get(&kayes, "/statuts").body.contains("/statuts/correction"));
     assert_eq!(
         get(&kayes, &format!("/instances/{ben}/correction")).status,
         404

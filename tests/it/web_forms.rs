@@ -517,6 +517,27 @@ async fn a_clerk_amends_the_rules_of_the_national_council_in_a_browser() {
         .expect("the term's row");
     assert_eq!(term.text().await.unwrap(), "4");
     assert!(head(addr) > before);
+
+    // Its reference, mistyped, corrected from the statutes' page.
+    follow(&c, "Corriger une version des statuts").await;
+    wait_for_text(&c, "h1", "Corriger une version des statuts").await;
+    choose(&c, "position", "Version 2 des statuts").await;
+    post(
+        &c,
+        "form.form",
+        &[
+            ("correction", "Congrès du 1er juin 2019, résolution n° 7"),
+            ("reason", "Numéro de la résolution omis"),
+        ],
+    )
+    .await;
+    wait_for_text(&c, ".done", "Enregistré").await;
+    wait_for_text(
+        &c,
+        "main",
+        "Corrigé : Congrès du 1er juin 2019, résolution n° 7",
+    )
+    .await;
     drop(server);
 }
 

@@ -1,6 +1,7 @@
 //! A record corrected: a member's (`/membres/{id}/correction`), a
-//! session's (`/sessions/{id}/correction`) or a body's
-//! (`/instances/{id}/correction`). The form names one of the records the
+//! session's (`/sessions/{id}/correction`), a body's
+//! (`/instances/{id}/correction`) or a version of the statutes
+//! (`/statuts/correction`). The form names one of the records the
 //! subject's page shows, with why it was wrong and what it should have
 //! said. Nothing recorded is changed: the correction is a record of its
 //! own, shown beside the one it corrects, in the registers and the
@@ -66,6 +67,8 @@ pub enum Subject {
     Member(Uuid),
     Session(Uuid),
     Body(Uuid),
+    /// The association's statutes: each version adopted or amended.
+    Statutes,
 }
 
 /// Whose records a route's handlers correct: their const parameter.
@@ -88,6 +91,7 @@ impl Subject {
             Subject::Member(id) => format!("/membres/{id}"),
             Subject::Session(id) => format!("/sessions/{id}"),
             Subject::Body(id) => format!("/instances/{id}/sieges"),
+            Subject::Statutes => "/statuts".into(),
         }
     }
 
@@ -97,6 +101,7 @@ impl Subject {
             Subject::Member(id) => format!("/membres/{id}/correction"),
             Subject::Session(id) => format!("/sessions/{id}/correction"),
             Subject::Body(id) => format!("/instances/{id}/correction"),
+            Subject::Statutes => "/statuts/correction".into(),
         }
     }
 
@@ -105,6 +110,7 @@ impl Subject {
             Subject::Member(_) => "membres",
             Subject::Session(_) => "sessions",
             Subject::Body(_) => "instances",
+            Subject::Statutes => "statuts",
         }
     }
 
@@ -140,6 +146,23 @@ impl Subject {
                     &b.corrections,
                 ))
             }
+            // The association's own register: not an account's of one
+            // region.
+            Subject::Statutes => scope.is_whole().then(|| {
+                let versions = m.statutes.versions.iter().map(|v| Correctable {
+                    position: v.position,
+                    label: lang.fill(
+                        "Version {} des statuts, en vigueur le {} ({})",
+                        &[
+                            &v.statutes.version,
+                            &lang.date(v.statutes.effective_from),
+                            &v.reference,
+                        ],
+                    ),
+                    corrections: v.corrections.iter().collect(),
+                });
+                Records::new(lang.tr("Statuts").into(), versions.collect(), [])
+            }),
         }
     }
 }
@@ -202,6 +225,7 @@ impl<'m> Records<'m> {
 #[template(path = "correction.html")]
 struct CorrectionPage {
     frame: Frame,
+    title: String,
     name: String,
     back: String,
     action: String,
@@ -409,6 +433,10 @@ fn show(
         };
         Some(CorrectionPage {
             frame: viewer.frame(subject.section()),
+            title: match subject {
+                Subject::Statutes => lang.tr("Corriger une version des statuts").into(),
+                _ => lang.fill("Corriger un enregistrement de {}", &[&records.name]),
+            },
             name: records.name.clone(),
             back: subject.page(),
             action: subject.action(),
@@ -435,8 +463,28 @@ pub async fn form<const KIND: u8>(
     Path(id): Path<String>,
     query: Result<Query<Record>, QueryRejection>,
 ) -> Response {
+    let subject = Uuid::parse_str(&id).ok().map(|id| Subject::of(KIND, id));
+    opened(state, headers, subject, query).await
+}
+
+pub async fn statutes_form(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    query: Result<Query<Record>, QueryRejection>,
+) -> Response {
+    opened(state, headers, Some(Subject::Statutes), query).await
+}
+
+/// The form about `subject` (none: its path names nothing), opened by a
+/// writer.
+async fn opened(
+    state: WebState,
+    headers: HeaderMap,
+    subject: Option<Subject>,
+    query: Result<Query<Record>, QueryRejection>,
+) -> Response {
     let viewer = try_page!(Viewer::writer(&state, &headers).await);
-    let (Ok(id), Ok(Query(query))) = (Uuid::parse_str(&id), query) else {
+    let (Some(subject), Ok(Query(query))) = (subject, query) else {
         return page::not_found(viewer.language);
     };
     let blank = CorrectionFields {
@@ -444,13 +492,7 @@ pub async fn form<const KIND: u8>(
         position: query.position,
         ..Default::default()
     };
-    show(
-        &state,
-        &viewer,
-        Subject::of(KIND, id),
-        blank,
-        StatusCode::OK,
-    )
+    show(&state, &viewer, subject, blank, StatusCode::OK)
 }
 
 pub async fn submit<const KIND: u8>(
@@ -459,15 +501,34 @@ pub async fn submit<const KIND: u8>(
     Path(id): Path<String>,
     form: Result<Form<CorrectionFields>, FormRejection>,
 ) -> Response {
+    let subject = Uuid::parse_str(&id).ok().map(|id| Subject::of(KIND, id));
+    recorded(state, headers, subject, form).await
+}
+
+pub async fn statutes_submit(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    form: Result<Form<CorrectionFields>, FormRejection>,
+) -> Response {
+    recorded(state, headers, Some(Subject::Statutes), form).await
+}
+
+/// Records the correction posted about `subject` (none: its path names
+/// nothing).
+async fn recorded(
+    state: WebState,
+    headers: HeaderMap,
+    subject: Option<Subject>,
+    form: Result<Form<CorrectionFields>, FormRejection>,
+) -> Response {
     let (viewer, mut form) = try_page!(page::posted(&state, &headers, form).await);
     let lang = viewer.language;
     let Some(models) = state.app.read_models() else {
         return page::unavailable(lang);
     };
-    let Ok(id) = Uuid::parse_str(&id) else {
+    let Some(subject) = subject else {
         return page::not_found(lang);
     };
-    let subject = Subject::of(KIND, id);
     // Only a record the page offers is corrected: one of this subject's,
     // which the viewer sees.
     let scope = viewer.scope();

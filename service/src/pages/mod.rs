@@ -25,8 +25,8 @@
 //!   a payment; [`contacts`], [`status`], [`reversal`] and
 //!   [`succession`]: a member's contacts, its suspension, reinstatement
 //!   or withdrawal, a payment's reversal, and its succession after a
-//!   merge or a split; [`correction`]: a record of a member, a session
-//!   or a body corrected; [`reorganisation`]: communes merged, split or
+//!   merge or a split; [`correction`]: a record of a member, a session,
+//!   a body or the statutes corrected; [`reorganisation`]: communes merged, split or
 //!   created by law, which successions then follow.
 //! - [`dues_schedule`]: each year's dues schedule, and the form that
 //!   sets the next.
@@ -188,6 +188,10 @@ pub fn router(app: Arc<Application>) -> Router {
         .route(
             "/statuts/modification",
             get(amendment::form).post(amendment::submit),
+        )
+        .route(
+            "/statuts/correction",
+            get(correction::statutes_form).post(correction::statutes_submit),
         )
         .route(
             "/statuts/instances/{slug}",

@@ -31,6 +31,8 @@ struct Version {
     number: u32,
     effective_from: String,
     reference: String,
+    /// Its corrections, as the page says them.
+    corrections: Vec<String>,
     rules: Vec<(String, String)>,
     changes: Vec<(String, String, String)>,
 }
@@ -49,6 +51,11 @@ pub async fn page(
             number: v.statutes.version,
             effective_from: lang.date(v.statutes.effective_from),
             reference: v.reference.clone(),
+            corrections: v
+                .corrections
+                .iter()
+                .map(|c| super::correction::said(c, lang))
+                .collect(),
             rules: rules(&v.statutes)
                 .into_iter()
                 .map(|(rule, value)| (label(&rule, lang), shown(&rule, &value, lang)))
