@@ -453,3 +453,80 @@ fn documents_from_the_demo_are_the_same_every_time_and_verified_offline_and_onli
     assert_eq!(anonymous.status, 303, "sent to sign in");
     assert!(server.stop().success());
 }
+
+#[test]
+fn a_corrected_payments_receipt_states_its_correction_and_still_verifies() {
+    // given the demo history, one of whose payments is corrected
+    let dir = scratch();
+    let db = dir.path().join("registre.db");
+    let url = sqlite_url(&db);
+    let demo = run(&["demo", "--store", &url, "--communes", "20", "--years", "2"]);
+    assert!(demo.status.success(), "{}", out(&demo));
+    let token = create_token(&db, "secretariat", "greffe");
+    let server = Server::start(&db);
+    let key = PathBuf::from(format!("{}.audit/audit.pub", db.display()));
+    let paid = std::str::from_utf8(&run(&["log", "--store", &url]).stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|e| e["event_type"] == "DuesPaid")
+        .expect("a payment in the demo");
+    let answer = graphql(
+        server.addr,
+        &token,
+        &format!(
+            r#"mutation {{ correctRecord(correctedEventId: "{}", correctedStreamId: "{}",
+                reason: "Montant mal recopié du bordereau",
+                correction: "Montant reçu : 75 000 F CFA") {{ events {{ position }} }} }}"#,
+            paid["id"].as_str().unwrap(),
+            paid["stream_id"].as_str().unwrap(),
+        ),
+    )
+    .json();
+    assert!(answer["errors"].is_null(), "{answer}");
+
+    // when its receipt is issued
+    let position = paid["position"].as_u64().unwrap();
+    let (reference, pdf) = issue(
+        server.addr,
+        &format!("/documents/nouveau?type=recu&paiement={position}"),
+        &token,
+    );
+    let file = dir.path().join(format!("{reference}.pdf"));
+    std::fs::write(&file, &pdf).unwrap();
+
+    // then it checks offline with the public key alone, the correction
+    // among the records it attaches
+    let check = run(&[
+        "document",
+        "verify",
+        file.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+    ]);
+    assert!(check.status.success(), "{}", out(&check));
+    let correction = answer["data"]["correctRecord"]["events"][0]["position"]
+        .as_u64()
+        .expect("the correction's position");
+    let proved = out(&check);
+    let positions = proved
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("positions "))
+        .unwrap_or_else(|| panic!("{proved}"));
+    assert!(
+        positions.split(", ").any(|p| p == correction.to_string()),
+        "{proved}"
+    );
+
+    // and it states the correction before the record
+    if let Some(text) = pdftotext(&file) {
+        assert!(text.contains("Corrections enregistrées"), "{text}");
+        assert!(
+            text.contains(&format!(
+                "Montant reçu : 75 000 F CFA (motif : Montant mal recopié du bordereau, enregistrement n° {position} du journal)"
+            )),
+            "{text}"
+        );
+    }
+    drop(server);
+}

@@ -6,6 +6,7 @@ use chrono::{Datelike, NaiveDate};
 use registre_documents::Kind;
 use registre_projections::ReadModels;
 use registre_projections::audit_timeline::{EntityKey, EntityKind};
+use registre_projections::fold::Correction;
 use registre_projections::resolutions::Resolution;
 use registre_projections::sessions::{SessionRecord, SessionState};
 use registre_schema::events::{ElectionMajority, RequestedBy, VoteChoice};
@@ -143,6 +144,69 @@ fn positions_of(m: &ReadModels, kind: EntityKind, id: Uuid, at: u64) -> Vec<u64>
 /// the day its head was signed (the date the document is made).
 pub(super) fn build(m: &ReadModels, r: &Reference) -> Result<Content, DocumentError> {
     let subject = subject(m, r).ok_or(DocumentError::UnknownReference)?;
+    let mut content = stated(m, r, subject)?;
+    // A corrected record is stated with its corrections, which the
+    // document attaches with their proofs like the records themselves.
+    let corrections = corrections_of(m, subject, r.year);
+    if !corrections.is_empty() {
+        content.data["corrections"] =
+            json!(corrections.iter().map(|c| corrected(c)).collect::<Vec<_>>());
+        content
+            .positions
+            .extend(corrections.iter().map(|c| c.position));
+    }
+    Ok(content)
+}
+
+/// The corrections of the records a document about `subject` states.
+fn corrections_of(m: &ReadModels, subject: Subject, year: Option<i32>) -> Vec<&Correction> {
+    match subject {
+        Subject::Payment { member, position } => m
+            .dues
+            .members
+            .get(&member)
+            .and_then(|d| d.payments.iter().find(|p| p.position == position))
+            .map(|p| p.corrections.iter().collect())
+            .unwrap_or_default(),
+        Subject::Member(id) => m
+            .membership
+            .member(id)
+            .map(|r| r.corrections.iter().collect())
+            .unwrap_or_default(),
+        Subject::Session(id) => {
+            let session = m.sessions.sessions.get(&id).into_iter();
+            let minutes = m.minutes.minutes.values().filter(|r| r.session_id == id);
+            session
+                .flat_map(|s| &s.corrections)
+                .chain(minutes.flat_map(|r| &r.corrections))
+                .collect()
+        }
+        Subject::Motion { motion, .. } => m
+            .resolutions
+            .motions
+            .get(&motion)
+            .map(|r| r.corrections.iter().collect())
+            .unwrap_or_default(),
+        Subject::Body(body) => year
+            .map(|year| deliberations_of(m, body, year))
+            .unwrap_or_default()
+            .into_iter()
+            .flat_map(|r| &r.corrections)
+            .collect(),
+        Subject::Members => Vec::new(),
+    }
+}
+
+/// A correction as a document states it.
+fn corrected(c: &Correction) -> String {
+    let record = c.corrected_position.map_or_else(String::new, |p| {
+        format!(", enregistrement n° {p} du journal")
+    });
+    format!("{} (motif : {}{record})", c.correction, c.reason)
+}
+
+/// What the document `r` about `subject` states.
+fn stated(m: &ReadModels, r: &Reference, subject: Subject) -> Result<Content, DocumentError> {
     let made = french::date(r.made_on);
     match (r.kind, subject) {
         (Kind::Receipt, Subject::Payment { member, position }) => {
