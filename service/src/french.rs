@@ -305,12 +305,7 @@ pub fn quorum_rule_text(q: QuorumRule, lang: Language) -> String {
 /// A majority in words: `plus de la moitié des suffrages exprimés ; en
 /// cas de partage, la voix du président est prépondérante`.
 pub fn majority_rule(m: MajorityRule, lang: Language) -> String {
-    let base = lang.tr(match m.base {
-        VoteBase::VotesCast => "des suffrages exprimés",
-        VoteBase::VotesCastWithAbstentions => "des votants, abstentions comprises",
-        VoteBase::Present => "des membres présents ou représentés",
-        VoteBase::Members => "des membres appelés à siéger",
-    });
+    let base = vote_base(m.base, lang);
     let rule = format!("{} {base}", compared(m.comparison, m.share, lang));
     match m.tie {
         TieRule::Rejected => rule,
@@ -318,6 +313,17 @@ pub fn majority_rule(m: MajorityRule, lang: Language) -> String {
             "{} ; en cas de partage, la voix du président est prépondérante",
             &[&rule],
         ),
+    }
+}
+
+/// What a majority's share is taken of, as it follows the share (`des
+/// suffrages exprimés`).
+pub fn vote_base(base: VoteBase, lang: Language) -> &'static str {
+    match base {
+        VoteBase::VotesCast => lang.tr("des suffrages exprimés"),
+        VoteBase::VotesCastWithAbstentions => lang.tr("des votants, abstentions comprises"),
+        VoteBase::Present => lang.tr("des membres présents ou représentés"),
+        VoteBase::Members => lang.tr("des membres appelés à siéger"),
     }
 }
 

@@ -257,6 +257,28 @@ async fn a_viewer_switches_to_english_reads_the_pages_and_forms_in_english_and_b
     )
     .await;
     shot(&c, "english-establishment-refused").await;
+    c.goto(&format!("http://{addr}/statuts/instances/bureau-national"))
+        .await
+        .unwrap();
+    wait_for_text(&c, "h1", "Own rules: Bureau Exécutif National").await;
+    reads(
+        &c,
+        "a body's rules",
+        &[
+            "Who sits in it",
+            "In case of a tie",
+            "the chair has the casting vote",
+            "Elected by",
+        ],
+        &[
+            "Qui y siège",
+            "En cas de partage",
+            "Comparaison",
+            "Numérateur",
+        ],
+    )
+    .await;
+    accessible(&c, "a body's rules in English").await;
     c.goto(&format!("http://{addr}/sessions")).await.unwrap();
     c.find(Locator::Css("ul.list a"))
         .await

@@ -396,7 +396,7 @@ fn groups(body: StatutoryBody, form: &AmendmentFields, lang: Language) -> Vec<Gr
             lang.tr("Base du calcul"),
             BASES
                 .iter()
-                .map(|(slug, b)| (*slug, base_label(*b, lang)))
+                .map(|(slug, b)| (*slug, french::vote_base(*b, lang)))
                 .collect(),
         ));
         controls.push(control(
@@ -422,15 +422,6 @@ fn comparison_label(c: Comparison, lang: Language) -> &'static str {
     match c {
         Comparison::AtLeast => lang.tr("au moins"),
         Comparison::MoreThan => lang.tr("plus de"),
-    }
-}
-
-fn base_label(b: VoteBase, lang: Language) -> &'static str {
-    match b {
-        VoteBase::VotesCast => lang.tr("des suffrages exprimés"),
-        VoteBase::VotesCastWithAbstentions => lang.tr("des votants, abstentions comprises"),
-        VoteBase::Present => lang.tr("des membres présents ou représentés"),
-        VoteBase::Members => lang.tr("des membres appelés à siéger"),
     }
 }
 

@@ -77,6 +77,8 @@ pub const SESSION: u8 = 1;
 pub const BODY: u8 = 2;
 
 impl Subject {
+    /// The subject a route's const parameter names (the routes name only
+    /// the three above).
     fn of(kind: u8, id: Uuid) -> Subject {
         match kind {
             SESSION => Subject::Session(id),
