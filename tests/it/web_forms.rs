@@ -650,3 +650,98 @@ async fn a_session_without_quorum_is_convened_again_and_another_adjourned_in_a_b
     shot(&c, "session-adjourned").await;
     drop(server);
 }
+
+/// The elements of the page's main part that reach past the screen's
+/// right edge, outside a frame that scrolls them (a wide table's): what
+/// a phone would cut or scroll sideways. Each as its tag, id and edge.
+const WIDER_THAN_THE_SCREEN: &str = r#"
+    const screen = document.documentElement.clientWidth;
+    const framed = e => {
+        for (let p = e.parentElement; p; p = p.parentElement) {
+            const o = getComputedStyle(p).overflowX;
+            if (o === 'auto' || o === 'scroll' || o === 'hidden') return true;
+        }
+        return false;
+    };
+    return [...document.querySelectorAll('main *')]
+        .filter(e => {
+            const r = e.getBoundingClientRect();
+            return r.width > 1 && r.right > screen + 1 && !framed(e);
+        })
+        .slice(0, 5)
+        .map(e => `${e.tagName.toLowerCase()}#${e.id} ${Math.round(e.getBoundingClientRect().right)}/${screen}`);
+"#;
+
+/// The address of the first link `css` finds on `page`.
+async fn first_link(c: &Client, addr: std::net::SocketAddr, page: &str, css: &str) -> String {
+    c.goto(&format!("http://{addr}{page}")).await.unwrap();
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{page}: no {css}"))
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("{page}: {css} has no href"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_of_the_secretariat_fits_a_360_pixel_phone() {
+    let Some(driver) = driver() else { return };
+    let dir = scratch();
+    let (db, credentials) = demo_store(dir.path());
+    let server = Server::start_with(&db, &["--credentials", credentials.to_str().unwrap()]);
+    let addr = server.addr;
+    let c = browser(&driver, &dir.path().join("chromium"), 360, 800).await;
+    sign_in(&c, addr, "awa", CLERK_PASSWORD).await;
+
+    // The pages of one member, one session and one body, by their links.
+    let member = first_link(&c, addr, "/membres?statut=actif", "table tbody a").await;
+    let correction = first_link(&c, addr, &member, "a[href*='/correction?position=']").await;
+    let session = first_link(
+        &c,
+        addr,
+        "/sessions",
+        "main a[href^='/sessions/']:not([href$='convocation'])",
+    )
+    .await;
+    let seats = first_link(&c, addr, "/instances", "a[href$='/sieges']").await;
+    let body = seats.trim_end_matches("/sieges");
+    let pages = [
+        ("dashboard", "/".to_owned()),
+        ("directory", "/membres".into()),
+        ("member", member.clone()),
+        ("member-status", format!("{member}/statut")),
+        ("member-contacts", format!("{member}/coordonnees")),
+        ("member-succession", format!("{member}/succession")),
+        ("member-correction", correction),
+        ("admission", "/membres/admission".into()),
+        ("dues-schedules", "/cotisations".into()),
+        ("bodies", "/instances".into()),
+        ("establishment", "/instances/nouvelle".into()),
+        ("seats", seats.clone()),
+        ("elections", format!("{body}/elections")),
+        ("body-correction", format!("{body}/correction")),
+        ("statutes", "/statuts".into()),
+        ("amendment", "/statuts/modification".into()),
+        ("body-rules", "/statuts/instances/conseil-national".into()),
+        ("statutes-correction", "/statuts/correction".into()),
+        ("reorganisation", "/territoire/reorganisation".into()),
+        ("calendar", "/sessions".into()),
+        ("convocation", "/sessions/convocation".into()),
+        ("session", session.clone()),
+        ("session-correction", format!("{session}/correction")),
+        ("audit", "/audit".into()),
+    ];
+    for (name, page) in pages {
+        c.goto(&format!("http://{addr}{page}")).await.unwrap();
+        wait_for_text(&c, "h1", "").await;
+        // Nothing wider than the screen: a wide table scrolls in its own
+        // frame, never the page.
+        let wide = c.execute(WIDER_THAN_THE_SCREEN, vec![]).await.unwrap();
+        let wide: Vec<String> = serde_json::from_value(wide).unwrap();
+        shot(&c, &format!("phone-{name}")).await;
+        accessible(&c, &format!("{name} on a phone")).await;
+        assert!(wide.is_empty(), "{page}: wider than the screen: {wide:?}");
+    }
+    drop(server);
+}
