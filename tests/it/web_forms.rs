@@ -269,7 +269,7 @@ async fn a_clerk_corrects_a_convocation_and_a_mandate_in_a_browser() {
     wait_for_text(
         &c,
         "h1",
-        "Corriger un enregistrement de Conférence Régionale de Kidal, session du",
+        "Corriger un enregistrement : Conférence Régionale de Kidal, session du",
     )
     .await;
     let place = ("correction", "Lieu : salle du conseil de cercle de Kidal");
@@ -301,7 +301,7 @@ async fn a_clerk_corrects_a_convocation_and_a_mandate_in_a_browser() {
     wait_for_text(
         &c,
         "h1",
-        "Corriger un enregistrement de Bureau Exécutif National",
+        "Corriger un enregistrement : Bureau Exécutif National",
     )
     .await;
     choose(&c, "position", "Mandat de").await;
@@ -694,7 +694,8 @@ async fn every_page_of_the_secretariat_fits_a_360_pixel_phone() {
     let c = browser(&driver, &dir.path().join("chromium"), 360, 800).await;
     sign_in(&c, addr, "awa", CLERK_PASSWORD).await;
 
-    // The pages of one member, one session and one body, by their links.
+    // The pages of one member, one session and one body, by their links;
+    // the public verification page too.
     let member = first_link(&c, addr, "/membres?statut=actif", "table tbody a").await;
     let correction = first_link(&c, addr, &member, "a[href*='/correction?position=']").await;
     let session = first_link(
@@ -731,6 +732,7 @@ async fn every_page_of_the_secretariat_fits_a_360_pixel_phone() {
         ("session", session.clone()),
         ("session-correction", format!("{session}/correction")),
         ("audit", "/audit".into()),
+        ("verification", "/verifier".into()),
     ];
     for (name, page) in pages {
         c.goto(&format!("http://{addr}{page}")).await.unwrap();

@@ -436,8 +436,13 @@ fn show(
         Some(CorrectionPage {
             frame: viewer.frame(subject.section()),
             title: match subject {
+                Subject::Member(_) => {
+                    lang.fill("Corriger un enregistrement de {}", &[&records.name])
+                }
+                Subject::Session(_) | Subject::Body(_) => {
+                    lang.fill("Corriger un enregistrement : {}", &[&records.name])
+                }
                 Subject::Statutes => lang.tr("Corriger une version des statuts").into(),
-                _ => lang.fill("Corriger un enregistrement de {}", &[&records.name]),
             },
             name: records.name.clone(),
             back: subject.page(),
