@@ -454,9 +454,35 @@ fn documents_from_the_demo_are_the_same_every_time_and_verified_offline_and_onli
     assert!(server.stop().success());
 }
 
+/// Corrects the event `corrected` (a line of `registre log`) through
+/// GraphQL: the correction's position.
+fn correct(
+    addr: SocketAddr,
+    token: &str,
+    corrected: &Value,
+    reason: &str,
+    correction: &str,
+) -> u64 {
+    let answer = graphql(
+        addr,
+        token,
+        &format!(
+            r#"mutation {{ correctRecord(correctedEventId: "{}", correctedStreamId: "{}",
+                reason: "{reason}", correction: "{correction}") {{ events {{ position }} }} }}"#,
+            corrected["id"].as_str().unwrap(),
+            corrected["stream_id"].as_str().unwrap(),
+        ),
+    )
+    .json();
+    assert!(answer["errors"].is_null(), "{answer}");
+    answer["data"]["correctRecord"]["events"][0]["position"]
+        .as_u64()
+        .expect("the correction's position")
+}
+
 #[test]
-fn a_corrected_payments_receipt_states_its_correction_and_still_verifies() {
-    // given the demo history, one of whose payments is corrected
+fn a_corrected_record_is_printed_with_its_correction_proved_beside_it() {
+    // given the demo history, a payment and an admission corrected
     let dir = scratch();
     let db = dir.path().join("registre.db");
     let url = sqlite_url(&db);
@@ -465,68 +491,89 @@ fn a_corrected_payments_receipt_states_its_correction_and_still_verifies() {
     let token = create_token(&db, "secretariat", "greffe");
     let server = Server::start(&db);
     let key = PathBuf::from(format!("{}.audit/audit.pub", db.display()));
-    let paid = std::str::from_utf8(&run(&["log", "--store", &url]).stdout)
+    let log: Vec<Value> = std::str::from_utf8(&run(&["log", "--store", &url]).stdout)
         .unwrap()
         .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .find(|e| e["event_type"] == "DuesPaid")
-        .expect("a payment in the demo");
-    let answer = graphql(
-        server.addr,
-        &token,
-        &format!(
-            r#"mutation {{ correctRecord(correctedEventId: "{}", correctedStreamId: "{}",
-                reason: "Montant mal recopié du bordereau",
-                correction: "Montant reçu : 75 000 F CFA") {{ events {{ position }} }} }}"#,
-            paid["id"].as_str().unwrap(),
-            paid["stream_id"].as_str().unwrap(),
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let first = |kind: &str| {
+        log.iter()
+            .find(|e| e["event_type"] == kind)
+            .unwrap_or_else(|| panic!("a {kind} in the demo"))
+    };
+    let (paid, admitted) = (first("DuesPaid"), first("CommuneAdmitted"));
+    let member = admitted["stream_id"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("member-");
+    let documents = [
+        (
+            format!(
+                "/documents/nouveau?type=recu&paiement={}",
+                paid["position"].as_u64().unwrap()
+            ),
+            correct(
+                server.addr,
+                &token,
+                paid,
+                "Montant mal recopié du bordereau",
+                "Montant reçu : 75 000 F CFA",
+            ),
+            paid["position"].as_u64().unwrap(),
+            "Montant reçu : 75 000 F CFA (motif : Montant mal recopié du bordereau",
         ),
-    )
-    .json();
-    assert!(answer["errors"].is_null(), "{answer}");
+        (
+            format!("/documents/nouveau?type=attestation&membre={member}"),
+            correct(
+                server.addr,
+                &token,
+                admitted,
+                "Référence de la délibération mal recopiée",
+                "Délibération n° 2003-014 du conseil communal",
+            ),
+            admitted["position"].as_u64().unwrap(),
+            "Délibération n° 2003-014 du conseil communal (motif : Référence de la délibération mal recopiée",
+        ),
+    ];
+    for (link, correction, record, said) in documents {
+        // when its document is issued
+        let (reference, pdf) = issue(server.addr, &link, &token);
+        let file = dir.path().join(format!("{reference}.pdf"));
+        std::fs::write(&file, &pdf).unwrap();
 
-    // when its receipt is issued
-    let position = paid["position"].as_u64().unwrap();
-    let (reference, pdf) = issue(
-        server.addr,
-        &format!("/documents/nouveau?type=recu&paiement={position}"),
-        &token,
-    );
-    let file = dir.path().join(format!("{reference}.pdf"));
-    std::fs::write(&file, &pdf).unwrap();
+        // then it checks offline with the public key alone, the record and
+        // its correction among the records it attaches, each once
+        let check = run(&[
+            "document",
+            "verify",
+            file.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+        ]);
+        assert!(check.status.success(), "{link}: {}", out(&check));
+        let attached =
+            StatedRecords::from_json(&registre_documents::proofs_of(&pdf).unwrap()).unwrap();
+        let positions: Vec<u64> = attached
+            .records
+            .iter()
+            .map(|r| r.event["position"].as_u64().expect("a position"))
+            .collect();
+        for p in [record, correction] {
+            assert_eq!(
+                positions.iter().filter(|&&q| q == p).count(),
+                1,
+                "{link}: {p} in {positions:?}"
+            );
+        }
 
-    // then it checks offline with the public key alone, the correction
-    // among the records it attaches
-    let check = run(&[
-        "document",
-        "verify",
-        file.to_str().unwrap(),
-        "--key",
-        key.to_str().unwrap(),
-    ]);
-    assert!(check.status.success(), "{}", out(&check));
-    let correction = answer["data"]["correctRecord"]["events"][0]["position"]
-        .as_u64()
-        .expect("the correction's position");
-    let proved = out(&check);
-    let positions = proved
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("positions "))
-        .unwrap_or_else(|| panic!("{proved}"));
-    assert!(
-        positions.split(", ").any(|p| p == correction.to_string()),
-        "{proved}"
-    );
-
-    // and it states the correction before the record
-    if let Some(text) = pdftotext(&file) {
-        assert!(text.contains("Corrections enregistrées"), "{text}");
-        assert!(
-            text.contains(&format!(
-                "Montant reçu : 75 000 F CFA (motif : Montant mal recopié du bordereau, enregistrement n° {position} du journal)"
-            )),
-            "{text}"
-        );
+        // and it states the correction, with the record's number
+        if let Some(text) = pdftotext(&file) {
+            assert!(text.contains("Corrections enregistrées"), "{link}: {text}");
+            assert!(
+                text.contains(&format!("{said}, enregistrement n° {record} du journal)")),
+                "{link}: {text}"
+            );
+        }
     }
     drop(server);
 }

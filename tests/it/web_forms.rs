@@ -651,7 +651,7 @@ async fn a_session_without_quorum_is_convened_again_and_another_adjourned_in_a_b
     drop(server);
 }
 
-/// The elements of the page's main part that reach past the screen's
+/// The elements of the page that reach past the screen's
 /// right edge, outside a frame that scrolls them (a wide table's): what
 /// a phone would cut or scroll sideways. Each as its tag, id and edge.
 const WIDER_THAN_THE_SCREEN: &str = r#"
@@ -663,7 +663,7 @@ const WIDER_THAN_THE_SCREEN: &str = r#"
         }
         return false;
     };
-    return [...document.querySelectorAll('main *')]
+    return [...document.querySelectorAll('body *')]
         .filter(e => {
             const r = e.getBoundingClientRect();
             return r.width > 1 && r.right > screen + 1 && !framed(e);
@@ -737,6 +737,11 @@ async fn every_page_of_the_secretariat_fits_a_360_pixel_phone() {
     for (name, page) in pages {
         c.goto(&format!("http://{addr}{page}")).await.unwrap();
         wait_for_text(&c, "h1", "").await;
+        // The page itself, not a refusal in its place.
+        let title = text_of(&c, "h1").await;
+        for refusal in ["Page introuvable", "Accès refusé", "Service indisponible"] {
+            assert!(!title.contains(refusal), "{page}: {title}");
+        }
         // Nothing wider than the screen: a wide table scrolls in its own
         // frame, never the page.
         let wide = c.execute(WIDER_THAN_THE_SCREEN, vec![]).await.unwrap();

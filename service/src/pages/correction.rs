@@ -210,14 +210,12 @@ impl<'m> Records<'m> {
                 .iter()
                 .map(|c| lang.fill("{} : {}", &[&r.label, &said(c, lang)]))
         });
-        let others = self.others.iter().map(|c| {
-            let position = c
-                .corrected_position
-                .map_or_else(String::new, |p| p.to_string());
-            lang.fill(
+        let others = self.others.iter().map(|c| match c.corrected_position {
+            Some(position) => lang.fill(
                 "Autre enregistrement (n° {} du journal) : {}",
                 &[&position, &said(c, lang)],
-            )
+            ),
+            None => lang.fill("Autre enregistrement : {}", &[&said(c, lang)]),
         });
         offered.chain(others).collect()
     }

@@ -147,26 +147,45 @@ pub(super) fn build(m: &ReadModels, r: &Reference) -> Result<Content, DocumentEr
     let mut content = stated(m, r, subject)?;
     // A corrected record is stated with its corrections, which the
     // document attaches with their proofs like the records themselves.
-    let corrections = corrections_of(m, subject, r.year);
+    let corrections = corrections_of(m, subject, r.year, &content.positions);
     if !corrections.is_empty() {
         content.data["corrections"] =
             json!(corrections.iter().map(|c| corrected(c)).collect::<Vec<_>>());
-        content
-            .positions
-            .extend(corrections.iter().map(|c| c.position));
+        // The timeline files a correction under the record's entity, so
+        // a document stating a whole entity may hold it already.
+        for c in &corrections {
+            if !content.positions.contains(&c.position) {
+                content.positions.push(c.position);
+            }
+        }
     }
     Ok(content)
 }
 
-/// The corrections of the records a document about `subject` states.
-fn corrections_of(m: &ReadModels, subject: Subject, year: Option<i32>) -> Vec<&Correction> {
-    match subject {
+/// The corrections of the records a document about `subject` states
+/// (`stated`: the positions it attaches), each once.
+fn corrections_of<'m>(
+    m: &'m ReadModels,
+    subject: Subject,
+    year: Option<i32>,
+    stated: &[u64],
+) -> Vec<&'m Correction> {
+    // Corrections a wider record keeps (a session's, a body's) that
+    // correct one of the records the document attaches: a vote, a round.
+    let of_stated = |all: &'m [Correction]| {
+        all.iter()
+            .filter(|c| c.corrected_position.is_some_and(|p| stated.contains(&p)))
+    };
+    let found: Vec<&Correction> = match subject {
         Subject::Payment { member, position } => m
             .dues
             .members
             .get(&member)
             .and_then(|d| d.payments.iter().find(|p| p.position == position))
-            .map(|p| p.corrections.iter().collect())
+            .map(|p| {
+                let reversal = p.reversed.iter().flat_map(|r| &r.corrections);
+                p.corrections.iter().chain(reversal).collect()
+            })
             .unwrap_or_default(),
         Subject::Member(id) => m
             .membership
@@ -176,25 +195,46 @@ fn corrections_of(m: &ReadModels, subject: Subject, year: Option<i32>) -> Vec<&C
         Subject::Session(id) => {
             let session = m.sessions.sessions.get(&id).into_iter();
             let minutes = m.minutes.minutes.values().filter(|r| r.session_id == id);
+            let elections = m.bodies.elections_in_session(id).into_iter();
             session
                 .flat_map(|s| &s.corrections)
                 .chain(minutes.flat_map(|r| &r.corrections))
+                .chain(elections.flat_map(|(b, e)| {
+                    let rounds: Vec<u64> = e.rounds.iter().map(|r| r.position).collect();
+                    b.corrections.iter().filter(move |c| {
+                        c.corrected_position
+                            .is_some_and(|p| p == e.position || rounds.contains(&p))
+                    })
+                }))
                 .collect()
         }
-        Subject::Motion { motion, .. } => m
-            .resolutions
-            .motions
-            .get(&motion)
-            .map(|r| r.corrections.iter().collect())
-            .unwrap_or_default(),
-        Subject::Body(body) => year
-            .map(|year| deliberations_of(m, body, year))
-            .unwrap_or_default()
-            .into_iter()
-            .flat_map(|r| &r.corrections)
-            .collect(),
+        Subject::Motion { motion, session } => {
+            let motion = m.resolutions.motions.get(&motion).into_iter();
+            let session = m.sessions.sessions.get(&session).into_iter();
+            motion
+                .flat_map(|r| &r.corrections)
+                .chain(session.flat_map(|s| of_stated(&s.corrections)))
+                .collect()
+        }
+        Subject::Body(body) => {
+            let list = year
+                .map(|year| deliberations_of(m, body, year))
+                .unwrap_or_default();
+            let sessions = list
+                .iter()
+                .filter_map(|r| m.sessions.sessions.get(&r.session_id));
+            list.iter()
+                .flat_map(|r| &r.corrections)
+                .chain(sessions.flat_map(|s| of_stated(&s.corrections)))
+                .collect()
+        }
         Subject::Members => Vec::new(),
-    }
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    found
+        .into_iter()
+        .filter(|c| seen.insert(c.correction_id))
+        .collect()
 }
 
 /// A correction as a document states it.
