@@ -177,7 +177,8 @@ fn congress(n: usize) -> (Value, Vec<u8>) {
         "agenda": (1..=6).map(|i| format!("Point {i}")).collect::<Vec<_>>(),
         "counts": {"eligible": n, "present": n, "represented": 0, "absent": 0},
         "quorum": "Quorum atteint", "opened_at": "à 9 h 00", "closed_at": "à 17 h 00",
-        "motions": motions, "elections": [], "present": names, "represented": [],
+        "motions": motions, "elections": [], "ballots": [], "request": null,
+        "present": names, "represented": [],
     });
     let record = json!({
         "event": {"position": 1, "payload": {"member_id": "00000000-0000-0000-0000-000000000000"}},
