@@ -32,14 +32,7 @@ pub fn quorum_rule(s: &Statutes, body: Option<StatutoryBody>) -> QuorumRule {
 /// else the general one for that kind.
 pub fn majority_rule(s: &Statutes, body: Option<StatutoryBody>, kind: MotionKind) -> MajorityRule {
     if let Some(r) = instance(s, body) {
-        let m = &r.majorities;
-        return match kind {
-            MotionKind::Ordinary => m.ordinary,
-            MotionKind::Election => m.election,
-            MotionKind::Exclusion => m.exclusion,
-            MotionKind::StatuteAmendment => m.statute_amendment,
-            MotionKind::Dissolution => m.dissolution,
-        };
+        return of_kind(&r.majorities, kind);
     }
     let m = &s.majorities;
     general(match kind {
@@ -49,6 +42,17 @@ pub fn majority_rule(s: &Statutes, body: Option<StatutoryBody>, kind: MotionKind
         MotionKind::StatuteAmendment => m.statute_amendment,
         MotionKind::Dissolution => m.dissolution,
     })
+}
+
+/// The rule of one kind of motion among a body's majorities.
+pub fn of_kind(m: &MajorityRules, kind: MotionKind) -> MajorityRule {
+    match kind {
+        MotionKind::Ordinary => m.ordinary,
+        MotionKind::Election => m.election,
+        MotionKind::Exclusion => m.exclusion,
+        MotionKind::StatuteAmendment => m.statute_amendment,
+        MotionKind::Dissolution => m.dissolution,
+    }
 }
 
 /// One of the general majorities as the rule it means.

@@ -14,8 +14,8 @@ use registre_projections::sessions::SessionRecord;
 use registre_schema::Role;
 use registre_schema::events::session::{MotionKind, SessionKind};
 use registre_schema::events::{
-    Comparison, Fraction, MajorityRule, MandateEndReason, QuorumRule, ReorganisationKind,
-    StatutoryBody, TieRule, VoteBase,
+    Comparison, Fraction, MajorityRule, MandateEndReason, Membership, QuorumRule,
+    ReorganisationKind, StatutoryBody, TieRule, VoteBase,
 };
 
 use crate::language::Language;
@@ -313,6 +313,14 @@ pub fn majority_rule(m: MajorityRule, lang: Language) -> String {
             "{} ; en cas de partage, la voix du président est prépondérante",
             &[&rule],
         ),
+    }
+}
+
+/// Who sits in a statutory body.
+pub fn membership(m: Membership, lang: Language) -> &'static str {
+    match m {
+        Membership::Derived => lang.tr("les communes membres à jour de son territoire"),
+        Membership::Designated => lang.tr("les communes à jour qui en détiennent les sièges"),
     }
 }
 

@@ -100,6 +100,26 @@ fn issued_text(addr: SocketAddr, session: &Value, title: &str, token: &str, dir:
     pdftotext(&file).unwrap()
 }
 
+/// The document `pdf` written in `dir` as `REFERENCE.pdf`, and what
+/// `registre document verify` says of it with the public key `key`.
+fn verified(
+    dir: &Path,
+    reference: &str,
+    pdf: &[u8],
+    key: &Path,
+) -> (PathBuf, std::process::Output) {
+    let file = dir.join(format!("{reference}.pdf"));
+    std::fs::write(&file, pdf).unwrap();
+    let check = run(&[
+        "document",
+        "verify",
+        file.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+    ]);
+    (file, check)
+}
+
 fn nodes<'a>(v: &'a Value, path: &[&str]) -> &'a Vec<Value> {
     let mut v = v;
     for p in path {
@@ -197,15 +217,7 @@ fn documents_from_the_demo_are_the_same_every_time_and_verified_offline_and_onli
         assert!(again == pdf, "{title} {reference}: not the same bytes");
 
         // and it checks offline with the public key alone
-        let file = dir.path().join(format!("{reference}.pdf"));
-        std::fs::write(&file, &pdf).unwrap();
-        let check = run(&[
-            "document",
-            "verify",
-            file.to_str().unwrap(),
-            "--key",
-            key.to_str().unwrap(),
-        ]);
+        let (file, check) = verified(dir.path(), &reference, &pdf, &key);
         assert!(check.status.success(), "{title}: {}", out(&check));
         assert!(
             out(&check).contains(&format!("OK: document {reference}")),
@@ -538,18 +550,10 @@ fn a_corrected_record_is_printed_with_its_correction_proved_beside_it() {
     for (link, correction, record, said) in documents {
         // when its document is issued
         let (reference, pdf) = issue(server.addr, &link, &token);
-        let file = dir.path().join(format!("{reference}.pdf"));
-        std::fs::write(&file, &pdf).unwrap();
 
         // then it checks offline with the public key alone, the record and
         // its correction among the records it attaches, each once
-        let check = run(&[
-            "document",
-            "verify",
-            file.to_str().unwrap(),
-            "--key",
-            key.to_str().unwrap(),
-        ]);
+        let (file, check) = verified(dir.path(), &reference, &pdf, &key);
         assert!(check.status.success(), "{link}: {}", out(&check));
         let attached =
             StatedRecords::from_json(&registre_documents::proofs_of(&pdf).unwrap()).unwrap();

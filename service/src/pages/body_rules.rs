@@ -22,7 +22,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use registre_domain::body::shape;
 use registre_domain::statutes::{StatutesChanges, StatutesCommand};
-use registre_domain::statutory::followed;
+use registre_domain::statutory::{followed, of_kind};
 use registre_schema::events::session::MotionKind;
 use registre_schema::events::{
     BodyKind, Comparison, Fraction, InstanceRules, MajorityRule, MajorityRules, Membership,
@@ -69,16 +69,6 @@ const MAJORITIES: [(&str, MotionKind); 5] = [
     ("majorityDissolution", MotionKind::Dissolution),
 ];
 
-fn majority(m: &MajorityRules, kind: MotionKind) -> MajorityRule {
-    match kind {
-        MotionKind::Ordinary => m.ordinary,
-        MotionKind::Election => m.election,
-        MotionKind::Exclusion => m.exclusion,
-        MotionKind::StatuteAmendment => m.statute_amendment,
-        MotionKind::Dissolution => m.dissolution,
-    }
-}
-
 fn slug_of<T: PartialEq>(table: &[(&'static str, T)], value: T) -> &'static str {
     table
         .iter()
@@ -110,7 +100,7 @@ fn values(r: &InstanceRules) -> Vec<(String, String)> {
     v.push(("quorum-comparison".into(), comparison(r.quorum.comparison)));
     share(&mut v, "quorum", r.quorum.share);
     for (name, kind) in MAJORITIES {
-        let m = majority(&r.majorities, kind);
+        let m = of_kind(&r.majorities, kind);
         v.push((format!("{name}-comparison"), comparison(m.comparison)));
         share(&mut v, name, m.share);
         v.push((format!("{name}-base"), slug_of(&BASES, m.base).into()));
@@ -161,35 +151,20 @@ fn read(
             numerator: number(&format!("{prefix}-numerator")),
             denominator: number(&format!("{prefix}-denominator")),
         };
-        let choose = lang.tr("choisissez-en une.");
-        let comparison = |prefix: &str| {
-            let name = format!("{prefix}-comparison");
-            chosen(form, &name, &COMPARISONS).unwrap_or_else(|| {
-                refuse(&name, choose);
-                Comparison::AtLeast
-            })
-        };
-        let majority = |prefix: &str| {
-            let (base, tie) = (format!("{prefix}-base"), format!("{prefix}-tie"));
-            MajorityRule {
-                comparison: comparison(prefix),
-                share: fraction(prefix),
-                base: chosen(form, &base, &BASES).unwrap_or_else(|| {
-                    refuse(&base, choose);
-                    VoteBase::VotesCast
-                }),
-                tie: chosen(form, &tie, &TIES).unwrap_or_else(|| {
-                    refuse(&tie, choose);
-                    TieRule::Rejected
-                }),
-            }
+        // A field naming none of its choices is refused; its first choice
+        // stands in until the form is sent again.
+        let choose = |name: &str| refuse(name, lang.tr("choisissez-en une."));
+        let comparison =
+            |prefix: &str| chosen(form, &format!("{prefix}-comparison"), &COMPARISONS, &choose);
+        let majority = |prefix: &str| MajorityRule {
+            comparison: comparison(prefix),
+            share: fraction(prefix),
+            base: chosen(form, &format!("{prefix}-base"), &BASES, &choose),
+            tie: chosen(form, &format!("{prefix}-tie"), &TIES, &choose),
         };
         InstanceRules {
             statutory_body: body,
-            membership: chosen(form, "membership", &MEMBERSHIPS).unwrap_or_else(|| {
-                refuse("membership", choose);
-                Membership::Derived
-            }),
+            membership: chosen(form, "membership", &MEMBERSHIPS, &choose),
             quorum: QuorumRule {
                 comparison: comparison("quorum"),
                 share: fraction("quorum"),
@@ -209,7 +184,7 @@ fn read(
                 slug => {
                     let elector = electors(body).find(|(s, _)| *s == slug);
                     if elector.is_none() {
-                        refuse("electedBy", choose);
+                        choose("electedBy");
                     }
                     elector.map(|(_, b)| b)
                 }
@@ -224,13 +199,22 @@ fn read(
     }
 }
 
-/// The choice of `table` the field `name` names.
-fn chosen<T: Copy>(form: &AmendmentFields, name: &str, table: &[(&str, T)]) -> Option<T> {
+/// The choice of `table` the field `name` names; else `refused` hears of
+/// the field, and the first choice stands in.
+fn chosen<T: Copy>(
+    form: &AmendmentFields,
+    name: &str,
+    table: &[(&str, T)],
+    refused: &dyn Fn(&str),
+) -> T {
     let typed = form.typed(name);
-    table
-        .iter()
-        .find(|(slug, _)| *slug == typed)
-        .map(|(_, v)| *v)
+    match table.iter().find(|(slug, _)| *slug == typed) {
+        Some((_, value)) => *value,
+        None => {
+            refused(name);
+            table[0].1
+        }
+    }
 }
 
 /// `latest` with each rule the form changed from `opened`.
@@ -368,7 +352,7 @@ fn groups(body: StatutoryBody, form: &AmendmentFields, lang: Language) -> Vec<Gr
                     lang.tr("Qui y siège"),
                     MEMBERSHIPS
                         .iter()
-                        .map(|(slug, m)| (*slug, membership_label(*m, lang)))
+                        .map(|(slug, m)| (*slug, french::membership(*m, lang)))
                         .collect(),
                 ),
                 control(
@@ -432,20 +416,13 @@ fn tie_label(t: TieRule, lang: Language) -> &'static str {
     }
 }
 
-fn membership_label(m: Membership, lang: Language) -> &'static str {
-    match m {
-        Membership::Derived => lang.tr("les communes membres à jour de son territoire"),
-        Membership::Designated => lang.tr("les communes à jour qui en détiennent les sièges"),
-    }
-}
-
 /// The statutes before any are adopted: nothing to amend yet.
 fn no_statutes(lang: Language) -> Response {
     page::message(
         lang,
         StatusCode::CONFLICT,
         lang.tr("Aucuns statuts"),
-        lang.tr("Aucuns statuts ne sont encore adoptés : adoptez-les d'abord depuis la page des statuts. Rien n'a été enregistré."),
+        lang.tr("Aucuns statuts ne sont encore adoptés : adoptez-les d'abord depuis la page des statuts. Rien n'a été enregistré. (code STATUTES_NOT_ADOPTED)"),
     )
 }
 

@@ -19,6 +19,7 @@ use registre_projections::ReadModels;
 use registre_projections::bodies::BodyRecord;
 use registre_projections::fold::Correction;
 use registre_projections::membership::MemberRecord;
+use registre_projections::resolutions::ResolutionFilter;
 use registre_projections::sessions::SessionRecord;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -132,8 +133,7 @@ impl Subject {
                 let s = scope.session(m, id)?;
                 let body = m.bodies.body(s.body_id).map_or("", |b| b.name.as_str());
                 let name = lang.fill("{}, session du {}", &[&body, &lang.date(s.session_date)]);
-                let minutes = m.minutes.minutes.values();
-                let minutes = minutes.filter(|r| r.session_id == id);
+                let minutes = m.minutes.of_session(id).into_iter();
                 let all = s
                     .corrections
                     .iter()
@@ -302,8 +302,11 @@ fn session_records<'m>(
         ),
         corrections: corrections_of(&s.corrections, s.position),
     }];
-    let motions = m.resolutions.motions.values();
-    for r in motions.filter(|r| r.session_id == s.session_id) {
+    let motions = m.resolutions.list(&ResolutionFilter {
+        session_id: Some(s.session_id),
+        ..Default::default()
+    });
+    for r in motions {
         found.push(Correctable {
             position: r.position,
             label: lang.fill("Motion déposée : {}", &[&r.title]),
@@ -317,8 +320,7 @@ fn session_records<'m>(
             });
         }
     }
-    let minutes = m.minutes.minutes.values();
-    for record in minutes.filter(|r| r.session_id == s.session_id) {
+    for record in m.minutes.of_session(s.session_id) {
         for d in &record.drafts {
             found.push(Correctable {
                 position: d.position,

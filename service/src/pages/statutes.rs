@@ -8,6 +8,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::Utc;
 use registre_domain::statutes::rules;
+use registre_schema::events::Membership;
 
 use super::WebState;
 use super::page::{self, Frame, render};
@@ -166,8 +167,8 @@ fn shown(rule: &str, value: &str, lang: Language) -> String {
             .into();
     }
     let words = match value {
-        "DERIVED" => lang.tr("les communes membres à jour de son territoire"),
-        "DESIGNATED" => lang.tr("les communes à jour qui en détiennent les sièges"),
+        "DERIVED" => french::membership(Membership::Derived, lang),
+        "DESIGNATED" => french::membership(Membership::Designated, lang),
         "SIMPLE" => lang.tr("simple"),
         "ABSOLUTE" => lang.tr("absolue"),
         "TWO_THIRDS" => lang.tr("des deux tiers"),

@@ -194,7 +194,7 @@ fn corrections_of<'m>(
             .unwrap_or_default(),
         Subject::Session(id) => {
             let session = m.sessions.sessions.get(&id).into_iter();
-            let minutes = m.minutes.minutes.values().filter(|r| r.session_id == id);
+            let minutes = m.minutes.of_session(id).into_iter();
             let elections = m.bodies.elections_in_session(id).into_iter();
             session
                 .flat_map(|s| &s.corrections)
