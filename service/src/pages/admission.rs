@@ -4,9 +4,7 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::State;
-use axum::extract::rejection::FormRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use registre_domain::member::MemberCommand;
@@ -19,8 +17,8 @@ use uuid::Uuid;
 use super::WebState;
 use super::fields::{self, take};
 use super::page::{self, Frame, Viewer};
+use super::register_form::{Planned, RegisterForm};
 use super::scope::Scope;
-use super::submit::{self, Refusal};
 use crate::language::Language;
 
 // The domain's own bounds, so the form and the rules never disagree.
@@ -95,9 +93,7 @@ pub async fn form(State(state): State<WebState>, headers: HeaderMap) -> Response
 
 fn show(state: &WebState, viewer: &Viewer, form: AdmissionFields, status: StatusCode) -> Response {
     let lang = viewer.language;
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable(lang);
-    };
+    let models = try_page!(viewer.models(state));
     let scope = viewer.scope();
     let (regions, categories) = models.read(|m, _| (candidates(m, scope, lang), categories(m)));
     page::render_as(
@@ -150,85 +146,82 @@ fn categories(m: &ReadModels) -> Vec<String> {
         .unwrap_or_default()
 }
 
-pub async fn submit(
-    State(state): State<WebState>,
-    headers: HeaderMap,
-    form: Result<Form<AdmissionFields>, FormRejection>,
-) -> Response {
-    let (viewer, mut form) = try_page!(page::posted(&state, &headers, form).await);
-    let scope = viewer.scope();
-    let t = viewer.language;
-    let unit = commune_key(&form.commune, t).and_then(|u| {
-        let within = state
-            .app
-            .read_models()
-            .is_some_and(|models| models.read(|m, _| scope.unit(m, &u)));
-        if within {
-            Ok(u)
-        } else {
-            Err(t.tr("Commune : hors de votre région.").to_owned())
-        }
-    });
-    let unit = take(&mut form.commune_error, unit);
-    // Left empty, the domain records the territorial list's name.
-    let name = match form.name.trim() {
-        "" => Ok(String::new()),
-        given => fields::text(t, t.tr("Nom"), given, MAX_NAME),
-    };
-    let name = take(&mut form.name_error, name);
-    let category = take(
-        &mut form.category_error,
-        fields::text(t, t.tr("Catégorie de cotisation"), &form.category, MAX_NAME),
-    );
-    let admitted_on = take(
-        &mut form.admitted_on_error,
-        fields::date(t, t.tr("Date d'admission"), &form.admitted_on),
-    );
-    let deliberation = take(
-        &mut form.deliberation_error,
-        fields::text(
-            t,
-            t.tr("Délibération du conseil communal"),
-            &form.deliberation,
-            MAX_REFERENCE,
-        ),
-    );
-    let decision = take(
-        &mut form.decision_error,
-        fields::text(
-            t,
-            t.tr("Décision d'admission"),
-            &form.decision,
-            MAX_REFERENCE,
-        ),
-    );
-    let (
-        Some(unit),
-        Some(name),
-        Some(dues_category),
-        Some(admitted_on),
-        Some(deliberation_ref),
-        Some(decision_ref),
-    ) = (unit, name, category, admitted_on, deliberation, decision)
-    else {
-        return show(&state, &viewer, form, StatusCode::UNPROCESSABLE_ENTITY);
-    };
-    let member_id = member_id_for(&unit);
-    let command = MemberCommand::Admit {
-        unit,
-        name,
-        keep_different_name: form.keep_name == "oui",
-        dues_category,
-        admitted_on,
-        deliberation_ref,
-        decision_ref,
-    };
-    match submit::command(&state, &viewer, &form.command_id, command.into()).await {
-        Ok(first) => submit::done(&format!("/membres/{member_id}"), first),
-        Err(Refusal { status, message }) => {
-            form.refusal = message;
-            show(&state, &viewer, form, status)
-        }
+impl RegisterForm for AdmissionFields {
+    const REGIONAL: bool = true;
+
+    fn command(&mut self, state: &WebState, viewer: &Viewer) -> Option<Planned> {
+        let scope = viewer.scope();
+        let t = viewer.language;
+        let unit = commune_key(&self.commune, t).and_then(|u| {
+            let within = state
+                .app
+                .read_models()
+                .is_some_and(|models| models.read(|m, _| scope.unit(m, &u)));
+            if within {
+                Ok(u)
+            } else {
+                Err(t.tr("Commune : hors de votre région.").to_owned())
+            }
+        });
+        let unit = take(&mut self.commune_error, unit);
+        // Left empty, the domain records the territorial list's name.
+        let name = match self.name.trim() {
+            "" => Ok(String::new()),
+            given => fields::text(t, t.tr("Nom"), given, MAX_NAME),
+        };
+        let name = take(&mut self.name_error, name);
+        let category = take(
+            &mut self.category_error,
+            fields::text(t, t.tr("Catégorie de cotisation"), &self.category, MAX_NAME),
+        );
+        let admitted_on = take(
+            &mut self.admitted_on_error,
+            fields::date(t, t.tr("Date d'admission"), &self.admitted_on),
+        );
+        let deliberation = take(
+            &mut self.deliberation_error,
+            fields::text(
+                t,
+                t.tr("Délibération du conseil communal"),
+                &self.deliberation,
+                MAX_REFERENCE,
+            ),
+        );
+        let decision = take(
+            &mut self.decision_error,
+            fields::text(
+                t,
+                t.tr("Décision d'admission"),
+                &self.decision,
+                MAX_REFERENCE,
+            ),
+        );
+        let (unit, name, dues_category, admitted_on, deliberation_ref, decision_ref) = (
+            unit?,
+            name?,
+            category?,
+            admitted_on?,
+            deliberation?,
+            decision?,
+        );
+        let back = format!("/membres/{}", member_id_for(&unit));
+        let command = MemberCommand::Admit {
+            unit,
+            name,
+            keep_different_name: self.keep_name == "oui",
+            dues_category,
+            admitted_on,
+            deliberation_ref,
+            decision_ref,
+        };
+        Some(Planned {
+            command: command.into(),
+            back,
+        })
+    }
+
+    fn show(self, state: &WebState, viewer: &Viewer, status: StatusCode) -> Response {
+        show(state, viewer, self, status)
     }
 }
 

@@ -220,9 +220,7 @@ struct RuleShown {
 
 pub async fn form(State(state): State<WebState>, headers: HeaderMap) -> Response {
     let viewer = try_page!(Viewer::national_writer(&state, &headers).await);
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable(viewer.language);
-    };
+    let models = try_page!(viewer.models(&state));
     // Before any statutes, the form adopts the first ones, each rule
     // started from the value the API adopts when it is not stated.
     let today = chrono::Utc::now().date_naive();
@@ -261,9 +259,7 @@ fn values(s: &Statutes) -> Vec<(String, String)> {
 }
 
 fn show(state: &WebState, viewer: &Viewer, form: AmendmentFields, status: StatusCode) -> Response {
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable(viewer.language);
-    };
+    let models = try_page!(viewer.models(state));
     let (version, motions) = models.read(|m, _| {
         let version = latest(m).map_or(0, |s| s.version);
         (version, amendment_motions(m, viewer.language))
@@ -364,9 +360,7 @@ pub(super) async fn record(
     ) -> Option<StatutesCommand>,
     show: impl FnOnce(AmendmentFields, StatusCode) -> Response,
 ) -> Response {
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable(viewer.language);
-    };
+    let models = try_page!(viewer.models(state));
     let versions = form.version.trim().parse::<u32>().ok().and_then(|n| {
         models.read(|m, _| {
             let opened_on = match n {

@@ -435,9 +435,7 @@ pub async fn form(
     let Some((_, body)) = body_of(&slug) else {
         return page::not_found(viewer.language);
     };
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable(viewer.language);
-    };
+    let models = try_page!(viewer.models(&state));
     let Some((version, rules)) = models.read(|m, _| {
         let s = amendment::latest(m)?;
         Some((s.version, values(&followed(s, body))))
@@ -456,9 +454,7 @@ fn show(
     status: StatusCode,
 ) -> Response {
     let lang = viewer.language;
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable(lang);
-    };
+    let models = try_page!(viewer.models(state));
     // The version the form was opened on, which its values come from.
     let opened = form.version.trim().parse::<u32>().ok();
     let Some((version, own, motions)) = models.read(|m, _| {

@@ -2,10 +2,7 @@
 //! records them all at once, filled with those in force.
 
 use askama::Template;
-use axum::Form;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use registre_domain::DomainError;
 use registre_domain::contacts::{Contacts, MAX_ADDRESS, MAX_EMAIL, MAX_PHONES};
@@ -14,9 +11,9 @@ use registre_domain::text::MAX_NAME;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::WebState;
-use super::page::{self, Frame, Viewer};
-use super::submit;
+use super::page::{self, Frame};
+use super::record_form::{At, Record, RecordForm};
+use crate::application::Command;
 use crate::language::Language;
 
 /// The form as shown: values, and a message beside a refused field.
@@ -154,56 +151,42 @@ struct ContactsPage {
     form: ContactFields,
 }
 
-fn show(
-    state: &WebState,
-    viewer: &Viewer,
-    id: Uuid,
-    form: Option<ContactFields>,
-    status: StatusCode,
-) -> Response {
-    let found = page::about_member(state, viewer, id, |_, member| {
-        let current = member.current_contacts().cloned().unwrap_or_default();
-        Some((member.name.clone(), current))
-    });
-    let (name, current) = match found {
-        Ok(found) => found,
-        Err(unseen) => return unseen.page(viewer.language),
-    };
-    let page = ContactsPage {
-        frame: viewer.frame("membres"),
-        id,
-        name,
-        form: form.unwrap_or_else(|| ContactFields::of(&current)),
-    };
-    page::render_as(&page, status)
-}
+impl RecordForm for ContactFields {
+    const RECORD: Record = Record::Member;
 
-pub async fn form(
-    State(state): State<WebState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let (viewer, id) = try_page!(page::form_for_member(&state, &headers, &id).await);
-    show(&state, &viewer, id, None, StatusCode::OK)
-}
+    /// A new form, filled with the contacts in force.
+    fn blank(at: &At) -> Self {
+        let current = page::about_member(at.state, at.viewer, at.id, |_, member| {
+            member.current_contacts().cloned()
+        });
+        ContactFields::of(&current.unwrap_or_default())
+    }
 
-pub async fn submit(
-    State(state): State<WebState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    form: Result<Form<ContactFields>, FormRejection>,
-) -> Response {
-    let (viewer, mut form, member_id) =
-        try_page!(page::posted_for_member(&state, &headers, &id, form).await);
-    let command = form.contacts(viewer.language).map(|contacts| {
-        MemberCommand::RecordContacts {
-            member_id,
-            contacts,
-        }
-        .into()
-    });
-    submit::for_member(&state, &viewer, member_id, form, command, |form, status| {
-        show(&state, &viewer, member_id, Some(form), status)
-    })
-    .await
+    fn command(&mut self, at: &At) -> Option<Command> {
+        let contacts = self.contacts(at.viewer.language)?;
+        Some(
+            MemberCommand::RecordContacts {
+                member_id: at.id,
+                contacts,
+            }
+            .into(),
+        )
+    }
+
+    fn show(self, at: &At, status: StatusCode) -> Response {
+        let found = page::about_member(at.state, at.viewer, at.id, |_, member| {
+            Some(member.name.clone())
+        });
+        let name = match found {
+            Ok(name) => name,
+            Err(unseen) => return unseen.page(at.viewer.language),
+        };
+        let page = ContactsPage {
+            frame: at.viewer.frame("membres"),
+            id: at.id,
+            name,
+            form: self,
+        };
+        page::render_as(&page, status)
+    }
 }

@@ -411,9 +411,7 @@ fn show(
     status: StatusCode,
 ) -> Response {
     let lang = viewer.language;
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable(lang);
-    };
+    let models = try_page!(viewer.models(state));
     let position = form.position.parse::<u64>().ok();
     let scope = viewer.scope();
     let found = models.read(|m, _| {
@@ -530,9 +528,7 @@ async fn recorded(
 ) -> Response {
     let (viewer, mut form) = try_page!(page::posted(&state, &headers, form).await);
     let lang = viewer.language;
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable(lang);
-    };
+    let models = try_page!(viewer.models(&state));
     let Some(subject) = subject else {
         return page::not_found(lang);
     };

@@ -99,9 +99,7 @@ pub async fn live(
     Query(after): Query<After>,
 ) -> Response {
     let viewer = try_page!(Viewer::watching(&state, &headers).await);
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable(viewer.language);
-    };
+    let models = try_page!(viewer.models(&state));
     page::wait_past(models, after.apres).await;
     match live_part(&state, &viewer).await {
         Some(html) => axum::response::Html(html.to_string()).into_response(),

@@ -3,8 +3,7 @@
 //! started from the latest one (most years change an amount or two).
 
 use askama::Template;
-use axum::Form;
-use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -19,7 +18,8 @@ use uuid::Uuid;
 use super::WebState;
 use super::fields::{self, take};
 use super::page::{self, Frame, Viewer};
-use super::submit::{self, Done};
+use super::register_form::{Planned, RegisterForm};
+use super::submit::Done;
 use crate::language::Language;
 
 /// Empty rows the form offers after the latest schedule's categories.
@@ -129,22 +129,19 @@ pub async fn page(
     show(&state, &viewer, form, StatusCode::OK, notice)
 }
 
-pub async fn submit(
-    State(state): State<WebState>,
-    headers: HeaderMap,
-    form: Result<Form<ScheduleFields>, FormRejection>,
-) -> Response {
-    let (viewer, mut form) = try_page!(page::posted_national(&state, &headers, form).await);
-    let command = form.command(viewer.language).map(Into::into);
-    submit::posted(
-        &state,
-        &viewer,
-        "/cotisations",
-        form,
-        command,
-        |form, status| show(&state, &viewer, form, status, ""),
-    )
-    .await
+impl RegisterForm for ScheduleFields {
+    const REGIONAL: bool = false;
+
+    fn command(&mut self, _: &WebState, viewer: &Viewer) -> Option<Planned> {
+        Some(Planned {
+            command: self.schedule(viewer.language)?.into(),
+            back: "/cotisations".into(),
+        })
+    }
+
+    fn show(self, state: &WebState, viewer: &Viewer, status: StatusCode) -> Response {
+        show(state, viewer, self, status, "")
+    }
 }
 
 fn show(
@@ -154,9 +151,7 @@ fn show(
     status: StatusCode,
     notice: &'static str,
 ) -> Response {
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable(viewer.language);
-    };
+    let models = try_page!(viewer.models(state));
     let lang = viewer.language;
     let (categories, years) = models.read(|m, _| {
         let schedules = &m.dues.schedules;
@@ -240,7 +235,7 @@ fn blank(m: &ReadModels, today: NaiveDate, lang: Language) -> ScheduleFields {
 impl ScheduleFields {
     /// The command the fields say, or `None` with each refusal beside its
     /// field. Rows left empty are not categories.
-    fn command(&mut self, lang: Language) -> Option<SetDuesSchedule> {
+    fn schedule(&mut self, lang: Language) -> Option<SetDuesSchedule> {
         let year = take(
             &mut self.year_error,
             fields::year(lang, lang.tr("Année"), &self.year),
@@ -323,7 +318,7 @@ mod tests {
             ("categorie", "Commune rurale"),
             ("montant", "50000"),
         ]);
-        let command = form.command(French).expect("a schedule");
+        let command = form.schedule(French).expect("a schedule");
         assert_eq!(command.year, 2026);
         assert_eq!(
             command
@@ -345,13 +340,13 @@ mod tests {
             ("categorie", "Rurale"),
             ("montant", "2"),
         ]);
-        assert!(twice.command(French).is_none());
+        assert!(twice.schedule(French).is_none());
         assert_eq!(
             twice.tiers_error,
             "Catégories : « Rurale » figure deux fois."
         );
         let mut none = posted(&[("year", "2026"), ("due_on", "2026-03-31")]);
-        assert!(none.command(French).is_none());
+        assert!(none.schedule(French).is_none());
         assert!(none.tiers_error.starts_with("Catégories : indiquez"));
     }
 
@@ -363,7 +358,7 @@ mod tests {
             ("categorie", "Rurale"),
             ("montant", "cinquante"),
         ]);
-        assert!(form.command(French).is_none());
+        assert!(form.schedule(French).is_none());
         assert!(
             form.tiers[0]
                 .error
@@ -382,7 +377,7 @@ mod tests {
         }
         let mut form = posted(&pairs);
         assert_eq!(form.tiers.len(), MAX_TIERS + 1);
-        assert!(form.command(French).is_none());
+        assert!(form.schedule(French).is_none());
         assert_eq!(form.tiers_error, "Catégories : 50 au plus dans un barème.");
         // Empty rows before them do not make room for more.
         let mut padded = vec![("year", "2026"), ("due_on", "2026-03-31")];
@@ -393,9 +388,9 @@ mod tests {
         padded.extend(pairs.iter().skip(2).take(2 * 45));
         let mut form = posted(&padded);
         assert_eq!(form.tiers.len(), 45);
-        assert_eq!(form.command(French).map(|c| c.tiers.len()), Some(45));
+        assert_eq!(form.schedule(French).map(|c| c.tiers.len()), Some(45));
         let mut form = posted(&pairs);
-        assert!(form.command(French).is_none());
+        assert!(form.schedule(French).is_none());
         assert_eq!(form.tiers_error, "Catégories : 50 au plus dans un barème.");
     }
 }

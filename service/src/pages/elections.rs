@@ -7,10 +7,7 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::Form;
-use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use registre_domain::body::{BodyCommand, MAX_SEATS};
 use registre_domain::election::{Count, MAX_BALLOTS};
@@ -26,7 +23,7 @@ use uuid::Uuid;
 use super::WebState;
 use super::fields::{self, take};
 use super::page::{self, Frame, Viewer};
-use super::submit::{self, Done};
+use super::record_form::{At, Record, RecordForm};
 use crate::application::Command;
 use crate::language::Language;
 
@@ -247,18 +244,10 @@ fn election_view(
     }
 }
 
-fn show(
-    state: &WebState,
-    viewer: &Viewer,
-    id: Uuid,
-    form: ElectionFields,
-    status: StatusCode,
-    notice: &'static str,
-) -> Response {
+fn show(at: &At, form: ElectionFields, status: StatusCode) -> Response {
+    let (state, viewer, id, notice) = (at.state, at.viewer, at.id, at.notice);
     let lang = viewer.language;
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable(lang);
-    };
+    let models = try_page!(viewer.models(state));
     let scope = viewer.scope();
     let found = models.read(|m, _| {
         let b = m.bodies.body(id).filter(|_| scope.body(m, id))?;
@@ -316,45 +305,33 @@ fn show(
     )
 }
 
-fn blank() -> ElectionFields {
-    ElectionFields {
-        command_id: Uuid::now_v7().to_string(),
-        seats: "1".into(),
-        ..Default::default()
-    }
-}
+impl RecordForm for ElectionFields {
+    const RECORD: Record = Record::Body;
 
-pub async fn form(
-    State(state): State<WebState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    done: Result<Query<Done>, QueryRejection>,
-) -> Response {
-    match page::form_for_body(&state, &headers, &id, done).await {
-        Ok((viewer, id, notice)) => show(&state, &viewer, id, blank(), StatusCode::OK, notice),
-        Err(refusal) => refusal,
+    fn blank(_: &At) -> Self {
+        ElectionFields {
+            command_id: Uuid::now_v7().to_string(),
+            seats: "1".into(),
+            ..Default::default()
+        }
     }
-}
 
-pub async fn submit(
-    State(state): State<WebState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    form: Result<Form<ElectionFields>, FormRejection>,
-) -> Response {
-    let (viewer, mut form, body_id) =
-        try_page!(page::posted_for_body(&state, &headers, &id, form).await);
-    let t = viewer.language;
-    let command = match form.step.as_str() {
-        "ouverture" => form.opening(body_id, t),
-        "candidature" => form.candidacy(&state, &viewer, body_id),
-        _ => form.round(body_id, t),
-    };
-    let back = format!("/instances/{body_id}/elections");
-    submit::posted(&state, &viewer, &back, form, command, |form, status| {
-        show(&state, &viewer, body_id, form, status, "")
-    })
-    .await
+    fn command(&mut self, at: &At) -> Option<Command> {
+        let t = at.viewer.language;
+        match self.step.as_str() {
+            "ouverture" => self.opening(at.id, t),
+            "candidature" => self.candidacy(at.state, at.viewer, at.id),
+            _ => self.round(at.id, t),
+        }
+    }
+
+    fn show(self, at: &At, status: StatusCode) -> Response {
+        show(at, self, status)
+    }
+
+    fn back(id: Uuid) -> String {
+        format!("/instances/{id}/elections")
+    }
 }
 
 /// A whole number of at most `max`, an empty field read as `empty`;
@@ -443,25 +420,7 @@ impl ElectionFields {
     fn candidacy(&mut self, state: &WebState, viewer: &Viewer, body_id: Uuid) -> Option<Command> {
         let t = viewer.language;
         let election_id = self.election_id(t);
-        let code = self.commune.trim().to_owned();
-        let scope = viewer.scope();
-        let member = state
-            .app
-            .read_models()
-            .and_then(|models| {
-                models.read(|m, _| {
-                    m.membership
-                        .by_code(&code)
-                        .map(|r| r.member_id)
-                        .filter(|id| scope.member(m, *id))
-                })
-            })
-            .ok_or_else(|| {
-                t.fill(
-                    "Commune : aucun membre pour le code « {} ».",
-                    &[&code.chars().take(32).collect::<String>()],
-                )
-            });
+        let member = page::member_by_code(state, viewer, self.commune.trim());
         let member_id = self.check("commune", member);
         let holder = fields::text(t, t.tr("Candidat"), &self.holder, MAX_NAME);
         let holder_name = self.check("holder", holder);

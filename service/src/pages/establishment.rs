@@ -4,9 +4,7 @@
 //! placed under the body it reports to and the one that convenes it.
 
 use askama::Template;
-use axum::Form;
 use axum::extract::State;
-use axum::extract::rejection::FormRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use registre_domain::body::{BodyCommand, shape};
@@ -21,8 +19,8 @@ use uuid::Uuid;
 use super::WebState;
 use super::fields::{self, take};
 use super::page::{self, Frame, Viewer};
+use super::register_form::{Planned, RegisterForm};
 use super::scope::Scope;
-use super::submit;
 use crate::french;
 use crate::language::Language;
 
@@ -117,9 +115,7 @@ fn show(
     form: EstablishmentFields,
     status: StatusCode,
 ) -> Response {
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable(viewer.language);
-    };
+    let models = try_page!(viewer.models(state));
     let scope = viewer.scope();
     let (regions, cercles, bodies) = models.read(|m, _| {
         (
@@ -182,38 +178,30 @@ fn units(
     found
 }
 
-pub async fn submit(
-    State(state): State<WebState>,
-    headers: HeaderMap,
-    form: Result<Form<EstablishmentFields>, FormRejection>,
-) -> Response {
-    let (viewer, mut form) = try_page!(page::posted(&state, &headers, form).await);
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable(viewer.language);
-    };
-    let scope = viewer.scope();
-    let command = models.read(|m, _| form.command(m, scope, viewer.language));
-    let body_id = command.as_ref().map(BodyCommand::body_id);
-    let back = body_id.map_or_else(
-        || "/instances".to_owned(),
-        |id| format!("/instances/{id}/sieges"),
-    );
-    submit::posted(
-        &state,
-        &viewer,
-        &back,
-        form,
-        command.map(Into::into),
-        |form, status| show(&state, &viewer, form, status),
-    )
-    .await
+impl RegisterForm for EstablishmentFields {
+    const REGIONAL: bool = true;
+
+    /// Back to the new body's seats, to define its posts.
+    fn command(&mut self, state: &WebState, viewer: &Viewer) -> Option<Planned> {
+        let models = state.app.read_models()?;
+        let scope = viewer.scope();
+        let command = models.read(|m, _| self.body(m, scope, viewer.language))?;
+        Some(Planned {
+            back: format!("/instances/{}/sieges", command.body_id()),
+            command: command.into(),
+        })
+    }
+
+    fn show(self, state: &WebState, viewer: &Viewer, status: StatusCode) -> Response {
+        show(state, viewer, self, status)
+    }
 }
 
 impl EstablishmentFields {
     /// The command the fields say, or `None` with each refusal beside its
     /// field. The body's id follows from the form's command id, so that
     /// the form posted twice names one body.
-    fn command(&mut self, m: &ReadModels, scope: Scope<'_>, lang: Language) -> Option<BodyCommand> {
+    fn body(&mut self, m: &ReadModels, scope: Scope<'_>, lang: Language) -> Option<BodyCommand> {
         let name = take(
             &mut self.name_error,
             fields::text(lang, lang.tr("Nom"), &self.name, MAX_NAME),

@@ -22,7 +22,9 @@ use crate::application::AsOfDate;
 use super::WebState;
 use super::page::{self, Frame, Viewer, render};
 use super::payment::PaymentFields;
+use super::record_form::{At, RecordForm};
 use super::scope::Scope;
+use super::submit::Done;
 use crate::french;
 use crate::language::Language;
 
@@ -374,33 +376,24 @@ struct Step {
     corrections: Vec<String>,
 }
 
-#[derive(Deserialize, Default)]
-pub struct MemberQuery {
-    enregistre: Option<String>,
-    deja: Option<String>,
-}
-
+/// A member's page, for any signed-in viewer, with a blank payment form.
 pub async fn member(
     State(state): State<WebState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    query: Result<Query<MemberQuery>, QueryRejection>,
+    done: Result<Query<Done>, QueryRejection>,
 ) -> Response {
     let viewer = try_page!(Viewer::of(&state, &headers).await);
     let Ok(id) = Uuid::parse_str(&id) else {
         return page::not_found(viewer.language);
     };
-    let notice = query.map_or("", |Query(q)| {
-        super::submit::notice(q.enregistre.is_some(), q.deja.is_some(), viewer.language)
-    });
-    member_page(
-        &state,
-        &viewer,
+    let at = At {
+        state: &state,
+        viewer: &viewer,
         id,
-        PaymentFields::blank(),
-        notice,
-        StatusCode::OK,
-    )
+        notice: done.map_or("", |Query(d)| d.notice(viewer.language)),
+    };
+    PaymentFields::blank(&at).show(&at, StatusCode::OK)
 }
 
 /// A member's page, with the payment form as given (blank, or as posted
@@ -414,9 +407,7 @@ pub fn member_page(
     status: StatusCode,
 ) -> Response {
     let lang = viewer.language;
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable(lang);
-    };
+    let models = try_page!(viewer.models(state));
     let frame = viewer.frame("membres");
     let scope = viewer.scope();
     let page = models.read(|m, _| {

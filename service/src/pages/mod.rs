@@ -35,7 +35,9 @@
 //!   and quorum, opening, motions and votes, closing, adjournment);
 //!   [`minutes`]: its minutes drafted, signed and adopted.
 //! - [`page`]: what every page shares (the signed-in viewer, the frame,
-//!   refusals); [`submit`]: a form's command submitted; [`fields`]: typed
+//!   refusals); [`record_form`]: the handlers of every form about the
+//!   member or body its path names, [`register_form`]: of every form
+//!   that adds to a register; [`submit`]: a form's command submitted; [`fields`]: typed
 //!   fields read, refused in the viewer's language; [`switch`]: the
 //!   viewer's language and the switch that chooses it.
 //! - [`audit`]: for auditors, the tree, its signed heads and proofs.
@@ -58,7 +60,7 @@ macro_rules! try_page {
     ($step:expr) => {
         match $step {
             Ok(value) => value,
-            Err(answer) => return answer,
+            Err(answer) => return axum::response::IntoResponse::into_response(answer),
         }
     };
 }
@@ -84,6 +86,8 @@ mod members;
 mod minutes;
 mod page;
 mod payment;
+mod record_form;
+mod register_form;
 mod reorganisation;
 mod reversal;
 mod scope;
@@ -131,21 +135,26 @@ pub fn router(app: Arc<Application>) -> Router {
         .route("/membres", get(members::directory))
         .route(
             "/membres/admission",
-            get(admission::form).post(admission::submit),
+            get(admission::form).post(register_form::submit::<admission::AdmissionFields>),
         )
         .route("/membres/{id}", get(members::member))
-        .route("/membres/{id}/paiement", post(payment::submit))
+        .route(
+            "/membres/{id}/paiement",
+            post(record_form::submit::<payment::PaymentFields>),
+        )
         .route(
             "/membres/{id}/coordonnees",
-            get(contacts::form).post(contacts::submit),
+            get(record_form::form::<contacts::ContactFields>)
+                .post(record_form::submit::<contacts::ContactFields>),
         )
         .route(
             "/membres/{id}/statut",
-            get(status::form).post(status::submit),
+            get(record_form::form::<status::StatusFields>)
+                .post(record_form::submit::<status::StatusFields>),
         )
         .route(
             "/membres/{id}/annulation",
-            get(reversal::form).post(reversal::submit),
+            get(reversal::form).post(record_form::submit::<reversal::ReversalFields>),
         )
         .route(
             "/membres/{id}/correction",
@@ -154,26 +163,30 @@ pub fn router(app: Arc<Application>) -> Router {
         )
         .route(
             "/membres/{id}/succession",
-            get(succession::form).post(succession::submit),
+            get(record_form::form::<succession::SuccessionFields>)
+                .post(record_form::submit::<succession::SuccessionFields>),
         )
         .route(
             "/cotisations",
-            get(dues_schedule::page).post(dues_schedule::submit),
+            get(dues_schedule::page).post(register_form::submit::<dues_schedule::ScheduleFields>),
         )
         .route(
             "/territoire/reorganisation",
-            get(reorganisation::form).post(reorganisation::submit),
+            get(reorganisation::form)
+                .post(register_form::submit::<reorganisation::ReorganisationFields>),
         )
         .route("/audit", get(audit::page))
         .route("/audit/export", get(audit::export))
         .route("/instances", get(bodies::page))
         .route(
             "/instances/nouvelle",
-            get(establishment::form).post(establishment::submit),
+            get(establishment::form)
+                .post(register_form::submit::<establishment::EstablishmentFields>),
         )
         .route(
             "/instances/{id}/sieges",
-            get(seats::form).post(seats::submit),
+            get(record_form::form::<seats::SeatFields>)
+                .post(record_form::submit::<seats::SeatFields>),
         )
         .route(
             "/instances/{id}/correction",
@@ -182,7 +195,8 @@ pub fn router(app: Arc<Application>) -> Router {
         )
         .route(
             "/instances/{id}/elections",
-            get(elections::form).post(elections::submit),
+            get(record_form::form::<elections::ElectionFields>)
+                .post(record_form::submit::<elections::ElectionFields>),
         )
         .route("/statuts", get(statutes::page))
         .route(
@@ -200,7 +214,7 @@ pub fn router(app: Arc<Application>) -> Router {
         .route("/sessions", get(sessions::calendar))
         .route(
             "/sessions/convocation",
-            get(sessions::convene_form).post(sessions::convene),
+            get(sessions::convene_form).post(register_form::submit::<sessions::ConveneFields>),
         )
         .route("/sessions/{id}", get(session_course::page))
         .route("/sessions/{id}/quorum", get(session_course::live_quorum))

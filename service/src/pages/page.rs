@@ -7,14 +7,12 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::WebState;
 use axum::Form;
-use axum::extract::Query;
-use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::rejection::FormRejection;
 use registre_schema::Position;
 
 use super::logins::Login;
 use super::logins::same_token;
 use super::scope::Scope;
-use super::submit::Done;
 use super::switch;
 use crate::application::LiveModels;
 use crate::french;
@@ -122,6 +120,12 @@ impl Viewer {
     }
 
     /// What the viewer may see and act on.
+    /// The read models, or the page saying the registers are not served
+    /// here.
+    pub fn models<'s>(&self, state: &'s WebState) -> Result<&'s LiveModels, Unavailable> {
+        state.app.read_models().ok_or(Unavailable(self.language))
+    }
+
     pub fn scope(&self) -> Scope<'_> {
         Scope(self.login.account.region.as_deref())
     }
@@ -188,32 +192,9 @@ pub async fn posted_national<T: Posted>(
     }
 }
 
-/// A form about one member, opened by a writer: the viewer and the
-/// member's id (whether the viewer sees it is the page's to say).
-pub async fn form_for_member(
-    state: &WebState,
-    headers: &HeaderMap,
-    id: &str,
-) -> Result<(Viewer, uuid::Uuid), Response> {
-    let viewer = Viewer::writer(state, headers).await?;
-    let id = uuid::Uuid::parse_str(id).map_err(|_| not_found(viewer.language))?;
-    Ok((viewer, id))
-}
-
-/// A form about one member, posted: as [`posted`], and the member, one
-/// the viewer sees (else the answer is "not found").
-pub async fn posted_for_member<T: Posted>(
-    state: &WebState,
-    headers: &HeaderMap,
-    id: &str,
-    form: Result<Form<T>, FormRejection>,
-) -> Result<(Viewer, T, uuid::Uuid), Response> {
-    posted_for(state, headers, id, form, seen_member).await
-}
-
 /// A form posted about the record `id` names, if `seen` says the viewer
 /// sees it (else the answer is "not found", and nothing is recorded).
-async fn posted_for<T: Posted>(
+pub async fn posted_for<T: Posted>(
     state: &WebState,
     headers: &HeaderMap,
     id: &str,
@@ -309,36 +290,44 @@ pub fn seen_member(state: &WebState, viewer: &Viewer, id: &str) -> Option<uuid::
         .then_some(member_id)
 }
 
-/// A form about one body, opened by a writer: the viewer, the body's id
-/// and what the page says after a recorded form sent it back.
-pub async fn form_for_body(
+/// A form about one record, opened by a writer: the viewer and the
+/// record's id (whether the viewer sees the record is the page's to say).
+pub async fn form_for(
     state: &WebState,
     headers: &HeaderMap,
     id: &str,
-    done: Result<Query<Done>, QueryRejection>,
-) -> Result<(Viewer, uuid::Uuid, &'static str), Response> {
+) -> Result<(Viewer, uuid::Uuid), Response> {
     let viewer = Viewer::writer(state, headers).await?;
     let id = uuid::Uuid::parse_str(id).map_err(|_| not_found(viewer.language))?;
-    let notice = done
-        .map(|Query(d)| d.notice(viewer.language))
-        .unwrap_or_default();
-    Ok((viewer, id, notice))
+    Ok((viewer, id))
 }
 
-/// A form about one body, posted: as [`posted`], and the body, one the
-/// viewer sees (else the answer is "not found").
-pub async fn posted_for_body<T: Posted>(
-    state: &WebState,
-    headers: &HeaderMap,
-    id: &str,
-    form: Result<Form<T>, FormRejection>,
-) -> Result<(Viewer, T, uuid::Uuid), Response> {
-    posted_for(state, headers, id, form, seen_body).await
+/// The member whose commune has the P-code `code`, among those the viewer
+/// sees; else the refusal said beside the commune's field.
+pub fn member_by_code(state: &WebState, viewer: &Viewer, code: &str) -> Result<uuid::Uuid, String> {
+    let scope = viewer.scope();
+    state
+        .app
+        .read_models()
+        .and_then(|models| {
+            models.read(|m, _| {
+                m.membership
+                    .by_code(code)
+                    .map(|r| r.member_id)
+                    .filter(|id| scope.member(m, *id))
+            })
+        })
+        .ok_or_else(|| {
+            viewer.language.fill(
+                "Commune : aucun membre pour le code « {} ».",
+                &[&code.chars().take(32).collect::<String>()],
+            )
+        })
 }
 
 /// The body a form posts for, by the id in its path, if the viewer sees
 /// it (an account limited to a region, its region's bodies alone).
-fn seen_body(state: &WebState, viewer: &Viewer, id: &str) -> Option<uuid::Uuid> {
+pub fn seen_body(state: &WebState, viewer: &Viewer, id: &str) -> Option<uuid::Uuid> {
     let body_id = uuid::Uuid::parse_str(id).ok()?;
     let scope = viewer.scope();
     let models = state.app.read_models()?;
@@ -454,6 +443,16 @@ pub fn forbidden(lang: Language) -> Response {
         lang.tr("Accès refusé"),
         lang.tr("Votre rôle ne permet pas cette action. Seul le secrétariat enregistre. (code FORBIDDEN)"),
     )
+}
+
+/// The registers are not served here: the page that says so, in the
+/// viewer's language.
+pub struct Unavailable(Language);
+
+impl IntoResponse for Unavailable {
+    fn into_response(self) -> Response {
+        unavailable(self.0)
+    }
 }
 
 /// Why a page about a record is not shown.

@@ -1,20 +1,17 @@
 //! Recording a dues payment from a member's page.
 
-use axum::Form;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{Datelike, Utc};
 use registre_domain::member::MemberCommand;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::WebState;
 use super::fields::{self, take};
 use super::members::member_page;
 use super::page;
-use super::submit;
+use super::record_form::{At, Record, RecordForm};
+use crate::application::Command;
 
 // The domain's own bound, so the form and the rules never disagree.
 use registre_domain::text::MAX_TEXT as MAX_RECEIPT;
@@ -47,9 +44,11 @@ pub struct PaymentFields {
     pub refusal: String,
 }
 
-impl PaymentFields {
+impl RecordForm for PaymentFields {
+    const RECORD: Record = Record::Member;
+
     /// A new form: this year, today, and a command id of its own.
-    pub fn blank() -> Self {
+    fn blank(_: &At) -> Self {
         let today = Utc::now().date_naive();
         PaymentFields {
             command_id: Uuid::now_v7().to_string(),
@@ -58,50 +57,42 @@ impl PaymentFields {
             ..Default::default()
         }
     }
-}
 
-pub async fn submit(
-    State(state): State<WebState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    form: Result<Form<PaymentFields>, FormRejection>,
-) -> Response {
-    let (viewer, mut form, member_id) =
-        try_page!(page::posted_for_member(&state, &headers, &id, form).await);
-    let t = viewer.language;
-    let year = take(
-        &mut form.year_error,
-        fields::year(t, t.tr("Année"), &form.year),
-    );
-    let amount = take(
-        &mut form.amount_error,
-        fields::amount(t, t.tr("Montant"), &form.amount),
-    );
-    let paid_on = take(
-        &mut form.paid_on_error,
-        fields::date(t, t.tr("Date du paiement"), &form.paid_on),
-    );
-    let receipt = take(
-        &mut form.receipt_error,
-        fields::text(t, t.tr("Numéro de reçu"), &form.receipt, MAX_RECEIPT),
-    );
-    let command = match (year, amount, paid_on, receipt) {
-        (Some(year), Some(amount_xof), Some(paid_on), Some(receipt_ref)) => Some(
+    fn command(&mut self, at: &At) -> Option<Command> {
+        let t = at.viewer.language;
+        let year = take(
+            &mut self.year_error,
+            fields::year(t, t.tr("Année"), &self.year),
+        );
+        let amount = take(
+            &mut self.amount_error,
+            fields::amount(t, t.tr("Montant"), &self.amount),
+        );
+        let paid_on = take(
+            &mut self.paid_on_error,
+            fields::date(t, t.tr("Date du paiement"), &self.paid_on),
+        );
+        let receipt = take(
+            &mut self.receipt_error,
+            fields::text(t, t.tr("Numéro de reçu"), &self.receipt, MAX_RECEIPT),
+        );
+        let (year, amount_xof, paid_on, receipt_ref) = (year?, amount?, paid_on?, receipt?);
+        Some(
             MemberCommand::RecordPayment {
-                member_id,
+                member_id: at.id,
                 year,
                 amount_xof,
                 paid_on,
                 receipt_ref,
             }
             .into(),
-        ),
-        _ => None,
-    };
-    submit::for_member(&state, &viewer, member_id, form, command, |form, status| {
-        member_page(&state, &viewer, member_id, form, "", status)
-    })
-    .await
+        )
+    }
+
+    /// The payment form lives on the member's page.
+    fn show(self, at: &At, status: StatusCode) -> Response {
+        member_page(at.state, at.viewer, at.id, self, at.notice, status)
+    }
 }
 
 page::posted_form!(PaymentFields);

@@ -7,8 +7,7 @@
 //! record one.
 
 use askama::Template;
-use axum::Form;
-use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -22,7 +21,8 @@ use uuid::Uuid;
 use super::WebState;
 use super::fields::{self, take};
 use super::page::{self, Frame, Viewer};
-use super::submit::{self, Done};
+use super::register_form::{Planned, RegisterForm};
+use super::submit::Done;
 use crate::french;
 use crate::language::Language;
 
@@ -95,9 +95,7 @@ pub async fn form(
     let notice = done
         .map(|Query(d)| d.notice(viewer.language))
         .unwrap_or_default();
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable(viewer.language);
-    };
+    let models = try_page!(viewer.models(&state));
     let editions = models.read(|m, _| editions(m));
     let form = ReorganisationFields {
         command_id: Uuid::now_v7().to_string(),
@@ -129,9 +127,7 @@ fn show(
     status: StatusCode,
     notice: &'static str,
 ) -> Response {
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable(viewer.language);
-    };
+    let models = try_page!(viewer.models(state));
     let (editions, recorded) = models.read(|m, _| (editions(m), recorded(m, viewer.language)));
     page::render_as(
         &ReorganisationPage {
@@ -183,30 +179,25 @@ fn recorded(m: &ReadModels, lang: Language) -> Vec<String> {
         .collect()
 }
 
-pub async fn submit(
-    State(state): State<WebState>,
-    headers: HeaderMap,
-    form: Result<Form<ReorganisationFields>, FormRejection>,
-) -> Response {
-    let (viewer, mut form) = try_page!(page::posted_national(&state, &headers, form).await);
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable(viewer.language);
-    };
-    let command = models.read(|m, _| form.command(m, viewer.language));
-    let back = "/territoire/reorganisation";
-    submit::posted(
-        &state,
-        &viewer,
-        back,
-        form,
-        command.map(Into::into),
-        |form, status| show(&state, &viewer, form, status, ""),
-    )
-    .await
+impl RegisterForm for ReorganisationFields {
+    const REGIONAL: bool = false;
+
+    fn command(&mut self, state: &WebState, viewer: &Viewer) -> Option<Planned> {
+        let models = state.app.read_models()?;
+        let command = models.read(|m, _| self.reorganisation(m, viewer.language))?;
+        Some(Planned {
+            command: command.into(),
+            back: "/territoire/reorganisation".into(),
+        })
+    }
+
+    fn show(self, state: &WebState, viewer: &Viewer, status: StatusCode) -> Response {
+        show(state, viewer, self, status, "")
+    }
 }
 
 impl ReorganisationFields {
-    fn command(&mut self, m: &ReadModels, lang: Language) -> Option<TerritoryCommand> {
+    fn reorganisation(&mut self, m: &ReadModels, lang: Language) -> Option<TerritoryCommand> {
         let kind = take(
             &mut self.kind_error,
             KINDS

@@ -4,8 +4,7 @@
 //! again.
 
 use askama::Template;
-use axum::Form;
-use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -16,8 +15,9 @@ use uuid::Uuid;
 
 use super::WebState;
 use super::fields::{self, take};
-use super::page::{self, Frame, Viewer};
-use super::submit;
+use super::page::{self, Frame};
+use super::record_form::{At, Record, RecordForm};
+use crate::application::Command;
 
 /// The form as shown: values, and a message beside a refused field.
 #[derive(Debug, Default, Deserialize)]
@@ -59,98 +59,98 @@ struct ReversalPage {
     form: ReversalFields,
 }
 
-/// The page, when the member is seen and has a payment under the form's
-/// receipt (one already reversed is refused by the domain).
-fn show(
-    state: &WebState,
-    viewer: &Viewer,
-    id: Uuid,
-    form: ReversalFields,
-    status: StatusCode,
-) -> Response {
-    let lang = viewer.language;
-    let found = page::about_member(state, viewer, id, |m, member| {
-        let payment = m
-            .dues
-            .members
-            .get(&id)?
-            .payments
-            .iter()
-            .find(|p| p.receipt_ref == form.receipt)?;
-        Some((
-            member.name.clone(),
-            lang.fill(
-                "{} payé le {} pour {}, reçu {}",
-                &[
-                    &lang.amount(payment.amount_xof),
-                    &lang.date(payment.paid_on),
-                    &payment.year,
-                    &payment.receipt_ref,
-                ],
-            ),
-        ))
-    });
-    let (name, payment) = match found {
-        Ok(found) => found,
-        Err(unseen) => return unseen.page(lang),
-    };
-    let page = ReversalPage {
-        frame: viewer.frame("membres"),
-        id,
-        name,
-        payment,
-        form,
-    };
-    page::render_as(&page, status)
-}
-
+/// The form for the payment under the query's receipt.
 pub async fn form(
     State(state): State<WebState>,
     headers: HeaderMap,
     Path(id): Path<String>,
     query: Result<Query<Receipt>, QueryRejection>,
 ) -> Response {
-    let (viewer, id) = try_page!(page::form_for_member(&state, &headers, &id).await);
+    let (viewer, id) = try_page!(page::form_for(&state, &headers, &id).await);
     let Ok(Query(query)) = query else {
         return page::not_found(viewer.language);
     };
-    let blank = ReversalFields {
-        command_id: Uuid::now_v7().to_string(),
-        receipt: query.recu,
-        reversed_on: fields::today(),
-        ..Default::default()
+    let at = At {
+        state: &state,
+        viewer: &viewer,
+        id,
+        notice: "",
     };
-    show(&state, &viewer, id, blank, StatusCode::OK)
+    ReversalFields {
+        receipt: query.recu,
+        ..ReversalFields::blank(&at)
+    }
+    .show(&at, StatusCode::OK)
 }
 
-pub async fn submit(
-    State(state): State<WebState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    form: Result<Form<ReversalFields>, FormRejection>,
-) -> Response {
-    let (viewer, mut form, member_id) =
-        try_page!(page::posted_for_member(&state, &headers, &id, form).await);
-    let t = viewer.language;
-    let reversed_on = take(
-        &mut form.reversed_on_error,
-        fields::date(t, t.tr("Date de l'annulation"), &form.reversed_on),
-    );
-    let reason = take(
-        &mut form.reason_error,
-        fields::text(t, t.tr("Motif"), &form.reason, MAX_TEXT),
-    );
-    let command = reversed_on.zip(reason).map(|(reversed_on, reason)| {
-        MemberCommand::ReversePayment {
-            member_id,
-            receipt_ref: form.receipt.clone(),
-            reversed_on,
-            reason,
+impl RecordForm for ReversalFields {
+    const RECORD: Record = Record::Member;
+
+    fn blank(_: &At) -> Self {
+        ReversalFields {
+            command_id: Uuid::now_v7().to_string(),
+            reversed_on: fields::today(),
+            ..Default::default()
         }
-        .into()
-    });
-    submit::for_member(&state, &viewer, member_id, form, command, |form, status| {
-        show(&state, &viewer, member_id, form, status)
-    })
-    .await
+    }
+
+    fn command(&mut self, at: &At) -> Option<Command> {
+        let t = at.viewer.language;
+        let reversed_on = take(
+            &mut self.reversed_on_error,
+            fields::date(t, t.tr("Date de l'annulation"), &self.reversed_on),
+        );
+        let reason = take(
+            &mut self.reason_error,
+            fields::text(t, t.tr("Motif"), &self.reason, MAX_TEXT),
+        );
+        Some(
+            MemberCommand::ReversePayment {
+                member_id: at.id,
+                receipt_ref: self.receipt.clone(),
+                reversed_on: reversed_on?,
+                reason: reason?,
+            }
+            .into(),
+        )
+    }
+
+    /// The page, when the member is seen and has a payment under the
+    /// form's receipt (one already reversed is refused by the domain).
+    fn show(self, at: &At, status: StatusCode) -> Response {
+        let lang = at.viewer.language;
+        let found = page::about_member(at.state, at.viewer, at.id, |m, member| {
+            let payment = m
+                .dues
+                .members
+                .get(&at.id)?
+                .payments
+                .iter()
+                .find(|p| p.receipt_ref == self.receipt)?;
+            Some((
+                member.name.clone(),
+                lang.fill(
+                    "{} payé le {} pour {}, reçu {}",
+                    &[
+                        &lang.amount(payment.amount_xof),
+                        &lang.date(payment.paid_on),
+                        &payment.year,
+                        &payment.receipt_ref,
+                    ],
+                ),
+            ))
+        });
+        let (name, payment) = match found {
+            Ok(found) => found,
+            Err(unseen) => return unseen.page(lang),
+        };
+        let page = ReversalPage {
+            frame: at.viewer.frame("membres"),
+            id: at.id,
+            name,
+            payment,
+            form: self,
+        };
+        page::render_as(&page, status)
+    }
 }

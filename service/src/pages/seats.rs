@@ -5,10 +5,7 @@
 //! who sits in its sessions.
 
 use askama::Template;
-use axum::Form;
-use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
 use registre_domain::body::{BodyCommand, MAX_SEATS, shape};
@@ -22,7 +19,7 @@ use super::correction::{self, Subject};
 use super::establishment::STATUTORY;
 use super::fields::{self, take};
 use super::page::{self, Frame, Viewer};
-use super::submit::{self, Done};
+use super::record_form::{At, Record, RecordForm};
 use crate::application::Command;
 use crate::french;
 use crate::language::Language;
@@ -113,18 +110,10 @@ impl SeatsPage {
     }
 }
 
-fn show(
-    state: &WebState,
-    viewer: &Viewer,
-    id: Uuid,
-    form: SeatFields,
-    status: StatusCode,
-    notice: &'static str,
-) -> Response {
+fn show(at: &At, form: SeatFields, status: StatusCode) -> Response {
+    let (state, viewer, id, notice) = (at.state, at.viewer, at.id, at.notice);
     let lang = viewer.language;
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable(lang);
-    };
+    let models = try_page!(viewer.models(state));
     let scope = viewer.scope();
     let today = Utc::now().date_naive();
     let found = models.read(|m, _| {
@@ -224,47 +213,36 @@ pub(super) const END_REASONS: [(&str, MandateEndReason); 5] = [
     ("revocation", MandateEndReason::Removal),
 ];
 
-fn blank() -> SeatFields {
-    SeatFields {
-        command_id: Uuid::now_v7().to_string(),
-        seats: "1".into(),
-        starts_on: fields::today(),
-        ended_on: fields::today(),
-        ..Default::default()
-    }
-}
+impl RecordForm for SeatFields {
+    const RECORD: Record = Record::Body;
 
-pub async fn form(
-    State(state): State<WebState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    done: Result<Query<Done>, QueryRejection>,
-) -> Response {
-    match page::form_for_body(&state, &headers, &id, done).await {
-        Ok((viewer, id, notice)) => show(&state, &viewer, id, blank(), StatusCode::OK, notice),
-        Err(refusal) => refusal,
+    fn blank(_: &At) -> Self {
+        SeatFields {
+            command_id: Uuid::now_v7().to_string(),
+            seats: "1".into(),
+            starts_on: fields::today(),
+            ended_on: fields::today(),
+            ..Default::default()
+        }
     }
-}
 
-pub async fn submit(
-    State(state): State<WebState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    form: Result<Form<SeatFields>, FormRejection>,
-) -> Response {
-    let (viewer, mut form, body_id) =
-        try_page!(page::posted_for_body(&state, &headers, &id, form).await);
-    let command = match form.step.as_str() {
-        "poste" => form.post_command(body_id, viewer.language),
-        "fin" => form.end_of_mandate(&state, &viewer, body_id),
-        "statuts" => form.statutory_name(body_id, viewer.language),
-        _ => form.designation(&state, &viewer, body_id),
-    };
-    let back = format!("/instances/{body_id}/sieges");
-    submit::posted(&state, &viewer, &back, form, command, |form, status| {
-        show(&state, &viewer, body_id, form, status, "")
-    })
-    .await
+    fn command(&mut self, at: &At) -> Option<Command> {
+        let t = at.viewer.language;
+        match self.step.as_str() {
+            "poste" => self.post_command(at.id, t),
+            "fin" => self.end_of_mandate(at.state, at.viewer, at.id),
+            "statuts" => self.statutory_name(at.id, t),
+            _ => self.designation(at.state, at.viewer, at.id),
+        }
+    }
+
+    fn show(self, at: &At, status: StatusCode) -> Response {
+        show(at, self, status)
+    }
+
+    fn back(id: Uuid) -> String {
+        format!("/instances/{id}/sieges")
+    }
 }
 
 impl SeatFields {
@@ -304,27 +282,9 @@ impl SeatFields {
             &mut self.post_error,
             Uuid::parse_str(&self.post).map_err(|_| t.tr("Poste : choisissez-en un.").to_owned()),
         );
-        let code = self.commune.trim().to_owned();
-        let scope = viewer.scope();
         let member_id = take(
             &mut self.commune_error,
-            state
-                .app
-                .read_models()
-                .and_then(|models| {
-                    models.read(|m, _| {
-                        m.membership
-                            .by_code(&code)
-                            .map(|r| r.member_id)
-                            .filter(|id| scope.member(m, *id))
-                    })
-                })
-                .ok_or_else(|| {
-                    t.fill(
-                        "Commune : aucun membre pour le code « {} ».",
-                        &[&code.chars().take(32).collect::<String>()],
-                    )
-                }),
+            page::member_by_code(state, viewer, self.commune.trim()),
         );
         let holder_name = take(
             &mut self.holder_error,

@@ -148,9 +148,7 @@ fn show(
     status: StatusCode,
 ) -> Response {
     let lang = viewer.language;
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable(lang);
-    };
+    let models = try_page!(viewer.models(state));
     let frame = viewer.frame("sessions");
     let scope = viewer.scope();
     let built = models.read(|m, _| {

@@ -3,8 +3,6 @@
 //! item per line, the notice checked by the statutes when recorded.
 
 use askama::Template;
-use axum::Form;
-use axum::extract::rejection::FormRejection;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -20,8 +18,8 @@ use uuid::Uuid;
 use super::WebState;
 use super::fields::{self, take};
 use super::page::{self, Frame, Viewer, render};
+use super::register_form::{Planned, RegisterForm};
 use super::scope::Scope;
-use super::submit::{self, Refusal};
 use crate::french;
 use crate::language::Language;
 
@@ -243,9 +241,7 @@ fn failed_quorum<'m>(m: &'m ReadModels, scope: Scope<'_>, id: &str) -> Option<&'
 }
 
 fn show(state: &WebState, viewer: &Viewer, form: ConveneFields, status: StatusCode) -> Response {
-    let Some(models) = state.app.read_models() else {
-        return page::unavailable(viewer.language);
-    };
+    let models = try_page!(viewer.models(state));
     let scope = viewer.scope();
     let bodies = models.read(|m, _| scope.bodies(m));
     let second = models.read(|m, _| {
@@ -267,113 +263,102 @@ fn show(state: &WebState, viewer: &Viewer, form: ConveneFields, status: StatusCo
     )
 }
 
-pub async fn convene(
-    State(state): State<WebState>,
-    headers: HeaderMap,
-    form: Result<Form<ConveneFields>, FormRejection>,
-) -> Response {
-    let (viewer, mut form) = try_page!(page::posted(&state, &headers, form).await);
-    let t = viewer.language;
-    let no_body = t.tr("Instance : choisissez une instance dans la liste.");
-    let body_id = take(
-        &mut form.body_error,
-        Uuid::parse_str(&form.body).map_err(|_| no_body.to_owned()),
-    );
-    // The body convening is the one the statutes name for it (or itself).
-    let scope = viewer.scope();
-    let convened_by = body_id.and_then(|id| {
-        state.app.read_models()?.read(|m, _| {
-            m.bodies
-                .body(id)
-                .filter(|_| scope.body(m, id))
-                .map(|b| b.convened_by_body_id.unwrap_or(b.body_id))
-        })
-    });
-    if body_id.is_some() && convened_by.is_none() {
-        form.body_error = no_body.into();
-    }
-    let kind = match form.kind.as_str() {
-        "extraordinaire" => SessionKind::Extraordinary,
-        _ => SessionKind::Ordinary,
-    };
-    let convened_on = take(
-        &mut form.convened_on_error,
-        fields::date(t, t.tr("Date de la convocation"), &form.convened_on),
-    );
-    let session_date = take(
-        &mut form.session_date_error,
-        fields::date(t, t.tr("Date de la session"), &form.session_date),
-    );
-    let place = take(
-        &mut form.place_error,
-        fields::text(t, t.tr("Lieu"), &form.place, MAX_PLACE),
-    );
-    let agenda = take(&mut form.agenda_error, agenda(&form.agenda, t));
-    // A second convocation names a session without quorum the viewer sees.
-    let second_of = match form.second_of.as_str() {
-        "" => Some(None),
-        id => state
-            .app
-            .read_models()
-            .and_then(|models| {
-                models.read(|m, _| failed_quorum(m, scope, id).map(|s| s.session_id))
+impl RegisterForm for ConveneFields {
+    const REGIONAL: bool = true;
+
+    /// Back to the new session's page.
+    fn command(&mut self, state: &WebState, viewer: &Viewer) -> Option<Planned> {
+        let t = viewer.language;
+        let no_body = t.tr("Instance : choisissez une instance dans la liste.");
+        let body_id = take(
+            &mut self.body_error,
+            Uuid::parse_str(&self.body).map_err(|_| no_body.to_owned()),
+        );
+        // The body convening is the one the statutes name for it (or itself).
+        let scope = viewer.scope();
+        let convened_by = body_id.and_then(|id| {
+            state.app.read_models()?.read(|m, _| {
+                m.bodies
+                    .body(id)
+                    .filter(|_| scope.body(m, id))
+                    .map(|b| b.convened_by_body_id.unwrap_or(b.body_id))
             })
-            .map(Some),
-    };
-    let second_of = take(
-        &mut form.body_error,
-        second_of.ok_or_else(|| {
-            t.tr("Seconde convocation : la session sans quorum est introuvable.")
-                .to_owned()
-        }),
-    );
-    let asked = request(&state, &viewer, kind, &form);
-    let request = take(&mut form.request_error, asked);
-    let (
-        Some(body_id),
-        Some(convened_by_body_id),
-        Some(convened_on),
-        Some(session_date),
-        Some(place),
-        Some(agenda),
-        Some(request),
-        Some(second_convocation_of),
-    ) = (
-        body_id,
-        convened_by,
-        convened_on,
-        session_date,
-        place,
-        agenda,
-        request,
-        second_of,
-    )
-    else {
-        return show(&state, &viewer, form, StatusCode::UNPROCESSABLE_ENTITY);
-    };
-    // Derived from the form's command id: posted twice, the form names the
-    // same session, and the answer leads to it.
-    let base = Uuid::parse_str(&form.command_id).unwrap_or_else(|_| Uuid::now_v7());
-    let session_id = Uuid::new_v5(&base, b"session");
-    let command_id = base.to_string();
-    let command = SessionCommand::Convene {
-        session_id,
-        body_id,
-        convened_by_body_id,
-        kind,
-        convened_on,
-        session_date,
-        place,
-        agenda,
-        second_convocation_of,
-        request,
-    };
-    match submit::command(&state, &viewer, &command_id, command.into()).await {
-        Ok(first) => submit::done(&format!("/sessions/{session_id}"), first),
-        Err(Refusal { status, message }) => {
-            form.refusal = message;
-            show(&state, &viewer, form, status)
+        });
+        if body_id.is_some() && convened_by.is_none() {
+            self.body_error = no_body.into();
         }
+        let kind = match self.kind.as_str() {
+            "extraordinaire" => SessionKind::Extraordinary,
+            _ => SessionKind::Ordinary,
+        };
+        let convened_on = take(
+            &mut self.convened_on_error,
+            fields::date(t, t.tr("Date de la convocation"), &self.convened_on),
+        );
+        let session_date = take(
+            &mut self.session_date_error,
+            fields::date(t, t.tr("Date de la session"), &self.session_date),
+        );
+        let place = take(
+            &mut self.place_error,
+            fields::text(t, t.tr("Lieu"), &self.place, MAX_PLACE),
+        );
+        let agenda = take(&mut self.agenda_error, agenda(&self.agenda, t));
+        // A second convocation names a session without quorum the viewer sees.
+        let second_of = match self.second_of.as_str() {
+            "" => Some(None),
+            id => state
+                .app
+                .read_models()
+                .and_then(|models| {
+                    models.read(|m, _| failed_quorum(m, scope, id).map(|s| s.session_id))
+                })
+                .map(Some),
+        };
+        let second_of = take(
+            &mut self.body_error,
+            second_of.ok_or_else(|| {
+                t.tr("Seconde convocation : la session sans quorum est introuvable.")
+                    .to_owned()
+            }),
+        );
+        let asked = request(state, viewer, kind, self);
+        let request = take(&mut self.request_error, asked);
+        let (body_id, convened_by_body_id, convened_on, session_date, place, agenda) = (
+            body_id?,
+            convened_by?,
+            convened_on?,
+            session_date?,
+            place?,
+            agenda?,
+        );
+        let (request, second_convocation_of) = (request?, second_of?);
+        // Derived from the form's command id: posted twice, the form names the
+        // same session, and the answer leads to it.
+        let base = Uuid::parse_str(&self.command_id).unwrap_or_else(|_| Uuid::now_v7());
+        let session_id = Uuid::new_v5(&base, b"session");
+        // Kept as parsed, so the command is recorded under the id it derives from.
+        self.command_id = base.to_string();
+        let command = SessionCommand::Convene {
+            session_id,
+            body_id,
+            convened_by_body_id,
+            kind,
+            convened_on,
+            session_date,
+            place,
+            agenda,
+            second_convocation_of,
+            request,
+        };
+        Some(Planned {
+            command: command.into(),
+            back: format!("/sessions/{session_id}"),
+        })
+    }
+
+    fn show(self, state: &WebState, viewer: &Viewer, status: StatusCode) -> Response {
+        show(state, viewer, self, status)
     }
 }
 

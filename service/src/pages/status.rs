@@ -6,10 +6,7 @@
 //! list, and the day the member was notified of its hearing.
 
 use askama::Template;
-use axum::Form;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use registre_domain::member::MemberCommand;
 use registre_domain::text::MAX_TEXT;
@@ -18,10 +15,10 @@ use registre_schema::events::MotionKind;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::WebState;
 use super::fields::{self, take};
-use super::page::{self, Frame, Viewer};
-use super::submit;
+use super::page::{self, Frame};
+use super::record_form::{At, Record, RecordForm};
+use crate::application::Command;
 use crate::language::Language;
 
 /// The changes the form offers, as its `change` field names them, and
@@ -76,9 +73,9 @@ pub struct StatusFields {
 page::posted_form!(StatusFields);
 
 impl StatusFields {
-    /// The command the form states, or `None` with a message beside each
+    /// The change the form states, or `None` with a message beside each
     /// refused field.
-    fn command(
+    fn change(
         &mut self,
         member_id: Uuid,
         motions: &[Offered],
@@ -203,67 +200,48 @@ struct StatusPage {
     form: StatusFields,
 }
 
-fn show(
-    state: &WebState,
-    viewer: &Viewer,
-    id: Uuid,
-    form: StatusFields,
-    status: StatusCode,
-) -> Response {
-    let lang = viewer.language;
-    let found = page::about_member(state, viewer, id, |m, member| {
-        Some((member.name.clone(), member.status, offered(m, id, lang)))
-    });
-    let (name, current, motions) = match found {
-        Ok(found) => found,
-        Err(unseen) => return unseen.page(lang),
-    };
-    let page = StatusPage {
-        frame: viewer.frame("membres"),
-        id,
-        name,
-        status: lang.tr(crate::french::status(current)),
-        changes: changes(lang),
-        motions,
-        form,
-    };
-    page::render_as(&page, status)
-}
+impl RecordForm for StatusFields {
+    const RECORD: Record = Record::Member;
 
-pub async fn form(
-    State(state): State<WebState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let (viewer, id) = try_page!(page::form_for_member(&state, &headers, &id).await);
-    let blank = StatusFields {
-        command_id: Uuid::now_v7().to_string(),
-        effective_on: fields::today(),
-        ..Default::default()
-    };
-    show(&state, &viewer, id, blank, StatusCode::OK)
-}
+    fn blank(_: &At) -> Self {
+        StatusFields {
+            command_id: Uuid::now_v7().to_string(),
+            effective_on: fields::today(),
+            ..Default::default()
+        }
+    }
 
-pub async fn submit(
-    State(state): State<WebState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    form: Result<Form<StatusFields>, FormRejection>,
-) -> Response {
-    let (viewer, mut form, member_id) =
-        try_page!(page::posted_for_member(&state, &headers, &id, form).await);
-    let motions = state
-        .app
-        .read_models()
-        .map(|models| models.read(|m, _| offered(m, member_id, viewer.language)))
-        .unwrap_or_default();
-    let command = form
-        .command(member_id, &motions, viewer.language)
-        .map(Into::into);
-    submit::for_member(&state, &viewer, member_id, form, command, |form, status| {
-        show(&state, &viewer, member_id, form, status)
-    })
-    .await
+    fn command(&mut self, at: &At) -> Option<Command> {
+        let lang = at.viewer.language;
+        let motions = at
+            .state
+            .app
+            .read_models()
+            .map(|models| models.read(|m, _| offered(m, at.id, lang)))
+            .unwrap_or_default();
+        self.change(at.id, &motions, lang).map(Into::into)
+    }
+
+    fn show(self, at: &At, status: StatusCode) -> Response {
+        let (lang, id) = (at.viewer.language, at.id);
+        let found = page::about_member(at.state, at.viewer, id, |m, member| {
+            Some((member.name.clone(), member.status, offered(m, id, lang)))
+        });
+        let (name, current, motions) = match found {
+            Ok(found) => found,
+            Err(unseen) => return unseen.page(lang),
+        };
+        let page = StatusPage {
+            frame: at.viewer.frame("membres"),
+            id,
+            name,
+            status: lang.tr(crate::french::status(current)),
+            changes: changes(lang),
+            motions,
+            form: self,
+        };
+        page::render_as(&page, status)
+    }
 }
 
 #[cfg(test)]
@@ -290,7 +268,7 @@ mod tests {
             label: "Exclusion".into(),
         }];
         let mut form = exclusion(&motion.to_string(), "2024-06-03");
-        match form.command(member, &offered, Language::French) {
+        match form.change(member, &offered, Language::French) {
             Some(MemberCommand::Exclude {
                 member_id,
                 decided_by_body_id,
@@ -308,7 +286,7 @@ mod tests {
         }
         // A motion not offered, or no hearing date: refused beside the field.
         let mut form = exclusion(&Uuid::now_v7().to_string(), "");
-        assert!(form.command(member, &offered, Language::French).is_none());
+        assert!(form.change(member, &offered, Language::French).is_none());
         assert!(form.motion_error.contains("motion d'exclusion"));
         assert!(form.hearing_notified_on_error.contains("audition"));
     }

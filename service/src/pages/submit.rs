@@ -51,28 +51,6 @@ pub fn notice(recorded: bool, already: bool, lang: Language) -> &'static str {
     }
 }
 
-/// Submits a form about a member: back to the member's page once
-/// recorded, or the form again (`show`) with the domain's refusal; with
-/// no command (a field was refused), the form again at once.
-pub async fn for_member<F: super::page::Posted>(
-    state: &WebState,
-    viewer: &Viewer,
-    member_id: Uuid,
-    form: F,
-    command: Option<Command>,
-    show: impl FnOnce(F, StatusCode) -> Response,
-) -> Response {
-    posted(
-        state,
-        viewer,
-        &format!("/membres/{member_id}"),
-        form,
-        command,
-        show,
-    )
-    .await
-}
-
 /// Submits a posted form's command: to `back` once recorded, or the form
 /// again (`show`) with its fields' refusals (no command) or the domain's.
 pub async fn posted<F: super::page::Posted>(

@@ -4,10 +4,7 @@
 //! dues category, and whether the successor takes over the dues.
 
 use askama::Template;
-use axum::Form;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use registre_domain::member::MemberCommand;
 use registre_domain::text::MAX_NAME;
@@ -16,10 +13,10 @@ use registre_schema::events::{ReorganisationKind, TerritorialUnitKey};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::WebState;
 use super::fields::{self, take};
-use super::page::{self, Frame, Viewer};
-use super::submit;
+use super::page::{self, Frame};
+use super::record_form::{At, Record, RecordForm};
+use crate::application::Command;
 use crate::french;
 use crate::language::Language;
 
@@ -114,56 +111,6 @@ fn successors(m: &ReadModels, unit: &TerritorialUnitKey, lang: Language) -> Vec<
         .collect()
 }
 
-fn show(
-    state: &WebState,
-    viewer: &Viewer,
-    id: Uuid,
-    form: SuccessionFields,
-    status: StatusCode,
-) -> Response {
-    let lang = viewer.language;
-    let found = page::about_member(state, viewer, id, |m, member| {
-        Some((member.name.clone(), successors(m, &member.unit, lang)))
-    });
-    let (name, successors) = match found {
-        Ok(found) => found,
-        Err(unseen) => return unseen.page(lang),
-    };
-    page::render_as(
-        &SuccessionPage {
-            frame: viewer.frame("membres"),
-            id,
-            name,
-            successors,
-            form,
-        },
-        status,
-    )
-}
-
-pub async fn form(
-    State(state): State<WebState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let (viewer, id) = try_page!(page::form_for_member(&state, &headers, &id).await);
-    let category = state
-        .app
-        .read_models()
-        .and_then(|models| {
-            models.read(|m, _| m.membership.member(id).map(|r| r.dues_category.clone()))
-        })
-        .unwrap_or_default();
-    let blank = SuccessionFields {
-        command_id: Uuid::now_v7().to_string(),
-        effective_on: fields::today(),
-        dues_category: category,
-        inherits_dues: Some("oui".into()),
-        ..Default::default()
-    };
-    show(&state, &viewer, id, blank, StatusCode::OK)
-}
-
 /// The reorganisation and successor a `successor` value names.
 fn picked(value: &str, lang: Language) -> Result<(Uuid, TerritorialUnitKey), String> {
     let refused = || {
@@ -185,47 +132,79 @@ fn picked(value: &str, lang: Language) -> Result<(Uuid, TerritorialUnitKey), Str
     Ok((r, unit))
 }
 
-pub async fn submit(
-    State(state): State<WebState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    form: Result<Form<SuccessionFields>, FormRejection>,
-) -> Response {
-    let (viewer, mut form, member_id) =
-        try_page!(page::posted_for_member(&state, &headers, &id, form).await);
-    let t = viewer.language;
-    let successor = take(&mut form.successor_error, picked(&form.successor, t));
-    let effective_on = take(
-        &mut form.effective_on_error,
-        fields::date(t, t.tr("Date de la succession"), &form.effective_on),
-    );
-    let category = take(
-        &mut form.dues_category_error,
-        fields::text(
-            t,
-            t.tr("Catégorie de cotisation"),
-            &form.dues_category,
-            MAX_NAME,
-        ),
-    );
-    let inherits_dues = form.inherits_dues.is_some();
-    let command = successor.zip(effective_on).zip(category).map(
-        |(((reorganisation_id, successor_unit), effective_on), dues_category)| {
+impl RecordForm for SuccessionFields {
+    const RECORD: Record = Record::Member;
+
+    /// A new form: today, the member's dues category, its dues taken
+    /// over.
+    fn blank(at: &At) -> Self {
+        let category = at
+            .state
+            .app
+            .read_models()
+            .and_then(|models| {
+                models.read(|m, _| m.membership.member(at.id).map(|r| r.dues_category.clone()))
+            })
+            .unwrap_or_default();
+        SuccessionFields {
+            command_id: Uuid::now_v7().to_string(),
+            effective_on: fields::today(),
+            dues_category: category,
+            inherits_dues: Some("oui".into()),
+            ..Default::default()
+        }
+    }
+
+    fn command(&mut self, at: &At) -> Option<Command> {
+        let t = at.viewer.language;
+        let successor = take(&mut self.successor_error, picked(&self.successor, t));
+        let effective_on = take(
+            &mut self.effective_on_error,
+            fields::date(t, t.tr("Date de la succession"), &self.effective_on),
+        );
+        let category = take(
+            &mut self.dues_category_error,
+            fields::text(
+                t,
+                t.tr("Catégorie de cotisation"),
+                &self.dues_category,
+                MAX_NAME,
+            ),
+        );
+        let (reorganisation_id, successor_unit) = successor?;
+        Some(
             MemberCommand::Succeed {
-                member_id,
+                member_id: at.id,
                 successor_unit,
                 successor_name: String::new(),
                 keep_different_name: false,
-                dues_category,
-                effective_on,
-                inherits_dues,
+                dues_category: category?,
+                effective_on: effective_on?,
+                inherits_dues: self.inherits_dues.is_some(),
                 reorganisation_id: Some(reorganisation_id),
             }
-            .into()
-        },
-    );
-    submit::for_member(&state, &viewer, member_id, form, command, |form, status| {
-        show(&state, &viewer, member_id, form, status)
-    })
-    .await
+            .into(),
+        )
+    }
+
+    fn show(self, at: &At, status: StatusCode) -> Response {
+        let lang = at.viewer.language;
+        let found = page::about_member(at.state, at.viewer, at.id, |m, member| {
+            Some((member.name.clone(), successors(m, &member.unit, lang)))
+        });
+        let (name, successors) = match found {
+            Ok(found) => found,
+            Err(unseen) => return unseen.page(lang),
+        };
+        page::render_as(
+            &SuccessionPage {
+                frame: at.viewer.frame("membres"),
+                id: at.id,
+                name,
+                successors,
+                form: self,
+            },
+            status,
+        )
+    }
 }
