@@ -42,9 +42,24 @@ pub use rehearsal::Rehearsed;
 /// Concurrency conflicts tolerated before giving up.
 pub const MAX_ATTEMPTS: usize = 5;
 
-/// Every command the secretariat, the operator or the system can submit.
-#[derive(Debug, Clone)]
-pub enum Command {
+// The one list of command families: the enum and a `From` for each.
+macro_rules! commands {
+    ($($variant:ident($ty:ty)),* $(,)?) => {
+        /// Every command the secretariat, the operator or the system can
+        /// submit.
+        #[derive(Debug, Clone)]
+        pub enum Command {
+            $($variant($ty),)*
+        }
+
+        $(impl From<$ty> for Command {
+            fn from(c: $ty) -> Self {
+                Command::$variant(c)
+            }
+        })*
+    };
+}
+commands!(
     Territory(TerritoryCommand),
     Member(MemberCommand),
     Dues(SetDuesSchedule),
@@ -55,7 +70,7 @@ pub enum Command {
     Correction(CorrectRecord),
     Access(AccessCommand),
     Account(AccountCommand),
-}
+);
 
 impl Command {
     /// The day a command's change happens in the world, when it names one
@@ -84,28 +99,6 @@ impl Command {
         })
     }
 }
-
-macro_rules! from_command {
-    ($($variant:ident($ty:ty)),*) => {
-        $(impl From<$ty> for Command {
-            fn from(c: $ty) -> Self {
-                Command::$variant(c)
-            }
-        })*
-    };
-}
-from_command!(
-    Territory(TerritoryCommand),
-    Member(MemberCommand),
-    Dues(SetDuesSchedule),
-    Statutes(StatutesCommand),
-    Body(BodyCommand),
-    Session(SessionCommand),
-    Minutes(MinutesCommand),
-    Correction(CorrectRecord),
-    Access(AccessCommand),
-    Account(AccountCommand)
-);
 
 /// What a handled command did.
 #[derive(Debug, Clone, PartialEq, Eq)]
