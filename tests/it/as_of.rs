@@ -13,8 +13,7 @@ use registre_service::projector::as_of::{AsOfDate, AsOfError, AsOfService};
 use registre_service::store::sqlite::SqliteStore;
 use registre_service::store::{EventStore, MAX_READ_BATCH};
 
-use crate::graphql_audit::demo as demo_cli;
-use crate::support::{Server, create_token, graphql, registre, scratch, sqlite_url};
+use crate::support::{Server, create_token, demo_log, graphql, registre, scratch, sqlite_url};
 
 /// The read models folded from the start of the log up to `to`.
 async fn fold(store: &dyn EventStore, to: Position) -> ReadModels {
@@ -153,16 +152,7 @@ fn replay(db: &std::path::Path, args: &[&str]) -> (u64, Vec<(String, String)>) {
 fn as_of_a_past_date_over_graphql_equals_the_offline_replay() {
     let dir = scratch();
     let db = dir.path().join("registre.db");
-    demo_cli(&db, "30", "2");
-    let o = registre()
-        .args(["log", "--store", &sqlite_url(&db)])
-        .output()
-        .unwrap();
-    let events: Vec<registre_schema::RecordedEvent> = String::from_utf8(o.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let events = demo_log(&db, "30", "2");
     let dashboard = create_token(&db, "dashboard", "tableau");
     let server = Server::start(&db);
     for k in [events.len() / 3, events.len() / 2] {

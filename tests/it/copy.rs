@@ -9,44 +9,23 @@ use registre_audit::{MerkleTree, event_leaf_hash};
 use registre_schema::RecordedEvent;
 
 use crate::store_postgres::fresh_schema;
-use crate::support::{Server, create_token_url, graphql, run, scratch, sqlite_url};
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+use crate::support::{
+    Server, create_token_url, demo_url, graphql, log_of, run, run_ok, scratch, sqlite_url,
+};
 
 fn copy(from: &str, to: &str, extra: &[&str]) -> Output {
     run(&[&["copy", "--from", from, "--to", to], extra].concat())
 }
 
-pub(crate) fn log_of(url: &str) -> Vec<RecordedEvent> {
-    ok(run(&["log", "--store", url]))
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("a RecordedEvent per line"))
-        .collect()
+/// A copy that must succeed: what it printed.
+fn copy_ok(from: &str, to: &str, extra: &[&str]) -> String {
+    let out = run_ok(&[&["copy", "--from", from, "--to", to], extra].concat());
+    String::from_utf8(out.stdout).unwrap()
 }
 
 fn root_hex(events: &[RecordedEvent]) -> String {
     let tree = MerkleTree::from_leaves(events.iter().map(|e| event_leaf_hash(e).unwrap()));
     hex::encode(tree.root())
-}
-
-fn demo(url: &str, communes: &str) {
-    ok(run(&[
-        "demo",
-        "--store",
-        url,
-        "--communes",
-        communes,
-        "--years",
-        "2",
-    ]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -57,7 +36,7 @@ async fn the_demo_log_moves_to_postgres_resumably_and_serves_the_same_answers() 
     let dir = scratch();
     let sqlite = sqlite_url(&dir.path().join("demo.db"));
     let pg = schema.url();
-    demo(&sqlite, "40");
+    demo_url(&sqlite, "40", "2");
     // Tokens are events too: they travel with the log.
     let dashboard = create_token_url(&sqlite, "dashboard", "tableau-de-bord");
     let auditor = create_token_url(&sqlite, "auditor", "auditrice");
@@ -65,7 +44,7 @@ async fn the_demo_log_moves_to_postgres_resumably_and_serves_the_same_answers() 
     assert!(source.len() > 500, "the demo wrote {} events", source.len());
 
     // Interrupted: stops after about 300 events, at a command boundary.
-    let out = ok(copy(&sqlite, &pg, &["--limit", "300", "--batch", "128"]));
+    let out = copy_ok(&sqlite, &pg, &["--limit", "300", "--batch", "128"]);
     assert!(out.contains("stopped at the limit"), "{out}");
     let partial = log_of(&pg);
     assert!(
@@ -85,7 +64,7 @@ async fn the_demo_log_moves_to_postgres_resumably_and_serves_the_same_answers() 
     }
 
     // Resumed: the rest, then the roots compared.
-    let out = ok(copy(&sqlite, &pg, &["--batch", "128"]));
+    let out = copy_ok(&sqlite, &pg, &["--batch", "128"]);
     let root = root_hex(&source);
     assert!(
         out.contains(&format!(
@@ -101,7 +80,7 @@ async fn the_demo_log_moves_to_postgres_resumably_and_serves_the_same_answers() 
     let copied = log_of(&pg);
     assert_eq!(copied, source, "ids, order, revisions, times, actors kept");
     // Nothing left: a third run copies nothing and checks again.
-    let out = ok(copy(&sqlite, &pg, &[]));
+    let out = copy_ok(&sqlite, &pg, &[]);
     assert!(out.contains("copied 0 events"), "{out}");
     assert!(out.contains(&root), "{out}");
 
@@ -164,7 +143,7 @@ fn a_target_holding_another_log_is_refused_and_left_alone() {
     let dir = scratch();
     let source = sqlite_url(&dir.path().join("a.db"));
     let other = sqlite_url(&dir.path().join("b.db"));
-    demo(&source, "12");
+    demo_url(&source, "12", "2");
     create_token_url(&other, "dashboard", "ailleurs");
     let before = log_of(&other);
     let out = copy(&source, &other, &[]);
@@ -191,10 +170,10 @@ fn sqlite_to_sqlite_copies_are_identical() {
     let dir = scratch();
     let source = sqlite_url(&dir.path().join("a.db"));
     let target = sqlite_url(&dir.path().join("b.db"));
-    demo(&source, "12");
-    let out = ok(copy(&source, &target, &["--limit", "1"]));
+    demo_url(&source, "12", "2");
+    let out = copy_ok(&source, &target, &["--limit", "1"]);
     assert!(out.contains("stopped at the limit"), "{out}");
-    let out = ok(copy(&source, &target, &[]));
+    let out = copy_ok(&source, &target, &[]);
     let events = log_of(&source);
     assert!(out.contains(&root_hex(&events)), "{out}");
     assert_eq!(log_of(&target), events);

@@ -5,35 +5,16 @@
 
 use std::collections::BTreeMap;
 
-use registre_schema::{DomainEvent, RecordedEvent};
+use registre_schema::DomainEvent;
 
-use crate::support::{run, scratch, serve_until_saved, sqlite_url};
-
-fn log(url: &str) -> Vec<RecordedEvent> {
-    let out = run(&["log", "--store", url]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("a RecordedEvent per line"))
-        .collect()
-}
+use crate::support::{demo_url, log_of, run, scratch, serve_until_saved, sqlite_url};
 
 #[test]
 fn the_demo_history_is_complete_and_every_decision_names_its_statutes() {
     let dir = scratch();
     let url = sqlite_url(&dir.path().join("demo.db"));
-    let out = run(&["demo", "--store", &url, "--communes", "120", "--years", "4"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let events = log(&url);
+    demo_url(&url, "120", "4");
+    let events = log_of(&url);
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for e in &events {
         *counts.entry(e.event_type.clone()).or_default() += 1;
@@ -125,7 +106,7 @@ fn the_demo_history_is_complete_and_every_decision_names_its_statutes() {
     let again = run(&["demo", "--store", &url]);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
-    assert_eq!(log(&url).len(), events.len());
+    assert_eq!(log_of(&url).len(), events.len());
 }
 
 #[test]
@@ -158,7 +139,7 @@ fn territory_import_is_idempotent_and_refuses_malformed_files_whole() {
     assert!(!bad.status.success());
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(stderr.contains("line 4"), "{stderr}");
-    assert!(log(&url).is_empty(), "nothing is imported");
+    assert!(log_of(&url).is_empty(), "nothing is imported");
 
     let text = std::fs::read_to_string(&csv).unwrap();
     std::fs::write(&csv, text.lines().take(3).collect::<Vec<_>>().join("\n")).unwrap();
@@ -168,9 +149,9 @@ fn territory_import_is_idempotent_and_refuses_malformed_files_whole() {
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
-    assert_eq!(log(&url).len(), 4);
+    assert_eq!(log_of(&url).len(), 4);
     let again = import(&csv);
     assert!(again.status.success());
     assert!(String::from_utf8_lossy(&again.stdout).starts_with("0 unit"));
-    assert_eq!(log(&url).len(), 4);
+    assert_eq!(log_of(&url).len(), 4);
 }

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::support::{Server, registre, scratch, sqlite_url};
+use crate::support::{Server, registre, run, run_ok, scratch, sqlite_url};
 
 #[test]
 fn the_example_settings_file_starts_the_server_and_the_probe_sees_it() {
@@ -14,25 +14,14 @@ fn the_example_settings_file_starts_the_server_and_the_probe_sees_it() {
         &dir.path().join("registre.db"),
         &["--config", config.to_str().unwrap()],
     );
-    let probe = registre()
-        .args(["probe", "--addr", &server.addr.to_string()])
-        .output()
-        .unwrap();
-    assert!(
-        probe.status.success(),
-        "{}",
-        String::from_utf8_lossy(&probe.stderr)
-    );
+    run_ok(&["probe", "--addr", &server.addr.to_string()]);
 
     drop(server);
     let absent = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap();
-    let probe = registre()
-        .args(["probe", "--addr", &absent.to_string()])
-        .output()
-        .unwrap();
+    let probe = run(&["probe", "--addr", &absent.to_string()]);
     assert!(!probe.status.success(), "the probe passed with no server");
 }
 
@@ -46,23 +35,12 @@ fn the_probe_waits_until_a_new_token_is_accepted_and_refuses_a_wrong_one() {
     let server = Server::start(&db);
     let token = crate::support::create_token(&db, "secretariat", "greffe");
     let addr = server.addr.to_string();
-    let probe = registre()
-        .args(["probe", "--addr", &addr, "--token", &token, "--wait", "10"])
-        .output()
-        .unwrap();
-    assert!(
-        probe.status.success(),
-        "{}",
-        String::from_utf8_lossy(&probe.stderr)
-    );
+    run_ok(&["probe", "--addr", &addr, "--token", &token, "--wait", "10"]);
     let answer = crate::support::graphql(server.addr, &token, "{ head }");
     assert_eq!(answer.status, 200, "{}", answer.body);
-    let probe = registre()
-        .args([
-            "probe", "--addr", &addr, "--token", "reg_faux", "--wait", "0.3",
-        ])
-        .output()
-        .unwrap();
+    let probe = run(&[
+        "probe", "--addr", &addr, "--token", "reg_faux", "--wait", "0.3",
+    ]);
     assert!(!probe.status.success());
     assert!(String::from_utf8_lossy(&probe.stderr).contains("401"));
 }

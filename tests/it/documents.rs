@@ -13,9 +13,7 @@ use std::time::Duration;
 use registre_audit::StatedRecords;
 use serde_json::Value;
 
-use crate::support::{
-    Server, create_token, graphql, http, out, registre, run, scratch, sqlite_url,
-};
+use crate::support::{demo, graphql, http, out, registre, run, serve_after, sqlite_url};
 
 /// A GET with a bearer token: status, `Location`, `Content-Type` and the
 /// body's bytes.
@@ -131,13 +129,9 @@ fn nodes<'a>(v: &'a Value, path: &[&str]) -> &'a Vec<Value> {
 #[test]
 fn documents_from_the_demo_are_the_same_every_time_and_verified_offline_and_online() {
     // given the demo history, served, with a secretariat token
-    let dir = scratch();
-    let db = dir.path().join("registre.db");
+    let (dir, db, server, [token]) =
+        serve_after(|db| demo(db, "40", "2"), [("secretariat", "greffe")]);
     let url = sqlite_url(&db);
-    let demo = run(&["demo", "--store", &url, "--communes", "40", "--years", "2"]);
-    assert!(demo.status.success(), "{}", out(&demo));
-    let token = create_token(&db, "secretariat", "greffe");
-    let server = Server::start(&db);
     let key = PathBuf::from(format!("{}.audit/audit.pub", db.display()));
 
     // when GraphQL gives the documents of a closed session with a decided motion
@@ -495,13 +489,9 @@ fn correct(
 #[test]
 fn a_corrected_record_is_printed_with_its_correction_proved_beside_it() {
     // given the demo history, a payment and an admission corrected
-    let dir = scratch();
-    let db = dir.path().join("registre.db");
+    let (dir, db, server, [token]) =
+        serve_after(|db| demo(db, "20", "2"), [("secretariat", "greffe")]);
     let url = sqlite_url(&db);
-    let demo = run(&["demo", "--store", &url, "--communes", "20", "--years", "2"]);
-    assert!(demo.status.success(), "{}", out(&demo));
-    let token = create_token(&db, "secretariat", "greffe");
-    let server = Server::start(&db);
     let key = PathBuf::from(format!("{}.audit/audit.pub", db.display()));
     let log: Vec<Value> = std::str::from_utf8(&run(&["log", "--store", &url]).stdout)
         .unwrap()

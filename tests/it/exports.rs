@@ -5,8 +5,7 @@ use std::path::Path;
 
 use registre_schema::RecordedEvent;
 
-use crate::graphql_audit::demo;
-use crate::support::{registre, scratch, sqlite_url};
+use crate::support::{demo_log, registre, scratch, sqlite_url};
 
 fn export(db: &Path, args: &[&str]) -> std::process::Output {
     registre()
@@ -25,16 +24,7 @@ fn count(events: &[RecordedEvent], t: &str) -> usize {
 fn registers_export_as_csv_with_accents_and_popolo_with_its_structure() {
     let dir = scratch();
     let db = dir.path().join("registre.db");
-    demo(&db, "40", "2");
-    let o = registre()
-        .args(["log", "--store", &sqlite_url(&db)])
-        .output()
-        .unwrap();
-    let events: Vec<RecordedEvent> = String::from_utf8(o.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let events = demo_log(&db, "40", "2");
 
     let read = |register: &str, header: &str| {
         let out = dir.path().join(format!("{register}.csv"));

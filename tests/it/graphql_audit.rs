@@ -2,16 +2,13 @@
 //! that an outsider checks with the audit crate's verifier and the public
 //! key alone; refusals of bad requests and of the dashboard role.
 
-use std::path::Path;
-
 use chrono::{DateTime, Utc};
 use registre_audit::{
     AuditPublicKey, Hash, SignedTreeHead, event_leaf_hash, verify_consistency, verify_inclusion,
 };
-use registre_schema::RecordedEvent;
 use serde_json::Value;
 
-use crate::support::{Server, create_token, eventually, graphql, registre, scratch, sqlite_url};
+use crate::support::{Server, create_token, demo_log, eventually, graphql, scratch};
 
 fn hash(v: &Value) -> Hash {
     hex::decode(v.as_str().unwrap())
@@ -41,34 +38,11 @@ fn head(v: &Value) -> SignedTreeHead {
     }
 }
 
-pub fn demo(db: &Path, communes: &str, years: &str) {
-    let o = registre()
-        .args(["demo", "--store", &sqlite_url(db), "--communes", communes])
-        .args(["--years", years])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-}
-
-fn log(db: &Path) -> Vec<RecordedEvent> {
-    let o = registre()
-        .args(["log", "--store", &sqlite_url(db)])
-        .output()
-        .unwrap();
-    assert!(o.status.success());
-    String::from_utf8(o.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 #[test]
 fn an_auditor_checks_the_served_proofs_with_the_public_key_alone() {
     let dir = scratch();
     let db = dir.path().join("registre.db");
-    demo(&db, "12", "2");
-    let events = log(&db);
+    let events = demo_log(&db, "12", "2");
     let n = events.len() as u64;
     assert!(n > 20);
     let auditor = create_token(&db, "auditor", "auditeur");

@@ -11,7 +11,7 @@ use async_graphql::parser::types::{DocumentOperations, Selection};
 use serde_json::Value;
 
 use crate::mutation_examples::MUTATIONS;
-use crate::support::{Answer, Server, create_token, http, scratch};
+use crate::support::{Answer, http, serve_new};
 
 /// Words an English message has and a French one does not.
 const ENGLISH_WORDS: &[&str] = &[
@@ -214,11 +214,8 @@ fn head(addr: SocketAddr, token: &str) -> u64 {
 
 #[test]
 fn every_bad_input_to_every_mutation_is_refused_in_french_with_its_code_and_writes_nothing() {
-    let dir = scratch();
-    let db = dir.path().join("registre.db");
-    let secretariat = create_token(&db, "secretariat", "greffe");
-    let auditor = create_token(&db, "auditor", "controle");
-    let server = Server::start(&db);
+    let (_dir, _db, server, [secretariat, auditor]) =
+        serve_new([("secretariat", "greffe"), ("auditor", "controle")]);
     let addr = server.addr;
     let before = head(addr, &auditor);
     let schema = arguments(addr, &secretariat);
@@ -263,10 +260,7 @@ fn every_bad_input_to_every_mutation_is_refused_in_french_with_its_code_and_writ
 
 #[test]
 fn a_client_that_reads_english_gets_each_refusal_in_english_with_the_same_code() {
-    let dir = scratch();
-    let db = dir.path().join("registre.db");
-    let secretariat = create_token(&db, "secretariat", "greffe");
-    let server = Server::start(&db);
+    let (_dir, _db, server, [secretariat]) = serve_new([("secretariat", "greffe")]);
     let addr = server.addr;
     for (query, code, english, french) in [
         (

@@ -2,8 +2,8 @@
 //! answered from it, an event makes the next answer fresh, and what it
 //! must not keep (other roles, errors, the log's head) it does not.
 
-use crate::graphql_mutations::{import_territory, ok};
-use crate::support::{Server, create_token, graphql, http_get, scratch};
+use crate::graphql_mutations::ok;
+use crate::support::{graphql, http_get, serve_territory};
 
 /// The value of a counter in `/metrics` (0 when not yet exported).
 fn counter(addr: std::net::SocketAddr, name: &str) -> u64 {
@@ -19,12 +19,10 @@ const COUNTS: &str =
 
 #[test]
 fn a_repeated_query_is_served_from_the_cache_until_the_next_event() {
-    let dir = scratch();
-    let db = dir.path().join("r.db");
-    import_territory(&db);
-    let sec = create_token(&db, "secretariat", "secretariat-permanent");
-    let dash = create_token(&db, "dashboard", "tableau");
-    let server = Server::start(&db);
+    let (_dir, _db, server, [sec, dash]) = serve_territory([
+        ("secretariat", "secretariat-permanent"),
+        ("dashboard", "tableau"),
+    ]);
     let a = server.addr;
     ok(
         a,

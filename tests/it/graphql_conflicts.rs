@@ -17,8 +17,8 @@ use registre_service::graphql::{Caller, build_schema};
 use registre_service::store::sqlite::SqliteStore;
 use registre_service::store::{AppendOutcome, AppendRequest, EventStore, StoreError, StoreWrapper};
 
-use crate::graphql_mutations::import_territory;
-use crate::support::{Server, create_token, graphql, scratch};
+use crate::graphql_mutations::founded;
+use crate::support::{graphql, scratch};
 
 /// A store where another writer always changed the stream first: every
 /// append is refused with the conflict a real race produces, and counted.
@@ -93,18 +93,8 @@ async fn a_command_that_keeps_losing_its_race_gets_conflict_and_writes_nothing()
 fn racing_admissions_of_one_commune_admit_it_once_and_refuse_the_others_with_a_code() {
     const RACERS: usize = 6;
     let dir = scratch();
-    let db = dir.path().join("r.db");
-    import_territory(&db);
-    let sec = create_token(&db, "secretariat", "secretariat-permanent");
-    let aud = create_token(&db, "auditor", "auditeur");
-    let server = Server::start(&db);
+    let (server, sec, aud) = founded(&dir.path().join("r.db"));
     let addr = server.addr;
-    crate::graphql_mutations::ok(
-        addr,
-        &sec,
-        "adoptStatutes",
-        r#"statutes: {effectiveFrom: "2001-02-01"}, reference: "Statuts constitutifs""#,
-    );
     let barrier = Arc::new(std::sync::Barrier::new(RACERS));
     let answers: Vec<serde_json::Value> = (0..RACERS)
         .map(|i| {

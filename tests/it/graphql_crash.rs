@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::graphql_mutations::{import_territory, ok};
-use crate::support::{Server, create_token, graphql, registre, scratch, sqlite_url};
+use crate::graphql_mutations::{SECRETARIAT_AND_AUDITOR, ok};
+use crate::support::{Server, graphql, run_ok, serve_territory, sqlite_url};
 
 /// Commune codes of the shipped list.
 fn commune_codes() -> Vec<String> {
@@ -22,12 +22,7 @@ fn commune_codes() -> Vec<String> {
 
 #[test]
 fn a_server_killed_mid_stream_restarts_with_read_models_equal_to_a_rebuild() {
-    let dir = scratch();
-    let db = dir.path().join("r.db");
-    import_territory(&db);
-    let sec = create_token(&db, "secretariat", "secretariat-permanent");
-    let aud = create_token(&db, "auditor", "auditeur");
-    let server = Server::start(&db);
+    let (_dir, db, server, [sec, aud]) = serve_territory(SECRETARIAT_AND_AUDITOR);
     let addr = server.addr;
     ok(
         addr,
@@ -102,16 +97,8 @@ fn a_server_killed_mid_stream_restarts_with_read_models_equal_to_a_rebuild() {
     // A clean stop saves the live read models; they must equal a rebuild
     // from the log.
     assert!(server.stop().success());
-    let out = registre()
-        .args(["replay", "--check", "--store", &sqlite_url(&db)])
-        .output()
-        .unwrap();
+    let out = run_ok(&["replay", "--check", "--store", &sqlite_url(&db)]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert_eq!(stdout.matches(" same").count(), 9, "{stdout}");
     assert!(!stdout.contains("DIFFERS"), "{stdout}");
 }

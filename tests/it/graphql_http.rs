@@ -1,7 +1,9 @@
 //! GraphQL over HTTP against the real server: authentication, revocation,
 //! the GraphQL-over-HTTP rules, limits, masked errors and metrics.
 
-use crate::support::{Server, create_token, eventually, graphql, http, scratch, token_cli};
+use crate::support::{
+    Server, create_token, eventually, graphql, http, scratch, serve_new, token_cli,
+};
 
 const EVENTS_QUERY: &str = "{ head events(first: 10) { events { position streamId eventType actor { id role } payload } nextFrom hasMore } }";
 
@@ -102,10 +104,7 @@ fn token_names_are_unique_among_active_tokens() {
 
 #[test]
 fn the_graphql_over_http_rules_hold() {
-    let dir = scratch();
-    let db = dir.path().join("registre.db");
-    let secretariat = create_token(&db, "secretariat", "sp");
-    let server = Server::start(&db);
+    let (_dir, _db, server, [secretariat]) = serve_new([("secretariat", "sp")]);
     let auth = format!("Bearer {secretariat}");
     let a = server.addr;
 
@@ -334,10 +333,7 @@ fn internal_errors_are_masked_and_logged_with_a_request_id() {
 
 #[test]
 fn metrics_are_served_in_prometheus_text() {
-    let dir = scratch();
-    let db = dir.path().join("registre.db");
-    let token = create_token(&db, "auditor", "audit");
-    let server = Server::start(&db);
+    let (_dir, _db, server, [token]) = serve_new([("auditor", "audit")]);
     assert_eq!(graphql(server.addr, &token, "{ head }").status, 200);
     let r = http(server.addr, "GET", "/metrics", &[], b"");
     assert_eq!(r.status, 200);

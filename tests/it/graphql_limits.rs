@@ -16,7 +16,7 @@ use registre_service::store::EventStore;
 use registre_service::store::sqlite::SqliteStore;
 use serde_json::{Value, json};
 
-use crate::support::{Answer, Server, create_token, graphql, http, scratch};
+use crate::support::{Answer, Server, create_token, graphql, http, scratch, serve_new};
 
 /// Percent-encodes a query string value.
 fn encode(s: &str) -> String {
@@ -88,10 +88,7 @@ fn alive(server: &mut Server, token: &str) {
 
 #[test]
 fn hostile_documents_are_refused_before_they_cost_and_the_server_lives() {
-    let dir = scratch();
-    let db = dir.path().join("registre.db");
-    let token = create_token(&db, "dashboard", "tableau");
-    let mut server = Server::start(&db);
+    let (_dir, _db, mut server, [token]) = serve_new([("dashboard", "tableau")]);
     let a = server.addr;
 
     let list = format!(
@@ -163,10 +160,7 @@ fn hostile_documents_are_refused_before_they_cost_and_the_server_lives() {
 
 #[test]
 fn argument_mistakes_are_coded_french_refusals_naming_the_field() {
-    let dir = scratch();
-    let db = dir.path().join("registre.db");
-    let token = create_token(&db, "secretariat", "sp");
-    let server = Server::start(&db);
+    let (_dir, _db, server, [token]) = serve_new([("secretariat", "sp")]);
     let a = server.addr;
     let id = "00000000-0000-0000-0000-000000000001";
     let cases = [
@@ -266,10 +260,7 @@ fragment TypeRef on __Type {
 
 #[test]
 fn graphql_over_http_follows_the_specification() {
-    let dir = scratch();
-    let db = dir.path().join("registre.db");
-    let token = create_token(&db, "dashboard", "tableau");
-    let server = Server::start(&db);
+    let (_dir, _db, server, [token]) = serve_new([("dashboard", "tableau")]);
     let a = server.addr;
 
     // The standard introspection query passes, over POST and GET.

@@ -8,24 +8,9 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::mutation_examples::MUTATIONS;
-use crate::support::{Server, create_token, graphql, http, registre, scratch, sqlite_url};
-
-/// Imports the shipped 2015 territory list with the CLI.
-pub fn import_territory(db: &Path) {
-    let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mali-admin-2015.csv");
-    let out = registre()
-        .args(["territory", "import"])
-        .arg(&csv)
-        .args(["--scheme", "ocha-pcode", "--edition", "2015"])
-        .args(["--store", &sqlite_url(db)])
-        .output()
-        .expect("run registre territory import");
-    assert!(
-        out.status.success(),
-        "territory import failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use crate::support::{
+    Server, graphql, http, import_territory, scratch, serve_at, serve_new, serve_territory,
+};
 
 /// Runs a mutation that must succeed and returns its result object.
 pub fn ok(addr: SocketAddr, token: &str, field: &str, args: &str) -> Value {
@@ -92,15 +77,18 @@ fn unit(code: &str) -> String {
     format!(r#"{{scheme: "ocha-pcode", edition: "2015", code: "{code}"}}"#)
 }
 
+/// The tokens most of these tests hold: the secretariat's and an auditor's.
+pub const SECRETARIAT_AND_AUDITOR: [(&str, &str); 2] = [
+    ("secretariat", "secretariat-permanent"),
+    ("auditor", "auditeur"),
+];
+
 const SHA: &str = "4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945";
 
 /// A server on a store with the territory and the founding statutes of
 /// 2001; a secretariat's token and an auditor's.
 pub fn founded(db: &Path) -> (Server, String, String) {
-    import_territory(db);
-    let sec = create_token(db, "secretariat", "secretariat-permanent");
-    let aud = create_token(db, "auditor", "auditeur");
-    let server = Server::start(db);
+    let (server, [sec, aud]) = serve_at(db, import_territory, SECRETARIAT_AND_AUDITOR);
     ok(
         server.addr,
         &sec,
@@ -234,12 +222,7 @@ impl Congress {
 
 #[test]
 fn a_secretariat_holds_a_congress_and_sees_each_change_at_once() {
-    let dir = scratch();
-    let db = dir.path().join("r.db");
-    import_territory(&db);
-    let sec = create_token(&db, "secretariat", "secretariat-permanent");
-    let aud = create_token(&db, "auditor", "auditeur");
-    let server = Server::start(&db);
+    let (_dir, _db, server, [sec, aud]) = serve_territory(SECRETARIAT_AND_AUDITOR);
     let a = server.addr;
 
     // Statutes, bodies, posts, dues.
@@ -609,11 +592,8 @@ fn a_secretariat_holds_a_congress_and_sees_each_change_at_once() {
 
 #[test]
 fn every_mutation_is_refused_to_auditors_dashboards_and_strangers() {
-    let dir = scratch();
-    let db = dir.path().join("r.db");
-    let aud = create_token(&db, "auditor", "auditeur");
-    let dash = create_token(&db, "dashboard", "tableau");
-    let server = Server::start(&db);
+    let (_dir, _db, server, [aud, dash]) =
+        serve_new([("auditor", "auditeur"), ("dashboard", "tableau")]);
     let a = server.addr;
     let before = head(a, &aud);
     for (field, query) in MUTATIONS {
@@ -660,11 +640,7 @@ fn urlencode(s: &str) -> String {
 
 #[test]
 fn oversized_or_malformed_inputs_are_refused_before_the_domain() {
-    let dir = scratch();
-    let db = dir.path().join("r.db");
-    let sec = create_token(&db, "secretariat", "secretariat-permanent");
-    let aud = create_token(&db, "auditor", "auditeur");
-    let server = Server::start(&db);
+    let (_dir, _db, server, [sec, aud]) = serve_new(SECRETARIAT_AND_AUDITOR);
     let a = server.addr;
     let before = head(a, &aud);
     let long = "x".repeat(201);
@@ -704,11 +680,7 @@ fn oversized_or_malformed_inputs_are_refused_before_the_domain() {
 /// naming the field, and nothing is written.
 #[test]
 fn dates_outside_the_records_years_are_refused_with_their_code() {
-    let dir = scratch();
-    let db = dir.path().join("r.db");
-    let sec = create_token(&db, "secretariat", "secretariat-permanent");
-    let aud = create_token(&db, "auditor", "auditeur");
-    let server = Server::start(&db);
+    let (_dir, _db, server, [sec, aud]) = serve_new(SECRETARIAT_AND_AUDITOR);
     let a = server.addr;
     let before = head(a, &aud);
     let member = uuid::Uuid::now_v7();

@@ -2,11 +2,10 @@
 //! a dashboard reads the registers, an auditor reads an entity's history.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{Server, create_token, graphql, registre, scratch, sqlite_url};
+use crate::support::{Server, demo, graphql, serve_after};
 
 struct Fixture {
     server: Server,
@@ -15,26 +14,11 @@ struct Fixture {
     _dir: tempfile::TempDir,
 }
 
-fn seed(db: &Path) {
-    let out = registre()
-        .args(["demo", "--store", &sqlite_url(db)])
-        .args(["--communes", "80", "--years", "3"])
-        .output()
-        .expect("run registre demo");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn fixture() -> Fixture {
-    let dir = scratch();
-    let db = dir.path().join("q.db");
-    seed(&db);
-    let dashboard = create_token(&db, "dashboard", "tableau-de-bord");
-    let auditor = create_token(&db, "auditor", "auditrice");
-    let server = Server::start(&db);
+    let (dir, _db, server, [dashboard, auditor]) = serve_after(
+        |db| demo(db, "80", "3"),
+        [("dashboard", "tableau-de-bord"), ("auditor", "auditrice")],
+    );
     Fixture {
         server,
         dashboard,

@@ -10,7 +10,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-use crate::support::{Server, create_token, scratch, token_cli};
+use crate::support::{Server, create_token, scratch, serve_new, serve_territory, token_cli};
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -58,10 +58,7 @@ async fn send(ws: &mut Ws, v: Value) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unauthenticated_init_is_closed_with_4403_before_anything_runs() {
-    let dir = scratch();
-    let db = dir.path().join("registre.db");
-    create_token(&db, "auditor", "audit");
-    let server = Server::start(&db);
+    let (_dir, _db, server, [_]) = serve_new([("auditor", "audit")]);
     for payload in [
         json!({}),
         json!({"authorization": "Bearer reg_faux"}),
@@ -92,11 +89,8 @@ async fn an_unauthenticated_init_is_closed_with_4403_before_anything_runs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscriber_gets_the_backlog_then_live_events_and_roles_apply() {
-    let dir = scratch();
-    let db = dir.path().join("registre.db");
-    let auditor = create_token(&db, "auditor", "audit");
-    let dashboard = create_token(&db, "dashboard", "tableau");
-    let server = Server::start(&db);
+    let (_dir, db, server, [auditor, dashboard]) =
+        serve_new([("auditor", "audit"), ("dashboard", "tableau")]);
 
     let mut ws = connect(server.addr).await;
     send(&mut ws, json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {auditor}")}})).await;
@@ -194,13 +188,11 @@ fn admit(addr: SocketAddr, token: &str, code: &str, name: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn register_changes_and_the_region_feed_give_the_backlog_then_live_changes() {
-    let dir = scratch();
-    let db = dir.path().join("registre.db");
-    crate::graphql_mutations::import_territory(&db);
-    let sec = create_token(&db, "secretariat", "sp");
-    let auditor = create_token(&db, "auditor", "audit");
-    let dashboard = create_token(&db, "dashboard", "tableau");
-    let server = Server::start(&db);
+    let (_dir, _db, server, [sec, auditor, dashboard]) = serve_territory([
+        ("secretariat", "sp"),
+        ("auditor", "audit"),
+        ("dashboard", "tableau"),
+    ]);
     let a = server.addr;
     let blocking = |f: Box<dyn FnOnce() -> Value + Send>| tokio::task::spawn_blocking(f);
 
@@ -366,11 +358,8 @@ fn head(addr: SocketAddr, token: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_revoked_while_its_socket_is_open_can_do_nothing_more_on_it() {
-    let dir = scratch();
-    let db = dir.path().join("registre.db");
-    let sec = create_token(&db, "secretariat", "sp");
-    let auditor = create_token(&db, "auditor", "audit");
-    let server = Server::start(&db);
+    let (_dir, db, server, [sec, auditor]) =
+        serve_new([("secretariat", "sp"), ("auditor", "audit")]);
     let a = server.addr;
     let mut for_mutation = connect(a).await;
     init(&mut for_mutation, &sec).await;
@@ -420,10 +409,7 @@ async fn a_token_revoked_while_its_socket_is_open_can_do_nothing_more_on_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_running_subscription_of_a_revoked_token_ends_and_its_socket_closes_with_4403() {
-    let dir = scratch();
-    let db = dir.path().join("registre.db");
-    let auditor = create_token(&db, "auditor", "audit");
-    let server = Server::start(&db);
+    let (_dir, db, server, [auditor]) = serve_new([("auditor", "audit")]);
     // Live only: no event comes after the revocation but the revocation.
     let mut ws = subscribe_as(
         server.addr,
@@ -443,10 +429,7 @@ async fn a_running_subscription_of_a_revoked_token_ends_and_its_socket_closes_wi
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn protocol_faults_close_with_the_protocol_codes_and_short_fixed_reasons() {
-    let dir = scratch();
-    let db = dir.path().join("registre.db");
-    let auditor = create_token(&db, "auditor", "audit");
-    let server = Server::start(&db);
+    let (_dir, _db, server, [auditor]) = serve_new([("auditor", "audit")]);
     let a = server.addr;
     let long_id = "x".repeat(300);
     let subscribe = |id: &str| json!({"id": id, "type": "subscribe", "payload": {"query": "subscription { events(from: 1) { position } }"}});

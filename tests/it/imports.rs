@@ -9,8 +9,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::graphql_mutations::{import_territory, ok};
-use crate::support::{Server, create_token, graphql, out, registre, scratch, sqlite_url};
+use crate::graphql_mutations::ok;
+use crate::support::{graphql, out, registre, serve_territory, sqlite_url, succeeded};
 
 fn sample(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -42,11 +42,7 @@ fn query(addr: SocketAddr, token: &str, q: &str) -> Value {
 
 #[test]
 fn a_clerks_spreadsheets_go_in_whole_once_and_bad_lines_are_named_in_french() {
-    let dir = scratch();
-    let db = dir.path().join("registre.db");
-    import_territory(&db);
-    let secretariat = create_token(&db, "secretariat", "greffe");
-    let server = Server::start(&db);
+    let (dir, db, server, [secretariat]) = serve_territory([("secretariat", "greffe")]);
     let a = server.addr;
     ok(
         a,
@@ -226,13 +222,12 @@ fn a_clerks_spreadsheets_go_in_whole_once_and_bad_lines_are_named_in_french() {
     // The exports answer both too.
     let rows = |flag: &str| -> usize {
         let out = dir.path().join(format!("membres{flag}.csv"));
-        let o = registre()
-            .args(["export", "csv", "--register", "membership", "--out"])
-            .arg(&out)
-            .args([flag, "2003-03-16", "--store", &sqlite_url(&db)])
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        succeeded(
+            registre()
+                .args(["export", "csv", "--register", "membership", "--out"])
+                .arg(&out)
+                .args([flag, "2003-03-16", "--store", &sqlite_url(&db)]),
+        );
         std::fs::read_to_string(&out).unwrap().lines().count() - 1
     };
     assert_eq!(rows("--in-force-on"), 3);

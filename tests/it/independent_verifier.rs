@@ -15,8 +15,7 @@ use std::process::{Command, Output};
 use registre_audit::event_line;
 use registre_schema::RecordedEvent;
 
-use crate::graphql_audit::demo;
-use crate::support::{registre, scratch, sqlite_url};
+use crate::support::{demo, registre, scratch, sqlite_url};
 
 const TAMPERED: i32 = 3;
 

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
@@ -14,7 +13,9 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::store_postgres::fresh_schema;
-use crate::support::{Server, create_token_url, eventually, graphql, registre, scratch};
+use crate::support::{
+    Server, create_token_url, eventually, graphql, import_territory_url, scratch,
+};
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -69,28 +70,6 @@ async fn positions_until(ws: &mut Ws, head: u64) -> Vec<u64> {
         seen.push(m["payload"]["data"]["events"]["position"].as_u64().unwrap());
     }
     seen
-}
-
-fn import_territory(store: &str) {
-    let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mali-admin-2015.csv");
-    let out = registre()
-        .args(["territory", "import"])
-        .arg(&csv)
-        .args([
-            "--scheme",
-            "ocha-pcode",
-            "--edition",
-            "2015",
-            "--store",
-            store,
-        ])
-        .output()
-        .expect("run registre territory import");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// Sends a mutation; its data, or its error code.
@@ -151,7 +130,7 @@ async fn two_servers_on_one_database_keep_the_invariants_and_converge() {
     let (sec, aud) = {
         let pg = pg.clone();
         tokio::task::spawn_blocking(move || {
-            import_territory(&pg);
+            import_territory_url(&pg);
             (
                 create_token_url(&pg, "secretariat", "secretariat-permanent"),
                 create_token_url(&pg, "auditor", "auditrice"),
@@ -328,7 +307,7 @@ async fn two_servers_on_one_database_keep_the_invariants_and_converge() {
         answers[0]
     );
     // No double admission in the log itself.
-    let events = crate::copy::log_of(&pg);
+    let events = crate::support::log_of(&pg);
     assert_eq!(events.len() as u64, h);
     let mut admissions: BTreeMap<String, usize> = BTreeMap::new();
     for e in events.iter().filter(|e| e.event_type == "CommuneAdmitted") {

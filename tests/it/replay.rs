@@ -247,7 +247,7 @@ fn digests(out: &str) -> Vec<(String, String)> {
 fn an_export_alone_replays_to_the_store_digests_and_a_damaged_one_is_refused() {
     let dir = scratch();
     let db = dir.path().join("registre.db");
-    crate::graphql_audit::demo(&db, "40", "2");
+    crate::support::demo(&db, "40", "2");
     let url = sqlite_url(&db);
     let export = dir.path().join("log.jsonl");
     let o = registre()
@@ -386,7 +386,7 @@ fn an_export_alone_replays_to_the_store_digests_and_a_damaged_one_is_refused() {
 fn check_passes_after_a_running_server_processed_a_stream_of_mutations() {
     let dir = scratch();
     let db = dir.path().join("registre.db");
-    crate::graphql_audit::demo(&db, "12", "2");
+    crate::support::demo(&db, "12", "2");
     let o = registre()
         .args(["log", "--store", &sqlite_url(&db)])
         .output()

@@ -1,9 +1,11 @@
 //! What several integration tests share.
 
 use std::net::SocketAddr;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
 
 /// The `registre` binary built for these tests.
 pub fn registre() -> Command {
@@ -20,12 +22,33 @@ pub fn registre() -> Command {
 }
 
 /// Runs `registre` with `args` to the end.
-pub fn run(args: &[&str]) -> std::process::Output {
+pub fn run(args: &[&str]) -> Output {
     registre().args(args).output().expect("run registre")
 }
 
+/// Runs a prepared `registre` command to the end; it must succeed, or its
+/// arguments and all it printed are shown.
+pub fn succeeded(cmd: &mut Command) -> Output {
+    let o = cmd.output().expect("run registre");
+    assert!(
+        o.status.success(),
+        "registre {} failed: {}",
+        cmd.get_args()
+            .map(|a| a.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" "),
+        out(&o)
+    );
+    o
+}
+
+/// Runs `registre` with `args`, which must succeed: its output.
+pub fn run_ok(args: &[&str]) -> Output {
+    succeeded(registre().args(args))
+}
+
 /// What a run printed, standard output then standard error.
-pub fn out(o: &std::process::Output) -> String {
+pub fn out(o: &Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&o.stdout),
@@ -37,7 +60,6 @@ pub fn sqlite_url(path: &Path) -> String {
     format!("sqlite:{}", path.display())
 }
 
-/// A fresh directory for one test's files.
 /// Turns a closed store of format 3 back into format 1 or 2, as an
 /// earlier build left it: no stream index of its own, the events' inline
 /// `(stream_id, revision)` index, and for format 1 the `streams` table
@@ -61,8 +83,100 @@ pub fn to_older_format(db: &Path, format: i64) {
     conn.pragma_update(None, "user_version", format).unwrap();
 }
 
-pub fn scratch() -> tempfile::TempDir {
+/// A fresh directory for one test's files.
+pub fn scratch() -> TempDir {
     tempfile::tempdir().expect("temporary directory")
+}
+
+/// Seeds the store a URL names with `registre demo`: `communes` communes
+/// over `years` years.
+pub fn demo_url(store: &str, communes: &str, years: &str) {
+    run_ok(&[
+        "demo",
+        "--store",
+        store,
+        "--communes",
+        communes,
+        "--years",
+        years,
+    ]);
+}
+
+/// The same on the store at `db`.
+pub fn demo(db: &Path, communes: &str, years: &str) {
+    demo_url(&sqlite_url(db), communes, years);
+}
+
+/// Seeds the store at `db` with `registre demo`: the events it wrote.
+pub fn demo_log(db: &Path, communes: &str, years: &str) -> Vec<registre_schema::RecordedEvent> {
+    demo(db, communes, years);
+    log_of(&sqlite_url(db))
+}
+
+/// The events of the store a URL names, as `registre log` prints them.
+pub fn log_of(store: &str) -> Vec<registre_schema::RecordedEvent> {
+    String::from_utf8(run_ok(&["log", "--store", store]).stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("an event per line"))
+        .collect()
+}
+
+/// Imports the shipped 2015 territory list with the CLI.
+pub fn import_territory(db: &Path) {
+    import_territory_url(&sqlite_url(db));
+}
+
+/// The same into the store a URL names.
+pub fn import_territory_url(store: &str) {
+    let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mali-admin-2015.csv");
+    succeeded(
+        registre()
+            .args(["territory", "import"])
+            .arg(&csv)
+            .args(["--scheme", "ocha-pcode", "--edition", "2015"])
+            .args(["--store", store]),
+    );
+}
+
+/// The store at `db` readied by `prepare`, the tokens `roles` names
+/// (role, name) issued in it, then a server on it: the server and the
+/// tokens' secrets in the order of `roles`.
+pub fn serve_at<const N: usize>(
+    db: &Path,
+    prepare: impl FnOnce(&Path),
+    roles: [(&str, &str); N],
+) -> (Server, [String; N]) {
+    prepare(db);
+    let tokens = roles.map(|(role, name)| create_token(db, role, name));
+    (Server::start(db), tokens)
+}
+
+/// The same with a store `registre.db` in a fresh directory: the
+/// directory (bind it to a name: it must outlive the server), the store's
+/// path, the server and the tokens.
+pub fn serve_after<const N: usize>(
+    prepare: impl FnOnce(&Path),
+    roles: [(&str, &str); N],
+) -> (TempDir, PathBuf, Server, [String; N]) {
+    let dir = scratch();
+    let db = dir.path().join("registre.db");
+    let (server, tokens) = serve_at(&db, prepare, roles);
+    (dir, db, server, tokens)
+}
+
+/// The same on an empty store.
+pub fn serve_new<const N: usize>(
+    roles: [(&str, &str); N],
+) -> (TempDir, PathBuf, Server, [String; N]) {
+    serve_after(|_| {}, roles)
+}
+
+/// The same on a store holding the shipped 2015 territory list.
+pub fn serve_territory<const N: usize>(
+    roles: [(&str, &str); N],
+) -> (TempDir, PathBuf, Server, [String; N]) {
+    serve_after(import_territory, roles)
 }
 
 /// A `registre serve` process on a free port, killed when dropped.
@@ -199,16 +313,9 @@ pub fn create_token(db: &Path, role: &str, name: &str) -> String {
 
 /// Issues a token in the store a URL names.
 pub fn create_token_url(store: &str, role: &str, name: &str) -> String {
-    let out = registre()
-        .args(["token", "create", "--role", role, "--name", name])
-        .args(["--store", store])
-        .output()
-        .expect("run registre token create");
-    assert!(
-        out.status.success(),
-        "token create failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_ok(&[
+        "token", "create", "--role", role, "--name", name, "--store", store,
+    ]);
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 

@@ -3,8 +3,10 @@
 
 use std::path::Path;
 
-use crate::graphql_mutations::{import_territory, ok, refused};
-use crate::support::{Server, create_token, graphql, registre, scratch, sqlite_url};
+use crate::graphql_mutations::{ok, refused};
+use crate::support::{
+    Server, create_token, graphql, import_territory, registre, scratch, serve_after, sqlite_url,
+};
 
 /// A second edition in which the region of Kayes is split (Nioro is a
 /// region of its own), two communes of Kayes merged and a cercle renamed.
@@ -134,12 +136,13 @@ ML11,Nioro,ML1101,Nioro,ML110101,Nioro
 
 #[test]
 fn a_commune_keeps_one_member_across_editions_and_the_directory_says_which_edition_it_reads() {
-    let dir = scratch();
-    let db = dir.path().join("registre.db");
-    import_territory(&db);
-    import_2023(&db, EDITION_2023_RENAMED);
-    let sec = create_token(&db, "secretariat", "secretariat-permanent");
-    let server = Server::start(&db);
+    let (_dir, _db, server, [sec]) = serve_after(
+        |db| {
+            import_territory(db);
+            import_2023(db, EDITION_2023_RENAMED);
+        },
+        [("secretariat", "secretariat-permanent")],
+    );
     let a = server.addr;
     let unit = |edition: &str, code: &str| {
         format!(r#"{{scheme: "ocha-pcode", edition: "{edition}", code: "{code}"}}"#)

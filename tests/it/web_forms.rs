@@ -9,8 +9,8 @@ use std::path::Path;
 
 use fantoccini::{Client, Locator};
 
-use crate::graphql_mutations::{Congress, founded, import_territory};
-use crate::support::{Server, scratch, sqlite_url};
+use crate::graphql_mutations::{Congress, founded};
+use crate::support::{Server, import_territory, scratch, sqlite_url};
 use crate::web::{
     CLERK_PASSWORD, Driver, accessible, browser, click, click_xpath, convene, demo_store, driver,
     follow, from_bodies, head, import_kidal_split, open_account, post, shot, sign_in, text_of,
