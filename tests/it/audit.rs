@@ -9,30 +9,29 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use registre_audit::{AuditKey, Hash, SignedTreeHead, verify_consistency, verify_inclusion};
-use registre_schema::{Actor, CommandMeta, EventData, StreamId};
+use registre_schema::EventData;
 use registre_service::audit_trail::AuditDir;
 use registre_service::audit_trail::trail::{AuditTrail, TrailSettings};
 use registre_service::store::sqlite::{Indexing, SqliteStore};
-use registre_service::store::{AppendRequest, EventStore, ExpectedState};
+use registre_service::store::{EventStore, ExpectedState};
 
-use crate::support::{Server, registre, scratch, sqlite_url};
+use crate::support::{
+    Server, by_system, event_now, registre, run_with_reader_gone, scratch, sqlite_url,
+};
 
 const TAMPERED: i32 = 3;
 
 async fn append(store: &dyn EventStore, n: u64) {
     for i in 0..n {
         store
-            .append(AppendRequest {
-                stream_id: StreamId::new(format!("commune-{}", i % 3)).unwrap(),
-                expected: ExpectedState::Any,
-                meta: CommandMeta::new(Actor::system()),
-                events: vec![EventData::new(
+            .append(by_system(
+                &format!("commune-{}", i % 3),
+                ExpectedState::Any,
+                vec![event_now(
                     "AuditProbeRecorded",
-                    1,
-                    chrono::Utc::now(),
                     serde_json::json!({"commune": "Ségou", "amount_fcfa": 25_000 + i, "year": 2024}),
                 )],
-            })
+            ))
             .await
             .unwrap();
     }
@@ -192,17 +191,16 @@ fn a_log_holding_years_past_9999_or_before_0_is_signed_and_verifies() {
         {
             let paid_on = &at[..at.len() - 10];
             store
-                .append(AppendRequest {
-                    stream_id: StreamId::new(format!("member-{i}")).unwrap(),
-                    expected: ExpectedState::Any,
-                    meta: CommandMeta::new(Actor::system()),
-                    events: vec![EventData::new(
+                .append(by_system(
+                    &format!("member-{i}"),
+                    ExpectedState::Any,
+                    vec![EventData::new(
                         "AuditProbeRecorded",
                         1,
                         at.parse().unwrap(),
                         serde_json::json!({"paid_on": paid_on, "amount_xof": 25_000}),
                     )],
-                })
+                ))
                 .await
                 .unwrap();
         }
@@ -453,30 +451,20 @@ fn the_log_of_events_longer_than_the_output_buffer_ends_quietly_when_its_reader_
     rt.block_on(async {
         let store = SqliteStore::open(&db).await.unwrap();
         store
-            .append(AppendRequest {
-                stream_id: StreamId::new("commune-0").unwrap(),
-                expected: ExpectedState::Any,
-                meta: CommandMeta::new(Actor::system()),
-                events: vec![EventData::new(
+            .append(by_system(
+                "commune-0",
+                ExpectedState::Any,
+                vec![event_now(
                     "AuditProbeRecorded",
-                    1,
-                    chrono::Utc::now(),
                     serde_json::json!({"note": "Ségou ".repeat(1200)}),
                 )],
-            })
+            ))
             .await
             .unwrap();
         store.close().await.unwrap();
     });
     // When `registre log` writes it to a reader that already left,
-    let mut child = registre()
-        .args(["log", "--store", &sqlite_url(&db)])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let o = child.wait_with_output().unwrap();
+    let o = run_with_reader_gone(registre().args(["log", "--store", &sqlite_url(&db)]));
     // Then the listing just ends.
     assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
     assert!(text(&o).1.is_empty(), "{:?}", text(&o));

@@ -16,6 +16,8 @@ use registre_service::store::EventStore;
 use registre_service::store::sqlite::SqliteStore;
 use uuid::Uuid;
 
+use crate::support::{by_system, event_now};
+
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
@@ -367,20 +369,17 @@ async fn a_succession_interrupted_between_its_appends_completes_on_retry() {
 /// the handler's view passes over them.
 #[tokio::test]
 async fn commands_work_on_a_log_that_also_holds_access_tokens() {
-    use registre_service::store::{AppendRequest, ExpectedState};
+    use registre_service::store::ExpectedState;
     let (_dir, h) = setup().await;
     h.store()
-        .append(AppendRequest {
-            stream_id: registre_schema::StreamId::new("token-1").unwrap(),
-            expected: ExpectedState::NoStream,
-            meta: CommandMeta::new(Actor::system()),
-            events: vec![registre_schema::EventData::new(
+        .append(by_system(
+            "token-1",
+            ExpectedState::NoStream,
+            vec![event_now(
                 "AccessTokenIssued",
-                1,
-                Utc::now(),
                 serde_json::json!({"name": "tableau", "role": "dashboard"}),
             )],
-        })
+        ))
         .await
         .unwrap();
     let out = h.handle(meta(), when(), admit("ML010101")).await.unwrap();

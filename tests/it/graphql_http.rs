@@ -2,7 +2,8 @@
 //! the GraphQL-over-HTTP rules, limits, masked errors and metrics.
 
 use crate::support::{
-    Server, create_token, eventually, graphql, http, scratch, serve_new, token_cli,
+    Server, create_token, eventually, graphql, http, post_json, registre, run_with_reader_gone,
+    scratch, serve_new, sqlite_url, token_cli,
 };
 
 const EVENTS_QUERY: &str = "{ head events(first: 10) { events { position streamId eventType actor { id role } payload } nextFrom hasMore } }";
@@ -88,15 +89,11 @@ fn token_names_are_unique_among_active_tokens() {
     create_token(&db, "dashboard", "tableau");
     // A secret that cannot be shown (its reader went away) fails the
     // command, which says what to do about the token it issued.
-    let mut child = crate::support::registre()
-        .args(["token", "create", "--role", "auditor", "--name", "perdu"])
-        .args(["--store", &crate::support::sqlite_url(&db)])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
+    let out = run_with_reader_gone(
+        registre()
+            .args(["token", "create", "--role", "auditor", "--name", "perdu"])
+            .args(["--store", &sqlite_url(&db)]),
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{err}");
     assert!(err.contains("revoke it and issue another"), "{err}");
@@ -194,40 +191,13 @@ fn the_graphql_over_http_rules_hold() {
         r#"{{"query":"{{ head }}","variables":{{"x":"{}"}}}}"#,
         "a".repeat(300 * 1024)
     );
-    let r = http(
-        a,
-        "POST",
-        "/graphql",
-        &[
-            ("Content-Type", "application/json"),
-            ("Authorization", &auth),
-        ],
-        big.as_bytes(),
-    );
+    let r = post_json(a, &auth, big.as_bytes());
     assert_eq!(r.status, 413);
     let batch = format!("[{}]", [r#"{"query":"{ head }"}"#; 11].join(","));
-    let r = http(
-        a,
-        "POST",
-        "/graphql",
-        &[
-            ("Content-Type", "application/json"),
-            ("Authorization", &auth),
-        ],
-        batch.as_bytes(),
-    );
+    let r = post_json(a, &auth, batch.as_bytes());
     assert_eq!(r.status, 400, "{}", r.body);
     let batch = format!("[{}]", [r#"{"query":"{ head }"}"#; 2].join(","));
-    let r = http(
-        a,
-        "POST",
-        "/graphql",
-        &[
-            ("Content-Type", "application/json"),
-            ("Authorization", &auth),
-        ],
-        batch.as_bytes(),
-    );
+    let r = post_json(a, &auth, batch.as_bytes());
     assert_eq!(r.status, 200);
     assert_eq!(r.json()[1]["data"]["head"], 1);
     let deep = format!(

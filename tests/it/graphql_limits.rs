@@ -16,24 +16,12 @@ use registre_service::store::EventStore;
 use registre_service::store::sqlite::SqliteStore;
 use serde_json::{Value, json};
 
-use crate::support::{Answer, Server, create_token, graphql, http, scratch, serve_new};
-
-/// Percent-encodes a query string value.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
+use crate::support::{Answer, Server, graphql, http, open_ws, percent_encode, scratch, serve_new};
 
 fn get(addr: SocketAddr, token: &str, params: &[(&str, &str)], modern: bool) -> Answer {
     let qs: Vec<String> = params
         .iter()
-        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .map(|(k, v)| format!("{k}={}", percent_encode(v)))
         .collect();
     let auth = format!("Bearer {token}");
     let mut headers = vec![("Authorization", auth.as_str())];
@@ -467,20 +455,9 @@ proptest! {
 async fn the_websocket_refuses_hostile_documents_and_stays_up() {
     use futures::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-    let dir = scratch();
-    let db = dir.path().join("registre.db");
-    let token = create_token(&db, "dashboard", "tableau");
-    let mut server = Server::start(&db);
-    let mut req = format!("ws://{}/graphql", server.addr)
-        .into_client_request()
-        .unwrap();
-    req.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let (_dir, _db, mut server, [token]) = serve_new([("dashboard", "tableau")]);
+    let (mut ws, _) = open_ws(server.addr).await;
     let mut send = async |v: Value| ws.send(Message::Text(v.to_string().into())).await.unwrap();
     send(
         json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}}),

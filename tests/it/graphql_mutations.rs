@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use crate::mutation_examples::MUTATIONS;
 use crate::support::{
-    Server, graphql, http, import_territory, scratch, serve_at, serve_new, serve_territory,
+    Server, graphql, http, import_territory, percent_encode, scratch, serve_at, serve_new,
+    serve_territory,
 };
 
 /// Runs a mutation that must succeed and returns its result object.
@@ -619,23 +620,12 @@ fn every_mutation_is_refused_to_auditors_dashboards_and_strangers() {
         );
         assert_eq!(r.status, 401, "{field}: {}", r.body);
         // Mutations never run over GET, whoever asks.
-        let path = format!("/graphql?query={}", urlencode(query));
+        let path = format!("/graphql?query={}", percent_encode(query));
         let auth = format!("Bearer {aud}");
         let r = http(a, "GET", &path, &[("Authorization", &auth)], b"");
         assert_eq!(r.status, 405, "{field}: {}", r.body);
     }
     assert_eq!(head(a, &aud), before, "a refused mutation wrote something");
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[test]

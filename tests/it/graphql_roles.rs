@@ -5,14 +5,16 @@ use std::sync::Arc;
 
 use async_graphql::{Request, Response, Value};
 use futures::StreamExt;
-use registre_schema::{Actor, CommandMeta, EventData, Role, StreamId};
+use registre_schema::Role;
 use registre_service::application::Application;
 use registre_service::auth::{Principal, TokenRegistry, issue_token, operator};
 use registre_service::commands::CommandHandler;
 use registre_service::graphql::guard::{POLICY, RootKind};
 use registre_service::graphql::{Caller, RegistreSchema, build_schema};
 use registre_service::store::sqlite::SqliteStore;
-use registre_service::store::{AppendRequest, EventStore, ExpectedState};
+use registre_service::store::{EventStore, ExpectedState};
+
+use crate::support::{by_system, event_now};
 
 /// One example operation per root field. A field without an example fails
 /// the matrix test: add one with each new field.
@@ -92,17 +94,11 @@ async fn fixture() -> Fixture {
     let store: Arc<dyn EventStore> =
         Arc::new(SqliteStore::open(dir.path().join("r.db")).await.unwrap());
     store
-        .append(AppendRequest {
-            stream_id: StreamId::new("commune-1").unwrap(),
-            expected: ExpectedState::NoStream,
-            meta: CommandMeta::new(Actor::system()),
-            events: vec![EventData::new(
-                "Tested",
-                1,
-                chrono::Utc::now(),
-                serde_json::json!({}),
-            )],
-        })
+        .append(by_system(
+            "commune-1",
+            ExpectedState::NoStream,
+            vec![event_now("Tested", serde_json::json!({}))],
+        ))
         .await
         .unwrap();
     let mut secrets = Vec::new();

@@ -7,25 +7,14 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-use crate::support::{Server, create_token, scratch, serve_new, serve_territory, token_cli};
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+use crate::support::{
+    Server, Ws, create_token, open_ws, scratch, serve_new, serve_territory, token_cli,
+};
 
 async fn connect(addr: SocketAddr) -> Ws {
-    let mut req = format!("ws://{addr}/graphql")
-        .into_client_request()
-        .unwrap();
-    req.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (ws, resp) = tokio_tungstenite::connect_async(req)
-        .await
-        .expect("websocket handshake");
+    let (ws, resp) = open_ws(addr).await;
     assert_eq!(
         resp.headers().get("sec-websocket-protocol").unwrap(),
         "graphql-transport-ws"

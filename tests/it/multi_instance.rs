@@ -10,28 +10,15 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::store_postgres::fresh_schema;
 use crate::support::{
-    Server, create_token_url, eventually, graphql, import_territory_url, scratch,
+    Server, Ws, create_token_url, eventually, graphql, import_territory_url, open_ws, scratch,
 };
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A subscriber to every event from position 1.
 async fn subscribe(addr: SocketAddr, token: &str) -> Ws {
-    let mut req = format!("ws://{addr}/graphql")
-        .into_client_request()
-        .unwrap();
-    req.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(req)
-        .await
-        .expect("websocket handshake");
+    let (mut ws, _) = open_ws(addr).await;
     let init =
         json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}});
     ws.send(Message::Text(init.to_string().into()))

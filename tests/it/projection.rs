@@ -5,28 +5,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use registre_projections::LogSummary;
-use registre_schema::{Actor, CommandMeta, EventData, StreamId};
 use registre_service::projector::{Projector, save_now};
 use registre_service::store::sqlite::SqliteStore;
-use registre_service::store::{AppendRequest, EventStore, ExpectedState};
+use registre_service::store::{EventStore, ExpectedState};
+
+use crate::support::{by_system, event_now};
 
 async fn append(store: &dyn EventStore, stream: &str, n: usize) -> u64 {
     let out = store
-        .append(AppendRequest {
-            stream_id: StreamId::new(stream).unwrap(),
-            expected: ExpectedState::Any,
-            meta: CommandMeta::new(Actor::system()),
-            events: (0..n)
-                .map(|i| {
-                    EventData::new(
-                        "Counted",
-                        1,
-                        chrono::Utc::now(),
-                        serde_json::json!({"i": i}),
-                    )
-                })
+        .append(by_system(
+            stream,
+            ExpectedState::Any,
+            (0..n)
+                .map(|i| event_now("Counted", serde_json::json!({"i": i})))
                 .collect(),
-        })
+        ))
         .await
         .unwrap();
     out.last_position

@@ -11,11 +11,10 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use registre_schema::{Actor, CommandMeta, EventData, StreamId};
 use registre_service::store::sqlite::SqliteStore;
-use registre_service::store::{AppendRequest, EventStore, ExpectedState};
+use registre_service::store::{EventStore, ExpectedState};
 
-use crate::support::{create_token, registre, scratch, sqlite_url};
+use crate::support::{by_system, create_token, event_now, registre, scratch, sqlite_url};
 
 /// Runs `registre ARGS --store sqlite:DB` with `dir` mounted read-only.
 fn run_read_only(dir: &Path, db: &Path, args: &[&str]) -> Output {
@@ -155,17 +154,11 @@ fn a_store_whose_wal_cannot_be_read_on_read_only_media_is_refused_in_french() {
     tokio::runtime::Runtime::new().unwrap().block_on(async {
         let store = SqliteStore::open(&db).await.unwrap();
         store
-            .append(AppendRequest {
-                stream_id: StreamId::new("probe-1").unwrap(),
-                expected: ExpectedState::Any,
-                meta: CommandMeta::new(Actor::system()),
-                events: vec![EventData::new(
-                    "ProbeRecorded",
-                    1,
-                    chrono::Utc::now(),
-                    serde_json::json!({}),
-                )],
-            })
+            .append(by_system(
+                "probe-1",
+                ExpectedState::Any,
+                vec![event_now("ProbeRecorded", serde_json::json!({}))],
+            ))
             .await
             .unwrap();
         std::mem::forget(store);

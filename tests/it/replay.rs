@@ -8,12 +8,12 @@ use chrono::NaiveDate;
 use registre_schema::events::{
     BodyEstablished, BodyKind, BodyLevel, CommuneAdmitted, DuesPaid, TerritorialUnitKey,
 };
-use registre_schema::{Actor, CommandMeta, DomainEvent, EventData, RecordedEvent, StreamId};
+use registre_schema::{DomainEvent, EventData, RecordedEvent};
 use registre_service::store::sqlite::SqliteStore;
-use registre_service::store::{AppendRequest, EventStore, ExpectedState};
+use registre_service::store::{EventStore, ExpectedState};
 use uuid::Uuid;
 
-use crate::support::{Server, registre, scratch, serve_until_saved, sqlite_url};
+use crate::support::{Server, by_system, registre, scratch, serve_until_saved, sqlite_url};
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -21,12 +21,7 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 
 async fn append(store: &dyn EventStore, stream: &str, events: Vec<EventData>) -> u64 {
     store
-        .append(AppendRequest {
-            stream_id: StreamId::new(stream).unwrap(),
-            expected: ExpectedState::Any,
-            meta: CommandMeta::new(Actor::system()),
-            events,
-        })
+        .append(by_system(stream, ExpectedState::Any, events))
         .await
         .unwrap()
         .last_position

@@ -15,12 +15,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use registre_schema::{Actor, CommandMeta, EventData, Position, StreamId};
+use registre_schema::{Position, StreamId};
 use registre_service::store::postgres::PostgresStore;
 use registre_service::store::{
     AppendRequest, EventStore, ExpectedState, Feed, StoreError, StoreWrapper, subscribe,
 };
 use uuid::Uuid;
+
+use crate::support::{by_system, event_now};
 
 const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
@@ -198,21 +200,13 @@ mod conformance {
 }
 
 fn request(stream: &str, expected: ExpectedState, count: usize) -> AppendRequest {
-    AppendRequest {
-        stream_id: StreamId::new(stream).unwrap(),
+    by_system(
+        stream,
         expected,
-        meta: CommandMeta::new(Actor::system()),
-        events: (0..count)
-            .map(|n| {
-                EventData::new(
-                    "DuesPaid",
-                    1,
-                    chrono::Utc::now(),
-                    serde_json::json!({ "n": n }),
-                )
-            })
+        (0..count)
+            .map(|n| event_now("DuesPaid", serde_json::json!({ "n": n })))
             .collect(),
-    }
+    )
 }
 
 #[tokio::test]

@@ -7,6 +7,8 @@ use registre_service::store::sqlite::Indexing;
 use registre_service::store::sqlite::SqliteStore;
 use registre_service::store::{AppendRequest, EventStore, ExpectedState, StoreError};
 
+use crate::support::{by_system, event_now};
+
 async fn fresh() -> Option<Arc<dyn EventStore>> {
     // The directory must outlive the store: leak it for the test's life.
     let dir = Box::leak(Box::new(crate::support::scratch()));
@@ -138,18 +140,11 @@ fn test_append(expected: ExpectedState) -> AppendRequest {
 
 /// The system's append of one event to `stream`.
 fn one_event(stream: &str, expected: ExpectedState) -> AppendRequest {
-    use registre_schema::{Actor, CommandMeta, EventData, StreamId};
-    AppendRequest {
-        stream_id: StreamId::new(stream).unwrap(),
+    by_system(
+        stream,
         expected,
-        meta: CommandMeta::new(Actor::system()),
-        events: vec![EventData::new(
-            "T",
-            1,
-            chrono::Utc::now(),
-            serde_json::json!({}),
-        )],
-    }
+        vec![event_now("T", serde_json::json!({}))],
+    )
 }
 
 /// The system's append of `events` to `stream`, at whatever revision.
@@ -157,12 +152,7 @@ fn any_revision(
     stream: &registre_schema::StreamId,
     events: Vec<registre_schema::EventData>,
 ) -> AppendRequest {
-    AppendRequest {
-        stream_id: stream.clone(),
-        expected: ExpectedState::Any,
-        meta: registre_schema::CommandMeta::new(registre_schema::Actor::system()),
-        events,
-    }
+    by_system(stream.as_str(), ExpectedState::Any, events)
 }
 
 /// The format, and how many of the tables `streams` (format 1) and
@@ -253,22 +243,11 @@ fn indexed(path: &std::path::Path) -> (i64, i64) {
 
 #[tokio::test]
 async fn events_cannot_be_edited_through_sql() {
-    use registre_schema::{Actor, CommandMeta, EventData, StreamId};
     let dir = crate::support::scratch();
     let path = dir.path().join("registre.db");
     let store = SqliteStore::open(&path).await.unwrap();
     store
-        .append(AppendRequest {
-            stream_id: StreamId::new("test-1").unwrap(),
-            expected: ExpectedState::Any,
-            meta: CommandMeta::new(Actor::system()),
-            events: vec![EventData::new(
-                "T",
-                1,
-                chrono::Utc::now(),
-                serde_json::json!({}),
-            )],
-        })
+        .append(one_event("test-1", ExpectedState::Any))
         .await
         .unwrap();
     let conn = rusqlite::Connection::open(&path).unwrap();
@@ -280,23 +259,16 @@ async fn events_cannot_be_edited_through_sql() {
 
 #[tokio::test]
 async fn a_corrupt_payload_is_reported_with_its_position_and_type() {
-    use registre_schema::{Actor, CommandMeta, EventData, StreamId};
     let dir = crate::support::scratch();
     let path = dir.path().join("registre.db");
     let store = SqliteStore::open(&path).await.unwrap();
     for _ in 0..2 {
         store
-            .append(AppendRequest {
-                stream_id: StreamId::new("test-1").unwrap(),
-                expected: ExpectedState::Any,
-                meta: CommandMeta::new(Actor::system()),
-                events: vec![EventData::new(
-                    "DuesPaid",
-                    1,
-                    chrono::Utc::now(),
-                    serde_json::json!({"a": 1}),
-                )],
-            })
+            .append(by_system(
+                "test-1",
+                ExpectedState::Any,
+                vec![event_now("DuesPaid", serde_json::json!({"a": 1}))],
+            ))
             .await
             .unwrap();
     }
@@ -324,23 +296,18 @@ async fn a_corrupt_payload_is_reported_with_its_position_and_type() {
 #[tokio::test]
 async fn two_writers_on_one_file_keep_the_order_and_wake_subscribers() {
     use futures::StreamExt;
-    use registre_schema::{Actor, CommandMeta, EventData, StreamId};
-    use registre_service::store::{AppendRequest, ExpectedState, Feed};
+    use registre_service::store::{ExpectedState, Feed};
 
     let dir = crate::support::scratch();
     let path = dir.path().join("registre.db");
     let a: Arc<dyn EventStore> = Arc::new(SqliteStore::open(&path).await.unwrap());
     let b: Arc<dyn EventStore> = Arc::new(SqliteStore::open(&path).await.unwrap());
-    let req = |stream: &str| AppendRequest {
-        stream_id: StreamId::new(stream).unwrap(),
-        expected: ExpectedState::Any,
-        meta: CommandMeta::new(Actor::system()),
-        events: vec![EventData::new(
-            "Tested",
-            1,
-            chrono::Utc::now(),
-            serde_json::json!({}),
-        )],
+    let req = |stream: &str| {
+        by_system(
+            stream,
+            ExpectedState::Any,
+            vec![event_now("Tested", serde_json::json!({}))],
+        )
     };
     assert_eq!(a.append(req("x-1")).await.unwrap().first_position, 1);
     let mut feed = registre_service::store::subscribe(a.clone(), 2);
@@ -364,22 +331,16 @@ async fn two_writers_on_one_file_keep_the_order_and_wake_subscribers() {
 /// another handle (another process) must still be seen.
 #[tokio::test]
 async fn a_stream_moved_by_another_handle_is_checked_against_the_file() {
-    use registre_schema::{Actor, CommandMeta, EventData, StreamId};
-
     let dir = crate::support::scratch();
     let path = dir.path().join("registre.db");
     let a = SqliteStore::open(&path).await.unwrap();
     let b = SqliteStore::open(&path).await.unwrap();
-    let req = |expected| AppendRequest {
-        stream_id: StreamId::new("member-1").unwrap(),
-        expected,
-        meta: CommandMeta::new(Actor::system()),
-        events: vec![EventData::new(
-            "Tested",
-            1,
-            chrono::Utc::now(),
-            serde_json::json!({}),
-        )],
+    let req = |expected| {
+        by_system(
+            "member-1",
+            expected,
+            vec![event_now("Tested", serde_json::json!({}))],
+        )
     };
     assert_eq!(
         a.append(req(ExpectedState::NoStream))

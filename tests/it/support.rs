@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use registre_service::store::{AppendRequest, ExpectedState};
 use tempfile::TempDir;
 
 /// The `registre` binary built for these tests.
@@ -40,6 +41,18 @@ pub fn succeeded(cmd: &mut Command) -> Output {
         out(&o)
     );
     o
+}
+
+/// Runs a prepared command whose reader goes away at once (its standard
+/// output is closed before it writes): its status and what it said.
+pub fn run_with_reader_gone(cmd: &mut Command) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run registre");
+    drop(child.stdout.take());
+    child.wait_with_output().expect("wait for registre")
 }
 
 /// Runs `registre` with `args`, which must succeed: its output.
@@ -399,17 +412,72 @@ pub fn http(
 /// POSTs a GraphQL query as JSON with a bearer token.
 pub fn graphql(addr: SocketAddr, token: &str, query: &str) -> Answer {
     let body = serde_json::json!({ "query": query }).to_string();
-    let auth = format!("Bearer {token}");
+    post_json(addr, &format!("Bearer {token}"), body.as_bytes())
+}
+
+/// POSTs a JSON body to `/graphql` with an `Authorization` header.
+pub fn post_json(addr: SocketAddr, auth: &str, body: &[u8]) -> Answer {
     http(
         addr,
         "POST",
         "/graphql",
         &[
             ("Content-Type", "application/json"),
-            ("Authorization", &auth),
+            ("Authorization", auth),
         ],
-        body.as_bytes(),
+        body,
     )
+}
+
+/// POSTs a form, URL-encoded, with a cookie.
+pub fn post_form(addr: SocketAddr, cookie: &str, path: &str, body: &[u8]) -> Answer {
+    http(
+        addr,
+        "POST",
+        path,
+        &[
+            ("Cookie", cookie),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        body,
+    )
+}
+
+/// A WebSocket to a server.
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens a GraphQL WebSocket (`graphql-transport-ws`) to the server at
+/// `addr`: the socket and the answer to its handshake.
+pub async fn open_ws(
+    addr: SocketAddr,
+) -> (
+    Ws,
+    tokio_tungstenite::tungstenite::handshake::client::Response,
+) {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = format!("ws://{addr}/graphql")
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    tokio_tungstenite::connect_async(req)
+        .await
+        .expect("websocket handshake")
+}
+
+/// Percent-encodes a query string value.
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Waits until `check` holds, or panics after `secs` seconds.
@@ -459,4 +527,24 @@ pub fn serve_until_saved(db: &Path) -> std::path::PathBuf {
     drop(server);
     assert!(saved.exists(), "the server saved no read models");
     saved
+}
+
+/// The system's append of `events` to `stream`.
+pub fn by_system(
+    stream: &str,
+    expected: ExpectedState,
+    events: Vec<registre_schema::EventData>,
+) -> AppendRequest {
+    AppendRequest {
+        stream_id: registre_schema::StreamId::new(stream).unwrap(),
+        expected,
+        meta: registre_schema::CommandMeta::new(registre_schema::Actor::system()),
+        events,
+    }
+}
+
+/// An event of `event_type` (schema version 1) occurring now, carrying
+/// `payload`.
+pub fn event_now(event_type: &str, payload: serde_json::Value) -> registre_schema::EventData {
+    registre_schema::EventData::new(event_type, 1, chrono::Utc::now(), payload)
 }

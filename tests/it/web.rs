@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
-use crate::support::{Server, eventually, http, registre, scratch, sqlite_url};
+use crate::support::{Server, eventually, http, post_form, registre, scratch, sqlite_url};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -573,14 +573,10 @@ async fn clerk_admits_and_records(driver: &Driver, addr: SocketAddr, dir: &Path,
     // with the session's cookie.
     let cookie = login_cookie(&c).await;
     let before = head(addr);
-    let forged = http(
+    let forged = post_form(
         addr,
-        "POST",
+        &cookie,
         &format!("{}/paiement", member_url.path()),
-        &[
-            ("Cookie", &cookie),
-            ("Content-Type", "application/x-www-form-urlencoded"),
-        ],
         b"year=2024&amount=1000&paid_on=2024-03-01&receipt=R-FORGED",
     );
     assert_eq!(forged.status, 403);
@@ -654,16 +650,7 @@ async fn the_dashboard_follows_records_made_elsewhere_and_a_viewer_cannot_record
     let cookie = login_cookie(&viewer).await;
     let before = head(addr);
     let body = format!("csrf={csrf}&commune=x");
-    let post = http(
-        addr,
-        "POST",
-        "/membres/admission",
-        &[
-            ("Cookie", &cookie),
-            ("Content-Type", "application/x-www-form-urlencoded"),
-        ],
-        body.as_bytes(),
-    );
+    let post = post_form(addr, &cookie, "/membres/admission", body.as_bytes());
     assert_eq!(post.status, 403);
     assert!(post.body.contains("(code FORBIDDEN)"), "{}", post.body);
     assert_eq!(head(addr), before);

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Stdio;
 
-use crate::support::{Answer, Server, http, registre, scratch, sqlite_url};
+use crate::support::{Answer, Server, http, post_form, registre, scratch, sqlite_url};
 
 const PASSWORD: &str = "un mot de passe assez long";
 
@@ -56,16 +56,7 @@ fn sign_in(addr: SocketAddr, name: &str, password: &str) -> Answer {
         "token={token}&name={name}&password={}",
         password.replace(' ', "+")
     );
-    http(
-        addr,
-        "POST",
-        "/connexion",
-        &[
-            ("Cookie", &cookie),
-            ("Content-Type", "application/x-www-form-urlencoded"),
-        ],
-        body.as_bytes(),
-    )
+    post_form(addr, &cookie, "/connexion", body.as_bytes())
 }
 
 fn login_cookie(addr: SocketAddr) -> String {
@@ -130,14 +121,10 @@ fn a_sign_in_without_its_form_cookie_is_refused_and_a_page_is_neither_cached_nor
         .and_then(|r| r.split('"').next())
         .unwrap()
         .to_owned();
-    let out = http(
+    let out = post_form(
         addr,
-        "POST",
+        &cookie,
         "/deconnexion",
-        &[
-            ("Cookie", &cookie),
-            ("Content-Type", "application/x-www-form-urlencoded"),
-        ],
         format!("csrf={csrf}").as_bytes(),
     );
     assert_eq!(out.status, 303);
@@ -331,14 +318,10 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
         "csrf={}&year=2024&amount=1000&paid_on=2024-03-01&receipt=R-HORS-REGION",
         csrf_of(&page.body)
     );
-    let post = http(
+    let post = post_form(
         addr,
-        "POST",
+        &kayes,
         &format!("/membres/{elsewhere}/paiement"),
-        &[
-            ("Cookie", &kayes),
-            ("Content-Type", "application/x-www-form-urlencoded"),
-        ],
         body.as_bytes(),
     );
     assert_eq!(post.status, 404);
@@ -348,14 +331,10 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
         404
     );
     let body = format!("csrf={}&mayor=Hors+r%C3%A9gion", csrf_of(&page.body));
-    let post = http(
+    let post = post_form(
         addr,
-        "POST",
+        &kayes,
         &format!("/membres/{elsewhere}/coordonnees"),
-        &[
-            ("Cookie", &kayes),
-            ("Content-Type", "application/x-www-form-urlencoded"),
-        ],
         body.as_bytes(),
     );
     assert_eq!(post.status, 404);
@@ -372,14 +351,10 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
         ("correction", "position=1&correction=C&reason=R"),
     ] {
         let body = format!("csrf={}&{fields}", csrf_of(&page.body));
-        let post = http(
+        let post = post_form(
             addr,
-            "POST",
+            &kayes,
             &format!("/instances/{ben}/{form}"),
-            &[
-                ("Cookie", &kayes),
-                ("Content-Type", "application/x-www-form-urlencoded"),
-            ],
             body.as_bytes(),
         );
         assert_eq!(post.status, 404, "{form}");
@@ -406,16 +381,7 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
         ),
     ] {
         let body = format!("csrf={}&{fields}", csrf_of(&page.body));
-        let post = http(
-            addr,
-            "POST",
-            path,
-            &[
-                ("Cookie", &kayes),
-                ("Content-Type", "application/x-www-form-urlencoded"),
-            ],
-            body.as_bytes(),
-        );
+        let post = post_form(addr, &kayes, path, body.as_bytes());
         assert_eq!(post.status, 403, "{path}: {}", post.body);
         assert!(post.body.contains("FORBIDDEN"), "{path}");
     }
@@ -478,14 +444,10 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
         field_of(&page.body, "command_id")
     );
     let post_payment = || {
-        http(
+        post_form(
             addr,
-            "POST",
+            &kayes,
             &format!("/membres/{own}/paiement"),
-            &[
-                ("Cookie", &kayes),
-                ("Content-Type", "application/x-www-form-urlencoded"),
-            ],
             payment.as_bytes(),
         )
     };
@@ -529,16 +491,7 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
         csrf_of(&form),
         field_of(&form, "command_id")
     );
-    let convened = http(
-        addr,
-        "POST",
-        "/sessions/convocation",
-        &[
-            ("Cookie", &kayes),
-            ("Content-Type", "application/x-www-form-urlencoded"),
-        ],
-        convene.as_bytes(),
-    );
+    let convened = post_form(addr, &kayes, "/sessions/convocation", convene.as_bytes());
     assert_eq!(convened.status, 303, "{}", convened.body);
     let session = convened
         .header("location")
@@ -554,14 +507,10 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
     );
     assert!(!calendar.contains("Congrès") && !calendar.contains("Conseil National"));
     // A step posted without the login's CSRF token is refused.
-    let forged = http(
+    let forged = post_form(
         addr,
-        "POST",
+        &kayes,
         &format!("{session}/ouverture"),
-        &[
-            ("Cookie", &kayes),
-            ("Content-Type", "application/x-www-form-urlencoded"),
-        ],
         b"command_id=x",
     );
     assert_eq!(forged.status, 403);
@@ -579,14 +528,10 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
         get(&kayes, &format!("/sessions/{congress}/quorum")).status,
         404
     );
-    let step = http(
+    let step = post_form(
         addr,
-        "POST",
+        &kayes,
         &format!("/sessions/{congress}/cloture"),
-        &[
-            ("Cookie", &kayes),
-            ("Content-Type", "application/x-www-form-urlencoded"),
-        ],
         format!("csrf={}", csrf_of(&form)).as_bytes(),
     );
     assert_eq!(step.status, 404);
