@@ -32,15 +32,16 @@ async fn fold(store: &dyn EventStore, to: Position) -> ReadModels {
     models
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn as_of_states_equal_a_fold_from_the_start_through_checkpoints_and_cache() {
+/// A store the demo history (40 communes over 3 years, drawn from `seed`)
+/// is written into in process: its directory, the store and its head.
+async fn seeded(seed: u64) -> (tempfile::TempDir, Arc<dyn EventStore>, u64) {
     let dir = scratch();
     let store: Arc<dyn EventStore> =
         Arc::new(SqliteStore::open(&dir.path().join("r.db")).await.unwrap());
     let handler = CommandHandler::new(store.clone());
     demo::seed(
         &handler,
-        7,
+        seed,
         DemoSize {
             communes: 40,
             years: 3,
@@ -49,6 +50,12 @@ async fn as_of_states_equal_a_fold_from_the_start_through_checkpoints_and_cache(
     .await
     .unwrap();
     let head = store.head().await.unwrap();
+    (dir, store, head)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn as_of_states_equal_a_fold_from_the_start_through_checkpoints_and_cache() {
+    let (dir, store, head) = seeded(7).await;
     assert!(head > 400, "{head}");
     let checkpoints = dir.path().join("as-of");
     let svc = AsOfService::new(store.clone(), Some(checkpoints.clone()), 100);
@@ -264,21 +271,7 @@ async fn read_model_queries_as_of_a_past_point_equal_a_replay_stopped_there() {
     use registre_service::projector::Projector;
     use serde_json::json;
 
-    let dir = scratch();
-    let store: Arc<dyn EventStore> =
-        Arc::new(SqliteStore::open(&dir.path().join("r.db")).await.unwrap());
-    let handler = CommandHandler::new(store.clone());
-    demo::seed(
-        &handler,
-        11,
-        DemoSize {
-            communes: 40,
-            years: 3,
-        },
-    )
-    .await
-    .unwrap();
-    let head = store.head().await.unwrap();
+    let (_dir, store, head) = seeded(11).await;
     let (registry, _follower) = TokenRegistry::start(store.clone()).await.unwrap();
     let live: Projector<ReadModels> = Projector::start(store.clone(), None).await.unwrap();
     live.wait_for(head, std::time::Duration::from_secs(30))

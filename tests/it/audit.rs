@@ -4,7 +4,7 @@
 //! are checked with nothing but the file and the public key.
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,7 +16,7 @@ use registre_service::store::sqlite::{Indexing, SqliteStore};
 use registre_service::store::{EventStore, ExpectedState};
 
 use crate::support::{
-    Server, by_system, event_now, registre, run_with_reader_gone, scratch, sqlite_url,
+    Server, by_system, event_now, eventually, registre, run_with_reader_gone, scratch, sqlite_url,
 };
 
 const TAMPERED: i32 = 3;
@@ -63,10 +63,27 @@ fn text(o: &Output) -> (String, String) {
     )
 }
 
+/// Runs `registre ARGS…` on the store, which must succeed.
+fn run_ok(db: &Path, args: &[&str]) -> Output {
+    let o = run(db, args);
+    assert!(o.status.success(), "{:?}", text(&o));
+    o
+}
+
 /// `registre audit sign`, which must succeed.
 fn sign(db: &Path) {
-    let o = run(db, &["audit", "sign"]);
-    assert!(o.status.success(), "{:?}", text(&o));
+    run_ok(db, &["audit", "sign"]);
+}
+
+/// `registre verify --export FILE --key KEY`: an export checked with no
+/// store at all.
+fn verify_export(file: &Path, key: &Path) -> Command {
+    let mut cmd = registre();
+    cmd.args(["verify", "--export"])
+        .arg(file)
+        .arg("--key")
+        .arg(key);
+    cmd
 }
 
 /// Runs `registre verify` and expects tampering naming `finding`.
@@ -85,20 +102,29 @@ fn assert_intact(db: &Path) -> String {
     out
 }
 
-/// Edits the store file directly, as an attacker with file access would.
-fn tamper(db: &Path, sql: &str) {
+/// Edits the store file directly once `triggers` that guard it are
+/// dropped, as an attacker with file access would.
+fn edit_past(db: &Path, triggers: [&str; 2], sql: &str) {
     let conn = rusqlite::Connection::open(db).unwrap();
-    conn.execute_batch("DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;")
-        .unwrap();
+    for trigger in triggers {
+        conn.execute_batch(&format!("DROP TRIGGER {trigger};"))
+            .unwrap();
+    }
     conn.execute_batch(sql).unwrap();
+}
+
+/// Edits the log directly.
+fn tamper(db: &Path, sql: &str) {
+    edit_past(db, ["events_no_update", "events_no_delete"], sql);
 }
 
 /// Edits the stream index directly.
 fn tamper_index(db: &Path, sql: &str) {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    conn.execute_batch("DROP TRIGGER stream_index_no_update; DROP TRIGGER stream_index_no_delete;")
-        .unwrap();
-    conn.execute_batch(sql).unwrap();
+    edit_past(
+        db,
+        ["stream_index_no_update", "stream_index_no_delete"],
+        sql,
+    );
 }
 
 /// A store of 20 events, recorded and signed.
@@ -150,8 +176,7 @@ fn an_intact_store_verifies_and_its_proofs_check_out_for_an_outsider() {
     // An outsider checks an inclusion proof with the public key alone.
     let key_text = text(&run(&db, &["audit", "public-key"])).0;
     let key = registre_audit::AuditPublicKey::from_text(&key_text).unwrap();
-    let o = run(&db, &["proof", "inclusion", "--position", "7"]);
-    assert!(o.status.success(), "{:?}", text(&o));
+    let o = run_ok(&db, &["proof", "inclusion", "--position", "7"]);
     let p: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let signed: SignedTreeHead = serde_json::from_value(p["tree_head"].clone()).unwrap();
     signed.verify(&key).unwrap();
@@ -163,8 +188,7 @@ fn an_intact_store_verifies_and_its_proofs_check_out_for_an_outsider() {
     // The same proof does not hold for another event.
     assert!(verify_inclusion(7, 20, &leaf, &proof, &signed.root_hash).is_err());
 
-    let o = run(&db, &["proof", "consistency", "--from", "5", "--to", "20"]);
-    assert!(o.status.success(), "{:?}", text(&o));
+    let o = run_ok(&db, &["proof", "consistency", "--from", "5", "--to", "20"]);
     let p: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let proof: Vec<Hash> = p["proof"].as_array().unwrap().iter().map(hash).collect();
     assert_eq!(hash(&p["second_root"]), signed.root_hash);
@@ -210,55 +234,54 @@ fn a_log_holding_years_past_9999_or_before_0_is_signed_and_verifies() {
     assert_eq!(heads(&db).pop().unwrap().tree_size, 5);
     let out = assert_intact(&db);
     assert!(out.contains("tree size: 5"), "{out}");
-    let o = run(&db, &["proof", "inclusion", "--position", "4"]);
-    assert!(o.status.success(), "{:?}", text(&o));
+    let o = run_ok(&db, &["proof", "inclusion", "--position", "4"]);
     let p: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(p["event"]["occurred_at"], "+10000-01-01T00:00:00.000000Z");
 }
 
 #[test]
 fn a_byte_changed_in_one_payload_is_named() {
-    let (_dir, db) = signed_store();
-    tamper(
-        &db,
+    assert_log_tampered(
         "UPDATE events SET payload = replace(payload, '25006', '25906') WHERE position = 7;",
-    );
-    assert_tampered(
-        &db,
         "the event at position 7 is not the event first recorded there",
     );
 }
 
 #[test]
 fn a_payload_damaged_beyond_reading_is_named() {
-    let (_dir, db) = signed_store();
-    tamper(
-        &db,
+    assert_log_tampered(
         "UPDATE events SET payload = substr(payload, 2) WHERE position = 12;",
+        "the event at position 12 cannot be read",
     );
-    assert_tampered(&db, "the event at position 12 cannot be read");
 }
 
 #[test]
 fn a_deleted_event_is_named() {
-    let (_dir, db) = signed_store();
-    tamper(&db, "DELETE FROM events WHERE position = 7;");
-    assert_tampered(&db, "the event at position 7 is missing");
+    assert_log_tampered(
+        "DELETE FROM events WHERE position = 7;",
+        "the event at position 7 is missing",
+    );
 }
 
 #[test]
 fn two_swapped_events_are_named() {
-    let (_dir, db) = signed_store();
     // Every column but the position moves: the two events trade places.
-    tamper(
-        &db,
+    assert_log_tampered(
         "CREATE TEMP TABLE two AS SELECT * FROM events WHERE position IN (7, 8);
          DELETE FROM events WHERE position IN (7, 8);
          INSERT INTO events SELECT 15 - position, id, stream_id, revision, event_type,
              schema_version, occurred_at, recorded_at, actor_id, actor_role, command_id,
              correlation_id, causation_id, payload FROM two;",
+        "the events at positions 7 and 8 are out of place",
     );
-    assert_tampered(&db, "the events at positions 7 and 8 are out of place");
+}
+
+/// A signed store whose log `sql` edits: `registre verify` must name
+/// `finding`.
+fn assert_log_tampered(sql: &str, finding: &str) {
+    let (_dir, db) = signed_store();
+    tamper(&db, sql);
+    assert_tampered(&db, finding);
 }
 
 /// A signed store whose stream index `sql` edits: `registre verify`
@@ -344,28 +367,24 @@ fn an_older_store_has_no_stream_index_to_check() {
 
 #[test]
 fn a_truncated_log_is_named() {
-    let (_dir, db) = signed_store();
-    tamper(&db, "DELETE FROM events WHERE position > 17;");
-    assert_tampered(
-        &db,
+    assert_log_tampered(
+        "DELETE FROM events WHERE position > 17;",
         "the log ends at 17 events but 20 were signed or recorded",
     );
 }
 
 #[test]
 fn an_event_inserted_in_the_middle_is_named() {
-    let (_dir, db) = signed_store();
     // Make room at 7 by renumbering (in two steps: positions are unique),
     // then slip a forged event in.
-    tamper(
-        &db,
+    assert_log_tampered(
         "UPDATE events SET position = -position WHERE position >= 7;
          UPDATE events SET position = 1 - position WHERE position < 0;
          INSERT INTO events SELECT 7, randomblob(16), 'forged-1', 0, event_type,
              schema_version, occurred_at, recorded_at, actor_id, actor_role, randomblob(16),
              correlation_id, causation_id, payload FROM events WHERE position = 1;",
+        "an event that was never recorded stands at position 7",
     );
-    assert_tampered(&db, "an event that was never recorded stands at position 7");
 }
 
 #[test]
@@ -477,8 +496,7 @@ fn exports_verify_with_the_public_key_alone_and_refuse_tampering() {
     store_with(&db, 2);
     let export = dir.path().join("log.jsonl");
     let export_s = export.to_str().unwrap();
-    let o = run(&db, &["export", "log", "--out", export_s]);
-    assert!(o.status.success(), "{:?}", text(&o));
+    let o = run_ok(&db, &["export", "log", "--out", export_s]);
     assert!(
         text(&o).0.contains("exported 22 event(s)"),
         "{:?}",
@@ -495,15 +513,7 @@ fn exports_verify_with_the_public_key_alone_and_refuse_tampering() {
 
     // Checked with no store at all.
     let key = audit_dir(&db).join("audit.pub");
-    let verify = |file: &Path, key: &Path| {
-        registre()
-            .args(["verify", "--export"])
-            .arg(file)
-            .arg("--key")
-            .arg(key)
-            .output()
-            .unwrap()
-    };
+    let verify = |file: &Path, key: &Path| verify_export(file, key).output().unwrap();
     let o = verify(&export, &key);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
@@ -511,17 +521,7 @@ fn exports_verify_with_the_public_key_alone_and_refuse_tampering() {
 
     // A reader that stops early (`| head -1`) is no crash, and the exit
     // status still gives the verdict.
-    let mut child = registre()
-        .args(["verify", "--export"])
-        .arg(&export)
-        .arg("--key")
-        .arg(&key)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let o = child.wait_with_output().unwrap();
+    let o = run_with_reader_gone(&mut verify_export(&export, &key));
     assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
     assert!(!text(&o).1.contains("panicked"), "{:?}", text(&o));
 
@@ -581,11 +581,9 @@ fn the_server_records_and_signs_and_holds_the_audit_directory() {
     store_with(&db, 30);
     let server = Server::start(&db);
     // The trail signs once it has caught up at start.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while heads(&db).last().is_none_or(|h| h.tree_size < 30) {
-        assert!(Instant::now() < deadline, "no head of size 30 was signed");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    eventually(30, "a head of size 30 signed", || {
+        heads(&db).last().is_some_and(|h| h.tree_size >= 30)
+    });
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -600,19 +598,13 @@ fn the_server_records_and_signs_and_holds_the_audit_directory() {
     assert!(!o.status.success());
     assert!(text(&o).1.contains("in use"), "{:?}", text(&o));
     // Readers need no lock.
-    let o = run(&db, &["verify"]);
-    assert!(o.status.success(), "{:?}", text(&o));
+    let o = run_ok(&db, &["verify"]);
     assert!(text(&o).0.contains("tree size: 30"));
     // An export beside a running server is sealed by its latest head.
     let export = dir.path().join("live.jsonl");
-    let o = run(&db, &["export", "log", "--out", export.to_str().unwrap()]);
-    assert!(o.status.success(), "{:?}", text(&o));
+    run_ok(&db, &["export", "log", "--out", export.to_str().unwrap()]);
     drop(server);
-    let o = registre()
-        .args(["verify", "--export"])
-        .arg(&export)
-        .arg("--key")
-        .arg(audit_dir(&db).join("audit.pub"))
+    let o = verify_export(&export, &audit_dir(&db).join("audit.pub"))
         .output()
         .unwrap();
     assert!(o.status.success(), "{:?}", text(&o));

@@ -239,13 +239,10 @@ async fn racing_elections_never_exceed_a_posts_seats() {
     assert_eq!(elected, 2);
 }
 
-#[tokio::test]
-async fn a_succession_ends_the_predecessor_and_admits_the_successor_once() {
-    let (_dir, h) = setup().await;
-    h.handle(meta(), when(), admit("ML010101")).await.unwrap();
-    let predecessor = registre_domain::streams::member_id_for(&key("ML010101"));
-    let successor = registre_domain::streams::member_id_for(&key("ML010102"));
-    let succeed = |unit: &str| MemberCommand::Succeed {
+/// The commune `unit` succeeds the member `predecessor` on 1 January 2017,
+/// inheriting its dues.
+fn succession(predecessor: Uuid, unit: &str) -> MemberCommand {
+    MemberCommand::Succeed {
         member_id: predecessor,
         successor_unit: key(unit),
         successor_name: String::new(),
@@ -254,7 +251,16 @@ async fn a_succession_ends_the_predecessor_and_admits_the_successor_once() {
         effective_on: day(2017, 1, 1),
         inherits_dues: true,
         reorganisation_id: None,
-    };
+    }
+}
+
+#[tokio::test]
+async fn a_succession_ends_the_predecessor_and_admits_the_successor_once() {
+    let (_dir, h) = setup().await;
+    h.handle(meta(), when(), admit("ML010101")).await.unwrap();
+    let predecessor = registre_domain::streams::member_id_for(&key("ML010101"));
+    let successor = registre_domain::streams::member_id_for(&key("ML010102"));
+    let succeed = |unit: &str| succession(predecessor, unit);
     let m = meta();
     let outcome = h
         .handle(m.clone(), when(), succeed("ML010102"))
@@ -330,16 +336,7 @@ async fn a_succession_interrupted_between_its_appends_completes_on_retry() {
     let (_dir, h) = setup().await;
     h.handle(meta(), when(), admit("ML010101")).await.unwrap();
     let predecessor = registre_domain::streams::member_id_for(&key("ML010101"));
-    let succeed = MemberCommand::Succeed {
-        member_id: predecessor,
-        successor_unit: key("ML010102"),
-        successor_name: String::new(),
-        keep_different_name: false,
-        dues_category: "rurale".into(),
-        effective_on: day(2017, 1, 1),
-        inherits_dues: true,
-        reorganisation_id: None,
-    };
+    let succeed = succession(predecessor, "ML010102");
     let m = meta();
     h.handle(m.clone(), when(), succeed.clone()).await.unwrap();
 

@@ -6,6 +6,7 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::process::Command;
 
 use serde_json::Value;
 
@@ -21,11 +22,25 @@ fn sample(name: &str) -> String {
         .to_owned()
 }
 
-fn import(db: &Path, register: &str, file: &str) -> std::process::Output {
-    registre()
-        .args([register, "import", file, "--store", &sqlite_url(db)])
+/// `registre REGISTER import FILE` on the store at `db`.
+fn import(db: &Path, register: &str, file: &str) -> Command {
+    let mut cmd = registre();
+    cmd.args([register, "import", file, "--store", &sqlite_url(db)]);
+    cmd
+}
+
+/// Imports a file that must go in: what the import printed.
+fn imported(db: &Path, register: &str, file: &str) -> String {
+    out(&succeeded(&mut import(db, register, file)))
+}
+
+/// Imports a file that must be refused: what the import said.
+fn refused(db: &Path, register: &str, file: &str) -> String {
+    let o = import(db, register, file)
         .output()
-        .expect("run registre import")
+        .expect("run registre import");
+    assert!(!o.status.success(), "{}", out(&o));
+    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn head(addr: SocketAddr, token: &str) -> u64 {
@@ -62,9 +77,7 @@ fn a_clerks_spreadsheets_go_in_whole_once_and_bad_lines_are_named_in_french() {
     )
     .unwrap();
     let before = head(a, &secretariat);
-    let o = import(&db, "members", bad.to_str().unwrap());
-    assert!(!o.status.success());
-    let said = String::from_utf8_lossy(&o.stderr);
+    let said = refused(&db, "members", bad.to_str().unwrap());
     assert!(
         said.contains("ligne 4 :") && said.contains("INVALID_DATE"),
         "{said}"
@@ -79,9 +92,7 @@ fn a_clerks_spreadsheets_go_in_whole_once_and_bad_lines_are_named_in_french() {
          ML999999,Nulle part,urbaine,2003-03-15,D-2,B-2\n",
     )
     .unwrap();
-    let o = import(&db, "members", bad.to_str().unwrap());
-    assert!(!o.status.success());
-    let said = String::from_utf8_lossy(&o.stderr);
+    let said = refused(&db, "members", bad.to_str().unwrap());
     assert!(
         said.contains("ligne 3 : La collectivité ML999999 est inconnue")
             && said.contains("UNKNOWN_TERRITORIAL_UNIT"),
@@ -97,14 +108,12 @@ fn a_clerks_spreadsheets_go_in_whole_once_and_bad_lines_are_named_in_french() {
     assert_eq!(head(a, &secretariat), before, "a refused file wrote");
 
     // The sample goes in whole, then again adds nothing.
-    let o = import(&db, "members", &sample("exemple-membres.csv"));
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(out(&o).contains("5 importée(s), 0 déjà"), "{}", out(&o));
+    let said = imported(&db, "members", &sample("exemple-membres.csv"));
+    assert!(said.contains("5 importée(s), 0 déjà"), "{said}");
     let after = head(a, &secretariat);
     assert!(after > before);
-    let o = import(&db, "members", &sample("exemple-membres.csv"));
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(out(&o).contains("0 importée(s), 5 déjà"), "{}", out(&o));
+    let said = imported(&db, "members", &sample("exemple-membres.csv"));
+    assert!(said.contains("0 importée(s), 5 déjà"), "{said}");
     assert_eq!(head(a, &secretariat), after, "a second import wrote");
     // A row changed since (another name for Ségou) is not taken as done:
     // it is a second admission of a member, refused.
@@ -112,9 +121,7 @@ fn a_clerks_spreadsheets_go_in_whole_once_and_bad_lines_are_named_in_french() {
         .unwrap()
         .replacen(";Ségou;", ";Ségou-Ville;", 1);
     std::fs::write(&bad, changed).unwrap();
-    let o = import(&db, "members", bad.to_str().unwrap());
-    assert!(!o.status.success());
-    let said = String::from_utf8_lossy(&o.stderr);
+    let said = refused(&db, "members", bad.to_str().unwrap());
     assert!(
         said.contains("ligne 2 :") && said.contains("COMMUNE_ALREADY_MEMBER"),
         "{said}"
@@ -166,11 +173,12 @@ fn a_clerks_spreadsheets_go_in_whole_once_and_bad_lines_are_named_in_french() {
         "setDuesSchedule",
         r#"year: 2025, tiers: [{category: "urbaine", amountXof: 100000}, {category: "rurale", amountXof: 25000}], dueOn: "2025-03-31""#,
     );
-    let o = import(&db, "payments", &sample("exemple-paiements.csv"));
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(out(&o).contains("3 importée(s)"), "{}", out(&o));
+    let said = imported(&db, "payments", &sample("exemple-paiements.csv"));
+    assert!(said.contains("3 importée(s)"), "{said}");
     let paid = head(a, &secretariat);
-    let o = import(&db, "payments", &sample("exemple-paiements.csv"));
+    let o = import(&db, "payments", &sample("exemple-paiements.csv"))
+        .output()
+        .expect("run registre import");
     assert!(out(&o).contains("0 importée(s), 3 déjà"), "{}", out(&o));
     assert_eq!(head(a, &secretariat), paid);
     let q = format!(
@@ -241,9 +249,7 @@ fn a_clerks_spreadsheets_go_in_whole_once_and_bad_lines_are_named_in_french() {
          ML040216;2025;100 000;01/04/2025;R-2025-0001\n",
     )
     .unwrap();
-    let o = import(&db, "payments", again.to_str().unwrap());
-    assert!(!o.status.success());
-    let said = String::from_utf8_lossy(&o.stderr);
+    let said = refused(&db, "payments", again.to_str().unwrap());
     assert!(
         said.contains("ligne 2 :") && said.contains("RECEIPT_ALREADY_USED"),
         "{said}"

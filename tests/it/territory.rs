@@ -2,10 +2,12 @@
 //! of the list imported, then its lineage from the first recorded.
 
 use std::path::Path;
+use std::process::Command;
 
 use crate::graphql_mutations::{ok, refused};
 use crate::support::{
     Server, create_token, graphql, import_territory, registre, scratch, serve_after, sqlite_url,
+    succeeded,
 };
 
 /// A second edition in which the region of Kayes is split (Nioro is a
@@ -16,19 +18,18 @@ ML01,Kayes,ML0101,Kayes-Ville,ML010101,Bangassi-Colimbine
 ML11,Nioro,ML1101,Nioro,ML110101,Nioro
 ";
 
-fn registre_in(db: &Path, args: &[&str]) -> std::process::Output {
-    registre()
-        .args(args)
-        .args(["--store", &sqlite_url(db)])
-        .output()
-        .expect("run registre")
+/// `registre ARGS…` on the store at `db`.
+fn registre_in(db: &Path, args: &[&str]) -> Command {
+    let mut cmd = registre();
+    cmd.args(args).args(["--store", &sqlite_url(db)]);
+    cmd
 }
 
 /// Imports `list` as the 2023 edition, from a file beside the store.
 fn import_2023(db: &Path, list: &str) {
     let csv = db.with_file_name("mali-2023.csv");
     std::fs::write(&csv, list).unwrap();
-    let o = registre_in(
+    succeeded(&mut registre_in(
         db,
         &[
             "territory",
@@ -39,8 +40,7 @@ fn import_2023(db: &Path, list: &str) {
             "--edition",
             "2023",
         ],
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    ));
 }
 
 #[test]
@@ -72,6 +72,8 @@ fn a_reorganisation_is_recorded_from_the_command_line_and_the_api_once_its_editi
                 "Loi n° 2023-001 portant création de régions",
             ],
         )
+        .output()
+        .expect("run registre territory reorganise")
     };
     // Before the 2023 list is imported its units are unknown: refused, in
     // French, with the code.
