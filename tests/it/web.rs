@@ -119,6 +119,26 @@ pub(crate) fn demo_server(dir: &Path) -> Server {
     Server::start_with(&db, &["--credentials", creds])
 }
 
+/// The server on `db` with its accounts, and a browser signed in as the
+/// clerk.
+pub(crate) async fn clerk_on(
+    driver: &Driver,
+    dir: &Path,
+    db: &Path,
+    credentials: &Path,
+) -> (Server, Client) {
+    let server = Server::start_with(db, &["--credentials", credentials.to_str().unwrap()]);
+    let c = browser(driver, &dir.join("chromium"), 1280, 1000).await;
+    sign_in(&c, server.addr, "awa", CLERK_PASSWORD).await;
+    (server, c)
+}
+
+/// The same on the demo history.
+pub(crate) async fn clerk_on_demo(driver: &Driver, dir: &Path) -> (Server, Client) {
+    let (db, credentials) = demo_store(dir);
+    clerk_on(driver, dir, &db, &credentials).await
+}
+
 /// The same on any store; returns the credentials file.
 fn demo_at(store: &str, dir: &Path) -> PathBuf {
     let ok = registre()
@@ -193,10 +213,7 @@ pub(crate) async fn sign_in(c: &Client, addr: SocketAddr, name: &str, password: 
             .path()
             .ends_with("/connexion")
     );
-    let form = c.form(Locator::Css("form")).await.unwrap();
-    form.set_by_name("name", name).await.unwrap();
-    form.set_by_name("password", password).await.unwrap();
-    form.submit().await.unwrap();
+    post(c, "form", &[("name", name), ("password", password)]).await;
     wait_for_text(c, "h1", "Tableau de bord").await;
 }
 
@@ -233,34 +250,29 @@ pub(crate) async fn accessible(c: &Client, page: &str) {
     assert!(violations.is_empty(), "{page}: {violations:#?}");
 }
 
-/// Clicks what `css` finds on the page.
-pub(crate) async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css))
+/// Clicks what `locator` finds on the page; `sought` names it if nothing is.
+async fn click_found(c: &Client, locator: Locator<'_>, sought: &str) {
+    c.find(locator)
         .await
-        .unwrap_or_else(|_| panic!("{css} on the page"))
+        .unwrap_or_else(|_| panic!("{sought}"))
         .click()
         .await
         .unwrap();
+}
+
+/// Clicks what `css` finds on the page.
+pub(crate) async fn click(c: &Client, css: &str) {
+    click_found(c, Locator::Css(css), &format!("{css} on the page")).await;
 }
 
 /// Clicks what the XPath `path` finds on the page.
 pub(crate) async fn click_xpath(c: &Client, path: &str) {
-    c.find(Locator::XPath(path))
-        .await
-        .unwrap_or_else(|_| panic!("{path} on the page"))
-        .click()
-        .await
-        .unwrap();
+    click_found(c, Locator::XPath(path), &format!("{path} on the page")).await;
 }
 
 /// Follows the link whose text is `text`.
 pub(crate) async fn follow(c: &Client, text: &str) {
-    c.find(Locator::LinkText(text))
-        .await
-        .unwrap_or_else(|_| panic!("a link {text:?}"))
-        .click()
-        .await
-        .unwrap();
+    click_found(c, Locator::LinkText(text), &format!("a link {text:?}")).await;
 }
 
 /// The browser's login cookie, as a `Cookie` header's value.
@@ -299,14 +311,12 @@ async fn download(c: &Client, link_css: &str) -> String {
 
 /// Fills the payment form of the member page on screen and posts it.
 pub(crate) async fn post_payment(c: &Client, amount: &str, receipt: &str) {
-    let form = c
-        .form(Locator::Css("form[action$='/paiement']"))
-        .await
-        .unwrap();
-    form.set_by_name("year", "2024").await.unwrap();
-    form.set_by_name("amount", amount).await.unwrap();
-    form.set_by_name("receipt", receipt).await.unwrap();
-    form.submit().await.unwrap();
+    post(
+        c,
+        "form[action$='/paiement']",
+        &[("year", "2024"), ("amount", amount), ("receipt", receipt)],
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -355,12 +365,12 @@ async fn clerk_admits_and_records(driver: &Driver, addr: SocketAddr, dir: &Path,
     c.goto(&format!("http://{addr}/connexion")).await.unwrap();
     shot(&c, &format!("sign-in{suffix}")).await;
     accessible(&c, "sign-in").await;
-    let form = c.form(Locator::Css("form")).await.unwrap();
-    form.set_by_name("name", "awa").await.unwrap();
-    form.set_by_name("password", "pas le bon mot de passe")
-        .await
-        .unwrap();
-    form.submit().await.unwrap();
+    post(
+        &c,
+        "form",
+        &[("name", "awa"), ("password", "pas le bon mot de passe")],
+    )
+    .await;
     wait_for_text(&c, "#erreur", "Nom ou mot de passe incorrect").await;
     c.delete_all_cookies().await.unwrap();
 
@@ -455,27 +465,22 @@ async fn clerk_admits_and_records(driver: &Driver, addr: SocketAddr, dir: &Path,
     c.goto(&format!("http://{addr}{}/coordonnees", member_url.path()))
         .await
         .unwrap();
-    let form = c.form(Locator::Css("form.form")).await.unwrap();
-    form.set_by_name("mayor", "Fatoumata Coulibaly")
-        .await
-        .unwrap();
-    form.set_by_name("phones", "+223 20 22 33 44\n76 00 11 22")
-        .await
-        .unwrap();
-    form.set_by_name("email", "mairie-sans-arobase")
-        .await
-        .unwrap();
     let before = head(addr);
-    form.submit().await.unwrap();
+    post(
+        &c,
+        "form.form",
+        &[
+            ("mayor", "Fatoumata Coulibaly"),
+            ("phones", "+223 20 22 33 44\n76 00 11 22"),
+            ("email", "mairie-sans-arobase"),
+        ],
+    )
+    .await;
     wait_for_text(&c, "#email-error", "nom@domaine.ml").await;
     assert_eq!(head(addr), before);
     shot(&c, &format!("contacts-refused{suffix}")).await;
     accessible(&c, "contacts form").await;
-    let form = c.form(Locator::Css("form.form")).await.unwrap();
-    form.set_by_name("email", "mairie@exemple.ml")
-        .await
-        .unwrap();
-    form.submit().await.unwrap();
+    post(&c, "form.form", &[("email", "mairie@exemple.ml")]).await;
     wait_for_text(&c, ".done", "Enregistré").await;
     wait_for_text(&c, "main", "Fatoumata Coulibaly").await;
     wait_for_text(&c, ".timeline", "Coordonnées enregistrées").await;
@@ -490,9 +495,7 @@ async fn clerk_admits_and_records(driver: &Driver, addr: SocketAddr, dir: &Path,
         let c = c.clone();
         async move {
             click(&c, &format!("#change-{value}")).await;
-            let form = c.form(Locator::Css("form.form")).await.unwrap();
-            form.set_by_name("reason", reason).await.unwrap();
-            form.submit().await.unwrap();
+            post(&c, "form.form", &[("reason", reason)]).await;
         }
     };
     c.goto(&status_page).await.unwrap();
@@ -515,20 +518,14 @@ async fn clerk_admits_and_records(driver: &Driver, addr: SocketAddr, dir: &Path,
     click(&c, "a[href*='/annulation?recu=R-WEB-1']").await;
     wait_for_text(&c, "main", "reçu R-WEB-1").await;
     accessible(&c, "reversal form").await;
-    let form = c.form(Locator::Css("form.form")).await.unwrap();
-    form.set_by_name("reason", "Chèque sans provision")
-        .await
-        .unwrap();
-    form.submit().await.unwrap();
+    post(&c, "form.form", &[("reason", "Chèque sans provision")]).await;
     wait_for_text(&c, ".done", "Enregistré").await;
     wait_for_text(&c, "main", "Chèque sans provision").await;
 
     // The directory finds the new member with an accent typed in its name.
     let accented = name.replacen('e', "é", 1).replacen('a', "à", 1);
     c.goto(&format!("http://{addr}/membres")).await.unwrap();
-    let form = c.form(Locator::Css("form.filters")).await.unwrap();
-    form.set_by_name("q", &accented).await.unwrap();
-    form.submit().await.unwrap();
+    post(&c, "form.filters", &[("q", &accented)]).await;
     wait_for_text(&c, "table", &name).await;
     shot(&c, &format!("directory{suffix}")).await;
     accessible(&c, "directory").await;
@@ -727,10 +724,8 @@ pub(crate) async fn attend_and_open(c: &Client) {
 async fn a_session_runs_its_course_from_convocation_to_signed_minutes_in_a_browser() {
     let Some(driver) = driver() else { return };
     let dir = scratch();
-    let server = demo_server(dir.path());
+    let (server, c) = clerk_on_demo(&driver, dir.path()).await;
     let addr = server.addr;
-    let c = browser(&driver, &dir.path().join("chromium"), 1280, 1000).await;
-    sign_in(&c, addr, "awa", CLERK_PASSWORD).await;
 
     // Too short a notice is refused by the statutes, and nothing is kept.
     let before = head(addr);
@@ -963,10 +958,8 @@ async fn a_clerk_records_a_succession_after_a_split_in_a_browser() {
 async fn a_clerk_defines_a_post_and_designates_a_commune_to_it_in_a_browser() {
     let Some(driver) = driver() else { return };
     let dir = scratch();
-    let server = demo_server(dir.path());
+    let (server, c) = clerk_on_demo(&driver, dir.path()).await;
     let addr = server.addr;
-    let c = browser(&driver, &dir.path().join("chromium"), 1280, 1000).await;
-    sign_in(&c, addr, "awa", CLERK_PASSWORD).await;
 
     // From the bodies, the Conseil National's seats: its statutes say the
     // communes holding them are who sits in it.

@@ -65,6 +65,17 @@ fn login_cookie(addr: SocketAddr) -> String {
     cookie_of(&answer, "registre_session").expect("a login cookie")
 }
 
+/// The quoted value that follows `marker` in `page`, at the first
+/// `marker` whose entry names `label`; `what` says what was sought.
+fn id_after(page: &str, marker: &str, label: &str, what: &str) -> String {
+    page.split(marker)
+        .skip(1)
+        .find(|entry| entry.contains(label))
+        .and_then(|entry| entry.split('"').next())
+        .expect(what)
+        .to_owned()
+}
+
 fn dashboard(addr: SocketAddr, cookie: &str) -> Answer {
     http(addr, "GET", "/", &[("Cookie", cookie)], b"")
 }
@@ -475,13 +486,12 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
     // The region's conference is convened from the region; the calendar
     // shows it, and no national session.
     let form = get(&kayes, "/sessions/convocation").body;
-    let body_id = form
-        .split("<option value=\"")
-        .skip(1)
-        .find(|o| o.contains("Conférence Régionale de Kayes"))
-        .and_then(|o| o.split('"').next())
-        .expect("the region's conference among the bodies")
-        .to_owned();
+    let body_id = id_after(
+        &form,
+        "<option value=\"",
+        "Conférence Régionale de Kayes",
+        "the region's conference among the bodies",
+    );
     assert!(
         !form.contains("Conseil National"),
         "national bodies offered"
@@ -516,13 +526,12 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
     assert_eq!(forged.status, 403);
     // A national session is not found from the region, nor its steps.
     let awa_calendar = get(&awa, "/sessions").body;
-    let congress = awa_calendar
-        .split("<a href=\"/sessions/")
-        .skip(1)
-        .find(|l| l.contains("Congrès"))
-        .and_then(|l| l.split('"').next())
-        .expect("a session of the Congrès")
-        .to_owned();
+    let congress = id_after(
+        &awa_calendar,
+        "<a href=\"/sessions/",
+        "Congrès",
+        "a session of the Congrès",
+    );
     assert_eq!(get(&kayes, &format!("/sessions/{congress}")).status, 404);
     assert_eq!(
         get(&kayes, &format!("/sessions/{congress}/quorum")).status,

@@ -7,8 +7,8 @@ use fantoccini::{Client, Locator};
 
 use crate::support::{http, scratch};
 use crate::web::{
-    CLERK_PASSWORD, accessible, browser, demo_server, driver, head, post_payment, shot, sign_in,
-    text_of, wait_for_text,
+    accessible, clerk_on_demo, demo_server, driver, head, post_payment, shot, text_of,
+    wait_for_text,
 };
 
 /// The page's text has every word of `present` and none of `absent`.
@@ -46,11 +46,9 @@ async fn language_of_the_page(c: &Client) -> String {
 async fn a_viewer_switches_to_english_reads_the_pages_and_forms_in_english_and_back_to_french() {
     let Some(driver) = driver() else { return };
     let dir = scratch();
-    let server = demo_server(dir.path());
-    let addr = server.addr;
     // The browser asks for French (see `web::browser`).
-    let c = browser(&driver, &dir.path().join("chromium"), 1280, 1000).await;
-    sign_in(&c, addr, "awa", CLERK_PASSWORD).await;
+    let (server, c) = clerk_on_demo(&driver, dir.path()).await;
+    let addr = server.addr;
     assert_eq!(language_of_the_page(&c).await, "fr");
 
     // The switch in the header: back on the same page, in English.

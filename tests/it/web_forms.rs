@@ -12,19 +12,10 @@ use fantoccini::{Client, Locator};
 use crate::graphql_mutations::{Congress, founded};
 use crate::support::{Server, import_territory, scratch, sqlite_url};
 use crate::web::{
-    CLERK_PASSWORD, Driver, accessible, browser, click, click_xpath, convene, demo_store, driver,
-    follow, from_bodies, head, import_kidal_split, open_account, post, shot, sign_in, text_of,
-    wait_for_text,
+    CLERK_PASSWORD, Driver, accessible, browser, clerk_on, clerk_on_demo, click, click_xpath,
+    convene, demo_store, driver, follow, from_bodies, head, import_kidal_split, open_account, post,
+    shot, sign_in, text_of, wait_for_text,
 };
-
-/// The server on `db` with its accounts, and a browser signed in as the
-/// clerk.
-async fn clerk_on(driver: &Driver, dir: &Path, db: &Path, credentials: &Path) -> (Server, Client) {
-    let server = Server::start_with(db, &["--credentials", credentials.to_str().unwrap()]);
-    let c = browser(driver, &dir.join("chromium"), 1280, 1000).await;
-    sign_in(&c, server.addr, "awa", CLERK_PASSWORD).await;
-    (server, c)
-}
 
 /// The same on a store without accounts: the clerk's opened first.
 async fn new_clerk_on(driver: &Driver, dir: &Path, db: &Path) -> (Server, Client) {
@@ -39,12 +30,6 @@ async fn new_clerk_on(driver: &Driver, dir: &Path, db: &Path) -> (Server, Client
         CLERK_PASSWORD,
     );
     clerk_on(driver, dir, db, &credentials).await
-}
-
-/// The same on the demo history.
-async fn clerk_on_demo(driver: &Driver, dir: &Path) -> (Server, Client) {
-    let (db, credentials) = demo_store(dir);
-    clerk_on(driver, dir, &db, &credentials).await
 }
 
 /// The clerk signed in on a store whose Congrès adopted a
