@@ -203,6 +203,12 @@ impl Server {
         Self::start_with(db, &[])
     }
 
+    /// Starts with the web accounts in `credentials`.
+    pub fn start_with_credentials(db: &Path, credentials: &Path) -> Server {
+        let credentials = credentials.to_str().expect("UTF-8 path");
+        Self::start_with(db, &["--credentials", credentials])
+    }
+
     /// Starts with extra global arguments (before `serve`).
     pub fn start_with(db: &Path, global_args: &[&str]) -> Server {
         let server = Self::spawn(db, global_args);

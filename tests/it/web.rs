@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
-use crate::support::{Server, eventually, http, post_form, registre, scratch, sqlite_url};
+use crate::support::{Server, eventually, http, post_form, registre, run_ok, scratch, sqlite_url};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -115,8 +115,7 @@ pub(crate) fn demo_store(dir: &Path) -> (PathBuf, PathBuf) {
 /// `registre serve` on the demo history, with its accounts.
 pub(crate) fn demo_server(dir: &Path) -> Server {
     let (db, credentials) = demo_store(dir);
-    let creds = credentials.to_str().unwrap();
-    Server::start_with(&db, &["--credentials", creds])
+    Server::start_with_credentials(&db, &credentials)
 }
 
 /// The server on `db` with its accounts, and a browser signed in as the
@@ -127,7 +126,7 @@ pub(crate) async fn clerk_on(
     db: &Path,
     credentials: &Path,
 ) -> (Server, Client) {
-    let server = Server::start_with(db, &["--credentials", credentials.to_str().unwrap()]);
+    let server = Server::start_with_credentials(db, credentials);
     let c = browser(driver, &dir.join("chromium"), 1280, 1000).await;
     sign_in(&c, server.addr, "awa", CLERK_PASSWORD).await;
     (server, c)
@@ -141,11 +140,7 @@ pub(crate) async fn clerk_on_demo(driver: &Driver, dir: &Path) -> (Server, Clien
 
 /// The same on any store; returns the credentials file.
 fn demo_at(store: &str, dir: &Path) -> PathBuf {
-    let ok = registre()
-        .args(["demo", "--store", store])
-        .status()
-        .expect("run registre demo");
-    assert!(ok.success());
+    run_ok(&["demo", "--store", store]);
     let credentials = dir.join("credentials");
     for (name, full, role, password) in [
         ("awa", "Awa Traoré", "secretariat", CLERK_PASSWORD),
@@ -923,7 +918,7 @@ async fn a_clerk_records_a_succession_after_a_split_in_a_browser() {
         .output()
         .unwrap();
     assert!(reorganised.status.success(), "{reorganised:?}");
-    let server = Server::start_with(&db, &["--credentials", credentials.to_str().unwrap()]);
+    let server = Server::start_with_credentials(&db, &credentials);
     let addr = server.addr;
     let c = browser(&driver, &dir.path().join("chromium"), 1280, 1000).await;
     sign_in(&c, addr, "awa", CLERK_PASSWORD).await;

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Stdio;
 
-use crate::support::{Answer, Server, http, post_form, registre, scratch, sqlite_url};
+use crate::support::{Answer, Server, http, post_form, registre, run_ok, scratch, sqlite_url};
 
 const PASSWORD: &str = "un mot de passe assez long";
 
@@ -100,7 +100,7 @@ fn setup() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
 #[test]
 fn a_sign_in_without_its_form_cookie_is_refused_and_a_page_is_neither_cached_nor_framed() {
     let (_dir, db, credentials) = setup();
-    let server = Server::start_with(&db, &["--credentials", credentials.to_str().unwrap()]);
+    let server = Server::start_with_credentials(&db, &credentials);
     let addr = server.addr;
     // Posted from elsewhere: no cookie of the form, so no sign-in.
     let forged = http(
@@ -148,7 +148,7 @@ fn a_sign_in_without_its_form_cookie_is_refused_and_a_page_is_neither_cached_nor
 #[test]
 fn five_wrong_passwords_lock_the_name_even_for_the_right_one() {
     let (_dir, db, credentials) = setup();
-    let server = Server::start_with(&db, &["--credentials", credentials.to_str().unwrap()]);
+    let server = Server::start_with_credentials(&db, &credentials);
     for _ in 0..5 {
         let a = sign_in(server.addr, "awa", "pas le bon mot de passe");
         assert_eq!(a.status, 401);
@@ -163,7 +163,7 @@ fn five_wrong_passwords_lock_the_name_even_for_the_right_one() {
 #[test]
 fn a_password_reset_or_a_disabling_ends_the_logins_made_before() {
     let (_dir, db, credentials) = setup();
-    let server = Server::start_with(&db, &["--credentials", credentials.to_str().unwrap()]);
+    let server = Server::start_with_credentials(&db, &credentials);
     let addr = server.addr;
     let before_reset = login_cookie(addr);
     assert_eq!(dashboard(addr, &before_reset).status, 200);
@@ -255,11 +255,7 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
     let dir = scratch();
     let db = dir.path().join("registre.db");
     let credentials = dir.path().join("credentials");
-    let demo = registre()
-        .args(["demo", "--store", &sqlite_url(&db)])
-        .output()
-        .unwrap();
-    assert!(demo.status.success());
+    run_ok(&["demo", "--store", &sqlite_url(&db)]);
     let open = [
         "create",
         "--name",
@@ -296,7 +292,7 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
         "auditor",
     ];
     assert!(account(&db, &credentials, &whole, Some(PASSWORD)));
-    let server = Server::start_with(&db, &["--credentials", credentials.to_str().unwrap()]);
+    let server = Server::start_with_credentials(&db, &credentials);
     let addr = server.addr;
     let get = |cookie: &str, path: &str| http(addr, "GET", path, &[("Cookie", cookie)], b"");
 
@@ -324,16 +320,15 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
     let own = first_member(&directory);
     let page = get(&kayes, &format!("/membres/{own}"));
     assert_eq!(page.status, 200);
+    // What the region's account posts, with the page's CSRF token.
+    let post_from_region = |path: &str, fields: &str| {
+        let body = format!("csrf={}&{fields}", csrf_of(&page.body));
+        post_form(addr, &kayes, path, body.as_bytes())
+    };
     let before = http(addr, "GET", "/readyz", &[], b"").json()["head"].clone();
-    let body = format!(
-        "csrf={}&year=2024&amount=1000&paid_on=2024-03-01&receipt=R-HORS-REGION",
-        csrf_of(&page.body)
-    );
-    let post = post_form(
-        addr,
-        &kayes,
+    let post = post_from_region(
         &format!("/membres/{elsewhere}/paiement"),
-        body.as_bytes(),
+        "year=2024&amount=1000&paid_on=2024-03-01&receipt=R-HORS-REGION",
     );
     assert_eq!(post.status, 404);
     // Nor its contacts, form or post.
@@ -341,12 +336,9 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
         get(&kayes, &format!("/membres/{elsewhere}/coordonnees")).status,
         404
     );
-    let body = format!("csrf={}&mayor=Hors+r%C3%A9gion", csrf_of(&page.body));
-    let post = post_form(
-        addr,
-        &kayes,
+    let post = post_from_region(
         &format!("/membres/{elsewhere}/coordonnees"),
-        body.as_bytes(),
+        "mayor=Hors+r%C3%A9gion",
     );
     assert_eq!(post.status, 404);
     // Nor a national body's posts and elections.
@@ -361,13 +353,7 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
         ("elections", "step=ouverture&post=x&session=x&seats=1"),
         ("correction", "position=1&correction=C&reason=R"),
     ] {
-        let body = format!("csrf={}&{fields}", csrf_of(&page.body));
-        let post = post_form(
-            addr,
-            &kayes,
-            &format!("/instances/{ben}/{form}"),
-            body.as_bytes(),
-        );
+        let post = post_from_region(&format!("/instances/{ben}/{form}"), fields);
         assert_eq!(post.status, 404, "{form}");
     }
     // Nor the association's own registers: the dues schedule, the
@@ -391,8 +377,7 @@ fn an_account_limited_to_a_region_sees_and_records_within_it_alone() {
             "kind=fusion&from_edition=2015&predecessors=ML010101&to_edition=2015&successors=ML010102&effective_from=2025-01-01&legal_reference=D",
         ),
     ] {
-        let body = format!("csrf={}&{fields}", csrf_of(&page.body));
-        let post = post_form(addr, &kayes, path, body.as_bytes());
+        let post = post_from_region(path, fields);
         assert_eq!(post.status, 403, "{path}: {}", post.body);
         assert!(post.body.contains("FORBIDDEN"), "{path}");
     }
@@ -579,7 +564,7 @@ fn an_auditor_downloads_the_logs_export_and_checks_it_with_the_public_key_alone(
         ];
         assert!(account(&db, &credentials, &open, Some(PASSWORD)));
     }
-    let server = Server::start_with(&db, &["--credentials", credentials.to_str().unwrap()]);
+    let server = Server::start_with_credentials(&db, &credentials);
     let a = server.addr;
     let signed_in = |name| {
         let answer = sign_in(a, name, PASSWORD);

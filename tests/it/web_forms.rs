@@ -674,7 +674,7 @@ async fn every_page_of_the_secretariat_fits_a_360_pixel_phone() {
     let Some(driver) = driver() else { return };
     let dir = scratch();
     let (db, credentials) = demo_store(dir.path());
-    let server = Server::start_with(&db, &["--credentials", credentials.to_str().unwrap()]);
+    let server = Server::start_with_credentials(&db, &credentials);
     let addr = server.addr;
     let c = browser(&driver, &dir.path().join("chromium"), 360, 800).await;
     sign_in(&c, addr, "awa", CLERK_PASSWORD).await;
