@@ -187,17 +187,7 @@ async fn fresh() -> Option<Arc<dyn EventStore>> {
     }))
 }
 
-mod conformance {
-    use super::fresh;
-    registre_store::conformance_tests!(fresh());
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn retries_in_one_group_are_kept_apart() {
-        if let Some(store) = fresh().await {
-            registre_service::store::conformance::retries_in_one_group_are_kept_apart(store).await;
-        }
-    }
-}
+crate::store_conformance!();
 
 fn request(stream: &str, expected: ExpectedState, count: usize) -> AppendRequest {
     by_system(

@@ -60,17 +60,7 @@ mod conformance_indexed_in_threes {
     registre_store::conformance_tests!(super::indexing_every(3));
 }
 
-mod conformance {
-    use super::fresh;
-    registre_store::conformance_tests!(fresh());
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn retries_in_one_group_are_kept_apart() {
-        if let Some(store) = fresh().await {
-            registre_service::store::conformance::retries_in_one_group_are_kept_apart(store).await;
-        }
-    }
-}
+crate::store_conformance!();
 
 #[tokio::test]
 async fn a_file_that_is_not_a_store_is_refused_and_left_alone() {

@@ -8,6 +8,29 @@ use std::time::{Duration, Instant};
 use registre_service::store::{AppendRequest, ExpectedState};
 use tempfile::TempDir;
 
+/// The store conformance suite, in a module `conformance`, on the stores
+/// the calling file's `fresh()` opens, with the suite's test that needs
+/// threads of its own.
+#[macro_export]
+macro_rules! store_conformance {
+    () => {
+        mod conformance {
+            use super::fresh;
+            registre_store::conformance_tests!(fresh());
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn retries_in_one_group_are_kept_apart() {
+                if let Some(store) = fresh().await {
+                    registre_service::store::conformance::retries_in_one_group_are_kept_apart(
+                        store,
+                    )
+                    .await;
+                }
+            }
+        }
+    };
+}
+
 /// The `registre` binary built for these tests.
 pub fn registre() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_registre"));
