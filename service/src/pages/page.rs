@@ -119,13 +119,13 @@ impl Viewer {
         ))
     }
 
-    /// What the viewer may see and act on.
     /// The read models, or the page saying the registers are not served
     /// here.
     pub fn models<'s>(&self, state: &'s WebState) -> Result<&'s LiveModels, Unavailable> {
         state.app.read_models().ok_or(Unavailable(self.language))
     }
 
+    /// What the viewer may see and act on.
     pub fn scope(&self) -> Scope<'_> {
         Scope(self.login.account.region.as_deref())
     }
