@@ -237,6 +237,15 @@ pub(super) fn latest(m: &ReadModels) -> Option<&Statutes> {
     m.statutes.versions.last().map(|v| &v.statutes)
 }
 
+/// Version `n` of the statutes, as recorded.
+pub(super) fn version(m: &ReadModels, n: u32) -> Option<&Statutes> {
+    m.statutes
+        .versions
+        .iter()
+        .map(|v| &v.statutes)
+        .find(|s| s.version == n)
+}
+
 /// Each rule's value in `s`, as the form shows it.
 fn values(s: &Statutes) -> Vec<(String, String)> {
     let numbers = NUMBERS.iter().map(|r| (r.name, (r.value)(s).to_string()));
@@ -365,14 +374,7 @@ pub(super) async fn record(
         models.read(|m, _| {
             let opened_on = match n {
                 0 => None,
-                n => Some(
-                    m.statutes
-                        .versions
-                        .iter()
-                        .find(|v| v.statutes.version == n)?
-                        .statutes
-                        .clone(),
-                ),
+                n => Some(version(m, n)?.clone()),
             };
             Some((opened_on, latest(m).cloned()))
         })

@@ -458,12 +458,9 @@ fn show(
     // The version the form was opened on, which its values come from.
     let opened = form.version.trim().parse::<u32>().ok();
     let Some((version, own, motions)) = models.read(|m, _| {
-        let versions = &m.statutes.versions;
-        let s = versions
-            .iter()
-            .find(|v| Some(v.statutes.version) == opened)
-            .or(versions.last())
-            .map(|v| &v.statutes)?;
+        let s = opened
+            .and_then(|n| amendment::version(m, n))
+            .or_else(|| amendment::latest(m))?;
         let own = s.instances.iter().any(|r| r.statutory_body == body);
         Some((s.version, own, amendment_motions(m, lang)))
     }) else {

@@ -156,10 +156,7 @@ pub async fn reading<'s>(
     headers: &HeaderMap,
 ) -> Result<(Viewer, &'s LiveModels), Response> {
     let viewer = Viewer::of(state, headers).await?;
-    let models = state
-        .app
-        .read_models()
-        .ok_or_else(|| unavailable(viewer.language))?;
+    let models = viewer.models(state).map_err(IntoResponse::into_response)?;
     Ok((viewer, models))
 }
 
