@@ -15,7 +15,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::WebState;
-use super::fields::{self, take};
+use super::fields::{self, Field};
 use super::page::{self, Frame, Viewer};
 use super::register_form::{Planned, RegisterForm};
 use super::scope::Scope;
@@ -25,39 +25,19 @@ use crate::language::Language;
 use registre_domain::text::{MAX_NAME, MAX_TEXT as MAX_REFERENCE};
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct AdmissionFields {
-    #[serde(default)]
     csrf: String,
-    #[serde(default)]
     command_id: String,
     /// The commune's key, `scheme|edition|code`.
-    #[serde(default)]
-    commune: String,
-    #[serde(default)]
-    name: String,
+    commune: Field,
+    name: Field,
     /// `oui` when the clerk keeps a name other than the list's.
-    #[serde(default)]
     keep_name: String,
-    #[serde(default)]
-    category: String,
-    #[serde(default)]
-    admitted_on: String,
-    #[serde(default)]
-    deliberation: String,
-    #[serde(default)]
-    decision: String,
-    #[serde(skip)]
-    commune_error: String,
-    #[serde(skip)]
-    name_error: String,
-    #[serde(skip)]
-    category_error: String,
-    #[serde(skip)]
-    admitted_on_error: String,
-    #[serde(skip)]
-    deliberation_error: String,
-    #[serde(skip)]
-    decision_error: String,
+    category: Field,
+    admitted_on: Field,
+    deliberation: Field,
+    decision: Field,
     #[serde(skip)]
     refusal: String,
 }
@@ -152,7 +132,7 @@ impl RegisterForm for AdmissionFields {
     fn command(&mut self, state: &WebState, viewer: &Viewer) -> Option<Planned> {
         let scope = viewer.scope();
         let t = viewer.language;
-        let unit = commune_key(&self.commune, t).and_then(|u| {
+        let unit = commune_key(&self.commune.value, t).and_then(|u| {
             let within = state
                 .app
                 .read_models()
@@ -163,39 +143,23 @@ impl RegisterForm for AdmissionFields {
                 Err(t.tr("Commune : hors de votre région.").to_owned())
             }
         });
-        let unit = take(&mut self.commune_error, unit);
+        let unit = self.commune.keep(unit);
         // Left empty, the domain records the territorial list's name.
-        let name = match self.name.trim() {
+        let name = match self.name.value.trim() {
             "" => Ok(String::new()),
             given => fields::text(t, t.tr("Nom"), given, MAX_NAME),
         };
-        let name = take(&mut self.name_error, name);
-        let category = take(
-            &mut self.category_error,
-            fields::text(t, t.tr("Catégorie de cotisation"), &self.category, MAX_NAME),
-        );
-        let admitted_on = take(
-            &mut self.admitted_on_error,
-            fields::date(t, t.tr("Date d'admission"), &self.admitted_on),
-        );
-        let deliberation = take(
-            &mut self.deliberation_error,
-            fields::text(
-                t,
-                t.tr("Délibération du conseil communal"),
-                &self.deliberation,
-                MAX_REFERENCE,
-            ),
-        );
-        let decision = take(
-            &mut self.decision_error,
-            fields::text(
-                t,
-                t.tr("Décision d'admission"),
-                &self.decision,
-                MAX_REFERENCE,
-            ),
-        );
+        let name = self.name.keep(name);
+        let category = self
+            .category
+            .text(t, t.tr("Catégorie de cotisation"), MAX_NAME);
+        let admitted_on = self.admitted_on.date(t, t.tr("Date d'admission"));
+        let deliberation =
+            self.deliberation
+                .text(t, t.tr("Délibération du conseil communal"), MAX_REFERENCE);
+        let decision = self
+            .decision
+            .text(t, t.tr("Décision d'admission"), MAX_REFERENCE);
         let (unit, name, dues_category, admitted_on, deliberation_ref, decision_ref) = (
             unit?,
             name?,

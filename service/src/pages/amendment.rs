@@ -22,7 +22,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::WebState;
-use super::fields::{self, take};
+use super::fields::{self, Field};
 use super::page::{self, Frame, Viewer};
 use super::statutes::general_label;
 use super::submit;
@@ -142,19 +142,16 @@ pub(super) const MAJORITY_CHOICES: [(&str, &str, Majority); 3] = [
 pub struct AmendmentFields {
     pub csrf: String,
     pub command_id: String,
-    pub motion: String,
-    pub effective_from: String,
+    pub motion: Field,
+    pub effective_from: Field,
     /// The version of the statutes the form was opened on (`0`: none yet,
     /// the form adopts the first ones): what its values are compared
     /// with, so that a version recorded meanwhile keeps its rules and a
     /// form posted again is known as the same command.
     pub version: String,
-    pub reference: String,
+    pub reference: Field,
     /// Each rule's name and value as typed (at most [`MAX_RULES`]).
     pub rules: Vec<(String, String)>,
-    pub motion_error: String,
-    pub effective_from_error: String,
-    pub reference_error: String,
     /// The first refusal about the rules: which one, and why.
     pub rules_error: String,
     /// Each rule refused beside its field, by its name, with why (the
@@ -173,10 +170,10 @@ impl From<Vec<(String, String)>> for AmendmentFields {
             match name.as_str() {
                 "csrf" => form.csrf = value,
                 "command_id" => form.command_id = value,
-                "motion" => form.motion = value,
-                "effective_from" => form.effective_from = value,
+                "motion" => form.motion = value.into(),
+                "effective_from" => form.effective_from = value.into(),
                 "version" => form.version = value,
-                "reference" => form.reference = value,
+                "reference" => form.reference = value.into(),
                 _ if form.rules.len() < MAX_RULES => form.rules.push((name, value)),
                 _ => {}
             }
@@ -423,7 +420,7 @@ impl AmendmentFields {
             let reference = self.reference(lang);
             let base = defaults(effective_from.unwrap_or(chrono::NaiveDate::MIN));
             let changes = self.changes(&base, lang).map(|(changes, _)| changes);
-            let changes = take(&mut self.rules_error, changes);
+            let changes = changes.map_err(|why| self.rules_error = why).ok();
             let (_, changes, reference) = (effective_from?, changes?, reference?);
             return Some(StatutesCommand::Adopt {
                 statutes: changes.apply(&base),
@@ -448,16 +445,15 @@ impl AmendmentFields {
         changes: Result<StatutesChanges, String>,
         lang: Language,
     ) -> Option<StatutesCommand> {
-        let motion_id = take(
-            &mut self.motion_error,
-            Uuid::parse_str(&self.motion).map_err(|_| {
+        let motion_id = self.motion.read(|v| {
+            Uuid::parse_str(v).map_err(|_| {
                 lang.tr("Motion : choisissez la motion de modification adoptée.")
                     .to_owned()
-            }),
-        );
+            })
+        });
         let effective_from = self.effective_from(lang);
         let reference = self.reference(lang);
-        let changes = take(&mut self.rules_error, changes);
+        let changes = changes.map_err(|why| self.rules_error = why).ok();
         Some(StatutesCommand::Amend {
             effective_from: effective_from?,
             changes: changes?,
@@ -467,17 +463,12 @@ impl AmendmentFields {
     }
 
     fn effective_from(&mut self, lang: Language) -> Option<chrono::NaiveDate> {
-        take(
-            &mut self.effective_from_error,
-            fields::date(lang, lang.tr("En vigueur le"), &self.effective_from),
-        )
+        self.effective_from.date(lang, lang.tr("En vigueur le"))
     }
 
     fn reference(&mut self, lang: Language) -> Option<String> {
-        take(
-            &mut self.reference_error,
-            fields::text(lang, lang.tr("Référence"), &self.reference, MAX_REFERENCE),
-        )
+        self.reference
+            .text(lang, lang.tr("Référence"), MAX_REFERENCE)
     }
 
     /// The rules whose value differs from `in_force`'s, and whether any
@@ -644,7 +635,7 @@ pub(super) mod tests {
     fn given_no_statutes_yet_when_read_then_the_first_ones_are_adopted_as_typed() {
         let base = defaults(chrono::NaiveDate::MIN);
         let mut form = posted(&base, &[("mandateYears", "3")]);
-        form.motion.clear();
+        form.motion = Field::default();
         let Some(StatutesCommand::Adopt {
             statutes,
             reference,
@@ -656,7 +647,7 @@ pub(super) mod tests {
         assert_eq!(statutes.quorum, base.quorum);
         assert_eq!(statutes.effective_from.to_string(), "2026-01-01");
         assert_eq!(reference, "Congrès 2025, résolution 4");
-        assert!(form.motion_error.is_empty());
+        assert!(form.motion.error.is_empty());
         // Left as they are, the usual values are adopted all the same.
         let mut unchanged = posted(&base, &[]);
         assert!(matches!(
@@ -671,6 +662,6 @@ pub(super) mod tests {
         let mut form = posted(&s, &[("mandateYears", "9")]);
         form.motion = "?".into();
         assert!(form.command(Some(&s), French).is_none());
-        assert!(form.motion_error.starts_with("Motion : choisissez"));
+        assert!(form.motion.error.starts_with("Motion : choisissez"));
     }
 }

@@ -52,8 +52,8 @@ struct Proof {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ProofQuery {
-    #[serde(default)]
     position: String,
 }
 

@@ -11,6 +11,7 @@ use registre_domain::text::MAX_NAME;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::fields::Field;
 use super::page::{self, Frame};
 use super::record_form::{At, Record, RecordForm};
 use crate::application::Command;
@@ -18,49 +19,18 @@ use crate::language::Language;
 
 /// The form as shown: values, and a message beside a refused field.
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ContactFields {
-    #[serde(default)]
     pub csrf: String,
-    #[serde(default)]
     pub command_id: String,
-    #[serde(default)]
-    pub mayor: String,
-    #[serde(default)]
-    pub secretary_general: String,
+    pub mayor: Field,
+    pub secretary_general: Field,
     /// One number per line.
-    #[serde(default)]
-    pub phones: String,
-    #[serde(default)]
-    pub email: String,
-    #[serde(default)]
-    pub postal_address: String,
-    #[serde(skip)]
-    pub errors: FieldErrors,
+    pub phones: Field,
+    pub email: Field,
+    pub postal_address: Field,
     #[serde(skip)]
     pub refusal: String,
-}
-
-/// A message per field (empty: none).
-#[derive(Debug, Default)]
-pub struct FieldErrors {
-    pub mayor: String,
-    pub secretary_general: String,
-    pub phones: String,
-    pub email: String,
-    pub postal_address: String,
-}
-
-impl FieldErrors {
-    /// The message slot of a field as the domain names it.
-    fn of(&mut self, field: &str) -> &mut String {
-        match field {
-            "mayor" => &mut self.mayor,
-            "secretary_general" => &mut self.secretary_general,
-            "email" => &mut self.email,
-            "postal_address" => &mut self.postal_address,
-            _ => &mut self.phones,
-        }
-    }
 }
 
 fn capitalised(s: &str) -> String {
@@ -75,14 +45,26 @@ page::posted_form!(ContactFields);
 
 impl ContactFields {
     fn of(c: &Contacts) -> Self {
+        let known = |v: &Option<String>| Field::from(v.clone().unwrap_or_default());
         ContactFields {
             command_id: Uuid::now_v7().to_string(),
-            mayor: c.mayor.clone().unwrap_or_default(),
-            secretary_general: c.secretary_general.clone().unwrap_or_default(),
-            phones: c.phones.join("\n"),
-            email: c.email.clone().unwrap_or_default(),
-            postal_address: c.postal_address.clone().unwrap_or_default(),
+            mayor: known(&c.mayor),
+            secretary_general: known(&c.secretary_general),
+            phones: c.phones.join("\n").into(),
+            email: known(&c.email),
+            postal_address: known(&c.postal_address),
             ..Default::default()
+        }
+    }
+
+    /// The field the domain names in a refusal.
+    fn field(&mut self, name: &str) -> &mut Field {
+        match name {
+            "mayor" => &mut self.mayor,
+            "secretary_general" => &mut self.secretary_general,
+            "email" => &mut self.email,
+            "postal_address" => &mut self.postal_address,
+            _ => &mut self.phones,
         }
     }
 
@@ -90,30 +72,30 @@ impl ContactFields {
     /// with a message beside each field over its length.
     fn contacts(&mut self, lang: Language) -> Option<Contacts> {
         let too_long = |max: usize| lang.fill("{} caractères au plus.", &[&max]);
-        let given = |value: &str, max: usize, error: &mut String| {
-            let v = value.trim();
+        let given = |field: &mut Field, max: usize| {
+            let v = field.value.trim();
             if v.chars().count() > max {
-                *error = too_long(max);
+                field.error = too_long(max);
             }
             (!v.is_empty()).then(|| v.to_owned())
         };
-        let e = &mut self.errors;
         let phones: Vec<String> = self
             .phones
+            .value
             .lines()
             .map(str::trim)
             .filter(|p| !p.is_empty())
             .map(str::to_owned)
             .collect();
         if phones.len() > MAX_PHONES {
-            e.phones = lang.fill("{} numéros au plus.", &[&MAX_PHONES]);
+            self.phones.error = lang.fill("{} numéros au plus.", &[&MAX_PHONES]);
         }
         let contacts = Contacts {
-            mayor: given(&self.mayor, MAX_NAME, &mut e.mayor),
-            secretary_general: given(&self.secretary_general, MAX_NAME, &mut e.secretary_general),
+            mayor: given(&mut self.mayor, MAX_NAME),
+            secretary_general: given(&mut self.secretary_general, MAX_NAME),
             phones,
-            email: given(&self.email, MAX_EMAIL, &mut e.email),
-            postal_address: given(&self.postal_address, MAX_ADDRESS, &mut e.postal_address),
+            email: given(&mut self.email, MAX_EMAIL),
+            postal_address: given(&mut self.postal_address, MAX_ADDRESS),
         };
         // The domain's own checks, said beside the field they concern.
         match registre_domain::contacts::check(&contacts) {
@@ -122,22 +104,22 @@ impl ContactFields {
                     Language::French => reason.french,
                     Language::English => reason.english,
                 };
-                *e.of(field) = format!("{}.", capitalised(reason));
+                self.field(field).error = format!("{}.", capitalised(reason));
             }
             Err(DomainError::TooLong { field, max }) => {
-                *e.of(field) = too_long(max);
+                self.field(field).error = too_long(max);
             }
             _ => {}
         }
         let refused = [
-            &e.mayor,
-            &e.secretary_general,
-            &e.phones,
-            &e.email,
-            &e.postal_address,
+            &self.mayor,
+            &self.secretary_general,
+            &self.phones,
+            &self.email,
+            &self.postal_address,
         ]
         .iter()
-        .any(|m| !m.is_empty());
+        .any(|f| !f.error.is_empty());
         (!refused).then_some(contacts)
     }
 }

@@ -25,31 +25,21 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::WebState;
-use super::fields::{self, take};
+use super::fields::Field;
 use super::page::{self, Frame, Viewer};
 use super::scope::Scope;
 use super::submit;
 use crate::language::Language;
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct CorrectionFields {
-    #[serde(default)]
     pub csrf: String,
-    #[serde(default)]
     pub command_id: String,
     /// Where the corrected record stands in the log.
-    #[serde(default)]
-    pub position: String,
-    #[serde(default)]
-    pub reason: String,
-    #[serde(default)]
-    pub correction: String,
-    #[serde(skip)]
-    pub position_error: String,
-    #[serde(skip)]
-    pub reason_error: String,
-    #[serde(skip)]
-    pub correction_error: String,
+    pub position: Field,
+    pub reason: Field,
+    pub correction: Field,
     #[serde(skip)]
     pub refusal: String,
 }
@@ -57,8 +47,8 @@ pub struct CorrectionFields {
 page::posted_form!(CorrectionFields);
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct Record {
-    #[serde(default)]
     position: String,
 }
 
@@ -412,7 +402,7 @@ fn show(
 ) -> Response {
     let lang = viewer.language;
     let models = try_page!(viewer.models(state));
-    let position = form.position.parse::<u64>().ok();
+    let position = form.position.value.parse::<u64>().ok();
     let scope = viewer.scope();
     let found = models.read(|m, _| {
         let records = subject.records(m, &scope, lang)?;
@@ -494,7 +484,7 @@ async fn opened(
     };
     let blank = CorrectionFields {
         command_id: Uuid::now_v7().to_string(),
-        position: query.position,
+        position: query.position.into(),
         ..Default::default()
     };
     show(&state, &viewer, subject, blank, StatusCode::OK)
@@ -547,14 +537,12 @@ async fn recorded(
     }) else {
         return page::not_found(lang);
     };
-    let position = take(
-        &mut form.position_error,
-        form.position
-            .parse::<u64>()
+    let position = form.position.read(|v| {
+        v.parse::<u64>()
             .ok()
             .filter(|p| records.contains(p))
-            .ok_or_else(|| lang.tr("Enregistrement : choisissez-en un.").to_owned()),
-    );
+            .ok_or_else(|| lang.tr("Enregistrement : choisissez-en un.").to_owned())
+    });
     let corrected = match position {
         None => None,
         Some(position) => match state.app.log().event(position).await {
@@ -566,23 +554,13 @@ async fn recorded(
             }
         },
     };
-    let reason = take(
-        &mut form.reason_error,
-        fields::text(
-            lang,
-            lang.tr("Motif de la correction"),
-            &form.reason,
-            MAX_TEXT,
-        ),
-    );
-    let correction = take(
-        &mut form.correction_error,
-        fields::text(
-            lang,
-            lang.tr("Ce que l'enregistrement aurait dû dire"),
-            &form.correction,
-            MAX_TEXT,
-        ),
+    let reason = form
+        .reason
+        .text(lang, lang.tr("Motif de la correction"), MAX_TEXT);
+    let correction = form.correction.text(
+        lang,
+        lang.tr("Ce que l'enregistrement aurait dû dire"),
+        MAX_TEXT,
     );
     let command_id = Uuid::parse_str(&form.command_id).unwrap_or_else(|_| Uuid::now_v7());
     let command = corrected

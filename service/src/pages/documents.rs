@@ -265,9 +265,9 @@ struct Record {
     included: bool,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct Typed {
-    #[serde(default)]
     reference: String,
 }
 

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::WebState;
-use super::fields::{self, take};
+use super::fields::{self, Field};
 use super::page::{self, Frame, Viewer};
 use super::register_form::{Planned, RegisterForm};
 use super::submit::Done;
@@ -33,11 +33,9 @@ const BLANK_ROWS: usize = 3;
 pub struct ScheduleFields {
     pub csrf: String,
     pub command_id: String,
-    pub year: String,
-    pub due_on: String,
+    pub year: Field,
+    pub due_on: Field,
     pub tiers: Vec<TierRow>,
-    pub year_error: String,
-    pub due_on_error: String,
     /// A refusal about the categories as a whole (none, too many, twice).
     pub tiers_error: String,
     pub refusal: String,
@@ -58,8 +56,8 @@ impl From<Vec<(String, String)>> for ScheduleFields {
             match name.as_str() {
                 "csrf" => form.csrf = value,
                 "command_id" => form.command_id = value,
-                "year" => form.year = value,
-                "due_on" => form.due_on = value,
+                "year" => form.year = value.into(),
+                "due_on" => form.due_on = value.into(),
                 "categorie" => {
                     // A row left empty takes the next one's place, so
                     // that only the rows filled in count; one more than
@@ -225,8 +223,8 @@ fn blank(m: &ReadModels, today: NaiveDate, lang: Language) -> ScheduleFields {
     tiers.truncate(MAX_TIERS);
     ScheduleFields {
         command_id: Uuid::now_v7().to_string(),
-        year: year.to_string(),
-        due_on,
+        year: year.to_string().into(),
+        due_on: due_on.into(),
         tiers,
         ..Default::default()
     }
@@ -236,35 +234,29 @@ impl ScheduleFields {
     /// The command the fields say, or `None` with each refusal beside its
     /// field. Rows left empty are not categories.
     fn schedule(&mut self, lang: Language) -> Option<SetDuesSchedule> {
-        let year = take(
-            &mut self.year_error,
-            fields::year(lang, lang.tr("Année"), &self.year),
-        );
-        let due_on = take(
-            &mut self.due_on_error,
-            fields::date(lang, lang.tr("Date d'échéance"), &self.due_on),
-        );
+        let year = self.year.year(lang, lang.tr("Année"));
+        let due_on = self.due_on.date(lang, lang.tr("Date d'échéance"));
         self.tiers.retain(|r| !r.is_empty());
         let mut tiers = Vec::with_capacity(self.tiers.len());
         let mut complete = true;
         for row in &mut self.tiers {
-            let category = take(
-                &mut row.error,
-                fields::text(lang, lang.tr("Catégorie"), &row.category, MAX_NAME),
-            );
-            let amount = take(
-                &mut row.error,
-                fields::amount(lang, lang.tr("Montant"), &row.amount),
-            );
+            let category = fields::text(lang, lang.tr("Catégorie"), &row.category, MAX_NAME);
+            let amount = fields::amount(lang, lang.tr("Montant"), &row.amount);
             match (category, amount) {
-                (Some(category), Some(amount_xof)) => tiers.push(DuesTier {
+                (Ok(category), Ok(amount_xof)) => tiers.push(DuesTier {
                     category,
                     amount_xof,
                 }),
-                _ => complete = false,
+                // The row's first refusal, the category's before the amount's.
+                (Err(why), _) | (_, Err(why)) => {
+                    row.error = why;
+                    complete = false;
+                }
             }
         }
-        let listed = take(&mut self.tiers_error, listed(&tiers, lang));
+        let listed = listed(&tiers, lang)
+            .map_err(|why| self.tiers_error = why)
+            .ok();
         let (year, due_on) = (year?, due_on?);
         listed.filter(|_| complete)?;
         Some(SetDuesSchedule {
@@ -364,7 +356,7 @@ mod tests {
                 .error
                 .starts_with("Montant : montant invalide")
         );
-        assert!(form.year_error.is_empty() && form.due_on_error.is_empty());
+        assert!(form.year.error.is_empty() && form.due_on.error.is_empty());
     }
 
     #[test]

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::WebState;
-use super::fields::{self, take};
+use super::fields::Field;
 use super::page::{self, Frame, Viewer};
 use super::record_form::{At, Record, RecordForm};
 use crate::application::Command;
@@ -30,38 +30,27 @@ use crate::language::Language;
 /// The three forms' fields: `step` says which was posted (`ouverture`,
 /// `candidature` or `tour`); a round's votes come as `voix_<member id>`.
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ElectionFields {
-    #[serde(default)]
     pub csrf: String,
-    #[serde(default)]
     pub command_id: String,
-    #[serde(default)]
     pub step: String,
-    #[serde(default)]
-    pub election: String,
-    #[serde(default)]
-    pub post: String,
-    #[serde(default)]
-    pub session: String,
-    #[serde(default)]
-    pub seats: String,
+    pub election: Field,
+    pub post: Field,
+    pub session: Field,
+    pub seats: Field,
     /// The election motion the session adopted (empty: none cited).
-    #[serde(default)]
-    pub motion: String,
-    #[serde(default)]
-    pub commune: String,
-    #[serde(default)]
-    pub holder: String,
-    #[serde(default)]
-    pub ballots: String,
-    #[serde(default)]
-    pub blank: String,
-    #[serde(default)]
-    pub spoilt: String,
+    pub motion: Field,
+    pub commune: Field,
+    pub holder: Field,
+    pub ballots: Field,
+    pub blank: Field,
+    pub spoilt: Field,
     #[serde(flatten)]
     pub votes: BTreeMap<String, String>,
+    /// A refusal about the candidates' votes as a whole.
     #[serde(skip)]
-    pub errors: BTreeMap<&'static str, String>,
+    pub votes_error: String,
     #[serde(skip)]
     pub refusal: String,
 }
@@ -69,22 +58,18 @@ pub struct ElectionFields {
 page::posted_form!(ElectionFields);
 
 impl ElectionFields {
-    /// The message beside a field, if it was refused.
-    pub fn error(&self, field: &str) -> &str {
-        self.errors.get(field).map_or("", String::as_str)
-    }
-
-    /// What was typed in a field of the form posted for `election`.
-    fn typed(&self, election: &str, value: &str) -> String {
-        if self.election == election {
-            value.to_owned()
+    /// A field of the form posted for `election` as its form shows it
+    /// again; blank in every other election's form.
+    fn posted(&self, election: &str, field: &Field) -> Field {
+        if self.election.value == election {
+            field.clone()
         } else {
-            String::new()
+            Field::default()
         }
     }
 
     fn votes_typed(&self, election: &str, member: &str) -> String {
-        if self.election != election {
+        if self.election.value != election {
             return String::new();
         }
         self.votes
@@ -125,11 +110,15 @@ struct ElectionView {
     complete: bool,
     open_to_candidates: bool,
     next_round: u32,
-    typed_ballots: String,
-    typed_blank: String,
-    typed_spoilt: String,
-    typed_commune: String,
-    typed_holder: String,
+    /// The election's forms' fields, as posted if the post was for it.
+    ballots: Field,
+    blank: Field,
+    spoilt: Field,
+    commune: Field,
+    holder: Field,
+    votes_error: String,
+    /// What the election's fields' ids end with: `-<election id>`.
+    suffix: String,
 }
 
 #[derive(Template)]
@@ -236,11 +225,16 @@ fn election_view(
         complete: e.complete(),
         open_to_candidates: e.rounds.is_empty(),
         next_round: e.rounds.len() as u32 + 1,
-        typed_ballots: form.typed(&key, &form.ballots),
-        typed_blank: form.typed(&key, &form.blank),
-        typed_spoilt: form.typed(&key, &form.spoilt),
-        typed_commune: form.typed(&key, &form.commune),
-        typed_holder: form.typed(&key, &form.holder),
+        ballots: form.posted(&key, &form.ballots),
+        blank: form.posted(&key, &form.blank),
+        spoilt: form.posted(&key, &form.spoilt),
+        commune: form.posted(&key, &form.commune),
+        holder: form.posted(&key, &form.holder),
+        votes_error: match form.election.value == key {
+            true => form.votes_error.clone(),
+            false => String::new(),
+        },
+        suffix: format!("-{key}"),
     }
 }
 
@@ -356,16 +350,6 @@ fn number(
 }
 
 impl ElectionFields {
-    fn slot(&mut self, field: &'static str) -> &mut String {
-        self.errors.entry(field).or_default()
-    }
-
-    fn check<T>(&mut self, field: &'static str, result: Result<T, String>) -> Option<T> {
-        let value = take(self.slot(field), result);
-        self.errors.retain(|_, m| !m.is_empty());
-        value
-    }
-
     fn new_id(&self, salt: &[u8]) -> Uuid {
         Uuid::new_v5(
             &Uuid::parse_str(&self.command_id).unwrap_or_else(|_| Uuid::now_v7()),
@@ -374,34 +358,32 @@ impl ElectionFields {
     }
 
     fn election_id(&mut self, t: Language) -> Option<Uuid> {
-        let parsed = Uuid::parse_str(&self.election)
-            .map_err(|_| t.tr("Élection : choisissez-en une.").to_owned());
-        self.check("election", parsed)
+        self.election.read(|v| {
+            Uuid::parse_str(v).map_err(|_| t.tr("Élection : choisissez-en une.").to_owned())
+        })
     }
 
     fn opening(&mut self, body_id: Uuid, t: Language) -> Option<Command> {
-        let post =
-            Uuid::parse_str(&self.post).map_err(|_| t.tr("Poste : choisissez-en un.").to_owned());
-        let post_id = self.check("post", post);
-        let session = Uuid::parse_str(&self.session)
-            .map_err(|_| t.tr("Session : choisissez une session ouverte.").to_owned());
-        let session_id = self.check("session", session);
-        let seats = number(t, t.tr("Sièges à pourvoir"), &self.seats, MAX_SEATS, None);
-        let seats = self.check(
-            "seats",
-            seats.and_then(|n| {
+        let post_id = self
+            .post
+            .read(|v| Uuid::parse_str(v).map_err(|_| t.tr("Poste : choisissez-en un.").to_owned()));
+        let session_id = self.session.read(|v| {
+            Uuid::parse_str(v)
+                .map_err(|_| t.tr("Session : choisissez une session ouverte.").to_owned())
+        });
+        let seats = self.seats.read(|v| {
+            number(t, t.tr("Sièges à pourvoir"), v, MAX_SEATS, None).and_then(|n| {
                 (n > 0)
                     .then_some(n)
                     .ok_or_else(|| t.tr("Sièges à pourvoir : au moins un.").into())
-            }),
-        );
-        let motion_id = match self.motion.trim() {
+            })
+        });
+        let motion_id = self.motion.read(|v| match v.trim() {
             "" => Ok(None),
             m => Uuid::parse_str(m)
                 .map(Some)
                 .map_err(|_| t.tr("Motion : choisissez-en une dans la liste.").to_owned()),
-        };
-        let motion_id = self.check("motion", motion_id);
+        });
         Some(
             BodyCommand::OpenElection {
                 body_id,
@@ -420,10 +402,10 @@ impl ElectionFields {
     fn candidacy(&mut self, state: &WebState, viewer: &Viewer, body_id: Uuid) -> Option<Command> {
         let t = viewer.language;
         let election_id = self.election_id(t);
-        let member = page::member_by_code(state, viewer, self.commune.trim());
-        let member_id = self.check("commune", member);
-        let holder = fields::text(t, t.tr("Candidat"), &self.holder, MAX_NAME);
-        let holder_name = self.check("holder", holder);
+        let member_id = self
+            .commune
+            .read(|v| page::member_by_code(state, viewer, v.trim()));
+        let holder_name = self.holder.text(t, t.tr("Candidat"), MAX_NAME);
         Some(
             BodyCommand::FileCandidacy {
                 body_id,
@@ -439,30 +421,15 @@ impl ElectionFields {
     /// left empty is no vote).
     fn round(&mut self, body_id: Uuid, t: Language) -> Option<Command> {
         let election_id = self.election_id(t);
-        let ballots = number(
-            t,
-            t.tr("Bulletins valables"),
-            &self.ballots,
-            MAX_BALLOTS,
-            None,
-        );
-        let ballots = self.check("ballots", ballots);
-        let blank = number(
-            t,
-            t.tr("Bulletins blancs"),
-            &self.blank,
-            MAX_BALLOTS,
-            Some(0),
-        );
-        let blank = self.check("blank", blank);
-        let spoilt = number(
-            t,
-            t.tr("Bulletins nuls"),
-            &self.spoilt,
-            MAX_BALLOTS,
-            Some(0),
-        );
-        let spoilt = self.check("spoilt", spoilt);
+        let ballots = self
+            .ballots
+            .read(|v| number(t, t.tr("Bulletins valables"), v, MAX_BALLOTS, None));
+        let blank = self
+            .blank
+            .read(|v| number(t, t.tr("Bulletins blancs"), v, MAX_BALLOTS, Some(0)));
+        let spoilt = self
+            .spoilt
+            .read(|v| number(t, t.tr("Bulletins nuls"), v, MAX_BALLOTS, Some(0)));
         let mut votes = Vec::new();
         let mut refused = false;
         for (field, text) in &self.votes {
@@ -482,12 +449,9 @@ impl ElectionFields {
             });
         }
         if refused {
-            self.errors.insert(
-                "votes",
-                t.fill(
-                    "Voix : un nombre entier de 0 à {} pour chaque candidat.",
-                    &[&MAX_BALLOTS],
-                ),
+            self.votes_error = t.fill(
+                "Voix : un nombre entier de 0 à {} pour chaque candidat.",
+                &[&MAX_BALLOTS],
             );
             return None;
         }

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::WebState;
-use super::fields::{self, take};
+use super::fields::Field;
 use super::page::{self, Frame, Viewer};
 use super::register_form::{Planned, RegisterForm};
 use super::scope::Scope;
@@ -25,39 +25,19 @@ use crate::french;
 use crate::language::Language;
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct EstablishmentFields {
-    #[serde(default)]
     pub csrf: String,
-    #[serde(default)]
     pub command_id: String,
-    #[serde(default)]
-    pub name: String,
+    pub name: Field,
     /// A slug of [`STATUTORY`], or empty: a body the statutes do not name.
-    #[serde(default)]
     pub statutory: String,
-    #[serde(default)]
-    pub kind: String,
-    #[serde(default)]
-    pub level: String,
+    pub kind: Field,
+    pub level: Field,
     /// `scheme|edition|code` of a region or a cercle.
-    #[serde(default)]
-    pub unit: String,
-    #[serde(default)]
-    pub parent: String,
-    #[serde(default)]
-    pub convened_by: String,
-    #[serde(skip)]
-    pub name_error: String,
-    #[serde(skip)]
-    pub kind_error: String,
-    #[serde(skip)]
-    pub level_error: String,
-    #[serde(skip)]
-    pub unit_error: String,
-    #[serde(skip)]
-    pub parent_error: String,
-    #[serde(skip)]
-    pub convened_by_error: String,
+    pub unit: Field,
+    pub parent: Field,
+    pub convened_by: Field,
     #[serde(skip)]
     pub refusal: String,
 }
@@ -202,10 +182,7 @@ impl EstablishmentFields {
     /// field. The body's id follows from the form's command id, so that
     /// the form posted twice names one body.
     fn body(&mut self, m: &ReadModels, scope: Scope<'_>, lang: Language) -> Option<BodyCommand> {
-        let name = take(
-            &mut self.name_error,
-            fields::text(lang, lang.tr("Nom"), &self.name, MAX_NAME),
-        );
+        let name = self.name.text(lang, lang.tr("Nom"), MAX_NAME);
         let statutory = STATUTORY
             .iter()
             .find(|(slug, _)| *slug == self.statutory)
@@ -214,39 +191,37 @@ impl EstablishmentFields {
         let (kind, level) = match statutory.map(shape) {
             Some((kind, level)) => (Some(kind), Some(level)),
             None => (
-                take(
-                    &mut self.kind_error,
-                    KINDS
-                        .iter()
-                        .find(|(slug, ..)| *slug == self.kind)
-                        .map(|(.., k)| *k)
-                        .ok_or_else(|| lang.tr("Nature : instance ou organe ?").to_owned()),
+                self.kind.pick(
+                    KINDS.map(|(slug, _, k)| (slug, k)),
+                    lang.tr("Nature : instance ou organe ?"),
                 ),
-                take(
-                    &mut self.level_error,
-                    LEVELS
-                        .iter()
-                        .find(|(slug, ..)| *slug == self.level)
-                        .map(|(.., l)| *l)
-                        .ok_or_else(|| lang.tr("Niveau : choisissez-en un.").to_owned()),
+                self.level.pick(
+                    LEVELS.map(|(slug, _, l)| (slug, l)),
+                    lang.tr("Niveau : choisissez-en un."),
                 ),
             ),
         };
         let unit = match level {
             Some(level) => {
                 let unit = self.territory(m, scope, level, lang);
-                take(&mut self.unit_error, unit)
+                self.unit.keep(unit)
             }
             None => None,
         };
-        let parent = take(
-            &mut self.parent_error,
-            chosen_body(m, scope, &self.parent, lang.tr("Rattachée à"), lang),
-        );
-        let convened_by = take(
-            &mut self.convened_by_error,
-            chosen_body(m, scope, &self.convened_by, lang.tr("Convoquée par"), lang),
-        );
+        let parent = self.parent.keep(chosen_body(
+            m,
+            scope,
+            &self.parent.value,
+            lang.tr("Rattachée à"),
+            lang,
+        ));
+        let convened_by = self.convened_by.keep(chosen_body(
+            m,
+            scope,
+            &self.convened_by.value,
+            lang.tr("Convoquée par"),
+            lang,
+        ));
         let command_id = Uuid::parse_str(&self.command_id).unwrap_or_else(|_| Uuid::now_v7());
         Some(BodyCommand::Establish {
             body_id: Uuid::new_v5(&command_id, b"body"),
@@ -280,7 +255,7 @@ impl EstablishmentFields {
             BodyLevel::Regional => TerritorialLevel::Region,
             BodyLevel::Cercle => TerritorialLevel::Cercle,
         };
-        let mut parts = self.unit.split('|');
+        let mut parts = self.unit.value.split('|');
         let found = match (parts.next(), parts.next(), parts.next(), parts.next()) {
             (Some(scheme), Some(edition), Some(code), None) => m
                 .membership

@@ -3,18 +3,99 @@
 //! and the expected form.
 
 use chrono::NaiveDate;
+use serde::Deserialize;
 
 use crate::language::Language;
 
-/// A date as `2025-01-15` (what a date field sends) or `15/01/2025`.
+/// A form field as posted and as the page shows it again: the text typed,
+/// and the refusal said beside it (empty while the field is taken). One
+/// type for every form, so that no field's message can be lost on the way
+/// back to the page.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+#[serde(from = "String")]
+pub struct Field {
+    pub value: String,
+    pub error: String,
+}
+
+impl From<String> for Field {
+    fn from(value: String) -> Self {
+        Field {
+            value,
+            error: String::new(),
+        }
+    }
+}
+
+impl From<&str> for Field {
+    fn from(value: &str) -> Self {
+        value.to_owned().into()
+    }
+}
+
+impl Field {
+    /// Keeps a check's refusal beside the field, its first one: a field
+    /// says one thing wrong at a time.
+    pub fn keep<T>(&mut self, result: Result<T, String>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(message) => {
+                if self.error.is_empty() {
+                    self.error = message;
+                }
+                None
+            }
+        }
+    }
+
+    /// The field's text read by `parse`, or its refusal kept.
+    pub fn read<T>(&mut self, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
+        let result = parse(&self.value);
+        self.keep(result)
+    }
+
+    /// The value of the option the field names, among `options` (name,
+    /// value); else `refusal` beside the field.
+    pub fn pick<T>(
+        &mut self,
+        options: impl IntoIterator<Item = (&'static str, T)>,
+        refusal: &str,
+    ) -> Option<T> {
+        let found = options.into_iter().find(|(name, _)| *name == self.value);
+        self.keep(found.map(|(_, v)| v).ok_or_else(|| refusal.to_owned()))
+    }
+
+    pub fn date(&mut self, lang: Language, label: &str) -> Option<NaiveDate> {
+        self.read(|v| date(lang, label, v))
+    }
+
+    pub fn text(&mut self, lang: Language, label: &str, max: usize) -> Option<String> {
+        self.read(|v| text(lang, label, v, max))
+    }
+
+    pub fn amount(&mut self, lang: Language, label: &str) -> Option<i64> {
+        self.read(|v| amount(lang, label, v))
+    }
+
+    pub fn year(&mut self, lang: Language, label: &str) -> Option<i32> {
+        self.read(|v| year(lang, label, v))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.value
+    }
+}
+
 /// Today as a date field holds it (`2025-01-15`): what a new form starts with.
-pub fn today() -> String {
+pub fn today() -> Field {
     chrono::Utc::now()
         .date_naive()
         .format("%Y-%m-%d")
         .to_string()
+        .into()
 }
 
+/// A date as `2025-01-15` (what a date field sends) or `15/01/2025`.
 pub fn date(lang: Language, label: &str, text: &str) -> Result<NaiveDate, String> {
     let text = text.trim();
     if text.is_empty() {
@@ -82,19 +163,6 @@ pub fn text(lang: Language, label: &str, text: &str, max: usize) -> Result<Strin
 
 fn required(lang: Language, label: &str) -> String {
     lang.fill("{} : champ requis.", &[&label])
-}
-
-/// Keeps the first refusal of a field, for the message beside it.
-pub fn take<T>(slot: &mut String, result: Result<T, String>) -> Option<T> {
-    match result {
-        Ok(v) => Some(v),
-        Err(message) => {
-            if slot.is_empty() {
-                *slot = message;
-            }
-            None
-        }
-    }
 }
 
 #[cfg(test)]
@@ -166,5 +234,21 @@ mod tests {
                 .unwrap_err()
                 .starts_with("Year: invalid year")
         );
+    }
+
+    #[test]
+    fn given_a_field_refused_twice_when_read_then_its_first_refusal_stays_beside_it() {
+        let mut field = Field::from("demain");
+        assert_eq!(field.date(French, "Date d'effet"), None);
+        field.keep::<()>(Err("second".into()));
+        assert!(field.error.starts_with("Date d'effet : date invalide"));
+        assert_eq!(field.value, "demain");
+
+        let mut field = Field::from(" 15/01/2025 ");
+        assert_eq!(
+            field.date(French, "Date"),
+            NaiveDate::from_ymd_opt(2025, 1, 15)
+        );
+        assert!(field.error.is_empty());
     }
 }

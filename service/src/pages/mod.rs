@@ -37,8 +37,8 @@
 //! - [`page`]: what every page shares (the signed-in viewer, the frame,
 //!   refusals); [`record_form`]: the handlers of every form about the
 //!   member or body its path names, [`register_form`]: of every form
-//!   that adds to a register; [`submit`]: a form's command submitted; [`fields`]: typed
-//!   fields read, refused in the viewer's language; [`switch`]: the
+//!   that adds to a register; [`submit`]: a form's command submitted; [`fields`]: a form's
+//!   `Field`, its text and its refusal in the viewer's language; [`switch`]: the
 //!   viewer's language and the switch that chooses it.
 //! - [`audit`]: for auditors, the tree, its signed heads and proofs.
 //! - [`bodies`]: the instances and organs, who holds their posts and

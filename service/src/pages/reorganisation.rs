@@ -19,7 +19,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::WebState;
-use super::fields::{self, take};
+use super::fields::{self, Field};
 use super::page::{self, Frame, Viewer};
 use super::register_form::{Planned, RegisterForm};
 use super::submit::Done;
@@ -31,35 +31,17 @@ use crate::language::Language;
 const MAX_UNITS: usize = 200;
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ReorganisationFields {
-    #[serde(default)]
     pub csrf: String,
-    #[serde(default)]
     pub command_id: String,
-    #[serde(default)]
-    pub kind: String,
-    #[serde(default)]
-    pub effective_from: String,
-    #[serde(default)]
-    pub legal_reference: String,
-    #[serde(default)]
+    pub kind: Field,
+    pub effective_from: Field,
+    pub legal_reference: Field,
     pub from_edition: String,
-    #[serde(default)]
-    pub predecessors: String,
-    #[serde(default)]
+    pub predecessors: Field,
     pub to_edition: String,
-    #[serde(default)]
-    pub successors: String,
-    #[serde(skip)]
-    pub kind_error: String,
-    #[serde(skip)]
-    pub effective_from_error: String,
-    #[serde(skip)]
-    pub legal_reference_error: String,
-    #[serde(skip)]
-    pub predecessors_error: String,
-    #[serde(skip)]
-    pub successors_error: String,
+    pub successors: Field,
     #[serde(skip)]
     pub refusal: String,
 }
@@ -198,42 +180,25 @@ impl RegisterForm for ReorganisationFields {
 
 impl ReorganisationFields {
     fn reorganisation(&mut self, m: &ReadModels, lang: Language) -> Option<TerritoryCommand> {
-        let kind = take(
-            &mut self.kind_error,
-            KINDS
-                .iter()
-                .find(|(slug, _)| *slug == self.kind)
-                .map(|(_, k)| *k)
-                .ok_or_else(|| lang.tr("Nature : choisissez-en une.").to_owned()),
-        );
-        let effective_from = take(
-            &mut self.effective_from_error,
-            fields::date(lang, lang.tr("En vigueur le"), &self.effective_from),
-        );
-        let legal_reference = take(
-            &mut self.legal_reference_error,
-            fields::text(lang, lang.tr("Acte"), &self.legal_reference, MAX_TEXT),
-        );
-        let predecessors = take(
-            &mut self.predecessors_error,
-            units(
-                m,
-                lang.tr("Prédécesseurs"),
-                &self.from_edition,
-                &self.predecessors,
-                lang,
-            ),
-        );
-        let successors = take(
-            &mut self.successors_error,
-            units(
-                m,
-                lang.tr("Successeurs"),
-                &self.to_edition,
-                &self.successors,
-                lang,
-            ),
-        );
+        let kind = self
+            .kind
+            .pick(KINDS, lang.tr("Nature : choisissez-en une."));
+        let effective_from = self.effective_from.date(lang, lang.tr("En vigueur le"));
+        let legal_reference = self.legal_reference.text(lang, lang.tr("Acte"), MAX_TEXT);
+        let predecessors = self.predecessors.keep(units(
+            m,
+            lang.tr("Prédécesseurs"),
+            &self.from_edition,
+            &self.predecessors.value,
+            lang,
+        ));
+        let successors = self.successors.keep(units(
+            m,
+            lang.tr("Successeurs"),
+            &self.to_edition,
+            &self.successors.value,
+            lang,
+        ));
         let command_id = Uuid::parse_str(&self.command_id).unwrap_or_else(|_| Uuid::now_v7());
         Some(TerritoryCommand::RecordReorganisation {
             reorganisation_id: Uuid::new_v5(&command_id, b"reorganisation"),

@@ -14,28 +14,20 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::WebState;
-use super::fields::{self, take};
+use super::fields::{self, Field};
 use super::page::{self, Frame};
 use super::record_form::{At, Record, RecordForm};
 use crate::application::Command;
 
 /// The form as shown: values, and a message beside a refused field.
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ReversalFields {
-    #[serde(default)]
     pub csrf: String,
-    #[serde(default)]
     pub command_id: String,
-    #[serde(default)]
     pub receipt: String,
-    #[serde(default)]
-    pub reversed_on: String,
-    #[serde(default)]
-    pub reason: String,
-    #[serde(skip)]
-    pub reversed_on_error: String,
-    #[serde(skip)]
-    pub reason_error: String,
+    pub reversed_on: Field,
+    pub reason: Field,
     #[serde(skip)]
     pub refusal: String,
 }
@@ -43,8 +35,8 @@ pub struct ReversalFields {
 page::posted_form!(ReversalFields);
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct Receipt {
-    #[serde(default)]
     recu: String,
 }
 
@@ -96,14 +88,8 @@ impl RecordForm for ReversalFields {
 
     fn command(&mut self, at: &At) -> Option<Command> {
         let t = at.viewer.language;
-        let reversed_on = take(
-            &mut self.reversed_on_error,
-            fields::date(t, t.tr("Date de l'annulation"), &self.reversed_on),
-        );
-        let reason = take(
-            &mut self.reason_error,
-            fields::text(t, t.tr("Motif"), &self.reason, MAX_TEXT),
-        );
+        let reversed_on = self.reversed_on.date(t, t.tr("Date de l'annulation"));
+        let reason = self.reason.text(t, t.tr("Motif"), MAX_TEXT);
         Some(
             MemberCommand::ReversePayment {
                 member_id: at.id,

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::WebState;
 use super::correction::{self, Subject};
 use super::establishment::STATUTORY;
-use super::fields::{self, take};
+use super::fields::{self, Field};
 use super::page::{self, Frame, Viewer};
 use super::record_form::{At, Record, RecordForm};
 use crate::application::Command;
@@ -27,53 +27,21 @@ use crate::language::Language;
 /// Both forms' fields: `step` says which was posted (`poste` or
 /// `designation`), with a message beside each refused field.
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct SeatFields {
-    #[serde(default)]
     pub csrf: String,
-    #[serde(default)]
     pub command_id: String,
-    #[serde(default)]
     pub step: String,
-    #[serde(default)]
-    pub title: String,
-    #[serde(default)]
-    pub seats: String,
-    #[serde(default)]
-    pub post: String,
-    #[serde(default)]
-    pub commune: String,
-    #[serde(default)]
-    pub holder: String,
-    #[serde(default)]
-    pub starts_on: String,
-    #[serde(default)]
-    pub mandate: String,
-    #[serde(default)]
-    pub ended_on: String,
-    #[serde(default)]
-    pub reason: String,
-    #[serde(default)]
-    pub statutory: String,
-    #[serde(skip)]
-    pub title_error: String,
-    #[serde(skip)]
-    pub seats_error: String,
-    #[serde(skip)]
-    pub post_error: String,
-    #[serde(skip)]
-    pub commune_error: String,
-    #[serde(skip)]
-    pub holder_error: String,
-    #[serde(skip)]
-    pub starts_on_error: String,
-    #[serde(skip)]
-    pub mandate_error: String,
-    #[serde(skip)]
-    pub ended_on_error: String,
-    #[serde(skip)]
-    pub reason_error: String,
-    #[serde(skip)]
-    pub statutory_error: String,
+    pub title: Field,
+    pub seats: Field,
+    pub post: Field,
+    pub commune: Field,
+    pub holder: Field,
+    pub starts_on: Field,
+    pub mandate: Field,
+    pub ended_on: Field,
+    pub reason: Field,
+    pub statutory: Field,
     #[serde(skip)]
     pub refusal: String,
 }
@@ -247,19 +215,14 @@ impl RecordForm for SeatFields {
 
 impl SeatFields {
     fn post_command(&mut self, body_id: Uuid, t: Language) -> Option<Command> {
-        let title = take(
-            &mut self.title_error,
-            fields::text(t, t.tr("Intitulé du poste"), &self.title, MAX_NAME),
-        );
-        let seats = take(
-            &mut self.seats_error,
-            self.seats
-                .trim()
+        let title = self.title.text(t, t.tr("Intitulé du poste"), MAX_NAME);
+        let seats = self.seats.read(|v| {
+            v.trim()
                 .parse::<u32>()
                 .ok()
                 .filter(|n| (1..=MAX_SEATS).contains(n))
-                .ok_or_else(|| t.fill("Sièges : un nombre de 1 à {}.", &[&MAX_SEATS])),
-        );
+                .ok_or_else(|| t.fill("Sièges : un nombre de 1 à {}.", &[&MAX_SEATS]))
+        });
         Some(
             BodyCommand::DefinePost {
                 body_id,
@@ -278,22 +241,14 @@ impl SeatFields {
     /// members the viewer sees.
     fn designation(&mut self, state: &WebState, viewer: &Viewer, body_id: Uuid) -> Option<Command> {
         let t = viewer.language;
-        let post_id = take(
-            &mut self.post_error,
-            Uuid::parse_str(&self.post).map_err(|_| t.tr("Poste : choisissez-en un.").to_owned()),
-        );
-        let member_id = take(
-            &mut self.commune_error,
-            page::member_by_code(state, viewer, self.commune.trim()),
-        );
-        let holder_name = take(
-            &mut self.holder_error,
-            fields::text(t, t.tr("Titulaire"), &self.holder, MAX_NAME),
-        );
-        let starts_on = take(
-            &mut self.starts_on_error,
-            fields::date(t, t.tr("Début du mandat"), &self.starts_on),
-        );
+        let post_id = self
+            .post
+            .read(|v| Uuid::parse_str(v).map_err(|_| t.tr("Poste : choisissez-en un.").to_owned()));
+        let member_id = self
+            .commune
+            .read(|v| page::member_by_code(state, viewer, v.trim()));
+        let holder_name = self.holder.text(t, t.tr("Titulaire"), MAX_NAME);
+        let starts_on = self.starts_on.date(t, t.tr("Début du mandat"));
         Some(
             BodyCommand::ElectOfficer {
                 body_id,
@@ -321,9 +276,8 @@ impl SeatFields {
     ) -> Option<Command> {
         let lang = viewer.language;
         let scope = viewer.scope();
-        let chosen = Uuid::parse_str(&self.mandate).ok();
-        let post_and_mandate = take(
-            &mut self.mandate_error,
+        let chosen = Uuid::parse_str(&self.mandate.value).ok();
+        let post_and_mandate = self.mandate.keep(
             chosen
                 .and_then(|mandate_id| {
                     let models = state.app.read_models()?;
@@ -337,18 +291,10 @@ impl SeatFields {
                 })
                 .ok_or_else(|| lang.tr("Mandat : choisissez-en un.").to_owned()),
         );
-        let ended_on = take(
-            &mut self.ended_on_error,
-            fields::date(lang, lang.tr("Fin du mandat"), &self.ended_on),
-        );
-        let reason = take(
-            &mut self.reason_error,
-            END_REASONS
-                .iter()
-                .find(|(value, _)| *value == self.reason)
-                .map(|(_, r)| *r)
-                .ok_or_else(|| lang.tr("Motif : choisissez-en un.").to_owned()),
-        );
+        let ended_on = self.ended_on.date(lang, lang.tr("Fin du mandat"));
+        let reason = self
+            .reason
+            .pick(END_REASONS, lang.tr("Motif : choisissez-en un."));
         let (post_id, mandate_id) = post_and_mandate?;
         Some(
             BodyCommand::EndMandate {
@@ -365,16 +311,9 @@ impl SeatFields {
     /// The statutes' body this body is, for a body established before it
     /// said so (the domain checks its kind and level).
     fn statutory_name(&mut self, body_id: Uuid, lang: Language) -> Option<Command> {
-        let statutory_body = take(
-            &mut self.statutory_error,
-            STATUTORY
-                .iter()
-                .find(|(slug, _)| *slug == self.statutory)
-                .map(|(_, b)| *b)
-                .ok_or_else(|| {
-                    lang.tr("Au sens des statuts : choisissez-en un.")
-                        .to_owned()
-                }),
+        let statutory_body = self.statutory.pick(
+            STATUTORY,
+            lang.tr("Au sens des statuts : choisissez-en un."),
         )?;
         Some(
             BodyCommand::NameStatutoryBody {

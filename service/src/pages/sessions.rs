@@ -16,7 +16,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::WebState;
-use super::fields::{self, take};
+use super::fields::{self, Field};
 use super::page::{self, Frame, Viewer, render};
 use super::register_form::{Planned, RegisterForm};
 use super::scope::Scope;
@@ -128,47 +128,27 @@ pub async fn calendar(
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ConveneFields {
-    #[serde(default)]
     csrf: String,
-    #[serde(default)]
     command_id: String,
-    #[serde(default)]
-    body: String,
-    #[serde(default)]
+    body: Field,
     kind: String,
-    #[serde(default)]
-    convened_on: String,
-    #[serde(default)]
-    session_date: String,
-    #[serde(default)]
-    place: String,
-    #[serde(default)]
-    agenda: String,
+    convened_on: Field,
+    session_date: Field,
+    place: Field,
+    agenda: Field,
     /// An extraordinary session's grounds.
-    #[serde(default)]
     grounds: String,
     /// `bureau`, or `communes` listed in `requesters` by P-code.
-    #[serde(default)]
     requested_by: String,
-    #[serde(default)]
     requesters: String,
     /// The session without quorum this one convenes a second time (empty:
     /// none).
-    #[serde(default)]
     second_of: String,
-    #[serde(skip)]
-    body_error: String,
+    /// A refusal about the extraordinary session's request as a whole.
     #[serde(skip)]
     request_error: String,
-    #[serde(skip)]
-    convened_on_error: String,
-    #[serde(skip)]
-    session_date_error: String,
-    #[serde(skip)]
-    place_error: String,
-    #[serde(skip)]
-    agenda_error: String,
     #[serde(skip)]
     refusal: String,
 }
@@ -187,8 +167,8 @@ struct ConvenePage {
 /// The convocation form's query: `seconde`, a session whose quorum
 /// failed, to convene a second time, its body, place and agenda kept.
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct Again {
-    #[serde(default)]
     seconde: String,
 }
 
@@ -218,14 +198,14 @@ pub async fn convene_form(
         let Some((body, kind, place, agenda)) = first else {
             return page::not_found(viewer.language);
         };
-        form.body = body.to_string();
+        form.body = body.to_string().into();
         form.kind = match kind {
             SessionKind::Extraordinary => "extraordinaire",
             SessionKind::Ordinary => "ordinaire",
         }
         .into();
-        form.place = place;
-        form.agenda = agenda;
+        form.place = place.into();
+        form.agenda = agenda.into();
         form.second_of = again;
     }
     show(&state, &viewer, form, StatusCode::OK)
@@ -270,10 +250,9 @@ impl RegisterForm for ConveneFields {
     fn command(&mut self, state: &WebState, viewer: &Viewer) -> Option<Planned> {
         let t = viewer.language;
         let no_body = t.tr("Instance : choisissez une instance dans la liste.");
-        let body_id = take(
-            &mut self.body_error,
-            Uuid::parse_str(&self.body).map_err(|_| no_body.to_owned()),
-        );
+        let body_id = self
+            .body
+            .read(|v| Uuid::parse_str(v).map_err(|_| no_body.to_owned()));
         // The body convening is the one the statutes name for it (or itself).
         let scope = viewer.scope();
         let convened_by = body_id.and_then(|id| {
@@ -285,25 +264,16 @@ impl RegisterForm for ConveneFields {
             })
         });
         if body_id.is_some() && convened_by.is_none() {
-            self.body_error = no_body.into();
+            self.body.error = no_body.into();
         }
         let kind = match self.kind.as_str() {
             "extraordinaire" => SessionKind::Extraordinary,
             _ => SessionKind::Ordinary,
         };
-        let convened_on = take(
-            &mut self.convened_on_error,
-            fields::date(t, t.tr("Date de la convocation"), &self.convened_on),
-        );
-        let session_date = take(
-            &mut self.session_date_error,
-            fields::date(t, t.tr("Date de la session"), &self.session_date),
-        );
-        let place = take(
-            &mut self.place_error,
-            fields::text(t, t.tr("Lieu"), &self.place, MAX_PLACE),
-        );
-        let agenda = take(&mut self.agenda_error, agenda(&self.agenda, t));
+        let convened_on = self.convened_on.date(t, t.tr("Date de la convocation"));
+        let session_date = self.session_date.date(t, t.tr("Date de la session"));
+        let place = self.place.text(t, t.tr("Lieu"), MAX_PLACE);
+        let agenda = self.agenda.read(|v| agenda(v, t));
         // A second convocation names a session without quorum the viewer sees.
         let second_of = match self.second_of.as_str() {
             "" => Some(None),
@@ -315,15 +285,12 @@ impl RegisterForm for ConveneFields {
                 })
                 .map(Some),
         };
-        let second_of = take(
-            &mut self.body_error,
-            second_of.ok_or_else(|| {
-                t.tr("Seconde convocation : la session sans quorum est introuvable.")
-                    .to_owned()
-            }),
-        );
+        let second_of = self.body.keep(second_of.ok_or_else(|| {
+            t.tr("Seconde convocation : la session sans quorum est introuvable.")
+                .to_owned()
+        }));
         let asked = request(state, viewer, kind, self);
-        let request = take(&mut self.request_error, asked);
+        let request = asked.map_err(|why| self.request_error = why).ok();
         let (body_id, convened_by_body_id, convened_on, session_date, place, agenda) = (
             body_id?,
             convened_by?,

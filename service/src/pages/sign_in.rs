@@ -64,13 +64,11 @@ fn fresh_form(
     r
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct SignInForm {
-    #[serde(default)]
     token: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     password: String,
 }
 
@@ -159,9 +157,9 @@ fn describe(e: &SignInError, lang: Language) -> String {
     format!("{text}. (code {})", e.code())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct SignOutForm {
-    #[serde(default)]
     csrf: String,
 }
 

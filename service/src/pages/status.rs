@@ -15,7 +15,7 @@ use registre_schema::events::MotionKind;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::fields::{self, take};
+use super::fields::{self, Field};
 use super::page::{self, Frame};
 use super::record_form::{At, Record, RecordForm};
 use crate::application::Command;
@@ -40,32 +40,16 @@ fn changes(lang: Language) -> [(&'static str, &'static str); 4] {
 
 /// The form as shown: values, and a message beside a refused field.
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct StatusFields {
-    #[serde(default)]
     pub csrf: String,
-    #[serde(default)]
     pub command_id: String,
-    #[serde(default)]
-    pub change: String,
-    #[serde(default)]
-    pub effective_on: String,
-    #[serde(default)]
-    pub reason: String,
+    pub change: Field,
+    pub effective_on: Field,
+    pub reason: Field,
     /// For an exclusion: the motion it applies, and the hearing's notice.
-    #[serde(default)]
-    pub motion: String,
-    #[serde(default)]
-    pub hearing_notified_on: String,
-    #[serde(skip)]
-    pub change_error: String,
-    #[serde(skip)]
-    pub motion_error: String,
-    #[serde(skip)]
-    pub hearing_notified_on_error: String,
-    #[serde(skip)]
-    pub effective_on_error: String,
-    #[serde(skip)]
-    pub reason_error: String,
+    pub motion: Field,
+    pub hearing_notified_on: Field,
     #[serde(skip)]
     pub refusal: String,
 }
@@ -81,44 +65,25 @@ impl StatusFields {
         motions: &[Offered],
         t: Language,
     ) -> Option<MemberCommand> {
-        let change = take(
-            &mut self.change_error,
-            changes(t)
-                .into_iter()
-                .map(|(name, _)| name)
-                .find(|name| *name == self.change)
-                .ok_or_else(|| {
-                    t.tr("Changement : choisissez-en un dans la liste.")
-                        .to_owned()
-                }),
+        let change = self.change.pick(
+            changes(t).map(|(name, _)| (name, name)),
+            t.tr("Changement : choisissez-en un dans la liste."),
         );
-        let effective_on = take(
-            &mut self.effective_on_error,
-            fields::date(t, t.tr("Date d'effet"), &self.effective_on),
-        );
-        let reason = take(
-            &mut self.reason_error,
-            fields::text(t, t.tr("Motif"), &self.reason, MAX_TEXT),
-        );
+        let effective_on = self.effective_on.date(t, t.tr("Date d'effet"));
+        let reason = self.reason.text(t, t.tr("Motif"), MAX_TEXT);
         if change == Some("exclusion") {
-            let motion = take(
-                &mut self.motion_error,
+            let motion = self.motion.keep(
                 motions
                     .iter()
-                    .find(|m| m.id.to_string() == self.motion)
+                    .find(|m| m.id.to_string() == self.motion.value)
                     .ok_or_else(|| {
                         t.tr("Motion : choisissez la motion d'exclusion adoptée.")
                             .to_owned()
                     }),
             );
-            let hearing = take(
-                &mut self.hearing_notified_on_error,
-                fields::date(
-                    t,
-                    t.tr("Notification de l'audition"),
-                    &self.hearing_notified_on,
-                ),
-            );
+            let hearing = self
+                .hearing_notified_on
+                .date(t, t.tr("Notification de l'audition"));
             let (motion, hearing_notified_on) = (motion?, hearing?);
             return Some(MemberCommand::Exclude {
                 member_id,
@@ -287,7 +252,7 @@ mod tests {
         // A motion not offered, or no hearing date: refused beside the field.
         let mut form = exclusion(&Uuid::now_v7().to_string(), "");
         assert!(form.change(member, &offered, Language::French).is_none());
-        assert!(form.motion_error.contains("motion d'exclusion"));
-        assert!(form.hearing_notified_on_error.contains("audition"));
+        assert!(form.motion.error.contains("motion d'exclusion"));
+        assert!(form.hearing_notified_on.error.contains("audition"));
     }
 }

@@ -13,7 +13,7 @@ use registre_schema::events::{ReorganisationKind, TerritorialUnitKey};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::fields::{self, take};
+use super::fields::{self, Field};
 use super::page::{self, Frame};
 use super::record_form::{At, Record, RecordForm};
 use crate::application::Command;
@@ -22,28 +22,17 @@ use crate::language::Language;
 
 /// The form as shown: values, and a message beside a refused field.
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct SuccessionFields {
-    #[serde(default)]
     pub csrf: String,
-    #[serde(default)]
     pub command_id: String,
     /// `reorganisation|scheme|edition|code`: one successor of one
     /// reorganisation.
-    #[serde(default)]
-    pub successor: String,
-    #[serde(default)]
-    pub effective_on: String,
-    #[serde(default)]
-    pub dues_category: String,
+    pub successor: Field,
+    pub effective_on: Field,
+    pub dues_category: Field,
     /// Checked: the successor takes over the member's dues position.
-    #[serde(default)]
     pub inherits_dues: Option<String>,
-    #[serde(skip)]
-    pub successor_error: String,
-    #[serde(skip)]
-    pub effective_on_error: String,
-    #[serde(skip)]
-    pub dues_category_error: String,
     #[serde(skip)]
     pub refusal: String,
 }
@@ -149,7 +138,7 @@ impl RecordForm for SuccessionFields {
         SuccessionFields {
             command_id: Uuid::now_v7().to_string(),
             effective_on: fields::today(),
-            dues_category: category,
+            dues_category: category.into(),
             inherits_dues: Some("oui".into()),
             ..Default::default()
         }
@@ -157,20 +146,11 @@ impl RecordForm for SuccessionFields {
 
     fn command(&mut self, at: &At) -> Option<Command> {
         let t = at.viewer.language;
-        let successor = take(&mut self.successor_error, picked(&self.successor, t));
-        let effective_on = take(
-            &mut self.effective_on_error,
-            fields::date(t, t.tr("Date de la succession"), &self.effective_on),
-        );
-        let category = take(
-            &mut self.dues_category_error,
-            fields::text(
-                t,
-                t.tr("Catégorie de cotisation"),
-                &self.dues_category,
-                MAX_NAME,
-            ),
-        );
+        let successor = self.successor.read(|v| picked(v, t));
+        let effective_on = self.effective_on.date(t, t.tr("Date de la succession"));
+        let category = self
+            .dues_category
+            .text(t, t.tr("Catégorie de cotisation"), MAX_NAME);
         let (reorganisation_id, successor_unit) = successor?;
         Some(
             MemberCommand::Succeed {

@@ -92,8 +92,8 @@ fn same_site(path: &str) -> Option<&str> {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct Back {
-    #[serde(default)]
     retour: String,
 }
 
