@@ -2,14 +2,15 @@
 //! (see [`crate::web`]): a year's dues schedule, a body established and
 //! named, a mandate ended, records of a member, a session and a body
 //! corrected, the statutes amended (their general rules and a statutory
-//! body's own) and a reorganisation of the territory. Each refused post
+//! body's own), a reorganisation of the territory and an election's round
+//! counted. Each refused post
 //! shows its French message beside the field and changes nothing.
 
 use std::path::Path;
 
 use fantoccini::{Client, Locator};
 
-use crate::graphql_mutations::{Congress, founded};
+use crate::graphql_mutations::{Congress, founded, ok};
 use crate::support::{Server, import_territory, scratch, sqlite_url};
 use crate::web::{
     CLERK_PASSWORD, Driver, accessible, browser, clerk_on, clerk_on_demo, click, click_xpath,
@@ -735,5 +736,140 @@ async fn every_page_of_the_secretariat_fits_a_360_pixel_phone() {
         accessible(&c, &format!("{name} on a phone")).await;
         assert!(wide.is_empty(), "{page}: wider than the screen: {wide:?}");
     }
+    drop(server);
+}
+
+/// The clerk signed in on a store where the Congrès sits on 1 March 2024
+/// and two posts of its bureau are in election: the president's, with
+/// the three member communes standing, and the treasurer's, without a
+/// candidate yet (a commune stands for one post at a time). Their ids,
+/// and the communes'.
+async fn clerk_at_two_elections(
+    driver: &Driver,
+    dir: &Path,
+) -> (Server, Client, [String; 2], Vec<String>) {
+    let db = dir.join("r.db");
+    let (server, sec, _) = founded(&db);
+    let a = server.addr;
+    let congress = Congress::establish(a, &sec);
+    let ben = congress.ben.clone();
+    let session = congress.sits(a, &sec, "2024-03-01");
+    let elections = ["Président", "Trésorier"].map(|title| {
+        let post = ok(
+            a,
+            &sec,
+            "definePost",
+            &format!(r#"bodyId: "{ben}", title: "{title}", seats: 1"#),
+        )["entityId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        ok(
+            a,
+            &sec,
+            "openElection",
+            &format!(r#"bodyId: "{ben}", postId: "{post}", sessionId: "{session}", seats: 1"#),
+        )["entityId"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    });
+    for (m, name) in congress.members.iter().zip(["A", "B", "C"]) {
+        ok(
+            a,
+            &sec,
+            "fileCandidacy",
+            &format!(
+                r#"bodyId: "{ben}", electionId: "{}", memberId: "{m}", holderName: "Maire {name}""#,
+                elections[0]
+            ),
+        );
+    }
+    drop(server);
+    let (server, c) = new_clerk_on(driver, dir, &db).await;
+    (server, c, elections, congress.members)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_counts_an_election_round_and_each_refusal_stays_in_its_elections_form_in_a_browser()
+ {
+    let Some(driver) = driver() else { return };
+    let dir = scratch();
+    let (server, c, [president, treasurer], members) =
+        clerk_at_two_elections(&driver, dir.path()).await;
+    let addr = server.addr;
+    from_bodies(&c, addr, "Bureau Exécutif National", "élections").await;
+    wait_for_text(&c, "h1", "Élections · Bureau Exécutif National").await;
+    let form_of = |step: &str, election: &str| {
+        format!(
+            "form:has(input[name='step'][value='{step}']):has(input[name='election'][value='{election}'])"
+        )
+    };
+    let value_of = |css: String| {
+        let c = c.clone();
+        async move {
+            let field = c.find(Locator::Css(&css)).await.unwrap();
+            field.prop("value").await.unwrap().unwrap_or_default()
+        }
+    };
+
+    // Ballots that are not a number: refused beside the president's
+    // election's field, the text kept there; the treasurer's election's
+    // form says nothing, and nothing is recorded.
+    let before = head(addr);
+    post(&c, &form_of("tour", &president), &[("ballots", "trois")]).await;
+    wait_for_text(
+        &c,
+        &format!("#ballots-{president}-error"),
+        "Bulletins valables : un nombre entier",
+    )
+    .await;
+    let field = c
+        .find(Locator::Css(&format!("#ballots-{president}")))
+        .await
+        .unwrap();
+    assert_eq!(
+        field.attr("aria-invalid").await.unwrap().as_deref(),
+        Some("true")
+    );
+    assert_eq!(value_of(format!("#ballots-{president}")).await, "trois");
+    // The page's other forms show their blank values.
+    assert_eq!(value_of("#seats".into()).await, "1");
+    assert_eq!(count(&c, ".field-error").await, 1);
+    c.execute(
+        "document.getElementById(arguments[0]).scrollIntoView({ block: 'center' })",
+        vec![format!("ballots-{president}").into()],
+    )
+    .await
+    .unwrap();
+    shot(&c, "election-round-refused").await;
+    assert_eq!(head(addr), before);
+
+    // A code no member has, for the treasurer: refused beside that
+    // election's commune field; the president's round is shown blank.
+    post(
+        &c,
+        &form_of("candidature", &treasurer),
+        &[("commune", "ML999999"), ("holder", "Maire")],
+    )
+    .await;
+    wait_for_text(&c, &format!("#commune-{treasurer}-error"), "aucun membre").await;
+    assert_eq!(value_of(format!("#commune-{treasurer}")).await, "ML999999");
+    assert_eq!(value_of(format!("#ballots-{president}")).await, "");
+    assert_eq!(count(&c, ".field-error").await, 1);
+    assert_eq!(head(addr), before);
+
+    // The count as the tellers read it: two votes of three elect the
+    // first commune in this round.
+    let votes: Vec<String> = members.iter().map(|m| format!("voix_{m}")).collect();
+    let mut filled = vec![("ballots", "3")];
+    filled.extend(votes.iter().map(String::as_str).zip(["2", "1", "0"]));
+    post(&c, &form_of("tour", &president), &filled).await;
+    wait_for_text(&c, ".done", "Enregistré").await;
+    wait_for_text(&c, "main", "Tour 1 : 3 bulletin(s) valable(s)").await;
+    wait_for_text(&c, "main", "— élu").await;
+    assert_eq!(count(&c, ".field-error").await, 0);
+    assert!(head(addr) > before);
+    accessible(&c, "elections in session").await;
     drop(server);
 }

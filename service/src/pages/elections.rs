@@ -319,7 +319,12 @@ impl RecordForm for ElectionFields {
         }
     }
 
-    fn show(self, at: &At, status: StatusCode) -> Response {
+    fn show(mut self, at: &At, status: StatusCode) -> Response {
+        // A form of the page other than the one posted shows its blank
+        // values: an election starts with one seat.
+        if self.step != "ouverture" {
+            self.seats = "1".into();
+        }
         show(at, self, status)
     }
 
@@ -346,7 +351,12 @@ fn number(
     text.parse::<u32>()
         .ok()
         .filter(|n| *n <= max)
-        .ok_or_else(|| t.fill("{} : un nombre entier de 0 à {}.", &[&label, &max]))
+        .ok_or_else(|| {
+            t.fill(
+                "{} : un nombre entier de 0 à {}.",
+                &[&label, &t.number(max.into())],
+            )
+        })
 }
 
 impl ElectionFields {
@@ -451,7 +461,7 @@ impl ElectionFields {
         if refused {
             self.votes_error = t.fill(
                 "Voix : un nombre entier de 0 à {} pour chaque candidat.",
-                &[&MAX_BALLOTS],
+                &[&t.number(MAX_BALLOTS.into())],
             );
             return None;
         }

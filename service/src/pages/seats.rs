@@ -204,7 +204,12 @@ impl RecordForm for SeatFields {
         }
     }
 
-    fn show(self, at: &At, status: StatusCode) -> Response {
+    fn show(mut self, at: &At, status: StatusCode) -> Response {
+        // A form of the page other than the one posted shows its blank
+        // values: a post starts with one seat.
+        if self.step != "poste" {
+            self.seats = "1".into();
+        }
         show(at, self, status)
     }
 
