@@ -145,11 +145,10 @@ impl RegisterForm for AdmissionFields {
         });
         let unit = self.commune.keep(unit);
         // Left empty, the domain records the territorial list's name.
-        let name = match self.name.value.trim() {
+        let name = self.name.read(|v| match v.trim() {
             "" => Ok(String::new()),
             given => fields::text(t, t.tr("Nom"), given, MAX_NAME),
-        };
-        let name = self.name.keep(name);
+        });
         let category = self
             .category
             .text(t, t.tr("Catégorie de cotisation"), MAX_NAME);

@@ -58,16 +58,6 @@ pub struct ElectionFields {
 page::posted_form!(ElectionFields);
 
 impl ElectionFields {
-    /// A field of the form posted for `election` as its form shows it
-    /// again; blank in every other election's form.
-    fn posted(&self, election: &str, field: &Field) -> Field {
-        if self.election.value == election {
-            field.clone()
-        } else {
-            Field::default()
-        }
-    }
-
     fn votes_typed(&self, election: &str, member: &str) -> String {
         if self.election.value != election {
             return String::new();
@@ -182,6 +172,16 @@ fn election_view(
     lang: Language,
 ) -> ElectionView {
     let key = e.election_id.to_string();
+    // The fields of the form posted for this election are shown again;
+    // every other election's forms are blank.
+    let posted_here = form.election.value == key;
+    let posted = |field: &Field| {
+        if posted_here {
+            field.clone()
+        } else {
+            Field::default()
+        }
+    };
     let elected: Vec<Uuid> = e.elected().copied().collect();
     let name = |id: &Uuid| e.holder_name(*id).unwrap_or("?").to_owned();
     ElectionView {
@@ -225,14 +225,15 @@ fn election_view(
         complete: e.complete(),
         open_to_candidates: e.rounds.is_empty(),
         next_round: e.rounds.len() as u32 + 1,
-        ballots: form.posted(&key, &form.ballots),
-        blank: form.posted(&key, &form.blank),
-        spoilt: form.posted(&key, &form.spoilt),
-        commune: form.posted(&key, &form.commune),
-        holder: form.posted(&key, &form.holder),
-        votes_error: match form.election.value == key {
-            true => form.votes_error.clone(),
-            false => String::new(),
+        ballots: posted(&form.ballots),
+        blank: posted(&form.blank),
+        spoilt: posted(&form.spoilt),
+        commune: posted(&form.commune),
+        holder: posted(&form.holder),
+        votes_error: if posted_here {
+            form.votes_error.clone()
+        } else {
+            String::new()
         },
         suffix: format!("-{key}"),
     }

@@ -208,20 +208,12 @@ impl EstablishmentFields {
             }
             None => None,
         };
-        let parent = self.parent.keep(chosen_body(
-            m,
-            scope,
-            &self.parent.value,
-            lang.tr("Rattachée à"),
-            lang,
-        ));
-        let convened_by = self.convened_by.keep(chosen_body(
-            m,
-            scope,
-            &self.convened_by.value,
-            lang.tr("Convoquée par"),
-            lang,
-        ));
+        let parent = self
+            .parent
+            .read(|v| chosen_body(m, scope, v, lang.tr("Rattachée à"), lang));
+        let convened_by = self
+            .convened_by
+            .read(|v| chosen_body(m, scope, v, lang.tr("Convoquée par"), lang));
         let command_id = Uuid::parse_str(&self.command_id).unwrap_or_else(|_| Uuid::now_v7());
         Some(BodyCommand::Establish {
             body_id: Uuid::new_v5(&command_id, b"body"),

@@ -185,20 +185,12 @@ impl ReorganisationFields {
             .pick(KINDS, lang.tr("Nature : choisissez-en une."));
         let effective_from = self.effective_from.date(lang, lang.tr("En vigueur le"));
         let legal_reference = self.legal_reference.text(lang, lang.tr("Acte"), MAX_TEXT);
-        let predecessors = self.predecessors.keep(units(
-            m,
-            lang.tr("Prédécesseurs"),
-            &self.from_edition,
-            &self.predecessors.value,
-            lang,
-        ));
-        let successors = self.successors.keep(units(
-            m,
-            lang.tr("Successeurs"),
-            &self.to_edition,
-            &self.successors.value,
-            lang,
-        ));
+        let predecessors = self
+            .predecessors
+            .read(|v| units(m, lang.tr("Prédécesseurs"), &self.from_edition, v, lang));
+        let successors = self
+            .successors
+            .read(|v| units(m, lang.tr("Successeurs"), &self.to_edition, v, lang));
         let command_id = Uuid::parse_str(&self.command_id).unwrap_or_else(|_| Uuid::now_v7());
         Some(TerritoryCommand::RecordReorganisation {
             reorganisation_id: Uuid::new_v5(&command_id, b"reorganisation"),
